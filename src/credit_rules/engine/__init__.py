@@ -1,0 +1,1 @@
+"""Evaluation: compile a ruleset once, then derive facts and decisions for each subject."""

@@ -1,0 +1,350 @@
+"""The engine: a compiled ruleset that evaluates subjects' histories as of a date.
+
+An ``Engine`` holds only what it compiled from its ruleset, never any state of an evaluation,
+so one engine may serve many threads and two engines never interfere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
+
+from credit_rules.engine.closures import ClosureMatcher, Compiled, compile_expr
+from credit_rules.engine.history import Record, Trigger, build_records
+from credit_rules.engine.timeline import Piece, resolve
+from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
+from credit_rules.explain.reasons import citations, reasons
+from credit_rules.model.events import Event, event_types, parse_events
+from credit_rules.model.results import Citation, Decision, Duty, Evaluation, RulesetRef
+from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+
+Backend = Literal["closures", "durable"]
+_ONE_DAY = dt.timedelta(days=1)
+
+
+class Matcher(Protocol):
+    """What a backend must do: say which rules fire for one assessment's facts."""
+
+    name: str
+
+    def firing(self, on: str, env: Mapping[str, Any]) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
+class Engine:
+    """Evaluates one ruleset. Compile once, evaluate many times, from any number of threads."""
+
+    def __init__(self, ruleset: ir.Ruleset, *, backend: Backend = "closures") -> None:
+        self.ruleset = ruleset
+        self.backend: Backend = backend
+        self._matcher = _make_matcher(ruleset, backend)
+        parameters = ruleset.parameter_values()
+        self._rules = ruleset.rules
+        self._from: tuple[Compiled, ...] = tuple(
+            compile_expr(r.from_, parameters) for r in ruleset.rules
+        )
+        self._until: tuple[Compiled | None, ...] = tuple(
+            compile_expr(r.until, parameters) if r.until is not None else None
+            for r in ruleset.rules
+        )
+        self._cites: tuple[tuple[Citation, ...], ...] = tuple(
+            citations(ruleset, r.cites) for r in ruleset.rules
+        )
+        self._registers: tuple[tuple[ir.Register, Period], ...] = tuple(
+            (reg, _period(parameters[reg.validity])) for reg in ruleset.registers
+        )
+        self._register_ids = frozenset(reg.id for reg in ruleset.registers)
+        self._event_triggers = frozenset(r.on for r in ruleset.rules if not r.on_register)
+        self._facts = tuple(_fact_plan(fact, parameters) for fact in ruleset.facts)
+        # Counting on the assessment date changes when a record expires, so expiry days become
+        # points where the history changes; counting on the trigger date never needs them.
+        self._expiry_matters = any(
+            isinstance(f.derivation, ir.CountOf | ir.LatestEntryOf)
+            and f.derivation.valid_on == "assessment"
+            for f in ruleset.facts
+        )
+        self._ref = RulesetRef(id=ruleset.id, version=ruleset.version, digest=ruleset.digest)
+        self._kinds = frozenset(ruleset.subject_kinds)
+        self._vocabulary_types = event_types(ruleset.vocabulary)
+
+    def close(self) -> None:
+        """Release what the backend holds (the durable-rules backend holds engine state)."""
+        self._matcher.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        subjects: Iterable[Subject | Mapping[str, Any]],
+        events: Iterable[Event | Mapping[str, Any]],
+        *,
+        as_of: dt.date,
+    ) -> Evaluation:
+        """Everything that applies to ``subjects`` on ``as_of``, and the decisions before it.
+
+        Events dated after ``as_of`` are ignored: what had not happened yet cannot count.
+        """
+        self._check_in_force(as_of)
+        subject_list = self._subjects(subjects)
+        event_list = self._events(events)
+        known = {s.id for s in subject_list}
+        by_subject: dict[str, list[tuple[int, Event]]] = {}
+        problems = []
+        for index, event in enumerate(event_list):
+            if event.subject not in known:
+                problems.append(
+                    Problem(
+                        f"the event concerns subject {event.subject!r}, which is not among the "
+                        "subjects",
+                        field=f"events[{index}].subject",
+                    )
+                )
+            elif event.date <= as_of:
+                by_subject.setdefault(event.subject, []).append((index, event))
+        if problems:
+            raise HistoryError(None, problems)
+        decisions: list[Decision] = []
+        duties: list[Duty] = []
+        for subject_id in sorted(by_subject):
+            self._evaluate_subject(subject_id, by_subject[subject_id], as_of, decisions, duties)
+        return Evaluation.model_construct(
+            ruleset=self._ref,
+            as_of=as_of,
+            decisions=tuple(decisions),
+            deadlines=(),
+            duties=tuple(duties),
+        )
+
+    # -- input ----------------------------------------------------------------------------
+
+    def _check_in_force(self, as_of: dt.date) -> None:
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise ScenarioError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")])
+        if as_of < self.ruleset.in_force_from:
+            raise NotInForce(self.ruleset.id, as_of, self.ruleset.in_force_from)
+        until = self.ruleset.in_force_until
+        if until is not None and as_of > until:
+            raise NotInForce(self.ruleset.id, as_of, self.ruleset.in_force_from, until)
+
+    def _subjects(self, subjects: Iterable[Subject | Mapping[str, Any]]) -> list[Subject]:
+        parsed: list[Subject] = []
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(subjects):
+            subject = raw if isinstance(raw, Subject) else _parse_subject(index, raw, problems)
+            if subject is None:
+                continue
+            if subject.kind not in self._kinds:
+                problems.append(
+                    Problem(
+                        f"kind {subject.kind!r} is not a subject kind of {self.ruleset.id} "
+                        f"({', '.join(sorted(self._kinds))})",
+                        field=f"subjects[{index}].kind",
+                    )
+                )
+            if subject.id in seen:
+                problems.append(
+                    Problem(f"duplicate subject id {subject.id!r}", f"subjects[{index}].id")
+                )
+            seen.add(subject.id)
+            parsed.append(subject)
+        if problems:
+            raise ScenarioError(None, problems)
+        return parsed
+
+    def _events(self, events: Iterable[Event | Mapping[str, Any]]) -> list[Event]:
+        items = list(events)
+        if all(isinstance(e, Event) for e in items):
+            typed: list[Event] = items  # type: ignore[assignment]
+            wrong = [
+                Problem(f"{e.type!r} is not an event of {self.ruleset.vocabulary}", f"events[{i}]")
+                for i, e in enumerate(typed)
+                if type(e).__module__ != Event.__module__ or e.type not in self._vocabulary_types
+            ]
+            if wrong:
+                raise ScenarioError(None, wrong)
+            return typed
+        raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+        return parse_events(self.ruleset.vocabulary, raw)
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def _evaluate_subject(
+        self,
+        subject_id: str,
+        events: Sequence[tuple[int, Event]],
+        as_of: dt.date,
+        decisions: list[Decision],
+        duties: list[Duty],
+    ) -> None:
+        records: dict[str, list[Record]] = {}
+        triggers: list[Trigger] = []
+        points: set[dt.date] = set()
+        for register, validity in self._registers:
+            found = build_records(register, validity, events)
+            records[register.id] = found
+            for record in found:
+                points.add(record.entered)
+                if record.removed_from is not None:
+                    points.add(record.removed_from)
+                if self._expiry_matters:
+                    points.add(record.last_valid + _ONE_DAY)
+                triggers.append(
+                    Trigger(register.id, record.entered, record.key, record, record.event)
+                )
+        for _, event in events:
+            if event.type in self._event_triggers:
+                key = str(getattr(event, "record", "") or "")
+                triggers.append(Trigger(event.type, event.date, key, None, event))
+                points.add(event.date)
+        if not triggers:
+            return
+        triggers.sort(key=lambda t: (t.date, t.on, t.key))
+        ordered = sorted(p for p in points if p <= as_of)
+        pieces: list[Piece] = []
+        for position, point in enumerate(ordered):
+            segment_end = ordered[position + 1] - _ONE_DAY if position + 1 < len(ordered) else None
+            view = {
+                name: [r for r in found if r.present_on(point)] for name, found in records.items()
+            }
+            for trigger in triggers:
+                if trigger.date > point:
+                    break
+                if trigger.record is not None and not trigger.record.present_on(point):
+                    continue
+                env = self._environment(view, trigger, point)
+                for index in self._matcher.firing(trigger.on, env):
+                    piece = self._piece(index, trigger, env, point, segment_end)
+                    if piece is not None:
+                        pieces.append(piece)
+        for piece in resolve(pieces):
+            self._emit(subject_id, piece, as_of, decisions, duties)
+
+    def _environment(
+        self, view: Mapping[str, list[Record]], trigger: Trigger, point: dt.date
+    ) -> dict[str, Any]:
+        env: dict[str, Any] = {"trigger_date": trigger.date}
+        for name, kind, register, on_trigger, compute in self._facts:
+            if kind == "computed":
+                assert compute is not None
+                env[name] = compute(env)
+                continue
+            day = trigger.date if on_trigger else point
+            valid = [r.entered for r in view[register] if r.entered <= day <= r.last_valid]
+            env[name] = len(valid) if kind == "count" else (max(valid) if valid else None)
+        return env
+
+    def _piece(
+        self,
+        index: int,
+        trigger: Trigger,
+        env: Mapping[str, Any],
+        point: dt.date,
+        segment_end: dt.date | None,
+    ) -> Piece | None:
+        rule = self._rules[index]
+        start: dt.date | None = self._from[index](env)
+        if start is None:
+            return None
+        until_fn = self._until[index]
+        if rule.outcome_kind == "duty":
+            # A duty is owed on one day; it belongs to the stretch of days that contains it.
+            stop: dt.date | None = start
+        else:
+            stop = until_fn(env) if until_fn is not None else None
+        first = max(start, point)
+        last = (
+            stop
+            if segment_end is None
+            else (segment_end if stop is None else min(stop, segment_end))
+        )
+        if last is not None and first > last:
+            return None
+        return Piece(index, rule.group, rule.priority, trigger, first, last, env)
+
+    def _emit(
+        self,
+        subject_id: str,
+        piece: Piece,
+        as_of: dt.date,
+        decisions: list[Decision],
+        duties: list[Duty],
+    ) -> None:
+        rule = self._rules[piece.rule]
+        because = reasons(self.ruleset, rule, piece.env, piece.trigger)
+        if rule.outcome_kind == "duty":
+            duties.append(
+                Duty.model_construct(
+                    subject=subject_id,
+                    name=rule.outcome,
+                    on=piece.start,
+                    rule=rule.id,
+                    cites=self._cites[piece.rule],
+                    because=because,
+                )
+            )
+            return
+        active = piece.start <= as_of and (piece.stop is None or as_of <= piece.stop)
+        decisions.append(
+            Decision.model_construct(
+                subject=subject_id,
+                outcome=rule.outcome,
+                from_=piece.start,
+                until=piece.stop,
+                active=active,
+                rule=rule.id,
+                cites=self._cites[piece.rule],
+                because=because,
+            )
+        )
+
+
+def _period(value: ir.ParameterValue) -> Period:
+    assert isinstance(value, Period)
+    return value
+
+
+def _fact_plan(
+    fact: ir.Fact, parameters: Mapping[str, ir.ParameterValue]
+) -> tuple[str, str, str, bool, Compiled | None]:
+    derivation = fact.derivation
+    if isinstance(derivation, ir.Computed):
+        return (fact.id, "computed", "", False, compile_expr(derivation.expr, parameters))
+    kind = "count" if isinstance(derivation, ir.CountOf) else "latest"
+    return (fact.id, kind, derivation.register, derivation.valid_on == "trigger", None)
+
+
+def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(f"a subject must be a mapping, got {raw!r}", f"subjects[{index}]"))
+        return None
+    model = SUBJECT_CLASSES.get(str(raw.get("kind")), Subject)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors():
+            field = f"subjects[{index}]" + "".join(f".{part}" for part in item["loc"])
+            problems.append(Problem(str(item["msg"]), field))
+        return None
+
+
+def _make_matcher(ruleset: ir.Ruleset, backend: Backend) -> Matcher:
+    if backend == "closures":
+        return ClosureMatcher(ruleset)
+    if backend == "durable":
+        from credit_rules.engine.durable import DurableMatcher
+
+        return DurableMatcher(ruleset)
+    raise ValueError(f"unknown backend {backend!r}; use 'closures' or 'durable'")

@@ -1,0 +1,1 @@
+"""Typed inputs (subjects, events) and outputs (evaluations) of the engine."""

@@ -1,0 +1,90 @@
+"""Periods in years, months and days, counted the way the PRC Civil Code counts them.
+
+Civil Code Art 201: the day on which a period starts is not counted; counting begins the next
+day. Art 202: a period in months or years ends on the corresponding day of the final month, or
+on that month's last day where the month has no such day. So a record entered on 2008-03-10 and
+valid for one year is valid through 2009-03-10, and one month from 2024-01-31 ends 2024-02-29.
+
+Whether a last day that is a rest day moves (Art 203) depends on whether the period is a
+deadline for an act; that is the calendar's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["days", "months", "years"]
+
+_UNITS: dict[str, Unit] = {
+    "day": "days",
+    "days": "days",
+    "month": "months",
+    "months": "months",
+    "year": "years",
+    "years": "years",
+}
+_PATTERN = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A length of time as the law states it: a count of one unit, never normalised, because
+    "12 months" and "1 year" end on the same day but are cited differently."""
+
+    count: int
+    unit: Unit
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            raise ValueError(f"a period cannot be negative: {self.count} {self.unit}")
+        if self.unit not in ("days", "months", "years"):
+            raise ValueError(f"unknown period unit {self.unit!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Read '5 years', '1 year', '0 days', '3 months'."""
+        match = _PATTERN.match(text)
+        if match is None or match.group(2) not in _UNITS:
+            raise ValueError(
+                f"{text!r} is not a period; write a whole number and a unit, e.g. '5 years', "
+                "'1 month' or '15 days'"
+            )
+        return cls(int(match.group(1)), _UNITS[match.group(2)])
+
+    def __str__(self) -> str:
+        unit = self.unit[:-1] if self.count == 1 else self.unit
+        return f"{self.count} {unit}"
+
+    def last_day(self, start: dt.date) -> dt.date:
+        """The last day of this period when it starts on (but does not count) ``start``."""
+        return last_day_of_period(start, self)
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The corresponding day ``months`` later, clamped to the month's last day (Art 202)."""
+    index = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(index, 12)
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day)
+
+
+def last_day_of_period(start: dt.date, period: Period) -> dt.date:
+    """The last day (inclusive) of ``period`` counted from the day after ``start``.
+
+    For days: n days counted from the next day end on start + n. For months and years: the
+    corresponding day of the final month, clamped to month end. A zero period ends on the start
+    day itself: it is how the rulesets say "a one-off act on that day".
+    """
+    if period.unit == "days":
+        return start + dt.timedelta(days=period.count)
+    months = period.count * (12 if period.unit == "years" else 1)
+    return add_months(start, months)
+
+
+def is_within(day: dt.date, start: dt.date, period: Period) -> bool:
+    """Whether ``day`` lies in the status that starts on ``start`` and lasts ``period``."""
+    return start <= day <= last_day_of_period(start, period)

@@ -1,0 +1,1 @@
+"""Ruleset files: reading YAML with line numbers, the schema, the expression language, the IR."""

@@ -1,0 +1,207 @@
+"""The ruleset as engines see it: plain, frozen, engine-neutral data.
+
+Nothing here knows which backend will run it, and nothing here can be changed after loading;
+:meth:`Ruleset.with_parameters` returns a new, re-checked ruleset instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from credit_rules.periods import Period
+from credit_rules.ruleset.expressions import Expr, Type
+
+ParameterValue = int | bool | Period
+BUILTINS: Mapping[str, Type] = MappingProxyType({"trigger_date": "date"})
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Item:
+    number: int
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Article:
+    number: int
+    role: Literal["executable", "context"]
+    why_context: str | None
+    zh: str
+    en: str
+    items: tuple[Item, ...]
+
+    def item(self, number: int) -> Item | None:
+        return next((item for item in self.items if item.number == number), None)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A public identifier (category, ground, action, event) with the article defining it."""
+
+    id: str
+    kind: str
+    description: Text
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class Cite:
+    article: int
+    item: int | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    id: str
+    type: Literal["count", "flag", "period"]
+    value: ParameterValue
+    description: Text
+    cites: tuple[Cite, ...]
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Register:
+    """Records that enter on one event, stay valid for a period, and may be removed."""
+
+    id: str
+    description: Text
+    entered_by: str
+    validity: str
+    removed_by_event: str | None
+    removed_by_action: str | None
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class CountOf:
+    """How many records of a register are valid on the trigger's date or the assessment date."""
+
+    register: str
+    valid_on: Literal["trigger", "assessment"]
+
+
+@dataclass(frozen=True)
+class LatestEntryOf:
+    """The most recent entry date among the records counted as in :class:`CountOf`."""
+
+    register: str
+    valid_on: Literal["trigger", "assessment"]
+
+
+@dataclass(frozen=True)
+class Computed:
+    expr: Expr
+
+
+Derivation = CountOf | LatestEntryOf | Computed
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    description: Text
+    type: Type
+    derivation: Derivation
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    kind: Literal["measure", "duty"]
+    description: Text
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: Text
+    cites: tuple[Cite, ...]
+    on: str
+    on_register: bool
+    when: Expr
+    outcome: str
+    outcome_kind: Literal["measure", "duty"]
+    from_: Expr
+    until: Expr | None
+    group: str | None
+    priority: int
+    reads: tuple[str, ...]
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    en: str
+    value: ParameterValue | str | None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    id: str
+    cites: tuple[Cite, ...]
+    question: Text
+    alternatives: tuple[Alternative, ...]
+    default: str
+    parameter: str | None
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    id: str
+    version: str
+    digest: str
+    source: str
+    title: Text
+    document_number: str
+    jurisdiction: Text
+    issued: dt.date | None
+    in_force_from: dt.date
+    in_force_until: dt.date | None
+    in_force_cites: tuple[Cite, ...]
+    vocabulary: str
+    subject_kinds: tuple[str, ...]
+    articles: tuple[Article, ...]
+    terms: tuple[Term, ...]
+    parameters: tuple[Parameter, ...]
+    registers: tuple[Register, ...]
+    facts: tuple[Fact, ...]
+    outcomes: tuple[Outcome, ...]
+    rules: tuple[Rule, ...]
+    interpretations: tuple[Interpretation, ...]
+    _articles_by_number: Mapping[int, Article] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_number = MappingProxyType({a.number: a for a in self.articles})
+        object.__setattr__(self, "_articles_by_number", by_number)
+
+    def article(self, number: int) -> Article:
+        return self._articles_by_number[number]
+
+    def parameter(self, name: str) -> Parameter:
+        return next(p for p in self.parameters if p.id == name)
+
+    def parameter_values(self) -> dict[str, ParameterValue]:
+        return {p.id: p.value for p in self.parameters}
+
+    def fact(self, name: str) -> Fact:
+        return next(f for f in self.facts if f.id == name)
+
+    def outcome(self, name: str) -> Outcome:
+        return next(o for o in self.outcomes if o.id == name)

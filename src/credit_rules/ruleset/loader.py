@@ -1,0 +1,487 @@
+"""Load a ruleset file: parse safely, check the schema, type-check every name, freeze the IR.
+
+Every problem is collected and reported together, each with file, line, column and field, so
+an analyst fixes a file in one pass rather than one error at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from credit_rules.errors import Problem, RulesetError
+from credit_rules.model.events import event_types, vocabularies
+from credit_rules.model.subjects import SUBJECT_CLASSES
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
+from credit_rules.ruleset.schema import CiteSpec, RulesetSpec, TextSpec
+from credit_rules.ruleset.yaml_source import Path as YamlPath
+from credit_rules.ruleset.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
+
+_BUNDLED_PACKAGE = "credit_rules._rulesets"
+
+
+def load_ruleset(path: str | Path) -> ir.Ruleset:
+    """Load and check a ruleset file. Raises :class:`RulesetError` listing every problem."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise RulesetError(
+            str(file), [Problem(f"cannot read the file: {error.strerror}")]
+        ) from None
+    return loads_ruleset(data, source=str(file))
+
+
+def bundled_ids() -> tuple[str, ...]:
+    """The ids of the rulesets shipped with the package."""
+    root = resources.files(_BUNDLED_PACKAGE)
+    return tuple(
+        sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+    )
+
+
+def bundled(ruleset_id: str) -> ir.Ruleset:
+    """A ruleset shipped with the package, by id (for example ``"lianyungang-2007"``)."""
+    if ruleset_id not in bundled_ids():
+        known = ", ".join(bundled_ids())
+        raise RulesetError(None, [Problem(f"no bundled ruleset {ruleset_id!r}; bundled: {known}")])
+    resource = resources.files(_BUNDLED_PACKAGE) / f"{ruleset_id}.yaml"
+    return loads_ruleset(resource.read_bytes(), source=f"<bundled>/{ruleset_id}.yaml")
+
+
+def loads_ruleset(data: bytes | str, *, source: str = "<string>") -> ir.Ruleset:
+    """Load a ruleset from its text."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RulesetError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
+    try:
+        document, source_map = read_yaml(text)
+    except YamlSyntaxError as error:
+        raise RulesetError(source, [error.problem]) from None
+    if not isinstance(document, dict):
+        raise RulesetError(source, [Problem("a ruleset file must be a YAML mapping", line=1)])
+    try:
+        spec = RulesetSpec.model_validate(document)
+    except ValidationError as error:
+        raise RulesetError(source, _schema_problems(error, source_map)) from None
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    return _Checker(spec, source_map, source, digest).build()
+
+
+def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
+    """A copy of ``ruleset`` with some parameters changed, each checked against its type and
+    declared bounds. The digest changes, so results never claim to come from the file."""
+    problems: list[Problem] = []
+    by_id = {p.id: p for p in ruleset.parameters}
+    replaced = dict(by_id)
+    for name, raw in sorted(values.items()):
+        parameter = by_id.get(name)
+        if parameter is None:
+            problems.append(Problem(f"no parameter {name!r}", field=f"parameters.{name}"))
+            continue
+        try:
+            value = _coerce_parameter(parameter.type, raw, parameter.min, parameter.max)
+        except ValueError as error:
+            problems.append(Problem(str(error), field=f"parameters.{name}"))
+            continue
+        replaced[name] = dataclasses.replace(parameter, value=value)
+    if problems:
+        raise RulesetError(ruleset.source, problems)
+    overrides = ",".join(f"{k}={replaced[k].value}" for k in sorted(values))
+    digest = "sha256:" + hashlib.sha256(f"{ruleset.digest}|{overrides}".encode()).hexdigest()
+    return dataclasses.replace(
+        ruleset,
+        parameters=tuple(replaced[p.id] for p in ruleset.parameters),
+        digest=digest,
+        version=f"{ruleset.version}+{overrides}",
+    )
+
+
+def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        path: YamlPath = tuple(item["loc"])
+        kind = item["type"]
+        if kind == "missing":
+            message = f"the required field {path[-1]!r} is missing"
+        elif kind == "extra_forbidden":
+            message = f"unknown key {path[-1]!r} (check its spelling; unknown keys are errors)"
+        else:
+            message = f"{item['msg']} (got {item.get('input')!r})"
+        problems.append(source_map.problem(path, message))
+    return problems
+
+
+def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) -> ir.ParameterValue:
+    if kind == "flag":
+        if not isinstance(raw, bool):
+            raise ValueError(f"expected true or false, got {raw!r}")
+        return raw
+    if kind == "count":
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ValueError(f"expected a whole number, got {raw!r}")
+        number = raw
+        value: ir.ParameterValue = raw
+    else:
+        value = raw if isinstance(raw, Period) else Period.parse(str(raw))
+        number = value.count
+    if low is not None and number < low:
+        raise ValueError(f"{raw!r} is below the declared minimum {low}")
+    if high is not None and number > high:
+        raise ValueError(f"{raw!r} is above the declared maximum {high}")
+    return value
+
+
+class _Checker:
+    """Cross-checks a schema-valid file and freezes it into the IR."""
+
+    def __init__(self, spec: RulesetSpec, source_map: SourceMap, source: str, digest: str):
+        self.spec = spec
+        self.map = source_map
+        self.source = source
+        self.digest = digest
+        self.problems: list[Problem] = []
+
+    def problem(self, path: YamlPath, message: str) -> None:
+        self.problems.append(self.map.problem(path, message))
+
+    def build(self) -> ir.Ruleset:
+        spec = self.spec
+        if spec.vocabulary not in vocabularies():
+            self.problem(("vocabulary",), f"unknown vocabulary; known: {', '.join(vocabularies())}")
+            raise RulesetError(self.source, self.problems)
+        self.events = event_types(spec.vocabulary)
+        for index, kind in enumerate(spec.subject_kinds):
+            if kind not in SUBJECT_CLASSES:
+                self.problem(("subject_kinds", index), f"unknown subject kind {kind!r}")
+        if spec.in_force_until is not None and spec.in_force_until < spec.in_force_from:
+            self.problem(("in_force_until",), "in_force_until is before in_force_from")
+        articles = self._articles()
+        in_force_cites = self._cites((), spec.in_force_cites)
+        terms = self._terms()
+        parameters = self._parameters()
+        registers = self._registers(parameters)
+        outcomes = self._outcomes()
+        facts = self._facts(registers, parameters)
+        rules = self._rules(registers, parameters, facts, outcomes)
+        interpretations = self._interpretations(parameters)
+        if self.problems:
+            raise RulesetError(self.source, self.problems)
+        return ir.Ruleset(
+            id=spec.id,
+            version=spec.version,
+            digest=self.digest,
+            source=self.source,
+            title=_text(spec.title),
+            document_number=spec.document_number,
+            jurisdiction=_text(spec.jurisdiction),
+            issued=spec.issued,
+            in_force_from=spec.in_force_from,
+            in_force_until=spec.in_force_until,
+            in_force_cites=in_force_cites,
+            vocabulary=spec.vocabulary,
+            subject_kinds=spec.subject_kinds,
+            articles=articles,
+            terms=terms,
+            parameters=tuple(parameters.values()),
+            registers=tuple(registers.values()),
+            facts=tuple(facts.values()),
+            outcomes=tuple(outcomes.values()),
+            rules=rules,
+            interpretations=interpretations,
+        )
+
+    def _unique(self, section: str, ids: list[Any], taken: dict[Any, str] | None = None) -> None:
+        seen: dict[Any, int] = {}
+        for index, identifier in enumerate(ids):
+            if identifier in seen:
+                self.problem(
+                    (section, index),
+                    f"duplicate id {identifier!r} (also {section}[{seen[identifier]}])",
+                )
+            elif taken is not None and identifier in taken:
+                self.problem(
+                    (section, index), f"{identifier!r} is already used by {taken[identifier]}"
+                )
+            seen.setdefault(identifier, index)
+            if taken is not None:
+                taken.setdefault(identifier, f"{section}[{index}]")
+
+    def _articles(self) -> tuple[ir.Article, ...]:
+        spec = self.spec
+        self._unique("articles", [a.number for a in spec.articles])
+        self.article_items: dict[int, set[int]] = {}
+        result = []
+        for index, article in enumerate(spec.articles):
+            self._unique_items(index, [item.number for item in article.items])
+            if article.role == "context" and not article.why_context:
+                self.problem(
+                    ("articles", index, "why_context"),
+                    "a context article needs one line saying why nothing here is executed",
+                )
+            self.article_items[article.number] = {item.number for item in article.items}
+            items = tuple(ir.Item(i.number, i.zh, i.en) for i in article.items)
+            result.append(
+                ir.Article(
+                    article.number, article.role, article.why_context, article.zh, article.en, items
+                )
+            )
+        return tuple(result)
+
+    def _unique_items(self, article_index: int, numbers: list[int]) -> None:
+        if len(set(numbers)) != len(numbers):
+            self.problem(("articles", article_index, "items"), "duplicate item numbers")
+
+    def _cites(self, path: YamlPath, cites: tuple[CiteSpec, ...]) -> tuple[ir.Cite, ...]:
+        for index, cite in enumerate(cites):
+            items = self.article_items.get(cite.article)
+            if items is None:
+                self.problem(
+                    (*path, "cites", index, "article"),
+                    f"cites article {cite.article}, which this ruleset does not contain",
+                )
+            elif cite.item is not None and cite.item not in items:
+                self.problem(
+                    (*path, "cites", index, "item"),
+                    f"cites item {cite.item} of article {cite.article}, which has no such item",
+                )
+        return tuple(ir.Cite(c.article, c.item) for c in cites)
+
+    def _terms(self) -> tuple[ir.Term, ...]:
+        self._unique("terms", [t.id for t in self.spec.terms])
+        terms = []
+        for index, term in enumerate(self.spec.terms):
+            if term.kind == "event":
+                self._event(("terms", index, "id"), term.id)
+            cites = self._cites(("terms", index), term.cites)
+            terms.append(ir.Term(term.id, term.kind, _text(term.description), cites))
+        return tuple(terms)
+
+    def _parameters(self) -> dict[str, ir.Parameter]:
+        self.names: dict[str, str] = {name: "a built-in name" for name in ir.BUILTINS}
+        self._unique("parameters", [p.id for p in self.spec.parameters], self.names)
+        result: dict[str, ir.Parameter] = {}
+        for index, p in enumerate(self.spec.parameters):
+            path: YamlPath = ("parameters", index)
+            cites = self._cites(path, p.cites)
+            try:
+                value = _coerce_parameter(p.type, p.value, p.min, p.max)
+            except ValueError as error:
+                self.problem((*path, "value"), str(error))
+                continue
+            result.setdefault(
+                p.id, ir.Parameter(p.id, p.type, value, _text(p.description), cites, p.min, p.max)
+            )
+        return result
+
+    def _registers(self, parameters: dict[str, ir.Parameter]) -> dict[str, ir.Register]:
+        self._unique("registers", [r.id for r in self.spec.registers])
+        result: dict[str, ir.Register] = {}
+        for index, r in enumerate(self.spec.registers):
+            path: YamlPath = ("registers", index)
+            self._event((*path, "entered_by"), r.entered_by)
+            validity = parameters.get(r.validity)
+            if validity is None or validity.type != "period":
+                self.problem((*path, "validity"), f"{r.validity!r} is not a period parameter")
+            if r.removed_by is not None:
+                self._event((*path, "removed_by", "event"), r.removed_by.event)
+            result[r.id] = ir.Register(
+                r.id,
+                _text(r.description),
+                r.entered_by,
+                r.validity,
+                r.removed_by.event if r.removed_by else None,
+                r.removed_by.action if r.removed_by else None,
+                self._cites(path, r.cites),
+            )
+        return result
+
+    def _event(self, path: YamlPath, name: str) -> None:
+        if name not in self.events:
+            known = ", ".join(sorted(self.events))
+            self.problem(path, f"{name!r} is not an event type of this vocabulary ({known})")
+
+    def _outcomes(self) -> dict[str, ir.Outcome]:
+        self._unique("outcomes", [o.id for o in self.spec.outcomes])
+        return {
+            o.id: ir.Outcome(
+                o.id, o.kind, _text(o.description), self._cites(("outcomes", i), o.cites)
+            )
+            for i, o in enumerate(self.spec.outcomes)
+        }
+
+    def _scope(
+        self, parameters: dict[str, ir.Parameter], facts: dict[str, ir.Fact]
+    ) -> dict[str, Type]:
+        scope: dict[str, Type] = dict(ir.BUILTINS)
+        scope.update({p.id: p.type for p in parameters.values()})
+        scope.update({f.id: f.type for f in facts.values()})
+        return scope
+
+    def _expr(
+        self, path: YamlPath, text: str, scope: Mapping[str, Type], want: Type | None
+    ) -> Expr | None:
+        try:
+            expr = parse(text, scope)
+        except ExpressionError as error:
+            line, column = self.map.locate(path)
+            where = f" (column {error.column} of the expression)" if error.column else ""
+            self.problems.append(
+                Problem(f"{error}{where}", field=_field(path), line=line, column=column)
+            )
+            return None
+        if want is not None and type_of(expr) != want:
+            self.problem(path, f"this expression is a {type_of(expr)}, but a {want} is needed here")
+            return None
+        return expr
+
+    def _facts(
+        self, registers: dict[str, ir.Register], parameters: dict[str, ir.Parameter]
+    ) -> dict[str, ir.Fact]:
+        self._unique("facts", [f.id for f in self.spec.facts], self.names)
+        facts: dict[str, ir.Fact] = {}
+        for index, f in enumerate(self.spec.facts):
+            path: YamlPath = ("facts", index)
+            given = [k for k in ("count", "latest_entry", "expr") if getattr(f, k) is not None]
+            if len(given) != 1:
+                self.problem(path, "a fact needs exactly one of 'count', 'latest_entry' or 'expr'")
+                continue
+            derivation: ir.Derivation
+            fact_type: Type
+            if f.expr is not None:
+                # Only facts defined above are in scope: this makes cycles impossible.
+                expr = self._expr((*path, "expr"), f.expr, self._scope(parameters, facts), None)
+                if expr is None:
+                    continue
+                derivation, fact_type = ir.Computed(expr), type_of(expr)
+            else:
+                count = f.count or f.latest_entry
+                assert count is not None
+                if count.of not in registers:
+                    self.problem((*path, given[0], "register"), f"no register {count.of!r}")
+                    continue
+                if f.count is not None:
+                    derivation, fact_type = ir.CountOf(count.of, count.valid_on), "count"
+                else:
+                    derivation = ir.LatestEntryOf(count.of, count.valid_on)
+                    fact_type = "date"
+            if f.id not in facts:
+                facts[f.id] = ir.Fact(
+                    f.id, _text(f.description), fact_type, derivation, self._cites(path, f.cites)
+                )
+        return facts
+
+    def _rules(
+        self,
+        registers: dict[str, ir.Register],
+        parameters: dict[str, ir.Parameter],
+        facts: dict[str, ir.Fact],
+        outcomes: dict[str, ir.Outcome],
+    ) -> tuple[ir.Rule, ...]:
+        self._unique("rules", [r.id for r in self.spec.rules])
+        scope = self._scope(parameters, facts)
+        result = []
+        for index, r in enumerate(self.spec.rules):
+            path: YamlPath = ("rules", index)
+            cites = self._cites(path, r.cites)
+            on_register = r.for_each in registers
+            if not on_register and r.for_each not in self.events:
+                self.problem(
+                    (*path, "for_each"), f"{r.for_each!r} is neither a register nor an event type"
+                )
+            outcome = outcomes.get(r.outcome)
+            if outcome is None:
+                self.problem((*path, "outcome"), f"{r.outcome!r} is not declared under 'outcomes'")
+            when = self._expr((*path, "when"), r.when, scope, "flag")
+            start = self._expr((*path, "from"), r.from_, scope, "date")
+            until = self._expr((*path, "until"), r.until, scope, "date") if r.until else None
+            if when is None or start is None or outcome is None or (r.until and until is None):
+                continue
+            for position, name in enumerate(r.shows):
+                if name not in facts:
+                    self.problem((*path, "shows", position), f"{name!r} is not a fact")
+            reads = (
+                names_in(when)
+                + names_in(start)
+                + (names_in(until) if until else ())
+                + tuple(name for name in r.shows if name in facts)
+            )
+            result.append(
+                ir.Rule(
+                    id=r.id,
+                    description=_text(r.description),
+                    cites=cites,
+                    on=r.for_each,
+                    on_register=on_register,
+                    when=when,
+                    outcome=r.outcome,
+                    outcome_kind=outcome.kind,
+                    from_=start,
+                    until=until,
+                    group=r.group,
+                    priority=r.priority,
+                    reads=tuple(dict.fromkeys(reads)),
+                    line=self.map.locate(path)[0],
+                )
+            )
+        return tuple(result)
+
+    def _interpretations(
+        self, parameters: dict[str, ir.Parameter]
+    ) -> tuple[ir.Interpretation, ...]:
+        self._unique("interpretations", [i.id for i in self.spec.interpretations])
+        result = []
+        for index, i in enumerate(self.spec.interpretations):
+            path: YamlPath = ("interpretations", index)
+            cites = self._cites(path, i.cites)
+            alternatives = {a.id: a for a in i.alternatives}
+            if i.default not in alternatives:
+                self.problem((*path, "default"), f"{i.default!r} is not one of the alternatives")
+            parameter = parameters.get(i.parameter) if i.parameter else None
+            if i.parameter and parameter is None:
+                self.problem((*path, "parameter"), f"no parameter {i.parameter!r}")
+            chosen = alternatives.get(i.default)
+            if parameter is not None and chosen is not None and chosen.value is not None:
+                # The file must run what it says it chose; a default that disagrees with the
+                # parameter would be exactly the silent guess rulesets exist to prevent.
+                try:
+                    expected = _coerce_parameter(parameter.type, chosen.value, None, None)
+                except ValueError as error:
+                    self.problem((*path, "alternatives"), str(error))
+                else:
+                    if expected != parameter.value:
+                        self.problem(
+                            (*path, "default"),
+                            f"the default {i.default!r} means {i.parameter} = {chosen.value}, "
+                            f"but the parameter is {parameter.value}",
+                        )
+            result.append(
+                ir.Interpretation(
+                    i.id,
+                    cites,
+                    _text(i.question),
+                    tuple(ir.Alternative(a.id, a.en, a.value) for a in i.alternatives),
+                    i.default,
+                    i.parameter,
+                    i.rationale,
+                )
+            )
+        return tuple(result)
+
+
+def _text(spec: TextSpec) -> ir.Text:
+    return ir.Text(spec.zh, spec.en)
+
+
+def _field(path: YamlPath) -> str:
+    return format_path(path)

@@ -1,0 +1,155 @@
+"""The shape of a ruleset file, as pydantic models that reject anything they do not know.
+
+This is the file format analysts write; :mod:`credit_rules.ruleset.ir` is what engines run.
+Keeping them apart means the file can stay friendly (texts beside rules, periods as "5 years")
+while the IR stays small and typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Identifier = str  # checked by pattern in each field
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TextSpec(_Spec):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ItemSpec(_Spec):
+    number: int = Field(ge=1)
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class ArticleSpec(_Spec):
+    number: int = Field(ge=1)
+    role: Literal["executable", "context"]
+    why_context: str | None = Field(
+        default=None, description="One line saying why nothing here is executed."
+    )
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    items: tuple[ItemSpec, ...] = ()
+
+
+class CiteSpec(_Spec):
+    article: int = Field(ge=1)
+    item: int | None = Field(default=None, ge=1)
+
+
+class ParameterSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    type: Literal["count", "flag", "period"]
+    value: int | bool | str
+    description: TextSpec
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+    min: int | None = None
+    max: int | None = None
+
+
+class RemovalSpec(_Spec):
+    event: str = Field(pattern=_ID)
+    action: str = Field(pattern=_ID)
+
+
+class RegisterSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    description: TextSpec
+    entered_by: str = Field(pattern=_ID)
+    validity: str = Field(pattern=_ID, description="A period parameter.")
+    removed_by: RemovalSpec | None = None
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+
+
+class CountSpec(_Spec):
+    of: str = Field(pattern=_ID, description="The register whose records are counted.")
+    valid_on: Literal["trigger", "assessment"]
+
+
+class FactSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    description: TextSpec
+    count: CountSpec | None = None
+    latest_entry: CountSpec | None = None
+    expr: str | None = None
+    cites: tuple[CiteSpec, ...] = ()
+
+
+class RuleSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    description: TextSpec
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+    for_each: str = Field(pattern=_ID, description="A register id or an event type.")
+    when: str = Field(min_length=1)
+    outcome: str = Field(pattern=_ID)
+    from_: str = Field(alias="from", min_length=1)
+    until: str | None = None
+    group: str | None = Field(default=None, pattern=_ID)
+    priority: int = 0
+    shows: tuple[str, ...] = Field(
+        default=(), description="Facts shown in the explanation beyond those the rule reads."
+    )
+
+
+class OutcomeSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    kind: Literal["measure", "duty"]
+    description: TextSpec
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+
+
+class AlternativeSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    en: str = Field(min_length=1)
+    value: int | bool | str | None = None
+
+
+class InterpretationSpec(_Spec):
+    id: str = Field(pattern=_ID)
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+    question: TextSpec
+    alternatives: tuple[AlternativeSpec, ...] = Field(min_length=2)
+    default: str = Field(pattern=_ID)
+    parameter: str | None = Field(default=None, pattern=_ID)
+    rationale: str = Field(min_length=1)
+
+
+class TermSpec(_Spec):
+    """A public identifier (a category, ground or action) and the article that defines it."""
+
+    id: str = Field(pattern=_ID)
+    kind: Literal["category", "ground", "action", "event"]
+    description: TextSpec
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+
+
+class RulesetSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: str = Field(min_length=1)
+    title: TextSpec
+    document_number: str = Field(min_length=1)
+    jurisdiction: TextSpec
+    issued: dt.date | None = None
+    in_force_from: dt.date
+    in_force_until: dt.date | None = None
+    in_force_cites: tuple[CiteSpec, ...] = Field(min_length=1)
+    vocabulary: str
+    subject_kinds: tuple[str, ...] = Field(min_length=1)
+    articles: tuple[ArticleSpec, ...] = Field(min_length=1)
+    terms: tuple[TermSpec, ...] = ()
+    parameters: tuple[ParameterSpec, ...] = ()
+    registers: tuple[RegisterSpec, ...] = ()
+    facts: tuple[FactSpec, ...] = ()
+    outcomes: tuple[OutcomeSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
+    interpretations: tuple[InterpretationSpec, ...] = ()

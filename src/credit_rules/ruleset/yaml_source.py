@@ -1,0 +1,115 @@
+"""Safe YAML reading that remembers where every value came from.
+
+Only the safe loader is used, so no tag can build a Python object. Each value's path (like
+``("rules", 3, "when")``) is mapped to its line and column, so schema errors found later can
+point at the exact place in the file. Duplicate mapping keys, which plain YAML silently
+collapses, are errors here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from credit_rules.errors import Problem
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each path of a YAML document starts (1-based line and column)."""
+
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Path) -> tuple[int | None, int | None]:
+        """The position of ``path``, or of its nearest ancestor that the file has."""
+        for cut in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:cut]))
+            if found is not None:
+                return found
+        return None, None
+
+    def problem(self, path: Path, message: str) -> Problem:
+        line, column = self.locate(path)
+        return Problem(message, field=format_path(path), line=line, column=column)
+
+
+def format_path(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with YAML 1.1's surprise booleans turned off.
+
+    Plain YAML reads ``on``, ``off``, ``yes``, ``no`` (and ``y``/``n``) as booleans, so a key
+    ``on:`` or a value ``no`` silently becomes True or False. Here only ``true`` and ``false``
+    are booleans; everything else stays the text the analyst wrote.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_yaml(text: str) -> tuple[Any, SourceMap]:
+    """Parse one YAML document safely, returning plain data and its source map."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, SourceMap()
+        source_map = SourceMap()
+        _check_and_map(node, (), source_map)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        problem = Problem(f"not valid YAML: {message}", line=line, column=column)
+        raise YamlSyntaxError(problem) from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(Problem(f"not valid YAML: {error}")) from None
+    finally:
+        loader.dispose()
+    return data, source_map
+
+
+def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
+    source_map.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise YamlSyntaxError(
+                    Problem(
+                        f"duplicate key {key!r} (first on line {seen[key]})",
+                        field=format_path((*path, key)),
+                        line=key_node.start_mark.line + 1,
+                        column=key_node.start_mark.column + 1,
+                    )
+                )
+            seen[key] = key_node.start_mark.line + 1
+            _check_and_map(value_node, (*path, key), source_map)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_and_map(item, (*path, index), source_map)

@@ -1,0 +1,136 @@
+"""Scenario files: a ruleset, a date, subjects and events, and optionally what to expect.
+
+A scenario is the unit analysts think in ("this person, these records, on this day"), so the
+CLI, the test runner and the examples all read the same format, with the same line-numbered
+errors as ruleset files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from credit_rules.errors import Problem, RulesetError, ScenarioError
+from credit_rules.model.events import Event, parse_events
+from credit_rules.ruleset import ir
+from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
+from credit_rules.ruleset.yaml_source import SourceMap, YamlSyntaxError, read_yaml
+
+
+class ExpectedDecision(BaseModel):
+    """One decision the scenario expects; fields left out are not checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    subject: str
+    outcome: str
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    active: bool | None = None
+
+
+class Expectation(BaseModel):
+    """What a scenario expects: decisions that must be present, and outcomes that must not."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decisions: tuple[ExpectedDecision, ...] = ()
+    absent: tuple[str, ...] = Field(
+        default=(), description="Outcomes that must not be active on as_of for any subject."
+    )
+    exactly: bool = Field(
+        default=False, description="If true, the listed decisions must be all the decisions."
+    )
+
+
+class _ScenarioSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ruleset: str = Field(min_length=1)
+    as_of: dt.date
+    description: str | None = None
+    subjects: tuple[dict[str, Any], ...] = ()
+    events: tuple[dict[str, Any], ...] = ()
+    expect: Expectation | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed, validated scenario file."""
+
+    path: str
+    ruleset: ir.Ruleset
+    as_of: dt.date
+    description: str | None
+    subjects: tuple[dict[str, Any], ...]
+    events: tuple[Event, ...]
+    expect: Expectation | None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file; the ruleset is a bundled id or a path relative to the file."""
+    file = Path(path)
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(source, [Problem(f"cannot read the file: {error}")]) from None
+    try:
+        data, source_map = read_yaml(text)
+    except YamlSyntaxError as error:
+        raise ScenarioError(source, [error.problem]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Problem("a scenario file must be a YAML mapping", line=1)])
+    try:
+        spec = _ScenarioSpec.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            source_map.problem(tuple(item["loc"]), _message(item)) for item in error.errors()
+        ]
+        raise ScenarioError(source, problems) from None
+    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map)
+    lines = {i: source_map.locate(("events", i))[0] or 0 for i in range(len(spec.events))}
+    events = parse_events(ruleset.vocabulary, spec.events, source=source, lines=lines)
+    return Scenario(
+        path=source,
+        ruleset=ruleset,
+        as_of=spec.as_of,
+        description=spec.description,
+        subjects=spec.subjects,
+        events=tuple(events),
+        expect=spec.expect,
+    )
+
+
+def _message(item: Any) -> str:
+    if item["type"] == "missing":
+        return f"the required field {item['loc'][-1]!r} is missing"
+    if item["type"] == "extra_forbidden":
+        return f"unknown key {item['loc'][-1]!r} (check its spelling)"
+    return f"{item['msg']} (got {item.get('input')!r})"
+
+
+def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) -> ir.Ruleset:
+    if name in bundled_ids():
+        return bundled(name)
+    candidate = (file.parent / name) if not Path(name).is_absolute() else Path(name)
+    if not candidate.exists():
+        known = ", ".join(bundled_ids())
+        raise ScenarioError(
+            source,
+            [
+                source_map.problem(
+                    ("ruleset",),
+                    f"{name!r} is neither a bundled ruleset ({known}) nor a file next to the "
+                    "scenario",
+                )
+            ],
+        )
+    try:
+        return load_ruleset(candidate)
+    except RulesetError:
+        raise
