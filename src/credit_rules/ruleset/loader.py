@@ -410,11 +410,12 @@ class _Checker:
             for position, name in enumerate(r.shows):
                 if name not in facts:
                     self.problem((*path, "shows", position), f"{name!r} is not a fact")
-            reads = (
+            reads = _with_dependencies(
                 names_in(when)
                 + names_in(start)
                 + (names_in(until) if until else ())
-                + tuple(name for name in r.shows if name in facts)
+                + tuple(name for name in r.shows if name in facts),
+                facts,
             )
             result.append(
                 ir.Rule(
@@ -477,6 +478,25 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+
+def _with_dependencies(names: tuple[str, ...], facts: Mapping[str, ir.Fact]) -> tuple[str, ...]:
+    """Names in order, each computed fact followed by what it is computed from, so that an
+    explanation shows the whole chain down to counted records and parameters."""
+    ordered: dict[str, None] = {}
+
+    def add(name: str) -> None:
+        if name in ordered:
+            return
+        ordered[name] = None
+        fact = facts.get(name)
+        if fact is not None and isinstance(fact.derivation, ir.Computed):
+            for dependency in names_in(fact.derivation.expr):
+                add(dependency)
+
+    for name in names:
+        add(name)
+    return tuple(ordered)
 
 
 def _text(spec: TextSpec) -> ir.Text:
