@@ -15,12 +15,18 @@ The public API is what this module exports; everything else is internal and may 
     ['written_warning']
 """
 
+from credit_rules.calendar import DeadlineClock, WorkingCalendar, default_calendar, load_overlay
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import (
     BackendUnavailable,
+    CalendarNotPublished,
+    CalendarOverlayError,
+    CalendarRangeError,
     CreditRulesError,
+    ExtensionOverCap,
     HistoryError,
     InputError,
+    NoRulesetInForce,
     NotInForce,
     Problem,
     RulesetError,
@@ -28,17 +34,31 @@ from credit_rules.errors import (
 )
 from credit_rules.explain.text import render_text
 from credit_rules.model.events import Event, parse_events
+from credit_rules.model.identifiers import IdentifierError, mask_identity_number
 from credit_rules.model.results import (
     Citation,
     Deadline,
     Decision,
     Duty,
     Evaluation,
+    ExcludedDays,
     Reason,
     RulesetRef,
 )
-from credit_rules.model.subjects import InsuredPerson, Subject
+from credit_rules.model.subjects import (
+    InsuranceAgency,
+    InsuredPerson,
+    MedicalInstitution,
+    NaturalPerson,
+    Organisation,
+    OtherIndividual,
+    OtherUnit,
+    PharmaSupplier,
+    RetailPharmacy,
+    Subject,
+)
 from credit_rules.periods import Period, add_months, last_day_of_period
+from credit_rules.ruleset.catalog import select_ruleset
 from credit_rules.ruleset.ir import Ruleset
 from credit_rules.ruleset.loader import (
     bundled,
@@ -51,36 +71,57 @@ from credit_rules.scenario import Scenario, load_scenario
 
 __all__ = [
     "BackendUnavailable",
+    "CalendarNotPublished",
+    "CalendarOverlayError",
+    "CalendarRangeError",
     "Citation",
     "CreditRulesError",
     "Deadline",
+    "DeadlineClock",
     "Decision",
     "Duty",
     "Engine",
     "Evaluation",
     "Event",
+    "ExcludedDays",
+    "ExtensionOverCap",
     "HistoryError",
+    "IdentifierError",
     "InputError",
+    "InsuranceAgency",
     "InsuredPerson",
+    "MedicalInstitution",
+    "NaturalPerson",
+    "NoRulesetInForce",
     "NotInForce",
+    "Organisation",
+    "OtherIndividual",
+    "OtherUnit",
     "Period",
+    "PharmaSupplier",
     "Problem",
     "Reason",
+    "RetailPharmacy",
     "Ruleset",
     "RulesetError",
     "RulesetRef",
     "Scenario",
     "ScenarioError",
     "Subject",
+    "WorkingCalendar",
     "add_months",
     "bundled",
     "bundled_ids",
+    "default_calendar",
     "last_day_of_period",
+    "load_overlay",
     "load_ruleset",
     "load_scenario",
     "loads_ruleset",
+    "mask_identity_number",
     "parse_events",
     "render_text",
+    "select_ruleset",
     "with_parameters",
 ]
 __version__ = "0.1.0"

@@ -79,3 +79,71 @@ class NotInForce(CreditRulesError):
 
 class BackendUnavailable(CreditRulesError):
     """An optional backend whose extra is not installed or cannot run on this Python."""
+
+
+class CalendarNotPublished(CreditRulesError):
+    """A result that depends on a year whose State Council holiday schedule is not in the
+    calendar's data, asked for in strict mode.
+
+    Outside strict mode the same result comes back marked ``provisional`` instead; the library
+    never silently guesses which days the State Council will make rest days.
+    """
+
+    def __init__(self, years: tuple[int, ...], published_through: int | None, what: str) -> None:
+        self.years = years
+        self.published_through = published_through
+        self.what = what
+        listed = ", ".join(str(year) for year in years)
+        known = (
+            f"the calendar has State Council schedules through {published_through}"
+            if published_through is not None
+            else "the calendar has no State Council schedule at all"
+        )
+        super().__init__(
+            f"{what} depends on {listed}, whose holiday schedule is not published in the "
+            f"calendar data ({known}); load the notice with WorkingCalendar.with_overlay() or "
+            "accept a provisional result by leaving strict mode"
+        )
+
+
+class CalendarRangeError(CreditRulesError):
+    """A day outside the years the calendar was built for (too early, or too far ahead)."""
+
+    def __init__(self, day: dt.date, first_year: int, last_year: int, what: str) -> None:
+        self.day = day
+        self.first_year = first_year
+        self.last_year = last_year
+        self.what = what
+        super().__init__(
+            f"{what} needs {day.isoformat()}, outside the calendar's years "
+            f"{first_year}–{last_year}; build a WorkingCalendar with a wider first_year/last_year"
+        )
+
+
+class CalendarOverlayError(InputError):
+    """A holiday-schedule overlay (YAML/JSON) that is malformed or contradicts itself."""
+
+
+class ExtensionOverCap(CreditRulesError):
+    """Extensions of a deadline that add up to more than the law allows (e.g. Ganzhou Art 25:
+    at most 15 working days). The library refuses rather than silently clamping."""
+
+    def __init__(self, total: int, cap: int, unit: str, rule: str) -> None:
+        self.total = total
+        self.cap = cap
+        self.unit = unit
+        self.rule = rule
+        by = f" under {rule}" if rule else ""
+        super().__init__(f"extensions add up to {total} {unit}, over the cap of {cap} {unit}{by}")
+
+
+class NoRulesetInForce(CreditRulesError):
+    """No known ruleset applies to a region on a date."""
+
+    def __init__(self, region: str, on: dt.date, known: list[str]) -> None:
+        self.region = region
+        self.on = on
+        listed = "; ".join(known) or "none"
+        super().__init__(
+            f"no ruleset is in force for {region!r} on {on.isoformat()} (known: {listed})"
+        )

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Unit = Literal["days", "months", "years"]
+Unit = Literal["days", "months", "years", "working_days"]
 
 _UNITS: dict[str, Unit] = {
     "day": "days",
@@ -26,8 +26,10 @@ _UNITS: dict[str, Unit] = {
     "months": "months",
     "year": "years",
     "years": "years",
+    "working day": "working_days",
+    "working days": "working_days",
 }
-_PATTERN = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$")
+_PATTERN = re.compile(r"^\s*(\d+)\s*([a-z]+(?: [a-z]+)?)\s*$")
 
 
 @dataclass(frozen=True, order=True)
@@ -41,7 +43,7 @@ class Period:
     def __post_init__(self) -> None:
         if self.count < 0:
             raise ValueError(f"a period cannot be negative: {self.count} {self.unit}")
-        if self.unit not in ("days", "months", "years"):
+        if self.unit not in ("days", "months", "years", "working_days"):
             raise ValueError(f"unknown period unit {self.unit!r}")
 
     @classmethod
@@ -51,13 +53,13 @@ class Period:
         if match is None or match.group(2) not in _UNITS:
             raise ValueError(
                 f"{text!r} is not a period; write a whole number and a unit, e.g. '5 years', "
-                "'1 month' or '15 days'"
+                "'1 month', '15 days' or '15 working days'"
             )
         return cls(int(match.group(1)), _UNITS[match.group(2)])
 
     def __str__(self) -> str:
-        unit = self.unit[:-1] if self.count == 1 else self.unit
-        return f"{self.count} {unit}"
+        unit = self.unit.replace("_", " ")
+        return f"{self.count} {unit[:-1] if self.count == 1 else unit}"
 
     def last_day(self, start: dt.date) -> dt.date:
         """The last day of this period when it starts on (but does not count) ``start``."""
@@ -79,6 +81,8 @@ def last_day_of_period(start: dt.date, period: Period) -> dt.date:
     corresponding day of the final month, clamped to month end. A zero period ends on the start
     day itself: it is how the rulesets say "a one-off act on that day".
     """
+    if period.unit == "working_days":
+        raise ValueError("a period in working days needs the calendar (credit_rules.calendar)")
     if period.unit == "days":
         return start + dt.timedelta(days=period.count)
     months = period.count * (12 if period.unit == "years" else 1)

@@ -7,14 +7,16 @@ errors as ruleset files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from credit_rules.errors import Problem, RulesetError, ScenarioError
+from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
@@ -69,6 +71,19 @@ class Scenario:
     subjects: tuple[dict[str, Any], ...]
     events: tuple[Event, ...]
     expect: Expectation | None
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def locate(self, error: InputError) -> InputError:
+        """The same error, naming this file and the line of each subject or event it names.
+
+        The engine knows events by index only; the scenario knows where each one was written.
+        """
+        problems = []
+        for problem in error.problems:
+            key = problem.field.split(".")[0]
+            line = problem.line if problem.line is not None else self.lines.get(key)
+            problems.append(dataclasses.replace(problem, line=line))
+        return type(error)(error.source or self.path, problems)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -95,6 +110,9 @@ def load_scenario(path: str | Path) -> Scenario:
     ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map)
     lines = {i: source_map.locate(("events", i))[0] or 0 for i in range(len(spec.events))}
     events = parse_events(ruleset.vocabulary, spec.events, source=source, lines=lines)
+    located = {f"events[{i}]": line for i, line in lines.items()}
+    for i in range(len(spec.subjects)):
+        located[f"subjects[{i}]"] = source_map.locate(("subjects", i))[0] or 0
     return Scenario(
         path=source,
         ruleset=ruleset,
@@ -103,6 +121,7 @@ def load_scenario(path: str | Path) -> Scenario:
         subjects=spec.subjects,
         events=tuple(events),
         expect=spec.expect,
+        lines=located,
     )
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from credit_rules.engine.engine import Engine
-from credit_rules.errors import CreditRulesError
+from credit_rules.errors import CreditRulesError, InputError
 from credit_rules.explain.text import render_text
 from credit_rules.ruleset.loader import load_ruleset
 from credit_rules.scenario import load_scenario
@@ -75,7 +75,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset, backend=args.backend) as engine:
-        evaluation = engine.evaluate(scenario.subjects, scenario.events, as_of=as_of)
+        try:
+            evaluation = engine.evaluate(scenario.subjects, scenario.events, as_of=as_of)
+        except InputError as error:
+            raise scenario.locate(error) from None
     if args.format == "json":
         print(json.dumps(evaluation.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
     BoolOp,
+    Call,
     Compare,
     Const,
     Expr,
+    Field,
     Not,
     Ref,
 )
@@ -34,30 +36,97 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,
     ">": operator.gt,
     ">=": operator.ge,
+    "in": lambda item, items: item in items,
+    "not in": lambda item, items: item not in items,
 }
 
 
-def compile_expr(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> Compiled:
-    """Turn an expression into a function of the assessment's facts."""
-    if isinstance(expr, Const):
-        value = expr.value
-        return lambda env: value
-    if isinstance(expr, Ref):
-        if expr.name in parameters:
-            constant = parameters[expr.name]
-            return lambda env: constant
-        name = expr.name
-        return lambda env: env[name]
-    if isinstance(expr, Not):
-        inner = compile_expr(expr.operand, parameters)
-        return lambda env: not inner(env)
-    if isinstance(expr, BoolOp):
-        parts = tuple(compile_expr(o, parameters) for o in expr.operands)
-        if expr.op == "and":
-            return lambda env: all(part(env) for part in parts)
-        return lambda env: any(part(env) for part in parts)
-    if isinstance(expr, Compare):
-        left, right = compile_expr(expr.left, parameters), compile_expr(expr.right, parameters)
+class WorkingDays(Protocol):
+    """What expressions need of a calendar: the Nth working day after a date."""
+
+    def add_working_days(self, start: dt.date, n: int) -> dt.date: ...
+
+
+class _NoCalendar:
+    def add_working_days(self, start: dt.date, n: int) -> dt.date:
+        raise RuntimeError("this ruleset counts working days, but the engine has no calendar")
+
+
+def _end_of_year(day: dt.date | None) -> dt.date | None:
+    return None if day is None else dt.date(day.year, 12, 31)
+
+
+def _next_day(day: dt.date | None) -> dt.date | None:
+    return None if day is None else day + dt.timedelta(days=1)
+
+
+def _year_of(day: dt.date | None) -> int | None:
+    return None if day is None else day.year
+
+
+_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "end_of_year": _end_of_year,
+    "next_day": _next_day,
+    "year_of": _year_of,
+}
+
+
+def compile_expr(
+    expr: Expr,
+    parameters: Mapping[str, ir.ParameterValue],
+    calendar: WorkingDays | None = None,
+) -> Compiled:
+    """Turn an expression into a function of the assessment's environment.
+
+    The environment holds fact values by name, and the events in scope under ``trigger``,
+    ``event`` and ``record``. ``calendar`` is needed only for periods in working days.
+    """
+    return _Compiler(parameters, calendar or _NoCalendar()).compile(expr)
+
+
+class _Compiler:
+    def __init__(self, parameters: Mapping[str, ir.ParameterValue], days: WorkingDays) -> None:
+        self.parameters = parameters
+        self.days = days
+
+    def compile(self, expr: Expr) -> Compiled:
+        if isinstance(expr, Const):
+            value = expr.value
+            return lambda env: value
+        if isinstance(expr, Ref):
+            if expr.name in self.parameters:
+                constant = self.parameters[expr.name]
+                return lambda env: constant
+            name = expr.name
+            return lambda env: env[name]
+        if isinstance(expr, Field):
+            scope, field = expr.scope, expr.name
+            return lambda env: getattr(env[scope], field)
+        if isinstance(expr, Call):
+            function = _FUNCTIONS[expr.function]
+            argument = self.compile(expr.argument)
+            return lambda env: function(argument(env))
+        if isinstance(expr, Not):
+            inner = self.compile(expr.operand)
+            return lambda env: not inner(env)
+        if isinstance(expr, BoolOp):
+            parts = tuple(self.compile(o) for o in expr.operands)
+            if expr.op == "and":
+                return lambda env: all(part(env) for part in parts)
+            return lambda env: any(part(env) for part in parts)
+        if isinstance(expr, Compare):
+            return self._compare(expr)
+        if isinstance(expr, Arith):
+            return self._arith(expr)
+        test, then, otherwise = (
+            self.compile(expr.test),
+            self.compile(expr.then),
+            self.compile(expr.otherwise),
+        )
+        return lambda env: then(env) if test(env) else otherwise(env)
+
+    def _compare(self, expr: Compare) -> Compiled:
+        left, right = self.compile(expr.left), self.compile(expr.right)
         compare = _COMPARE[expr.op]
 
         def compared(env: Env) -> bool:
@@ -67,22 +136,28 @@ def compile_expr(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> Com
             return a is not None and b is not None and compare(a, b)
 
         return compared
-    if isinstance(expr, Arith):
-        left, right = compile_expr(expr.left, parameters), compile_expr(expr.right, parameters)
+
+    def _arith(self, expr: Arith) -> Compiled:
+        left, right = self.compile(expr.left), self.compile(expr.right)
         if expr.type == "date":
-            return lambda env: _add_period(left(env), right(env))
+            days = self.days
+            return lambda env: _add_period(left(env), right(env), days)
         if expr.op == "+":
-            return lambda env: left(env) + right(env)
-        return lambda env: left(env) - right(env)
-    test = compile_expr(expr.test, parameters)
-    then = compile_expr(expr.then, parameters)
-    otherwise = compile_expr(expr.otherwise, parameters)
-    return lambda env: then(env) if test(env) else otherwise(env)
+            return lambda env: _none_or(left(env), right(env), operator.add)
+        return lambda env: _none_or(left(env), right(env), operator.sub)
 
 
-def _add_period(start: dt.date | None, period: Period) -> dt.date | None:
+def _none_or(a: Any, b: Any, combine: Callable[[Any, Any], Any]) -> Any:
+    return None if a is None or b is None else combine(a, b)
+
+
+def _add_period(start: dt.date | None, period: Period, days: WorkingDays) -> dt.date | None:
     # A fact like "latest entry" has no value when nothing is counted; the sum has none either.
-    return None if start is None else last_day_of_period(start, period)
+    if start is None:
+        return None
+    if period.unit == "working_days":
+        return days.add_working_days(start, period.count)
+    return last_day_of_period(start, period)
 
 
 def compile_conditions(ruleset: ir.Ruleset) -> dict[str, Compiled]:

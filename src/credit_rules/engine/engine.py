@@ -12,14 +12,25 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
+from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.engine.closures import ClosureMatcher, Compiled, compile_expr
+from credit_rules.engine.deadlines import compile_deadline, deadline_result
+from credit_rules.engine.facts import Assessment, FactPlan
 from credit_rules.engine.history import Record, Trigger, build_records
 from credit_rules.engine.timeline import Piece, resolve
 from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
 from credit_rules.explain.reasons import citations, reasons
-from credit_rules.model.events import Event, event_types, parse_events
-from credit_rules.model.results import Citation, Decision, Duty, Evaluation, RulesetRef
+from credit_rules.model.events import Event, parse_events
+from credit_rules.model.results import (
+    Citation,
+    Deadline,
+    Decision,
+    Duty,
+    Evaluation,
+    RulesetRef,
+)
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.model.vocabularies import event_classes
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -40,28 +51,53 @@ class Matcher(Protocol):
 class Engine:
     """Evaluates one ruleset. Compile once, evaluate many times, from any number of threads."""
 
-    def __init__(self, ruleset: ir.Ruleset, *, backend: Backend = "closures") -> None:
+    def __init__(
+        self,
+        ruleset: ir.Ruleset,
+        *,
+        backend: Backend = "closures",
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
         self.ruleset = ruleset
         self.backend: Backend = backend
+        # The calendar is an argument, never a global: two engines may count on different
+        # calendars (say, one with a newly published year loaded as an overlay).
+        self.calendar = calendar if calendar is not None else default_calendar()
         self._matcher = _make_matcher(ruleset, backend)
         parameters = ruleset.parameter_values()
         self._rules = ruleset.rules
         self._from: tuple[Compiled, ...] = tuple(
-            compile_expr(r.from_, parameters) for r in ruleset.rules
+            compile_expr(r.from_, parameters, self.calendar) for r in ruleset.rules
         )
         self._until: tuple[Compiled | None, ...] = tuple(
-            compile_expr(r.until, parameters) if r.until is not None else None
+            compile_expr(r.until, parameters, self.calendar) if r.until is not None else None
             for r in ruleset.rules
         )
+        self._deadlines = {
+            index: compile_deadline(rule, parameters, self.calendar)
+            for index, rule in enumerate(ruleset.rules)
+            if rule.outcome_kind == "deadline"
+        }
         self._cites: tuple[tuple[Citation, ...], ...] = tuple(
             citations(ruleset, r.cites) for r in ruleset.rules
         )
-        self._registers: tuple[tuple[ir.Register, Period], ...] = tuple(
-            (reg, _period(parameters[reg.validity])) for reg in ruleset.registers
+        self._registers: tuple[tuple[ir.Register, Period | None, Compiled | None], ...] = tuple(
+            (
+                reg,
+                _period(parameters[reg.validity]) if reg.validity is not None else None,
+                compile_expr(reg.removed_by_where, parameters, self.calendar)
+                if reg.removed_by_where is not None
+                else None,
+            )
+            for reg in ruleset.registers
         )
-        self._register_ids = frozenset(reg.id for reg in ruleset.registers)
         self._event_triggers = frozenset(r.on for r in ruleset.rules if not r.on_register)
-        self._facts = tuple(_fact_plan(fact, parameters) for fact in ruleset.facts)
+        self._plans = {
+            on: FactPlan(
+                [f for f in ruleset.facts if f.for_each in (None, on)], parameters, self.calendar
+            )
+            for on in {r.on for r in ruleset.rules}
+        }
         # Counting on the assessment date changes when a record expires, so expiry days become
         # points where the history changes; counting on the trigger date never needs them.
         self._expiry_matters = any(
@@ -71,7 +107,7 @@ class Engine:
         )
         self._ref = RulesetRef(id=ruleset.id, version=ruleset.version, digest=ruleset.digest)
         self._kinds = frozenset(ruleset.subject_kinds)
-        self._vocabulary_types = event_types(ruleset.vocabulary)
+        self._event_classes = event_classes(ruleset.vocabulary)
 
     def close(self) -> None:
         """Release what the backend holds (the durable-rules backend holds engine state)."""
@@ -99,8 +135,9 @@ class Engine:
         self._check_in_force(as_of)
         subject_list = self._subjects(subjects)
         event_list = self._events(events)
-        known = {s.id for s in subject_list}
+        known = {s.id: s.kind for s in subject_list}
         by_subject: dict[str, list[tuple[int, Event]]] = {}
+        in_force = self.ruleset.in_force_from
         problems = []
         for index, event in enumerate(event_list):
             if event.subject not in known:
@@ -111,20 +148,24 @@ class Engine:
                         field=f"events[{index}].subject",
                     )
                 )
-            elif event.date <= as_of:
+            elif in_force <= event.date <= as_of:
+                # Before the measures took effect they could not attach consequences to
+                # anything (non-retroactivity, Legislation Law Art 104), so such events are
+                # outside the ruleset, like events after as_of are outside what is known.
                 by_subject.setdefault(event.subject, []).append((index, event))
         if problems:
             raise HistoryError(None, problems)
-        decisions: list[Decision] = []
-        duties: list[Duty] = []
+        results = _Results()
         for subject_id in sorted(by_subject):
-            self._evaluate_subject(subject_id, by_subject[subject_id], as_of, decisions, duties)
+            self._evaluate_subject(
+                subject_id, known[subject_id], by_subject[subject_id], as_of, results
+            )
         return Evaluation.model_construct(
             ruleset=self._ref,
             as_of=as_of,
-            decisions=tuple(decisions),
-            deadlines=(),
-            duties=tuple(duties),
+            decisions=tuple(results.decisions),
+            deadlines=tuple(results.deadlines),
+            duties=tuple(results.duties),
         )
 
     # -- input ----------------------------------------------------------------------------
@@ -171,7 +212,7 @@ class Engine:
             wrong = [
                 Problem(f"{e.type!r} is not an event of {self.ruleset.vocabulary}", f"events[{i}]")
                 for i, e in enumerate(typed)
-                if type(e).__module__ != Event.__module__ or e.type not in self._vocabulary_types
+                if self._event_classes.get(e.type) is not type(e)
             ]
             if wrong:
                 raise ScenarioError(None, wrong)
@@ -184,38 +225,41 @@ class Engine:
     def _evaluate_subject(
         self,
         subject_id: str,
+        subject_kind: str,
         events: Sequence[tuple[int, Event]],
         as_of: dt.date,
-        decisions: list[Decision],
-        duties: list[Duty],
+        results: _Results,
     ) -> None:
         records: dict[str, list[Record]] = {}
         triggers: list[Trigger] = []
-        points: set[dt.date] = set()
-        for register, validity in self._registers:
-            found = build_records(register, validity, events)
+        # Every event day is a point where what is known changes; so are the days a record
+        # is removed and, where a fact counts on the assessment day, the day after it expires.
+        points: set[dt.date] = {event.date for _, event in events}
+        for register, validity, removal in self._registers:
+            found = build_records(register, validity, events, removal)
             records[register.id] = found
             for record in found:
-                points.add(record.entered)
                 if record.removed_from is not None:
                     points.add(record.removed_from)
-                if self._expiry_matters:
+                if self._expiry_matters and record.last_valid < dt.date.max:
                     points.add(record.last_valid + _ONE_DAY)
                 triggers.append(
                     Trigger(register.id, record.entered, record.key, record, record.event)
                 )
-        for _, event in events:
+        by_type: dict[str, list[Event]] = {}
+        for _, event in sorted(events, key=lambda pair: (pair[1].date, pair[0])):
+            by_type.setdefault(event.type, []).append(event)
             if event.type in self._event_triggers:
-                key = str(getattr(event, "record", "") or "")
-                triggers.append(Trigger(event.type, event.date, key, None, event))
-                points.add(event.date)
+                triggers.append(Trigger(event.type, event.date, _event_key(event), None, event))
         if not triggers:
             return
         triggers.sort(key=lambda t: (t.date, t.on, t.key))
         ordered = sorted(p for p in points if p <= as_of)
         pieces: list[Piece] = []
+        last_position = len(ordered) - 1
         for position, point in enumerate(ordered):
-            segment_end = ordered[position + 1] - _ONE_DAY if position + 1 < len(ordered) else None
+            final = position == last_position
+            segment_end = None if final else ordered[position + 1] - _ONE_DAY
             view = {
                 name: [r for r in found if r.present_on(point)] for name, found in records.items()
             }
@@ -224,27 +268,38 @@ class Engine:
                     break
                 if trigger.record is not None and not trigger.record.present_on(point):
                     continue
-                env = self._environment(view, trigger, point)
+                assessment = Assessment(subject_kind, trigger, point, view, by_type)
+                env = self._plans[trigger.on].environment(assessment)
                 for index in self._matcher.firing(trigger.on, env):
+                    if index in self._deadlines:
+                        # A deadline is counted once, on everything known on as_of.
+                        if final:
+                            self._deadline(subject_id, index, trigger, env, assessment, results)
+                        continue
                     piece = self._piece(index, trigger, env, point, segment_end)
                     if piece is not None:
                         pieces.append(piece)
         for piece in resolve(pieces):
-            self._emit(subject_id, piece, as_of, decisions, duties)
+            self._emit(subject_id, piece, as_of, results)
 
-    def _environment(
-        self, view: Mapping[str, list[Record]], trigger: Trigger, point: dt.date
-    ) -> dict[str, Any]:
-        env: dict[str, Any] = {"trigger_date": trigger.date}
-        for name, kind, register, on_trigger, compute in self._facts:
-            if kind == "computed":
-                assert compute is not None
-                env[name] = compute(env)
-                continue
-            day = trigger.date if on_trigger else point
-            valid = [r.entered for r in view[register] if r.entered <= day <= r.last_valid]
-            env[name] = len(valid) if kind == "count" else (max(valid) if valid else None)
-        return env
+    def _deadline(
+        self,
+        subject_id: str,
+        index: int,
+        trigger: Trigger,
+        env: dict[str, Any],
+        assessment: Assessment,
+        results: _Results,
+    ) -> None:
+        rule = self._rules[index]
+        start = self._from[index](env)
+        if start is None:
+            return
+        clock = self._deadlines[index].clock(start, trigger, env, assessment)
+        because = reasons(self.ruleset, rule, env, trigger)
+        results.deadlines.append(
+            deadline_result(subject_id, rule, clock, self._cites[index], because)
+        )
 
     def _piece(
         self,
@@ -274,18 +329,11 @@ class Engine:
             return None
         return Piece(index, rule.group, rule.priority, trigger, first, last, env)
 
-    def _emit(
-        self,
-        subject_id: str,
-        piece: Piece,
-        as_of: dt.date,
-        decisions: list[Decision],
-        duties: list[Duty],
-    ) -> None:
+    def _emit(self, subject_id: str, piece: Piece, as_of: dt.date, results: _Results) -> None:
         rule = self._rules[piece.rule]
         because = reasons(self.ruleset, rule, piece.env, piece.trigger)
         if rule.outcome_kind == "duty":
-            duties.append(
+            results.duties.append(
                 Duty.model_construct(
                     subject=subject_id,
                     name=rule.outcome,
@@ -297,7 +345,7 @@ class Engine:
             )
             return
         active = piece.start <= as_of and (piece.stop is None or as_of <= piece.stop)
-        decisions.append(
+        results.decisions.append(
             Decision.model_construct(
                 subject=subject_id,
                 outcome=rule.outcome,
@@ -311,19 +359,27 @@ class Engine:
         )
 
 
+class _Results:
+    """What one evaluation collects; local to the call, so engines stay stateless."""
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.duties: list[Duty] = []
+        self.deadlines: list[Deadline] = []
+
+
+def _event_key(event: Event) -> str:
+    """The id an event names (its record, objection, application…), to order triggers."""
+    for field in ("application", "objection", "evaluation", "record", "commitment"):
+        value = getattr(event, field, None)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
 def _period(value: ir.ParameterValue) -> Period:
     assert isinstance(value, Period)
     return value
-
-
-def _fact_plan(
-    fact: ir.Fact, parameters: Mapping[str, ir.ParameterValue]
-) -> tuple[str, str, str, bool, Compiled | None]:
-    derivation = fact.derivation
-    if isinstance(derivation, ir.Computed):
-        return (fact.id, "computed", "", False, compile_expr(derivation.expr, parameters))
-    kind = "count" if isinstance(derivation, ir.CountOf) else "latest"
-    return (fact.id, kind, derivation.register, derivation.valid_on == "trigger", None)
 
 
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:

@@ -9,8 +9,9 @@ only on what had happened by then.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from credit_rules.errors import HistoryError, Problem
 from credit_rules.model.events import Event
@@ -50,8 +51,9 @@ class Trigger:
 
 def build_records(
     register: ir.Register,
-    validity: Period,
+    validity: Period | None,
     events: Sequence[tuple[int, Event]],
+    removal_where: Callable[[Mapping[str, Any]], Any] | None = None,
 ) -> list[Record]:
     """The register's records for one subject, from that subject's (index, event) pairs.
 
@@ -63,7 +65,7 @@ def build_records(
     problems: list[Problem] = []
     for index, event in events:
         if event.type == register.entered_by:
-            key = _key(event)
+            key = _key(event, register.key)
             if key in entered:
                 first = entered[key][0]
                 problems.append(
@@ -78,7 +80,7 @@ def build_records(
     for index, event in events:
         if event.type != register.removed_by_event:
             continue
-        key = _key(event)
+        key = _key(event, register.key)
         if key not in entered or entered[key][1].date > event.date:
             problems.append(
                 Problem(
@@ -88,7 +90,11 @@ def build_records(
                 )
             )
             continue
-        if getattr(event, "action", None) == register.removed_by_action:
+        action_matches = (
+            register.removed_by_action is None
+            or getattr(event, "action", None) == register.removed_by_action
+        )
+        if action_matches and (removal_where is None or removal_where({"event": event})):
             removed[key] = min(event.date, removed.get(key, event.date))
     if problems:
         raise HistoryError(None, problems)
@@ -97,7 +103,9 @@ def build_records(
             register=register.id,
             key=key,
             entered=event.date,
-            last_valid=last_day_of_period(event.date, validity),
+            last_valid=dt.date.max
+            if validity is None
+            else last_day_of_period(event.date, validity),
             removed_from=removed.get(key),
             event=event,
         )
@@ -105,8 +113,8 @@ def build_records(
     ]
 
 
-def _key(event: Event) -> str:
-    key = getattr(event, "record", None)
+def _key(event: Event, field: str) -> str:
+    key = getattr(event, field, None)
     if not isinstance(key, str):
-        raise HistoryError(None, [Problem(f"a {event.type} event needs a 'record' id")])
+        raise HistoryError(None, [Problem(f"a {event.type} event needs a {field!r} id")])
     return key

@@ -63,8 +63,19 @@ def reasons(
     """The trigger, then every fact and parameter the rule read, with its value."""
     parameters = ruleset.parameter_values()
     found = [trigger_reason(trigger)]
+    layer = ruleset.overridden.get(f"rules.{rule.id}")
+    if layer is not None:
+        found.append(_override("rule", rule.id, layer))
     for name in rule.reads:
         if name == "trigger_date":
+            continue
+        if name == "subject_kind":
+            kind = str(env.get(name))
+            found.append(
+                Reason.model_construct(
+                    name=name, value=kind, en=f"Kind of subject: {kind}", zh=f"信用主体类别：{kind}"
+                )
+            )
             continue
         if name in parameters:
             described = ruleset.parameter(name).description
@@ -81,4 +92,18 @@ def reasons(
                 zh=f"{described.zh}：{shown}",
             )
         )
+        section = "parameters" if name in parameters else "facts"
+        layer = ruleset.overridden.get(f"{section}.{name}")
+        if layer is not None:
+            found.append(_override(section[:-1], name, layer))
     return tuple(found)
+
+
+def _override(kind: str, name: str, layer: str) -> Reason:
+    """Say that a higher-level layer replaced what the base ruleset had (Ganzhou Art 28)."""
+    return Reason.model_construct(
+        name="override",
+        value=f"{kind} {name} set by {layer}",
+        en=f"The {kind} {name} is as {layer} sets it, overriding the base ruleset",
+        zh=f"{name}按{layer}的规定执行（上级规定优先）",
+    )

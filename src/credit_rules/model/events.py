@@ -12,9 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, model_validator
 
-from credit_rules.errors import Problem, ScenarioError
 from credit_rules.model._base import Frozen
 
 
@@ -100,6 +99,19 @@ class RecordCorrected(Event):
     record: str = Field(min_length=1)
     action: CorrectionAction
     category: DishonestyCategory | None = None
+    decided_on: dt.date = Field(
+        default=None,  # type: ignore[assignment]  # filled in from ``date`` below
+        description="The day the correction was decided; defaults to the day it takes effect.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decided_on_defaults_to_date(cls, data: Any) -> Any:
+        # A record void from the start takes effect on its entry day but is decided later,
+        # after the objection (Art 13); when no decision day is given, the two coincide.
+        if isinstance(data, dict) and data.get("decided_on") is None and "date" in data:
+            return {**data, "decided_on": data["date"]}
+        return data
 
 
 class QueryRequested(Event):
@@ -119,21 +131,22 @@ LianyungangEvent = Annotated[
     Field(discriminator="type"),
 ]
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "lianyungang-2007": TypeAdapter(list[LianyungangEvent]),
-}
+# The registry of vocabularies lives in credit_rules.model.vocabularies, which imports every
+# jurisdiction's events; these wrappers keep the historical import path working without a cycle.
 
 
 def vocabularies() -> tuple[str, ...]:
     """The event vocabularies a ruleset may name."""
-    return tuple(sorted(_ADAPTERS))
+    from credit_rules.model import vocabularies as registry
+
+    return registry.vocabularies()
 
 
 def event_types(vocabulary: str) -> frozenset[str]:
     """The ``type`` values a vocabulary accepts."""
-    schema = _ADAPTERS[vocabulary].json_schema()
-    mapping = schema["items"]["discriminator"]["mapping"]
-    return frozenset(mapping)
+    from credit_rules.model import vocabularies as registry
+
+    return registry.event_types(vocabulary)
 
 
 def parse_events(
@@ -148,38 +161,6 @@ def parse_events(
     Every problem is reported with the event's index, its field and the reason; ``lines`` maps an
     event's index to the line it starts on when the list came from a file.
     """
-    adapter = _ADAPTERS[vocabulary]
-    try:
-        parsed: list[Event] = adapter.validate_python(list(raw))
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = item["loc"]
-            index = loc[0] if loc and isinstance(loc[0], int) else None
-            rest = [str(part) for part in loc[1:] if not _is_union_tag(part)]
-            field = f"events[{index}]" + "".join(f".{part}" for part in rest)
-            line = lines.get(index) if (lines is not None and index is not None) else None
-            problems.append(Problem(_plain(item), field=field, line=line))
-        raise ScenarioError(source, problems) from None
-    return parsed
+    from credit_rules.model import vocabularies as registry
 
-
-def _is_union_tag(part: object) -> bool:
-    # pydantic puts the discriminator's value into the location
-    # ("events.0.dishonesty_entered.date"); analysts think of the field path only.
-    return isinstance(part, str) and part in _ALL_TYPES
-
-
-def _plain(item: Mapping[str, Any]) -> str:
-    message = str(item["msg"])
-    if item["type"] == "union_tag_invalid":
-        expected = item.get("ctx", {}).get("expected_tags", "")
-        return f"unknown event type {item['input'].get('type')!r}; expected one of {expected}"
-    if item["type"] == "union_tag_not_found":
-        return "the event has no 'type'"
-    if item["type"] == "extra_forbidden":
-        return "unknown field (check its spelling)"
-    return f"{message} (got {item['input']!r})" if "input" in item else message
-
-
-_ALL_TYPES = frozenset().union(*(event_types(name) for name in _ADAPTERS))
+    return registry.parse_events(vocabulary, raw, source=source, lines=lines)

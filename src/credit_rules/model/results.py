@@ -46,8 +46,20 @@ class Decision(Frozen):
     because: tuple[Reason, ...]
 
 
+class ExcludedDays(Frozen):
+    """Days (inclusive) that do not count towards a deadline, and why (Ganzhou Art 20)."""
+
+    first: dt.date
+    last: dt.date
+    reason: str
+
+
 class Deadline(Frozen):
-    """A day by which an act is due, counted on the PRC calendar."""
+    """A day by which an act is due, counted on the PRC calendar.
+
+    ``provisional`` is true when the count reaches into a year whose holiday schedule the
+    calendar does not have yet; ``provisional_reason`` then says which year.
+    """
 
     subject: str
     name: str
@@ -56,6 +68,12 @@ class Deadline(Frozen):
     provisional: bool
     rule: str
     cites: tuple[Citation, ...]
+    unit: str = "working_days"
+    count: int = 0
+    excluded: tuple[ExcludedDays, ...] = ()
+    extended_by: int = 0
+    provisional_reason: str | None = None
+    because: tuple[Reason, ...] = ()
 
 
 class Duty(Frozen):

@@ -10,10 +10,14 @@ Grammar, informally::
     expr   := expr 'if' expr 'else' expr | expr 'or' expr | expr 'and' expr | 'not' expr
             | sum (('==' | '!=' | '<' | '<=' | '>' | '>=') sum)*
     sum    := atom (('+' | '-') atom)*
-    atom   := NAME | INTEGER | 'true' | 'false' | 'STRING' | '(' expr ')'
+    atom   := NAME | SCOPE '.' FIELD | FUNCTION '(' expr ')' | INTEGER | 'true' | 'false'
+            | 'STRING' | '(' expr ')'
 
-Types: ``count`` (whole numbers), ``flag`` (true/false), ``date``, ``period`` and ``text``.
-``date + period`` is the last day of that period counted from the date (Civil Code Art 201–202).
+Types: ``count`` (whole numbers), ``flag`` (true/false), ``date``, ``period``, ``text`` and
+``list`` (of texts, usable only on the right of ``in``). ``date + period`` is the last day of that
+period counted from the date (Civil Code Art 201–202), or the Nth working day for a period in
+working days. ``trigger.field``, ``event.field`` and ``record.field`` read a field of the event in
+that scope; which scopes exist depends on where the expression stands.
 """
 
 from __future__ import annotations
@@ -23,8 +27,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Type = Literal["count", "flag", "date", "period", "text"]
-CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+Type = Literal["count", "flag", "date", "period", "text", "list"]
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
+Scopes = Mapping[str, Mapping[str, Type]]
+
+#: Functions a ruleset may call: name -> (argument type, result type).
+FUNCTIONS: Mapping[str, tuple[Type, Type]] = {
+    "end_of_year": ("date", "date"),
+    "next_day": ("date", "date"),
+    "year_of": ("date", "count"),
+}
 
 _COMPARE_OPS: dict[type[ast.cmpop], CompareOp] = {
     ast.Eq: "==",
@@ -33,6 +45,8 @@ _COMPARE_OPS: dict[type[ast.cmpop], CompareOp] = {
     ast.LtE: "<=",
     ast.Gt: ">",
     ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 
 
@@ -45,6 +59,22 @@ class Const:
 @dataclass(frozen=True)
 class Ref:
     name: str
+    type: Type
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of the event in scope: ``trigger.year``, ``event.written``, ``record.category``."""
+
+    scope: str
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    argument: Expr
     type: Type
 
 
@@ -82,7 +112,7 @@ class Conditional:
     type: Type
 
 
-Expr = Const | Ref | Not | BoolOp | Compare | Arith | Conditional
+Expr = Const | Ref | Field | Call | Not | BoolOp | Compare | Arith | Conditional
 
 
 class ExpressionError(Exception):
@@ -94,7 +124,7 @@ class ExpressionError(Exception):
 
 
 def type_of(expr: Expr) -> Type:
-    if isinstance(expr, Const | Ref | Arith | Conditional):
+    if isinstance(expr, Const | Ref | Field | Call | Arith | Conditional):
         return expr.type
     return "flag"
 
@@ -108,6 +138,8 @@ def names_in(expr: Expr) -> tuple[str, ...]:
             seen.setdefault(node.name, None)
         elif isinstance(node, Not):
             walk(node.operand)
+        elif isinstance(node, Call):
+            walk(node.argument)
         elif isinstance(node, BoolOp):
             for operand in node.operands:
                 walk(operand)
@@ -123,23 +155,55 @@ def names_in(expr: Expr) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def parse(text: str, names: Mapping[str, Type]) -> Expr:
-    """Parse and type-check ``text``; ``names`` gives every name in scope and its type."""
+def fields_in(expr: Expr) -> tuple[tuple[str, str], ...]:
+    """Every (scope, field) an expression reads."""
+    found: dict[tuple[str, str], None] = {}
+
+    def walk(node: Expr) -> None:
+        if isinstance(node, Field):
+            found.setdefault((node.scope, node.name), None)
+        elif isinstance(node, Not):
+            walk(node.operand)
+        elif isinstance(node, Call):
+            walk(node.argument)
+        elif isinstance(node, BoolOp):
+            for operand in node.operands:
+                walk(operand)
+        elif isinstance(node, Compare | Arith):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, Conditional):
+            walk(node.test)
+            walk(node.then)
+            walk(node.otherwise)
+
+    walk(expr)
+    return tuple(found)
+
+
+def parse(text: str, names: Mapping[str, Type], scopes: Scopes | None = None) -> Expr:
+    """Parse and type-check ``text``; ``names`` gives every name in scope and its type, and
+    ``scopes`` the fields of each event in scope (``trigger``, ``event``, ``record``)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"cannot parse {text!r}: {error.msg}", error.offset) from None
-    return _Translator(names).translate(tree.body)
+    return _Translator(names, scopes or {}).translate(tree.body)
 
 
 class _Translator:
-    def __init__(self, names: Mapping[str, Type]) -> None:
+    def __init__(self, names: Mapping[str, Type], scopes: Scopes) -> None:
         self.names = names
+        self.scopes = scopes
 
     def translate(self, node: ast.expr) -> Expr:
         column = getattr(node, "col_offset", 0) + 1
         if isinstance(node, ast.Name):
             return self._name(node.id, column)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return self._field(node.value.id, node.attr, column)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self._call(node, node.func.id, column)
         if isinstance(node, ast.Constant):
             return self._constant(node.value, column)
         if isinstance(node, ast.BoolOp):
@@ -181,6 +245,35 @@ class _Translator:
             )
         return Ref(name, self.names[name])
 
+    def _field(self, scope: str, name: str, column: int) -> Field:
+        fields = self.scopes.get(scope)
+        if fields is None:
+            available = ", ".join(sorted(self.scopes)) or "none here"
+            raise ExpressionError(
+                f"{scope!r} is not an event in scope (in scope: {available})", column
+            )
+        if name not in fields:
+            raise ExpressionError(
+                f"{scope} has no field {name!r} (fields: {', '.join(sorted(fields))})", column
+            )
+        return Field(scope, name, fields[name])
+
+    def _call(self, node: ast.Call, name: str, column: int) -> Call:
+        signature = FUNCTIONS.get(name)
+        if signature is None:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise ExpressionError(
+                f"{name!r} is not a function of rulesets (known: {known})", column
+            )
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError(f"{name}() takes exactly one argument", column)
+        argument = self.translate(node.args[0])
+        if type_of(argument) != signature[0]:
+            raise ExpressionError(
+                f"{name}() takes a {signature[0]}, not a {type_of(argument)}", column
+            )
+        return Call(name, argument, signature[1])
+
     @staticmethod
     def _constant(value: object, column: int) -> Const:
         if isinstance(value, bool):
@@ -211,6 +304,16 @@ class _Translator:
             symbol = _COMPARE_OPS.get(type(op))
             if symbol is None:
                 raise ExpressionError(f"{type(op).__name__} is not a comparison here", column)
+            if symbol in ("in", "not in"):
+                if type_of(left) != "text" or type_of(right) != "list":
+                    raise ExpressionError(
+                        f"'{symbol}' tests a text against a list, not a {type_of(left)} "
+                        f"against a {type_of(right)}",
+                        column,
+                    )
+                parts.append(Compare(symbol, left, right))
+                left = right
+                continue
             if type_of(left) != type_of(right):
                 raise ExpressionError(
                     f"cannot compare a {type_of(left)} with a {type_of(right)}", column

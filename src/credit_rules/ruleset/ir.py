@@ -16,7 +16,9 @@ from credit_rules.periods import Period
 from credit_rules.ruleset.expressions import Expr, Type
 
 ParameterValue = int | bool | Period
-BUILTINS: Mapping[str, Type] = MappingProxyType({"trigger_date": "date"})
+BUILTINS: Mapping[str, Type] = MappingProxyType({"trigger_date": "date", "subject_kind": "text"})
+#: Names that stand for events in expressions and so cannot be ids of facts or parameters.
+SCOPE_NAMES = frozenset({"trigger", "event", "record"})
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,11 @@ class Register:
     id: str
     description: Text
     entered_by: str
-    validity: str
+    key: str
+    validity: str | None
     removed_by_event: str | None
     removed_by_action: str | None
+    removed_by_where: Expr | None
     cites: tuple[Cite, ...]
 
 
@@ -91,6 +95,7 @@ class CountOf:
 
     register: str
     valid_on: Literal["trigger", "assessment"]
+    where: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,18 @@ class LatestEntryOf:
 
     register: str
     valid_on: Literal["trigger", "assessment"]
+    where: Expr | None = None
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """The first or last matching event (its date, or ``value`` of it), or how many match,
+    among the subject's events known on the assessment day."""
+
+    pick: Literal["first", "last", "count"]
+    event_type: str
+    where: Expr | None
+    value: Expr | None
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,7 @@ class Computed:
     expr: Expr
 
 
-Derivation = CountOf | LatestEntryOf | Computed
+Derivation = CountOf | LatestEntryOf | EventQuery | Computed
 
 
 @dataclass(frozen=True)
@@ -116,14 +133,32 @@ class Fact:
     type: Type
     derivation: Derivation
     cites: tuple[Cite, ...]
+    for_each: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     id: str
-    kind: Literal["measure", "duty"]
+    kind: Literal["measure", "duty", "deadline"]
     description: Text
     cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    event_type: str
+    where: Expr | None
+    until_field: str
+    reason_field: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    event_type: str
+    where: Expr | None
+    field: str
+    cap: str
+    max_times: int
 
 
 @dataclass(frozen=True)
@@ -135,13 +170,16 @@ class Rule:
     on_register: bool
     when: Expr
     outcome: str
-    outcome_kind: Literal["measure", "duty"]
+    outcome_kind: Literal["measure", "duty", "deadline"]
     from_: Expr
     until: Expr | None
     group: str | None
     priority: int
     reads: tuple[str, ...]
     line: int | None = None
+    period: str | None = None
+    excluding: Exclusion | None = None
+    extended_by: Extension | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,17 @@ class Interpretation:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """A ruleset file laid over another (Ganzhou Art 28: higher-level rules prevail)."""
+
+    id: str
+    extends: str
+    source: str
+    overridden: tuple[str, ...]
+    added: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Ruleset:
     id: str
     version: str
@@ -171,6 +220,7 @@ class Ruleset:
     title: Text
     document_number: str
     jurisdiction: Text
+    region: str | None
     issued: dt.date | None
     in_force_from: dt.date
     in_force_until: dt.date | None
@@ -185,6 +235,9 @@ class Ruleset:
     outcomes: tuple[Outcome, ...]
     rules: tuple[Rule, ...]
     interpretations: tuple[Interpretation, ...]
+    layers: tuple[Layer, ...] = ()
+    #: "<section>.<id>" of every entry a layer replaced, and the layer that replaced it.
+    overridden: Mapping[str, str] = field(default_factory=dict)
     _articles_by_number: Mapping[int, Article] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

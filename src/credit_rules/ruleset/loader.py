@@ -11,17 +11,18 @@ import hashlib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from credit_rules.errors import Problem, RulesetError
-from credit_rules.model.events import event_types, vocabularies
 from credit_rules.model.subjects import SUBJECT_CLASSES
+from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
-from credit_rules.ruleset.schema import CiteSpec, RulesetSpec, TextSpec
+from credit_rules.ruleset.layering import merge
+from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
 from credit_rules.ruleset.yaml_source import Path as YamlPath
 from credit_rules.ruleset.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
 
@@ -37,7 +38,7 @@ def load_ruleset(path: str | Path) -> ir.Ruleset:
         raise RulesetError(
             str(file), [Problem(f"cannot read the file: {error.strerror}")]
         ) from None
-    return loads_ruleset(data, source=str(file))
+    return loads_ruleset(data, source=str(file), base_dir=file.parent)
 
 
 def bundled_ids() -> tuple[str, ...]:
@@ -57,9 +58,41 @@ def bundled(ruleset_id: str) -> ir.Ruleset:
     return loads_ruleset(resource.read_bytes(), source=f"<bundled>/{ruleset_id}.yaml")
 
 
-def loads_ruleset(data: bytes | str, *, source: str = "<string>") -> ir.Ruleset:
-    """Load a ruleset from its text."""
+def loads_ruleset(
+    data: bytes | str, *, source: str = "<string>", base_dir: Path | None = None
+) -> ir.Ruleset:
+    """Load a ruleset from its text. ``base_dir`` resolves a relative ``extends`` path."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    document, source_map = _read(raw, source)
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    layer: ir.Layer | None = None
+    overridden: dict[str, str] = {}
+    if "extends" in document:
+        base = _load_base(document["extends"], source, source_map, base_dir)
+        base_raw = _base_bytes(document["extends"], base_dir)
+        base_document, _ = _read(base_raw, base.source)
+        layer_id = str(document.get("id", "<layer>"))
+        merged = merge(base_document, document, source_map, layer_id)
+        document, source_map, overridden = merged.document, merged.source_map, merged.overridden
+        digest = "sha256:" + hashlib.sha256(f"{base.digest}|{digest}".encode()).hexdigest()
+        layer = ir.Layer(
+            id=layer_id,
+            extends=base.id,
+            source=source,
+            overridden=tuple(sorted(overridden)),
+            added=merged.added,
+        )
+    try:
+        spec = RulesetSpec.model_validate(document)
+    except ValidationError as error:
+        raise RulesetError(source, _schema_problems(error, source_map)) from None
+    ruleset = _Checker(spec, source_map, source, digest).build()
+    if layer is None:
+        return ruleset
+    return dataclasses.replace(ruleset, layers=(*ruleset.layers, layer), overridden=overridden)
+
+
+def _read(raw: bytes, source: str) -> tuple[dict[str, Any], SourceMap]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -70,12 +103,27 @@ def loads_ruleset(data: bytes | str, *, source: str = "<string>") -> ir.Ruleset:
         raise RulesetError(source, [error.problem]) from None
     if not isinstance(document, dict):
         raise RulesetError(source, [Problem("a ruleset file must be a YAML mapping", line=1)])
-    try:
-        spec = RulesetSpec.model_validate(document)
-    except ValidationError as error:
-        raise RulesetError(source, _schema_problems(error, source_map)) from None
-    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
-    return _Checker(spec, source_map, source, digest).build()
+    return document, source_map
+
+
+def _base_bytes(name: str, base_dir: Path | None) -> bytes:
+    if name in bundled_ids():
+        return (resources.files(_BUNDLED_PACKAGE) / f"{name}.yaml").read_bytes()
+    return ((base_dir or Path.cwd()) / name).read_bytes()
+
+
+def _load_base(name: Any, source: str, source_map: SourceMap, base_dir: Path | None) -> ir.Ruleset:
+    """The ruleset a layer extends: a bundled id, or a file relative to the layer's file."""
+    if not isinstance(name, str) or not name:
+        raise RulesetError(source, [source_map.problem(("extends",), "extends names a ruleset")])
+    if name in bundled_ids():
+        return bundled(name)
+    path = (base_dir or Path.cwd()) / name
+    if not path.is_file():
+        known = ", ".join(bundled_ids())
+        message = f"extends {name!r}, which is neither a bundled ruleset ({known}) nor a file"
+        raise RulesetError(source, [source_map.problem(("extends",), message)])
+    return load_ruleset(path)
 
 
 def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
@@ -167,7 +215,7 @@ class _Checker:
         if spec.in_force_until is not None and spec.in_force_until < spec.in_force_from:
             self.problem(("in_force_until",), "in_force_until is before in_force_from")
         articles = self._articles()
-        in_force_cites = self._cites((), spec.in_force_cites)
+        in_force_cites = self._cites((), spec.in_force_cites, key="in_force_cites")
         terms = self._terms()
         parameters = self._parameters()
         registers = self._registers(parameters)
@@ -185,6 +233,7 @@ class _Checker:
             title=_text(spec.title),
             document_number=spec.document_number,
             jurisdiction=_text(spec.jurisdiction),
+            region=spec.region,
             issued=spec.issued,
             in_force_from=spec.in_force_from,
             in_force_until=spec.in_force_until,
@@ -242,17 +291,19 @@ class _Checker:
         if len(set(numbers)) != len(numbers):
             self.problem(("articles", article_index, "items"), "duplicate item numbers")
 
-    def _cites(self, path: YamlPath, cites: tuple[CiteSpec, ...]) -> tuple[ir.Cite, ...]:
+    def _cites(
+        self, path: YamlPath, cites: tuple[CiteSpec, ...], key: str = "cites"
+    ) -> tuple[ir.Cite, ...]:
         for index, cite in enumerate(cites):
             items = self.article_items.get(cite.article)
             if items is None:
                 self.problem(
-                    (*path, "cites", index, "article"),
+                    (*path, key, index, "article"),
                     f"cites article {cite.article}, which this ruleset does not contain",
                 )
             elif cite.item is not None and cite.item not in items:
                 self.problem(
-                    (*path, "cites", index, "item"),
+                    (*path, key, index, "item"),
                     f"cites item {cite.item} of article {cite.article}, which has no such item",
                 )
         return tuple(ir.Cite(c.article, c.item) for c in cites)
@@ -269,6 +320,7 @@ class _Checker:
 
     def _parameters(self) -> dict[str, ir.Parameter]:
         self.names: dict[str, str] = {name: "a built-in name" for name in ir.BUILTINS}
+        self.names.update({name: "an event in expressions" for name in ir.SCOPE_NAMES})
         self._unique("parameters", [p.id for p in self.spec.parameters], self.names)
         result: dict[str, ir.Parameter] = {}
         for index, p in enumerate(self.spec.parameters):
@@ -289,27 +341,50 @@ class _Checker:
         result: dict[str, ir.Register] = {}
         for index, r in enumerate(self.spec.registers):
             path: YamlPath = ("registers", index)
-            self._event((*path, "entered_by"), r.entered_by)
-            validity = parameters.get(r.validity)
-            if validity is None or validity.type != "period":
+            if not self._event((*path, "entered_by"), r.entered_by):
+                continue
+            if r.key not in self._fields(r.entered_by):
+                self.problem((*path, "key"), f"{r.entered_by} has no field {r.key!r}")
+            validity = parameters.get(r.validity) if r.validity is not None else None
+            if r.validity is not None and (validity is None or validity.type != "period"):
                 self.problem((*path, "validity"), f"{r.validity!r} is not a period parameter")
-            if r.removed_by is not None:
-                self._event((*path, "removed_by", "event"), r.removed_by.event)
+            removal = r.removed_by
+            where = None
+            if removal is not None and self._event((*path, "removed_by", "event"), removal.event):
+                if r.key not in self._fields(removal.event):
+                    self.problem(
+                        (*path, "removed_by", "event"), f"{removal.event} has no field {r.key!r}"
+                    )
+                if removal.where is not None:
+                    where = self._expr(
+                        (*path, "removed_by", "where"),
+                        removal.where,
+                        self._scope(parameters, {}, None),
+                        "flag",
+                        {"event": self._fields(removal.event)},
+                    )
             result[r.id] = ir.Register(
-                r.id,
-                _text(r.description),
-                r.entered_by,
-                r.validity,
-                r.removed_by.event if r.removed_by else None,
-                r.removed_by.action if r.removed_by else None,
-                self._cites(path, r.cites),
+                id=r.id,
+                description=_text(r.description),
+                entered_by=r.entered_by,
+                key=r.key,
+                validity=r.validity,
+                removed_by_event=removal.event if removal else None,
+                removed_by_action=removal.action if removal else None,
+                removed_by_where=where,
+                cites=self._cites(path, r.cites),
             )
         return result
 
-    def _event(self, path: YamlPath, name: str) -> None:
+    def _event(self, path: YamlPath, name: str) -> bool:
         if name not in self.events:
             known = ", ".join(sorted(self.events))
             self.problem(path, f"{name!r} is not an event type of this vocabulary ({known})")
+            return False
+        return True
+
+    def _fields(self, event_type: str) -> Mapping[str, Type]:
+        return event_fields(self.spec.vocabulary, event_type)
 
     def _outcomes(self) -> dict[str, ir.Outcome]:
         self._unique("outcomes", [o.id for o in self.spec.outcomes])
@@ -320,19 +395,47 @@ class _Checker:
             for i, o in enumerate(self.spec.outcomes)
         }
 
+    def _trigger_type(
+        self, for_each: str | None, registers: Mapping[str, ir.Register]
+    ) -> str | None:
+        """The event type a trigger stands for: a register's entering event, or the event."""
+        if for_each is None:
+            return None
+        if for_each in registers:
+            return registers[for_each].entered_by
+        return for_each if for_each in self.events else None
+
     def _scope(
-        self, parameters: dict[str, ir.Parameter], facts: dict[str, ir.Fact]
+        self,
+        parameters: Mapping[str, ir.Parameter],
+        facts: Mapping[str, ir.Fact],
+        for_each: str | None,
     ) -> dict[str, Type]:
+        """Names an expression may use: built-ins, parameters, and the facts that are computed
+        for every trigger or for this one (a fact tied to one trigger reads its fields)."""
         scope: dict[str, Type] = dict(ir.BUILTINS)
         scope.update({p.id: p.type for p in parameters.values()})
-        scope.update({f.id: f.type for f in facts.values()})
+        scope.update(
+            {f.id: f.type for f in facts.values() if f.for_each is None or f.for_each == for_each}
+        )
         return scope
 
+    def _trigger_scope(
+        self, for_each: str | None, registers: Mapping[str, ir.Register]
+    ) -> dict[str, Mapping[str, Type]]:
+        trigger_type = self._trigger_type(for_each, registers)
+        return {} if trigger_type is None else {"trigger": self._fields(trigger_type)}
+
     def _expr(
-        self, path: YamlPath, text: str, scope: Mapping[str, Type], want: Type | None
+        self,
+        path: YamlPath,
+        text: str,
+        scope: Mapping[str, Type],
+        want: Type | None,
+        scopes: Mapping[str, Mapping[str, Type]] | None = None,
     ) -> Expr | None:
         try:
-            expr = parse(text, scope)
+            expr = parse(text, scope, scopes)
         except ExpressionError as error:
             line, column = self.map.locate(path)
             where = f" (column {error.column} of the expression)" if error.column else ""
@@ -350,36 +453,92 @@ class _Checker:
     ) -> dict[str, ir.Fact]:
         self._unique("facts", [f.id for f in self.spec.facts], self.names)
         facts: dict[str, ir.Fact] = {}
+        kinds = ("count", "latest_entry", "first_event", "last_event", "count_events", "expr")
         for index, f in enumerate(self.spec.facts):
             path: YamlPath = ("facts", index)
-            given = [k for k in ("count", "latest_entry", "expr") if getattr(f, k) is not None]
+            given = [k for k in kinds if getattr(f, k) is not None]
             if len(given) != 1:
-                self.problem(path, "a fact needs exactly one of 'count', 'latest_entry' or 'expr'")
+                self.problem(path, f"a fact needs exactly one of {', '.join(kinds)}")
                 continue
-            derivation: ir.Derivation
-            fact_type: Type
-            if f.expr is not None:
-                # Only facts defined above are in scope: this makes cycles impossible.
-                expr = self._expr((*path, "expr"), f.expr, self._scope(parameters, facts), None)
-                if expr is None:
-                    continue
-                derivation, fact_type = ir.Computed(expr), type_of(expr)
-            else:
-                count = f.count or f.latest_entry
-                assert count is not None
-                if count.of not in registers:
-                    self.problem((*path, given[0], "register"), f"no register {count.of!r}")
-                    continue
-                if f.count is not None:
-                    derivation, fact_type = ir.CountOf(count.of, count.valid_on), "count"
-                else:
-                    derivation = ir.LatestEntryOf(count.of, count.valid_on)
-                    fact_type = "date"
-            if f.id not in facts:
-                facts[f.id] = ir.Fact(
-                    f.id, _text(f.description), fact_type, derivation, self._cites(path, f.cites)
+            if f.id in ir.SCOPE_NAMES:
+                self.problem((*path, "id"), f"{f.id!r} is reserved for events in expressions")
+                continue
+            if f.for_each is not None and self._trigger_type(f.for_each, registers) is None:
+                self.problem(
+                    (*path, "for_each"), f"{f.for_each!r} is neither a register nor an event type"
                 )
+                continue
+            # Only facts defined above are in scope: this makes cycles impossible.
+            scope = self._scope(parameters, facts, f.for_each)
+            trigger = self._trigger_scope(f.for_each, registers)
+            built = self._derivation(path, given[0], f, scope, trigger, registers)
+            if built is None or f.id in facts:
+                continue
+            derivation, fact_type = built
+            facts[f.id] = ir.Fact(
+                f.id,
+                _text(f.description),
+                fact_type,
+                derivation,
+                self._cites(path, f.cites),
+                f.for_each,
+            )
         return facts
+
+    def _derivation(
+        self,
+        path: YamlPath,
+        kind: str,
+        f: FactSpec,
+        scope: Mapping[str, Type],
+        trigger: Mapping[str, Mapping[str, Type]],
+        registers: Mapping[str, ir.Register],
+    ) -> tuple[ir.Derivation, Type] | None:
+        if f.expr is not None:
+            expr = self._expr((*path, "expr"), f.expr, scope, None, trigger)
+            return None if expr is None else (ir.Computed(expr), type_of(expr))
+        if f.count is not None or f.latest_entry is not None:
+            count = f.count or f.latest_entry
+            assert count is not None
+            register = registers.get(count.of)
+            if register is None:
+                self.problem((*path, kind, "of"), f"no register {count.of!r}")
+                return None
+            where = None
+            if count.where is not None:
+                scopes = {**trigger, "record": self._fields(register.entered_by)}
+                where = self._expr((*path, kind, "where"), count.where, scope, "flag", scopes)
+                if where is None:
+                    return None
+            if f.count is not None:
+                return ir.CountOf(count.of, count.valid_on, where), "count"
+            return ir.LatestEntryOf(count.of, count.valid_on, where), "date"
+        query = f.first_event or f.last_event or f.count_events
+        assert query is not None
+        if not self._event((*path, kind, "type"), query.type):
+            return None
+        scopes = {**trigger, "event": self._fields(query.type)}
+        where = None
+        if query.where is not None:
+            where = self._expr((*path, kind, "where"), query.where, scope, "flag", scopes)
+            if where is None:
+                return None
+        pick: Literal["first", "last", "count"] = (
+            "first" if f.first_event else ("last" if f.last_event else "count")
+        )
+        if pick == "count":
+            if query.value is not None:
+                self.problem((*path, kind, "value"), "count_events counts; it takes no 'value'")
+                return None
+            return ir.EventQuery(pick, query.type, where, None), "count"
+        value = None
+        value_type: Type = "date"
+        if query.value is not None:
+            value = self._expr((*path, kind, "value"), query.value, scope, None, scopes)
+            if value is None:
+                return None
+            value_type = type_of(value)
+        return ir.EventQuery(pick, query.type, where, value), value_type
 
     def _rules(
         self,
@@ -389,7 +548,6 @@ class _Checker:
         outcomes: dict[str, ir.Outcome],
     ) -> tuple[ir.Rule, ...]:
         self._unique("rules", [r.id for r in self.spec.rules])
-        scope = self._scope(parameters, facts)
         result = []
         for index, r in enumerate(self.spec.rules):
             path: YamlPath = ("rules", index)
@@ -399,24 +557,34 @@ class _Checker:
                 self.problem(
                     (*path, "for_each"), f"{r.for_each!r} is neither a register nor an event type"
                 )
+                continue
+            scope = self._scope(parameters, facts, r.for_each)
+            trigger = self._trigger_scope(r.for_each, registers)
             outcome = outcomes.get(r.outcome)
             if outcome is None:
                 self.problem((*path, "outcome"), f"{r.outcome!r} is not declared under 'outcomes'")
-            when = self._expr((*path, "when"), r.when, scope, "flag")
-            start = self._expr((*path, "from"), r.from_, scope, "date")
-            until = self._expr((*path, "until"), r.until, scope, "date") if r.until else None
+            when = self._expr((*path, "when"), r.when, scope, "flag", trigger)
+            start = self._expr((*path, "from"), r.from_, scope, "date", trigger)
+            until = (
+                self._expr((*path, "until"), r.until, scope, "date", trigger) if r.until else None
+            )
+            deadline = self._deadline_parts(path, r, outcome, parameters, scope, trigger)
             if when is None or start is None or outcome is None or (r.until and until is None):
                 continue
+            if deadline is None:
+                continue
             for position, name in enumerate(r.shows):
-                if name not in facts:
-                    self.problem((*path, "shows", position), f"{name!r} is not a fact")
+                if name not in scope or name in parameters or name in ir.BUILTINS:
+                    self.problem((*path, "shows", position), f"{name!r} is not a fact here")
             reads = _with_dependencies(
                 names_in(when)
                 + names_in(start)
                 + (names_in(until) if until else ())
-                + tuple(name for name in r.shows if name in facts),
+                + tuple(name for name in r.shows if name in facts)
+                + ((r.period,) if r.period and r.period in parameters else ()),
                 facts,
             )
+            period, excluding, extended_by = deadline
             result.append(
                 ir.Rule(
                     id=r.id,
@@ -433,9 +601,90 @@ class _Checker:
                     priority=r.priority,
                     reads=tuple(dict.fromkeys(reads)),
                     line=self.map.locate(path)[0],
+                    period=period,
+                    excluding=excluding,
+                    extended_by=extended_by,
                 )
             )
         return tuple(result)
+
+    def _deadline_parts(
+        self,
+        path: YamlPath,
+        r: RuleSpec,
+        outcome: ir.Outcome | None,
+        parameters: Mapping[str, ir.Parameter],
+        scope: Mapping[str, Type],
+        trigger: Mapping[str, Mapping[str, Type]],
+    ) -> tuple[str | None, ir.Exclusion | None, ir.Extension | None] | None:
+        """Check the deadline-only keys: present on deadline rules, absent elsewhere."""
+        is_deadline = outcome is not None and outcome.kind == "deadline"
+        extra = [k for k in ("period", "excluding", "extended_by") if getattr(r, k) is not None]
+        if outcome is not None and not is_deadline:
+            for key in extra:
+                self.problem((*path, key), f"{key!r} belongs to deadline rules only")
+            return (None, None, None) if not extra else None
+        if outcome is None:
+            return None
+        if r.until is not None:
+            self.problem((*path, "until"), "a deadline has a 'period', not an 'until'")
+        period = parameters.get(r.period) if r.period else None
+        if period is None or period.type != "period":
+            self.problem((*path, "period"), "a deadline needs 'period': a period parameter")
+            return None
+        excluding = extended_by = None
+        if r.excluding is not None:
+            spec = r.excluding
+            if not self._event((*path, "excluding", "type"), spec.type):
+                return None
+            fields = self._fields(spec.type)
+            for key in ("until_field", "reason_field"):
+                name = getattr(spec, key)
+                expected: Type = "date" if key == "until_field" else "text"
+                if fields.get(name) != expected:
+                    self.problem(
+                        (*path, "excluding", key), f"{spec.type} has no {expected} field {name!r}"
+                    )
+                    return None
+            where = self._where((*path, "excluding"), spec.where, scope, trigger, fields)
+            if spec.where is not None and where is None:
+                return None
+            excluding = ir.Exclusion(spec.type, where, spec.until_field, spec.reason_field)
+        if r.extended_by is not None:
+            spec_x = r.extended_by
+            if not self._event((*path, "extended_by", "type"), spec_x.type):
+                return None
+            fields = self._fields(spec_x.type)
+            if fields.get(spec_x.field) != "count":
+                self.problem(
+                    (*path, "extended_by", "field"), f"{spec_x.type} has no count {spec_x.field!r}"
+                )
+                return None
+            cap = parameters.get(spec_x.cap)
+            if cap is None or cap.type != "count":
+                self.problem(
+                    (*path, "extended_by", "cap"), f"{spec_x.cap!r} is not a count parameter"
+                )
+                return None
+            where = self._where((*path, "extended_by"), spec_x.where, scope, trigger, fields)
+            if spec_x.where is not None and where is None:
+                return None
+            extended_by = ir.Extension(
+                spec_x.type, where, spec_x.field, spec_x.cap, spec_x.max_times
+            )
+        return period.id, excluding, extended_by
+
+    def _where(
+        self,
+        path: YamlPath,
+        text: str | None,
+        scope: Mapping[str, Type],
+        trigger: Mapping[str, Mapping[str, Type]],
+        fields: Mapping[str, Type],
+    ) -> Expr | None:
+        if text is None:
+            return None
+        return self._expr((*path, "where"), text, scope, "flag", {**trigger, "event": fields})
 
     def _interpretations(
         self, parameters: dict[str, ir.Parameter]

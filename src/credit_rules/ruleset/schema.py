@@ -59,14 +59,18 @@ class ParameterSpec(_Spec):
 
 class RemovalSpec(_Spec):
     event: str = Field(pattern=_ID)
-    action: str = Field(pattern=_ID)
+    action: str | None = Field(default=None, pattern=_ID)
+    where: str | None = Field(default=None, description="A condition on the removing `event`.")
 
 
 class RegisterSpec(_Spec):
     id: str = Field(pattern=_ID)
     description: TextSpec
     entered_by: str = Field(pattern=_ID)
-    validity: str = Field(pattern=_ID, description="A period parameter.")
+    key: str = Field(default="record", pattern=_ID, description="The field naming a record.")
+    validity: str | None = Field(
+        default=None, pattern=_ID, description="A period parameter; none: valid until removed."
+    )
     removed_by: RemovalSpec | None = None
     cites: tuple[CiteSpec, ...] = Field(min_length=1)
 
@@ -74,15 +78,49 @@ class RegisterSpec(_Spec):
 class CountSpec(_Spec):
     of: str = Field(pattern=_ID, description="The register whose records are counted.")
     valid_on: Literal["trigger", "assessment"]
+    where: str | None = Field(default=None, description="A condition on each `record`.")
+
+
+class EventQuerySpec(_Spec):
+    type: str = Field(pattern=_ID, description="The event type looked for.")
+    where: str | None = Field(default=None, description="A condition on each `event`.")
+    value: str | None = Field(
+        default=None, description="What to return of the match (default: its date)."
+    )
 
 
 class FactSpec(_Spec):
     id: str = Field(pattern=_ID)
     description: TextSpec
+    for_each: str | None = Field(
+        default=None, description="Only for rules on this trigger (lets it read `trigger`)."
+    )
     count: CountSpec | None = None
     latest_entry: CountSpec | None = None
+    first_event: EventQuerySpec | None = None
+    last_event: EventQuerySpec | None = None
+    count_events: EventQuerySpec | None = None
     expr: str | None = None
     cites: tuple[CiteSpec, ...] = ()
+
+
+class ExclusionSpec(_Spec):
+    """Events whose [date, until] ranges do not count towards a deadline (Ganzhou Art 20)."""
+
+    type: str = Field(pattern=_ID)
+    where: str | None = None
+    until_field: str = Field(default="until", pattern=_ID)
+    reason_field: str = Field(default="reason", pattern=_ID)
+
+
+class ExtensionSpec(_Spec):
+    """Events that extend a deadline, within a cap (Ganzhou Art 25)."""
+
+    type: str = Field(pattern=_ID)
+    where: str | None = None
+    field: str = Field(pattern=_ID, description="The field holding the extension's length.")
+    cap: str = Field(pattern=_ID, description="A count parameter: the most it may add.")
+    max_times: int = Field(default=1, ge=1)
 
 
 class RuleSpec(_Spec):
@@ -99,11 +137,14 @@ class RuleSpec(_Spec):
     shows: tuple[str, ...] = Field(
         default=(), description="Facts shown in the explanation beyond those the rule reads."
     )
+    period: str | None = Field(default=None, description="Deadlines: a period parameter.")
+    excluding: ExclusionSpec | None = None
+    extended_by: ExtensionSpec | None = None
 
 
 class OutcomeSpec(_Spec):
     id: str = Field(pattern=_ID)
-    kind: Literal["measure", "duty"]
+    kind: Literal["measure", "duty", "deadline"]
     description: TextSpec
     cites: tuple[CiteSpec, ...] = Field(min_length=1)
 
@@ -139,6 +180,11 @@ class RulesetSpec(_Spec):
     title: TextSpec
     document_number: str = Field(min_length=1)
     jurisdiction: TextSpec
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-[a-z0-9]+)+$",
+        description="Where the ruleset applies, e.g. cn-jx-ganzhou (country-province-city).",
+    )
     issued: dt.date | None = None
     in_force_from: dt.date
     in_force_until: dt.date | None = None

@@ -8,6 +8,7 @@ collapses, are errors here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,8 +94,43 @@ def read_yaml(text: str) -> tuple[Any, SourceMap]:
     return data, source_map
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _check_date(node: yaml.ScalarNode, path: Path) -> None:
+    """YAML resolves 2030-02-30 as a date and then fails with a bare ValueError while building
+    it; catch it here, where the node still knows its line."""
+    try:
+        dt.date.fromisoformat(str(node.value)[:10])
+    except ValueError as error:
+        raise YamlSyntaxError(
+            Problem(
+                f"{node.value} is not a real date ({error})",
+                field=format_path(path),
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
+        ) from None
+
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+
 def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
     source_map.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _PLAIN_TAGS:
+        # Refuse any other tag before anything is built: rulesets hold data, never objects.
+        raise YamlSyntaxError(
+            Problem(
+                f"the YAML tag {node.tag!r} is not allowed; write plain values",
+                field=format_path(path),
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
+        )
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -110,6 +146,14 @@ def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
                 )
             seen[key] = key_node.start_mark.line + 1
             _check_and_map(value_node, (*path, key), source_map)
+            # A field is where its key is written: for an unknown key or a nested block that
+            # is the line the analyst looks for, and for a scalar it is the same line anyway.
+            source_map.positions[(*path, key)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+    elif isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP:
+        _check_date(node, path)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _check_and_map(item, (*path, index), source_map)

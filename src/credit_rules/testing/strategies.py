@@ -44,7 +44,9 @@ def dates(
 
 def insured_persons(ids: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[InsuredPerson]:
     """Valid Lianyungang subjects."""
-    return st.builds(InsuredPerson, id=ids or st.sampled_from(["p1", "p2", "p3"]))
+    return st.builds(
+        InsuredPerson, id=ids if ids is not None else st.sampled_from(["p1", "p2", "p3"])
+    )
 
 
 @st.composite

@@ -1,0 +1,230 @@
+"""Events of the 2023 Ganzhou medical-security credit measures (赣市府办发〔2023〕15号).
+
+Field names are the public vocabulary of ARCHITECTURE.md. Each event links to what it concerns by
+id (an objection names its ``objection`` and the ``evaluation`` it disputes; a repair names its
+``application`` and the ``record`` to repair), so rules can follow a procedure step by step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from credit_rules.model.events import Event
+
+_ID = Field(min_length=1)
+
+
+class InformationKind(StrEnum):
+    """Art 5 items (一)–(六)."""
+
+    basic_info_legal_person = "basic_info_legal_person"
+    basic_info_natural_person = "basic_info_natural_person"
+    agreement_performance = "agreement_performance"
+    administrative_action = "administrative_action"
+    industry_self_regulation = "industry_self_regulation"
+    other_information = "other_information"
+
+
+class CollectionSource(StrEnum):
+    """Art 6 items (一)–(五)."""
+
+    self_reported = "self_reported"
+    business_system = "business_system"
+    supervision = "supervision"
+    credit_platform = "credit_platform"
+    other_channel = "other_channel"
+
+
+class Severity(StrEnum):
+    """How grave a determined dishonesty is. ``severe`` grades the subject D directly; the
+    Art 15 circumstances (特别严重) are recorded by ``agreement_terminated``."""
+
+    general = "general"
+    serious = "serious"
+    severe = "severe"
+
+
+class ObjectionGround(StrEnum):
+    """Art 18 items (一)–(六)."""
+
+    record_error_or_omission = "record_error_or_omission"
+    evaluation_result_disputed = "evaluation_result_disputed"
+    unlawful_collection = "unlawful_collection"
+    overdue_use = "overdue_use"
+    corrected_violation = "corrected_violation"
+    other_statutory = "other_statutory"
+
+
+class SuspensionReason(StrEnum):
+    """Art 20: time for inspection, testing, appraisal or expert review is not counted."""
+
+    inspection = "inspection"
+    testing = "testing"
+    appraisal = "appraisal"
+    expert_review = "expert_review"
+
+
+class ObjectionResult(StrEnum):
+    upheld = "upheld"
+    rejected = "rejected"
+
+
+class RepairMaterial(StrEnum):
+    """Art 24 items (一) and (二)."""
+
+    application_and_commitment = "application_and_commitment"
+    rectification_evidence = "rectification_evidence"
+
+
+class InformationCollected(Event):
+    """Arts 5–6: a piece of credit information and where it came from."""
+
+    type: Literal["information_collected"] = "information_collected"
+    information: str = _ID
+    kind: InformationKind
+    source: CollectionSource
+    summary: str | None = None
+
+
+class CommitmentMade(Event):
+    """Arts 7–9: a public credit commitment."""
+
+    type: Literal["commitment_made"] = "commitment_made"
+    commitment: str = _ID
+    content: str | None = None
+
+
+class CommitmentBreached(Event):
+    """Arts 9 and 24: a commitment found untrue or not kept; it is itself dishonesty
+    information to be recorded."""
+
+    type: Literal["commitment_breached"] = "commitment_breached"
+    commitment: str = _ID
+
+
+class DishonestyDetermined(Event):
+    """A determination of dishonest conduct. ``category`` is the key of "same type" (Art 23(二))."""
+
+    type: Literal["dishonesty_determined"] = "dishonesty_determined"
+    record: str = _ID
+    category: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    severity: Severity = Severity.general
+    crime_suspected: bool = False
+
+
+class EvaluationPublished(Event):
+    """Arts 12–13: an evaluation result for one cycle (year) is published for publicity."""
+
+    type: Literal["evaluation_published"] = "evaluation_published"
+    evaluation: str = _ID
+    year: int = Field(ge=2000, le=2200)
+    score: int = Field(ge=0, le=1000)
+
+
+class ObjectionFiled(Event):
+    """Arts 17–20: an objection; only one made in writing counts (Art 20)."""
+
+    type: Literal["objection_filed"] = "objection_filed"
+    objection: str = _ID
+    evaluation: str | None = None
+    ground: ObjectionGround
+    written: bool = True
+
+
+class ObjectionSuspended(Event):
+    """Art 20: from ``date`` through ``until`` the handling time is not counted."""
+
+    type: Literal["objection_suspended"] = "objection_suspended"
+    objection: str = _ID
+    until: dt.date
+    reason: SuspensionReason
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ObjectionSuspended:
+        if self.until < self.date:
+            raise ValueError(
+                f"a suspension cannot end ({self.until.isoformat()}) before it starts "
+                f"({self.date.isoformat()})"
+            )
+        return self
+
+
+class ObjectionDecided(Event):
+    """Art 20: the result of an objection, told to the applicant in writing."""
+
+    type: Literal["objection_decided"] = "objection_decided"
+    objection: str = _ID
+    evaluation: str | None = None
+    result: ObjectionResult
+    adjusted_score: int | None = Field(default=None, ge=0, le=1000)
+
+
+class RepairApplied(Event):
+    """Arts 22–24: a written application to repair the credit of one record."""
+
+    type: Literal["repair_applied"] = "repair_applied"
+    application: str = _ID
+    record: str = _ID
+    materials: tuple[RepairMaterial, ...] = ()
+    written: bool = True
+
+
+class RepairAccepted(Event):
+    """Art 25: the application is accepted; the 15 working days start."""
+
+    type: Literal["repair_accepted"] = "repair_accepted"
+    application: str = _ID
+
+
+class RepairExtended(Event):
+    """Art 25: a complex case is extended, by at most 15 working days."""
+
+    type: Literal["repair_extended"] = "repair_extended"
+    application: str = _ID
+    working_days: int = Field(ge=1)
+
+
+class RepairDecided(Event):
+    """Art 25: the repair is granted (the record stops being published) or refused."""
+
+    type: Literal["repair_decided"] = "repair_decided"
+    application: str = _ID
+    record: str = _ID
+    granted: bool
+
+
+class AgreementTerminated(Event):
+    """Art 15: the medical-insurance agreement is terminated for especially grave conduct."""
+
+    type: Literal["agreement_terminated"] = "agreement_terminated"
+    reason: str | None = None
+
+
+class QualificationApplied(Event):
+    """Art 15: an application for a qualification (for example designation)."""
+
+    type: Literal["qualification_applied"] = "qualification_applied"
+    qualification: str | None = None
+
+
+GanzhouEvent = Annotated[
+    InformationCollected
+    | CommitmentMade
+    | CommitmentBreached
+    | DishonestyDetermined
+    | EvaluationPublished
+    | ObjectionFiled
+    | ObjectionSuspended
+    | ObjectionDecided
+    | RepairApplied
+    | RepairAccepted
+    | RepairExtended
+    | RepairDecided
+    | AgreementTerminated
+    | QualificationApplied,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,124 @@
+"""Which events each ruleset vocabulary understands, and bulk validation of event lists.
+
+Two regulations may use the same event name with different fields (both have an
+``objection_filed``), so events are always parsed within one vocabulary, named by the ruleset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import TypeAdapter, ValidationError
+
+from credit_rules.errors import Problem, ScenarioError
+from credit_rules.model import ganzhou
+from credit_rules.model.events import Event, LianyungangEvent
+
+_UNIONS: dict[str, Any] = {
+    "lianyungang-2007": LianyungangEvent,
+    "ganzhou-2023": ganzhou.GanzhouEvent,
+}
+
+FieldType = Literal["count", "flag", "date", "text", "list"]
+
+
+@cache
+def _adapter(vocabulary: str) -> TypeAdapter[Any]:
+    return TypeAdapter(list[_UNIONS[vocabulary]])  # type: ignore[valid-type]
+
+
+def vocabularies() -> tuple[str, ...]:
+    return tuple(sorted(_UNIONS))
+
+
+@cache
+def event_classes(vocabulary: str) -> Mapping[str, type[Event]]:
+    """Each event type of a vocabulary and the model class that validates it."""
+    union = get_args(_UNIONS[vocabulary])[0]
+    classes: dict[str, type[Event]] = {}
+    for cls in get_args(union):
+        tag = get_args(cls.model_fields["type"].annotation)[0]
+        classes[tag] = cls
+    return types.MappingProxyType(classes)
+
+
+def event_types(vocabulary: str) -> frozenset[str]:
+    return frozenset(event_classes(vocabulary))
+
+
+@cache
+def event_fields(vocabulary: str, event_type: str) -> Mapping[str, FieldType]:
+    """The fields of an event type as the condition language types them; a field whose type
+    the language cannot compare is left out (and so cannot be named in a ruleset)."""
+    cls = event_classes(vocabulary)[event_type]
+    found: dict[str, FieldType] = {}
+    for name, info in cls.model_fields.items():
+        kind = _field_type(info.annotation)
+        if kind is not None:
+            found[name] = kind
+    return types.MappingProxyType(found)
+
+
+def _field_type(annotation: Any) -> FieldType | None:
+    origin = get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        return _field_type(options[0]) if len(options) == 1 else None
+    if origin is Literal:
+        return "text"
+    if origin in (tuple, list, frozenset):
+        return "list"
+    if annotation is bool:
+        return "flag"
+    if annotation is int:
+        return "count"
+    if annotation is dt.date:
+        return "date"
+    if annotation is str or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return "text"
+    return None
+
+
+def parse_events(
+    vocabulary: str,
+    raw: Sequence[Mapping[str, Any]] | Iterable[Any],
+    *,
+    source: str | None = None,
+    lines: Mapping[int, int] | None = None,
+) -> list[Event]:
+    """Validate a whole list of raw events at once, reporting every problem with its index."""
+    try:
+        parsed: list[Event] = _adapter(vocabulary).validate_python(list(raw))
+    except ValidationError as error:
+        tags = event_types(vocabulary)
+        problems = []
+        for item in error.errors():
+            loc = item["loc"]
+            index = loc[0] if loc and isinstance(loc[0], int) else None
+            # pydantic puts the discriminator's value into the location
+            # ("events.0.dishonesty_entered.date"); analysts think of the field path only.
+            rest = [str(part) for part in loc[1:] if not (isinstance(part, str) and part in tags)]
+            field = f"events[{index}]" + "".join(f".{part}" for part in rest)
+            line = lines.get(index) if (lines is not None and index is not None) else None
+            problems.append(Problem(_plain(item), field=field, line=line))
+        raise ScenarioError(source, problems) from None
+    return parsed
+
+
+def _plain(item: Mapping[str, Any]) -> str:
+    if item["type"] == "union_tag_invalid":
+        expected = item.get("ctx", {}).get("expected_tags", "")
+        found = item["input"].get("type") if isinstance(item["input"], Mapping) else None
+        return f"unknown event type {found!r}; expected one of {expected}"
+    if item["type"] == "union_tag_not_found":
+        return "the event has no 'type'"
+    if item["type"] == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    message = str(item["msg"])
+    return f"{message} (got {item['input']!r})" if "input" in item else message
