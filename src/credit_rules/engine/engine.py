@@ -370,7 +370,7 @@ class _Results:
 
 def _event_key(event: Event) -> str:
     """The id an event names (its record, objection, application…), to order triggers."""
-    for field in ("application", "objection", "evaluation", "record", "commitment"):
+    for field in ("application", "objection", "evaluation", "record", "commitment", "information"):
         value = getattr(event, field, None)
         if isinstance(value, str):
             return value

@@ -114,6 +114,14 @@ def _query_step(derivation: ir.EventQuery, where: Compiled | None, value: Compil
         env.pop("event", None)
         if pick == "count":
             return len(matches)
+        if pick == "collect":
+            assert value is not None  # the loader requires a value to collect
+            collected = []
+            for match in matches:
+                env["event"] = match
+                collected.append(value(env))
+            env.pop("event", None)
+            return tuple(collected)
         if not matches:
             return None
         match = matches[0] if pick == "first" else matches[-1]

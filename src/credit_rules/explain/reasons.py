@@ -96,6 +96,12 @@ def reasons(
         layer = ruleset.overridden.get(f"{section}.{name}")
         if layer is not None:
             found.append(_override(section[:-1], name, layer))
+    # Last, what the outcome means, in the ruleset's words (for example that a supplier's case
+    # goes to procurement rules outside the ruleset, Ganzhou Art 15).
+    outcome = ruleset.outcome(rule.outcome).description
+    found.append(
+        Reason.model_construct(name="outcome", value=rule.outcome, en=outcome.en, zh=outcome.zh)
+    )
     return tuple(found)
 
 

@@ -44,6 +44,7 @@ def render_text(evaluation: Evaluation) -> str:
         for duty in (d for d in evaluation.duties if d.subject == subject):
             cites = ", ".join(_cite(c) for c in duty.cites)
             lines.append(f"  duty {duty.name} on {duty.on.isoformat()} (rule {duty.rule}; {cites})")
+            lines.extend(_reason_lines(duty.because))
         for deadline in (d for d in evaluation.deadlines if d.subject == subject):
             lines.extend(_deadline_lines(deadline))
     return "\n".join(lines) + "\n"

@@ -114,6 +114,9 @@ class DishonestyDetermined(Event):
     category: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
     severity: Severity = Severity.general
     crime_suspected: bool = False
+    repairable: bool = Field(
+        default=True, description="False where law or rules make repair unsuitable (Art 23(三))."
+    )
 
 
 class EvaluationPublished(Event):

@@ -109,10 +109,10 @@ class LatestEntryOf:
 
 @dataclass(frozen=True)
 class EventQuery:
-    """The first or last matching event (its date, or ``value`` of it), or how many match,
-    among the subject's events known on the assessment day."""
+    """The first or last matching event (its date, or ``value`` of it), how many match, or the
+    ``value`` of every match (a list, for ``in``), among the events known on the assessment day."""
 
-    pick: Literal["first", "last", "count"]
+    pick: Literal["first", "last", "count", "collect"]
     event_type: str
     where: Expr | None
     value: Expr | None

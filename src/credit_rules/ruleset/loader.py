@@ -7,6 +7,7 @@ an analyst fixes a file in one pass rather than one error at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Mapping
 from importlib import resources
@@ -50,7 +51,16 @@ def bundled_ids() -> tuple[str, ...]:
 
 
 def bundled(ruleset_id: str) -> ir.Ruleset:
-    """A ruleset shipped with the package, by id (for example ``"lianyungang-2007"``)."""
+    """A ruleset shipped with the package, by id (for example ``"lianyungang-2007"``).
+
+    The files inside an installed package do not change, and a ruleset is immutable, so each is
+    parsed once per process and shared.
+    """
+    return _bundled(ruleset_id)
+
+
+@functools.cache
+def _bundled(ruleset_id: str) -> ir.Ruleset:
     if ruleset_id not in bundled_ids():
         known = ", ".join(bundled_ids())
         raise RulesetError(None, [Problem(f"no bundled ruleset {ruleset_id!r}; bundled: {known}")])
@@ -453,7 +463,15 @@ class _Checker:
     ) -> dict[str, ir.Fact]:
         self._unique("facts", [f.id for f in self.spec.facts], self.names)
         facts: dict[str, ir.Fact] = {}
-        kinds = ("count", "latest_entry", "first_event", "last_event", "count_events", "expr")
+        kinds = (
+            "count",
+            "latest_entry",
+            "first_event",
+            "last_event",
+            "count_events",
+            "collect_events",
+            "expr",
+        )
         for index, f in enumerate(self.spec.facts):
             path: YamlPath = ("facts", index)
             given = [k for k in kinds if getattr(f, k) is not None]
@@ -513,7 +531,7 @@ class _Checker:
             if f.count is not None:
                 return ir.CountOf(count.of, count.valid_on, where), "count"
             return ir.LatestEntryOf(count.of, count.valid_on, where), "date"
-        query = f.first_event or f.last_event or f.count_events
+        query = f.first_event or f.last_event or f.count_events or f.collect_events
         assert query is not None
         if not self._event((*path, kind, "type"), query.type):
             return None
@@ -523,8 +541,14 @@ class _Checker:
             where = self._expr((*path, kind, "where"), query.where, scope, "flag", scopes)
             if where is None:
                 return None
-        pick: Literal["first", "last", "count"] = (
-            "first" if f.first_event else ("last" if f.last_event else "count")
+        pick: Literal["first", "last", "count", "collect"] = (
+            "first"
+            if f.first_event
+            else "last"
+            if f.last_event
+            else "count"
+            if f.count_events
+            else "collect"
         )
         if pick == "count":
             if query.value is not None:
@@ -538,6 +562,13 @@ class _Checker:
             if value is None:
                 return None
             value_type = type_of(value)
+        if pick == "collect":
+            if value is None or value_type != "text":
+                self.problem(
+                    (*path, kind, "value"), "collect_events needs a 'value' that is a text"
+                )
+                return None
+            return ir.EventQuery(pick, query.type, where, value), "list"
         return ir.EventQuery(pick, query.type, where, value), value_type
 
     def _rules(

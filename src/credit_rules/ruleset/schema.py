@@ -100,6 +100,7 @@ class FactSpec(_Spec):
     first_event: EventQuerySpec | None = None
     last_event: EventQuerySpec | None = None
     count_events: EventQuerySpec | None = None
+    collect_events: EventQuerySpec | None = None
     expr: str | None = None
     cites: tuple[CiteSpec, ...] = ()
 

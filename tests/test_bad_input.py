@@ -1,0 +1,575 @@
+"""Bad rulesets, bad scenarios and bad events: each is refused with a typed error that says where.
+
+Broken rulesets are small edits of the real Lianyungang file, written to ``tmp_path``; every test
+asserts the file, the line the error was put on, and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from credit_rules import (
+    CreditRulesError,
+    Engine,
+    HistoryError,
+    InputError,
+    RulesetError,
+    ScenarioError,
+    bundled,
+    load_ruleset,
+    load_scenario,
+)
+from credit_rules.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+RULESET_FILE = ROOT / "rulesets" / "lianyungang-2007.yaml"
+ORIGINAL = RULESET_FILE.read_text(encoding="utf-8")
+RULESET = bundled("lianyungang-2007")
+RULE = {rule.id: index for index, rule in enumerate(RULESET.rules)}
+PARAMETER = {p.id: index for index, p in enumerate(RULESET.parameters)}
+INTERPRETATION = {i.id: index for index, i in enumerate(RULESET.interpretations)}
+
+
+# -- editing the real ruleset -----------------------------------------------------------------
+
+
+def line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def block_of(rule_or_item_id: str) -> int:
+    """Where the list item ``- id: <id>`` starts in the original file."""
+    return ORIGINAL.index(f"  - id: {rule_or_item_id}\n")
+
+
+def replaced(
+    tmp_path: Path, old: str, new: str, *, after: int = 0, name: str = "broken.yaml"
+) -> tuple[Path, int]:
+    """The ruleset with the first ``old`` at or after ``after`` replaced by ``new``; returns the
+    file and the line where ``old`` started (where the error now is)."""
+    position = ORIGINAL.index(old, after)
+    text = ORIGINAL[:position] + new + ORIGINAL[position + len(old) :]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path, line_at(ORIGINAL, position)
+
+
+def inserted_after(
+    tmp_path: Path, anchor: str, new_line: str, *, after: int = 0
+) -> tuple[Path, int]:
+    """The ruleset with ``new_line`` added after the line that contains ``anchor``; returns the
+    file and the new line's number."""
+    position = ORIGINAL.index(anchor, after)
+    end = ORIGINAL.index("\n", position) + 1
+    text = ORIGINAL[:end] + new_line + "\n" + ORIGINAL[end:]
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, line_at(ORIGINAL, position) + 1
+
+
+def _field_matches(actual: str, expected: str) -> bool:
+    return actual == expected or actual.startswith((expected + ".", expected + "["))
+
+
+def assert_located(error: InputError, path: Path | str, line: int, field: str) -> None:
+    """One of the problems is at ``line`` and names ``field``, and the message says so with the
+    file's name."""
+    message = str(error)
+    assert str(path) in message, message
+    found = [p for p in error.problems if p.line == line and _field_matches(p.field, field)]
+    assert found, f"no problem at line {line} naming {field!r}; got: " + "; ".join(
+        f"line {p.line} field {p.field!r}: {p.message}" for p in error.problems
+    )
+    rendered = [row for row in message.splitlines() if f"{path}:{line}" in row]
+    assert rendered and any(field in row for row in rendered), message
+
+
+def refused(path: Path) -> RulesetError:
+    with pytest.raises(RulesetError) as raised:
+        load_ruleset(path)
+    return raised.value
+
+
+def test_the_unedited_ruleset_loads() -> None:
+    assert load_ruleset(RULESET_FILE).id == "lianyungang-2007"
+
+
+# -- rulesets: schema -------------------------------------------------------------------------
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    path, line = inserted_after(tmp_path, 'version: "1.0.0"', "colour: blue")
+    error = refused(path)
+    assert_located(error, path, line, "colour")
+    assert "unknown key" in str(error)
+
+
+def test_unknown_key_with_a_block_value_points_at_the_key(tmp_path: Path) -> None:
+    # The misspelt key is the error, so its line is the key's, not that of the list below it.
+    path, line = replaced(tmp_path, "\nregisters:\n", "\nregistres:\n")
+    assert_located(refused(path), path, line + 1, "registres")
+
+
+def test_unknown_key_in_a_rule(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = inserted_after(tmp_path, "    priority: 2", "    priorty: 2", after=start)
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].priorty")
+
+
+def test_wrong_type_of_a_rule_priority(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(tmp_path, "priority: 2", "priority: high", after=start)
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].priority")
+
+
+def test_wrong_type_of_in_force_from(tmp_path: Path) -> None:
+    path, line = replaced(tmp_path, "in_force_from: 2007-10-01", "in_force_from: soon")
+    assert_located(refused(path), path, line, "in_force_from")
+
+
+def test_impossible_calendar_date(tmp_path: Path) -> None:
+    # 2007-02-30 looks like a YAML date but is none; it must be a located RulesetError, not a
+    # bare ValueError from the YAML library.
+    path, line = replaced(tmp_path, "in_force_from: 2007-10-01", "in_force_from: 2007-02-30")
+    assert_located(refused(path), path, line, "in_force_from")
+
+
+def test_wrong_type_of_a_parameter_bound(tmp_path: Path) -> None:
+    start = block_of("record_validity")
+    path, line = replaced(tmp_path, "min: 1", "min: one", after=start)
+    assert_located(refused(path), path, line, f"parameters[{PARAMETER['record_validity']}].min")
+
+
+def test_parameter_value_that_is_not_a_period(tmp_path: Path) -> None:
+    start = block_of("record_validity")
+    path, line = replaced(tmp_path, "value: 5 years", "value: 5 fortnights", after=start)
+    assert_located(refused(path), path, line, f"parameters[{PARAMETER['record_validity']}].value")
+
+
+def test_missing_in_force_from(tmp_path: Path) -> None:
+    path, _ = replaced(tmp_path, "in_force_from: 2007-10-01\n", "")
+    # Nothing is left to point at, so the error points at the mapping that lacks the field.
+    mapping_starts = line_at(ORIGINAL, ORIGINAL.index("id: lianyungang-2007"))
+    error = refused(path)
+    assert_located(error, path, mapping_starts, "in_force_from")
+    assert "missing" in str(error)
+
+
+# -- rulesets: names and citations ------------------------------------------------------------
+
+
+def test_rule_referencing_an_undefined_fact(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(
+        tmp_path, 'when: "record_count >=', 'when: "records_count >=', after=start
+    )
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art10_cash_settlement']}].when")
+    assert "records_count" in str(error)
+
+
+def test_rule_referencing_an_undefined_parameter(tmp_path: Path) -> None:
+    start = block_of("art9_written_warning")
+    path, line = replaced(
+        tmp_path, "record_count >= warning_records", "record_count >= warning_record", after=start
+    )
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art9_written_warning']}].when")
+    assert "warning_record" in str(error)
+
+
+def test_rule_until_referencing_an_undefined_parameter(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(
+        tmp_path,
+        "until: trigger_date + settlement_change_term",
+        "until: trigger_date + settlement_term",
+        after=start,
+    )
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].until")
+
+
+def test_rule_whose_outcome_is_not_declared(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(tmp_path, "outcome: cash_settlement", "outcome: cash_only", after=start)
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].outcome")
+
+
+def test_citation_of_an_article_the_file_does_not_contain(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(
+        tmp_path, "cites: [{article: 10, item: 1}]", "cites: [{article: 16, item: 1}]", after=start
+    )
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art10_cash_settlement']}].cites[0].article")
+    assert "16" in str(error)
+
+
+def test_citation_of_an_item_the_article_does_not_have(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(
+        tmp_path, "cites: [{article: 10, item: 1}]", "cites: [{article: 10, item: 3}]", after=start
+    )
+    assert_located(
+        refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].cites[0].item"
+    )
+
+
+def test_in_force_citation_of_a_missing_article(tmp_path: Path) -> None:
+    path, line = replaced(
+        tmp_path, "in_force_cites: [{article: 15}]", "in_force_cites: [{article: 16}]"
+    )
+    assert_located(refused(path), path, line, "in_force_cites[0].article")
+
+
+def test_duplicate_rule_ids(tmp_path: Path) -> None:
+    path, line = replaced(tmp_path, "  - id: art10_audit_flag\n", "  - id: art10_cash_settlement\n")
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art10_audit_flag']}]")
+    assert "duplicate" in str(error)
+
+
+def test_duplicate_parameter_ids(tmp_path: Path) -> None:
+    path, line = replaced(tmp_path, "  - id: warning_records\n", "  - id: record_validity\n")
+    error = refused(path)
+    assert_located(error, path, line, f"parameters[{PARAMETER['warning_records']}]")
+    assert "duplicate" in str(error)
+
+
+def test_interpretation_default_that_disagrees_with_its_parameter(tmp_path: Path) -> None:
+    start = block_of("written_warning_is_one_off")
+    path, line = replaced(tmp_path, "default: one_off", "default: while_record_valid", after=start)
+    field = f"interpretations[{INTERPRETATION['written_warning_is_one_off']}].default"
+    error = refused(path)
+    assert_located(error, path, line, field)
+    assert "warning_term" in str(error)
+
+
+def test_parameter_changed_without_changing_its_interpretation(tmp_path: Path) -> None:
+    # The file must run what its interpretation says it chose.
+    start = block_of("warning_term")
+    text_path, _ = replaced(tmp_path, "value: 0 days", "value: 5 years", after=start)
+    default_line = line_at(
+        ORIGINAL, ORIGINAL.index("default: one_off", block_of("written_warning_is_one_off"))
+    )
+    field = f"interpretations[{INTERPRETATION['written_warning_is_one_off']}].default"
+    assert_located(refused(text_path), text_path, default_line, field)
+
+
+# -- rulesets: safe YAML ----------------------------------------------------------------------
+
+
+def test_yaml_python_tag_is_refused_and_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    path, line = replaced(
+        tmp_path,
+        "document_number: 连政办发〔2007〕154号",
+        f'document_number: !!python/object/apply:os.system ["touch {marker}"]',
+    )
+    with pytest.raises(RulesetError) as raised:
+        load_ruleset(path)
+    assert not marker.exists(), "a YAML tag ran a command"
+    assert_located(raised.value, path, line, "document_number")
+
+
+def test_duplicate_mapping_keys(tmp_path: Path) -> None:
+    path, line = inserted_after(tmp_path, 'version: "1.0.0"', 'version: "2.0.0"')
+    error = refused(path)
+    assert_located(error, path, line, "version")
+    assert "duplicate" in str(error)
+
+
+def test_duplicate_keys_inside_a_rule(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = inserted_after(tmp_path, "    priority: 2", '    when: "true"', after=start)
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].when")
+
+
+# -- rulesets: the condition language ---------------------------------------------------------
+
+
+CONDITIONS = {
+    "unparseable": '"record_count >= "',
+    "unbalanced": '"(record_count >= 2"',
+    "eval": "\"eval('record_count') >= 2\"",
+    "attribute": '"record_count.real >= 2"',
+    "call": "\"len('ab') >= 2\"",
+    "import": "\"__import__('os').system('touch {marker}') == 0\"",
+    "lambda": '"(lambda: true)()"',
+    "subscript": '"record_count[0] >= 2"',
+    "comprehension": '"[x for x in record_count]"',
+    "wrong_type": '"record_count + 1"',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONDITIONS))
+def test_bad_condition_is_refused_with_its_rule_line_and_field(tmp_path: Path, kind: str) -> None:
+    marker = tmp_path / "ran"
+    condition = CONDITIONS[kind].replace("{marker}", str(marker))
+    start = block_of("art10_cash_settlement")
+    old = ORIGINAL[
+        ORIGINAL.index("    when: ", start) : ORIGINAL.index(
+            "\n", ORIGINAL.index("    when: ", start)
+        )
+    ]
+    path, line = replaced(tmp_path, old, f"    when: {condition}", after=start)
+    error = refused(path)
+    assert not marker.exists()
+    assert_located(error, path, line, f"rules[{RULE['art10_cash_settlement']}].when")
+
+
+# -- scenarios and events ---------------------------------------------------------------------
+
+SCENARIO = """\
+# a valid scenario; each test breaks one line of it
+ruleset: lianyungang-2007
+as_of: 2009-06-01
+subjects:
+  - {id: p1, kind: insured_person}
+events:
+  - {type: dishonesty_entered, subject: p1, record: r1, category: other_violation, date: 2008-03-10}
+  - {type: dishonesty_entered, subject: p1, record: r2, category: resell_drugs, date: 2009-05-20}
+"""
+SUBJECT_LINE = 5
+EVENT_LINE = 8
+GOOD_EVENT = SCENARIO.splitlines()[EVENT_LINE - 1]
+GOOD_SUBJECT = SCENARIO.splitlines()[SUBJECT_LINE - 1]
+
+
+def scenario_file(tmp_path: Path, old: str, new: str) -> Path:
+    assert SCENARIO.count(old) == 1
+    path = tmp_path / "bad.scenario.yaml"
+    path.write_text(SCENARIO.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_the_unbroken_scenario_evaluates(tmp_path: Path) -> None:
+    path = tmp_path / "good.scenario.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    loaded = load_scenario(path)
+    result = Engine(loaded.ruleset).evaluate(loaded.subjects, loaded.events, as_of=loaded.as_of)
+    assert result.outcomes("p1") == {"cash_settlement", "audit_flag"}
+
+
+EVENT_BREAKS = {
+    "unknown_event_type": ("type: dishonesty_entered", "type: dishonesty_enterd", "events[1]"),
+    "missing_field": ("category: resell_drugs, ", "", "events[1].category"),
+    "wrong_date": ("date: 2009-05-20", "date: 20-05-2009", "events[1].date"),
+    "impossible_date": ("date: 2009-05-20", "date: 2009-02-30", "events[1].date"),
+    "unknown_field": ("record: r2,", "record: r2, recrod: r3,", "events[1].recrod"),
+    "unknown_category": ("resell_drugs", "resell_drug", "events[1].category"),
+    "unknown_ground": (
+        "dishonesty_entered, subject: p1, record: r2, category: resell_drugs",
+        "objection_filed, subject: p1, record: r1, ground: unfair",
+        "events[1].ground",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EVENT_BREAKS))
+def test_bad_event_in_a_file_names_file_line_index_and_field(tmp_path: Path, case: str) -> None:
+    old, new, field = EVENT_BREAKS[case]
+    broken_line = GOOD_EVENT.replace(old, new)
+    path = scenario_file(tmp_path, GOOD_EVENT, broken_line)
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    assert_located(raised.value, path, EVENT_LINE, field)
+
+
+@pytest.mark.parametrize("case", sorted(EVENT_BREAKS))
+def test_bad_event_in_a_file_is_exit_2_in_the_cli(
+    tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new, field = EVENT_BREAKS[case]
+    path = scenario_file(tmp_path, GOOD_EVENT, GOOD_EVENT.replace(old, new))
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:{EVENT_LINE}" in err and field in err
+    assert "Traceback" not in err
+
+
+HISTORY_BREAKS = {
+    # (old, new, exception, field)
+    "unknown_subject": (
+        "subject: p1, record: r2",
+        "subject: p9, record: r2",
+        HistoryError,
+        "events[1].subject",
+    ),
+    "entered_twice": ("record: r2", "record: r1", HistoryError, "events[1].record"),
+    "correction_of_never_entered": (
+        "dishonesty_entered, subject: p1, record: r2, category: resell_drugs",
+        "record_corrected, subject: p1, record: r7, action: removed",
+        HistoryError,
+        "events[1].record",
+    ),
+    "correction_before_entry": (
+        "dishonesty_entered, subject: p1, record: r2, category: resell_drugs, date: 2009-05-20",
+        "record_corrected, subject: p1, record: r1, action: removed, date: 2008-03-09",
+        HistoryError,
+        "events[1].record",
+    ),
+}
+
+
+def _events_of(text: str) -> list[dict[str, Any]]:
+    return [
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in event.items()}
+        for event in yaml.safe_load(text)["events"]
+    ]
+
+
+@pytest.mark.parametrize("case", sorted(HISTORY_BREAKS))
+def test_contradictory_history_raises_a_typed_error_naming_index_and_field(case: str) -> None:
+    old, new, exception, field = HISTORY_BREAKS[case]
+    events = _events_of(SCENARIO.replace(GOOD_EVENT, GOOD_EVENT.replace(old, new)))
+    with pytest.raises(exception) as raised:
+        Engine(RULESET).evaluate(
+            [{"id": "p1", "kind": "insured_person"}], events, as_of=dt.date(2009, 6, 1)
+        )
+    assert any(_field_matches(p.field, field) for p in raised.value.problems), raised.value
+    assert field in str(raised.value)
+
+
+@pytest.mark.parametrize("case", sorted(HISTORY_BREAKS))
+def test_contradictory_history_in_a_file_names_the_file_and_line(
+    tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The issue: "each error message names the line and the field" — also when the problem
+    # is only found by comparing events, as long as they came from a file.
+    old, new, _, field = HISTORY_BREAKS[case]
+    path = scenario_file(tmp_path, GOOD_EVENT, GOOD_EVENT.replace(old, new))
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert field in err, err
+    assert f"{path}:{EVENT_LINE}" in err, err
+
+
+def test_unknown_subject_kind_raises_scenario_error_naming_the_field() -> None:
+    with pytest.raises(ScenarioError) as raised:
+        Engine(RULESET).evaluate([{"id": "p1", "kind": "employer"}], [], as_of=dt.date(2009, 6, 1))
+    assert any(p.field == "subjects[0].kind" for p in raised.value.problems)
+    assert "employer" in str(raised.value)
+
+
+def test_unknown_subject_kind_in_a_file_names_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = scenario_file(tmp_path, GOOD_SUBJECT, GOOD_SUBJECT.replace("insured_person", "employer"))
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "subjects[0].kind" in err and "Traceback" not in err
+    assert f"{path}:{SUBJECT_LINE}" in err, err
+
+
+def test_duplicate_subject_ids_are_refused() -> None:
+    with pytest.raises(ScenarioError) as raised:
+        Engine(RULESET).evaluate(
+            [{"id": "p1", "kind": "insured_person"}, {"id": "p1", "kind": "insured_person"}],
+            [],
+            as_of=dt.date(2009, 6, 1),
+        )
+    assert any(p.field.startswith("subjects[1]") for p in raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field"),
+    [
+        ("as_of: 2009-06-01\n", "", 2, "as_of"),
+        ("as_of: 2009-06-01", "as_of: someday", 3, "as_of"),
+        ("ruleset: lianyungang-2007", "ruleset: lianyungang-2077", 2, "ruleset"),
+        ("subjects:", "subjcts:", 4, "subjcts"),
+    ],
+)
+def test_bad_scenario_keys_name_the_line_and_field(
+    tmp_path: Path, old: str, new: str, line: int, field: str
+) -> None:
+    path = scenario_file(tmp_path, old, new)
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    assert_located(raised.value, path, line, field)
+
+
+def test_events_given_in_python_get_index_and_field() -> None:
+    events = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": "r1",
+            "category": "lend_certificate",
+            "date": "2008-03-10",
+        },
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": "r2",
+            "category": "lend_certificate",
+            "date": "2008-13-01",
+        },
+    ]
+    with pytest.raises(InputError) as raised:
+        Engine(RULESET).evaluate(
+            [{"id": "p1", "kind": "insured_person"}], events, as_of=dt.date(2009, 6, 1)
+        )
+    assert "events[1].date" in str(raised.value)
+    assert isinstance(raised.value, CreditRulesError)
+
+
+# -- the engine survives bad input ------------------------------------------------------------
+
+GOOD_EVENTS = _events_of(SCENARIO)
+PERSON = [{"id": "p1", "kind": "insured_person"}]
+AS_OF = dt.date(2009, 6, 1)
+
+
+def _bad_calls() -> list[Callable[[Engine], Any]]:
+    entered_twice = [*GOOD_EVENTS, {**GOOD_EVENTS[1], "date": "2009-05-25"}]
+    return [
+        lambda e: e.evaluate(PERSON, [{**GOOD_EVENTS[0], "type": "nonsense"}], as_of=AS_OF),
+        lambda e: e.evaluate(PERSON, [{**GOOD_EVENTS[0], "subject": "p9"}], as_of=AS_OF),
+        lambda e: e.evaluate(PERSON, entered_twice, as_of=AS_OF),
+        lambda e: e.evaluate([{"id": "p1", "kind": "employer"}], GOOD_EVENTS, as_of=AS_OF),
+        lambda e: e.evaluate(PERSON, GOOD_EVENTS, as_of=dt.date(2007, 9, 30)),
+        lambda e: e.evaluate(PERSON, GOOD_EVENTS, as_of="2009-06-01"),  # type: ignore[arg-type]
+        lambda e: e.evaluate(
+            PERSON,
+            [
+                *GOOD_EVENTS,
+                {
+                    "type": "record_corrected",
+                    "subject": "p1",
+                    "record": "r9",
+                    "action": "removed",
+                    "date": "2009-05-01",
+                },
+            ],
+            as_of=AS_OF,
+        ),
+    ]
+
+
+def test_after_failing_evaluations_the_engine_gives_the_same_results() -> None:
+    engine = Engine(RULESET)
+    before = json.dumps(engine.evaluate(PERSON, GOOD_EVENTS, as_of=AS_OF).model_dump(mode="json"))
+    for call in _bad_calls():
+        with pytest.raises(CreditRulesError):
+            call(engine)
+        after = engine.evaluate(PERSON, GOOD_EVENTS, as_of=AS_OF).model_dump(mode="json")
+        assert json.dumps(after) == before
+    fresh = Engine(RULESET).evaluate(PERSON, GOOD_EVENTS, as_of=AS_OF).model_dump(mode="json")
+    assert json.dumps(fresh) == before
+
+
+def test_a_failed_load_leaves_the_bundled_ruleset_untouched(tmp_path: Path) -> None:
+    path, _ = replaced(tmp_path, "priority: 2", "priority: high")
+    with pytest.raises(RulesetError):
+        load_ruleset(path)
+    assert bundled("lianyungang-2007").digest == RULESET.digest
