@@ -1,0 +1,30 @@
+"""What every ``credit-rules`` command shares: exit codes, argument types, the parser class."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+EXIT_OK = 0
+#: The command ran and found something wrong (a failing scenario, a violated invariant).
+EXIT_FAILED = 1
+#: The input could not be used: a bad file, a bad date, a bad argument.
+EXIT_BAD_INPUT = 2
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type for YYYY-MM-DD dates."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that exits with 2 and one line, the same as any other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"credit-rules: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
