@@ -66,11 +66,19 @@ class Period:
         return last_day_of_period(start, self)
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """The corresponding day ``months`` later, clamped to the month's last day (Art 202)."""
     index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(index, 12)
-    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    day = start.day
+    if day > 28:  # only the last days of a month can lack a corresponding day
+        last = _DAYS_IN_MONTH[month]
+        if month == 1 and calendar.isleap(year):
+            last = 29
+        day = min(day, last)
     return dt.date(year, month + 1, day)
 
 

@@ -16,6 +16,7 @@ from credit_rules.engine.closures import Compiled, compile_expr
 from credit_rules.engine.facts import Assessment
 from credit_rules.engine.history import Trigger
 from credit_rules.errors import HistoryError, Problem
+from credit_rules.model._fast import construct
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, ExcludedDays, Reason
 from credit_rules.periods import Period
@@ -125,7 +126,8 @@ def deadline_result(
     because: tuple[Reason, ...],
 ) -> Deadline:
     """The service-facing result for one clock."""
-    return Deadline.model_construct(
+    return construct(
+        Deadline,
         subject=subject,
         name=rule.outcome,
         start=clock.start,
@@ -136,7 +138,7 @@ def deadline_result(
         unit=clock.unit,
         count=clock.count,
         excluded=tuple(
-            ExcludedDays.model_construct(first=p.first, last=p.last, reason=p.reason)
+            construct(ExcludedDays, first=p.first, last=p.last, reason=p.reason)
             for p in clock.excluded
         ),
         extended_by=clock.extended_by,

@@ -7,7 +7,8 @@ so one engine may serve many threads and two engines never interfere.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
@@ -19,7 +20,8 @@ from credit_rules.engine.facts import Assessment, FactPlan
 from credit_rules.engine.history import Record, Trigger, build_records
 from credit_rules.engine.timeline import Piece, resolve
 from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
-from credit_rules.explain.reasons import citations, reasons
+from credit_rules.explain.reasons import Explainer, citations
+from credit_rules.model._fast import construct
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.results import (
     Citation,
@@ -31,8 +33,9 @@ from credit_rules.model.results import (
 )
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
-from credit_rules.periods import Period
+from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.expressions import Arith, Expr, Ref
 
 Backend = Literal["closures", "durable"]
 _ONE_DAY = dt.timedelta(days=1)
@@ -78,6 +81,7 @@ class Engine:
             for index, rule in enumerate(ruleset.rules)
             if rule.outcome_kind == "deadline"
         }
+        self._explainer = Explainer(ruleset)
         self._cites: tuple[tuple[Citation, ...], ...] = tuple(
             citations(ruleset, r.cites) for r in ruleset.rules
         )
@@ -105,9 +109,32 @@ class Engine:
             and f.derivation.valid_on == "assessment"
             for f in ruleset.facts
         )
+        self._reach = {
+            on: self._static_reach(on, parameters) for on in {r.on for r in ruleset.rules}
+        }
         self._ref = RulesetRef(id=ruleset.id, version=ruleset.version, digest=ruleset.digest)
         self._kinds = frozenset(ruleset.subject_kinds)
         self._event_classes = event_classes(ruleset.vocabulary)
+
+    def _static_reach(
+        self, on: str, parameters: Mapping[str, ir.ParameterValue]
+    ) -> Callable[[dt.date], dt.date]:
+        """The last day any rule on trigger kind ``on`` can cover, as a function of the
+        trigger's date, when every such rule ends on ``trigger_date`` or ``trigger_date +
+        <period parameter>`` (Lianyungang: entry + 1 year); otherwise no end at all."""
+        periods: set[Period] = set()
+        for rule in self._rules:
+            if rule.on != on:
+                continue
+            end = rule.from_ if rule.outcome_kind == "duty" else rule.until
+            period = None if rule.outcome_kind == "deadline" else _static_period(end, parameters)
+            if period is None:
+                return lambda day: dt.date.max
+            periods.add(period)
+        if any(period.unit == "working_days" for period in periods):
+            return lambda day: dt.date.max
+        ordered = tuple(periods)
+        return lambda day: max((last_day_of_period(day, p) for p in ordered), default=day)
 
     def close(self) -> None:
         """Release what the backend holds (the durable-rules backend holds engine state)."""
@@ -132,6 +159,64 @@ class Engine:
 
         Events dated after ``as_of`` are ignored: what had not happened yet cannot count.
         """
+        known, by_subject = self._histories(subjects, events, as_of)
+        results = _Results()
+        for subject_id in sorted(by_subject):
+            self._evaluate_subject(
+                subject_id, known[subject_id], by_subject[subject_id], as_of, results
+            )
+        return construct(
+            Evaluation,
+            ruleset=self._ref,
+            as_of=as_of,
+            decisions=tuple(results.decisions),
+            deadlines=tuple(results.deadlines),
+            duties=tuple(results.duties),
+        )
+
+    def outcomes(
+        self,
+        subjects: Iterable[Subject | Mapping[str, Any]],
+        events: Iterable[Event | Mapping[str, Any]],
+        *,
+        as_of: dt.date,
+    ) -> dict[str, frozenset[str]]:
+        """The measures that apply to each subject on ``as_of``, and nothing else.
+
+        This is the population question ("who is under cash settlement today?"). It runs the
+        same assessments as :meth:`evaluate` but builds no explanations, which are most of the
+        cost of a full result. Subjects with nothing active are left out.
+        """
+        known, by_subject = self._histories(subjects, events, as_of)
+        active: dict[str, frozenset[str]] = {}
+        for subject_id in sorted(by_subject):
+            pieces: list[Piece] = []
+            for trigger, point, segment_end, env, _ in self._walk(
+                known[subject_id], by_subject[subject_id], as_of, prune=True, final_only=True
+            ):
+                for index in self._matcher.firing(trigger.on, env):
+                    if self._rules[index].outcome_kind != "measure":
+                        continue
+                    piece = self._piece(index, trigger, env, point, segment_end)
+                    if piece is not None:
+                        pieces.append(piece)
+            names = frozenset(
+                self._rules[piece.rule].outcome
+                for piece in resolve(pieces)
+                if piece.start <= as_of and (piece.stop is None or as_of <= piece.stop)
+            )
+            if names:
+                active[subject_id] = names
+        return active
+
+    def _histories(
+        self,
+        subjects: Iterable[Subject | Mapping[str, Any]],
+        events: Iterable[Event | Mapping[str, Any]],
+        as_of: dt.date,
+    ) -> tuple[dict[str, str], dict[str, list[tuple[int, Event]]]]:
+        """Validate the input once, in bulk, and split the events by subject: each subject's
+        kind, and its (index, event) pairs inside the ruleset's time and on or before as_of."""
         self._check_in_force(as_of)
         subject_list = self._subjects(subjects)
         event_list = self._events(events)
@@ -155,18 +240,35 @@ class Engine:
                 by_subject.setdefault(event.subject, []).append((index, event))
         if problems:
             raise HistoryError(None, problems)
-        results = _Results()
-        for subject_id in sorted(by_subject):
-            self._evaluate_subject(
-                subject_id, known[subject_id], by_subject[subject_id], as_of, results
-            )
-        return Evaluation.model_construct(
-            ruleset=self._ref,
-            as_of=as_of,
-            decisions=tuple(results.decisions),
-            deadlines=tuple(results.deadlines),
-            duties=tuple(results.duties),
-        )
+        return known, by_subject
+
+    def assessments(
+        self,
+        subject: Subject | Mapping[str, Any],
+        events: Iterable[Event | Mapping[str, Any]],
+        as_of: dt.date,
+    ) -> tuple[Assessed, ...]:
+        """Every occasion on which the rules were assessed for one subject, up to ``as_of``.
+
+        This is the evaluation laid open, for explanations (why not, what changes next) and
+        coverage (which rules fired): one entry per trigger per segment, with the facts the
+        rules saw and the rules whose condition held. Events of other subjects are skipped.
+        It walks the same segments as :meth:`evaluate`, without pruning triggers whose
+        rules can no longer cover a day, so that every assessment is shown.
+        """
+        self._check_in_force(as_of)
+        (parsed,) = self._subjects([subject])
+        in_force = self.ruleset.in_force_from
+        mine = [
+            (index, event)
+            for index, event in enumerate(self._events(events))
+            if event.subject == parsed.id and in_force <= event.date <= as_of
+        ]
+        found_assessments: list[Assessed] = []
+        for trigger, point, last, env, _ in self._walk(parsed.kind, mine, as_of, prune=False):
+            firing = tuple(self._rules[i].id for i in self._matcher.firing(trigger.on, env))
+            found_assessments.append(Assessed(trigger, point, last, env, firing))
+        return tuple(found_assessments)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -180,6 +282,16 @@ class Engine:
             raise NotInForce(self.ruleset.id, as_of, self.ruleset.in_force_from, until)
 
     def _subjects(self, subjects: Iterable[Subject | Mapping[str, Any]]) -> list[Subject]:
+        given = list(subjects)
+        if all(isinstance(s, Subject) for s in given):
+            typed: list[Subject] = given  # type: ignore[assignment]
+            # Already validated models: only the cross-checks are left, done in bulk, because
+            # a population of a million mostly blameless subjects must cost next to nothing.
+            if {s.kind for s in typed} <= self._kinds and len({s.id for s in typed}) == len(typed):
+                return typed
+        return self._checked_subjects(given)
+
+    def _checked_subjects(self, subjects: list[Subject | Mapping[str, Any]]) -> list[Subject]:
         parsed: list[Subject] = []
         problems: list[Problem] = []
         seen: set[str] = set()
@@ -222,18 +334,28 @@ class Engine:
 
     # -- evaluation -----------------------------------------------------------------------
 
-    def _evaluate_subject(
+    def _walk(
         self,
-        subject_id: str,
         subject_kind: str,
         events: Sequence[tuple[int, Event]],
         as_of: dt.date,
-        results: _Results,
-    ) -> None:
+        *,
+        prune: bool,
+        final_only: bool = False,
+    ) -> Iterator[tuple[Trigger, dt.date, dt.date | None, dict[str, Any], Assessment]]:
+        """Each assessment of one subject's history: (trigger, segment's first day, its last
+        day or None for the final one, the facts, the assessment).
+
+        The history is cut where anything known changes: every event day, every removal day
+        and, where a fact counts on the assessment day, the day after each record expires.
+        With ``prune``, a trigger whose rules can no longer cover any day of the segment (its
+        static reach, like "entry + 1 year", is over) is not assessed again: that keeps a long
+        history linear instead of quadratic, and changes no result. With ``final_only``, only
+        the last segment (the one holding ``as_of``) is assessed: enough to know what applies
+        on ``as_of``, though not the history before it.
+        """
         records: dict[str, list[Record]] = {}
         triggers: list[Trigger] = []
-        # Every event day is a point where what is known changes; so are the days a record
-        # is removed and, where a fact counts on the assessment day, the day after it expires.
         points: set[dt.date] = {event.date for _, event in events}
         for register, validity, removal in self._registers:
             found = build_records(register, validity, events, removal)
@@ -254,31 +376,51 @@ class Engine:
         if not triggers:
             return
         triggers.sort(key=lambda t: (t.date, t.on, t.key))
-        ordered = sorted(p for p in points if p <= as_of)
-        pieces: list[Piece] = []
+        reach = self._reach
+        limits = [reach[t.on](t.date) if prune else dt.date.max for t in triggers]
+        if final_only:
+            # Only the stretch holding as_of: its first day is the last point up to as_of.
+            ordered = [max((p for p in points if p <= as_of), default=as_of)]
+        else:
+            ordered = sorted(p for p in points if p <= as_of)
         last_position = len(ordered) - 1
         for position, point in enumerate(ordered):
-            final = position == last_position
-            segment_end = None if final else ordered[position + 1] - _ONE_DAY
+            segment_end = None if position == last_position else ordered[position + 1] - _ONE_DAY
             view = {
                 name: [r for r in found if r.present_on(point)] for name, found in records.items()
             }
-            for trigger in triggers:
+            for trigger, limit in zip(triggers, limits, strict=True):
                 if trigger.date > point:
                     break
+                if limit < point:
+                    continue
                 if trigger.record is not None and not trigger.record.present_on(point):
                     continue
                 assessment = Assessment(subject_kind, trigger, point, view, by_type)
                 env = self._plans[trigger.on].environment(assessment)
-                for index in self._matcher.firing(trigger.on, env):
-                    if index in self._deadlines:
-                        # A deadline is counted once, on everything known on as_of.
-                        if final:
-                            self._deadline(subject_id, index, trigger, env, assessment, results)
-                        continue
-                    piece = self._piece(index, trigger, env, point, segment_end)
-                    if piece is not None:
-                        pieces.append(piece)
+                yield trigger, point, segment_end, env, assessment
+
+    def _evaluate_subject(
+        self,
+        subject_id: str,
+        subject_kind: str,
+        events: Sequence[tuple[int, Event]],
+        as_of: dt.date,
+        results: _Results,
+    ) -> None:
+        pieces: list[Piece] = []
+        for trigger, point, segment_end, env, assessment in self._walk(
+            subject_kind, events, as_of, prune=True
+        ):
+            for index in self._matcher.firing(trigger.on, env):
+                if index in self._deadlines:
+                    # A deadline is counted once, on everything known on as_of.
+                    if segment_end is None:
+                        self._deadline(subject_id, index, trigger, env, assessment, results)
+                    continue
+                piece = self._piece(index, trigger, env, point, segment_end)
+                if piece is not None:
+                    pieces.append(piece)
         for piece in resolve(pieces):
             self._emit(subject_id, piece, as_of, results)
 
@@ -296,7 +438,7 @@ class Engine:
         if start is None:
             return
         clock = self._deadlines[index].clock(start, trigger, env, assessment)
-        because = reasons(self.ruleset, rule, env, trigger)
+        because = self._explainer.reasons(rule, env, trigger)
         results.deadlines.append(
             deadline_result(subject_id, rule, clock, self._cites[index], because)
         )
@@ -331,10 +473,11 @@ class Engine:
 
     def _emit(self, subject_id: str, piece: Piece, as_of: dt.date, results: _Results) -> None:
         rule = self._rules[piece.rule]
-        because = reasons(self.ruleset, rule, piece.env, piece.trigger)
+        because = self._explainer.reasons(rule, piece.env, piece.trigger)
         if rule.outcome_kind == "duty":
             results.duties.append(
-                Duty.model_construct(
+                construct(
+                    Duty,
                     subject=subject_id,
                     name=rule.outcome,
                     on=piece.start,
@@ -346,7 +489,8 @@ class Engine:
             return
         active = piece.start <= as_of and (piece.stop is None or as_of <= piece.stop)
         results.decisions.append(
-            Decision.model_construct(
+            construct(
+                Decision,
                 subject=subject_id,
                 outcome=rule.outcome,
                 from_=piece.start,
@@ -357,6 +501,22 @@ class Engine:
                 because=because,
             )
         )
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """One assessment of the rules on one trigger, over one segment of days.
+
+    ``first`` is the segment's first day (the day the facts were derived as of) and ``last``
+    its last day (None for the final segment, which runs on past ``as_of``). ``env`` holds the
+    facts the rules read, and ``firing`` the ids of the rules whose condition held.
+    """
+
+    trigger: Trigger
+    first: dt.date
+    last: dt.date | None
+    env: Mapping[str, Any]
+    firing: tuple[str, ...]
 
 
 class _Results:
@@ -375,6 +535,23 @@ def _event_key(event: Event) -> str:
         if isinstance(value, str):
             return value
     return ""
+
+
+def _static_period(end: Expr | None, parameters: Mapping[str, ir.ParameterValue]) -> Period | None:
+    """``end`` as a period after the trigger's date, if it is ``trigger_date`` (0 days) or
+    ``trigger_date + <period parameter>``; None for anything that depends on facts."""
+    if isinstance(end, Ref) and end.name == "trigger_date":
+        return Period(0, "days")
+    if (
+        isinstance(end, Arith)
+        and end.op == "+"
+        and isinstance(end.left, Ref)
+        and end.left.name == "trigger_date"
+        and isinstance(end.right, Ref)
+    ):
+        value = parameters.get(end.right.name)
+        return value if isinstance(value, Period) else None
+    return None
 
 
 def _period(value: ir.ParameterValue) -> Period:

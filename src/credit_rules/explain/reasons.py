@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from credit_rules.engine.history import Trigger
+from credit_rules.model._fast import construct
 from credit_rules.model.results import Citation, Reason, ReasonValue
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -49,7 +51,8 @@ def trigger_reason(trigger: Trigger) -> Reason:
     """What set the rule off: the event, its record if any, and its date."""
     what = f"{trigger.event.type} {trigger.key}".strip()
     day = trigger.date.isoformat()
-    return Reason.model_construct(
+    return construct(
+        Reason,
         name="trigger",
         value=f"{what} on {day}",
         en=f"Triggered by {what} on {day}",
@@ -57,57 +60,94 @@ def trigger_reason(trigger: Trigger) -> Reason:
     )
 
 
+class Explainer:
+    """Builds the ``because`` of results for one ruleset, doing the constant work once.
+
+    What a parameter says, what an outcome means and which entries a layer overrode never
+    change for a ruleset, so those reasons are made once per rule. A fact's reason depends only
+    on its name and value, so recent ones are reused (a bounded cache: a service that runs for
+    months must not grow without end). Only the trigger's reason is new for every decision.
+    """
+
+    def __init__(self, ruleset: ir.Ruleset) -> None:
+        self._ruleset = ruleset
+        self._plans = {rule.id: self._plan(rule) for rule in ruleset.rules}
+        self._fact_reason = functools.lru_cache(maxsize=1 << 16)(self._build_fact_reason)
+
+    def reasons(
+        self, rule: ir.Rule, env: Mapping[str, Any], trigger: Trigger
+    ) -> tuple[Reason, ...]:
+        """The trigger, then every fact and parameter the rule read, with its value, then what
+        the outcome means."""
+        found = [trigger_reason(trigger)]
+        for step in self._plans[rule.id]:
+            if isinstance(step, Reason):
+                found.append(step)
+            elif step == "subject_kind":
+                found.append(self._fact_reason(step, str(env.get(step))))
+            else:
+                found.append(self._fact_reason(step, _value(env.get(step))))
+                override = self._ruleset.overridden.get(f"facts.{step}")
+                if override is not None:
+                    found.append(_override("fact", step, override))
+        return tuple(found)
+
+    def _plan(self, rule: ir.Rule) -> tuple[Reason | str, ...]:
+        ruleset = self._ruleset
+        parameters = ruleset.parameter_values()
+        steps: list[Reason | str] = []
+        layer = ruleset.overridden.get(f"rules.{rule.id}")
+        if layer is not None:
+            steps.append(_override("rule", rule.id, layer))
+        for name in rule.reads:
+            if name == "trigger_date":
+                continue
+            if name not in parameters:
+                steps.append(name)  # a fact (or the subject's kind): its value varies
+                continue
+            described = ruleset.parameter(name).description
+            steps.append(_described(name, _value(parameters[name]), described))
+            layer = ruleset.overridden.get(f"parameters.{name}")
+            if layer is not None:
+                steps.append(_override("parameter", name, layer))
+        # Last, what the outcome means, in the ruleset's words (for example that a supplier's
+        # case goes to procurement rules outside the ruleset, Ganzhou Art 15).
+        outcome = ruleset.outcome(rule.outcome).description
+        steps.append(
+            construct(Reason, name="outcome", value=rule.outcome, en=outcome.en, zh=outcome.zh)
+        )
+        return tuple(steps)
+
+    def _build_fact_reason(self, name: str, value: ReasonValue) -> Reason:
+        if name == "subject_kind":
+            return construct(
+                Reason,
+                name=name,
+                value=value,
+                en=f"Kind of subject: {value}",
+                zh=f"信用主体类别：{value}",
+            )
+        return _described(name, value, self._ruleset.fact(name).description)
+
+
 def reasons(
     ruleset: ir.Ruleset, rule: ir.Rule, env: Mapping[str, Any], trigger: Trigger
 ) -> tuple[Reason, ...]:
-    """The trigger, then every fact and parameter the rule read, with its value."""
-    parameters = ruleset.parameter_values()
-    found = [trigger_reason(trigger)]
-    layer = ruleset.overridden.get(f"rules.{rule.id}")
-    if layer is not None:
-        found.append(_override("rule", rule.id, layer))
-    for name in rule.reads:
-        if name == "trigger_date":
-            continue
-        if name == "subject_kind":
-            kind = str(env.get(name))
-            found.append(
-                Reason.model_construct(
-                    name=name, value=kind, en=f"Kind of subject: {kind}", zh=f"信用主体类别：{kind}"
-                )
-            )
-            continue
-        if name in parameters:
-            described = ruleset.parameter(name).description
-            value = _value(parameters[name])
-        else:
-            described = ruleset.fact(name).description
-            value = _value(env.get(name))
-        shown = _shown(value)
-        found.append(
-            Reason.model_construct(
-                name=name,
-                value=value,
-                en=f"{described.en}: {shown}",
-                zh=f"{described.zh}：{shown}",
-            )
-        )
-        section = "parameters" if name in parameters else "facts"
-        layer = ruleset.overridden.get(f"{section}.{name}")
-        if layer is not None:
-            found.append(_override(section[:-1], name, layer))
-    # Last, what the outcome means, in the ruleset's words (for example that a supplier's case
-    # goes to procurement rules outside the ruleset, Ganzhou Art 15).
-    outcome = ruleset.outcome(rule.outcome).description
-    found.append(
-        Reason.model_construct(name="outcome", value=rule.outcome, en=outcome.en, zh=outcome.zh)
+    """The reasons for one rule's result; engines use a long-lived :class:`Explainer`."""
+    return Explainer(ruleset).reasons(rule, env, trigger)
+
+
+def _described(name: str, value: ReasonValue, described: ir.Text) -> Reason:
+    shown = _shown(value)
+    return construct(
+        Reason, name=name, value=value, en=f"{described.en}: {shown}", zh=f"{described.zh}：{shown}"
     )
-    return tuple(found)
 
 
 def _override(kind: str, name: str, layer: str) -> Reason:
     """Say that a higher-level layer replaced what the base ruleset had (Ganzhou Art 28)."""
-    return Reason.model_construct(
+    return construct(
+        Reason,
         name="override",
         value=f"{kind} {name} set by {layer}",
         en=f"The {kind} {name} is as {layer} sets it, overriding the base ruleset",
