@@ -457,7 +457,13 @@ class Engine:
             return None
         until_fn = self._until[index]
         if rule.outcome_kind == "duty":
-            # A duty is owed on one day; it belongs to the stretch of days that contains it.
+            # A duty is owed on one day; it belongs to the stretch of days that contains it,
+            # or to the trigger's first stretch when it falls before the trigger (a correction
+            # decided before the day it takes effect is notified when decided, Art 13).
+            if start < point:
+                if point != trigger.date:
+                    return None
+                return Piece(index, rule.group, rule.priority, trigger, start, start, env)
             stop: dt.date | None = start
         else:
             stop = until_fn(env) if until_fn is not None else None

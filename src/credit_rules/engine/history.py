@@ -81,6 +81,16 @@ def build_records(
         if event.type != register.removed_by_event:
             continue
         key = _key(event, register.key)
+        decided = getattr(event, "decided_on", None)
+        if key in entered and isinstance(decided, dt.date) and decided < entered[key][1].date:
+            problems.append(
+                Problem(
+                    f"correction of record {key!r} decided on {decided.isoformat()}, before the "
+                    f"record was entered on {entered[key][1].date.isoformat()}",
+                    field=f"events[{index}].decided_on",
+                )
+            )
+            continue
         if key not in entered or entered[key][1].date > event.date:
             problems.append(
                 Problem(
