@@ -82,7 +82,12 @@ def build_records(
             continue
         key = _key(event, register.key)
         decided = getattr(event, "decided_on", None)
-        if key in entered and isinstance(decided, dt.date) and decided < entered[key][1].date:
+        if (
+            key in entered
+            and entered[key][1].date <= event.date
+            and isinstance(decided, dt.date)
+            and decided < entered[key][1].date
+        ):
             problems.append(
                 Problem(
                     f"correction of record {key!r} decided on {decided.isoformat()}, before the "
