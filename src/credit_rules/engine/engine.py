@@ -224,7 +224,21 @@ class Engine:
         by_subject: dict[str, list[tuple[int, Event]]] = {}
         in_force = self.ruleset.in_force_from
         problems = []
+        # A record entered before the measures took effect is outside them, and so is any
+        # later correction of it (it corrects nothing the ruleset knows).
+        ignored: dict[str, tuple[str, set[tuple[str, Any]]]] = {}
+        for register, _, _ in self._registers:
+            early = {
+                (event.subject, getattr(event, register.key, None))
+                for event in event_list
+                if event.type == register.entered_by and event.date < in_force
+            }
+            if early and register.removed_by_event is not None:
+                ignored[register.removed_by_event] = (register.key, early)
         for index, event in enumerate(event_list):
+            skip = ignored.get(event.type)
+            if skip is not None and (event.subject, getattr(event, skip[0], None)) in skip[1]:
+                continue
             if event.subject not in known:
                 problems.append(
                     Problem(
@@ -369,7 +383,11 @@ class Engine:
                     Trigger(register.id, record.entered, record.key, record, record.event)
                 )
         by_type: dict[str, list[Event]] = {}
-        for _, event in sorted(events, key=lambda pair: (pair[1].date, pair[0])):
+        # Same-day events are put in a canonical order (type, then the id they name), so that
+        # "the last decision of the day" never depends on how a caller listed them.
+        for _, event in sorted(
+            events, key=lambda pair: (pair[1].date, pair[1].type, _event_key(pair[1]), pair[0])
+        ):
             by_type.setdefault(event.type, []).append(event)
             if event.type in self._event_triggers:
                 triggers.append(Trigger(event.type, event.date, _event_key(event), None, event))

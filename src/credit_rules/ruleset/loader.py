@@ -79,11 +79,11 @@ def loads_ruleset(
     overridden: dict[str, str] = {}
     if "extends" in document:
         base = _load_base(document["extends"], source, source_map, base_dir)
-        base_raw = _base_bytes(document["extends"], base_dir)
-        base_document, _ = _read(base_raw, base.source)
+        base_document = _resolved_document(document["extends"], base_dir, {source})
         layer_id = str(document.get("id", "<layer>"))
         merged = merge(base_document, document, source_map, layer_id)
-        document, source_map, overridden = merged.document, merged.source_map, merged.overridden
+        document, source_map = merged.document, merged.source_map
+        overridden = {**base.overridden, **merged.overridden}
         digest = "sha256:" + hashlib.sha256(f"{base.digest}|{digest}".encode()).hexdigest()
         layer = ir.Layer(
             id=layer_id,
@@ -99,7 +99,7 @@ def loads_ruleset(
     ruleset = _Checker(spec, source_map, source, digest).build()
     if layer is None:
         return ruleset
-    return dataclasses.replace(ruleset, layers=(*ruleset.layers, layer), overridden=overridden)
+    return dataclasses.replace(ruleset, layers=(*base.layers, layer), overridden=overridden)
 
 
 def _read(raw: bytes, source: str) -> tuple[dict[str, Any], SourceMap]:
@@ -116,10 +116,25 @@ def _read(raw: bytes, source: str) -> tuple[dict[str, Any], SourceMap]:
     return document, source_map
 
 
-def _base_bytes(name: str, base_dir: Path | None) -> bytes:
+def _resolved_document(name: str, base_dir: Path | None, seen: set[str]) -> dict[str, Any]:
+    """The document a layer is laid over, with that document's own ``extends`` resolved first,
+    so a layer over a layer keeps everything the middle one inherits."""
     if name in bundled_ids():
-        return (resources.files(_BUNDLED_PACKAGE) / f"{name}.yaml").read_bytes()
-    return ((base_dir or Path.cwd()) / name).read_bytes()
+        raw, source, here = (
+            (resources.files(_BUNDLED_PACKAGE) / f"{name}.yaml").read_bytes(),
+            f"<bundled>/{name}.yaml",
+            None,
+        )
+    else:
+        path = (base_dir or Path.cwd()) / name
+        raw, source, here = path.read_bytes(), str(path), path.parent
+    if source in seen:
+        raise RulesetError(source, [Problem("layers extend each other in a cycle")])
+    document, source_map = _read(raw, source)
+    if "extends" not in document:
+        return document
+    below = _resolved_document(str(document["extends"]), here, {*seen, source})
+    return merge(below, document, source_map, str(document.get("id", "<layer>"))).document
 
 
 def _load_base(name: Any, source: str, source_map: SourceMap, base_dir: Path | None) -> ir.Ruleset:
