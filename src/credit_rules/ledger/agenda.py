@@ -1,0 +1,236 @@
+"""The administration's agenda: the acts it owes, when they are due, and when they are done.
+
+Two kinds of result become actions:
+
+- a **duty** (notify a subject of an entry, Lianyungang Art 8(四); tell an objector the result,
+  Art 13 / Ganzhou Art 20) is owed on its one day;
+- a **deadline** (decide an objection, Ganzhou Art 20; decide a repair, Art 25; end the
+  publicity period and form the report, Arts 12 and 20) is due on its last day.
+
+Whether an action has been done ("discharged") is read from the history, never assumed, through
+a table keyed by the outcome's name (:data:`DEFAULT_DISCHARGES`), so a ruleset with new
+deadlines needs a new row, not new code:
+
+=========================  ================  ==============================================
+outcome                    action            discharged when
+=========================  ================  ==============================================
+objection_decision_due     decide_objection  an ``objection_decided`` names the objection
+repair_decision_due        decide_repair     a ``repair_decided`` names the application
+objection_window_closes    form_report       ``report_formed`` applies for that evaluation
+publicity_ends             end_publicity     the period ends by itself on its day
+=========================  ================  ==============================================
+
+An action whose row names neither an event nor an outcome (every duty: neither vocabulary has
+an event for "the subject was notified") is listed on the agenda on its day but never overdue:
+the ledger cannot know it was not done, and an overdue list that never empties is useless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from credit_rules.ledger.timeline import Interval, trigger_of
+from credit_rules.model._base import Frozen
+from credit_rules.model.events import Event
+from credit_rules.model.results import Citation, Evaluation
+
+ActionKind = Literal["duty", "deadline"]
+
+
+@dataclass(frozen=True)
+class Discharge:
+    """How an action is named and how the history shows it done.
+
+    ``event`` and ``key``: an event of that type, dated on or before the day asked about, whose
+    ``key`` field equals the id the action's trigger names (the objection, the application).
+    ``outcome``: a measure of that name from the same trigger applies by then. ``by_itself``: a
+    period that simply runs out on its day (nothing is owed after it).
+    """
+
+    action: str
+    event: str | None = None
+    key: str | None = None
+    outcome: str | None = None
+    by_itself: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.event is None) != (self.key is None):
+            raise ValueError("a Discharge by event needs both `event` and `key`")
+
+    def describe(self) -> str | None:
+        if self.event is not None:
+            return f"{self.event} with the same {self.key}"
+        if self.outcome is not None:
+            return f"{self.outcome} for the same trigger"
+        if self.by_itself:
+            return "the period ends by itself"
+        return None
+
+
+DEFAULT_DISCHARGES: Mapping[str, Discharge] = MappingProxyType(
+    {
+        # Ganzhou Art 20: 15 working days to decide an objection.
+        "objection_decision_due": Discharge(
+            "decide_objection", event="objection_decided", key="objection"
+        ),
+        # Ganzhou Art 25: 15 working days (extendable) to decide a repair.
+        "repair_decision_due": Discharge(
+            "decide_repair", event="repair_decided", key="application"
+        ),
+        # Ganzhou Arts 12 and 20: once the objection window closes the report is formed; it
+        # is done when the engine says report_formed applies (after any objection is decided).
+        "objection_window_closes": Discharge("form_report", outcome="report_formed"),
+        # Ganzhou Art 12: the 7 working days of publicity end by themselves.
+        "publicity_ends": Discharge("end_publicity", by_itself=True),
+    }
+)
+
+
+class Action(Frozen):
+    """One act the administration owes one subject, with its due day and its legal basis."""
+
+    subject: str
+    action: str
+    source: str
+    kind: ActionKind
+    due: dt.date
+    start: dt.date
+    concerns: str
+    provisional: bool
+    provisional_reason: str | None = None
+    discharged_by: str | None = None
+    rule: str
+    cites: tuple[Citation, ...]
+
+
+CachedAction = tuple[
+    ActionKind, str, dt.date, dt.date, bool, str | None, str, tuple[Citation, ...], str
+]
+"""kind, source outcome, due, start, provisional, provisional reason, rule, cites, trigger."""
+
+
+def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
+    """The duties and deadlines of an evaluation, compactly (cites are shared, not copied)."""
+    found: list[CachedAction] = [
+        (
+            "duty",
+            d.name,
+            d.on,
+            d.on,
+            False,
+            None,
+            d.rule,
+            d.cites,
+            sys.intern(trigger_of(d.because)),
+        )
+        for d in evaluation.duties
+    ]
+    found += [
+        (
+            "deadline",
+            d.name,
+            d.due,
+            d.start,
+            d.provisional,
+            d.provisional_reason,
+            d.rule,
+            d.cites,
+            sys.intern(trigger_of(d.because)),
+        )
+        for d in evaluation.deadlines
+    ]
+    return tuple(found)
+
+
+def discharged(
+    discharge: Discharge | None,
+    trigger: str,
+    on: dt.date,
+    events: Sequence[Event],
+    timeline: Sequence[Interval],
+) -> bool:
+    """Whether the history shows the action done by ``on`` (see the table above)."""
+    if discharge is None:
+        return False
+    if discharge.event is not None and discharge.key is not None:
+        key = trigger.partition(" ")[2]
+        return any(
+            event.type == discharge.event
+            and event.date <= on
+            and getattr(event, discharge.key, None) == key
+            for event in events
+        )
+    if discharge.outcome is not None:
+        return any(
+            outcome == discharge.outcome and source == trigger and first <= on
+            for outcome, first, _, source in timeline
+        )
+    return False
+
+
+def can_be_overdue(discharge: Discharge | None) -> bool:
+    return discharge is not None and (discharge.event is not None or discharge.outcome is not None)
+
+
+def to_action(subject: str, cached: CachedAction, discharges: Mapping[str, Discharge]) -> Action:
+    kind, source, due, start, provisional, reason, rule, cites, trigger = cached
+    discharge = discharges.get(source)
+    return Action.model_construct(
+        subject=subject,
+        action=discharge.action if discharge is not None else source,
+        source=source,
+        kind=kind,
+        due=due,
+        start=start,
+        concerns=trigger,
+        provisional=provisional,
+        provisional_reason=reason,
+        discharged_by=discharge.describe() if discharge is not None else None,
+        rule=rule,
+        cites=cites,
+    )
+
+
+ActionView = tuple[str, Sequence[Event], Sequence[Interval], Sequence[CachedAction]]
+"""One subject's id, events, measures and actions, read off one evaluation."""
+
+
+def owed(
+    views: Iterable[ActionView], start: dt.date, end: dt.date, discharges: Mapping[str, Discharge]
+) -> tuple[Action, ...]:
+    """The actions due from ``start`` through ``end`` not shown done by ``start``."""
+    found = []
+    for subject, events, timeline, actions in views:
+        for cached in actions:
+            if not start <= cached[2] <= end:
+                continue
+            if discharged(discharges.get(cached[1]), cached[8], start, events, timeline):
+                continue
+            found.append(to_action(subject, cached, discharges))
+    return sort_actions(found)
+
+
+def past_due(
+    views: Iterable[ActionView], on: dt.date, discharges: Mapping[str, Discharge]
+) -> tuple[Action, ...]:
+    """The actions due before ``on`` that can be shown done and are not, by ``on``."""
+    found = []
+    for subject, events, timeline, actions in views:
+        for cached in actions:
+            discharge = discharges.get(cached[1])
+            if cached[2] >= on or not can_be_overdue(discharge):
+                continue
+            if discharged(discharge, cached[8], on, events, timeline):
+                continue
+            found.append(to_action(subject, cached, discharges))
+    return sort_actions(found)
+
+
+def sort_actions(actions: Iterable[Action]) -> tuple[Action, ...]:
+    """By due day, then subject, action and what it concerns: a stable, readable order."""
+    return tuple(sorted(actions, key=lambda a: (a.due, a.subject, a.action, a.concerns)))

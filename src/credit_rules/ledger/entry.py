@@ -1,0 +1,122 @@
+"""Validation on entry: what a subject or an event must be before the ledger takes it.
+
+Problems are named as a person reading the ledger would name the events: ``event`` or
+``batch[i]`` for what is being recorded, ``seq N`` for what was recorded before, never the
+position in some internal list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from credit_rules.errors import (
+    CreditRulesError,
+    EventRejected,
+    InputError,
+    Problem,
+    ScenarioError,
+    SubjectRejected,
+)
+from credit_rules.model.events import Event, parse_events
+from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.model.vocabularies import event_classes
+from credit_rules.ruleset import ir
+
+_EVENT_INDEX = re.compile(r"events\[(\d+)\]")
+
+
+def parse_subject(ruleset: ir.Ruleset, raw: Subject | Mapping[str, Any]) -> Subject:
+    """A typed subject of a kind the ruleset knows (for Ganzhou, Art 2)."""
+    if isinstance(raw, Subject):
+        typed = raw
+    elif isinstance(raw, Mapping):
+        model = SUBJECT_CLASSES.get(str(raw.get("kind")), Subject)
+        try:
+            typed = model.model_validate(raw)
+        except ValidationError as error:
+            raise SubjectRejected(
+                None,
+                [
+                    Problem(str(item["msg"]), ".".join(str(p) for p in item["loc"]))
+                    for item in error.errors()
+                ],
+            ) from None
+    else:
+        raise SubjectRejected(None, [Problem(f"not a subject: {raw!r}")])
+    if typed.kind not in ruleset.subject_kinds:
+        raise SubjectRejected(
+            None,
+            [
+                Problem(
+                    f"kind {typed.kind!r} is not a subject kind of {ruleset.id} "
+                    f"({', '.join(sorted(ruleset.subject_kinds))})",
+                    "kind",
+                )
+            ],
+        )
+    return typed
+
+
+def typed_events(
+    ruleset: ir.Ruleset, raw: Sequence[Event | Mapping[str, Any]], labels: Sequence[str]
+) -> list[Event]:
+    """Typed events of the ruleset's vocabulary, validated in one pydantic call."""
+    if all(isinstance(e, Event) for e in raw):
+        typed: list[Event] = list(raw)  # type: ignore[arg-type]
+        classes = event_classes(ruleset.vocabulary)
+        wrong = [
+            Problem(f"{e.type!r} is not an event of {ruleset.vocabulary}", labels[i])
+            for i, e in enumerate(typed)
+            if classes.get(e.type) is not type(e)
+        ]
+        if wrong:
+            raise EventRejected(None, wrong)
+        return typed
+    plain = [e.model_dump() if isinstance(e, Event) else e for e in raw]
+    try:
+        return parse_events(ruleset.vocabulary, plain)
+    except ScenarioError as error:
+        raise EventRejected(None, [_renamed(p, labels, labels) for p in error.problems]) from None
+
+
+def check_date(value: object, what: str, *, optional: bool = False) -> None:
+    """A calendar date, not a timestamp: the ledger's days are days, and never the clock's."""
+    if value is None and optional:
+        return
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ScenarioError(None, [Problem(f"{what} must be a date, got {value!r}", what)])
+
+
+def seq_label(seq: int) -> str:
+    return f"seq {seq}"
+
+
+def relabel(error: CreditRulesError, names: Sequence[str], new: Sequence[str]) -> list[Problem]:
+    """The problems of an engine error about a would-be history, named for the ledger's user:
+    ``names[i]`` is the name of the history's i-th event, ``new`` those being recorded."""
+    if isinstance(error, InputError):
+        return [_renamed(problem, names, new) for problem in error.problems]
+    return [Problem(str(error), ", ".join(new))]
+
+
+def _renamed(problem: Problem, names: Sequence[str], fallback: Sequence[str]) -> Problem:
+    def name(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return names[index] if index < len(names) else match.group(0)
+
+    field = _EVENT_INDEX.sub(name, problem.field) if problem.field else ", ".join(fallback)
+    return Problem(_EVENT_INDEX.sub(name, problem.message), field, problem.line, problem.column)
+
+
+def raise_first(errors: list[BaseException]) -> None:
+    """Raise the first of the callbacks' exceptions, noting how many more there were."""
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            first.add_note(f"{len(errors) - 1} more exception(s) from ledger callbacks")
+        raise first

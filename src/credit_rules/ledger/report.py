@@ -1,0 +1,137 @@
+"""A subject's own record report: what the administration holds about it, fit to hand over.
+
+Lianyungang Art 12 lets an insured person with a record query their own dishonesty
+information; Ganzhou Art 12 forms a credit report for each subject. Both show the subject its
+records, the measures taken and what is pending. Personal identity numbers are masked
+(``Subject.public_view``): Art 5 information serves credit management, not display, and a report
+is made to be shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import SerializeAsAny
+
+from credit_rules.calendar import WorkingCalendar
+from credit_rules.engine.closures import compile_expr
+from credit_rules.engine.history import build_records
+from credit_rules.explain.reasons import citations
+from credit_rules.ledger.store import LedgerEntry
+from credit_rules.model._base import Frozen
+from credit_rules.model.events import Event
+from credit_rules.model.results import Citation, Deadline, Decision, Evaluation, RulesetRef
+from credit_rules.model.subjects import Subject
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+
+RecordStatus = Literal["in_force", "expired", "removed"]
+
+#: The outcomes whose citations are the legal basis of a report, in order of preference.
+_REPORT_BASIS = ("provide_record_report", "report_formed")
+
+
+class RegisterRecord(Frozen):
+    """One record about the subject: when it entered, until when it counts, and whether it still
+    does on the report's day (removed by a correction, Lianyungang Art 13; expired, Art 14)."""
+
+    register_id: str
+    record: str
+    category: str | None
+    entered: dt.date
+    valid_until: dt.date | None
+    removed_from: dt.date | None
+    status: RecordStatus
+
+
+class ReportedEvent(Frozen):
+    """An event in a report, with when it was recorded."""
+
+    seq: int
+    recorded_at: dt.date
+    # SerializeAsAny: dump the event's own fields (its subclass), not only those of Event.
+    event: SerializeAsAny[Event]
+
+
+class RecordReport(Frozen):
+    """The subject's own report as of a day: identity (masked), records, history, measures."""
+
+    ruleset: RulesetRef
+    as_of: dt.date
+    subject: dict[str, Any]
+    records: tuple[RegisterRecord, ...]
+    history: tuple[ReportedEvent, ...]
+    decisions: tuple[Decision, ...]
+    deadlines: tuple[Deadline, ...]
+    cites: tuple[Citation, ...]
+
+
+def build_report(
+    ruleset: ir.Ruleset,
+    calendar: WorkingCalendar,
+    subject: Subject,
+    entries: Sequence[LedgerEntry],
+    evaluation: Evaluation,
+) -> RecordReport:
+    as_of = evaluation.as_of
+    shown = [entry for entry in entries if entry.event.date <= as_of]
+    counted = [
+        (index, entry.event)
+        for index, entry in enumerate(shown)
+        if ruleset.in_force_from <= entry.event.date
+    ]
+    basis = next((o for o in ruleset.outcomes if o.id in _REPORT_BASIS), None)
+    return RecordReport.model_construct(
+        ruleset=evaluation.ruleset,
+        as_of=as_of,
+        subject=subject.public_view(),
+        records=_records(ruleset, calendar, counted, as_of),
+        history=tuple(
+            ReportedEvent.model_construct(seq=e.seq, recorded_at=e.recorded_at, event=e.event)
+            for e in sorted(shown, key=lambda e: (e.event.date, e.seq))
+        ),
+        decisions=evaluation.decisions,
+        deadlines=evaluation.deadlines,
+        cites=citations(ruleset, basis.cites) if basis is not None else (),
+    )
+
+
+def _records(
+    ruleset: ir.Ruleset,
+    calendar: WorkingCalendar,
+    events: Sequence[tuple[int, Event]],
+    as_of: dt.date,
+) -> tuple[RegisterRecord, ...]:
+    parameters = ruleset.parameter_values()
+    found: list[RegisterRecord] = []
+    for register in ruleset.registers:
+        validity = parameters[register.validity] if register.validity is not None else None
+        assert validity is None or isinstance(validity, Period)
+        removal = (
+            compile_expr(register.removed_by_where, parameters, calendar)
+            if register.removed_by_where is not None
+            else None
+        )
+        for record in build_records(register, validity, events, removal):
+            status: RecordStatus
+            if record.removed_from is not None and record.removed_from <= as_of:
+                status = "removed"
+            elif record.last_valid < as_of:
+                status = "expired"
+            else:
+                status = "in_force"
+            category = getattr(record.event, "category", None)
+            found.append(
+                RegisterRecord.model_construct(
+                    register_id=register.id,
+                    record=record.key,
+                    category=None if category is None else str(category),
+                    entered=record.entered,
+                    valid_until=None if record.last_valid == dt.date.max else record.last_valid,
+                    removed_from=record.removed_from,
+                    status=status,
+                )
+            )
+    return tuple(found)

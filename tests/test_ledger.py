@@ -1,0 +1,457 @@
+"""The ledger holds subjects and events append-only, checks them on entry, and answers exactly
+as the engine does on the same history, on both time axes (valid time: an event's ``date``;
+transaction time: its ``recorded_at``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from credit_rules import (
+    CreditRulesError,
+    Engine,
+    EventRejected,
+    InsuredPerson,
+    Ledger,
+    LedgerClockError,
+    NotInForce,
+    ScenarioError,
+    SubjectRejected,
+    UnknownOutcome,
+    UnknownSubject,
+    bundled,
+)
+from credit_rules.model.events import DishonestyEntered
+
+LIANYUNGANG = bundled("lianyungang-2007")
+GANZHOU = bundled("ganzhou-2023")
+ENGINE = Engine(LIANYUNGANG)
+# A valid GB 11643-1999 number (check character computed), used only to test masking.
+IDENTITY_NUMBER = "11010519491231002X"
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def entered(record: str, date: str, subject: str = "p2", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "dishonesty_entered",
+        "subject": subject,
+        "record": record,
+        "category": extra.pop("category", "lend_certificate"),
+        "date": date,
+        **extra,
+    }
+
+
+def removed(record: str, date: str, decided_on: str, subject: str = "p2") -> dict[str, Any]:
+    return {
+        "type": "record_corrected",
+        "subject": subject,
+        "record": record,
+        "action": "removed",
+        "date": date,
+        "decided_on": decided_on,
+    }
+
+
+def ledger_with(*subjects: str) -> Ledger:
+    ledger = Ledger(LIANYUNGANG)
+    for subject in subjects:
+        ledger.add_subject({"id": subject, "kind": "insured_person"})
+    return ledger
+
+
+def engine_answer(ledger: Ledger, subject: str, as_of: str, count: int | None = None) -> Any:
+    history = [entry.event for entry in ledger.history(subject)][:count]
+    return ENGINE.evaluate([ledger.subject(subject)], history, as_of=day(as_of)).model_dump()
+
+
+# -- the bitemporal example of issue 7 ---------------------------------------------------------
+
+
+@pytest.fixture
+def corrected() -> Ledger:
+    """r1 entered 2008-03-10 and r2 2009-05-20, each recorded on the day; an objection leads to
+    a correction recorded on 2009-07-01 that removes r2 as void from its entry (Art 13)."""
+    ledger = ledger_with("p2")
+    ledger.record(entered("r1", "2008-03-10"), recorded_at=day("2008-03-10"))
+    ledger.record(entered("r2", "2009-05-20"), recorded_at=day("2009-05-20"))
+    ledger.record(
+        {
+            "type": "objection_filed",
+            "subject": "p2",
+            "record": "r2",
+            "ground": "inaccurate",
+            "date": "2009-06-25",
+        },
+        recorded_at=day("2009-06-25"),
+    )
+    ledger.record(removed("r2", "2009-05-20", "2009-07-01"), recorded_at=day("2009-07-01"))
+    return ledger
+
+
+def test_art10_what_was_believed_on_2009_06_20_about_2009_06_15_is_cash_settlement(
+    corrected: Ledger,
+) -> None:
+    believed = corrected.status("p2", day("2009-06-15"), known_at=day("2009-06-20"))
+    assert "cash_settlement" in believed.outcomes("p2")
+    assert believed.outcomes("p2") == {"cash_settlement", "audit_flag"}
+
+
+def test_art13_after_the_correction_is_recorded_the_same_day_had_no_cash_settlement(
+    corrected: Ledger,
+) -> None:
+    believed = corrected.status("p2", day("2009-06-15"), known_at=day("2009-07-02"))
+    assert "cash_settlement" not in believed.outcomes("p2")
+    assert believed.outcomes("p2") == frozenset()
+
+
+def test_known_at_selects_the_events_recorded_by_then_and_equals_the_engine(
+    corrected: Ledger,
+) -> None:
+    for known_at, count in [("2008-03-09", 0), ("2009-06-20", 2), ("2009-06-30", 3), (None, 4)]:
+        known = day(known_at) if known_at else None
+        got = corrected.status("p2", day("2009-06-15"), known_at=known)
+        assert got.model_dump() == engine_answer(corrected, "p2", "2009-06-15", count)
+
+
+def test_without_known_at_status_equals_engine_evaluate_on_the_subjects_history(
+    corrected: Ledger,
+) -> None:
+    for as_of in [
+        "2008-03-10",
+        "2008-03-11",
+        "2009-05-20",
+        "2009-06-15",
+        "2010-05-20",
+        "2014-01-01",
+    ]:
+        assert corrected.status("p2", day(as_of)).model_dump() == engine_answer(
+            corrected, "p2", as_of
+        )
+
+
+def test_status_is_served_again_from_the_cache_and_stays_equal(corrected: Ledger) -> None:
+    first = corrected.status("p2", day("2009-06-15"))
+    assert corrected.status("p2", day("2009-06-15")) is first
+    corrected.record(entered("r3", "2009-08-01"), recorded_at=day("2009-08-01"))
+    assert corrected.status("p2", day("2009-06-15")) is not first
+
+
+# -- entry: subjects -----------------------------------------------------------------------
+
+
+def test_add_subject_accepts_a_typed_subject_or_a_mapping() -> None:
+    ledger = Ledger(LIANYUNGANG)
+    assert ledger.add_subject(InsuredPerson(id="a")).id == "a"
+    assert isinstance(ledger.add_subject({"id": "b", "kind": "insured_person"}), InsuredPerson)
+    assert ledger.subject_ids() == ("a", "b")
+
+
+def test_a_subject_is_never_replaced() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(SubjectRejected, match="already holds subject 'p1'"):
+        ledger.add_subject({"id": "p1", "kind": "insured_person"})
+
+
+def test_a_subject_of_a_kind_the_ruleset_does_not_know_is_rejected() -> None:
+    with pytest.raises(SubjectRejected, match="medical_institution"):
+        Ledger(LIANYUNGANG).add_subject({"id": "h1", "kind": "medical_institution"})
+
+
+def test_an_invalid_subject_is_rejected_without_echoing_its_identity_number() -> None:
+    with pytest.raises(SubjectRejected) as caught:
+        Ledger(LIANYUNGANG).add_subject(
+            {"id": "p1", "kind": "insured_person", "identity_number": "110105194912310021"}
+        )
+    assert "110105194912310021" not in str(caught.value)
+
+
+# -- entry: events -------------------------------------------------------------------------
+
+
+def test_record_assigns_sequence_numbers_and_keeps_recorded_at() -> None:
+    ledger = ledger_with("p1", "p2")
+    first = ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    batch = ledger.record_many(
+        [entered("r1", "2008-04-01", "p2"), entered("r2", "2008-04-01", "p1")],
+        recorded_at=day("2008-04-02"),
+    )
+    assert [first.seq, *(entry.seq for entry in batch)] == [1, 2, 3]
+    assert [entry.recorded_at for entry in batch] == [day("2008-04-02")] * 2
+    assert isinstance(first.event, DishonestyEntered)
+    assert [entry.seq for entry in ledger.history("p1")] == [1, 3]
+    assert len(ledger) == 3
+    assert ledger.today == day("2008-04-02")
+
+
+def test_typed_events_are_accepted_as_they_are() -> None:
+    ledger = ledger_with("p1")
+    event = DishonestyEntered(
+        subject="p1", record="r1", category="resell_drugs", date=day("2008-03-10")
+    )
+    assert ledger.record(event, recorded_at=day("2008-03-10")).event is event
+
+
+def test_an_invalid_event_is_rejected_whole_with_its_field() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(EventRejected) as caught:
+        ledger.record(
+            entered("r1", "2008-03-10", "p1", category="stealing"), recorded_at=day("2008-03-10")
+        )
+    assert caught.value.problems[0].field == "event.category"
+    assert len(ledger) == 0 and ledger.today is None
+
+
+def test_an_event_of_another_rulesets_vocabulary_is_rejected() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(EventRejected, match="unknown event type 'repair_applied'"):
+        ledger.record(
+            {
+                "type": "repair_applied",
+                "subject": "p1",
+                "application": "a",
+                "record": "r",
+                "date": "2008-03-10",
+            },
+            recorded_at=day("2008-03-10"),
+        )
+
+
+def test_an_event_about_an_unknown_subject_is_rejected() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(EventRejected, match="subject 'nobody' is not in the ledger"):
+        ledger.record(entered("r1", "2008-03-10", "nobody"), recorded_at=day("2008-03-10"))
+
+
+def test_art8_a_record_entered_twice_is_rejected_and_names_the_recorded_event() -> None:
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    before = ledger.status("p1", day("2009-01-01"))
+    with pytest.raises(EventRejected) as caught:
+        ledger.record(entered("r1", "2008-05-10", "p1"), recorded_at=day("2008-05-10"))
+    problem = caught.value.problems[0]
+    assert problem.field == "event.record"
+    assert "seq 1" in problem.message
+    assert isinstance(caught.value, CreditRulesError)
+    # Nothing was half-applied: no event, no change of today, the same answers.
+    assert len(ledger) == 1 and ledger.today == day("2008-03-10")
+    assert ledger.status("p1", day("2009-01-01")) == before
+
+
+def test_art13_a_correction_of_a_record_never_entered_is_rejected() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(EventRejected, match="correction of record 'r9'"):
+        ledger.record(
+            removed("r9", "2008-03-10", "2008-04-01", "p1"), recorded_at=day("2008-04-01")
+        )
+
+
+def test_a_batch_with_one_bad_event_records_nothing() -> None:
+    ledger = ledger_with("p1", "p2")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    calls: list[Any] = []
+    ledger.subscribe(lambda *args: calls.append(args))
+    with pytest.raises(EventRejected) as caught:
+        ledger.record_many(
+            [
+                entered("r1", "2008-06-01", "p2"),  # fine on its own
+                entered("r2", "2008-06-01", "p1"),  # fine on its own
+                entered("r1", "2008-06-02", "p1"),  # r1 of p1 again
+            ],
+            recorded_at=day("2008-06-02"),
+        )
+    assert [p.field for p in caught.value.problems] == ["batch[2].record"]
+    assert len(ledger) == 1
+    assert ledger.history("p2") == ()
+    assert ledger.today == day("2008-03-10")
+    assert calls == []
+
+
+def test_a_batch_reports_every_bad_event_at_once() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(EventRejected) as caught:
+        ledger.record_many(
+            [entered("r1", "2008-06-01", "p1", category="x"), {"type": "nope", "subject": "p1"}],
+            recorded_at=day("2008-06-02"),
+        )
+    assert {p.field.split(".")[0] for p in caught.value.problems} == {"batch[0]", "batch[1]"}
+
+
+def test_a_batch_may_enter_a_record_and_correct_it_together() -> None:
+    ledger = ledger_with("p1")
+    ledger.record_many(
+        [entered("r1", "2008-03-10", "p1"), removed("r1", "2008-03-10", "2008-03-20", "p1")],
+        recorded_at=day("2008-03-20"),
+    )
+    assert ledger.status("p1", day("2008-03-10")).decisions == ()
+
+
+def test_recorded_at_may_repeat_but_never_go_back() -> None:
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(entered("r2", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    with pytest.raises(LedgerClockError, match="2008-03-10"):
+        ledger.record(entered("r3", "2008-03-01", "p1"), recorded_at=day("2008-03-09"))
+    ledger.advance(day("2008-06-01"))
+    with pytest.raises(LedgerClockError):
+        ledger.record(entered("r3", "2008-05-01", "p1"), recorded_at=day("2008-05-31"))
+    assert len(ledger) == 2
+
+
+def test_recorded_at_must_be_a_date_not_a_timestamp() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(ScenarioError, match="recorded_at must be a date"):
+        ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=dt.datetime(2008, 3, 10, 9))  # type: ignore[arg-type]
+
+
+def test_events_dated_after_they_are_recorded_take_effect_on_their_date() -> None:
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(entered("r2", "2008-04-01", "p1"), recorded_at=day("2008-03-15"))
+    assert ledger.status("p1", day("2008-03-20")).outcomes("p1") == frozenset()
+    assert ledger.status("p1", day("2008-04-01")).outcomes("p1") == {
+        "cash_settlement",
+        "audit_flag",
+    }
+
+
+def test_art8_earlier_stages_are_recorded_and_change_nothing() -> None:
+    ledger = ledger_with("p1")
+    for stage, on in [
+        ("dishonesty_collected", "2008-03-01"),
+        ("dishonesty_verified", "2008-03-05"),
+    ]:
+        ledger.record(
+            {
+                "type": stage,
+                "subject": "p1",
+                "record": "r1",
+                "category": "lend_certificate",
+                "date": on,
+            },
+            recorded_at=day(on),
+        )
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    for as_of in ["2008-03-05", "2008-03-10", "2008-03-11"]:
+        assert ledger.status("p1", day(as_of)).model_dump() == engine_answer(ledger, "p1", as_of)
+    assert ledger.subjects_with("written_warning", day("2008-03-10")) == ("p1",)
+
+
+# -- questions -----------------------------------------------------------------------------
+
+
+def test_questions_about_an_unknown_subject_raise_unknown_subject() -> None:
+    ledger = ledger_with("p1")
+    for ask in (
+        lambda: ledger.status("p9", day("2009-01-01")),
+        lambda: ledger.report("p9", day("2009-01-01")),
+        lambda: ledger.history("p9"),
+    ):
+        with pytest.raises(UnknownSubject, match="'p9'"):
+            ask()
+
+
+def test_status_before_the_measures_were_in_force_raises_not_in_force() -> None:
+    ledger = ledger_with("p1")
+    with pytest.raises(NotInForce):
+        ledger.status("p1", day("2007-09-30"))
+
+
+def test_art10_subjects_with_lists_everyone_under_cash_settlement_on_a_day() -> None:
+    ledger = ledger_with("a", "b", "c", "d")
+    ledger.record_many(
+        [
+            entered("r1", "2008-03-10", "a"),
+            entered("r2", "2008-03-10", "a"),
+            entered("r1", "2008-03-10", "b"),
+            entered("r1", "2008-03-10", "c"),
+            entered("r2", "2008-03-10", "c"),
+            entered("r3", "2008-03-10", "c"),
+        ],
+        recorded_at=day("2008-03-10"),
+    )
+    ledger.record(entered("r1", "2008-06-01", "d"), recorded_at=day("2008-06-01"))
+    ledger.record(entered("r2", "2008-06-01", "d"), recorded_at=day("2008-06-01"))
+    assert ledger.subjects_with("cash_settlement", day("2008-06-01")) == ("a", "d")
+    assert ledger.subjects_with("time_limited_reimbursement", day("2008-06-01")) == ("c",)
+    assert ledger.subjects_with("audit_flag", day("2008-06-01")) == ("a", "c", "d")
+    assert ledger.subjects_with("cash_settlement", day("2009-03-11")) == ("d",)
+    assert ledger.subjects_with("written_warning", day("2008-03-10")) == ("b",)
+    # Far past every cached horizon, the subjects are evaluated afresh.
+    assert ledger.subjects_with("cash_settlement", day("2030-01-01")) == ()
+
+
+def test_subjects_with_needs_a_measure_of_the_ruleset() -> None:
+    ledger = ledger_with("a")
+    with pytest.raises(UnknownOutcome, match="notify_entry"):
+        ledger.subjects_with("notify_entry", day("2009-01-01"))
+    with pytest.raises(NotInForce):
+        ledger.subjects_with("cash_settlement", day("2007-01-01"))
+
+
+# -- report (Lianyungang Art 12, Ganzhou Art 12) --------------------------------------------
+
+
+def test_art12_report_lists_records_measures_and_history_with_the_number_masked() -> None:
+    ledger = Ledger(LIANYUNGANG)
+    ledger.add_subject(
+        {"id": "p1", "kind": "insured_person", "identity_number": IDENTITY_NUMBER, "name": "张三"}
+    )
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(
+        entered("r2", "2009-05-20", "p1", category="resell_drugs"), recorded_at=day("2009-05-20")
+    )
+    ledger.record(removed("r1", "2009-06-01", "2009-06-01", "p1"), recorded_at=day("2009-06-01"))
+    report = ledger.report("p1", day("2014-01-01"))
+    dumped = report.model_dump(mode="json")
+    assert IDENTITY_NUMBER not in json.dumps(dumped, ensure_ascii=False)
+    assert dumped["subject"]["identity_number"] == "1101**********002X"
+    assert [
+        (r["record"], r["status"], r["valid_until"], r["category"]) for r in dumped["records"]
+    ] == [
+        ("r1", "removed", "2013-03-10", "lend_certificate"),
+        ("r2", "in_force", "2014-05-20", "resell_drugs"),
+    ]
+    assert [entry["event"]["type"] for entry in dumped["history"]] == [
+        "dishonesty_entered",
+        "dishonesty_entered",
+        "record_corrected",
+    ]
+    assert dumped["history"][1]["event"]["category"] == "resell_drugs"
+    assert [c["article"] for c in dumped["cites"]] == [12]
+    assert report.decisions == ledger.status("p1", day("2014-01-01")).decisions
+
+
+def test_art12_report_as_of_a_day_leaves_out_later_events_and_shows_expiry() -> None:
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(entered("r2", "2014-01-01", "p1"), recorded_at=day("2014-01-01"))
+    report = ledger.report("p1", day("2013-03-11"))
+    assert [(r.record, r.status) for r in report.records] == [("r1", "expired")]
+    assert len(report.history) == 1
+
+
+def test_ganzhou_art12_credit_report_masks_a_persons_number() -> None:
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject({"id": "x1", "kind": "other_individual", "identity_number": IDENTITY_NUMBER})
+    ledger.record(
+        {
+            "type": "evaluation_published",
+            "subject": "x1",
+            "evaluation": "e2024",
+            "year": 2024,
+            "score": 84,
+            "date": "2025-01-24",
+        },
+        recorded_at=day("2025-01-24"),
+    )
+    report = ledger.report("x1", day("2025-03-01"))
+    assert IDENTITY_NUMBER not in report.model_dump_json()
+    assert [c.article for c in report.cites] == [12]
+    assert "report_formed" in {d.outcome for d in report.decisions}

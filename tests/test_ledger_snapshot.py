@@ -1,0 +1,284 @@
+"""A snapshot is one JSON Lines file, written atomically, that restores a ledger giving identical
+answers; a truncated, altered or foreign file is refused whole with a typed error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credit_rules import (
+    Ledger,
+    LedgerError,
+    SnapshotCorrupt,
+    SnapshotError,
+    SnapshotMismatch,
+    __version__,
+    bundled,
+    with_parameters,
+)
+
+LIANYUNGANG = bundled("lianyungang-2007")
+GANZHOU = bundled("ganzhou-2023")
+IDENTITY_NUMBER = "11010519491231002X"
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def entered(record: str, date: str, subject: str) -> dict[str, Any]:
+    return {
+        "type": "dishonesty_entered",
+        "subject": subject,
+        "record": record,
+        "category": "resell_drugs",
+        "date": date,
+    }
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    ledger = Ledger(LIANYUNGANG)
+    ledger.add_subject(
+        {"id": "p1", "kind": "insured_person", "identity_number": IDENTITY_NUMBER, "name": "李四"}
+    )
+    ledger.add_subject({"id": "p2", "kind": "insured_person"})
+    ledger.add_subject({"id": "p3", "kind": "insured_person"})  # never has an event
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record_many(
+        [
+            entered("r2", "2009-05-20", "p1"),
+            entered("r1", "2009-05-20", "p2"),
+            {
+                "type": "dishonesty_collected",
+                "subject": "p2",
+                "record": "r2",
+                "category": "lend_certificate",
+                "date": "2009-05-19",
+            },
+        ],
+        recorded_at=day("2009-05-20"),
+    )
+    ledger.record(
+        {
+            "type": "record_corrected",
+            "subject": "p1",
+            "record": "r2",
+            "action": "removed",
+            "date": "2009-05-20",
+            "decided_on": "2009-07-01",
+        },
+        recorded_at=day("2009-07-01"),
+    )
+    ledger.advance(day("2009-08-01"))
+    return ledger
+
+
+def answers(ledger: Ledger) -> list[Any]:
+    found: list[Any] = [ledger.today, len(ledger), ledger.subject_ids()]
+    for subject in ledger.subject_ids():
+        found.append(ledger.subject(subject))
+        found.append(ledger.history(subject))
+        for as_of in ("2008-03-10", "2009-06-15", "2010-01-01"):
+            for known_at in (None, day("2009-06-20")):
+                found.append(ledger.status(subject, day(as_of), known_at=known_at).model_dump())
+        found.append(ledger.report(subject, day("2009-08-01")).model_dump())
+    found.append(ledger.subjects_with("cash_settlement", day("2009-06-15")))
+    found.append(ledger.agenda(day("2008-01-01"), horizon=800))
+    return found
+
+
+def test_restoring_a_snapshot_gives_identical_answers(ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    ledger.snapshot(path)
+    restored = Ledger.restore(path, LIANYUNGANG)
+    assert answers(restored) == answers(ledger)
+    # The full identity number is kept (the ledger needs it); reports still mask it.
+    assert restored.subject("p1").identity_number == IDENTITY_NUMBER  # type: ignore[attr-defined]
+    # And both go on alike: the same changes as time passes and as events arrive.
+    assert restored.advance(day("2011-01-01")) == ledger.advance(day("2011-01-01"))
+    event = entered("r3", "2011-01-01", "p2")
+    assert restored.record(event, recorded_at=day("2011-01-01")) == ledger.record(
+        event, recorded_at=day("2011-01-01")
+    )
+    assert answers(restored) == answers(ledger)
+
+
+def test_the_snapshot_is_json_lines_with_a_header(ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    ledger.snapshot(path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    assert header["format"] == "credit-rules-ledger"
+    assert header["library_version"] == __version__
+    assert header["ruleset"] == {
+        "id": LIANYUNGANG.id,
+        "version": LIANYUNGANG.version,
+        "digest": LIANYUNGANG.digest,
+    }
+    assert (header["subjects"], header["events"], header["today"]) == (3, 5, "2009-08-01")
+    assert header["checksum"] == "sha256:" + hashlib.sha256(b"".join(lines[1:])).hexdigest()
+    rows = [json.loads(line) for line in lines[1:]]
+    assert [row["seq"] for row in rows[3:]] == [1, 2, 3, 4, 5]
+    assert rows[-1]["event"]["decided_on"] == "2009-07-01"
+
+
+def test_an_empty_ledger_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    Ledger(GANZHOU).snapshot(path)
+    restored = Ledger.restore(path, GANZHOU)
+    assert (len(restored), restored.today, restored.subject_ids()) == (0, None, ())
+
+
+def test_a_ganzhou_ledger_round_trips_with_its_deadlines(tmp_path: Path) -> None:
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject(
+        {
+            "id": "mi1",
+            "kind": "medical_institution",
+            "unified_social_credit_code": "91350100M000100Y43",
+        }
+    )
+    ledger.record_many(
+        [
+            {
+                "type": "evaluation_published",
+                "subject": "mi1",
+                "evaluation": "e",
+                "year": 2024,
+                "score": 72,
+                "date": "2025-01-10",
+            },
+            {
+                "type": "objection_filed",
+                "subject": "mi1",
+                "objection": "o1",
+                "evaluation": "e",
+                "ground": "evaluation_result_disputed",
+                "date": "2025-01-24",
+            },
+            {
+                "type": "objection_suspended",
+                "subject": "mi1",
+                "objection": "o1",
+                "reason": "expert_review",
+                "date": "2025-02-05",
+                "until": "2025-02-07",
+            },
+        ],
+        recorded_at=day("2025-02-07"),
+    )
+    path = tmp_path / "g.jsonl"
+    ledger.snapshot(path)
+    restored = Ledger.restore(path, GANZHOU)
+    assert restored.agenda(day("2025-02-07"), horizon=60) == ledger.agenda(
+        day("2025-02-07"), horizon=60
+    )
+    assert restored.overdue(day("2025-04-01")) == ledger.overdue(day("2025-04-01"))
+
+
+def test_writing_replaces_the_file_atomically_and_leaves_no_temporary_file(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.jsonl"
+    Ledger(LIANYUNGANG).snapshot(path)
+    before = path.read_bytes()
+
+    def fail(*args: Any) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        ledger.snapshot(path)
+    assert path.read_bytes() == before  # the old snapshot is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.jsonl"]
+    monkeypatch.undo()
+    ledger.snapshot(path)
+    assert path.read_bytes() != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.jsonl"]
+
+
+# -- refused snapshots -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def written(ledger: Ledger, tmp_path: Path) -> Path:
+    path = tmp_path / "ledger.jsonl"
+    ledger.snapshot(path)
+    return path
+
+
+def refused(path: Path, ruleset: Any = LIANYUNGANG) -> SnapshotError:
+    with pytest.raises(SnapshotError) as caught:
+        Ledger.restore(path, ruleset)
+    assert isinstance(caught.value, LedgerError)
+    assert str(path) in str(caught.value)
+    return caught.value
+
+
+def test_a_truncated_snapshot_is_refused(written: Path) -> None:
+    data = written.read_bytes()
+    for cut in (len(data) // 2, len(data) - 1, data.index(b"\n") + 1):
+        written.write_bytes(data[:cut])
+        error = refused(written)
+        assert isinstance(error, SnapshotCorrupt)
+        assert "truncated or altered" in str(error) or "announces" in str(error)
+
+
+def test_a_snapshot_missing_its_last_line_is_refused(written: Path) -> None:
+    lines = written.read_bytes().splitlines(keepends=True)
+    written.write_bytes(b"".join(lines[:-1]))
+    assert isinstance(refused(written), SnapshotCorrupt)
+
+
+def test_an_altered_event_is_refused(written: Path) -> None:
+    text = written.read_text(encoding="utf-8")
+    written.write_text(
+        text.replace('"date":"2009-05-20"', '"date":"2009-05-21"', 1), encoding="utf-8"
+    )
+    error = refused(written)
+    assert isinstance(error, SnapshotCorrupt) and "checksum" in str(error)
+
+
+def test_an_altered_body_with_a_recomputed_checksum_is_still_checked(written: Path) -> None:
+    lines = written.read_bytes().splitlines(keepends=True)
+    # Enter p1's r1 a second time: the history check refuses it, as record() would.
+    rows = [json.loads(line) for line in lines[1:]]
+    rows[-2] = {**rows[-2], "event": {**rows[3]["event"]}}
+    body = b"".join(
+        json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        for row in rows
+    )
+    header = json.loads(lines[0])
+    header["checksum"] = "sha256:" + hashlib.sha256(body).hexdigest()
+    written.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    error = refused(written)
+    assert isinstance(error, SnapshotCorrupt) and "entered twice" in str(error)
+
+
+def test_a_header_that_is_not_json_or_not_a_snapshot_is_refused(
+    written: Path, tmp_path: Path
+) -> None:
+    data = written.read_bytes()
+    written.write_bytes(b"{not json\n" + data[data.index(b"\n") + 1 :])
+    assert isinstance(refused(written), SnapshotCorrupt)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"hello": "world"}\n', encoding="utf-8")
+    assert "not a ledger snapshot" in str(refused(other))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert "empty" in str(refused(empty))
+    assert "cannot be read" in str(refused(tmp_path / "missing.jsonl"))
+
+
+def test_a_snapshot_of_another_ruleset_is_refused(written: Path) -> None:
+    assert isinstance(refused(written, GANZHOU), SnapshotMismatch)
+    variant = with_parameters(LIANYUNGANG, {"measure_ends_when_older_record_expires": True})
+    error = refused(written, variant)
+    assert isinstance(error, SnapshotMismatch) and LIANYUNGANG.digest in str(error)
