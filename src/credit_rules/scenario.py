@@ -35,17 +35,47 @@ class ExpectedDecision(BaseModel):
     active: bool | None = None
 
 
+class ExpectedDeadline(BaseModel):
+    """A deadline the scenario expects (Ganzhou Arts 12, 20, 25); fields left out are not
+    checked. ``provisional`` says whether the count reaches a year whose holidays are not yet
+    published."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: str
+    name: str
+    start: dt.date | None = None
+    due: dt.date | None = None
+    provisional: bool | None = None
+
+
+class ExpectedDuty(BaseModel):
+    """An act the administration owes the subject on a day (to notify, to record, to verify);
+    ``on`` left out is not checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: str
+    name: str
+    on: dt.date | None = None
+
+
 class Expectation(BaseModel):
-    """What a scenario expects: decisions that must be present, and outcomes that must not."""
+    """What a scenario expects: decisions, deadlines and duties that must be present, and
+    outcomes that must not be active."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     decisions: tuple[ExpectedDecision, ...] = ()
+    deadlines: tuple[ExpectedDeadline, ...] = ()
+    duties: tuple[ExpectedDuty, ...] = ()
     absent: tuple[str, ...] = Field(
         default=(), description="Outcomes that must not be active on as_of for any subject."
     )
     exactly: bool = Field(
-        default=False, description="If true, the listed decisions must be all the decisions."
+        default=False,
+        description="If true, the listed decisions must be all the decisions (deadlines and "
+        "duties are checked one by one only).",
     )
 
 
@@ -113,6 +143,14 @@ def load_scenario(path: str | Path) -> Scenario:
     located = {f"events[{i}]": line for i, line in lines.items()}
     for i in range(len(spec.subjects)):
         located[f"subjects[{i}]"] = source_map.locate(("subjects", i))[0] or 0
+    if spec.expect is not None:
+        # Each expectation's line, so a failing one is reported where the analyst wrote it.
+        for section in ("decisions", "deadlines", "duties", "absent"):
+            for i in range(len(getattr(spec.expect, section))):
+                line = source_map.locate(("expect", section, i))[0]
+                located[f"expect.{section}[{i}]"] = line or 0
+        if spec.expect.exactly:
+            located["expect.exactly"] = source_map.locate(("expect", "exactly"))[0] or 0
     return Scenario(
         path=source,
         ruleset=ruleset,

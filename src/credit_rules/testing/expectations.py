@@ -1,50 +1,433 @@
-"""Compare an evaluation with what a scenario file expects, and say plainly what differs."""
+"""Compare an evaluation with what a scenario file expects, and say plainly what differs.
+
+A failure names the scenario file and the line of the expectation, the subject, the outcome
+(or deadline or duty) and the field that differs, with the expected and the actual value. It
+then says which rule and which facts made the difference: the ``because`` of the result that
+came closest, or, for a result that did not come at all, the first condition that was false in
+each rule that could have given it. ``credit-rules test``, the pytest plugin and the project's
+own suite all print these same messages.
+"""
 
 from __future__ import annotations
 
-from credit_rules.model.results import Decision, Evaluation
-from credit_rules.scenario import Expectation, ExpectedDecision
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from credit_rules.engine.engine import Engine
+from credit_rules.errors import CreditRulesError, InputError, Problem, ScenarioError
+from credit_rules.explain.whynot import explain
+from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
+from credit_rules.scenario import (
+    Expectation,
+    ExpectedDeadline,
+    ExpectedDecision,
+    ExpectedDuty,
+    Scenario,
+    load_scenario,
+)
+
+Kind = Literal["decision", "deadline", "duty"]
+SCENARIO_SUFFIX = ".scenario.yaml"
 
 
-def _matches(expected: ExpectedDecision, actual: Decision) -> bool:
-    return (
-        expected.subject == actual.subject
-        and expected.outcome == actual.outcome
-        and (expected.from_ is None or expected.from_ == actual.from_)
-        and (expected.until is None or expected.until == actual.until)
-        and (expected.active is None or expected.active == actual.active)
-    )
+@dataclass(frozen=True)
+class Difference:
+    """One field of a result: what the scenario expects and what the evaluation gave."""
+
+    field: str
+    expected: str
+    actual: str
 
 
-def _describe(decision: Decision | ExpectedDecision) -> str:
-    start = decision.from_.isoformat() if decision.from_ else "any day"
-    until = decision.until.isoformat() if decision.until else "open/any"
-    active = "" if decision.active is None else (" active" if decision.active else " inactive")
-    return f"{decision.subject}: {decision.outcome} from {start} until {until}{active}"
+@dataclass(frozen=True)
+class Mismatch:
+    """One expectation the evaluation does not meet."""
+
+    scenario: str
+    line: int | None
+    subject: str
+    kind: Kind
+    name: str
+    problem: str
+    differences: tuple[Difference, ...]
+    rule: str | None = None
+    because: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        noun = "outcome" if self.kind == "decision" else self.kind
+        return f"subject {self.subject}, {noun} {self.name}: {self.problem}"
+
+    def render(self) -> str:
+        where = self.scenario + (f":{self.line}" if self.line else "")
+        lines = [f"{where}: {self.label}"]
+        width = max([len("field"), *(len(d.field) for d in self.differences)])
+        expected_width = max([len("expected"), *(len(d.expected) for d in self.differences)])
+        lines.append(f"    {'field':<{width}}  {'expected':<{expected_width}}  actual")
+        for difference in self.differences:
+            lines.append(
+                f"    {difference.field:<{width}}  {difference.expected:<{expected_width}}  "
+                f"{difference.actual}"
+            )
+        if self.because:
+            lines.append(f"    {'rule ' + self.rule + ', ' if self.rule else ''}because:")
+            lines.extend(f"      - {reason}" for reason in self.because)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """The outcome of running one scenario file."""
+
+    path: str
+    scenario: Scenario | None = None
+    evaluation: Evaluation | None = None
+    mismatches: tuple[Mismatch, ...] = ()
+    error: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        """A scenario without ``expect:`` is an example, not a test."""
+        return self.error is None and self.scenario is not None and self.scenario.expect is None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.mismatches
+
+    def render(self) -> str:
+        if self.error is not None:
+            return self.error
+        return "\n".join(m.render() for m in self.mismatches)
+
+
+# -- running scenario files ---------------------------------------------------------------------
+
+
+def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named, and every ``*.scenario.yaml`` under the directories named."""
+    found: list[Path] = []
+    missing: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(sorted(path.rglob(f"*{SCENARIO_SUFFIX}")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(str(given))
+    if missing:
+        raise ScenarioError(", ".join(missing), [Problem("no such file or directory")])
+    return list(dict.fromkeys(found))
+
+
+class Runner:
+    """Runs scenario files, compiling one engine per ruleset text for the whole run."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, Engine] = {}
+
+    def engine(self, scenario: Scenario) -> Engine:
+        digest = scenario.ruleset.digest
+        if digest not in self._engines:
+            self._engines[digest] = Engine(scenario.ruleset)
+        return self._engines[digest]
+
+    def run(self, path: str | Path) -> ScenarioResult:
+        source = str(path)
+        try:
+            scenario = load_scenario(path)
+        except CreditRulesError as error:
+            return ScenarioResult(source, error=f"{source}: cannot load the scenario:\n{error}")
+        if scenario.expect is None:
+            return ScenarioResult(source, scenario)
+        engine = self.engine(scenario)
+        try:
+            evaluation = engine.evaluate(scenario.subjects, scenario.events, as_of=scenario.as_of)
+        except InputError as error:
+            located = scenario.locate(error)
+            return ScenarioResult(source, scenario, error=f"cannot evaluate:\n{located}")
+        except CreditRulesError as error:
+            return ScenarioResult(source, scenario, error=f"{source}: cannot evaluate: {error}")
+        mismatches = compare(scenario.expect, evaluation, source, scenario.lines)
+        mismatches = [_with_why_not(engine, scenario, m) for m in mismatches]
+        return ScenarioResult(source, scenario, evaluation, tuple(mismatches))
+
+
+def run_scenario(path: str | Path) -> ScenarioResult:
+    """Load, evaluate and check one scenario file."""
+    return Runner().run(path)
+
+
+def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mismatch:
+    """For a result that never came, say what each rule that could give it saw instead."""
+    if mismatch.problem != "missing":
+        return mismatch
+    try:
+        found = explain(
+            engine,
+            scenario.subjects,
+            scenario.events,
+            subject=mismatch.subject,
+            as_of=scenario.as_of,
+            outcome=mismatch.name,
+        )
+    except CreditRulesError as error:
+        return replace(mismatch, because=(*mismatch.because, str(error)))
+    lines = list(mismatch.because)
+    for item in found.why_not:
+        on = f" for {item.trigger}" if item.trigger else ""
+        seen = ""
+        if item.failed is not None:
+            values = ", ".join(f"{link.name} = {_shown(link.value)}" for link in item.failed.seen)
+            seen = f" (saw {values})" if values else ""
+        lines.append(f"rule {item.rule}{on}: {item.note}{seen}")
+    return replace(mismatch, because=tuple(lines))
+
+
+# -- comparing ----------------------------------------------------------------------------------
 
 
 def check(expect: Expectation, evaluation: Evaluation) -> list[str]:
     """Every way ``evaluation`` falls short of ``expect``, as readable lines (empty if none)."""
-    failures: list[str] = []
-    unmatched = list(evaluation.decisions)
-    for expected in expect.decisions:
-        found = next((d for d in unmatched if _matches(expected, d)), None)
-        if found is None:
-            near = [d for d in evaluation.decisions if d.subject == expected.subject]
-            seen = "; ".join(f"{_describe(d)} (rule {d.rule})" for d in near) or "no decisions"
-            failures.append(f"expected {_describe(expected)}, but got: {seen}")
-        else:
-            unmatched.remove(found)
+    return [m.render() for m in compare(expect, evaluation)]
+
+
+def compare(
+    expect: Expectation,
+    evaluation: Evaluation,
+    source: str = "<scenario>",
+    lines: Mapping[str, int] | None = None,
+) -> list[Mismatch]:
+    """Every way ``evaluation`` falls short of ``expect``. ``lines`` maps ``expect.decisions[i]``
+    (and deadlines, duties, absent) to the line it was written on."""
+    where = lines or {}
+    found: list[Mismatch] = []
+    leftover = _pair(
+        expect.decisions,
+        list(evaluation.decisions),
+        _decision_fields,
+        lambda i, e, d: _mismatch(source, where.get(f"expect.decisions[{i}]"), "decision", e, d),
+        found,
+    )
+    _pair(
+        expect.deadlines,
+        list(evaluation.deadlines),
+        _deadline_fields,
+        lambda i, e, d: _mismatch(source, where.get(f"expect.deadlines[{i}]"), "deadline", e, d),
+        found,
+    )
+    _pair(
+        expect.duties,
+        list(evaluation.duties),
+        _duty_fields,
+        lambda i, e, d: _mismatch(source, where.get(f"expect.duties[{i}]"), "duty", e, d),
+        found,
+    )
+    found = [_with_context(m, evaluation) for m in found]
     if expect.exactly:
-        for extra in unmatched:
-            why = "; ".join(r.en for r in extra.because)
-            failures.append(f"unexpected {_describe(extra)} (rule {extra.rule}: {why})")
-    for outcome in expect.absent:
+        for extra in leftover:
+            found.append(
+                Mismatch(
+                    source,
+                    where.get("expect.exactly"),
+                    extra.subject,
+                    "decision",
+                    extra.outcome,
+                    "unexpected (exactly: true)",
+                    (Difference("outcome", "not listed", _describe_decision(extra)),),
+                    extra.rule,
+                    _reasons(extra.because),
+                )
+            )
+    for index, outcome in enumerate(expect.absent):
         for decision in evaluation.decisions:
             if decision.outcome == outcome and decision.active:
-                why = "; ".join(r.en for r in decision.because)
-                failures.append(
-                    f"{outcome} should not apply on {evaluation.as_of.isoformat()}, but it does "
-                    f"for {decision.subject} (rule {decision.rule}: {why})"
+                found.append(
+                    Mismatch(
+                        source,
+                        where.get(f"expect.absent[{index}]"),
+                        decision.subject,
+                        "decision",
+                        outcome,
+                        f"should not apply on {evaluation.as_of.isoformat()} (listed under absent)",
+                        (Difference("active", "false", f"true ({_span(decision)})"),),
+                        decision.rule,
+                        _reasons(decision.because),
+                    )
                 )
-    return failures
+    return found
+
+
+_Expected = TypeVar("_Expected", ExpectedDecision, ExpectedDeadline, ExpectedDuty)
+_Actual = TypeVar("_Actual", Decision, Deadline, Duty)
+
+
+def _pair(
+    expected: Sequence[_Expected],
+    actual: list[_Actual],
+    fields: Callable[[_Expected, _Actual], list[Difference] | None],
+    report: Callable[[int, _Expected, tuple[_Actual | None, list[Difference]]], Mismatch],
+    found: list[Mismatch],
+) -> list[_Actual]:
+    """Match each expectation to an actual result: exact matches first, then the nearest
+    remaining result of the same subject and name, so each difference is reported on the
+    result it most likely concerns. Returns the results no expectation took."""
+    unmatched = list(actual)
+    pending: list[int] = []
+    for index, item in enumerate(expected):
+        exact = next((a for a in unmatched if fields(item, a) == []), None)
+        if exact is None:
+            pending.append(index)
+        else:
+            unmatched.remove(exact)
+    for index in pending:
+        item = expected[index]
+        near = [(a, fields(item, a)) for a in unmatched]
+        scored = [(a, diffs) for a, diffs in near if diffs is not None]
+        if not scored:
+            found.append(report(index, item, (None, [])))
+            continue
+        best, differences = min(scored, key=lambda pair: len(pair[1] or ()))
+        unmatched.remove(best)
+        found.append(report(index, item, (best, differences or [])))
+    return unmatched
+
+
+def _mismatch(
+    source: str,
+    line: int | None,
+    kind: Kind,
+    expected: ExpectedDecision | ExpectedDeadline | ExpectedDuty,
+    pair: tuple[Decision | Deadline | Duty | None, list[Difference]],
+) -> Mismatch:
+    actual, differences = pair
+    name = expected.outcome if isinstance(expected, ExpectedDecision) else expected.name
+    if actual is None:
+        return Mismatch(
+            source,
+            line,
+            expected.subject,
+            kind,
+            name,
+            "missing",
+            (Difference(kind, _describe_expected(expected), "none"),),
+        )
+    problem = " and ".join(d.field for d in differences) + " differ"
+    if len(differences) == 1:
+        problem = f"{differences[0].field} differs"
+    return Mismatch(
+        source,
+        line,
+        expected.subject,
+        kind,
+        name,
+        problem,
+        tuple(differences),
+        actual.rule,
+        _reasons(actual.because),
+    )
+
+
+def _with_context(mismatch: Mismatch, evaluation: Evaluation) -> Mismatch:
+    """A missing result: say what the subject has instead, so a misspelt outcome shows."""
+    if mismatch.problem != "missing":
+        return mismatch
+    names = sorted(
+        {d.outcome for d in evaluation.decisions if d.subject == mismatch.subject}
+        | {d.name for d in evaluation.deadlines if d.subject == mismatch.subject}
+        | {d.name for d in evaluation.duties if d.subject == mismatch.subject}
+    )
+    has = f"none; {mismatch.subject} has " + (", ".join(names) if names else "nothing")
+    (difference,) = mismatch.differences
+    return replace(mismatch, differences=(replace(difference, actual=has),))
+
+
+def _decision_fields(expected: ExpectedDecision, actual: Decision) -> list[Difference] | None:
+    if (expected.subject, expected.outcome) != (actual.subject, actual.outcome):
+        return None
+    return _differences(
+        ("from", expected.from_, actual.from_),
+        ("until", expected.until, actual.until),
+        ("active", expected.active, actual.active),
+    )
+
+
+def _deadline_fields(expected: ExpectedDeadline, actual: Deadline) -> list[Difference] | None:
+    if (expected.subject, expected.name) != (actual.subject, actual.name):
+        return None
+    return _differences(
+        ("start", expected.start, actual.start),
+        ("due", expected.due, actual.due),
+        ("provisional", expected.provisional, actual.provisional),
+    )
+
+
+def _duty_fields(expected: ExpectedDuty, actual: Duty) -> list[Difference] | None:
+    if (expected.subject, expected.name) != (actual.subject, actual.name):
+        return None
+    return _differences(("on", expected.on, actual.on))
+
+
+def _differences(*fields: tuple[str, object, object]) -> list[Difference]:
+    """The fields the expectation names (not None) whose value differs. An open-ended
+    ``until`` can only be expected by leaving ``until`` out."""
+    return [
+        Difference(name, _shown(want), _shown(got))
+        for name, want, got in fields
+        if want is not None and want != got
+    ]
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "none (open-ended)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _span(decision: Decision) -> str:
+    until = decision.until.isoformat() if decision.until else "open-ended"
+    return f"from {decision.from_.isoformat()} until {until}"
+
+
+def _describe_decision(decision: Decision) -> str:
+    state = "active" if decision.active else "not active"
+    return f"{_span(decision)}, {state}"
+
+
+def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedDuty) -> str:
+    if isinstance(expected, ExpectedDecision):
+        parts = [
+            f"from {_shown(expected.from_)}" if expected.from_ else "",
+            f"until {_shown(expected.until)}" if expected.until else "",
+            "" if expected.active is None else ("active" if expected.active else "not active"),
+        ]
+    elif isinstance(expected, ExpectedDeadline):
+        parts = [
+            f"start {_shown(expected.start)}" if expected.start else "",
+            f"due {_shown(expected.due)}" if expected.due else "",
+            ""
+            if expected.provisional is None
+            else ("provisional" if expected.provisional else "not provisional"),
+        ]
+    else:
+        parts = [f"on {_shown(expected.on)}" if expected.on else ""]
+    return " ".join(p for p in parts if p) or "present"
+
+
+def _reasons(because: tuple[Reason, ...]) -> tuple[str, ...]:
+    """Each reason in words, with the fact's or parameter's name to find it in the ruleset."""
+    return tuple(
+        reason.en
+        if reason.name in ("trigger", "outcome", "override")
+        else f"{reason.en} [{reason.name}]"
+        for reason in because
+    )

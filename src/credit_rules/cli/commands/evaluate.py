@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
-from credit_rules.explain.text import render_text
+from credit_rules.explain.text import print_evaluation
 from credit_rules.scenario import load_scenario
 
 
@@ -39,5 +39,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(evaluation.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(render_text(evaluation))
+        # Tables and colour on a terminal; plain, unwrapped lines when piped or under NO_COLOR.
+        print_evaluation(evaluation, stdout_console())
     return EXIT_OK

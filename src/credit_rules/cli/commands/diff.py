@@ -1,0 +1,265 @@
+"""``credit-rules diff OLD NEW``: what changed between two versions of a ruleset, and for whom.
+
+The structural part lists entries added, removed or changed. The behavioural part runs both
+versions on the scenarios (by default those beside OLD, in ``<id>/scenarios/``) and on a
+generated population, and reports every subject whose outcomes differ, grouped by the changed
+entries that explain the difference, with counts. Differences are findings, not failures: the
+command exits 0 unless an input is bad (2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.console import progress_bar, stdout_console
+from credit_rules.cli.ruleset_arg import NamedRuleset, resolve
+from credit_rules.errors import Problem, ScenarioError
+from credit_rules.explain import population as populations
+from credit_rules.explain.behaviour_diff import (
+    BehaviourDiff,
+    CauseGroup,
+    cause_label,
+    compare_behaviour,
+    outcome_cites,
+)
+from credit_rules.ruleset.diff import SECTIONS, StructuralDiff, diff_rulesets
+from credit_rules.scenario import load_scenario
+
+DEFAULT_POPULATION = 1000
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "diff",
+        help="compare two versions of a ruleset: entries, and outcomes on scenarios and a "
+        "generated population",
+    )
+    parser.add_argument("old", help="the old ruleset: a YAML file or a bundled id")
+    parser.add_argument("new", help="the new ruleset: a YAML file (a layer may extend OLD)")
+    parser.add_argument(
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help="scenario files to run both versions on (default: <id>/scenarios/ beside OLD)",
+    )
+    parser.add_argument(
+        "--population",
+        type=_count,
+        metavar="N",
+        help=f"generated subjects to run both versions on (default {DEFAULT_POPULATION} "
+        "where a generator exists for the vocabulary; 0 for none)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=iso_date,
+        help="evaluate on this date (default: each scenario's as_of; for the population, the "
+        "last day of its generated history)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the population's seed (default 0)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(func=run)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    old, new = resolve(args.old), resolve(args.new)
+    structural = diff_rulesets(old.ruleset, new.ruleset)
+    folder = _scenario_folder(args.scenarios, old, new)
+    scenarios = (
+        [load_scenario(path) for path in sorted(folder.rglob("*.scenario.yaml"))] if folder else []
+    )
+    notes: list[str] = []
+    population = _population(args, structural, notes)
+    if old.ruleset.vocabulary != new.ruleset.vocabulary:
+        notes.append(
+            f"the behaviour is not compared: {old.ruleset.id} reads {old.ruleset.vocabulary} "
+            f"events and {new.ruleset.id} reads {new.ruleset.vocabulary}"
+        )
+        behaviour = None
+    else:
+        total = len(population.subjects) if population is not None else 0
+        with progress_bar(total, "population") as advance:
+            behaviour = compare_behaviour(
+                structural,
+                scenarios=scenarios,
+                population=population,
+                as_of=args.as_of,
+                progress=advance,
+            )
+    if args.format == "json":
+        document = {
+            **structural.as_json(),
+            "behaviour": behaviour.as_json() if behaviour is not None else None,
+            "notes": notes,
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    console = stdout_console()
+    _print_structural(console, structural)
+    if behaviour is not None:
+        _print_behaviour(console, structural, behaviour, folder)
+    for note in notes:
+        console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
+    return EXIT_OK
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+def _scenario_folder(given: Path | None, old: NamedRuleset, new: NamedRuleset) -> Path | None:
+    """``--scenarios``, else the scenarios beside OLD, else those beside NEW (an analyst who
+    keeps the old version in a scratch file compares on the repository's scenarios)."""
+    if given is not None and not given.is_dir():
+        raise ScenarioError(str(given), [Problem("--scenarios names no directory")])
+    return given or old.scenarios_dir or new.scenarios_dir
+
+
+def _population(
+    args: argparse.Namespace, structural: StructuralDiff, notes: list[str]
+) -> populations.Population | None:
+    old, new = structural.old, structural.new
+    vocabulary = old.vocabulary
+    size = args.population
+    if size is None:
+        if vocabulary not in populations.supported_vocabularies():
+            notes.append(f"no population is generated for {vocabulary}; scenarios only")
+            return None
+        size = DEFAULT_POPULATION
+    if size == 0:
+        return None
+    start = max(old.in_force_from, new.in_force_from)
+    end = args.as_of or populations.default_window(vocabulary, start)[1]
+    ends = [d for d in (old.in_force_until, new.in_force_until) if d is not None]
+    if ends and args.as_of is None:
+        end = min(end, *ends)
+    return populations.generate(vocabulary, size, seed=args.seed, start=start, end=end)
+
+
+# -- text output ------------------------------------------------------------------------------
+
+
+def _print_structural(console: Console, structural: StructuralDiff) -> None:
+    old, new = structural.old, structural.new
+    console.print(
+        Text.assemble(
+            ("Structural diff ", "bold"),
+            f"{old.id} {old.version} → {new.id} {new.version}",
+        ),
+        soft_wrap=True,
+    )
+    if structural.empty:
+        console.print("  No entry was added, removed or changed.")
+        return
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("entry")
+    table.add_column("change")
+    table.add_column("what changed (old → new)", overflow="fold")
+    colours = {"added": "green", "removed": "red", "changed": "yellow"}
+    for section in SECTIONS:
+        for change in structural.in_section(section):
+            detail = "; ".join(
+                f"{f.field}: {_short(f.old)} → {_short(f.new)}" for f in change.fields
+            )
+            table.add_row(change.label, Text(change.kind, style=colours[change.kind]), detail)
+    console.print(table)
+    counts = {
+        kind: sum(1 for c in structural.changes if c.kind == kind)
+        for kind in ("added", "removed", "changed")
+    }
+    console.print(
+        f"  {counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+    )
+
+
+def _short(text: str, width: int = 48) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _print_behaviour(
+    console: Console, structural: StructuralDiff, behaviour: BehaviourDiff, folder: Path | None
+) -> None:
+    console.print()
+    console.print(Text("Behavioural diff", style="bold"))
+    scenario_differing = len(behaviour.differing) - behaviour.population_differing
+    if behaviour.scenarios:
+        where = f" from {folder}" if folder is not None else ""
+        console.print(
+            f"  Scenarios: {len(behaviour.scenarios)} files{where}, "
+            f"{behaviour.scenario_subjects} subjects; {scenario_differing} differ.",
+            soft_wrap=True,
+        )
+    else:
+        console.print("  Scenarios: none found.")
+    for skipped in behaviour.skipped:
+        console.print(f"    skipped {skipped}", soft_wrap=True)
+    population = behaviour.population
+    if population is not None:
+        console.print(
+            f"  Population: {len(population.subjects)} generated subjects "
+            f"({population.vocabulary}, seed {population.seed}, history "
+            f"{population.start.isoformat()} to {population.end.isoformat()}, evaluated as of "
+            f"{population.end.isoformat()}); {behaviour.population_differing} differ.",
+            soft_wrap=True,
+        )
+    if not behaviour.differing:
+        console.print(Text("  No subject's outcomes differ.", style="green"))
+        return
+    console.print(
+        Text.assemble(
+            "  ",
+            (f"{len(behaviour.differing)} subjects differ: ", "bold"),
+            f"{behaviour.count('lost')} lose a measure, {behaviour.count('gained')} gain a "
+            f"measure, {behaviour.count('changed')} have a measure's dates changed.",
+        ),
+        soft_wrap=True,
+    )
+    for group in behaviour.groups:
+        _print_group(console, structural, group)
+
+
+def _print_group(console: Console, structural: StructuralDiff, group: CauseGroup) -> None:
+    console.print()
+    labels = " + ".join(cause_label(ref, structural) for ref in group.causes)
+    changes = structural.by_ref()
+    console.print(Text.assemble(("Cause: ", "bold"), (labels, "bold cyan")), soft_wrap=True)
+    for ref in group.causes:
+        change = changes.get(ref)
+        if change is not None:
+            console.print(f"  {change.summary()}", soft_wrap=True)
+    in_population = sum(1 for s in group.subjects if s.origin == "population")
+    console.print(
+        f"  {len(group.subjects)} subjects ({len(group.subjects) - in_population} in scenarios, "
+        f"{in_population} in the population)",
+        soft_wrap=True,
+    )
+    rulesets = (structural.old, structural.new)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("effect")
+    table.add_column("cites")
+    table.add_column("subjects", justify="right")
+    for verb, count in group.effect_counts().items():
+        outcome = verb.split(" ", 1)[1]
+        style = "red" if verb.startswith("loses") else "green" if verb.startswith("gains") else ""
+        table.add_row(Text(verb, style=style), outcome_cites(outcome, rulesets), str(count))
+    console.print(table)
+    for subject in group.subjects:
+        effects = "; ".join(e.describe() for e in group.effects_of(subject))
+        console.print(Text.assemble("  ", (subject.name, "bold"), f"  {effects}"), soft_wrap=True)

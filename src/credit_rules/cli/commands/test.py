@@ -1,0 +1,223 @@
+"""``credit-rules test PATH...``: check every scenario's ``expect:``; ``--coverage`` says which
+articles the scenarios exercise.
+
+Exit codes follow the rest of the CLI: 0 when every expectation holds (and, with ``--coverage``,
+every executable article is exercised), 1 when one does not, 2 when a file cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
+from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
+from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "test",
+        help="run the expectations of scenario files",
+        description="Run every scenario file with 'expect:' under the given files and "
+        "directories, and show what differs for each failure.",
+    )
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="scenario files, or directories to search"
+    )
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="report, article by article, what the scenarios exercised; fails if an "
+        "executable article has no scenario",
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for CI)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    out, err = wide(stdout_console()), stderr_console()
+    paths = find_scenarios(args.paths)
+    if not paths:
+        err.print(Text(f"credit-rules: no *.scenario.yaml files under {' '.join(args.paths)}"))
+        return EXIT_BAD_INPUT
+    runner = Runner()
+    collector = CoverageCollector() if args.coverage else None
+    results: list[ScenarioResult] = []
+    with progress_bar(len(paths), "scenarios") as advance:
+        for path in paths:
+            result = runner.run(path)
+            results.append(result)
+            if collector is not None and result.evaluation is not None:
+                assert result.scenario is not None
+                collector.add(result.scenario, runner.engine(result.scenario))
+            advance(1)
+    for result in results:
+        if result.error is not None:
+            err.print(Text.assemble(("ERROR ", "bold red"), result.error), soft_wrap=True)
+        for mismatch in result.mismatches:
+            _print_mismatch(out, mismatch)
+    tested = [r for r in results if not r.skipped]
+    _print_summary(out, results)
+    coverage = collector.report() if collector is not None else None
+    if coverage is not None:
+        for ruleset in coverage.rulesets:
+            _print_coverage(out, ruleset)
+    if args.json:
+        _write_json(Path(args.json), results, coverage)
+    if any(r.error is not None for r in results):
+        return EXIT_BAD_INPUT
+    if not tested:
+        err.print(Text("credit-rules: nothing to test: no scenario file has 'expect:'"))
+        return EXIT_BAD_INPUT
+    if any(r.mismatches for r in results):
+        return EXIT_FAILED
+    if coverage is not None and not coverage.complete:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def wide(console: Console) -> Console:
+    """Output that is piped is read in files and CI logs, not on an 80-column screen: give the
+    tables room there, so names are not cut."""
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    return console
+
+
+def _print_mismatch(console: Console, mismatch: Mismatch) -> None:
+    where = mismatch.scenario + (f":{mismatch.line}" if mismatch.line else "")
+    console.print(
+        Text.assemble(("FAIL ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
+        soft_wrap=True,
+    )
+    table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False)
+    table.add_column("field", style="bold")
+    table.add_column("expected", style="green")
+    table.add_column("actual", style="red")
+    for difference in mismatch.differences:
+        table.add_row(Text(difference.field), Text(difference.expected), Text(difference.actual))
+    console.print(Padding(table, (0, 0, 0, 4), expand=False))
+    if mismatch.because:
+        rule = f"rule {mismatch.rule}, " if mismatch.rule else ""
+        console.print(Text(f"    {rule}because:", style="dim"), soft_wrap=True)
+        for reason in mismatch.because:
+            console.print(Text(f"      - {reason}"), soft_wrap=True)
+    console.print()
+
+
+def _print_summary(console: Console, results: list[ScenarioResult]) -> None:
+    passed = sum(1 for r in results if r.passed and not r.skipped)
+    failed = sum(1 for r in results if r.mismatches)
+    errors = sum(1 for r in results if r.error is not None)
+    skipped = sum(1 for r in results if r.skipped)
+    files = "file" if len(results) == 1 else "files"
+    parts = [Text(f"{len(results)} scenario {files}: ")]
+    parts.append(Text(f"{passed} passed", style="green"))
+    parts.append(Text(", "))
+    parts.append(Text(f"{failed} failed", style="bold red" if failed else ""))
+    if errors:
+        parts.append(Text(f", {errors} could not be run", style="bold red"))
+    if skipped:
+        parts.append(Text(f", {skipped} without expect: (not run)", style="dim"))
+    console.print(Text.assemble(*parts), soft_wrap=True)
+
+
+def _print_coverage(console: Console, coverage: RulesetCoverage) -> None:
+    table = Table(
+        title=f"Article coverage: {coverage.id} {coverage.version} "
+        f"({coverage.scenarios} scenarios with expect:)",
+        title_justify="left",
+    )
+    table.add_column("Art", justify="right")
+    table.add_column("role")
+    table.add_column("rules citing it", overflow="fold")
+    table.add_column("scenarios", justify="right")
+    table.add_column("exercised via", overflow="fold")
+    table.add_column("rules never fired", overflow="fold")
+    table.add_column("parameters never read", overflow="fold")
+    for article in coverage.articles:
+        if article.role != "executable":
+            table.add_row(str(article.article), "context", "", "", "", "", "", style="dim")
+            continue
+        count = Text(str(article.scenarios), style="green" if article.covered else "bold red")
+        table.add_row(
+            str(article.article),
+            "executable",
+            Text("\n".join(article.rules)),
+            count,
+            Text(", ".join(article.via)),
+            Text("\n".join(article.never_fired), style="yellow"),
+            Text("\n".join(article.never_read), style="yellow"),
+        )
+    console.print(table)
+    uncovered = ", ".join(f"Art {n}" for n in coverage.uncovered)
+    console.print(
+        Text.assemble(
+            "Executable articles with no scenario: ",
+            (uncovered or "none", "bold red" if uncovered else "green"),
+        ),
+        soft_wrap=True,
+    )
+    fired = ", ".join(coverage.never_fired) or "none"
+    read = ", ".join(coverage.never_read) or "none"
+    console.print(Text(f"Rules that never fired: {fired}"), soft_wrap=True)
+    console.print(Text(f"Parameters never read: {read}"), soft_wrap=True)
+    console.print()
+
+
+def _write_json(file: Path, results: list[ScenarioResult], coverage: Coverage | None) -> None:
+    document: dict[str, Any] = {
+        "summary": {
+            "files": len(results),
+            "passed": sum(1 for r in results if r.passed and not r.skipped),
+            "failed": sum(1 for r in results if r.mismatches),
+            "errors": sum(1 for r in results if r.error is not None),
+            "skipped": sum(1 for r in results if r.skipped),
+        },
+        "scenarios": [_result_json(r) for r in results],
+    }
+    if coverage is not None:
+        document["coverage"] = coverage.to_json()
+    file.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _result_json(result: ScenarioResult) -> dict[str, Any]:
+    status = (
+        "error"
+        if result.error is not None
+        else "skipped"
+        if result.skipped
+        else "failed"
+        if result.mismatches
+        else "passed"
+    )
+    return {
+        "path": result.path,
+        "status": status,
+        "error": result.error,
+        "mismatches": [
+            {
+                "line": m.line,
+                "subject": m.subject,
+                "kind": m.kind,
+                "name": m.name,
+                "problem": m.problem,
+                "differences": [
+                    {"field": d.field, "expected": d.expected, "actual": d.actual}
+                    for d in m.differences
+                ],
+                "rule": m.rule,
+                "because": list(m.because),
+            }
+            for m in result.mismatches
+        ],
+    }

@@ -1,0 +1,56 @@
+"""A ruleset named on the command line: a file, or the id of a bundled ruleset.
+
+Analysts work on files (``rulesets/lianyungang-2007.yaml``, a layer of their own), while a
+quick comparison against what ships is easier by id (``lianyungang-2007``). Either way, a
+ruleset's scenarios live beside it in ``<id>/scenarios/``, the layout of ``rulesets/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from credit_rules.errors import Problem, RulesetError
+from credit_rules.ruleset import ir
+from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
+
+_BUNDLED_PACKAGE = "credit_rules._rulesets"
+
+
+@dataclass(frozen=True)
+class NamedRuleset:
+    ruleset: ir.Ruleset
+    #: The file it was read from; for a bundled ruleset, the file inside the package.
+    file: Path | None
+
+    @property
+    def scenarios_dir(self) -> Path | None:
+        """``<dir>/<id>/scenarios`` beside the file, or beside a file named after the id
+        (a layer's own id differs from its file's stem), if it exists."""
+        if self.file is None:
+            return None
+        for stem in dict.fromkeys((self.ruleset.id, self.file.stem)):
+            candidate = self.file.parent / stem / "scenarios"
+            if candidate.is_dir():
+                return candidate
+        return None
+
+
+def resolve(name: str) -> NamedRuleset:
+    """Load ``name`` as a file if one exists, else as a bundled id; else one clear error."""
+    path = Path(name)
+    if path.is_file():
+        return NamedRuleset(load_ruleset(path), path)
+    if name in bundled_ids():
+        return NamedRuleset(bundled(name), bundled_file(name))
+    known = ", ".join(bundled_ids())
+    raise RulesetError(
+        name, [Problem(f"no such file, and not the id of a bundled ruleset ({known})")]
+    )
+
+
+def bundled_file(ruleset_id: str) -> Path | None:
+    """The bundled file on disk, when the package is installed as files (it usually is)."""
+    candidate = Path(str(resources.files(_BUNDLED_PACKAGE))) / f"{ruleset_id}.yaml"
+    return candidate if candidate.is_file() else None

@@ -1,0 +1,374 @@
+"""``credit-rules test``: scenario files checked against their ``expect:``, failures that say
+what differs and why, and the ways the input can be unusable.
+
+The scenarios here are small copies of bundled ones with one expectation made wrong on purpose;
+the correct values come from the articles (Lianyungang Art 10: one year from the latest entry;
+Ganzhou Art 12 and 20: 7 and 15 working days, counted on the 2024 holiday notice).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from credit_rules.cli.main import main
+from credit_rules.scenario import load_scenario
+from credit_rules.testing.expectations import compare, find_scenarios
+
+TWO_RECORDS = """\
+ruleset: lianyungang-2007
+as_of: 2010-05-20
+subjects:
+  - {id: p1, kind: insured_person}
+events:
+  - {type: dishonesty_entered, subject: p1, record: r1, category: lend_certificate,
+     date: 2008-03-10}
+  - {type: dishonesty_entered, subject: p1, record: r2, category: resell_drugs,
+     date: 2009-05-20}
+expect:
+"""
+
+# Ganzhou Art 12/20: published Mon 2024-11-04; no holiday in November 2024, so 7 working days
+# end Wed 11-13 and 15 working days end Mon 11-25.
+PUBLISHED = """\
+ruleset: ganzhou-2023
+as_of: 2024-11-04
+subjects:
+  - {id: ph1, kind: retail_pharmacy}
+events:
+  - {type: evaluation_published, subject: ph1, evaluation: e2024, year: 2024, score: 92,
+     date: 2024-11-04}
+expect:
+"""
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(number for number, text in enumerate(lines, 1) if needle in text)
+
+
+# -- passing ----------------------------------------------------------------------------------
+
+
+def test_art10_correct_expectations_pass_and_exit_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        "art10.scenario.yaml",
+        TWO_RECORDS
+        + "  exactly: true\n"
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: written_warning, from: 2008-03-10, until: 2008-03-10}\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2009-05-20, until: 2010-05-20}\n"
+        + "    - {subject: p1, outcome: audit_flag, from: 2009-05-20, until: 2010-05-20}\n",
+    )
+    code, out, err = run(capsys, "test", str(tmp_path))
+    assert code == 0, out + err
+    assert "1 scenario file: 1 passed, 0 failed" in out
+    assert "FAIL" not in out
+
+
+def test_art12_art20_deadlines_and_art8_duties_can_be_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        "deadlines.scenario.yaml",
+        PUBLISHED
+        + "  deadlines:\n"
+        + "    - {subject: ph1, name: publicity_ends, due: 2024-11-13, provisional: false}\n"
+        + "    - {subject: ph1, name: objection_window_closes,\n"
+        + "       start: 2024-11-04, due: 2024-11-25}\n",
+    )
+    write(
+        tmp_path,
+        "duties.scenario.yaml",
+        TWO_RECORDS
+        + "  duties:\n"
+        + "    - {subject: p1, name: notify_entry, on: 2008-03-10}\n"
+        + "    - {subject: p1, name: notify_entry, on: 2009-05-20}\n",
+    )
+    code, out, err = run(capsys, "test", str(tmp_path))
+    assert code == 0, out + err
+    assert "2 passed" in out
+
+
+def test_a_file_named_explicitly_need_not_end_in_scenario_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "case.yaml",
+        TWO_RECORDS + "  decisions:\n    - {subject: p1, outcome: audit_flag}\n",
+    )
+    assert find_scenarios([tmp_path]) == []
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 0, out
+
+
+# -- failing: the message names the file, the subject, the outcome and the field --------------
+
+
+def test_wrong_until_names_file_line_subject_outcome_field_rule_and_facts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Art 10(1): one year from the latest entry, 2009-05-20, ends on 2010-05-20, not 05-21.
+    path = write(
+        tmp_path,
+        "wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2009-05-20, until: 2010-05-21}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    line = line_of(path, "until: 2010-05-21")
+    assert f"{path}:{line}" in out
+    assert "subject p1, outcome cash_settlement: until differs" in out
+    assert re.search(r"until\s+2010-05-21\s+2010-05-20", out), out
+    assert "rule art10_cash_settlement, because:" in out
+    assert "Records that set the measure: 2 [record_count]" in out
+    assert "1 failed" in out
+
+
+def test_missing_outcome_says_which_condition_failed_and_what_it_saw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Art 11 needs three records; p1 has two.
+    write(
+        tmp_path,
+        "missing.scenario.yaml",
+        TWO_RECORDS + "  decisions:\n    - {subject: p1, outcome: time_limited_reimbursement}\n",
+    )
+    code, out, _ = run(capsys, "test", str(tmp_path))
+    assert code == 1
+    assert "outcome time_limited_reimbursement: missing" in out
+    assert "p1 has audit_flag, cash_settlement, notify_entry, written_warning" in out
+    assert "rule art11_time_limited_reimbursement for dishonesty_entered r2 on 2009-05-20" in out
+    assert "record_count >= time_limited_records is false" in out
+    assert "saw record_count = 2, time_limited_records = 3" in out
+
+
+def test_exactly_and_absent_report_the_extra_and_the_active_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "extra.scenario.yaml",
+        TWO_RECORDS
+        + "  exactly: true\n"
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: written_warning}\n"
+        + "    - {subject: p1, outcome: cash_settlement}\n"
+        + "  absent: [audit_flag]\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert f"{path}:{line_of(path, 'exactly: true')}" in out
+    assert "outcome audit_flag: unexpected (exactly: true)" in out
+    assert f"{path}:{line_of(path, 'absent:')}" in out
+    assert "outcome audit_flag: should not apply on 2010-05-20" in out
+    assert re.search(r"active\s+false\s+true", out), out
+
+
+def test_wrong_deadline_and_duty_name_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        "deadline.scenario.yaml",
+        PUBLISHED
+        + "  deadlines:\n"
+        + "    - {subject: ph1, name: publicity_ends, due: 2024-11-12, provisional: true}\n",
+    )
+    write(
+        tmp_path,
+        "duty.scenario.yaml",
+        TWO_RECORDS + "  duties:\n    - {subject: p1, name: notify_entry, on: 2008-03-11}\n",
+    )
+    code, out, _ = run(capsys, "test", str(tmp_path))
+    assert code == 1
+    assert "subject ph1, deadline publicity_ends: due and provisional differ" in out
+    assert re.search(r"due\s+2024-11-12\s+2024-11-13", out), out
+    assert re.search(r"provisional\s+true\s+false", out), out
+    assert "rule art12_publicity_ends" in out
+    assert "subject p1, duty notify_entry: on differs" in out
+    assert "2 failed" in out
+
+
+def test_each_expectation_is_matched_to_its_nearest_result() -> None:
+    # Two warnings expected, one per entry; only the second is wrong, so only it is reported.
+    scenario = load_scenario(
+        Path(__file__).parents[1]
+        / "rulesets/lianyungang-2007/scenarios/art10-measure-last-day.scenario.yaml"
+    )
+    from credit_rules import Engine
+    from credit_rules.scenario import Expectation
+
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    expect = Expectation.model_validate(
+        {
+            "duties": [
+                {"subject": "p1", "name": "notify_entry", "on": "2009-05-21"},
+                {"subject": "p1", "name": "notify_entry", "on": "2008-03-10"},
+            ]
+        }
+    )
+    (mismatch,) = compare(expect, evaluation)
+    assert (mismatch.name, mismatch.problem) == ("notify_entry", "on differs")
+    assert mismatch.differences[0].actual == "2009-05-20"
+
+
+# -- bad input: exit 2 ------------------------------------------------------------------------
+
+
+def test_missing_path_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "test", str(tmp_path / "nowhere"))
+    assert code == 2
+    assert "nowhere: no such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_directory_without_scenarios_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "test", str(tmp_path))
+    assert code == 2
+    assert "no *.scenario.yaml files" in err
+
+
+def test_scenarios_without_expect_leave_nothing_to_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "example.scenario.yaml", TWO_RECORDS.replace("expect:\n", ""))
+    code, out, err = run(capsys, "test", str(tmp_path))
+    assert code == 2
+    assert "1 without expect: (not run)" in out
+    assert "nothing to test" in err
+
+
+def test_a_misspelt_expect_key_is_reported_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "typo.scenario.yaml",
+        TWO_RECORDS + "  deadline:\n    - {subject: p1, name: notify_entry}\n",
+    )
+    write(
+        tmp_path,
+        "wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n    - {subject: p1, outcome: cash_settlement, active: false}\n",
+    )
+    code, out, err = run(capsys, "test", str(tmp_path))
+    # One file cannot be used, so the run is bad input even though another file also fails.
+    assert code == 2
+    assert f"{path}:{line_of(path, 'deadline:')}" in err
+    assert "unknown key 'deadline'" in err
+    assert "1 could not be run" in out
+    assert "outcome cash_settlement: active differs" in out
+
+
+def test_broken_yaml_and_unknown_ruleset_are_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "broken.scenario.yaml", "ruleset: [lianyungang-2007\n")
+    write(
+        tmp_path, "unknown.scenario.yaml", TWO_RECORDS.replace("lianyungang-2007", "nowhere-1999")
+    )
+    code, _, err = run(capsys, "test", str(tmp_path))
+    assert code == 2
+    assert "broken.scenario.yaml" in err and "not valid YAML" in err
+    assert "'nowhere-1999' is neither a bundled ruleset" in err
+
+
+def test_events_that_contradict_each_other_are_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = TWO_RECORDS.replace("record: r2", "record: r1") + "  decisions: []\n"
+    path = write(tmp_path, "twice.scenario.yaml", text)
+    code, _, err = run(capsys, "test", str(path))
+    assert code == 2
+    assert "entered twice" in err
+    assert f"{path}:{line_of(path, 'resell_drugs')}" in err
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def test_json_report_for_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(
+        tmp_path,
+        "a-wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n    - {subject: p1, outcome: cash_settlement, from: 2009-05-21}\n",
+    )
+    write(tmp_path, "b-right.scenario.yaml", TWO_RECORDS + "  decisions: []\n")
+    report = tmp_path / "out" / "report.json"
+    report.parent.mkdir()
+    code, _, _ = run(capsys, "test", str(tmp_path), "--json", str(report))
+    assert code == 1
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["summary"] == {
+        "files": 2,
+        "passed": 1,
+        "failed": 1,
+        "errors": 0,
+        "skipped": 0,
+    }
+    wrong, right = document["scenarios"]
+    assert right["status"] == "passed"
+    assert wrong["status"] == "failed"
+    (mismatch,) = wrong["mismatches"]
+    assert mismatch["subject"] == "p1" and mismatch["name"] == "cash_settlement"
+    assert mismatch["differences"] == [
+        {"field": "from", "expected": "2009-05-21", "actual": "2009-05-20"}
+    ]
+    assert "coverage" not in document
+
+
+def failing(tmp_path: Path) -> Path:
+    return write(
+        tmp_path,
+        "wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n    - {subject: p1, outcome: cash_settlement, active: false}\n",
+    )
+
+
+def test_no_escape_codes_when_piped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, err = run(capsys, "test", str(failing(tmp_path)))
+    assert "\x1b[" not in out + err
+
+
+def test_colour_on_a_terminal_and_none_under_no_color(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = failing(tmp_path)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the output as a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    _, coloured, _ = run(capsys, "test", str(path))
+    assert "\x1b[1;31mFAIL" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, plain, _ = run(capsys, "test", str(path))
+    assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", plain), "a colour code under NO_COLOR"
+    assert "FAIL" in plain

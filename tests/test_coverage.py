@@ -1,0 +1,130 @@
+"""``credit-rules test --coverage``: what the scenarios exercise, article by article.
+
+The acceptance criterion of the analyst's toolkit is here: every executable article of both
+bundled rulesets is exercised by the bundled scenarios.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credit_rules import Engine, load_scenario
+from credit_rules.cli.main import main
+from credit_rules.testing.coverage import measure
+
+ROOT = Path(__file__).resolve().parents[1]
+RULESETS = ROOT / "rulesets"
+LIANYUNGANG = RULESETS / "lianyungang-2007" / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, dict[str, Any]]:
+    """One coverage run over every bundled scenario, shared by the tests below."""
+    report = tmp_path_factory.mktemp("coverage") / "coverage.json"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["test", "--coverage", str(RULESETS), "--json", str(report)])
+    return code, printed.getvalue(), json.loads(report.read_text(encoding="utf-8"))
+
+
+def ruleset(document: dict[str, Any], ruleset_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        r for r in document["coverage"]["rulesets"] if r["id"] == ruleset_id
+    )
+    return found
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_every_executable_article_of_the_bundled_rulesets_is_covered(
+    bundled_report: tuple[int, str, dict[str, Any]], ruleset_id: str
+) -> None:
+    code, _, document = bundled_report
+    assert code == 0
+    report = ruleset(document, ruleset_id)
+    assert report["uncovered_executable_articles"] == []
+    executable = [a for a in report["articles"] if a["role"] == "executable"]
+    assert executable, "no executable articles in the report"
+    for article in executable:
+        assert article["covered"] and article["scenarios"] > 0, article
+    assert document["coverage"]["complete"] is True
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_every_bundled_rule_fires_and_every_parameter_is_read(
+    bundled_report: tuple[int, str, dict[str, Any]], ruleset_id: str
+) -> None:
+    report = ruleset(bundled_report[2], ruleset_id)
+    assert report["rules_never_fired"] == []
+    assert report["parameters_never_read"] == []
+
+
+def test_the_report_lists_rules_by_article_and_counts_scenarios(
+    bundled_report: tuple[int, str, dict[str, Any]],
+) -> None:
+    report = ruleset(bundled_report[2], "lianyungang-2007")
+    by_number = {a["article"]: a for a in report["articles"]}
+    assert by_number[10]["rules"] == ["art10_cash_settlement", "art10_audit_flag"]
+    # Art 12: of its three scenarios, the query without a record fires no rule (a person with
+    # no record has nothing to see), so two exercise the article.
+    assert len(list(LIANYUNGANG.glob("art12-*.scenario.yaml"))) == 3
+    assert by_number[12]["scenarios"] == 2
+    assert "rule" in by_number[12]["via"]
+    # Art 14 sets the validity: exercised through the register and its parameter, no rule.
+    assert by_number[14]["rules"] == [] and "parameter" in by_number[14]["via"]
+    assert by_number[1]["role"] == "context" and by_number[1]["scenarios"] == 0
+    # Ganzhou's example has no expect: and so covers nothing.
+    ganzhou = ruleset(bundled_report[2], "ganzhou-2023")
+    files = list((RULESETS / "ganzhou-2023" / "scenarios").glob("*.scenario.yaml"))
+    assert ganzhou["scenarios"] == len(files) - 1
+
+
+def test_the_table_is_printed(bundled_report: tuple[int, str, dict[str, Any]]) -> None:
+    _, out, _ = bundled_report
+    assert "Article coverage: lianyungang-2007 1.0.0" in out
+    assert "Article coverage: ganzhou-2023 1.0.0" in out
+    assert out.count("Executable articles with no scenario: none") == 2
+    assert "art11_time_limited_reimbursement" in out
+
+
+def test_an_article_without_a_scenario_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only the first-record case: nothing reaches Arts 10-13, so they are reported.
+    only = LIANYUNGANG / "art09-first-record-warning-on-entry-day.scenario.yaml"
+    report = tmp_path / "coverage.json"
+    code = main(["test", "--coverage", str(only), "--json", str(report)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Executable articles with no scenario: Art 10, Art 11, Art 12, Art 13" in out
+    document = ruleset(json.loads(report.read_text(encoding="utf-8")), "lianyungang-2007")
+    assert document["uncovered_executable_articles"] == [10, 11, 12, 13]
+    assert "art11_time_limited_reimbursement" in document["rules_never_fired"]
+    by_number = {a["article"]: a for a in document["articles"]}
+    assert by_number[11]["rules_never_fired"] == ["art11_time_limited_reimbursement"]
+    assert by_number[11]["parameters_never_read"] == [
+        "time_limited_records",
+        "time_limited_term",
+        "audit_flag_beyond_two",
+    ]
+    # Art 10's threshold was read to decide that one record is not two; that does not exercise
+    # Art 10's measures, so the article stays uncovered although the evidence is listed.
+    assert by_number[10]["scenarios"] == 0 and "parameter" in by_number[10]["via"]
+    assert by_number[9]["covered"] and by_number[9]["rules_never_fired"] == []
+
+
+def test_coverage_api_counts_only_scenarios_with_expectations() -> None:
+    example = load_scenario(RULESETS / "ganzhou-2023" / "scenarios" / "example.scenario.yaml")
+    tested = load_scenario(LIANYUNGANG / "art10-measure-last-day.scenario.yaml")
+    coverage = measure([(example, Engine(example.ruleset)), (tested, Engine(tested.ruleset))])
+    (only,) = coverage.rulesets
+    assert (only.id, only.scenarios) == ("lianyungang-2007", 1)
+    assert not coverage.complete
+    # Two records reach Arts 9-10 only: no third record (Art 11), no query (Art 12), no
+    # objection or correction (Art 13).
+    assert coverage.to_json()["rulesets"][0]["uncovered_executable_articles"] == [11, 12, 13]

@@ -1,0 +1,247 @@
+"""``credit-rules validate --strict``: static checks beyond the schema.
+
+Each check is shown to find a defect planted in a copy of the Lianyungang ruleset (a ladder
+with a missing rung, a rule no history can fire, two measures with nothing to say which wins,
+an unused parameter or fact, a preamble cited as law), with its line and a suggested fix, and
+to stay quiet on the bundled rulesets, whose conditions it must prove exclusive to do so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_rules import Finding, bundled, lint, loads_ruleset, with_parameters
+from credit_rules.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+LIANYUNGANG = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text(encoding="utf-8")
+
+ART10_WHEN = (
+    'when: "record_count >= settlement_change_records and record_count < time_limited_records"'
+)
+ART11_WHEN = 'when: "record_count >= time_limited_records"'
+ART11_GROUP = "    group: settlement_measure\n    priority: 3\n"
+
+
+def planted(*edits: tuple[str, str]) -> str:
+    text = LIANYUNGANG
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def findings(text: str) -> list[Finding]:
+    return list(lint(loads_ruleset(text, source="planted.yaml"), text))
+
+
+def line_of(text: str, needle: str, after: str | None = None) -> int:
+    lines = text.splitlines()
+    start = 0
+    if after is not None:
+        start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
+def only(found: list[Finding], check: str) -> Finding:
+    matching = [f for f in found if f.check == check]
+    assert len(matching) == 1, found
+    return matching[0]
+
+
+# -- the bundled rulesets pass ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_bundled_rulesets_have_no_findings(ruleset_id: str) -> None:
+    assert lint(bundled(ruleset_id)) == ()
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_validate_strict_passes_the_bundled_files(
+    ruleset_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["validate", "--strict", str(ROOT / "rulesets" / f"{ruleset_id}.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith(f"ok: {ruleset_id}")
+    assert "strict: no findings" in out
+
+
+# -- ladders ------------------------------------------------------------------------------------
+
+
+def test_art11_rung_moved_up_leaves_three_records_without_a_measure() -> None:
+    text = planted((ART11_WHEN, 'when: "record_count >= time_limited_records + 1"'))
+    finding = only(findings(text), "ladder-gap")
+    assert "group settlement_measure is a ladder on record_count" in finding.message
+    assert "no rule covers record_count = 3" in finding.message
+    assert "art11_time_limited_reimbursement (record_count >= 4)" in finding.message
+    assert finding.line == line_of(text, "- id: art9_written_warning")
+    assert "record_count = 3" in finding.fix
+
+
+def test_art11_top_rung_with_equality_leaves_four_or_more_uncovered() -> None:
+    text = planted((ART11_WHEN, 'when: "record_count == time_limited_records"'))
+    finding = only(findings(text), "ladder-gap")
+    assert "no rule covers record_count >= 4" in finding.message
+
+
+# -- unreachable --------------------------------------------------------------------------------
+
+
+def test_art10_condition_that_contradicts_itself_is_unreachable() -> None:
+    text = planted(
+        (
+            ART10_WHEN,
+            'when: "record_count >= settlement_change_records and record_count < '
+            'settlement_change_records"',
+        )
+    )
+    found = findings(text)
+    finding = only(found, "unreachable")
+    assert finding.subject == "art10_cash_settlement"
+    assert "can never fire" in finding.message
+    assert "settlement_change_records = 2" in finding.message
+    assert finding.line == line_of(text, "when:", after="- id: art10_cash_settlement")
+    # Without its rung the ladder has a hole at two records.
+    assert "no rule covers record_count = 2" in only(found, "ladder-gap").message
+
+
+def test_parameters_are_folded_before_reachability_is_judged() -> None:
+    # Thresholds 3 and 3: "at least three and fewer than three" can never hold.
+    ruleset = with_parameters(
+        bundled("lianyungang-2007"), {"settlement_change_records": 3, "time_limited_records": 3}
+    )
+    found = list(lint(ruleset))
+    assert [f.subject for f in found if f.check == "unreachable"] == ["art10_cash_settlement"]
+    assert all(f.line is not None for f in found)
+
+
+def test_a_fact_that_may_have_no_value_is_not_taken_for_a_contradiction() -> None:
+    # Both negations hold when the count has no value, so this is not provably unreachable.
+    text = planted(
+        (ART11_WHEN, 'when: "not (record_count >= 3) and not (record_count < 3)"'),
+    )
+    assert not [f for f in findings(text) if f.check == "unreachable"]
+
+
+# -- conflicts ----------------------------------------------------------------------------------
+
+
+def test_art10_and_art11_without_a_group_conflict_at_three_records() -> None:
+    text = planted(
+        (ART10_WHEN, 'when: "record_count >= settlement_change_records"'),
+        (ART11_GROUP, ""),
+    )
+    conflicts = [f for f in findings(text) if f.check == "conflict"]
+    # Art 11 now has no group, so neither the Art 10(1) settlement nor the Art 10(2) flag (in
+    # its own group) is told how it stands beside it.
+    assert len(conflicts) == 2
+    assert "art10_audit_flag (audit_flag)" in conflicts[1].message
+    finding = conflicts[0]
+    assert "art10_cash_settlement (cash_settlement)" in finding.message
+    assert "art11_time_limited_reimbursement (time_limited_reimbursement)" in finding.message
+    assert "record_count >= 3" in finding.message
+    assert "no group says which wins" in finding.message
+    assert finding.line == line_of(text, "- id: art11_time_limited_reimbursement")
+    assert "one group" in finding.fix
+
+
+def test_equal_priorities_in_one_group_conflict() -> None:
+    text = planted(
+        (ART10_WHEN, 'when: "record_count >= settlement_change_records"'),
+        (ART11_GROUP, "    group: settlement_measure\n    priority: 2\n"),
+    )
+    finding = only(findings(text), "conflict")
+    assert "both have priority 2 in group settlement_measure" in finding.message
+    assert "different priorities" in finding.fix
+
+
+def test_measures_in_separate_groups_do_not_conflict() -> None:
+    # Art 10(1) and 10(2) apply together by law: the flag has its own group, audit_flag.
+    ruleset = bundled("lianyungang-2007")
+    groups = {r.id: r.group for r in ruleset.rules}
+    assert groups["art10_cash_settlement"] != groups["art10_audit_flag"]
+    assert not [f for f in lint(ruleset) if f.check == "conflict"]
+
+
+# -- unused and context -------------------------------------------------------------------------
+
+
+def test_unused_parameter_and_fact_are_reported_at_their_lines() -> None:
+    text = planted(
+        (
+            "parameters:\n",
+            "parameters:\n"
+            "  - id: spare_threshold\n"
+            "    type: count\n"
+            "    value: 4\n"
+            "    cites: [{article: 11}]\n"
+            "    description: {zh: 备用, en: Spare}\n",
+        ),
+        (
+            "facts:\n",
+            "facts:\n"
+            "  - id: spare_count\n"
+            "    description: {zh: 备用, en: Spare}\n"
+            "    count: {of: dishonesty_records, valid_on: trigger}\n"
+            "    cites: [{article: 14}]\n",
+        ),
+    )
+    found = findings(text)
+    parameter = only(found, "unused-parameter")
+    assert parameter.subject == "spare_threshold"
+    assert parameter.line == line_of(text, "- id: spare_threshold")
+    fact = only(found, "unused-fact")
+    assert fact.subject == "spare_count"
+    assert fact.line == line_of(text, "- id: spare_count")
+    assert "remove it" in fact.fix
+
+
+def test_a_rule_citing_a_context_article_is_reported() -> None:
+    # Art 5 states a principle of objectivity; it sets nothing a rule could execute.
+    old = "    cites: [{article: 9}]\n    for_each: dishonesty_records\n"
+    text = planted((old, old.replace("{article: 9}", "{article: 9}, {article: 5}")))
+    finding = only(findings(text), "context-citation")
+    assert finding.subject == "art9_written_warning"
+    assert "cites Art 5, which is context only" in finding.message
+    assert finding.line == line_of(text, "cites:", after="- id: art9_written_warning")
+    assert finding.render().startswith(f"planted.yaml:{finding.line}: [context-citation]")
+    assert "\n    fix: " in finding.render()
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def test_validate_strict_exits_1_with_lines_and_fixes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = planted((ART11_WHEN, 'when: "record_count >= time_limited_records + 1"'))
+    path = tmp_path / "planted.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    code = main(["validate", "--strict", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    line = line_of(text, "- id: art9_written_warning")
+    assert f"{path}:{line}: ladder-gap: group settlement_measure" in out
+    assert "suggested fix" in out
+    assert "1 findings" in out
+    assert "\x1b[" not in out
+
+
+def test_validate_strict_on_a_broken_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        LIANYUNGANG.replace("record_count >= time_limited_records", "record_cnt"), "utf-8"
+    )
+    code = main(["validate", "--strict", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'record_cnt' is not a fact, parameter or built-in name" in err
