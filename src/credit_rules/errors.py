@@ -147,3 +147,100 @@ class NoRulesetInForce(CreditRulesError):
         super().__init__(
             f"no ruleset is in force for {region!r} on {on.isoformat()} (known: {listed})"
         )
+
+
+class LedgerError(CreditRulesError):
+    """Something a :class:`~credit_rules.Ledger` refuses to do; nothing was changed by it."""
+
+
+class SubjectRejected(InputError, LedgerError):
+    """A subject the ledger cannot hold: invalid, of a kind the ruleset does not know, or with
+    an id the ledger already holds (subjects are never replaced, so the history stays auditable).
+    """
+
+
+class EventRejected(InputError, LedgerError):
+    """Events refused on entry, whole: invalid in themselves, about an unknown subject, or
+    contradicting the subject's history as the engine checks it. Each problem names the event
+    (``event``, or ``batch[i]`` in a batch) or the recorded event it clashes with (``seq N``)."""
+
+
+class UnknownSubject(LedgerError):
+    """A question about a subject the ledger does not hold."""
+
+    def __init__(self, subject_id: str) -> None:
+        self.subject_id = subject_id
+        super().__init__(f"the ledger holds no subject {subject_id!r}; add_subject() it first")
+
+
+class UnknownOutcome(LedgerError):
+    """A question about an outcome that is not a measure of the ledger's ruleset."""
+
+    def __init__(self, outcome: str, ruleset_id: str, measures: tuple[str, ...]) -> None:
+        self.outcome = outcome
+        self.ruleset_id = ruleset_id
+        super().__init__(
+            f"{outcome!r} is not a measure of {ruleset_id} (measures: {', '.join(measures)})"
+        )
+
+
+class LedgerClockError(LedgerError):
+    """A ``recorded_at`` or ``advance`` date before the ledger's today: transaction time only
+    moves forward, or "what did we know on date Y" would change after the fact."""
+
+    def __init__(self, what: str, day: object, today: dt.date | None) -> None:
+        self.day = day
+        self.today = today
+        shown = today.isoformat() if today is not None else "not set"
+        super().__init__(f"{what} {day!r} is not a date on or after the ledger's today ({shown})")
+
+
+class SnapshotError(LedgerError):
+    """A ledger snapshot that cannot be restored."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
+class SnapshotCorrupt(SnapshotError):
+    """A snapshot that is truncated, altered or not a snapshot at all: its checksum, counts or
+    content do not match its header. It is refused whole, never partly restored."""
+
+
+class SnapshotMismatch(SnapshotError):
+    """An intact snapshot written under a different ruleset (its digest differs): replaying its
+    events under other rules would silently change what they mean."""
+
+
+class InvariantViolation(CreditRulesError):
+    """A property the regulation guarantees does not hold for one case: the counterexample.
+
+    Raised by the invariants of :mod:`credit_rules.testing.invariants`. ``invariant`` names the
+    property, ``cites`` the article (or convention of Chinese law) it protects, ``counterexample``
+    is the case that breaks it, and ``scenario`` is that case as a ready-to-save scenario file
+    (YAML), so an analyst can reproduce it with ``credit-rules evaluate``.
+    """
+
+    def __init__(
+        self,
+        invariant: str,
+        message: str,
+        *,
+        cites: str = "",
+        counterexample: object = None,
+        scenario: str | None = None,
+    ) -> None:
+        self.invariant = invariant
+        self.message = message
+        self.cites = cites
+        self.counterexample = counterexample
+        self.scenario = scenario
+        protects = f" ({cites})" if cites else ""
+        text = f"invariant {invariant}{protects} violated: {message}"
+        if scenario:
+            text += "\ncounterexample (save as a .scenario.yaml file):\n" + scenario
+        super().__init__(text)
