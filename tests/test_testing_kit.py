@@ -14,7 +14,8 @@ with deliberately broken engines, passed as ``engine_factory``.
 
 Three tests at the end pin defects of the engine and loader that the kit found (same-day ties
 followed listing order, a layer over a layer lost its base, corrections of records entered
-before the measures were refused); they were fixed and stay as regression tests.
+before the measures were refused); they were fixed and stay as regression tests, and so does a
+fourth: same-day events of one type naming the same id.
 """
 
 from __future__ import annotations
@@ -761,3 +762,36 @@ def test_a_failing_property_prints_the_scenario_and_the_reproduce_line(tmp_path:
     assert done.returncode == 1
     assert "counterexample (save as a .scenario.yaml file):" in done.stdout
     assert "@reproduce_failure" in done.stdout
+
+
+def test_two_suspensions_of_one_objection_on_one_day_do_not_depend_on_listing_order() -> None:
+    # Ganzhou Art 20: an objection suspended on one day for testing and for expert review. The
+    # due date is the same either way, but the deadline's excluded periods (and its explanation)
+    # came in the order the events were listed, because the canonical order of same-day events
+    # (type, then id) tied on these two; ties are now broken by the events' whole content.
+    def suspended(reason: str, until: dt.date) -> dict[str, Any]:
+        return {
+            "type": "objection_suspended",
+            "subject": "s1",
+            "objection": "o1",
+            "reason": reason,
+            "date": dt.date(2024, 3, 6),
+            "until": until,
+        }
+
+    raw = [
+        {
+            "type": "objection_filed",
+            "subject": "s1",
+            "objection": "o1",
+            "ground": "record_error_or_omission",
+            "date": dt.date(2024, 3, 4),
+        },
+        suspended("testing", dt.date(2024, 3, 8)),
+        suspended("expert_review", dt.date(2024, 3, 20)),
+    ]
+    case = Case(
+        (RetailPharmacy(id="s1"),), tuple(parse_events("ganzhou-2023", raw)), dt.date(2024, 6, 1)
+    )
+    invariants.determinism(Engine(GANZHOU), case)  # what the engine promises today holds
+    invariants.order_independence(Engine(GANZHOU), case)

@@ -383,11 +383,7 @@ class Engine:
                     Trigger(register.id, record.entered, record.key, record, record.event)
                 )
         by_type: dict[str, list[Event]] = {}
-        # Same-day events are put in a canonical order (type, then the id they name), so that
-        # "the last decision of the day" never depends on how a caller listed them.
-        for _, event in sorted(
-            events, key=lambda pair: (pair[1].date, pair[1].type, _event_key(pair[1]), pair[0])
-        ):
+        for event in _canonical_order(events):
             by_type.setdefault(event.type, []).append(event)
             if event.type in self._event_triggers:
                 triggers.append(Trigger(event.type, event.date, _event_key(event), None, event))
@@ -550,6 +546,32 @@ class _Results:
         self.decisions: list[Decision] = []
         self.duties: list[Duty] = []
         self.deadlines: list[Deadline] = []
+
+
+def _canonical_order(events: Sequence[tuple[int, Event]]) -> list[Event]:
+    """Events by day, and within a day by type, the id they name and then all their content,
+    so that no result (not even the order of a deadline's excluded periods) depends on how a
+    caller listed them. Full content is compared only where the cheap key ties."""
+    ordered = [
+        event
+        for _, event in sorted(
+            events, key=lambda pair: (pair[1].date, pair[1].type, _event_key(pair[1]), pair[0])
+        )
+    ]
+    start = 0
+    while start < len(ordered):
+        head = ordered[start]
+        end = start + 1
+        while end < len(ordered) and (
+            ordered[end].date == head.date
+            and ordered[end].type == head.type
+            and _event_key(ordered[end]) == _event_key(head)
+        ):
+            end += 1
+        if end - start > 1:
+            ordered[start:end] = sorted(ordered[start:end], key=lambda e: e.model_dump_json())
+        start = end
+    return ordered
 
 
 def _event_key(event: Event) -> str:

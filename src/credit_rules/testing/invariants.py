@@ -130,9 +130,9 @@ def determinism(engine: Engine, case: Case) -> None:
 
     An objective and fair administration (Lianyungang Art 5, Ganzhou Art 3) treats one history
     one way; a result that depends on a cache, on which engine instance ran, or on the order a
-    service happened to list the events in, is not a decision anyone could audit. Events of
-    the same day keep their relative order: the engine takes same-day events in the order
-    given (a later listed same-day correction is the later one), so only days are reordered.
+    service happened to list the events in, is not a decision anyone could audit. The events
+    are listed latest day first and, within a day, by type in reverse; only same-day events of
+    one type keep their relative order (see :func:`order_independence` for them).
     """
     name = "determinism"
     run = support.engine_for(engine, case)
@@ -157,8 +157,8 @@ def determinism(engine: Engine, case: Case) -> None:
             engine,
             case,
         )
-    # sorted(reverse=True) is stable: same-day events keep their order.
-    reordered = tuple(sorted(case.events, key=lambda e: e.date, reverse=True))
+    # sorted(reverse=True) is stable: same-day events of one type keep their order.
+    reordered = tuple(sorted(case.events, key=lambda e: (e.date, e.type), reverse=True))
     if reordered == case.events:
         return
     try:
@@ -173,7 +173,8 @@ def determinism(engine: Engine, case: Case) -> None:
         raise _violation(
             name,
             _DETERMINISM,
-            "listing the events latest day first changed the result",
+            "listing the events latest day first (and each day's types in reverse) changed "
+            "the result",
             engine,
             case,
             comments=(
@@ -188,10 +189,10 @@ def order_independence(engine: Engine, case: Case) -> None:
     same-day events included, give the same result.
 
     A history is a set of dated events; two services listing the same events differently should
-    get the same decisions. Not in :data:`INVARIANTS`: the engine takes same-day events in the
-    order given, and a fact that reads "the last" of them (Ganzhou's adjusted score after an
-    upheld objection, Art 20) then depends on that order. Run it to find where a ruleset relies
-    on it.
+    get the same decisions. The engine puts same-day events in a canonical order (type, then
+    the id they name); events of one type naming the same id on the same day (two suspensions
+    of one objection, Ganzhou Art 20) still follow the order given, so this is not in
+    :data:`INVARIANTS`. Run it to find where a result depends on that order.
     """
     run = support.engine_for(engine, case)
     reordered = tuple(reversed(case.events))
