@@ -23,7 +23,7 @@ that scope; which scopes exist depends on where the expression stands.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -129,56 +129,35 @@ def type_of(expr: Expr) -> Type:
     return "flag"
 
 
+def nodes(expr: Expr) -> Iterator[Expr]:
+    """Every node of an expression, depth first, left to right."""
+    yield expr
+    if isinstance(expr, Not):
+        yield from nodes(expr.operand)
+    elif isinstance(expr, Call):
+        yield from nodes(expr.argument)
+    elif isinstance(expr, BoolOp):
+        for operand in expr.operands:
+            yield from nodes(operand)
+    elif isinstance(expr, Compare | Arith):
+        yield from nodes(expr.left)
+        yield from nodes(expr.right)
+    elif isinstance(expr, Conditional):
+        yield from nodes(expr.test)
+        yield from nodes(expr.then)
+        yield from nodes(expr.otherwise)
+
+
 def names_in(expr: Expr) -> tuple[str, ...]:
     """Every name an expression reads, in order of first use (for explanations and lint)."""
-    seen: dict[str, None] = {}
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, Ref):
-            seen.setdefault(node.name, None)
-        elif isinstance(node, Not):
-            walk(node.operand)
-        elif isinstance(node, Call):
-            walk(node.argument)
-        elif isinstance(node, BoolOp):
-            for operand in node.operands:
-                walk(operand)
-        elif isinstance(node, Compare | Arith):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, Conditional):
-            walk(node.test)
-            walk(node.then)
-            walk(node.otherwise)
-
-    walk(expr)
-    return tuple(seen)
+    return tuple(dict.fromkeys(node.name for node in nodes(expr) if isinstance(node, Ref)))
 
 
 def fields_in(expr: Expr) -> tuple[tuple[str, str], ...]:
     """Every (scope, field) an expression reads."""
-    found: dict[tuple[str, str], None] = {}
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, Field):
-            found.setdefault((node.scope, node.name), None)
-        elif isinstance(node, Not):
-            walk(node.operand)
-        elif isinstance(node, Call):
-            walk(node.argument)
-        elif isinstance(node, BoolOp):
-            for operand in node.operands:
-                walk(operand)
-        elif isinstance(node, Compare | Arith):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, Conditional):
-            walk(node.test)
-            walk(node.then)
-            walk(node.otherwise)
-
-    walk(expr)
-    return tuple(found)
+    return tuple(
+        dict.fromkeys((node.scope, node.name) for node in nodes(expr) if isinstance(node, Field))
+    )
 
 
 def parse(text: str, names: Mapping[str, Type], scopes: Scopes | None = None) -> Expr:
