@@ -576,8 +576,9 @@ def _canonical_order(events: Sequence[tuple[int, Event]]) -> list[Event]:
 
 def _event_key(event: Event) -> str:
     """The id an event names (its record, objection, application…), to order triggers."""
+    fields = event.__dict__  # a missing name on a pydantic model raises inside getattr: slow
     for field in ("application", "objection", "evaluation", "record", "commitment", "information"):
-        value = getattr(event, field, None)
+        value = fields.get(field)
         if isinstance(value, str):
             return value
     return ""
