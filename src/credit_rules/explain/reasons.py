@@ -130,13 +130,6 @@ class Explainer:
         return _described(name, value, self._ruleset.fact(name).description)
 
 
-def reasons(
-    ruleset: ir.Ruleset, rule: ir.Rule, env: Mapping[str, Any], trigger: Trigger
-) -> tuple[Reason, ...]:
-    """The reasons for one rule's result; engines use a long-lived :class:`Explainer`."""
-    return Explainer(ruleset).reasons(rule, env, trigger)
-
-
 def _described(name: str, value: ReasonValue, described: ir.Text) -> Reason:
     shown = _shown(value)
     return construct(
