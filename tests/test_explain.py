@@ -285,35 +285,38 @@ def test_unknown_subject_and_outcome_are_input_errors() -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
 def test_assessments_agree_with_evaluate(path: Path) -> None:
-    """Engine.assessments repeats the segmenting of evaluate: every result of evaluate comes
-    from a rule that fired on an assessment of its trigger, and only the last segment is open."""
+    """Engine.assessments repeats the walk of evaluate: every result of evaluate comes from a
+    rule that fired on an assessment of its trigger, and each trigger's stretches of days
+    follow one another with only its last one open."""
     scenario = load_scenario(path)
     engine = Engine(scenario.ruleset)
     evaluation = engine.evaluate(scenario.subjects, scenario.events, as_of=scenario.as_of)
     for subject in scenario.subjects:
-        assessed = engine.assessments(subject, scenario.events, scenario.as_of)
-        firing = {
-            (rule, a.trigger.event.type, a.trigger.key, a.trigger.date)
-            for a in assessed
-            for rule in a.firing
-        }
-        fired_rules = {rule for rule, *_ in firing}
+        assessed = engine.assessments(subject, scenario.events, as_of=scenario.as_of)
+        firing = {(rule, a.trigger) for a in assessed for rule in a.firing}
+        fired_rules = {rule for rule, _ in firing}
         results = [
             *(d for d in evaluation.decisions if d.subject == subject["id"]),
             *(d for d in evaluation.duties if d.subject == subject["id"]),
             *(d for d in evaluation.deadlines if d.subject == subject["id"]),
         ]
         assert {r.rule for r in results} <= fired_rules
+        assert {(r.rule, r.trigger) for r in results} <= firing
         assert all(a.first <= scenario.as_of for a in assessed)
-        if assessed:
-            last = max(a.first for a in assessed)
-            assert all((a.last is None) == (a.first == last) for a in assessed)
+        by_trigger: dict[object, list[object]] = {}
+        for a in assessed:
+            by_trigger.setdefault(a.trigger, []).append(a)
+        for stretches in by_trigger.values():
+            stretches.sort(key=lambda a: a.first)  # type: ignore[attr-defined]
+            for before, after in zip(stretches, stretches[1:]):
+                assert before.last + dt.timedelta(days=1) == after.first  # type: ignore[attr-defined]
+            assert stretches[-1].last is None or stretches[-1].last < scenario.as_of  # type: ignore[attr-defined]
 
 
 def test_assessments_skip_other_subjects_events() -> None:
     other = {**entries("2008-04-01")[0], "subject": "p2", "record": "x1"}
     events = [*entries("2008-03-10"), other]
-    assessed = ENGINE.assessments(PERSON, events, dt.date(2009, 1, 1))
+    assessed = ENGINE.assessments(PERSON, events, as_of=dt.date(2009, 1, 1))
     assert {a.trigger.key for a in assessed} == {"r1"}
 
 

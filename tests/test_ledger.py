@@ -68,7 +68,9 @@ def ledger_with(*subjects: str) -> Ledger:
 
 def engine_answer(ledger: Ledger, subject: str, as_of: str, count: int | None = None) -> Any:
     history = [entry.event for entry in ledger.history(subject)][:count]
-    return ENGINE.evaluate([ledger.subject(subject)], history, as_of=day(as_of)).model_dump()
+    return ENGINE.evaluate(
+        [ledger.subject(subject)], history, as_of=day(as_of), known_at=dt.date.max
+    ).model_dump()
 
 
 # -- the bitemporal example of issue 7 ---------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -64,6 +65,17 @@ def severity(evaluation: Evaluation, subject: str = "p1") -> tuple[int, bool]:
 
 def run(engine: Engine, events: Iterable[Event], as_of: dt.date) -> Evaluation:
     return engine.evaluate([{"id": "p1", "kind": "insured_person"}], list(events), as_of=as_of)
+
+
+def placeless(results: Iterable[Any]) -> list[dict[str, Any]]:
+    """Results as JSON, without the place of each trigger in its history (``seq``): a history
+    with more events puts the same trigger at another place."""
+    found = []
+    for result in results:
+        dumped = result.model_dump(mode="json")
+        dumped["trigger"].pop("seq", None)
+        found.append(dumped)
+    return found
 
 
 def as_json(evaluation: Evaluation) -> str:
@@ -163,9 +175,7 @@ def test_a_record_removed_from_its_entry_date_is_as_if_never_entered(
     for day in sorted(probe_days(voided, crs.LIANYUNGANG_IN_FORCE, [as_of])):
         never = run(ENGINE, history.events, day)
         removed = run(ENGINE, voided, day)
-        assert [d.model_dump(mode="json") for d in removed.decisions] == [
-            d.model_dump(mode="json") for d in never.decisions
-        ], day
+        assert placeless(removed.decisions) == placeless(never.decisions), day
         # The objection and its result are owed (Art 13); nothing else about the record is.
         own = [
             d
@@ -175,7 +185,7 @@ def test_a_record_removed_from_its_entry_date_is_as_if_never_entered(
                 and "void" in str(d.because[0].value)
             )
         ]
-        assert own == list(never.duties), day
+        assert placeless(own) == placeless(never.duties), day
 
 
 @settings(SETTINGS, max_examples=50)
@@ -216,7 +226,9 @@ def test_an_amended_record_counts_like_an_untouched_one(
     untouched = tuple(
         e for e in amended_only if not isinstance(e, RecordCorrected | ObjectionFiled)
     )
-    assert run(ENGINE, amended_only, as_of).decisions == run(ENGINE, untouched, as_of).decisions
+    assert placeless(run(ENGINE, amended_only, as_of).decisions) == placeless(
+        run(ENGINE, untouched, as_of).decisions
+    )
 
 
 # -- only the past counts ---------------------------------------------------------------------

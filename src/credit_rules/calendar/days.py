@@ -194,6 +194,18 @@ class WorkingCalendar:
         set_(self, "_names", MappingProxyType(names))
         set_(self, "_strict", strict)
 
+    def __getstate__(self) -> dict[str, object]:
+        # Calendars travel to worker processes with the engines that count on them.
+        return {
+            name: dict(value) if isinstance(value, MappingProxyType) else value
+            for name, value in self.__dict__.items()
+        }
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            restored = MappingProxyType(value) if isinstance(value, dict) else value
+            object.__setattr__(self, name, restored)
+
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError("a WorkingCalendar is immutable; with_overlay() returns a new one")
 

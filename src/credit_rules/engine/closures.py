@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from credit_rules.calendar import default_calendar
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
@@ -47,11 +48,6 @@ class WorkingDays(Protocol):
     def add_working_days(self, start: dt.date, n: int) -> dt.date: ...
 
 
-class _NoCalendar:
-    def add_working_days(self, start: dt.date, n: int) -> dt.date:
-        raise RuntimeError("this ruleset counts working days, but the engine has no calendar")
-
-
 def _end_of_year(day: dt.date | None) -> dt.date | None:
     return None if day is None else dt.date(day.year, 12, 31)
 
@@ -79,9 +75,12 @@ def compile_expr(
     """Turn an expression into a function of the assessment's environment.
 
     The environment holds fact values by name, and the events in scope under ``trigger``,
-    ``event`` and ``record``. ``calendar`` is needed only for periods in working days.
+    ``event`` and ``record``. ``calendar`` counts periods in working days; without one, the
+    official PRC calendar does, so no expression can fail for want of a calendar.
     """
-    return _Compiler(parameters, calendar or _NoCalendar()).compile(expr)
+    return _Compiler(parameters, calendar if calendar is not None else default_calendar()).compile(
+        expr
+    )
 
 
 class _Compiler:
@@ -160,10 +159,12 @@ def _add_period(start: dt.date | None, period: Period, days: WorkingDays) -> dt.
     return last_day_of_period(start, period)
 
 
-def compile_conditions(ruleset: ir.Ruleset) -> dict[str, Compiled]:
+def compile_conditions(
+    ruleset: ir.Ruleset, calendar: WorkingDays | None = None
+) -> dict[str, Compiled]:
     """One closure per rule's ``when``, keyed by rule id."""
     parameters = ruleset.parameter_values()
-    return {rule.id: compile_expr(rule.when, parameters) for rule in ruleset.rules}
+    return {rule.id: compile_expr(rule.when, parameters, calendar) for rule in ruleset.rules}
 
 
 class ClosureMatcher:
@@ -171,8 +172,8 @@ class ClosureMatcher:
 
     name = "closures"
 
-    def __init__(self, ruleset: ir.Ruleset) -> None:
-        conditions = compile_conditions(ruleset)
+    def __init__(self, ruleset: ir.Ruleset, calendar: WorkingDays | None = None) -> None:
+        conditions = compile_conditions(ruleset, calendar)
         self._by_trigger: dict[str, tuple[tuple[int, Compiled], ...]] = {}
         for index, rule in enumerate(ruleset.rules):
             entry = (index, conditions[rule.id])

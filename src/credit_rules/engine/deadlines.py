@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 from credit_rules.calendar import DeadlineClock, ExcludedPeriod, Extension, WorkingCalendar
-from credit_rules.engine.closures import Compiled, compile_expr
-from credit_rules.engine.facts import Assessment
-from credit_rules.engine.history import Trigger
+from credit_rules.engine.facts import Compiler, Env, EventSelector
+from credit_rules.engine.history import History, Occasion
 from credit_rules.errors import HistoryError, Problem
-from credit_rules.model._fast import construct
-from credit_rules.model.events import Event
-from credit_rules.model.results import Citation, Deadline, ExcludedDays, Reason
+from credit_rules.model.results import Deadline, ExcludedDays, Provenance
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -35,35 +31,45 @@ class CompiledDeadline:
         self.rule = rule
         self.period = period
         self.calendar = calendar
-
-        def where(expr: Any) -> Compiled | None:
-            return None if expr is None else compile_expr(expr, parameters, calendar)
-
+        compiler = Compiler(parameters, calendar)
         self._excluding = rule.excluding
-        self._excluding_where = where(rule.excluding.where) if rule.excluding else None
+        self._excluded = (
+            compiler.selector(rule.excluding.event_type, rule.excluding.where, ("x", rule.id))
+            if rule.excluding is not None
+            else None
+        )
         self._extension = rule.extended_by
-        self._extension_where = where(rule.extended_by.where) if rule.extended_by else None
+        self._extended = (
+            compiler.selector(rule.extended_by.event_type, rule.extended_by.where, ("e", rule.id))
+            if rule.extended_by is not None
+            else None
+        )
         cap = parameters[rule.extended_by.cap] if rule.extended_by else None
         self._cap = cap if isinstance(cap, int) and not isinstance(cap, bool) else None
 
+    @property
+    def selectors(self) -> tuple[EventSelector, ...]:
+        """What the clock reads of the history besides the rule's facts."""
+        return tuple(s for s in (self._excluded, self._extended) if s is not None)
+
     def clock(
-        self, start: dt.date, trigger: Trigger, env: dict[str, Any], assessment: Assessment
+        self, start: dt.date, occasion: Occasion, env: Env, history: History, day: dt.date
     ) -> DeadlineClock:
-        excluded = (
-            tuple(
+        """The clock as everything known on ``day`` sets it."""
+        excluded: tuple[ExcludedPeriod, ...] = ()
+        if self._excluding is not None and self._excluded is not None:
+            spec = self._excluding
+            excluded = tuple(
                 ExcludedPeriod(
                     event.date,
-                    getattr(event, self._excluding.until_field),
-                    str(getattr(event, self._excluding.reason_field)),
+                    event.__dict__[spec.until_field],
+                    str(event.__dict__[spec.reason_field]),
                 )
-                for event in self._matching(self._excluding, self._excluding_where, env, assessment)
+                for event in self._excluded.select(env, history, day)
             )
-            if self._excluding
-            else ()
-        )
         extensions: tuple[Extension, ...] = ()
-        if self._extension is not None:
-            granted = self._matching(self._extension, self._extension_where, env, assessment)
+        if self._extension is not None and self._extended is not None:
+            granted = self._extended.select(env, history, day)
             if len(granted) > self._extension.max_times:
                 days = ", ".join(event.date.isoformat() for event in granted)
                 raise HistoryError(
@@ -77,7 +83,7 @@ class CompiledDeadline:
                     ],
                 )
             extensions = tuple(
-                Extension(int(getattr(event, self._extension.field)), f"{event.type} {event.date}")
+                Extension(int(event.__dict__[self._extension.field]), f"{event.type} {event.date}")
                 for event in granted
             )
         return self.calendar.deadline(
@@ -85,63 +91,33 @@ class CompiledDeadline:
             self.period.count,
             self.period.unit,
             kind="act",
-            start_event=f"{trigger.event.type} {trigger.key}".strip(),
+            start_event=occasion.trigger.label(),
             rule=self.rule.id,
             excluded=excluded,
             extensions=extensions,
             extension_cap=self._cap,
         )
 
-    @staticmethod
-    def _matching(
-        spec: ir.Exclusion | ir.Extension,
-        where: Compiled | None,
-        env: dict[str, Any],
-        assessment: Assessment,
-    ) -> list[Event]:
-        found = []
-        for event in assessment.events_by_type.get(spec.event_type, ()):
-            if event.date > assessment.point:
-                break
-            if where is not None:
-                env["event"] = event
-                if not where(env):
-                    continue
-            found.append(event)
-        env.pop("event", None)
-        return found
-
-
-def compile_deadline(
-    rule: ir.Rule, parameters: Mapping[str, ir.ParameterValue], calendar: WorkingCalendar
-) -> CompiledDeadline:
-    return CompiledDeadline(rule, parameters, calendar)
-
 
 def deadline_result(
-    subject: str,
-    rule: ir.Rule,
-    clock: DeadlineClock,
-    cites: tuple[Citation, ...],
-    because: tuple[Reason, ...],
+    subject: str, occasion: Occasion, clock: DeadlineClock, provenance: Provenance
 ) -> Deadline:
     """The service-facing result for one clock."""
-    return construct(
-        Deadline,
+    return Deadline(
         subject=subject,
-        name=rule.outcome,
+        name=provenance.text.outcome,
         start=clock.start,
         due=clock.due,
         provisional=clock.provisional,
-        rule=rule.id,
-        cites=cites,
+        rule=provenance.text.rule,
+        trigger=occasion.trigger,
+        provenance=provenance,
         unit=clock.unit,
         count=clock.count,
         excluded=tuple(
-            construct(ExcludedDays, first=p.first, last=p.last, reason=p.reason)
+            ExcludedDays.model_construct(first=p.first, last=p.last, reason=p.reason)
             for p in clock.excluded
         ),
         extended_by=clock.extended_by,
         provisional_reason=clock.provisional_reason,
-        because=because,
     )

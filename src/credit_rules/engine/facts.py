@@ -1,135 +1,401 @@
-"""Derive the facts of one assessment, in one pass over what the subject's history holds.
+"""Derive the facts of one assessment from an indexed history, and say when they can change.
 
-Each trigger kind has its own plan: the facts every rule may use, plus the facts declared for
-that trigger (which read ``trigger.<field>``). Plans are compiled once per engine; computing one
-is a few list scans over a subject's few records and events.
+Each trigger kind has a plan: the facts its rules read (after the ruleset's parameters are folded
+in, so a branch the parameters rule out is not computed), in declaration order. Every fact can
+answer two questions about a history as of a day: its value, and the first later day on which
+that value may differ. The second is what lets the engine assess a trigger again only when
+something it depends on has changed, instead of on every day anything happens.
+
+An event query's ``where`` is split once, at compile time, into an index key (``event.F ==
+<expr>`` or ``event.F in <expr>``), a fixed filter on the event alone, and the rest; the history
+keeps the matching events by key, so a query costs a bisection, not a scan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, Protocol
 
 from credit_rules.engine.closures import Compiled, WorkingDays, compile_expr
-from credit_rules.engine.history import Record, Trigger
+from credit_rules.engine.history import EventTest, History, Occasion, Series
 from credit_rules.model.events import Event
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.expressions import BoolOp, Compare, Const, Expr, Field, Ref, nodes
+from credit_rules.ruleset.lint import fold
+
+Env = dict[str, Any]
+_ONE_DAY = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """What is known when a trigger is assessed on the first day (``point``) of a segment."""
+class Step(Protocol):
+    """One fact of a plan."""
 
-    subject_kind: str
-    trigger: Trigger
-    point: dt.date
-    view: Mapping[str, list[Record]]
-    events_by_type: Mapping[str, Sequence[Event]]
+    name: str
+
+    def value(self, env: Env, history: History, occasion: Occasion, day: dt.date) -> Any: ...
+
+    def next_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> dt.date | None: ...
 
 
-Step = Callable[[dict[str, Any], Assessment], Any]
+def earliest(*days: dt.date | None) -> dt.date | None:
+    found = [day for day in days if day is not None]
+    return min(found) if found else None
 
 
 class FactPlan:
-    """The facts for one trigger kind, compiled to steps run in declaration order."""
+    """The facts for one trigger kind, computed in declaration order."""
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = tuple(steps)
+        self.names = tuple(step.name for step in steps)
+
+    def environment(self, history: History, occasion: Occasion, day: dt.date) -> Env:
+        """Every fact as of ``day``: what the rules on ``occasion`` see on that day."""
+        env: Env = {
+            "trigger_date": occasion.date,
+            "subject_kind": history.kind,
+            "trigger": occasion.event,
+        }
+        for step in self.steps:
+            env[step.name] = step.value(env, history, occasion, day)
+        return env
+
+    def next_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> dt.date | None:
+        """The first day after ``day`` on which any fact of the plan may take another value."""
+        found: dt.date | None = None
+        for step in self.steps:
+            change = step.next_change(env, history, occasion, day)
+            if change is not None and (found is None or change < found):
+                found = change
+        return found
+
+
+# -- compiling ---------------------------------------------------------------------------------
+
+
+def static_in(expr: Expr, scope: str, parameters: Mapping[str, ir.ParameterValue]) -> bool:
+    """Whether ``expr`` reads only fields of ``scope`` and parameters: a fixed filter."""
+    for node in nodes(expr):
+        if isinstance(node, Field) and node.scope != scope:
+            return False
+        if isinstance(node, Ref) and node.name not in parameters:
+            return False
+    return True
+
+
+def conjuncts(expr: Expr | None) -> list[Expr]:
+    if expr is None or (isinstance(expr, Const) and expr.value is True):
+        return []
+    if isinstance(expr, BoolOp) and expr.op == "and":
+        return [part for operand in expr.operands for part in conjuncts(operand)]
+    return [expr]
+
+
+def conjunction(parts: Sequence[Compiled]) -> Compiled | None:
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return lambda env: all(part(env) for part in parts)
+
+
+class Compiler:
+    """Compiles derivations, filters and selectors with one ruleset's parameters and calendar."""
+
+    def __init__(
+        self, parameters: Mapping[str, ir.ParameterValue], calendar: WorkingDays | None
+    ) -> None:
+        self.parameters = parameters
+        self.calendar = calendar
+
+    def expr(self, expr: Expr) -> Compiled:
+        return compile_expr(expr, self.parameters, self.calendar)
+
+    def event_test(self, parts: Sequence[Expr], scope: str) -> EventTest | None:
+        compiled = conjunction([self.expr(part) for part in parts])
+        if compiled is None:
+            return None
+        test = compiled
+        return lambda event: bool(test({scope: event}))
+
+    def selector(self, event_type: str, where: Expr | None, name: Hashable) -> EventSelector:
+        """Split ``where`` into index key, fixed filter and the rest (see the module doc)."""
+        key: tuple[str, str, Compiled] | None = None
+        fixed: list[Expr] = []
+        rest: list[Expr] = []
+        bounds: list[tuple[str, Compiled]] = []
+        # Parameters first: a branch they rule out must not hide an index key or a bound.
+        folded = fold(where, self.parameters) if where is not None else None
+        for part in conjuncts(folded):
+            found = None if key is not None else _index_key(part)
+            if found is not None:
+                field_name, op, other = found
+                key = (field_name, op, self.expr(other))
+            elif static_in(part, "event", self.parameters):
+                fixed.append(part)
+            else:
+                rest.append(part)
+                bound = _date_bound(part)
+                if bound is not None:
+                    bounds.append((bound[0], self.expr(bound[1])))
+        residual = conjunction([self.expr(part) for part in rest])
+        return EventSelector(
+            event_type, name, self.event_test(fixed, "event"), key, residual, tuple(bounds)
+        )
+
+    def step(self, fact: ir.Fact) -> Step:
+        derivation = fact.derivation
+        if isinstance(derivation, ir.Computed):
+            return ComputedStep(fact.id, self.expr(derivation.expr))
+        if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+            where = fold(derivation.where, self.parameters) if derivation.where else None
+            fixed = where is None or static_in(where, "record", self.parameters)
+            return RegisterStep(
+                fact.id,
+                derivation.register,
+                on_trigger=derivation.valid_on == "trigger",
+                counting=isinstance(derivation, ir.CountOf),
+                keep=self.event_test(conjuncts(where), "record") if fixed else None,
+                where=None if fixed or where is None else self.expr(where),
+            )
+        value = self.expr(derivation.value) if derivation.value is not None else None
+        selector = self.selector(derivation.event_type, derivation.where, fact.id)
+        return QueryStep(fact.id, selector, derivation.pick, value)
+
+
+def _date_bound(part: Expr) -> tuple[str, Expr] | None:
+    """``(op, X)`` for a conjunct ``event.date <op> X`` comparing by order (X not reading the
+    event): only events within the bound can match, so only those need looking at, and no
+    event past an upper bound can change the answer."""
+    if (
+        isinstance(part, Compare)
+        and part.op in ("<=", "<", ">", ">=")
+        and isinstance(part.left, Field)
+        and part.left.scope == "event"
+        and part.left.name == "date"
+        and not any(isinstance(n, Field) and n.scope == "event" for n in nodes(part.right))
+    ):
+        return part.op, part.right
+    return None
+
+
+def _index_key(part: Expr) -> tuple[str, str, Expr] | None:
+    """``(F, op, X)`` for a conjunct ``event.F == X``, ``X == event.F`` or ``event.F in X``
+    where X does not read the event itself."""
+    if not isinstance(part, Compare) or part.op not in ("==", "in"):
+        return None
+    sides = [(part.left, part.right)]
+    if part.op == "==":
+        sides.append((part.right, part.left))
+    for field, other in sides:
+        if (
+            isinstance(field, Field)
+            and field.scope == "event"
+            and not any(isinstance(n, Field) and n.scope == "event" for n in nodes(other))
+        ):
+            return field.name, part.op, other
+    return None
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+class EventSelector:
+    """The events of one type that match a ``where``, as known on a day."""
 
     def __init__(
         self,
-        facts: Sequence[ir.Fact],
-        parameters: Mapping[str, ir.ParameterValue],
-        calendar: WorkingDays | None,
+        event_type: str,
+        name: Hashable,
+        keep: EventTest | None,
+        key: tuple[str, str, Compiled] | None,
+        residual: Compiled | None,
+        bounds: tuple[tuple[str, Compiled], ...] = (),
     ) -> None:
-        self._steps: tuple[tuple[str, Step], ...] = tuple(
-            (fact.id, _step(fact.derivation, parameters, calendar)) for fact in facts
-        )
+        self.event_type = event_type
+        self.name = name
+        self.keep = keep
+        self.key = key
+        self.residual = residual
+        self.bounds = bounds
 
-    def environment(self, assessment: Assessment) -> dict[str, Any]:
-        trigger = assessment.trigger
-        env: dict[str, Any] = {
-            "trigger_date": trigger.date,
-            "subject_kind": assessment.subject_kind,
-            "trigger": trigger.event,
-        }
-        for name, step in self._steps:
-            env[name] = step(env, assessment)
-        return env
+    def _series(self, env: Env, history: History) -> list[Series]:
+        if self.key is None:
+            return [history.series(self.event_type, self.name, self.keep)]
+        field_name, op, other = self.key
+        wanted = other(env)
+        if wanted is None:
+            return []  # a comparison with a missing value never holds
+        keyed = history.keyed(self.event_type, self.name, self.keep, field_name)
+        if op == "==":
+            found = keyed.get(wanted)
+            return [] if found is None else [found]
+        return [keyed[k] for k in dict.fromkeys(wanted) if k in keyed]
+
+    def select(self, env: Env, history: History, day: dt.date) -> list[Event]:
+        """The matching events that had happened by ``day``, in the history's order."""
+        parts = self._series(env, history)
+        if not parts:
+            return []
+        low, high = self._window(env, day)
+        if high is None:
+            return []  # a bound with no value: the comparison never holds
+        if len(parts) == 1:
+            known = parts[0].between(low, high)
+        else:
+            known = sorted((e for s in parts for e in s.between(low, high)), key=history.seq_of)
+        history.inspected += len(known)
+        residual = self.residual
+        if residual is None or not known:
+            return known
+        matched = []
+        for event in known:
+            env["event"] = event
+            if residual(env):
+                matched.append(event)
+        env.pop("event", None)
+        return matched
+
+    def _window(self, env: Env, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+        """The days (first excluded, last included) the bounds on ``event.date`` allow, as
+        known on ``day``; a None last day means a bound has no value, so nothing matches."""
+        low: dt.date | None = None
+        high: dt.date | None = day
+        for op, bound in self.bounds:
+            value = bound(env)
+            if value is None:
+                return None, None
+            if op in ("<", "<="):
+                last = value if op == "<=" else value - _ONE_DAY
+                high = min(high, last) if high is not None else last
+            else:
+                first_out = value if op == ">" else value - _ONE_DAY
+                low = first_out if low is None else max(low, first_out)
+        return low, high
+
+    def next_change(self, env: Env, history: History, day: dt.date) -> dt.date | None:
+        """The first day after ``day`` on which a matching event may happen."""
+        found = earliest(*(series.next_day(day) for series in self._series(env, history)))
+        if found is None:
+            return None
+        for op, bound in self.bounds:
+            last = bound(env)
+            if op in ("<", "<=") and last is not None and found > last:
+                return None  # events come in date order: none later can match either
+        return found
 
 
-def _step(
-    derivation: ir.Derivation,
-    parameters: Mapping[str, ir.ParameterValue],
-    calendar: WorkingDays | None,
-) -> Step:
-    def compiled(expr: Any) -> Compiled | None:
-        return None if expr is None else compile_expr(expr, parameters, calendar)
+class ComputedStep:
+    def __init__(self, name: str, function: Compiled) -> None:
+        self.name = name
+        self.function = function
 
-    if isinstance(derivation, ir.Computed):
-        function = compile_expr(derivation.expr, parameters, calendar)
-        return lambda env, assessment: function(env)
-    if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-        return _register_step(derivation, compiled(derivation.where))
-    return _query_step(derivation, compiled(derivation.where), compiled(derivation.value))
+    def value(self, env: Env, history: History, occasion: Occasion, day: dt.date) -> Any:
+        return self.function(env)
+
+    def next_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> dt.date | None:
+        return None  # it changes only when the facts it is computed from do
 
 
-def _register_step(derivation: ir.CountOf | ir.LatestEntryOf, where: Compiled | None) -> Step:
-    register = derivation.register
-    on_trigger = derivation.valid_on == "trigger"
-    counting = isinstance(derivation, ir.CountOf)
+class QueryStep:
+    def __init__(
+        self, name: str, selector: EventSelector, pick: str, value: Compiled | None
+    ) -> None:
+        self.name = name
+        self.selector = selector
+        self.pick = pick
+        self.function = value
 
-    def step(env: dict[str, Any], assessment: Assessment) -> Any:
-        day = assessment.trigger.date if on_trigger else assessment.point
+    def value(self, env: Env, history: History, occasion: Occasion, day: dt.date) -> Any:
+        matches = self.selector.select(env, history, day)
+        if self.pick == "count":
+            return len(matches)
+        if self.pick == "collect":
+            return tuple(self._value_of(env, match) for match in matches)
+        if not matches:
+            return None
+        match = matches[0] if self.pick == "first" else matches[-1]
+        return match.date if self.function is None else self._value_of(env, match)
+
+    def _value_of(self, env: Env, event: Event) -> Any:
+        assert self.function is not None  # the loader requires a value to collect
+        env["event"] = event
+        try:
+            return self.function(env)
+        finally:
+            env.pop("event", None)
+
+    def next_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> dt.date | None:
+        return self.selector.next_change(env, history, day)
+
+
+class RegisterStep:
+    """How many records are valid, or the latest entry among them, on the trigger's day or on
+    the day assessed (Lianyungang Arts 10, 11 and 14)."""
+
+    def __init__(
+        self,
+        name: str,
+        register: str,
+        *,
+        on_trigger: bool,
+        counting: bool,
+        keep: EventTest | None,
+        where: Compiled | None,
+    ) -> None:
+        self.name = name
+        self.register = register
+        self.on_trigger = on_trigger
+        self.counting = counting
+        self.keep = keep
+        self.where = where
+
+    def value(self, env: Env, history: History, occasion: Occasion, day: dt.date) -> Any:
+        view = history.register(self.register, self.name, self.keep)
+        if self.where is not None:
+            return self._scanned(env, history, view.records, occasion, day)
+        if self.on_trigger:
+            if self.counting:
+                return view.count_valid_at(occasion.date, day)
+            return view.latest_valid_at(occasion.date, day)
+        return view.count_on(day) if self.counting else view.latest_on(day)
+
+    def _scanned(
+        self, env: Env, history: History, records: Sequence[Any], occasion: Occasion, day: dt.date
+    ) -> Any:
+        """The general case: a ``where`` that reads other facts, checked record by record."""
+        valid_on = occasion.date if self.on_trigger else day
         entries = []
-        for record in assessment.view[register]:
-            if not record.entered <= day <= record.last_valid:
+        where = self.where
+        assert where is not None
+        history.inspected += len(records)
+        for record in records:
+            if not (record.present_on(day) and record.entered <= valid_on <= record.last_valid):
                 continue
-            if where is not None:
-                env["record"] = record.event
-                if not where(env):
-                    continue
-            entries.append(record.entered)
+            env["record"] = record.event
+            if where(env):
+                entries.append(record.entered)
         env.pop("record", None)
-        if counting:
+        if self.counting:
             return len(entries)
         return max(entries) if entries else None
 
-    return step
+    def next_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> dt.date | None:
+        view = history.register(self.register, self.name, self.keep)
+        if self.on_trigger and self.where is None:
+            return view.next_removal(day)
+        return view.next_change(day)
 
 
-def _query_step(derivation: ir.EventQuery, where: Compiled | None, value: Compiled | None) -> Step:
-    event_type, pick = derivation.event_type, derivation.pick
-
-    def step(env: dict[str, Any], assessment: Assessment) -> Any:
-        point = assessment.point
-        matches = []
-        for event in assessment.events_by_type.get(event_type, ()):
-            if event.date > point:
-                break  # events are in date order: the rest had not happened yet
-            if where is not None:
-                env["event"] = event
-                if not where(env):
-                    continue
-            matches.append(event)
-        env.pop("event", None)
-        if pick == "count":
-            return len(matches)
-        if pick == "collect":
-            assert value is not None  # the loader requires a value to collect
-            collected = []
-            for match in matches:
-                env["event"] = match
-                collected.append(value(env))
-            env.pop("event", None)
-            return tuple(collected)
-        if not matches:
-            return None
-        match = matches[0] if pick == "first" else matches[-1]
-        if value is None:
-            return match.date
-        env["event"] = match
-        result = value(env)
-        env.pop("event", None)
-        return result
-
-    return step
+StepFactory = Callable[[ir.Fact], Step]

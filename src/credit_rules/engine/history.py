@@ -1,22 +1,33 @@
-"""A subject's history, reduced once to what the rules need: records and triggers.
+"""One subject's history, indexed once so that every question about it costs a bisection.
 
-Records are built in a single pass over the subject's events: when each record entered, the
-last day it is valid (Civil Code period from the entry, not counting the entry day), and the
-day a correction removed it. Events after ``as_of`` are never looked at, so a result depends
-only on what had happened by then.
+The engine asks the same few questions of a history over and over, as of ever later days: how
+many records of a register were valid on a day, which events of a type naming a given id had
+happened by then, and on which day after this one the answer can next change. Each is answered
+here from sorted arrays built once per subject (and per filter), so an assessment costs
+O(log n) in the subject's n events instead of a scan, and a long history stays O(n log n).
+
+Records are built in one pass: when each record entered, the last day it is valid (Civil Code
+period from the entry, not counting the entry day), and the day a correction removed it.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from credit_rules.errors import HistoryError, Problem
 from credit_rules.model.events import Event
+from credit_rules.model.results import Trigger
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
+
+_ONE_DAY = dt.timedelta(days=1)
+_LAST = dt.date.max
+
+EventTest = Callable[[Event], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,85 +40,281 @@ class Record:
     last_valid: dt.date
     removed_from: dt.date | None
     event: Event
+    seq: int
 
     def present_on(self, day: dt.date) -> bool:
         """Entered by ``day`` and not removed by then (expired records are still present)."""
         return self.entered <= day and (self.removed_from is None or day < self.removed_from)
 
-    def valid_on(self, day: dt.date) -> bool:
-        return self.entered <= day <= self.last_valid
+    @property
+    def counts_until(self) -> dt.date:
+        """The last day the record counts on the day assessed: valid and not yet removed."""
+        if self.removed_from is None:
+            return self.last_valid
+        return min(self.last_valid, self.removed_from - _ONE_DAY)
 
 
 @dataclass(frozen=True, slots=True)
-class Trigger:
-    """An occasion to assess rules: a record entering a register, or an event of a type."""
+class Occasion:
+    """An occasion to assess rules: a record entering a register, or an event of a type.
+
+    ``on`` is what rules name in ``for_each`` (a register id or an event type); ``trigger`` is
+    the same occasion as results name it, by the event's own type.
+    """
 
     on: str
     date: dt.date
-    key: str
+    key: str | None
     record: Record | None
     event: Event
+    trigger: Trigger
+
+
+class RegisterView:
+    """The records of one register that pass one fixed filter, as sorted arrays."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.records = sorted(records, key=lambda r: (r.entered, r.seq))
+        self.starts = [r.entered for r in self.records]
+        self.ends = sorted(r.counts_until for r in self.records)
+        self.last_valid = sorted(r.last_valid for r in self.records)
+        # Positions (in entry order) of the records a correction removed, for counting the
+        # removed ones among those valid on a day without looking at all of them.
+        self.removed_at = [i for i, r in enumerate(self.records) if r.removed_from is not None]
+        removed = sorted(
+            ((r.removed_from, r.seq, r) for r in self.records if r.removed_from is not None),
+            key=lambda item: (item[0], item[1]),
+        )
+        self.removals = [day for day, _, _ in removed]
+        self.removed = [record for _, _, record in removed]
+        self._span: dt.timedelta | None = None
+        self._unbounded = False
+        points = set(self.starts) | set(self.removals)
+        points.update(r.last_valid + _ONE_DAY for r in self.records if r.last_valid < _LAST)
+        self.changes = sorted(points)
+
+    def count_on(self, day: dt.date) -> int:
+        """Records valid on ``day`` and not removed by it."""
+        return bisect.bisect_right(self.starts, day) - bisect.bisect_left(self.ends, day)
+
+    def latest_on(self, day: dt.date) -> dt.date | None:
+        for index in range(bisect.bisect_right(self.starts, day) - 1, -1, -1):
+            if self.records[index].counts_until >= day:
+                return self.records[index].entered
+        return None
+
+    def count_valid_at(self, day: dt.date, known: dt.date) -> int:
+        """Records valid on ``day`` that had not been removed by ``known`` (a later day)."""
+        entered_by = bisect.bisect_right(self.starts, day)
+        valid = entered_by - bisect.bisect_left(self.last_valid, day)
+        if not self.removed_at:
+            return valid
+        # A record valid on ``day`` was entered on or before it and within its validity, so
+        # only removed records entered within the longest validity before ``day`` can count.
+        low = bisect.bisect_left(self.starts, self._earliest_valid(day))
+        gone = 0
+        for index in self.removed_at[
+            bisect.bisect_left(self.removed_at, low) : bisect.bisect_left(
+                self.removed_at, entered_by
+            )
+        ]:
+            record = self.records[index]
+            removed = record.removed_from
+            if record.last_valid >= day and removed is not None and removed <= known:
+                gone += 1
+        return valid - gone
+
+    def _earliest_valid(self, day: dt.date) -> dt.date:
+        """The earliest entry day of a record that may still be valid on ``day``."""
+        if self._span is None:
+            spans = [r.last_valid - r.entered for r in self.records if r.last_valid < _LAST]
+            unbounded = len(spans) < len(self.records)
+            self._span = None if unbounded else max(spans, default=dt.timedelta(0))
+            self._unbounded = unbounded
+        if self._unbounded or self._span is None:
+            return dt.date.min
+        try:
+            return day - self._span
+        except OverflowError:
+            return dt.date.min
+
+    def latest_valid_at(self, day: dt.date, known: dt.date) -> dt.date | None:
+        for index in range(bisect.bisect_right(self.starts, day) - 1, -1, -1):
+            record = self.records[index]
+            if record.last_valid >= day and (
+                record.removed_from is None or record.removed_from > known
+            ):
+                return record.entered
+        return None
+
+    def next_change(self, after: dt.date) -> dt.date | None:
+        """The first day after ``after`` on which a count on the day assessed may change."""
+        index = bisect.bisect_right(self.changes, after)
+        return self.changes[index] if index < len(self.changes) else None
+
+    def next_removal(self, after: dt.date) -> dt.date | None:
+        index = bisect.bisect_right(self.removals, after)
+        return self.removals[index] if index < len(self.removals) else None
+
+
+class Series:
+    """Events in the history's order, with their days alongside for bisection."""
+
+    __slots__ = ("days", "events")
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.days: list[dt.date] = []
+
+    def append(self, event: Event) -> None:
+        self.events.append(event)
+        self.days.append(event.date)
+
+    def known(self, day: dt.date) -> int:
+        """How many of the events had happened by ``day``."""
+        return bisect.bisect_right(self.days, day)
+
+    def between(self, after: dt.date | None, last: dt.date) -> list[Event]:
+        """The events dated after ``after`` (None: from the first) and on or before ``last``."""
+        first = 0 if after is None else bisect.bisect_right(self.days, after)
+        return self.events[first : bisect.bisect_right(self.days, last)]
+
+    def next_day(self, after: dt.date) -> dt.date | None:
+        index = bisect.bisect_right(self.days, after)
+        return self.days[index] if index < len(self.days) else None
+
+
+_EMPTY = Series()
+
+
+@dataclass
+class History:
+    """One subject's events in canonical order, with its records and lazily built indexes.
+
+    ``seq`` of an event is its position in ``events``. Indexes are built on first use: most
+    subjects are asked only a few of the questions a ruleset can ask.
+    """
+
+    subject: str
+    kind: str
+    events: Sequence[Event]
+    records: Mapping[str, Sequence[Record]]
+    #: How many events and records the questions asked of this history looked at one by one
+    #: (after bisection): what the complexity test counts instead of timing.
+    inspected: int = 0
+    _seq: dict[int, int] = field(default_factory=dict, repr=False)
+    _views: dict[Hashable, RegisterView] = field(default_factory=dict, repr=False)
+    _series: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def seq_of(self, event: Event) -> int:
+        if not self._seq:
+            self._seq.update((id(e), index) for index, e in enumerate(self.events))
+        return self._seq[id(event)]
+
+    def register(self, register: str, name: Hashable, keep: EventTest | None) -> RegisterView:
+        """The register's records passing ``keep`` (a fixed filter named ``name``)."""
+        view = self._views.get((register, name))
+        if view is None:
+            records = self.records.get(register, ())
+            kept = records if keep is None else [r for r in records if keep(r.event)]
+            view = self._views[(register, name)] = RegisterView(kept)
+        return view
+
+    def series(self, event_type: str, name: Hashable, keep: EventTest | None) -> Series:
+        """Events of ``event_type`` passing ``keep``, in the history's order."""
+        found = self._series.get((event_type, name, None))
+        if found is None:
+            found = Series()
+            for event in self.events:
+                if event.type == event_type and (keep is None or keep(event)):
+                    found.append(event)
+            self._series[(event_type, name, None)] = found
+        return found
+
+    def keyed(
+        self, event_type: str, name: Hashable, keep: EventTest | None, field_name: str
+    ) -> Mapping[Any, Series]:
+        """Events of ``event_type`` passing ``keep``, by the value of ``field_name``."""
+        found = self._series.get((event_type, name, field_name))
+        if found is None:
+            found = {}
+            for event in self.series(event_type, name, keep).events:
+                value = event.__dict__.get(field_name)
+                if value is not None:
+                    series = found.get(value)
+                    if series is None:
+                        series = found[value] = Series()
+                    series.append(event)
+            self._series[(event_type, name, field_name)] = found
+        return found
+
+    def keyed_series(
+        self, event_type: str, name: Hashable, keep: EventTest | None, field_name: str, key: Any
+    ) -> Series:
+        return self.keyed(event_type, name, keep, field_name).get(key, _EMPTY)
 
 
 def build_records(
     register: ir.Register,
     validity: Period | None,
-    events: Sequence[tuple[int, Event]],
+    events: Sequence[Event],
+    positions: Sequence[int],
     removal_where: Callable[[Mapping[str, Any]], Any] | None = None,
 ) -> list[Record]:
-    """The register's records for one subject, from that subject's (index, event) pairs.
+    """The register's records for one subject, from its events in canonical order.
 
     A record id entered twice, or a correction of a record that was never entered (or entered
-    only later), contradicts itself; it is reported with the event's index rather than guessed.
+    only later), contradicts itself; it is reported with the event's place in the caller's
+    input (``positions[i]`` for ``events[i]``) rather than guessed.
     """
     entered: dict[str, tuple[int, Event]] = {}
     removed: dict[str, dt.date] = {}
     problems: list[Problem] = []
-    for index, event in events:
+    for index, event in enumerate(events):
         if event.type == register.entered_by:
             key = _key(event, register.key)
             if key in entered:
-                first = entered[key][0]
                 problems.append(
                     Problem(
                         f"record {key!r} of subject {event.subject!r} is entered twice "
-                        f"(first at events[{first}])",
-                        field=f"events[{index}].record",
+                        f"(first at events[{positions[entered[key][0]]}])",
+                        field=f"events[{positions[index]}].{register.key}",
                     )
                 )
             else:
                 entered[key] = (index, event)
-    for index, event in events:
+    for index, event in enumerate(events):
         if event.type != register.removed_by_event:
             continue
         key = _key(event, register.key)
-        decided = getattr(event, "decided_on", None)
+        found = entered.get(key)
+        decided = event.__dict__.get("decided_on")
         if (
-            key in entered
-            and entered[key][1].date <= event.date
+            found is not None
+            and found[1].date <= event.date
             and isinstance(decided, dt.date)
-            and decided < entered[key][1].date
+            and decided < found[1].date
         ):
             problems.append(
                 Problem(
                     f"correction of record {key!r} decided on {decided.isoformat()}, before the "
-                    f"record was entered on {entered[key][1].date.isoformat()}",
-                    field=f"events[{index}].decided_on",
+                    f"record was entered on {found[1].date.isoformat()}",
+                    field=f"events[{positions[index]}].decided_on",
                 )
             )
             continue
-        if key not in entered or entered[key][1].date > event.date:
+        if found is None or found[1].date > event.date:
             problems.append(
                 Problem(
                     f"correction of record {key!r}, which subject {event.subject!r} has no "
                     f"entry for on or before {event.date.isoformat()}",
-                    field=f"events[{index}].record",
+                    field=f"events[{positions[index]}].{register.key}",
                 )
             )
             continue
         action_matches = (
             register.removed_by_action is None
-            or getattr(event, "action", None) == register.removed_by_action
+            or event.__dict__.get("action") == register.removed_by_action
         )
         if action_matches and (removal_where is None or removal_where({"event": event})):
             removed[key] = min(event.date, removed.get(key, event.date))
@@ -118,18 +325,17 @@ def build_records(
             register=register.id,
             key=key,
             entered=event.date,
-            last_valid=dt.date.max
-            if validity is None
-            else last_day_of_period(event.date, validity),
+            last_valid=_LAST if validity is None else last_day_of_period(event.date, validity),
             removed_from=removed.get(key),
             event=event,
+            seq=index,
         )
-        for key, (_, event) in sorted(entered.items(), key=lambda kv: (kv[1][1].date, kv[0]))
+        for key, (index, event) in sorted(entered.items(), key=lambda kv: (kv[1][1].date, kv[0]))
     ]
 
 
-def _key(event: Event, field: str) -> str:
-    key = getattr(event, field, None)
+def _key(event: Event, field_name: str) -> str:
+    key = event.__dict__.get(field_name)
     if not isinstance(key, str):
-        raise HistoryError(None, [Problem(f"a {event.type} event needs a {field!r} id")])
+        raise HistoryError(None, [Problem(f"a {event.type} event needs a {field_name!r} id")])
     return key

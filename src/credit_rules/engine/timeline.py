@@ -1,23 +1,25 @@
-"""From pieces of measures found segment by segment to the decisions a person reads.
+"""From pieces of measures found stretch by stretch to the decisions a person reads.
 
-Rules are assessed on each stretch of days over which a subject's history does not change.
-Each firing gives a *piece*: a rule, its trigger, and the days of that stretch it covers. Within
-a group (a ladder of measures such as Lianyungang Arts 9–11) one measure applies on any day:
-the one of highest priority, and among equals the one whose trigger is most recent, because a
-new entry restarts the term (Lianyungang Art 10: "最近一次失信信息录入之日起"). Pieces of the
-same rule and trigger that touch are then joined into one decision.
+Rules are assessed on each stretch of days over which what a trigger's rules read does not
+change. Each firing gives a *piece*: a rule, its trigger, and the days of that stretch it
+covers. Within a group (a ladder of measures such as Lianyungang Arts 9–11) one measure applies
+on any day: the one of highest priority, and among equals the one whose trigger is most recent,
+because a new entry restarts the term (Lianyungang Art 10: "最近一次失信信息录入之日起"). Pieces of
+the same rule and trigger that touch are then joined into one decision.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from credit_rules.engine.history import Trigger
+from credit_rules.engine.history import Occasion
 
 _ONE_DAY = dt.timedelta(days=1)
+_END = dt.date.max
 
 
 @dataclass(slots=True)
@@ -25,36 +27,59 @@ class Piece:
     rule: int
     group: str | None
     priority: int
-    trigger: Trigger
+    occasion: Occasion
     start: dt.date
     stop: dt.date | None  # inclusive; None means open-ended
     env: Any
 
 
-def _before(day: dt.date) -> dt.date:
-    return day - _ONE_DAY
+class Cover:
+    """A union of day intervals, kept as sorted, disjoint, non-touching [first, last] pairs."""
 
+    __slots__ = ("firsts", "lasts")
 
-def _subtract(
-    start: dt.date, stop: dt.date | None, covered: list[tuple[dt.date, dt.date | None]]
-) -> list[tuple[dt.date, dt.date | None]]:
-    """The parts of [start, stop] not inside any covered interval."""
-    parts: list[tuple[dt.date, dt.date | None]] = [(start, stop)]
-    for c_start, c_stop in covered:
-        remaining: list[tuple[dt.date, dt.date | None]] = []
-        for p_start, p_stop in parts:
-            overlaps = (c_stop is None or p_start <= c_stop) and (
-                p_stop is None or c_start <= p_stop
-            )
-            if not overlaps:
-                remaining.append((p_start, p_stop))
+    def __init__(self) -> None:
+        self.firsts: list[dt.date] = []
+        self.lasts: list[dt.date] = []
+
+    def add(self, first: dt.date, last: dt.date | None) -> None:
+        last = _END if last is None else last
+        if first > last:
+            return
+        # Every interval that overlaps or touches [first, last] is merged into it.
+        low = bisect.bisect_left(self.lasts, first - _ONE_DAY) if first > dt.date.min else 0
+        high = bisect.bisect_right(self.firsts, last + _ONE_DAY if last < _END else last)
+        if low < high:
+            first = min(first, self.firsts[low])
+            last = max(last, self.lasts[high - 1])
+        self.firsts[low:high] = [first]
+        self.lasts[low:high] = [last]
+
+    def until(self, day: dt.date) -> dt.date | None:
+        """The last day of the covered run holding ``day``, or None if ``day`` is not covered."""
+        index = bisect.bisect_right(self.firsts, day) - 1
+        if index >= 0 and self.lasts[index] >= day:
+            return self.lasts[index]
+        return None
+
+    def gaps(self, first: dt.date, last: dt.date | None) -> list[tuple[dt.date, dt.date | None]]:
+        """The parts of [first, last] not covered."""
+        end = _END if last is None else last
+        parts: list[tuple[dt.date, dt.date | None]] = []
+        index = max(bisect.bisect_right(self.firsts, first) - 1, 0)
+        cursor = first
+        while index < len(self.firsts) and self.firsts[index] <= end:
+            c_first, c_last = self.firsts[index], self.lasts[index]
+            index += 1
+            if c_last < cursor:
                 continue
-            if p_start < c_start:
-                remaining.append((p_start, _before(c_start)))
-            if c_stop is not None and (p_stop is None or c_stop < p_stop):
-                remaining.append((c_stop + _ONE_DAY, p_stop))
-        parts = remaining
-    return parts
+            if c_first > cursor:
+                parts.append((cursor, c_first - _ONE_DAY))
+            if c_last >= end:
+                return parts
+            cursor = c_last + _ONE_DAY
+        parts.append((cursor, last))
+        return parts
 
 
 def resolve(pieces: Iterable[Piece]) -> list[Piece]:
@@ -64,47 +89,42 @@ def resolve(pieces: Iterable[Piece]) -> list[Piece]:
         grouped.setdefault(piece.group, []).append(piece)
     kept: list[Piece] = list(grouped.pop(None, []))
     for members in grouped.values():
-        members.sort(key=lambda p: (-p.priority, -p.trigger.date.toordinal(), p.rule))
-        covered: list[tuple[dt.date, dt.date | None]] = []
+        members.sort(key=lambda p: (-p.priority, -p.occasion.date.toordinal(), p.rule))
+        covered = Cover()
         for piece in members:
-            for start, stop in _subtract(piece.start, piece.stop, covered):
+            for start, stop in covered.gaps(piece.start, piece.stop):
                 kept.append(
                     Piece(
                         piece.rule,
                         piece.group,
                         piece.priority,
-                        piece.trigger,
+                        piece.occasion,
                         start,
                         stop,
                         piece.env,
                     )
                 )
-            covered.append((piece.start, piece.stop))
+            covered.add(piece.start, piece.stop)
     return _join(kept)
 
 
 def _join(pieces: list[Piece]) -> list[Piece]:
-    pieces.sort(key=lambda p: (p.rule, p.trigger.date, p.trigger.key, p.start))
+    pieces.sort(
+        key=lambda p: (p.rule, p.occasion.date, p.occasion.key or "", p.occasion.on, p.start)
+    )
     joined: list[Piece] = []
     for piece in pieces:
         last = joined[-1] if joined else None
         if (
             last is not None
             and last.rule == piece.rule
-            and last.trigger is piece.trigger
+            and last.occasion is piece.occasion
             and last.stop is not None
             and last.stop + _ONE_DAY == piece.start
         ):
             # The later piece's facts describe the situation that holds at the end.
-            joined[-1] = Piece(
-                last.rule,
-                last.group,
-                last.priority,
-                last.trigger,
-                last.start,
-                piece.stop,
-                piece.env,
-            )
+            last.stop = piece.stop
+            last.env = piece.env
         else:
             joined.append(piece)
     return joined

@@ -17,11 +17,19 @@ from typing import Any, Literal
 
 from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.engine import Assessed, Engine
-from credit_rules.engine.history import Trigger
+from credit_rules.engine.provenance import citations
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.explain.reasons import citations, trigger_reason
 from credit_rules.model.events import Event, parse_events
-from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, ReasonValue
+from credit_rules.model.results import (
+    Citation,
+    Deadline,
+    Decision,
+    Duty,
+    Evaluation,
+    ReasonValue,
+    Trigger,
+    trigger_reason,
+)
 from credit_rules.model.subjects import Subject
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -126,7 +134,7 @@ def explain(
         )
     case = _Case(engine, subjects, events, subject, as_of)
     evaluation = case.evaluate(as_of)
-    assessed = engine.assessments(case.subject, case.events, as_of)
+    assessed = engine.assessments(case.subject, case.events, as_of=as_of)
     active = tuple(sorted(evaluation.outcomes(subject)))
     results = _results(evaluation, subject, outcome)
     why = tuple(_why(engine, result, assessed, as_of) for result in results)
@@ -158,7 +166,9 @@ def next_change(
     or None if they never do."""
     case = _Case(engine, subjects, events, subject, as_of)
     evaluation = case.evaluate(as_of)
-    return _next_change(case, evaluation, engine.assessments(case.subject, case.events, as_of))
+    return _next_change(
+        case, evaluation, engine.assessments(case.subject, case.events, as_of=as_of)
+    )
 
 
 # -- the case -----------------------------------------------------------------------------------
@@ -226,14 +236,13 @@ def _why(engine: Engine, result: _Result, assessed: Sequence[Assessed], as_of: d
         first, last, active, kind, end = result.on, result.on, result.on <= as_of, "duty", as_of
     else:
         first, last, active, kind, end = result.start, result.due, True, "deadline", as_of
-    trigger = result.because[0].value if result.because else None
     # The facts behind a result are those of the latest assessment of its trigger in which the
     # rule fired on or before the result's last day: a decision's pieces are joined, and the
     # joined decision carries the facts of its latest piece.
     candidates = [
         a
         for a in assessed
-        if rule.id in a.firing and trigger_reason(a.trigger).value == trigger and a.first <= end
+        if rule.id in a.firing and a.trigger == result.trigger and a.first <= end
     ]
     chain: tuple[Link, ...] = ()
     if candidates:
@@ -307,7 +316,12 @@ def _link(ruleset: ir.Ruleset, name: str, env: Mapping[str, Any]) -> Link:
         zh = "触发日期" if name == "trigger_date" else "信用主体类别"
         return Link(name, "built-in", _value(env.get(name)), en, zh)
     fact = ruleset.fact(name)
-    parts = tuple(_link(ruleset, part, env) for part in derivation_names(ruleset, fact))
+    # A fact the parameters rule out (a branch not taken) was not read, so it is not shown.
+    parts = tuple(
+        _link(ruleset, part, env)
+        for part in derivation_names(ruleset, fact)
+        if part in env or part in ruleset.parameter_values() or part in ir.BUILTINS
+    )
     return Link(
         name,
         "fact",
@@ -343,26 +357,27 @@ def _why_not(
     """For each rule that could give ``outcome``, what it saw on the last stretch of days."""
     ruleset = engine.ruleset
     parameters = ruleset.parameter_values()
-    final_day = max((a.first for a in assessed), default=None)
-    final = [a for a in assessed if a.first == final_day]
+    # Each trigger's last stretch, the one that runs on past as_of.
+    final = [a for a in assessed if a.last is None]
     found: list[WhyNot] = []
     for rule in (r for r in ruleset.rules if r.outcome == outcome):
         cites = citations(ruleset, rule.cites)
-        mine = [a for a in final if a.trigger.on == rule.on]
+        mine = [a for a in final if a.on == rule.on]
         if not mine:
             found.append(
                 WhyNot(rule.id, rule.line, cites, None, None, _nothing_to_assess(ruleset, rule))
             )
             continue
         for assessment in mine:
-            trigger = str(trigger_reason(assessment.trigger).value)
+            trigger = assessment.trigger
+            shown = str(trigger_reason(trigger).value)
             if rule.id in assessment.firing:
                 note = _held(ruleset, rule, trigger, evaluation, subject, as_of)
-                found.append(WhyNot(rule.id, rule.line, cites, trigger, None, note))
+                found.append(WhyNot(rule.id, rule.line, cites, shown, None, note))
                 continue
             failed = _first_failure(engine, parameters, rule.when, assessment.env)
             note = f"the condition did not hold: {failed.condition} is false"
-            found.append(WhyNot(rule.id, rule.line, cites, trigger, failed, note))
+            found.append(WhyNot(rule.id, rule.line, cites, shown, failed, note))
     return found
 
 
@@ -379,7 +394,7 @@ def _nothing_to_assess(ruleset: ir.Ruleset, rule: ir.Rule) -> str:
 def _held(
     ruleset: ir.Ruleset,
     rule: ir.Rule,
-    trigger: str,
+    trigger: Trigger,
     evaluation: Evaluation,
     subject: str,
     as_of: dt.date,
@@ -388,7 +403,7 @@ def _held(
     mine = [
         d
         for d in evaluation.decisions
-        if d.subject == subject and d.rule == rule.id and d.because[0].value == trigger
+        if d.subject == subject and d.rule == rule.id and d.trigger == trigger
     ]
     future = [d for d in mine if d.from_ > as_of]
     if future:
@@ -457,9 +472,7 @@ def _next_change(
             candidates.add(decision.until + _ONE_DAY)
         if decision.from_ > as_of:
             candidates.add(decision.from_)
-    records = {
-        a.trigger.record.key: a.trigger.record for a in assessed if a.trigger.record is not None
-    }
+    records = {a.record.key: a.record for a in assessed if a.record is not None}
     expiring: dict[dt.date, list[str]] = {}
     for record in records.values():
         if as_of <= record.last_valid < dt.date.max - _ONE_DAY:

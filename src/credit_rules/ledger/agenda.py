@@ -28,13 +28,12 @@ the ledger cannot know it was not done, and an overdue list that never empties i
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from credit_rules.ledger.timeline import Interval, trigger_of
+from credit_rules.ledger.timeline import Interval, TriggerKey, trigger_of
 from credit_rules.model._base import Frozen
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Evaluation
@@ -109,7 +108,7 @@ class Action(Frozen):
 
 
 CachedAction = tuple[
-    ActionKind, str, dt.date, dt.date, bool, str | None, str, tuple[Citation, ...], str
+    ActionKind, str, dt.date, dt.date, bool, str | None, str, tuple[Citation, ...], TriggerKey
 ]
 """kind, source outcome, due, start, provisional, provisional reason, rule, cites, trigger."""
 
@@ -126,7 +125,7 @@ def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
             None,
             d.rule,
             d.cites,
-            sys.intern(trigger_of(d.because)),
+            trigger_of(d),
         )
         for d in evaluation.duties
     ]
@@ -140,7 +139,7 @@ def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
             d.provisional_reason,
             d.rule,
             d.cites,
-            sys.intern(trigger_of(d.because)),
+            trigger_of(d),
         )
         for d in evaluation.deadlines
     ]
@@ -149,7 +148,7 @@ def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
 
 def discharged(
     discharge: Discharge | None,
-    trigger: str,
+    trigger: TriggerKey,
     on: dt.date,
     events: Sequence[Event],
     timeline: Sequence[Interval],
@@ -158,7 +157,7 @@ def discharged(
     if discharge is None:
         return False
     if discharge.event is not None and discharge.key is not None:
-        key = trigger.partition(" ")[2]
+        key = trigger[1]
         return any(
             event.type == discharge.event
             and event.date <= on
@@ -187,7 +186,7 @@ def to_action(subject: str, cached: CachedAction, discharges: Mapping[str, Disch
         kind=kind,
         due=due,
         start=start,
-        concerns=trigger,
+        concerns=trigger[0] if trigger[1] is None else f"{trigger[0]} {trigger[1]}",
         provisional=provisional,
         provisional_reason=reason,
         discharged_by=discharge.describe() if discharge is not None else None,

@@ -406,7 +406,10 @@ class Ledger:
                 self._status_cache.move_to_end(key)
                 return cached
             events = state.events[:count]
-        evaluation = self._engine.evaluate([state.subject], events, as_of=as_of)
+        # The ledger answers with what it knows by known_at (everything, without one): a
+        # correction decided since as_of voids a record from its entry (Art 13).
+        knowledge = dt.date.max if known_at is None else known_at
+        evaluation = self._engine.evaluate([state.subject], events, as_of=as_of, known_at=knowledge)
         with self._lock:
             self._status_cache[key] = evaluation
             if len(self._status_cache) > _STATUS_CACHE_SIZE:
@@ -441,9 +444,9 @@ class Ledger:
                 else:
                     pending.append((state.subject, list(state.events)))
         for subject, events in pending:
-            if outcome in self._engine.evaluate([subject], events, as_of=as_of).outcomes(
-                subject.id
-            ):
+            if outcome in self._engine.evaluate(
+                [subject], events, as_of=as_of, known_at=dt.date.max
+            ).outcomes(subject.id):
                 found.append(subject.id)
         return tuple(sorted(found))
 
@@ -491,7 +494,7 @@ class Ledger:
                 else:
                     pending.append((state.subject, list(state.events)))
         for subject, events in pending:
-            evaluation = self._engine.evaluate([subject], events, as_of=day)
+            evaluation = self._engine.evaluate([subject], events, as_of=day, known_at=dt.date.max)
             views.append((subject.id, events, intervals_of(evaluation), actions_of(evaluation)))
         return views
 

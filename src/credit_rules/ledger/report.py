@@ -18,7 +18,7 @@ from pydantic import SerializeAsAny
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.history import build_records
-from credit_rules.explain.reasons import citations
+from credit_rules.engine.provenance import citations
 from credit_rules.ledger.store import LedgerEntry
 from credit_rules.model._base import Frozen
 from credit_rules.model.events import Event
@@ -114,7 +114,9 @@ def _records(
             if register.removed_by_where is not None
             else None
         )
-        for record in build_records(register, validity, events, removal):
+        plain = [event for _, event in events]
+        positions = [index for index, _ in events]
+        for record in build_records(register, validity, plain, positions, removal):
             status: RecordStatus
             if record.removed_from is not None and record.removed_from <= as_of:
                 status = "removed"

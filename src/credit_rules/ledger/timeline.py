@@ -27,28 +27,24 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 
-from credit_rules.model.results import Decision, Evaluation, Reason
+from credit_rules.model.events import event_types
+from credit_rules.model.results import Decision, Evaluation, Result
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
-Interval = tuple[str, dt.date, dt.date | None, str]
+TriggerKey = tuple[str, str | None]
+"""What set a result off, as the ledger joins on it: the event's type and the id it names."""
+
+Interval = tuple[str, dt.date, dt.date | None, TriggerKey]
 """A measure on a subject: outcome, first day, last day (inclusive, None if open), trigger."""
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-def trigger_of(because: Sequence[Reason]) -> str:
-    """The ``"<event type> <id>"`` that set a result off, read from its first reason.
-
-    The engine puts the trigger first (credit_rules.explain.reasons.trigger_reason), as
-    ``"<type> <id> on <day>"``; the day is dropped so that results of one trigger compare equal.
-    An unrecognised shape gives ``""``, which matches nothing and so discharges nothing.
-    """
-    if not because or because[0].name != "trigger" or not isinstance(because[0].value, str):
-        return ""
-    text = because[0].value
-    head, separator, _ = text.rpartition(" on ")
-    return head if separator else ""
+def trigger_of(result: Result) -> TriggerKey:
+    """The structured trigger of a result, without its day and place, so that results of one
+    trigger compare equal. Read from the result's data, never from a reason's text."""
+    return (result.trigger.type, result.trigger.key)
 
 
 def intervals_of(evaluation: Evaluation) -> tuple[Interval, ...]:
@@ -57,7 +53,7 @@ def intervals_of(evaluation: Evaluation) -> tuple[Interval, ...]:
 
 
 def _interval(decision: Decision) -> Interval:
-    return (decision.outcome, decision.from_, decision.until, trigger_of(decision.because))
+    return (decision.outcome, decision.from_, decision.until, trigger_of(decision))
 
 
 def outcomes_on(intervals: Sequence[Interval], day: dt.date) -> frozenset[str]:
@@ -121,8 +117,6 @@ def inert_event_types(ruleset: ir.Ruleset) -> frozenset[str]:
     only splits a segment whose pieces the engine joins again, so no measure, duty or deadline
     changes. Recording one therefore needs no evaluation.
     """
-    from credit_rules.model.vocabularies import event_types
-
     read: set[str] = set()
     for register in ruleset.registers:
         read.add(register.entered_by)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, model_validator
 
@@ -130,6 +131,22 @@ LianyungangEvent = Annotated[
     | QueryRequested,
     Field(discriminator="type"),
 ]
+
+#: The field of each event type that names what it concerns (its trigger's key in results).
+LIANYUNGANG_KEY_FIELDS: Final = MappingProxyType(
+    {
+        "dishonesty_collected": "record",
+        "dishonesty_verified": "record",
+        "dishonesty_determined": "record",
+        "dishonesty_entered": "record",
+        "objection_filed": "record",
+        "record_corrected": "record",
+    }
+)
+
+#: Art 13: a correction is decided (``decided_on``) on a day that may differ from the day it
+#: takes effect (``date``); until it is decided it does not exist.
+LIANYUNGANG_DECISION_DAY_FIELDS: Final = MappingProxyType({"record_corrected": "decided_on"})
 
 # The registry of vocabularies lives in credit_rules.model.vocabularies, which imports every
 # jurisdiction's events; these wrappers keep the historical import path working without a cycle.

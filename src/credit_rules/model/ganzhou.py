@@ -8,8 +8,10 @@ id (an objection names its ``objection`` and the ``evaluation`` it disputes; a r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Literal
+from types import MappingProxyType
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
@@ -231,3 +233,25 @@ GanzhouEvent = Annotated[
     | QualificationApplied,
     Field(discriminator="type"),
 ]
+
+
+#: The field of each event type that names what it concerns (its trigger's key in results).
+KEY_FIELDS: Final = MappingProxyType(
+    {
+        "information_collected": "information",
+        "commitment_made": "commitment",
+        "commitment_breached": "commitment",
+        "dishonesty_determined": "record",
+        "evaluation_published": "evaluation",
+        "objection_filed": "objection",
+        "objection_suspended": "objection",
+        "objection_decided": "objection",
+        "repair_applied": "application",
+        "repair_accepted": "application",
+        "repair_extended": "application",
+        "repair_decided": "application",
+    }
+)
+
+#: Event types whose decision day differs from the day they take effect: none in these measures.
+DECISION_DAY_FIELDS: Final[Mapping[str, str]] = MappingProxyType({})

@@ -1,18 +1,32 @@
-"""What an evaluation returns: the JSON contract of ARCHITECTURE.md as typed, frozen values.
+"""What an evaluation returns: the JSON contract of ARCHITECTURE.md as typed, immutable values.
 
-``Evaluation.model_dump(mode="json")`` is exactly what ``credit-rules evaluate --format json``
-prints, so services and the CLI can never drift apart.
+A result's cause is data. Every decision, duty and deadline names its :class:`Trigger` (the
+event that set it off: type, key, date and place in the subject's history) and its
+:class:`Provenance` (the facts and parameters the rule read, with their values). The readable
+``because`` in Chinese and English is rendered from those two when someone asks for it, and no
+code ever reads a reason's text back.
+
+Decisions, duties and deadlines are tuples underneath (``typing.NamedTuple``): a population of a
+million subjects yields hundreds of thousands of them, and a tuple is built five times faster
+than a frozen dataclass or a pydantic model. They still carry pydantic schemas, so models that
+embed them (a ledger's report) validate and serialise them, and ``model_dump(mode="json")`` gives
+exactly the contract's JSON.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
-from pydantic import Field
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from credit_rules.model._base import Frozen
+from credit_rules.periods import Period
 
 ReasonValue = bool | int | str | dt.date | None | tuple[str, ...]
+DumpMode = Literal["python", "json"]
 
 
 class Citation(Frozen):
@@ -25,25 +39,12 @@ class Citation(Frozen):
 
 
 class Reason(Frozen):
-    """One fact or parameter a rule used, with the value it had."""
+    """One fact or parameter a rule used, with the value it had, in both languages."""
 
     name: str
     value: ReasonValue
     en: str
     zh: str
-
-
-class Decision(Frozen):
-    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
-
-    subject: str
-    outcome: str
-    from_: dt.date = Field(alias="from")
-    until: dt.date | None
-    active: bool
-    rule: str
-    cites: tuple[Citation, ...]
-    because: tuple[Reason, ...]
 
 
 class ExcludedDays(Frozen):
@@ -54,7 +55,260 @@ class ExcludedDays(Frozen):
     reason: str
 
 
-class Deadline(Frozen):
+class RulesetRef(Frozen):
+    """Which ruleset, and exactly which text of it, produced a result."""
+
+    id: str
+    version: str
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+
+
+# -- the cause as data --------------------------------------------------------------------------
+
+
+class Trigger(NamedTuple):
+    """The event that set a result off: its type, the id it names (record, objection,
+    application or evaluation; None where the event names none), its date, and its position in
+    the subject's history as the engine ordered it (``seq``, from 0)."""
+
+    type: str
+    key: str | None
+    date: dt.date
+    seq: int | None = None
+
+    def dump(self, mode: DumpMode = "python") -> dict[str, Any]:
+        day: Any = self.date.isoformat() if mode == "json" else self.date
+        found: dict[str, Any] = {"type": self.type, "key": self.key, "date": day}
+        if self.seq is not None:
+            found["seq"] = self.seq
+        return found
+
+    def label(self) -> str:
+        """``"<type> <key>"`` for people; services join on the fields, never on this text."""
+        return self.type if self.key is None else f"{self.type} {self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    """What one rule's explanations say whatever the case: built once per rule and engine.
+
+    ``steps`` lists, in the order the rule reads them, either a finished reason (a parameter
+    with its value, an override by a layer, what the outcome means) or the position of a fact
+    in the provenance's values, whose reason depends on the value.
+    """
+
+    rule: str
+    outcome: str
+    fact_names: tuple[str, ...]
+    fact_texts: tuple[tuple[str, str], ...]
+    fact_overrides: tuple[Reason | None, ...]
+    parameters: tuple[tuple[str, Any], ...]
+    steps: tuple[Reason | int, ...]
+    cites: tuple[Citation, ...]
+
+
+class Provenance(NamedTuple):
+    """The facts a rule read (their values, in the rule's order) and the rule's fixed texts."""
+
+    values: tuple[Any, ...]
+    text: RuleText
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return dict(zip(self.text.fact_names, self.values, strict=True))
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.text.parameters)
+
+    def dump(self, mode: DumpMode = "python") -> dict[str, Any]:
+        return {
+            "facts": {name: _dumped(value, mode) for name, value in self.facts.items()},
+            "parameters": {name: _dumped(v, mode) for name, v in self.text.parameters},
+        }
+
+    def reasons(self, trigger: Trigger) -> tuple[Reason, ...]:
+        """The trigger, then every fact and parameter the rule read with its value, then what
+        the outcome means: the ``because`` of ARCHITECTURE.md, rendered now."""
+        text = self.text
+        found = [trigger_reason(trigger)]
+        for step in text.steps:
+            if isinstance(step, Reason):
+                found.append(step)
+                continue
+            name, value = text.fact_names[step], self.values[step]
+            zh, en = text.fact_texts[step]
+            found.append(described(name, reason_value(value), zh, en))
+            override = text.fact_overrides[step]
+            if override is not None:
+                found.append(override)
+        return tuple(found)
+
+
+def trigger_reason(trigger: Trigger) -> Reason:
+    """What set the rule off: the event, its key if any, and its date."""
+    what, day = trigger.label(), trigger.date.isoformat()
+    return Reason(
+        name="trigger",
+        value=f"{what} on {day}",
+        en=f"Triggered by {what} on {day}",
+        zh=f"触发事件：{day} {what}",
+    )
+
+
+def reason_value(value: Any) -> ReasonValue:
+    """A fact's or parameter's value as a reason shows it (a period as text, "1 year")."""
+    if isinstance(value, bool | int | str | dt.date) or value is None:
+        return value
+    return str(value)
+
+
+def shown(value: ReasonValue) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def described(name: str, value: ReasonValue, zh: str, en: str) -> Reason:
+    """A reason reading "<description>: <value>" in each language."""
+    text = shown(value)
+    return Reason(name=name, value=value, en=f"{en}: {text}", zh=f"{zh}：{text}")
+
+
+def _dumped(value: Any, mode: DumpMode) -> Any:
+    if mode == "python":
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Period):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_dumped(item, mode) for item in value]
+    return value
+
+
+def _cites(cites: tuple[Citation, ...], mode: DumpMode) -> list[dict[str, Any]]:
+    return [cite.model_dump(mode=mode) for cite in cites]
+
+
+def _because(provenance: Provenance, trigger: Trigger, mode: DumpMode) -> list[dict[str, Any]]:
+    return [reason.model_dump(mode=mode) for reason in provenance.reasons(trigger)]
+
+
+def _day(value: dt.date | None, mode: DumpMode) -> Any:
+    return value.isoformat() if (mode == "json" and value is not None) else value
+
+
+class _Schema:
+    """A pydantic schema for a result tuple: validated as itself, dumped as the contract says."""
+
+    @staticmethod
+    def of(cls: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        def serialise(value: Any, info: core_schema.SerializationInfo) -> Any:
+            return value.model_dump(mode="json" if info.mode_is_json() else "python")
+
+        return core_schema.is_instance_schema(
+            cls,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                serialise, info_arg=True
+            ),
+        )
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+class Decision(NamedTuple):
+    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+
+    subject: str
+    outcome: str
+    from_: dt.date
+    until: dt.date | None
+    active: bool
+    rule: str
+    trigger: Trigger
+    provenance: Provenance
+
+    @property
+    def cites(self) -> tuple[Citation, ...]:
+        return self.provenance.text.cites
+
+    @property
+    def because(self) -> tuple[Reason, ...]:
+        return self.provenance.reasons(self.trigger)
+
+    def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "outcome": self.outcome,
+            "from": _day(self.from_, mode),
+            "until": _day(self.until, mode),
+            "active": self.active,
+            "rule": self.rule,
+            "trigger": self.trigger.dump(mode),
+            "provenance": self.provenance.dump(mode),
+            "cites": _cites(self.cites, mode),
+            "because": _because(self.provenance, self.trigger, mode),
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return _Schema.of(cls, handler)
+
+
+class Duty(NamedTuple):
+    """An act the administration owes a subject on a day (to notify it, to give it its report).
+
+    Duties are not measures on the subject, so they are kept apart from ``decisions``; they
+    share the decision's names for who, which rule, which trigger and which articles.
+    """
+
+    subject: str
+    name: str
+    on: dt.date
+    rule: str
+    trigger: Trigger
+    provenance: Provenance
+
+    @property
+    def outcome(self) -> str:
+        return self.name
+
+    @property
+    def cites(self) -> tuple[Citation, ...]:
+        return self.provenance.text.cites
+
+    @property
+    def because(self) -> tuple[Reason, ...]:
+        return self.provenance.reasons(self.trigger)
+
+    def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "name": self.name,
+            "on": _day(self.on, mode),
+            "rule": self.rule,
+            "trigger": self.trigger.dump(mode),
+            "provenance": self.provenance.dump(mode),
+            "cites": _cites(self.cites, mode),
+            "because": _because(self.provenance, self.trigger, mode),
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return _Schema.of(cls, handler)
+
+
+class Deadline(NamedTuple):
     """A day by which an act is due, counted on the PRC calendar.
 
     ``provisional`` is true when the count reaches into a year whose holiday schedule the
@@ -67,35 +321,54 @@ class Deadline(Frozen):
     due: dt.date
     provisional: bool
     rule: str
-    cites: tuple[Citation, ...]
+    trigger: Trigger
+    provenance: Provenance
     unit: str = "working_days"
-    count: int = 0
+    # The contract names it "count"; a NamedTuple field of that name hides tuple.count.
+    count: int = 0  # type: ignore[assignment]
     excluded: tuple[ExcludedDays, ...] = ()
     extended_by: int = 0
     provisional_reason: str | None = None
-    because: tuple[Reason, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        return self.name
+
+    @property
+    def cites(self) -> tuple[Citation, ...]:
+        return self.provenance.text.cites
+
+    @property
+    def because(self) -> tuple[Reason, ...]:
+        return self.provenance.reasons(self.trigger)
+
+    def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "name": self.name,
+            "start": _day(self.start, mode),
+            "due": _day(self.due, mode),
+            "provisional": self.provisional,
+            "rule": self.rule,
+            "trigger": self.trigger.dump(mode),
+            "provenance": self.provenance.dump(mode),
+            "cites": _cites(self.cites, mode),
+            "unit": self.unit,
+            "count": self.count,
+            "excluded": [e.model_dump(mode=mode) for e in self.excluded],
+            "extended_by": self.extended_by,
+            "provisional_reason": self.provisional_reason,
+            "because": _because(self.provenance, self.trigger, mode),
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return _Schema.of(cls, handler)
 
 
-class Duty(Frozen):
-    """An act the administration owes a subject on a day (to notify it, to give it its report).
-
-    Duties are not measures on the subject, so they are kept apart from ``decisions``.
-    """
-
-    subject: str
-    name: str
-    on: dt.date
-    rule: str
-    cites: tuple[Citation, ...]
-    because: tuple[Reason, ...]
-
-
-class RulesetRef(Frozen):
-    """Which ruleset, and exactly which text of it, produced a result."""
-
-    id: str
-    version: str
-    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+Result = Decision | Duty | Deadline
 
 
 class Evaluation(Frozen):
@@ -116,3 +389,7 @@ class Evaluation(Frozen):
     def outcomes(self, subject: str) -> frozenset[str]:
         """The names of the outcomes that apply to ``subject`` on ``as_of``."""
         return frozenset(d.outcome for d in self.active(subject))
+
+    def results(self) -> tuple[Result, ...]:
+        """Decisions, duties and deadlines together, for consumers that treat them alike."""
+        return (*self.decisions, *self.duties, *self.deadlines)

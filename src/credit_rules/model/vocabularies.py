@@ -18,12 +18,36 @@ from pydantic import TypeAdapter, ValidationError
 
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.model import ganzhou
-from credit_rules.model.events import Event, LianyungangEvent
+from credit_rules.model.events import (
+    LIANYUNGANG_DECISION_DAY_FIELDS,
+    LIANYUNGANG_KEY_FIELDS,
+    Event,
+    LianyungangEvent,
+)
 
 _UNIONS: dict[str, Any] = {
     "lianyungang-2007": LianyungangEvent,
     "ganzhou-2023": ganzhou.GanzhouEvent,
 }
+_KEY_FIELDS: dict[str, Mapping[str, str]] = {
+    "lianyungang-2007": LIANYUNGANG_KEY_FIELDS,
+    "ganzhou-2023": ganzhou.KEY_FIELDS,
+}
+_DECISION_DAY_FIELDS: dict[str, Mapping[str, str]] = {
+    "lianyungang-2007": LIANYUNGANG_DECISION_DAY_FIELDS,
+    "ganzhou-2023": ganzhou.DECISION_DAY_FIELDS,
+}
+
+
+def key_fields(vocabulary: str) -> Mapping[str, str]:
+    """For each event type, the field naming what the event concerns (record, objection…)."""
+    return _KEY_FIELDS[vocabulary]
+
+
+def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
+    """Event types decided on a day other than the one they take effect, and the field that
+    holds the decision day: such an event does not exist before it is decided."""
+    return _DECISION_DAY_FIELDS[vocabulary]
 
 FieldType = Literal["count", "flag", "date", "text", "list"]
 

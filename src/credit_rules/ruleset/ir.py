@@ -180,6 +180,8 @@ class Rule:
     period: str | None = None
     excluding: Exclusion | None = None
     extended_by: Extension | None = None
+    #: Facts the rule shows in its explanation without reading them in an expression.
+    shows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,17 @@ class Ruleset:
     def __post_init__(self) -> None:
         by_number = MappingProxyType({a.number: a for a in self.articles})
         object.__setattr__(self, "_articles_by_number", by_number)
+
+    def __getstate__(self) -> dict[str, object]:
+        # A ruleset travels to worker processes (Dask, Spark): the lookup table is rebuilt
+        # there, and read-only views travel as plain mappings.
+        state = {k: v for k, v in self.__dict__.items() if k != "_articles_by_number"}
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in state.items()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
 
     def article(self, number: int) -> Article:
         return self._articles_by_number[number]

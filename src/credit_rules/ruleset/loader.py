@@ -650,6 +650,7 @@ class _Checker:
                     period=period,
                     excluding=excluding,
                     extended_by=extended_by,
+                    shows=tuple(name for name in r.shows if name in facts),
                 )
             )
         return tuple(result)

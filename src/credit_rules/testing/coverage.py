@@ -134,7 +134,7 @@ class CoverageCollector:
         tally.scenarios += 1
         fired: set[str] = set()
         for subject in scenario.subjects:
-            for assessed in engine.assessments(subject, scenario.events, scenario.as_of):
+            for assessed in engine.assessments(subject, scenario.events, as_of=scenario.as_of):
                 fired.update(assessed.firing)
         tally.fired |= fired
         evidence = _evidence(ruleset, fired, scenario)

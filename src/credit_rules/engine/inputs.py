@@ -1,0 +1,246 @@
+"""The engine's one front door: subjects and events, dicts or models, validated once in bulk.
+
+Every projection of an evaluation (``evaluate``, ``outcomes``, ``assessments``) takes its input
+from here, so they see the same events in the same order and cannot disagree on what is known.
+
+What is known (docs/semantics.md): an event exists on ``as_of`` only if it had taken effect by
+then (``date <= as_of``) and, where it is decided on a day of its own (a Lianyungang
+correction's ``decided_on``, Art 13), had been decided by the day of knowledge: ``as_of``
+itself unless the caller names a later ``known_at`` (a ledger asking what it knows today about
+a past day: a correction decided since then voids a record from its entry). Events before the
+ruleset came into force are outside it (non-retroactivity, docs/decisions/0007), and so is any
+later correction of a record entered before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
+from credit_rules.model.events import Event
+from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.model.vocabularies import (
+    decision_day_fields,
+    event_classes,
+    key_fields,
+    parse_events,
+)
+from credit_rules.ruleset import ir
+
+SubjectInput = Subject | Mapping[str, Any]
+EventInput = Event | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SubjectHistory:
+    """One subject's known events in canonical order, with each one's place in the input."""
+
+    kind: str
+    events: list[Event]
+    positions: list[int]
+
+
+class FrontDoor:
+    """Validates input for one ruleset; holds only what it derived from the ruleset."""
+
+    def __init__(self, ruleset: ir.Ruleset) -> None:
+        self.ruleset = ruleset
+        self.kinds = frozenset(ruleset.subject_kinds)
+        self.classes = event_classes(ruleset.vocabulary)
+        self.keys = key_fields(ruleset.vocabulary)
+        self.decided = decision_day_fields(ruleset.vocabulary)
+        self.early_removals = {
+            register.removed_by_event: (register.entered_by, register.key)
+            for register in ruleset.registers
+            if register.removed_by_event is not None
+        }
+
+    def check_known_at(self, known_at: object) -> dt.date | None:
+        if known_at is None:
+            return None
+        if not isinstance(known_at, dt.date) or isinstance(known_at, dt.datetime):
+            raise ScenarioError(
+                None, [Problem(f"known_at must be a date, got {known_at!r}", "known_at")]
+            )
+        return known_at
+
+    def check_as_of(self, as_of: object) -> dt.date:
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise ScenarioError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")])
+        ruleset = self.ruleset
+        if as_of < ruleset.in_force_from:
+            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from)
+        until = ruleset.in_force_until
+        if until is not None and as_of > until:
+            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, until)
+        return as_of
+
+    def subjects(self, subjects: Iterable[SubjectInput]) -> list[Subject]:
+        if subjects is None or isinstance(subjects, str | bytes | Mapping):
+            raise ScenarioError(None, [Problem("subjects must be a list of subjects", "subjects")])
+        given = list(subjects)
+        if all(isinstance(s, Subject) for s in given):
+            typed: list[Subject] = given  # type: ignore[assignment]
+            # Validated models need only the cross-checks, done in bulk: a population of a
+            # million mostly blameless subjects must cost next to nothing.
+            if {s.kind for s in typed} <= self.kinds and len({s.id for s in typed}) == len(typed):
+                return typed
+        parsed: list[Subject] = []
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(given):
+            subject = raw if isinstance(raw, Subject) else _parse_subject(index, raw, problems)
+            if subject is None:
+                continue
+            if subject.kind not in self.kinds:
+                problems.append(
+                    Problem(
+                        f"kind {subject.kind!r} is not a subject kind of {self.ruleset.id} "
+                        f"({', '.join(sorted(self.kinds))})",
+                        field=f"subjects[{index}].kind",
+                    )
+                )
+            if subject.id in seen:
+                problems.append(
+                    Problem(f"duplicate subject id {subject.id!r}", f"subjects[{index}].id")
+                )
+            seen.add(subject.id)
+            parsed.append(subject)
+        if problems:
+            raise ScenarioError(None, problems)
+        return parsed
+
+    def events(self, events: Iterable[EventInput]) -> list[Event]:
+        if events is None or isinstance(events, str | bytes | Mapping):
+            raise ScenarioError(None, [Problem("events must be a list of events", "events")])
+        items = list(events)
+        if all(isinstance(e, Event) for e in items):
+            typed: list[Event] = items  # type: ignore[assignment]
+            classes = self.classes
+            wrong = [
+                Problem(f"{e.type!r} is not an event of {self.ruleset.vocabulary}", f"events[{i}]")
+                for i, e in enumerate(typed)
+                if classes.get(e.type) is not type(e)
+            ]
+            if wrong:
+                raise ScenarioError(None, wrong)
+            return typed
+        raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+        return parse_events(self.ruleset.vocabulary, raw)
+
+    def histories(
+        self,
+        kinds: Mapping[str, str],
+        events: list[Event],
+        as_of: dt.date,
+        known_at: dt.date | None = None,
+        only: str | None = None,
+    ) -> dict[str, SubjectHistory]:
+        """Each subject's known events (see the module doc), in canonical order; ``only``
+        keeps one subject's (the others are still checked to name a known subject)."""
+        in_force = self.ruleset.in_force_from
+        ignored = self._outside(events)
+        decided = self.decided
+        knowledge = as_of if known_at is None else known_at
+        grouped: dict[str, list[int]] = {}
+        problems: list[Problem] = []
+        for index, event in enumerate(events):
+            subject = event.subject
+            if subject not in kinds:
+                if ignored and self._ignored(event, ignored):
+                    continue
+                problems.append(
+                    Problem(
+                        f"the event concerns subject {subject!r}, which is not among the subjects",
+                        field=f"events[{index}].subject",
+                    )
+                )
+                continue
+            if only is not None and subject != only:
+                continue
+            if not in_force <= event.date <= as_of:
+                continue
+            if decided:
+                field_name = decided.get(event.type)
+                if field_name is not None:
+                    day = event.__dict__.get(field_name)
+                    if isinstance(day, dt.date) and day > knowledge:
+                        continue  # not decided yet, so it does not exist yet
+            if ignored and self._ignored(event, ignored):
+                continue
+            grouped.setdefault(subject, []).append(index)
+        if problems:
+            raise HistoryError(None, problems)
+        return {
+            subject: self._canonical(kinds[subject], events, indexes)
+            for subject, indexes in grouped.items()
+        }
+
+    def _outside(self, events: list[Event]) -> dict[str, set[tuple[str, Any]]]:
+        """Corrections to ignore, by event type: those of records entered before the ruleset
+        came into force (they correct nothing the ruleset knows)."""
+        found: dict[str, set[tuple[str, Any]]] = {}
+        in_force = self.ruleset.in_force_from
+        for removal, (entered_by, key) in self.early_removals.items():
+            early = {
+                (event.subject, event.__dict__.get(key))
+                for event in events
+                if event.type == entered_by and event.date < in_force
+            }
+            if early:
+                found[removal] = early
+        return found
+
+    def _ignored(self, event: Event, ignored: Mapping[str, set[tuple[str, Any]]]) -> bool:
+        early = ignored.get(event.type)
+        if early is None:
+            return False
+        key = self.early_removals[event.type][1]
+        return (event.subject, event.__dict__.get(key)) in early
+
+    def _canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
+        """Events by day, and within a day by type, the id they name and then all their
+        content, so that no result (not even the order of a deadline's excluded periods)
+        depends on how a caller listed them. Content is compared only where the key ties."""
+        keys = self.keys
+
+        def key_of(index: int) -> tuple[dt.date, str, str, int]:
+            event = events[index]
+            field_name = keys.get(event.type)
+            value = event.__dict__.get(field_name) if field_name is not None else None
+            return event.date, event.type, value if isinstance(value, str) else "", index
+
+        ranked = sorted(key_of(index) for index in indexes)
+        ordered = [rank[3] for rank in ranked]
+        start = 0
+        while start < len(ranked):
+            end = start + 1
+            while end < len(ranked) and ranked[end][:3] == ranked[start][:3]:
+                end += 1
+            if end - start > 1:
+                ordered[start:end] = sorted(
+                    ordered[start:end], key=lambda i: events[i].model_dump_json()
+                )
+            start = end
+        return SubjectHistory(kind, [events[i] for i in ordered], ordered)
+
+
+def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:
+    if not isinstance(raw, Mapping):
+        problems.append(
+            Problem(f"a subject must be a mapping, got {type(raw).__name__}", f"subjects[{index}]")
+        )
+        return None
+    model = SUBJECT_CLASSES.get(str(raw.get("kind")), Subject)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors():
+            field = f"subjects[{index}]" + "".join(f".{part}" for part in item["loc"])
+            problems.append(Problem(str(item["msg"]), field))
+        return None

@@ -1,0 +1,352 @@
+"""The one walk of a subject's history; ``evaluate``, ``outcomes`` and ``assessments`` are its
+projections, so they cannot disagree.
+
+A trigger is assessed on the day it happens, then again only on a day when something its rules
+read may have changed (its facts say which day that is, see :mod:`credit_rules.engine.facts`),
+until ``as_of``. Each assessment covers the stretch of days up to the next one. Two things cut
+the walk short without changing any result:
+
+- *reach*: a rule whose last day follows from the trigger alone (Lianyungang: entry + 1 year)
+  cannot cover a day after it, so a trigger none of whose rules can is not assessed again;
+- *precedence*: within a group, a piece of a strictly newer trigger at the same or a higher
+  priority wins every day it covers (docs/decisions/0003), so a stretch on which every rule of
+  an older trigger is outranked is skipped. Triggers are walked newest first for that reason.
+
+That keeps a subject's cost O(n log n) in its n events (tests/test_engine_complexity.py counts
+assessments to hold it so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from credit_rules.engine.facts import Env
+from credit_rules.engine.history import History, Occasion, Record, build_records
+from credit_rules.engine.program import CompiledRule, Program
+from credit_rules.engine.timeline import Cover, Piece
+from credit_rules.model.events import Event
+from credit_rules.model.results import Trigger
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+class Matcher(Protocol):
+    """What a backend must do: say which rules fire for one assessment's facts."""
+
+    name: str
+
+    def firing(self, on: str, env: Mapping[str, Any]) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """One assessment of the rules on one trigger, over one stretch of days.
+
+    ``first`` is the stretch's first day (the day the facts were derived as of) and ``last``
+    its last day (None for the final one, which runs on past ``as_of``). ``env`` holds the
+    facts the rules read, and ``firing`` the ids of the rules whose condition held.
+    """
+
+    trigger: Trigger
+    on: str
+    first: dt.date
+    last: dt.date | None
+    env: Mapping[str, Any]
+    firing: tuple[str, ...]
+    record: Record | None = None
+
+
+@dataclass
+class Counter:
+    """How much work a walk did: what the complexity test counts instead of timing."""
+
+    assessments: int = 0
+    facts: int = 0
+    inspected: int = 0
+
+
+@dataclass
+class Walk:
+    """One subject's walk: the pieces of measures and duties, and the deadlines' inputs."""
+
+    pieces: list[Piece] = field(default_factory=list)
+    deadlines: list[tuple[CompiledRule, Occasion, Env]] = field(default_factory=list)
+
+
+def history_of(
+    program: Program,
+    subject: str,
+    kind: str,
+    events: Sequence[Event],
+    positions: Sequence[int],
+) -> tuple[History, list[Occasion]]:
+    """A subject's indexed history and its triggers, oldest first."""
+    records = {}
+    occasions: list[Occasion] = []
+    for spec in program.registers:
+        found = build_records(spec.register, spec.validity, events, positions, spec.removal)
+        records[spec.register.id] = found
+        for record in found:
+            event = record.event
+            occasions.append(
+                Occasion(
+                    spec.register.id,
+                    record.entered,
+                    record.key,
+                    record,
+                    event,
+                    Trigger(event.type, record.key, record.entered, record.seq),
+                )
+            )
+    wanted = program.event_triggers
+    keys = program.key_fields
+    for seq, event in enumerate(events):
+        if event.type in wanted:
+            field_name = keys.get(event.type)
+            key = event.__dict__.get(field_name) if field_name is not None else None
+            occasions.append(
+                Occasion(
+                    event.type,
+                    event.date,
+                    key,
+                    None,
+                    event,
+                    Trigger(event.type, key, event.date, seq),
+                )
+            )
+    occasions.sort(key=lambda o: (o.date, o.on, o.key or ""))
+    return History(subject, kind, events, records), occasions
+
+
+class Walker:
+    """Walks histories for one compiled program and one matcher. It holds no state of a walk,
+    so one walker serves every thread; work counts go to the caller's :class:`Counter`."""
+
+    def __init__(self, program: Program, matcher: Matcher) -> None:
+        self.program = program
+        self.matcher = matcher
+
+    def _stretch(
+        self,
+        history: History,
+        occasion: Occasion,
+        as_of: dt.date,
+        day: dt.date,
+        counter: Counter | None,
+    ) -> tuple[dt.date | None, Env]:
+        """The facts of ``occasion`` as of ``day`` and the stretch's last day (None if it runs
+        on past ``as_of``): the day before the facts may next change, or the record goes."""
+        plan = self.program.plans[occasion.on]
+        if counter is not None:
+            counter.assessments += 1
+            counter.facts += len(plan.steps)
+        env = plan.environment(history, occasion, day)
+        following = plan.next_change(env, history, occasion, day)
+        removed = occasion.record.removed_from if occasion.record is not None else None
+        if removed is not None and (following is None or removed < following):
+            following = removed
+        last = None if following is None or following > as_of else following - _ONE_DAY
+        return last, env
+
+    def _assessable(self, occasion: Occasion, day: dt.date, as_of: dt.date) -> bool:
+        record = occasion.record
+        return day <= as_of and (record is None or record.present_on(day))
+
+    # -- projections -----------------------------------------------------------------------
+
+    def walk(
+        self,
+        history: History,
+        occasions: Sequence[Occasion],
+        as_of: dt.date,
+        counter: Counter | None = None,
+    ) -> Walk:
+        """Every piece of every measure and duty up to ``as_of``, and what deadlines need."""
+        found = Walk()
+        covers: dict[tuple[str, int], Cover] = {}
+        priorities = self.program.group_priorities
+        index = len(occasions) - 1
+        while index >= 0:
+            # Triggers of one day are walked together; their pieces outrank older triggers
+            # only, so they join the covers after the whole day.
+            day = occasions[index].date
+            batch: list[Piece] = []
+            while index >= 0 and occasions[index].date == day:
+                self._walk_one(history, occasions[index], as_of, covers, found, batch, counter)
+                index -= 1
+            for piece in batch:
+                assert piece.group is not None
+                for priority in priorities[piece.group]:
+                    if priority <= piece.priority:
+                        cover = covers.setdefault((piece.group, priority), Cover())
+                        cover.add(piece.start, piece.stop)
+        return found
+
+    def _walk_one(
+        self,
+        history: History,
+        occasion: Occasion,
+        as_of: dt.date,
+        covers: Mapping[tuple[str, int], Cover],
+        found: Walk,
+        batch: list[Piece],
+        counter: Counter | None,
+    ) -> None:
+        program = self.program
+        rules = program.by_on[occasion.on]
+        producing = [
+            (rule, program.reach(rule, occasion)) for rule in rules if rule.kind != "deadline"
+        ]
+        final: Env | None = None
+        day = occasion.date
+        while producing and self._assessable(occasion, day, as_of):
+            live = [rule for rule, reach in producing if reach >= day]
+            start = _undominated(live, day, covers) if live else None
+            if start is None:
+                break
+            if start > day:
+                day = start
+                continue
+            last, env = self._stretch(history, occasion, as_of, day, counter)
+            for index in self.matcher.firing(occasion.on, env):
+                rule = program.rules[index]
+                if rule.kind == "deadline":
+                    continue
+                piece = _piece(rule, occasion, env, day, last)
+                if piece is not None:
+                    found.pieces.append(piece)
+                    if piece.group is not None:
+                        batch.append(piece)
+            if last is None:
+                final = env
+                break
+            day = last + _ONE_DAY
+        if any(rule.kind == "deadline" for rule in rules) and self._assessable(
+            occasion, as_of, as_of
+        ):
+            # A deadline is counted once, on everything known on as_of.
+            env = (
+                final
+                if final is not None
+                else self._stretch(history, occasion, as_of, as_of, counter)[1]
+            )
+            for index in self.matcher.firing(occasion.on, env):
+                rule = program.rules[index]
+                if rule.deadline is not None:
+                    found.deadlines.append((rule, occasion, env))
+
+    def active(
+        self,
+        history: History,
+        occasions: Sequence[Occasion],
+        as_of: dt.date,
+        counter: Counter | None = None,
+    ) -> frozenset[str]:
+        """The measures that apply on ``as_of``: the last stretch of each trigger only."""
+        program = self.program
+        winners: dict[str, tuple[int, dt.date, int, str]] = {}
+        names: set[str] = set()
+        for occasion in occasions:
+            if not self._assessable(occasion, as_of, as_of) or not any(
+                rule.kind == "measure" and program.reach(rule, occasion) >= as_of
+                for rule in program.by_on[occasion.on]
+            ):
+                continue
+            _, env = self._stretch(history, occasion, as_of, as_of, counter)
+            for index in self.matcher.firing(occasion.on, env):
+                rule = program.rules[index]
+                if rule.kind != "measure" or not _covers(rule, env, as_of):
+                    continue
+                if rule.group is None:
+                    names.add(rule.outcome)
+                    continue
+                # The order of docs/decisions/0003: priority, then the newest trigger, then
+                # the rule listed first.
+                rank = (rule.priority, occasion.date, -rule.index, rule.outcome)
+                held = winners.get(rule.group)
+                if held is None or rank > held:
+                    winners[rule.group] = rank
+        names.update(rank[3] for rank in winners.values())
+        return frozenset(names)
+
+    def assessments(
+        self,
+        history: History,
+        occasions: Sequence[Occasion],
+        as_of: dt.date,
+        counter: Counter | None = None,
+    ) -> list[Assessed]:
+        """Every stretch of every trigger, none cut short: for explanations and coverage."""
+        found = []
+        rules = self.program.rules
+        for occasion in occasions:
+            day = occasion.date
+            while self._assessable(occasion, day, as_of):
+                last, env = self._stretch(history, occasion, as_of, day, counter)
+                firing = tuple(rules[i].id for i in self.matcher.firing(occasion.on, env))
+                found.append(
+                    Assessed(occasion.trigger, occasion.on, day, last, env, firing, occasion.record)
+                )
+                if last is None:
+                    break
+                day = last + _ONE_DAY
+        return found
+
+
+def _undominated(
+    live: Sequence[CompiledRule], day: dt.date, covers: Mapping[tuple[str, int], Cover]
+) -> dt.date | None:
+    """``day`` if some live rule is not outranked on ``day``; otherwise the first day after
+    that on which one is not (None if that never comes)."""
+    ends = []
+    for rule in live:
+        cover = covers.get((rule.group, rule.priority)) if rule.group is not None else None
+        until = cover.until(day) if cover is not None else None
+        if until is None:
+            return day
+        ends.append(until)
+    first_free = min(ends)
+    return None if first_free == dt.date.max else first_free + _ONE_DAY
+
+
+def _covers(rule: CompiledRule, env: Env, day: dt.date) -> bool:
+    start = rule.start(env)
+    if start is None or start > day:
+        return False
+    stop = rule.stop(env) if rule.stop is not None else None
+    return stop is None or day <= stop
+
+
+def _piece(
+    rule: CompiledRule,
+    occasion: Occasion,
+    env: Env,
+    point: dt.date,
+    segment_end: dt.date | None,
+) -> Piece | None:
+    start: dt.date | None = rule.start(env)
+    if start is None:
+        return None
+    if rule.kind == "duty":
+        # A duty is owed on one day; it belongs to the stretch of days that contains it, or to
+        # the trigger's first stretch when it falls before the trigger (a correction decided
+        # before the day it takes effect is notified when decided, Art 13).
+        if start < point:
+            if point != occasion.date:
+                return None
+            return Piece(rule.index, rule.group, rule.priority, occasion, start, start, env)
+        stop: dt.date | None = start
+    else:
+        stop = rule.stop(env) if rule.stop is not None else None
+    first = max(start, point)
+    last = (
+        stop if segment_end is None else (segment_end if stop is None else min(stop, segment_end))
+    )
+    if last is not None and first > last:
+        return None
+    return Piece(rule.index, rule.group, rule.priority, occasion, first, last, env)

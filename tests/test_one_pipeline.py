@@ -1,0 +1,299 @@
+"""One pipeline: the engine's three questions agree, causes are data, and what is known when.
+
+- ``evaluate``, ``outcomes`` and ``assessments`` are projections of one walk, so on any history
+  (records entered before the measures took effect and corrected after, same-day events,
+  suspensions, extensions) they give the same answer.
+- A result names its trigger as data; the ledger, the agenda and why-not join on it, so changing
+  the wording of every reason changes none of their answers.
+- On ``as_of`` only what had been decided by then exists (Lianyungang Art 13: "经核实，确需更正的，
+  经认可后，及时予以更正"): adding an event whose decision day is after ``as_of`` changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import credit_rules.model.results as results
+from credit_rules import Engine, Ledger, bundled
+from credit_rules.explain.whynot import explain
+from credit_rules.model.events import RecordCorrected
+from credit_rules.testing.strategies import Case, cases
+
+LIANYUNGANG = bundled("lianyungang-2007")
+GANZHOU = bundled("ganzhou-2023")
+ENGINES = {"lianyungang-2007": Engine(LIANYUNGANG), "ganzhou-2023": Engine(GANZHOU)}
+
+
+def _check_projections_agree(engine: Engine, case: Case) -> None:
+    evaluation = engine.evaluate(case.subjects, case.events, as_of=case.as_of)
+    active = engine.outcomes(case.subjects, case.events, as_of=case.as_of)
+    for subject in case.subjects:
+        assert evaluation.outcomes(subject.id) == active.get(subject.id, frozenset())
+        assessed = engine.assessments(subject, case.events, as_of=case.as_of)
+        fired = {(rule, a.trigger) for a in assessed for rule in a.firing}
+        for result in evaluation.results():
+            if result.subject == subject.id:
+                assert (result.rule, result.trigger) in fired, result.rule
+        # Every fact a decision's provenance shows is what its latest assessment saw.
+        for decision in evaluation.decisions:
+            if decision.subject != subject.id:
+                continue
+            seen = [
+                a
+                for a in assessed
+                if decision.rule in a.firing
+                and a.trigger == decision.trigger
+                and a.first <= (decision.until or case.as_of)
+            ]
+            latest = max(seen, key=lambda a: a.first)
+            for name, value in decision.provenance.facts.items():
+                assert latest.env[name] == value, name
+
+
+@settings(max_examples=60)
+@given(cases(LIANYUNGANG))
+def test_lianyungang_evaluate_outcomes_and_assessments_agree(case: Case) -> None:
+    _check_projections_agree(ENGINES["lianyungang-2007"], case)
+
+
+@settings(max_examples=60)
+@given(cases(GANZHOU))
+def test_ganzhou_evaluate_outcomes_and_assessments_agree(case: Case) -> None:
+    _check_projections_agree(ENGINES["ganzhou-2023"], case)
+
+
+def test_a_record_entered_before_force_and_corrected_after_is_outside_every_projection() -> None:
+    """The disagreement that started this: through ``evaluate`` such a record gave a written
+    warning while ``assessments`` raised. Non-retroactivity (docs/decisions/0007) puts both
+    the record and its later correction outside the measures, for every projection alike."""
+    engine = ENGINES["lianyungang-2007"]
+    person = {"id": "p1", "kind": "insured_person"}
+    events: list[dict[str, Any]] = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": "r0",
+            "category": "lend_certificate",
+            "date": "2007-09-20",
+        },
+        {
+            "type": "record_corrected",
+            "subject": "p1",
+            "record": "r0",
+            "action": "removed",
+            "date": "2007-11-02",
+        },
+    ]
+    as_of = dt.date(2008, 1, 1)
+    evaluation = engine.evaluate([person], events, as_of=as_of)
+    assert evaluation.decisions == () and evaluation.duties == ()
+    assert engine.outcomes([person], events, as_of=as_of) == {}
+    assert engine.assessments(person, events, as_of=as_of) == ()
+
+
+# -- what is known when ----------------------------------------------------------------------
+
+
+@settings(max_examples=80)
+@given(cases(LIANYUNGANG), st.data())
+def test_art13_a_correction_decided_after_as_of_changes_nothing(case: Case, data: Any) -> None:
+    engine = ENGINES["lianyungang-2007"]
+    entered = [e for e in case.events if e.type == "dishonesty_entered" and e.date <= case.as_of]
+    if not entered:
+        return
+    target = data.draw(st.sampled_from(entered))
+    later = data.draw(st.integers(min_value=1, max_value=400))
+    correction = RecordCorrected(
+        subject=target.subject,
+        record=target.__dict__["record"],
+        action=data.draw(st.sampled_from(["removed", "amended"])),
+        date=target.date,
+        decided_on=case.as_of + dt.timedelta(days=later),
+    )
+    before = engine.evaluate(case.subjects, case.events, as_of=case.as_of)
+    after = engine.evaluate(case.subjects, [*case.events, correction], as_of=case.as_of)
+    assert after.model_dump(mode="json") == before.model_dump(mode="json")
+    # Once decided, it counts from the day it takes effect, as the ledger knows it today.
+    known = engine.evaluate(
+        case.subjects, [*case.events, correction], as_of=case.as_of, known_at=correction.decided_on
+    )
+    if correction.action == "removed":
+        records = {d.trigger.key for d in known.decisions if d.trigger.type == "dishonesty_entered"}
+        assert target.__dict__["record"] not in records
+
+
+def test_art13_the_day_before_the_decision_the_record_still_counts() -> None:
+    """r2 entered 2009-05-20 gives cash settlement; its removal void from entry is decided on
+    2009-07-01. On 2009-06-30 no correction had been made, so cash settlement applied; from
+    2009-07-01 the record is gone from its entry day on."""
+    engine = ENGINES["lianyungang-2007"]
+    person = {"id": "p2", "kind": "insured_person"}
+    events = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p2",
+            "record": "r1",
+            "category": "lend_certificate",
+            "date": "2008-03-10",
+        },
+        {
+            "type": "dishonesty_entered",
+            "subject": "p2",
+            "record": "r2",
+            "category": "resell_drugs",
+            "date": "2009-05-20",
+        },
+        {
+            "type": "record_corrected",
+            "subject": "p2",
+            "record": "r2",
+            "action": "removed",
+            "date": "2009-05-20",
+            "decided_on": "2009-07-01",
+        },
+    ]
+    day_before = engine.evaluate([person], events, as_of=dt.date(2009, 6, 30))
+    assert day_before.outcomes("p2") == {"cash_settlement", "audit_flag"}
+    assert not day_before.duties or all(d.on <= dt.date(2009, 6, 30) for d in day_before.duties)
+    on_the_day = engine.evaluate([person], events, as_of=dt.date(2009, 7, 1))
+    assert on_the_day.outcomes("p2") == frozenset()
+    assert "cash_settlement" not in {d.outcome for d in on_the_day.decisions}
+    assert any(d.name == "notify_objection_result" for d in on_the_day.duties)
+
+
+# -- causes are data -------------------------------------------------------------------------
+
+
+def _answers(ledger: Ledger, engine: Engine, history: list[dict[str, Any]]) -> Any:
+    person = ledger.subject("p1")
+    why = explain(
+        engine,
+        [person],
+        history,
+        subject="p1",
+        as_of=dt.date(2009, 6, 1),
+        outcome="time_limited_reimbursement",
+    )
+    return (
+        [(a.subject, a.action, a.due, a.concerns) for a in ledger.agenda(dt.date(2008, 1, 1), horizon=800)],
+        [(a.subject, a.action, a.due) for a in ledger.overdue(dt.date(2009, 9, 1))],
+        ledger.status("p1", dt.date(2009, 6, 1)).outcomes("p1"),
+        [(w.rule, w.first, w.last, w.active, [link.name for link in w.chain]) for w in why.why],
+        [(w.rule, w.trigger, w.note) for w in why.why_not],
+    )
+
+
+def test_rewording_every_reason_changes_no_ledger_agenda_or_why_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history: list[dict[str, Any]] = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": f"r{n}",
+            "category": "lend_certificate",
+            "date": day,
+        }
+        for n, day in enumerate(("2008-03-10", "2009-05-20"))
+    ]
+    history.append(
+        {
+            "type": "objection_filed",
+            "subject": "p1",
+            "record": "r1",
+            "ground": "inaccurate",
+            "date": "2009-05-25",
+        }
+    )
+
+    def build() -> Any:
+        ledger = Ledger(LIANYUNGANG)
+        ledger.add_subject({"id": "p1", "kind": "insured_person"})
+        for event in history:
+            ledger.record(event, recorded_at=dt.date.fromisoformat(event["date"]))
+        return _answers(ledger, Engine(LIANYUNGANG), history)
+
+    plain = build()
+    reworded_trigger = results.trigger_reason
+
+    def other_trigger(trigger: results.Trigger) -> results.Reason:
+        reason = reworded_trigger(trigger)
+        return results.Reason(
+            name="trigger", value=f"<{trigger.date}> {trigger.type}", en="x", zh="y"
+        )
+
+    def other_fact(name: str, value: results.ReasonValue, zh: str, en: str) -> results.Reason:
+        return results.Reason(name=name, value=value, en=f"[{en}]", zh=f"【{zh}】")
+
+    monkeypatch.setattr(results, "trigger_reason", other_trigger)
+    monkeypatch.setattr(results, "described", other_fact)
+    reworded = build()
+    assert reworded == plain
+    # And the wording really did change where it is rendered.
+    result = Engine(LIANYUNGANG).evaluate(
+        [{"id": "p1", "kind": "insured_person"}], history, as_of=dt.date(2009, 6, 1)
+    )
+    assert result.decisions[0].because[0].en == "x"
+
+
+def test_every_result_names_its_trigger_as_data() -> None:
+    engine = ENGINES["lianyungang-2007"]
+    result = engine.evaluate(
+        [{"id": "p2", "kind": "insured_person"}],
+        [
+            {
+                "type": "dishonesty_entered",
+                "subject": "p2",
+                "record": "r1",
+                "category": "lend_certificate",
+                "date": "2008-03-10",
+            },
+            {
+                "type": "dishonesty_entered",
+                "subject": "p2",
+                "record": "r2",
+                "category": "resell_drugs",
+                "date": "2009-05-20",
+            },
+        ],
+        as_of=dt.date(2009, 6, 1),
+    )
+    cash = next(d for d in result.decisions if d.outcome == "cash_settlement")
+    assert cash.trigger == results.Trigger("dishonesty_entered", "r2", dt.date(2009, 5, 20), 1)
+    assert cash.provenance.facts == {"record_count": 2, "records_at_entry": 2}
+    assert cash.provenance.parameters["settlement_change_term"].count == 1
+    dumped = cash.model_dump(mode="json")
+    assert dumped["trigger"] == {
+        "type": "dishonesty_entered",
+        "key": "r2",
+        "date": "2009-05-20",
+        "seq": 1,
+    }
+    assert dumped["provenance"]["parameters"]["settlement_change_term"] == "1 year"
+    assert [r["name"] for r in dumped["because"]][0] == "trigger"
+
+
+def test_an_engine_pickles_and_gives_the_same_answers() -> None:
+    engine = ENGINES["ganzhou-2023"]
+    copy = pickle.loads(pickle.dumps(engine))
+    subject = {"id": "m1", "kind": "medical_institution"}
+    events = [
+        {
+            "type": "evaluation_published",
+            "subject": "m1",
+            "evaluation": "e1",
+            "year": 2024,
+            "score": 95,
+            "date": "2025-01-20",
+        }
+    ]
+    as_of = dt.date(2025, 6, 1)
+    assert copy.evaluate([subject], events, as_of=as_of) == engine.evaluate(
+        [subject], events, as_of=as_of
+    )
