@@ -17,11 +17,11 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import TypeAdapter, ValidationError
 
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.model import ganzhou
-from credit_rules.model.events import Event, LianyungangEvent
+from credit_rules.model import ganzhou, lianyungang
+from credit_rules.model._base import Event
 
 _UNIONS: dict[str, Any] = {
-    "lianyungang-2007": LianyungangEvent,
+    "lianyungang-2007": lianyungang.LianyungangEvent,
     "ganzhou-2023": ganzhou.GanzhouEvent,
 }
 
