@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 
 from credit_rules.cli.main import main
-from credit_rules.ruleset.yaml_source import read_yaml
 from credit_rules.schemas import RULESET_SCHEMA, SCENARIO_SCHEMA, schema_texts
+from credit_rules.yaml_source import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"

@@ -15,6 +15,7 @@ The public API is what this module exports; everything else is internal and may 
     ['written_warning']
 """
 
+from credit_rules._version import __version__ as __version__
 from credit_rules.calendar import DeadlineClock, WorkingCalendar, default_calendar, load_overlay
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import (
@@ -172,4 +173,3 @@ __all__ = [
     "select_ruleset",
     "with_parameters",
 ]
-__version__ = "0.1.0"

@@ -26,8 +26,16 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
+from credit_rules.calendar.deadlines import (
+    ClockKind,
+    ClockUnit,
+    DeadlineClock,
+    ExcludedPeriod,
+    Extension,
+    compute_deadline,
+)
 from credit_rules.calendar.overlay import load_overlay
 from credit_rules.calendar.schedules import (
     DEFAULT_HORIZON_YEARS,
@@ -39,15 +47,6 @@ from credit_rules.calendar.schedules import (
 )
 from credit_rules.errors import CalendarNotPublished, CalendarRangeError
 from credit_rules.periods import Period, last_day_of_period
-
-if TYPE_CHECKING:
-    from credit_rules.calendar.deadlines import (
-        ClockKind,
-        ClockUnit,
-        DeadlineClock,
-        ExcludedPeriod,
-        Extension,
-    )
 
 DayKind = Literal["workday", "weekend", "holiday", "adjusted_workday"]
 ExcludedRange = tuple[dt.date, dt.date]
@@ -420,8 +419,6 @@ class WorkingCalendar:
         strict: bool | None = None,
     ) -> DeadlineClock:
         """A :class:`DeadlineClock`: the due date with everything that produced it."""
-        from credit_rules.calendar.deadlines import compute_deadline  # imports this module
-
         return compute_deadline(
             self,
             start,

@@ -20,6 +20,8 @@ from credit_rules.errors import CalendarNotPublished, CalendarRangeError, Extens
 from credit_rules.periods import Period, last_day_of_period
 
 if TYPE_CHECKING:
+    # Only the type: a clock is counted on a calendar passed in, and the calendar module imports
+    # this one (WorkingCalendar.deadline), so a run-time import here would close a cycle.
     from credit_rules.calendar.days import WorkingCalendar
 
 ClockUnit = Literal["working_days", "days", "months", "years"]

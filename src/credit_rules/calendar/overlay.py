@@ -39,7 +39,7 @@ import yaml
 
 from credit_rules.calendar.schedules import ADJUSTED_WORKDAY, ScheduleSource, YearSchedule
 from credit_rules.errors import CalendarOverlayError, Problem
-from credit_rules.ruleset.yaml_source import (
+from credit_rules.yaml_source import (
     Path,
     SourceMap,
     YamlSyntaxError,

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
+from credit_rules.engine.durable import DurableMatcher
 from credit_rules.engine.history import History, Occasion
 from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectInput
 from credit_rules.engine.program import Program
@@ -230,9 +231,6 @@ def _make_matcher(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalend
     if backend == "closures":
         return ClosureMatcher(ruleset, calendar)
     if backend == "durable":
-        # The durable backend is an optional extra that compiles C; importing it only when
-        # asked for keeps a plain install free of it.
-        from credit_rules.engine.durable import DurableMatcher
-
+        # The durable_rules C module itself is loaded only here, when a matcher is built.
         return DurableMatcher(ruleset)
     raise ValueError(f"unknown backend {backend!r}; use 'closures' or 'durable'")

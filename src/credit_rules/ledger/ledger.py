@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from credit_rules._version import __version__
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
@@ -504,8 +505,6 @@ class Ledger:
         """Write the ledger to ``path`` as JSON Lines, atomically (see
         :mod:`credit_rules.ledger.snapshot`). Recording may go on meanwhile: the snapshot holds
         exactly the events recorded when it was called."""
-        from credit_rules import __version__
-
         with self._lock:
             subjects = [state.subject for state in self._order]
             count = len(self._log_events)

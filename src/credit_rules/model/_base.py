@@ -1,8 +1,15 @@
-"""The one model configuration every value in credit_rules shares."""
+"""The one model configuration every value in credit_rules shares, and the base of every event.
+
+The event base lives here, below each regulation's module of events, so that
+:mod:`credit_rules.model.vocabularies` can import every regulation and
+:mod:`credit_rules.model.events` can import the registry, with no cycle.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Frozen(BaseModel):
@@ -16,3 +23,11 @@ class Frozen(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
     )
+
+
+class Event(Frozen):
+    """What every event has: the subject it concerns and the day it takes effect."""
+
+    type: str
+    subject: str = Field(min_length=1)
+    date: dt.date

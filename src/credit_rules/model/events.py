@@ -3,181 +3,47 @@
 Each ruleset names the vocabulary of events it understands. An event list is parsed as a
 discriminated union on ``type``, so a typo in a type or a field is rejected with the event's
 index and field rather than silently ignored.
+
+This module is the import path for events: the base class, bulk parsing and the vocabularies
+(from :mod:`credit_rules.model.vocabularies`), and Lianyungang's event classes, which services
+have always imported from here. Each regulation's events live in a module of their own
+(:mod:`credit_rules.model.lianyungang`, :mod:`credit_rules.model.ganzhou`) on top of the base in
+:mod:`credit_rules.model._base`, so the registry can import them all and this module can import
+the registry without a cycle.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from enum import StrEnum
-from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal
-
-from pydantic import Field, model_validator
-
-from credit_rules.model._base import Frozen
-
-
-class Event(Frozen):
-    """What every event has: the subject it concerns and the day it takes effect."""
-
-    type: str
-    subject: str = Field(min_length=1)
-    date: dt.date
-
-
-class DishonestyCategory(StrEnum):
-    """Lianyungang Art 7, items (一)–(五)."""
-
-    lend_certificate = "lend_certificate"
-    use_others_certificate = "use_others_certificate"
-    forge_documents = "forge_documents"
-    resell_drugs = "resell_drugs"
-    other_violation = "other_violation"
-
-
-class ObjectionGround(StrEnum):
-    """Lianyungang Art 13: 不准确、不完整、不相关或者已经过时."""
-
-    inaccurate = "inaccurate"
-    incomplete = "incomplete"
-    irrelevant = "irrelevant"
-    outdated = "outdated"
-
-
-class CorrectionAction(StrEnum):
-    """Lianyungang Art 13 更正: a record is either taken out or amended in place."""
-
-    removed = "removed"
-    amended = "amended"
-
-
-class _RecordStage(Event):
-    """One step of the Art 8 procedure for one dishonesty record."""
-
-    record: str = Field(min_length=1)
-    category: DishonestyCategory
-
-
-class DishonestyCollected(_RecordStage):
-    """Art 8(一) 失信信息采集; ``source`` is the Art 6 origin of the information."""
-
-    type: Literal["dishonesty_collected"] = "dishonesty_collected"
-    source: str | None = None
-
-
-class DishonestyVerified(_RecordStage):
-    """Art 8(二) 失信信息核实."""
-
-    type: Literal["dishonesty_verified"] = "dishonesty_verified"
-
-
-class DishonestyDetermined(_RecordStage):
-    """Art 8(三) 失信信息认定."""
-
-    type: Literal["dishonesty_determined"] = "dishonesty_determined"
-
-
-class DishonestyEntered(_RecordStage):
-    """Art 8(四) 失信信息录入: the only stage after which a record counts."""
-
-    type: Literal["dishonesty_entered"] = "dishonesty_entered"
-
-
-class ObjectionFiled(Event):
-    """Art 13: the subject disputes a record on one of four grounds."""
-
-    type: Literal["objection_filed"] = "objection_filed"
-    record: str = Field(min_length=1)
-    ground: ObjectionGround
-
-
-class RecordCorrected(Event):
-    """Art 13: the agency's correction after verifying an objection. ``date`` is the day the
-    correction takes effect; a record void from the start is removed on its entry date."""
-
-    type: Literal["record_corrected"] = "record_corrected"
-    record: str = Field(min_length=1)
-    action: CorrectionAction
-    category: DishonestyCategory | None = None
-    decided_on: dt.date = Field(
-        default=None,  # type: ignore[assignment]  # filled in from ``date`` below
-        description="The day the correction was decided; defaults to the day it takes effect.",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _decided_on_defaults_to_date(cls, data: Any) -> Any:
-        # A record void from the start takes effect on its entry day but is decided later,
-        # after the objection (Art 13); when no decision day is given, the two coincide.
-        if isinstance(data, dict) and data.get("decided_on") is None and "date" in data:
-            return {**data, "decided_on": data["date"]}
-        return data
-
-
-class QueryRequested(Event):
-    """Art 12: the subject asks for their own record."""
-
-    type: Literal["query_requested"] = "query_requested"
-
-
-LianyungangEvent = Annotated[
-    DishonestyCollected
-    | DishonestyVerified
-    | DishonestyDetermined
-    | DishonestyEntered
-    | ObjectionFiled
-    | RecordCorrected
-    | QueryRequested,
-    Field(discriminator="type"),
-]
-
-#: The field of each event type that names what it concerns (its trigger's key in results).
-LIANYUNGANG_KEY_FIELDS: Final = MappingProxyType(
-    {
-        "dishonesty_collected": "record",
-        "dishonesty_verified": "record",
-        "dishonesty_determined": "record",
-        "dishonesty_entered": "record",
-        "objection_filed": "record",
-        "record_corrected": "record",
-    }
+from credit_rules.model._base import Event
+from credit_rules.model.lianyungang import (
+    CorrectionAction,
+    DishonestyCategory,
+    DishonestyCollected,
+    DishonestyDetermined,
+    DishonestyEntered,
+    DishonestyVerified,
+    LianyungangEvent,
+    ObjectionFiled,
+    ObjectionGround,
+    QueryRequested,
+    RecordCorrected,
 )
+from credit_rules.model.vocabularies import event_types, parse_events, vocabularies
 
-#: Art 13: a correction is decided (``decided_on``) on a day that may differ from the day it
-#: takes effect (``date``); until it is decided it does not exist.
-LIANYUNGANG_DECISION_DAY_FIELDS: Final = MappingProxyType({"record_corrected": "decided_on"})
-
-# The registry of vocabularies lives in credit_rules.model.vocabularies, which imports every
-# jurisdiction's events; these wrappers keep the historical import path working without a cycle.
-
-
-def vocabularies() -> tuple[str, ...]:
-    """The event vocabularies a ruleset may name."""
-    from credit_rules.model import vocabularies as registry
-
-    return registry.vocabularies()
-
-
-def event_types(vocabulary: str) -> frozenset[str]:
-    """The ``type`` values a vocabulary accepts."""
-    from credit_rules.model import vocabularies as registry
-
-    return registry.event_types(vocabulary)
-
-
-def parse_events(
-    vocabulary: str,
-    raw: Sequence[Mapping[str, Any]] | Iterable[Any],
-    *,
-    source: str | None = None,
-    lines: Mapping[int, int] | None = None,
-) -> list[Event]:
-    """Validate a whole list of raw events at once (one pydantic call, not one per event).
-
-    Every problem is reported with the event's index, its field and the reason; ``lines`` maps an
-    event's index to the line it starts on when the list came from a file.
-    """
-    from credit_rules.model import vocabularies as registry
-
-    return registry.parse_events(vocabulary, raw, source=source, lines=lines)
+__all__ = [
+    "CorrectionAction",
+    "DishonestyCategory",
+    "DishonestyCollected",
+    "DishonestyDetermined",
+    "DishonestyEntered",
+    "DishonestyVerified",
+    "Event",
+    "LianyungangEvent",
+    "ObjectionFiled",
+    "ObjectionGround",
+    "QueryRequested",
+    "RecordCorrected",
+    "event_types",
+    "parse_events",
+    "vocabularies",
+]

@@ -15,7 +15,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
-from credit_rules.model.events import Event
+from credit_rules.model._base import Event
 
 _ID = Field(min_length=1)
 

@@ -17,24 +17,19 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import TypeAdapter, ValidationError
 
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.model import ganzhou
-from credit_rules.model.events import (
-    LIANYUNGANG_DECISION_DAY_FIELDS,
-    LIANYUNGANG_KEY_FIELDS,
-    Event,
-    LianyungangEvent,
-)
+from credit_rules.model import ganzhou, lianyungang
+from credit_rules.model._base import Event
 
 _UNIONS: dict[str, Any] = {
-    "lianyungang-2007": LianyungangEvent,
+    "lianyungang-2007": lianyungang.LianyungangEvent,
     "ganzhou-2023": ganzhou.GanzhouEvent,
 }
 _KEY_FIELDS: dict[str, Mapping[str, str]] = {
-    "lianyungang-2007": LIANYUNGANG_KEY_FIELDS,
+    "lianyungang-2007": lianyungang.KEY_FIELDS,
     "ganzhou-2023": ganzhou.KEY_FIELDS,
 }
 _DECISION_DAY_FIELDS: dict[str, Mapping[str, str]] = {
-    "lianyungang-2007": LIANYUNGANG_DECISION_DAY_FIELDS,
+    "lianyungang-2007": lianyungang.DECISION_DAY_FIELDS,
     "ganzhou-2023": ganzhou.DECISION_DAY_FIELDS,
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from credit_rules.ruleset.yaml_source import SourceMap
+from credit_rules.yaml_source import SourceMap
 
 #: List sections and the key that identifies an entry in each.
 SECTIONS: Mapping[str, str] = {

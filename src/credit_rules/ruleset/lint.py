@@ -39,7 +39,7 @@ from credit_rules.ruleset.expressions import (
     fields_in,
     names_in,
 )
-from credit_rules.ruleset.yaml_source import SourceMap, YamlSyntaxError, read_yaml
+from credit_rules.yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
 Check = Literal[
     "conflict",

@@ -24,8 +24,8 @@ from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
 from credit_rules.ruleset.layering import merge
 from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
-from credit_rules.ruleset.yaml_source import Path as YamlPath
-from credit_rules.ruleset.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
+from credit_rules.yaml_source import Path as YamlPath
+from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
 
 _BUNDLED_PACKAGE = "credit_rules._rulesets"
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from credit_rules.ruleset.yaml_source import YamlSyntaxError, read_yaml
 from credit_rules.testing.expectations import SCENARIO_SUFFIX, Runner, ScenarioResult
+from credit_rules.yaml_source import YamlSyntaxError, read_yaml
 
 MARKER = "scenario_file"
 _RUNNER = pytest.StashKey[Runner]()

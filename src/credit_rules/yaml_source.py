@@ -4,6 +4,9 @@ Only the safe loader is used, so no tag can build a Python object. Each value's 
 ``("rules", 3, "when")``) is mapped to its line and column, so schema errors found later can
 point at the exact place in the file. Duplicate mapping keys, which plain YAML silently
 collapses, are errors here.
+
+It sits at the bottom of the package, beside :mod:`credit_rules.errors`, because files of every
+layer are read with it: calendar overlays, rulesets and scenarios.
 """
 
 from __future__ import annotations
