@@ -5,12 +5,11 @@ both apply where the regulation gives one, a rule no history can ever fire, a la
 with a rung missing, a parameter nothing reads, a rule that cites a preamble as if it were law
 to execute. Each finding names its line and suggests a fix.
 
-Conditions are reasoned about after folding the parameters in, as the engine compiles them: a
-condition becomes a disjunction of conjunctions of atoms, and a conjunction is impossible when
-it asks one atom to be true and false, one text to equal two values, or a count to lie outside
-every interval its comparisons allow. A comparison with a fact that has no value is false
-whichever way it is written (see ``closures.py``), which the reasoning respects: ``not (x >= 2)``
-also holds when ``x`` has no value, so it excludes ``x >= 2`` but not ``not (x < 2)``.
+Conditions are reasoned about after folding the parameters in, in the normal form the
+durable backend also runs (:mod:`credit_rules.ruleset.analysis`): a disjunction of conjunctions,
+where a conjunction is impossible when it asks one atom to be true and false, one text to equal
+two values, or a count to lie outside every interval its comparisons allow. Lines come from
+the IR, where the loader put them.
 """
 
 from __future__ import annotations
@@ -128,7 +127,7 @@ def _context_citations(ruleset: ir.Ruleset) -> list[Finding]:
             "in_force_cites",
             "in_force_from",
             ruleset.in_force_cites,
-            _key_line(ruleset, "in_force_cites"),
+            ruleset.lines.get("in_force_cites"),
         ),
         *(("parameters", p.id, p.cites, _key_line(p, "cites")) for p in ruleset.parameters),
         *(("registers", r.id, r.cites, _key_line(r, "cites")) for r in ruleset.registers),
@@ -158,10 +157,10 @@ def _context_citations(ruleset: ir.Ruleset) -> list[Finding]:
 
 
 def _key_line(
-    entry: ir.Parameter | ir.Register | ir.Fact | ir.Outcome | ir.Rule | ir.Ruleset, key: str
+    entry: ir.Parameter | ir.Register | ir.Fact | ir.Outcome | ir.Rule, key: str
 ) -> int | None:
-    """The line of one key of an entry (of the file, for the ruleset), else of the entry."""
-    return entry.lines.get(key, None if isinstance(entry, ir.Ruleset) else entry.line)
+    """The line of one key of an entry, or of the entry where the key is not written."""
+    return entry.lines.get(key, entry.line)
 
 
 def _unused(ruleset: ir.Ruleset) -> list[Finding]:
