@@ -10,6 +10,8 @@ How a rule's condition becomes durable rules
 --------------------------------------------
 * Parameters are constants: they are folded in when the matcher is built, as the closure
   compiler does. A comparison whose sides are both constant is decided then and there.
+  Folding and the normal form below are :mod:`credit_rules.ruleset.analysis`, the ones lint
+  reasons with, so a condition lint proved unreachable is the condition this backend runs.
 * A condition is put in disjunctive normal form. ``not`` is pushed down with De Morgan, and
   ``or`` is expanded, so that each conjunct is a plain ``$and`` of tests on **one** fact
   (findings: joins read past a buffer, and a nested ``$or`` with joins returns wrong matches).
@@ -82,13 +84,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from credit_rules.engine.closures import Compiled, compile_conditions, compile_expr
+from credit_rules.engine.closures import Compiled, compile_conditions
 from credit_rules.errors import BackendUnavailable, CreditRulesError
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import Requirement, TooComplex, dnf, fold
 from credit_rules.ruleset.expressions import (
     Arith,
     BoolOp,
-    Call,
     Compare,
     Conditional,
     Const,
@@ -97,6 +99,7 @@ from credit_rules.ruleset.expressions import (
     Not,
     Ref,
     Type,
+    nodes,
 )
 
 Env = Mapping[str, Any]
@@ -157,16 +160,8 @@ _ENGINE_ERRORS: Final[Mapping[int, tuple[str, str]]] = {
 }
 _ERROR_CODE = re.compile(r"error code: (\d+)")
 
-_NEGATED: Final[Mapping[str, str]] = {
-    "==": "!=",
-    "!=": "==",
-    "<": ">=",
-    "<=": ">",
-    ">": "<=",
-    ">=": "<",
-    "present": "absent",
-    "absent": "present",
-}
+#: The canonical comparisons of the normal form, required false.
+_NEGATED: Final[Mapping[str, str]] = {"==": "!=", "<": ">="}
 _SWAPPED: Final[Mapping[str, str]] = {
     "==": "==",
     "!=": "!=",
@@ -349,104 +344,83 @@ class _Compiler:
             return self.texts.setdefault(value, len(self.texts))
         raise _Unsupported(f"compares a {kind} with {value!r}")
 
-    def is_constant(self, expr: Expr) -> bool:
-        if isinstance(expr, Const):
-            return True
-        if isinstance(expr, Ref):
-            return expr.name in self.parameters
-        if isinstance(expr, Not):
-            return self.is_constant(expr.operand)
-        if isinstance(expr, BoolOp):
-            return all(self.is_constant(o) for o in expr.operands)
-        if isinstance(expr, Compare | Arith):
-            return self.is_constant(expr.left) and self.is_constant(expr.right)
-        if isinstance(expr, Call):
-            return self.is_constant(expr.argument)
-        if isinstance(expr, Conditional):
-            return all(self.is_constant(e) for e in (expr.test, expr.then, expr.otherwise))
-        return False
-
-    def fold(self, expr: Expr) -> Any:
-        """The value of a constant expression, computed by the reference closures."""
-        try:
-            return compile_expr(expr, self.parameters)({})
-        except Exception as error:  # the closure would fail at run time too; let it
-            raise _Unsupported(f"a constant part cannot be computed ahead ({error})") from None
-
     # -- conditions -----------------------------------------------------------------------
 
-    def dnf(self, expr: Expr, positive: bool = True) -> Dnf:
-        """The conjuncts whose union holds exactly when ``expr`` (or ``not expr``) holds."""
-        if self.is_constant(expr):
-            return _true() if bool(self.fold(expr)) == positive else []
-        if isinstance(expr, Not):
-            return self.dnf(expr.operand, not positive)
-        if isinstance(expr, BoolOp):
-            parts = [self.dnf(o, positive) for o in expr.operands]
-            # De Morgan: not (a and b) = not a or not b; not (a or b) = not a and not b.
-            if (expr.op == "and") == positive:
-                return self._conjoin(parts)
-            return _disjoin(parts)
-        if isinstance(expr, Compare):
-            return self._compare(expr, positive)
-        if isinstance(expr, Ref | Field):
-            # A flag fact used as a condition: truthy exactly when it is known and true.
-            if expr.type != "flag":
-                raise _Unsupported(f"uses a {expr.type} as a condition")
-            return self._literal(self.source(expr), "==", 1, positive)
-        if isinstance(expr, Conditional):
-            return self.dnf(self._branch(expr), positive)
-        raise _Unsupported(f"{type(expr).__name__.lower()} in a condition")
+    def expand(self, expr: Expr) -> Dnf:
+        """The conjuncts whose union holds exactly when ``expr`` holds.
 
-    def _branch(self, expr: Conditional) -> Expr:
-        if not self.is_constant(expr.test):
+        The expansion is the one lint reasons about (:func:`credit_rules.ruleset.analysis.dnf`,
+        after :func:`~credit_rules.ruleset.analysis.fold`); here each requirement becomes
+        tests on the integer encoding, with the presence flags that carry ``None``.
+        """
+        folded = fold(expr, self.parameters)
+        if any(isinstance(node, Conditional) for node in nodes(folded)):
+            # Folding removed every conditional with a constant test; what is left needs one.
             raise _Unsupported("'x if test else y' whose test is not a constant")
-        return expr.then if self.fold(expr.test) else expr.otherwise
+        try:
+            clauses = dnf(folded, limit=MAX_CONJUNCTS)
+        except TooComplex:
+            raise _Unsupported(f"expands to more than {MAX_CONJUNCTS} conjuncts") from None
+        result = _simplify(
+            conjunct
+            for clause in clauses
+            for conjunct in self._conjoin(self._tests(r) for r in clause)
+        )
+        if len(result) > MAX_CONJUNCTS:
+            raise _Unsupported(f"expands to more than {MAX_CONJUNCTS} conjuncts")
+        return result
 
-    def _operand(self, expr: Expr) -> tuple[bool, Any]:
-        """(True, source index) for a value of the assessment, (False, value) for a constant."""
-        if self.is_constant(expr):
-            return False, self.fold(expr)
-        if isinstance(expr, Ref | Field):
-            return True, self.source(expr)
-        if isinstance(expr, Conditional):
-            return self._operand(self._branch(expr))
-        raise _Unsupported(f"compares the result of {type(expr).__name__.lower()} on a fact")
+    def _tests(self, requirement: Requirement) -> Dnf:
+        """One requirement as tests: it needs its value known when strict, and otherwise also
+        holds when the value is unknown (a comparison with ``None`` is false, as in the
+        closures, so its negation is true)."""
+        atom = requirement.atom
+        if isinstance(atom, Compare):
+            source, op, value = self._comparison(atom, requirement.truth)
+        elif isinstance(atom, Ref | Field):
+            # A flag fact used as a condition: truthy exactly when it is known and true.
+            if atom.type != "flag":
+                raise _Unsupported(f"uses a {atom.type} as a condition")
+            source, op, value = self.source(atom), "==" if requirement.truth else "!=", 1
+        else:
+            raise _Unsupported(f"{type(atom).__name__.lower()} in a condition")
+        present = self._presence(source)
+        test = present | {_Test(source, op, value)}
+        if requirement.strict or not present:
+            return [test]
+        return [frozenset({_Test(source, "absent")}), test]
 
-    def _compare(self, expr: Compare, positive: bool) -> Dnf:
-        left_is_source, left = self._operand(expr.left)
-        right_is_source, right = self._operand(expr.right)
+    def _comparison(self, atom: Compare, truth: bool) -> tuple[int, str, int]:
+        """``source op constant`` for a canonical comparison required ``truth``."""
+        left_is_source, left = self._operand(atom.left)
+        right_is_source, right = self._operand(atom.right)
         if left_is_source and right_is_source:
             raise _Unsupported(
                 f"compares two values of the assessment ({self.sources[left].label} "
-                f"{expr.op} {self.sources[right].label}); that needs a join"
+                f"{atom.op} {self.sources[right].label}); that needs a join"
             )
-        op: str = expr.op
-        if op in ("in", "not in"):
+        if atom.op == "in":
             # No value of the IR is a constant list yet; a list field would need a join.
-            raise _Unsupported(f"'{op}' (list membership)")
+            raise _Unsupported("'in' (list membership)")
+        if not (left_is_source or right_is_source):
+            raise _Unsupported("compares two constants that folding left apart")
+        op = atom.op if truth else _NEGATED[atom.op]
         if not left_is_source:
             op, left, right = _SWAPPED[op], right, left
-        source, constant = left, right
-        if constant is None:
-            # Any comparison with a missing value is false (closures), so its negation holds.
-            return [] if positive else _true()
-        return self._literal(source, op, self.encode_constant(source, constant, op), positive)
+        return left, op, self.encode_constant(left, right, op)
+
+    def _operand(self, expr: Expr) -> tuple[bool, Any]:
+        """(True, source index) for a value of the assessment, (False, value) for a constant."""
+        if isinstance(expr, Const):
+            return False, expr.value
+        if isinstance(expr, Ref | Field):
+            return True, self.source(expr)
+        raise _Unsupported(f"compares the result of {type(expr).__name__.lower()} on a fact")
 
     def _presence(self, source: int) -> Conjunct:
         if self.sources[source].nullable:
             return frozenset({_Test(source, "present")})
         return frozenset()
-
-    def _literal(self, source: int, op: str, value: int, positive: bool) -> Dnf:
-        present = self._presence(source)
-        if positive:
-            return [present | {_Test(source, op, value)}]
-        # not (known and x op v) = unknown, or known and x (negated op) v.
-        negated: Dnf = [present | {_Test(source, _NEGATED[op], value)}]
-        if present:
-            negated.insert(0, frozenset({_Test(source, "absent")}))
-        return negated
 
     def _conjoin(self, parts: Iterable[Dnf]) -> Dnf:
         result = _true()
@@ -456,13 +430,6 @@ class _Compiler:
             if len(result) > MAX_CONJUNCTS:
                 raise _Unsupported(f"expands to more than {MAX_CONJUNCTS} conjuncts")
         return result
-
-
-def _disjoin(parts: Iterable[Dnf]) -> Dnf:
-    result = _simplify(c for part in parts for c in part)
-    if len(result) > MAX_CONJUNCTS:
-        raise _Unsupported(f"expands to more than {MAX_CONJUNCTS} conjuncts")
-    return result
 
 
 def _simplify(conjuncts: Iterable[Conjunct]) -> Dnf:
@@ -582,7 +549,7 @@ class DurableMatcher:
         budget: dict[str, int] = {}
         for index, rule in enumerate(ruleset.rules):
             try:
-                dnf = compiler.dnf(rule.when)
+                dnf = compiler.expand(rule.when)
             except _Unsupported as reason:
                 self.fallbacks[rule.id] = str(reason)
                 continue

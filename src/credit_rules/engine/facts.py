@@ -21,8 +21,8 @@ from credit_rules.engine.closures import Compiled, WorkingDays, compile_expr
 from credit_rules.engine.history import EventTest, History, Occasion, Series
 from credit_rules.model.events import Event
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import fold
 from credit_rules.ruleset.expressions import BoolOp, Compare, Const, Expr, Field, Ref, nodes
-from credit_rules.ruleset.lint import fold
 
 Env = dict[str, Any]
 _ONE_DAY = dt.timedelta(days=1)

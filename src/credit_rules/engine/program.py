@@ -104,7 +104,7 @@ class Program:
         """The last day ``rule`` can cover for ``occasion`` (``date.max`` if unknown)."""
         if rule.reach is None:
             return dt.date.max
-        day = rule.reach({"trigger_date": occasion.date, "trigger": occasion.event})
+        day: dt.date | None = rule.reach({"trigger_date": occasion.date, "trigger": occasion.event})
         if day is None:
             return dt.date.max
         # A duty owed before its trigger's day is owed from the trigger's first assessment

@@ -20,8 +20,8 @@ from credit_rules.model.results import (
     reason_value,
 )
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import fold
 from credit_rules.ruleset.expressions import Expr, names_in
-from credit_rules.ruleset.lint import fold
 
 Parameters = Mapping[str, ir.ParameterValue]
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import expression_text
 from credit_rules.ruleset.diff import derivation_text
-from credit_rules.ruleset.render import cite_text, cites_text, expr_text, value_text
+from credit_rules.ruleset.render import cite_text, cites_text, value_text
 from credit_rules.scenario import Scenario
 
 _NAMED_FOR = re.compile(r"^art(\d+)")
@@ -232,11 +233,11 @@ class _Page:
             self.add(
                 f"- `{rule.id}` → `{rule.outcome}` ({rule.outcome_kind}, "
                 f"{cites_text(rule.cites)}): {rule.description.en} / {rule.description.zh}  ",
-                f"  for each `{rule.on}` when `{expr_text(rule.when)}`  ",
+                f"  for each `{rule.on}` when `{expression_text(rule.when)}`  ",
             )
-            timing = f"  from `{expr_text(rule.from_)}`"
+            timing = f"  from `{expression_text(rule.from_)}`"
             if rule.until is not None:
-                timing += f" until `{expr_text(rule.until)}`"
+                timing += f" until `{expression_text(rule.until)}`"
             if rule.period is not None:
                 timing += f", due after `{rule.period}`"
             if rule.excluding is not None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.render import cites_text, expr_text, value_text
+from credit_rules.ruleset.analysis import expression_text
+from credit_rules.ruleset.render import cites_text, value_text
 
 ChangeKind = Literal["added", "removed", "changed"]
 
@@ -176,7 +177,7 @@ def _prefixed(prefix: str, values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _opt(expr: Any) -> str:
-    return "(none)" if expr is None else expr_text(expr)
+    return "(none)" if expr is None else expression_text(expr)
 
 
 def _identity(r: ir.Ruleset) -> dict[str, str]:
@@ -240,15 +241,15 @@ def derivation_text(derivation: ir.Derivation) -> str:
     """How a fact is derived, in one line of the file's vocabulary."""
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         what = "count" if isinstance(derivation, ir.CountOf) else "latest_entry"
-        where = f" where {expr_text(derivation.where)}" if derivation.where else ""
+        where = f" where {expression_text(derivation.where)}" if derivation.where else ""
         return f"{what} of {derivation.register} valid on {derivation.valid_on}{where}"
     if isinstance(derivation, ir.EventQuery):
         names = {"first": "first_event", "last": "last_event"}
         what = names.get(derivation.pick, f"{derivation.pick}_events")
-        where = f" where {expr_text(derivation.where)}" if derivation.where else ""
-        value = f" value {expr_text(derivation.value)}" if derivation.value else ""
+        where = f" where {expression_text(derivation.where)}" if derivation.where else ""
+        value = f" value {expression_text(derivation.value)}" if derivation.value else ""
         return f"{what} {derivation.event_type}{where}{value}"
-    return expr_text(derivation.expr)
+    return expression_text(derivation.expr)
 
 
 def _fact(f: ir.Fact) -> dict[str, str]:
@@ -268,9 +269,9 @@ def _outcome(o: ir.Outcome) -> dict[str, str]:
 def _rule(r: ir.Rule) -> dict[str, str]:
     fields = {
         "for_each": r.on,
-        "when": expr_text(r.when),
+        "when": expression_text(r.when),
         "outcome": r.outcome,
-        "from": expr_text(r.from_),
+        "from": expression_text(r.from_),
         "until": _opt(r.until),
         "group": r.group or "(none)",
         "priority": str(r.priority),

@@ -2,6 +2,11 @@
 
 Nothing here knows which backend will run it, and nothing here can be changed after loading;
 :meth:`Ruleset.with_parameters` returns a new, re-checked ruleset instead.
+
+Every entry of a section knows where the file wrote it: ``line`` where the entry starts and
+``lines`` where each of its keys is, so lint and explanations can point into the file without
+reading it again. Positions are not meaning: they take no part in equality, and an entry a
+layer kept from the ruleset below has none (the layer's file does not contain it).
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class Article:
     zh: str
     en: str
     items: tuple[Item, ...]
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def item(self, number: int) -> Item | None:
         return next((item for item in self.items if item.number == number), None)
@@ -55,6 +62,8 @@ class Term:
     kind: str
     description: Text
     cites: tuple[Cite, ...]
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class Parameter:
     cites: tuple[Cite, ...]
     min: int | None = None
     max: int | None = None
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ class Register:
     removed_by_action: str | None
     removed_by_where: Expr | None
     cites: tuple[Cite, ...]
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,8 @@ class Fact:
     derivation: Derivation
     cites: tuple[Cite, ...]
     for_each: str | None = None
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,8 @@ class Outcome:
     kind: Literal["measure", "duty", "deadline"]
     description: Text
     cites: tuple[Cite, ...]
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -176,12 +193,13 @@ class Rule:
     group: str | None
     priority: int
     reads: tuple[str, ...]
-    line: int | None = None
+    line: int | None = field(default=None, compare=False)
     period: str | None = None
     excluding: Exclusion | None = None
     extended_by: Extension | None = None
     #: Facts the rule shows in its explanation without reading them in an expression.
     shows: tuple[str, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -200,6 +218,8 @@ class Interpretation:
     default: str
     parameter: str | None
     rationale: str
+    line: int | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -240,6 +260,8 @@ class Ruleset:
     layers: tuple[Layer, ...] = ()
     #: "<section>.<id>" of every entry a layer replaced, and the layer that replaced it.
     overridden: Mapping[str, str] = field(default_factory=dict)
+    #: Line of each top-level key of the file (a layer's own file for a layered ruleset).
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     _articles_by_number: Mapping[int, Article] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

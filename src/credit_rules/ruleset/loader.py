@@ -224,9 +224,25 @@ class _Checker:
         self.source = source
         self.digest = digest
         self.problems: list[Problem] = []
+        # Where each key of each mapping is written, so every entry of the IR carries its own
+        # lines and nothing later has to read the file again to point at it.
+        self.key_lines: dict[YamlPath, dict[str, int]] = {}
+        for path, (line, _) in source_map.positions.items():
+            if path and isinstance(path[-1], str):
+                self.key_lines.setdefault(path[:-1], {})[path[-1]] = line
 
     def problem(self, path: YamlPath, message: str) -> None:
         self.problems.append(self.map.problem(path, message))
+
+    def line(self, path: YamlPath) -> int | None:
+        """The line an entry starts on; None for one a layer kept from the file below."""
+        position = self.map.positions.get(path)
+        return None if position is None else position[0]
+
+    def lines(self, path: YamlPath) -> Mapping[str, int]:
+        # A copy the entry owns, as a plain mapping: rulesets pickle (to worker processes),
+        # and a read-only view does not.
+        return dict(self.key_lines.get(path, {}))
 
     def build(self) -> ir.Ruleset:
         spec = self.spec
@@ -273,6 +289,7 @@ class _Checker:
             outcomes=tuple(outcomes.values()),
             rules=rules,
             interpretations=interpretations,
+            lines=self.lines(()),
         )
 
     def _unique(self, section: str, ids: list[Any], taken: dict[Any, str] | None = None) -> None:
@@ -307,7 +324,14 @@ class _Checker:
             items = tuple(ir.Item(i.number, i.zh, i.en) for i in article.items)
             result.append(
                 ir.Article(
-                    article.number, article.role, article.why_context, article.zh, article.en, items
+                    article.number,
+                    article.role,
+                    article.why_context,
+                    article.zh,
+                    article.en,
+                    items,
+                    self.line(("articles", index)),
+                    self.lines(("articles", index)),
                 )
             )
         return tuple(result)
@@ -337,10 +361,20 @@ class _Checker:
         self._unique("terms", [t.id for t in self.spec.terms])
         terms = []
         for index, term in enumerate(self.spec.terms):
+            path: YamlPath = ("terms", index)
             if term.kind == "event":
-                self._event(("terms", index, "id"), term.id)
-            cites = self._cites(("terms", index), term.cites)
-            terms.append(ir.Term(term.id, term.kind, _text(term.description), cites))
+                self._event((*path, "id"), term.id)
+            cites = self._cites(path, term.cites)
+            terms.append(
+                ir.Term(
+                    term.id,
+                    term.kind,
+                    _text(term.description),
+                    cites,
+                    self.line(path),
+                    self.lines(path),
+                )
+            )
         return tuple(terms)
 
     def _parameters(self) -> dict[str, ir.Parameter]:
@@ -357,7 +391,18 @@ class _Checker:
                 self.problem((*path, "value"), str(error))
                 continue
             result.setdefault(
-                p.id, ir.Parameter(p.id, p.type, value, _text(p.description), cites, p.min, p.max)
+                p.id,
+                ir.Parameter(
+                    p.id,
+                    p.type,
+                    value,
+                    _text(p.description),
+                    cites,
+                    p.min,
+                    p.max,
+                    self.line(path),
+                    self.lines(path),
+                ),
             )
         return result
 
@@ -398,6 +443,8 @@ class _Checker:
                 removed_by_action=removal.action if removal else None,
                 removed_by_where=where,
                 cites=self._cites(path, r.cites),
+                line=self.line(path),
+                lines=self.lines(path),
             )
         return result
 
@@ -415,7 +462,12 @@ class _Checker:
         self._unique("outcomes", [o.id for o in self.spec.outcomes])
         return {
             o.id: ir.Outcome(
-                o.id, o.kind, _text(o.description), self._cites(("outcomes", i), o.cites)
+                o.id,
+                o.kind,
+                _text(o.description),
+                self._cites(("outcomes", i), o.cites),
+                self.line(("outcomes", i)),
+                self.lines(("outcomes", i)),
             )
             for i, o in enumerate(self.spec.outcomes)
         }
@@ -515,6 +567,8 @@ class _Checker:
                 derivation,
                 self._cites(path, f.cites),
                 f.for_each,
+                self.line(path),
+                self.lines(path),
             )
         return facts
 
@@ -646,11 +700,12 @@ class _Checker:
                     group=r.group,
                     priority=r.priority,
                     reads=tuple(dict.fromkeys(reads)),
-                    line=self.map.locate(path)[0],
+                    line=self.line(path),
                     period=period,
                     excluding=excluding,
                     extended_by=extended_by,
                     shows=tuple(name for name in r.shows if name in facts),
+                    lines=self.lines(path),
                 )
             )
         return tuple(result)
@@ -771,6 +826,8 @@ class _Checker:
                     i.default,
                     i.parameter,
                     i.rationale,
+                    self.line(path),
+                    self.lines(path),
                 )
             )
         return tuple(result)

@@ -23,7 +23,7 @@ from typing import Any
 from credit_rules.engine.engine import Engine
 from credit_rules.model.events import Event
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.lint import uses
+from credit_rules.ruleset.analysis import uses
 from credit_rules.scenario import Scenario
 
 

@@ -9,7 +9,6 @@ as law) and exits 1 when any of them finds something.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -50,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.strict:
         return EXIT_OK
-    text = Path(args.ruleset).read_text(encoding="utf-8")
-    findings = lint(ruleset, text)
+    findings = lint(ruleset)
     if not findings:
         console.print(Text("strict: no findings", style="green"))
         return EXIT_OK
