@@ -633,7 +633,7 @@ def test_load_profile_follows_hypothesis_profile(monkeypatch: pytest.MonkeyPatch
 
 
 def test_this_suite_runs_under_the_profile_named_by_the_environment() -> None:
-    expected = os.environ.get("HYPOTHESIS_PROFILE") or "dev"
+    expected = os.environ.get("HYPOTHESIS_PROFILE") or "ci"
     assert settings.get_current_profile_name() == expected
 
 
