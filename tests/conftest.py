@@ -1,14 +1,34 @@
 """Test configuration shared by every test module.
 
-Hypothesis runs under the profile named by the environment variable HYPOTHESIS_PROFILE
-(``.ci/run`` exports ``ci``: derandomised, more examples, no deadline), else ``dev``. The profiles
-are credit_rules' own (credit_rules.testing.profiles), so this suite runs the way any project
-using the kit would. Loaded here, before any test module builds its ``settings``, so that those
-inherit the profile.
+Hypothesis runs under the ``ci`` profile (credit_rules.testing.profiles: derandomised, no
+example database, no deadline) unless the environment variable HYPOTHESIS_PROFILE names
+another (``HYPOTHESIS_PROFILE=dev`` explores new examples each run). So the README's plain
+``python -m pytest`` gives everyone the same result CI gives: a random or replayed example
+must not make a laptop red where CI is green, or the other way round. Loaded here, before any
+test module builds its ``settings``, so that those inherit the profile.
+
+Hypothesis keeps more than its example database in its storage directory (a cache of the
+constants in the code under test, for one), by default ``.hypothesis/`` in the working
+directory, which is the repository. The suite points it outside, unless
+HYPOTHESIS_STORAGE_DIRECTORY says where: a folder in the system's temporary directory named
+for this checkout, so that ``dev``'s database still persists from one run to the next. The
+variable is exported, so the subprocesses some tests start (``credit-rules check``) inherit it.
 """
 
 from __future__ import annotations
 
-from credit_rules.testing.profiles import load_profile
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
-load_profile()
+from credit_rules.testing.profiles import CI, load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+STORAGE = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+if not os.environ.get(STORAGE):
+    checkout = hashlib.sha256(str(ROOT).encode("utf-8")).hexdigest()[:12]
+    os.environ[STORAGE] = str(Path(tempfile.gettempdir()) / f"credit-rules-hypothesis-{checkout}")
+
+load_profile(default=CI)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,41 @@ def test_coverage_api_counts_only_scenarios_with_expectations() -> None:
     # Two records reach Arts 9-10 only: no third record (Art 11), no query (Art 12), no
     # objection or correction (Art 13).
     assert coverage.to_json()["rulesets"][0]["uncovered_executable_articles"] == [11, 12, 13]
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_the_coverage_table_and_the_ruleset_page_agree_article_by_article(
+    tmp_path: Path, ruleset_id: str
+) -> None:
+    """``test --coverage`` and ``docs`` once counted differently (7 of 15 Lianyungang articles
+    and 12 of 30 Ganzhou articles disagreed); both now count with one definition."""
+    scenarios = RULESETS / ruleset_id / "scenarios"
+    report = tmp_path / "coverage.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["test", "--coverage", str(scenarios), "--json", str(report)])
+        assert main(["docs", str(RULESETS / f"{ruleset_id}.yaml"), "-o", str(tmp_path)]) == 0
+    assert code == 0
+    table = ruleset(json.loads(report.read_text(encoding="utf-8")), ruleset_id)
+    page = (tmp_path / f"{ruleset_id}.md").read_text(encoding="utf-8")
+    listed = _page_scenarios(page)
+    executable = [a for a in table["articles"] if a["role"] == "executable"]
+    assert sorted(listed) == [a["article"] for a in executable]
+    for article in executable:
+        names = sorted(Path(p).name for p in article["exercised_by"])
+        assert listed[article["article"]] == names, article["article"]
+        assert len(names) == article["scenarios"]
+    # Scenarios without expect: count on neither side; every article is covered on both.
+    assert table["uncovered_executable_articles"] == []
+    assert "Executable articles no scenario covers" not in page
+    assert f"{table['scenarios']} scenarios with `expect:`" in page
+
+
+def _page_scenarios(page: str) -> dict[int, list[str]]:
+    """Article -> the scenario files its section of a generated page lists."""
+    found: dict[int, list[str]] = {}
+    for number, body in re.findall(r"^## Art (\d+)\n(.*?)(?=^## Art |\Z)", page, re.M | re.S):
+        if "**Scenarios**" not in body:
+            continue
+        section = body[body.index("**Scenarios**") :]
+        found[int(number)] = sorted(re.findall(r"^- `([^`]+\.scenario\.yaml)`:", section, re.M))
+    return found

@@ -17,7 +17,7 @@ import yaml
 
 from credit_rules import bundled, load_scenario
 from credit_rules.cli.main import main
-from credit_rules.explain.ruleset_docs import scenario_coverage
+from credit_rules.explain.coverage import ruleset_coverage
 from credit_rules.ruleset.render import expr_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,16 +99,19 @@ def test_every_executable_article_lists_the_scenarios_that_cover_it(
             )
 
 
-def test_art14_lists_the_scenarios_named_for_it_and_those_whose_rules_fire() -> None:
+def test_a_file_name_covers_nothing_and_a_rule_that_fired_does() -> None:
     folder = ROOT / "rulesets" / "lianyungang-2007" / "scenarios"
     scenarios = [load_scenario(p) for p in sorted(folder.glob("*.scenario.yaml"))]
-    coverage = {s.name: s for s in scenario_coverage(bundled("lianyungang-2007"), scenarios)}
-    named = coverage["art14-last-valid-day-still-counts.scenario.yaml"]
-    assert named.named_for == 14
-    assert "art10_cash_settlement" in named.rules
-    example = coverage["architecture-example.scenario.yaml"]
-    assert example.named_for is None
-    assert {"art9_written_warning", "art10_cash_settlement", "art10_audit_flag"} <= example.rules
+    coverage = ruleset_coverage(bundled("lianyungang-2007"), scenarios)
+    art10 = {Path(e.scenario).name: e for e in coverage.article(10).exercised_by}
+    # Named for Art 10, but one record is not two: no rule citing Art 10 fires.
+    assert "art10-day-before-second-entry.scenario.yaml" not in art10
+    example = art10["architecture-example.scenario.yaml"]
+    assert set(example.rules) == {"art10_cash_settlement", "art10_audit_flag"}
+    # Art 14 (validity) has no rule of its own: the register its records enter exercises it.
+    art14 = {Path(e.scenario).name: e for e in coverage.article(14).exercised_by}
+    last_day = art14["art14-last-valid-day-still-counts.scenario.yaml"]
+    assert last_day.rules == () and "register" in last_day.via
 
 
 def test_the_pages_are_in_the_mkdocs_nav_and_every_docs_page_is() -> None:

@@ -3,9 +3,9 @@
 Each article shows the Chinese text, the English rendering, and then everything in the ruleset
 that implements it: the terms it defines, its parameters, registers, facts and rules (with
 their conditions in the file's own notation), the interpretations chosen, and the scenarios
-that cover it. A scenario covers an article when a rule citing the article fires in it, or when
-its file is named for the article (``art14-...``), which is how articles with no rule of their
-own (entry into force, say) are tested.
+that exercise it. Which scenarios those are is decided by :mod:`credit_rules.explain.coverage`,
+the same definition ``credit-rules test --coverage`` reports (docs/decisions/0008), so the page
+and the CI table cannot disagree.
 
 The page is generated and committed (``docs/rulesets/<id>.md``), and a test regenerates it, so
 the published documentation can never drift from the file the engine runs. Nothing in it
@@ -14,73 +14,28 @@ depends on where or when it was generated.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
-from credit_rules.engine.engine import Engine
-from credit_rules.errors import CreditRulesError
+from credit_rules.explain.coverage import RulesetCoverage
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text
 from credit_rules.ruleset.diff import derivation_text
 from credit_rules.ruleset.render import cite_text, cites_text, value_text
-from credit_rules.scenario import Scenario
-
-_NAMED_FOR = re.compile(r"^art(\d+)")
 
 
-@dataclass(frozen=True)
-class ScenarioCoverage:
-    """One scenario file, the rules that fired in it, and the article its name is for."""
-
-    name: str
-    description: str | None
-    rules: frozenset[str]
-    named_for: int | None
-
-    def covers(self, article: int, rules_citing: frozenset[str]) -> bool:
-        return self.named_for == article or bool(self.rules & rules_citing)
-
-
-def scenario_coverage(ruleset: ir.Ruleset, scenarios: Iterable[Scenario]) -> list[ScenarioCoverage]:
-    """Run each scenario written in this ruleset's vocabulary and note which rules fired."""
-    found = []
-    with Engine(ruleset) as engine:
-        for scenario in scenarios:
-            name = Path(scenario.path).name
-            rules: frozenset[str] = frozenset()
-            if scenario.ruleset.vocabulary == ruleset.vocabulary:
-                try:
-                    result = engine.evaluate(
-                        scenario.subjects, scenario.events, as_of=scenario.as_of
-                    )
-                except CreditRulesError:
-                    # A scenario about bad input or a date out of force fires nothing; it may
-                    # still be named for its article.
-                    pass
-                else:
-                    rules = frozenset(
-                        [d.rule for d in result.decisions]
-                        + [d.rule for d in result.duties]
-                        + [d.rule for d in result.deadlines]
-                    )
-            match = _NAMED_FOR.match(name)
-            named_for = int(match.group(1)) if match else None
-            found.append(ScenarioCoverage(name, scenario.description, rules, named_for))
-    return sorted(found, key=lambda s: s.name)
-
-
-def render_ruleset_page(
-    ruleset: ir.Ruleset, coverage: Sequence[ScenarioCoverage], *, source_name: str
-) -> str:
-    """The Markdown page of ``ruleset``; ``source_name`` is the file name the page cites."""
+def render_ruleset_page(ruleset: ir.Ruleset, coverage: RulesetCoverage, *, source_name: str) -> str:
+    """The Markdown page of ``ruleset``; ``coverage`` is what its scenarios exercised (see
+    :func:`credit_rules.explain.coverage.ruleset_coverage`) and ``source_name`` the file name
+    the page cites."""
+    if coverage.digest != ruleset.digest:
+        raise ValueError(f"coverage of {coverage.id} {coverage.version} is not of this ruleset")
     page = _Page(ruleset, coverage)
     return page.render(source_name)
 
 
 class _Page:
-    def __init__(self, ruleset: ir.Ruleset, coverage: Sequence[ScenarioCoverage]) -> None:
+    def __init__(self, ruleset: ir.Ruleset, coverage: RulesetCoverage) -> None:
         self.r = ruleset
         self.coverage = coverage
         self.lines: list[str] = []
@@ -117,14 +72,15 @@ class _Page:
             f"| Subject kinds | {', '.join(f'`{k}`' for k in r.subject_kinds)} |",
             f"| Contents | {len(r.articles)} articles ({len(executable)} executable), "
             f"{len(r.parameters)} parameters, {len(r.facts)} facts, {len(r.rules)} rules, "
-            f"{len(r.interpretations)} interpretations, {len(self.coverage)} scenarios |",
+            f"{len(r.interpretations)} interpretations, {self.coverage.scenarios} scenarios with "
+            "`expect:` |",
             "",
             "Each article below quotes the Chinese text, then its English rendering, then what in "
             "the ruleset implements it. Conditions are written in the ruleset's condition "
             "language (see [the ruleset format](../rulesets.md)).",
             "",
         )
-        uncovered = [a.number for a in executable if not self._scenarios_for(a.number)]
+        uncovered = self.coverage.uncovered
         if uncovered:
             listed = ", ".join(f"[Art {n}](#art-{n})" for n in uncovered)
             self.add(f'!!! warning "Executable articles no scenario covers: {listed}"', "")
@@ -280,21 +236,18 @@ class _Page:
                 self.add(f"- `{alternative.id}`{mark}: {alternative.en}{value}")
             self.add("", f"Why: {i.rationale}", "")
 
-    def _scenarios_for(self, n: int) -> list[ScenarioCoverage]:
-        citing = frozenset(rule.id for rule in self.r.rules if _cites(rule.cites, n))
-        return [s for s in self.coverage if s.covers(n, citing)]
-
     def _scenarios(self, n: int) -> None:
-        covering = self._scenarios_for(n)
+        covering = self.coverage.article(n).exercised_by
         if not covering:
             self.add("**Scenarios**: none yet.", "")
             return
-        citing = frozenset(rule.id for rule in self.r.rules if _cites(rule.cites, n))
         self.add(f"**Scenarios** ({len(covering)})", "")
-        for s in covering:
-            fired = sorted(s.rules & citing)
-            how = f"fires {', '.join(f'`{x}`' for x in fired)}" if fired else "named for it"
-            self.add(f"- `{s.name}`: {how}")
+        for exercise in covering:
+            if exercise.rules:
+                how = f"fires {', '.join(f'`{x}`' for x in exercise.rules)}"
+            else:
+                how = f"via {', '.join(exercise.via)}"
+            self.add(f"- `{Path(exercise.scenario).name}`: {how}")
         self.add("")
 
 

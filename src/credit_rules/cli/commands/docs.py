@@ -1,7 +1,8 @@
 """``credit-rules docs RULESET... -o DIR``: one Markdown page per ruleset, article by article.
 
 The pages are what the project's mkdocs site publishes under ``docs/rulesets/``; the scenarios
-that cover each article are read from ``<id>/scenarios/`` beside the ruleset file.
+that cover each article are read from ``<id>/scenarios/`` beside the ruleset file and counted
+exactly as ``credit-rules test --coverage`` counts them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from credit_rules.cli.common import EXIT_OK
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
-from credit_rules.explain.ruleset_docs import render_ruleset_page, scenario_coverage
+from credit_rules.explain.coverage import ruleset_coverage
+from credit_rules.explain.ruleset_docs import render_ruleset_page
 from credit_rules.scenario import load_scenario
 
 
@@ -40,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
         named = resolve(name)
         folder = named.scenarios_dir
         paths = sorted(folder.rglob("*.scenario.yaml")) if folder is not None else []
-        coverage = scenario_coverage(named.ruleset, [load_scenario(p) for p in paths])
+        coverage = ruleset_coverage(named.ruleset, [load_scenario(p) for p in paths])
         source = named.file.name if named.file is not None else f"{named.ruleset.id}.yaml"
         text = render_ruleset_page(named.ruleset, coverage, source_name=source)
-        pages.append((named.ruleset.id, text, len(coverage)))
+        pages.append((named.ruleset.id, text, len(paths)))
     try:
         output.mkdir(parents=True, exist_ok=True)
         console = stdout_console()
