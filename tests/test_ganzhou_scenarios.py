@@ -37,8 +37,9 @@ from credit_rules import (
 )
 from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main as cli_main
-from credit_rules.errors import NoRulesetInForce
+from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
 from credit_rules.ruleset.catalog import select_ruleset
+from credit_rules.testing.expectations import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "rulesets" / "ganzhou-2023" / "scenarios"
@@ -963,11 +964,19 @@ REPAIR = [
 ]
 
 
-def test_art25_second_extension_is_an_error() -> None:
-    events = [*REPAIR, extended("a1", "2024-09-20", 5), extended("a1", "2024-09-25", 5)]
-    with pytest.raises(CreditRulesError) as raised:
-        evaluate(events, "2024-10-08")
-    assert "2024-09-20" in str(raised.value) and "2024-09-25" in str(raised.value)
+def test_art25_limits_the_length_of_the_extensions_not_their_number() -> None:
+    # "延长期限最多不超过 15 个工作日": 5 + 5 working days, 10 in all, within the cap.
+    result = scenario("art25-two-extensions-within-the-cap")
+    due = deadline(result, "repair_decision_due")
+    assert (due.due, due.count, due.extended_by) == (day("2024-10-16"), 15, 10)
+    three = [*REPAIR, *(extended("a1", d, 5) for d in ("2024-09-20", "2024-10-09", "2024-10-15"))]
+    assert deadline(evaluate(three, "2024-10-23"), "repair_decision_due").extended_by == 15
+
+
+def test_art25_extensions_over_the_cap_are_an_error() -> None:
+    with pytest.raises(ExtensionOverCap) as raised:
+        scenario("art25-extensions-over-the-cap")
+    assert "20" in str(raised.value) and "15" in str(raised.value)
 
 
 def test_art25_extension_over_15_is_an_error() -> None:
@@ -1195,3 +1204,18 @@ def test_select_ruleset_prefers_a_layer_over_its_base(tmp_path: Path) -> None:
     layer = load_ruleset(path)
     chosen = select_ruleset("cn-jx-ganzhou", day("2025-06-01"), candidates=[RULESET, layer])
     assert chosen.id == "jiangxi-2025"
+
+
+def test_a_scenario_expecting_a_refusal_fails_when_the_history_is_accepted(
+    tmp_path: Path,
+) -> None:
+    text = (SCENARIOS / "art25-two-extensions-within-the-cap.scenario.yaml").read_text("utf-8")
+    head = text.split("expect:")[0]
+    accepted = tmp_path / "accepted.scenario.yaml"
+    accepted.write_text(head + "expect:\n  error: over the cap\n", encoding="utf-8")
+    result = run_scenario(accepted)
+    assert not result.passed and "refused" in result.render()
+    refused = tmp_path / "refused.scenario.yaml"
+    over = (SCENARIOS / "art25-extensions-over-the-cap.scenario.yaml").read_text("utf-8")
+    refused.write_text(over.replace("error: extensions add up", "error: nothing like"), "utf-8")
+    assert "cannot evaluate" in (run_scenario(refused).error or "")

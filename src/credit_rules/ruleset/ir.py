@@ -158,7 +158,7 @@ class Extension:
     where: Expr | None
     field: str
     cap: str
-    max_times: int
+    max_times: int | None
 
 
 @dataclass(frozen=True)

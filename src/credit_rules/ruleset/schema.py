@@ -121,7 +121,12 @@ class ExtensionSpec(_Spec):
     where: str | None = None
     field: str = Field(pattern=_ID, description="The field holding the extension's length.")
     cap: str = Field(pattern=_ID, description="A count parameter: the most it may add.")
-    max_times: int = Field(default=1, ge=1)
+    max_times: int | None = Field(
+        default=None,
+        ge=1,
+        description="How many extensions at most, where the text limits their number; "
+        "none: only the cap on their total length applies.",
+    )
 
 
 class RuleSpec(_Spec):

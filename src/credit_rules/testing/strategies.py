@@ -729,15 +729,18 @@ def ganzhou_histories(
 
 
 def _extension_limits(ruleset: ir.Ruleset) -> tuple[int, int]:
-    """The tightest Art 25-style limits any deadline rule of ``ruleset`` sets on extensions."""
-    cap, times = 15, 1
+    """The tightest Art 25-style limits any deadline rule of ``ruleset`` sets on extensions.
+    Where no rule limits their number (Ganzhou Art 25 caps only the total length), up to three
+    are drawn, enough to reach the cap in several steps."""
+    cap, times = 15, 3
     for rule in ruleset.rules:
         if rule.extended_by is None:
             continue
         value = ruleset.parameter(rule.extended_by.cap).value
         if isinstance(value, int) and not isinstance(value, bool):
             cap = min(cap, value)
-        times = min(times, rule.extended_by.max_times)
+        if rule.extended_by.max_times is not None:
+            times = min(times, rule.extended_by.max_times)
     return cap, times
 
 
