@@ -157,7 +157,12 @@ class ObjectionSuspended(Event):
 
 
 class ObjectionDecided(Event):
-    """Art 20: the result of an objection, told to the applicant in writing."""
+    """Art 20: the result of an objection, told to the applicant in writing.
+
+    A decision decides its ``objection``; the rules follow that objection to the evaluation it
+    disputes ("根据处理结果及时调整信用评价结果"). ``evaluation`` may repeat that id for the
+    reader, but no rule links by it, so a decision naming only its objection counts the same.
+    """
 
     type: Literal["objection_decided"] = "objection_decided"
     objection: str = _ID

@@ -616,7 +616,7 @@ def _draw_objection(
             gz.ObjectionDecided(
                 subject=subject,
                 objection=name,
-                evaluation=evaluation,
+                evaluation=draw(st.sampled_from((evaluation, None))),
                 result=gz.ObjectionResult.upheld if upheld else gz.ObjectionResult.rejected,
                 adjusted_score=draw(_ADJUSTED_SCORE) if upheld else None,
                 date=filed + draw(_offset(1, 40)),
