@@ -900,8 +900,27 @@ def test_art23_2_recurrence_of_the_same_category_is_cited_as_item_2() -> None:
     assert (refusal.from_, refusal.until) == (day("2024-05-06"), day("2024-12-31"))
     other = scenario("art23-recurrence-of-other-category-does-not-bar")
     assert spans(other, "repair_refused") == []
-    after = scenario("art23-recurrence-after-application-is-not-counted")
-    assert spans(after, "repair_refused") == []
+
+
+def test_art23_2_the_repair_period_runs_until_the_decision() -> None:
+    undecided = scenario("art23-recurrence-after-application-before-decision-bars-repair")
+    assert spans(undecided, "repair_refused") == [("2024-05-10", "2024-12-31", True)]
+    before = scenario("art23-recurrence-the-day-before-the-decision-bars-repair")
+    (refusal,) = [d for d in before.decisions if d.outcome == "repair_refused"]
+    assert cited(refusal) == {(23, 2)} and values(refusal)["same_category_recurrences"] == 1
+    for name in (
+        "art23-recurrence-on-the-decision-day-is-not-counted",
+        "art23-recurrence-after-the-decision-is-not-counted",
+    ):
+        assert spans(scenario(name), "repair_refused") == [], name
+
+
+def test_art23_2_the_application_day_reading_stays_selectable() -> None:
+    loaded = _loaded("art23-recurrence-the-day-before-the-decision-bars-repair")
+    engine = Engine(with_parameters(RULESET, {"recurrence_counts_until_decision": False}))
+    result = engine.evaluate(loaded.subjects, loaded.events, as_of=loaded.as_of)
+    assert spans(result, "repair_refused") == []
+    assert spans(result, "repair_admissible") == [("2024-05-06", "2024-05-06", False)]
 
 
 @pytest.mark.parametrize(
