@@ -430,6 +430,31 @@ def test_art14_grade_b_is_good_under_the_other_reading_of_the_interpretation() -
     assert "general_supervision" in default.outcomes("s1")
 
 
+@pytest.mark.parametrize(
+    ("score", "risk_found", "outcome"),
+    [
+        (92, True, "general_supervision"),
+        (92, False, "reduced_supervision"),
+        (70, True, "general_supervision"),
+        (70, False, None),
+        (50, True, "intensified_supervision"),
+    ],
+)
+def test_art14_by_risk_finding_general_supervision_follows_the_finding(
+    score: int, risk_found: bool, outcome: str | None
+) -> None:
+    # "对有违法失信风险的…进行一般性监管": under by_risk_finding the middle tier follows the
+    # bureau's finding, not the grade; a poor grade (D) still intensifies supervision.
+    variant = Engine(with_parameters(RULESET, {"general_supervision_on_risk_finding": True}))
+    event = {**published("e1", "2024-09-27", score), "risk_found": risk_found}
+    result = evaluate([event], "2024-10-08", engine=variant)
+    found = [d.outcome for d in result.decisions if d.outcome.endswith("_supervision")]
+    assert found == ([] if outcome is None else [outcome])
+    assert scenario("art14-risk-finding-is-not-read-under-the-grade-reading").outcomes(
+        "ph1"
+    ) >= {"reduced_supervision"}
+
+
 def test_art14_a_severe_unremedied_determination_grades_d_and_says_why() -> None:
     result = scenario("art14-severe-determination-grades-d")
     (supervision,) = [d for d in result.decisions if d.outcome == "intensified_supervision"]

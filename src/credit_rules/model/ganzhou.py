@@ -126,6 +126,12 @@ class EvaluationPublished(Event):
     evaluation: str = _ID
     year: int = Field(ge=2000, le=2200)
     score: int = Field(ge=0, le=1000)
+    risk_found: bool = Field(
+        default=False,
+        description="The bureau's finding, with this evaluation, that the subject is at risk of "
+        "unlawful or dishonest conduct (Art 14, 有违法失信风险). Read only under the reading "
+        "general_supervision_basis: by_risk_finding.",
+    )
 
 
 class ObjectionFiled(Event):

@@ -707,6 +707,7 @@ def ganzhou_histories(
                     evaluation=evaluation,
                     year=published.year,
                     score=draw(_SCORE),
+                    risk_found=draw(st.booleans()),
                     date=published,
                 )
             )
