@@ -450,9 +450,9 @@ def test_art14_by_risk_finding_general_supervision_follows_the_finding(
     result = evaluate([event], "2024-10-08", engine=variant)
     found = [d.outcome for d in result.decisions if d.outcome.endswith("_supervision")]
     assert found == ([] if outcome is None else [outcome])
-    assert scenario("art14-risk-finding-is-not-read-under-the-grade-reading").outcomes(
-        "ph1"
-    ) >= {"reduced_supervision"}
+    assert scenario("art14-risk-finding-is-not-read-under-the-grade-reading").outcomes("ph1") >= {
+        "reduced_supervision"
+    }
 
 
 def test_art14_a_severe_unremedied_determination_grades_d_and_says_why() -> None:
