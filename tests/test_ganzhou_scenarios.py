@@ -1263,3 +1263,18 @@ def test_a_scenario_expecting_a_refusal_fails_when_the_history_is_accepted(
     over = (SCENARIOS / "art25-extensions-over-the-cap.scenario.yaml").read_text("utf-8")
     refused.write_text(over.replace("error: extensions add up", "error: nothing like"), "utf-8")
     assert "cannot evaluate" in (run_scenario(refused).error or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the engine does not yet honour ruleset.before_in_force (issue 13 item 4, the "
+    "lead's input normaliser): when it does, move the file into the scenarios and drop this",
+)
+def test_art22_a_determination_before_in_force_can_be_repaired() -> None:
+    assert RULESET.before_in_force is not None
+    assert RULESET.before_in_force.types == ("dishonesty_determined",)
+    pending = ROOT / "tests" / "pending"
+    result = run_scenario(
+        pending / "art22-determination-before-in-force-can-be-repaired.pending.yaml"
+    )
+    assert result.passed, result.render()

@@ -152,6 +152,9 @@ def uses(ruleset: ir.Ruleset, rules: Iterable[ir.Rule]) -> Uses:
             derivation = facts[name].derivation
             if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
                 found_registers.add(derivation.register)
+    if ruleset.before_in_force is not None:
+        # Which early events are kept changes what every fact sees.
+        found_parameters.add(ruleset.before_in_force.when)
     for register_id in found_registers:
         register = _register(ruleset, register_id)
         if register is not None and register.removed_by_where is not None:
