@@ -126,8 +126,9 @@ class CoverageCollector:
         self._tallies: dict[str, _Tally] = {}
 
     def add(self, scenario: Scenario, engine: Engine) -> None:
-        """Record what ``scenario`` exercised; one without ``expect:`` is skipped."""
-        if scenario.expect is None:
+        """Record what ``scenario`` exercised; one without ``expect:``, or one whose history
+        is expected to be refused (nothing fires on it), is skipped."""
+        if scenario.expect is None or scenario.expect.error is not None:
             return
         ruleset = scenario.ruleset
         tally = self._tallies.setdefault(ruleset.digest, _Tally(ruleset))
