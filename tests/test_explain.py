@@ -32,7 +32,12 @@ from credit_rules.explain.whynot import Link
 ROOT = Path(__file__).resolve().parents[1]
 LIANYUNGANG = ROOT / "rulesets" / "lianyungang-2007" / "scenarios"
 GANZHOU = ROOT / "rulesets" / "ganzhou-2023" / "scenarios"
-SCENARIOS = sorted(ROOT.glob("rulesets/*/scenarios/*.scenario.yaml"))
+# A scenario that expects its history to be refused (expect: error) has no result to look at.
+SCENARIOS = sorted(
+    path
+    for path in ROOT.glob("rulesets/*/scenarios/*.scenario.yaml")
+    if "\n  error:" not in path.read_text(encoding="utf-8")
+)
 ENGINE = Engine(bundled("lianyungang-2007"))
 PERSON = {"id": "p1", "kind": "insured_person"}
 

@@ -37,8 +37,9 @@ from credit_rules import (
 )
 from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main as cli_main
-from credit_rules.errors import NoRulesetInForce
+from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
 from credit_rules.ruleset.catalog import select_ruleset
+from credit_rules.testing.expectations import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "rulesets" / "ganzhou-2023" / "scenarios"
@@ -427,6 +428,31 @@ def test_art14_grade_b_is_good_under_the_other_reading_of_the_interpretation() -
     assert "reduced_supervision" in result.outcomes("s1")
     default = evaluate([published("e1", "2024-09-27", 85)], "2024-10-08")
     assert "general_supervision" in default.outcomes("s1")
+
+
+@pytest.mark.parametrize(
+    ("score", "risk_found", "outcome"),
+    [
+        (92, True, "general_supervision"),
+        (92, False, "reduced_supervision"),
+        (70, True, "general_supervision"),
+        (70, False, None),
+        (50, True, "intensified_supervision"),
+    ],
+)
+def test_art14_by_risk_finding_general_supervision_follows_the_finding(
+    score: int, risk_found: bool, outcome: str | None
+) -> None:
+    # "对有违法失信风险的…进行一般性监管": under by_risk_finding the middle tier follows the
+    # bureau's finding, not the grade; a poor grade (D) still intensifies supervision.
+    variant = Engine(with_parameters(RULESET, {"general_supervision_on_risk_finding": True}))
+    event = {**published("e1", "2024-09-27", score), "risk_found": risk_found}
+    result = evaluate([event], "2024-10-08", engine=variant)
+    found = [d.outcome for d in result.decisions if d.outcome.endswith("_supervision")]
+    assert found == ([] if outcome is None else [outcome])
+    assert scenario("art14-risk-finding-is-not-read-under-the-grade-reading").outcomes("ph1") >= {
+        "reduced_supervision"
+    }
 
 
 def test_art14_a_severe_unremedied_determination_grades_d_and_says_why() -> None:
@@ -899,8 +925,27 @@ def test_art23_2_recurrence_of_the_same_category_is_cited_as_item_2() -> None:
     assert (refusal.from_, refusal.until) == (day("2024-05-06"), day("2024-12-31"))
     other = scenario("art23-recurrence-of-other-category-does-not-bar")
     assert spans(other, "repair_refused") == []
-    after = scenario("art23-recurrence-after-application-is-not-counted")
-    assert spans(after, "repair_refused") == []
+
+
+def test_art23_2_the_repair_period_runs_until_the_decision() -> None:
+    undecided = scenario("art23-recurrence-after-application-before-decision-bars-repair")
+    assert spans(undecided, "repair_refused") == [("2024-05-10", "2024-12-31", True)]
+    before = scenario("art23-recurrence-the-day-before-the-decision-bars-repair")
+    (refusal,) = [d for d in before.decisions if d.outcome == "repair_refused"]
+    assert cited(refusal) == {(23, 2)} and values(refusal)["same_category_recurrences"] == 1
+    for name in (
+        "art23-recurrence-on-the-decision-day-is-not-counted",
+        "art23-recurrence-after-the-decision-is-not-counted",
+    ):
+        assert spans(scenario(name), "repair_refused") == [], name
+
+
+def test_art23_2_the_application_day_reading_stays_selectable() -> None:
+    loaded = _loaded("art23-recurrence-the-day-before-the-decision-bars-repair")
+    engine = Engine(with_parameters(RULESET, {"recurrence_counts_until_decision": False}))
+    result = engine.evaluate(loaded.subjects, loaded.events, as_of=loaded.as_of)
+    assert spans(result, "repair_refused") == []
+    assert spans(result, "repair_admissible") == [("2024-05-06", "2024-05-06", False)]
 
 
 @pytest.mark.parametrize(
@@ -963,11 +1008,19 @@ REPAIR = [
 ]
 
 
-def test_art25_second_extension_is_an_error() -> None:
-    events = [*REPAIR, extended("a1", "2024-09-20", 5), extended("a1", "2024-09-25", 5)]
-    with pytest.raises(CreditRulesError) as raised:
-        evaluate(events, "2024-10-08")
-    assert "2024-09-20" in str(raised.value) and "2024-09-25" in str(raised.value)
+def test_art25_limits_the_length_of_the_extensions_not_their_number() -> None:
+    # "延长期限最多不超过 15 个工作日": 5 + 5 working days, 10 in all, within the cap.
+    result = scenario("art25-two-extensions-within-the-cap")
+    due = deadline(result, "repair_decision_due")
+    assert (due.due, due.count, due.extended_by) == (day("2024-10-16"), 15, 10)
+    three = [*REPAIR, *(extended("a1", d, 5) for d in ("2024-09-20", "2024-10-09", "2024-10-15"))]
+    assert deadline(evaluate(three, "2024-10-23"), "repair_decision_due").extended_by == 15
+
+
+def test_art25_extensions_over_the_cap_are_an_error() -> None:
+    with pytest.raises(ExtensionOverCap) as raised:
+        scenario("art25-extensions-over-the-cap")
+    assert "20" in str(raised.value) and "15" in str(raised.value)
 
 
 def test_art25_extension_over_15_is_an_error() -> None:
@@ -1195,3 +1248,41 @@ def test_select_ruleset_prefers_a_layer_over_its_base(tmp_path: Path) -> None:
     layer = load_ruleset(path)
     chosen = select_ruleset("cn-jx-ganzhou", day("2025-06-01"), candidates=[RULESET, layer])
     assert chosen.id == "jiangxi-2025"
+
+
+def test_a_scenario_expecting_a_refusal_fails_when_the_history_is_accepted(
+    tmp_path: Path,
+) -> None:
+    text = (SCENARIOS / "art25-two-extensions-within-the-cap.scenario.yaml").read_text("utf-8")
+    head = text.split("expect:")[0]
+    accepted = tmp_path / "accepted.scenario.yaml"
+    accepted.write_text(head + "expect:\n  error: over the cap\n", encoding="utf-8")
+    result = run_scenario(accepted)
+    assert not result.passed and "refused" in result.render()
+    refused = tmp_path / "refused.scenario.yaml"
+    over = (SCENARIOS / "art25-extensions-over-the-cap.scenario.yaml").read_text("utf-8")
+    refused.write_text(over.replace("error: extensions add up", "error: nothing like"), "utf-8")
+    assert "cannot evaluate" in (run_scenario(refused).error or "")
+
+
+def test_art22_a_determination_before_in_force_can_be_repaired() -> None:
+    assert RULESET.before_in_force is not None
+    assert RULESET.before_in_force.types == ("dishonesty_determined",)
+    result = run_scenario(
+        SCENARIOS / "art22-determination-before-in-force-can-be-repaired.scenario.yaml"
+    )
+    assert result.passed, result.render()
+
+
+def test_art30_outside_reading_keeps_an_earlier_determination_out_of_the_facts() -> None:
+    """With interpretation events_before_in_force set to "outside", the same application has
+    no determination to repair (Art 22) and the correction of it is ignored."""
+    outside = with_parameters(RULESET, {RULESET.before_in_force.when: False})  # type: ignore[union-attr]
+    scenario = load_scenario(
+        SCENARIOS / "art22-determination-before-in-force-can-be-repaired.scenario.yaml"
+    )
+    result = Engine(outside).evaluate(scenario.subjects, scenario.events, as_of=scenario.as_of)
+    assert [d.rule for d in result.decisions if d.outcome == "repair_refused"] == [
+        "art22_repair_refused_no_such_record"
+    ]
+    assert not [d for d in result.duties if d.name == "stop_dishonesty_publicity"]

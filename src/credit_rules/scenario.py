@@ -77,6 +77,13 @@ class Expectation(BaseModel):
         description="If true, the listed decisions must be all the decisions (deadlines and "
         "duties are checked one by one only).",
     )
+    error: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The history must be refused: evaluating it must raise an error whose "
+        "message contains this text (a history the regulation does not allow, such as "
+        "extensions over Ganzhou Art 25's cap). Nothing else is then checked.",
+    )
 
 
 class _ScenarioSpec(BaseModel):

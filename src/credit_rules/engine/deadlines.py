@@ -70,14 +70,15 @@ class CompiledDeadline:
         extensions: tuple[Extension, ...] = ()
         if self._extension is not None and self._extended is not None:
             granted = self._extended.select(env, history, day)
-            if len(granted) > self._extension.max_times:
+            limit = self._extension.max_times
+            if limit is not None and len(granted) > limit:
                 days = ", ".join(event.date.isoformat() for event in granted)
                 raise HistoryError(
                     None,
                     [
                         Problem(
                             f"{self.rule.id}: {len(granted)} extensions ({days}) where at most "
-                            f"{self._extension.max_times} is allowed",
+                            f"{limit} is allowed",
                             field=self._extension.event_type,
                         )
                     ],

@@ -153,7 +153,7 @@ class Engine:
         if mine is None:
             return ()
         history, occasions = history_of(
-            self._program, parsed.id, parsed.kind, mine.events, mine.positions
+            self._program, parsed.id, parsed.kind, mine.events, mine.positions, mine.early
         )
         return tuple(self._walker.assessments(history, occasions, as_of))
 
@@ -178,7 +178,7 @@ class Engine:
         found = door.histories(kinds, event_list, as_of, known_at)
         program = self._program
         built = [
-            history_of(program, subject, mine.kind, mine.events, mine.positions)
+            history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
             for subject, mine in sorted(found.items())
         ]
         return built

@@ -26,6 +26,11 @@ from credit_rules.ruleset.expressions import BoolOp, Compare, Const, Expr, Field
 
 Env = dict[str, Any]
 _ONE_DAY = dt.timedelta(days=1)
+Span = tuple[dt.date | None, dt.date | None]
+"""Days an event may fall on: after the first (excluded; None for no lower bound) and up to
+the second (included; None for no upper bound)."""
+Window = Callable[[Env], Span]
+_NOTHING: Span = (None, dt.date.min)
 
 
 class Step(Protocol):
@@ -96,6 +101,12 @@ def conjuncts(expr: Expr | None) -> list[Expr]:
     return [expr]
 
 
+def disjuncts(expr: Expr) -> list[Expr]:
+    if isinstance(expr, BoolOp) and expr.op == "or":
+        return [part for operand in expr.operands for part in disjuncts(operand)]
+    return [expr]
+
+
 def conjunction(parts: Sequence[Compiled]) -> Compiled | None:
     if not parts:
         return None
@@ -128,7 +139,7 @@ class Compiler:
         key: tuple[str, str, Compiled] | None = None
         fixed: list[Expr] = []
         rest: list[Expr] = []
-        bounds: list[tuple[str, Compiled]] = []
+        bounds: list[Window] = []
         # Parameters first: a branch they rule out must not hide an index key or a bound.
         folded = fold(where, self.parameters) if where is not None else None
         for part in conjuncts(folded):
@@ -140,13 +151,44 @@ class Compiler:
                 fixed.append(part)
             else:
                 rest.append(part)
-                bound = _date_bound(part)
+                bound = self._window(part)
                 if bound is not None:
-                    bounds.append((bound[0], self.expr(bound[1])))
+                    bounds.append(bound)
         residual = conjunction([self.expr(part) for part in rest])
         return EventSelector(
             event_type, name, self.event_test(fixed, "event"), key, residual, tuple(bounds)
         )
+
+    def _window(self, part: Expr) -> Window | None:
+        """The days a conjunct lets ``event.date`` fall on, where it says: ``event.date <= X``
+        and the like, or an ``or`` of upper bounds and conditions not about the event (Ganzhou
+        Art 23(二): "before the application, or before the decision while there is none").
+        Only events within it need looking at, and none past its end can change an answer."""
+        simple = _date_comparison(part)
+        if simple is not None:
+            op, compiled = simple[0], self.expr(simple[1])
+            return lambda env: _one_window(op, compiled(env))
+        if not (isinstance(part, BoolOp) and part.op == "or"):
+            return None
+        uppers: list[tuple[str, Compiled]] = []
+        conditions: list[Compiled] = []
+        for option in disjuncts(part):
+            found = _date_comparison(option)
+            if found is not None and found[0] in ("<", "<="):
+                uppers.append((found[0], self.expr(found[1])))
+            elif not _reads_event(option):
+                conditions.append(self.expr(option))
+            else:
+                return None
+
+        def window(env: Env) -> Span:
+            if any(condition(env) for condition in conditions):
+                return None, None
+            ends = [_one_window(op, bound(env))[1] for op, bound in uppers]
+            found = [end for end in ends if end is not None]
+            return (None, max(found)) if found else _NOTHING
+
+        return window
 
     def step(self, fact: ir.Fact) -> Step:
         derivation = fact.derivation
@@ -168,20 +210,32 @@ class Compiler:
         return QueryStep(fact.id, selector, derivation.pick, value)
 
 
-def _date_bound(part: Expr) -> tuple[str, Expr] | None:
-    """``(op, X)`` for a conjunct ``event.date <op> X`` comparing by order (X not reading the
-    event): only events within the bound can match, so only those need looking at, and no
-    event past an upper bound can change the answer."""
+def _date_comparison(part: Expr) -> tuple[str, Expr] | None:
+    """``(op, X)`` for ``event.date <op> X`` comparing by order, X not reading the event."""
     if (
         isinstance(part, Compare)
         and part.op in ("<=", "<", ">", ">=")
         and isinstance(part.left, Field)
         and part.left.scope == "event"
         and part.left.name == "date"
-        and not any(isinstance(n, Field) and n.scope == "event" for n in nodes(part.right))
+        and not _reads_event(part.right)
     ):
         return part.op, part.right
     return None
+
+
+def _reads_event(expr: Expr) -> bool:
+    return any(isinstance(n, Field) and n.scope == "event" for n in nodes(expr))
+
+
+def _one_window(op: str, value: dt.date | None) -> Span:
+    if value is None:
+        return _NOTHING  # a comparison with a missing value never holds
+    if op == "<=":
+        return None, value
+    if op == "<":
+        return None, value - _ONE_DAY
+    return (value, None) if op == ">" else (value - _ONE_DAY, None)
 
 
 def _index_key(part: Expr) -> tuple[str, str, Expr] | None:
@@ -215,7 +269,7 @@ class EventSelector:
         keep: EventTest | None,
         key: tuple[str, str, Compiled] | None,
         residual: Compiled | None,
-        bounds: tuple[tuple[str, Compiled], ...] = (),
+        bounds: tuple[Window, ...] = (),
     ) -> None:
         self.event_type = event_type
         self.name = name
@@ -243,8 +297,6 @@ class EventSelector:
         if not parts:
             return []
         low, high = self._window(env, day)
-        if high is None:
-            return []  # a bound with no value: the comparison never holds
         if len(parts) == 1:
             known = parts[0].between(low, high)
         else:
@@ -261,21 +313,17 @@ class EventSelector:
         env.pop("event", None)
         return matched
 
-    def _window(self, env: Env, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """The days (first excluded, last included) the bounds on ``event.date`` allow, as
-        known on ``day``; a None last day means a bound has no value, so nothing matches."""
+    def _window(self, env: Env, day: dt.date) -> tuple[dt.date | None, dt.date]:
+        """The days (after the first, up to the last) the bounds on ``event.date`` allow, as
+        known on ``day``."""
         low: dt.date | None = None
-        high: dt.date | None = day
-        for op, bound in self.bounds:
-            value = bound(env)
-            if value is None:
-                return None, None
-            if op in ("<", "<="):
-                last = value if op == "<=" else value - _ONE_DAY
-                high = min(high, last) if high is not None else last
-            else:
-                first_out = value if op == ">" else value - _ONE_DAY
-                low = first_out if low is None else max(low, first_out)
+        high: dt.date = day
+        for bound in self.bounds:
+            after, last = bound(env)
+            if last is not None:
+                high = min(high, last)
+            if after is not None:
+                low = after if low is None else max(low, after)
         return low, high
 
     def next_change(self, env: Env, history: History, day: dt.date) -> dt.date | None:
@@ -283,9 +331,9 @@ class EventSelector:
         found = earliest(*(series.next_day(day) for series in self._series(env, history)))
         if found is None:
             return None
-        for op, bound in self.bounds:
-            last = bound(env)
-            if op in ("<", "<=") and last is not None and found > last:
+        for bound in self.bounds:
+            last = bound(env)[1]
+            if last is not None and found > last:
                 return None  # events come in date order: none later can match either
         return found
 

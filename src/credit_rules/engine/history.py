@@ -260,17 +260,25 @@ def build_records(
     events: Sequence[Event],
     positions: Sequence[int],
     removal_where: Callable[[Mapping[str, Any]], Any] | None = None,
+    early: frozenset[int] = frozenset(),
 ) -> list[Record]:
     """The register's records for one subject, from its events in canonical order.
 
     A record id entered twice, or a correction of a record that was never entered (or entered
     only later), contradicts itself; it is reported with the event's place in the caller's
-    input (``positions[i]`` for ``events[i]``) rather than guessed.
+    input (``positions[i]`` for ``events[i]``) rather than guessed. Events at the places in
+    ``early`` (before the ruleset came into force, kept for facts only) enter no record, and a
+    correction of such a record removes nothing.
     """
     entered: dict[str, tuple[int, Event]] = {}
+    before: set[str] = set()
     removed: dict[str, dt.date] = {}
     problems: list[Problem] = []
     for index, event in enumerate(events):
+        if index in early:
+            if event.type == register.entered_by:
+                before.add(_key(event, register.key))
+            continue
         if event.type == register.entered_by:
             key = _key(event, register.key)
             if key in entered:
@@ -287,6 +295,8 @@ def build_records(
         if event.type != register.removed_by_event:
             continue
         key = _key(event, register.key)
+        if key in before and key not in entered:
+            continue
         found = entered.get(key)
         decided = event.__dict__.get("decided_on")
         if (

@@ -38,11 +38,17 @@ EventInput = Event | Mapping[str, Any]
 
 @dataclass(frozen=True)
 class SubjectHistory:
-    """One subject's known events in canonical order, with each one's place in the input."""
+    """One subject's known events in canonical order, with each one's place in the input.
+
+    ``early`` holds the places (in ``events``) of events dated before the ruleset came into
+    force that the ruleset keeps in view for its facts (``before_in_force``): they enter no
+    register and trigger no rule.
+    """
 
     kind: str
     events: list[Event]
     positions: list[int]
+    early: frozenset[int] = frozenset()
 
 
 class FrontDoor:
@@ -59,6 +65,14 @@ class FrontDoor:
             for register in ruleset.registers
             if register.removed_by_event is not None
         }
+        # Events before the in-force date that the ruleset keeps for its facts (Ganzhou: a
+        # determination made earlier can still be repaired, interpretation
+        # events_before_in_force); their later corrections then stay in view too.
+        kept = ruleset.before_in_force
+        flag = ruleset.parameter_values().get(kept.when) if kept is not None else None
+        self.kept_early = (
+            frozenset(kept.types) if kept is not None and flag is True else frozenset()
+        )
 
     def check_known_at(self, known_at: object) -> dt.date | None:
         if known_at is None:
@@ -163,7 +177,7 @@ class FrontDoor:
                 continue
             if only is not None and subject != only:
                 continue
-            if not in_force <= event.date <= as_of:
+            if event.date > as_of or (event.date < in_force and event.type not in self.kept_early):
                 continue
             if decided:
                 field_name = decided.get(event.type)
@@ -183,10 +197,13 @@ class FrontDoor:
 
     def _outside(self, events: list[Event]) -> dict[str, set[tuple[str, Any]]]:
         """Corrections to ignore, by event type: those of records entered before the ruleset
-        came into force (they correct nothing the ruleset knows)."""
+        came into force (they correct nothing the ruleset knows), unless the ruleset keeps
+        such records in view."""
         found: dict[str, set[tuple[str, Any]]] = {}
         in_force = self.ruleset.in_force_from
         for removal, (entered_by, key) in self.early_removals.items():
+            if entered_by in self.kept_early:
+                continue
             early = {
                 (event.subject, event.__dict__.get(key))
                 for event in events
@@ -227,7 +244,10 @@ class FrontDoor:
                     ordered[start:end], key=lambda i: events[i].model_dump_json()
                 )
             start = end
-        return SubjectHistory(kind, [events[i] for i in ordered], ordered)
+        in_force = self.ruleset.in_force_from
+        chosen = [events[i] for i in ordered]
+        early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
+        return SubjectHistory(kind, chosen, ordered, early)
 
 
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:

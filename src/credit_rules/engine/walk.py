@@ -84,12 +84,14 @@ def history_of(
     kind: str,
     events: Sequence[Event],
     positions: Sequence[int],
+    early: frozenset[int] = frozenset(),
 ) -> tuple[History, list[Occasion]]:
-    """A subject's indexed history and its triggers, oldest first."""
+    """A subject's indexed history and its triggers, oldest first. Events at the places in
+    ``early`` are in the history for facts to read, but enter no register and trigger nothing."""
     records = {}
     occasions: list[Occasion] = []
     for spec in program.registers:
-        found = build_records(spec.register, spec.validity, events, positions, spec.removal)
+        found = build_records(spec.register, spec.validity, events, positions, spec.removal, early)
         records[spec.register.id] = found
         for record in found:
             event = record.event
@@ -106,7 +108,7 @@ def history_of(
     wanted = program.event_triggers
     keys = program.key_fields
     for seq, event in enumerate(events):
-        if event.type in wanted:
+        if event.type in wanted and seq not in early:
             field_name = keys.get(event.type)
             key = event.__dict__.get(field_name) if field_name is not None else None
             occasions.append(

@@ -152,6 +152,8 @@ def exercised(ruleset: ir.Ruleset, engine: Engine, scenario: Scenario) -> Scenar
     """
     if scenario.expect is None or scenario.ruleset.vocabulary != ruleset.vocabulary:
         return None
+    if scenario.expect.error is not None:
+        return None  # its history is expected to be refused: nothing fires on it
     fired: set[str] = set()
     try:
         for subject in scenario.subjects:

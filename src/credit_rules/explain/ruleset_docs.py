@@ -66,8 +66,15 @@ class _Page:
         in_force = f"from {r.in_force_from.isoformat()}"
         if r.in_force_until:
             in_force += f" until {r.in_force_until.isoformat()}"
+        self.add(f"| In force | {in_force} ({_links(r.in_force_cites)}) |")
+        if r.before_in_force is not None:
+            kept = ", ".join(f"`{t}`" for t in r.before_in_force.types)
+            self.add(
+                f"| Before in force | {kept} dated earlier stay in view for the facts (no "
+                f"register, no trigger) while `{r.before_in_force.when}` is true "
+                f"({_links(r.before_in_force.cites)}) |"
+            )
         self.add(
-            f"| In force | {in_force} ({_links(r.in_force_cites)}) |",
             f"| Events | vocabulary `{r.vocabulary}` |",
             f"| Subject kinds | {', '.join(f'`{k}`' for k in r.subject_kinds)} |",
             f"| Contents | {len(r.articles)} articles ({len(executable)} executable), "

@@ -20,6 +20,15 @@ from credit_rules.model._base import Event
 _ID = Field(min_length=1)
 
 
+def _department(article: str) -> str | None:
+    return Field(
+        default=None,
+        min_length=1,
+        description=f"The medical security department, by id ({article}). Left out, it is not "
+        "checked; two given ids that differ are two departments.",
+    )
+
+
 class InformationKind(StrEnum):
     """Art 5 items (一)–(六)."""
 
@@ -102,7 +111,8 @@ class CommitmentMade(Event):
 
 class CommitmentBreached(Event):
     """Arts 9 and 24: a commitment found untrue or not kept; it is itself dishonesty
-    information to be recorded."""
+    information to be recorded. ``commitment`` names a ``commitment_made`` or, for the repair
+    commitment letter of Art 24(一), the repair ``application``."""
 
     type: Literal["commitment_breached"] = "commitment_breached"
     commitment: str = _ID
@@ -119,6 +129,7 @@ class DishonestyDetermined(Event):
     repairable: bool = Field(
         default=True, description="False where law or rules make repair unsuitable (Art 23(三))."
     )
+    department: str | None = _department("the one that made the determination, Arts 22 and 24")
 
 
 class EvaluationPublished(Event):
@@ -128,16 +139,28 @@ class EvaluationPublished(Event):
     evaluation: str = _ID
     year: int = Field(ge=2000, le=2200)
     score: int = Field(ge=0, le=1000)
+    department: str | None = _department("the one that made the evaluation, Arts 12 and 19")
+    risk_found: bool = Field(
+        default=False,
+        description="The bureau's finding, with this evaluation, that the subject is at risk of "
+        "unlawful or dishonest conduct (Art 14, 有违法失信风险). Read only under the reading "
+        "general_supervision_basis: by_risk_finding.",
+    )
 
 
 class ObjectionFiled(Event):
-    """Arts 17–20: an objection; only one made in writing counts (Art 20)."""
+    """Arts 17–20: an objection. Only one made as required counts (Art 20, otherwise 视为无异议):
+    in writing, stating reasons, with supporting materials, and filed with the department that
+    made the evaluation (Art 19)."""
 
     type: Literal["objection_filed"] = "objection_filed"
     objection: str = _ID
     evaluation: str | None = None
     ground: ObjectionGround
     written: bool = True
+    reasons_given: bool = Field(default=True, description="Art 20: 说明理由.")
+    evidence_supplied: bool = Field(default=True, description="Art 20: 提供相关证明材料.")
+    department: str | None = _department("the one the objection was filed with, Art 19")
 
 
 class ObjectionSuspended(Event):
@@ -159,7 +182,12 @@ class ObjectionSuspended(Event):
 
 
 class ObjectionDecided(Event):
-    """Art 20: the result of an objection, told to the applicant in writing."""
+    """Art 20: the result of an objection, told to the applicant in writing.
+
+    A decision decides its ``objection``; the rules follow that objection to the evaluation it
+    disputes ("根据处理结果及时调整信用评价结果"). ``evaluation`` may repeat that id for the
+    reader, but no rule links by it, so a decision naming only its objection counts the same.
+    """
 
     type: Literal["objection_decided"] = "objection_decided"
     objection: str = _ID
@@ -169,13 +197,30 @@ class ObjectionDecided(Event):
 
 
 class RepairApplied(Event):
-    """Arts 22–24: a written application to repair the credit of one record."""
+    """Arts 22–24: a written application to repair the credit of one record.
+
+    The substantive conditions of Art 22 and the honesty of Art 24 paragraph 2 are the
+    department's judgement on examining the application; the event carries its findings (each
+    defaulting to the finding that lets the application through), and the rules apply them.
+    """
 
     type: Literal["repair_applied"] = "repair_applied"
     application: str = _ID
     record: str = _ID
     materials: tuple[RepairMaterial, ...] = ()
     written: bool = True
+    department: str | None = _department("the one the application was made to, Arts 22 and 24")
+    corrected: bool = Field(default=True, description="Art 22: 已对失信行为进行纠正.")
+    obligations_performed: bool = Field(
+        default=True, description="Art 22: 履行完毕法定责任或者约定义务."
+    )
+    impact_eliminated: bool = Field(default=True, description="Art 22: 不良影响已基本消除.")
+    false_materials: bool = Field(
+        default=False, description="Art 24 paragraph 2: 提供虚假证明材料 (found by the department)."
+    )
+    untrue_commitment: bool = Field(
+        default=False, description="Art 24 paragraph 2: 信用承诺不实 (found by the department)."
+    )
 
 
 class RepairAccepted(Event):

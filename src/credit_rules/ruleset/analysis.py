@@ -168,7 +168,10 @@ def uses(ruleset: ir.Ruleset, rules: Iterable[ir.Rule]) -> Uses:
     """What ``rules`` depend on: what they read, followed down, and the registers whose
     entries trigger them."""
     chosen = tuple(rules)
-    names = (name for rule in chosen for name in rule_reads(rule))
+    names = [name for rule in chosen for name in rule_reads(rule)]
+    if ruleset.before_in_force is not None:
+        # Which early events are kept changes what every fact sees.
+        names.append(ruleset.before_in_force.when)
     return closure(ruleset, names, (rule.on for rule in chosen if rule.on_register))
 
 

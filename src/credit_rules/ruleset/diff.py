@@ -284,7 +284,8 @@ def _rule(r: ir.Rule) -> dict[str, str]:
         fields["excluding"] = f"{x.event_type} where {_opt(x.where)} ({x.until_field})"
     if r.extended_by is not None:
         e = r.extended_by
-        fields["extended_by"] = f"{e.event_type}.{e.field} up to {e.cap}, {e.max_times} time(s)"
+        times = "any number of times" if e.max_times is None else f"{e.max_times} time(s)"
+        fields["extended_by"] = f"{e.event_type}.{e.field} up to {e.cap}, {times}"
     return fields
 
 

@@ -175,7 +175,7 @@ class Extension:
     where: Expr | None
     field: str
     cap: str
-    max_times: int
+    max_times: int | None
 
 
 @dataclass(frozen=True)
@@ -223,6 +223,17 @@ class Interpretation:
 
 
 @dataclass(frozen=True)
+class BeforeInForce:
+    """Events of ``types`` dated before ``in_force_from`` are kept, while the flag parameter
+    ``when`` is true, for the facts' event look-ups only: they enter no register and trigger
+    no rule (see docs/decisions/0007)."""
+
+    types: tuple[str, ...]
+    when: str
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
 class Layer:
     """A ruleset file laid over another (Ganzhou Art 28: higher-level rules prevail)."""
 
@@ -257,6 +268,7 @@ class Ruleset:
     outcomes: tuple[Outcome, ...]
     rules: tuple[Rule, ...]
     interpretations: tuple[Interpretation, ...]
+    before_in_force: BeforeInForce | None = None
     layers: tuple[Layer, ...] = ()
     #: "<section>.<id>" of every entry a layer replaced, and the layer that replaced it.
     overridden: Mapping[str, str] = field(default_factory=dict)

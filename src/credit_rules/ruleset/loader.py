@@ -264,6 +264,7 @@ class _Checker:
         facts = self._facts(registers, parameters)
         rules = self._rules(registers, parameters, facts, outcomes)
         interpretations = self._interpretations(parameters)
+        before_in_force = self._before_in_force(parameters)
         if self.problems:
             raise RulesetError(self.source, self.problems)
         return ir.Ruleset(
@@ -290,7 +291,21 @@ class _Checker:
             rules=rules,
             interpretations=interpretations,
             lines=self.lines(()),
+            before_in_force=before_in_force,
         )
+
+    def _before_in_force(self, parameters: dict[str, ir.Parameter]) -> ir.BeforeInForce | None:
+        spec = self.spec.before_in_force
+        if spec is None:
+            return None
+        path: YamlPath = ("before_in_force",)
+        for index, name in enumerate(spec.types):
+            if name not in self.events:
+                self.problem((*path, "types", index), f"unknown event type {name!r}")
+        flag = parameters.get(spec.when)
+        if flag is None or not isinstance(flag.value, bool):
+            self.problem((*path, "when"), f"{spec.when!r} is not a flag parameter")
+        return ir.BeforeInForce(spec.types, spec.when, self._cites(path, spec.cites))
 
     def _unique(self, section: str, ids: list[Any], taken: dict[Any, str] | None = None) -> None:
         seen: dict[Any, int] = {}

@@ -121,7 +121,12 @@ class ExtensionSpec(_Spec):
     where: str | None = None
     field: str = Field(pattern=_ID, description="The field holding the extension's length.")
     cap: str = Field(pattern=_ID, description="A count parameter: the most it may add.")
-    max_times: int = Field(default=1, ge=1)
+    max_times: int | None = Field(
+        default=None,
+        ge=1,
+        description="How many extensions at most, where the text limits their number; "
+        "none: only the cap on their total length applies.",
+    )
 
 
 class RuleSpec(_Spec):
@@ -175,6 +180,19 @@ class TermSpec(_Spec):
     cites: tuple[CiteSpec, ...] = Field(min_length=1)
 
 
+class BeforeInForceSpec(_Spec):
+    """Event types whose events dated before ``in_force_from`` stay in view, where a reading of
+    the text says so (Ganzhou: a dishonesty determined before the measures took effect can
+    still be repaired under Arts 22-25). Such events are history the facts may look up; they
+    enter no register and trigger no rule, so the measures attach no consequence to them."""
+
+    types: tuple[str, ...] = Field(min_length=1, description="The event types kept.")
+    when: str = Field(
+        pattern=_ID, description="A flag parameter: the events are kept only while it is true."
+    )
+    cites: tuple[CiteSpec, ...] = Field(min_length=1)
+
+
 class RulesetSpec(_Spec):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     version: str = Field(min_length=1)
@@ -200,3 +218,4 @@ class RulesetSpec(_Spec):
     outcomes: tuple[OutcomeSpec, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
     interpretations: tuple[InterpretationSpec, ...] = ()
+    before_in_force: BeforeInForceSpec | None = None

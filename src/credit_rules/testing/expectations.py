@@ -144,13 +144,28 @@ class Runner:
         if scenario.expect is None:
             return ScenarioResult(source, scenario)
         engine = self.engine(scenario)
+        refused = scenario.expect.error
         try:
             evaluation = engine.evaluate(scenario.subjects, scenario.events, as_of=scenario.as_of)
-        except InputError as error:
-            located = scenario.locate(error)
-            return ScenarioResult(source, scenario, error=f"cannot evaluate:\n{located}")
         except CreditRulesError as error:
+            if refused is not None and refused in str(error):
+                return ScenarioResult(source, scenario)
+            if isinstance(error, InputError):
+                located = scenario.locate(error)
+                return ScenarioResult(source, scenario, error=f"cannot evaluate:\n{located}")
             return ScenarioResult(source, scenario, error=f"{source}: cannot evaluate: {error}")
+        if refused is not None:
+            # The regulation does not allow this history, yet it was evaluated.
+            accepted = Mismatch(
+                source,
+                None,
+                "(history)",
+                "decision",
+                "error",
+                "expected the history to be refused",
+                (Difference("error", f"containing {refused!r}", "none: evaluated"),),
+            )
+            return ScenarioResult(source, scenario, evaluation, (accepted,))
         mismatches = compare(scenario.expect, evaluation, source, scenario.lines)
         mismatches = [_with_why_not(engine, scenario, m) for m in mismatches]
         return ScenarioResult(source, scenario, evaluation, tuple(mismatches))

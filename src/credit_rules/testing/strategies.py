@@ -131,6 +131,10 @@ _REASON: Final = st.sampled_from(tuple(gz.SuspensionReason))
 _GZ_CATEGORY: Final = st.sampled_from(GANZHOU_CATEGORIES)
 #: Shrinks to the plain case: written, repairable, granted (True first), no crime (False first).
 _TRUE_FIRST: Final = st.sampled_from((True, False))
+_MOSTLY_TRUE: Final = st.sampled_from((True, True, True, False))
+# None (not recorded) first; "city" is the department that evaluates and determines.
+_DEPARTMENT: Final = st.sampled_from((None, "city", "city", "county"))
+_OWN_DEPARTMENT: Final = st.sampled_from((None, "city"))
 _FALSE_FIRST: Final = st.sampled_from((False, True))
 _MATERIALS: Final = st.sampled_from(
     (
@@ -547,6 +551,13 @@ def _draw_repair(
             record=record,
             materials=draw(_MATERIALS),
             written=draw(_TRUE_FIRST),
+            # Arts 22 and 24: the department's findings, mostly favourable.
+            department=draw(_DEPARTMENT),
+            corrected=draw(_MOSTLY_TRUE),
+            obligations_performed=draw(_MOSTLY_TRUE),
+            impact_eliminated=draw(_MOSTLY_TRUE),
+            false_materials=not draw(_MOSTLY_TRUE),
+            untrue_commitment=not draw(_MOSTLY_TRUE),
             date=applied,
         )
     ]
@@ -596,6 +607,10 @@ def _draw_objection(
             evaluation=evaluation,
             ground=draw(_GZ_GROUND),
             written=draw(_TRUE_FIRST),
+            # Arts 19-20: reasons, materials and the department, mostly as required.
+            reasons_given=draw(_MOSTLY_TRUE),
+            evidence_supplied=draw(_MOSTLY_TRUE),
+            department=draw(_DEPARTMENT),
             date=filed,
         )
     ]
@@ -616,7 +631,7 @@ def _draw_objection(
             gz.ObjectionDecided(
                 subject=subject,
                 objection=name,
-                evaluation=evaluation,
+                evaluation=draw(st.sampled_from((evaluation, None))),
                 result=gz.ObjectionResult.upheld if upheld else gz.ObjectionResult.rejected,
                 adjusted_score=draw(_ADJUSTED_SCORE) if upheld else None,
                 date=filed + draw(_offset(1, 40)),
@@ -690,6 +705,7 @@ def ganzhou_histories(
                     severity=draw(_SEVERITY),
                     crime_suspected=draw(_FALSE_FIRST),
                     repairable=draw(_TRUE_FIRST),
+                    department=draw(_OWN_DEPARTMENT),
                     date=determined,
                 )
             )
@@ -707,6 +723,8 @@ def ganzhou_histories(
                     evaluation=evaluation,
                     year=published.year,
                     score=draw(_SCORE),
+                    risk_found=draw(st.booleans()),
+                    department=draw(_OWN_DEPARTMENT),
                     date=published,
                 )
             )
@@ -729,15 +747,18 @@ def ganzhou_histories(
 
 
 def _extension_limits(ruleset: ir.Ruleset) -> tuple[int, int]:
-    """The tightest Art 25-style limits any deadline rule of ``ruleset`` sets on extensions."""
-    cap, times = 15, 1
+    """The tightest Art 25-style limits any deadline rule of ``ruleset`` sets on extensions.
+    Where no rule limits their number (Ganzhou Art 25 caps only the total length), up to three
+    are drawn, enough to reach the cap in several steps."""
+    cap, times = 15, 3
     for rule in ruleset.rules:
         if rule.extended_by is None:
             continue
         value = ruleset.parameter(rule.extended_by.cap).value
         if isinstance(value, int) and not isinstance(value, bool):
             cap = min(cap, value)
-        times = min(times, rule.extended_by.max_times)
+        if rule.extended_by.max_times is not None:
+            times = min(times, rule.extended_by.max_times)
     return cap, times
 
 
