@@ -16,10 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Console, Table, Text
 from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from credit_rules.errors import InputError, Problem
 from credit_rules.ruleset import ir
