@@ -68,7 +68,7 @@ def test_every_public_name_resolves_and_is_listed_by_dir(name: str) -> None:
 
 def test_a_lazily_imported_name_is_the_object_its_module_defines() -> None:
     from credit_rules.engine.engine import Engine
-    from credit_rules.ruleset.loader import bundled
+    from credit_rules.ruleset.shipped import bundled
 
     assert credit_rules.Engine is Engine
     assert credit_rules.bundled is bundled

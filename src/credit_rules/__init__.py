@@ -61,13 +61,8 @@ if TYPE_CHECKING:
     from credit_rules.model.subjects import Subject
     from credit_rules.ruleset.catalog import select_ruleset
     from credit_rules.ruleset.ir import Ruleset
-    from credit_rules.ruleset.loader import (
-        bundled,
-        bundled_ids,
-        load_ruleset,
-        loads_ruleset,
-        with_parameters,
-    )
+    from credit_rules.ruleset.loader import load_ruleset, loads_ruleset, with_parameters
+    from credit_rules.ruleset.shipped import bundled, bundled_ids
     from credit_rules.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -126,8 +121,8 @@ _LAZY: dict[str, str] = {
     "Subject": "credit_rules.model.subjects",
     "select_ruleset": "credit_rules.ruleset.catalog",
     "Ruleset": "credit_rules.ruleset.ir",
-    "bundled": "credit_rules.ruleset.loader",
-    "bundled_ids": "credit_rules.ruleset.loader",
+    "bundled": "credit_rules.ruleset.shipped",
+    "bundled_ids": "credit_rules.ruleset.shipped",
     "load_ruleset": "credit_rules.ruleset.loader",
     "loads_ruleset": "credit_rules.ruleset.loader",
     "with_parameters": "credit_rules.ruleset.loader",
