@@ -15,7 +15,4 @@ class Frozen(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
-        # Validators are built on first use: a process that only reads model fields (the
-        # loader types conditions by event fields) never pays for them.
-        defer_build=True,
     )
