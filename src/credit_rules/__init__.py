@@ -1,8 +1,9 @@
 """credit_rules: Chinese medical-insurance credit regulations as executable, explainable rules.
 
 The public API is what this module exports (``__all__``, listed in docs/api.md); the rest is
-reached through the documented subpackages (``credit_rules.calendar``, ``.ledger``,
-``.explain``, ``.testing``, ``.errors``, ``.model``) or is internal and may change.
+reached through the documented modules that page lists (``credit_rules.calendar``, ``.ledger``,
+``.explain``, ``.testing``, ``.errors``, ``.model.*``, ``.periods``, ``.ruleset.lint``) or is
+internal and may change.
 
     >>> import datetime as dt
     >>> from credit_rules import Engine, bundled
@@ -19,8 +20,8 @@ reached through the documented subpackages (``credit_rules.calendar``, ``.ledger
 Names are imported on first use (PEP 562), not by ``import credit_rules``: a service that
 only loads a ruleset, or a CLI call that only lints one, does not pay for the engine, the
 calendar's holiday tables or the ledger, and a process pays for each part once, when it first
-touches it. The errors are imported eagerly: they are small, and ``except
-credit_rules.CreditRulesError`` must work before anything else was used.
+touches it. Only the errors are imported eagerly: a small module that every part imports
+anyway.
 """
 
 from __future__ import annotations
