@@ -60,9 +60,7 @@ print(json.dumps({{
 
 def run_child(python: str) -> dict[str, Any]:
     started = time.perf_counter()
-    out = subprocess.run(
-        [python, "-c", CHILD], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([python, "-c", CHILD], capture_output=True, text=True, check=True).stdout
     measured: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     measured["process"] = time.perf_counter() - started
     return measured
