@@ -25,7 +25,6 @@ from credit_rules import (
     BackendUnavailable,
     CreditRulesError,
     Engine,
-    InsuredPerson,
     Ruleset,
     bundled,
     with_parameters,
@@ -33,6 +32,7 @@ from credit_rules import (
 from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.durable import DurableEngineError, DurableMatcher
 from credit_rules.model.events import DishonestyCategory, DishonestyEntered
+from credit_rules.model.subjects import InsuredPerson
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,

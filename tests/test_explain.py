@@ -15,18 +15,9 @@ from typing import Any
 
 import pytest
 
-from credit_rules import (
-    Engine,
-    Explanation,
-    NextChange,
-    ScenarioError,
-    bundled,
-    explain,
-    load_scenario,
-    next_change,
-    with_parameters,
-)
+from credit_rules import Engine, ScenarioError, bundled, load_scenario, with_parameters
 from credit_rules.cli.main import main
+from credit_rules.explain import Explanation, NextChange, explain, next_change
 from credit_rules.explain.whynot import Link
 
 ROOT = Path(__file__).resolve().parents[1]

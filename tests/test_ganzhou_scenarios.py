@@ -32,12 +32,12 @@ from credit_rules import (
     bundled,
     load_ruleset,
     load_scenario,
-    render_text,
     with_parameters,
 )
 from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main as cli_main
 from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
+from credit_rules.explain import render_text
 from credit_rules.ruleset.catalog import select_ruleset
 from credit_rules.testing.expectations import run_scenario
 

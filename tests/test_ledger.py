@@ -14,17 +14,15 @@ from credit_rules import (
     CreditRulesError,
     Engine,
     EventRejected,
-    InsuredPerson,
     Ledger,
-    LedgerClockError,
     NotInForce,
     ScenarioError,
     SubjectRejected,
-    UnknownOutcome,
-    UnknownSubject,
     bundled,
 )
+from credit_rules.errors import LedgerClockError, UnknownOutcome, UnknownSubject
 from credit_rules.model.events import DishonestyEntered
+from credit_rules.model.subjects import InsuredPerson
 
 LIANYUNGANG = bundled("lianyungang-2007")
 GANZHOU = bundled("ganzhou-2023")

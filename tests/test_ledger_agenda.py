@@ -13,14 +13,8 @@ from typing import Any
 
 import pytest
 
-from credit_rules import (
-    DEFAULT_DISCHARGES,
-    Discharge,
-    Engine,
-    Ledger,
-    NotInForce,
-    bundled,
-)
+from credit_rules import Engine, Ledger, NotInForce, bundled
+from credit_rules.ledger import DEFAULT_DISCHARGES, Discharge
 
 GANZHOU = bundled("ganzhou-2023")
 LIANYUNGANG = bundled("lianyungang-2007")

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from credit_rules import Change, Ledger, LedgerClockError, Subject, bundled
+from credit_rules import Ledger, Subject, bundled
+from credit_rules.errors import LedgerClockError
+from credit_rules.ledger import Change
 
 LIANYUNGANG = bundled("lianyungang-2007")
 GANZHOU = bundled("ganzhou-2023")

@@ -12,16 +12,8 @@ from typing import Any
 
 import pytest
 
-from credit_rules import (
-    Ledger,
-    LedgerError,
-    SnapshotCorrupt,
-    SnapshotError,
-    SnapshotMismatch,
-    __version__,
-    bundled,
-    with_parameters,
-)
+from credit_rules import Ledger, LedgerError, __version__, bundled, with_parameters
+from credit_rules.errors import SnapshotCorrupt, SnapshotError, SnapshotMismatch
 
 LIANYUNGANG = bundled("lianyungang-2007")
 GANZHOU = bundled("ganzhou-2023")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credit_rules import Engine, Evaluation, Event, InsuredPerson, Period, bundled, with_parameters
+from credit_rules import Engine, Evaluation, Event, bundled, with_parameters
 from credit_rules.model.events import (
     CorrectionAction,
     DishonestyEntered,
@@ -25,7 +25,8 @@ from credit_rules.model.events import (
     QueryRequested,
     RecordCorrected,
 )
-from credit_rules.periods import last_day_of_period
+from credit_rules.model.subjects import InsuredPerson
+from credit_rules.periods import Period, last_day_of_period
 from credit_rules.testing import strategies as crs
 
 RULESET = bundled("lianyungang-2007")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from credit_rules import Finding, bundled, lint, loads_ruleset, with_parameters
+from credit_rules import bundled, loads_ruleset, with_parameters
 from credit_rules.cli.main import main
+from credit_rules.ruleset.lint import Finding, lint
 
 ROOT = Path(__file__).resolve().parents[1]
 LIANYUNGANG = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text(encoding="utf-8")

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit_rules import Period, add_months, last_day_of_period
-from credit_rules.periods import is_within
+from credit_rules.periods import Period, add_months, is_within, last_day_of_period
 
 D = dt.date
 DAYS = st.dates(min_value=D(1900, 1, 1), max_value=D(2300, 12, 31))

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from credit_rules import Engine, load_scenario, render_text
+from credit_rules import Engine, load_scenario
 from credit_rules.cli.main import main
+from credit_rules.explain import render_text
 from credit_rules.explain.text import print_evaluation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -40,8 +40,6 @@ from credit_rules import (
     Engine,
     Evaluation,
     Event,
-    InsuredPerson,
-    RetailPharmacy,
     Subject,
     bundled,
     load_ruleset,
@@ -53,6 +51,7 @@ from credit_rules import (
 from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main
 from credit_rules.errors import InvariantViolation
+from credit_rules.model.subjects import InsuredPerson, RetailPharmacy
 from credit_rules.testing import expectations, invariants, profiles
 from credit_rules.testing import strategies as crs
 from credit_rules.testing.cases import Case, render_scenario
@@ -232,7 +231,8 @@ def test_importing_the_strategies_registers_subject_type_strategies() -> None:
     # In a fresh interpreter: this process may have imported the subject strategies already.
     code = (
         "from hypothesis import given, settings, strategies as st\n"
-        "from credit_rules import InsuredPerson, Subject\n"
+        "from credit_rules import Subject\n"
+        "from credit_rules.model.subjects import InsuredPerson\n"
         "from credit_rules.testing import strategies\n"
         "@settings(max_examples=5, database=None)\n"
         "@given(st.from_type(InsuredPerson), st.from_type(Subject))\n"

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
+from credit_rules.ruleset.loader import load_ruleset
+from credit_rules.ruleset.shipped import bundled, bundled_ids
 from credit_rules.yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
 

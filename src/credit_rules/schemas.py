@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field, create_model
 
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_classes, vocabularies
-from credit_rules.ruleset.loader import bundled, bundled_ids
 from credit_rules.ruleset.schema import RulesetSpec
+from credit_rules.ruleset.shipped import bundled, bundled_ids
 
 # The scenario file's model is private to credit_rules.scenario (its public face is the loaded
 # Scenario); the schema is generated from it so the two cannot drift.

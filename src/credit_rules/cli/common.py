@@ -12,6 +12,9 @@ EXIT_FAILED = 1
 #: The input could not be used: a bad file, a bad date, a bad argument.
 EXIT_BAD_INPUT = 2
 
+#: The optional packages some commands need, and the extra that installs each.
+EXTRAS = {"hypothesis": "testing", "rich": "cli", "durable_rules": "durable"}
+
 
 def iso_date(text: str) -> dt.date:
     """An argparse type for YYYY-MM-DD dates."""

@@ -4,6 +4,7 @@ Rich decides colour per stream: colour on a terminal, none under ``NO_COLOR`` (n
 and no escape codes at all when the output is piped or redirected, so ``credit-rules evaluate
 x.yaml > out.txt`` gives plain text. Automatic highlighting (numbers, dates) is off: the
 commands style what matters themselves, and a date coloured at random reads as emphasis.
+Without the ``[cli]`` extra the consoles are plain ones that print as rich does on a pipe.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from credit_rules._console import RICH, Console
+
+if RICH:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
 
 def stdout_console() -> Console:
@@ -35,9 +38,9 @@ def stderr_console() -> Console:
 @contextmanager
 def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
     """A bar on stderr while a long run advances; nothing at all when stderr is not a
-    terminal, so logs and CI output are not filled with redraws."""
+    terminal, so logs and CI output are not filled with redraws, or without rich."""
     console = stderr_console()
-    if not console.is_terminal or total <= 0:
+    if not RICH or not console.is_terminal or total <= 0:
         yield lambda _: None
         return
     with Progress(

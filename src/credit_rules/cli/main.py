@@ -11,9 +11,10 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from credit_rules.cli import commands
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, Parser
+from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXTRAS, Parser
 from credit_rules.errors import CreditRulesError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
@@ -26,8 +27,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)
+        try:
+            command = importlib.import_module(f"{commands.__name__}.{module.name}")
+        except ModuleNotFoundError as error:
+            extra = EXTRAS.get((error.name or "").partition(".")[0])
+            if extra is None:
+                raise
+            _register_unavailable(subparsers, module.name, extra)
+        else:
+            command.register(subparsers)
     return parser
+
+
+def _register_unavailable(subparsers: Any, name: str, extra: str) -> None:
+    """A command whose extra is not installed is still listed, and says what to install,
+    rather than making every other command fail to start."""
+    message = (
+        f"`credit-rules {name}` needs the [{extra}] extra: pip install 'credit-rules[{extra}]'"
+    )
+    parser = subparsers.add_parser(name, help=f"(needs the [{extra}] extra)")
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def run(args: argparse.Namespace) -> int:
+        print(f"credit-rules: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    parser.set_defaults(func=run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

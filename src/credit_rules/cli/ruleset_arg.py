@@ -13,7 +13,8 @@ from pathlib import Path
 
 from credit_rules.errors import Problem, RulesetError
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
+from credit_rules.ruleset.loader import load_ruleset
+from credit_rules.ruleset.shipped import bundled, bundled_ids
 
 _BUNDLED_PACKAGE = "credit_rules._rulesets"
 

@@ -4,17 +4,15 @@ The same content serves two readers. On a terminal it is printed with rich: tabl
 where it helps (what is active, what is provisional), never under ``NO_COLOR``. Piped, or
 through :func:`render_text`, it is plain text with no escape codes, and every detail line is
 one unbroken line (``general_supervision: 2024-09-27 to open-ended [ACTIVE on 2024-10-21]``), so
-that it can be searched with grep and compared in tests.
+that it can be searched with grep and compared in tests. Without rich (the ``[cli]`` extra) the
+summary tables are plain aligned columns and the detail lines are the same.
 """
 
 from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Console, Table, Text
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, Reason
 
 #: The width of :func:`render_text`'s tables; detail lines are never wrapped at any width.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from credit_rules.errors import NoRulesetInForce
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import bundled, bundled_ids
+from credit_rules.ruleset.shipped import bundled, bundled_ids
 
 
 def in_force(ruleset: ir.Ruleset, on: dt.date) -> bool:

@@ -7,10 +7,8 @@ an analyst fixes a file in one pass rather than one error at a time.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,13 +19,12 @@ from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.bundle import bundled_ids, bundled_source
 from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
 from credit_rules.ruleset.layering import merge
 from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
 from credit_rules.yaml_source import Path as YamlPath
 from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
-
-_BUNDLED_PACKAGE = "credit_rules._rulesets"
 
 
 def load_ruleset(path: str | Path) -> ir.Ruleset:
@@ -40,32 +37,6 @@ def load_ruleset(path: str | Path) -> ir.Ruleset:
             str(file), [Problem(f"cannot read the file: {error.strerror}")]
         ) from None
     return loads_ruleset(data, source=str(file), base_dir=file.parent)
-
-
-def bundled_ids() -> tuple[str, ...]:
-    """The ids of the rulesets shipped with the package."""
-    root = resources.files(_BUNDLED_PACKAGE)
-    return tuple(
-        sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
-    )
-
-
-def bundled(ruleset_id: str) -> ir.Ruleset:
-    """A ruleset shipped with the package, by id (for example ``"lianyungang-2007"``).
-
-    The files inside an installed package do not change, and a ruleset is immutable, so each is
-    parsed once per process and shared.
-    """
-    return _bundled(ruleset_id)
-
-
-@functools.cache
-def _bundled(ruleset_id: str) -> ir.Ruleset:
-    if ruleset_id not in bundled_ids():
-        known = ", ".join(bundled_ids())
-        raise RulesetError(None, [Problem(f"no bundled ruleset {ruleset_id!r}; bundled: {known}")])
-    resource = resources.files(_BUNDLED_PACKAGE) / f"{ruleset_id}.yaml"
-    return loads_ruleset(resource.read_bytes(), source=f"<bundled>/{ruleset_id}.yaml")
 
 
 def loads_ruleset(
@@ -121,7 +92,7 @@ def _resolved_document(name: str, base_dir: Path | None, seen: set[str]) -> dict
     so a layer over a layer keeps everything the middle one inherits."""
     if name in bundled_ids():
         raw, source, here = (
-            (resources.files(_BUNDLED_PACKAGE) / f"{name}.yaml").read_bytes(),
+            bundled_source(name),
             f"<bundled>/{name}.yaml",
             None,
         )
@@ -142,7 +113,7 @@ def _load_base(name: Any, source: str, source_map: SourceMap, base_dir: Path | N
     if not isinstance(name, str) or not name:
         raise RulesetError(source, [source_map.problem(("extends",), "extends names a ruleset")])
     if name in bundled_ids():
-        return bundled(name)
+        return loads_ruleset(bundled_source(name), source=f"<bundled>/{name}.yaml")
     path = (base_dir or Path.cwd()) / name
     if not path.is_file():
         known = ", ".join(bundled_ids())

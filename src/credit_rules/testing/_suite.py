@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis.strategies import SearchStrategy
-
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError, InvariantViolation
 from credit_rules.ruleset import ir
+from credit_rules.testing._hypothesis import (
+    HealthCheck,
+    Phase,
+    SearchStrategy,
+    Verbosity,
+    given,
+    settings,
+)
 from credit_rules.testing.cases import Case, render_scenario, ruleset_reference
 from credit_rules.testing.profiles import CHECK_EXAMPLES, profile_settings
 from credit_rules.testing.strategies import HISTORY_VOCABULARIES, cases

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from hypothesis import HealthCheck, settings
+from credit_rules.testing._hypothesis import HealthCheck, settings
 
 __all__ = [
     "CHECK_EXAMPLES",

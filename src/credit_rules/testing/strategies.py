@@ -40,8 +40,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from hypothesis import strategies as st
-
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.errors import CalendarRangeError
 from credit_rules.model import ganzhou as gz
@@ -62,6 +60,7 @@ from credit_rules.model.subjects import SUBJECT_CLASSES, InsuredPerson, Subject
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import with_parameters
+from credit_rules.testing._hypothesis import st
 from credit_rules.testing.cases import Case, ParameterOverride
 
 # Importing the subject strategies registers them with st.from_type (InsuredPerson, Subject...),

@@ -22,8 +22,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from hypothesis import strategies as st
-
 from credit_rules.model.identifiers import (
     USCC_ALPHABET,
     Sex,
@@ -39,6 +37,7 @@ from credit_rules.model.subjects import (
     Organisation,
     Subject,
 )
+from credit_rules.testing._hypothesis import st
 
 __all__ = [
     "KINDS",

@@ -16,14 +16,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Console, Table, Text
 from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from credit_rules.errors import InputError, Problem
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import bundled, bundled_ids, load_ruleset
+from credit_rules.ruleset.loader import load_ruleset
+from credit_rules.ruleset.shipped import bundled, bundled_ids
 from credit_rules.testing.invariants import (
     ALL_INVARIANTS,
     INVARIANTS,

@@ -14,10 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Console, Table, Text
 from credit_rules.cli.common import EXIT_OK, iso_date
 from credit_rules.cli.console import progress_bar, stdout_console
 from credit_rules.cli.ruleset_arg import NamedRuleset, resolve

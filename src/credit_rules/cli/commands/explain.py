@@ -9,10 +9,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from rich.console import Console
-from rich.text import Text
-from rich.tree import Tree
-
+from credit_rules._console import Console, Text, Tree
 from credit_rules.cli.common import EXIT_OK, iso_date
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine

@@ -12,11 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Console, Padding, Table, Text
 from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage

@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
+from credit_rules._console import Table, Text
 from credit_rules.cli.common import EXIT_FAILED, EXIT_OK
 from credit_rules.cli.console import stdout_console
 from credit_rules.ruleset.lint import lint
