@@ -10,7 +10,7 @@ so one engine may serve many threads and two engines never interfere. Its three 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
@@ -22,6 +22,7 @@ from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectInput
 from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
+from credit_rules.model.events import Event
 from credit_rules.model.results import (
     Deadline,
     Decision,
@@ -119,8 +120,22 @@ class Engine:
         """
         active: dict[str, frozenset[str]] = {}
         walker = self._walker
-        for history, occasions in self._histories(subjects, events, as_of, known_at):
-            names = walker.active(history, occasions, as_of, counter)
+        # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
+        # an entry of the last year), so a subject with none is not walked at all.
+        earliest = {on: self._program.earliest_reaching(on, as_of) for on in self._program.by_on}
+        by_type: dict[str, dt.date] = {}
+        for on, day in earliest.items():
+            for event_type in self._program.trigger_types(on):
+                first = dt.date.min if day is None else day
+                by_type[event_type] = min(first, by_type.get(event_type, dt.date.max))
+
+        def wanted(event: Event) -> bool:
+            first = by_type.get(event.type)
+            return first is not None and first <= event.date
+
+        subjects_in = self._histories(subjects, events, as_of, known_at, wanted)
+        for history, occasions in subjects_in:
+            names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
                 counter.inspected += history.inspected
             if names:
@@ -165,6 +180,7 @@ class Engine:
         events: Iterable[EventInput],
         as_of: dt.date,
         known_at: dt.date | None,
+        wanted: Callable[[Event], bool] | None = None,
     ) -> Iterable[tuple[History, list[Occasion]]]:
         """Validate the input once, in bulk, and give each subject's history, in id order.
         Everything is checked before the first history is given, so a bad input changes
@@ -175,7 +191,7 @@ class Engine:
         subject_list = door.subjects(subjects)
         event_list = door.events(events)
         kinds = {s.id: s.kind for s in subject_list}
-        found = door.histories(kinds, event_list, as_of, known_at)
+        found = door.histories(kinds, event_list, as_of, known_at, wanted=wanted)
         program = self._program
         built = [
             history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)

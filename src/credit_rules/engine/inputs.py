@@ -15,7 +15,7 @@ later correction of a record entered before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,9 +154,11 @@ class FrontDoor:
         as_of: dt.date,
         known_at: dt.date | None = None,
         only: str | None = None,
+        wanted: Callable[[Event], bool] | None = None,
     ) -> dict[str, SubjectHistory]:
         """Each subject's known events (see the module doc), in canonical order; ``only``
-        keeps one subject's (the others are still checked to name a known subject)."""
+        keeps one subject's (the others are still checked to name a known subject), and
+        ``wanted`` only the subjects with at least one event it accepts."""
         in_force = self.ruleset.in_force_from
         ignored = self._outside(events)
         decided = self.decided
@@ -193,6 +195,7 @@ class FrontDoor:
         return {
             subject: self._canonical(kinds[subject], events, indexes)
             for subject, indexes in grouped.items()
+            if wanted is None or any(wanted(events[index]) for index in indexes)
         }
 
     def _outside(self, events: list[Event]) -> dict[str, set[tuple[str, Any]]]:

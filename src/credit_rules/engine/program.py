@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Literal
 
 from credit_rules.calendar import WorkingCalendar
@@ -20,9 +21,9 @@ from credit_rules.engine.history import Occasion
 from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
 from credit_rules.model.results import RuleText
 from credit_rules.model.vocabularies import key_fields
-from credit_rules.periods import Period
+from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
+from credit_rules.ruleset.expressions import Arith, Expr, Field, Ref, nodes
 
 Kind = Literal["measure", "duty", "deadline"]
 
@@ -45,9 +46,15 @@ class CompiledRule:
     reach: Compiled | None
     text: RuleText
     deadline: CompiledDeadline | None
+    #: When the rule's last day is the trigger's day plus a fixed period (Lianyungang: entry +
+    #: 1 year), that period: then the earliest trigger that can reach a day is known at once.
+    reach_period: Period | None = None
 
     def provenance_values(self, env: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(env[name] for name in self.text.fact_names)
+        names = self.text.fact_names
+        if len(names) > 1:
+            return itemgetter(*names)(env)  # type: ignore[no-any-return]
+        return (env[names[0]],) if names else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,14 @@ class Program:
         self.by_on: dict[str, tuple[CompiledRule, ...]] = {}
         for compiled in self.rules:
             self.by_on[compiled.on] = (*self.by_on.get(compiled.on, ()), compiled)
+        #: Per trigger kind, the rules that give pieces of days, and whether any counts a
+        #: deadline (those are counted once, as of as_of).
+        self.producing = {
+            on: tuple(r for r in rules if r.kind != "deadline") for on, rules in self.by_on.items()
+        }
+        self.counts_deadlines = {
+            on: any(r.kind == "deadline" for r in rules) for on, rules in self.by_on.items()
+        }
         self.plans = {
             on: FactPlan(
                 [
@@ -99,6 +114,26 @@ class Program:
                 priorities.setdefault(compiled.group, set()).add(compiled.priority)
         #: Each group's priorities, for the covers of docs/decisions/0003's precedence.
         self.group_priorities = {group: tuple(sorted(p)) for group, p in priorities.items()}
+
+    def trigger_types(self, on: str) -> tuple[str, ...]:
+        """The event types whose events are occasions of kind ``on``."""
+        for spec in self.registers:
+            if spec.register.id == on:
+                return (spec.register.entered_by,)
+        return (on,) if on in self.event_triggers else ()
+
+    def earliest_reaching(self, on: str, day: dt.date) -> dt.date | None:
+        """The earliest trigger day from which some measure on ``on`` can still cover ``day``;
+        None when that depends on more than the trigger's day (so every trigger may)."""
+        found: dt.date | None = None
+        for rule in self.by_on.get(on, ()):
+            if rule.kind != "measure":
+                continue
+            if rule.reach_period is None:
+                return None
+            first = _earliest_start(rule.reach_period, day)
+            found = first if found is None else min(found, first)
+        return dt.date.max if found is None else found
 
     def reach(self, rule: CompiledRule, occasion: Occasion) -> dt.date:
         """The last day ``rule`` can cover for ``occasion`` (``date.max`` if unknown)."""
@@ -142,7 +177,40 @@ def _compile_rule(
         deadline=CompiledDeadline(rule, parameters, calendar)
         if rule.outcome_kind == "deadline"
         else None,
+        reach_period=_fixed_period(end, parameters) if rule.outcome_kind == "measure" else None,
     )
+
+
+def _fixed_period(end: Expr | None, parameters: Mapping[str, ir.ParameterValue]) -> Period | None:
+    """``end`` as a period after the trigger's day, if it is ``trigger_date`` or
+    ``trigger_date + <period parameter>`` in calendar units; None otherwise."""
+    if isinstance(end, Ref) and end.name == "trigger_date":
+        return Period(0, "days")
+    if (
+        isinstance(end, Arith)
+        and end.op == "+"
+        and isinstance(end.left, Ref)
+        and end.left.name == "trigger_date"
+        and isinstance(end.right, Ref)
+    ):
+        value = parameters.get(end.right.name)
+        if isinstance(value, Period) and value.unit != "working_days":
+            return value
+    return None
+
+
+def _earliest_start(period: Period, day: dt.date) -> dt.date:
+    """The earliest start whose period still covers ``day``: Civil Code periods only grow with
+    their start, so a bisection over the few days around ``day - period`` finds it."""
+    low = day.toordinal() - (last_day_of_period(day, period) - day).days - 4
+    high = day.toordinal()
+    while low < high:
+        middle = (low + high) // 2
+        if last_day_of_period(dt.date.fromordinal(middle), period) >= day:
+            high = middle
+        else:
+            low = middle + 1
+    return dt.date.fromordinal(low)
 
 
 def _reads_trigger_only(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:

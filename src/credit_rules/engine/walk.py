@@ -181,6 +181,8 @@ class Walker:
             while index >= 0 and occasions[index].date == day:
                 self._walk_one(history, occasions[index], as_of, covers, found, batch, counter)
                 index -= 1
+            if index < 0:
+                break  # no older trigger is left for these pieces to outrank
             for piece in batch:
                 assert piece.group is not None
                 for priority in priorities[piece.group]:
@@ -200,20 +202,27 @@ class Walker:
         counter: Counter | None,
     ) -> None:
         program = self.program
-        rules = program.by_on[occasion.on]
-        producing = [
-            (rule, program.reach(rule, occasion)) for rule in rules if rule.kind != "deadline"
-        ]
+        producing = program.producing[occasion.on]
+        # The last day each rule can cover is worked out only if the walk goes past the
+        # trigger's first stretch: most triggers have one stretch, and it costs a period sum.
+        reaches: list[tuple[CompiledRule, dt.date]] | None = None
         final: Env | None = None
         day = occasion.date
         while producing and self._assessable(occasion, day, as_of):
-            live = [rule for rule, reach in producing if reach >= day]
-            start = _undominated(live, day, covers) if live else None
-            if start is None:
-                break
-            if start > day:
-                day = start
-                continue
+            live: Sequence[CompiledRule] = producing
+            if day != occasion.date:
+                if reaches is None:
+                    reaches = [(rule, program.reach(rule, occasion)) for rule in producing]
+                live = [rule for rule, reach in reaches if reach >= day]
+                if not live:
+                    break
+            if covers:
+                start = _undominated(live, day, covers)
+                if start is None:
+                    break
+                if start > day:
+                    day = start
+                    continue
             last, env = self._stretch(history, occasion, as_of, day, counter)
             for index in self.matcher.firing(occasion.on, env):
                 rule = program.rules[index]
@@ -228,9 +237,7 @@ class Walker:
                 final = env
                 break
             day = last + _ONE_DAY
-        if any(rule.kind == "deadline" for rule in rules) and self._assessable(
-            occasion, as_of, as_of
-        ):
+        if program.counts_deadlines[occasion.on] and self._assessable(occasion, as_of, as_of):
             # A deadline is counted once, on everything known on as_of.
             env = (
                 final
@@ -248,13 +255,25 @@ class Walker:
         occasions: Sequence[Occasion],
         as_of: dt.date,
         counter: Counter | None = None,
+        earliest: Mapping[str, dt.date | None] | None = None,
     ) -> frozenset[str]:
-        """The measures that apply on ``as_of``: the last stretch of each trigger only."""
+        """The measures that apply on ``as_of``: the last stretch of each trigger only.
+        ``earliest`` gives, by trigger kind, the first trigger day that can reach ``as_of``
+        (:meth:`Program.earliest_reaching`), so older triggers are passed over at once."""
         program = self.program
         winners: dict[str, tuple[int, dt.date, int, str]] = {}
         names: set[str] = set()
         for occasion in occasions:
-            if not self._assessable(occasion, as_of, as_of) or not any(
+            if not self._assessable(occasion, as_of, as_of):
+                continue
+            first = (
+                earliest.get(occasion.on)
+                if earliest is not None
+                else program.earliest_reaching(occasion.on, as_of)
+            )
+            if first is not None and occasion.date < first:
+                continue
+            if first is None and not any(
                 rule.kind == "measure" and program.reach(rule, occasion) >= as_of
                 for rule in program.by_on[occasion.on]
             ):
