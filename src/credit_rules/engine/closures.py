@@ -109,10 +109,7 @@ class _Compiler:
             inner = self.compile(expr.operand)
             return lambda env: not inner(env)
         if isinstance(expr, BoolOp):
-            parts = tuple(self.compile(o) for o in expr.operands)
-            if expr.op == "and":
-                return lambda env: all(part(env) for part in parts)
-            return lambda env: any(part(env) for part in parts)
+            return _chain([self.compile(o) for o in expr.operands], expr.op == "and")
         if isinstance(expr, Compare):
             return self._compare(expr)
         if isinstance(expr, Arith):
@@ -127,6 +124,10 @@ class _Compiler:
     def _compare(self, expr: Compare) -> Compiled:
         left, right = self.compile(expr.left), self.compile(expr.right)
         compare = _COMPARE[expr.op]
+        constant = self._constant(expr.right)
+        if constant is not None:
+            # The common shape, a fact against a number (``record_count >= 2``): one call less.
+            return lambda env: (a := left(env)) is not None and compare(a, constant)
 
         def compared(env: Env) -> bool:
             # A fact with no value (no record counted) makes every comparison false, as in SQL:
@@ -136,6 +137,16 @@ class _Compiler:
 
         return compared
 
+    def _constant(self, expr: Expr) -> Any:
+        """The value of a constant or a count/flag parameter, else None."""
+        if isinstance(expr, Const):
+            return expr.value
+        if isinstance(expr, Ref):
+            value = self.parameters.get(expr.name)
+            if isinstance(value, bool | int):
+                return value
+        return None
+
     def _arith(self, expr: Arith) -> Compiled:
         left, right = self.compile(expr.left), self.compile(expr.right)
         if expr.type == "date":
@@ -144,6 +155,18 @@ class _Compiler:
         if expr.op == "+":
             return lambda env: _none_or(left(env), right(env), operator.add)
         return lambda env: _none_or(left(env), right(env), operator.sub)
+
+
+def _chain(parts: list[Compiled], conjunction: bool) -> Compiled:
+    """``and``/``or`` of compiled parts as nested two-part closures (a generator per call
+    costs more than the parts), giving a flag as ``all``/``any`` would."""
+    if len(parts) == 1:
+        only = parts[0]
+        return lambda env: bool(only(env))
+    first, rest = parts[0], _chain(parts[1:], conjunction)
+    if conjunction:
+        return lambda env: bool(first(env)) and rest(env)
+    return lambda env: bool(first(env)) or rest(env)
 
 
 def _none_or(a: Any, b: Any, combine: Callable[[Any, Any], Any]) -> Any:

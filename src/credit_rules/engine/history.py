@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,24 +75,36 @@ class RegisterView:
     """The records of one register that pass one fixed filter, as sorted arrays."""
 
     def __init__(self, records: Sequence[Record]) -> None:
-        self.records = sorted(records, key=lambda r: (r.entered, r.seq))
+        # Records come in entry order from build_records; each array below is built the
+        # first time a question needs it, since most subjects are asked one or two.
+        self.records = list(records)
         self.starts = [r.entered for r in self.records]
-        self.ends = sorted(r.counts_until for r in self.records)
-        self.last_valid = sorted(r.last_valid for r in self.records)
-        # Positions (in entry order) of the records a correction removed, for counting the
-        # removed ones among those valid on a day without looking at all of them.
-        self.removed_at = [i for i, r in enumerate(self.records) if r.removed_from is not None]
-        removed = sorted(
-            ((r.removed_from, r.seq, r) for r in self.records if r.removed_from is not None),
-            key=lambda item: (item[0], item[1]),
-        )
-        self.removals = [day for day, _, _ in removed]
-        self.removed = [record for _, _, record in removed]
         self._span: dt.timedelta | None = None
         self._unbounded = False
+
+    @functools.cached_property
+    def ends(self) -> list[dt.date]:
+        return sorted(r.counts_until for r in self.records)
+
+    @functools.cached_property
+    def last_valid(self) -> list[dt.date]:
+        return sorted(r.last_valid for r in self.records)
+
+    @functools.cached_property
+    def removed_at(self) -> list[int]:
+        """Positions (in entry order) of the records a correction removed, for counting the
+        removed ones among those valid on a day without looking at all of them."""
+        return [i for i, r in enumerate(self.records) if r.removed_from is not None]
+
+    @functools.cached_property
+    def removals(self) -> list[dt.date]:
+        return sorted(r.removed_from for r in self.records if r.removed_from is not None)
+
+    @functools.cached_property
+    def changes(self) -> list[dt.date]:
         points = set(self.starts) | set(self.removals)
         points.update(r.last_valid + _ONE_DAY for r in self.records if r.last_valid < _LAST)
-        self.changes = sorted(points)
+        return sorted(points)
 
     def count_on(self, day: dt.date) -> int:
         """Records valid on ``day`` and not removed by it."""

@@ -8,6 +8,7 @@ that counts working days can reach evaluation without one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -112,6 +113,7 @@ class Program:
         for compiled in self.rules:
             if compiled.group is not None:
                 priorities.setdefault(compiled.group, set()).add(compiled.priority)
+        self._earliest = functools.lru_cache(maxsize=4096)(self._earliest_reaching)
         #: Each group's priorities, for the covers of docs/decisions/0003's precedence.
         self.group_priorities = {group: tuple(sorted(p)) for group, p in priorities.items()}
 
@@ -124,7 +126,12 @@ class Program:
 
     def earliest_reaching(self, on: str, day: dt.date) -> dt.date | None:
         """The earliest trigger day from which some measure on ``on`` can still cover ``day``;
-        None when that depends on more than the trigger's day (so every trigger may)."""
+        None when that depends on more than the trigger's day (so every trigger may).
+        A pure function of its arguments, remembered for the last few thousand days asked
+        (a service asks about the same as_of over and over)."""
+        return self._earliest(on, day)
+
+    def _earliest_reaching(self, on: str, day: dt.date) -> dt.date | None:
         found: dt.date | None = None
         for rule in self.by_on.get(on, ()):
             if rule.kind != "measure":

@@ -89,6 +89,9 @@ def resolve(pieces: Iterable[Piece]) -> list[Piece]:
         grouped.setdefault(piece.group, []).append(piece)
     kept: list[Piece] = list(grouped.pop(None, []))
     for members in grouped.values():
+        if len(members) == 1:
+            kept.append(members[0])  # nothing to outrank it
+            continue
         members.sort(key=lambda p: (-p.priority, -p.occasion.date.toordinal(), p.rule))
         covered = Cover()
         for piece in members:
