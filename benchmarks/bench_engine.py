@@ -152,6 +152,15 @@ def evaluation_active(evaluation: Evaluation) -> Active:
     return {subject: frozenset(names) for subject, names in found.items()}
 
 
+def json_active(text: str) -> Active:
+    """The active outcomes of the contract's JSON (its decisions' structured fields)."""
+    found: dict[str, set[str]] = {}
+    for decision in json.loads(text)["decisions"]:
+        if decision["active"]:
+            found.setdefault(decision["subject"], set()).add(decision["outcome"])
+    return {subject: frozenset(names) for subject, names in found.items()}
+
+
 def outcomes_active(result: dict[str, frozenset[str]]) -> Active:
     return {subject: frozenset(names) for subject, names in result.items() if names}
 
@@ -305,6 +314,19 @@ def engine_runs(engine: Engine, backend: str, work: Workload, as_of: dt.date) ->
             decisions_of,
         )
     ]
+    runs.append(
+        Run(
+            f"engine {backend} .evaluate() + JSON",
+            backend,
+            work,
+            # The JSON contract, reasons included: what a service sends on.
+            lambda: json.dumps(
+                engine.evaluate(work.subjects, work.events, as_of=as_of).model_dump(mode="json"),
+                ensure_ascii=False,
+            ),
+            json_active,
+        )
+    )
     if hasattr(engine, "outcomes"):
         runs.append(
             Run(

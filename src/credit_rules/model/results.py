@@ -38,13 +38,28 @@ class Citation(Frozen):
     en: str = Field(min_length=1)
 
 
-class Reason(Frozen):
+class Reason(NamedTuple):
     """One fact or parameter a rule used, with the value it had, in both languages."""
 
     name: str
     value: ReasonValue
     en: str
     zh: str
+
+    def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
+        value: Any = self.value
+        if mode == "json":
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+        return {"name": self.name, "value": value, "en": self.en, "zh": self.zh}
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return _Schema.of(cls, handler)
 
 
 class ExcludedDays(Frozen):
@@ -192,7 +207,9 @@ def _dumped(value: Any, mode: DumpMode) -> Any:
 
 
 def _cites(cites: tuple[Citation, ...], mode: DumpMode) -> list[dict[str, Any]]:
-    return [cite.model_dump(mode=mode) for cite in cites]
+    # A citation's fields are all plain values, so both modes dump alike; each result gets
+    # its own dicts, which a caller may change freely.
+    return [{"article": c.article, "item": c.item, "zh": c.zh, "en": c.en} for c in cites]
 
 
 def _because(provenance: Provenance, trigger: Trigger, mode: DumpMode) -> list[dict[str, Any]]:
@@ -393,3 +410,19 @@ class Evaluation(Frozen):
     def results(self) -> tuple[Result, ...]:
         """Decisions, duties and deadlines together, for consumers that treat them alike."""
         return (*self.decisions, *self.duties, *self.deadlines)
+
+    def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
+        """The JSON contract (``mode="json"``) or the same with Python values. Built directly
+        from the result tuples: a population's evaluation holds hundreds of thousands, and
+        going through pydantic's serialiser for each costs as much as building it. Options
+        pydantic knows (``include``, ``exclude``…) take pydantic's own path."""
+        if options or mode not in ("python", "json"):
+            return super().model_dump(mode=mode, **options)
+        dump_mode: DumpMode = "json" if mode == "json" else "python"
+        return {
+            "ruleset": self.ruleset.model_dump(mode=dump_mode),
+            "as_of": _day(self.as_of, dump_mode),
+            "decisions": [d.model_dump(mode=dump_mode) for d in self.decisions],
+            "deadlines": [d.model_dump(mode=dump_mode) for d in self.deadlines],
+            "duties": [d.model_dump(mode=dump_mode) for d in self.duties],
+        }
