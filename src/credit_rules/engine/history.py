@@ -274,6 +274,7 @@ def build_records(
     positions: Sequence[int],
     removal_where: Callable[[Mapping[str, Any]], Any] | None = None,
     early: frozenset[int] = frozenset(),
+    decided_field: str | None = None,
 ) -> list[Record]:
     """The register's records for one subject, from its events in canonical order.
 
@@ -281,7 +282,10 @@ def build_records(
     only later), contradicts itself; it is reported with the event's place in the caller's
     input (``positions[i]`` for ``events[i]``) rather than guessed. Events at the places in
     ``early`` (before the ruleset came into force, kept for facts only) enter no record, and a
-    correction of such a record removes nothing.
+    correction of such a record removes nothing. ``removal_where`` says whether a
+    ``removed_by`` event removes its record (the register's removal condition), and
+    ``decided_field`` names the field holding the day such an event was decided, if its
+    vocabulary has one.
     """
     entered: dict[str, tuple[int, Event]] = {}
     before: set[str] = set()
@@ -311,7 +315,7 @@ def build_records(
         if key in before and key not in entered:
             continue
         found = entered.get(key)
-        decided = event.__dict__.get("decided_on")
+        decided = event.__dict__.get(decided_field) if decided_field is not None else None
         if (
             found is not None
             and found[1].date <= event.date
@@ -322,7 +326,7 @@ def build_records(
                 Problem(
                     f"correction of record {key!r} decided on {decided.isoformat()}, before the "
                     f"record was entered on {found[1].date.isoformat()}",
-                    field=f"events[{positions[index]}].decided_on",
+                    field=f"events[{positions[index]}].{decided_field}",
                 )
             )
             continue
@@ -335,11 +339,7 @@ def build_records(
                 )
             )
             continue
-        action_matches = (
-            register.removed_by_action is None
-            or event.__dict__.get("action") == register.removed_by_action
-        )
-        if action_matches and (removal_where is None or removal_where({"event": event})):
+        if removal_where is None or removal_where({"event": event}):
             removed[key] = min(event.date, removed.get(key, event.date))
     if problems:
         raise HistoryError(None, problems)

@@ -21,7 +21,7 @@ from credit_rules.engine.facts import Compiler, FactPlan
 from credit_rules.engine.history import Occasion
 from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
 from credit_rules.model.results import RuleText
-from credit_rules.model.vocabularies import key_fields
+from credit_rules.model.vocabularies import decision_day_fields, key_fields
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import Arith, Expr, Field, Ref, nodes
@@ -63,6 +63,7 @@ class RegisterSpec:
     register: ir.Register
     validity: Period | None
     removal: Compiled | None
+    decided_field: str | None = None
 
 
 class Program:
@@ -101,9 +102,10 @@ class Program:
             RegisterSpec(
                 register,
                 _period(parameters[register.validity]) if register.validity is not None else None,
-                compiler.expr(register.removed_by_where)
-                if register.removed_by_where is not None
+                compiler.expr(condition)
+                if (condition := register.removal_condition()) is not None
                 else None,
+                decision_day_fields(ruleset.vocabulary).get(register.removed_by_event or ""),
             )
             for register in ruleset.registers
         )

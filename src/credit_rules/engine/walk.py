@@ -91,7 +91,15 @@ def history_of(
     records = {}
     occasions: list[Occasion] = []
     for spec in program.registers:
-        found = build_records(spec.register, spec.validity, events, positions, spec.removal, early)
+        found = build_records(
+            spec.register,
+            spec.validity,
+            events,
+            positions,
+            spec.removal,
+            early,
+            spec.decided_field,
+        )
         records[spec.register.id] = found
         for record in found:
             event = record.event

@@ -24,6 +24,7 @@ from credit_rules.model._base import Frozen
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Evaluation, RulesetRef
 from credit_rules.model.subjects import Subject
+from credit_rules.model.vocabularies import decision_day_fields
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -109,14 +110,14 @@ def _records(
     for register in ruleset.registers:
         validity = parameters[register.validity] if register.validity is not None else None
         assert validity is None or isinstance(validity, Period)
-        removal = (
-            compile_expr(register.removed_by_where, parameters, calendar)
-            if register.removed_by_where is not None
-            else None
-        )
+        condition = register.removal_condition()
+        removal = compile_expr(condition, parameters, calendar) if condition is not None else None
         plain = [event for _, event in events]
         positions = [index for index, _ in events]
-        for record in build_records(register, validity, plain, positions, removal):
+        decided = decision_day_fields(ruleset.vocabulary).get(register.removed_by_event or "")
+        for record in build_records(
+            register, validity, plain, positions, removal, decided_field=decided
+        ):
             status: RecordStatus
             if record.removed_from is not None and record.removed_from <= as_of:
                 status = "removed"

@@ -18,7 +18,8 @@ from types import MappingProxyType
 from typing import Literal
 
 from credit_rules.periods import Period
-from credit_rules.ruleset.expressions import Expr, Type
+from credit_rules.ruleset.expressions import BoolOp, Compare, Const, Expr, Type
+from credit_rules.ruleset.expressions import Field as ExprField
 
 ParameterValue = int | bool | Period
 BUILTINS: Mapping[str, Type] = MappingProxyType({"trigger_date": "date", "subject_kind": "text"})
@@ -100,6 +101,24 @@ class Register:
     cites: tuple[Cite, ...]
     line: int | None = field(default=None, compare=False)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def removal_condition(self) -> Expr | None:
+        """When a ``removed_by`` event removes a record, as one condition on ``event``: the
+        file's ``action:`` shorthand (``event.action == '<action>'``) and its ``where``."""
+        parts: list[Expr] = []
+        if self.removed_by_action is not None:
+            parts.append(
+                Compare(
+                    "==",
+                    ExprField("event", "action", "text"),
+                    Const(self.removed_by_action, "text"),
+                )
+            )
+        if self.removed_by_where is not None:
+            parts.append(self.removed_by_where)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
 
 
 @dataclass(frozen=True)
