@@ -181,7 +181,10 @@ def _answers(ledger: Ledger, engine: Engine, history: list[dict[str, Any]]) -> A
         outcome="time_limited_reimbursement",
     )
     return (
-        [(a.subject, a.action, a.due, a.concerns) for a in ledger.agenda(dt.date(2008, 1, 1), horizon=800)],
+        [
+            (a.subject, a.action, a.due, a.concerns)
+            for a in ledger.agenda(dt.date(2008, 1, 1), horizon=800)
+        ],
         [(a.subject, a.action, a.due) for a in ledger.overdue(dt.date(2009, 9, 1))],
         ledger.status("p1", dt.date(2009, 6, 1)).outcomes("p1"),
         [(w.rule, w.first, w.last, w.active, [link.name for link in w.chain]) for w in why.why],
@@ -297,3 +300,22 @@ def test_an_engine_pickles_and_gives_the_same_answers() -> None:
     assert copy.evaluate([subject], events, as_of=as_of) == engine.evaluate(
         [subject], events, as_of=as_of
     )
+
+
+def test_a_trusted_evaluation_is_the_same_as_a_validated_one() -> None:
+    """Evaluation.of skips validation for values the engine built; the object must be the
+    one pydantic would build from the same values."""
+    engine = ENGINES["lianyungang-2007"]
+    fast = engine.evaluate([{"id": "p1", "kind": "insured_person"}], [], as_of=dt.date(2009, 1, 1))
+    slow = results.Evaluation.model_validate(
+        {
+            "ruleset": fast.ruleset,
+            "as_of": fast.as_of,
+            "decisions": fast.decisions,
+            "deadlines": fast.deadlines,
+            "duties": fast.duties,
+        }
+    )
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump(mode="json") == slow.model_dump(mode="json")

@@ -95,13 +95,7 @@ class Engine:
         deadlines: list[Deadline] = []
         for history, occasions in self._histories(subjects, events, as_of, known_at):
             self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
-        return Evaluation.model_construct(
-            ruleset=self._ref,
-            as_of=as_of,
-            decisions=tuple(decisions),
-            deadlines=tuple(deadlines),
-            duties=tuple(duties),
-        )
+        return Evaluation.of(self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties))
 
     def outcomes(
         self,
