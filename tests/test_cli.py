@@ -105,6 +105,38 @@ def test_python_api_model_dump_follows_the_contract_and_equals_the_cli(
     assert json.loads(out) == dumped
 
 
+#: Duties are not in the shared contract; they take the shape of its decisions and deadlines:
+#: who, what, which rule, which trigger (as data), which articles, and why.
+DUTY_SCHEMA = {
+    "$defs": SCHEMA["$defs"],
+    "type": "object",
+    "required": ["subject", "name", "on", "rule", "trigger", "cites", "because", "provenance"],
+    "properties": {
+        "subject": {"type": "string"},
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "on": {"$ref": "#/$defs/date"},
+        "rule": {"type": "string"},
+        "trigger": {"$ref": "#/$defs/trigger"},
+        "cites": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/citation"}},
+        "because": {"type": "array", "minItems": 1},
+        "provenance": {"type": "object", "required": ["facts", "parameters"]},
+    },
+}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_duties_have_the_shape_of_the_contracts_results(path: Path) -> None:
+    scenario = load_scenario(path)
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    dumped = evaluation.model_dump(mode="json")
+    for duty in dumped["duties"]:
+        jsonschema.validate(duty, DUTY_SCHEMA)
+    for result in (*dumped["decisions"], *dumped["deadlines"]):
+        assert {"facts", "parameters"} <= set(result["provenance"])
+
+
 def test_json_ruleset_identity_is_the_file_digest(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "evaluate", str(EXAMPLE), "--format", "json")
     ruleset = json.loads(out)["ruleset"]
