@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol, cast
 
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -239,8 +239,37 @@ class _Schema:
 # -- results ----------------------------------------------------------------------------------
 
 
-class Decision(NamedTuple):
-    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+class _Cause(Protocol):
+    trigger: Trigger
+    provenance: Provenance
+
+
+class _ResultParts:
+    """What decisions, duties and deadlines share beyond their fields (a NamedTuple takes no
+    mixin, so each result is its fields' NamedTuple with this class beside it)."""
+
+    __slots__ = ()
+
+    @property
+    def cites(self) -> tuple[Citation, ...]:
+        """The articles the result's rule cites."""
+        return cast(_Cause, self).provenance.text.cites
+
+    @property
+    def because(self) -> tuple[Reason, ...]:
+        """The reasons in zh and en, rendered now from the trigger and the provenance."""
+        cause = cast(_Cause, self)
+        return cause.provenance.reasons(cause.trigger)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return _Schema.of(cls, handler)
+
+
+class _DecisionFields(NamedTuple):
+    """The fields of a :class:`Decision`, in the order a tuple holds them."""
 
     subject: str
     outcome: str
@@ -251,13 +280,11 @@ class Decision(NamedTuple):
     trigger: Trigger
     provenance: Provenance
 
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
 
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
+class Decision(_DecisionFields, _ResultParts):
+    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+
+    __slots__ = ()
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -273,19 +300,9 @@ class Decision(NamedTuple):
             "because": _because(self.provenance, self.trigger, mode),
         }
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
-
-class Duty(NamedTuple):
-    """An act the administration owes a subject on a day (to notify it, to give it its report).
-
-    Duties are not measures on the subject, so they are kept apart from ``decisions``; they
-    share the decision's names for who, which rule, which trigger and which articles.
-    """
+class _DutyFields(NamedTuple):
+    """The fields of a :class:`Duty`, in the order a tuple holds them."""
 
     subject: str
     name: str
@@ -294,17 +311,19 @@ class Duty(NamedTuple):
     trigger: Trigger
     provenance: Provenance
 
+
+class Duty(_DutyFields, _ResultParts):
+    """An act the administration owes a subject on a day (to notify it, to give it its report).
+
+    Duties are not measures on the subject, so they are kept apart from ``decisions``; they
+    share the decision's names for who, which rule, which trigger and which articles.
+    """
+
+    __slots__ = ()
+
     @property
     def outcome(self) -> str:
         return self.name
-
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
-
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -318,19 +337,9 @@ class Duty(NamedTuple):
             "because": _because(self.provenance, self.trigger, mode),
         }
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
-
-class Deadline(NamedTuple):
-    """A day by which an act is due, counted on the PRC calendar.
-
-    ``provisional`` is true when the count reaches into a year whose holiday schedule the
-    calendar does not have yet; ``provisional_reason`` then says which year.
-    """
+class _DeadlineFields(NamedTuple):
+    """The fields of a :class:`Deadline`, in the order a tuple holds them."""
 
     subject: str
     name: str
@@ -347,17 +356,19 @@ class Deadline(NamedTuple):
     extended_by: int = 0
     provisional_reason: str | None = None
 
+
+class Deadline(_DeadlineFields, _ResultParts):
+    """A day by which an act is due, counted on the PRC calendar.
+
+    ``provisional`` is true when the count reaches into a year whose holiday schedule the
+    calendar does not have yet; ``provisional_reason`` then says which year.
+    """
+
+    __slots__ = ()
+
     @property
     def outcome(self) -> str:
         return self.name
-
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
-
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -377,12 +388,6 @@ class Deadline(NamedTuple):
             "provisional_reason": self.provisional_reason,
             "because": _because(self.provenance, self.trigger, mode),
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
 
 Result = Decision | Duty | Deadline
