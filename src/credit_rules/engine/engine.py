@@ -182,9 +182,8 @@ class Engine:
         door = self._door
         as_of = door.check_as_of(as_of)
         known_at = door.check_known_at(known_at)
-        subject_list = door.subjects(subjects)
+        kinds = door.subject_kinds(subjects)
         event_list = door.events(events)
-        kinds = {s.id: s.kind for s in subject_list}
         found = door.histories(kinds, event_list, as_of, known_at, wanted=wanted)
         program = self._program
         built = [
