@@ -16,6 +16,7 @@ from typing import Annotated, Final, Literal
 from pydantic import Field, model_validator
 
 from credit_rules.model._base import Event
+from credit_rules.model.pack import RegulationPack
 
 _ID = Field(min_length=1)
 
@@ -281,7 +282,7 @@ GanzhouEvent = Annotated[
 
 
 #: The field of each event type that names what it concerns (its trigger's key in results).
-KEY_FIELDS: Final = MappingProxyType(
+KEY_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "information_collected": "information",
         "commitment_made": "commitment",
@@ -300,3 +301,13 @@ KEY_FIELDS: Final = MappingProxyType(
 
 #: Event types whose decision day differs from the day they take effect: none in these measures.
 DECISION_DAY_FIELDS: Final[Mapping[str, str]] = MappingProxyType({})
+
+#: Ganzhou as the vocabulary layer knows it, registered in :mod:`credit_rules.model.vocabularies`.
+#: A determination is graded by its ``severity`` (``severe`` grades the subject D directly).
+PACK: Final = RegulationPack(
+    vocabulary="ganzhou-2023",
+    events=GanzhouEvent,
+    key_fields=KEY_FIELDS,
+    decision_day_fields=DECISION_DAY_FIELDS,
+    severity_fields=MappingProxyType({"dishonesty_determined": "severity"}),
+)

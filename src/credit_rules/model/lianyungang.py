@@ -15,6 +15,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import Field, model_validator
 
 from credit_rules.model._base import Event
+from credit_rules.model.pack import RegulationPack
 
 
 class DishonestyCategory(StrEnum):
@@ -139,3 +140,12 @@ KEY_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
 #: Art 13: a correction is decided (``decided_on``) on a day that may differ from the day it
 #: takes effect (``date``); until it is decided it does not exist.
 DECISION_DAY_FIELDS: Final[Mapping[str, str]] = MappingProxyType({"record_corrected": "decided_on"})
+
+#: Lianyungang as the vocabulary layer knows it, registered in
+#: :mod:`credit_rules.model.vocabularies`.
+PACK: Final = RegulationPack(
+    vocabulary="lianyungang-2007",
+    events=LianyungangEvent,
+    key_fields=KEY_FIELDS,
+    decision_day_fields=DECISION_DAY_FIELDS,
+)

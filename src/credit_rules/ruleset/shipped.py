@@ -56,6 +56,7 @@ LOADER_SOURCES = (
     "model/ganzhou.py",
     "model/identifiers.py",
     "model/lianyungang.py",
+    "model/pack.py",
     "model/subjects.py",
     "model/vocabularies.py",
     "periods.py",
