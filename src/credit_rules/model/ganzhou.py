@@ -310,4 +310,5 @@ PACK: Final = RegulationPack(
     key_fields=KEY_FIELDS,
     decision_day_fields=DECISION_DAY_FIELDS,
     severity_fields=MappingProxyType({"dishonesty_determined": "severity"}),
+    category_fields=MappingProxyType({"dishonesty_determined": "category"}),
 )

@@ -148,4 +148,13 @@ PACK: Final = RegulationPack(
     events=LianyungangEvent,
     key_fields=KEY_FIELDS,
     decision_day_fields=DECISION_DAY_FIELDS,
+    category_fields=MappingProxyType(
+        {
+            "dishonesty_collected": "category",
+            "dishonesty_verified": "category",
+            "dishonesty_determined": "category",
+            "dishonesty_entered": "category",
+            "record_corrected": "category",
+        }
+    ),
 )

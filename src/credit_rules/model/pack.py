@@ -35,7 +35,8 @@ class RegulationPack:
     trigger in results. ``decision_day_fields``: event types decided on a day other than the one
     they take effect, and the field holding that day; such an event does not exist before it is
     decided. ``severity_fields``: event types graded by an ordered enum, and that field, so a
-    check can ask "what if it were graver" without naming a field.
+    check can ask "what if it were graver" without naming a field. ``category_fields``: event
+    types that classify what they concern (a record's kind of dishonesty), and that field.
     """
 
     vocabulary: str
@@ -43,6 +44,7 @@ class RegulationPack:
     key_fields: Mapping[str, str]
     decision_day_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     severity_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    category_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         known = self.event_classes()
@@ -50,6 +52,7 @@ class RegulationPack:
             ("key_fields", self.key_fields),
             ("decision_day_fields", self.decision_day_fields),
             ("severity_fields", self.severity_fields),
+            ("category_fields", self.category_fields),
         ):
             for event_type, field_name in table.items():
                 cls = known.get(event_type)

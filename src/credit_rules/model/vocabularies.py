@@ -31,6 +31,31 @@ def pack(vocabulary: str) -> RegulationPack:
     return PACKS[vocabulary]
 
 
+@cache
+def pack_of(event_class: type[Event]) -> RegulationPack:
+    """The regulation an event model belongs to, for code that holds an event but not the
+    ruleset it was parsed for (a ``KeyError`` for a class no pack declares)."""
+    for candidate in PACKS.values():
+        if event_class in candidate.event_classes().values():
+            return candidate
+    raise KeyError(event_class.__name__)
+
+
+FieldTable = Literal["key_fields", "decision_day_fields", "severity_fields", "category_fields"]
+
+
+def field_of(event: Event, table: FieldTable) -> str | None:
+    """The field an event's regulation names for it in one of its pack's tables
+    (``"key_fields"``, ``"decision_day_fields"``, ``"severity_fields"``, ``"category_fields"``),
+    or None where the table has no row for the event's type or no pack knows the event."""
+    try:
+        found = pack_of(type(event))
+    except KeyError:
+        return None
+    fields: Mapping[str, str] = getattr(found, table)
+    return fields.get(event.type)
+
+
 def key_fields(vocabulary: str) -> Mapping[str, str]:
     """For each event type, the field naming what the event concerns (record, objection…)."""
     return PACKS[vocabulary].key_fields
