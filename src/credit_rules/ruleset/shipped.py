@@ -68,6 +68,7 @@ LOADER_SOURCES = (
     "ruleset/layering.py",
     "ruleset/loader.py",
     "ruleset/normal_form.py",
+    "ruleset/printer.py",
     "ruleset/schema.py",
     "ruleset/shipped.py",
     "yaml_source.py",
