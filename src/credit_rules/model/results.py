@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -195,19 +195,51 @@ def _cites(cites: tuple[Citation, ...], mode: DumpMode) -> list[dict[str, Any]]:
     return [cite.model_dump(mode=mode) for cite in cites]
 
 
-def _because(provenance: Provenance, trigger: Trigger, mode: DumpMode) -> list[dict[str, Any]]:
-    return [reason.model_dump(mode=mode) for reason in provenance.reasons(trigger)]
-
-
 def _day(value: dt.date | None, mode: DumpMode) -> Any:
     return value.isoformat() if (mode == "json" and value is not None) else value
 
 
-class _Schema:
-    """A pydantic schema for a result tuple: validated as itself, dumped as the contract says."""
+class _Cause(Protocol):
+    @property
+    def rule(self) -> str: ...
+    @property
+    def trigger(self) -> Trigger: ...
+    @property
+    def provenance(self) -> Provenance: ...
 
-    @staticmethod
-    def of(cls: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+
+class _Explained:
+    """What every result derives from its rule, trigger and provenance, written once for the
+    three: the articles it cites, the reasons it gives, its cause in the contract's JSON, and a
+    pydantic schema (validated as itself, dumped as the contract says). Each result is its
+    tuple of fields with this mixed in; it adds no slot, so a result stays a plain tuple."""
+
+    __slots__ = ()
+
+    @property
+    def cites(self: _Cause) -> tuple[Citation, ...]:
+        return self.provenance.text.cites
+
+    @property
+    def because(self: _Cause) -> tuple[Reason, ...]:
+        return self.provenance.reasons(self.trigger)
+
+    def _cause(self: _Cause, mode: DumpMode) -> dict[str, Any]:
+        """Rule, trigger, provenance and citations, in the contract's order."""
+        return {
+            "rule": self.rule,
+            "trigger": self.trigger.dump(mode),
+            "provenance": self.provenance.dump(mode),
+            "cites": _cites(self.provenance.text.cites, mode),
+        }
+
+    def _because(self: _Cause, mode: DumpMode) -> list[dict[str, Any]]:
+        return [reason.model_dump(mode=mode) for reason in self.provenance.reasons(self.trigger)]
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         def serialise(value: Any, info: core_schema.SerializationInfo) -> Any:
             return value.model_dump(mode="json" if info.mode_is_json() else "python")
 
@@ -222,8 +254,8 @@ class _Schema:
 # -- results ----------------------------------------------------------------------------------
 
 
-class Decision(NamedTuple):
-    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+class _DecisionFields(NamedTuple):
+    """The fields of a :class:`Decision`, in the order of its tuple."""
 
     subject: str
     outcome: str
@@ -234,13 +266,11 @@ class Decision(NamedTuple):
     trigger: Trigger
     provenance: Provenance
 
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
 
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
+class Decision(_DecisionFields, _Explained):
+    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+
+    __slots__ = ()
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -249,26 +279,13 @@ class Decision(NamedTuple):
             "from": _day(self.from_, mode),
             "until": _day(self.until, mode),
             "active": self.active,
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
-            "because": _because(self.provenance, self.trigger, mode),
+            **self._cause(mode),
+            "because": self._because(mode),
         }
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
-
-class Duty(NamedTuple):
-    """An act the administration owes a subject on a day (to notify it, to give it its report).
-
-    Duties are not measures on the subject, so they are kept apart from ``decisions``; they
-    share the decision's names for who, which rule, which trigger and which articles.
-    """
+class _DutyFields(NamedTuple):
+    """The fields of a :class:`Duty`, in the order of its tuple."""
 
     subject: str
     name: str
@@ -277,43 +294,32 @@ class Duty(NamedTuple):
     trigger: Trigger
     provenance: Provenance
 
+
+class Duty(_DutyFields, _Explained):
+    """An act the administration owes a subject on a day (to notify it, to give it its report).
+
+    Duties are not measures on the subject, so they are kept apart from ``decisions``; they
+    share the decision's names for who, which rule, which trigger and which articles.
+    """
+
+    __slots__ = ()
+
     @property
     def outcome(self) -> str:
         return self.name
-
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
-
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "name": self.name,
             "on": _day(self.on, mode),
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
-            "because": _because(self.provenance, self.trigger, mode),
+            **self._cause(mode),
+            "because": self._because(mode),
         }
 
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
-
-class Deadline(NamedTuple):
-    """A day by which an act is due, counted on the PRC calendar.
-
-    ``provisional`` is true when the count reaches into a year whose holiday schedule the
-    calendar does not have yet; ``provisional_reason`` then says which year.
-    """
+class _DeadlineFields(NamedTuple):
+    """The fields of a :class:`Deadline`, in the order of its tuple."""
 
     subject: str
     name: str
@@ -330,17 +336,19 @@ class Deadline(NamedTuple):
     extended_by: int = 0
     provisional_reason: str | None = None
 
+
+class Deadline(_DeadlineFields, _Explained):
+    """A day by which an act is due, counted on the PRC calendar.
+
+    ``provisional`` is true when the count reaches into a year whose holiday schedule the
+    calendar does not have yet; ``provisional_reason`` then says which year.
+    """
+
+    __slots__ = ()
+
     @property
     def outcome(self) -> str:
         return self.name
-
-    @property
-    def cites(self) -> tuple[Citation, ...]:
-        return self.provenance.text.cites
-
-    @property
-    def because(self) -> tuple[Reason, ...]:
-        return self.provenance.reasons(self.trigger)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -349,23 +357,14 @@ class Deadline(NamedTuple):
             "start": _day(self.start, mode),
             "due": _day(self.due, mode),
             "provisional": self.provisional,
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
+            **self._cause(mode),
             "unit": self.unit,
             "count": self.count,
             "excluded": [e.model_dump(mode=mode) for e in self.excluded],
             "extended_by": self.extended_by,
             "provisional_reason": self.provisional_reason,
-            "because": _because(self.provenance, self.trigger, mode),
+            "because": self._because(mode),
         }
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return _Schema.of(cls, handler)
 
 
 Result = Decision | Duty | Deadline
