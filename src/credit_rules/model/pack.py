@@ -28,39 +28,36 @@ class Extension(Protocol):
 
 @dataclass(frozen=True)
 class RegulationPack:
-    """One regulation as the vocabulary layer knows it.
-
-    ``events`` is the discriminated union of its event models. ``key_fields``: for each event
-    type, the field naming what it concerns (a record, an objection), which is the key of its
-    trigger in results. ``decision_day_fields``: event types decided on a day other than the one
-    they take effect, and the field holding that day; such an event does not exist before it is
-    decided. ``severity_fields``: event types graded by an ordered enum, and that field, so a
-    check can ask "what if it were graver" without naming a field. ``category_fields``: event
-    types that classify what they concern (a record's kind of dishonesty), and that field.
+    """One regulation as the vocabulary layer knows it: its vocabulary id and the discriminated
+    union of its event models, and, read off those models once, the tables the layers above
+    ask (see :class:`~credit_rules.model._base.Event`): for each event type, the field naming
+    what it concerns (``key_fields``), the field holding its decision day where that differs
+    from the day it takes effect (``decision_day_fields``), the field grading it
+    (``severity_fields``) and the field classifying it (``category_fields``).
     """
 
     vocabulary: str
     events: Any
-    key_fields: Mapping[str, str]
-    decision_day_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    severity_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    category_fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    key_fields: Mapping[str, str] = field(init=False)
+    decision_day_fields: Mapping[str, str] = field(init=False)
+    severity_fields: Mapping[str, str] = field(init=False)
+    category_fields: Mapping[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        known = self.event_classes()
-        for name, table in (
-            ("key_fields", self.key_fields),
-            ("decision_day_fields", self.decision_day_fields),
-            ("severity_fields", self.severity_fields),
-            ("category_fields", self.category_fields),
-        ):
-            for event_type, field_name in table.items():
-                cls = known.get(event_type)
-                if cls is None or field_name not in cls.model_fields:
+        classes = self.event_classes()
+        for table in _TABLES:
+            found: dict[str, str] = {}
+            for event_type, cls in classes.items():
+                name = getattr(cls, table)
+                if name is None:
+                    continue
+                if name not in cls.model_fields:
                     raise ValueError(
-                        f"{self.vocabulary}: {name} names {event_type}.{field_name}, "
-                        "which is not a field of an event of this vocabulary"
+                        f"{self.vocabulary}: {cls.__name__}.{table} names {name!r}, "
+                        f"which is not a field of {event_type}"
                     )
+                found[event_type] = name
+            object.__setattr__(self, f"{table}s", types.MappingProxyType(found))
 
     def event_classes(self) -> Mapping[str, type[Event]]:
         """Each event type and the model class that validates it, read off the union."""
@@ -81,7 +78,8 @@ class RegulationPack:
         return frozenset(found)
 
 
-_EMPTY: Mapping[str, str] = types.MappingProxyType({})
+#: The class variables of an event that name one of its fields, each a table of the pack.
+_TABLES = ("key_field", "decision_day_field", "severity_field", "category_field")
 
 _E = TypeVar("_E", bound=Extension)
 
