@@ -162,15 +162,7 @@ def determinism(engine: Engine, case: Case) -> None:
     reordered = tuple(sorted(case.events, key=lambda e: (e.date, e.type), reverse=True))
     if reordered == case.events:
         return
-    try:
-        listed = support.canonical(support.evaluate(run, case))
-    except CreditRulesError:
-        listed = None
-    try:
-        other = support.canonical(support.evaluate(run, case, reordered))
-    except CreditRulesError:
-        other = None
-    if listed != other:
+    if not _same_when_reordered(run, case, reordered):
         raise _violation(
             name,
             _DETERMINISM,
@@ -185,6 +177,20 @@ def determinism(engine: Engine, case: Case) -> None:
         )
 
 
+def _same_when_reordered(run: Engine, case: Case, reordered: tuple[Event, ...]) -> bool:
+    """Whether listing the case's events as ``reordered`` gives the same result (or the same
+    refusal: an error either way counts as one answer)."""
+    try:
+        listed = support.canonical(support.evaluate(run, case))
+    except CreditRulesError:
+        listed = None
+    try:
+        other = support.canonical(support.evaluate(run, case, reordered))
+    except CreditRulesError:
+        other = None
+    return listed == other
+
+
 def order_independence(engine: Engine, case: Case) -> None:
     """Stricter than :func:`determinism`: the events listed in exactly the reverse order,
     same-day events included, give the same result.
@@ -197,15 +203,7 @@ def order_independence(engine: Engine, case: Case) -> None:
     """
     run = support.engine_for(engine, case)
     reordered = tuple(reversed(case.events))
-    try:
-        listed = support.canonical(support.evaluate(run, case))
-    except CreditRulesError:
-        listed = None
-    try:
-        other = support.canonical(support.evaluate(run, case, reordered))
-    except CreditRulesError:
-        other = None
-    if listed != other:
+    if not _same_when_reordered(run, case, reordered):
         raise _violation(
             "order_independence",
             _DETERMINISM,

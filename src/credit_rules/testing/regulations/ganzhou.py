@@ -84,6 +84,18 @@ _GANZHOU_KINDS: Final[tuple[str, ...]] = (
 )
 
 
+def _filed(draw: st.DrawFn, *, met: tuple[str, ...], found: tuple[str, ...] = ()) -> dict[str, Any]:
+    """How a filing with a department stands when examined: in writing or not, the department
+    it went to, each condition it must meet (mostly met) and each fault the department may find
+    (mostly not found). Everything shrinks to the filing that goes through."""
+    return {
+        "written": draw(TRUE_FIRST),
+        "department": draw(_DEPARTMENT),
+        **{name: draw(MOSTLY_TRUE) for name in met},
+        **{name: not draw(MOSTLY_TRUE) for name in found},
+    }
+
+
 def _draw_repair(
     draw: st.DrawFn,
     subject: str,
@@ -103,14 +115,12 @@ def _draw_repair(
             application=application,
             record=record,
             materials=draw(_MATERIALS),
-            written=draw(TRUE_FIRST),
             # Arts 22 and 24: the department's findings, mostly favourable.
-            department=draw(_DEPARTMENT),
-            corrected=draw(MOSTLY_TRUE),
-            obligations_performed=draw(MOSTLY_TRUE),
-            impact_eliminated=draw(MOSTLY_TRUE),
-            false_materials=not draw(MOSTLY_TRUE),
-            untrue_commitment=not draw(MOSTLY_TRUE),
+            **_filed(
+                draw,
+                met=("corrected", "obligations_performed", "impact_eliminated"),
+                found=("false_materials", "untrue_commitment"),
+            ),
             date=applied,
         )
     ]
@@ -159,11 +169,8 @@ def _draw_objection(
             objection=name,
             evaluation=evaluation,
             ground=draw(_GZ_GROUND),
-            written=draw(TRUE_FIRST),
             # Arts 19-20: reasons, materials and the department, mostly as required.
-            reasons_given=draw(MOSTLY_TRUE),
-            evidence_supplied=draw(MOSTLY_TRUE),
-            department=draw(_DEPARTMENT),
+            **_filed(draw, met=("reasons_given", "evidence_supplied")),
             date=filed,
         )
     ]
