@@ -20,7 +20,7 @@ from credit_rules.model.results import (
     reason_value,
 )
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.analysis import fold
+from credit_rules.ruleset.analysis import fold, with_dependencies
 from credit_rules.ruleset.expressions import Expr, names_in
 
 Parameters = Mapping[str, ir.ParameterValue]
@@ -56,27 +56,6 @@ def fact_reads(fact: ir.Fact, parameters: Parameters) -> tuple[str, ...]:
     return read_by(derivation.where, parameters)
 
 
-def with_dependencies(
-    names: Iterable[str], facts: Mapping[str, ir.Fact], parameters: Parameters
-) -> tuple[str, ...]:
-    """Names in order, each fact followed by what it is computed from, down to counted records
-    and parameters: the chain an explanation shows."""
-    ordered: dict[str, None] = {}
-
-    def add(name: str) -> None:
-        if name in ordered:
-            return
-        ordered[name] = None
-        fact = facts.get(name)
-        if fact is not None and isinstance(fact.derivation, ir.Computed):
-            for dependency in fact_reads(fact, parameters):
-                add(dependency)
-
-    for name in names:
-        add(name)
-    return tuple(ordered)
-
-
 def rule_reads(
     rule: ir.Rule, facts: Mapping[str, ir.Fact], parameters: Parameters
 ) -> tuple[str, ...]:
@@ -91,7 +70,7 @@ def rule_reads(
             *rule.shows,
         ),
         facts,
-        parameters,
+        lambda expr: read_by(expr, parameters),
     )
     kept = set(used)
     return tuple(name for name in rule.reads if name in kept or name in parameters)

@@ -14,8 +14,9 @@ depends on where or when it was generated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from credit_rules.explain.coverage import RulesetCoverage
 from credit_rules.ruleset import ir
@@ -32,6 +33,9 @@ def render_ruleset_page(ruleset: ir.Ruleset, coverage: RulesetCoverage, *, sourc
         raise ValueError(f"coverage of {coverage.id} {coverage.version} is not of this ruleset")
     page = _Page(ruleset, coverage)
     return page.render(source_name)
+
+
+_T = TypeVar("_T")
 
 
 class _Page:
@@ -118,101 +122,45 @@ class _Page:
         if article.role == "executable":
             self._scenarios(n)
 
-    def _terms(self, n: int) -> None:
-        terms = [t for t in self.r.terms if _cites(t.cites, n)]
-        if not terms:
+    def _section(
+        self,
+        title: str,
+        chosen: Sequence[_T],
+        lines: Callable[[_T], Iterable[str]],
+        header: Sequence[str] = (),
+    ) -> None:
+        """One part of an article's page: a heading, then each chosen element's lines."""
+        if not chosen:
             return
-        self.add("**Terms**", "")
-        for term in terms:
-            self.add(
-                f"- `{term.id}` ({term.kind}, {cites_text(term.cites)}): "
-                f"{term.description.en} / {term.description.zh}"
-            )
+        self.add(f"**{title}**", "", *header)
+        for element in chosen:
+            self.add(*lines(element))
         self.add("")
+
+    def _terms(self, n: int) -> None:
+        self._section("Terms", [t for t in self.r.terms if _cites(t.cites, n)], _term_lines)
 
     def _parameters(self, n: int) -> None:
-        parameters = [p for p in self.r.parameters if _cites(p.cites, n)]
-        if not parameters:
-            return
-        self.add(
-            "**Parameters**", "", "| Parameter | Value | Meaning | Cites |", "|---|---|---|---|"
+        self._section(
+            "Parameters",
+            [p for p in self.r.parameters if _cites(p.cites, n)],
+            _parameter_lines,
+            header=("| Parameter | Value | Meaning | Cites |", "|---|---|---|---|"),
         )
-        for p in parameters:
-            bounds = _bounds(p)
-            self.add(
-                f"| `{p.id}` | {value_text(p.value)}{bounds} | "
-                f"{_cell(p.description.en)} / {_cell(p.description.zh)} | {cites_text(p.cites)} |"
-            )
-        self.add("")
 
     def _registers(self, n: int) -> None:
-        registers = [g for g in self.r.registers if _cites(g.cites, n)]
-        if not registers:
-            return
-        self.add("**Registers**", "")
-        for g in registers:
-            validity = f"valid for `{g.validity}`" if g.validity else "valid until removed"
-            removal = ""
-            if g.removed_by_event:
-                action = f" with action `{g.removed_by_action}`" if g.removed_by_action else ""
-                removal = f"; removed by `{g.removed_by_event}`{action}"
-            self.add(
-                f"- `{g.id}`: {g.description.en} / {g.description.zh}. Entered by "
-                f"`{g.entered_by}`, {validity}{removal} ({cites_text(g.cites)})."
-            )
-        self.add("")
+        chosen = [g for g in self.r.registers if _cites(g.cites, n)]
+        self._section("Registers", chosen, _register_lines)
 
     def _facts(self, n: int) -> None:
-        facts = [f for f in self.r.facts if _cites(f.cites, n)]
-        if not facts:
-            return
-        self.add("**Facts**", "")
-        for f in facts:
-            scope = f", for each `{f.for_each}`" if f.for_each else ""
-            self.add(
-                f"- `{f.id}` ({f.type}{scope}): {f.description.en} / {f.description.zh}  ",
-                f"  `{derivation_text(f.derivation)}`",
-            )
-        self.add("")
+        self._section("Facts", [f for f in self.r.facts if _cites(f.cites, n)], _fact_lines)
 
     def _outcomes(self, n: int) -> None:
-        outcomes = [o for o in self.r.outcomes if _cites(o.cites, n)]
-        if not outcomes:
-            return
-        self.add("**Outcomes**", "")
-        for o in outcomes:
-            self.add(
-                f"- `{o.id}` ({o.kind}): {o.description.en} / {o.description.zh} "
-                f"({cites_text(o.cites)})"
-            )
-        self.add("")
+        chosen = [o for o in self.r.outcomes if _cites(o.cites, n)]
+        self._section("Outcomes", chosen, _outcome_lines)
 
     def _rules(self, n: int) -> None:
-        rules = [rule for rule in self.r.rules if _cites(rule.cites, n)]
-        if not rules:
-            return
-        self.add("**Rules**", "")
-        for rule in rules:
-            self.add(
-                f"- `{rule.id}` → `{rule.outcome}` ({rule.outcome_kind}, "
-                f"{cites_text(rule.cites)}): {rule.description.en} / {rule.description.zh}  ",
-                f"  for each `{rule.on}` when `{expression_text(rule.when)}`  ",
-            )
-            timing = f"  from `{expression_text(rule.from_)}`"
-            if rule.until is not None:
-                timing += f" until `{expression_text(rule.until)}`"
-            if rule.period is not None:
-                timing += f", due after `{rule.period}`"
-            if rule.excluding is not None:
-                timing += f", not counting `{rule.excluding.event_type}` periods"
-            if rule.extended_by is not None:
-                timing += (
-                    f", extended by `{rule.extended_by.event_type}` up to `{rule.extended_by.cap}`"
-                )
-            if rule.group is not None:
-                timing += f"; in group `{rule.group}` with priority {rule.priority}"
-            self.add(timing)
-        self.add("")
+        self._section("Rules", [r for r in self.r.rules if _cites(r.cites, n)], _rule_lines)
 
     def _interpretations(self, n: int) -> None:
         chosen = [i for i in self.r.interpretations if _cites(i.cites, n)]
@@ -256,6 +204,69 @@ class _Page:
                 how = f"via {', '.join(exercise.via)}"
             self.add(f"- `{Path(exercise.scenario).name}`: {how}")
         self.add("")
+
+
+# -- one element of a section, as lines ---------------------------------------------------------
+
+
+def _term_lines(term: ir.Term) -> list[str]:
+    return [
+        f"- `{term.id}` ({term.kind}, {cites_text(term.cites)}): "
+        f"{term.description.en} / {term.description.zh}"
+    ]
+
+
+def _parameter_lines(p: ir.Parameter) -> list[str]:
+    return [
+        f"| `{p.id}` | {value_text(p.value)}{_bounds(p)} | "
+        f"{_cell(p.description.en)} / {_cell(p.description.zh)} | {cites_text(p.cites)} |"
+    ]
+
+
+def _register_lines(g: ir.Register) -> list[str]:
+    validity = f"valid for `{g.validity}`" if g.validity else "valid until removed"
+    removal = ""
+    if g.removed_by_event:
+        action = f" with action `{g.removed_by_action}`" if g.removed_by_action else ""
+        removal = f"; removed by `{g.removed_by_event}`{action}"
+    return [
+        f"- `{g.id}`: {g.description.en} / {g.description.zh}. Entered by "
+        f"`{g.entered_by}`, {validity}{removal} ({cites_text(g.cites)})."
+    ]
+
+
+def _fact_lines(f: ir.Fact) -> list[str]:
+    scope = f", for each `{f.for_each}`" if f.for_each else ""
+    return [
+        f"- `{f.id}` ({f.type}{scope}): {f.description.en} / {f.description.zh}  ",
+        f"  `{derivation_text(f.derivation)}`",
+    ]
+
+
+def _outcome_lines(o: ir.Outcome) -> list[str]:
+    return [
+        f"- `{o.id}` ({o.kind}): {o.description.en} / {o.description.zh} ({cites_text(o.cites)})"
+    ]
+
+
+def _rule_lines(rule: ir.Rule) -> list[str]:
+    timing = f"  from `{expression_text(rule.from_)}`"
+    if rule.until is not None:
+        timing += f" until `{expression_text(rule.until)}`"
+    if rule.period is not None:
+        timing += f", due after `{rule.period}`"
+    if rule.excluding is not None:
+        timing += f", not counting `{rule.excluding.event_type}` periods"
+    if rule.extended_by is not None:
+        timing += f", extended by `{rule.extended_by.event_type}` up to `{rule.extended_by.cap}`"
+    if rule.group is not None:
+        timing += f"; in group `{rule.group}` with priority {rule.priority}"
+    return [
+        f"- `{rule.id}` → `{rule.outcome}` ({rule.outcome_kind}, "
+        f"{cites_text(rule.cites)}): {rule.description.en} / {rule.description.zh}  ",
+        f"  for each `{rule.on}` when `{expression_text(rule.when)}`  ",
+        timing,
+    ]
 
 
 def _cites(cites: Iterable[ir.Cite], n: int) -> bool:

@@ -28,6 +28,7 @@ from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import CreditRulesError
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation
+from credit_rules.model.vocabularies import field_of
 from credit_rules.ruleset import ir
 
 WIDTH = 1200
@@ -178,10 +179,10 @@ def _event_lane(
 
 
 def _event_label(event: Event) -> str:
-    for field in ("record", "objection", "application", "evaluation", "commitment", "information"):
-        value = getattr(event, field, None)
-        if isinstance(value, str):
-            return f"{event.date.isoformat()} {event.type} {value}"
+    key = field_of(event, "key_fields")
+    value = getattr(event, key, None) if key is not None else None
+    if isinstance(value, str):
+        return f"{event.date.isoformat()} {event.type} {value}"
     return f"{event.date.isoformat()} {event.type}"
 
 

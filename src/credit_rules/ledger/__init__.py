@@ -6,9 +6,10 @@ are internal: ``store`` (subjects and events, append-only), ``timeline`` (bitemp
 ``report`` (a subject's own report) and ``snapshot`` (durability in a JSON Lines file).
 """
 
-from credit_rules.ledger.agenda import DEFAULT_DISCHARGES, Action, Discharge
+from credit_rules.ledger.agenda import Action, Discharge, LedgerPack
 from credit_rules.ledger.ledger import Ledger
 from credit_rules.ledger.notifications import Callback, Change
+from credit_rules.ledger.regulations import DEFAULT_DISCHARGES, discharges_for
 from credit_rules.ledger.report import RecordReport, RegisterRecord, ReportedEvent
 from credit_rules.ledger.store import LedgerEntry
 
@@ -20,7 +21,9 @@ __all__ = [
     "Discharge",
     "Ledger",
     "LedgerEntry",
+    "LedgerPack",
     "RecordReport",
     "RegisterRecord",
     "ReportedEvent",
+    "discharges_for",
 ]

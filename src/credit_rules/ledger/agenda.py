@@ -8,8 +8,9 @@ Two kinds of result become actions:
   publicity period and form the report, Arts 12 and 20) is due on its last day.
 
 Whether an action has been done ("discharged") is read from the history, never assumed, through
-a table keyed by the outcome's name (:data:`DEFAULT_DISCHARGES`), so a ruleset with new
-deadlines needs a new row, not new code:
+a table keyed by the outcome's name, which each regulation's module of
+:mod:`credit_rules.ledger.regulations` holds (:class:`LedgerPack`), so a ruleset with new
+deadlines needs a new row, not new code. Ganzhou's, for example:
 
 =========================  ================  ==============================================
 outcome                    action            discharged when
@@ -30,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 from credit_rules.ledger.timeline import Interval, TriggerKey, trigger_of
@@ -71,23 +71,13 @@ class Discharge:
         return None
 
 
-DEFAULT_DISCHARGES: Mapping[str, Discharge] = MappingProxyType(
-    {
-        # Ganzhou Art 20: 15 working days to decide an objection.
-        "objection_decision_due": Discharge(
-            "decide_objection", event="objection_decided", key="objection"
-        ),
-        # Ganzhou Art 25: 15 working days (extendable) to decide a repair.
-        "repair_decision_due": Discharge(
-            "decide_repair", event="repair_decided", key="application"
-        ),
-        # Ganzhou Arts 12 and 20: once the objection window closes the report is formed; it
-        # is done when the engine says report_formed applies (after any objection is decided).
-        "objection_window_closes": Discharge("form_report", outcome="report_formed"),
-        # Ganzhou Art 12: the 7 working days of publicity end by themselves.
-        "publicity_ends": Discharge("end_publicity", by_itself=True),
-    }
-)
+@dataclass(frozen=True)
+class LedgerPack:
+    """What the ledger knows about one regulation: how the history shows each of its actions
+    done, by the name of the outcome that owes it."""
+
+    vocabulary: str
+    discharges: Mapping[str, Discharge]
 
 
 class Action(Frozen):

@@ -52,7 +52,6 @@ from credit_rules.errors import (
     UnknownSubject,
 )
 from credit_rules.ledger.agenda import (
-    DEFAULT_DISCHARGES,
     Action,
     ActionView,
     Discharge,
@@ -69,6 +68,7 @@ from credit_rules.ledger.entry import (
     typed_events,
 )
 from credit_rules.ledger.notifications import Callback, Cause, Change, Subscribers, Wakes
+from credit_rules.ledger.regulations import discharges_for
 from credit_rules.ledger.report import RecordReport, build_report
 from credit_rules.ledger.snapshot import read_snapshot, write_snapshot
 from credit_rules.ledger.store import LedgerEntry, SubjectState
@@ -111,7 +111,7 @@ class Ledger:
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
         self.calendar = self._engine.calendar
         self.discharges: Mapping[str, Discharge] = MappingProxyType(
-            dict(DEFAULT_DISCHARGES if discharges is None else discharges)
+            dict(discharges_for(ruleset.vocabulary) if discharges is None else discharges)
         )
         # How far past its last event a subject is evaluated: see timeline.default_lookahead.
         self._lookahead = lookahead if lookahead is not None else default_lookahead(ruleset)

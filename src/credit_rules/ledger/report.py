@@ -24,7 +24,7 @@ from credit_rules.model._base import Frozen
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Evaluation, RulesetRef
 from credit_rules.model.subjects import Subject
-from credit_rules.model.vocabularies import decision_day_fields
+from credit_rules.model.vocabularies import decision_day_fields, field_of
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -125,7 +125,8 @@ def _records(
                 status = "expired"
             else:
                 status = "in_force"
-            category = getattr(record.event, "category", None)
+            field = field_of(record.event, "category_fields")
+            category = getattr(record.event, field) if field is not None else None
             found.append(
                 RegisterRecord.model_construct(
                     register_id=register.id,

@@ -8,6 +8,7 @@ The event base lives here, below each regulation's module of events, so that
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +27,20 @@ class Frozen(BaseModel):
 
 
 class Event(Frozen):
-    """What every event has: the subject it concerns and the day it takes effect."""
+    """What every event has: the subject it concerns and the day it takes effect.
+
+    A regulation's event class says, next to its fields, which of them play a part the code
+    above must find without naming it (:class:`credit_rules.model.pack.RegulationPack` reads
+    them): ``key_field`` names what the event concerns (a record, an objection: its trigger's
+    key in results); ``decision_day_field`` holds the day it was decided when that may differ
+    from the day it takes effect (it does not exist before it is decided); ``severity_field``
+    grades it by an ordered enum; ``category_field`` classifies what it concerns.
+    """
+
+    key_field: ClassVar[str | None] = None
+    decision_day_field: ClassVar[str | None] = None
+    severity_field: ClassVar[str | None] = None
+    category_field: ClassVar[str | None] = None
 
     type: str
     subject: str = Field(min_length=1)

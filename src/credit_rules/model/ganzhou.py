@@ -8,14 +8,13 @@ id (an objection names its ``objection`` and the ``evaluation`` it disputes; a r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
 from credit_rules.model._base import Event
+from credit_rules.model.pack import RegulationPack
 
 _ID = Field(min_length=1)
 
@@ -94,6 +93,8 @@ class RepairMaterial(StrEnum):
 class InformationCollected(Event):
     """Arts 5–6: a piece of credit information and where it came from."""
 
+    key_field = "information"
+
     type: Literal["information_collected"] = "information_collected"
     information: str = _ID
     kind: InformationKind
@@ -103,6 +104,8 @@ class InformationCollected(Event):
 
 class CommitmentMade(Event):
     """Arts 7–9: a public credit commitment."""
+
+    key_field = "commitment"
 
     type: Literal["commitment_made"] = "commitment_made"
     commitment: str = _ID
@@ -114,12 +117,18 @@ class CommitmentBreached(Event):
     information to be recorded. ``commitment`` names a ``commitment_made`` or, for the repair
     commitment letter of Art 24(一), the repair ``application``."""
 
+    key_field = "commitment"
+
     type: Literal["commitment_breached"] = "commitment_breached"
     commitment: str = _ID
 
 
 class DishonestyDetermined(Event):
     """A determination of dishonest conduct. ``category`` is the key of "same type" (Art 23(二))."""
+
+    key_field = "record"
+    severity_field = "severity"
+    category_field = "category"
 
     type: Literal["dishonesty_determined"] = "dishonesty_determined"
     record: str = _ID
@@ -134,6 +143,8 @@ class DishonestyDetermined(Event):
 
 class EvaluationPublished(Event):
     """Arts 12–13: an evaluation result for one cycle (year) is published for publicity."""
+
+    key_field = "evaluation"
 
     type: Literal["evaluation_published"] = "evaluation_published"
     evaluation: str = _ID
@@ -153,6 +164,8 @@ class ObjectionFiled(Event):
     in writing, stating reasons, with supporting materials, and filed with the department that
     made the evaluation (Art 19)."""
 
+    key_field = "objection"
+
     type: Literal["objection_filed"] = "objection_filed"
     objection: str = _ID
     evaluation: str | None = None
@@ -165,6 +178,8 @@ class ObjectionFiled(Event):
 
 class ObjectionSuspended(Event):
     """Art 20: from ``date`` through ``until`` the handling time is not counted."""
+
+    key_field = "objection"
 
     type: Literal["objection_suspended"] = "objection_suspended"
     objection: str = _ID
@@ -189,6 +204,8 @@ class ObjectionDecided(Event):
     reader, but no rule links by it, so a decision naming only its objection counts the same.
     """
 
+    key_field = "objection"
+
     type: Literal["objection_decided"] = "objection_decided"
     objection: str = _ID
     evaluation: str | None = None
@@ -203,6 +220,8 @@ class RepairApplied(Event):
     department's judgement on examining the application; the event carries its findings (each
     defaulting to the finding that lets the application through), and the rules apply them.
     """
+
+    key_field = "application"
 
     type: Literal["repair_applied"] = "repair_applied"
     application: str = _ID
@@ -226,12 +245,16 @@ class RepairApplied(Event):
 class RepairAccepted(Event):
     """Art 25: the application is accepted; the 15 working days start."""
 
+    key_field = "application"
+
     type: Literal["repair_accepted"] = "repair_accepted"
     application: str = _ID
 
 
 class RepairExtended(Event):
     """Art 25: a complex case is extended, by at most 15 working days."""
+
+    key_field = "application"
 
     type: Literal["repair_extended"] = "repair_extended"
     application: str = _ID
@@ -240,6 +263,8 @@ class RepairExtended(Event):
 
 class RepairDecided(Event):
     """Art 25: the repair is granted (the record stops being published) or refused."""
+
+    key_field = "application"
 
     type: Literal["repair_decided"] = "repair_decided"
     application: str = _ID
@@ -280,23 +305,5 @@ GanzhouEvent = Annotated[
 ]
 
 
-#: The field of each event type that names what it concerns (its trigger's key in results).
-KEY_FIELDS: Final = MappingProxyType(
-    {
-        "information_collected": "information",
-        "commitment_made": "commitment",
-        "commitment_breached": "commitment",
-        "dishonesty_determined": "record",
-        "evaluation_published": "evaluation",
-        "objection_filed": "objection",
-        "objection_suspended": "objection",
-        "objection_decided": "objection",
-        "repair_applied": "application",
-        "repair_accepted": "application",
-        "repair_extended": "application",
-        "repair_decided": "application",
-    }
-)
-
-#: Event types whose decision day differs from the day they take effect: none in these measures.
-DECISION_DAY_FIELDS: Final[Mapping[str, str]] = MappingProxyType({})
+#: Ganzhou as the vocabulary layer knows it, registered in :mod:`credit_rules.model.vocabularies`.
+PACK: Final = RegulationPack("ganzhou-2023", GanzhouEvent)

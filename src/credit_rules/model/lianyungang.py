@@ -7,14 +7,13 @@ re-exports every class here under the import path services have always used.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, model_validator
 
 from credit_rules.model._base import Event
+from credit_rules.model.pack import RegulationPack
 
 
 class DishonestyCategory(StrEnum):
@@ -45,6 +44,9 @@ class CorrectionAction(StrEnum):
 
 class _RecordStage(Event):
     """One step of the Art 8 procedure for one dishonesty record."""
+
+    key_field = "record"
+    category_field = "category"
 
     record: str = Field(min_length=1)
     category: DishonestyCategory
@@ -78,6 +80,8 @@ class DishonestyEntered(_RecordStage):
 class ObjectionFiled(Event):
     """Art 13: the subject disputes a record on one of four grounds."""
 
+    key_field = "record"
+
     type: Literal["objection_filed"] = "objection_filed"
     record: str = Field(min_length=1)
     ground: ObjectionGround
@@ -86,6 +90,11 @@ class ObjectionFiled(Event):
 class RecordCorrected(Event):
     """Art 13: the agency's correction after verifying an objection. ``date`` is the day the
     correction takes effect; a record void from the start is removed on its entry date."""
+
+    key_field = "record"
+    category_field = "category"
+    #: Art 13: decided on a day that may differ from the day it takes effect (``date``).
+    decision_day_field = "decided_on"
 
     type: Literal["record_corrected"] = "record_corrected"
     record: str = Field(min_length=1)
@@ -124,18 +133,6 @@ LianyungangEvent = Annotated[
 ]
 
 
-#: The field of each event type that names what it concerns (its trigger's key in results).
-KEY_FIELDS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "dishonesty_collected": "record",
-        "dishonesty_verified": "record",
-        "dishonesty_determined": "record",
-        "dishonesty_entered": "record",
-        "objection_filed": "record",
-        "record_corrected": "record",
-    }
-)
-
-#: Art 13: a correction is decided (``decided_on``) on a day that may differ from the day it
-#: takes effect (``date``); until it is decided it does not exist.
-DECISION_DAY_FIELDS: Final[Mapping[str, str]] = MappingProxyType({"record_corrected": "decided_on"})
+#: Lianyungang as the vocabulary layer knows it, registered in
+#: :mod:`credit_rules.model.vocabularies`.
+PACK: Final = RegulationPack("lianyungang-2007", LianyungangEvent)

@@ -19,52 +19,71 @@ from pydantic import TypeAdapter, ValidationError
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.model import ganzhou, lianyungang
 from credit_rules.model._base import Event
+from credit_rules.model.pack import RegulationPack, register
 
-_UNIONS: dict[str, Any] = {
-    "lianyungang-2007": lianyungang.LianyungangEvent,
-    "ganzhou-2023": ganzhou.GanzhouEvent,
-}
-_KEY_FIELDS: dict[str, Mapping[str, str]] = {
-    "lianyungang-2007": lianyungang.KEY_FIELDS,
-    "ganzhou-2023": ganzhou.KEY_FIELDS,
-}
-_DECISION_DAY_FIELDS: dict[str, Mapping[str, str]] = {
-    "lianyungang-2007": lianyungang.DECISION_DAY_FIELDS,
-    "ganzhou-2023": ganzhou.DECISION_DAY_FIELDS,
-}
+#: The one registry of the vocabulary layer: each regulation's pack, by the id rulesets name.
+PACKS: Mapping[str, RegulationPack] = register("model", (lianyungang.PACK, ganzhou.PACK))
+
+
+def pack(vocabulary: str) -> RegulationPack:
+    """The regulation a ruleset's vocabulary names (a ``KeyError`` for an unknown one, which
+    the ruleset loader refuses before anything asks)."""
+    return PACKS[vocabulary]
+
+
+@cache
+def pack_of(event_class: type[Event]) -> RegulationPack:
+    """The regulation an event model belongs to, for code that holds an event but not the
+    ruleset it was parsed for (a ``KeyError`` for a class no pack declares)."""
+    for candidate in PACKS.values():
+        if event_class in candidate.event_classes().values():
+            return candidate
+    raise KeyError(event_class.__name__)
+
+
+FieldTable = Literal["key_fields", "decision_day_fields", "severity_fields", "category_fields"]
+
+
+def field_of(event: Event, table: FieldTable) -> str | None:
+    """The field an event's regulation names for it in one of its pack's tables
+    (``"key_fields"``, ``"decision_day_fields"``, ``"severity_fields"``, ``"category_fields"``),
+    or None where the table has no row for the event's type or no pack knows the event."""
+    try:
+        found = pack_of(type(event))
+    except KeyError:
+        return None
+    fields: Mapping[str, str] = getattr(found, table)
+    return fields.get(event.type)
 
 
 def key_fields(vocabulary: str) -> Mapping[str, str]:
     """For each event type, the field naming what the event concerns (record, objection…)."""
-    return _KEY_FIELDS[vocabulary]
+    return PACKS[vocabulary].key_fields
 
 
 def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     """Event types decided on a day other than the one they take effect, and the field that
     holds the decision day: such an event does not exist before it is decided."""
-    return _DECISION_DAY_FIELDS[vocabulary]
+    return PACKS[vocabulary].decision_day_fields
+
 
 FieldType = Literal["count", "flag", "date", "text", "list"]
 
 
 @cache
 def _adapter(vocabulary: str) -> TypeAdapter[Any]:
-    return TypeAdapter(list[_UNIONS[vocabulary]])  # type: ignore[valid-type]
+    union = PACKS[vocabulary].events
+    return TypeAdapter(list[union])  # type: ignore[valid-type]
 
 
 def vocabularies() -> tuple[str, ...]:
-    return tuple(sorted(_UNIONS))
+    return tuple(sorted(PACKS))
 
 
 @cache
 def event_classes(vocabulary: str) -> Mapping[str, type[Event]]:
     """Each event type of a vocabulary and the model class that validates it."""
-    union = get_args(_UNIONS[vocabulary])[0]
-    classes: dict[str, type[Event]] = {}
-    for cls in get_args(union):
-        tag = get_args(cls.model_fields["type"].annotation)[0]
-        classes[tag] = cls
-    return types.MappingProxyType(classes)
+    return PACKS[vocabulary].event_classes()
 
 
 def event_types(vocabulary: str) -> frozenset[str]:

@@ -90,6 +90,31 @@ def derivation_reads(ruleset: ir.Ruleset, fact: ir.Fact) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def with_dependencies(
+    names: Iterable[str],
+    facts: Mapping[str, ir.Fact],
+    read: Callable[[Expr], Iterable[str]] = names_in,
+) -> tuple[str, ...]:
+    """Names in order, each computed fact followed by what it is computed from (by ``read``,
+    which may fold the expression first), so that an explanation shows the whole chain down to
+    counted records and parameters. The loader records it as a rule's ``reads``; the engine
+    follows it under the parameters in use."""
+    ordered: dict[str, None] = {}
+
+    def add(name: str) -> None:
+        if name in ordered:
+            return
+        ordered[name] = None
+        fact = facts.get(name)
+        if fact is not None and isinstance(fact.derivation, ir.Computed):
+            for dependency in read(fact.derivation.expr):
+                add(dependency)
+
+    for name in names:
+        add(name)
+    return tuple(ordered)
+
+
 def rule_reads(rule: ir.Rule) -> tuple[str, ...]:
     """Every fact and parameter a rule reads itself: its condition, dates and shown facts, a
     deadline's period, exclusions and extensions (not what those facts are derived from)."""

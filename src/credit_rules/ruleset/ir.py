@@ -29,12 +29,18 @@ SCOPE_NAMES = frozenset({"trigger", "event", "record"})
 
 @dataclass(frozen=True)
 class Text:
+    """A passage in both languages: the Chinese as enacted, which is what binds, and the
+    English rendering readers outside China work from."""
+
     zh: str
     en: str
 
 
 @dataclass(frozen=True)
 class Item:
+    """An enumerated item of an article, (一), (二)…, numbered from 1 as citations name it
+    ("Art 8(4)")."""
+
     number: int
     zh: str
     en: str

@@ -15,6 +15,7 @@ the IR, where the loader put them.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -163,47 +164,45 @@ def _key_line(
     return entry.lines.get(key, entry.line)
 
 
+#: A check, what it finds unused (its kind follows "unused-"), the ids in use, and what
+#: the finding says and suggests.
+_UnusedCheck = tuple[
+    Check, Sequence[ir.Parameter | ir.Fact | ir.Register], frozenset[str], str, str
+]
+
+
 def _unused(ruleset: ir.Ruleset) -> list[Finding]:
     used = uses(ruleset, ruleset.rules)
-    found = []
-    for parameter in ruleset.parameters:
-        if parameter.id not in used.parameters:
-            found.append(
-                Finding(
-                    "unused-parameter",
-                    parameter.id,
-                    f"parameter {parameter.id} is read by no rule, fact or register",
-                    "use it in the rule it was meant for, or remove it (an interpretation that "
-                    "names it does not make it used)",
-                    ruleset.source,
-                    parameter.line,
-                )
-            )
-    for fact in ruleset.facts:
-        if fact.id not in used.facts:
-            found.append(
-                Finding(
-                    "unused-fact",
-                    fact.id,
-                    f"fact {fact.id} is read by no rule (nor by a fact a rule reads)",
-                    "use it in a rule's condition or 'shows', or remove it",
-                    ruleset.source,
-                    fact.line,
-                )
-            )
-    for register in ruleset.registers:
-        if register.id not in used.registers:
-            found.append(
-                Finding(
-                    "unused-register",
-                    register.id,
-                    f"register {register.id} is counted by no fact and triggers no rule",
-                    "count it in a fact a rule reads, or remove it",
-                    ruleset.source,
-                    register.line,
-                )
-            )
-    return found
+    checks: tuple[_UnusedCheck, ...] = (
+        (
+            "unused-parameter",
+            ruleset.parameters,
+            used.parameters,
+            "is read by no rule, fact or register",
+            "use it in the rule it was meant for, or remove it (an interpretation that "
+            "names it does not make it used)",
+        ),
+        (
+            "unused-fact",
+            ruleset.facts,
+            used.facts,
+            "is read by no rule (nor by a fact a rule reads)",
+            "use it in a rule's condition or 'shows', or remove it",
+        ),
+        (
+            "unused-register",
+            ruleset.registers,
+            used.registers,
+            "is counted by no fact and triggers no rule",
+            "count it in a fact a rule reads, or remove it",
+        ),
+    )
+    return [
+        Finding(check, e.id, f"{check[7:]} {e.id} {what}", hint, ruleset.source, e.line)
+        for check, elements, known, what, hint in checks
+        for e in elements
+        if e.id not in known
+    ]
 
 
 def _unreachable(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]) -> list[Finding]:

@@ -19,6 +19,7 @@ from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import with_dependencies
 from credit_rules.ruleset.bundle import bundled_ids, bundled_source
 from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
 from credit_rules.ruleset.layering import merge
@@ -662,7 +663,7 @@ class _Checker:
             for position, name in enumerate(r.shows):
                 if name not in scope or name in parameters or name in ir.BUILTINS:
                     self.problem((*path, "shows", position), f"{name!r} is not a fact here")
-            reads = _with_dependencies(
+            reads = with_dependencies(
                 names_in(when)
                 + names_in(start)
                 + (names_in(until) if until else ())
@@ -817,25 +818,6 @@ class _Checker:
                 )
             )
         return tuple(result)
-
-
-def _with_dependencies(names: tuple[str, ...], facts: Mapping[str, ir.Fact]) -> tuple[str, ...]:
-    """Names in order, each computed fact followed by what it is computed from, so that an
-    explanation shows the whole chain down to counted records and parameters."""
-    ordered: dict[str, None] = {}
-
-    def add(name: str) -> None:
-        if name in ordered:
-            return
-        ordered[name] = None
-        fact = facts.get(name)
-        if fact is not None and isinstance(fact.derivation, ir.Computed):
-            for dependency in names_in(fact.derivation.expr):
-                add(dependency)
-
-    for name in names:
-        add(name)
-    return tuple(ordered)
 
 
 def _text(spec: TextSpec) -> ir.Text:

@@ -37,6 +37,7 @@ from typing import Any
 
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import Subject
+from credit_rules.model.vocabularies import field_of
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -175,14 +176,18 @@ def _subject_mapping(subject: Subject) -> dict[str, Any]:
 def _event_mapping(event: Event) -> dict[str, Any]:
     data = _plain(event.model_dump(exclude_defaults=True))
     assert isinstance(data, dict)
-    if data.get("decided_on") == data.get("date"):
-        # Lianyungang Art 13: decided_on defaults to the day the correction takes effect.
-        data.pop("decided_on")
+    decided = field_of(event, "decision_day_fields")
+    if decided is not None and data.get(decided) == data.get("date"):
+        # The decision day defaults to the day the event takes effect (Lianyungang Art 13).
+        data.pop(decided)
+    # Other days after ``date``: a suspension reads best as "from date until until", a
+    # correction as "takes effect on date, decided on decided_on".
+    rest = {k: v for k, v in data.items() if k not in ("type", "subject", "date")}
+    days = {k for k, v in rest.items() if isinstance(v, dt.date)}
     ordered: dict[str, Any] = {"type": event.type, "subject": event.subject}
-    ordered.update({k: v for k, v in data.items() if k not in ("type", "subject", "date")})
+    ordered.update({k: v for k, v in rest.items() if k not in days})
     ordered["date"] = event.date
-    if "until" in ordered:  # a suspension reads best as "from date until until"
-        ordered["until"] = ordered.pop("until")
+    ordered.update({k: v for k, v in rest.items() if k in days})
     return ordered
 
 

@@ -56,6 +56,7 @@ from credit_rules.errors import (
 )
 from credit_rules.model.events import Event
 from credit_rules.model.results import Deadline, Decision, Evaluation
+from credit_rules.model.vocabularies import field_of
 from credit_rules.ruleset import ir
 from credit_rules.scenario import Expectation
 from credit_rules.testing import _support as support
@@ -161,15 +162,7 @@ def determinism(engine: Engine, case: Case) -> None:
     reordered = tuple(sorted(case.events, key=lambda e: (e.date, e.type), reverse=True))
     if reordered == case.events:
         return
-    try:
-        listed = support.canonical(support.evaluate(run, case))
-    except CreditRulesError:
-        listed = None
-    try:
-        other = support.canonical(support.evaluate(run, case, reordered))
-    except CreditRulesError:
-        other = None
-    if listed != other:
+    if not _same_when_reordered(run, case, reordered):
         raise _violation(
             name,
             _DETERMINISM,
@@ -184,6 +177,20 @@ def determinism(engine: Engine, case: Case) -> None:
         )
 
 
+def _same_when_reordered(run: Engine, case: Case, reordered: tuple[Event, ...]) -> bool:
+    """Whether listing the case's events as ``reordered`` gives the same result (or the same
+    refusal: an error either way counts as one answer)."""
+    try:
+        listed = support.canonical(support.evaluate(run, case))
+    except CreditRulesError:
+        listed = None
+    try:
+        other = support.canonical(support.evaluate(run, case, reordered))
+    except CreditRulesError:
+        other = None
+    return listed == other
+
+
 def order_independence(engine: Engine, case: Case) -> None:
     """Stricter than :func:`determinism`: the events listed in exactly the reverse order,
     same-day events included, give the same result.
@@ -196,15 +203,7 @@ def order_independence(engine: Engine, case: Case) -> None:
     """
     run = support.engine_for(engine, case)
     reordered = tuple(reversed(case.events))
-    try:
-        listed = support.canonical(support.evaluate(run, case))
-    except CreditRulesError:
-        listed = None
-    try:
-        other = support.canonical(support.evaluate(run, case, reordered))
-    except CreditRulesError:
-        other = None
-    if listed != other:
+    if not _same_when_reordered(run, case, reordered):
         raise _violation(
             "order_independence",
             _DETERMINISM,
@@ -267,15 +266,17 @@ def time_locality(engine: Engine, case: Case) -> None:
 _MONOTONICITY = "Lianyungang Arts 9–11, Ganzhou Arts 11 and 14"
 
 
-def _more_severe(record: Event) -> Event | None:
-    """``record`` at the gravest severity its vocabulary knows, if it is not there already."""
-    value = getattr(record, "severity", None)
-    if not isinstance(value, Enum):
+def _more_severe(record: Event) -> tuple[Event, str] | None:
+    """``record`` at the gravest severity its vocabulary knows, if it is not there already, and
+    how its severity changed."""
+    field = field_of(record, "severity_fields")
+    value = getattr(record, field, None) if field is not None else None
+    if field is None or not isinstance(value, Enum):
         return None
     levels = list(type(value))
     if value == levels[-1]:
         return None
-    return record.model_copy(update={"severity": levels[-1]})
+    return record.model_copy(update={field: levels[-1]}), f"from {value} to {levels[-1]}"
 
 
 def _milder_on(
@@ -367,8 +368,9 @@ def monotonicity(engine: Engine, case: Case) -> None:
             record.date,
             f"entering record {key} on {when}",
         )
-        graver = _more_severe(record)
-        if graver is not None:
+        raised = _more_severe(record)
+        if raised is not None:
+            graver, change = raised
             events = [graver if e is record else e for e in case.events]
             _check_not_milder(
                 engine,
@@ -378,8 +380,7 @@ def monotonicity(engine: Engine, case: Case) -> None:
                 case.events,
                 events,
                 record.date,
-                f"raising record {key}'s severity from {getattr(record, 'severity', '')} to "
-                f"{getattr(graver, 'severity', '')}",
+                f"raising record {key}'s severity {change}",
             )
 
 

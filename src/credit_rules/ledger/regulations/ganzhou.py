@@ -1,0 +1,29 @@
+"""Ganzhou 2023 as the ledger knows it: how each of its deadlines is shown met."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final
+
+from credit_rules.ledger.agenda import Discharge, LedgerPack
+
+PACK: Final = LedgerPack(
+    vocabulary="ganzhou-2023",
+    discharges=MappingProxyType(
+        {
+            # Art 20: 15 working days to decide an objection.
+            "objection_decision_due": Discharge(
+                "decide_objection", event="objection_decided", key="objection"
+            ),
+            # Art 25: 15 working days (extendable) to decide a repair.
+            "repair_decision_due": Discharge(
+                "decide_repair", event="repair_decided", key="application"
+            ),
+            # Arts 12 and 20: once the objection window closes the report is formed; it is
+            # done when the engine says report_formed applies (after any objection is decided).
+            "objection_window_closes": Discharge("form_report", outcome="report_formed"),
+            # Art 12: the 7 working days of publicity end by themselves.
+            "publicity_ends": Discharge("end_publicity", by_itself=True),
+        }
+    ),
+)

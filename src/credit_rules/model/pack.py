@@ -1,0 +1,100 @@
+"""What the vocabulary layer knows about one regulation, and how every layer registers its own.
+
+Everything the Python code knows about one regulation lives in one module per regulation and
+layer: its events and key fields here (:mod:`credit_rules.model.lianyungang`,
+:mod:`credit_rules.model.ganzhou`); how the ledger sees a duty discharged, how explain draws a
+population and how testing draws histories in the same-named modules of
+``credit_rules.<layer>.regulations``. Each layer registers its modules once, against the
+vocabulary id a ruleset names, and reads regulation knowledge only through that registry, so the
+engine and the views above it name no event type or field (docs/decisions/0014).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, get_args
+
+from credit_rules.model._base import Event
+
+
+class Extension(Protocol):
+    """A layer's knowledge of one regulation: whatever else it holds, it names its vocabulary."""
+
+    @property
+    def vocabulary(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RegulationPack:
+    """One regulation as the vocabulary layer knows it: its vocabulary id and the discriminated
+    union of its event models, and, read off those models once, the tables the layers above
+    ask (see :class:`~credit_rules.model._base.Event`): for each event type, the field naming
+    what it concerns (``key_fields``), the field holding its decision day where that differs
+    from the day it takes effect (``decision_day_fields``), the field grading it
+    (``severity_fields``) and the field classifying it (``category_fields``).
+    """
+
+    vocabulary: str
+    events: Any
+    key_fields: Mapping[str, str] = field(init=False)
+    decision_day_fields: Mapping[str, str] = field(init=False)
+    severity_fields: Mapping[str, str] = field(init=False)
+    category_fields: Mapping[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        classes = self.event_classes()
+        for table in _TABLES:
+            found: dict[str, str] = {}
+            for event_type, cls in classes.items():
+                name = getattr(cls, table)
+                if name is None:
+                    continue
+                if name not in cls.model_fields:
+                    raise ValueError(
+                        f"{self.vocabulary}: {cls.__name__}.{table} names {name!r}, "
+                        f"which is not a field of {event_type}"
+                    )
+                found[event_type] = name
+            object.__setattr__(self, f"{table}s", types.MappingProxyType(found))
+
+    def event_classes(self) -> Mapping[str, type[Event]]:
+        """Each event type and the model class that validates it, read off the union."""
+        union = get_args(self.events)[0]
+        classes: dict[str, type[Event]] = {}
+        for cls in get_args(union):
+            tag = get_args(cls.model_fields["type"].annotation)[0]
+            classes[tag] = cls
+        return types.MappingProxyType(classes)
+
+    def words(self) -> frozenset[str]:
+        """Every event type and field name of the regulation, besides the fields every event
+        has (``type``, ``subject``, ``date``): the words code outside the pack must not spell."""
+        found: set[str] = set()
+        for event_type, cls in self.event_classes().items():
+            found.add(event_type)
+            found.update(name for name in cls.model_fields if name not in Event.model_fields)
+        return frozenset(found)
+
+
+#: The class variables of an event that name one of its fields, each a table of the pack.
+_TABLES = ("key_field", "decision_day_field", "severity_field", "category_field")
+
+_E = TypeVar("_E", bound=Extension)
+
+
+def register(
+    layer: str, packs: Iterable[_E], known: Iterable[str] | None = None
+) -> Mapping[str, _E]:
+    """The one registry of a layer: its packs by vocabulary id, each id once and, above the
+    vocabulary layer, each one a vocabulary the model knows (``known``)."""
+    found: dict[str, _E] = {}
+    allowed = None if known is None else frozenset(known)
+    for pack in packs:
+        if pack.vocabulary in found:
+            raise ValueError(f"{layer}: the vocabulary {pack.vocabulary!r} is registered twice")
+        if allowed is not None and pack.vocabulary not in allowed:
+            raise ValueError(f"{layer}: no regulation pack for the vocabulary {pack.vocabulary!r}")
+        found[pack.vocabulary] = pack
+    return types.MappingProxyType(found)
