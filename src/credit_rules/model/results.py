@@ -240,8 +240,12 @@ class _Schema:
 
 
 class _Cause(Protocol):
-    trigger: Trigger
-    provenance: Provenance
+    @property
+    def rule(self) -> str: ...
+    @property
+    def trigger(self) -> Trigger: ...
+    @property
+    def provenance(self) -> Provenance: ...
 
 
 class _ResultParts:
@@ -260,6 +264,20 @@ class _ResultParts:
         """The reasons in zh and en, rendered now from the trigger and the provenance."""
         cause = cast(_Cause, self)
         return cause.provenance.reasons(cause.trigger)
+
+    def _cause(self, mode: DumpMode) -> dict[str, Any]:
+        """Rule, trigger, provenance and citations, as the contract's JSON has them."""
+        cause = cast(_Cause, self)
+        return {
+            "rule": cause.rule,
+            "trigger": cause.trigger.dump(mode),
+            "provenance": cause.provenance.dump(mode),
+            "cites": _cites(cause.provenance.text.cites, mode),
+        }
+
+    def _reasons(self, mode: DumpMode) -> list[dict[str, Any]]:
+        cause = cast(_Cause, self)
+        return _because(cause.provenance, cause.trigger, mode)
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -293,11 +311,8 @@ class Decision(_DecisionFields, _ResultParts):
             "from": _day(self.from_, mode),
             "until": _day(self.until, mode),
             "active": self.active,
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
-            "because": _because(self.provenance, self.trigger, mode),
+            **self._cause(mode),
+            "because": self._reasons(mode),
         }
 
 
@@ -330,11 +345,8 @@ class Duty(_DutyFields, _ResultParts):
             "subject": self.subject,
             "name": self.name,
             "on": _day(self.on, mode),
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
-            "because": _because(self.provenance, self.trigger, mode),
+            **self._cause(mode),
+            "because": self._reasons(mode),
         }
 
 
@@ -377,16 +389,13 @@ class Deadline(_DeadlineFields, _ResultParts):
             "start": _day(self.start, mode),
             "due": _day(self.due, mode),
             "provisional": self.provisional,
-            "rule": self.rule,
-            "trigger": self.trigger.dump(mode),
-            "provenance": self.provenance.dump(mode),
-            "cites": _cites(self.cites, mode),
+            **self._cause(mode),
             "unit": self.unit,
             "count": self.count,
             "excluded": [e.model_dump(mode=mode) for e in self.excluded],
             "extended_by": self.extended_by,
             "provisional_reason": self.provisional_reason,
-            "because": _because(self.provenance, self.trigger, mode),
+            "because": self._reasons(mode),
         }
 
 
