@@ -9,6 +9,7 @@ Art 15 (three-year ban) and Art 23 (no repair within three months of the determi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -304,7 +305,7 @@ def test_assessments_agree_with_evaluate(path: Path) -> None:
             by_trigger.setdefault(a.trigger, []).append(a)
         for stretches in by_trigger.values():
             stretches.sort(key=lambda a: a.first)  # type: ignore[attr-defined]
-            for before, after in zip(stretches, stretches[1:]):
+            for before, after in itertools.pairwise(stretches):
                 assert before.last + dt.timedelta(days=1) == after.first  # type: ignore[attr-defined]
             assert stretches[-1].last is None or stretches[-1].last < scenario.as_of  # type: ignore[attr-defined]
 
