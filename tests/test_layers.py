@@ -49,7 +49,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "the ruleset, and the files that name one",
         frozenset({"credit_rules.ruleset", "credit_rules.scenario", "credit_rules.schemas"}),
     ),
-    ("the engine and its backends", frozenset({"credit_rules.engine"})),
+    (
+        "the engine and its backends",
+        frozenset({"credit_rules.engine", "credit_rules.columnar"}),
+    ),
     (
         "views and services above the engine",
         frozenset(

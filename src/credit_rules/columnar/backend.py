@@ -1,0 +1,679 @@
+"""The columnar backend: a ruleset compiled once into Polars plans over a whole population.
+
+It computes what the per-subject walk (:mod:`credit_rules.engine.walk`) computes, the same
+way, only for every subject at once:
+
+1. *What is known* as of the day (docs/semantics.md): events up to ``as_of``, decided by it,
+   not before the in-force date (docs/decisions/0007), in each subject's canonical order.
+2. *Records* of each register: entry, last valid day, the day a correction removed it.
+3. *Occasions*: an entry into a register or an event of a type rules are on; each is cut into
+   stretches at every day on which anything about its subject may change (a superset of the
+   days the walk cuts at: a stretch more gives the same pieces once joined).
+4. *Facts* of each occasion on each stretch, by joins with the records and events of the same
+   subject, then the rules' conditions, starts and ends give *pieces*.
+5. *Precedence* within a group (docs/decisions/0003) on elementary day segments, then touching
+   pieces of the same rule and trigger are joined, the later piece's facts kept: exactly
+   :func:`credit_rules.engine.timeline.resolve`.
+
+Anything the compiler cannot express is refused when the engine is built
+(:class:`~credit_rules.errors.UnsupportedConstruct`), never run elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
+from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
+from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+
+#: An open end (until None) while intervals are computed; one day short of the last date so
+#: that the day after it exists.
+_OPEN = dt.date(9999, 12, 30)
+_DAY = pl.duration(days=1)
+
+
+@dataclass(frozen=True)
+class ColumnarResult:
+    """Decisions, duties and what applies on ``as_of``, as Polars frames (``.to_arrow()``)."""
+
+    as_of: dt.date
+    decisions: pl.DataFrame
+    duties: pl.DataFrame
+    outcomes: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class _Register:
+    register: ir.Register
+    validity: Period | None
+    removal: pl.Expr | None
+
+
+@dataclass(frozen=True)
+class _Fact:
+    fact: ir.Fact
+    where: pl.Expr | None
+    value: pl.Expr | None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    index: int
+    rule: ir.Rule
+    when: pl.Expr
+    start: pl.Expr
+    stop: pl.Expr | None
+    facts: tuple[str, ...]
+
+
+class ColumnarEngine:
+    """One ruleset compiled for populations. Holds no state of an evaluation."""
+
+    def __init__(self, ruleset: ir.Ruleset) -> None:
+        self.ruleset = ruleset
+        parameters = ruleset.parameter_values()
+        compiler = ExprCompiler(parameters)
+        refused: list[tuple[str, str]] = []
+        self._schema = vocabulary_schema(ruleset.vocabulary)
+        kept = ruleset.before_in_force
+        flag = parameters.get(kept.when) if kept is not None else None
+        self._kept_early = (
+            frozenset(kept.types) if kept is not None and flag is True else frozenset()
+        )
+
+        def attempt(where: str, build: Any) -> Any:
+            try:
+                return build()
+            except Refused as error:
+                refused.append((where, str(error)))
+                return None
+
+        self._registers: list[_Register] = []
+        for register in ruleset.registers:
+            validity = parameters.get(register.validity) if register.validity else None
+            where = register.removed_by_where
+            self._registers.append(
+                _Register(
+                    register,
+                    validity if isinstance(validity, Period) else None,
+                    attempt(f"register {register.id}", lambda w=where: compiler.condition(w))
+                    if where is not None
+                    else None,
+                )
+            )
+        self._facts: dict[str, _Fact] = {}
+        for fact in ruleset.facts:
+            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: _fact(f, compiler))
+        facts_by_id = {fact.id: fact for fact in ruleset.facts}
+        self._rules: list[_Rule] = []
+        for index, rule in enumerate(ruleset.rules):
+            plan = attempt(
+                f"rule {rule.id}",
+                lambda i=index, r=rule: _rule(i, r, compiler, ruleset, facts_by_id, parameters),
+            )
+            if plan is not None:
+                self._rules.append(plan)
+        if refused:
+            raise UnsupportedConstruct("columnar", ruleset.id, refused)
+        self._by_on: dict[str, list[_Rule]] = {}
+        for plan in self._rules:
+            self._by_on.setdefault(plan.rule.on, []).append(plan)
+        self._needed = {
+            on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
+        }
+        self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Polars expressions are compiled again where the engine lands (a Dask worker).
+        return (ColumnarEngine, (self.ruleset,))
+
+    # -- public ------------------------------------------------------------------------------
+
+    def fact_names(self, rule: str) -> tuple[str, ...]:
+        """The facts ``rule`` read: its ``fact_<name>`` columns (the others are null)."""
+        return next(plan.facts for plan in self._rules if plan.rule.id == rule)
+
+    def read(self, events: EventTables, subjects: Table | None = None) -> Inputs:
+        """Validate input tables once; the result can be evaluated on several days."""
+        return read_inputs(self.ruleset, events, subjects)
+
+    def evaluate(
+        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+    ) -> ColumnarResult:
+        """Every decision and duty up to ``as_of`` and the measures that apply on it."""
+        ruleset = self.ruleset
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise TableError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")], 1)
+        if as_of < ruleset.in_force_from or (
+            ruleset.in_force_until is not None and as_of > ruleset.in_force_until
+        ):
+            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
+        inputs = events if isinstance(events, Inputs) else self.read(events, subjects)
+        known = self._known(inputs.events, as_of)
+        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        pieces = [
+            self._pieces(on, rules, known, records, inputs.subjects, as_of)
+            for on, rules in self._by_on.items()
+        ]
+        resolved = _resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
+        return self._results(resolved, as_of)
+
+    # -- what is known -----------------------------------------------------------------------
+
+    def _known(self, events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+        ruleset = self.ruleset
+        in_force = ruleset.in_force_from
+        schema = self._schema
+        frame = events
+        for event_type, field_name in schema.decided.items():
+            frame = frame.with_columns(
+                pl.when(pl.col("type") == event_type)
+                .then(pl.col(field_name).fill_null(pl.col("date")))
+                .otherwise(pl.col(field_name))
+                .alias(field_name)
+            )
+        # Corrections of records entered before the in-force date correct nothing it knows.
+        for spec in self._registers:
+            register = spec.register
+            if register.removed_by_event is None or register.entered_by in self._kept_early:
+                continue
+            early = frame.filter(
+                (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
+            ).select(
+                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
+            )
+            frame = (
+                frame.join(
+                    early.unique(),
+                    left_on=["subject", register.key],
+                    right_on=["subject", "_early_key"],
+                    how="left",
+                )
+                .filter(
+                    ~(
+                        (pl.col("type") == register.removed_by_event)
+                        & pl.col("_early").fill_null(False)
+                    )
+                )
+                .drop("_early")
+            )
+        knows = pl.col("date") <= as_of
+        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
+        for event_type, field_name in schema.decided.items():
+            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= as_of)
+        frame = frame.filter(knows)
+        key = pl.lit(None, pl.String)
+        for event_type, field_name in schema.keys.items():
+            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
+        frame = frame.with_columns(key.alias("_key"))
+        # The front door's canonical order: day, type, the id named, then the content.
+        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
+        frame = frame.sort(
+            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+            nulls_last=False,
+        )
+        return frame.with_columns(
+            pl.int_range(pl.len(), dtype=pl.Int64).over("subject").alias("_seq"),
+            (pl.col("date") < in_force).alias("_early"),
+        )
+
+    def _records(self, spec: _Register, known: pl.DataFrame) -> pl.DataFrame:
+        register = spec.register
+        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+        twice = entries.filter(pl.struct("subject", register.key).is_duplicated())
+        problems = _History()
+        problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
+        last_valid = (
+            add_period(pl.col("date"), spec.validity)
+            if spec.validity is not None
+            else pl.lit(_OPEN)
+        )
+        records = entries.select(
+            "subject",
+            pl.col(register.key).alias("_rkey"),
+            pl.col("date").alias("_entered"),
+            last_valid.alias("_last_valid"),
+            "_seq",
+            *[pl.col(c).alias(column("record", c)) for c in self._schema.columns],
+            "_table",
+            "_row",
+        )
+        removed = pl.DataFrame(
+            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
+        )
+        if register.removed_by_event is not None:
+            early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
+                "subject", pl.col(register.key).alias("_rkey")
+            )
+            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
+                records.select("subject", "_rkey", "_entered"),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            )
+            corrections = corrections.join(
+                early.unique().with_columns(pl.lit(True).alias("_before")),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
+            decided = self._schema.decided.get(register.removed_by_event)
+            if decided is not None:
+                problems.rows(
+                    corrections.filter(
+                        (pl.col("_entered") <= pl.col("date"))
+                        & (pl.col(decided) < pl.col("_entered"))
+                    ),
+                    decided,
+                    "a correction decided before the record was entered",
+                )
+            problems.rows(
+                corrections.filter(
+                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
+                ),
+                register.key,
+                "a correction of a record with no entry on or before it",
+            )
+            matching = corrections
+            if register.removed_by_action is not None:
+                matching = matching.filter(pl.col("action") == register.removed_by_action)
+            if spec.removal is not None:
+                scoped = matching.select(
+                    "subject",
+                    register.key,
+                    "date",
+                    *[pl.col(c).alias(column("event", c)) for c in self._schema.columns],
+                )
+                matching = scoped.filter(spec.removal)
+            removed = (
+                matching.group_by("subject", register.key)
+                .agg(pl.col("date").min().alias("_removed"))
+                .rename({register.key: "_rkey"})
+            )
+        problems.raise_if_any()
+        return records.join(removed, on=["subject", "_rkey"], how="left")
+
+    # -- occasions, stretches, facts, pieces ---------------------------------------------------
+
+    def _occasions(
+        self, on: str, known: pl.DataFrame, records: Mapping[str, pl.DataFrame]
+    ) -> pl.DataFrame:
+        trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._schema.columns]
+        if on in records:
+            spec = next(s.register for s in self._registers if s.register.id == on)
+            entries = known.filter((pl.col("type") == spec.entered_by) & ~pl.col("_early"))
+            frame = entries.join(
+                records[on].select("subject", "_rkey", "_removed"),
+                left_on=["subject", spec.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            )
+        else:
+            frame = known.filter((pl.col("type") == on) & ~pl.col("_early")).with_columns(
+                pl.lit(None, pl.Date).alias("_removed")
+            )
+        return frame.select(
+            "subject",
+            pl.col("type").alias("trigger_type"),
+            pl.col("_key").alias("trigger_key"),
+            pl.col("date").alias("trigger_date"),
+            pl.col("_seq").alias("trigger_seq"),
+            "_removed",
+            *trigger_fields,
+        ).with_columns(pl.lit(on).alias("_on"))
+
+    def _stretches(
+        self,
+        occasions: pl.DataFrame,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        as_of: dt.date,
+    ) -> pl.DataFrame:
+        """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``)."""
+        points = [known.select("subject", pl.col("date").alias("_d"))]
+        for frame in records.values():
+            points.append(frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d")))
+            points.append(frame.select("subject", pl.col("_removed").alias("_d")))
+        changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
+        occasions = occasions.with_row_index("_occ").filter(
+            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
+        )
+        later = (
+            occasions.select("_occ", "subject", "trigger_date", "_removed")
+            .join(changes, on="subject", how="inner")
+            .filter(
+                (pl.col("_d") > pl.col("trigger_date"))
+                & (pl.col("_removed").is_null() | (pl.col("_d") < pl.col("_removed")))
+            )
+            .select("_occ", "_d")
+        )
+        days = pl.concat(
+            [occasions.select("_occ", pl.col("trigger_date").alias("_d")), later]
+        ).sort("_occ", "_d")
+        days = days.with_columns(pl.col("_d").shift(-1).over("_occ").alias("_next"))
+        grid = days.join(occasions, on="_occ", how="left")
+        return grid.with_columns((pl.coalesce("_next", "_removed") - _DAY).alias("_e")).drop(
+            "_next"
+        )
+
+    def _pieces(
+        self,
+        on: str,
+        rules: list[_Rule],
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+    ) -> pl.DataFrame:
+        occasions = self._occasions(on, known, records)
+        grid = self._stretches(occasions, known, records, as_of).join(
+            subjects, on="subject", how="left"
+        )
+        for name in self._needed[on]:
+            grid = self._fact_column(self._facts[name], grid, known, records)
+        found = []
+        for plan in rules:
+            rule = plan.rule
+            fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
+            if rule.outcome_kind == "duty":
+                early = pl.col("_start") < pl.col("_d")
+                keep = (
+                    pl.when(early)
+                    .then(pl.col("_d") == pl.col("trigger_date"))
+                    .otherwise(pl.col("_e").is_null() | (pl.col("_start") <= pl.col("_e")))
+                )
+                fired = fired.filter(pl.col("_start").is_not_null() & keep).with_columns(
+                    pl.col("_start").alias("_first"), pl.col("_start").alias("_last")
+                )
+            else:
+                stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
+                fired = fired.with_columns(stop.alias("_stop"))
+                last = (
+                    pl.when(pl.col("_e").is_null())
+                    .then(pl.col("_stop"))
+                    .when(pl.col("_stop").is_null())
+                    .then(pl.col("_e"))
+                    .otherwise(pl.min_horizontal("_stop", "_e"))
+                )
+                fired = fired.with_columns(
+                    pl.max_horizontal("_start", "_d").alias("_first"), last.alias("_last")
+                ).filter(
+                    pl.col("_start").is_not_null()
+                    & (pl.col("_last").is_null() | (pl.col("_first") <= pl.col("_last")))
+                )
+            found.append(
+                fired.select(
+                    "subject",
+                    "_occ",
+                    "_on",
+                    "trigger_type",
+                    "trigger_key",
+                    "trigger_date",
+                    "trigger_seq",
+                    "_first",
+                    pl.col("_last").fill_null(_OPEN),
+                    pl.lit(plan.index).alias("_rule"),
+                    pl.lit(rule.id).alias("rule"),
+                    pl.lit(rule.outcome).alias("outcome"),
+                    pl.lit(rule.outcome_kind).alias("_kind"),
+                    pl.lit(rule.group, pl.String).alias("_group"),
+                    pl.lit(rule.priority).alias("_priority"),
+                    *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
+                )
+            )
+        return pl.concat(found, how="diagonal_relaxed")
+
+    def _fact_column(
+        self,
+        plan: _Fact,
+        grid: pl.DataFrame,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+    ) -> pl.DataFrame:
+        fact = plan.fact
+        derivation = fact.derivation
+        name = fact.id
+        if isinstance(derivation, ir.Computed):
+            assert plan.value is not None
+            return grid.with_columns(plan.value.alias(name))
+        keys = ["_occ", "_d"]
+        if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+            valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
+            counted_records = records[derivation.register].rename({"_removed": "_gone"})
+            joined = grid.join(counted_records, on="subject", how="inner").filter(
+                (pl.col("_entered") <= valid_on)
+                & (valid_on <= pl.col("_last_valid"))
+                & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
+            )
+            if plan.where is not None:
+                joined = joined.filter(plan.where)
+            if isinstance(derivation, ir.CountOf):
+                counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
+                return grid.join(counted, on=keys, how="left").with_columns(
+                    pl.col(name).fill_null(0)
+                )
+            latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
+            return grid.join(latest, on=keys, how="left")
+        assert isinstance(derivation, ir.EventQuery)
+        events = known.filter(pl.col("type") == derivation.event_type).select(
+            "subject",
+            pl.col("_seq").alias("_eseq"),
+            pl.col("date").alias(column("event", "date")),
+            *[pl.col(c).alias(column("event", c)) for c in self._schema.columns],
+        )
+        joined = grid.join(events, on="subject", how="inner").filter(
+            pl.col(column("event", "date")) <= pl.col("_d")
+        )
+        if plan.where is not None:
+            joined = joined.filter(plan.where)
+        if derivation.pick == "count":
+            counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
+            return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
+        value = plan.value if plan.value is not None else pl.col(column("event", "date"))
+        picked = joined.with_columns(value.alias("_value")).sort("_eseq")
+        chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
+        found = picked.group_by(keys).agg(chosen.alias(name))
+        return grid.join(found, on=keys, how="left")
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _results(self, resolved: pl.DataFrame, as_of: dt.date) -> ColumnarResult:
+        facts = [f"fact_{name}" for name in self._all_facts]
+        trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
+        until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
+        measures = resolved.filter(pl.col("_kind") == "measure")
+        decisions = measures.sort(
+            "subject", "_rule", "trigger_date", "trigger_key", "_first"
+        ).select(
+            "subject",
+            "outcome",
+            pl.col("_first").alias("from"),
+            until.alias("until"),
+            ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
+            *trigger,
+            *facts,
+        )
+        duties = (
+            resolved.filter(pl.col("_kind") == "duty")
+            .sort("subject", "_rule", "trigger_date", "trigger_key", "_first")
+            .select(
+                "subject",
+                pl.col("outcome").alias("name"),
+                pl.col("_first").alias("on"),
+                *trigger,
+                *facts,
+            )
+        )
+        outcomes = (
+            decisions.filter(pl.col("active"))
+            .select("subject", "outcome")
+            .unique()
+            .sort("subject", "outcome")
+        )
+        return ColumnarResult(as_of, decisions, duties, outcomes)
+
+
+class _History:
+    """Contradictions between events (the per-subject engine's HistoryError), in bulk."""
+
+    def __init__(self) -> None:
+        self.shown: list[Problem] = []
+        self.total = 0
+
+    def rows(self, frame: pl.DataFrame, column_name: str, message: str) -> None:
+        self.total += frame.height
+        room = TableError.SHOWN - len(self.shown)
+        if room > 0 and frame.height:
+            for table, row, value in (
+                frame.head(room).select("_table", "_row", column_name).iter_rows()
+            ):
+                self.shown.append(
+                    Problem(f"{message} (value {value!r})", f"{table}[{row}].{column_name}")
+                )
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise TableError(None, self.shown, self.total)
+
+
+def _fact(fact: ir.Fact, compiler: ExprCompiler) -> _Fact:
+    derivation = fact.derivation
+    if isinstance(derivation, ir.Computed):
+        return _Fact(fact, None, compiler.compile(derivation.expr))
+    if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+        where = compiler.condition(derivation.where) if derivation.where is not None else None
+        return _Fact(fact, where, None)
+    if derivation.pick == "collect":
+        raise Refused("an event query that collects a list of values (pick collect)")
+    where = compiler.condition(derivation.where) if derivation.where is not None else None
+    value = compiler.compile(derivation.value) if derivation.value is not None else None
+    return _Fact(fact, where, value)
+
+
+def _rule(
+    index: int,
+    rule: ir.Rule,
+    compiler: ExprCompiler,
+    ruleset: ir.Ruleset,
+    facts: Mapping[str, ir.Fact],
+    parameters: Mapping[str, ir.ParameterValue],
+) -> _Rule:
+    if rule.outcome_kind == "deadline":
+        raise Refused("a deadline (working-day counting, excluded periods, extensions)")
+    if rule.excluding is not None or rule.extended_by is not None:
+        raise Refused("excluded periods or extensions")
+    text = rule_text(
+        ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
+    )
+    return _Rule(
+        index,
+        rule,
+        compiler.condition(rule.when),
+        compiler.compile(rule.from_),
+        compiler.compile(rule.until) if rule.until is not None else None,
+        text.fact_names,
+    )
+
+
+def _needed(
+    rules: list[_Rule], ruleset: ir.Ruleset, parameters: Mapping[str, ir.ParameterValue]
+) -> tuple[str, ...]:
+    """The facts the rules on one trigger kind read, with what they are derived from, in
+    declaration order (a fact may read only facts declared before it)."""
+    by_id = {fact.id: fact for fact in ruleset.facts}
+    wanted = [name for plan in rules for name in plan.facts]
+    for plan in rules:
+        rule = plan.rule
+        for expr in (rule.when, rule.from_, rule.until):
+            if expr is not None:
+                wanted.extend(read_by(expr, parameters))
+    found: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        fact = by_id.get(name)
+        if name in found or fact is None:
+            continue
+        found.add(name)
+        wanted.extend(fact_reads(fact, parameters))
+    on = rules[0].rule.on
+    return tuple(
+        fact.id for fact in ruleset.facts if fact.id in found and fact.for_each in (None, on)
+    )
+
+
+def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
+    """Group precedence on elementary segments, then touching pieces joined (see the module
+    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
+    grouped = pieces.filter(pl.col("_group").is_not_null())
+    free = pieces.filter(pl.col("_group").is_null())
+    bounds = (
+        pl.concat(
+            [
+                grouped.select("subject", "_group", pl.col("_first").alias("_b")),
+                grouped.select("subject", "_group", (pl.col("_last") + _DAY).alias("_b")),
+            ]
+        )
+        .unique()
+        .sort("subject", "_group", "_b")
+        .with_columns((pl.col("_b").shift(-1).over("subject", "_group") - _DAY).alias("_be"))
+        .drop_nulls("_be")
+    )
+    segments = (
+        grouped.join(bounds, on=["subject", "_group"], how="inner")
+        .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
+        # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
+        # newest trigger, the rule listed first, then the trigger walked first.
+        .sort(
+            [
+                "subject",
+                "_group",
+                "_b",
+                "_priority",
+                "trigger_date",
+                "_rule",
+                "_on",
+                pl.col("trigger_key").fill_null(""),
+            ],
+            descending=[False, False, False, True, True, False, True, True],
+        )
+        .group_by("subject", "_group", "_b", maintain_order=True)
+        .first()
+        .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
+        .drop("_b", "_be")
+    )
+    both = pl.concat([segments, free], how="diagonal_relaxed").sort(
+        "_rule", "_occ", "subject", "_first"
+    )
+    joined = both.with_columns(
+        (
+            (pl.col("_rule") != pl.col("_rule").shift(1))
+            | (pl.col("_occ") != pl.col("_occ").shift(1))
+            | (pl.col("_on") != pl.col("_on").shift(1))
+            | (pl.col("_first") != pl.col("_last").shift(1) + _DAY)
+        )
+        .fill_null(True)
+        .cum_sum()
+        .alias("_run")
+    )
+    keep = [c for c in joined.columns if c not in ("_run", "_first", "_last")]
+    return (
+        joined.group_by("_run", maintain_order=True)
+        .agg(pl.col("_first").first(), pl.col("_last").last(), *[pl.col(c).last() for c in keep])
+        .drop("_run")
+    )
+
+
+def evaluate(
+    ruleset: ir.Ruleset, events: EventTables, subjects: Table | None = None, *, as_of: dt.date
+) -> ColumnarResult:
+    return ColumnarEngine(ruleset).evaluate(events, subjects, as_of=as_of)
