@@ -161,9 +161,10 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
                 typed.append(_typed(frame, column, kind, problems).alias(column))
             else:
                 typed.append(pl.lit(None, _DTYPES[kind]).alias(column))
-        frames.append(frame.select(*typed, "_table", "_row"))
-    problems.raise_if_any()
+        dated = pl.col("date").is_not_null().alias("_dated")
+        frames.append(frame.select(*typed, "_table", "_row", dated))
     if not frames:
+        problems.raise_if_any()
         return pl.DataFrame(
             schema={
                 "type": pl.String,
@@ -172,6 +173,7 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
                 **{c: _DTYPES[k] for c, k in schema.columns.items()},
                 "_table": pl.String,
                 "_row": pl.Int64,
+                "_dated": pl.Boolean,
             }
         )
     return pl.concat(frames, how="vertical")
@@ -192,7 +194,8 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
         "subject",
         "every event needs a subject",
     )
-    problems.rows(frame, pl.col("date").is_null(), "date", "every event needs a date")
+    # A date that was given but could not be read is reported once, as not a date.
+    problems.rows(frame, ~pl.col("_dated"), "date", "every event needs a date")
     for event_type, fields in schema.fields.items():
         mine = frame.filter(pl.col("type") == event_type)
         if mine.height == 0:
@@ -280,4 +283,4 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
             "the event concerns a subject that is not among the subjects",
         )
     problems.raise_if_any()
-    return Inputs(frame, people)
+    return Inputs(frame.drop("_dated"), people)
