@@ -103,6 +103,13 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
         parsed = source.cast(pl.String).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         problems.rows(frame, source.is_not_null() & parsed.is_null(), column, "not a date")
         return parsed
+    if kind == "date" and isinstance(dtype, pl.Datetime):
+        # pandas keeps dates as midnight timestamps; a time of day is not a date.
+        day = source.dt.date()
+        problems.rows(
+            frame, source.is_not_null() & (source != day.cast(dtype)), column, "not a date"
+        )
+        return day
     if kind == "text" and (dtype == pl.Categorical or isinstance(dtype, pl.Enum)):
         return source.cast(pl.String)
     if kind == "count" and dtype == pl.String:
