@@ -44,6 +44,7 @@ def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     holds the decision day: such an event does not exist before it is decided."""
     return _DECISION_DAY_FIELDS[vocabulary]
 
+
 FieldType = Literal["count", "flag", "date", "text", "list"]
 
 
