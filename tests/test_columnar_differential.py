@@ -108,11 +108,17 @@ def columnar(subjects: list[dict[str, Any]], events: list[dict[str, Any]], as_of
         )
         for r in result.duties.iter_rows(named=True)
     )
-    outcomes = {
-        s: frozenset(result.outcomes.filter(pl.col("subject") == s)["outcome"].to_list())
-        for s in result.outcomes["subject"].unique().to_list()
-    }
+    outcomes = _by_subject(result.outcomes)
+    # The population question on its own path: only triggers that can cover as_of.
+    assert _by_subject(COLUMNAR.outcomes(frame, pl.DataFrame(subjects), as_of=as_of)) == outcomes
     return decisions, duties, outcomes
+
+
+def _by_subject(table: Any) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for subject, outcome in table.iter_rows():
+        found.setdefault(subject, set()).add(outcome)
+    return {subject: frozenset(names) for subject, names in found.items()}
 
 
 @SETTINGS

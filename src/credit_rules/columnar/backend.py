@@ -35,6 +35,7 @@ from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
 
 #: An open end (until None) while intervals are computed; one day short of the last date so
 #: that the day after it exists.
@@ -74,6 +75,8 @@ class _Rule:
     start: pl.Expr
     stop: pl.Expr | None
     facts: tuple[str, ...]
+    #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
+    reach: pl.Expr | None = None
 
 
 class ColumnarEngine:
@@ -131,6 +134,7 @@ class ColumnarEngine:
         self._needed = {
             on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
         }
+        self._used = _fields_used(ruleset)
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -151,14 +155,7 @@ class ColumnarEngine:
         self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
     ) -> ColumnarResult:
         """Every decision and duty up to ``as_of`` and the measures that apply on it."""
-        ruleset = self.ruleset
-        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-            raise TableError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")], 1)
-        if as_of < ruleset.in_force_from or (
-            ruleset.in_force_until is not None and as_of > ruleset.in_force_until
-        ):
-            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
-        inputs = events if isinstance(events, Inputs) else self.read(events, subjects)
+        inputs = self._inputs(events, subjects, as_of)
         known = self._known(inputs.events, as_of)
         records = {spec.register.id: self._records(spec, known) for spec in self._registers}
         pieces = [
@@ -167,6 +164,82 @@ class ColumnarEngine:
         ]
         resolved = _resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
         return self._results(resolved, as_of)
+
+    def outcomes(
+        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+    ) -> pl.DataFrame:
+        """The measures that apply on ``as_of`` (subject, outcome), and nothing else: the
+        population question. Only triggers whose measures can still cover ``as_of`` are
+        assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
+        differential test holds it to :meth:`evaluate`'s active decisions."""
+        inputs = self._inputs(events, subjects, as_of)
+        known = self._known(inputs.events, as_of)
+        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        found = []
+        for on, rules in self._by_on.items():
+            measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
+            if not measures:
+                continue
+            occasions = self._occasions(on, known, records).with_row_index("_occ")
+            present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
+            reaches = [plan.reach for plan in measures]
+            if all(reach is not None for reach in reaches):
+                present &= pl.any_horizontal([r >= as_of for r in reaches if r is not None])
+            grid = (
+                occasions.filter(present)
+                .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
+                .join(inputs.subjects, on="subject", how="left")
+            )
+            for name in self._needed[on]:
+                grid = self._fact_column(self._facts[name], grid, known, records)
+            for plan in measures:
+                stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
+                covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
+                found.append(
+                    grid.filter(plan.when)
+                    .filter(covers.fill_null(False))
+                    .select(
+                        "subject",
+                        "trigger_date",
+                        pl.lit(plan.index).alias("_rule"),
+                        pl.lit(plan.rule.outcome).alias("outcome"),
+                        pl.lit(plan.rule.group, pl.String).alias("_group"),
+                        pl.lit(plan.rule.priority).alias("_priority"),
+                    )
+                )
+        empty = pl.DataFrame(schema={"subject": pl.String, "outcome": pl.String})
+        if not found:
+            return empty
+        firing = pl.concat(found)
+        # docs/decisions/0003 on one day: in a group, the highest priority, then the newest
+        # trigger, then the rule listed first.
+        winners = (
+            firing.filter(pl.col("_group").is_not_null())
+            .sort(
+                ["subject", "_group", "_priority", "trigger_date", "_rule"],
+                descending=[False, False, True, True, False],
+            )
+            .group_by("subject", "_group", maintain_order=True)
+            .first()
+        )
+        return (
+            pl.concat([firing.filter(pl.col("_group").is_null()), winners], how="diagonal")
+            .select("subject", "outcome")
+            .unique()
+            .sort("subject", "outcome")
+        )
+
+    def _inputs(
+        self, events: EventTables | Inputs, subjects: Table | None, as_of: dt.date
+    ) -> Inputs:
+        ruleset = self.ruleset
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise TableError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")], 1)
+        if as_of < ruleset.in_force_from or (
+            ruleset.in_force_until is not None and as_of > ruleset.in_force_until
+        ):
+            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
+        return events if isinstance(events, Inputs) else self.read(events, subjects)
 
     # -- what is known -----------------------------------------------------------------------
 
@@ -244,7 +317,7 @@ class ColumnarEngine:
             pl.col("date").alias("_entered"),
             last_valid.alias("_last_valid"),
             "_seq",
-            *[pl.col(c).alias(column("record", c)) for c in self._schema.columns],
+            *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
             "_table",
             "_row",
         )
@@ -292,7 +365,7 @@ class ColumnarEngine:
                     "subject",
                     register.key,
                     "date",
-                    *[pl.col(c).alias(column("event", c)) for c in self._schema.columns],
+                    *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
                 )
                 matching = scoped.filter(spec.removal)
             removed = (
@@ -308,7 +381,7 @@ class ColumnarEngine:
     def _occasions(
         self, on: str, known: pl.DataFrame, records: Mapping[str, pl.DataFrame]
     ) -> pl.DataFrame:
-        trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._schema.columns]
+        trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]]
         if on in records:
             spec = next(s.register for s in self._registers if s.register.id == on)
             entries = known.filter((pl.col("type") == spec.entered_by) & ~pl.col("_early"))
@@ -338,12 +411,28 @@ class ColumnarEngine:
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
         as_of: dt.date,
+        facts: tuple[str, ...],
     ) -> pl.DataFrame:
-        """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``)."""
-        points = [known.select("subject", pl.col("date").alias("_d"))]
-        for frame in records.values():
-            points.append(frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d")))
-            points.append(frame.select("subject", pl.col("_removed").alias("_d")))
+        """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``), cut
+        on every day on which a fact the occasion's rules read may change, as the walk's
+        ``next_change`` says (:mod:`credit_rules.engine.facts`), and where its record goes."""
+        points = [pl.DataFrame(schema={"subject": pl.String, "_d": pl.Date})]
+        for name in facts:
+            derivation = self._facts[name].fact.derivation
+            if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+                frame = records[derivation.register]
+                points.append(frame.select("subject", pl.col("_removed").alias("_d")))
+                if derivation.valid_on == "assessment" or derivation.where is not None:
+                    points.append(frame.select("subject", pl.col("_entered").alias("_d")))
+                    points.append(
+                        frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d"))
+                    )
+            elif isinstance(derivation, ir.EventQuery):
+                points.append(
+                    known.filter(pl.col("type") == derivation.event_type).select(
+                        "subject", pl.col("date").alias("_d")
+                    )
+                )
         changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
         occasions = occasions.with_row_index("_occ").filter(
             pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
@@ -357,11 +446,19 @@ class ColumnarEngine:
             )
             .select("_occ", "_d")
         )
-        days = pl.concat(
-            [occasions.select("_occ", pl.col("trigger_date").alias("_d")), later]
-        ).sort("_occ", "_d")
-        days = days.with_columns(pl.col("_d").shift(-1).over("_occ").alias("_next"))
-        grid = days.join(occasions, on="_occ", how="left")
+        # Most occasions are never cut: their one stretch starts on the trigger's day. The
+        # few cuts are ordered on their own and joined back.
+        later = later.sort("_occ", "_d").with_columns(
+            pl.when(pl.col("_occ") == pl.col("_occ").shift(-1))
+            .then(pl.col("_d").shift(-1))
+            .alias("_next")
+        )
+        first_cut = later.group_by("_occ").agg(pl.col("_d").min().alias("_next"))
+        starts = occasions.join(first_cut, on="_occ", how="left").with_columns(
+            pl.col("trigger_date").alias("_d")
+        )
+        cuts = later.join(occasions, on="_occ", how="inner")
+        grid = pl.concat([starts, cuts], how="diagonal_relaxed")
         return grid.with_columns((pl.coalesce("_next", "_removed") - _DAY).alias("_e")).drop(
             "_next"
         )
@@ -376,7 +473,7 @@ class ColumnarEngine:
         as_of: dt.date,
     ) -> pl.DataFrame:
         occasions = self._occasions(on, known, records)
-        grid = self._stretches(occasions, known, records, as_of).join(
+        grid = self._stretches(occasions, known, records, as_of, self._needed[on]).join(
             subjects, on="subject", how="left"
         )
         for name in self._needed[on]:
@@ -469,7 +566,7 @@ class ColumnarEngine:
             "subject",
             pl.col("_seq").alias("_eseq"),
             pl.col("date").alias(column("event", "date")),
-            *[pl.col(c).alias(column("event", c)) for c in self._schema.columns],
+            *[pl.col(c).alias(column("event", c)) for c in self._used["event"] if c != "date"],
         )
         joined = grid.join(events, on="subject", how="inner").filter(
             pl.col(column("event", "date")) <= pl.col("_d")
@@ -546,6 +643,31 @@ class _History:
             raise TableError(None, self.shown, self.total)
 
 
+def _fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
+    """The event fields each scope's expressions read: only those columns travel through the
+    joins (``date`` is a column of its own, not a field column)."""
+    exprs: list[Expr] = []
+    for register in ruleset.registers:
+        if register.removed_by_where is not None:
+            exprs.append(register.removed_by_where)
+    for fact in ruleset.facts:
+        derivation = fact.derivation
+        if isinstance(derivation, ir.Computed):
+            exprs.append(derivation.expr)
+        elif isinstance(derivation, ir.EventQuery):
+            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
+        elif derivation.where is not None:
+            exprs.append(derivation.where)
+    for rule in ruleset.rules:
+        exprs.extend(e for e in (rule.when, rule.from_, rule.until) if e is not None)
+    used: dict[str, dict[str, None]] = {"trigger": {}, "event": {}, "record": {}}
+    for expr in exprs:
+        for node in nodes(expr):
+            if isinstance(node, Field) and node.scope in used:
+                used[node.scope][node.name] = None
+    return {scope: tuple(names) for scope, names in used.items()}
+
+
 def _fact(fact: ir.Fact, compiler: ExprCompiler) -> _Fact:
     derivation = fact.derivation
     if isinstance(derivation, ir.Computed):
@@ -582,7 +704,19 @@ def _rule(
         compiler.compile(rule.from_),
         compiler.compile(rule.until) if rule.until is not None else None,
         text.fact_names,
+        compiler.compile(rule.until)
+        if rule.until is not None and _from_trigger_alone(rule.until, parameters)
+        else None,
     )
+
+
+def _from_trigger_alone(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:
+    for node in nodes(expr):
+        if isinstance(node, Field) and node.scope != "trigger":
+            return False
+        if isinstance(node, Ref) and node.name != "trigger_date" and node.name not in parameters:
+            return False
+    return True
 
 
 def _needed(
@@ -614,29 +748,50 @@ def _needed(
 def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
-    grouped = pieces.filter(pl.col("_group").is_not_null())
-    free = pieces.filter(pl.col("_group").is_null())
+    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("subject", "_group", "_first")
+    # One integer per subject and group (the frame is sorted so), for cheap comparisons.
+    grouped = grouped.with_columns(
+        (
+            (pl.col("subject") != pl.col("subject").shift(1))
+            | (pl.col("_group") != pl.col("_group").shift(1))
+        )
+        .fill_null(True)
+        .cum_sum()
+        .cast(pl.Int64)
+        .alias("_g")
+    )
+    # Pieces that overlap no other piece of their group need no precedence: most subjects'
+    # terms never meet, so only the others are cut into segments. A running maximum of the
+    # last days, offset by group so that it never crosses into the next group, finds them.
+    scale = 10_000_000
+    reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
+    meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
+    met = grouped.filter(meets).select("_g").unique()
+    meeting = grouped.join(met, on="_g", how="semi")
+    free = pl.concat(
+        [pieces.filter(pl.col("_group").is_null()), grouped.join(met, on="_g", how="anti")],
+        how="diagonal_relaxed",
+    )
     bounds = (
         pl.concat(
             [
-                grouped.select("subject", "_group", pl.col("_first").alias("_b")),
-                grouped.select("subject", "_group", (pl.col("_last") + _DAY).alias("_b")),
+                meeting.select("_g", pl.col("_first").alias("_b")),
+                meeting.select("_g", (pl.col("_last") + _DAY).alias("_b")),
             ]
         )
         .unique()
-        .sort("subject", "_group", "_b")
-        .with_columns((pl.col("_b").shift(-1).over("subject", "_group") - _DAY).alias("_be"))
+        .sort("_g", "_b")
+        .with_columns((pl.col("_b").shift(-1).over("_g") - _DAY).alias("_be"))
         .drop_nulls("_be")
     )
     segments = (
-        grouped.join(bounds, on=["subject", "_group"], how="inner")
+        meeting.join(bounds, on="_g", how="inner")
         .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
         # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
         # newest trigger, the rule listed first, then the trigger walked first.
         .sort(
             [
-                "subject",
-                "_group",
+                "_g",
                 "_b",
                 "_priority",
                 "trigger_date",
@@ -644,33 +799,30 @@ def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
                 "_on",
                 pl.col("trigger_key").fill_null(""),
             ],
-            descending=[False, False, False, True, True, False, True, True],
+            descending=[False, False, True, True, False, True, True],
         )
-        .group_by("subject", "_group", "_b", maintain_order=True)
+        .group_by("_g", "_b", maintain_order=True)
         .first()
         .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
         .drop("_b", "_be")
     )
-    both = pl.concat([segments, free], how="diagonal_relaxed").sort(
-        "_rule", "_occ", "subject", "_first"
+    both = (
+        pl.concat([segments, free], how="diagonal_relaxed")
+        .drop("_g")
+        .sort("_rule", "_occ", "_first")
     )
-    joined = both.with_columns(
-        (
-            (pl.col("_rule") != pl.col("_rule").shift(1))
-            | (pl.col("_occ") != pl.col("_occ").shift(1))
-            | (pl.col("_on") != pl.col("_on").shift(1))
-            | (pl.col("_first") != pl.col("_last").shift(1) + _DAY)
-        )
-        .fill_null(True)
-        .cum_sum()
-        .alias("_run")
+    # Touching pieces of one rule and trigger are one run; the run's last piece carries the
+    # facts that hold at its end, and its first piece's first day is the run's.
+    same = (
+        (pl.col("_rule") == pl.col("_rule").shift(1))
+        & (pl.col("_occ") == pl.col("_occ").shift(1))
+        & (pl.col("_first") == pl.col("_last").shift(1) + _DAY)
+    ).fill_null(False)
+    runs = both.with_columns(
+        pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
+        same.shift(-1).fill_null(False).alias("_continued"),
     )
-    keep = [c for c in joined.columns if c not in ("_run", "_first", "_last")]
-    return (
-        joined.group_by("_run", maintain_order=True)
-        .agg(pl.col("_first").first(), pl.col("_last").last(), *[pl.col(c).last() for c in keep])
-        .drop("_run")
-    )
+    return runs.filter(~pl.col("_continued")).drop("_continued")
 
 
 def evaluate(

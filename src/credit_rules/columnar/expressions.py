@@ -46,6 +46,12 @@ def _truth(expr: pl.Expr) -> pl.Expr:
     return expr.fill_null(False)
 
 
+def _constant_truth(value: object) -> pl.Expr:
+    # A column of the frame's length: a bare literal, or fill_null on one, can reach a filter
+    # with the wrong length in Polars 1.x on frames of 100,000 rows and more.
+    return pl.repeat(bool(value), pl.len())
+
+
 class ExprCompiler:
     def __init__(self, parameters: Mapping[str, ir.ParameterValue]) -> None:
         self.parameters = parameters
@@ -55,7 +61,10 @@ class ExprCompiler:
 
     def condition(self, expr: Expr) -> pl.Expr:
         """A condition as a boolean column that is never null."""
-        return _truth(self.compile(expr))
+        folded = fold(expr, self.parameters)
+        if isinstance(folded, Const):
+            return _constant_truth(folded.value)
+        return _truth(self._compile(folded))
 
     def _compile(self, expr: Expr) -> pl.Expr:
         if isinstance(expr, Const):
