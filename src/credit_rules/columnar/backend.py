@@ -135,6 +135,10 @@ class ColumnarEngine:
             on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
         }
         self._used = _fields_used(ruleset)
+        #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
+        self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
+        groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
+        self._group_code = {group: code for code, group in enumerate(groups)}
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -173,7 +177,7 @@ class ColumnarEngine:
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of)
+        known = self._known(inputs.events, as_of, ordered=False)
         records = {spec.register.id: self._records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
@@ -243,7 +247,10 @@ class ColumnarEngine:
 
     # -- what is known -----------------------------------------------------------------------
 
-    def _known(self, events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    def _known(self, events: pl.DataFrame, as_of: dt.date, ordered: bool = True) -> pl.DataFrame:
+        """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
+        order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
+        their trigger need."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
@@ -265,6 +272,8 @@ class ColumnarEngine:
             ).select(
                 "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
             )
+            if early.height == 0:
+                continue
             frame = (
                 frame.join(
                     early.unique(),
@@ -289,6 +298,10 @@ class ColumnarEngine:
         for event_type, field_name in schema.keys.items():
             key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
         frame = frame.with_columns(key.alias("_key"))
+        if not ordered:
+            return frame.with_columns(
+                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
+            )
         # The front door's canonical order: day, type, the id named, then the content.
         tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
         frame = frame.sort(
@@ -303,9 +316,11 @@ class ColumnarEngine:
     def _records(self, spec: _Register, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register
         entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
-        twice = entries.filter(pl.struct("subject", register.key).is_duplicated())
         problems = _History()
-        problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
+        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
+        if counts.height:
+            twice = entries.join(counts, on=["subject", register.key], how="semi")
+            problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
         last_valid = (
             add_period(pl.col("date"), spec.validity)
             if spec.validity is not None
@@ -318,6 +333,7 @@ class ColumnarEngine:
             last_valid.alias("_last_valid"),
             "_seq",
             *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
+            *[pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]],
             "_table",
             "_row",
         )
@@ -384,12 +400,15 @@ class ColumnarEngine:
         trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]]
         if on in records:
             spec = next(s.register for s in self._registers if s.register.id == on)
-            entries = known.filter((pl.col("type") == spec.entered_by) & ~pl.col("_early"))
-            frame = entries.join(
-                records[on].select("subject", "_rkey", "_removed"),
-                left_on=["subject", spec.key],
-                right_on=["subject", "_rkey"],
-                how="left",
+            return records[on].select(
+                "subject",
+                pl.lit(spec.entered_by).alias("trigger_type"),
+                pl.col("_rkey").alias("trigger_key"),
+                pl.col("_entered").alias("trigger_date"),
+                pl.col("_seq").alias("trigger_seq"),
+                "_removed",
+                *[column("trigger", c) for c in self._used["trigger"]],
+                pl.lit(on).alias("_on"),
             )
         else:
             frame = known.filter((pl.col("type") == on) & ~pl.col("_early")).with_columns(
@@ -508,23 +527,20 @@ class ColumnarEngine:
                     pl.col("_start").is_not_null()
                     & (pl.col("_last").is_null() | (pl.col("_first") <= pl.col("_last")))
                 )
+            # Only numbers travel through precedence; the rule's names are put back at the end.
             found.append(
                 fired.select(
                     "subject",
                     "_occ",
-                    "_on",
-                    "trigger_type",
                     "trigger_key",
                     "trigger_date",
                     "trigger_seq",
                     "_first",
                     pl.col("_last").fill_null(_OPEN),
-                    pl.lit(plan.index).alias("_rule"),
-                    pl.lit(rule.id).alias("rule"),
-                    pl.lit(rule.outcome).alias("outcome"),
-                    pl.lit(rule.outcome_kind).alias("_kind"),
-                    pl.lit(rule.group, pl.String).alias("_group"),
-                    pl.lit(rule.priority).alias("_priority"),
+                    pl.lit(plan.index, pl.Int32).alias("_rule"),
+                    pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
+                    pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
+                    pl.lit(rule.priority, pl.Int32).alias("_priority"),
                     *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                 )
             )
@@ -586,6 +602,20 @@ class ColumnarEngine:
 
     def _results(self, resolved: pl.DataFrame, as_of: dt.date) -> ColumnarResult:
         facts = [f"fact_{name}" for name in self._all_facts]
+        plans = self._rules
+
+        def by_rule(value: Any) -> pl.Expr:
+            return pl.col("_rule").replace_strict(
+                {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
+            )
+
+        registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
+        resolved = resolved.with_columns(
+            by_rule(lambda plan: plan.rule.id).alias("rule"),
+            by_rule(lambda plan: plan.rule.outcome).alias("outcome"),
+            by_rule(lambda plan: plan.rule.outcome_kind).alias("_kind"),
+            by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
+        )
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
         until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
         measures = resolved.filter(pl.col("_kind") == "measure")
