@@ -308,8 +308,12 @@ class ColumnarEngine:
             ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
             nulls_last=False,
         )
+        # Each event's place in its subject's history: the row number less the row number of
+        # the subject's first event (a window per subject costs far more with many subjects).
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
         return frame.with_columns(
-            pl.int_range(pl.len(), dtype=pl.Int64).over("subject").alias("_seq"),
+            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
             (pl.col("date") < in_force).alias("_early"),
         )
 
@@ -811,7 +815,11 @@ def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
         )
         .unique()
         .sort("_g", "_b")
-        .with_columns((pl.col("_b").shift(-1).over("_g") - _DAY).alias("_be"))
+        .with_columns(
+            pl.when(pl.col("_g") == pl.col("_g").shift(-1))
+            .then(pl.col("_b").shift(-1) - _DAY)
+            .alias("_be")
+        )
         .drop_nulls("_be")
     )
     segments = (
