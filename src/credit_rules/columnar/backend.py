@@ -135,6 +135,8 @@ class ColumnarEngine:
             on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
         }
         self._used = _fields_used(ruleset)
+        #: Whether any expression reads the builtin subject_kind (else no join brings it).
+        self._reads_kind = _reads_subject_kind(ruleset)
         #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
         self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
@@ -189,11 +191,11 @@ class ColumnarEngine:
             reaches = [plan.reach for plan in measures]
             if all(reach is not None for reach in reaches):
                 present &= pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = (
-                occasions.filter(present)
-                .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
-                .join(inputs.subjects, on="subject", how="left")
+            grid = occasions.filter(present).with_columns(
+                pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
             )
+            if self._reads_kind:
+                grid = grid.join(inputs.subjects, on="subject", how="left")
             for name in self._needed[on]:
                 grid = self._fact_column(self._facts[name], grid, known, records)
             for plan in measures:
@@ -496,9 +498,9 @@ class ColumnarEngine:
         as_of: dt.date,
     ) -> pl.DataFrame:
         occasions = self._occasions(on, known, records)
-        grid = self._stretches(occasions, known, records, as_of, self._needed[on]).join(
-            subjects, on="subject", how="left"
-        )
+        grid = self._stretches(occasions, known, records, as_of, self._needed[on])
+        if self._reads_kind:
+            grid = grid.join(subjects, on="subject", how="left")
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         found = []
@@ -623,9 +625,7 @@ class ColumnarEngine:
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
         until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
         measures = resolved.filter(pl.col("_kind") == "measure")
-        decisions = measures.sort(
-            "subject", "_rule", "trigger_date", "trigger_key", "_first"
-        ).select(
+        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
             "subject",
             "outcome",
             pl.col("_first").alias("from"),
@@ -636,7 +636,7 @@ class ColumnarEngine:
         )
         duties = (
             resolved.filter(pl.col("_kind") == "duty")
-            .sort("subject", "_rule", "trigger_date", "trigger_key", "_first")
+            .sort("subject", "_rule", "trigger_seq", "_first")
             .select(
                 "subject",
                 pl.col("outcome").alias("name"),
@@ -675,6 +675,23 @@ class _History:
     def raise_if_any(self) -> None:
         if self.total:
             raise TableError(None, self.shown, self.total)
+
+
+def _reads_subject_kind(ruleset: ir.Ruleset) -> bool:
+    exprs: list[Expr] = [rule.when for rule in ruleset.rules]
+    exprs += [rule.from_ for rule in ruleset.rules]
+    exprs += [rule.until for rule in ruleset.rules if rule.until is not None]
+    for fact in ruleset.facts:
+        derivation = fact.derivation
+        if isinstance(derivation, ir.Computed):
+            exprs.append(derivation.expr)
+        elif isinstance(derivation, ir.EventQuery):
+            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
+        elif derivation.where is not None:
+            exprs.append(derivation.where)
+    return any(
+        isinstance(node, Ref) and node.name == "subject_kind" for e in exprs for node in nodes(e)
+    )
 
 
 def _fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
