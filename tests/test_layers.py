@@ -49,7 +49,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "the ruleset, and the files that name one",
         frozenset({"credit_rules.ruleset", "credit_rules.scenario", "credit_rules.schemas"}),
     ),
-    ("the engine and its backends", frozenset({"credit_rules.engine"})),
+    (
+        "the engine and its backends",
+        frozenset({"credit_rules.engine", "credit_rules.columnar"}),
+    ),
     (
         "views and services above the engine",
         frozenset(
@@ -73,6 +76,10 @@ KNOWN_EXCEPTIONS: Mapping[tuple[str, str], str] = {}
 #: that forces it: importing that module at the top would make every user install it or wait
 #: for it. None needs it today: even the durable-rules backend loads its C module on demand.
 OPTIONAL_IMPORTS: Mapping[tuple[str, str], str] = {
+    ("credit_rules.cli.commands.batch", "credit_rules.columnar"): (
+        "the columnar backend needs polars and pyarrow (the columnar extra); every other "
+        "command starts without them"
+    ),
     ("credit_rules.ruleset.shipped", "credit_rules.ruleset.loader"): (
         "the loader brings pydantic and the YAML reader; a bundled ruleset whose stored IR is "
         "current needs neither, which is the point of the stored IR (decision 13)"

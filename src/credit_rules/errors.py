@@ -244,3 +244,30 @@ class InvariantViolation(CreditRulesError):
         if scenario:
             text += "\ncounterexample (save as a .scenario.yaml file):\n" + scenario
         super().__init__(text)
+
+
+class TableError(InputError):
+    """Bad columnar input (an events or subjects table): the first problems, each naming the
+    table, row, column and value, and how many there are in all. A table of a million rows can
+    hold a million problems; a message that lists them all helps no one."""
+
+    SHOWN = 20
+
+    def __init__(self, source: str | None, problems: list[Problem], total: int) -> None:
+        self.total = total
+        shown = problems[: self.SHOWN]
+        super().__init__(source, shown)
+        if total > len(shown):
+            self.args = (f"{self.args[0]}\n… {total} problems in all, {len(shown)} shown",)
+
+
+class UnsupportedConstruct(CreditRulesError):
+    """A backend was asked to run a ruleset using something it cannot compile. It is refused
+    when the backend is built, never silently run by another backend."""
+
+    def __init__(self, backend: str, ruleset: str, constructs: list[tuple[str, str]]) -> None:
+        self.backend = backend
+        self.ruleset = ruleset
+        self.constructs = tuple(constructs)
+        listed = "; ".join(f"{where}: {what}" for where, what in constructs)
+        super().__init__(f"the {backend} backend cannot run {ruleset}: {listed}")

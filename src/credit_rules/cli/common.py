@@ -13,7 +13,13 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 #: The optional packages some commands need, and the extra that installs each.
-EXTRAS = {"hypothesis": "testing", "rich": "cli", "durable_rules": "durable"}
+EXTRAS = {
+    "hypothesis": "testing",
+    "rich": "cli",
+    "durable_rules": "durable",
+    "polars": "columnar",
+    "pyarrow": "columnar",
+}
 
 
 def iso_date(text: str) -> dt.date:

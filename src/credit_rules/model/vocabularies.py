@@ -67,6 +67,7 @@ def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     return PACKS[vocabulary].decision_day_fields
 
 
+
 FieldType = Literal["count", "flag", "date", "text", "list"]
 
 

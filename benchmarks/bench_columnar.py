@@ -1,0 +1,217 @@
+"""The columnar backend on a whole population, beside a hand-written Polars query, in one run.
+
+1. Generates the synthetic Lianyungang population (``population.py``; default 1,000,000
+   persons, about 461,000 events) and writes its events to one Parquet file.
+2. Times, on the same input and ``as_of`` (the median of ``--repeat`` runs each):
+   - ``handwritten_outcomes``: a Polars query a bureau's engineer could write for what applies
+     on ``as_of``, with ``handwritten.py``'s semantics (the yardstick);
+   - ``ColumnarEngine.outcomes`` on the events frame, validation included, and on input
+     validated once (``engine.read``);
+   - ``ColumnarEngine.evaluate``: the full decisions and duties tables since 2007, with trigger
+     and fact columns;
+   - end to end in a fresh process: ``credit-rules batch`` from the Parquet file to a Parquet
+     file of decisions, with its peak resident set size (``getrusage`` of the child).
+3. Checks that the hand-written query, the columnar backend and (unless ``--skip-engine``) the
+   per-subject ``Engine.outcomes`` give the same outcomes for every person, and that the
+   columnar outcomes equal the active rows of its decisions table; exits 1 on a difference.
+4. Writes ``benchmarks/columnar-results.json`` with the machine's load average.
+
+    .venv/bin/python benchmarks/bench_columnar.py                      # 1,000,000 persons
+    .venv/bin/python benchmarks/bench_columnar.py --persons 100000 --skip-engine
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from population import PopulationParams, build, generate  # noqa: E402
+
+from credit_rules import Engine, bundled  # noqa: E402
+from credit_rules.columnar import ColumnarEngine  # noqa: E402
+
+AS_OF = dt.date(2026, 6, 30)
+RESULTS = Path(__file__).resolve().parent / "columnar-results.json"
+
+
+def handwritten_outcomes(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """What applies on ``as_of`` (subject, outcome), written directly in Polars with the
+    semantics stated in ``handwritten.py``: records removed by ``as_of`` neither trigger nor
+    count; an entry's tier is the records valid on its day (5 years, Civil Code); tier 2 gives
+    cash settlement and the audit flag, tier 3+ time-limited reimbursement and the flag, for a
+    year from the entry; tier 1 a warning on the entry's day only; the most severe wins."""
+    known = events.lazy().filter(pl.col("date") <= as_of)
+    removed = known.filter(
+        (pl.col("type") == "record_corrected") & (pl.col("action") == "removed")
+    ).select("subject", "record")
+    entries = (
+        known.filter(pl.col("type") == "dishonesty_entered")
+        .join(removed, on=["subject", "record"], how="anti")
+        .select("subject", "record", "date")
+    )
+    covering = entries.filter(pl.col("date").dt.offset_by("1y") >= as_of)
+    tiers = (
+        covering.join(entries, on="subject", suffix="_r")
+        .filter(
+            (pl.col("date_r") <= pl.col("date"))
+            & (pl.col("date_r").dt.offset_by("5y") >= pl.col("date"))
+        )
+        .group_by("subject", "record", "date")
+        .agg(pl.len().alias("tier"))
+    )
+    best = tiers.group_by("subject").agg(
+        pl.col("tier").filter(pl.col("tier") >= 2).max().alias("high"),
+        ((pl.col("tier") == 1) & (pl.col("date") == as_of)).any().alias("warned"),
+    )
+    ladder = (
+        pl.when(pl.col("high") >= 3)
+        .then(pl.lit(["time_limited_reimbursement", "audit_flag"]))
+        .when(pl.col("high") == 2)
+        .then(pl.lit(["cash_settlement", "audit_flag"]))
+        .when(pl.col("warned"))
+        .then(pl.lit(["written_warning"]))
+    )
+    return (
+        best.select("subject", ladder.alias("outcome"))
+        .explode("outcome")
+        .drop_nulls()
+        .sort("subject", "outcome")
+        .collect()
+    )
+
+
+def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times = []
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def by_subject(table: pl.DataFrame) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for subject, outcome in table.select("subject", "outcome").iter_rows():
+        found.setdefault(subject, set()).add(outcome)
+    return {s: frozenset(o) for s, o in found.items()}
+
+
+def end_to_end(events: Path, out: Path) -> dict[str, Any]:
+    """``credit-rules batch`` in a fresh process: wall time and the child's peak RSS."""
+    command = [
+        sys.executable, "-m", "credit_rules.cli.main", "batch", "lianyungang-2007",
+        "--events", str(events), "--as-of", AS_OF.isoformat(), "-o", str(out),
+    ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        raise SystemExit(f"credit-rules batch failed: {done.stderr}")
+    return {
+        "seconds": round(elapsed, 3),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "peak_rss_mib_before_this_child": round(before / 1024, 1),
+        "rows_written": pl.read_parquet(out).height,
+        "summary": done.stdout.strip(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-engine", action="store_true")
+    args = parser.parse_args()
+
+    params = PopulationParams(persons=args.persons)
+    raw = generate(params)
+    events = pl.DataFrame(raw.events, infer_schema_length=None)
+    ruleset = bundled("lianyungang-2007")
+    engine = ColumnarEngine(ruleset)
+    report: dict[str, Any] = {
+        "benchmark": "bench_columnar.py",
+        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "polars": pl.__version__,
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        },
+        "as_of": AS_OF.isoformat(),
+        "population": {**params.as_json(), **raw.counts},
+        "repeat": args.repeat,
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "events.parquet"
+        events.write_parquet(source)
+        hand_s, hand = timed(lambda: handwritten_outcomes(events, AS_OF), args.repeat)
+        outcomes_s, outcomes = timed(lambda: engine.outcomes(events, as_of=AS_OF), args.repeat)
+        inputs = engine.read(events)
+        read_s, _ = timed(lambda: engine.read(events), args.repeat)
+        validated_s, _ = timed(lambda: engine.outcomes(inputs, as_of=AS_OF), args.repeat)
+        full_s, full = timed(lambda: engine.evaluate(inputs, as_of=AS_OF), args.repeat)
+        e2e = end_to_end(source, Path(folder) / "decisions.parquet")
+    report["seconds"] = {
+        "handwritten_polars_outcomes": round(hand_s, 4),
+        "columnar_outcomes_with_validation": round(outcomes_s, 4),
+        "columnar_validation_alone": round(read_s, 4),
+        "columnar_outcomes_on_validated_input": round(validated_s, 4),
+        "columnar_full_decisions_and_duties": round(full_s, 4),
+    }
+    report["ratios_to_handwritten"] = {
+        "outcomes_with_validation": round(outcomes_s / hand_s, 2),
+        "outcomes_on_validated_input": round(validated_s / hand_s, 2),
+        "full_decisions_and_duties": round(full_s / hand_s, 2),
+    }
+    report["end_to_end_parquet_to_parquet"] = e2e
+    report["rows"] = {
+        "decisions": full.decisions.height,
+        "duties": full.duties.height,
+        "outcomes_on_as_of": outcomes.height,
+    }
+
+    want = by_subject(hand)
+    problems = []
+    if by_subject(outcomes) != want:
+        problems.append("columnar outcomes differ from the hand-written query")
+    if by_subject(full.outcomes) != want:
+        problems.append("the active rows of the decisions table differ from the query")
+    report["correctness"] = {"persons_compared": args.persons, "subjects_with_outcomes": len(want)}
+    if not args.skip_engine:
+        population = build(params)
+        started = time.perf_counter()
+        reference = Engine(ruleset).outcomes(population.subjects, population.events, as_of=AS_OF)
+        report["seconds"]["per_subject_engine_outcomes"] = round(time.perf_counter() - started, 3)
+        if reference != want:
+            problems.append("the per-subject engine differs from the hand-written query")
+        report["correctness"]["per_subject_engine_checked"] = True
+    report["correctness"]["agree"] = not problems
+    report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    for problem in problems:
+        print(f"DIFFERENCE: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

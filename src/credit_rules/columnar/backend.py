@@ -1,0 +1,886 @@
+"""The columnar backend: a ruleset compiled once into Polars plans over a whole population.
+
+It computes what the per-subject walk (:mod:`credit_rules.engine.walk`) computes, the same
+way, only for every subject at once:
+
+1. *What is known* as of the day (docs/semantics.md): events up to ``as_of``, decided by it,
+   not before the in-force date (docs/decisions/0007), in each subject's canonical order.
+2. *Records* of each register: entry, last valid day, the day a correction removed it.
+3. *Occasions*: an entry into a register or an event of a type rules are on; each is cut into
+   stretches at every day on which anything about its subject may change (a superset of the
+   days the walk cuts at: a stretch more gives the same pieces once joined).
+4. *Facts* of each occasion on each stretch, by joins with the records and events of the same
+   subject, then the rules' conditions, starts and ends give *pieces*.
+5. *Precedence* within a group (docs/decisions/0003) on elementary day segments, then touching
+   pieces of the same rule and trigger are joined, the later piece's facts kept: exactly
+   :func:`credit_rules.engine.timeline.resolve`.
+
+Anything the compiler cannot express is refused when the engine is built
+(:class:`~credit_rules.errors.UnsupportedConstruct`), never run elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
+from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
+from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
+
+#: An open end (until None) while intervals are computed; one day short of the last date so
+#: that the day after it exists.
+_OPEN = dt.date(9999, 12, 30)
+_DAY = pl.duration(days=1)
+
+
+@dataclass(frozen=True)
+class ColumnarResult:
+    """Decisions, duties and what applies on ``as_of``, as Polars frames (``.to_arrow()``)."""
+
+    as_of: dt.date
+    decisions: pl.DataFrame
+    duties: pl.DataFrame
+    outcomes: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class _Register:
+    register: ir.Register
+    validity: Period | None
+    removal: pl.Expr | None
+
+
+@dataclass(frozen=True)
+class _Fact:
+    fact: ir.Fact
+    where: pl.Expr | None
+    value: pl.Expr | None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    index: int
+    rule: ir.Rule
+    when: pl.Expr
+    start: pl.Expr
+    stop: pl.Expr | None
+    facts: tuple[str, ...]
+    #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
+    reach: pl.Expr | None = None
+
+
+class ColumnarEngine:
+    """One ruleset compiled for populations. Holds no state of an evaluation."""
+
+    def __init__(self, ruleset: ir.Ruleset) -> None:
+        self.ruleset = ruleset
+        parameters = ruleset.parameter_values()
+        compiler = ExprCompiler(parameters)
+        refused: list[tuple[str, str]] = []
+        self._schema = vocabulary_schema(ruleset.vocabulary)
+        kept = ruleset.before_in_force
+        flag = parameters.get(kept.when) if kept is not None else None
+        self._kept_early = (
+            frozenset(kept.types) if kept is not None and flag is True else frozenset()
+        )
+
+        def attempt(where: str, build: Any) -> Any:
+            try:
+                return build()
+            except Refused as error:
+                refused.append((where, str(error)))
+                return None
+
+        self._registers: list[_Register] = []
+        for register in ruleset.registers:
+            validity = parameters.get(register.validity) if register.validity else None
+            where = register.removed_by_where
+            self._registers.append(
+                _Register(
+                    register,
+                    validity if isinstance(validity, Period) else None,
+                    attempt(f"register {register.id}", lambda w=where: compiler.condition(w))
+                    if where is not None
+                    else None,
+                )
+            )
+        self._facts: dict[str, _Fact] = {}
+        for fact in ruleset.facts:
+            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: _fact(f, compiler))
+        facts_by_id = {fact.id: fact for fact in ruleset.facts}
+        self._rules: list[_Rule] = []
+        for index, rule in enumerate(ruleset.rules):
+            plan = attempt(
+                f"rule {rule.id}",
+                lambda i=index, r=rule: _rule(i, r, compiler, ruleset, facts_by_id, parameters),
+            )
+            if plan is not None:
+                self._rules.append(plan)
+        if refused:
+            raise UnsupportedConstruct("columnar", ruleset.id, refused)
+        self._by_on: dict[str, list[_Rule]] = {}
+        for plan in self._rules:
+            self._by_on.setdefault(plan.rule.on, []).append(plan)
+        self._needed = {
+            on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
+        }
+        self._used = _fields_used(ruleset)
+        #: Whether any expression reads the builtin subject_kind (else no join brings it).
+        self._reads_kind = _reads_subject_kind(ruleset)
+        #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
+        self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
+        groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
+        self._group_code = {group: code for code, group in enumerate(groups)}
+        self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Polars expressions are compiled again where the engine lands (a Dask worker).
+        return (ColumnarEngine, (self.ruleset,))
+
+    # -- public ------------------------------------------------------------------------------
+
+    def fact_names(self, rule: str) -> tuple[str, ...]:
+        """The facts ``rule`` read: its ``fact_<name>`` columns (the others are null)."""
+        return next(plan.facts for plan in self._rules if plan.rule.id == rule)
+
+    def read(self, events: EventTables, subjects: Table | None = None) -> Inputs:
+        """Validate input tables once; the result can be evaluated on several days."""
+        return read_inputs(self.ruleset, events, subjects)
+
+    def evaluate(
+        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+    ) -> ColumnarResult:
+        """Every decision and duty up to ``as_of`` and the measures that apply on it."""
+        inputs = self._inputs(events, subjects, as_of)
+        known = self._known(inputs.events, as_of)
+        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        pieces = [
+            self._pieces(on, rules, known, records, inputs.subjects, as_of)
+            for on, rules in self._by_on.items()
+        ]
+        resolved = _resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
+        return self._results(resolved, as_of)
+
+    def outcomes(
+        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+    ) -> pl.DataFrame:
+        """The measures that apply on ``as_of`` (subject, outcome), and nothing else: the
+        population question. Only triggers whose measures can still cover ``as_of`` are
+        assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
+        differential test holds it to :meth:`evaluate`'s active decisions."""
+        inputs = self._inputs(events, subjects, as_of)
+        known = self._known(inputs.events, as_of, ordered=False)
+        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        found = []
+        for on, rules in self._by_on.items():
+            measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
+            if not measures:
+                continue
+            occasions = self._occasions(on, known, records).with_row_index("_occ")
+            present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
+            reaches = [plan.reach for plan in measures]
+            if all(reach is not None for reach in reaches):
+                present &= pl.any_horizontal([r >= as_of for r in reaches if r is not None])
+            grid = occasions.filter(present).with_columns(
+                pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
+            )
+            if self._reads_kind:
+                grid = grid.join(inputs.subjects, on="subject", how="left")
+            for name in self._needed[on]:
+                grid = self._fact_column(self._facts[name], grid, known, records)
+            for plan in measures:
+                stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
+                covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
+                found.append(
+                    grid.filter(plan.when)
+                    .filter(covers.fill_null(False))
+                    .select(
+                        "subject",
+                        "trigger_date",
+                        pl.lit(plan.index).alias("_rule"),
+                        pl.lit(plan.rule.outcome).alias("outcome"),
+                        pl.lit(plan.rule.group, pl.String).alias("_group"),
+                        pl.lit(plan.rule.priority).alias("_priority"),
+                    )
+                )
+        empty = pl.DataFrame(schema={"subject": pl.String, "outcome": pl.String})
+        if not found:
+            return empty
+        firing = pl.concat(found)
+        # docs/decisions/0003 on one day: in a group, the highest priority, then the newest
+        # trigger, then the rule listed first.
+        winners = (
+            firing.filter(pl.col("_group").is_not_null())
+            .sort(
+                ["subject", "_group", "_priority", "trigger_date", "_rule"],
+                descending=[False, False, True, True, False],
+            )
+            .group_by("subject", "_group", maintain_order=True)
+            .first()
+        )
+        return (
+            pl.concat([firing.filter(pl.col("_group").is_null()), winners], how="diagonal")
+            .select("subject", "outcome")
+            .unique()
+            .sort("subject", "outcome")
+        )
+
+    def _inputs(
+        self, events: EventTables | Inputs, subjects: Table | None, as_of: dt.date
+    ) -> Inputs:
+        ruleset = self.ruleset
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise TableError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")], 1)
+        if as_of < ruleset.in_force_from or (
+            ruleset.in_force_until is not None and as_of > ruleset.in_force_until
+        ):
+            raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
+        return events if isinstance(events, Inputs) else self.read(events, subjects)
+
+    # -- what is known -----------------------------------------------------------------------
+
+    def _known(self, events: pl.DataFrame, as_of: dt.date, ordered: bool = True) -> pl.DataFrame:
+        """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
+        order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
+        their trigger need."""
+        ruleset = self.ruleset
+        in_force = ruleset.in_force_from
+        schema = self._schema
+        frame = events
+        for event_type, field_name in schema.decided.items():
+            frame = frame.with_columns(
+                pl.when(pl.col("type") == event_type)
+                .then(pl.col(field_name).fill_null(pl.col("date")))
+                .otherwise(pl.col(field_name))
+                .alias(field_name)
+            )
+        # Corrections of records entered before the in-force date correct nothing it knows.
+        for spec in self._registers:
+            register = spec.register
+            if register.removed_by_event is None or register.entered_by in self._kept_early:
+                continue
+            early = frame.filter(
+                (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
+            ).select(
+                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
+            )
+            if early.height == 0:
+                continue
+            frame = (
+                frame.join(
+                    early.unique(),
+                    left_on=["subject", register.key],
+                    right_on=["subject", "_early_key"],
+                    how="left",
+                )
+                .filter(
+                    ~(
+                        (pl.col("type") == register.removed_by_event)
+                        & pl.col("_early").fill_null(False)
+                    )
+                )
+                .drop("_early")
+            )
+        knows = pl.col("date") <= as_of
+        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
+        for event_type, field_name in schema.decided.items():
+            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= as_of)
+        frame = frame.filter(knows)
+        key = pl.lit(None, pl.String)
+        for event_type, field_name in schema.keys.items():
+            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
+        frame = frame.with_columns(key.alias("_key"))
+        if not ordered:
+            return frame.with_columns(
+                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
+            )
+        # The front door's canonical order: day, type, the id named, then the content.
+        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
+        frame = frame.sort(
+            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+            nulls_last=False,
+        )
+        # Each event's place in its subject's history: the row number less the row number of
+        # the subject's first event (a window per subject costs far more with many subjects).
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
+        return frame.with_columns(
+            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
+            (pl.col("date") < in_force).alias("_early"),
+        )
+
+    def _records(self, spec: _Register, known: pl.DataFrame) -> pl.DataFrame:
+        register = spec.register
+        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+        problems = _History()
+        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
+        if counts.height:
+            twice = entries.join(counts, on=["subject", register.key], how="semi")
+            problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
+        last_valid = (
+            add_period(pl.col("date"), spec.validity)
+            if spec.validity is not None
+            else pl.lit(_OPEN)
+        )
+        records = entries.select(
+            "subject",
+            pl.col(register.key).alias("_rkey"),
+            pl.col("date").alias("_entered"),
+            last_valid.alias("_last_valid"),
+            "_seq",
+            *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
+            *[pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]],
+            "_table",
+            "_row",
+        )
+        removed = pl.DataFrame(
+            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
+        )
+        if register.removed_by_event is not None:
+            early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
+                "subject", pl.col(register.key).alias("_rkey")
+            )
+            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
+                records.select("subject", "_rkey", "_entered"),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            )
+            corrections = corrections.join(
+                early.unique().with_columns(pl.lit(True).alias("_before")),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
+            decided = self._schema.decided.get(register.removed_by_event)
+            if decided is not None:
+                problems.rows(
+                    corrections.filter(
+                        (pl.col("_entered") <= pl.col("date"))
+                        & (pl.col(decided) < pl.col("_entered"))
+                    ),
+                    decided,
+                    "a correction decided before the record was entered",
+                )
+            problems.rows(
+                corrections.filter(
+                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
+                ),
+                register.key,
+                "a correction of a record with no entry on or before it",
+            )
+            matching = corrections
+            if register.removed_by_action is not None:
+                matching = matching.filter(pl.col("action") == register.removed_by_action)
+            if spec.removal is not None:
+                scoped = matching.select(
+                    "subject",
+                    register.key,
+                    "date",
+                    *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
+                )
+                matching = scoped.filter(spec.removal)
+            removed = (
+                matching.group_by("subject", register.key)
+                .agg(pl.col("date").min().alias("_removed"))
+                .rename({register.key: "_rkey"})
+            )
+        problems.raise_if_any()
+        return records.join(removed, on=["subject", "_rkey"], how="left")
+
+    # -- occasions, stretches, facts, pieces ---------------------------------------------------
+
+    def _occasions(
+        self, on: str, known: pl.DataFrame, records: Mapping[str, pl.DataFrame]
+    ) -> pl.DataFrame:
+        trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]]
+        if on in records:
+            spec = next(s.register for s in self._registers if s.register.id == on)
+            return records[on].select(
+                "subject",
+                pl.lit(spec.entered_by).alias("trigger_type"),
+                pl.col("_rkey").alias("trigger_key"),
+                pl.col("_entered").alias("trigger_date"),
+                pl.col("_seq").alias("trigger_seq"),
+                "_removed",
+                *[column("trigger", c) for c in self._used["trigger"]],
+                pl.lit(on).alias("_on"),
+            )
+        else:
+            frame = known.filter((pl.col("type") == on) & ~pl.col("_early")).with_columns(
+                pl.lit(None, pl.Date).alias("_removed")
+            )
+        return frame.select(
+            "subject",
+            pl.col("type").alias("trigger_type"),
+            pl.col("_key").alias("trigger_key"),
+            pl.col("date").alias("trigger_date"),
+            pl.col("_seq").alias("trigger_seq"),
+            "_removed",
+            *trigger_fields,
+        ).with_columns(pl.lit(on).alias("_on"))
+
+    def _stretches(
+        self,
+        occasions: pl.DataFrame,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        as_of: dt.date,
+        facts: tuple[str, ...],
+    ) -> pl.DataFrame:
+        """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``), cut
+        on every day on which a fact the occasion's rules read may change, as the walk's
+        ``next_change`` says (:mod:`credit_rules.engine.facts`), and where its record goes."""
+        points = [pl.DataFrame(schema={"subject": pl.String, "_d": pl.Date})]
+        for name in facts:
+            derivation = self._facts[name].fact.derivation
+            if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+                frame = records[derivation.register]
+                points.append(frame.select("subject", pl.col("_removed").alias("_d")))
+                if derivation.valid_on == "assessment" or derivation.where is not None:
+                    points.append(frame.select("subject", pl.col("_entered").alias("_d")))
+                    points.append(
+                        frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d"))
+                    )
+            elif isinstance(derivation, ir.EventQuery):
+                points.append(
+                    known.filter(pl.col("type") == derivation.event_type).select(
+                        "subject", pl.col("date").alias("_d")
+                    )
+                )
+        changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
+        occasions = occasions.with_row_index("_occ").filter(
+            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
+        )
+        later = (
+            occasions.select("_occ", "subject", "trigger_date", "_removed")
+            .join(changes, on="subject", how="inner")
+            .filter(
+                (pl.col("_d") > pl.col("trigger_date"))
+                & (pl.col("_removed").is_null() | (pl.col("_d") < pl.col("_removed")))
+            )
+            .select("_occ", "_d")
+        )
+        # Most occasions are never cut: their one stretch starts on the trigger's day. The
+        # few cuts are ordered on their own and joined back.
+        later = later.sort("_occ", "_d").with_columns(
+            pl.when(pl.col("_occ") == pl.col("_occ").shift(-1))
+            .then(pl.col("_d").shift(-1))
+            .alias("_next")
+        )
+        first_cut = later.group_by("_occ").agg(pl.col("_d").min().alias("_next"))
+        starts = occasions.join(first_cut, on="_occ", how="left").with_columns(
+            pl.col("trigger_date").alias("_d")
+        )
+        cuts = later.join(occasions, on="_occ", how="inner")
+        grid = pl.concat([starts, cuts], how="diagonal_relaxed")
+        return grid.with_columns((pl.coalesce("_next", "_removed") - _DAY).alias("_e")).drop(
+            "_next"
+        )
+
+    def _pieces(
+        self,
+        on: str,
+        rules: list[_Rule],
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+    ) -> pl.DataFrame:
+        occasions = self._occasions(on, known, records)
+        grid = self._stretches(occasions, known, records, as_of, self._needed[on])
+        if self._reads_kind:
+            grid = grid.join(subjects, on="subject", how="left")
+        for name in self._needed[on]:
+            grid = self._fact_column(self._facts[name], grid, known, records)
+        found = []
+        for plan in rules:
+            rule = plan.rule
+            fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
+            if rule.outcome_kind == "duty":
+                early = pl.col("_start") < pl.col("_d")
+                keep = (
+                    pl.when(early)
+                    .then(pl.col("_d") == pl.col("trigger_date"))
+                    .otherwise(pl.col("_e").is_null() | (pl.col("_start") <= pl.col("_e")))
+                )
+                fired = fired.filter(pl.col("_start").is_not_null() & keep).with_columns(
+                    pl.col("_start").alias("_first"), pl.col("_start").alias("_last")
+                )
+            else:
+                stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
+                fired = fired.with_columns(stop.alias("_stop"))
+                last = (
+                    pl.when(pl.col("_e").is_null())
+                    .then(pl.col("_stop"))
+                    .when(pl.col("_stop").is_null())
+                    .then(pl.col("_e"))
+                    .otherwise(pl.min_horizontal("_stop", "_e"))
+                )
+                fired = fired.with_columns(
+                    pl.max_horizontal("_start", "_d").alias("_first"), last.alias("_last")
+                ).filter(
+                    pl.col("_start").is_not_null()
+                    & (pl.col("_last").is_null() | (pl.col("_first") <= pl.col("_last")))
+                )
+            # Only numbers travel through precedence; the rule's names are put back at the end.
+            found.append(
+                fired.select(
+                    "subject",
+                    "_occ",
+                    "trigger_key",
+                    "trigger_date",
+                    "trigger_seq",
+                    "_first",
+                    pl.col("_last").fill_null(_OPEN),
+                    pl.lit(plan.index, pl.Int32).alias("_rule"),
+                    pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
+                    pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
+                    pl.lit(rule.priority, pl.Int32).alias("_priority"),
+                    *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
+                )
+            )
+        return pl.concat(found, how="diagonal_relaxed")
+
+    def _fact_column(
+        self,
+        plan: _Fact,
+        grid: pl.DataFrame,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+    ) -> pl.DataFrame:
+        fact = plan.fact
+        derivation = fact.derivation
+        name = fact.id
+        if isinstance(derivation, ir.Computed):
+            assert plan.value is not None
+            return grid.with_columns(plan.value.alias(name))
+        keys = ["_occ", "_d"]
+        if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+            valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
+            counted_records = records[derivation.register].rename({"_removed": "_gone"})
+            joined = grid.join(counted_records, on="subject", how="inner").filter(
+                (pl.col("_entered") <= valid_on)
+                & (valid_on <= pl.col("_last_valid"))
+                & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
+            )
+            if plan.where is not None:
+                joined = joined.filter(plan.where)
+            if isinstance(derivation, ir.CountOf):
+                counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
+                return grid.join(counted, on=keys, how="left").with_columns(
+                    pl.col(name).fill_null(0)
+                )
+            latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
+            return grid.join(latest, on=keys, how="left")
+        assert isinstance(derivation, ir.EventQuery)
+        events = known.filter(pl.col("type") == derivation.event_type).select(
+            "subject",
+            pl.col("_seq").alias("_eseq"),
+            pl.col("date").alias(column("event", "date")),
+            *[pl.col(c).alias(column("event", c)) for c in self._used["event"] if c != "date"],
+        )
+        joined = grid.join(events, on="subject", how="inner").filter(
+            pl.col(column("event", "date")) <= pl.col("_d")
+        )
+        if plan.where is not None:
+            joined = joined.filter(plan.where)
+        if derivation.pick == "count":
+            counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
+            return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
+        value = plan.value if plan.value is not None else pl.col(column("event", "date"))
+        picked = joined.with_columns(value.alias("_value")).sort("_eseq")
+        chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
+        found = picked.group_by(keys).agg(chosen.alias(name))
+        return grid.join(found, on=keys, how="left")
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _results(self, resolved: pl.DataFrame, as_of: dt.date) -> ColumnarResult:
+        facts = [f"fact_{name}" for name in self._all_facts]
+        plans = self._rules
+
+        def by_rule(value: Any) -> pl.Expr:
+            return pl.col("_rule").replace_strict(
+                {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
+            )
+
+        registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
+        resolved = resolved.with_columns(
+            by_rule(lambda plan: plan.rule.id).alias("rule"),
+            by_rule(lambda plan: plan.rule.outcome).alias("outcome"),
+            by_rule(lambda plan: plan.rule.outcome_kind).alias("_kind"),
+            by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
+        )
+        trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
+        until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
+        measures = resolved.filter(pl.col("_kind") == "measure")
+        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
+            "subject",
+            "outcome",
+            pl.col("_first").alias("from"),
+            until.alias("until"),
+            ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
+            *trigger,
+            *facts,
+        )
+        duties = (
+            resolved.filter(pl.col("_kind") == "duty")
+            .sort("subject", "_rule", "trigger_seq", "_first")
+            .select(
+                "subject",
+                pl.col("outcome").alias("name"),
+                pl.col("_first").alias("on"),
+                *trigger,
+                *facts,
+            )
+        )
+        outcomes = (
+            decisions.filter(pl.col("active"))
+            .select("subject", "outcome")
+            .unique()
+            .sort("subject", "outcome")
+        )
+        return ColumnarResult(as_of, decisions, duties, outcomes)
+
+
+class _History:
+    """Contradictions between events (the per-subject engine's HistoryError), in bulk."""
+
+    def __init__(self) -> None:
+        self.shown: list[Problem] = []
+        self.total = 0
+
+    def rows(self, frame: pl.DataFrame, column_name: str, message: str) -> None:
+        self.total += frame.height
+        room = TableError.SHOWN - len(self.shown)
+        if room > 0 and frame.height:
+            for table, row, value in (
+                frame.head(room).select("_table", "_row", column_name).iter_rows()
+            ):
+                self.shown.append(
+                    Problem(f"{message} (value {value!r})", f"{table}[{row}].{column_name}")
+                )
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise TableError(None, self.shown, self.total)
+
+
+def _reads_subject_kind(ruleset: ir.Ruleset) -> bool:
+    exprs: list[Expr] = [rule.when for rule in ruleset.rules]
+    exprs += [rule.from_ for rule in ruleset.rules]
+    exprs += [rule.until for rule in ruleset.rules if rule.until is not None]
+    for fact in ruleset.facts:
+        derivation = fact.derivation
+        if isinstance(derivation, ir.Computed):
+            exprs.append(derivation.expr)
+        elif isinstance(derivation, ir.EventQuery):
+            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
+        elif derivation.where is not None:
+            exprs.append(derivation.where)
+    return any(
+        isinstance(node, Ref) and node.name == "subject_kind" for e in exprs for node in nodes(e)
+    )
+
+
+def _fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
+    """The event fields each scope's expressions read: only those columns travel through the
+    joins (``date`` is a column of its own, not a field column)."""
+    exprs: list[Expr] = []
+    for register in ruleset.registers:
+        if register.removed_by_where is not None:
+            exprs.append(register.removed_by_where)
+    for fact in ruleset.facts:
+        derivation = fact.derivation
+        if isinstance(derivation, ir.Computed):
+            exprs.append(derivation.expr)
+        elif isinstance(derivation, ir.EventQuery):
+            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
+        elif derivation.where is not None:
+            exprs.append(derivation.where)
+    for rule in ruleset.rules:
+        exprs.extend(e for e in (rule.when, rule.from_, rule.until) if e is not None)
+    used: dict[str, dict[str, None]] = {"trigger": {}, "event": {}, "record": {}}
+    for expr in exprs:
+        for node in nodes(expr):
+            if isinstance(node, Field) and node.scope in used:
+                used[node.scope][node.name] = None
+    return {scope: tuple(names) for scope, names in used.items()}
+
+
+def _fact(fact: ir.Fact, compiler: ExprCompiler) -> _Fact:
+    derivation = fact.derivation
+    if isinstance(derivation, ir.Computed):
+        return _Fact(fact, None, compiler.compile(derivation.expr))
+    if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
+        where = compiler.condition(derivation.where) if derivation.where is not None else None
+        return _Fact(fact, where, None)
+    if derivation.pick == "collect":
+        raise Refused("an event query that collects a list of values (pick collect)")
+    where = compiler.condition(derivation.where) if derivation.where is not None else None
+    value = compiler.compile(derivation.value) if derivation.value is not None else None
+    return _Fact(fact, where, value)
+
+
+def _rule(
+    index: int,
+    rule: ir.Rule,
+    compiler: ExprCompiler,
+    ruleset: ir.Ruleset,
+    facts: Mapping[str, ir.Fact],
+    parameters: Mapping[str, ir.ParameterValue],
+) -> _Rule:
+    if rule.outcome_kind == "deadline":
+        raise Refused("a deadline (working-day counting, excluded periods, extensions)")
+    if rule.excluding is not None or rule.extended_by is not None:
+        raise Refused("excluded periods or extensions")
+    text = rule_text(
+        ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
+    )
+    return _Rule(
+        index,
+        rule,
+        compiler.condition(rule.when),
+        compiler.compile(rule.from_),
+        compiler.compile(rule.until) if rule.until is not None else None,
+        text.fact_names,
+        compiler.compile(rule.until)
+        if rule.until is not None and _from_trigger_alone(rule.until, parameters)
+        else None,
+    )
+
+
+def _from_trigger_alone(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:
+    for node in nodes(expr):
+        if isinstance(node, Field) and node.scope != "trigger":
+            return False
+        if isinstance(node, Ref) and node.name != "trigger_date" and node.name not in parameters:
+            return False
+    return True
+
+
+def _needed(
+    rules: list[_Rule], ruleset: ir.Ruleset, parameters: Mapping[str, ir.ParameterValue]
+) -> tuple[str, ...]:
+    """The facts the rules on one trigger kind read, with what they are derived from, in
+    declaration order (a fact may read only facts declared before it)."""
+    by_id = {fact.id: fact for fact in ruleset.facts}
+    wanted = [name for plan in rules for name in plan.facts]
+    for plan in rules:
+        rule = plan.rule
+        for expr in (rule.when, rule.from_, rule.until):
+            if expr is not None:
+                wanted.extend(read_by(expr, parameters))
+    found: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        fact = by_id.get(name)
+        if name in found or fact is None:
+            continue
+        found.add(name)
+        wanted.extend(fact_reads(fact, parameters))
+    on = rules[0].rule.on
+    return tuple(
+        fact.id for fact in ruleset.facts if fact.id in found and fact.for_each in (None, on)
+    )
+
+
+def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
+    """Group precedence on elementary segments, then touching pieces joined (see the module
+    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
+    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("subject", "_group", "_first")
+    # One integer per subject and group (the frame is sorted so), for cheap comparisons.
+    grouped = grouped.with_columns(
+        (
+            (pl.col("subject") != pl.col("subject").shift(1))
+            | (pl.col("_group") != pl.col("_group").shift(1))
+        )
+        .fill_null(True)
+        .cum_sum()
+        .cast(pl.Int64)
+        .alias("_g")
+    )
+    # Pieces that overlap no other piece of their group need no precedence: most subjects'
+    # terms never meet, so only the others are cut into segments. A running maximum of the
+    # last days, offset by group so that it never crosses into the next group, finds them.
+    scale = 10_000_000
+    reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
+    meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
+    met = grouped.filter(meets).select("_g").unique()
+    meeting = grouped.join(met, on="_g", how="semi")
+    free = pl.concat(
+        [pieces.filter(pl.col("_group").is_null()), grouped.join(met, on="_g", how="anti")],
+        how="diagonal_relaxed",
+    )
+    bounds = (
+        pl.concat(
+            [
+                meeting.select("_g", pl.col("_first").alias("_b")),
+                meeting.select("_g", (pl.col("_last") + _DAY).alias("_b")),
+            ]
+        )
+        .unique()
+        .sort("_g", "_b")
+        .with_columns(
+            pl.when(pl.col("_g") == pl.col("_g").shift(-1))
+            .then(pl.col("_b").shift(-1) - _DAY)
+            .alias("_be")
+        )
+        .drop_nulls("_be")
+    )
+    segments = (
+        meeting.join(bounds, on="_g", how="inner")
+        .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
+        # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
+        # newest trigger, the rule listed first, then the trigger walked first.
+        .sort(
+            [
+                "_g",
+                "_b",
+                "_priority",
+                "trigger_date",
+                "_rule",
+                "_on",
+                pl.col("trigger_key").fill_null(""),
+            ],
+            descending=[False, False, True, True, False, True, True],
+        )
+        .group_by("_g", "_b", maintain_order=True)
+        .first()
+        .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
+        .drop("_b", "_be")
+    )
+    both = (
+        pl.concat([segments, free], how="diagonal_relaxed")
+        .drop("_g")
+        .sort("_rule", "_occ", "_first")
+    )
+    # Touching pieces of one rule and trigger are one run; the run's last piece carries the
+    # facts that hold at its end, and its first piece's first day is the run's.
+    same = (
+        (pl.col("_rule") == pl.col("_rule").shift(1))
+        & (pl.col("_occ") == pl.col("_occ").shift(1))
+        & (pl.col("_first") == pl.col("_last").shift(1) + _DAY)
+    ).fill_null(False)
+    runs = both.with_columns(
+        pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
+        same.shift(-1).fill_null(False).alias("_continued"),
+    )
+    return runs.filter(~pl.col("_continued")).drop("_continued")
+
+
+def evaluate(
+    ruleset: ir.Ruleset, events: EventTables, subjects: Table | None = None, *, as_of: dt.date
+) -> ColumnarResult:
+    return ColumnarEngine(ruleset).evaluate(events, subjects, as_of=as_of)

@@ -1,0 +1,150 @@
+"""The condition language as Polars expressions.
+
+Each expression of the IR becomes one Polars expression over columns: a fact by its id, a
+builtin (``trigger_date``, ``subject_kind``) by its name, and a field of an event in scope by
+``"<scope>.<field>"`` (``trigger.record``, ``event.date``). Parameters are folded in as
+literals, as the per-subject backend folds them into its closures.
+
+The null rules are the reference's (:mod:`credit_rules.engine.closures`): a comparison with a
+missing value is false, arithmetic on a missing value is missing, and ``and``/``or``/``not``
+see a missing value as false. Anything this module cannot express raises :class:`Refused`
+naming it, so that the backend refuses the ruleset when it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from credit_rules.periods import Period
+from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import fold
+from credit_rules.ruleset.expressions import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Conditional,
+    Const,
+    Expr,
+    Field,
+    Not,
+    Ref,
+)
+
+
+class Refused(Exception):
+    """A construct the columnar backend does not compile; its text names the construct."""
+
+
+def column(scope: str, name: str) -> str:
+    return f"{scope}.{name}"
+
+
+def _truth(expr: pl.Expr) -> pl.Expr:
+    return expr.fill_null(False)
+
+
+def _constant_truth(value: object) -> pl.Expr:
+    # A column of the frame's length: a bare literal, or fill_null on one, can reach a filter
+    # with the wrong length in Polars 1.x on frames of 100,000 rows and more.
+    return pl.repeat(bool(value), pl.len())
+
+
+class ExprCompiler:
+    def __init__(self, parameters: Mapping[str, ir.ParameterValue]) -> None:
+        self.parameters = parameters
+
+    def compile(self, expr: Expr) -> pl.Expr:
+        return self._compile(fold(expr, self.parameters))
+
+    def condition(self, expr: Expr) -> pl.Expr:
+        """A condition as a boolean column that is never null."""
+        folded = fold(expr, self.parameters)
+        if isinstance(folded, Const):
+            return _constant_truth(folded.value)
+        return _truth(self._compile(folded))
+
+    def _compile(self, expr: Expr) -> pl.Expr:
+        if isinstance(expr, Const):
+            return pl.lit(expr.value)
+        if isinstance(expr, Ref):
+            if expr.name in self.parameters:
+                value = self.parameters[expr.name]
+                if isinstance(value, Period):
+                    raise Refused(f"the period parameter {expr.name} outside date arithmetic")
+                return pl.lit(value)
+            return pl.col(expr.name)
+        if isinstance(expr, Field):
+            return pl.col(column(expr.scope, expr.name))
+        if isinstance(expr, Call):
+            return self._call(expr)
+        if isinstance(expr, Not):
+            return ~_truth(self._compile(expr.operand))
+        if isinstance(expr, BoolOp):
+            parts = [_truth(self._compile(o)) for o in expr.operands]
+            return pl.all_horizontal(parts) if expr.op == "and" else pl.any_horizontal(parts)
+        if isinstance(expr, Compare):
+            return self._compare(expr)
+        if isinstance(expr, Arith):
+            return self._arith(expr)
+        if isinstance(expr, Conditional):
+            return (
+                pl.when(_truth(self._compile(expr.test)))
+                .then(self._compile(expr.then))
+                .otherwise(self._compile(expr.otherwise))
+            )
+        raise Refused(f"the expression {type(expr).__name__}")
+
+    def _call(self, expr: Call) -> pl.Expr:
+        argument = self._compile(expr.argument)
+        if expr.function == "end_of_year":
+            return pl.date(argument.dt.year(), 12, 31)
+        if expr.function == "next_day":
+            return argument + pl.duration(days=1)
+        if expr.function == "year_of":
+            return argument.dt.year().cast(pl.Int64)
+        raise Refused(f"the function {expr.function}()")
+
+    def _compare(self, expr: Compare) -> pl.Expr:
+        if expr.op in ("in", "not in"):
+            raise Refused(f"the comparison '{expr.op}' (a list on the right)")
+        left, right = self._compile(expr.left), self._compile(expr.right)
+        compared = {
+            "==": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[expr.op]
+        return _truth(compared)
+
+    def _arith(self, expr: Arith) -> pl.Expr:
+        if expr.type != "date":
+            left, right = self._compile(expr.left), self._compile(expr.right)
+            return left + right if expr.op == "+" else left - right
+        period = self._period(expr.right)
+        if period is None or expr.op != "+":
+            raise Refused("date arithmetic other than <date> + <period parameter or constant>")
+        return add_period(self._compile(expr.left), period)
+
+    def _period(self, expr: Expr) -> Period | None:
+        if isinstance(expr, Ref) and isinstance(self.parameters.get(expr.name), Period):
+            value = self.parameters[expr.name]
+            assert isinstance(value, Period)
+            return value
+        return None
+
+
+def add_period(start: pl.Expr, period: Period) -> pl.Expr:
+    """The last day of ``period`` counted from the day after ``start`` (Civil Code Arts
+    201-203, :func:`credit_rules.periods.last_day_of_period`): Polars' calendar offsets clamp
+    to the month's end as the Code does."""
+    if period.unit == "working_days":
+        raise Refused(f"a period in working days ({period})")
+    if period.unit == "days":
+        return start + pl.duration(days=period.count)
+    suffix = "y" if period.unit == "years" else "mo"
+    return start.dt.offset_by(f"{period.count}{suffix}")

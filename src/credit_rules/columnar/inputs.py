@@ -1,0 +1,293 @@
+"""Columnar input: events and subjects as Arrow tables, Polars frames or Parquet files.
+
+Events come as one long table (``type``, ``subject``, ``date`` and a nullable column for every
+other field, null meaning absent) or one table per event type (a mapping from type to table).
+Every check the per-subject front door makes with pydantic is made here as a filter over whole
+columns, so a million events cost a few column scans and no Python object each. All problems
+are collected, and one :class:`~credit_rules.errors.TableError` names the first of them with
+table, row, column and value, and the total.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from credit_rules.columnar.schema import BASE, ColumnKind, vocabulary_schema
+from credit_rules.errors import Problem, TableError
+from credit_rules.ruleset import ir
+
+Table = Any  # a polars DataFrame or LazyFrame, a pyarrow Table, or a Parquet path
+EventTables = Table | Mapping[str, Table] | Sequence[Table]
+
+_DTYPES: dict[ColumnKind, pl.DataType] = {
+    "text": pl.String(),
+    "date": pl.Date(),
+    "count": pl.Int64(),
+    "flag": pl.Boolean(),
+    "list": pl.List(pl.String()),
+}
+#: Problems beyond this many per check are counted but not rendered.
+_KEEP = TableError.SHOWN
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated input in canonical columns: ``events`` has ``type``, ``subject``, ``date``,
+    one column per field of the vocabulary, and ``_table``/``_row`` saying where each event
+    came from; ``subjects`` has ``subject`` and ``subject_kind``."""
+
+    events: pl.DataFrame
+    subjects: pl.DataFrame
+
+
+def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
+    """A table as a Polars frame, and the name problems will call it by."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if path.suffix == ".csv":
+            return pl.read_csv(path, try_parse_dates=False, infer_schema=False), str(path)
+        return pl.read_parquet(path), str(path)
+    if isinstance(source, pl.LazyFrame):
+        return source.collect(), name
+    if isinstance(source, pl.DataFrame):
+        return source, name
+    frame = pl.from_arrow(source)
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"{name}: expected a table, got {type(source).__name__}")
+    return frame, name
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.shown: list[Problem] = []
+        self.total = 0
+
+    def add(self, message: str, field: str = "") -> None:
+        self.total += 1
+        if len(self.shown) < _KEEP:
+            self.shown.append(Problem(message, field))
+
+    def rows(self, frame: pl.DataFrame, mask: pl.Expr, column: str, message: str) -> None:
+        """One problem per row of ``frame`` where ``mask`` holds (``frame`` has the
+        ``_table`` and ``_row`` columns); the value shown is the row's ``column``."""
+        bad = frame.filter(mask)
+        if bad.height == 0:
+            return
+        self.total += bad.height
+        room = _KEEP - len(self.shown)
+        if room <= 0:
+            return
+        shown = column if column in bad.columns else "_row"
+        for table, row, value in bad.head(room).select("_table", "_row", shown).iter_rows():
+            self.shown.append(Problem(f"{message} (value {value!r})", f"{table}[{row}].{column}"))
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise TableError(None, self.shown, self.total)
+
+
+def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Problems) -> pl.Expr:
+    """The column in its canonical type; a value that cannot be read so is a problem."""
+    dtype = frame.schema[column]
+    target = _DTYPES[kind]
+    source = pl.col(column)
+    if dtype == target or dtype == pl.Null:
+        return source.cast(target)
+    if kind == "date" and dtype in (pl.String, pl.Categorical):
+        parsed = source.cast(pl.String).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        problems.rows(frame, source.is_not_null() & parsed.is_null(), column, "not a date")
+        return parsed
+    if kind == "date" and isinstance(dtype, pl.Datetime):
+        # pandas keeps dates as midnight timestamps; a time of day is not a date.
+        day = source.dt.date()
+        problems.rows(
+            frame, source.is_not_null() & (source != day.cast(dtype)), column, "not a date"
+        )
+        return day
+    if kind == "text" and (dtype == pl.Categorical or isinstance(dtype, pl.Enum)):
+        return source.cast(pl.String)
+    if kind == "count" and dtype == pl.String:
+        parsed = source.cast(pl.Int64, strict=False)
+        problems.rows(frame, source.is_not_null() & parsed.is_null(), column, "not a whole number")
+        return parsed
+    if kind == "count" and dtype.is_integer():
+        return source.cast(pl.Int64)
+    problems.rows(frame, source.is_not_null(), column, f"expected {kind}, the column is {dtype}")
+    return pl.lit(None, target)
+
+
+def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.DataFrame:
+    """Every events table in canonical columns, stacked."""
+    schema = vocabulary_schema(vocabulary)
+    if isinstance(events, Mapping):
+        named = [(table, f"events[{t}]", t) for t, table in events.items()]
+    elif isinstance(events, Sequence) and not isinstance(events, str | bytes):
+        named = [(table, f"events[{i}]", None) for i, table in enumerate(events)]
+    else:
+        named = [(events, "events", None)]
+    frames = []
+    for source, default, event_type in named:
+        frame, name = read_table(source, default)
+        frame = frame.with_columns(
+            pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
+        )
+        if event_type is not None:
+            frame = frame.with_columns(pl.lit(event_type).alias("type"))
+        if frame.height == 0:
+            continue  # an empty table, however its columns were declared, holds no events
+        missing = [c for c in BASE if c not in frame.columns]
+        for column in missing:
+            problems.add(f"the table has no {column!r} column", f"{name}.{column}")
+        unknown = [
+            c
+            for c in frame.columns
+            if c not in schema.columns and c not in (*BASE, "_table", "_row")
+        ]
+        for column in unknown:
+            problems.rows(
+                frame,
+                pl.col(column).is_not_null(),
+                column,
+                f"{column!r} is not a field of any {vocabulary} event",
+            )
+        if missing:
+            continue
+        typed = [
+            _typed(frame, "type", "text", problems).alias("type"),
+            _typed(frame, "subject", "text", problems).alias("subject"),
+            _typed(frame, "date", "date", problems).alias("date"),
+        ]
+        for column, kind in schema.columns.items():
+            if column in frame.columns:
+                typed.append(_typed(frame, column, kind, problems).alias(column))
+            else:
+                typed.append(pl.lit(None, _DTYPES[kind]).alias(column))
+        dated = pl.col("date").is_not_null().alias("_dated")
+        frames.append(frame.select(*typed, "_table", "_row", dated))
+    if not frames:
+        problems.raise_if_any()
+        return pl.DataFrame(
+            schema={
+                "type": pl.String,
+                "subject": pl.String,
+                "date": pl.Date,
+                **{c: _DTYPES[k] for c, k in schema.columns.items()},
+                "_table": pl.String,
+                "_row": pl.Int64,
+                "_dated": pl.Boolean,
+            }
+        )
+    return pl.concat(frames, how="vertical")
+
+
+def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> None:
+    schema = vocabulary_schema(vocabulary)
+    known = sorted(schema.fields)
+    problems.rows(
+        frame,
+        pl.col("type").is_null() | ~pl.col("type").is_in(known),
+        "type",
+        f"not an event type of {vocabulary} ({', '.join(known)})",
+    )
+    problems.rows(
+        frame,
+        pl.col("subject").is_null() | (pl.col("subject") == ""),
+        "subject",
+        "every event needs a subject",
+    )
+    # A date that was given but could not be read is reported once, as not a date.
+    problems.rows(frame, ~pl.col("_dated"), "date", "every event needs a date")
+    for event_type, fields in schema.fields.items():
+        mine = frame.filter(pl.col("type") == event_type)
+        if mine.height == 0:
+            continue
+        for column in schema.columns:
+            spec = fields.get(column)
+            value = pl.col(column)
+            if spec is None:
+                problems.rows(
+                    mine, value.is_not_null(), column, f"a {event_type} event has no {column!r}"
+                )
+                continue
+            if spec.required:
+                problems.rows(mine, value.is_null(), column, f"a {event_type} event needs it")
+            if spec.allowed is not None and spec.kind == "text":
+                allowed = sorted(spec.allowed)
+                problems.rows(
+                    mine,
+                    value.is_not_null() & ~value.is_in(allowed),
+                    column,
+                    f"not one of {', '.join(allowed)}",
+                )
+            elif spec.non_empty and spec.kind == "text":
+                problems.rows(mine, value == "", column, "must not be empty")
+
+
+def _subjects(
+    subjects: Table | None, events: pl.DataFrame, ruleset: ir.Ruleset, problems: _Problems
+) -> pl.DataFrame:
+    kinds = sorted(ruleset.subject_kinds)
+    if subjects is None:
+        if len(kinds) != 1:
+            problems.add(
+                f"{ruleset.id} has subjects of several kinds ({', '.join(kinds)}); "
+                "give a subjects table with id and kind",
+                "subjects",
+            )
+            return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
+        return (
+            events.select("subject")
+            .drop_nulls()
+            .unique()
+            .with_columns(pl.lit(kinds[0]).alias("subject_kind"))
+        )
+    frame, name = read_table(subjects, "subjects")
+    frame = frame.with_columns(
+        pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
+    )
+    if "id" not in frame.columns:
+        problems.add("the table has no 'id' column", f"{name}.id")
+        return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
+    ids = _typed(frame, "id", "text", problems)
+    if "kind" in frame.columns:
+        kind = _typed(frame, "kind", "text", problems)
+    elif len(kinds) == 1:
+        kind = pl.lit(kinds[0])
+    else:
+        problems.add("the table has no 'kind' column", f"{name}.kind")
+        kind = pl.lit(None, pl.String)
+    frame = frame.with_columns(ids.alias("id"), kind.alias("kind"))
+    problems.rows(
+        frame, pl.col("id").is_null() | (pl.col("id") == ""), "id", "a subject needs an id"
+    )
+    problems.rows(frame, pl.col("id").is_duplicated(), "id", "duplicate subject id")
+    problems.rows(
+        frame,
+        pl.col("kind").is_null() | ~pl.col("kind").is_in(kinds),
+        "kind",
+        f"not a subject kind of {ruleset.id} ({', '.join(kinds)})",
+    )
+    return frame.select(pl.col("id").alias("subject"), pl.col("kind").alias("subject_kind"))
+
+
+def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None) -> Inputs:
+    """Validate and normalise one population's input; raise one TableError for all of it."""
+    problems = _Problems()
+    frame = _one_frame(events, ruleset.vocabulary, problems)
+    _check_fields(frame, ruleset.vocabulary, problems)
+    people = _subjects(subjects, frame, ruleset, problems)
+    if subjects is not None:
+        problems.rows(
+            frame,
+            pl.col("subject").is_not_null() & ~pl.col("subject").is_in(people["subject"].implode()),
+            "subject",
+            "the event concerns a subject that is not among the subjects",
+        )
+    problems.raise_if_any()
+    return Inputs(frame.drop("_dated"), people)

@@ -1,0 +1,91 @@
+"""The column schema of a vocabulary's events, read from the event models once.
+
+The per-subject front door validates events with pydantic, one object at a time. The columnar
+path must check the same things without building an object per event, so it needs the same
+facts about each field as data: its column type, whether a type requires it, and the values an
+enumerated field allows. They come from the models themselves, so the two paths cannot drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+from credit_rules.model.vocabularies import decision_day_fields, event_classes, key_fields
+
+ColumnKind = Literal["text", "date", "count", "flag", "list"]
+#: Columns every event table has; ``type`` may come from the table's name instead.
+BASE = ("type", "subject", "date")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of one event type."""
+
+    name: str
+    kind: ColumnKind
+    required: bool
+    #: The values an enumerated text field allows (None: any non-empty text).
+    allowed: frozenset[str] | None
+    #: Text that must not be empty (pydantic ``min_length=1``).
+    non_empty: bool
+
+
+@dataclass(frozen=True)
+class VocabularySchema:
+    vocabulary: str
+    #: Each event type's own fields (not ``type``, ``subject``, ``date``).
+    fields: Mapping[str, Mapping[str, FieldSpec]]
+    #: Every field column of the vocabulary and its kind.
+    columns: Mapping[str, ColumnKind]
+    keys: Mapping[str, str]
+    decided: Mapping[str, str]
+
+
+def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
+    origin = get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        return _kind(options[0]) if len(options) == 1 else ("text", None)
+    if origin in (tuple, list, frozenset):
+        return "list", None
+    if origin is Literal:
+        return "text", frozenset(str(a) for a in get_args(annotation))
+    if annotation is bool:
+        return "flag", None
+    if annotation is int:
+        return "count", None
+    if annotation is dt.date:
+        return "date", None
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "text", frozenset(str(member.value) for member in annotation)
+    return "text", None
+
+
+@cache
+def vocabulary_schema(vocabulary: str) -> VocabularySchema:
+    fields: dict[str, dict[str, FieldSpec]] = {}
+    columns: dict[str, ColumnKind] = {}
+    for event_type, cls in event_classes(vocabulary).items():
+        own: dict[str, FieldSpec] = {}
+        for name, info in cls.model_fields.items():
+            if name in BASE:
+                continue
+            kind, allowed = _kind(info.annotation)
+            non_empty = any(getattr(m, "min_length", None) == 1 for m in info.metadata)
+            own[name] = FieldSpec(name, kind, info.is_required(), allowed, non_empty)
+            columns.setdefault(name, kind)
+        fields[event_type] = own
+    return VocabularySchema(
+        vocabulary,
+        fields,
+        columns,
+        dict(key_fields(vocabulary)),
+        dict(decision_day_fields(vocabulary)),
+    )

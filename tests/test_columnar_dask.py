@@ -1,0 +1,71 @@
+"""The columnar backend on a real dask.distributed cluster of two worker processes gives
+exactly the single-machine result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+pl = pytest.importorskip("polars")
+if os.environ.get("CI"):
+    import dask  # noqa: F401  # in CI a missing dask is a failure, not a skip
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from credit_rules import bundled  # noqa: E402
+from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.columnar.on_dask import evaluate_dask  # noqa: E402
+
+RULESET = bundled("lianyungang-2007")
+AS_OF = dt.date(2015, 6, 30)
+
+
+def population(persons: int) -> pl.DataFrame:
+    """Persons with 1-4 entries a few months apart, some removed: every measure occurs."""
+    rows = []
+    for index in range(persons):
+        subject = f"p{index:05d}"
+        for number in range(index % 5):
+            day = dt.date(2012, 1, 1) + dt.timedelta(days=(index * 37 + number * 113) % 1300)
+            rows.append(
+                {
+                    "type": "dishonesty_entered",
+                    "subject": subject,
+                    "record": f"r{number}",
+                    "category": "lend_certificate",
+                    "action": None,
+                    "date": day,
+                }
+            )
+            if (index + number) % 7 == 0:
+                rows.append(
+                    {
+                        "type": "record_corrected",
+                        "subject": subject,
+                        "record": f"r{number}",
+                        "category": None,
+                        "action": "removed",
+                        "date": day + dt.timedelta(days=30),
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+def test_two_worker_processes_give_the_single_machine_result() -> None:
+    events = population(600)
+    alone = ColumnarEngine(RULESET).evaluate(events, as_of=AS_OF)
+    assert alone.decisions.height > 500  # not a vacuous comparison
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        frame = dd.from_pandas(events.to_pandas(), npartitions=4)
+        for table in ("decisions", "outcomes"):
+            found = evaluate_dask(frame, RULESET, as_of=AS_OF, table=table).compute()
+            got = pl.from_pandas(found)
+            want = getattr(alone, table)
+            assert got.sort(got.columns).rows() == want.sort(want.columns).rows()

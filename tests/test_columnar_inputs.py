@@ -1,0 +1,135 @@
+"""Columnar input: the forms it takes, the problems it names, and what it refuses to run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from pathlib import Path
+
+import pytest
+
+pl = pytest.importorskip("polars")
+pa = pytest.importorskip("pyarrow")
+
+from credit_rules import bundled  # noqa: E402
+from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.errors import CreditRulesError, TableError, UnsupportedConstruct  # noqa: E402
+
+RULESET = bundled("lianyungang-2007")
+ENGINE = ColumnarEngine(RULESET)
+AS_OF = dt.date(2009, 6, 1)
+EVENTS = [
+    {
+        "type": "dishonesty_entered",
+        "subject": "p2",
+        "record": "r1",
+        "category": "lend_certificate",
+        "date": dt.date(2008, 3, 10),
+    },
+    {
+        "type": "dishonesty_entered",
+        "subject": "p2",
+        "record": "r2",
+        "category": "resell_drugs",
+        "date": dt.date(2009, 5, 20),
+    },
+    {
+        "type": "query_requested",
+        "subject": "p3",
+        "record": None,
+        "category": None,
+        "date": dt.date(2009, 5, 21),
+    },
+]
+
+
+def outcomes(result: object) -> list[tuple[str, str]]:
+    return sorted(result.outcomes.iter_rows())  # type: ignore[attr-defined]
+
+
+def test_the_architecture_example_in_every_input_form(tmp_path: Path) -> None:
+    frame = pl.DataFrame(EVENTS)
+    want = [("p2", "audit_flag"), ("p2", "cash_settlement")]
+    assert outcomes(ENGINE.evaluate(frame, as_of=AS_OF)) == want
+    assert outcomes(ENGINE.evaluate(frame.lazy(), as_of=AS_OF)) == want
+    assert outcomes(ENGINE.evaluate(frame.to_arrow(), as_of=AS_OF)) == want
+    path = tmp_path / "events.parquet"
+    frame.write_parquet(path)
+    assert outcomes(ENGINE.evaluate(str(path), as_of=AS_OF)) == want
+    # One table per event type, each without a type column.
+    per_type = {
+        t: frame.filter(pl.col("type") == t).drop("type")
+        for t in ("dishonesty_entered", "query_requested")
+    }
+    assert outcomes(ENGINE.evaluate(per_type, as_of=AS_OF)) == want
+    subjects = pl.DataFrame({"id": ["p2", "p3", "p4"], "kind": ["insured_person"] * 3})
+    assert outcomes(ENGINE.evaluate(frame, subjects, as_of=AS_OF)) == want
+
+
+def test_a_bad_table_gets_one_error_naming_row_column_and_value() -> None:
+    bad = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered", "dishonesty_enterd", "dishonesty_entered"],
+            "subject": ["p1", "p1", "nobody"],
+            "record": ["r1", "r2", "r3"],
+            "category": ["lend_certificate", "lend_certificate", "stealing"],
+            "date": ["2008-03-10", "2008-02-30", "2008-04-01"],
+        }
+    )
+    subjects = pl.DataFrame({"id": ["p1"], "kind": ["insured_person"]})
+    with pytest.raises(TableError) as caught:
+        ENGINE.evaluate(bad, subjects, as_of=AS_OF)
+    message = str(caught.value)
+    assert "events[1].date" in message and "'2008-02-30'" in message  # impossible date
+    assert "events[1].type" in message and "dishonesty_enterd" in message  # unknown type
+    assert "events[2].category" in message and "'stealing'" in message  # not an Art 7 item
+    assert "events[2].subject" in message and "'nobody'" in message  # unknown subject
+    assert caught.value.total == 4
+    assert isinstance(caught.value, CreditRulesError)
+
+
+def test_a_wrong_column_type_is_named() -> None:
+    bad = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"],
+            "subject": ["p1"],
+            "record": [7],
+            "category": ["lend_certificate"],
+            "date": [dt.date(2008, 3, 10)],
+        }
+    )
+    with pytest.raises(TableError, match=r"events\[0\]\.record.*expected text"):
+        ENGINE.evaluate(bad, as_of=AS_OF)
+
+
+def test_many_problems_are_capped_with_the_total() -> None:
+    bad = pl.DataFrame(
+        {"type": ["nothing"] * 500, "subject": ["p1"] * 500, "date": [dt.date(2008, 1, 1)] * 500}
+    )
+    with pytest.raises(TableError) as caught:
+        ENGINE.evaluate(bad, as_of=AS_OF)
+    assert caught.value.total == 500
+    assert len(caught.value.problems) == TableError.SHOWN
+    assert "500 problems in all, 20 shown" in str(caught.value)
+
+
+def test_contradicting_events_are_refused_like_the_engine_does() -> None:
+    twice = pl.DataFrame([EVENTS[0], EVENTS[0]])
+    with pytest.raises(TableError, match="entered twice"):
+        ENGINE.evaluate(twice, as_of=AS_OF)
+
+
+def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() -> None:
+    with pytest.raises(UnsupportedConstruct) as caught:
+        ColumnarEngine(bundled("ganzhou-2023"))
+    named = dict(caught.value.constructs)
+    assert "deadline" in named["rule art20_objection_decision_due"]
+    assert "collect" in named["fact timely_objection_ids"]
+
+
+def test_the_engine_pickles_for_worker_processes() -> None:
+    again = pickle.loads(pickle.dumps(ENGINE))
+    frame = pl.DataFrame(EVENTS)
+    assert outcomes(again.evaluate(frame, as_of=AS_OF)) == outcomes(
+        ENGINE.evaluate(frame, as_of=AS_OF)
+    )
