@@ -20,8 +20,16 @@ from credit_rules.ledger.journal import Journal, SqliteJournal
 DSN_VARIABLE = "CREDIT_RULES_TEST_POSTGRES"
 BACKENDS = ("sqlite", "postgres")
 
-JournalFactory = Callable[[], Journal]
-"""Opens the test's journal (again): the same file, or the same schema."""
+class JournalFactory:
+    """Opens the test's journal (again): the same file, or the same schema. ``target`` is what
+    ``Ledger.open`` (or another process) opens it by."""
+
+    def __init__(self, make: Callable[[], Journal], target: str) -> None:
+        self._make = make
+        self.target = target
+
+    def __call__(self) -> Journal:
+        return self._make()
 
 
 def postgres_dsn() -> str:
@@ -37,7 +45,7 @@ def postgres_dsn() -> str:
 def journal_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JournalFactory]:
     if request.param == "sqlite":
         path = tmp_path / "ledger.db"
-        yield lambda: SqliteJournal(path)
+        yield JournalFactory(lambda: SqliteJournal(path), str(path))
         return
     dsn = postgres_dsn()
     pytest.importorskip("psycopg")
@@ -46,6 +54,6 @@ def journal_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     from credit_rules.ledger.journal_pg import PostgresJournal
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield lambda: PostgresJournal(dsn, schema=schema)
+    yield JournalFactory(lambda: PostgresJournal(dsn, schema=schema), f"{dsn}#{schema}")
     with psycopg.connect(dsn, autocommit=True) as db:
         db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

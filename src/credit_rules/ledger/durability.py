@@ -62,12 +62,14 @@ if TYPE_CHECKING:
 
 
 def open_journal(target: str | os.PathLike[str] | Journal) -> Journal:
-    """A journal from a path (SQLite), a ``postgresql://`` URL, or a journal as it is."""
+    """A journal from a path (SQLite), a ``postgresql://`` URL (``#schema`` names the schema,
+    ``credit_rules`` by default), or a journal as it is."""
     if isinstance(target, Journal):
         return target
     text = os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
-        return PostgresJournal(text)
+        dsn, _, schema = text.partition("#")
+        return PostgresJournal(dsn, schema=schema or "credit_rules")
     return SqliteJournal(text)
 
 
