@@ -357,3 +357,39 @@ def test_identity_numbers_are_masked_in_messages_and_reprs() -> None:
     with pytest.raises(EventRejected) as refused:
         ledger.record(entered("r1", "2008-03-11", number), recorded_at=day("2008-03-11"))
     assert number not in str(refused.value)
+
+
+def test_a_journal_migrates_to_a_new_ruleset_version_with_a_report(
+    journal_factory: JournalFactory, tmp_path: Path
+) -> None:
+    from credit_rules.ledger.migrate import migrate
+    from credit_rules.ruleset.loader import with_parameters
+
+    ledger = Ledger.open(journal_factory(), LIANYUNGANG)
+    for n in range(3):
+        ledger.add_subject({"id": f"p{n}", "kind": "insured_person"})
+    ledger.record(entered("r1", "2008-03-10", "p0"), recorded_at=day("2008-03-10"), event_id="a")
+    ledger.record_many(
+        [entered("r1", "2008-04-10", "p1"), entered("r2", "2008-05-10", "p1")],
+        recorded_at=day("2008-05-10"),
+        metadata={"offset": "7"},
+    )
+    ledger.advance(day("2008-06-01"))
+    ledger.close()
+    # The same events under a stricter reading: settlement changes from the first record.
+    stricter = with_parameters(LIANYUNGANG, {"settlement_change_records": 1})
+    with pytest.raises(SnapshotMismatch):
+        Ledger.open(journal_factory(), stricter)
+    new, report = migrate(journal_factory(), LIANYUNGANG, tmp_path / "v2.db", stricter)
+    assert (report.subjects, report.events, report.as_of) == (3, 3, day("2008-06-01"))
+    assert [(c.subject, sorted(c.before), sorted(c.after)) for c in report.changed] == [
+        ("p0", [], ["audit_flag", "cash_settlement"]),  # Art 10 from the first record
+    ]
+    # p1 had the measure on the day already, but from its first record now: its intervals change.
+    assert report.timeline_changed == ("p0", "p1") and report.refused == ()
+    assert new.metadata() == {"offset": "7"} and new.today == day("2008-06-01")
+    assert new.record(entered("r1", "2008-03-10", "p0"), event_id="a").seq == 1  # ids carried
+    new.close()
+    reopened = Ledger.open(tmp_path / "v2.db", stricter)
+    assert reopened.subjects_with("cash_settlement", day("2008-06-01")) == ("p0", "p1")
+    reopened.close()

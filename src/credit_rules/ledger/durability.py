@@ -289,12 +289,16 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
 def bulk_load(
     ledger: Ledger,
     subjects: Iterable[Subject | Mapping[str, Any]],
-    events: Iterable[tuple[dt.date, Event | Mapping[str, Any]]],
+    events: Iterable[
+        tuple[dt.date, Event | Mapping[str, Any]]
+        | tuple[dt.date, Event | Mapping[str, Any], str | None]
+    ],
     *,
     freeze: bool = True,
     check: bool = False,
 ) -> int:
-    """See the module docstring. All or nothing: one transaction, refused whole on a problem."""
+    """See the module docstring. All or nothing: one transaction, refused whole on a problem.
+    ``events`` are (recorded_at, event) or (recorded_at, event, event_id)."""
     typed_subjects = [parse_subject(ledger.ruleset, s) for s in subjects]
     seen = set(ledger._states)
     for subject in typed_subjects:
@@ -305,8 +309,19 @@ def bulk_load(
         seen.add(subject.id)
     pairs = list(events)
     labels = [f"load[{i}]" for i in range(len(pairs))]
-    typed = typed_events(ledger.ruleset, [event for _, event in pairs], labels)
-    days = [at for at, _ in pairs]
+    typed = typed_events(ledger.ruleset, [item[1] for item in pairs], labels)
+    days = [item[0] for item in pairs]
+    ids: list[str | None] = [item[2] if len(item) == 3 else None for item in pairs]
+    named = [i for i in ids if i is not None]
+    clashes = sorted({i for i in named if i in ledger._event_ids} | _twice(named))
+    if clashes:
+        raise EventRejected(
+            None,
+            [
+                Problem(f"event_id {i!r} is already recorded or given twice", "event_id")
+                for i in clashes[:20]
+            ],
+        )
     last = ledger._today
     for index, day in enumerate(days):
         if last is not None and day < last:
@@ -335,7 +350,7 @@ def bulk_load(
         batch = Batch(
             subjects=[(s.id, subject_json(s)) for s in typed_subjects],
             events=[
-                (start_seq + i + 1, None, days[i].isoformat(), event_json(e))
+                (start_seq + i + 1, ids[i], days[i].isoformat(), event_json(e))
                 for i, e in enumerate(typed)
             ],
         )
@@ -347,7 +362,7 @@ def bulk_load(
             touched = _load(
                 ledger,
                 typed_subjects,
-                [(start_seq + i + 1, None, days[i]) for i in range(len(typed))],
+                [(start_seq + i + 1, ids[i], days[i]) for i in range(len(typed))],
                 typed,
             )
             if last is not None:
@@ -362,6 +377,16 @@ def bulk_load(
             gc.collect()
             gc.freeze()
     return len(ledger._log_events)
+
+
+def _twice(ids: Sequence[str]) -> set[str]:
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for event_id in ids:
+        if event_id in seen:
+            twice.add(event_id)
+        seen.add(event_id)
+    return twice
 
 
 def _check_histories(

@@ -947,7 +947,10 @@ class Ledger:
     def bulk_load(
         self,
         subjects: Iterable[Subject | Mapping[str, Any]],
-        events: Iterable[tuple[dt.date, Event | Mapping[str, Any]]],
+        events: Iterable[
+            tuple[dt.date, Event | Mapping[str, Any]]
+            | tuple[dt.date, Event | Mapping[str, Any], str | None]
+        ],
         *,
         freeze: bool = True,
         check: bool = False,
