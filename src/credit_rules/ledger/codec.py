@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +28,29 @@ from credit_rules.ruleset import ir
 
 def event_json(event: Event) -> str:
     return event.model_dump_json()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def raw_json(raw: Event | Mapping[str, Any]) -> str:
+    """An event's row as given, once validated: a mapping as JSON text (several times faster
+    than dumping the model, for the bulk path), or the model's own dump."""
+    if isinstance(raw, Event):
+        return raw.model_dump_json()
+    try:
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=_plain)
+    except TypeError:
+        return json.dumps(
+            {
+                k: v if isinstance(v, str | int | float | bool | None) else str(v)
+                for k, v in raw.items()
+            },
+            ensure_ascii=False,
+        )
 
 
 def subject_json(subject: Subject) -> str:

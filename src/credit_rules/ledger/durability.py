@@ -42,7 +42,7 @@ from credit_rules.errors import (
 from credit_rules.ledger.codec import (
     CacheReader,
     cache_json,
-    event_json,
+    raw_json,
     read_events,
     read_subject,
     subject_json,
@@ -299,6 +299,28 @@ def bulk_load(
 ) -> int:
     """See the module docstring. All or nothing: one transaction, refused whole on a problem.
     ``events`` are (recorded_at, event) or (recorded_at, event, event_id)."""
+    # Loading allocates millions of objects and frees none: collections would walk them all,
+    # again and again, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _bulk_load(ledger, subjects, events, freeze=freeze, check=check)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _bulk_load(
+    ledger: Ledger,
+    subjects: Iterable[Subject | Mapping[str, Any]],
+    events: Iterable[
+        tuple[dt.date, Event | Mapping[str, Any]]
+        | tuple[dt.date, Event | Mapping[str, Any], str | None]
+    ],
+    *,
+    freeze: bool,
+    check: bool,
+) -> int:
     typed_subjects = [parse_subject(ledger.ruleset, s) for s in subjects]
     seen = set(ledger._states)
     for subject in typed_subjects:
@@ -350,8 +372,8 @@ def bulk_load(
         batch = Batch(
             subjects=[(s.id, subject_json(s)) for s in typed_subjects],
             events=[
-                (start_seq + i + 1, ids[i], days[i].isoformat(), event_json(e))
-                for i, e in enumerate(typed)
+                (start_seq + i + 1, ids[i], days[i].isoformat(), raw_json(pairs[i][1]))
+                for i in range(len(typed))
             ],
         )
         if last is not None:

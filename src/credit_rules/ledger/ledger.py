@@ -919,15 +919,16 @@ class Ledger:
 
     # -- durability -------------------------------------------------------------------------
 
-    def snapshot(self, path: str | os.PathLike[str] | None = None) -> None:
+    def snapshot(self, path: str | os.PathLike[str] | None = None) -> int | None:
         """With a journal and no ``path``: write a compaction point, incrementally (only the
         subjects re-derived since the last one), so reopening need not evaluate them again.
         With ``path``: export the whole ledger as one JSON Lines file, atomically (see
-        :mod:`credit_rules.ledger.snapshot`)."""
+        :mod:`credit_rules.ledger.snapshot`). Returns, for a compaction point, how many
+        subjects it wrote."""
         if path is None:
-            durability.checkpoint(self)
-        else:
-            durability.export(self, path)
+            return durability.checkpoint(self)
+        durability.export(self, path)
+        return None
 
     checkpoint = snapshot
 

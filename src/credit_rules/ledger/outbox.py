@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from credit_rules._masking import mask_text
@@ -60,7 +60,7 @@ class Notification:
         return cls(ident, kind, subject, day, name, ttype, tkey, seq, trigger_seq)
 
     def to_json(self) -> str:
-        data: dict[str, Any] = asdict(self)
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
         data["day"] = self.day.isoformat()
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 

@@ -31,6 +31,9 @@ REFERENCES: Mapping[tuple[str, str], str] = {
 }
 
 
+_REFERRING = frozenset(event_type for event_type, _ in REFERENCES)
+
+
 def introduced(events: Iterable[Event]) -> set[tuple[str, str]]:
     """The (event type, id) pairs a history introduces, for the types the table refers to."""
     sources = {(source, name) for (_, name), source in REFERENCES.items()}
@@ -49,6 +52,8 @@ def check_references(
 ) -> None:
     """Refuse the first of ``added`` naming an id neither ``history`` nor an earlier event of
     ``added`` introduces."""
+    if not any(event.type in _REFERRING for event in added):
+        return
     known = introduced(history)
     for event, label in zip(added, labels, strict=True):
         for (event_type, name), source in REFERENCES.items():
