@@ -27,39 +27,42 @@ LIANYUNGANG = bundled("lianyungang-2007")
 ROUNDS = 3
 
 
-def run_until_killed(target: str, phase: str, count: int) -> list[str]:
+def run_until_killed(target: str, phase: str, count: int, log: Path) -> list[str]:
     """Start the worker, and SIGKILL it once it has begun ``phase`` for the ``count``-th time."""
-    child = subprocess.Popen(
-        [sys.executable, str(CHILD), target],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    assert child.stdout is not None
-    lines: list[str] = []
-    seen = 0
-    try:
-        for line in child.stdout:
-            lines.append(line.strip())
-            if line.strip() == f"begin {phase}":
-                seen += 1
-                if seen == count:
-                    child.send_signal(signal.SIGKILL)
-                    break
-        else:
-            pytest.fail(f"the worker stopped by itself: {child.stderr.read() if child.stderr else ''}")
-    finally:
-        child.kill()
-        rest, _ = child.communicate(timeout=60)
-    lines.extend(rest.splitlines())  # whatever it had flushed before dying
+    with log.open("w") as errors:
+        child = subprocess.Popen(
+            [sys.executable, str(CHILD), target],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        assert child.stdout is not None
+        lines: list[str] = []
+        seen = 0
+        try:
+            while line := child.stdout.readline():
+                lines.append(line.strip())
+                if line.strip() == f"begin {phase}":
+                    seen += 1
+                    if seen == count:
+                        child.send_signal(signal.SIGKILL)
+                        break
+            else:
+                pytest.fail(f"the worker stopped by itself: {log.read_text()}")
+        finally:
+            child.kill()
+            child.wait(timeout=60)
+        # Whatever it had flushed before dying, including what the reader had buffered.
+        lines.extend(child.stdout.read().splitlines())
+        child.stdout.close()
     assert child.returncode == -signal.SIGKILL
     return lines
 
 
 @pytest.mark.parametrize("phase", ["record", "checkpoint", "outbox"])
 def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
-    journal_factory: JournalFactory, phase: str
+    journal_factory: JournalFactory, phase: str, tmp_path: Path
 ) -> None:
     rng = random.Random(f"crash-{phase}")
     acknowledged: set[str] = set()
@@ -67,7 +70,9 @@ def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
     acking: set[str] = set()
     seen_pending: set[str] = set()
     for _ in range(ROUNDS):
-        lines = run_until_killed(journal_factory.target, phase, rng.randint(1, 6))
+        lines = run_until_killed(
+            journal_factory.target, phase, rng.randint(1, 6), tmp_path / "worker.log"
+        )
         acknowledged |= {line.split()[1] for line in lines if line.startswith("ack ")}
         noted |= {line.split()[1] for line in lines if line.startswith("noted ")}
         acking |= {line.split()[1] for line in lines if line.startswith("acking ")}

@@ -47,7 +47,7 @@ from credit_rules.ledger.codec import (
     read_subject,
     subject_json,
 )
-from credit_rules.ledger.entry import parse_subject, typed_events
+from credit_rules.ledger.entry import parse_subjects, typed_events
 from credit_rules.ledger.journal import Batch, Journal, SqliteJournal
 from credit_rules.ledger.journal_pg import PostgresJournal
 from credit_rules.ledger.references import check_references
@@ -96,8 +96,27 @@ def _cache_key(ledger: Ledger) -> str:
     return f"{ledger.ruleset.digest}:{ledger._lookahead.days}"
 
 
-def attach(ledger: Ledger, journal: Journal) -> None:
-    """Make ``journal`` the ledger's, replaying what it holds."""
+def attach(ledger: Ledger, journal: Journal, *, freeze: bool = True) -> None:
+    """Make ``journal`` the ledger's, replaying what it holds (without the collector, which
+    would walk everything loaded again and again), then freeze what was loaded."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _attach(ledger, journal)
+    finally:
+        if collecting:
+            gc.enable()
+    if freeze and len(ledger._order) > 10_000:
+        _freeze()
+
+
+def _freeze() -> None:
+    with contextlib.suppress(AttributeError):  # gc.freeze: CPython 3.7+
+        gc.collect()
+        gc.freeze()
+
+
+def _attach(ledger: Ledger, journal: Journal) -> None:
     rs = ledger.ruleset
     try:
         header = journal.initialise(
@@ -321,7 +340,8 @@ def _bulk_load(
     freeze: bool,
     check: bool,
 ) -> int:
-    typed_subjects = [parse_subject(ledger.ruleset, s) for s in subjects]
+    given = list(subjects)
+    typed_subjects = parse_subjects(ledger.ruleset, given)
     seen = set(ledger._states)
     for subject in typed_subjects:
         if subject.id in seen:
@@ -370,7 +390,10 @@ def _bulk_load(
             pass
         start_seq = len(ledger._log_events)
         batch = Batch(
-            subjects=[(s.id, subject_json(s)) for s in typed_subjects],
+            subjects=[
+                (s.id, raw_json(raw) if isinstance(raw, Mapping) else subject_json(s))
+                for s, raw in zip(typed_subjects, given, strict=True)
+            ],
             events=[
                 (start_seq + i + 1, ids[i], days[i].isoformat(), raw_json(pairs[i][1]))
                 for i in range(len(typed))
@@ -395,9 +418,7 @@ def _bulk_load(
         ledger._mutating(load)
         ledger._finish(batch, before)
     if freeze:
-        with contextlib.suppress(AttributeError):  # gc.freeze: CPython 3.7+
-            gc.collect()
-            gc.freeze()
+        _freeze()
     return len(ledger._log_events)
 
 

@@ -162,17 +162,21 @@ class Ledger:
         cls,
         journal: str | os.PathLike[str] | Journal,
         ruleset: ir.Ruleset,
+        *,
+        freeze: bool = True,
         **options: Any,
     ) -> Ledger:
         """The ledger of ``journal`` (a SQLite path, a ``postgresql://`` URL or a
         :class:`~credit_rules.ledger.journal.Journal`), created if new, replayed if not.
+        What the replay loads is then frozen out of the collector's reach (``freeze``, see
+        :mod:`credit_rules.ledger.durability`).
 
         A journal written under another ruleset is refused
         (:class:`~credit_rules.errors.SnapshotMismatch`); replay it into a new journal with
         :func:`credit_rules.ledger.migrate.migrate`. Keyword options are those of the
         constructor."""
         ledger = cls(ruleset, **options)
-        durability.attach(ledger, durability.open_journal(journal))
+        durability.attach(ledger, durability.open_journal(journal), freeze=freeze)
         return ledger
 
     def close(self) -> None:
