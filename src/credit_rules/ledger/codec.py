@@ -15,14 +15,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from credit_rules.errors import CreditRulesError, JournalError
 from credit_rules.ledger.agenda import CachedAction
+from credit_rules.ledger.entry import parse_subjects
 from credit_rules.ledger.timeline import Interval
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.results import Citation
-from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
 
 
@@ -61,13 +60,12 @@ def subject_json(subject: Subject) -> str:
     return subject.model_dump_json(exclude_none=True)
 
 
-def read_subject(where: str, body: str) -> Subject:
+def read_subjects(where: str, ruleset: ir.Ruleset, bodies: Sequence[str]) -> list[Subject]:
+    """Subject rows, validated in one call per kind."""
     try:
-        data = json.loads(body)
-        model = SUBJECT_CLASSES.get(str(data.get("kind")), Subject)
-        return model.model_validate(data)
-    except (ValueError, ValidationError, AttributeError) as error:
-        raise JournalError(f"{where}: a subject row does not validate ({error})") from None
+        return parse_subjects(ruleset, [json.loads(body) for body in bodies])
+    except (ValueError, CreditRulesError) as error:
+        raise JournalError(f"{where}: subject rows do not validate ({error})") from None
 
 
 def read_events(where: str, vocabulary: str, bodies: Sequence[str]) -> list[Event]:

@@ -44,7 +44,7 @@ from credit_rules.ledger.codec import (
     cache_json,
     raw_json,
     read_events,
-    read_subject,
+    read_subjects,
     subject_json,
 )
 from credit_rules.ledger.entry import parse_subjects, typed_events
@@ -111,8 +111,9 @@ def attach(ledger: Ledger, journal: Journal, *, freeze: bool = True) -> None:
 
 
 def _freeze() -> None:
+    # No collection first: loading made next to no garbage, and a full collection over what
+    # was just loaded would itself be the long pause freezing avoids.
     with contextlib.suppress(AttributeError):  # gc.freeze: CPython 3.7+
-        gc.collect()
         gc.freeze()
 
 
@@ -150,9 +151,9 @@ def catch_up(
     assert journal is not None
     if header is None:
         header = journal.header()
-    subjects = [
-        read_subject(journal.where, body) for _, body in journal.subjects(len(ledger._order))
-    ]
+    subjects = read_subjects(
+        journal.where, ledger.ruleset, [body for _, body in journal.subjects(len(ledger._order))]
+    )
     rows = journal.events(len(ledger._log_events))
     events = read_events(journal.where, ledger.ruleset.vocabulary, [r[3] for r in rows])
     touched = _load(
