@@ -103,11 +103,12 @@ def attach(ledger: Ledger, journal: Journal, *, freeze: bool = True) -> None:
     gc.disable()
     try:
         _attach(ledger, journal)
+        # Before the collector is back: its first collection would walk everything loaded.
+        if freeze and len(ledger._order) > 10_000:
+            _freeze()
     finally:
         if collecting:
             gc.enable()
-    if freeze and len(ledger._order) > 10_000:
-        _freeze()
 
 
 def _freeze() -> None:
