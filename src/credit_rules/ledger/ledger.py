@@ -35,6 +35,7 @@ The rules the ledger keeps (docs/services.md explains them with an example):
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import threading
 from collections import OrderedDict
@@ -965,6 +966,25 @@ class Ledger:
         with self._lock:
             self._usable()
             return durability.bulk_load(self, subjects, events, freeze=freeze, check=check)
+
+    def warm(self, *, freeze: bool = True) -> int:
+        """Evaluate now every subject that bulk load or replay left for later, instead of on
+        the first question that needs them; then, with ``freeze``, move everything into the
+        collector's permanent generation (:func:`gc.freeze`) so that no later collection walks
+        it. Call it once after loading, before serving. Returns how many were evaluated."""
+        with self._lock:
+            self._usable()
+            count = len(self._stale)
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._freshen_all()
+                if freeze:
+                    gc.freeze()
+            finally:
+                if collecting:
+                    gc.enable()
+            return count
 
     # -- helpers ----------------------------------------------------------------------------
 
