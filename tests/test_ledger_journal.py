@@ -354,6 +354,10 @@ def test_identity_numbers_are_masked_in_messages_and_reprs() -> None:
     assert entry.event.subject == number
     note = ledger.pending()[0]
     assert number not in repr(note) and note.subject == number
+    changes: list[Any] = []
+    ledger.subscribe(lambda subject, gained, lost: changes.append(repr(subject)))
+    assert number not in repr(ledger.advance(day("2008-03-12")))
+    assert changes and all(number not in text for text in changes)
     with pytest.raises(EventRejected) as refused:
         ledger.record(entered("r1", "2008-03-11", number), recorded_at=day("2008-03-11"))
     assert number not in str(refused.value)
