@@ -21,6 +21,7 @@ from credit_rules import (
     bundled,
 )
 from credit_rules.errors import LedgerClockError, UnknownOutcome, UnknownSubject
+from credit_rules.ledger.clock import SourceClock, StrictClock
 from credit_rules.model.events import DishonestyEntered
 from credit_rules.model.subjects import InsuredPerson
 
@@ -292,16 +293,40 @@ def test_a_batch_may_enter_a_record_and_correct_it_together() -> None:
     assert ledger.status("p1", day("2008-03-10")).decisions == ()
 
 
-def test_recorded_at_may_repeat_but_never_go_back() -> None:
-    ledger = ledger_with("p1")
+def test_a_strict_clock_refuses_a_recorded_at_before_today() -> None:
+    ledger = Ledger(LIANYUNGANG, clock=StrictClock())
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
     ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
     ledger.record(entered("r2", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
-    with pytest.raises(LedgerClockError, match="2008-03-10"):
+    with pytest.raises(LedgerClockError, match="recorded_at 2008-03-09 is not a date on or after"):
         ledger.record(entered("r3", "2008-03-01", "p1"), recorded_at=day("2008-03-09"))
     ledger.advance(day("2008-06-01"))
-    with pytest.raises(LedgerClockError):
+    with pytest.raises(LedgerClockError) as caught:
         ledger.record(entered("r3", "2008-05-01", "p1"), recorded_at=day("2008-05-31"))
+    assert "datetime" not in str(caught.value)
     assert len(ledger) == 2
+
+
+def test_the_default_clock_stamps_a_late_producer_with_today_never_going_back() -> None:
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    # A second producer sends yesterday's date: recorded, at the ledger's today.
+    late = ledger.record(entered("r2", "2008-03-01", "p1"), recorded_at=day("2008-03-09"))
+    assert late.recorded_at == day("2008-03-10")
+    assert ledger.record(entered("r3", "2008-03-02", "p1")).recorded_at == day("2008-03-10")
+    assert [e.recorded_at for e in ledger.history("p1")] == [day("2008-03-10")] * 3
+
+
+def test_a_source_clock_stamps_from_the_service_clock_and_never_goes_back() -> None:
+    days = iter([day("2008-03-10"), day("2008-03-05"), day("2008-03-12")])
+    ledger = Ledger(LIANYUNGANG, clock=SourceClock(lambda: next(days)))
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    stamped = [
+        ledger.record(entered(f"r{n}", "2008-03-01", "p1"), recorded_at=day("2001-01-01"))
+        .recorded_at
+        for n in range(3)
+    ]
+    assert stamped == [day("2008-03-10"), day("2008-03-10"), day("2008-03-12")]
 
 
 def test_recorded_at_must_be_a_date_not_a_timestamp() -> None:

@@ -93,14 +93,16 @@ def test_art12_art20_art25_agenda_across_spring_festival_2025_sorted_by_due_day(
     # publication, to Fri 02-07. Repair (accepted Mon 01-20): 01-21..01-24 1-4, Sun 01-26 5,
     # 01-27 6, 02-05..02-07 7-9, Sat 02-08 10, 02-10..02-14 11-15. Objection (filed Fri 01-24):
     # Sun 01-26 1, 01-27 2, 02-05..02-07 3-5, Sat 02-08 6, 02-10..02-14 7-11, 02-17..02-20 12-15.
+    # The report is formed only once the objection is settled (Arts 12 and 20): form_report
+    # waits for the objection's decision, due 02-20, not the window's close on 02-07.
     agenda = spring_festival.agenda(day("2025-01-10"), horizon=45)
     assert rows(agenda) == [
         ("2025-01-21", "mi1", "end_publicity", "evaluation_published e2024"),
-        ("2025-02-07", "mi1", "form_report", "evaluation_published e2024"),
         ("2025-02-14", "ph1", "decide_repair", "repair_accepted a1"),
         ("2025-02-20", "mi1", "decide_objection", "objection_filed o1"),
+        ("2025-02-20", "mi1", "form_report", "evaluation_published e2024"),
     ]
-    decide = agenda[-1]
+    decide = agenda[2]
     assert (decide.kind, decide.source, decide.start) == (
         "deadline",
         "objection_decision_due",
@@ -108,12 +110,26 @@ def test_art12_art20_art25_agenda_across_spring_festival_2025_sorted_by_due_day(
     )
     assert [c.article for c in decide.cites] == [20]
     assert decide.provisional is False
-    assert decide.discharged_by == "objection_decided with the same objection"
+    assert decide.discharged_by is not None
+    assert (decide.discharged_by.event, decide.discharged_by.key) == ("objection_decided", "objection")
+    assert decide.discharged_by.description == "objection_decided with the same objection"
+    # The trigger as data: the objection, recorded at seq 5.
+    assert (decide.trigger_type, decide.trigger_key, decide.trigger_seq) == (
+        "objection_filed",
+        "o1",
+        5,
+    )
+    form = agenda[3]
+    assert (form.trigger_type, form.trigger_key, form.trigger_seq) == (
+        "evaluation_published",
+        "e2024",
+        1,
+    )
+    assert form.discharged_by is not None and form.discharged_by.outcome == "report_formed"
 
 
 def test_agenda_covers_as_of_through_as_of_plus_horizon_inclusive(spring_festival: Ledger) -> None:
     assert rows(spring_festival.agenda(day("2025-02-07"), horizon=7)) == [
-        ("2025-02-07", "mi1", "form_report", "evaluation_published e2024"),
         ("2025-02-14", "ph1", "decide_repair", "repair_accepted a1"),
     ]
     assert rows(spring_festival.agenda(day("2025-02-08"), horizon=dt.timedelta(days=6))) == [
@@ -124,18 +140,18 @@ def test_agenda_covers_as_of_through_as_of_plus_horizon_inclusive(spring_festiva
 def test_art20_art25_overdue_after_spring_festival_lists_what_is_not_decided(
     spring_festival: Ledger,
 ) -> None:
+    # Published 01-10, objected to 01-24: on 02-08 the objection's decision is not due until
+    # 02-20, so the report is not late (Art 12 forms it after the objections are settled).
+    assert rows(spring_festival.overdue(day("2025-02-08"))) == []
     assert rows(spring_festival.overdue(day("2025-02-20"))) == [
-        ("2025-02-07", "mi1", "form_report", "evaluation_published e2024"),
         ("2025-02-14", "ph1", "decide_repair", "repair_accepted a1"),
     ]
     # On its last day an act is not yet late (Civil Code Art 203).
     assert "decide_objection" not in {a.action for a in spring_festival.overdue(day("2025-02-20"))}
-    assert rows(spring_festival.overdue(day("2025-02-21")))[-1] == (
-        "2025-02-20",
-        "mi1",
-        "decide_objection",
-        "objection_filed o1",
-    )
+    assert rows(spring_festival.overdue(day("2025-02-21")))[-2:] == [
+        ("2025-02-20", "mi1", "decide_objection", "objection_filed o1"),
+        ("2025-02-20", "mi1", "form_report", "evaluation_published e2024"),
+    ]
 
 
 def test_art20_a_decided_objection_discharges_its_deadline_and_lets_the_report_form(
@@ -285,8 +301,13 @@ def test_agenda_read_from_the_cache_equals_a_fresh_evaluation(spring_festival: L
             expected |= {
                 (d.due, subject, d.name) for d in fresh.deadlines if day(as_of) <= d.due <= end
             }
+        # form_report waits for the objection (its due moves to the decision's): compared
+        # apart, in test_art12_art20_art25_agenda_across_spring_festival_2025_sorted_by_due_day.
+        expected = {item for item in expected if item[2] != "objection_window_closes"}
         listed = {
-            (a.due, a.subject, a.source) for a in spring_festival.agenda(day(as_of), horizon=span)
+            (a.due, a.subject, a.source)
+            for a in spring_festival.agenda(day(as_of), horizon=span)
+            if a.source != "objection_window_closes"
         }
         # The agenda is the fresh evaluation's actions less those the history shows done.
         assert listed <= expected

@@ -274,3 +274,26 @@ def test_a_snapshot_of_another_ruleset_is_refused(written: Path) -> None:
     variant = with_parameters(LIANYUNGANG, {"measure_ends_when_older_record_expires": True})
     error = refused(written, variant)
     assert isinstance(error, SnapshotMismatch) and LIANYUNGANG.digest in str(error)
+
+
+def test_a_killed_writers_temporary_files_are_removed_and_files_are_owner_only(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    orphan = tmp_path / f".ledger-{dead.stdout.strip()}-abc.tmp"
+    orphan.write_text("11010519491231002X")
+    mine = tmp_path / f".ledger-{os.getpid()}-live.tmp"  # a writer still running: kept
+    mine.write_text("")
+    ledger = Ledger(LIANYUNGANG)
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    target = tmp_path / "snap.jsonl"
+    ledger.snapshot(target)
+    assert not orphan.exists() and mine.exists()
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, "snap.jsonl"])

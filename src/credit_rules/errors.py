@@ -9,9 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from credit_rules._masking import mask_text
+
 
 class CreditRulesError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    Its message and ``repr`` mask anything shaped like an identity number (subject ids are
+    often one, see :mod:`credit_rules._masking`); ``unmasked`` gives the clear text to a caller
+    who asks for it.
+    """
+
+    @property
+    def unmasked(self) -> str:
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return mask_text(super().__str__())
+
+    def __repr__(self) -> str:
+        return mask_text(super().__repr__())
 
 
 @dataclass(frozen=True)
@@ -192,7 +209,40 @@ class LedgerClockError(LedgerError):
         self.day = day
         self.today = today
         shown = today.isoformat() if today is not None else "not set"
-        super().__init__(f"{what} {day!r} is not a date on or after the ledger's today ({shown})")
+        told = day.isoformat() if isinstance(day, dt.date) else repr(day)
+        super().__init__(f"{what} {told} is not a date on or after the ledger's today ({shown})")
+
+
+class DuplicateEventId(LedgerError):
+    """An ``event_id`` already recorded for a different event. The same event under the same id
+    is a replay and is acknowledged without being recorded again; a different one is refused,
+    since one of the two producers is wrong and the ledger cannot tell which."""
+
+    def __init__(self, event_id: str, seq: int, label: str) -> None:
+        self.event_id = event_id
+        self.seq = seq
+        super().__init__(
+            f"{label}: event_id {event_id!r} was recorded at seq {seq} for a different event"
+        )
+
+
+class MissingReference(LedgerError):
+    """A procedural event naming an objection, application or evaluation that the subject's
+    recorded history does not hold (an ``objection_decided`` for an objection never filed)."""
+
+    def __init__(self, label: str, event_type: str, field: str, reference: str, subject: str):
+        self.label = label
+        self.event_type = event_type
+        self.field = field
+        self.reference = reference
+        super().__init__(
+            f"{label} ({event_type}): {field} {reference!r} is not recorded for subject {subject!r}"
+        )
+
+
+class JournalError(LedgerError):
+    """The journal cannot be opened, read or written: the ledger stops rather than answer from
+    a state that is not durable. Reopen it from the journal to go on."""
 
 
 class SnapshotError(LedgerError):

@@ -21,6 +21,17 @@ objection_window_closes    form_report       ``report_formed`` applies for that 
 publicity_ends             end_publicity     the period ends by itself on its day
 =========================  ================  ==============================================
 
+A row may also make an action **wait** for other deadlines (``waits_for``): the report is
+formed only once the objections to the evaluation are settled (Art 12, Art 20), so while an
+objection filed against it (an ``objection_filed`` naming the evaluation, or naming none) is
+undecided, ``form_report`` is due no earlier than that objection's decision is. It is not
+overdue on 2025-02-08 for an evaluation published on 2025-01-10 and objected to on 2025-01-24,
+because the objection need not be decided before 2025-02-20.
+
+Each :class:`Action` carries its trigger as data (``trigger_type``, ``trigger_key`` and the
+ledger ``trigger_seq`` of the event), and ``discharged_by`` as a :class:`DischargedBy`, so a
+service joins on fields, never on text.
+
 An action whose row names neither an event nor an outcome (every duty: neither vocabulary has
 an event for "the subject was notified") is listed on the agenda on its day but never overdue:
 the ledger cannot know it was not done, and an overdue list that never empties is useless.
@@ -30,13 +41,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 from credit_rules.ledger.timeline import Interval, TriggerKey, trigger_of
 from credit_rules.model._base import Frozen
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Evaluation
+from credit_rules.model.vocabularies import field_of
 
 ActionKind = Literal["duty", "deadline"]
 
@@ -56,10 +69,25 @@ class Discharge:
     key: str | None = None
     outcome: str | None = None
     by_itself: bool = False
+    #: Deadlines (by outcome) this action waits for, found through ``waits_via``: the event
+    #: type that starts them and its field naming this action's trigger key.
+    waits_for: str | None = None
+    waits_via: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if (self.event is None) != (self.key is None):
             raise ValueError("a Discharge by event needs both `event` and `key`")
+        if (self.waits_for is None) != (self.waits_via is None):
+            raise ValueError("a Discharge that waits needs both `waits_for` and `waits_via`")
+
+    def structured(self) -> DischargedBy:
+        return DischargedBy(
+            event=self.event,
+            key=self.key,
+            outcome=self.outcome,
+            by_itself=self.by_itself,
+            description=self.describe() or "",
+        )
 
     def describe(self) -> str | None:
         if self.event is not None:
@@ -74,14 +102,35 @@ class Discharge:
 @dataclass(frozen=True)
 class LedgerPack:
     """What the ledger knows about one regulation: how the history shows each of its actions
-    done, by the name of the outcome that owes it."""
+    done, by the name of the outcome that owes it, and which procedural events must name an id
+    an earlier event introduced ((event type, field) -> the introducing event type; see
+    :mod:`credit_rules.ledger.references`)."""
 
     vocabulary: str
     discharges: Mapping[str, Discharge]
+    references: Mapping[tuple[str, str], str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+
+class DischargedBy(Frozen):
+    """How the history shows an action done, as data: an ``event`` whose ``key`` field names the
+    trigger's id, an ``outcome`` of the same trigger, or the period ending ``by_itself``."""
+
+    event: str | None = None
+    key: str | None = None
+    outcome: str | None = None
+    by_itself: bool = False
+    description: str
 
 
 class Action(Frozen):
-    """One act the administration owes one subject, with its due day and its legal basis."""
+    """One act the administration owes one subject, with its due day and its legal basis.
+
+    ``due`` is the day the law makes it due, after any wait (see ``waits_for`` above);
+    ``trigger_type``/``trigger_key`` name the event that set it off and ``trigger_seq`` that
+    event's ledger seq.
+    """
 
     subject: str
     action: str
@@ -92,9 +141,12 @@ class Action(Frozen):
     concerns: str
     provisional: bool
     provisional_reason: str | None = None
-    discharged_by: str | None = None
+    discharged_by: DischargedBy | None = None
     rule: str
     cites: tuple[Citation, ...]
+    trigger_type: str
+    trigger_key: str | None = None
+    trigger_seq: int | None = None
 
 
 CachedAction = tuple[
@@ -166,8 +218,26 @@ def can_be_overdue(discharge: Discharge | None) -> bool:
     return discharge is not None and (discharge.event is not None or discharge.outcome is not None)
 
 
-def to_action(subject: str, cached: CachedAction, discharges: Mapping[str, Discharge]) -> Action:
-    kind, source, due, start, provisional, reason, rule, cites, trigger = cached
+def trigger_seq(trigger: TriggerKey, events: Sequence[Event], seqs: Sequence[int]) -> int | None:
+    """The ledger seq of the first event of the trigger's type naming its key."""
+    ttype, key = trigger
+    for event, seq in zip(events, seqs, strict=True):
+        if event.type != ttype:
+            continue
+        field_name = field_of(event, "key_fields")
+        if key is None or (field_name is not None and event.__dict__.get(field_name) == key):
+            return seq
+    return None
+
+
+def to_action(
+    subject: str,
+    cached: CachedAction,
+    discharges: Mapping[str, Discharge],
+    due: dt.date,
+    seq: int | None,
+) -> Action:
+    kind, source, _, start, provisional, reason, rule, cites, trigger = cached
     discharge = discharges.get(source)
     return Action.model_construct(
         subject=subject,
@@ -179,14 +249,51 @@ def to_action(subject: str, cached: CachedAction, discharges: Mapping[str, Disch
         concerns=trigger[0] if trigger[1] is None else f"{trigger[0]} {trigger[1]}",
         provisional=provisional,
         provisional_reason=reason,
-        discharged_by=discharge.describe() if discharge is not None else None,
+        discharged_by=discharge.structured() if discharge is not None else None,
         rule=rule,
         cites=cites,
+        trigger_type=trigger[0],
+        trigger_key=trigger[1],
+        trigger_seq=seq,
     )
 
 
-ActionView = tuple[str, Sequence[Event], Sequence[Interval], Sequence[CachedAction]]
-"""One subject's id, events, measures and actions, read off one evaluation."""
+ActionView = tuple[str, Sequence[Event], Sequence[int], Sequence[Interval], Sequence[CachedAction]]
+"""One subject's id, events, their seqs, measures and actions, read off one evaluation."""
+
+
+def due_on(
+    cached: CachedAction,
+    discharge: Discharge | None,
+    on: dt.date,
+    view: ActionView,
+    discharges: Mapping[str, Discharge],
+) -> dt.date:
+    """The day the action is due, as known on ``on``: its own day, or later while a deadline
+    it waits for (an undecided objection to the same evaluation) is still running."""
+    due = cached[2]
+    if discharge is None or discharge.waits_for is None or discharge.waits_via is None:
+        return due
+    via_type, via_field = discharge.waits_via
+    _, events, _, timeline, actions = view
+    key = cached[8][1]
+    linked = {
+        getattr(event, _id_field(event), None)
+        for event in events
+        if event.type == via_type and getattr(event, via_field, None) in (key, None)
+    }
+    for other in actions:
+        if other[1] != discharge.waits_for or other[8][0] != via_type or other[8][1] not in linked:
+            continue
+        if discharged(discharges.get(other[1]), other[8], on, events, timeline):
+            continue
+        due = max(due, other[2])
+    return due
+
+
+def _id_field(event: Event) -> str:
+    """The field naming what the event concerns, as its regulation's pack says."""
+    return field_of(event, "key_fields") or ""
 
 
 def owed(
@@ -194,13 +301,17 @@ def owed(
 ) -> tuple[Action, ...]:
     """The actions due from ``start`` through ``end`` not shown done by ``start``."""
     found = []
-    for subject, events, timeline, actions in views:
+    for view in views:
+        subject, events, seqs, timeline, actions = view
         for cached in actions:
-            if not start <= cached[2] <= end:
+            discharge = discharges.get(cached[1])
+            due = due_on(cached, discharge, start, view, discharges)
+            if not start <= due <= end:
                 continue
-            if discharged(discharges.get(cached[1]), cached[8], start, events, timeline):
+            if discharged(discharge, cached[8], start, events, timeline):
                 continue
-            found.append(to_action(subject, cached, discharges))
+            seq = trigger_seq(cached[8], events, seqs)
+            found.append(to_action(subject, cached, discharges, due, seq))
     return sort_actions(found)
 
 
@@ -209,14 +320,17 @@ def past_due(
 ) -> tuple[Action, ...]:
     """The actions due before ``on`` that can be shown done and are not, by ``on``."""
     found = []
-    for subject, events, timeline, actions in views:
+    for view in views:
+        subject, events, seqs, timeline, actions = view
         for cached in actions:
             discharge = discharges.get(cached[1])
             if cached[2] >= on or not can_be_overdue(discharge):
                 continue
-            if discharged(discharge, cached[8], on, events, timeline):
+            due = due_on(cached, discharge, on, view, discharges)
+            if due >= on or discharged(discharge, cached[8], on, events, timeline):
                 continue
-            found.append(to_action(subject, cached, discharges))
+            seq = trigger_seq(cached[8], events, seqs)
+            found.append(to_action(subject, cached, discharges, due, seq))
     return sort_actions(found)
 
 

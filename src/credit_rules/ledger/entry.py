@@ -8,11 +8,12 @@ position in some internal list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from credit_rules.errors import (
     CreditRulesError,
@@ -60,6 +61,38 @@ def parse_subject(ruleset: ir.Ruleset, raw: Subject | Mapping[str, Any]) -> Subj
             ],
         )
     return typed
+
+
+def parse_subjects(
+    ruleset: ir.Ruleset, raws: Sequence[Subject | Mapping[str, Any]]
+) -> list[Subject]:
+    """Many subjects at once: mappings of one kind are validated in one pydantic call (the
+    bulk path); anything unusual goes through :func:`parse_subject` for its precise error."""
+    found: list[Subject | None] = [None] * len(raws)
+    groups: dict[str, list[int]] = {}
+    for index, raw in enumerate(raws):
+        kind = raw.get("kind") if isinstance(raw, Mapping) else None
+        if isinstance(kind, str) and kind in ruleset.subject_kinds and kind in SUBJECT_CLASSES:
+            groups.setdefault(kind, []).append(index)
+        else:
+            found[index] = parse_subject(ruleset, raw)
+    for kind, indices in groups.items():
+        try:
+            typed = _list_adapter(kind).validate_python([raws[i] for i in indices])
+        except ValidationError:
+            for i in indices:
+                parse_subject(ruleset, raws[i])  # raises with the subject's own problems
+            raise
+        for i, subject in zip(indices, typed, strict=True):
+            found[i] = subject
+    return [s for s in found if s is not None]
+
+
+@functools.cache
+def _list_adapter(kind: str) -> TypeAdapter[list[Subject]]:
+    model: Any = SUBJECT_CLASSES[kind]
+    adapter: TypeAdapter[list[Subject]] = TypeAdapter(list[model])
+    return adapter
 
 
 def typed_events(

@@ -1,4 +1,4 @@
-"""The in-memory credit ledger: what a service holds, asks and is told.
+"""The credit ledger: what a service holds, asks and is told.
 
 A service does not re-send a subject's whole history for every question. It adds subjects and
 records events as they happen, asks what applies, and is told when something changes or falls
@@ -7,22 +7,27 @@ construction and by test, the answer ``engine.evaluate`` gives on the same histo
 
 The rules the ledger keeps (docs/services.md explains them with an example):
 
+- **Durable before acknowledged.** With a journal (:meth:`Ledger.open`, SQLite or PostgreSQL,
+  :mod:`credit_rules.ledger.journal`), every call that changes the ledger is one journal
+  transaction, committed before the call returns; the ledger in memory is a cache of it. If
+  a write fails the ledger stops (:class:`~credit_rules.errors.JournalError`) rather than
+  answer from a state that is not durable; reopening replays the journal.
 - **Append-only.** Subjects are added once and events are recorded, never edited or deleted;
   a correction is itself an event (Lianyungang Art 13, Ganzhou Art 20).
-- **Checked on entry, all or nothing.** Events are validated by pydantic and then by evaluating
-  each concerned subject's would-be history, so the engine's history checks (a record entered
-  twice, a correction of a record never entered, too many extensions) refuse a bad event
-  before anything is stored. A batch is refused whole if any of its events is bad.
-- **Transaction time only moves forward.** Each event gets the next ``seq`` and the
-  caller's ``recorded_at`` (never the wall clock). ``recorded_at`` may not be earlier than the
-  ledger's *today*; recording at a later date first advances the ledger to that date. So
-  "what was known on Y" never changes after Y.
-- **Today.** The ledger's today is the latest ``recorded_at`` or ``advance`` date. Changes are
-  reported as of today: an event recorded today that changes what applies today is reported at
-  once; an event that takes effect later is reported by ``advance`` when its day comes.
+- **Checked on entry, all or nothing.** Events are validated by pydantic, their references
+  checked (:mod:`credit_rules.ledger.references`), and each concerned subject's would-be
+  history evaluated, so the engine's history checks refuse a bad event before anything is
+  stored. A batch is refused whole if any of its events is bad.
+- **Idempotent.** An event may carry an ``event_id``; the same event again under the same id is
+  acknowledged and not recorded twice, a different one is refused.
+- **Transaction time from a clock** (:mod:`credit_rules.ledger.clock`): each call's
+  ``recorded_at`` is stamped by the ledger's clock, which never goes back, so "what was known
+  on Y" never changes after Y.
+- **Notifications after durability** (:mod:`credit_rules.ledger.outbox`): what a call causes
+  (measures gained or lost, actions due or overdue) is written to the outbox in the call's
+  transaction; subscribers' callbacks run after the commit.
 - **One subject at a time.** Recording an event re-evaluates only its subject, once, as of a
-  horizon past its last event; that one evaluation answers "what applies on D" for every D up
-  to the horizon (see :mod:`credit_rules.ledger.timeline`).
+  horizon past its last event (see :mod:`credit_rules.ledger.timeline`).
 - **Thread-safe.** One re-entrant lock per ledger serialises changes; long reads evaluate
   outside it on a consistent prefix of the (append-only) history.
 """
@@ -30,6 +35,7 @@ The rules the ledger keeps (docs/services.md explains them with an example):
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import threading
 from collections import OrderedDict
@@ -37,28 +43,35 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from credit_rules._version import __version__
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
     CreditRulesError,
+    DuplicateEventId,
     EventRejected,
+    JournalError,
     LedgerClockError,
     NotInForce,
     Problem,
-    SnapshotCorrupt,
     SubjectRejected,
     UnknownOutcome,
     UnknownSubject,
 )
+from credit_rules.ledger import durability
 from credit_rules.ledger.agenda import (
     Action,
     ActionView,
     Discharge,
     actions_of,
+    can_be_overdue,
+    discharged,
+    due_on,
     owed,
     past_due,
+    trigger_seq,
 )
+from credit_rules.ledger.clock import Clock, ForwardClock
+from credit_rules.ledger.codec import event_json, subject_json
 from credit_rules.ledger.entry import (
     check_date,
     parse_subject,
@@ -67,13 +80,16 @@ from credit_rules.ledger.entry import (
     seq_label,
     typed_events,
 )
+from credit_rules.ledger.journal import Batch, Journal
 from credit_rules.ledger.notifications import Callback, Cause, Change, Subscribers, Wakes
-from credit_rules.ledger.regulations import discharges_for
+from credit_rules.ledger.outbox import Notification
+from credit_rules.ledger.references import check_references
+from credit_rules.ledger.regulations import discharges_for, references_for
 from credit_rules.ledger.report import RecordReport, build_report
-from credit_rules.ledger.snapshot import read_snapshot, write_snapshot
-from credit_rules.ledger.store import LedgerEntry, SubjectState
+from credit_rules.ledger.store import Answer, LedgerEntry, SubjectState
 from credit_rules.ledger.timeline import (
     ONE_DAY,
+    Interval,
     default_lookahead,
     horizon,
     in_force_on,
@@ -92,8 +108,9 @@ _STATUS_CACHE_SIZE = 1024
 
 
 class Ledger:
-    """An in-memory, append-only store of one ruleset's subjects and events that answers
-    questions about them, lists what the administration owes, and reports changes."""
+    """An append-only store of one ruleset's subjects and events, in memory and (opened with
+    :meth:`open`) in a journal, that answers questions about them, lists what the
+    administration owes, and reports changes."""
 
     def __init__(
         self,
@@ -103,6 +120,7 @@ class Ledger:
         calendar: WorkingCalendar | None = None,
         discharges: Mapping[str, Discharge] | None = None,
         lookahead: dt.timedelta | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if lookahead is not None and lookahead < dt.timedelta(0):
             raise ValueError("lookahead must not be negative")
@@ -110,27 +128,64 @@ class Ledger:
         self.backend: Backend = backend
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
         self.calendar = self._engine.calendar
+        self.references = references_for(ruleset.vocabulary)
         self.discharges: Mapping[str, Discharge] = MappingProxyType(
             dict(discharges_for(ruleset.vocabulary) if discharges is None else discharges)
         )
         # How far past its last event a subject is evaluated: see timeline.default_lookahead.
         self._lookahead = lookahead if lookahead is not None else default_lookahead(ruleset)
+        self.clock: Clock = clock if clock is not None else ForwardClock()
         self._lock = threading.RLock()
         self._states: dict[str, SubjectState] = {}
-        self._order: list[SubjectState] = []  # in the order added, for snapshots
+        self._order: list[SubjectState] = []  # in the order added
         self._log_events: list[Event] = []  # seq N is index N - 1
         self._log_recorded: list[dt.date] = []
+        self._event_ids: dict[str, int] = {}
         self._today: dt.date | None = None
+        self._reporting: dt.date | None = None  # today as callbacks see it
         self._wakes = Wakes()
+        self._dues = Wakes()  # days on which a subject's actions fall due or overdue
         self._subscribers = Subscribers()
         self._status_cache: OrderedDict[tuple[str, int, dt.date], Evaluation] = OrderedDict()
         self._inert = inert_event_types(ruleset)
         self._measures = tuple(sorted(o.id for o in ruleset.outcomes if o.kind == "measure"))
+        self._journal: Journal | None = None
+        self._failed: BaseException | None = None
+        self._stale: set[str] = set()  # subjects whose derived cache awaits an evaluation
+        self._dirty: set[str] = set()  # subjects re-derived since the last compaction point
+        self._noted: set[str] = set()  # notification ids already written
+        self._outbox: OrderedDict[str, Notification] = OrderedDict()  # without a journal
+        self._caller: dict[str, str] = {}  # the caller's metadata, without a journal
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    @classmethod
+    def open(
+        cls,
+        journal: str | os.PathLike[str] | Journal,
+        ruleset: ir.Ruleset,
+        *,
+        freeze: bool = True,
+        **options: Any,
+    ) -> Ledger:
+        """The ledger of ``journal`` (a SQLite path, a ``postgresql://`` URL or a
+        :class:`~credit_rules.ledger.journal.Journal`), created if new, replayed if not.
+        What the replay loads is then frozen out of the collector's reach (``freeze``, see
+        :mod:`credit_rules.ledger.durability`).
+
+        A journal written under another ruleset is refused
+        (:class:`~credit_rules.errors.SnapshotMismatch`); replay it into a new journal with
+        :func:`credit_rules.ledger.migrate.migrate`. Keyword options are those of the
+        constructor."""
+        ledger = cls(ruleset, **options)
+        durability.attach(ledger, durability.open_journal(journal), freeze=freeze)
+        return ledger
+
     def close(self) -> None:
-        """Release what the backend holds (the durable-rules backend holds engine state)."""
+        """Release the journal and what the backend holds."""
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
         self._engine.close()
 
     def __enter__(self) -> Ledger:
@@ -139,16 +194,38 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        where = "in memory" if self._journal is None else repr(self._journal)
+        return f"<Ledger {self.ruleset.id} seq {self.seq} {where}>"
+
     @property
     def today(self) -> dt.date | None:
-        """The latest ``recorded_at`` or ``advance`` date; None before either."""
+        """The latest transaction or ``advance`` date; None before either. While a callback
+        runs, the day of the change it is told of."""
         with self._lock:
-            return self._today
+            return self._reporting if self._reporting is not None else self._today
+
+    @property
+    def seq(self) -> int:
+        """The last recorded event's seq (0 if none): the history every answer reflects."""
+        with self._lock:
+            return len(self._log_events)
+
+    @property
+    def journal(self) -> Journal | None:
+        return self._journal
 
     def __len__(self) -> int:
         """How many events are recorded."""
         with self._lock:
             return len(self._log_events)
+
+    def __contains__(self, subject_id: object) -> bool:
+        with self._lock:
+            return subject_id in self._states
+
+    def has_subject(self, subject_id: str) -> bool:
+        return subject_id in self
 
     def subject_ids(self) -> tuple[str, ...]:
         with self._lock:
@@ -165,7 +242,22 @@ class Ledger:
         check_date(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
-            return state.entries(known_count(state.recorded, known_at))
+            return Answer(state.entries(known_count(state.recorded, known_at)), self.seq)
+
+    def metadata(self) -> dict[str, str]:
+        """The caller's metadata as last committed with events (say, a consumer's offset)."""
+        with self._lock:
+            if self._journal is None:
+                return dict(self._caller)
+            return self._journal.caller_metadata()
+
+    def refresh(self) -> int:
+        """Read what other writers added to the journal since; returns the seq now reflected."""
+        with self._lock:
+            self._usable()
+            if self._journal is not None:
+                durability.catch_up(self)
+            return len(self._log_events)
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -173,48 +265,145 @@ class Ledger:
         """Add a subject; its id must be new and its kind one the ruleset knows."""
         typed = parse_subject(self.ruleset, subject)
         with self._lock:
+            self._usable()
+            while not self._begin():
+                pass
             if typed.id in self._states:
+                self._abort()
                 raise SubjectRejected(
                     None, [Problem(f"the ledger already holds subject {typed.id!r}", "id")]
                 )
-            state = SubjectState(typed)
-            self._states[typed.id] = state
-            self._order.append(state)
+            batch = Batch(subjects=[(typed.id, subject_json(typed))])
+            before = len(self._order)
+            self._mutating(lambda: self._add_state(typed))
+            self._finish(batch, before)
         return typed
 
-    def record(self, event: Event | Mapping[str, Any], *, recorded_at: dt.date) -> LedgerEntry:
-        """Record one event, learned of on ``recorded_at``; refused whole if anything is wrong."""
-        return self._record([event], recorded_at, single=True)[0]
+    def _add_state(self, subject: Subject) -> SubjectState:
+        state = SubjectState(subject)
+        self._states[subject.id] = state
+        self._order.append(state)
+        return state
+
+    def record(
+        self,
+        event: Event | Mapping[str, Any],
+        *,
+        recorded_at: dt.date | None = None,
+        event_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> LedgerEntry:
+        """Record one event, learned of on ``recorded_at`` (as the clock stamps it); refused
+        whole if anything is wrong. ``event_id`` (or an ``event_id`` key of a mapping) makes a
+        replay harmless; ``metadata`` is committed with the event."""
+        ids = [event_id]
+        return self._record([event], recorded_at, ids, metadata, single=True)[0]
 
     def record_many(
-        self, events: Iterable[Event | Mapping[str, Any]], *, recorded_at: dt.date
+        self,
+        events: Iterable[Event | Mapping[str, Any]],
+        *,
+        recorded_at: dt.date | None = None,
+        event_ids: Sequence[str | None] | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> tuple[LedgerEntry, ...]:
         """Record a batch, all or nothing: if one event is refused, none is recorded."""
-        return self._record(list(events), recorded_at, single=False)
+        raw = list(events)
+        ids: list[str | None] = list(event_ids) if event_ids is not None else [None] * len(raw)
+        if len(ids) != len(raw):
+            raise ValueError("event_ids must name one id (or None) per event")
+        return self._record(raw, recorded_at, ids, metadata, single=False)
 
     def _record(
-        self, raw: Sequence[Event | Mapping[str, Any]], recorded_at: dt.date, *, single: bool
+        self,
+        raw: Sequence[Event | Mapping[str, Any]],
+        proposed: dt.date | None,
+        ids: list[str | None],
+        metadata: Mapping[str, str] | None,
+        *,
+        single: bool,
     ) -> tuple[LedgerEntry, ...]:
-        check_date(recorded_at, "recorded_at")
+        check_date(proposed, "recorded_at", optional=True)
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
+        raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
+        caller = dict(metadata or {})
         with self._lock:
-            if self._today is not None and recorded_at < self._today:
-                raise LedgerClockError("recorded_at", recorded_at, self._today)
-            plans = self._plan(events, labels, recorded_at)
-            errors: list[BaseException] = []
-            if self._today is None or recorded_at > self._today:
-                # Time passed before this event was learned of; report that first, in order.
-                sizes = {sid: len(self._states[sid].events) for sid in plans}
-                self._advance(recorded_at, errors)
-                if any(len(self._states[sid].events) != n for sid, n in sizes.items()):
-                    # A callback recorded meanwhile: check again against the new history.
-                    plans = self._plan(events, labels, recorded_at)
-            entries, changes = self._commit(events, plans, recorded_at)
-            for change in changes:
-                self._notify(change, errors)
-            raise_first(errors)
-            return entries
+            self._usable()
+            while not self._begin():
+                pass
+            try:
+                recorded_at = self.clock.stamp(proposed, self._today)
+                check_date(recorded_at, "recorded_at")
+                if self._today is not None and recorded_at < self._today:
+                    raise LedgerClockError("recorded_at", recorded_at, self._today)
+                fresh, replays = self._dedupe(events, ids, labels)
+                plans = (
+                    self._plan([events[i] for i in fresh], [labels[i] for i in fresh], recorded_at)
+                    if fresh
+                    else {}
+                )
+            except BaseException:
+                self._abort()
+                raise
+            batch = Batch(caller=caller)
+            changes: list[Change] = []
+            before = len(self._order)
+
+            def commit() -> tuple[LedgerEntry, ...]:
+                if not fresh:
+                    return ()  # a replay: only the caller's metadata is written
+                if self._today is None or recorded_at > self._today:
+                    # Time passed before this event was learned of; report that first.
+                    self._advance(recorded_at, batch, changes)
+                entries = self._commit(
+                    [events[i] for i in fresh],
+                    [ids[i] for i in fresh],
+                    plans,
+                    recorded_at,
+                    batch,
+                    changes,
+                )
+                return entries
+
+            entries = self._mutating(commit)
+            self._finish(batch, before)
+            self._deliver(changes)
+        merged: list[LedgerEntry] = []
+        made = iter(entries)
+        for index in range(len(events)):
+            seq = replays.get(index)
+            merged.append(next(made) if seq is None else self._entry(seq))
+        return tuple(merged)
+
+    def _dedupe(
+        self, events: Sequence[Event], ids: Sequence[str | None], labels: Sequence[str]
+    ) -> tuple[list[int], dict[int, int]]:
+        """Which events are new, and which replay an event recorded under the same id."""
+        fresh: list[int] = []
+        replays: dict[int, int] = {}
+        seen: dict[str, int] = {}
+        for index, (event, event_id) in enumerate(zip(events, ids, strict=True)):
+            if event_id is None:
+                fresh.append(index)
+                continue
+            seq = self._event_ids.get(event_id)
+            if seq is not None:
+                if self._log_events[seq - 1] != event:
+                    raise DuplicateEventId(event_id, seq, labels[index])
+                replays[index] = seq
+            elif event_id in seen:
+                raise EventRejected(
+                    None,
+                    [Problem(f"event_id {event_id!r} twice in one batch", labels[index])],
+                )
+            else:
+                seen[event_id] = index
+                fresh.append(index)
+        return fresh, replays
+
+    def _entry(self, seq: int) -> LedgerEntry:
+        return LedgerEntry(seq, self._log_recorded[seq - 1], self._log_events[seq - 1])
 
     def _plan(
         self, events: Sequence[Event], labels: Sequence[str], recorded_at: dt.date
@@ -236,6 +425,19 @@ class Ledger:
                 )
             else:
                 grouped.setdefault(event.subject, []).append(index)
+        if problems:
+            raise EventRejected(None, problems)
+        for subject_id, indices in grouped.items():
+            check_references(
+                self._states[subject_id].events,
+                [events[i] for i in indices],
+                [labels[i] for i in indices],
+                self.references,
+            )
+        for subject_id in grouped:
+            if subject_id in self._stale:
+                durability.freshen(self, self._states[subject_id])
+                self._stale.discard(subject_id)
         today = recorded_at if self._today is None else max(self._today, recorded_at)
         plans: dict[str, Evaluation | None] = {}
         for subject_id, indices in grouped.items():
@@ -264,78 +466,253 @@ class Ledger:
     def _commit(
         self,
         events: Sequence[Event],
+        ids: Sequence[str | None],
         plans: Mapping[str, Evaluation | None],
         recorded_at: dt.date,
-    ) -> tuple[tuple[LedgerEntry, ...], list[Change]]:
-        """Store the events and bring every concerned subject up to date; only then may
-        subscribers hear of it, so that a callback always sees a consistent ledger."""
+        batch: Batch,
+        changes: list[Change],
+    ) -> tuple[LedgerEntry, ...]:
+        """Store the events in memory and in the batch, and bring every concerned subject up
+        to date, collecting what changes for the outbox and the subscribers."""
         entries = []
-        for event in events:
+        day = recorded_at.isoformat()
+        for event, event_id in zip(events, ids, strict=True):
             self._log_events.append(event)
             self._log_recorded.append(recorded_at)
             seq = len(self._log_events)
+            if event_id is not None:
+                self._event_ids[event_id] = seq
             self._states[event.subject].append(seq, recorded_at, event)
             entries.append(LedgerEntry(seq, recorded_at, event))
+            batch.events.append((seq, event_id, day, event_json(event)))
         self._today = recorded_at
+        batch.meta["today"] = day
         last_seq = entries[-1].seq if entries else None
-        changes = []
         for subject_id in sorted(plans):
             evaluation = plans[subject_id]
             if evaluation is None:
                 continue  # inert events: nothing derived changes
             state = self._states[subject_id]
-            self._cache(state, evaluation)
+            before = state.timeline
+            self._cache(state, evaluation, late=True)
+            self._stale.discard(subject_id)
             change = self._settle(state, recorded_at, "event", last_seq)
             if change is not None:
                 changes.append(change)
-        return tuple(entries), changes
+                self._note_change(change, before, batch)
+        self._note_dues(recorded_at, batch)
+        return tuple(entries)
+
+    # -- the journal ------------------------------------------------------------------------
+
+    def _usable(self) -> None:
+        if self._failed is not None:
+            raise JournalError(
+                f"the ledger stopped after a failed journal write ({self._failed}); "
+                "reopen it from its journal"
+            )
+
+    def _begin(self) -> bool:
+        """Open the call's journal transaction; False after catching up with another writer."""
+        if self._journal is None:
+            return True
+        if self._journal.begin((len(self._order), len(self._log_events))):
+            return True
+        durability.catch_up(self)
+        return False
+
+    def _abort(self) -> None:
+        if self._journal is not None:
+            self._journal.abort()
+
+    def _mutating(self, work: Callable[[], Any]) -> Any:
+        """Run ``work``, which changes memory; if it fails half done, the ledger stops."""
+        try:
+            return work()
+        except BaseException as error:
+            self._abort()
+            self._failed = error
+            raise
+
+    def _finish(self, batch: Batch, subjects_before: int) -> None:
+        """Commit the call's transaction: only then is the call acknowledged."""
+        if self._journal is None:
+            for note_id, body in batch.notifications:
+                self._outbox.setdefault(note_id, Notification.from_json(body))
+            self._caller.update(batch.caller)
+            return
+        try:
+            self._journal.flush(batch, subjects_before)
+            self._journal.commit()
+        except BaseException as error:
+            self._abort()
+            self._failed = error
+            raise
 
     # -- time -------------------------------------------------------------------------------
 
     def advance(self, to_date: dt.date) -> tuple[Change, ...]:
         """Move today forward to ``to_date``, reporting, in date order, every change that time
-        passing brings (a measure ends, a ban lifts, a measure recorded ahead starts)."""
+        passing brings (a measure ends, a ban lifts, a measure recorded ahead starts), and
+        writing to the outbox what falls due or overdue meanwhile."""
         check_date(to_date, "advance to")
         with self._lock:
-            errors: list[BaseException] = []
-            changes = self._advance(to_date, errors)
-            raise_first(errors)
-            return changes
+            self._usable()
+            self._freshen_all()
+            while not self._begin():
+                pass
+            if self._today is not None and to_date < self._today:
+                self._abort()
+                raise LedgerClockError("advance to", to_date, self._today)
+            batch = Batch()
+            changes: list[Change] = []
+            before = len(self._order)
+            self._mutating(lambda: self._advance(to_date, batch, changes))
+            self._finish(batch, before)
+            self._deliver(changes)
+            return tuple(changes)
 
-    def _advance(self, to_date: dt.date, errors: list[BaseException]) -> tuple[Change, ...]:
-        if self._today is not None and to_date < self._today:
-            raise LedgerClockError("advance to", to_date, self._today)
-        changes: list[Change] = []
+    def _advance(self, to_date: dt.date, batch: Batch, changes: list[Change]) -> None:
+        self._freshen_all()
         while (item := self._wakes.pop_until(to_date)) is not None:
             day, subject_id = item
             state = self._states[subject_id]
             if state.wake != day:
                 continue  # superseded by a later re-evaluation
+            self._note_dues(day, batch)
             self._today = day if self._today is None else max(self._today, day)
             assert state.horizon is not None  # only evaluated subjects have wakes
+            before = state.timeline
             if day > state.horizon:
-                self._cache(state, self._evaluate_at_horizon(state, day))
+                self._cache(state, self._evaluate_at_horizon(state, day), late=False)
             change = self._settle(state, day, "time", None)
             if change is not None:
                 changes.append(change)
-                self._notify(change, errors)
+                self._note_change(change, before, batch)
+        self._note_dues(to_date, batch)
         self._today = to_date
-        return tuple(changes)
+        batch.meta["today"] = to_date.isoformat()
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback(subject, gained, lost)`` whenever what applies to a subject on the
         ledger's today changes, by an event or by ``advance``. Returns a function that
         unsubscribes.
 
-        Callbacks run synchronously, in date order, while the ledger is locked: they may read
-        the ledger (``ledger.today`` is the day of the change) but should be quick and must not
-        wait for other threads that use it. The change is stored before callbacks run, and an
+        Callbacks run after the change is durable (committed to the journal), in date order,
+        while the ledger is locked: they may read the ledger (``ledger.today`` is the day of
+        the change) but should be quick and must not wait for other threads that use it. An
         exception from a callback undoes nothing: every subscriber is still called for every
-        change, and the first exception is raised to the caller of ``record``/``advance`` once
-        the call's work is done.
+        change, and the first exception is raised to the caller once the call's work is done.
+        A consumer that must not miss a notification across a crash reads the outbox
+        (:meth:`pending`, :meth:`acknowledge`) instead.
         """
         with self._lock:
             return self._subscribers.add(callback)
+
+    def _deliver(self, changes: Sequence[Change]) -> None:
+        if not self._subscribers or not changes:
+            return
+        errors: list[BaseException] = []
+        try:
+            for change in changes:
+                self._reporting = change.on
+                subject = self._states[change.subject].subject
+                errors.extend(self._subscribers.notify(subject, change))
+        finally:
+            self._reporting = None
+        raise_first(errors)
+
+    # -- the outbox -------------------------------------------------------------------------
+
+    def pending(self, limit: int = 1000) -> tuple[Notification, ...]:
+        """Notifications not yet acknowledged, oldest first: delivered at least once."""
+        with self._lock:
+            if self._journal is None:
+                return tuple(list(self._outbox.values())[:limit])
+            return tuple(Notification.from_json(b) for b in self._journal.pending(limit))
+
+    def acknowledge(self, ids: Iterable[str]) -> None:
+        """Mark notifications handled; they are not delivered again."""
+        chosen = list(ids)
+        with self._lock:
+            self._usable()
+            if self._journal is None:
+                for note_id in chosen:
+                    self._outbox.pop(note_id, None)
+            else:
+                self._journal.acknowledge(chosen)
+
+    def _note(self, batch: Batch, note: Notification) -> None:
+        if note.id not in self._noted:
+            self._noted.add(note.id)
+            batch.notifications.append((note.id, note.to_json()))
+
+    def _note_change(self, change: Change, before: Sequence[Interval], batch: Batch) -> None:
+        state = self._states[change.subject]
+        for kind, names, intervals, on in (
+            ("gained", change.gained, state.timeline, change.on),
+            ("lost", change.lost, [*before, *state.timeline], change.on - ONE_DAY),
+        ):
+            for name in sorted(names):
+                trigger = next(
+                    (
+                        t
+                        for o, first, last, t in intervals
+                        if o == name and first <= on and (last is None or on <= last)
+                    ),
+                    None,
+                )
+                seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
+                self._note(
+                    batch,
+                    Notification.make(
+                        kind,  # type: ignore[arg-type]
+                        change.subject,
+                        change.on,
+                        name,
+                        trigger,
+                        len(self._log_events),
+                        seq,
+                    ),
+                )
+
+    def _note_dues(self, today: dt.date, batch: Batch) -> None:
+        """Write what falls due or overdue by ``today`` for the subjects woken by then."""
+        while (item := self._dues.pop_until(today)) is not None:
+            day, subject_id = item
+            state = self._states[subject_id]
+            view: ActionView = (subject_id, state.events, state.seqs, state.timeline, state.actions)
+            for cached in state.actions:
+                discharge = self.discharges.get(cached[1])
+                name = discharge.action if discharge is not None else cached[1]
+                seq = trigger_seq(cached[8], state.events, state.seqs)
+                due = due_on(cached, discharge, day, view, self.discharges)
+                if due > day:
+                    self._dues.push(due, subject_id)
+                    continue
+                if discharged(discharge, cached[8], day, state.events, state.timeline):
+                    continue
+                self._note(
+                    batch,
+                    Notification.make(
+                        "due", subject_id, due, name, cached[8], len(self._log_events), seq
+                    ),
+                )
+                if can_be_overdue(discharge) and due < day:
+                    self._note(
+                        batch,
+                        Notification.make(
+                            "overdue",
+                            subject_id,
+                            due + ONE_DAY,
+                            name,
+                            cached[8],
+                            len(self._log_events),
+                            seq,
+                        ),
+                    )
+
+    # -- derived state ----------------------------------------------------------------------
 
     def _evaluate_at_horizon(self, state: SubjectState, day: dt.date) -> Evaluation:
         latest = day if state.latest is None else max(day, state.latest)
@@ -343,10 +720,40 @@ class Ledger:
             [state.subject], state.events, as_of=horizon(self.ruleset, latest, self._lookahead)
         )
 
-    def _cache(self, state: SubjectState, evaluation: Evaluation) -> None:
-        state.timeline = intervals_of(evaluation)
-        state.actions = actions_of(evaluation)
-        state.horizon = evaluation.as_of
+    def _cache(self, state: SubjectState, evaluation: Evaluation, *, late: bool) -> None:
+        self._apply_cache(
+            state, evaluation.as_of, intervals_of(evaluation), actions_of(evaluation), late=late
+        )
+
+    def _apply_cache(
+        self,
+        state: SubjectState,
+        horizon_day: dt.date,
+        timeline: tuple[Interval, ...],
+        actions: tuple[Any, ...],
+        *,
+        late: bool,
+    ) -> None:
+        """Install a subject's derived state and schedule its actions' notifications: from
+        today on, or (``late``, an event just recorded) also those already past."""
+        state.timeline = timeline
+        state.actions = actions
+        state.horizon = horizon_day
+        self._dirty.add(state.subject.id)
+        today = self._today
+        for cached in actions:
+            due = cached[2]
+            for day in (due, due + ONE_DAY):
+                if today is None or day > today:
+                    self._dues.push(day, state.subject.id)
+                elif late:
+                    self._dues.push(today, state.subject.id)
+
+    def _freshen_all(self) -> None:
+        """Evaluate the subjects loaded without an evaluation (bulk load, replay)."""
+        for subject_id in sorted(self._stale):
+            durability.freshen(self, self._states[subject_id])
+        self._stale.clear()
 
     def _outcomes(self, state: SubjectState, day: dt.date) -> frozenset[str]:
         if state.horizon is None or not in_force_on(self.ruleset, day):
@@ -369,10 +776,6 @@ class Ledger:
         if state.wake is not None:
             self._wakes.push(state.wake, state.subject.id)
         return change
-
-    def _notify(self, change: Change, errors: list[BaseException]) -> None:
-        if self._subscribers:
-            errors.extend(self._subscribers.notify(self._states[change.subject].subject, change))
 
     def _next_wake(self, state: SubjectState, day: dt.date) -> dt.date | None:
         if state.horizon is None:
@@ -397,15 +800,22 @@ class Ledger:
     ) -> Evaluation:
         """The evaluation of one subject as of ``as_of``, on the events recorded by ``known_at``
         (all of them without it): exactly ``engine.evaluate`` on that history."""
+        return self.status_at(subject_id, as_of, known_at=known_at)[0]
+
+    def status_at(
+        self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
+    ) -> tuple[Evaluation, int]:
+        """:meth:`status` with the ledger seq it reflects (the last event recorded then)."""
         check_date(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
+            seq = len(self._log_events)
             count = known_count(state.recorded, known_at)
             key = (subject_id, count, as_of)
             cached = self._status_cache.get(key)
             if cached is not None:
                 self._status_cache.move_to_end(key)
-                return cached
+                return cached, seq
             events = state.events[:count]
         # The ledger answers with what it knows by known_at (everything, without one): a
         # correction decided since as_of voids a record from its entry (Art 13).
@@ -415,7 +825,7 @@ class Ledger:
             self._status_cache[key] = evaluation
             if len(self._status_cache) > _STATUS_CACHE_SIZE:
                 self._status_cache.popitem(last=False)
-        return evaluation
+        return evaluation, seq
 
     def report(
         self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
@@ -436,6 +846,8 @@ class Ledger:
         found: list[str] = []
         pending: list[tuple[Subject, list[Event]]] = []
         with self._lock:
+            self._freshen_all()
+            seq = len(self._log_events)
             for state in self._order:
                 if state.horizon is None:
                     continue
@@ -449,20 +861,22 @@ class Ledger:
                 [subject], events, as_of=as_of, known_at=dt.date.max
             ).outcomes(subject.id):
                 found.append(subject.id)
-        return tuple(sorted(found))
+        return Answer(sorted(found), seq)
 
     # -- agenda -----------------------------------------------------------------------------
 
     def agenda(self, as_of: dt.date, *, horizon: int | dt.timedelta) -> tuple[Action, ...]:
         """What the administration owes from ``as_of`` through ``as_of + horizon`` (inclusive),
-        sorted by due day: duties on their day, deadlines on their last day, less what the
-        history shows already done (see :mod:`credit_rules.ledger.agenda`)."""
+        sorted by due day: duties on their day, deadlines on their last day (after what they
+        wait for), less what the history shows already done (see
+        :mod:`credit_rules.ledger.agenda`). The answer's ``seq`` is the history it reflects."""
         span = horizon if isinstance(horizon, dt.timedelta) else dt.timedelta(days=horizon)
         if span < dt.timedelta(0):
             raise ValueError("the agenda's horizon must not be negative")
         self._check_in_force(as_of)
         end = as_of + span
-        return owed(self._action_views(end), as_of, end, self.discharges)
+        views, seq = self._action_views(end)
+        return Answer(owed(views, as_of, end, self.discharges), seq)
 
     def overdue(self, as_of: dt.date) -> tuple[Action, ...]:
         """Actions due before ``as_of`` that the history does not show done by ``as_of``.
@@ -471,10 +885,11 @@ class Ledger:
         are not: no event records them done).
         """
         self._check_in_force(as_of)
-        return past_due(self._action_views(as_of), as_of, self.discharges)
+        views, seq = self._action_views(as_of)
+        return Answer(past_due(views, as_of, self.discharges), seq)
 
-    def _action_views(self, day: dt.date) -> list[ActionView]:
-        """Per subject: events, measures and actions of an evaluation as of ``day``.
+    def _action_views(self, day: dt.date) -> tuple[list[ActionView], int]:
+        """Per subject: events, seqs, measures and actions of an evaluation as of ``day``.
 
         A subject's cached evaluation serves when all its events are dated by ``day`` and its
         horizon reaches ``day``; otherwise it is evaluated afresh, outside the lock.
@@ -482,90 +897,96 @@ class Ledger:
         until = self.ruleset.in_force_until
         day = day if until is None or day <= until else until
         views: list[ActionView] = []
-        pending: list[tuple[Subject, list[Event]]] = []
+        pending: list[tuple[Subject, list[Event], list[int]]] = []
         with self._lock:
+            self._freshen_all()
+            seq = len(self._log_events)
             for state in self._order:
                 if state.horizon is None:
                     continue
                 assert state.latest is not None
                 if state.latest <= day <= state.horizon:
                     views.append(
-                        (state.subject.id, list(state.events), state.timeline, state.actions)
+                        (
+                            state.subject.id,
+                            list(state.events),
+                            list(state.seqs),
+                            state.timeline,
+                            state.actions,
+                        )
                     )
                 else:
-                    pending.append((state.subject, list(state.events)))
-        for subject, events in pending:
+                    pending.append((state.subject, list(state.events), list(state.seqs)))
+        for subject, events, seqs in pending:
             evaluation = self._engine.evaluate([subject], events, as_of=day, known_at=dt.date.max)
-            views.append((subject.id, events, intervals_of(evaluation), actions_of(evaluation)))
-        return views
+            views.append(
+                (subject.id, events, seqs, intervals_of(evaluation), actions_of(evaluation))
+            )
+        return views, seq
 
     # -- durability -------------------------------------------------------------------------
 
-    def snapshot(self, path: str | os.PathLike[str]) -> None:
-        """Write the ledger to ``path`` as JSON Lines, atomically (see
-        :mod:`credit_rules.ledger.snapshot`). Recording may go on meanwhile: the snapshot holds
-        exactly the events recorded when it was called."""
-        with self._lock:
-            subjects = [state.subject for state in self._order]
-            count = len(self._log_events)
-            today = self._today
-        write_snapshot(
-            path,
-            ruleset=self.ruleset,
-            library_version=__version__,
-            today=today,
-            subjects=subjects,
-            events=(
-                (index + 1, self._log_recorded[index], self._log_events[index])
-                for index in range(count)
-            ),
-        )
+    def snapshot(self, path: str | os.PathLike[str] | None = None) -> int | None:
+        """With a journal and no ``path``: write a compaction point, incrementally (only the
+        subjects re-derived since the last one), so reopening need not evaluate them again.
+        With ``path``: export the whole ledger as one JSON Lines file, atomically (see
+        :mod:`credit_rules.ledger.snapshot`). Returns, for a compaction point, how many
+        subjects it wrote."""
+        if path is None:
+            return durability.checkpoint(self)
+        durability.export(self, path)
+        return None
+
+    checkpoint = snapshot
 
     @classmethod
     def restore(
         cls,
         path: str | os.PathLike[str],
         ruleset: ir.Ruleset,
-        *,
-        backend: Backend = "closures",
-        calendar: WorkingCalendar | None = None,
-        discharges: Mapping[str, Discharge] | None = None,
-        lookahead: dt.timedelta | None = None,
+        **options: Any,
     ) -> Ledger:
-        """A ledger read back from a snapshot, after verifying it whole; no callbacks fire."""
-        content = read_snapshot(path, ruleset)
-        where = os.fspath(path)
-        ledger = cls(
-            ruleset, backend=backend, calendar=calendar, discharges=discharges, lookahead=lookahead
-        )
-        for subject in content.subjects:
-            if subject.id in ledger._states or subject.kind not in ruleset.subject_kinds:
-                raise SnapshotCorrupt(where, f"subject {subject.id!r} cannot be restored")
-            state = SubjectState(subject)
-            ledger._states[subject.id] = state
-            ledger._order.append(state)
-        for seq, recorded_at, event in content.events:
-            state_for = ledger._states.get(event.subject)
-            if state_for is None:
-                raise SnapshotCorrupt(where, f"event seq {seq} names unknown {event.subject!r}")
-            ledger._log_events.append(event)
-            ledger._log_recorded.append(recorded_at)
-            state_for.append(seq, recorded_at, event)
-        ledger._today = content.today
-        today = content.today
-        for state in ledger._order:
-            if not any(event.type not in ledger._inert for event in state.events):
-                continue
-            assert today is not None  # an event implies a recorded_at, hence a today
-            try:
-                ledger._cache(state, ledger._evaluate_at_horizon(state, today))
-            except CreditRulesError as error:
-                raise SnapshotCorrupt(where, f"subject {state.subject.id!r}: {error}") from None
-            state.outcomes = ledger._outcomes(state, today)
-            state.wake = ledger._next_wake(state, today)
-            if state.wake is not None:
-                ledger._wakes.push(state.wake, state.subject.id)
+        """A ledger read back from an exported snapshot, after verifying it whole; no
+        callbacks fire and nothing is written to any outbox."""
+        ledger = cls(ruleset, **options)
+        durability.import_snapshot(ledger, path)
         return ledger
+
+    def bulk_load(
+        self,
+        subjects: Iterable[Subject | Mapping[str, Any]],
+        events: Iterable[
+            tuple[dt.date, Event | Mapping[str, Any]]
+            | tuple[dt.date, Event | Mapping[str, Any], str | None]
+        ],
+        *,
+        freeze: bool = True,
+        check: bool = False,
+    ) -> int:
+        """Load many subjects and (recorded_at, event) pairs fast, in one transaction; see
+        :mod:`credit_rules.ledger.durability`. Returns the seq reached."""
+        with self._lock:
+            self._usable()
+            return durability.bulk_load(self, subjects, events, freeze=freeze, check=check)
+
+    def warm(self, *, freeze: bool = True) -> int:
+        """Evaluate now every subject that bulk load or replay left for later, instead of on
+        the first question that needs them; then, with ``freeze``, move everything into the
+        collector's permanent generation (:func:`gc.freeze`) so that no later collection walks
+        it. Call it once after loading, before serving. Returns how many were evaluated."""
+        with self._lock:
+            self._usable()
+            count = len(self._stale)
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._freshen_all()
+                if freeze:
+                    gc.freeze()
+            finally:
+                if collecting:
+                    gc.enable()
+            return count
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from credit_rules._masking import mask_text
 from credit_rules.model.subjects import Subject
 
 Callback = Callable[[Subject, frozenset[str], frozenset[str]], None]
@@ -36,6 +37,13 @@ class Change:
     lost: frozenset[str]
     cause: Cause
     seq: int | None = None
+
+    def __repr__(self) -> str:
+        return mask_text(
+            f"Change(subject={self.subject!r}, on={self.on.isoformat()}, "
+            f"gained={sorted(self.gained)}, lost={sorted(self.lost)}, cause={self.cause!r}, "
+            f"seq={self.seq})"
+        )
 
 
 class Subscribers:

@@ -16,7 +16,10 @@ Why each part is there:
   the ledger, which holds full identity numbers;
 - **atomic writes**: the file is written under a temporary name in the same directory, flushed
   to disk and renamed over the target (``os.replace``), so a reader sees the old snapshot or
-  the new one, never half of one.
+  the new one, never half of one. Temporary files are owner-only (0o600), like the snapshot,
+  and removed on every path: on an error by the writer, and, since a killed process removes
+  nothing, by the next writer in the directory, which deletes those whose process (named in
+  the file's name) is gone.
 
 The library version is recorded for the reader's information; the format is versioned on its
 own (``format_version``) and that is what decides whether a file can be read.
@@ -77,6 +80,7 @@ def write_snapshot(
     directory = target.parent if str(target.parent) else Path(".")
     digest = hashlib.sha256()
     subject_count = event_count = 0
+    _remove_orphans(directory)
     with _temporary(directory) as (body, _):
         for subject in subjects:
             line = _line({"subject": subject.model_dump(mode="json", exclude_none=True)})
@@ -116,9 +120,30 @@ def write_snapshot(
     _fsync_directory(directory)
 
 
+def _remove_orphans(directory: Path) -> None:
+    """Delete temporary files left by writers that were killed (their pid is not running)."""
+    for path in directory.glob(".ledger-*-*.tmp"):
+        pid = path.name.split("-")[1]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def _temporary(directory: Path) -> Iterator[tuple[IO[bytes], str]]:
-    handle, name = tempfile.mkstemp(prefix=".ledger-", suffix=".tmp", dir=directory)
+    # mkstemp creates the file 0o600: it holds full identity numbers.
+    handle, name = tempfile.mkstemp(prefix=f".ledger-{os.getpid()}-", suffix=".tmp", dir=directory)
     stream = os.fdopen(handle, "w+b")
     try:
         yield stream, name

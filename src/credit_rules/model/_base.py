@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from credit_rules._masking import mask_text
+
 
 class Frozen(BaseModel):
     """Immutable and strict about shape: an unknown field is an error, never silently dropped,
@@ -24,6 +26,13 @@ class Frozen(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
     )
+
+    def __repr__(self) -> str:
+        # Subject ids are often identity numbers: no repr (a log line) shows one in full.
+        return mask_text(super().__repr__())
+
+    def __str__(self) -> str:
+        return mask_text(super().__str__())
 
 
 class Event(Frozen):

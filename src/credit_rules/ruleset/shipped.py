@@ -49,6 +49,7 @@ FORMAT = 1
 #: Source files (relative to the credit_rules package) of every module that loading a
 #: ruleset imports, apart from ``credit_rules/__init__.py``, which only re-exports names.
 LOADER_SOURCES = (
+    "_masking.py",
     "_version.py",
     "errors.py",
     "model/__init__.py",

@@ -14,7 +14,7 @@ from credit_rules.ledger.regulations import ganzhou, lianyungang
 from credit_rules.model.pack import register
 from credit_rules.model.vocabularies import PACKS as VOCABULARIES
 
-__all__ = ["DEFAULT_DISCHARGES", "PACKS", "discharges_for"]
+__all__ = ["DEFAULT_DISCHARGES", "PACKS", "discharges_for", "references_for"]
 
 PACKS: Mapping[str, LedgerPack] = register("ledger", (lianyungang.PACK, ganzhou.PACK), VOCABULARIES)
 
@@ -31,3 +31,9 @@ def discharges_for(vocabulary: str) -> Mapping[str, Discharge]:
     """The discharges of one regulation (none for a vocabulary the ledger has no module for)."""
     pack = PACKS.get(vocabulary)
     return pack.discharges if pack is not None else _NONE
+
+
+def references_for(vocabulary: str) -> Mapping[tuple[str, str], str]:
+    """Which procedural events of one regulation must name an id already on record."""
+    pack = PACKS.get(vocabulary)
+    return pack.references if pack is not None else MappingProxyType({})

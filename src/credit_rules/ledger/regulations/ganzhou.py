@@ -21,9 +21,29 @@ PACK: Final = LedgerPack(
             ),
             # Arts 12 and 20: once the objection window closes the report is formed; it is
             # done when the engine says report_formed applies (after any objection is decided).
-            "objection_window_closes": Discharge("form_report", outcome="report_formed"),
+            # The report waits for the objections filed against the evaluation (Art 12: formed
+            # after the objections are settled; Art 20: each decided in 15 working days).
+            "objection_window_closes": Discharge(
+                "form_report",
+                outcome="report_formed",
+                waits_for="objection_decision_due",
+                waits_via=("objection_filed", "evaluation"),
+            ),
             # Art 12: the 7 working days of publicity end by themselves.
             "publicity_ends": Discharge("end_publicity", by_itself=True),
+        }
+    ),
+    # Arts 19, 20 and 25: a decision, suspension or acceptance names what it acts on; it must
+    # be on record first, or it would discharge nothing (or double an agenda item).
+    references=MappingProxyType(
+        {
+            ("objection_filed", "evaluation"): "evaluation_published",
+            ("objection_suspended", "objection"): "objection_filed",
+            ("objection_decided", "objection"): "objection_filed",
+            ("objection_decided", "evaluation"): "evaluation_published",
+            ("repair_accepted", "application"): "repair_applied",
+            ("repair_extended", "application"): "repair_applied",
+            ("repair_decided", "application"): "repair_applied",
         }
     ),
 )

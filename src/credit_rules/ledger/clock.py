@@ -1,0 +1,61 @@
+"""Transaction time: the day the ledger learned of an event, from a clock the caller supplies.
+
+Valid time stays on the events (``event.date``). Transaction time (``recorded_at``) decides what
+"known at Y" means, so it must never go backwards across the ledger, or an answer about Y would
+change after Y. Producers do not share a clock, though: a second producer sending yesterday's
+date is normal, not an error. So the ledger asks a clock for each call's transaction day,
+passing the day the caller proposes (or None) and the ledger's last one; the clock's answer is
+checked never to go back.
+
+- :class:`ForwardClock` (the default) takes the proposed day, or the ledger's last day if that
+  is later: several producers write without tripping each other, and time only moves forward.
+- :class:`StrictClock` refuses a proposed day before the ledger's last (the old behaviour:
+  :class:`~credit_rules.errors.LedgerClockError`), for a single producer who wants to know.
+- :class:`SourceClock` reads a day from a callable the service supplies (its own clock, in its
+  own time zone), clamped forward; the library itself never reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Protocol
+
+from credit_rules.errors import LedgerClockError
+
+
+class Clock(Protocol):
+    def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
+        """The transaction day of a call: never before ``last`` (the ledger's today)."""
+        ...
+
+
+class ForwardClock:
+    """The proposed day, or the ledger's last day if that is later."""
+
+    def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
+        if proposed is None:
+            if last is None:
+                raise LedgerClockError("recorded_at", None, None)
+            return last
+        return proposed if last is None or proposed > last else last
+
+
+class StrictClock:
+    """The proposed day, refused if it is before the ledger's last day."""
+
+    def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
+        if proposed is None or (last is not None and proposed < last):
+            raise LedgerClockError("recorded_at", proposed, last)
+        return proposed
+
+
+class SourceClock:
+    """Days from ``source()`` (the service's clock), ignoring what callers propose."""
+
+    def __init__(self, source: Callable[[], dt.date]) -> None:
+        self._source = source
+
+    def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
+        day = self._source()
+        return day if last is None or day > last else last

@@ -1,0 +1,146 @@
+"""How the ledger writes its rows: subjects, events and compaction points as JSON text.
+
+Events and subjects are written as their JSON dumps, so a journal is readable with any SQL
+client and replays under any version of the library that reads the same vocabulary. A
+compaction point holds what the ledger derived from one subject's events (the measures'
+intervals and the actions owed, :mod:`credit_rules.ledger.store`), so reopening a large ledger
+reads it instead of evaluating every subject again; citations are shared on reading, as the
+engine shares them, so a million cached actions do not hold a million copies of Art 20.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from credit_rules.errors import CreditRulesError, JournalError
+from credit_rules.ledger.agenda import CachedAction
+from credit_rules.ledger.entry import parse_subjects
+from credit_rules.ledger.timeline import Interval
+from credit_rules.model.events import Event, parse_events
+from credit_rules.model.results import Citation
+from credit_rules.model.subjects import Subject
+from credit_rules.ruleset import ir
+
+
+def event_json(event: Event) -> str:
+    return event.model_dump_json()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# One encoder, built once: json.dumps with any option builds a new one on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def raw_json(raw: Event | Subject | Mapping[str, Any]) -> str:
+    """An event's row as given, once validated: a mapping as JSON text (several times faster
+    than dumping the model, for the bulk path), or the model's own dump."""
+    if isinstance(raw, Event | Subject):
+        return raw.model_dump_json()
+    try:
+        return _ENCODER.encode(raw)
+    except TypeError:
+        return json.dumps(
+            {
+                k: v if isinstance(v, str | int | float | bool | None) else str(v)
+                for k, v in raw.items()
+            },
+            ensure_ascii=False,
+        )
+
+
+def subject_json(subject: Subject) -> str:
+    return subject.model_dump_json(exclude_none=True)
+
+
+def read_subjects(where: str, ruleset: ir.Ruleset, bodies: Sequence[str]) -> list[Subject]:
+    """Subject rows, validated in one call per kind."""
+    try:
+        return parse_subjects(ruleset, [json.loads(body) for body in bodies])
+    except (ValueError, CreditRulesError) as error:
+        raise JournalError(f"{where}: subject rows do not validate ({error})") from None
+
+
+def read_events(where: str, vocabulary: str, bodies: Sequence[str]) -> list[Event]:
+    try:
+        return parse_events(vocabulary, [json.loads(body) for body in bodies])
+    except (ValueError, CreditRulesError) as error:
+        raise JournalError(f"{where}: event rows do not validate ({error})") from None
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def cache_json(
+    horizon: dt.date, timeline: Sequence[Interval], actions: Sequence[CachedAction]
+) -> str:
+    return json.dumps(
+        {
+            "h": horizon.isoformat(),
+            "t": [[o, f.isoformat(), _day(u), t[0], t[1]] for o, f, u, t in timeline],
+            "a": [
+                [
+                    k,
+                    s,
+                    d.isoformat(),
+                    b.isoformat(),
+                    p,
+                    r,
+                    rule,
+                    [c.model_dump() for c in cites],
+                    t[0],
+                    t[1],
+                ]
+                for k, s, d, b, p, r, rule, cites, t in actions
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+class CacheReader:
+    """Reads compaction rows, sharing equal citation tuples between them."""
+
+    def __init__(self, ruleset: ir.Ruleset) -> None:
+        self._cites: dict[str, tuple[Citation, ...]] = {}
+        self._ruleset = ruleset
+
+    def read(self, body: str) -> tuple[dt.date, tuple[Interval, ...], tuple[CachedAction, ...]]:
+        data: dict[str, Any] = json.loads(body)
+        timeline = tuple(
+            (o, dt.date.fromisoformat(f), _date(u), (tt, tk)) for o, f, u, tt, tk in data["t"]
+        )
+        actions: list[CachedAction] = []
+        for k, s, d, b, p, r, rule, cites, tt, tk in data["a"]:
+            key = json.dumps(cites, sort_keys=True, ensure_ascii=False)
+            shared = self._cites.get(key)
+            if shared is None:
+                shared = tuple(Citation.model_validate(c) for c in cites)
+                self._cites[key] = shared
+            actions.append(
+                (
+                    k,
+                    s,
+                    dt.date.fromisoformat(d),
+                    dt.date.fromisoformat(b),
+                    p,
+                    r,
+                    rule,
+                    shared,
+                    (tt, tk),
+                )
+            )
+        return dt.date.fromisoformat(data["h"]), timeline, tuple(actions)

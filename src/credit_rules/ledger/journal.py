@@ -1,0 +1,336 @@
+"""The journal: every accepted subject and event, on disk before the ledger says "recorded".
+
+The ledger's memory is a cache of its journal. Each change (subjects added; events recorded
+with the notifications they cause and the caller's metadata, say a consumer offset; a day
+advanced) is one transaction, committed before the call returns, so what was acknowledged
+survives a crash and what was not is not half there. Opening a ledger on a journal replays it.
+
+Two journals share one schema and one piece of code here, differing only in dialect:
+
+- :class:`SqliteJournal`, the embedded default: one file, WAL mode, stdlib :mod:`sqlite3`, no
+  server. The file is created owner-only (0o600), as are SQLite's ``-wal`` and ``-shm`` files,
+  which take the database file's mode: the journal holds full identity numbers.
+- :class:`~credit_rules.ledger.journal_pg.PostgresJournal`, for several service instances on one
+  journal (``psycopg``, the ``postgres`` extra).
+
+Several writers: a write names the journal's tail it was planned against (subjects and events
+it has seen); under the journal's write lock the tail is compared, and on a mismatch nothing is
+written and the ledger catches up with the other writer's rows and plans again.
+
+Tables (prefixed ``cr_`` so a PostgreSQL schema may hold other things):
+
+=============  ==============================================================================
+cr_meta        format version, ruleset id/version/digest, the ledger's today, compaction marks
+cr_subjects    one row per subject, in the order added
+cr_events      one row per event: seq, optional unique event_id, recorded_at, the event (JSON)
+cr_caller      the caller's metadata (a consumer offset), written with the events it goes with
+cr_outbox      notifications, each once (a stable id), with an acknowledged flag
+cr_cache       compaction points: per subject, what the ledger derived from its events
+=============  ==============================================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from credit_rules.errors import JournalError
+
+FORMAT = "credit-rules-journal"
+FORMAT_VERSION = "1"
+
+EventRow = tuple[int, str | None, str, str]
+"""seq, event_id, recorded_at (ISO date), the event as JSON."""
+
+
+@dataclass
+class Batch:
+    """What one transaction writes: the rows of one ledger call."""
+
+    subjects: list[tuple[str, str]] = field(default_factory=list)  # id, JSON
+    events: list[EventRow] = field(default_factory=list)
+    notifications: list[tuple[str, str]] = field(default_factory=list)  # id, JSON
+    meta: dict[str, str] = field(default_factory=dict)
+    caller: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.subjects or self.events or self.notifications or self.meta or self.caller)
+
+
+class Journal(ABC):
+    """An append-only store of one ledger; see the module docstring for its tables."""
+
+    #: The placeholder of the driver's parameter style.
+    _mark = "?"
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    # -- the dialect ------------------------------------------------------------------------
+
+    @abstractmethod
+    def _ddl(self) -> Sequence[str]: ...
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def _begin_write(self) -> None:
+        """Begin a transaction holding the journal's write lock."""
+
+    @abstractmethod
+    def _commit(self) -> None: ...
+
+    @abstractmethod
+    def _rollback(self) -> None: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def where(self) -> str:
+        """Where the journal is, for messages (never with a password)."""
+
+    def _sql(self, text: str) -> str:
+        return text if self._mark == "?" else text.replace("?", self._mark)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        self._begin_write()
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit()
+
+    # -- setting up -------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        with self._write():
+            for statement in self._ddl():
+                self._execute(statement)
+
+    def header(self) -> dict[str, str]:
+        return {k: v for k, v in self._execute("SELECT key, value FROM cr_meta")}
+
+    def initialise(self, meta: Mapping[str, str]) -> dict[str, str]:
+        """Write the header of a new journal, or return the one already there."""
+        with self._write():
+            found = {k: v for k, v in self._execute("SELECT key, value FROM cr_meta")}
+            if not found:
+                found = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta}
+                self._executemany(
+                    self._sql("INSERT INTO cr_meta (key, value) VALUES (?, ?)"),
+                    list(found.items()),
+                )
+        return found
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def tail(self) -> tuple[int, int]:
+        """How many subjects and events the journal holds."""
+        rows = self._execute(
+            "SELECT (SELECT COALESCE(MAX(pos), 0) FROM cr_subjects), "
+            "(SELECT COALESCE(MAX(seq), 0) FROM cr_events)"
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def subjects(self, after: int = 0) -> list[tuple[str, str]]:
+        rows = self._execute(
+            self._sql("SELECT id, body FROM cr_subjects WHERE pos > ? ORDER BY pos"), (after,)
+        )
+        return [(str(i), str(b)) for i, b in rows]
+
+    def events(self, after: int = 0) -> list[EventRow]:
+        rows = self._execute(
+            self._sql(
+                "SELECT seq, event_id, recorded_at, body FROM cr_events WHERE seq > ? ORDER BY seq"
+            ),
+            (after,),
+        )
+        return [(int(s), e, str(r), str(b)) for s, e, r, b in rows]
+
+    def caller_metadata(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self._execute("SELECT key, value FROM cr_caller")}
+
+    def pending(self, limit: int) -> list[str]:
+        """Notifications not acknowledged, oldest first (as JSON)."""
+        rows = self._execute(
+            self._sql("SELECT body FROM cr_outbox WHERE acked = 0 ORDER BY pos LIMIT ?"), (limit,)
+        )
+        return [str(r[0]) for r in rows]
+
+    def cache(self) -> dict[str, tuple[int, str]]:
+        return {
+            str(s): (int(q), str(b))
+            for s, q, b in self._execute("SELECT subject, seq, body FROM cr_cache")
+        }
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def begin(self, expect: tuple[int, int]) -> bool:
+        """Begin a write holding the journal's write lock, if its tail is still ``expect``;
+        return False, holding nothing, if another writer got there first."""
+        self._begin_write()
+        try:
+            found = self.tail()
+        except BaseException:
+            self._rollback()
+            raise
+        if found != expect:
+            self._rollback()
+            return False
+        return True
+
+    def flush(self, batch: Batch, subjects_before: int) -> None:
+        """Write ``batch`` inside the transaction :meth:`begin` opened."""
+        if batch.subjects:
+            self._executemany(
+                self._sql("INSERT INTO cr_subjects (pos, id, body) VALUES (?, ?, ?)"),
+                [
+                    (subjects_before + i + 1, sid, body)
+                    for i, (sid, body) in enumerate(batch.subjects)
+                ],
+            )
+        if batch.events:
+            self._executemany(
+                self._sql(
+                    "INSERT INTO cr_events (seq, event_id, recorded_at, body) VALUES (?, ?, ?, ?)"
+                ),
+                batch.events,
+            )
+        if batch.notifications:
+            self._executemany(
+                self._sql(
+                    "INSERT INTO cr_outbox (id, body, acked) VALUES (?, ?, 0) "
+                    "ON CONFLICT (id) DO NOTHING"
+                ),
+                batch.notifications,
+            )
+        self._upsert("cr_meta", batch.meta)
+        self._upsert("cr_caller", batch.caller)
+
+    def commit(self) -> None:
+        self._commit()
+
+    def abort(self) -> None:
+        self._rollback()
+
+    def _upsert(self, table: str, values: Mapping[str, str]) -> None:
+        if values:
+            self._executemany(
+                self._sql(
+                    f"INSERT INTO {table} (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                ),
+                list(values.items()),
+            )
+
+    def acknowledge(self, ids: Sequence[str]) -> None:
+        with self._write():
+            self._executemany(
+                self._sql("UPDATE cr_outbox SET acked = 1 WHERE id = ?"), [(i,) for i in ids]
+            )
+
+    def write_cache(self, rows: Sequence[tuple[str, int, str]], meta: Mapping[str, str]) -> None:
+        """A compaction point: the derived state of the subjects changed since the last one."""
+        with self._write():
+            self._executemany(
+                self._sql(
+                    "INSERT INTO cr_cache (subject, seq, body) VALUES (?, ?, ?) "
+                    "ON CONFLICT (subject) DO UPDATE SET seq = excluded.seq, body = excluded.body"
+                ),
+                rows,
+            )
+            self._upsert("cr_meta", meta)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.where}>"
+
+
+_SQLITE_DDL = (
+    "CREATE TABLE IF NOT EXISTS cr_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cr_subjects "
+    "(pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cr_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE, "
+    "recorded_at TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cr_caller (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cr_outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, acked INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS cr_outbox_pending ON cr_outbox (acked, pos)",
+    "CREATE TABLE IF NOT EXISTS cr_cache "
+    "(subject TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL)",
+)
+
+
+class SqliteJournal(Journal):
+    """The embedded journal: one SQLite file in WAL mode.
+
+    ``synchronous="full"`` (the default) makes each commit durable against power loss;
+    ``"normal"`` only against a crash of the process, and is several times faster to write.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "full") -> None:
+        super().__init__()
+        if synchronous not in ("full", "normal"):
+            raise ValueError("synchronous must be 'full' or 'normal'")
+        self.path = Path(path)
+        try:
+            # Created owner-only before SQLite opens it; its -wal and -shm files take its mode.
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._create()
+        except (OSError, sqlite3.Error) as error:
+            raise JournalError(f"{self.path}: cannot open the journal ({error})") from None
+
+    @property
+    def where(self) -> str:
+        return os.fspath(self.path)
+
+    def _ddl(self) -> Sequence[str]:
+        return _SQLITE_DDL
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise JournalError(f"{self.path}: {error}") from None
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.Error as error:
+            raise JournalError(f"{self.path}: {error}") from None
+
+    def _begin_write(self) -> None:
+        self._execute("BEGIN IMMEDIATE")
+
+    def _commit(self) -> None:
+        self._execute("COMMIT")
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("ROLLBACK")
+
+    def _close(self) -> None:
+        self._db.close()

@@ -1,0 +1,128 @@
+"""Migration: a journal recorded under one ruleset version, replayed under another.
+
+A journal is bound to the ruleset it was recorded under (its digest): the same events mean
+something else under other rules, so opening it under another is refused. When the rules do
+change (a new parameter, a layer for a region), the events are replayed into a new journal
+under the new ruleset, and the report says, subject by subject, what the change of rules
+changes: the measures that apply on a day, the measures' intervals over the whole history,
+and the histories the new rules refuse outright. Nothing in the source journal is changed.
+Event ids, transaction days, the ledger's today and the caller's metadata (a consumer's
+offset) are carried over, so producers and consumers go on against the new journal as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from credit_rules.errors import CreditRulesError
+from credit_rules.ledger import durability
+from credit_rules.ledger.journal import Batch, Journal
+from credit_rules.ledger.ledger import Ledger
+from credit_rules.ruleset import ir
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """What applies to ``subject`` on the report's day, before and after."""
+
+    subject: str
+    before: frozenset[str]
+    after: frozenset[str]
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What replaying a journal under ``target`` changes compared with ``source``."""
+
+    source: str
+    target: str
+    as_of: dt.date | None
+    subjects: int
+    events: int
+    changed: tuple[OutcomeChange, ...]
+    timeline_changed: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]
+
+
+def migrate(
+    source: str | os.PathLike[str] | Journal,
+    source_ruleset: ir.Ruleset,
+    target: str | os.PathLike[str] | Journal,
+    target_ruleset: ir.Ruleset,
+    *,
+    as_of: dt.date | None = None,
+) -> tuple[Ledger, MigrationReport]:
+    """Replay ``source`` (recorded under ``source_ruleset``) into the new journal ``target``
+    under ``target_ruleset``; return the new ledger and the report, as of ``as_of`` (the
+    source's today by default)."""
+    old = Ledger.open(source, source_ruleset)
+    try:
+        new = Ledger.open(target, target_ruleset)
+        if len(new) or new.subject_ids():
+            new.close()
+            raise ValueError("migrate into a new, empty journal")
+        with old._lock:
+            subjects = [state.subject for state in old._order]
+            ids = {seq: event_id for event_id, seq in old._event_ids.items()}
+            feed = [
+                (old._log_recorded[i], old._log_events[i], ids.get(i + 1))
+                for i in range(len(old._log_events))
+            ]
+            today = old._today
+        new.bulk_load(subjects, feed, freeze=False)
+        if today is not None and (new._today is None or new._today < today):
+            new._today = today
+        carried = Batch(caller=old.metadata())
+        if today is not None:
+            carried.meta["today"] = today.isoformat()
+        with new._lock:
+            while not new._begin():
+                pass
+            new._finish(carried, len(new._order))
+        day = as_of if as_of is not None else today
+        report = _compare(old, new, day)
+        return new, report
+    finally:
+        old.close()
+
+
+def _compare(old: Ledger, new: Ledger, day: dt.date | None) -> MigrationReport:
+    changed: list[OutcomeChange] = []
+    timeline_changed: list[str] = []
+    refused: list[tuple[str, str]] = []
+    old._freshen_all()
+    with new._lock:
+        for subject_id in sorted(new._stale):
+            try:
+                durability.freshen(new, new._states[subject_id])
+            except CreditRulesError as error:
+                refused.append((subject_id, str(error)))
+        new._stale.clear()
+    for state in old._order:
+        sid = state.subject.id
+        if any(sid == r for r, _ in refused):
+            continue
+        after = new._states[sid]
+        if sorted(state.timeline) != sorted(after.timeline):
+            timeline_changed.append(sid)
+        if day is not None:
+            before_now = (
+                old._outcomes(state, day) if state.horizon and day <= state.horizon else frozenset()
+            )
+            after_now = (
+                new._outcomes(after, day) if after.horizon and day <= after.horizon else frozenset()
+            )
+            if before_now != after_now:
+                changed.append(OutcomeChange(sid, before_now, after_now))
+    return MigrationReport(
+        source=f"{old.ruleset.id} {old.ruleset.version}",
+        target=f"{new.ruleset.id} {new.ruleset.version}",
+        as_of=day,
+        subjects=len(old._order),
+        events=len(old._log_events),
+        changed=tuple(changed),
+        timeline_changed=tuple(timeline_changed),
+        refused=tuple(refused),
+    )

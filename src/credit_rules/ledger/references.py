@@ -1,0 +1,57 @@
+"""References between procedural events: what an event names must already be on record.
+
+A Ganzhou ``objection_decided`` decides an objection that was filed (Art 20); a
+``repair_decided`` decides an application that was made (Art 25); an objection may name the
+evaluation it disputes (Arts 12 and 19). The engine reads these events by the id they name, so
+one naming an id never recorded would silently discharge nothing, or double an agenda item. The
+ledger therefore refuses it on entry, with
+:class:`~credit_rules.errors.MissingReference` naming the event and the missing id.
+
+The table is data, kept in each regulation's ledger pack (:mod:`credit_rules.ledger.regulations`):
+(event type, field) -> the event type that introduces the id under the same field name. An
+entry applies only where the event has the field set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from credit_rules.errors import MissingReference
+from credit_rules.model.events import Event
+
+References = Mapping[tuple[str, str], str]
+
+
+def introduced(events: Iterable[Event], references: References) -> set[tuple[str, str]]:
+    """The (event type, id) pairs a history introduces, for the types the table refers to."""
+    sources = {(source, name) for (_, name), source in references.items()}
+    found: set[tuple[str, str]] = set()
+    for event in events:
+        for source, name in sources:
+            if event.type == source:
+                value = getattr(event, name, None)
+                if isinstance(value, str):
+                    found.add((source, value))
+    return found
+
+
+def check_references(
+    history: Sequence[Event],
+    added: Sequence[Event],
+    labels: Sequence[str],
+    references: References,
+) -> None:
+    """Refuse the first of ``added`` naming an id neither ``history`` nor an earlier event of
+    ``added`` introduces."""
+    referring = {event_type for event_type, _ in references}
+    if not any(event.type in referring for event in added):
+        return
+    known = introduced(history, references)
+    for event, label in zip(added, labels, strict=True):
+        for (event_type, name), source in references.items():
+            if event.type != event_type:
+                continue
+            value = getattr(event, name, None)
+            if isinstance(value, str) and (source, value) not in known:
+                raise MissingReference(label, event.type, name, value, event.subject)
+        known |= introduced([event], references)
