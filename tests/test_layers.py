@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "credit_rules._version",
                 "credit_rules._plain",
                 "credit_rules._console",
+                "credit_rules.i18n",
             }
         ),
     ),
