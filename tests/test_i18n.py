@@ -13,7 +13,9 @@ from credit_rules import Engine, load_scenario
 from credit_rules.i18n import date_text, language_from_environment, period_text
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+EXAMPLE = (
+    ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +58,58 @@ def test_chinese_reasons_carry_no_english_values() -> None:
         assert not re.search(r"\b(yes|no|none|days?|years?|months?)\b", value), text
         assert not re.search(r"\d{4}-\d\d-\d\d", text), text
     assert any(text.endswith(": 1 year") for text in en)
+
+
+# -- the catalogues -----------------------------------------------------------------------------
+
+LOCALE = ROOT / "src" / "credit_rules" / "locale"
+PO = LOCALE / "zh" / "LC_MESSAGES" / "credit_rules.po"
+
+
+def _source_messages() -> set[str]:
+    extract = pytest.importorskip("babel.messages.extract")
+    found = set()
+    for _file, _line, message, _comments, _context in extract.extract_from_dir(
+        str(ROOT / "src" / "credit_rules"),
+        method_map=[("**.py", "python")],
+        keywords={"_": None},
+    ):
+        if isinstance(message, str) and message:
+            found.add(message)
+    return found
+
+
+def _catalogue() -> dict[str, str]:
+    pofile = pytest.importorskip("babel.messages.pofile")
+    with PO.open("rb") as stream:
+        catalogue = pofile.read_po(stream, locale="zh")
+    return {str(m.id): str(m.string) for m in catalogue if m.id}
+
+
+def test_every_message_has_both_languages() -> None:
+    """English is each message itself; Chinese must be in the catalogue for every one the
+    source uses (run tools/update_catalogue.py, then translate what is new)."""
+    messages, catalogue = _source_messages(), _catalogue()
+    assert len(messages) > 100
+    missing = sorted(messages - catalogue.keys())
+    assert not missing, f"not in the zh catalogue: {missing}"
+    untranslated = sorted(m for m in messages if not catalogue[m].strip())
+    assert not untranslated, f"no Chinese yet: {untranslated}"
+    for message in messages:
+        assert set(re.findall(r"{(\w+)", message)) == set(
+            re.findall(r"{(\w+)", catalogue[message])
+        ), f"the placeholders differ: {message!r} / {catalogue[message]!r}"
+
+
+def test_the_shipped_mo_file_is_compiled_from_the_po_file() -> None:
+    import gettext
+
+    with (PO.with_suffix(".mo")).open("rb") as stream:
+        compiled = gettext.GNUTranslations(stream)
+    for message, chinese in _catalogue().items():
+        assert compiled.gettext(message) == chinese, message
+
+
+def test_the_wheel_ships_the_compiled_catalogue() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert '"locale/*/LC_MESSAGES/*.mo"' in pyproject

@@ -175,8 +175,10 @@ def shown(value: Any, lang: Lang = "en") -> str:
     if isinstance(value, Period):
         return period_text(value.count, value.unit, lang)
     if isinstance(value, tuple):
-        return "、".join(shown(v, lang) for v in value) if lang == "zh" else ", ".join(
-            shown(v, lang) for v in value
+        return (
+            "、".join(shown(v, lang) for v in value)
+            if lang == "zh"
+            else ", ".join(shown(v, lang) for v in value)
         )
     return str(value)
 

@@ -6,37 +6,56 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import json
 from typing import Any
 
 from credit_rules._console import Console, Text, Tree
-from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    as_of_argument,
+    gettext_of,
+    print_json,
+    read_scenario,
+    ruleset_ref,
+    scenario_argument,
+)
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
 from credit_rules.explain.whynot import Explanation, Link, NextChange, Why, WhyNot, explain
+from credit_rules.i18n import Gettext
 from credit_rules.model.results import Citation
-from credit_rules.scenario import load_scenario
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "explain",
-        help="why an outcome applies to a subject, or why not, and when it could change",
-        description="Explain one subject of a scenario: the chain of facts, parameters and "
-        "articles behind each outcome; for an outcome that does not apply, the first condition "
-        "that failed in each rule that could give it; and the next day the outcomes change.",
+        _,
+        help=_("why an outcome applies to a subject, or why not, and when it could change"),
+        description=_(
+            "Explain one subject of a scenario: the chain of facts, parameters and articles "
+            "behind each outcome; for an outcome that does not apply, the first condition that "
+            "failed in each rule that could give it; and the next day the outcomes change."
+        ),
     )
-    parser.add_argument("scenario", help="a scenario YAML file")
-    parser.add_argument("--subject", required=True, metavar="ID", help="the subject's id")
-    parser.add_argument("--outcome", metavar="NAME", help="the outcome to explain")
-    parser.add_argument("--as-of", type=iso_date, help="override the scenario's as_of date")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    scenario_argument(parser, _)
+    parser.add_argument(
+        "--subject", required=True, metavar="ID", help=_("the id of the subject to explain")
+    )
+    parser.add_argument(
+        "--outcome",
+        metavar="NAME",
+        help=_("the outcome to explain, also when it does not apply (default: those that do)"),
+    )
+    as_of_argument(parser, _)
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset) as engine:
         try:
@@ -52,24 +71,26 @@ def run(args: argparse.Namespace) -> int:
             raise scenario.locate(error) from None
     console = stdout_console()
     if args.format == "json":
-        print(json.dumps(_plain(found), ensure_ascii=False, indent=2))
+        print_json({**_plain(found), "ruleset": ruleset_ref(scenario.ruleset)})
     else:
-        render(console, found)
+        render(console, found, gettext_of(args))
     return EXIT_OK
 
 
-def render(console: Console, found: Explanation) -> None:
+def render(console: Console, found: Explanation, _: Gettext = lambda m: m) -> None:
     """The explanation for a person: a tree for each chain of facts."""
     console.print(
         Text.assemble(
-            ("Subject ", "bold"),
+            (_("Subject") + " ", "bold"),
             (found.subject, "bold cyan"),
-            f" on {found.as_of.isoformat()} ({found.ruleset})",
+            _(" on {as_of} ({ruleset})").format(
+                as_of=found.as_of.isoformat(), ruleset=found.ruleset
+            ),
         ),
         soft_wrap=True,
     )
-    active = ", ".join(found.active) or "none"
-    console.print(Text(f"Outcomes that apply: {active}"), soft_wrap=True)
+    active = ", ".join(found.active) or _("none")
+    console.print(Text(_("Outcomes that apply: {active}").format(active=active)), soft_wrap=True)
     for why in found.why:
         console.print()
         console.print(_why(why))
@@ -77,16 +98,18 @@ def render(console: Console, found: Explanation) -> None:
         console.print()
         console.print(
             Text.assemble(
-                ("Why ", "bold"), (found.outcome, "bold yellow"), (" does not apply", "bold")
+                (_("Why") + " ", "bold"),
+                (found.outcome, "bold yellow"),
+                (" " + _("does not apply"), "bold"),
             ),
             soft_wrap=True,
         )
         if not found.why_not:
-            console.print("  no rule of the ruleset gives this outcome")
+            console.print("  " + _("no rule of the ruleset gives this outcome"))
         for item in found.why_not:
             console.print(_why_not(item))
     console.print()
-    console.print(_change(found.next_change), soft_wrap=True)
+    console.print(_change(found.next_change, _), soft_wrap=True)
 
 
 def _why(why: Why) -> Tree:
@@ -159,11 +182,11 @@ def _citation(citation: Citation) -> Text:
     )
 
 
-def _change(change: NextChange | None) -> Text:
+def _change(change: NextChange | None, _: Gettext) -> Text:
     if change is None:
-        return Text("When could it change: never, unless something else happens", style="bold")
+        return Text(_("When could it change: never, unless something else happens"), style="bold")
     text = Text.assemble(
-        ("When could it change: ", "bold"), (change.on.isoformat(), "bold magenta")
+        (_("When could it change:") + " ", "bold"), (change.on.isoformat(), "bold magenta")
     )
     for cause in change.causes:
         text.append(f"\n  - {cause}")

@@ -9,41 +9,72 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Padding, Table, Text
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from credit_rules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    STDIO,
+    add_command,
+    add_format,
+    gettext_of,
+    print_json,
+    write_text,
+)
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
+from credit_rules.i18n import Gettext
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "test",
-        help="run the expectations of scenario files",
-        description="Run every scenario file with 'expect:' under the given files and "
-        "directories, and show what differs for each failure.",
+        _,
+        help=_("run the expectations of scenario files"),
+        description=_(
+            "Run every scenario file with 'expect:' under the given files and directories, "
+            "and show what differs for each failure. Exit 1 if an expectation does not hold."
+        ),
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="scenario files, or directories to search"
+        "paths", nargs="+", metavar="PATH", help=_("scenario files, or directories to search")
     )
     parser.add_argument(
         "--coverage",
         action="store_true",
-        help="report, article by article, what the scenarios exercised; fails if an "
-        "executable article has no scenario",
+        help=_(
+            "report, article by article, what the scenarios exercised; fails if an "
+            "executable article has no scenario"
+        ),
     )
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for CI)")
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help=_("also write the results as JSON to FILE (for CI), or - for standard output"),
+    )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    out, err = wide(stdout_console()), stderr_console()
+    _ = gettext_of(args)
+    if args.format == "json" and args.json is None:
+        args.json = STDIO
+    # When the JSON goes to stdout, the report for people goes to stderr, out of its way.
+    out = wide(stderr_console() if args.json == STDIO else stdout_console())
+    err = stderr_console()
     paths = find_scenarios(args.paths)
     if not paths:
-        err.print(Text(f"credit-rules: no *.scenario.yaml files under {' '.join(args.paths)}"))
+        err.print(
+            Text(
+                "credit-rules: "
+                + _("no *.scenario.yaml files under {paths}").format(paths=" ".join(args.paths))
+            )
+        )
         return EXIT_BAD_INPUT
     runner = Runner()
     collector = CoverageCollector() if args.coverage else None
@@ -68,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
         for ruleset in coverage.rulesets:
             _print_coverage(out, ruleset)
     if args.json:
-        _write_json(Path(args.json), results, coverage)
+        _write_json(args.json, results, coverage)
     if any(r.error is not None for r in results):
         return EXIT_BAD_INPUT
     if not tested:
-        err.print(Text("credit-rules: nothing to test: no scenario file has 'expect:'"))
+        err.print(Text("credit-rules: " + _("nothing to test: no scenario file has 'expect:'")))
         return EXIT_BAD_INPUT
     if any(r.mismatches for r in results):
         return EXIT_FAILED
@@ -170,7 +201,7 @@ def _print_coverage(console: Console, coverage: RulesetCoverage) -> None:
     console.print()
 
 
-def _write_json(file: Path, results: list[ScenarioResult], coverage: Coverage | None) -> None:
+def _write_json(file: str, results: list[ScenarioResult], coverage: Coverage | None) -> None:
     document: dict[str, Any] = {
         "summary": {
             "files": len(results),
@@ -183,7 +214,10 @@ def _write_json(file: Path, results: list[ScenarioResult], coverage: Coverage | 
     }
     if coverage is not None:
         document["coverage"] = coverage.to_json()
-    file.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if file == STDIO:
+        print_json(document)
+    else:
+        write_text(file, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def _result_json(result: ScenarioResult) -> dict[str, Any]:
