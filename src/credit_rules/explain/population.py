@@ -10,7 +10,7 @@ so they are not used here.)
 Histories follow the procedures of each regulation, so that no generated history is one the
 engine would reject:
 
-- **lianyungang-2007**: like the benchmark population of ARCHITECTURE.md, 15% of insured persons
+- **lianyungang-2007**: like the benchmark population (benchmarks/README.md), 15% of insured persons
   have 1–5 entered records (Art 8(四)) of random Art 7 categories; some records are objected to
   and corrected (Art 13), some persons ask for their record (Art 12), and a few records stop at
   determination and never count (Art 8).

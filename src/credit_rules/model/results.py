@@ -1,4 +1,4 @@
-"""What an evaluation returns: the JSON contract of ARCHITECTURE.md as typed, immutable values.
+"""What an evaluation returns: the JSON contract (tests/contract/) as typed, immutable values.
 
 A result's cause is data. Every decision, duty and deadline names its :class:`Trigger` (the
 event that set it off: type, key, date and place in the subject's history) and its
@@ -130,7 +130,7 @@ class Provenance(NamedTuple):
 
     def reasons(self, trigger: Trigger) -> tuple[Reason, ...]:
         """The trigger, then every fact and parameter the rule read with its value, then what
-        the outcome means: the ``because`` of ARCHITECTURE.md, rendered now."""
+        the outcome means: the ``because`` of the JSON contract, rendered now."""
         text = self.text
         found = [trigger_reason(trigger)]
         for step in text.steps:
