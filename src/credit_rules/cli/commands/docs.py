@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.output == STDIO
     output = Path(args.output)
     if not to_stdout and output.exists() and not output.is_dir():
-        raise InputError(str(output), [Problem("-o must name a directory, not a file")])
+        raise InputError(str(output), [Problem(_("-o must name a directory, not a file"))])
     pages = []
     # Everything is read and checked before anything is written: a bad ruleset or scenario
     # leaves the directory as it was.
@@ -67,19 +67,26 @@ def run(args: argparse.Namespace) -> int:
         named = resolve(name)
         folder = named.scenarios_dir
         paths = sorted(folder.rglob("*.scenario.yaml")) if folder is not None else []
-        coverage = ruleset_coverage(named.ruleset, [load_scenario(p) for p in paths])
+        scenarios = [load_scenario(p) for p in paths]
+        coverage = ruleset_coverage(named.ruleset, scenarios)
         source = named.file.name if named.file is not None else f"{named.ruleset.id}.yaml"
-        text = render_ruleset_page(named.ruleset, coverage, source_name=source)
+        text = render_ruleset_page(
+            named.ruleset,
+            coverage,
+            source_name=source,
+            written_to=None if to_stdout else output,
+            descriptions={s.path: s.description or "" for s in scenarios},
+        )
         pages.append((named.ruleset.id, text, len(paths)))
     if to_stdout:
         write_text(STDIO, "\n".join(text for _id, text, _count in pages))
         return EXIT_OK
     console = stdout_console()
-    for ruleset_id, text, scenarios in pages:
+    for ruleset_id, text, count in pages:
         target = output / f"{ruleset_id}.md"
         write_text(target, text, make_folder=True)
         console.print(
-            _("wrote {path} ({count} scenarios)").format(path=target, count=scenarios),
+            _("wrote {path} ({count} scenarios)").format(path=target, count=count),
             soft_wrap=True,
         )
     return EXIT_OK
