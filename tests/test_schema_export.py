@@ -179,7 +179,10 @@ def test_output_that_is_a_file_is_exit_2(
 SCENARIO_HEAD = (
     "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n  - {id: p2, kind: insured_person}\n"
 )
-EVENT = "{type: dishonesty_entered, subject: p2, record: r1, category: lend_certificate, date: 2008-03-10}"
+EVENT = (
+    "{type: dishonesty_entered, subject: p2, record: r1, category: lend_certificate, "
+    "date: 2008-03-10}"
+)
 
 
 def best_error(name: str, text: str) -> jsonschema.ValidationError:
