@@ -28,6 +28,8 @@ def main() -> None:
             str(ROOT / "babel.cfg"),
             "-k",
             "_",
+            "-k",
+            "N_",
             "--no-location",
             "--sort-output",
             "--omit-header",

@@ -55,6 +55,12 @@ def _catalogue(lang: Lang) -> gettext.NullTranslations:
         return gettext.GNUTranslations(stream)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it now (it is translated where
+    it is shown, in the language chosen there)."""
+    return message
+
+
 def translator(lang: Lang) -> Gettext:
     """The ``gettext`` function for ``lang``; English returns each message unchanged."""
     return _catalogue(lang).gettext

@@ -1,8 +1,9 @@
 """``credit-rules timeline SCENARIO --subject ID -o FILE.svg``: a subject's history, drawn.
 
 Events, each outcome's period as a bar, deadlines with the rest days they skip, on one date
-axis. The picture is SVG (plain text, opens in any browser; hover a bar for its rule and
-articles); ``-o -`` writes it to standard output.
+axis, labelled in the chosen language. The picture is SVG (plain text, opens in any browser;
+hover a bar for its rule and articles), or PNG for a report when the output is named FILE.png
+(the ``[png]`` extra); ``-o -`` writes SVG to standard output.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from credit_rules.cli.common import (
     as_of_argument,
     gettext_of,
     hint,
+    lang_of,
     read_scenario,
     scenario_argument,
     write_text,
@@ -25,7 +27,7 @@ from credit_rules.cli.common import (
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError, Problem, ScenarioError
-from credit_rules.explain.timeline_svg import render_timeline
+from credit_rules.explain.timeline_svg import render_timeline, svg_to_png
 from credit_rules.i18n import Gettext
 
 
@@ -48,8 +50,11 @@ def register(commands: Any, _: Gettext) -> None:
         "-o",
         "--output",
         required=True,
-        metavar="FILE.svg",
-        help=_("the SVG file to write, or - for standard output"),
+        metavar="FILE.svg|FILE.png",
+        help=_(
+            "the picture to write: FILE.svg, FILE.png (needs the [png] extra), or - for SVG "
+            "on standard output"
+        ),
     )
     as_of_argument(parser, _)
     parser.set_defaults(func=run)
@@ -58,9 +63,15 @@ def register(commands: Any, _: Gettext) -> None:
 def run(args: argparse.Namespace) -> int:
     _ = gettext_of(args)
     output: str = args.output
-    if output != STDIO and Path(output).suffix.lower() != ".svg":
+    suffix = Path(output).suffix.lower()
+    if output != STDIO and suffix not in (".svg", ".png"):
         raise InputError(
-            output, [Problem(_("the timeline is drawn as SVG; name the output FILE.svg"))]
+            output,
+            [
+                Problem(
+                    _("the timeline is drawn as SVG or PNG; name the output FILE.svg or FILE.png")
+                )
+            ],
         )
     scenario = read_scenario(args.scenario)
     known = [str(s.get("id")) for s in scenario.subjects]
@@ -88,8 +99,16 @@ def run(args: argparse.Namespace) -> int:
             events=scenario.events,
             evaluation=evaluation,
             calendar=engine.calendar,
+            lang=lang_of(args),
         )
-    write_text(output, svg)
+    if output != STDIO and suffix == ".png":
+        png = svg_to_png(svg)
+        try:
+            Path(output).write_bytes(png)
+        except OSError as error:
+            raise InputError(output, [Problem(f"cannot write: {error.strerror}")]) from None
+    else:
+        write_text(output, svg)
     if output != STDIO:
         stdout_console().print(_("wrote {path}").format(path=output), soft_wrap=True)
     return EXIT_OK
