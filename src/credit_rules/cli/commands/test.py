@@ -21,6 +21,7 @@ from credit_rules.cli.common import (
     add_format,
     gettext_of,
     print_json,
+    ruleset_ref,
     write_text,
 )
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
@@ -232,6 +233,7 @@ def _result_json(result: ScenarioResult) -> dict[str, Any]:
     )
     return {
         "path": result.path,
+        "ruleset": ruleset_ref(result.scenario.ruleset) if result.scenario is not None else None,
         "status": status,
         "error": result.error,
         "mismatches": [
