@@ -117,7 +117,9 @@ def _unread_additions(
             f"would change nothing; a layer overrides an entry by repeating its id"
             + suggestion(name, known)
         )
-        problems.append(source_map.problem(path, message))
+        # Named by id: the entry's index in the merged document is not the layer's own.
+        located = source_map.problem(path, message)
+        problems.append(dataclasses.replace(located, field=f"{section}.{name}"))
     return problems
 
 
