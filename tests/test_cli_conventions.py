@@ -357,7 +357,9 @@ def test_test(
     code, _, err = run(capsys, monkeypatch, "test", str(unknown))
     assert code == 2 and "did you mean cash_settlement?" in err and f"{unknown}:7:" in err
     code, out, _ = run(capsys, monkeypatch, "test", str(EXAMPLE), "--lang", "zh")
-    assert code == 0
+    assert code == 0 and "1 个情景文件：1 个通过, 0 个失败" in out
+    code, out, _ = run(capsys, monkeypatch, "test", str(failing), "--lang", "zh")
+    assert code == 1 and "失败" in out and "预期" in out
 
 
 # -- diff -------------------------------------------------------------------------------------
@@ -473,6 +475,25 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     )
     assert code == 0, err
     conforms(json.loads(out), "Check")
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "check",
+        "-",
+        "--profile",
+        "ci",
+        "--max-examples",
+        "2",
+        "--invariant",
+        "determinism",
+        "--format",
+        "json",
+        "--lang",
+        "zh",
+        stdin=(ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8"),
+    )
+    assert code == 0, err
+    assert json.loads(out)["ruleset"]["id"] == "lianyungang-2007"
     code, _, err = run(capsys, monkeypatch, "check", "lianyungang-2007", "--max-examples", "0")
     assert code == 2 and "0 is less than 1" in err
     code, _, err = run(
