@@ -175,6 +175,8 @@ def test_explain(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyP
         capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--lang", "zh"
     )
     assert code == 0 and "适用的结果" in out
+    assert "record_validity = 5年  参数: 失信信息有效期" in out and "5 years" not in out
+    assert "为何 cash_settlement 自 2009年5月20日 至 2010年5月20日" in out
     code, _, err = run(
         capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--outcome", "nope"
     )

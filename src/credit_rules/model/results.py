@@ -16,6 +16,7 @@ exactly the contract's JSON.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -164,6 +165,9 @@ def reason_value(value: Any) -> ReasonValue:
     return str(value)
 
 
+_PERIOD_TEXT = re.compile(r"\d+ (day|month|year|working day)s?")
+
+
 def shown(value: Any, lang: Lang = "en") -> str:
     """A value as a person reads it in ``lang``: 否/是, 1年, 0日, 2009年5月20日 in Chinese."""
     if value is None:
@@ -174,6 +178,10 @@ def shown(value: Any, lang: Lang = "en") -> str:
         return date_text(value, lang)
     if isinstance(value, Period):
         return period_text(value.count, value.unit, lang)
+    if lang == "zh" and isinstance(value, str) and _PERIOD_TEXT.fullmatch(value):
+        # A period already written out in English by reason_value ("5 years").
+        period = Period.parse(value)
+        return period_text(period.count, period.unit, lang)
     if isinstance(value, tuple):
         return (
             "、".join(shown(v, lang) for v in value)
