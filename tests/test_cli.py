@@ -175,7 +175,9 @@ def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixtu
     evaluation = Engine(scenario.ruleset).evaluate(
         scenario.subjects, scenario.events, as_of=scenario.as_of
     )
-    code, out, err = run(capsys, "evaluate", str(EXAMPLE))
+    code, out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "en")
+    assert code == 0, err
+    code, zh_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "zh")
     assert code == 0, err
     assert evaluation.decisions
     for decision in evaluation.decisions:
@@ -184,10 +186,12 @@ def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixtu
         assert decision.from_.isoformat() in out
         for reason in decision.because:
             assert reason.en in out, reason
-            assert reason.zh in out, reason
+            assert reason.zh in zh_out, reason
         for citation in decision.cites:
             assert citation.zh in out and citation.en in out
+            assert citation.zh in zh_out
     assert "Art 10(1)" in out and "Art 10(2)" in out and "Art 9" in out
+    assert "第10条(1)" in zh_out and "第9条" in zh_out
     assert "2010-05-20" in out
 
 

@@ -167,6 +167,8 @@ def _page_scenarios(page: str) -> dict[int, list[str]]:
     for number, body in re.findall(r"^## Art (\d+)\n(.*?)(?=^## Art |\Z)", page, re.M | re.S):
         if "**Scenarios**" not in body:
             continue
-        section = body[body.index("**Scenarios**") :]
-        found[int(number)] = sorted(re.findall(r"^- `([^`]+\.scenario\.yaml)`:", section, re.M))
+        section = body[body.index("**Scenarios**") :].split("\n## ")[0]
+        # Each scenario is linked to its entry in the page's index of scenarios.
+        linked = re.findall(r"\[([^\]]+)\]\(#\1\)", section)
+        found[int(number)] = sorted(f"{name}.scenario.yaml" for name in linked)
     return found

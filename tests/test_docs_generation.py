@@ -42,7 +42,12 @@ def assert_one_paragraph(err: str) -> None:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pages")
+    # Written where the site keeps them, in a docs tree beside rulesets.md, as the committed
+    # pages are; the links are relative to that folder.
+    docs = tmp_path_factory.mktemp("site") / "docs"
+    folder = docs / "rulesets"
+    folder.mkdir(parents=True)
+    (docs / "rulesets.md").write_text("# The ruleset file format\n", encoding="utf-8")
     files = [str(ROOT / "rulesets" / f"{r}.yaml") for r in RULESETS]
     assert main(["docs", *files, "-o", str(folder)]) == 0
     return folder
@@ -197,7 +202,7 @@ def test_a_layer_gets_its_own_page_with_its_scenarios(
     page = (tmp_path / "out" / "mine.md").read_text(encoding="utf-8")
     assert "`mine`" in page
     art10 = dict(_sections(page))[10]
-    (line,) = [x for x in art10.splitlines() if "`art10-example.scenario.yaml`: fires" in x]
+    (line,) = [x for x in art10.splitlines() if "[art10-example](#art10-example)" in x]
     assert "`art10_cash_settlement`" in line
     assert "Executable articles no scenario covers" in page
 
@@ -215,3 +220,48 @@ def _nav_files(nav: object) -> list[str]:
     if isinstance(nav, dict):
         return [f for value in nav.values() for f in _nav_files(value)]
     return []
+
+
+def test_links_work_wherever_the_pages_are_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["docs", "lianyungang-2007", "-o", str(tmp_path)]) == 0
+    capsys.readouterr()
+    page = (tmp_path / "lianyungang-2007.md").read_text(encoding="utf-8")
+    anchors = set(re.findall(r"^#+ (.+)$", page, flags=re.M))
+    slugs = {re.sub(r"[^a-z0-9-]", "", a.lower().replace(" ", "-")) for a in anchors}
+    for target in re.findall(r"\]\(([^)]+)\)", page):
+        if target.startswith("#"):
+            assert target[1:] in slugs, f"no anchor {target}"
+        else:
+            assert (tmp_path / target).exists(), f"broken link {target}"
+    assert "../rulesets.md" not in page
+
+
+@pytest.mark.parametrize("ruleset_id", RULESETS)
+def test_scenarios_are_grouped_and_linked_per_article(generated: Path, ruleset_id: str) -> None:
+    page = (generated / f"{ruleset_id}.md").read_text(encoding="utf-8")
+    for section in page.split("\n## Art ")[1:]:
+        listed = [
+            line for line in section.splitlines() if line.startswith("- `") and ".scenario" in line
+        ]
+        assert not listed, "scenario file names listed one per line"
+    assert "\n## Scenarios\n" in page
+    linked = set(re.findall(r"\]\(#([a-z0-9-]+)\)", page))
+    for heading in re.findall(r"^#### (.+)$", page, flags=re.M):
+        assert heading in linked, f"scenario {heading} is never linked to"
+
+
+@pytest.mark.parametrize("ruleset_id", RULESETS)
+def test_every_event_type_and_field_is_documented(generated: Path, ruleset_id: str) -> None:
+    from credit_rules.model.vocabularies import event_classes
+
+    page = (generated / f"{ruleset_id}.md").read_text(encoding="utf-8")
+    events = page.partition(f"## Events of `{ruleset_id}`")[2]
+    assert events
+    for name, cls in event_classes(ruleset_id).items():
+        section = events.partition(f"### `{name}`")[2].partition("\n### ")[0]
+        assert section, f"{name} is not documented"
+        for field, info in cls.model_fields.items():
+            if field != "type":
+                assert f"| `{info.alias or field}` |" in section, f"{name}.{field}"

@@ -245,4 +245,5 @@ def test_validate_strict_on_a_broken_file_is_bad_input(
     code = main(["validate", "--strict", str(path)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "'record_cnt' is not a fact, parameter or built-in name" in err
+    assert "record_cnt is not a fact, parameter or built-in name" in err
+    assert "did you mean record_count" in err

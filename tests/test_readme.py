@@ -37,3 +37,26 @@ def test_the_readme_example_scenario_exists() -> None:
     scenario = re.search(r"evaluate (\S+\.yaml)", run)
     assert scenario is not None
     assert (ROOT / scenario.group(1)).is_file()
+
+
+def test_the_readme_python_example_runs_as_a_doctest() -> None:
+    import doctest
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```pycon\n(.*?)```", text, flags=re.S)
+    assert blocks, "the README has no Python example"
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for index, block in enumerate(blocks):
+        test = parser.get_doctest(block, {}, f"README.md[{index}]", "README.md", 0)
+        assert test.examples
+        result = runner.run(test)
+        assert result.failed == 0, f"README.md example {index} fails"
+
+
+def test_the_repository_points_nowhere_outside_itself() -> None:
+    files = [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("rulesets/*.yaml")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for outside in ("../shared", "ARCHITECTURE.md"):
+            assert outside not in text, f"{path.relative_to(ROOT)} refers to {outside}"

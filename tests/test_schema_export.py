@@ -172,3 +172,89 @@ def test_output_that_is_a_file_is_exit_2(
     assert code == 2
     assert err.strip() and "Traceback" not in err and "\n\n" not in err.strip()
     assert str(target) in err
+
+
+# -- errors an editor shows: at the bad key, not "valid under none of the given schemas" -------
+
+SCENARIO_HEAD = (
+    "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n  - {id: p2, kind: insured_person}\n"
+)
+EVENT = (
+    "{type: dishonesty_entered, subject: p2, record: r1, category: lend_certificate, "
+    "date: 2008-03-10}"
+)
+
+
+def best_error(name: str, text: str) -> jsonschema.ValidationError:
+    document, _ = read_yaml(text)
+    error = jsonschema.exceptions.best_match(validator(name).iter_errors(plain(document)))
+    assert error is not None, "the broken file validates"
+    return error
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "words"),
+    [
+        (
+            SCENARIO_HEAD
+            + "events:\n  - "
+            + EVENT.replace("dishonesty_entered", "dishonesty_enterd"),
+            ["events", 0, "type"],
+            ["dishonesty_enterd", "dishonesty_entered"],
+        ),
+        (
+            SCENARIO_HEAD + "events:\n  - " + EVENT.replace("date:", "dat:"),
+            ["events", 0],
+            ["dat"],
+        ),
+        (
+            SCENARIO_HEAD + "events:\n  - " + EVENT.replace("lend_certificate", "lend_card"),
+            ["events", 0, "category"],
+            ["lend_card"],
+        ),
+        (
+            SCENARIO_HEAD.replace("insured_person", "insured_persn") + "events: []\n",
+            ["subjects", 0, "kind"],
+            ["insured_persn"],
+        ),
+        (
+            SCENARIO_HEAD + "expect:\n  decisions:\n    - {subject: p2, outcom: x}\n",
+            ["expect", "decisions", 0],
+            ["outcom"],
+        ),
+    ],
+    ids=["event-type", "event-field", "event-value", "subject-kind", "expect-key"],
+)
+def test_a_broken_scenario_is_reported_at_the_bad_key(
+    text: str, path: list[Any], words: list[str]
+) -> None:
+    error = best_error(SCENARIO_SCHEMA, text)
+    assert list(error.absolute_path) == path, (list(error.absolute_path), error.message)
+    for word in words:
+        assert word in error.message, error.message
+    assert "any of the given schemas" not in error.message
+
+
+def test_a_broken_ruleset_is_reported_at_the_bad_key() -> None:
+    source = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text(encoding="utf-8")
+    error = best_error(
+        RULESET_SCHEMA, source.replace("  - id: record_validity", "  - idd: record_validity", 1)
+    )
+    assert list(error.absolute_path)[:1] == ["parameters"], error.message
+    assert "idd" in error.message or "id" in error.message
+
+
+def test_definitions_have_readable_names() -> None:
+    for name in (RULESET_SCHEMA, SCENARIO_SCHEMA):
+        schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+        for definition in schema.get("$defs", {}):
+            assert "__" not in definition and "credit_rules" not in definition, definition
+        assert '"discriminator"' not in (SCHEMAS / name).read_text(encoding="utf-8")
+
+
+def test_the_schemas_ship_in_the_package() -> None:
+    from importlib import resources
+
+    shipped = resources.files("credit_rules._schemas")
+    for name in (RULESET_SCHEMA, SCENARIO_SCHEMA, "cli-output.schema.json"):
+        assert json.loads((shipped / name).read_text(encoding="utf-8"))["$schema"]

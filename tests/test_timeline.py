@@ -1,8 +1,9 @@
 """``credit-rules timeline SCENARIO --subject ID -o FILE.svg``: a subject's history, drawn.
 
-The picture itself was checked by eye (rendered to PNG); these tests hold what can be held
-mechanically: a well-formed SVG is written, it names every outcome of the subject, and
-working-day clocks shade the rest days they skip.
+The picture itself was checked by eye (rendered to PNG, docs/images/); these tests hold what can
+be held mechanically: a well-formed SVG is written, it names every outcome of the subject,
+working-day clocks shade the rest days they skip, labels are in the chosen language, no mark is
+drawn over text, labels do not overlap, and one-day measures are markers.
 """
 
 from __future__ import annotations
@@ -76,12 +77,13 @@ def test_the_lianyungang_example_names_its_three_measures_and_the_duty(
     root = draw(capsys, LIANYUNGANG_EXAMPLE, "p2", tmp_path / "p2.svg")
     labels = texts(root)
     for outcome in ("written_warning", "cash_settlement", "audit_flag", "notify_entry"):
-        assert outcome in labels
+        assert any(label.startswith(f"{outcome} · ") for label in labels), outcome
+    assert "Written warning" in labels
     assert "2009-05-20 – 2010-05-20" in labels
     assert any(
         "cash_settlement: 2009-05-20 to 2010-05-20 (active on as_of)" in t for t in titles(root)
     )
-    assert any(t.startswith("2008-03-10 dishonesty_entered r1") for t in labels)
+    assert "1  2008-03-10  Dishonesty entered r1" in labels
 
 
 def test_working_day_clocks_shade_rest_days_and_hatch_excluded_days(
@@ -104,7 +106,7 @@ def test_every_bundled_scenario_draws_every_outcome_of_every_subject(
     scenario = load_scenario(path)
     for subject in (str(s["id"]) for s in scenario.subjects):
         root = draw(capsys, path, subject, tmp_path / f"{subject}.svg")
-        labels = set(texts(root))
+        labels = {label.split(" · ")[0] for label in texts(root)}
         missing = outcomes_of(path, subject) - labels
         assert not missing, f"{path.name} {subject}: {sorted(missing)} not drawn"
 
@@ -147,7 +149,7 @@ def test_an_unknown_subject_is_exit_2_listing_the_subjects(
 @pytest.mark.parametrize(
     ("scenario", "output"),
     [
-        (str(LIANYUNGANG_EXAMPLE), "picture.png"),
+        (str(LIANYUNGANG_EXAMPLE), "picture.pdf"),
         ("no/such/scenario.yaml", "x.svg"),
         (str(LIANYUNGANG_EXAMPLE), "no/such/dir/x.svg"),
     ],
@@ -167,3 +169,119 @@ def test_a_missing_subject_argument_is_exit_2(capsys: pytest.CaptureFixture[str]
         main(["timeline", str(LIANYUNGANG_EXAMPLE), "-o", "x.svg"])
     assert exited.value.code == 2
     assert "--subject" in capsys.readouterr().err
+
+
+# -- the picture's layout and language ---------------------------------------------------------
+
+
+def _boxes(root: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """Each text's box as laid out (the same width estimate the drawing uses)."""
+    from credit_rules.explain.timeline_svg import text_width
+
+    found = []
+    for element in root.iter(f"{SVG}text"):
+        content = element.text or ""
+        size = float(element.get("font-size", "10"))
+        width = text_width(content, size)
+        x, y = float(element.get("x", "0")), float(element.get("y", "0"))
+        anchor = element.get("text-anchor")
+        left = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
+        found.append((content, left, y - size * 0.8, left + width, y + size * 0.2))
+    return found
+
+
+SUBJECTS = [(LIANYUNGANG_EXAMPLE, "p2"), (GANZHOU_EXAMPLE, "ph1")]
+
+
+@pytest.mark.parametrize(("scenario", "subject"), SUBJECTS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_two_labels_overlap(
+    scenario: Path, subject: str, lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "timeline",
+        str(scenario),
+        "--subject",
+        subject,
+        "-o",
+        str(tmp_path / "t.svg"),
+        "--lang",
+        lang,
+    )
+    assert code == 0, err
+    boxes = _boxes(ET.parse(tmp_path / "t.svg").getroot())
+    assert len(boxes) > 10
+    for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for b, bx0, by0, bx1, by1 in boxes[i + 1 :]:
+            overlap = ax0 < bx1 - 1 and bx0 < ax1 - 1 and ay0 < by1 - 1 and by0 < ay1 - 1
+            assert not overlap, f"{a!r} overlaps {b!r}"
+
+
+@pytest.mark.parametrize(("scenario", "subject"), SUBJECTS)
+def test_nothing_is_drawn_over_text(
+    scenario: Path, subject: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = draw(capsys, scenario, subject, tmp_path / "t.svg")
+    children = [child.tag.removeprefix(SVG) for child in root]
+    first_text = children.index("text")
+    # After the first label come only labels and the backdrops painted right under them.
+    assert set(children[first_text:]) <= {"text", "rect"}
+    for index, tag in enumerate(children[first_text:], start=first_text):
+        if tag == "rect":
+            assert children[index + 1] == "text", "a rect after the labels is not a backdrop"
+
+
+def test_labels_are_in_chinese_with_lang_zh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "timeline",
+        str(GANZHOU_EXAMPLE),
+        "--subject",
+        "ph1",
+        "-o",
+        str(tmp_path / "t.svg"),
+        "--lang",
+        "zh",
+    )
+    assert code == 0, err
+    root = ET.parse(tmp_path / "t.svg").getroot()
+    labels = texts(root)
+    assert labels[0].startswith("主体 ph1") and "2024年10月21日" in labels[0]
+    assert "事件" in labels and "不予信用修复" in labels
+    assert any("提出异议 o1" in label for label in labels)
+    assert any(label.endswith("到期") for label in labels)
+    assert not any("objection_filed" in label for label in labels)
+    assert root.get("font-family", "").startswith("Noto Sans CJK SC")
+
+
+def test_a_one_day_measure_is_a_marker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = draw(capsys, LIANYUNGANG_EXAMPLE, "p2", tmp_path / "t.svg")
+    marks = {
+        (element.tag.removeprefix(SVG), (element.findtext(f"{SVG}title") or "").split(":")[0])
+        for element in root
+    }
+    assert ("circle", "written_warning") in marks
+    assert ("rect", "written_warning") not in marks
+    assert ("rect", "cash_settlement") in marks
+
+
+def test_png_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("cairosvg")
+    target = tmp_path / "p2.png"
+    code, _, err = run(
+        capsys, "timeline", str(LIANYUNGANG_EXAMPLE), "--subject", "p2", "-o", str(target)
+    )
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize(
+    "name", ["timeline-lianyungang-2007-p2.png", "timeline-ganzhou-2023-ph1.png"]
+)
+def test_the_pictures_in_the_docs_are_checked_in(name: str) -> None:
+    picture = ROOT / "docs" / "images" / name
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"images/{name}" in (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")

@@ -7,9 +7,25 @@ file, line and field when the problem came from a file.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from credit_rules._masking import mask_text
+
+
+def closest(name: str, known: Iterable[str]) -> list[str]:
+    """The names of ``known`` closest to a misspelt ``name``, closest first (at most three)."""
+    return difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+
+
+def suggestion(name: str, known: Iterable[str]) -> str:
+    """``"; did you mean X?"`` naming the closest of ``known`` to a misspelt ``name``, or
+    ``""`` when none is close: a short hint beats a list of every name to read through."""
+    close = closest(name, known)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(close) + "?"
 
 
 class CreditRulesError(Exception):

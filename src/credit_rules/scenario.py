@@ -16,12 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError
+from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError, suggestion
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import load_ruleset
 from credit_rules.ruleset.shipped import bundled, bundled_ids
-from credit_rules.yaml_source import SourceMap, YamlSyntaxError, read_yaml
+from credit_rules.yaml_source import SourceMap, YamlSyntaxError, plain, read_yaml
 
 
 class ExpectedDecision(BaseModel):
@@ -130,8 +130,19 @@ def load_scenario(path: str | Path) -> Scenario:
     source = str(file)
     try:
         text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(source, [Problem(f"cannot read the file: {error}")]) from None
+    except OSError as error:
+        raise ScenarioError(source, [Problem(f"cannot read the file: {error.strerror}")]) from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
+    return loads_scenario(text, source=source, base_dir=file.parent)
+
+
+def loads_scenario(
+    text: str, *, source: str = "<string>", base_dir: Path | None = None
+) -> Scenario:
+    """A scenario from its text (standard input, a test); ``base_dir`` resolves a ruleset named
+    by a relative path, as the folder of a scenario file does."""
+    file = (base_dir or Path.cwd()) / "<scenario>"
     try:
         data, source_map = read_yaml(text)
     except YamlSyntaxError as error:
@@ -146,6 +157,10 @@ def load_scenario(path: str | Path) -> Scenario:
         ]
         raise ScenarioError(source, problems) from None
     ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map)
+    if spec.expect is not None:
+        unknown = _unknown_expectations(spec.expect, ruleset, source_map)
+        if unknown:
+            raise ScenarioError(source, unknown)
     lines = {i: source_map.locate(("events", i))[0] or 0 for i in range(len(spec.events))}
     events = parse_events(ruleset.vocabulary, spec.events, source=source, lines=lines)
     located = {f"events[{i}]": line for i, line in lines.items()}
@@ -171,12 +186,47 @@ def load_scenario(path: str | Path) -> Scenario:
     )
 
 
+def _unknown_expectations(
+    expect: Expectation, ruleset: ir.Ruleset, source_map: SourceMap
+) -> list[Problem]:
+    """An expectation naming an outcome the ruleset does not have can never hold: it is a typo
+    in the scenario, not a failure of the ruleset, so it is bad input."""
+    kinds = {o.id: o.kind for o in ruleset.outcomes}
+    problems = []
+
+    def check(path: tuple[str | int, ...], name: str, kind: str) -> None:
+        if kinds.get(name) == kind:
+            return
+        known = sorted(o for o, k in kinds.items() if k == kind)
+        if name in kinds:
+            message = f"{name} is a {kinds[name]}, not a {kind}, in {ruleset.id}"
+        else:
+            message = f"{name} is not a {kind} of {ruleset.id}"
+        problems.append(source_map.problem(path, message + suggestion(name, known)))
+
+    for i, decision in enumerate(expect.decisions):
+        check(("expect", "decisions", i, "outcome"), decision.outcome, "measure")
+    for i, deadline in enumerate(expect.deadlines):
+        check(("expect", "deadlines", i, "name"), deadline.name, "deadline")
+    for i, duty in enumerate(expect.duties):
+        check(("expect", "duties", i, "name"), duty.name, "duty")
+    for i, name in enumerate(expect.absent):
+        if name not in kinds:
+            problems.append(
+                source_map.problem(
+                    ("expect", "absent", i),
+                    f"{name} is not an outcome of {ruleset.id}" + suggestion(name, sorted(kinds)),
+                )
+            )
+    return problems
+
+
 def _message(item: Any) -> str:
     if item["type"] == "missing":
         return f"the required field {item['loc'][-1]!r} is missing"
     if item["type"] == "extra_forbidden":
         return f"unknown key {item['loc'][-1]!r} (check its spelling)"
-    return f"{item['msg']} (got {item.get('input')!r})"
+    return f"{item['msg']} (got {plain(item.get('input'))})"
 
 
 def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) -> ir.Ruleset:

@@ -77,8 +77,18 @@ def scenario_schema() -> dict[str, Any]:
         **properties["subjects"],
         "items": {"$ref": "#/$defs/subject"},
     }
-    vocabulary_refs = [{"$ref": f"#/$defs/{_events_def(v)}"} for v in vocabularies()]
-    properties["events"] = {**properties["events"], "items": {"anyOf": vocabulary_refs}}
+    # Which vocabulary applies is known only when the scenario names a bundled ruleset (the
+    # ``allOf`` below); otherwise an event is checked for a known ``type`` only, so that an
+    # error is never the "valid under none of these vocabularies" of an ``anyOf``.
+    every_type = sorted({t for v in vocabularies() for t in event_classes(v)})
+    properties["events"] = {
+        **properties["events"],
+        "items": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"enum": every_type}},
+        },
+    }
     properties["ruleset"] = {
         **properties["ruleset"],
         "description": "A bundled ruleset id, or the path of a ruleset file relative to this "
@@ -98,7 +108,7 @@ def scenario_schema() -> dict[str, Any]:
         }
         for ruleset_id in bundled_ids()
     ]
-    return {
+    schema = {
         "$schema": DRAFT,
         "$id": SCENARIO_SCHEMA,
         "title": "credit_rules scenario",
@@ -108,6 +118,91 @@ def scenario_schema() -> dict[str, Any]:
         "allOf": by_ruleset,
         "$defs": dict(sorted(definitions.items())),
     }
+    return _readable_names(_tagged_unions(_optional_sections(schema)))
+
+
+def _optional_sections(node: Any) -> Any:
+    """A section that may be left out (``expect``) is ``anyOf [section, null]`` in pydantic's
+    schema, and an error inside it is then "not valid under any of the given schemas" at the
+    section. Leaving the section out is how a file says it has none, so the schema names the
+    section alone, and an error points at the key inside it."""
+    if isinstance(node, list):
+        return [_optional_sections(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _optional_sections(value) for key, value in node.items()}
+    options = node.get("anyOf")
+    if (
+        isinstance(options, list)
+        and len(options) == 2
+        and {"type": "null"} in options
+        and any(isinstance(o, dict) and set(o) == {"$ref"} for o in options)
+    ):
+        reference = next(o for o in options if o != {"type": "null"})
+        node = {**{k: v for k, v in node.items() if k not in ("anyOf", "default")}, **reference}
+    return node
+
+
+def _tagged_unions(node: Any) -> Any:
+    """pydantic marks a tagged union with OpenAPI's ``discriminator``, which JSON Schema
+    validators ignore: a misspelt ``type`` then fails every branch of the ``oneOf`` and the
+    editor says only "not valid under any of the given schemas". Here the tag is checked first
+    (an ``enum`` on the key, so a typo is reported at the key with the allowed values) and then
+    exactly the branch it names (``if``/``then``), so an error inside an event points at its
+    own field."""
+    if isinstance(node, list):
+        return [_tagged_unions(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _tagged_unions(value) for key, value in node.items()}
+    discriminator = node.get("discriminator")
+    if not isinstance(discriminator, dict) or "oneOf" not in node:
+        return node
+    key, mapping = discriminator["propertyName"], discriminator["mapping"]
+    rest = {k: v for k, v in node.items() if k not in ("discriminator", "oneOf")}
+    return {
+        **rest,
+        "type": "object",
+        "required": [key],
+        "properties": {key: {"enum": sorted(mapping)}},
+        "allOf": [
+            {
+                "if": {"properties": {key: {"const": tag}}, "required": [key]},
+                "then": {"$ref": target},
+            }
+            for tag, target in sorted(mapping.items())
+        ],
+    }
+
+
+def _readable_names(schema: dict[str, Any]) -> dict[str, Any]:
+    """``credit_rules__model__ganzhou__ObjectionFiled`` becomes ``GanzhouObjectionFiled``: a
+    name an analyst can read in an editor's hover, without the module path pydantic uses to
+    tell two vocabularies' classes of the same name apart."""
+    renamed = {
+        old: "".join(part.capitalize() for part in old.split("__")[-2:-1]) + old.split("__")[-1]
+        for old in schema.get("$defs", {})
+        if "__" in old
+    }
+    if not renamed:
+        return schema
+
+    def rename(node: Any) -> Any:
+        if isinstance(node, list):
+            return [rename(item) for item in node]
+        if isinstance(node, dict):
+            return {
+                renamed.get(key, key) if node is schema["$defs"] else key: rename(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, str) and node.startswith("#/$defs/"):
+            name = node.removeprefix("#/$defs/")
+            return f"#/$defs/{renamed.get(name, name)}"
+        return node
+
+    result: dict[str, Any] = rename(schema)
+    result["$defs"] = dict(sorted(result["$defs"].items()))
+    return result
 
 
 def _events_def(vocabulary: str) -> str:

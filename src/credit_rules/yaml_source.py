@@ -11,6 +11,7 @@ layer are read with it: calendar overlays, rulesets and scenarios.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -40,6 +41,22 @@ class SourceMap:
     def problem(self, path: Path, message: str) -> Problem:
         line, column = self.locate(path)
         return Problem(message, field=format_path(path), line=line, column=column)
+
+
+def plain(value: Any) -> str:
+    """A value from a YAML file written back as YAML would write it (a date as 2009-05-20,
+    text as itself, a mapping inline), never as a Python repr."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).strip()
 
 
 def format_path(path: Path) -> str:
@@ -101,10 +118,80 @@ def read_yaml(text: str) -> tuple[Any, SourceMap]:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        problem = Problem(f"not valid YAML: {message}", line=line, column=column)
+        problem = Problem(
+            f"not valid YAML: {_plain_words(message)}{_enclosing(text, line)}",
+            line=line,
+            column=column,
+        )
         raise YamlSyntaxError(problem) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(Problem(f"not valid YAML: {error}")) from None
+
+
+#: What the YAML parser's own words mean for a person editing the file.
+_SYNTAX = (
+    (
+        "expected <block end>",
+        "the indentation is off: this line is indented differently from the lines it belongs "
+        "with (indent every entry of a list or mapping by the same spaces)",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ':' where a value was expected: add a space after the colon of the key before, or "
+        "put text that contains ': ' in quotes",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is not 'key: value' inside a mapping (check the indentation and the colon)",
+    ),
+    ("found character '\\t'", "a tab: YAML is indented with spaces only"),
+    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
+    (
+        "did not find expected ',' or ']'",
+        "a list in [ ] is not closed, or its items are not separated by commas",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "a mapping in { } is not closed, or its entries are not separated by commas",
+    ),
+    (
+        "did not find expected key",
+        "the indentation is off, or a list item ('- ') is where a key was expected",
+    ),
+    ("found duplicate anchor", "an anchor (&name) is defined twice"),
+)
+
+_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#{}\[\]]*?):(\s|$)")
+
+
+def _plain_words(message: str) -> str:
+    for words, plain_text in _SYNTAX:
+        if words in message:
+            return plain_text
+    return message
+
+
+def _enclosing(text: str, line: int | None) -> str:
+    """`` (under 'events')``: the key of the block the bad line sits in, found as the nearest
+    earlier line indented less, so the message names the field as well as the line."""
+    if line is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return ""
+    here = lines[line - 1]
+    indent = len(here) - len(here.lstrip())
+    for previous in reversed(lines[: line - 1]):
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        match = _KEY_LINE.match(previous)
+        # A list item's own keys are the item's fields; the block is named by the key the
+        # list hangs from.
+        if match is not None and previous.lstrip().startswith("-"):
+            continue
+        if match is not None and len(match.group("indent")) < indent:
+            return f" (under '{match.group('key').strip()}')"
+    return ""
 
 
 def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMap]:
@@ -123,15 +210,29 @@ def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMa
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+def why_not_a_date(text: str) -> str:
+    """Why YYYY-MM-DD text names no day: "2011-02 has 28 days", "there is no month 13"."""
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+    except ValueError:
+        return "write it as YYYY-MM-DD"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{year}-{month:02d} has {days} days"
+    return "write it as YYYY-MM-DD"
+
+
 def _check_date(node: yaml.ScalarNode, path: Path) -> None:
     """YAML resolves 2030-02-30 as a date and then fails with a bare ValueError while building
     it; catch it here, where the node still knows its line."""
     try:
         dt.date.fromisoformat(str(node.value)[:10])
-    except ValueError as error:
+    except ValueError:
         raise YamlSyntaxError(
             Problem(
-                f"{node.value} is not a real date ({error})",
+                f"{node.value} is not a real date: {why_not_a_date(str(node.value)[:10])}",
                 field=format_path(path),
                 line=node.start_mark.line + 1,
                 column=node.start_mark.column + 1,

@@ -1,6 +1,6 @@
 """The PRC working-day calendar, precomputed once so that every question about it is O(1).
 
-Conventions (see ARCHITECTURE.md, "Conventions of Chinese law"):
+Conventions of Chinese law (docs/calendar.md):
 
 - A working day (工作日) is a Monday–Friday that no holiday notice makes a rest day, or a
   Saturday/Sunday that the State Council notice makes an adjusted workday (调休上班日).

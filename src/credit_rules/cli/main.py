@@ -2,30 +2,62 @@
 
 Bad input of any kind ends with one readable paragraph on stderr and exit code 2, never a
 traceback: the people running this are policy analysts, not Python developers.
+
+The language of every message, help text and reason is chosen once, here, from ``--lang`` or
+else the locale (:func:`credit_rules.i18n.language_from_environment`), and handed to the
+commands as ``args.lang`` and ``args.gettext``; nothing reads a global language.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from credit_rules._version import __version__
 from credit_rules.cli import commands
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXTRAS, Parser
+from credit_rules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXTRAS,
+    Parser,
+    add_lang,
+)
 from credit_rules.errors import CreditRulesError
+from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "chosen_language", "main"]
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser(_: Gettext) -> argparse.ArgumentParser:
+    """The whole command line in one language: every command, option and help text."""
     parser = Parser(
         prog="credit-rules",
-        description="Evaluate Chinese medical-insurance credit rulesets and explain the results.",
+        gettext=_,
+        description=_(
+            "Evaluate Chinese medical-insurance credit rulesets and explain the results."
+        ),
+        epilog=_(
+            "Exit codes: 0 ok; 1 a finding (a failed expectation, a lint finding, changed "
+            "outcomes under diff --exit-code); 2 input that could not be used. "
+            "'-' in place of a file reads standard input or writes standard output."
+        ),
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"credit-rules {__version__}",
+        help=_("print the version and exit"),
+    )
+    add_lang(parser, _)
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title=_("commands"), parser_class=Parser
+    )
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         try:
             command = importlib.import_module(f"{commands.__name__}.{module.name}")
@@ -33,19 +65,23 @@ def _parser() -> argparse.ArgumentParser:
             extra = EXTRAS.get((error.name or "").partition(".")[0])
             if extra is None:
                 raise
-            _register_unavailable(subparsers, module.name, extra)
+            _register_unavailable(subparsers, module.name, extra, _)
         else:
-            command.register(subparsers)
+            command.register(subparsers, _)
     return parser
 
 
-def _register_unavailable(subparsers: Any, name: str, extra: str) -> None:
+def _register_unavailable(subparsers: Any, name: str, extra: str, _: Gettext) -> None:
     """A command whose extra is not installed is still listed, and says what to install,
     rather than making every other command fail to start."""
-    message = (
-        f"`credit-rules {name}` needs the [{extra}] extra: pip install 'credit-rules[{extra}]'"
+    message = _(
+        "`credit-rules {name}` needs the [{extra}] extra: pip install 'credit-rules[{extra}]'"
+    ).format(name=name, extra=extra)
+    parser = subparsers.add_parser(
+        name,
+        help=_("(needs the [{extra}] extra)").format(extra=extra),
+        gettext=_,
     )
-    parser = subparsers.add_parser(name, help=f"(needs the [{extra}] extra)")
     parser.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     def run(args: argparse.Namespace) -> int:
@@ -55,13 +91,37 @@ def _register_unavailable(subparsers: Any, name: str, extra: str) -> None:
     parser.set_defaults(func=run)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def chosen_language(argv: Sequence[str], environ: Mapping[str, str]) -> Lang:
+    """``--lang`` wherever it is on the command line, else the locale's language. Read before
+    the parser is built, because the parser's own help is in that language."""
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        value = None
+        if word == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif word.startswith("--lang="):
+            value = word.partition("=")[2]
+        for lang in LANGUAGES:
+            if value == lang:
+                return lang
+    return language_from_environment(environ)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    lang = chosen_language(words, os.environ if environ is None else environ)
+    _ = translator(lang)
+    parser = build_parser(_)
+    args = parser.parse_args(words)
+    args.lang, args.gettext, args.parser = lang, _, parser
     try:
         code: int = args.func(args)
     except CreditRulesError as error:
         print(f"credit-rules: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # pragma: no cover - `credit-rules ... | head`
+        return EXIT_OK
     return code
 
 

@@ -1,8 +1,9 @@
 """A ruleset named on the command line: a file, or the id of a bundled ruleset.
 
-Analysts work on files (``rulesets/lianyungang-2007.yaml``, a layer of their own), while a
-quick comparison against what ships is easier by id (``lianyungang-2007``). Either way, a
-ruleset's scenarios live beside it in ``<id>/scenarios/``, the layout of ``rulesets/``.
+Analysts work on files (``rulesets/lianyungang-2007.yaml``, a layer of their own, or one piped
+in as ``-``), while a quick comparison against what ships is easier by id
+(``lianyungang-2007``). Either way, a ruleset's scenarios live beside it in
+``<id>/scenarios/``, the layout of ``rulesets/``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from credit_rules.errors import Problem, RulesetError
+from credit_rules.cli.common import STDIO, read_bytes
+from credit_rules.errors import Problem, RulesetError, suggestion
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import load_ruleset
+from credit_rules.ruleset.loader import load_ruleset, loads_ruleset
 from credit_rules.ruleset.shipped import bundled, bundled_ids
 
 _BUNDLED_PACKAGE = "credit_rules._rulesets"
@@ -39,15 +41,27 @@ class NamedRuleset:
 
 
 def resolve(name: str) -> NamedRuleset:
-    """Load ``name`` as a file if one exists, else as a bundled id; else one clear error."""
+    """Load ``name`` as a file if one exists, else as a bundled id, ``-`` from standard input
+    (a layer's relative ``extends`` then resolves in the current folder); else one clear error
+    suggesting the closest bundled id or file."""
+    if name == STDIO:
+        raw, source, folder = read_bytes(name, "ruleset")
+        return NamedRuleset(loads_ruleset(raw, source=source, base_dir=folder), None)
     path = Path(name)
     if path.is_file():
         return NamedRuleset(load_ruleset(path), path)
     if name in bundled_ids():
         return NamedRuleset(bundled(name), bundled_file(name))
     known = ", ".join(bundled_ids())
+    nearby = [str(p) for p in path.parent.glob("*.yaml")] if path.parent.is_dir() else []
     raise RulesetError(
-        name, [Problem(f"no such file, and not the id of a bundled ruleset ({known})")]
+        name,
+        [
+            Problem(
+                f"no such file, and not the id of a bundled ruleset ({known})"
+                + suggestion(name, [*bundled_ids(), *nearby])
+            )
+        ],
     )
 
 

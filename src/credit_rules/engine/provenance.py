@@ -10,15 +10,9 @@ neither computed nor shown, and a trigger is not reassessed when only that branc
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from credit_rules.model.results import (
-    Citation,
-    Reason,
-    ReasonValue,
-    RuleText,
-    described,
-    reason_value,
-)
+from credit_rules.model.results import Citation, Reason, RuleText, described
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import fold, with_dependencies
 from credit_rules.ruleset.expressions import Expr, names_in
@@ -98,7 +92,7 @@ def rule_text(
             continue
         if name in parameters:
             text = ruleset.parameter(name).description
-            steps.append(_fixed(name, reason_value(parameters[name]), text))
+            steps.append(_fixed(name, parameters[name], text))
             layer = ruleset.overridden.get(f"parameters.{name}")
             if layer is not None:
                 steps.append(_override("parameter", name, layer))
@@ -129,7 +123,7 @@ def rule_text(
     )
 
 
-def _fixed(name: str, value: ReasonValue, text: ir.Text) -> Reason:
+def _fixed(name: str, value: Any, text: ir.Text) -> Reason:
     return described(name, value, text.zh, text.en)
 
 

@@ -8,30 +8,42 @@ the same definition ``credit-rules test --coverage`` reports (docs/decisions/000
 and the CI table cannot disagree.
 
 The page is generated and committed (``docs/rulesets/<id>.md``), and a test regenerates it, so
-the published documentation can never drift from the file the engine runs. Nothing in it
-depends on where or when it was generated.
+the published documentation can never drift from the file the engine runs. Its links (to the
+scenario files, to the ruleset format) are relative to the folder the page is written to, so
+they work wherever it is written; nothing else depends on where or when it was generated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from credit_rules.explain.coverage import RulesetCoverage
+from credit_rules.explain.vocabulary_docs import render_vocabulary
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text
 from credit_rules.ruleset.diff import derivation_text
 from credit_rules.ruleset.render import cite_text, cites_text, value_text
 
 
-def render_ruleset_page(ruleset: ir.Ruleset, coverage: RulesetCoverage, *, source_name: str) -> str:
+def render_ruleset_page(
+    ruleset: ir.Ruleset,
+    coverage: RulesetCoverage,
+    *,
+    source_name: str,
+    written_to: Path | None = None,
+    descriptions: Mapping[str, str] | None = None,
+) -> str:
     """The Markdown page of ``ruleset``; ``coverage`` is what its scenarios exercised (see
-    :func:`credit_rules.explain.coverage.ruleset_coverage`) and ``source_name`` the file name
-    the page cites."""
+    :func:`credit_rules.explain.coverage.ruleset_coverage`), ``source_name`` the file name
+    the page cites, and ``written_to`` the folder the page goes to, which its links are
+    relative to (without it, the ruleset format is named but not linked); ``descriptions``
+    gives each scenario file's description for the index of scenarios."""
     if coverage.digest != ruleset.digest:
         raise ValueError(f"coverage of {coverage.id} {coverage.version} is not of this ruleset")
-    page = _Page(ruleset, coverage)
+    page = _Page(ruleset, coverage, written_to, descriptions or {})
     return page.render(source_name)
 
 
@@ -39,10 +51,28 @@ _T = TypeVar("_T")
 
 
 class _Page:
-    def __init__(self, ruleset: ir.Ruleset, coverage: RulesetCoverage) -> None:
+    def __init__(
+        self,
+        ruleset: ir.Ruleset,
+        coverage: RulesetCoverage,
+        written_to: Path | None,
+        descriptions: Mapping[str, str],
+    ) -> None:
+        self.descriptions = descriptions
         self.r = ruleset
         self.coverage = coverage
+        self.written_to = written_to
         self.lines: list[str] = []
+
+    def format_link(self) -> str:
+        """The ruleset format: linked when the page sits in a docs tree beside rulesets.md."""
+        if self.written_to is not None:
+            for folder in (self.written_to, self.written_to.resolve().parent):
+                candidate = folder / "rulesets.md"
+                if candidate.is_file():
+                    relative = os.path.relpath(candidate.resolve(), self.written_to.resolve())
+                    return f"[the ruleset format]({Path(relative).as_posix()})"
+        return "the ruleset format (docs/rulesets.md in the credit_rules repository)"
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -88,7 +118,8 @@ class _Page:
             "",
             "Each article below quotes the Chinese text, then its English rendering, then what in "
             "the ruleset implements it. Conditions are written in the ruleset's condition "
-            "language (see [the ruleset format](../rulesets.md)).",
+            f"language (see {self.format_link()}). The events the ruleset reads, with every "
+            f"field, are listed at the end ([events](#events-of-{r.vocabulary})).",
             "",
         )
         uncovered = self.coverage.uncovered
@@ -97,6 +128,8 @@ class _Page:
             self.add(f'!!! warning "Executable articles no scenario covers: {listed}"', "")
         for article in r.articles:
             self._article(article)
+        self._scenario_index()
+        self.add(*render_vocabulary(r.vocabulary))
         return "\n".join(self.lines).rstrip("\n") + "\n"
 
     # -- one article ----------------------------------------------------------------------
@@ -196,14 +229,53 @@ class _Page:
         if not covering:
             self.add("**Scenarios**: none yet.", "")
             return
-        self.add(f"**Scenarios** ({len(covering)})", "")
+        # Grouped by what the scenarios exercise, so an article many scenarios pass through
+        # (every entry notifies under Lianyungang Art 8) reads as a few lines, not dozens.
+        groups: dict[str, list[str]] = {}
         for exercise in covering:
             if exercise.rules:
-                how = f"fires {', '.join(f'`{x}`' for x in exercise.rules)}"
+                how = f"fire {', '.join(f'`{x}`' for x in exercise.rules)}"
             else:
-                how = f"via {', '.join(exercise.via)}"
-            self.add(f"- `{Path(exercise.scenario).name}`: {how}")
+                how = f"reach it via {', '.join(exercise.via)}"
+            groups.setdefault(how, []).append(exercise.scenario)
+        self.add(f"**Scenarios** ({len(covering)})", "")
+        for how, scenarios in groups.items():
+            names = ", ".join(self._scenario(path) for path in scenarios)
+            count = len(scenarios)
+            if count > 6:
+                self.add(f'??? note "{count} scenarios {how}"', f"    {names}", "")
+            else:
+                self.add(f"- {count} {'scenario' if count == 1 else 'scenarios'} {how}: {names}")
         self.add("")
+
+    def _scenario(self, path: str) -> str:
+        name = _scenario_name(path)
+        return f"[{name}](#{name})"
+
+    def _scenario_index(self) -> None:
+        """Every scenario once, with what it is about and the articles it covers: the target
+        of the links under each article, on the same page, so they work wherever it is read."""
+        covers: dict[str, list[int]] = {}
+        for article in self.r.articles:
+            if article.role != "executable":
+                continue
+            for exercise in self.coverage.article(article.number).exercised_by:
+                covers.setdefault(exercise.scenario, []).append(article.number)
+        if not covers:
+            return
+        self.add("## Scenarios", "")
+        for path in sorted(covers, key=_scenario_name):
+            name = _scenario_name(path)
+            articles = ", ".join(f"[Art {n}](#art-{n})" for n in covers[path])
+            self.add(f"#### {name}", "")
+            description = " ".join(self.descriptions.get(path, "").split())
+            if description:
+                self.add(description, "")
+            self.add(f"`{Path(path).name}` covers {articles}.", "")
+
+
+def _scenario_name(path: str) -> str:
+    return Path(path).name.removesuffix(".yaml").removesuffix(".scenario")
 
 
 # -- one element of a section, as lines ---------------------------------------------------------

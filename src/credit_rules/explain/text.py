@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 
 from credit_rules._console import Console, Table, Text
+from credit_rules.i18n import Gettext, Lang, translator
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, Reason
 
 #: The width of :func:`render_text`'s tables; detail lines are never wrapped at any width.
@@ -26,9 +27,9 @@ _DEADLINE = "bold magenta"
 _WARN = "bold yellow"
 
 
-def render_text(evaluation: Evaluation) -> str:
-    """Every decision and duty with its period, rule, reasons and citations (zh and en), as
-    plain text."""
+def render_text(evaluation: Evaluation, lang: Lang | None = None) -> str:
+    """Every decision and duty with its period, rule, reasons and citations, as plain text
+    (see :func:`print_evaluation` for ``lang``)."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -38,15 +39,20 @@ def render_text(evaluation: Evaluation) -> str:
         highlight=False,
         emoji=False,
     )
-    print_evaluation(evaluation, console)
+    print_evaluation(evaluation, console, lang=lang)
     return buffer.getvalue()
 
 
-def print_evaluation(evaluation: Evaluation, console: Console) -> None:
-    """Print ``evaluation`` on ``console``; the console decides about colour."""
+def print_evaluation(evaluation: Evaluation, console: Console, lang: Lang | None = None) -> None:
+    """Print ``evaluation`` on ``console``; the console decides about colour. In English (the
+    default) every reason and article is given in English and Chinese; in Chinese, headings,
+    reasons and articles are in Chinese only."""
+    _ = translator(lang or "en")
     ref = evaluation.ruleset
     as_of = evaluation.as_of.isoformat()
-    header = f"Ruleset {ref.id} {ref.version} ({ref.digest[:19]}…) as of {as_of}"
+    header = _("Ruleset {id} {version} ({digest}…) as of {as_of}").format(
+        id=ref.id, version=ref.version, digest=ref.digest[:19], as_of=as_of
+    )
     console.print(Text(header, style="bold"), soft_wrap=True)
     subjects = sorted(
         {d.subject for d in evaluation.decisions}
@@ -54,24 +60,27 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
         | {d.subject for d in evaluation.deadlines}
     )
     if not subjects:
-        console.print("No decisions: no subject has anything that applies.", soft_wrap=True)
+        console.print(_("No decisions: no subject has anything that applies."), soft_wrap=True)
         return
     if evaluation.decisions:
         console.print()
-        console.print(_decision_table(evaluation))
+        console.print(_decision_table(evaluation, _))
     if evaluation.deadlines:
         console.print()
-        console.print(_deadline_table(evaluation))
+        console.print(_deadline_table(evaluation, _))
     for subject in subjects:
         console.print()
-        console.print(Text(f"Subject {subject}", style="bold underline"), soft_wrap=True)
+        console.print(
+            Text(_("Subject {subject}").format(subject=subject), style="bold underline"),
+            soft_wrap=True,
+        )
         lines: list[Text] = []
         for decision in (d for d in evaluation.decisions if d.subject == subject):
-            lines.extend(_decision_lines(decision, as_of))
+            lines.extend(_decision_lines(decision, as_of, _, lang))
         for duty in (d for d in evaluation.duties if d.subject == subject):
-            lines.extend(_duty_lines(duty))
+            lines.extend(_duty_lines(duty, _, lang))
         for deadline in (d for d in evaluation.deadlines if d.subject == subject):
-            lines.extend(_deadline_lines(deadline))
+            lines.extend(_deadline_lines(deadline, _))
         for line in lines:
             console.print(line, soft_wrap=True)
 
@@ -79,47 +88,51 @@ def print_evaluation(evaluation: Evaluation, console: Console) -> None:
 # -- the summary tables -----------------------------------------------------------------------
 
 
-def _decision_table(evaluation: Evaluation) -> Table:
+def _decision_table(evaluation: Evaluation, _: Gettext) -> Table:
     """One row per decision; the rule and reasons are in the details below it."""
     as_of = evaluation.as_of.isoformat()
     several = len({d.subject for d in evaluation.decisions}) > 1
-    table = Table(title=f"Decisions as of {as_of}", title_justify="left", header_style="bold")
+    table = Table(
+        title=_("Decisions as of {as_of}").format(as_of=as_of),
+        title_justify="left",
+        header_style="bold",
+    )
     if several:
-        table.add_column("Subject", overflow="fold")
-    for column in ("Outcome", "From", "Until", "Active"):
+        table.add_column(_("Subject"), overflow="fold")
+    for column in (_("Outcome"), _("From"), _("Until"), _("Active")):
         table.add_column(column, no_wrap=True)
-    table.add_column("Cites", overflow="fold")
+    table.add_column(_("Cites"), overflow="fold")
     for d in evaluation.decisions:
         row = [
             Text(d.outcome, style=_OUTCOME),
             Text(d.from_.isoformat()),
-            Text(d.until.isoformat() if d.until else "open-ended"),
-            Text("ACTIVE", style=_ACTIVE) if d.active else Text("no", style=_INACTIVE),
-            Text(", ".join(_cite(c) for c in d.cites)),
+            Text(d.until.isoformat() if d.until else _("open-ended")),
+            Text(_("ACTIVE"), style=_ACTIVE) if d.active else Text(_("no"), style=_INACTIVE),
+            Text(", ".join(_cite(c, _) for c in d.cites)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
 
 
-def _deadline_table(evaluation: Evaluation) -> Table:
+def _deadline_table(evaluation: Evaluation, _: Gettext) -> Table:
     several = len({d.subject for d in evaluation.deadlines}) > 1
-    table = Table(title="Deadlines", title_justify="left", header_style="bold")
+    table = Table(title=_("Deadlines"), title_justify="left", header_style="bold")
     if several:
-        table.add_column("Subject", overflow="fold")
-    for column in ("Deadline", "From", "Due"):
+        table.add_column(_("Subject"), overflow="fold")
+    for column in (_("Deadline"), _("From"), _("Due")):
         table.add_column(column, no_wrap=True)
-    table.add_column("Counted", overflow="fold")
-    table.add_column("Cites", overflow="fold")
+    table.add_column(_("Counted"), overflow="fold")
+    table.add_column(_("Cites"), overflow="fold")
     for d in evaluation.deadlines:
         due = Text(d.due.isoformat())
         if d.provisional:
-            due.append(" provisional", style=_WARN)
+            due.append(" " + _("provisional"), style=_WARN)
         row = [
             Text(d.name, style=_DEADLINE),
             Text(d.start.isoformat()),
             due,
-            Text(_amount(d)),
-            Text(", ".join(_cite(c) for c in d.cites)),
+            Text(_amount(d, _)),
+            Text(", ".join(_cite(c, _) for c in d.cites)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
@@ -128,80 +141,112 @@ def _deadline_table(evaluation: Evaluation) -> Table:
 # -- the detail lines -------------------------------------------------------------------------
 
 
-def _cite(citation: Citation) -> str:
+def _cite(citation: Citation, _: Gettext) -> str:
     item = f"({citation.item})" if citation.item is not None else ""
-    return f"Art {citation.article}{item}"
+    return _("Art {article}{item}").format(article=citation.article, item=item)
 
 
-def _reason_lines(because: tuple[Reason, ...]) -> list[Text]:
+def _reason_lines(because: tuple[Reason, ...], lang: Lang | None) -> list[Text]:
+    """In Chinese, the Chinese reasons; in English, each reason followed by its Chinese, the
+    language of the regulation, which an English reader may need to quote."""
+    if lang == "zh":
+        return [Text(f"      - {reason.zh}") for reason in because]
     return [Text(f"      - {reason.en} / {reason.zh}") for reason in because]
 
 
-def _decision_lines(decision: Decision, as_of: str) -> list[Text]:
-    until = decision.until.isoformat() if decision.until else "open-ended"
+def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | None) -> list[Text]:
+    until = decision.until.isoformat() if decision.until else _("open-ended")
     state = (
-        Text("ACTIVE", style=_ACTIVE) if decision.active else Text("not active", style=_INACTIVE)
+        Text(_("ACTIVE"), style=_ACTIVE)
+        if decision.active
+        else Text(_("not active"), style=_INACTIVE)
     )
     head = Text.assemble(
         "  ",
         (decision.outcome, _OUTCOME),
-        f": {decision.from_.isoformat()} to {until} [",
+        _(": {start} to {until} [").format(start=decision.from_.isoformat(), until=until),
         state,
-        f" on {as_of}]",
+        _(" on {as_of}]").format(as_of=as_of),
     )
     return [
         head,
-        Text(f"    rule {decision.rule}; because:"),
-        *_reason_lines(decision.because),
-        Text("    cites:"),
-        *_citation_lines(decision.cites),
+        Text("    " + _("rule {rule}; because:").format(rule=decision.rule)),
+        *_reason_lines(decision.because, lang),
+        Text("    " + _("cites:")),
+        *_citation_lines(decision.cites, _, lang),
     ]
 
 
-def _duty_lines(duty: Duty) -> list[Text]:
-    cites = ", ".join(_cite(c) for c in duty.cites)
+def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
+    cites = ", ".join(_cite(c, _) for c in duty.cites)
     head = Text.assemble(
-        "  duty ", (duty.name, _OUTCOME), f" on {duty.on.isoformat()} (rule {duty.rule}; {cites})"
+        "  " + _("duty") + " ",
+        (duty.name, _OUTCOME),
+        _(" on {on} (rule {rule}; {cites})").format(
+            on=duty.on.isoformat(), rule=duty.rule, cites=cites
+        ),
     )
-    return [head, *_reason_lines(duty.because)]
+    return [head, *_reason_lines(duty.because, lang)]
 
 
-def _citation_lines(cites: tuple[Citation, ...]) -> list[Text]:
+def _citation_lines(cites: tuple[Citation, ...], _: Gettext, lang: Lang | None) -> list[Text]:
     lines = []
     for citation in cites:
-        label = _cite(citation)
+        label = _cite(citation, _)
         pad = " " * (len(label) + 7)
         zh, en = citation.zh.splitlines(), citation.en.splitlines()
         lines.append(Text.assemble("      ", (label, _ARTICLE), f" {zh[0]}"))
         lines.extend(Text(f"{pad}{line}") for line in zh[1:])
-        lines.extend(Text(f"{pad}{line}", style="italic") for line in en)
+        if lang != "zh":
+            lines.extend(Text(f"{pad}{line}", style="italic") for line in en)
     return lines
 
 
-def _amount(deadline: Deadline) -> str:
-    amount = f"{deadline.count} {deadline.unit.replace('_', ' ')}"
-    return amount + (f" + {deadline.extended_by} extended" if deadline.extended_by else "")
+def _amount(deadline: Deadline, _: Gettext) -> str:
+    units = {
+        "working_days": _("working days"),
+        "days": _("days"),
+        "months": _("months"),
+        "years": _("years"),
+    }
+    amount = f"{deadline.count} {units.get(deadline.unit, deadline.unit)}"
+    extended = _(" + {count} extended").format(count=deadline.extended_by)
+    return amount + (extended if deadline.extended_by else "")
 
 
-def _deadline_lines(deadline: Deadline) -> list[Text]:
+def _deadline_lines(deadline: Deadline, _: Gettext) -> list[Text]:
     head = Text.assemble(
-        "  deadline ",
+        "  " + _("deadline") + " ",
         (deadline.name, _DEADLINE),
-        f": {_amount(deadline)} from {deadline.start.isoformat()}, due {deadline.due.isoformat()}",
+        _(": {amount} from {start}, due {due}").format(
+            amount=_amount(deadline, _),
+            start=deadline.start.isoformat(),
+            due=deadline.due.isoformat(),
+        ),
     )
     if deadline.provisional:
-        head.append(" [PROVISIONAL]", style=_WARN)
+        head.append(" [" + _("PROVISIONAL") + "]", style=_WARN)
+    cites = ", ".join(_cite(c, _) for c in deadline.cites)
     lines = [
         head,
-        Text(f"    rule {deadline.rule}; cites " + ", ".join(_cite(c) for c in deadline.cites)),
+        Text("    " + _("rule {rule}; cites {cites}").format(rule=deadline.rule, cites=cites)),
     ]
     for excluded in deadline.excluded:
         lines.append(
             Text(
-                f"    not counted: {excluded.first.isoformat()} to {excluded.last.isoformat()} "
-                f"({excluded.reason})"
+                "    "
+                + _("not counted: {first} to {last} ({reason})").format(
+                    first=excluded.first.isoformat(),
+                    last=excluded.last.isoformat(),
+                    reason=excluded.reason,
+                )
             )
         )
     if deadline.provisional_reason:
-        lines.append(Text(f"    provisional: {deadline.provisional_reason}", style="yellow"))
+        lines.append(
+            Text(
+                "    " + _("provisional: {reason}").format(reason=deadline.provisional_reason),
+                style="yellow",
+            )
+        )
     return lines

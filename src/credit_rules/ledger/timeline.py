@@ -1,6 +1,6 @@
 """Bitemporal reading of a subject's history: what applied on a day, as known on a day.
 
-Two time axes (ARCHITECTURE.md; Lianyungang Art 13, Ganzhou Art 20):
+Two time axes (docs/semantics.md; Lianyungang Art 13, Ganzhou Art 20):
 
 - *valid time*: an event's ``date`` is when it takes effect in the world; a ``record_corrected``
   that voids a record from the start is dated on the record's entry day;

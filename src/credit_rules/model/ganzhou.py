@@ -1,6 +1,6 @@
 """Events of the 2023 Ganzhou medical-security credit measures (赣市府办发〔2023〕15号).
 
-Field names are the public vocabulary of ARCHITECTURE.md. Each event links to what it concerns by
+Field names are the public vocabulary (docs/rulesets.md). Each event links to what it concerns by
 id (an objection names its ``objection`` and the ``evaluation`` it disputes; a repair names its
 ``application`` and the ``record`` to repair), so rules can follow a procedure step by step.
 """

@@ -1,6 +1,6 @@
 """Events of the 2007 Lianyungang credit measures (连政办发〔2007〕154号).
 
-Field names are the public vocabulary of ARCHITECTURE.md; :mod:`credit_rules.model.events`
+Field names are the public vocabulary (docs/rulesets.md); :mod:`credit_rules.model.events`
 re-exports every class here under the import path services have always used.
 """
 

@@ -1,4 +1,4 @@
-"""What an evaluation returns: the JSON contract of ARCHITECTURE.md as typed, immutable values.
+"""What an evaluation returns: the JSON contract (tests/contract/) as typed, immutable values.
 
 A result's cause is data. Every decision, duty and deadline names its :class:`Trigger` (the
 event that set it off: type, key, date and place in the subject's history) and its
@@ -16,12 +16,14 @@ exactly the contract's JSON.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from credit_rules.i18n import Lang, date_text, flag_text, none_text, period_text
 from credit_rules.model._base import Frozen
 from credit_rules.periods import Period
 
@@ -144,7 +146,7 @@ class Provenance(NamedTuple):
 
     def reasons(self, trigger: Trigger) -> tuple[Reason, ...]:
         """The trigger, then every fact and parameter the rule read with its value, then what
-        the outcome means: the ``because`` of ARCHITECTURE.md, rendered now."""
+        the outcome means: the ``because`` of the JSON contract, rendered now."""
         text = self.text
         found = [trigger_reason(trigger)]
         for step in text.steps:
@@ -153,7 +155,7 @@ class Provenance(NamedTuple):
                 continue
             name, value = text.fact_names[step], self.values[step]
             zh, en = text.fact_texts[step]
-            found.append(described(name, reason_value(value), zh, en))
+            found.append(described(name, value, zh, en))
             override = text.fact_overrides[step]
             if override is not None:
                 found.append(override)
@@ -167,7 +169,7 @@ def trigger_reason(trigger: Trigger) -> Reason:
         name="trigger",
         value=f"{what} on {day}",
         en=f"Triggered by {what} on {day}",
-        zh=f"触发事件：{day} {what}",
+        zh=f"触发事件：{date_text(trigger.date, 'zh')} {what}",
     )
 
 
@@ -178,20 +180,41 @@ def reason_value(value: Any) -> ReasonValue:
     return str(value)
 
 
-def shown(value: ReasonValue) -> str:
+_PERIOD_TEXT = re.compile(r"\d+ (day|month|year|working day)s?")
+
+
+def shown(value: Any, lang: Lang = "en") -> str:
+    """A value as a person reads it in ``lang``: 否/是, 1年, 0日, 2009年5月20日 in Chinese."""
     if value is None:
-        return "none"
+        return none_text(lang)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return flag_text(value, lang)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return date_text(value, lang)
+    if isinstance(value, Period):
+        return period_text(value.count, value.unit, lang)
+    if lang == "zh" and isinstance(value, str) and _PERIOD_TEXT.fullmatch(value):
+        # A period already written out in English by reason_value ("5 years").
+        period = Period.parse(value)
+        return period_text(period.count, period.unit, lang)
+    if isinstance(value, tuple):
+        return (
+            "、".join(shown(v, lang) for v in value)
+            if lang == "zh"
+            else ", ".join(shown(v, lang) for v in value)
+        )
     return str(value)
 
 
-def described(name: str, value: ReasonValue, zh: str, en: str) -> Reason:
-    """A reason reading "<description>: <value>" in each language."""
-    text = shown(value)
-    return Reason(name=name, value=value, en=f"{en}: {text}", zh=f"{zh}：{text}")
+def described(name: str, value: Any, zh: str, en: str) -> Reason:
+    """A reason reading "<description>: <value>" in each language, the value shown in that
+    language; ``value`` is kept as :func:`reason_value` gives it (a period as English text)."""
+    return Reason(
+        name=name,
+        value=reason_value(value),
+        en=f"{en}: {shown(value, 'en')}",
+        zh=f"{zh}：{shown(value, 'zh')}",
+    )
 
 
 def _dumped(value: Any, mode: DumpMode) -> Any:

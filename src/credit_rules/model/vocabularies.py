@@ -7,6 +7,7 @@ Two regulations may use the same event name with different fields (both have an
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,10 +17,11 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
-from credit_rules.errors import Problem, ScenarioError
+from credit_rules.errors import Problem, ScenarioError, suggestion
 from credit_rules.model import ganzhou, lianyungang
 from credit_rules.model._base import Event
 from credit_rules.model.pack import RegulationPack, register
+from credit_rules.yaml_source import plain
 
 #: The one registry of the vocabulary layer: each regulation's pack, by the id rulesets name.
 PACKS: Mapping[str, RegulationPack] = register("model", (lianyungang.PACK, ganzhou.PACK))
@@ -65,6 +67,7 @@ def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     """Event types decided on a day other than the one they take effect, and the field that
     holds the decision day: such an event does not exist before it is decided."""
     return PACKS[vocabulary].decision_day_fields
+
 
 
 
@@ -152,12 +155,16 @@ def parse_events(
 
 def _plain(item: Mapping[str, Any]) -> str:
     if item["type"] == "union_tag_invalid":
-        expected = item.get("ctx", {}).get("expected_tags", "")
+        expected = str(item.get("ctx", {}).get("expected_tags", ""))
         found = item["input"].get("type") if isinstance(item["input"], Mapping) else None
-        return f"unknown event type {found!r}; expected one of {expected}"
+        names = re.findall(r"'([^']*)'", expected)
+        hint = suggestion(str(found), names)
+        if hint:
+            return f"unknown event type {found}{hint}"
+        return f"unknown event type {found}; the types are {', '.join(names)}"
     if item["type"] == "union_tag_not_found":
         return "the event has no 'type'"
     if item["type"] == "extra_forbidden":
         return "unknown field (check its spelling)"
     message = str(item["msg"])
-    return f"{message} (got {item['input']!r})" if "input" in item else message
+    return f"{message} (got {plain(item['input'])})" if "input" in item else message

@@ -23,9 +23,11 @@ that scope; which scopes exist depends on where the expression stands.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from credit_rules.errors import suggestion
 
 Type = Literal["count", "flag", "date", "period", "text", "list"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
@@ -160,6 +162,16 @@ def fields_in(expr: Expr) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _closest(name: str, known: Iterable[str]) -> str:
+    """ "; did you mean X?" for the closest known names, else the list of them when it is short
+    enough to read, so a typo gets a hint rather than every name of the ruleset."""
+    names = sorted(known)
+    hint = suggestion(name, names)
+    if hint or len(names) > 8:
+        return hint
+    return f" (known: {', '.join(names)})"
+
+
 def parse(text: str, names: Mapping[str, Type], scopes: Scopes | None = None) -> Expr:
     """Parse and type-check ``text``; ``names`` gives every name in scope and its type, and
     ``scopes`` the fields of each event in scope (``trigger``, ``event``, ``record``)."""
@@ -216,10 +228,9 @@ class _Translator:
         if name in ("false", "False"):
             return Const(False, "flag")
         if name not in self.names:
-            known = ", ".join(sorted(self.names))
             raise ExpressionError(
-                f"{name!r} is not a fact, parameter or built-in name of this ruleset "
-                f"(known: {known})",
+                f"{name} is not a fact, parameter or built-in name of this ruleset"
+                + _closest(name, self.names),
                 column,
             )
         return Ref(name, self.names[name])
@@ -229,20 +240,17 @@ class _Translator:
         if fields is None:
             available = ", ".join(sorted(self.scopes)) or "none here"
             raise ExpressionError(
-                f"{scope!r} is not an event in scope (in scope: {available})", column
+                f"{scope} is not an event in scope (in scope: {available})", column
             )
         if name not in fields:
-            raise ExpressionError(
-                f"{scope} has no field {name!r} (fields: {', '.join(sorted(fields))})", column
-            )
+            raise ExpressionError(f"{scope} has no field {name}" + _closest(name, fields), column)
         return Field(scope, name, fields[name])
 
     def _call(self, node: ast.Call, name: str, column: int) -> Call:
         signature = FUNCTIONS.get(name)
         if signature is None:
-            known = ", ".join(sorted(FUNCTIONS))
             raise ExpressionError(
-                f"{name!r} is not a function of rulesets (known: {known})", column
+                f"{name} is not a function of rulesets" + _closest(name, FUNCTIONS), column
             )
         if len(node.args) != 1 or node.keywords:
             raise ExpressionError(f"{name}() takes exactly one argument", column)

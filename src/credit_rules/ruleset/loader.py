@@ -14,18 +14,18 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from credit_rules.errors import Problem, RulesetError
+from credit_rules.errors import Problem, RulesetError, suggestion
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.analysis import with_dependencies
+from credit_rules.ruleset.analysis import uses, with_dependencies
 from credit_rules.ruleset.bundle import bundled_ids, bundled_source
 from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
 from credit_rules.ruleset.layering import merge
 from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
 from credit_rules.yaml_source import Path as YamlPath
-from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, read_yaml
+from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, plain, read_yaml
 
 
 def load_ruleset(path: str | Path) -> ir.Ruleset:
@@ -71,6 +71,9 @@ def loads_ruleset(
     ruleset = _Checker(spec, source_map, source, digest).build()
     if layer is None:
         return ruleset
+    unread = _unread_additions(ruleset, base, layer.added, source_map)
+    if unread:
+        raise RulesetError(source, unread)
     return dataclasses.replace(ruleset, layers=(*base.layers, layer), overridden=overridden)
 
 
@@ -86,6 +89,38 @@ def _read(raw: bytes, source: str) -> tuple[dict[str, Any], SourceMap]:
     if not isinstance(document, dict):
         raise RulesetError(source, [Problem("a ruleset file must be a YAML mapping", line=1)])
     return document, source_map
+
+
+def _unread_additions(
+    ruleset: ir.Ruleset, base: ir.Ruleset, added: tuple[str, ...], source_map: SourceMap
+) -> list[Problem]:
+    """A layer's parameter or fact that its base does not have and nothing reads changes
+    nothing: almost always a misspelt id meant to override the base's entry. It is refused,
+    naming the closest entries of the base, rather than silently added."""
+    used = uses(ruleset, ruleset.rules)
+    sections = {
+        "parameters": ([p.id for p in base.parameters], used.parameters, "parameter"),
+        "facts": ([f.id for f in base.facts], used.facts, "fact"),
+    }
+    problems = []
+    for entry in added:
+        section, _, name = entry.partition(".")
+        if section not in sections:
+            continue
+        known, read, kind = sections[section]
+        if name in read:
+            continue
+        index = next((i for i, e in enumerate(getattr(ruleset, section)) if e.id == name), None)
+        path: YamlPath = (section, index, "id") if index is not None else (section,)
+        message = (
+            f"{kind} {name} is not in {base.id}, and nothing reads it, so this layer entry "
+            f"would change nothing; a layer overrides an entry by repeating its id"
+            + suggestion(name, known)
+        )
+        # Named by id: the entry's index in the merged document is not the layer's own.
+        located = source_map.problem(path, message)
+        problems.append(dataclasses.replace(located, field=f"{section}.{name}"))
+    return problems
 
 
 def _resolved_document(name: str, base_dir: Path | None, seen: set[str]) -> dict[str, Any]:
@@ -162,7 +197,7 @@ def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Prob
         elif kind == "extra_forbidden":
             message = f"unknown key {path[-1]!r} (check its spelling; unknown keys are errors)"
         else:
-            message = f"{item['msg']} (got {item.get('input')!r})"
+            message = f"{item['msg']} (got {plain(item.get('input'))})"
         problems.append(source_map.problem(path, message))
     return problems
 
@@ -185,6 +220,15 @@ def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) ->
     if high is not None and number > high:
         raise ValueError(f"{raw!r} is above the declared maximum {high}")
     return value
+
+
+#: A value of each parameter type, standing in for one that was refused (never evaluated: a
+#: ruleset with a problem is not built).
+_STAND_IN: Mapping[str, ir.ParameterValue] = {
+    "flag": False,
+    "count": 0,
+    "period": Period(1, "years"),
+}
 
 
 class _Checker:
@@ -375,8 +419,10 @@ class _Checker:
             try:
                 value = _coerce_parameter(p.type, p.value, p.min, p.max)
             except ValueError as error:
+                # Reported once, here. The parameter keeps its declared type with a stand-in
+                # value, so what reads it type-checks and no knock-on error hides this one.
                 self.problem((*path, "value"), str(error))
-                continue
+                value = _STAND_IN[p.type]
             result.setdefault(
                 p.id,
                 ir.Parameter(

@@ -16,23 +16,32 @@ import time
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_OK, iso_date
+from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_command, date_type
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
+from credit_rules.i18n import Gettext
 
 TABLES = ("decisions", "duties", "outcomes")
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "batch", help="evaluate a whole population from Parquet/CSV files (columnar backend)"
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "batch",
+        _,
+        help="evaluate a whole population from Parquet/CSV files (columnar backend)",
+        description=(
+            "Evaluate a population's events from Parquet or CSV tables through the columnar "
+            "backend as of a day, and write one table of results (decisions, duties or the "
+            "outcomes on that day) to Parquet or CSV, with a one-line summary."
+        ),
     )
     parser.add_argument("ruleset", help="a ruleset file or the id of a bundled ruleset")
     parser.add_argument(
         "--events", nargs="+", required=True, metavar="PATH", help="events tables (Parquet/CSV)"
     )
     parser.add_argument("--subjects", metavar="PATH", help="subjects table (id, kind)")
-    parser.add_argument("--as-of", required=True, type=iso_date, help="the day, YYYY-MM-DD")
+    parser.add_argument("--as-of", required=True, type=date_type(_), help="the day, YYYY-MM-DD")
     parser.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="result file: .parquet or .csv"
     )

@@ -17,11 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from credit_rules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_command,
+    add_format,
+    print_json,
+    ruleset_argument,
+    ruleset_ref,
+    whole_number,
+)
+from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
-from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import load_ruleset
-from credit_rules.ruleset.shipped import bundled, bundled_ids
+from credit_rules.i18n import Gettext
 from credit_rules.testing.invariants import (
     ALL_INVARIANTS,
     INVARIANTS,
@@ -40,46 +49,38 @@ _SHOWN = {
 }
 
 
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"needs at least 1 example, not {number}")
-    return number
-
-
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "check",
-        help="run the invariant suite (property tests) against a ruleset",
-        description=(
+        _,
+        help=_("run the invariant suite (property tests) against a ruleset"),
+        description=_(
             "Check that a ruleset keeps the invariants every regulation must keep, on "
             "generated histories; report each violated one with its shrunk counterexample "
             "as a scenario file."
         ),
     )
-    parser.add_argument("ruleset", help="a ruleset YAML file (or the id of a bundled ruleset)")
+    ruleset_argument(parser, _)
     parser.add_argument(
         "--max-examples",
-        type=_positive,
+        type=whole_number(_, 1),
         metavar="N",
-        help="cases per invariant (default: "
-        + ", ".join(f"{n} under {p}" for p, n in CHECK_EXAMPLES.items())
-        + ")",
+        help=_("cases per invariant (default: {defaults})").format(
+            defaults=", ".join(f"{n} ({p})" for p, n in CHECK_EXAMPLES.items())
+        ),
     )
     parser.add_argument(
         "--profile",
         choices=PROFILES,
         default=DEV,
-        help="ci: the same cases on every run; dev: new random cases each run (default)",
+        help=_("ci: the same cases on every run; dev: new random cases each run (default)"),
     )
     parser.add_argument(
         "--save-counterexamples",
         metavar="DIR",
         type=Path,
-        help="write each counterexample to DIR as <ruleset>-<invariant>.scenario.yaml",
+        help=_("write each counterexample to DIR as <ruleset>-<invariant>.scenario.yaml"),
     )
     parser.add_argument(
         "--invariant",
@@ -87,41 +88,41 @@ def register(commands: Any) -> None:
         dest="invariants",
         choices=[invariant.name for invariant in ALL_INVARIANTS],
         metavar="NAME",
-        help="check only this invariant (repeatable): "
-        + ", ".join(invariant.name for invariant in INVARIANTS)
-        + "; also order_independence, which is not in the default suite",
+        help=_(
+            "check only this invariant (repeatable): {names}; also order_independence, "
+            "which is not in the default suite"
+        ).format(names=", ".join(invariant.name for invariant in INVARIANTS)),
     )
     parser.add_argument(
         "--vary-parameters",
         action="store_true",
-        help="also vary the ruleset's parameters within their declared bounds",
+        help=_("also vary the ruleset's parameters within their declared bounds"),
     )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
-def _load(name: str) -> ir.Ruleset:
-    if not Path(name).exists() and name in bundled_ids():
-        return bundled(name)
-    return load_ruleset(name)
-
-
-def _console() -> Console:
+def _console(*, stderr: bool = False) -> Console:
     # Colour only on a terminal (rich's own detection), and never under NO_COLOR
     # (https://no-color.org/: any non-empty value): then no escape codes at all, not even bold,
     # so the report reads the same in a log. A pipe or a CI log gets plain text anyway.
     if os.environ.get("NO_COLOR"):
-        return Console(color_system=None, no_color=True, highlight=False, soft_wrap=True)
-    return Console(highlight=False, soft_wrap=True)
+        return Console(
+            color_system=None, no_color=True, highlight=False, soft_wrap=True, stderr=stderr
+        )
+    return Console(highlight=False, soft_wrap=True, stderr=stderr)
 
 
 def run(args: argparse.Namespace) -> int:
-    ruleset = _load(args.ruleset)
+    ruleset = resolve(args.ruleset).ruleset
     folder: Path | None = args.save_counterexamples
     if folder is not None and folder.exists() and not folder.is_dir():
         raise InputError(
             str(folder), [Problem("--save-counterexamples needs a folder, and this is a file")]
         )
-    console = _console()
+    json_output = args.format == "json"
+    # With --format json the report is the JSON document on stdout; notes go to stderr.
+    console = _console(stderr=json_output)
     console.print(
         Text.assemble(
             ("credit-rules check: ", "bold"),
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         # A spinner on a live terminal only; under NO_COLOR the report stays plain text.
-        if console.is_terminal and not os.environ.get("NO_COLOR"):
+        if console.is_terminal and not os.environ.get("NO_COLOR") and not json_output:
             with console.status("checking…") as status:
                 report = check_ruleset(
                     ruleset,
@@ -151,9 +152,30 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         console.print(f"credit-rules: {error}", markup=False, style="red")
         return EXIT_BAD_INPUT
-    _print_report(console, report)
-    if folder is not None:
-        for path in report.save_counterexamples(folder):
+    saved = [str(path) for path in report.save_counterexamples(folder)] if folder else []
+    if json_output:
+        print_json(
+            {
+                "ruleset": ruleset_ref(ruleset),
+                "profile": args.profile,
+                "ok": report.ok,
+                "invariants": [
+                    {
+                        "name": r.name,
+                        "status": r.status,
+                        "cases": r.examples,
+                        "protects": r.protects,
+                        "message": r.message,
+                        "scenario": r.scenario,
+                    }
+                    for r in report.results
+                ],
+                "saved": saved,
+            }
+        )
+    else:
+        _print_report(console, report)
+        for path in saved:
             console.print(f"saved {path}", markup=False)
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -198,5 +220,3 @@ def _print_failure(console: Console, result: InvariantResult) -> None:
     if result.scenario:
         console.print("counterexample (a scenario file; save it and run `credit-rules evaluate`):")
         console.print(result.scenario.rstrip("\n"), markup=False)
-    if result.reproduce:
-        console.print(f"hypothesis: {result.reproduce}", markup=False, style="dim")

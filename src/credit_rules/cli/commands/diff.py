@@ -4,21 +4,31 @@ The structural part lists entries added, removed or changed. The behavioural par
 versions on the scenarios (by default those beside OLD, in ``<id>/scenarios/``) and on a
 generated population, and reports every subject whose outcomes differ, grouped by the changed
 entries that explain the difference, with counts. Differences are findings, not failures: the
-command exits 0 unless an input is bad (2).
+command exits 0 unless an input is bad (2); with ``--exit-code`` it exits 1 when any subject's
+outcomes differ, so a CI job can fail on a change of behaviour.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_command,
+    add_format,
+    date_type,
+    gettext_of,
+    print_json,
+    ruleset_ref,
+    whole_number,
+)
 from credit_rules.cli.console import progress_bar, stdout_console
 from credit_rules.cli.ruleset_arg import NamedRuleset, resolve
-from credit_rules.errors import Problem, ScenarioError
+from credit_rules.errors import InputError, Problem, ScenarioError
 from credit_rules.explain import population as populations
 from credit_rules.explain.behaviour_diff import (
     BehaviourDiff,
@@ -27,55 +37,76 @@ from credit_rules.explain.behaviour_diff import (
     compare_behaviour,
     outcome_cites,
 )
+from credit_rules.i18n import Gettext
 from credit_rules.ruleset.diff import SECTIONS, StructuralDiff, diff_rulesets
 from credit_rules.scenario import load_scenario
 
 DEFAULT_POPULATION = 1000
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "diff",
-        help="compare two versions of a ruleset: entries, and outcomes on scenarios and a "
-        "generated population",
+        _,
+        help=_(
+            "compare two versions of a ruleset: entries, and outcomes on scenarios and a "
+            "generated population"
+        ),
+        description=_(
+            "List the entries added, removed or changed between OLD and NEW, then run both on "
+            "scenarios and a generated population and report every subject whose outcomes "
+            "differ, grouped by the change that explains it."
+        ),
     )
-    parser.add_argument("old", help="the old ruleset: a YAML file or a bundled id")
-    parser.add_argument("new", help="the new ruleset: a YAML file (a layer may extend OLD)")
+    parser.add_argument(
+        "old",
+        metavar="OLD",
+        help=_("the old ruleset: a YAML file, a bundled id, or - for standard input"),
+    )
+    parser.add_argument(
+        "new",
+        metavar="NEW",
+        help=_("the new ruleset: a YAML file (a layer may extend OLD), a bundled id, or -"),
+    )
     parser.add_argument(
         "--scenarios",
         type=Path,
         metavar="DIR",
-        help="scenario files to run both versions on (default: <id>/scenarios/ beside OLD)",
+        help=_("scenario files to run both versions on (default: <id>/scenarios/ beside OLD)"),
     )
     parser.add_argument(
         "--population",
-        type=_count,
+        type=whole_number(_, 0),
         metavar="N",
-        help=f"generated subjects to run both versions on (default {DEFAULT_POPULATION} "
-        "where a generator exists for the vocabulary; 0 for none)",
+        help=_(
+            "generated subjects to run both versions on (default {size} where a generator "
+            "exists for the vocabulary; 0 for none)"
+        ).format(size=DEFAULT_POPULATION),
     )
     parser.add_argument(
         "--as-of",
-        type=iso_date,
-        help="evaluate on this date (default: each scenario's as_of; for the population, the "
-        "last day of its generated history)",
+        type=date_type(_),
+        metavar="YYYY-MM-DD",
+        help=_(
+            "evaluate on this date (default: each scenario's as_of; for the population, the "
+            "last day of its generated history)"
+        ),
     )
-    parser.add_argument("--seed", type=int, default=0, help="the population's seed (default 0)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--seed", type=int, default=0, help=_("the population's seed (default 0)"))
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help=_("exit 1 when any subject's outcomes differ (as git diff --exit-code does)"),
+    )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
+    _ = gettext_of(args)
+    if args.old == args.new == "-":
+        raise InputError("-", [Problem(_("only one of OLD and NEW can be standard input"))])
     old, new = resolve(args.old), resolve(args.new)
     structural = diff_rulesets(old.ruleset, new.ruleset)
     folder = _scenario_folder(args.scenarios, old, new)
@@ -100,21 +131,26 @@ def run(args: argparse.Namespace) -> int:
                 as_of=args.as_of,
                 progress=advance,
             )
+    differs = behaviour is not None and bool(behaviour.differing)
+    code = EXIT_FAILED if (args.exit_code and differs) else EXIT_OK
     if args.format == "json":
         document = {
             **structural.as_json(),
+            "old": ruleset_ref(old.ruleset),
+            "new": ruleset_ref(new.ruleset),
             "behaviour": behaviour.as_json() if behaviour is not None else None,
+            "outcomes_differ": differs,
             "notes": notes,
         }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        print_json(document)
+        return code
     console = stdout_console()
     _print_structural(console, structural)
     if behaviour is not None:
         _print_behaviour(console, structural, behaviour, folder)
     for note in notes:
         console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
-    return EXIT_OK
+    return code
 
 
 # -- inputs -----------------------------------------------------------------------------------

@@ -11,30 +11,55 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_OK
+from credit_rules.cli.common import (
+    EXIT_OK,
+    STDIO,
+    add_command,
+    gettext_of,
+    write_text,
+)
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
 from credit_rules.explain.coverage import ruleset_coverage
 from credit_rules.explain.ruleset_docs import render_ruleset_page
+from credit_rules.i18n import Gettext
 from credit_rules.scenario import load_scenario
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "docs", help="write a Markdown page per ruleset: articles, rules, parameters, scenarios"
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "docs",
+        _,
+        help=_("write a Markdown page per ruleset: articles, rules, parameters, scenarios"),
+        description=_(
+            "Write one Markdown page per ruleset, article by article: the text, the rules and "
+            "parameters that carry it out, and the scenarios that exercise it."
+        ),
     )
-    parser.add_argument("rulesets", nargs="+", metavar="RULESET", help="a YAML file or bundled id")
     parser.add_argument(
-        "-o", "--output", type=Path, required=True, metavar="DIR", help="where to write <id>.md"
+        "rulesets",
+        nargs="+",
+        metavar="RULESET",
+        help=_("a ruleset YAML file, the id of a bundled ruleset, or - for standard input"),
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help=_("the folder to write <id>.md in, or - to print the pages on standard output"),
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    output: Path = args.output
-    if output.exists() and not output.is_dir():
-        raise InputError(str(output), [Problem("-o must name a directory, not a file")])
+    _ = gettext_of(args)
+    to_stdout = args.output == STDIO
+    output = Path(args.output)
+    if not to_stdout and output.exists() and not output.is_dir():
+        raise InputError(str(output), [Problem(_("-o must name a directory, not a file"))])
     pages = []
     # Everything is read and checked before anything is written: a bad ruleset or scenario
     # leaves the directory as it was.
@@ -42,17 +67,26 @@ def run(args: argparse.Namespace) -> int:
         named = resolve(name)
         folder = named.scenarios_dir
         paths = sorted(folder.rglob("*.scenario.yaml")) if folder is not None else []
-        coverage = ruleset_coverage(named.ruleset, [load_scenario(p) for p in paths])
+        scenarios = [load_scenario(p) for p in paths]
+        coverage = ruleset_coverage(named.ruleset, scenarios)
         source = named.file.name if named.file is not None else f"{named.ruleset.id}.yaml"
-        text = render_ruleset_page(named.ruleset, coverage, source_name=source)
+        text = render_ruleset_page(
+            named.ruleset,
+            coverage,
+            source_name=source,
+            written_to=None if to_stdout else output,
+            descriptions={s.path: s.description or "" for s in scenarios},
+        )
         pages.append((named.ruleset.id, text, len(paths)))
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        console = stdout_console()
-        for ruleset_id, text, scenarios in pages:
-            target = output / f"{ruleset_id}.md"
-            target.write_text(text, encoding="utf-8")
-            console.print(f"wrote {target} ({scenarios} scenarios)", soft_wrap=True)
-    except OSError as error:
-        raise InputError(str(output), [Problem(f"cannot write: {error.strerror}")]) from None
+    if to_stdout:
+        write_text(STDIO, "\n".join(text for _id, text, _count in pages))
+        return EXIT_OK
+    console = stdout_console()
+    for ruleset_id, text, count in pages:
+        target = output / f"{ruleset_id}.md"
+        write_text(target, text, make_folder=True)
+        console.print(
+            _("wrote {path} ({count} scenarios)").format(path=target, count=count),
+            soft_wrap=True,
+        )
     return EXIT_OK

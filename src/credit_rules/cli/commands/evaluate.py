@@ -3,33 +3,51 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    as_of_argument,
+    lang_of,
+    print_json,
+    read_scenario,
+    scenario_argument,
+)
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
 from credit_rules.explain.text import print_evaluation
-from credit_rules.scenario import load_scenario
+from credit_rules.i18n import Gettext
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser("evaluate", help="evaluate a scenario file")
-    parser.add_argument("scenario", help="a scenario YAML file")
-    parser.add_argument("--as-of", type=iso_date, help="override the scenario's as_of date")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "evaluate",
+        _,
+        help=_("evaluate a scenario file: decisions, duties and deadlines, with reasons"),
+        description=_(
+            "Evaluate the subjects and events of a scenario file on its as_of date (or "
+            "--as-of) and print every decision, duty and deadline with the facts, parameters "
+            "and articles behind it."
+        ),
+    )
+    scenario_argument(parser, _)
+    as_of_argument(parser, _)
+    add_format(parser, _)
     parser.add_argument(
         "--backend",
         choices=("closures", "durable"),
         default="closures",
-        help="the rule-matching backend (durable needs the [durable] extra)",
+        help=_("the rule-matching backend (durable needs the [durable] extra)"),
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset, backend=args.backend) as engine:
         try:
@@ -37,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
         except InputError as error:
             raise scenario.locate(error) from None
     if args.format == "json":
-        print(json.dumps(evaluation.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(evaluation.model_dump(mode="json"))
     else:
         # Tables and colour on a terminal; plain, unwrapped lines when piped or under NO_COLOR.
-        print_evaluation(evaluation, stdout_console())
+        print_evaluation(evaluation, stdout_console(), lang=lang_of(args))
     return EXIT_OK

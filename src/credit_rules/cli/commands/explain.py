@@ -6,37 +6,58 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from credit_rules._console import Console, Text, Tree
-from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_format,
+    as_of_argument,
+    gettext_of,
+    lang_of,
+    print_json,
+    read_scenario,
+    ruleset_ref,
+    scenario_argument,
+)
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
 from credit_rules.explain.whynot import Explanation, Link, NextChange, Why, WhyNot, explain
-from credit_rules.model.results import Citation
-from credit_rules.scenario import load_scenario
+from credit_rules.i18n import N_, Gettext, Lang, date_text
+from credit_rules.model.results import Citation, shown
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "explain",
-        help="why an outcome applies to a subject, or why not, and when it could change",
-        description="Explain one subject of a scenario: the chain of facts, parameters and "
-        "articles behind each outcome; for an outcome that does not apply, the first condition "
-        "that failed in each rule that could give it; and the next day the outcomes change.",
+        _,
+        help=_("why an outcome applies to a subject, or why not, and when it could change"),
+        description=_(
+            "Explain one subject of a scenario: the chain of facts, parameters and articles "
+            "behind each outcome; for an outcome that does not apply, the first condition that "
+            "failed in each rule that could give it; and the next day the outcomes change."
+        ),
     )
-    parser.add_argument("scenario", help="a scenario YAML file")
-    parser.add_argument("--subject", required=True, metavar="ID", help="the subject's id")
-    parser.add_argument("--outcome", metavar="NAME", help="the outcome to explain")
-    parser.add_argument("--as-of", type=iso_date, help="override the scenario's as_of date")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    scenario_argument(parser, _)
+    parser.add_argument(
+        "--subject", required=True, metavar="ID", help=_("the id of the subject to explain")
+    )
+    parser.add_argument(
+        "--outcome",
+        metavar="NAME",
+        help=_("the outcome to explain, also when it does not apply (default: those that do)"),
+    )
+    as_of_argument(parser, _)
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset) as engine:
         try:
@@ -52,74 +73,97 @@ def run(args: argparse.Namespace) -> int:
             raise scenario.locate(error) from None
     console = stdout_console()
     if args.format == "json":
-        print(json.dumps(_plain(found), ensure_ascii=False, indent=2))
+        print_json({**_plain(found), "ruleset": ruleset_ref(scenario.ruleset)})
     else:
-        render(console, found)
+        render(console, found, gettext_of(args), lang_of(args))
     return EXIT_OK
 
 
-def render(console: Console, found: Explanation) -> None:
+def render(
+    console: Console, found: Explanation, _: Gettext = lambda m: m, lang: Lang = "en"
+) -> None:
     """The explanation for a person: a tree for each chain of facts."""
+    words = _Words(_, lang)
     console.print(
         Text.assemble(
-            ("Subject ", "bold"),
+            (_("Subject") + " ", "bold"),
             (found.subject, "bold cyan"),
-            f" on {found.as_of.isoformat()} ({found.ruleset})",
+            _(" on {as_of} ({ruleset})").format(
+                as_of=found.as_of.isoformat(), ruleset=found.ruleset
+            ),
         ),
         soft_wrap=True,
     )
-    active = ", ".join(found.active) or "none"
-    console.print(Text(f"Outcomes that apply: {active}"), soft_wrap=True)
+    active = ", ".join(found.active) or _("none")
+    console.print(Text(_("Outcomes that apply: {active}").format(active=active)), soft_wrap=True)
     for why in found.why:
         console.print()
-        console.print(_why(why))
+        console.print(_why(why, words))
     if found.outcome is not None and not any(w.active for w in found.why):
         console.print()
         console.print(
             Text.assemble(
-                ("Why ", "bold"), (found.outcome, "bold yellow"), (" does not apply", "bold")
+                (_("Why") + " ", "bold"),
+                (found.outcome, "bold yellow"),
+                (" " + _("does not apply"), "bold"),
             ),
             soft_wrap=True,
         )
         if not found.why_not:
-            console.print("  no rule of the ruleset gives this outcome")
+            console.print("  " + _("no rule of the ruleset gives this outcome"))
         for item in found.why_not:
-            console.print(_why_not(item))
+            console.print(_why_not(item, words))
     console.print()
-    console.print(_change(found.next_change), soft_wrap=True)
+    console.print(_change(found.next_change, _), soft_wrap=True)
 
 
-def _why(why: Why) -> Tree:
-    until = why.last.isoformat() if why.last is not None else "open-ended"
+@dataclass(frozen=True)
+class _Words:
+    """The chosen language, as the tree's helpers need it."""
+
+    _: Gettext
+    lang: Lang
+
+    def day(self, day: dt.date | None) -> str:
+        return date_text(day, self.lang) if day is not None else self._("open-ended")
+
+
+_LINK_KINDS = {"fact": N_("fact"), "parameter": N_("parameter"), "built-in": N_("built-in")}
+
+
+def _why(why: Why, words: _Words) -> Tree:
+    _ = words._
+    first, until = words.day(why.first), words.day(why.last)
     span = {
-        "measure": f"from {why.first.isoformat()} until {until}",
-        "duty": f"owed on {why.first.isoformat()}",
-        "deadline": f"counted from {why.first.isoformat()}, due {until}",
-    }[why.kind]
-    state = "applies" if why.active else "does not apply on this day"
+        "measure": _("from {first} until {until}"),
+        "duty": _("owed on {first}"),
+        "deadline": _("counted from {first}, due {until}"),
+    }[why.kind].format(first=first, until=until)
+    state = _("applies") if why.active else _("does not apply on this day")
     head = Text.assemble(
-        ("Why ", "bold"),
+        (_("Why") + " ", "bold"),
         (why.outcome, "bold green" if why.active else "bold"),
         f" {span} ({state})",
-        (f" — rule {why.rule}{_line(why.line)}", "dim"),
+        (" — " + _("rule {rule}").format(rule=why.rule) + _line(why.line, _), "dim"),
     )
     tree = Tree(head)
     for link in why.chain:
-        _add_link(tree, link)
-    articles = tree.add(Text("articles", style="bold"))
+        _add_link(tree, link, words)
+    articles = tree.add(Text(_("articles"), style="bold"))
     for citation in why.cites:
-        articles.add(_citation(citation))
+        articles.add(_citation(citation, words))
     return tree
 
 
-def _why_not(item: WhyNot) -> Tree:
-    cites = ", ".join(_label(c) for c in item.cites)
-    on = f" for {item.trigger}" if item.trigger else ""
+def _why_not(item: WhyNot, words: _Words) -> Tree:
+    _ = words._
+    cites = ", ".join(_label(c, _) for c in item.cites)
+    on = " " + _("for {trigger}").format(trigger=item.trigger) if item.trigger else ""
     tree = Tree(
         Text.assemble(
-            ("rule ", "dim"),
+            (_("rule") + " ", "dim"),
             (item.rule, "bold"),
-            (f"{_line(item.line)}, {cites}", "dim"),
+            (f"{_line(item.line, _)}, {cites}", "dim"),
             on,
             ": ",
             item.note,
@@ -127,67 +171,65 @@ def _why_not(item: WhyNot) -> Tree:
     )
     if item.failed is not None:
         failed = tree.add(
-            Text.assemble("first condition that failed: ", (item.failed.condition, "bold red"))
+            Text.assemble(_("first condition that failed: "), (item.failed.condition, "bold red"))
         )
         for link in item.failed.seen:
-            _add_link(failed, link)
+            _add_link(failed, link, words)
     return tree
 
 
-def _add_link(tree: Tree, link: Link) -> None:
-    value = _value(link.value)
+def _add_link(tree: Tree, link: Link, words: _Words) -> None:
+    _ = words._
+    value = shown(link.value, words.lang)
     if link.kind == "trigger":
-        tree.add(Text.assemble(("trigger: ", "dim"), str(link.value)))
+        tree.add(
+            Text.assemble(
+                (_("trigger: "), "dim"), link.zh if words.lang == "zh" else str(link.value)
+            )
+        )
         return
-    cites = ", ".join(_label(c) for c in link.cites)
+    cites = ", ".join(_label(c, _) for c in link.cites)
+    kind = _(_LINK_KINDS[link.kind]) if link.kind in _LINK_KINDS else link.kind
+    described = link.zh if words.lang == "zh" else link.en
     branch = tree.add(
         Text.assemble(
             (link.name, "bold"),
             " = ",
             (value, "cyan"),
-            (f"  {link.kind}: {link.en}", "dim"),
+            (f"  {kind}: {described}", "dim"),
             (f" [{cites}]" if cites else "", "dim"),
         )
     )
     for part in link.parts:
-        _add_link(branch, part)
+        _add_link(branch, part, words)
 
 
-def _citation(citation: Citation) -> Text:
+def _citation(citation: Citation, words: _Words) -> Text:
+    if words.lang == "zh":
+        return Text.assemble((_label(citation, words._), "bold"), " ", citation.zh)
     return Text.assemble(
-        (_label(citation), "bold"), " ", citation.zh, "\n", (citation.en, "italic")
+        (_label(citation, words._), "bold"), " ", citation.zh, "\n", (citation.en, "italic")
     )
 
 
-def _change(change: NextChange | None) -> Text:
+def _change(change: NextChange | None, _: Gettext) -> Text:
     if change is None:
-        return Text("When could it change: never, unless something else happens", style="bold")
+        return Text(_("When could it change: never, unless something else happens"), style="bold")
     text = Text.assemble(
-        ("When could it change: ", "bold"), (change.on.isoformat(), "bold magenta")
+        (_("When could it change:") + " ", "bold"), (change.on.isoformat(), "bold magenta")
     )
     for cause in change.causes:
         text.append(f"\n  - {cause}")
     return text
 
 
-def _label(citation: Citation) -> str:
-    return f"Art {citation.article}" + (f"({citation.item})" if citation.item else "")
+def _label(citation: Citation, _: Gettext) -> str:
+    item = f"({citation.item})" if citation.item else ""
+    return _("Art {article}{item}").format(article=citation.article, item=item)
 
 
-def _line(line: int | None) -> str:
-    return f", line {line}" if line is not None else ""
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+def _line(line: int | None, _: Gettext) -> str:
+    return _(", line {line}").format(line=line) if line is not None else ""
 
 
 def _plain(found: Explanation) -> Any:

@@ -1,8 +1,8 @@
-"""``credit-rules schema -o DIR``: JSON Schemas of ruleset and scenario files, for editors.
+"""``credit-rules schema [WHICH] -o DIR``: JSON Schemas of ruleset and scenario files, for editors.
 
 The bundled files point at the committed copies in ``schemas/`` with a first line
 ``# yaml-language-server: $schema=<relative path>``; write that line into a new file to get
-completion and checking while typing.
+completion and checking while typing. ``-o -`` prints one schema on standard output.
 """
 
 from __future__ import annotations
@@ -11,39 +11,63 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_OK
+from credit_rules.cli.common import EXIT_OK, STDIO, add_command, gettext_of, write_text
 from credit_rules.cli.console import stdout_console
 from credit_rules.errors import InputError, Problem
+from credit_rules.i18n import Gettext
 from credit_rules.schemas import schema_texts
 
+_WHICH = {"ruleset": "ruleset.schema.json", "scenario": "scenario.schema.json"}
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "schema", help="write the JSON Schemas of ruleset and scenario files (for editors)"
+
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "schema",
+        _,
+        help=_("write the JSON Schemas of ruleset and scenario files (for editors)"),
+        description=_(
+            "Write the JSON Schemas of ruleset and scenario files, which editors use to "
+            "complete and check YAML while it is typed."
+        ),
+    )
+    parser.add_argument(
+        "which",
+        nargs="?",
+        choices=("all", *_WHICH),
+        default="all",
+        help=_("which schema to write: ruleset, scenario or all (default)"),
     )
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
         required=True,
         metavar="DIR",
-        help="where to write ruleset.schema.json and scenario.schema.json",
+        help=_(
+            "the folder to write ruleset.schema.json and scenario.schema.json in, or - to "
+            "print one schema (ruleset or scenario) on standard output"
+        ),
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    output: Path = args.output
-    if output.exists() and not output.is_dir():
-        raise InputError(str(output), [Problem("-o must name a directory, not a file")])
+    _ = gettext_of(args)
     texts = schema_texts()
+    names = list(texts) if args.which == "all" else [_WHICH[args.which]]
+    if args.output == STDIO:
+        if len(names) != 1:
+            raise InputError(
+                STDIO, [Problem(_("-o - prints one schema: name it (ruleset or scenario)"))]
+            )
+        write_text(STDIO, texts[names[0]])
+        return EXIT_OK
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise InputError(str(output), [Problem(_("-o must name a directory, not a file"))])
     console = stdout_console()
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        for name, text in texts.items():
-            target = output / name
-            target.write_text(text, encoding="utf-8")
-            console.print(f"wrote {target}", soft_wrap=True)
-    except OSError as error:
-        raise InputError(str(output), [Problem(f"cannot write: {error.strerror}")]) from None
+    for name in names:
+        target = output / name
+        write_text(target, texts[name], make_folder=True)
+        console.print(_("wrote {path}").format(path=target), soft_wrap=True)
     return EXIT_OK

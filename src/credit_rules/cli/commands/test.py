@@ -9,41 +9,73 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Padding, Table, Text
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from credit_rules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    STDIO,
+    add_command,
+    add_format,
+    gettext_of,
+    print_json,
+    ruleset_ref,
+    write_text,
+)
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
+from credit_rules.i18n import Gettext
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
         "test",
-        help="run the expectations of scenario files",
-        description="Run every scenario file with 'expect:' under the given files and "
-        "directories, and show what differs for each failure.",
+        _,
+        help=_("run the expectations of scenario files"),
+        description=_(
+            "Run every scenario file with 'expect:' under the given files and directories, "
+            "and show what differs for each failure. Exit 1 if an expectation does not hold."
+        ),
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="scenario files, or directories to search"
+        "paths", nargs="+", metavar="PATH", help=_("scenario files, or directories to search")
     )
     parser.add_argument(
         "--coverage",
         action="store_true",
-        help="report, article by article, what the scenarios exercised; fails if an "
-        "executable article has no scenario",
+        help=_(
+            "report, article by article, what the scenarios exercised; fails if an "
+            "executable article has no scenario"
+        ),
     )
-    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (for CI)")
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help=_("also write the results as JSON to FILE (for CI), or - for standard output"),
+    )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    out, err = wide(stdout_console()), stderr_console()
+    _ = gettext_of(args)
+    if args.format == "json" and args.json is None:
+        args.json = STDIO
+    # When the JSON goes to stdout, the report for people goes to stderr, out of its way.
+    out = wide(stderr_console() if args.json == STDIO else stdout_console())
+    err = stderr_console()
     paths = find_scenarios(args.paths)
     if not paths:
-        err.print(Text(f"credit-rules: no *.scenario.yaml files under {' '.join(args.paths)}"))
+        err.print(
+            Text(
+                "credit-rules: "
+                + _("no *.scenario.yaml files under {paths}").format(paths=" ".join(args.paths))
+            )
+        )
         return EXIT_BAD_INPUT
     runner = Runner()
     collector = CoverageCollector() if args.coverage else None
@@ -60,19 +92,19 @@ def run(args: argparse.Namespace) -> int:
         if result.error is not None:
             err.print(Text.assemble(("ERROR ", "bold red"), result.error), soft_wrap=True)
         for mismatch in result.mismatches:
-            _print_mismatch(out, mismatch)
+            _print_mismatch(out, mismatch, _)
     tested = [r for r in results if not r.skipped]
-    _print_summary(out, results)
+    _print_summary(out, results, _)
     coverage = collector.report() if collector is not None else None
     if coverage is not None:
         for ruleset in coverage.rulesets:
-            _print_coverage(out, ruleset)
+            _print_coverage(out, ruleset, _)
     if args.json:
-        _write_json(Path(args.json), results, coverage)
+        _write_json(args.json, results, coverage)
     if any(r.error is not None for r in results):
         return EXIT_BAD_INPUT
     if not tested:
-        err.print(Text("credit-rules: nothing to test: no scenario file has 'expect:'"))
+        err.print(Text("credit-rules: " + _("nothing to test: no scenario file has 'expect:'")))
         return EXIT_BAD_INPUT
     if any(r.mismatches for r in results):
         return EXIT_FAILED
@@ -89,65 +121,76 @@ def wide(console: Console) -> Console:
     return console
 
 
-def _print_mismatch(console: Console, mismatch: Mismatch) -> None:
+def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext) -> None:
     where = mismatch.scenario + (f":{mismatch.line}" if mismatch.line else "")
     console.print(
-        Text.assemble(("FAIL ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
+        Text.assemble((_("FAIL") + " ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
         soft_wrap=True,
     )
     table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False)
-    table.add_column("field", style="bold")
-    table.add_column("expected", style="green")
-    table.add_column("actual", style="red")
+    table.add_column(_("field"), style="bold")
+    table.add_column(_("expected"), style="green")
+    table.add_column(_("actual"), style="red")
     for difference in mismatch.differences:
         table.add_row(Text(difference.field), Text(difference.expected), Text(difference.actual))
     console.print(Padding(table, (0, 0, 0, 4), expand=False))
     if mismatch.because:
-        rule = f"rule {mismatch.rule}, " if mismatch.rule else ""
-        console.print(Text(f"    {rule}because:", style="dim"), soft_wrap=True)
+        because = (
+            _("rule {rule}, because:").format(rule=mismatch.rule)
+            if mismatch.rule
+            else _("because:")
+        )
+        console.print(Text(f"    {because}", style="dim"), soft_wrap=True)
         for reason in mismatch.because:
             console.print(Text(f"      - {reason}"), soft_wrap=True)
     console.print()
 
 
-def _print_summary(console: Console, results: list[ScenarioResult]) -> None:
+def _print_summary(console: Console, results: list[ScenarioResult], _: Gettext) -> None:
     passed = sum(1 for r in results if r.passed and not r.skipped)
     failed = sum(1 for r in results if r.mismatches)
     errors = sum(1 for r in results if r.error is not None)
     skipped = sum(1 for r in results if r.skipped)
-    files = "file" if len(results) == 1 else "files"
-    parts = [Text(f"{len(results)} scenario {files}: ")]
-    parts.append(Text(f"{passed} passed", style="green"))
+    files = (
+        _("{count} scenario file: ") if len(results) == 1 else _("{count} scenario files: ")
+    ).format(count=len(results))
+    parts = [Text(files)]
+    parts.append(Text(_("{count} passed").format(count=passed), style="green"))
     parts.append(Text(", "))
-    parts.append(Text(f"{failed} failed", style="bold red" if failed else ""))
+    parts.append(Text(_("{count} failed").format(count=failed), style="bold red" if failed else ""))
     if errors:
-        parts.append(Text(f", {errors} could not be run", style="bold red"))
+        parts.append(
+            Text(", " + _("{count} could not be run").format(count=errors), style="bold red")
+        )
     if skipped:
-        parts.append(Text(f", {skipped} without expect: (not run)", style="dim"))
+        parts.append(
+            Text(", " + _("{count} without expect: (not run)").format(count=skipped), style="dim")
+        )
     console.print(Text.assemble(*parts), soft_wrap=True)
 
 
-def _print_coverage(console: Console, coverage: RulesetCoverage) -> None:
+def _print_coverage(console: Console, coverage: RulesetCoverage, _: Gettext) -> None:
     table = Table(
-        title=f"Article coverage: {coverage.id} {coverage.version} "
-        f"({coverage.scenarios} scenarios with expect:)",
+        title=_("Article coverage: {id} {version} ({count} scenarios with expect:)").format(
+            id=coverage.id, version=coverage.version, count=coverage.scenarios
+        ),
         title_justify="left",
     )
-    table.add_column("Art", justify="right")
-    table.add_column("role")
-    table.add_column("rules citing it", overflow="fold")
-    table.add_column("scenarios", justify="right")
-    table.add_column("exercised via", overflow="fold")
-    table.add_column("rules never fired", overflow="fold")
-    table.add_column("parameters never read", overflow="fold")
+    table.add_column(_("Art"), justify="right")
+    table.add_column(_("role"))
+    table.add_column(_("rules citing it"), overflow="fold")
+    table.add_column(_("scenarios"), justify="right")
+    table.add_column(_("exercised via"), overflow="fold")
+    table.add_column(_("rules never fired"), overflow="fold")
+    table.add_column(_("parameters never read"), overflow="fold")
     for article in coverage.articles:
         if article.role != "executable":
-            table.add_row(str(article.article), "context", "", "", "", "", "", style="dim")
+            table.add_row(str(article.article), _("context"), "", "", "", "", "", style="dim")
             continue
         count = Text(str(article.scenarios), style="green" if article.covered else "bold red")
         table.add_row(
             str(article.article),
-            "executable",
+            _("executable"),
             Text("\n".join(article.rules)),
             count,
             Text(", ".join(article.via)),
@@ -155,22 +198,24 @@ def _print_coverage(console: Console, coverage: RulesetCoverage) -> None:
             Text("\n".join(article.never_read), style="yellow"),
         )
     console.print(table)
-    uncovered = ", ".join(f"Art {n}" for n in coverage.uncovered)
+    uncovered = ", ".join(
+        _("Art {article}{item}").format(article=n, item="") for n in coverage.uncovered
+    )
     console.print(
         Text.assemble(
-            "Executable articles with no scenario: ",
-            (uncovered or "none", "bold red" if uncovered else "green"),
+            _("Executable articles with no scenario: "),
+            (uncovered or _("none"), "bold red" if uncovered else "green"),
         ),
         soft_wrap=True,
     )
-    fired = ", ".join(coverage.never_fired) or "none"
-    read = ", ".join(coverage.never_read) or "none"
-    console.print(Text(f"Rules that never fired: {fired}"), soft_wrap=True)
-    console.print(Text(f"Parameters never read: {read}"), soft_wrap=True)
+    fired = ", ".join(coverage.never_fired) or _("none")
+    read = ", ".join(coverage.never_read) or _("none")
+    console.print(Text(_("Rules that never fired: {names}").format(names=fired)), soft_wrap=True)
+    console.print(Text(_("Parameters never read: {names}").format(names=read)), soft_wrap=True)
     console.print()
 
 
-def _write_json(file: Path, results: list[ScenarioResult], coverage: Coverage | None) -> None:
+def _write_json(file: str, results: list[ScenarioResult], coverage: Coverage | None) -> None:
     document: dict[str, Any] = {
         "summary": {
             "files": len(results),
@@ -183,7 +228,10 @@ def _write_json(file: Path, results: list[ScenarioResult], coverage: Coverage | 
     }
     if coverage is not None:
         document["coverage"] = coverage.to_json()
-    file.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if file == STDIO:
+        print_json(document)
+    else:
+        write_text(file, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def _result_json(result: ScenarioResult) -> dict[str, Any]:
@@ -198,6 +246,7 @@ def _result_json(result: ScenarioResult) -> dict[str, Any]:
     )
     return {
         "path": result.path,
+        "ruleset": ruleset_ref(result.scenario.ruleset) if result.scenario is not None else None,
         "status": status,
         "error": result.error,
         "mismatches": [

@@ -1,8 +1,9 @@
 """``credit-rules timeline SCENARIO --subject ID -o FILE.svg``: a subject's history, drawn.
 
 Events, each outcome's period as a bar, deadlines with the rest days they skip, on one date
-axis. The picture is SVG (plain text, opens in any browser; hover a bar for its rule and
-articles).
+axis, labelled in the chosen language. The picture is SVG (plain text, opens in any browser;
+hover a bar for its rule and articles), or PNG for a report when the output is named FILE.png
+(the ``[png]`` extra); ``-o -`` writes SVG to standard output.
 """
 
 from __future__ import annotations
@@ -11,39 +12,80 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_OK, iso_date
+from credit_rules.cli.common import (
+    EXIT_OK,
+    STDIO,
+    add_command,
+    as_of_argument,
+    gettext_of,
+    hint,
+    lang_of,
+    read_scenario,
+    scenario_argument,
+    write_text,
+)
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError, Problem, ScenarioError
-from credit_rules.explain.timeline_svg import render_timeline
-from credit_rules.scenario import load_scenario
+from credit_rules.explain.timeline_svg import render_timeline, svg_to_png
+from credit_rules.i18n import Gettext
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "timeline", help="draw a subject's events, outcomes and deadlines as an SVG timeline"
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "timeline",
+        _,
+        help=_("draw a subject's events, outcomes and deadlines as an SVG timeline"),
+        description=_(
+            "Draw one subject of a scenario on a date axis: its events, each outcome's period "
+            "as a bar, and deadlines with the rest days they skip, as an SVG picture."
+        ),
     )
-    parser.add_argument("scenario", help="a scenario YAML file")
-    parser.add_argument("--subject", required=True, metavar="ID", help="the subject to draw")
+    scenario_argument(parser, _)
     parser.add_argument(
-        "-o", "--output", type=Path, required=True, metavar="FILE.svg", help="the SVG to write"
+        "--subject", required=True, metavar="ID", help=_("the id of the subject to draw")
     )
-    parser.add_argument("--as-of", type=iso_date, help="override the scenario's as_of date")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.svg|FILE.png",
+        help=_(
+            "the picture to write: FILE.svg, FILE.png (needs the [png] extra), or - for SVG "
+            "on standard output"
+        ),
+    )
+    as_of_argument(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    output: Path = args.output
-    if output.suffix.lower() != ".svg":
+    _ = gettext_of(args)
+    output: str = args.output
+    suffix = Path(output).suffix.lower()
+    if output != STDIO and suffix not in (".svg", ".png"):
         raise InputError(
-            str(output), [Problem("the timeline is drawn as SVG; name the output FILE.svg")]
+            output,
+            [
+                Problem(
+                    _("the timeline is drawn as SVG or PNG; name the output FILE.svg or FILE.png")
+                )
+            ],
         )
-    scenario = load_scenario(args.scenario)
+    scenario = read_scenario(args.scenario)
     known = [str(s.get("id")) for s in scenario.subjects]
     if args.subject not in known:
         raise ScenarioError(
             scenario.path,
-            [Problem(f"no subject {args.subject!r}; the subjects are {', '.join(known)}")],
+            [
+                Problem(
+                    _("no subject {subject}; the subjects are {known}").format(
+                        subject=args.subject, known=", ".join(known)
+                    )
+                    + hint(args.subject, known, _)
+                )
+            ],
         )
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset) as engine:
@@ -57,10 +99,16 @@ def run(args: argparse.Namespace) -> int:
             events=scenario.events,
             evaluation=evaluation,
             calendar=engine.calendar,
+            lang=lang_of(args),
         )
-    try:
-        output.write_text(svg, encoding="utf-8")
-    except OSError as error:
-        raise InputError(str(output), [Problem(f"cannot write: {error.strerror}")]) from None
-    stdout_console().print(f"wrote {output}", soft_wrap=True)
+    if output != STDIO and suffix == ".png":
+        png = svg_to_png(svg)
+        try:
+            Path(output).write_bytes(png)
+        except OSError as error:
+            raise InputError(output, [Problem(f"cannot write: {error.strerror}")]) from None
+    else:
+        write_text(output, svg)
+    if output != STDIO:
+        stdout_console().print(_("wrote {path}").format(path=output), soft_wrap=True)
     return EXIT_OK

@@ -1,7 +1,8 @@
 """``credit-rules validate RULESET [--strict]``: check a ruleset file and summarise it.
 
 Without ``--strict`` a ruleset is valid when it loads: the schema, the names and the types
-check. ``--strict`` adds the static checks of :mod:`credit_rules.ruleset.lint` (conflicting
+check, and a layer changes only what its base has (a misspelt id is refused, never silently
+added). ``--strict`` adds the static checks of :mod:`credit_rules.ruleset.lint` (conflicting
 rules, unreachable rules, gaps in a ladder, unused parameters and facts, context articles cited
 as law) and exits 1 when any of them finds something.
 """
@@ -12,50 +13,103 @@ import argparse
 from typing import Any
 
 from credit_rules._console import Table, Text
-from credit_rules.cli.common import EXIT_FAILED, EXIT_OK
+from credit_rules.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_command,
+    add_format,
+    gettext_of,
+    print_json,
+    ruleset_argument,
+    ruleset_ref,
+)
 from credit_rules.cli.console import stdout_console
+from credit_rules.cli.ruleset_arg import resolve
+from credit_rules.i18n import Gettext
 from credit_rules.ruleset.lint import lint
-from credit_rules.ruleset.loader import load_ruleset
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser("validate", help="check a ruleset file")
-    parser.add_argument("ruleset", help="a ruleset YAML file")
+def register(commands: Any, _: Gettext) -> None:
+    parser = add_command(
+        commands,
+        "validate",
+        _,
+        help=_("check a ruleset file: schema, names, types, citations, layers"),
+        description=_(
+            "Load a ruleset and check everything a ruleset must get right: the schema, every "
+            "name and type, the citations, and that a layer only changes entries its base has. "
+            "--strict adds the static checks (lint) and exits 1 if any finds something."
+        ),
+    )
+    ruleset_argument(parser, _)
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="also run the static checks (lint); exit 1 if any finds something",
+        help=_("also run the static checks (lint); exit 1 if any finds something"),
     )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    ruleset = load_ruleset(args.ruleset)
-    executable = sum(1 for a in ruleset.articles if a.role == "executable")
+    _ = gettext_of(args)
+    named = resolve(args.ruleset)
+    ruleset = named.ruleset
+    counts = {
+        "articles": len(ruleset.articles),
+        "executable_articles": sum(1 for a in ruleset.articles if a.role == "executable"),
+        "parameters": len(ruleset.parameters),
+        "facts": len(ruleset.facts),
+        "rules": len(ruleset.rules),
+        "interpretations": len(ruleset.interpretations),
+    }
+    findings = lint(ruleset) if args.strict else []
+    if args.format == "json":
+        print_json(
+            {
+                "ruleset": ruleset_ref(ruleset),
+                "ok": not findings,
+                "strict": args.strict,
+                "counts": counts,
+                "findings": [
+                    {
+                        "line": f.line,
+                        "check": f.check,
+                        "message": f.message,
+                        "fix": f.fix,
+                    }
+                    for f in findings
+                ],
+            }
+        )
+        return EXIT_FAILED if findings else EXIT_OK
     console = stdout_console()
     if not console.is_terminal:
         # Piped output goes to CI logs and files: give the findings table room.
         console.width = max(console.width, 160)
     console.print(
         Text(
-            f"ok: {ruleset.id} {ruleset.version}: {len(ruleset.articles)} articles "
-            f"({executable} executable), {len(ruleset.parameters)} parameters, "
-            f"{len(ruleset.facts)} facts, {len(ruleset.rules)} rules, "
-            f"{len(ruleset.interpretations)} interpretations"
+            _(
+                "ok: {id} {version}: {articles} articles ({executable_articles} executable), "
+                "{parameters} parameters, {facts} facts, {rules} rules, "
+                "{interpretations} interpretations"
+            ).format(id=ruleset.id, version=ruleset.version, **counts)
         ),
         soft_wrap=True,
     )
     if not args.strict:
         return EXIT_OK
-    findings = lint(ruleset)
     if not findings:
-        console.print(Text("strict: no findings", style="green"))
+        console.print(Text(_("strict: no findings"), style="green"))
         return EXIT_OK
-    table = Table(title=f"{len(findings)} findings in {args.ruleset}", title_justify="left")
-    table.add_column("line", justify="right")
-    table.add_column("check", style="yellow")
-    table.add_column("finding", overflow="fold")
-    table.add_column("suggested fix", overflow="fold", style="green")
+    table = Table(
+        title=_("{count} findings in {ruleset}").format(count=len(findings), ruleset=args.ruleset),
+        title_justify="left",
+    )
+    table.add_column(_("line"), justify="right")
+    table.add_column(_("check"), style="yellow")
+    table.add_column(_("finding"), overflow="fold")
+    table.add_column(_("suggested fix"), overflow="fold", style="green")
     for finding in findings:
         line = str(finding.line) if finding.line is not None else ""
         table.add_row(line, finding.check, Text(finding.message), Text(finding.fix))

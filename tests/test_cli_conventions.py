@@ -1,0 +1,504 @@
+"""The conventions every ``credit-rules`` command keeps (issue 14): help with a description and
+every option explained, ``-`` for standard input and output, ``--format json`` in one
+vocabulary (checked against schemas/cli-output.schema.json), exit codes 0/1/2, ``--lang zh``,
+``--version``, ``python -m credit_rules`` and shell completion; and the located errors with a
+suggestion for the mistakes analysts make most."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from credit_rules._version import __version__
+from credit_rules.cli.main import build_parser, chosen_language, main
+from credit_rules.i18n import translator
+
+ROOT = Path(__file__).resolve().parents[1]
+LYG = ROOT / "rulesets" / "lianyungang-2007"
+EXAMPLE = LYG / "scenarios" / "architecture-example.scenario.yaml"
+OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "cli-output.schema.json").read_text("utf-8"))
+COMMANDS = (
+    "check",
+    "completion",
+    "diff",
+    "docs",
+    "evaluate",
+    "explain",
+    "schema",
+    "test",
+    "timeline",
+    "validate",
+)
+CHINESE = "\u4e00"
+
+
+def run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str,
+    stdin: str | None = None,
+) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
+    try:
+        code = main(list(argv), environ={})
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def conforms(document: Any, kind: str) -> None:
+    schema = {**OUTPUT_SCHEMA, "$ref": f"#/$defs/{kind}"}
+    jsonschema.validate(
+        document, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def one_paragraph(err: str) -> str:
+    text = err.strip()
+    assert text and "Traceback" not in text
+    assert "\n\n" not in text, text
+    return text
+
+
+# -- help, version, module, completion --------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_command_and_option_has_help(command: str, lang: str) -> None:
+    parser = build_parser(translator(lang))
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]  # type: ignore[attr-defined]
+    assert sub.description, command
+    for action in sub._actions:
+        assert action.help, f"{command} {action.option_strings or action.dest} has no help"
+    text = sub.format_help()
+    if lang == "zh":
+        assert any(CHINESE <= ch <= "\u9fff" for ch in sub.description)
+        assert "用法：" in text and "选项" in text
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_exits_0(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, monkeypatch, command, "--help", "--lang", "zh")
+    assert code == 0 and "用法：credit-rules " + command in out
+
+
+def test_version_and_python_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "credit_rules", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.strip() == f"credit-rules {__version__}"
+
+
+def test_the_language_follows_the_flag_then_the_locale() -> None:
+    assert chosen_language(["evaluate", "--lang", "zh"], {}) == "zh"
+    assert chosen_language(["--lang=en"], {"LANG": "zh_CN.UTF-8"}) == "en"
+    assert chosen_language(["evaluate"], {"LANG": "zh_CN.UTF-8"}) == "zh"
+    assert chosen_language(["evaluate"], {}) == "en"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_offers_every_command(
+    shell: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, monkeypatch, "completion", shell)
+    assert code == 0
+    for command in COMMANDS:
+        assert command in out
+    as_of, exit_code = (
+        ("-l as-of", "-l exit-code") if shell == "fish" else ("--as-of", "--exit-code")
+    )
+    assert as_of in out and exit_code in out
+    if shell != "fish":
+        assert "complete -o filenames -F _credit_rules credit-rules" in out
+
+
+def test_the_bash_completion_script_is_valid_bash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, out, _ = run(capsys, monkeypatch, "completion", "bash")
+    result = subprocess.run(["bash", "-n"], input=out, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_misspelt_command_suggests_the_closest(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, monkeypatch, "evalute", "x.yaml")
+    assert code == 2 and "did you mean evaluate" in err
+    code, _, err = run(capsys, monkeypatch, "--lang", "zh", "evalute", "x.yaml")
+    assert code == 2 and "是否想写 evaluate" in err
+
+
+# -- evaluate ---------------------------------------------------------------------------------
+
+
+def test_evaluate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    text = EXAMPLE.read_text("utf-8")
+    code, out, err = run(capsys, monkeypatch, "evaluate", "-", "--format", "json", stdin=text)
+    assert code == 0, err
+    conforms(json.loads(out), "Evaluate")
+    code, out, _ = run(capsys, monkeypatch, "evaluate", str(EXAMPLE), "--lang", "zh")
+    assert code == 0 and "书面警告的持续期间：0日" in out and "改变结算方式的期限：1年" in out
+    assert "0 days" not in out and ": no" not in out
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(EXAMPLE), "--as-of", "2011-02-30")
+    assert code == 2 and "2011-02 has 28 days" in err
+    code, _, err = run(
+        capsys, monkeypatch, "evaluate", str(EXAMPLE), "--as-of", "2011-02-30", "--lang", "zh"
+    )
+    assert code == 2 and "2011年2月只有 28 天" in err
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+
+def test_explain(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    text = EXAMPLE.read_text("utf-8")
+    code, out, err = run(
+        capsys, monkeypatch, "explain", "-", "--subject", "p2", "--format", "json", stdin=text
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    conforms(document, "Explain")
+    code, out, _ = run(
+        capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--lang", "zh"
+    )
+    assert code == 0 and "适用的结果" in out
+    assert "record_validity = 5年  参数: 失信信息有效期" in out and "5 years" not in out
+    assert "为何 cash_settlement 自 2009年5月20日 至 2010年5月20日" in out
+    code, _, err = run(
+        capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--outcome", "nope"
+    )
+    assert code == 2
+    one_paragraph(err)
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+def test_validate_takes_ids_files_and_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = []
+    for argv, stdin in (
+        (("lianyungang-2007",), None),
+        ((str(ROOT / "rulesets" / "lianyungang-2007.yaml"),), None),
+        (("-",), (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")),
+    ):
+        code, out, err = run(
+            capsys, monkeypatch, "validate", *argv, "--format", "json", stdin=stdin
+        )
+        assert code == 0, err
+        conforms(json.loads(out), "Validate")
+        documents.append(json.loads(out))
+    assert documents[0]["ruleset"] == documents[1]["ruleset"] == documents[2]["ruleset"]
+    code, out, _ = run(capsys, monkeypatch, "validate", "ganzhou-2023", "--lang", "zh")
+    assert code == 0 and out.startswith("通过：ganzhou-2023")
+
+
+def test_validate_strict_finding_is_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = tmp_path / "unused.yaml"
+    layer.write_text(
+        "id: unused\nversion: '1'\nextends: lianyungang-2007\nfacts: []\nrules:\n" + "",
+        encoding="utf-8",
+    )
+    # A lint finding: the bundled ruleset with a parameter nothing reads.
+    source = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    marker = "parameters:\n"
+    extra = (
+        "parameters:\n  - id: spare_count\n    type: count\n    value: 1\n"
+        "    description: {zh: 备用, en: Spare}\n    cites: [{article: 8}]\n"
+    )
+    broken = tmp_path / "lint.yaml"
+    broken.write_text(source.replace(marker, extra, 1), encoding="utf-8")
+    code, out, err = run(
+        capsys, monkeypatch, "validate", str(broken), "--strict", "--format", "json"
+    )
+    assert code == 1, err
+    document = json.loads(out)
+    conforms(document, "Validate")
+    assert any(f["check"] == "unused-parameter" for f in document["findings"])
+
+
+# -- the located errors of issue 14 ------------------------------------------------------------
+
+
+def test_a_misspelt_layer_parameter_is_refused_by_plain_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer = tmp_path / "layer.yaml"
+    layer.write_text(
+        "id: provincial\nversion: '1'\nextends: lianyungang-2007\nparameters:\n"
+        "  - id: record_valdity\n    type: period\n    value: 3 years\n"
+        "    description: {zh: 记录有效期, en: Validity}\n    cites: [{article: 8}]\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, monkeypatch, "validate", str(layer))
+    assert code == 2
+    text = one_paragraph(err)
+    assert f"{layer}:5:" in text and "record_valdity" in text
+    assert "did you mean record_validity?" in text
+
+
+def test_a_parameter_of_the_wrong_shape_gives_one_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    assert "value: 5 years" in source
+    broken = tmp_path / "shape.yaml"
+    broken.write_text(source.replace("value: 5 years", "value: three years", 1), "utf-8")
+    code, _, err = run(capsys, monkeypatch, "validate", str(broken))
+    assert code == 2
+    text = one_paragraph(err)
+    assert text.count("\n") == 0, text
+    assert "three years is not a period" in text.replace("'", "")
+    assert "value]" in text
+
+
+def test_a_misspelt_event_type_suggests_the_closest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = tmp_path / "typo.scenario.yaml"
+    scenario.write_text(
+        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
+        "  - {id: p2, kind: insured_person}\nevents:\n"
+        "  - {type: dishonesty_enterd, subject: p2, record: r1, category: lend_certificate,"
+        " date: 2008-03-10}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(scenario))
+    assert code == 2
+    text = one_paragraph(err)
+    assert f"{scenario}:6:" in text and "[events[0]]" in text
+    assert "did you mean dishonesty_entered" in text
+    assert "'" not in text.partition("unknown event type")[2]
+
+
+def test_bad_indentation_is_said_in_plain_words_with_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = tmp_path / "indent.scenario.yaml"
+    scenario.write_text(
+        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
+        "  - {id: p2, kind: insured_person}\nevents:\n"
+        "  - type: dishonesty_entered\n    subject: p2\n   - record: r1\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(scenario))
+    assert code == 2
+    text = one_paragraph(err)
+    assert f"{scenario}:8:" in text and "indentation" in text and "(under 'events')" in text
+    assert "<block" not in text
+
+
+def test_an_impossible_date_in_a_file_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = tmp_path / "date.scenario.yaml"
+    scenario.write_text("ruleset: lianyungang-2007\nas_of: 2011-02-30\n", encoding="utf-8")
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(scenario))
+    assert code == 2
+    text = one_paragraph(err)
+    assert f"{scenario}:2:" in text and "[as_of]" in text and "2011-02 has 28 days" in text
+
+
+def test_a_key_typo_shows_no_python_repr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = tmp_path / "repr.scenario.yaml"
+    scenario.write_text(
+        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
+        "  - {id: p2, kind: insured_person}\nevents:\n"
+        "  - {type: dishonesty_entered, subject: p2, record: r1, category: lend_certificate,"
+        " dat: 2009-05-20}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(scenario))
+    assert code == 2
+    assert "datetime.date" not in err and "Traceback" not in err
+
+
+# -- test -------------------------------------------------------------------------------------
+
+
+def test_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, monkeypatch, "test", str(EXAMPLE), "--json", "-")
+    assert code == 0, err
+    conforms(json.loads(out), "Test")
+    code, out, err = run(capsys, monkeypatch, "test", str(EXAMPLE), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["passed"] == 1
+    failing = tmp_path / "fail.scenario.yaml"
+    failing.write_text(
+        EXAMPLE.read_text("utf-8").replace("until: 2010-05-20", "until: 2010-05-21", 1), "utf-8"
+    )
+    assert "until: 2010-05-21" in failing.read_text("utf-8")
+    code, out, _ = run(capsys, monkeypatch, "test", str(failing), "--format", "json")
+    assert code == 1 and json.loads(out)["summary"]["failed"] == 1
+    unknown = tmp_path / "unknown.scenario.yaml"
+    unknown.write_text(
+        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
+        "  - {id: p2, kind: insured_person}\nexpect:\n  decisions:\n"
+        "    - {subject: p2, outcome: cash_setlement}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, monkeypatch, "test", str(unknown))
+    assert code == 2 and "did you mean cash_settlement?" in err and f"{unknown}:7:" in err
+    code, out, _ = run(capsys, monkeypatch, "test", str(EXAMPLE), "--lang", "zh")
+    assert code == 0 and "1 个情景文件：1 个通过, 0 个失败" in out
+    code, out, _ = run(capsys, monkeypatch, "test", str(failing), "--lang", "zh")
+    assert code == 1 and "失败" in out and "预期" in out
+
+
+# -- diff -------------------------------------------------------------------------------------
+
+
+def test_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same = ("lianyungang-2007", str(ROOT / "rulesets" / "lianyungang-2007.yaml"))
+    code, out, err = run(
+        capsys, monkeypatch, "diff", *same, "--population", "0", "--format", "json", "--exit-code"
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    conforms(document, "Diff")
+    assert document["outcomes_differ"] is False
+    layer = (
+        "id: shorter\nversion: '2'\nextends: lianyungang-2007\nparameters:\n"
+        "  - id: record_validity\n    type: period\n    value: 1 years\n"
+        "    description: {zh: 记录有效期, en: Validity}\n    cites: [{article: 8}]\n"
+    )
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "diff",
+        "lianyungang-2007",
+        "-",
+        "--population",
+        "0",
+        "--format",
+        "json",
+        "--exit-code",
+        stdin=layer,
+    )
+    assert code == 1, err
+    assert json.loads(out)["outcomes_differ"] is True
+    code, out, err = run(
+        capsys, monkeypatch, "diff", "lianyungang-2007", "-", "--population", "0", stdin=layer
+    )
+    assert code == 0, "without --exit-code a difference is not a failure"
+    code, _, err = run(capsys, monkeypatch, "diff", "lianyungang-2007", "lianyungang-2070")
+    assert code == 2 and "did you mean lianyungang-2007" in err
+    code, out, _ = run(capsys, monkeypatch, "diff", *same, "--population", "0", "--lang", "zh")
+    assert code == 0
+
+
+# -- docs, schema, timeline -------------------------------------------------------------------
+
+
+def test_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, monkeypatch, "docs", "lianyungang-2007", "-o", "-")
+    assert code == 0, err
+    assert out.startswith("# ") and "Art 8" in out
+    code, out, _ = run(
+        capsys, monkeypatch, "docs", "lianyungang-2007", "-o", str(tmp_path), "--lang", "zh"
+    )
+    assert code == 0 and (tmp_path / "lianyungang-2007.md").is_file() and "已写入" in out
+    code, _, err = run(capsys, monkeypatch, "docs", "nope-2000", "-o", str(tmp_path))
+    assert code == 2
+    one_paragraph(err)
+
+
+def test_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, monkeypatch, "schema", "ruleset", "-o", "-")
+    assert code == 0, err
+    jsonschema.Draft202012Validator.check_schema(json.loads(out))
+    code, _, err = run(capsys, monkeypatch, "schema", "-o", "-")
+    assert code == 2
+    one_paragraph(err)
+    code, out, _ = run(capsys, monkeypatch, "schema", "-o", str(tmp_path), "--lang", "zh")
+    assert code == 0 and "已写入" in out and (tmp_path / "scenario.schema.json").is_file()
+
+
+def test_timeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = EXAMPLE.read_text("utf-8")
+    code, out, err = run(
+        capsys, monkeypatch, "timeline", "-", "--subject", "p2", "-o", "-", stdin=text
+    )
+    assert code == 0, err
+    assert out.lstrip().startswith("<svg") or out.lstrip().startswith("<?xml")
+    code, _, err = run(capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p22", "-o", "-")
+    assert code == 2 and "did you mean p2?" in err
+    code, _, err = run(
+        capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p22", "-o", "-", "--lang", "zh"
+    )
+    assert code == 2 and "是否想写 p2" in err
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("hypothesis")
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "check",
+        "lianyungang-2007",
+        "--profile",
+        "ci",
+        "--max-examples",
+        "3",
+        "--invariant",
+        "determinism",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    conforms(json.loads(out), "Check")
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "check",
+        "-",
+        "--profile",
+        "ci",
+        "--max-examples",
+        "2",
+        "--invariant",
+        "determinism",
+        "--format",
+        "json",
+        "--lang",
+        "zh",
+        stdin=(ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8"),
+    )
+    assert code == 0, err
+    assert json.loads(out)["ruleset"]["id"] == "lianyungang-2007"
+    code, _, err = run(capsys, monkeypatch, "check", "lianyungang-2007", "--max-examples", "0")
+    assert code == 2 and "0 is less than 1" in err
+    code, _, err = run(
+        capsys, monkeypatch, "check", "lianyungang-2007", "--max-examples", "x", "--lang", "zh"
+    )
+    assert code == 2 and "x 不是整数" in err

@@ -1,0 +1,115 @@
+"""The language of output: chosen from the environment by an explicit function, and values in
+Chinese reasons written as Chinese documents write them (否/是, 1年, 0日, 2009年5月20日)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from credit_rules import Engine, load_scenario
+from credit_rules.i18n import date_text, language_from_environment, period_text
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = (
+    ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+)
+
+
+@pytest.mark.parametrize(
+    ("environ", "lang"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANGUAGE": "zh_TW:en", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LANGUAGE": "", "LC_MESSAGES": "zh_CN"}, "zh"),
+    ],
+)
+def test_the_language_comes_from_the_first_locale_variable_set(
+    environ: dict[str, str], lang: str
+) -> None:
+    assert language_from_environment(environ) == lang
+
+
+def test_values_are_written_in_the_language() -> None:
+    assert date_text(dt.date(2009, 5, 20), "zh") == "2009年5月20日"
+    assert date_text(dt.date(2009, 5, 20), "en") == "2009-05-20"
+    assert period_text(1, "years", "zh") == "1年"
+    assert period_text(0, "days", "zh") == "0日"
+    assert period_text(1, "years", "en") == "1 year"
+
+
+def test_chinese_reasons_carry_no_english_values() -> None:
+    scenario = load_scenario(EXAMPLE)
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    zh = [reason.zh for decision in evaluation.decisions for reason in decision.because]
+    en = [reason.en for decision in evaluation.decisions for reason in decision.because]
+    joined = "\n".join(zh)
+    assert "0日" in joined and "1年" in joined and "否" in joined
+    assert "2009年5月20日" in joined
+    for text in zh:
+        value = text.rpartition("：")[2]
+        assert not re.search(r"\b(yes|no|none|days?|years?|months?)\b", value), text
+        assert not re.search(r"\d{4}-\d\d-\d\d", text), text
+    assert any(text.endswith(": 1 year") for text in en)
+
+
+# -- the catalogues -----------------------------------------------------------------------------
+
+LOCALE = ROOT / "src" / "credit_rules" / "locale"
+PO = LOCALE / "zh" / "LC_MESSAGES" / "credit_rules.po"
+
+
+def _source_messages() -> set[str]:
+    extract = pytest.importorskip("babel.messages.extract")
+    found = set()
+    for _file, _line, message, _comments, _context in extract.extract_from_dir(
+        str(ROOT / "src" / "credit_rules"),
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "N_": None},
+    ):
+        if isinstance(message, str) and message:
+            found.add(message)
+    return found
+
+
+def _catalogue() -> dict[str, str]:
+    pofile = pytest.importorskip("babel.messages.pofile")
+    with PO.open("rb") as stream:
+        catalogue = pofile.read_po(stream, locale="zh")
+    return {str(m.id): str(m.string) for m in catalogue if m.id}
+
+
+def test_every_message_has_both_languages() -> None:
+    """English is each message itself; Chinese must be in the catalogue for every one the
+    source uses (run tools/update_catalogue.py, then translate what is new)."""
+    messages, catalogue = _source_messages(), _catalogue()
+    assert len(messages) > 100
+    missing = sorted(messages - catalogue.keys())
+    assert not missing, f"not in the zh catalogue: {missing}"
+    untranslated = sorted(m for m in messages if not catalogue[m].strip())
+    assert not untranslated, f"no Chinese yet: {untranslated}"
+    for message in messages:
+        assert set(re.findall(r"{(\w+)", message)) == set(
+            re.findall(r"{(\w+)", catalogue[message])
+        ), f"the placeholders differ: {message!r} / {catalogue[message]!r}"
+
+
+def test_the_shipped_mo_file_is_compiled_from_the_po_file() -> None:
+    import gettext
+
+    with (PO.with_suffix(".mo")).open("rb") as stream:
+        compiled = gettext.GNUTranslations(stream)
+    for message, chinese in _catalogue().items():
+        assert compiled.gettext(message) == chinese, message
+
+
+def test_the_wheel_ships_the_compiled_catalogue() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert '"locale/*/LC_MESSAGES/*.mo"' in pyproject
