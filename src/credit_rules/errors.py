@@ -7,11 +7,50 @@ file, line and field when the problem came from a file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+
+# An identity number as it may appear anywhere in a message: a resident identity number (18
+# characters, the last a digit or X; 15 digits for the first generation) or a unified social
+# credit code (18 characters of digits and capitals). Masked the same way as
+# model.identifiers.mask_identity_number, which sits above this module.
+_IDENTITY = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-Z]{10})"
+    r"(?![0-9A-Za-z])"
+)
+_SHOWN = 120
+
+
+def mask_identities(text: str) -> str:
+    """``text`` with every identity number in it masked, keeping 4 characters at each end.
+
+    Error messages echo what they refuse, and what they refuse is sometimes a person's identity
+    number in a field where nobody expected one (a subject id, a record name, a list of ids);
+    masking at the bottom of the hierarchy covers every field and shape at once.
+    """
+    return _IDENTITY.sub(lambda m: m[0][:4] + "*" * (len(m[0]) - 8) + m[0][-4:], text)
+
+
+def shown(value: object) -> str:
+    """A short, safe ``repr`` for a message: identity numbers masked, long values cut, and never
+    an error of its own (an integer over Python's 4,300-digit limit cannot be printed)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<a {type(value).__name__} too large to print>"
+    if len(text) > _SHOWN:
+        text = text[: _SHOWN - 1] + "…"
+    return mask_identities(text)
 
 
 class CreditRulesError(Exception):
-    """Base class of every error this library raises on purpose."""
+    """Base class of every error this library raises on purpose.
+
+    Every message is masked for identity numbers, whatever field or shape they arrived in.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(mask_identities(a) if isinstance(a, str) else a for a in args))
 
 
 @dataclass(frozen=True)
@@ -22,6 +61,10 @@ class Problem:
     field: str = ""
     line: int | None = None
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", mask_identities(self.message))
+        object.__setattr__(self, "field", mask_identities(self.field))
 
     def render(self, source: str | None) -> str:
         where = source or "<input>"
@@ -40,6 +83,17 @@ class InputError(CreditRulesError):
         self.source = source
         self.problems = tuple(problems)
         super().__init__("\n".join(p.render(source) for p in self.problems))
+
+
+class LimitExceeded(InputError):
+    """An input larger than a :class:`~credit_rules.limits.Limits` allows, refused before the
+    work the limit protects (reading, parsing, building, validating). ``limit`` names the
+    field of ``Limits`` to raise for an input that is legitimately this large."""
+
+    def __init__(self, source: str | None, problem: Problem, limit: str, value: int) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__(source, [problem])
 
 
 class RulesetError(InputError):
@@ -151,6 +205,11 @@ class NoRulesetInForce(CreditRulesError):
 
 class LedgerError(CreditRulesError):
     """Something a :class:`~credit_rules.Ledger` refuses to do; nothing was changed by it."""
+
+
+class LedgerArgumentError(LedgerError, ValueError):
+    """An argument of a ledger question that cannot be answered (a negative or too long
+    agenda horizon, a batch that is not a list); a ``ValueError`` too, as it always was."""
 
 
 class SubjectRejected(InputError, LedgerError):

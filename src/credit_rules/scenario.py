@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError
+from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import load_ruleset
@@ -31,9 +32,9 @@ class ExpectedDecision(BaseModel):
 
     subject: str
     outcome: str
-    from_: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
-    active: bool | None = None
+    from_: IsoDate | None = Field(default=None, alias="from")
+    until: IsoDate | None = None
+    active: bool | None = Field(default=None, strict=True)
 
 
 class ExpectedDeadline(BaseModel):
@@ -45,9 +46,9 @@ class ExpectedDeadline(BaseModel):
 
     subject: str
     name: str
-    start: dt.date | None = None
-    due: dt.date | None = None
-    provisional: bool | None = None
+    start: IsoDate | None = None
+    due: IsoDate | None = None
+    provisional: bool | None = Field(default=None, strict=True)
 
 
 class ExpectedDuty(BaseModel):
@@ -58,7 +59,7 @@ class ExpectedDuty(BaseModel):
 
     subject: str
     name: str
-    on: dt.date | None = None
+    on: IsoDate | None = None
 
 
 class Expectation(BaseModel):
@@ -75,6 +76,7 @@ class Expectation(BaseModel):
     )
     exactly: bool = Field(
         default=False,
+        strict=True,
         description="If true, the listed decisions must be all the decisions (deadlines and "
         "duties are checked one by one only).",
     )
@@ -91,7 +93,7 @@ class _ScenarioSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ruleset: str = Field(min_length=1)
-    as_of: dt.date
+    as_of: IsoDate
     description: str | None = None
     subjects: tuple[dict[str, Any], ...] = ()
     events: tuple[dict[str, Any], ...] = ()

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from credit_rules.errors import Problem
+from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, too_large
 
 Path = tuple[str | int, ...]
 
@@ -87,14 +88,25 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastLoader = _CLoader  # type: ignore[assignment]
 
 
-def read_yaml(text: str) -> tuple[Any, SourceMap]:
-    """Parse one YAML document safely, returning plain data and its source map."""
+def read_yaml(
+    text: str, limits: Limits = DEFAULT_LIMITS, source: str | None = None
+) -> tuple[Any, SourceMap]:
+    """Parse one YAML document safely, returning plain data and its source map.
+
+    The event stream is scanned against ``limits`` first (see :mod:`credit_rules.limits`), so a
+    billion-laughs document or one nested 100,000 deep is refused before any node is built and
+    before anything recursive runs on it. Raises :class:`YamlSyntaxError` or
+    :class:`~credit_rules.errors.LimitExceeded` (naming ``source``)."""
+    if len(text) > limits.max_bytes:
+        check_bytes(len(text), limits, source)
     if _FastLoader is not _Loader:
         try:
+            _scan(_FastLoader, text, limits, source)
             return _read(_FastLoader, text)
         except yaml.YAMLError:
             pass  # read again below, for the pure-Python loader's message and position
     try:
+        _scan(_Loader, text, limits, source)
         return _read(_Loader, text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -103,8 +115,93 @@ def read_yaml(text: str) -> tuple[Any, SourceMap]:
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         problem = Problem(f"not valid YAML: {message}", line=line, column=column)
         raise YamlSyntaxError(problem) from None
+    except yaml.reader.ReaderError as error:
+        # A control character or a byte that is no character: its position is in characters.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        found = f"U+{error.character:04X}" if isinstance(error.character, int) else "a byte"
+        problem = Problem(
+            f"not valid YAML: the character {found} is not allowed (control characters and "
+            "unpaired surrogates cannot appear in a YAML file)",
+            line=line,
+            column=column,
+        )
+        raise YamlSyntaxError(problem) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(Problem(f"not valid YAML: {error}")) from None
+
+
+# A plain scalar YAML 1.1 reads as an integer (decimal, hex, octal, binary, sexagesimal).
+_INTEGER = re.compile(r"[-+]?(?:0b[0-1_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_:]*)\Z")
+
+
+def _scan(
+    loader_class: type[yaml.SafeLoader], text: str, limits: Limits, source: str | None
+) -> None:
+    """Walk the event stream once, in constant space per level, refusing at the first event
+    that crosses a limit. An alias counts as every value of the node it names, so the count is
+    what building the document would cost, known before building it."""
+    loader = loader_class(text)
+    sizes: dict[str, int] = {}
+    # One frame per open collection: [entries so far, values inside, anchor, is a mapping].
+    stack: list[list[Any]] = []
+    total = aliases = 0
+
+    def refuse(event: Any, limit: str, value: int, allowed: int, what: str) -> None:
+        mark = event.start_mark
+        raise too_large(
+            source, limit, value, allowed, what, line=mark.line + 1, column=mark.column + 1
+        )
+
+    def add(event: Any, count: int) -> None:
+        nonlocal total
+        total += count
+        if total > limits.max_nodes:
+            refuse(event, "max_nodes", total, limits.max_nodes, "the number of values")
+        if stack:
+            frame = stack[-1]
+            frame[0] += 1
+            frame[1] += count
+            entries = frame[0] // 2 if frame[3] else frame[0]
+            if entries > limits.max_list_length:
+                refuse(event, "max_list_length", entries, limits.max_list_length, "this list")
+
+    try:
+        while True:
+            event = loader.get_event()  # type: ignore[no-untyped-call]
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.ScalarEvent):
+                value = event.value
+                if (
+                    event.implicit[0]
+                    and not event.style
+                    and len(value) > limits.max_int_digits
+                    and _INTEGER.match(value)
+                ):
+                    refuse(event, "max_int_digits", len(value), limits.max_int_digits, "a number")
+                add(event, 1)
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > limits.max_aliases:
+                    refuse(event, "max_aliases", aliases, limits.max_aliases, "the aliases")
+                add(event, sizes.get(event.anchor or "", 1))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                add(event, 1)
+                if len(stack) >= limits.max_depth:
+                    refuse(event, "max_depth", len(stack) + 1, limits.max_depth, "the nesting")
+                mapping = isinstance(event, yaml.MappingStartEvent)
+                stack.append([0, 1, event.anchor, mapping])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                _, size, anchor, _ = stack.pop()
+                if stack:
+                    stack[-1][1] += size - 1  # the start already counted itself
+                if anchor is not None:
+                    sizes[anchor] = size
+    finally:
+        loader.dispose()
 
 
 def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMap]:
@@ -123,20 +220,32 @@ def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMa
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def _check_date(node: yaml.ScalarNode, path: Path) -> None:
-    """YAML resolves 2030-02-30 as a date and then fails with a bare ValueError while building
-    it; catch it here, where the node still knows its line."""
-    try:
-        dt.date.fromisoformat(str(node.value)[:10])
-    except ValueError as error:
-        raise YamlSyntaxError(
-            Problem(
-                f"{node.value} is not a real date ({error})",
-                field=format_path(path),
-                line=node.start_mark.line + 1,
-                column=node.start_mark.column + 1,
-            )
-        ) from None
+    """Dates only, as the format documents: a timestamp with a time of day means an instant,
+    which no regulation's day-counting knows what to do with, and reading only its date would
+    silently drop the time zone that may put it on another day. YAML resolves 2030-02-30 as a
+    date and then fails with a bare ValueError while building it; it is caught here, where the
+    node still knows its line."""
+    value = str(node.value)
+    if not _DATE.match(value):
+        message = f"{value} is a timestamp; write a date as YYYY-MM-DD, without a time"
+    else:
+        try:
+            dt.date.fromisoformat(value)
+            return
+        except ValueError as error:
+            message = f"{value} is not a real date ({error})"
+    raise YamlSyntaxError(
+        Problem(
+            message,
+            field=format_path(path),
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
+    )
 
 
 _PLAIN_TAGS = frozenset(

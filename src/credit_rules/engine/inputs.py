@@ -21,7 +21,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
+from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError, shown
+from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import (
@@ -79,13 +80,17 @@ class FrontDoor:
             return None
         if not isinstance(known_at, dt.date) or isinstance(known_at, dt.datetime):
             raise ScenarioError(
-                None, [Problem(f"known_at must be a date, got {known_at!r}", "known_at")]
+                None, [Problem(f"known_at must be a date, got {shown(known_at)}", "known_at")]
             )
         return known_at
 
     def check_as_of(self, as_of: object) -> dt.date:
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-            raise ScenarioError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")])
+            raise ScenarioError(
+                None, [Problem(f"as_of must be a date, got {shown(as_of)}", "as_of")]
+            )
+        if (late := after_last_day(as_of)) is not None:
+            raise ScenarioError(None, [Problem(late, "as_of")])
         ruleset = self.ruleset
         if as_of < ruleset.in_force_from:
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from)

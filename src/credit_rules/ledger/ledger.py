@@ -43,6 +43,7 @@ from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
     CreditRulesError,
     EventRejected,
+    LedgerArgumentError,
     LedgerClockError,
     NotInForce,
     Problem,
@@ -50,6 +51,7 @@ from credit_rules.errors import (
     SubjectRejected,
     UnknownOutcome,
     UnknownSubject,
+    shown,
 )
 from credit_rules.ledger.agenda import (
     DEFAULT_DISCHARGES,
@@ -83,6 +85,7 @@ from credit_rules.ledger.timeline import (
     next_change,
     outcomes_on,
 )
+from credit_rules.limits import LAST_DAY
 from credit_rules.model.events import Event
 from credit_rules.model.results import Evaluation
 from credit_rules.model.subjects import Subject
@@ -190,6 +193,9 @@ class Ledger:
         self, events: Iterable[Event | Mapping[str, Any]], *, recorded_at: dt.date
     ) -> tuple[LedgerEntry, ...]:
         """Record a batch, all or nothing: if one event is refused, none is recorded."""
+        if events is None or isinstance(events, str | bytes | Mapping | Event):
+            problem = Problem(f"a batch must be a list of events, got {shown(events)}", "batch")
+            raise EventRejected(None, [problem])
         return self._record(list(events), recorded_at, single=False)
 
     def _record(
@@ -457,11 +463,21 @@ class Ledger:
         """What the administration owes from ``as_of`` through ``as_of + horizon`` (inclusive),
         sorted by due day: duties on their day, deadlines on their last day, less what the
         history shows already done (see :mod:`credit_rules.ledger.agenda`)."""
-        span = horizon if isinstance(horizon, dt.timedelta) else dt.timedelta(days=horizon)
-        if span < dt.timedelta(0):
-            raise ValueError("the agenda's horizon must not be negative")
+        if isinstance(horizon, bool) or not isinstance(horizon, int | dt.timedelta):
+            raise LedgerArgumentError(
+                f"the agenda's horizon is a number of days or a timedelta, not {shown(horizon)}"
+            )
+        check_date(as_of, "as_of")
+        days = horizon.days if isinstance(horizon, dt.timedelta) else horizon
+        if days < 0:
+            raise LedgerArgumentError("the agenda's horizon must not be negative")
+        if days > (LAST_DAY - as_of).days:
+            raise LedgerArgumentError(
+                f"the agenda's horizon of {days:,} days from {as_of.isoformat()} runs past "
+                f"{LAST_DAY.isoformat()}, the last day the library counts"
+            )
         self._check_in_force(as_of)
-        end = as_of + span
+        end = as_of + dt.timedelta(days=days)
         return owed(self._action_views(end), as_of, end, self.discharges)
 
     def overdue(self, as_of: dt.date) -> tuple[Action, ...]:

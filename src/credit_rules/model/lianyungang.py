@@ -6,7 +6,6 @@ re-exports every class here under the import path services have always used.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
@@ -14,7 +13,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, model_validator
 
-from credit_rules.model._base import Event
+from credit_rules.model._base import Event, IsoDate
 
 
 class DishonestyCategory(StrEnum):
@@ -91,7 +90,7 @@ class RecordCorrected(Event):
     record: str = Field(min_length=1)
     action: CorrectionAction
     category: DishonestyCategory | None = None
-    decided_on: dt.date = Field(
+    decided_on: IsoDate = Field(
         default=None,  # type: ignore[assignment]  # filled in from ``date`` below
         description="The day the correction was decided; defaults to the day it takes effect.",
     )

@@ -86,6 +86,8 @@ def event_fields(vocabulary: str, event_type: str) -> Mapping[str, FieldType]:
 
 def _field_type(annotation: Any) -> FieldType | None:
     origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _field_type(get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         return _field_type(options[0]) if len(options) == 1 else None
