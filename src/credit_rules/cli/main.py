@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from credit_rules.cli import commands
 from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, EXTRAS, Parser
-from credit_rules.errors import CreditRulesError
+from credit_rules.errors import CreditRulesError, NotInForce
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
 
@@ -59,9 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except NotInForce as error:
+        # The engine knows the ruleset, not the file that asked for the date; name it here.
+        where = getattr(args, "scenario", None)
+        print(f"credit-rules: {where + ': ' if where else ''}{error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except CreditRulesError as error:
         print(f"credit-rules: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader of our output has gone (``| head``): stop quietly, as other tools do,
+        # and point stdout at nothing so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     return code
 
 

@@ -60,6 +60,8 @@ class FrontDoor:
         self.kinds = frozenset(ruleset.subject_kinds)
         self.classes = event_classes(ruleset.vocabulary)
         self.keys = key_fields(ruleset.vocabulary)
+        # Event types that enter a record: their record id is their identity.
+        self.entering = frozenset(register.entered_by for register in ruleset.registers)
         self.decided = decision_day_fields(ruleset.vocabulary)
         self.early_removals = {
             register.removed_by_event: (register.entered_by, register.key)
@@ -148,9 +150,9 @@ class FrontDoor:
             ]
             if wrong:
                 raise ScenarioError(None, wrong)
-            return typed
+            return _once(typed, self.entering)
         raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
-        return parse_events(self.ruleset.vocabulary, raw)
+        return _once(parse_events(self.ruleset.vocabulary, raw), self.entering)
 
     def histories(
         self,
@@ -253,6 +255,29 @@ class FrontDoor:
         chosen = [events[i] for i in ordered]
         early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
         return SubjectHistory(kind, chosen, ordered, early)
+
+
+def _once(events: list[Event], keys: frozenset[str]) -> list[Event]:
+    """Refuse an event that enters a record (``keys``: its record id is its identity) listed
+    twice, field for field, naming both places: the same record entered twice would count
+    twice. Other events may well happen twice alike (two extensions of one application on
+    one day, two queries)."""
+    first: dict[Event, int] = {}
+    problems: list[Problem] = []
+    for index, event in enumerate(events):
+        if event.type not in keys:
+            continue
+        earlier = first.setdefault(event, index)
+        if earlier != index:
+            problems.append(
+                Problem(
+                    f"events[{index}] is the same event as events[{earlier}]; list each once",
+                    field=f"events[{index}]",
+                )
+            )
+    if problems:
+        raise HistoryError(None, problems)
+    return events
 
 
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:
