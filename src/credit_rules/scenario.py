@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError
+from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError, shown
+from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
 from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
@@ -126,16 +127,17 @@ class Scenario:
         return type(error)(error.source or self.path, problems)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file; the ruleset is a bundled id or a path relative to the file."""
+def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scenario:
+    """Read a scenario file; the ruleset is a bundled id or a path relative to the file.
+    ``limits`` bound the file and, for a ruleset named by path, the ruleset too."""
     file = Path(path)
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_capped(file, limits, source).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(source, [Problem(f"cannot read the file: {error}")]) from None
     try:
-        data, source_map = read_yaml(text)
+        data, source_map = read_yaml(text, limits, source)
     except YamlSyntaxError as error:
         raise ScenarioError(source, [error.problem]) from None
     if not isinstance(data, dict):
@@ -147,7 +149,7 @@ def load_scenario(path: str | Path) -> Scenario:
             source_map.problem(tuple(item["loc"]), _message(item)) for item in error.errors()
         ]
         raise ScenarioError(source, problems) from None
-    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map)
+    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map, limits)
     lines = {i: source_map.locate(("events", i))[0] or 0 for i in range(len(spec.events))}
     events = parse_events(ruleset.vocabulary, spec.events, source=source, lines=lines)
     located = {f"events[{i}]": line for i, line in lines.items()}
@@ -178,10 +180,12 @@ def _message(item: Any) -> str:
         return f"the required field {item['loc'][-1]!r} is missing"
     if item["type"] == "extra_forbidden":
         return f"unknown key {item['loc'][-1]!r} (check its spelling)"
-    return f"{item['msg']} (got {item.get('input')!r})"
+    return f"{item['msg']} (got {shown(item.get('input'))})"
 
 
-def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) -> ir.Ruleset:
+def _resolve_ruleset(
+    name: str, file: Path, source: str, source_map: SourceMap, limits: Limits
+) -> ir.Ruleset:
     if name in bundled_ids():
         return bundled(name)
     candidate = (file.parent / name) if not Path(name).is_absolute() else Path(name)
@@ -198,6 +202,6 @@ def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) 
             ],
         )
     try:
-        return load_ruleset(candidate)
+        return load_ruleset(candidate, limits=limits)
     except RulesetError:
         raise

@@ -193,7 +193,7 @@ class Ledger:
         self, events: Iterable[Event | Mapping[str, Any]], *, recorded_at: dt.date
     ) -> tuple[LedgerEntry, ...]:
         """Record a batch, all or nothing: if one event is refused, none is recorded."""
-        if events is None or isinstance(events, str | bytes | Mapping | Event):
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping | Event):
             problem = Problem(f"a batch must be a list of events, got {shown(events)}", "batch")
             raise EventRejected(None, [problem])
         return self._record(list(events), recorded_at, single=False)

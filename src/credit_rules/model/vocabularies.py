@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
-from credit_rules.errors import Problem, ScenarioError
+from credit_rules.errors import Problem, ScenarioError, shown
 from credit_rules.model import ganzhou, lianyungang
 from credit_rules.model._base import Event
 
@@ -142,4 +142,4 @@ def _plain(item: Mapping[str, Any]) -> str:
     if item["type"] == "extra_forbidden":
         return "unknown field (check its spelling)"
     message = str(item["msg"])
-    return f"{message} (got {item['input']!r})" if "input" in item else message
+    return f"{message} (got {shown(item['input'])})" if "input" in item else message

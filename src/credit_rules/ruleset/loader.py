@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from credit_rules.errors import Problem, RulesetError
+from credit_rules.errors import Problem, RulesetError, shown
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
@@ -218,7 +218,7 @@ def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Prob
         elif kind == "extra_forbidden":
             message = f"unknown key {path[-1]!r} (check its spelling; unknown keys are errors)"
         else:
-            message = f"{item['msg']} (got {item.get('input')!r})"
+            message = f"{item['msg']} (got {shown(item.get('input'))})"
         problems.append(source_map.problem(path, message))
     return problems
 
