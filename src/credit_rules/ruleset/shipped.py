@@ -51,6 +51,7 @@ FORMAT = 1
 LOADER_SOURCES = (
     "_version.py",
     "errors.py",
+    "limits.py",
     "model/__init__.py",
     "model/_base.py",
     "model/ganzhou.py",
