@@ -497,7 +497,8 @@ def test_masking_keeps_four_characters_at_each_end_and_spares_other_numbers() ->
 
 # -- the command line ---------------------------------------------------------------------------
 
-SCENARIO = ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+SCENARIO = ROOT / "rulesets" / "lianyungang-2007" / "scenarios"
+SCENARIO = SCENARIO / "architecture-example.scenario.yaml"
 
 
 def test_cli_refuses_a_compact_as_of(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ proportion to the text, before any node is built: a document whose aliases would
 the limit, with its line. A limit is exceeded with :class:`~credit_rules.errors.LimitExceeded`,
 whose ``limit`` names the field to raise here for an input that is legitimately larger.
 
-The defaults are far above the bundled rulesets (Ganzhou: 100 KB, about 6,000 values, 8 levels,
+The defaults are far above the bundled rulesets (Ganzhou: 100 KB, about 2,500 values, 6 levels,
 no alias) and far below what hurts: each refusal takes well under a second and 100 MB
 (benchmarks/bench_resources.py measures them).
 """
@@ -28,7 +28,7 @@ class Limits:
     #: Bytes of one file or text (a file is never read further than this).
     max_bytes: int = 4_000_000
     #: Values in one YAML document, counting each alias as the values it stands for.
-    max_nodes: int = 200_000
+    max_nodes: int = 100_000
     #: Nesting of mappings and lists in one YAML document.
     max_depth: int = 64
     #: Aliases (``*name``) in one YAML document.
@@ -36,7 +36,7 @@ class Limits:
     #: Digits of one integer (a count of 10^30 is already no legal quantity).
     max_int_digits: int = 30
     #: Entries of one list or mapping.
-    max_list_length: int = 100_000
+    max_list_length: int = 50_000
     #: Characters of one condition.
     max_expression_length: int = 4_000
     #: Nesting of one condition (``not``, parentheses, function calls, ``if … else``).

@@ -103,6 +103,20 @@ def read_yaml(
         try:
             _scan(_FastLoader, text, limits, source)
             return _read(_FastLoader, text)
+        except yaml.MarkedYAMLError as error:
+            # libyaml refuses nesting past its own limit while scanning ahead, before the
+            # scan sees a deep event; the pure-Python scanner would take seconds to say so.
+            deep = error.problem_mark
+            if "maximum nesting depth" in str(error.problem) and deep is not None:
+                raise too_large(
+                    source,
+                    "max_depth",
+                    limits.max_depth + 1,
+                    limits.max_depth,
+                    "the nesting",
+                    line=deep.line + 1,
+                    column=deep.column + 1,
+                ) from None
         except yaml.YAMLError:
             pass  # read again below, for the pure-Python loader's message and position
     try:
@@ -143,9 +157,13 @@ def _scan(
     what building the document would cost, known before building it."""
     loader = loader_class(text)
     sizes: dict[str, int] = {}
-    # One frame per open collection: [entries so far, values inside, anchor, is a mapping].
+    # One frame per open collection: [entries so far, values inside, anchor, entries allowed].
+    # A mapping's entries are its keys and values, so it is allowed twice the list length.
     stack: list[list[Any]] = []
+    frame: list[Any] = [0, 0, None, 1 << 62]  # the document itself
     total = aliases = 0
+    max_nodes, max_depth, max_digits = limits.max_nodes, limits.max_depth, limits.max_int_digits
+    get_event = loader.get_event
 
     def refuse(event: Any, limit: str, value: int, allowed: int, what: str) -> None:
         mark = event.start_mark
@@ -153,53 +171,56 @@ def _scan(
             source, limit, value, allowed, what, line=mark.line + 1, column=mark.column + 1
         )
 
-    def add(event: Any, count: int) -> None:
-        nonlocal total
-        total += count
-        if total > limits.max_nodes:
-            refuse(event, "max_nodes", total, limits.max_nodes, "the number of values")
-        if stack:
-            frame = stack[-1]
-            frame[0] += 1
-            frame[1] += count
-            entries = frame[0] // 2 if frame[3] else frame[0]
-            if entries > limits.max_list_length:
-                refuse(event, "max_list_length", entries, limits.max_list_length, "this list")
-
     try:
         while True:
-            event = loader.get_event()  # type: ignore[no-untyped-call]
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                break
-            if isinstance(event, yaml.ScalarEvent):
+            event = get_event()  # type: ignore[no-untyped-call]
+            kind = event.__class__
+            if kind is yaml.ScalarEvent:
+                count = 1
                 value = event.value
                 if (
-                    event.implicit[0]
+                    len(value) > max_digits
+                    and event.implicit[0]
                     and not event.style
-                    and len(value) > limits.max_int_digits
                     and _INTEGER.match(value)
                 ):
-                    refuse(event, "max_int_digits", len(value), limits.max_int_digits, "a number")
-                add(event, 1)
+                    refuse(event, "max_int_digits", len(value), max_digits, "a number")
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
-            elif isinstance(event, yaml.AliasEvent):
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                count = 1
+                if len(stack) >= max_depth:
+                    refuse(event, "max_depth", len(stack) + 1, max_depth, "the nesting")
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                _, size, anchor, _ = frame
+                frame = stack.pop()
+                frame[1] += size - 1  # the start already counted itself
+                if anchor is not None:
+                    sizes[anchor] = size
+                continue
+            elif kind is yaml.AliasEvent:
                 aliases += 1
                 if aliases > limits.max_aliases:
                     refuse(event, "max_aliases", aliases, limits.max_aliases, "the aliases")
-                add(event, sizes.get(event.anchor or "", 1))
-            elif isinstance(event, yaml.CollectionStartEvent):
-                add(event, 1)
-                if len(stack) >= limits.max_depth:
-                    refuse(event, "max_depth", len(stack) + 1, limits.max_depth, "the nesting")
-                mapping = isinstance(event, yaml.MappingStartEvent)
-                stack.append([0, 1, event.anchor, mapping])
-            elif isinstance(event, yaml.CollectionEndEvent):
-                _, size, anchor, _ = stack.pop()
-                if stack:
-                    stack[-1][1] += size - 1  # the start already counted itself
-                if anchor is not None:
-                    sizes[anchor] = size
+                count = sizes.get(event.anchor or "", 1)
+            elif kind is yaml.StreamEndEvent:
+                break
+            else:
+                continue
+            total += count
+            if total > max_nodes:
+                refuse(event, "max_nodes", total, max_nodes, "the number of values")
+            frame[0] += 1
+            frame[1] += count
+            if frame[0] > frame[3]:
+                entries = frame[0] // 2 if frame[3] > limits.max_list_length else frame[0]
+                refuse(event, "max_list_length", entries, limits.max_list_length, "this list")
+            if count == 1 and kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
+                allowed = limits.max_list_length
+                if kind is yaml.MappingStartEvent:
+                    allowed *= 2
+                stack.append(frame)
+                frame = [0, 1, event.anchor, allowed]
     finally:
         loader.dispose()
 

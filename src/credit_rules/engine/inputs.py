@@ -102,7 +102,7 @@ class FrontDoor:
         return as_of
 
     def subjects(self, subjects: Iterable[SubjectInput]) -> list[Subject]:
-        if subjects is None or isinstance(subjects, str | bytes | Mapping):
+        if not isinstance(subjects, Iterable) or isinstance(subjects, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("subjects must be a list of subjects", "subjects")])
         given = list(subjects)
         if all(isinstance(s, Subject) for s in given):
@@ -137,7 +137,7 @@ class FrontDoor:
         return parsed
 
     def events(self, events: Iterable[EventInput]) -> list[Event]:
-        if events is None or isinstance(events, str | bytes | Mapping):
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("events must be a list of events", "events")])
         items = list(events)
         if all(isinstance(e, Event) for e in items):
