@@ -545,3 +545,24 @@ def test_cli_ends_quietly_when_the_reader_goes_away() -> None:
     process.wait(timeout=60)
     assert "Traceback" not in error and "BrokenPipe" not in error
     assert process.returncode in (0, 1)
+
+
+# -- calendar overlays go through the same front door -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param("deep.json", "[" * 100_000 + "]" * 100_000, id="json-deep"),
+        pytest.param("big.json", '{"year": ' + "9" * 5000 + "}", id="json-huge-int"),
+        pytest.param("laughs.yaml", billion_laughs(), id="yaml-billion-laughs"),
+    ],
+)
+def test_an_overlay_is_bounded_too(tmp_path: Path, name: str, content: str) -> None:
+    from credit_rules.calendar import load_overlay
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CreditRulesError) as raised:
+        load_overlay(path)
+    assert str(path) in str(raised.value)
