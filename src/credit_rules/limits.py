@@ -84,10 +84,22 @@ def read_capped(path: Path, limits: Limits, source: str) -> bytes:
     """The bytes of ``path``, reading at most one byte past ``max_bytes``: a device such as
     /dev/zero, or a file of 200 MB, is refused after that much and no more. ``OSError`` is
     left to the caller, which words it for its kind of file."""
+    chunks: list[bytes] = []
+    size = 0
     with path.open("rb") as handle:
-        data = handle.read(limits.max_bytes + 1)
-    check_bytes(len(data), limits, source)
-    return data
+        # In pieces: read(max_bytes + 1) would allocate all of max_bytes up front, however
+        # small the file.
+        while size <= limits.max_bytes:
+            chunk = handle.read(min(_CHUNK, limits.max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    check_bytes(size, limits, source)
+    return b"".join(chunks)
+
+
+_CHUNK = 1 << 20
 
 
 def check_bytes(size: int, limits: Limits, source: str | None) -> None:
