@@ -271,7 +271,8 @@ def _once(events: list[Event], keys: frozenset[str]) -> list[Event]:
         if earlier != index:
             problems.append(
                 Problem(
-                    f"events[{index}] is the same event as events[{earlier}]; list each once",
+                    f"events[{index}] is events[{earlier}] again: the same record entered "
+                    "twice; list each event once",
                     field=f"events[{index}]",
                 )
             )
