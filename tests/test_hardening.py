@@ -566,3 +566,10 @@ def test_an_overlay_is_bounded_too(tmp_path: Path, name: str, content: str) -> N
     with pytest.raises(CreditRulesError) as raised:
         load_overlay(path)
     assert str(path) in str(raised.value)
+
+
+def test_a_huge_count_set_from_python_is_refused() -> None:
+    from credit_rules import with_parameters
+
+    with pytest.raises(RulesetError, match="larger than any count"):
+        with_parameters(LYG, {"warning_records": 10**5000})

@@ -223,14 +223,21 @@ def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Prob
     return problems
 
 
+# A count parameter has at most as many digits as Limits.max_int_digits allows in a file, also
+# when it is set from Python (with_parameters), where no file limit applies.
+_LARGEST_COUNT = 10**30
+
+
 def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) -> ir.ParameterValue:
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise ValueError(f"expected true or false, got {raw!r}")
+            raise ValueError(f"expected true or false, got {shown(raw)}")
         return raw
     if kind == "count":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ValueError(f"expected a whole number, got {raw!r}")
+            raise ValueError(f"expected a whole number, got {shown(raw)}")
+        if raw >= _LARGEST_COUNT:
+            raise ValueError(f"{shown(raw)} is larger than any count a regulation sets")
         number = raw
         value: ir.ParameterValue = raw
     else:
