@@ -48,10 +48,10 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 #: The last day any input may name (an event's date, ``as_of``, a ledger's today). A period of
-#: up to 500 years (:data:`credit_rules.periods.LONGEST`) counted from it, plus a ledger's
+#: up to 1,000 years (:data:`credit_rules.periods.LONGEST`) counted from it, plus a ledger's
 #: lookahead, still lands before Python's last date, 9999-12-31, so near the end of the calendar
 #: the answer is this clear refusal rather than an overflow halfway through an evaluation.
-LAST_DAY = dt.date(8999, 12, 31)
+LAST_DAY = dt.date(7999, 12, 31)
 
 
 def after_last_day(day: dt.date) -> str | None:

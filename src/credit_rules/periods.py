@@ -31,14 +31,14 @@ _UNITS: dict[str, Unit] = {
 }
 _PATTERN = re.compile(r"^\s*([0-9]{1,9})\s*([a-z]+(?: [a-z]+)?)\s*$")
 
-#: The longest period of each unit: 500 years. Dates are accepted through
+#: The longest period of each unit: 1,000 years. Dates are accepted through
 #: :data:`credit_rules.limits.LAST_DAY`, so any date plus any period stays inside the calendar
 #: instead of overflowing Python's year 9999.
 LONGEST: dict[str, int] = {
-    "days": 500 * 366,
-    "months": 500 * 12,
-    "years": 500,
-    "working_days": 500 * 250,
+    "days": 1000 * 366,
+    "months": 1000 * 12,
+    "years": 1000,
+    "working_days": 1000 * 250,
 }
 
 
@@ -58,7 +58,7 @@ class Period:
         if self.count > LONGEST[self.unit]:
             raise ValueError(
                 f"a period of {self.count} {self.unit.replace('_', ' ')} is longer than the "
-                f"longest the library counts ({LONGEST[self.unit]}, that is 500 years)"
+                f"longest the library counts ({LONGEST[self.unit]}, that is 1,000 years)"
             )
 
     @classmethod
