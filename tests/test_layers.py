@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset(
             {
                 "credit_rules.errors",
+                "credit_rules.limits",
                 "credit_rules.yaml_source",
                 "credit_rules._version",
                 "credit_rules._plain",

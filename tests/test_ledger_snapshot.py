@@ -115,7 +115,7 @@ def test_the_snapshot_is_json_lines_with_a_header(ledger: Ledger, tmp_path: Path
         "digest": LIANYUNGANG.digest,
     }
     assert (header["subjects"], header["events"], header["today"]) == (3, 5, "2009-08-01")
-    assert header["checksum"] == "sha256:" + hashlib.sha256(b"".join(lines[1:])).hexdigest()
+    assert header["checksum"] == sealed(header, b"".join(lines[1:]))
     rows = [json.loads(line) for line in lines[1:]]
     assert [row["seq"] for row in rows[3:]] == [1, 2, 3, 4, 5]
     assert rows[-1]["event"]["decided_on"] == "2009-07-01"
@@ -248,10 +248,34 @@ def test_an_altered_body_with_a_recomputed_checksum_is_still_checked(written: Pa
         for row in rows
     )
     header = json.loads(lines[0])
-    header["checksum"] = "sha256:" + hashlib.sha256(body).hexdigest()
+    header["checksum"] = sealed(header, body)
     written.write_bytes(json.dumps(header).encode() + b"\n" + body)
     error = refused(written)
     assert isinstance(error, SnapshotCorrupt) and "entered twice" in str(error)
+
+
+def sealed(header: dict[str, Any], body: bytes) -> str:
+    """The documented checksum: the header's other fields (canonical JSON line), then the
+    hex sha256 of the body."""
+    fields = {k: v for k, v in header.items() if k != "checksum"}
+    line = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    inner = hashlib.sha256(body).hexdigest()
+    return "sha256:" + hashlib.sha256(line.encode() + b"\n" + inner.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("today", "2031-01-01"), ("library_version", "0.0.1"), ("subjects", 0)],
+)
+def test_an_edited_header_is_refused_by_the_checksum(
+    written: Path, field: str, value: object
+) -> None:
+    lines = written.read_bytes().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header[field] = value
+    written.write_bytes(json.dumps(header).encode() + b"\n" + b"".join(lines[1:]))
+    error = refused(written)
+    assert isinstance(error, SnapshotCorrupt) and "checksum" in str(error)
 
 
 def test_a_header_that_is_not_json_or_not_a_snapshot_is_refused(

@@ -33,6 +33,8 @@ PUBLIC = [
     "InputError",
     "Ledger",
     "LedgerError",
+    "LimitExceeded",
+    "Limits",
     "NoRulesetInForce",
     "NotInForce",
     "Problem",

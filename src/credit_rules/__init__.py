@@ -38,6 +38,7 @@ from credit_rules.errors import (
     HistoryError,
     InputError,
     LedgerError,
+    LimitExceeded,
     NoRulesetInForce,
     NotInForce,
     Problem,
@@ -49,6 +50,7 @@ from credit_rules.errors import (
 if TYPE_CHECKING:
     from credit_rules.engine.engine import Engine
     from credit_rules.ledger.ledger import Ledger
+    from credit_rules.limits import Limits
     from credit_rules.model.events import Event, parse_events
     from credit_rules.model.results import (
         Citation,
@@ -84,6 +86,8 @@ __all__ = [
     "InputError",
     "Ledger",
     "LedgerError",
+    "LimitExceeded",
+    "Limits",
     "NoRulesetInForce",
     "NotInForce",
     "Problem",
@@ -111,6 +115,7 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "Engine": "credit_rules.engine.engine",
     "Ledger": "credit_rules.ledger.ledger",
+    "Limits": "credit_rules.limits",
     "Event": "credit_rules.model.events",
     "parse_events": "credit_rules.model.events",
     "Citation": "credit_rules.model.results",

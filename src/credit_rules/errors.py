@@ -27,6 +27,31 @@ def suggestion(name: str, known: Iterable[str]) -> str:
         return ""
     return "; did you mean " + " or ".join(close) + "?"
 
+#: How much of a refused value a message shows.
+_SHOWN = 120
+
+
+def mask_identities(text: str) -> str:
+    """``text`` with every identity number in it masked, keeping 4 characters at each end.
+
+    Error messages echo what they refuse, and what they refuse is sometimes a person's identity
+    number in a field where nobody expected one (a subject id, a record name, a list of ids);
+    masking at the bottom of the hierarchy covers every field and shape at once.
+    """
+    return mask_text(text)
+
+
+def shown(value: object) -> str:
+    """A short, safe ``repr`` for a message: identity numbers masked, long values cut, and never
+    an error of its own (an integer over Python's 4,300-digit limit cannot be printed)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<a {type(value).__name__} too large to print>"
+    if len(text) > _SHOWN:
+        text = text[: _SHOWN - 1] + "…"
+    return mask_identities(text)
+
 
 class CreditRulesError(Exception):
     """Base class of every error this library raises on purpose.
@@ -56,6 +81,10 @@ class Problem:
     line: int | None = None
     column: int | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", mask_identities(self.message))
+        object.__setattr__(self, "field", mask_identities(self.field))
+
     def render(self, source: str | None) -> str:
         where = source or "<input>"
         if self.line is not None:
@@ -73,6 +102,17 @@ class InputError(CreditRulesError):
         self.source = source
         self.problems = tuple(problems)
         super().__init__("\n".join(p.render(source) for p in self.problems))
+
+
+class LimitExceeded(InputError):
+    """An input larger than a :class:`~credit_rules.limits.Limits` allows, refused before the
+    work the limit protects (reading, parsing, building, validating). ``limit`` names the
+    field of ``Limits`` to raise for an input that is legitimately this large."""
+
+    def __init__(self, source: str | None, problem: Problem, limit: str, value: int) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__(source, [problem])
 
 
 class RulesetError(InputError):
@@ -184,6 +224,11 @@ class NoRulesetInForce(CreditRulesError):
 
 class LedgerError(CreditRulesError):
     """Something a :class:`~credit_rules.Ledger` refuses to do; nothing was changed by it."""
+
+
+class LedgerArgumentError(LedgerError, ValueError):
+    """An argument of a ledger question that cannot be answered (a negative or too long
+    agenda horizon, a batch that is not a list); a ``ValueError`` too, as it always was."""
 
 
 class SubjectRejected(InputError, LedgerError):

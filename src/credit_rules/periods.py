@@ -29,7 +29,17 @@ _UNITS: dict[str, Unit] = {
     "working day": "working_days",
     "working days": "working_days",
 }
-_PATTERN = re.compile(r"^\s*(\d+)\s*([a-z]+(?: [a-z]+)?)\s*$")
+_PATTERN = re.compile(r"^\s*([0-9]{1,9})\s*([a-z]+(?: [a-z]+)?)\s*$")
+
+#: The longest period of each unit: 1,000 years. Dates are accepted through
+#: :data:`credit_rules.limits.LAST_DAY`, so any date plus any period stays inside the calendar
+#: instead of overflowing Python's year 9999.
+LONGEST: dict[str, int] = {
+    "days": 1000 * 366,
+    "months": 1000 * 12,
+    "years": 1000,
+    "working_days": 1000 * 250,
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +55,11 @@ class Period:
             raise ValueError(f"a period cannot be negative: {self.count} {self.unit}")
         if self.unit not in ("days", "months", "years", "working_days"):
             raise ValueError(f"unknown period unit {self.unit!r}")
+        if self.count > LONGEST[self.unit]:
+            raise ValueError(
+                f"a period of {self.count} {self.unit.replace('_', ' ')} is longer than the "
+                f"longest the library counts ({LONGEST[self.unit]}, that is 1,000 years)"
+            )
 
     @classmethod
     def parse(cls, text: str) -> Period:

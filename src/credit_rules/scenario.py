@@ -16,7 +16,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from credit_rules.errors import InputError, Problem, RulesetError, ScenarioError, suggestion
+from credit_rules.errors import (
+    InputError,
+    Problem,
+    RulesetError,
+    ScenarioError,
+    mask_identities,
+    suggestion,
+)
+from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
+from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import load_ruleset
@@ -31,9 +40,9 @@ class ExpectedDecision(BaseModel):
 
     subject: str
     outcome: str
-    from_: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
-    active: bool | None = None
+    from_: IsoDate | None = Field(default=None, alias="from")
+    until: IsoDate | None = None
+    active: bool | None = Field(default=None, strict=True)
 
 
 class ExpectedDeadline(BaseModel):
@@ -45,9 +54,9 @@ class ExpectedDeadline(BaseModel):
 
     subject: str
     name: str
-    start: dt.date | None = None
-    due: dt.date | None = None
-    provisional: bool | None = None
+    start: IsoDate | None = None
+    due: IsoDate | None = None
+    provisional: bool | None = Field(default=None, strict=True)
 
 
 class ExpectedDuty(BaseModel):
@@ -58,7 +67,7 @@ class ExpectedDuty(BaseModel):
 
     subject: str
     name: str
-    on: dt.date | None = None
+    on: IsoDate | None = None
 
 
 class Expectation(BaseModel):
@@ -75,6 +84,7 @@ class Expectation(BaseModel):
     )
     exactly: bool = Field(
         default=False,
+        strict=True,
         description="If true, the listed decisions must be all the decisions (deadlines and "
         "duties are checked one by one only).",
     )
@@ -91,7 +101,7 @@ class _ScenarioSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ruleset: str = Field(min_length=1)
-    as_of: dt.date
+    as_of: IsoDate
     description: str | None = None
     subjects: tuple[dict[str, Any], ...] = ()
     events: tuple[dict[str, Any], ...] = ()
@@ -124,27 +134,33 @@ class Scenario:
         return type(error)(error.source or self.path, problems)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file; the ruleset is a bundled id or a path relative to the file."""
+def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scenario:
+    """Read a scenario file; the ruleset is a bundled id or a path relative to the file.
+    ``limits`` bound the file and, for a ruleset named by path, the ruleset too."""
     file = Path(path)
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_capped(file, limits, source).decode("utf-8")
     except OSError as error:
         raise ScenarioError(source, [Problem(f"cannot read the file: {error.strerror}")]) from None
     except UnicodeDecodeError as error:
         raise ScenarioError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
-    return loads_scenario(text, source=source, base_dir=file.parent)
+    return loads_scenario(text, source=source, base_dir=file.parent, limits=limits)
 
 
 def loads_scenario(
-    text: str, *, source: str = "<string>", base_dir: Path | None = None
+    text: str,
+    *,
+    source: str = "<string>",
+    base_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Scenario:
     """A scenario from its text (standard input, a test); ``base_dir`` resolves a ruleset named
-    by a relative path, as the folder of a scenario file does."""
+    by a relative path, as the folder of a scenario file does, and ``limits`` bound the text
+    and a ruleset it names by path."""
     file = (base_dir or Path.cwd()) / "<scenario>"
     try:
-        data, source_map = read_yaml(text)
+        data, source_map = read_yaml(text, limits, source)
     except YamlSyntaxError as error:
         raise ScenarioError(source, [error.problem]) from None
     if not isinstance(data, dict):
@@ -156,7 +172,7 @@ def loads_scenario(
             source_map.problem(tuple(item["loc"]), _message(item)) for item in error.errors()
         ]
         raise ScenarioError(source, problems) from None
-    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map)
+    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map, limits)
     if spec.expect is not None:
         unknown = _unknown_expectations(spec.expect, ruleset, source_map)
         if unknown:
@@ -226,10 +242,12 @@ def _message(item: Any) -> str:
         return f"the required field {item['loc'][-1]!r} is missing"
     if item["type"] == "extra_forbidden":
         return f"unknown key {item['loc'][-1]!r} (check its spelling)"
-    return f"{item['msg']} (got {plain(item.get('input'))})"
+    return f"{item['msg']} (got {mask_identities(plain(item.get('input')))})"
 
 
-def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) -> ir.Ruleset:
+def _resolve_ruleset(
+    name: str, file: Path, source: str, source_map: SourceMap, limits: Limits
+) -> ir.Ruleset:
     if name in bundled_ids():
         return bundled(name)
     candidate = (file.parent / name) if not Path(name).is_absolute() else Path(name)
@@ -246,6 +264,6 @@ def _resolve_ruleset(name: str, file: Path, source: str, source_map: SourceMap) 
             ],
         )
     try:
-        return load_ruleset(candidate)
+        return load_ruleset(candidate, limits=limits)
     except RulesetError:
         raise

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from credit_rules.errors import Problem
+from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, too_large
 
 Path = tuple[str | int, ...]
 
@@ -45,7 +46,16 @@ class SourceMap:
 
 def plain(value: Any) -> str:
     """A value from a YAML file written back as YAML would write it (a date as 2009-05-20,
-    text as itself, a mapping inline), never as a Python repr."""
+    text as itself, a mapping inline), never as a Python repr; cut short when long, and never
+    an error of its own (an integer over Python's 4,300-digit limit cannot be printed)."""
+    try:
+        text = _plain(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to print"
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _plain(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -104,14 +114,39 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastLoader = _CLoader  # type: ignore[assignment]
 
 
-def read_yaml(text: str) -> tuple[Any, SourceMap]:
-    """Parse one YAML document safely, returning plain data and its source map."""
+def read_yaml(
+    text: str, limits: Limits = DEFAULT_LIMITS, source: str | None = None
+) -> tuple[Any, SourceMap]:
+    """Parse one YAML document safely, returning plain data and its source map.
+
+    The event stream is scanned against ``limits`` first (see :mod:`credit_rules.limits`), so a
+    billion-laughs document or one nested 100,000 deep is refused before any node is built and
+    before anything recursive runs on it. Raises :class:`YamlSyntaxError` or
+    :class:`~credit_rules.errors.LimitExceeded` (naming ``source``)."""
+    if len(text) > limits.max_bytes:
+        check_bytes(len(text), limits, source)
     if _FastLoader is not _Loader:
         try:
+            _scan(_FastLoader, text, limits, source)
             return _read(_FastLoader, text)
+        except yaml.MarkedYAMLError as error:
+            # libyaml refuses nesting past its own limit while scanning ahead, before the
+            # scan sees a deep event; the pure-Python scanner would take seconds to say so.
+            deep = error.problem_mark
+            if "maximum nesting depth" in str(error.problem) and deep is not None:
+                raise too_large(
+                    source,
+                    "max_depth",
+                    limits.max_depth + 1,
+                    limits.max_depth,
+                    "the nesting",
+                    line=deep.line + 1,
+                    column=deep.column + 1,
+                ) from None
         except yaml.YAMLError:
             pass  # read again below, for the pure-Python loader's message and position
     try:
+        _scan(_Loader, text, limits, source)
         return _read(_Loader, text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -120,6 +155,18 @@ def read_yaml(text: str) -> tuple[Any, SourceMap]:
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         problem = Problem(
             f"not valid YAML: {_plain_words(message)}{_enclosing(text, line)}",
+            line=line,
+            column=column,
+        )
+        raise YamlSyntaxError(problem) from None
+    except yaml.reader.ReaderError as error:
+        # A control character or a byte that is no character: its position is in characters.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        found = f"U+{error.character:04X}" if isinstance(error.character, int) else "a byte"
+        problem = Problem(
+            f"not valid YAML: the character {found} is not allowed (control characters and "
+            "unpaired surrogates cannot appear in a YAML file)",
             line=line,
             column=column,
         )
@@ -194,6 +241,86 @@ def _enclosing(text: str, line: int | None) -> str:
     return ""
 
 
+# A plain scalar YAML 1.1 reads as an integer (decimal, hex, octal, binary, sexagesimal).
+_INTEGER = re.compile(r"[-+]?(?:0b[0-1_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_:]*)\Z")
+
+
+def _scan(
+    loader_class: type[yaml.SafeLoader], text: str, limits: Limits, source: str | None
+) -> None:
+    """Walk the event stream once, in constant space per level, refusing at the first event
+    that crosses a limit. An alias counts as every value of the node it names, so the count is
+    what building the document would cost, known before building it."""
+    loader = loader_class(text)
+    sizes: dict[str, int] = {}
+    # One frame per open collection: [entries so far, values inside, anchor, entries allowed].
+    # A mapping's entries are its keys and values, so it is allowed twice the list length.
+    stack: list[list[Any]] = []
+    frame: list[Any] = [0, 0, None, 1 << 62]  # the document itself
+    total = aliases = 0
+    max_nodes, max_depth, max_digits = limits.max_nodes, limits.max_depth, limits.max_int_digits
+    get_event = loader.get_event
+
+    def refuse(event: Any, limit: str, value: int, allowed: int, what: str) -> None:
+        mark = event.start_mark
+        raise too_large(
+            source, limit, value, allowed, what, line=mark.line + 1, column=mark.column + 1
+        )
+
+    try:
+        while True:
+            event = get_event()  # type: ignore[no-untyped-call]
+            kind = event.__class__
+            if kind is yaml.ScalarEvent:
+                count = 1
+                value = event.value
+                if (
+                    len(value) > max_digits
+                    and event.implicit[0]
+                    and not event.style
+                    and _INTEGER.match(value)
+                ):
+                    refuse(event, "max_int_digits", len(value), max_digits, "a number")
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                count = 1
+                if len(stack) >= max_depth:
+                    refuse(event, "max_depth", len(stack) + 1, max_depth, "the nesting")
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                _, size, anchor, _ = frame
+                frame = stack.pop()
+                frame[1] += size - 1  # the start already counted itself
+                if anchor is not None:
+                    sizes[anchor] = size
+                continue
+            elif kind is yaml.AliasEvent:
+                aliases += 1
+                if aliases > limits.max_aliases:
+                    refuse(event, "max_aliases", aliases, limits.max_aliases, "the aliases")
+                count = sizes.get(event.anchor or "", 1)
+            elif kind is yaml.StreamEndEvent:
+                break
+            else:
+                continue
+            total += count
+            if total > max_nodes:
+                refuse(event, "max_nodes", total, max_nodes, "the number of values")
+            frame[0] += 1
+            frame[1] += count
+            if frame[0] > frame[3]:
+                entries = frame[0] // 2 if frame[3] > limits.max_list_length else frame[0]
+                refuse(event, "max_list_length", entries, limits.max_list_length, "this list")
+            if count == 1 and kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
+                allowed = limits.max_list_length
+                if kind is yaml.MappingStartEvent:
+                    allowed *= 2
+                stack.append(frame)
+                frame = [0, 1, event.anchor, allowed]
+    finally:
+        loader.dispose()
+
+
 def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMap]:
     loader = loader_class(text)
     try:
@@ -224,20 +351,32 @@ def why_not_a_date(text: str) -> str:
     return "write it as YYYY-MM-DD"
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def _check_date(node: yaml.ScalarNode, path: Path) -> None:
-    """YAML resolves 2030-02-30 as a date and then fails with a bare ValueError while building
-    it; catch it here, where the node still knows its line."""
-    try:
-        dt.date.fromisoformat(str(node.value)[:10])
-    except ValueError:
-        raise YamlSyntaxError(
-            Problem(
-                f"{node.value} is not a real date: {why_not_a_date(str(node.value)[:10])}",
-                field=format_path(path),
-                line=node.start_mark.line + 1,
-                column=node.start_mark.column + 1,
-            )
-        ) from None
+    """Dates only, as the format documents: a timestamp with a time of day means an instant,
+    which no regulation's day-counting knows what to do with, and reading only its date would
+    silently drop the time zone that may put it on another day. YAML resolves 2030-02-30 as a
+    date and then fails with a bare ValueError while building it; it is caught here, where the
+    node still knows its line."""
+    value = str(node.value)
+    if not _DATE.match(value):
+        message = f"{value} is a timestamp; write a date as YYYY-MM-DD, without a time"
+    else:
+        try:
+            dt.date.fromisoformat(value)
+            return
+        except ValueError:
+            message = f"{value} is not a real date: {why_not_a_date(value)}"
+    raise YamlSyntaxError(
+        Problem(
+            message,
+            field=format_path(path),
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
+    )
 
 
 _PLAIN_TAGS = frozenset(

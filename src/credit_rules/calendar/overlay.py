@@ -39,6 +39,7 @@ import yaml
 
 from credit_rules.calendar.schedules import ADJUSTED_WORKDAY, ScheduleSource, YearSchedule
 from credit_rules.errors import CalendarOverlayError, Problem
+from credit_rules.limits import DEFAULT_LIMITS, read_capped
 from credit_rules.yaml_source import (
     Path,
     SourceMap,
@@ -65,8 +66,8 @@ def load_overlay(overlay: str | os.PathLike[str] | Mapping[str, Any]) -> YearSch
     path = FilePath(overlay)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
+        text = read_capped(path, DEFAULT_LIMITS, source).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise CalendarOverlayError(source, [Problem(f"cannot read the overlay: {error}")]) from None
     data, source_map = _parse(text, source, json_syntax=path.suffix.lower() == ".json")
     return _Checker(source, source_map).schedule(data)
@@ -75,13 +76,19 @@ def load_overlay(overlay: str | os.PathLike[str] | Mapping[str, Any]) -> YearSch
 def _parse(text: str, source: str, *, json_syntax: bool) -> tuple[Any, SourceMap]:
     if not json_syntax:
         try:
-            return read_yaml(text)
+            return read_yaml(text, DEFAULT_LIMITS, source)
         except YamlSyntaxError as error:
             raise CalendarOverlayError(source, [error.problem]) from None
         except ValueError:
             # PyYAML turns anything shaped like a date into one, and fails outright on an
             # impossible date such as 2027-02-30; say where it is instead of crashing.
             raise CalendarOverlayError(source, _impossible_dates(text)) from None
+    # JSON is YAML, so the YAML reader says on which line each value is, and its limits are
+    # checked before json.loads, which would recurse on deep nesting.
+    try:
+        _, source_map = read_yaml(text, DEFAULT_LIMITS, source)
+    except YamlSyntaxError:
+        source_map = SourceMap()
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
@@ -89,10 +96,9 @@ def _parse(text: str, source: str, *, json_syntax: bool) -> tuple[Any, SourceMap
         raise CalendarOverlayError(source, [problem]) from None
     except _DuplicateKey as error:
         raise CalendarOverlayError(source, [Problem(f"duplicate key {error.key!r}")]) from None
-    try:  # JSON is YAML, so the YAML reader can say on which line each value is
-        _, source_map = read_yaml(text)
-    except YamlSyntaxError:
-        source_map = SourceMap()
+    except (ValueError, RecursionError) as error:
+        problem = Problem(f"not valid JSON: {str(error)[:120]}")
+        raise CalendarOverlayError(source, [problem]) from None
     return data, source_map
 
 

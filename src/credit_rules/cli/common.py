@@ -164,6 +164,18 @@ def gettext_of(args: argparse.Namespace) -> Gettext:
 def lang_of(args: argparse.Namespace) -> Lang:
     found: Lang = args.lang
     return found
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type for YYYY-MM-DD dates, and only those: Python 3.11 would also read
+    ``20090601`` or ``2009-W23-1`` as dates, which the documented format does not allow."""
+    try:
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 class Parser(argparse.ArgumentParser):

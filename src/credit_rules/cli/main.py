@@ -28,7 +28,7 @@ from credit_rules.cli.common import (
     Parser,
     add_lang,
 )
-from credit_rules.errors import CreditRulesError
+from credit_rules.errors import CreditRulesError, NotInForce
 from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "chosen_language", "main"]
@@ -117,11 +117,21 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args.lang, args.gettext, args.parser = lang, _, parser
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except NotInForce as error:
+        # The engine knows the ruleset, not the file that asked for the date; name it here.
+        where = getattr(args, "scenario", None)
+        print(f"credit-rules: {where + ': ' if where else ''}{error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except CreditRulesError as error:
         print(f"credit-rules: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # pragma: no cover - `credit-rules ... | head`
-        return EXIT_OK
+    except BrokenPipeError:
+        # The reader of our output has gone (``| head``): stop quietly, as other tools do,
+        # and point stdout at nothing so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     return code
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError
+from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError, shown
+from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import (
@@ -59,6 +60,8 @@ class FrontDoor:
         self.kinds = frozenset(ruleset.subject_kinds)
         self.classes = event_classes(ruleset.vocabulary)
         self.keys = key_fields(ruleset.vocabulary)
+        # Event types that enter a record: their record id is their identity.
+        self.entering = frozenset(register.entered_by for register in ruleset.registers)
         self.decided = decision_day_fields(ruleset.vocabulary)
         self.early_removals = {
             register.removed_by_event: (register.entered_by, register.key)
@@ -79,13 +82,17 @@ class FrontDoor:
             return None
         if not isinstance(known_at, dt.date) or isinstance(known_at, dt.datetime):
             raise ScenarioError(
-                None, [Problem(f"known_at must be a date, got {known_at!r}", "known_at")]
+                None, [Problem(f"known_at must be a date, got {shown(known_at)}", "known_at")]
             )
         return known_at
 
     def check_as_of(self, as_of: object) -> dt.date:
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-            raise ScenarioError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")])
+            raise ScenarioError(
+                None, [Problem(f"as_of must be a date, got {shown(as_of)}", "as_of")]
+            )
+        if (late := after_last_day(as_of)) is not None:
+            raise ScenarioError(None, [Problem(late, "as_of")])
         ruleset = self.ruleset
         if as_of < ruleset.in_force_from:
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from)
@@ -98,7 +105,7 @@ class FrontDoor:
         """Each subject's kind by id, the subjects validated in bulk. Validated models need only
         the cross-checks, done in one pass: a population of a million mostly blameless subjects
         must cost next to nothing."""
-        if subjects is not None and not isinstance(subjects, str | bytes | Mapping):
+        if isinstance(subjects, Iterable) and not isinstance(subjects, str | bytes | Mapping):
             given = subjects if isinstance(subjects, list) else list(subjects)
             if all(isinstance(s, Subject) for s in given):
                 kinds = {s.id: s.kind for s in given}  # type: ignore[union-attr]
@@ -108,7 +115,7 @@ class FrontDoor:
         return {s.id: s.kind for s in self.subjects(subjects)}
 
     def subjects(self, subjects: Iterable[SubjectInput]) -> list[Subject]:
-        if subjects is None or isinstance(subjects, str | bytes | Mapping):
+        if not isinstance(subjects, Iterable) or isinstance(subjects, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("subjects must be a list of subjects", "subjects")])
         given = list(subjects)
         if all(isinstance(s, Subject) for s in given):
@@ -143,7 +150,7 @@ class FrontDoor:
         return parsed
 
     def events(self, events: Iterable[EventInput]) -> list[Event]:
-        if events is None or isinstance(events, str | bytes | Mapping):
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("events must be a list of events", "events")])
         items = list(events)
         if all(isinstance(e, Event) for e in items):
@@ -156,9 +163,9 @@ class FrontDoor:
             ]
             if wrong:
                 raise ScenarioError(None, wrong)
-            return typed
+            return _once(typed, self.entering)
         raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
-        return parse_events(self.ruleset.vocabulary, raw)
+        return _once(parse_events(self.ruleset.vocabulary, raw), self.entering)
 
     def histories(
         self,
@@ -264,6 +271,30 @@ class FrontDoor:
         chosen = [events[i] for i in ordered]
         early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
         return SubjectHistory(kind, chosen, ordered, early)
+
+
+def _once(events: list[Event], keys: frozenset[str]) -> list[Event]:
+    """Refuse an event that enters a record (``keys``: its record id is its identity) listed
+    twice, field for field, naming both places: the same record entered twice would count
+    twice. Other events may well happen twice alike (two extensions of one application on
+    one day, two queries)."""
+    first: dict[Event, int] = {}
+    problems: list[Problem] = []
+    for index, event in enumerate(events):
+        if event.type not in keys:
+            continue
+        earlier = first.setdefault(event, index)
+        if earlier != index:
+            problems.append(
+                Problem(
+                    f"events[{index}] is events[{earlier}] again: the same record entered "
+                    "twice; list each event once",
+                    field=f"events[{index}]",
+                )
+            )
+    if problems:
+        raise HistoryError(None, problems)
+    return events
 
 
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:

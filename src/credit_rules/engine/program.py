@@ -80,6 +80,10 @@ class Program:
         self.by_on: dict[str, tuple[CompiledRule, ...]] = {}
         for compiled in self.rules:
             self.by_on[compiled.on] = (*self.by_on.get(compiled.on, ()), compiled)
+        # A register no rule is on still enters records (facts may count them); its records
+        # are occasions on which nothing is assessed.
+        for register in ruleset.registers:
+            self.by_on.setdefault(register.id, ())
         #: Per trigger kind, the rules that give pieces of days, and whether any counts a
         #: deadline (those are counted once, as of as_of).
         self.producing = {

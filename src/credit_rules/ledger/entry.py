@@ -22,7 +22,9 @@ from credit_rules.errors import (
     Problem,
     ScenarioError,
     SubjectRejected,
+    shown,
 )
+from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
@@ -122,7 +124,9 @@ def check_date(value: object, what: str, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ScenarioError(None, [Problem(f"{what} must be a date, got {value!r}", what)])
+        raise ScenarioError(None, [Problem(f"{what} must be a date, got {shown(value)}", what)])
+    if (late := after_last_day(value)) is not None:
+        raise ScenarioError(None, [Problem(late, what)])
 
 
 def seq_label(seq: int) -> str:

@@ -50,12 +50,14 @@ from credit_rules.errors import (
     DuplicateEventId,
     EventRejected,
     JournalError,
+    LedgerArgumentError,
     LedgerClockError,
     NotInForce,
     Problem,
     SubjectRejected,
     UnknownOutcome,
     UnknownSubject,
+    shown,
 )
 from credit_rules.ledger import durability
 from credit_rules.ledger.agenda import (
@@ -99,6 +101,7 @@ from credit_rules.ledger.timeline import (
     next_change,
     outcomes_on,
 )
+from credit_rules.limits import LAST_DAY
 from credit_rules.model.events import Event
 from credit_rules.model.results import Evaluation
 from credit_rules.model.subjects import Subject
@@ -308,6 +311,9 @@ class Ledger:
         metadata: Mapping[str, str] | None = None,
     ) -> tuple[LedgerEntry, ...]:
         """Record a batch, all or nothing: if one event is refused, none is recorded."""
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping | Event):
+            problem = Problem(f"a batch must be a list of events, got {shown(events)}", "batch")
+            raise EventRejected(None, [problem])
         raw = list(events)
         ids: list[str | None] = list(event_ids) if event_ids is not None else [None] * len(raw)
         if len(ids) != len(raw):
@@ -870,11 +876,21 @@ class Ledger:
         sorted by due day: duties on their day, deadlines on their last day (after what they
         wait for), less what the history shows already done (see
         :mod:`credit_rules.ledger.agenda`). The answer's ``seq`` is the history it reflects."""
-        span = horizon if isinstance(horizon, dt.timedelta) else dt.timedelta(days=horizon)
-        if span < dt.timedelta(0):
-            raise ValueError("the agenda's horizon must not be negative")
+        if isinstance(horizon, bool) or not isinstance(horizon, int | dt.timedelta):
+            raise LedgerArgumentError(
+                f"the agenda's horizon is a number of days or a timedelta, not {shown(horizon)}"
+            )
+        check_date(as_of, "as_of")
+        days = horizon.days if isinstance(horizon, dt.timedelta) else horizon
+        if days < 0:
+            raise LedgerArgumentError("the agenda's horizon must not be negative")
+        if days > (LAST_DAY - as_of).days:
+            raise LedgerArgumentError(
+                f"the agenda's horizon of {days:,} days from {as_of.isoformat()} runs past "
+                f"{LAST_DAY.isoformat()}, the last day the library counts"
+            )
         self._check_in_force(as_of)
-        end = as_of + span
+        end = as_of + dt.timedelta(days=days)
         views, seq = self._action_views(end)
         return Answer(owed(views, as_of, end, self.discharges), seq)
 

@@ -2,7 +2,9 @@
 
 The first line is a header: the format and its version, the library version, the ruleset
 (id, version and digest), the ledger's today, how many subjects and events follow, and a
-sha256 checksum of every byte after the header. Then one line per subject, in the order they
+sha256 checksum covering the header's other fields and every byte after it (the sha256 of
+the header's canonical JSON line without ``checksum``, followed by the hex sha256 of the body).
+Then one line per subject, in the order they
 were added, and one line per event, in ``seq`` order with its ``recorded_at``.
 
 Why each part is there:
@@ -47,7 +49,7 @@ from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
 
 FORMAT = "credit-rules-ledger"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the checksum covers the header too
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ class SnapshotContent:
 def _line(value: Any) -> bytes:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.encode("utf-8") + b"\n"
+
+
+def _seal(header: dict[str, Any], body: str) -> str:
+    """The checksum of the whole file: the header's every other field, then the body's hash.
+    An edited ``today``, library version or ruleset is as much an alteration as an edited
+    event, and restoring it would silently move the ledger's clock."""
+    fields = {name: value for name, value in header.items() if name != "checksum"}
+    return "sha256:" + hashlib.sha256(_line(fields) + body.encode()).hexdigest()
 
 
 def write_snapshot(
@@ -107,8 +117,8 @@ def write_snapshot(
             "today": today.isoformat() if today is not None else None,
             "subjects": subject_count,
             "events": event_count,
-            "checksum": "sha256:" + digest.hexdigest(),
         }
+        header["checksum"] = _seal(header, digest.hexdigest())
         with _temporary(directory) as (out, out_path):
             out.write(_line(header))
             body.seek(0)
@@ -177,7 +187,7 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
         for number, raw in enumerate(stream, start=2):
             digest.update(raw)
             rows.append((number, raw))
-    if "sha256:" + digest.hexdigest() != header["checksum"]:
+    if _seal(header, digest.hexdigest()) != header["checksum"]:
         raise SnapshotCorrupt(
             where, "the checksum does not match the content: the file is truncated or altered"
         )

@@ -27,6 +27,7 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 
+from credit_rules.limits import LAST_DAY
 from credit_rules.model.events import event_types
 from credit_rules.model.results import Decision, Evaluation, Result
 from credit_rules.periods import Period
@@ -89,7 +90,8 @@ def in_force_on(ruleset: ir.Ruleset, day: dt.date) -> bool:
 def horizon(ruleset: ir.Ruleset, latest: dt.date, lookahead: dt.timedelta) -> dt.date:
     """The day a subject is evaluated as of: ``lookahead`` past its latest event or the ledger's
     today (``latest``), within the ruleset's years in force."""
-    day = max(latest, ruleset.in_force_from) + lookahead
+    room = LAST_DAY - max(latest, ruleset.in_force_from)
+    day = max(latest, ruleset.in_force_from) + min(lookahead, room)
     until = ruleset.in_force_until
     return day if until is None or day <= until else until
 

@@ -8,11 +8,37 @@ The event base lives here, below each regulation's module of events, so that
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+import re
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from credit_rules._masking import mask_text
+from credit_rules.limits import LAST_DAY, after_last_day
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates only as the documented ISO form: a timestamp, an epoch number or a compact
+    ``20090601`` would otherwise be read as some date (pydantic's lax mode reads an epoch of
+    0 as 1970-01-01), and a date silently changed changes a legal outcome. Dates after
+    :data:`~credit_rules.limits.LAST_DAY` are refused here, once, for every model."""
+    if type(value) is not dt.date:
+        if type(value) is not str or not _ISO.match(value):
+            raise ValueError("expected a date written YYYY-MM-DD")
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"not a real date ({error})") from None
+    if value > LAST_DAY:
+        raise ValueError(after_last_day(value))
+    return value
+
+
+#: A date field: a ``datetime.date`` or the text ``YYYY-MM-DD``, nothing else.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
 
 
 class Frozen(BaseModel):
@@ -53,4 +79,4 @@ class Event(Frozen):
 
     type: str
     subject: str = Field(min_length=1)
-    date: dt.date
+    date: IsoDate

@@ -7,13 +7,12 @@ id (an objection names its ``objection`` and the ``evaluation`` it disputes; a r
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
-from credit_rules.model._base import Event
+from credit_rules.model._base import Event, IsoDate
 from credit_rules.model.pack import RegulationPack
 
 _ID = Field(min_length=1)
@@ -148,8 +147,8 @@ class EvaluationPublished(Event):
 
     type: Literal["evaluation_published"] = "evaluation_published"
     evaluation: str = _ID
-    year: int = Field(ge=2000, le=2200)
-    score: int = Field(ge=0, le=1000)
+    year: int = Field(ge=2000, le=2200, strict=True)
+    score: int = Field(ge=0, le=1000, strict=True)
     department: str | None = _department("the one that made the evaluation, Arts 12 and 19")
     risk_found: bool = Field(
         default=False,
@@ -183,7 +182,7 @@ class ObjectionSuspended(Event):
 
     type: Literal["objection_suspended"] = "objection_suspended"
     objection: str = _ID
-    until: dt.date
+    until: IsoDate
     reason: SuspensionReason
 
     @model_validator(mode="after")
@@ -210,7 +209,7 @@ class ObjectionDecided(Event):
     objection: str = _ID
     evaluation: str | None = None
     result: ObjectionResult
-    adjusted_score: int | None = Field(default=None, ge=0, le=1000)
+    adjusted_score: int | None = Field(default=None, ge=0, le=1000, strict=True)
 
 
 class RepairApplied(Event):
@@ -258,7 +257,7 @@ class RepairExtended(Event):
 
     type: Literal["repair_extended"] = "repair_extended"
     application: str = _ID
-    working_days: int = Field(ge=1)
+    working_days: int = Field(ge=1, strict=True)
 
 
 class RepairDecided(Event):

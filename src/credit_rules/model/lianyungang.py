@@ -6,13 +6,12 @@ re-exports every class here under the import path services have always used.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, model_validator
 
-from credit_rules.model._base import Event
+from credit_rules.model._base import Event, IsoDate
 from credit_rules.model.pack import RegulationPack
 
 
@@ -100,7 +99,7 @@ class RecordCorrected(Event):
     record: str = Field(min_length=1)
     action: CorrectionAction
     category: DishonestyCategory | None = None
-    decided_on: dt.date = Field(
+    decided_on: IsoDate = Field(
         default=None,  # type: ignore[assignment]  # filled in from ``date`` below
         description="The day the correction was decided; defaults to the day it takes effect.",
     )

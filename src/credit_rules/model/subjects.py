@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from credit_rules.model._base import Frozen
+from credit_rules.model._base import Frozen, IsoDate
 from credit_rules.model.identifiers import (
     Sex,
     birth_date_of,
@@ -101,7 +101,7 @@ class Organisation(Subject):
     """统一社会信用代码, validated against GB 32100-2015 and GB 11714-1997."""
     organisation_type: _Text | None = None
     """类型, as registered (for example 民营医院, 有限责任公司)."""
-    founding_date: dt.date | None = None
+    founding_date: IsoDate | None = None
     """成立日期."""
     address: _Text | None = None
     """地址."""
@@ -168,7 +168,7 @@ class NaturalPerson(Subject):
     """身份证号码, or the number of the document named by ``id_document_type``."""
     sex: Sex | None = None
     """性别; must agree with character 17 of a GB 11643 number."""
-    birth_date: dt.date | None = None
+    birth_date: IsoDate | None = None
     """出生日期; must agree with characters 7–14 of a GB 11643 number."""
     ethnicity: _Text | None = None
     """民族."""

@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
-from credit_rules.errors import Problem, ScenarioError, suggestion
+from credit_rules.errors import Problem, ScenarioError, mask_identities, suggestion
 from credit_rules.model import ganzhou, lianyungang
 from credit_rules.model._base import Event
 from credit_rules.model.pack import RegulationPack, register
@@ -109,6 +109,8 @@ def event_fields(vocabulary: str, event_type: str) -> Mapping[str, FieldType]:
 
 def _field_type(annotation: Any) -> FieldType | None:
     origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _field_type(get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         return _field_type(options[0]) if len(options) == 1 else None
@@ -167,4 +169,6 @@ def _plain(item: Mapping[str, Any]) -> str:
     if item["type"] == "extra_forbidden":
         return "unknown field (check its spelling)"
     message = str(item["msg"])
-    return f"{message} (got {plain(item['input'])})" if "input" in item else message
+    if "input" not in item:
+        return message
+    return f"{message} (got {mask_identities(plain(item['input']))})"

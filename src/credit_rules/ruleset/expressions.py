@@ -23,11 +23,13 @@ that scope; which scopes exist depends on where the expression stands.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from credit_rules.errors import suggestion
+from credit_rules.errors import shown, suggestion
+from credit_rules.limits import DEFAULT_LIMITS, Limits
 
 Type = Literal["count", "flag", "date", "period", "text", "list"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
@@ -172,14 +174,76 @@ def _closest(name: str, known: Iterable[str]) -> str:
     return f" (known: {', '.join(names)})"
 
 
-def parse(text: str, names: Mapping[str, Type], scopes: Scopes | None = None) -> Expr:
+def parse(
+    text: str,
+    names: Mapping[str, Type],
+    scopes: Scopes | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Expr:
     """Parse and type-check ``text``; ``names`` gives every name in scope and its type, and
-    ``scopes`` the fields of each event in scope (``trigger``, ``event``, ``record``)."""
+    ``scopes`` the fields of each event in scope (``trigger``, ``event``, ``record``).
+
+    Its length is checked before parsing and its nesting before translating (the translation
+    recurses), against ``limits``; an identifier in anything but ASCII is refused, because
+    Python's own parser would silently fold a full-width or mathematical letter (``tｒue``)
+    into the ASCII name it resembles (NFKC)."""
+    if len(text) > limits.max_expression_length:
+        raise ExpressionError(
+            f"the condition has {len(text):,} characters, over the limit "
+            f"max_expression_length={limits.max_expression_length:,}; split it into facts"
+        )
+    _ascii_names(text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse {text!r}: {error.msg}", error.offset) from None
+        raise ExpressionError(f"cannot parse {shown(text)}: {error.msg}", error.offset) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"the condition is nested too deeply to parse (limit "
+            f"max_expression_depth={limits.max_expression_depth})"
+        ) from None
+    depth = _depth(tree.body, limits.max_expression_depth)
+    if depth > limits.max_expression_depth:
+        raise ExpressionError(
+            f"the condition is nested more than {limits.max_expression_depth} deep, the limit "
+            "max_expression_depth; split it into facts"
+        )
     return _Translator(names, scopes or {}).translate(tree.body)
+
+
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.DOTALL)
+
+
+def _ascii_names(text: str) -> None:
+    """Refuse any character outside ASCII except inside a quoted text."""
+    if text.isascii():
+        return
+    position = 0
+    for match in [*_STRING.finditer(text), None]:
+        end = match.start() if match is not None else len(text)
+        for offset, character in enumerate(text[position:end], start=position):
+            if not character.isascii():
+                raise ExpressionError(
+                    f"the character {character!r} (U+{ord(character):04X}) is not allowed "
+                    "outside quotes: names and keywords are written in ASCII letters, digits "
+                    "and '_' (a full-width or styled letter is not the same name)",
+                    offset + 1,
+                )
+        position = match.end() if match is not None else end
+
+
+def _depth(root: ast.AST, cap: int) -> int:
+    """The nesting of ``root``, counted without recursion and given up past ``cap``."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > cap:
+                return deepest
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 class _Translator:

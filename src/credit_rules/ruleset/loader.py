@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from credit_rules.errors import Problem, RulesetError, suggestion
+from credit_rules.errors import Problem, RulesetError, mask_identities, shown, suggestion
+from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
 from credit_rules.periods import Period
@@ -28,30 +29,52 @@ from credit_rules.yaml_source import Path as YamlPath
 from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, plain, read_yaml
 
 
-def load_ruleset(path: str | Path) -> ir.Ruleset:
-    """Load and check a ruleset file. Raises :class:`RulesetError` listing every problem."""
-    file = Path(path)
+def load_ruleset(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ir.Ruleset:
+    """Load and check a ruleset file. Raises :class:`RulesetError` listing every problem, or
+    :class:`~credit_rules.errors.LimitExceeded` for a file larger than ``limits`` allow."""
+    return _load_file(Path(path), limits, ())
+
+
+def _load_file(file: Path, limits: Limits, chain: tuple[str, ...]) -> ir.Ruleset:
     try:
-        data = file.read_bytes()
+        data = read_capped(file, limits, str(file))
     except OSError as error:
         raise RulesetError(
             str(file), [Problem(f"cannot read the file: {error.strerror}")]
         ) from None
-    return loads_ruleset(data, source=str(file), base_dir=file.parent)
+    return _loads(data, str(file), file.parent, limits, chain)
 
 
 def loads_ruleset(
-    data: bytes | str, *, source: str = "<string>", base_dir: Path | None = None
+    data: bytes | str,
+    *,
+    source: str = "<string>",
+    base_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ir.Ruleset:
     """Load a ruleset from its text. ``base_dir`` resolves a relative ``extends`` path."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    document, source_map = _read(raw, source)
+    return _loads(data, source, base_dir, limits, ())
+
+
+def _loads(
+    data: bytes | str,
+    source: str,
+    base_dir: Path | None,
+    limits: Limits,
+    chain: tuple[str, ...],
+) -> ir.Ruleset:
+    if len(data) > limits.max_bytes:
+        check_bytes(len(data), limits, source)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    check_bytes(len(raw), limits, source)
+    document, source_map = _read(raw, source, limits)
     digest = "sha256:" + hashlib.sha256(raw).hexdigest()
     layer: ir.Layer | None = None
     overridden: dict[str, str] = {}
     if "extends" in document:
-        base = _load_base(document["extends"], source, source_map, base_dir)
-        base_document = _resolved_document(document["extends"], base_dir, {source})
+        chain = (*chain, _identity(source))
+        base = _load_base(document["extends"], source, source_map, base_dir, limits, chain)
+        base_document = _resolved_document(document["extends"], base_dir, {source}, limits)
         layer_id = str(document.get("id", "<layer>"))
         merged = merge(base_document, document, source_map, layer_id)
         document, source_map = merged.document, merged.source_map
@@ -68,7 +91,7 @@ def loads_ruleset(
         spec = RulesetSpec.model_validate(document)
     except ValidationError as error:
         raise RulesetError(source, _schema_problems(error, source_map)) from None
-    ruleset = _Checker(spec, source_map, source, digest).build()
+    ruleset = _Checker(spec, source_map, source, digest, limits).build()
     if layer is None:
         return ruleset
     unread = _unread_additions(ruleset, base, layer.added, source_map)
@@ -77,13 +100,23 @@ def loads_ruleset(
     return dataclasses.replace(ruleset, layers=(*base.layers, layer), overridden=overridden)
 
 
-def _read(raw: bytes, source: str) -> tuple[dict[str, Any], SourceMap]:
+def _identity(source: str) -> str:
+    """One name per file however it was reached (``a/../b.yaml`` and ``b.yaml`` alike)."""
+    if source.startswith("<"):
+        return source
+    try:
+        return str(Path(source).resolve())
+    except (OSError, RuntimeError):
+        return source
+
+
+def _read(raw: bytes, source: str, limits: Limits) -> tuple[dict[str, Any], SourceMap]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RulesetError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
     try:
-        document, source_map = read_yaml(text)
+        document, source_map = read_yaml(text, limits, source)
     except YamlSyntaxError as error:
         raise RulesetError(source, [error.problem]) from None
     if not isinstance(document, dict):
@@ -123,7 +156,9 @@ def _unread_additions(
     return problems
 
 
-def _resolved_document(name: str, base_dir: Path | None, seen: set[str]) -> dict[str, Any]:
+def _resolved_document(
+    name: str, base_dir: Path | None, seen: set[str], limits: Limits
+) -> dict[str, Any]:
     """The document a layer is laid over, with that document's own ``extends`` resolved first,
     so a layer over a layer keeps everything the middle one inherits."""
     if name in bundled_ids():
@@ -134,18 +169,32 @@ def _resolved_document(name: str, base_dir: Path | None, seen: set[str]) -> dict
         )
     else:
         path = (base_dir or Path.cwd()) / name
-        raw, source, here = path.read_bytes(), str(path), path.parent
-    if source in seen:
+        source, here = str(path), path.parent
+        try:
+            raw = read_capped(path, limits, source)
+        except OSError as error:
+            problem = Problem(f"cannot read the file: {error.strerror}")
+            raise RulesetError(source, [problem]) from None
+    if source in seen or len(seen) > limits.max_extends:
         raise RulesetError(source, [Problem("layers extend each other in a cycle")])
-    document, source_map = _read(raw, source)
+    document, source_map = _read(raw, source, limits)
     if "extends" not in document:
         return document
-    below = _resolved_document(str(document["extends"]), here, {*seen, source})
+    below = _resolved_document(str(document["extends"]), here, {*seen, source}, limits)
     return merge(below, document, source_map, str(document.get("id", "<layer>"))).document
 
 
-def _load_base(name: Any, source: str, source_map: SourceMap, base_dir: Path | None) -> ir.Ruleset:
-    """The ruleset a layer extends: a bundled id, or a file relative to the layer's file."""
+def _load_base(
+    name: Any,
+    source: str,
+    source_map: SourceMap,
+    base_dir: Path | None,
+    limits: Limits,
+    chain: tuple[str, ...],
+) -> ir.Ruleset:
+    """The ruleset a layer extends: a bundled id, or a file relative to the layer's file.
+    ``chain`` holds the files above it, so a cycle (a file that extends itself, or two that
+    extend each other) is refused at the ``extends`` that closes it."""
     if not isinstance(name, str) or not name:
         raise RulesetError(source, [source_map.problem(("extends",), "extends names a ruleset")])
     if name in bundled_ids():
@@ -155,7 +204,15 @@ def _load_base(name: Any, source: str, source_map: SourceMap, base_dir: Path | N
         known = ", ".join(bundled_ids())
         message = f"extends {name!r}, which is neither a bundled ruleset ({known}) nor a file"
         raise RulesetError(source, [source_map.problem(("extends",), message)])
-    return load_ruleset(path)
+    if _identity(str(path)) in chain:
+        message = f"extends {name!r}, which extends this file again: layers may not form a cycle"
+        raise RulesetError(source, [source_map.problem(("extends",), message)])
+    if len(chain) >= limits.max_extends:
+        line = source_map.locate(("extends",))[0]
+        raise too_large(
+            source, "max_extends", len(chain) + 1, limits.max_extends, "the layers", line=line
+        )
+    return _load_file(path, limits, chain)
 
 
 def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
@@ -197,19 +254,26 @@ def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Prob
         elif kind == "extra_forbidden":
             message = f"unknown key {path[-1]!r} (check its spelling; unknown keys are errors)"
         else:
-            message = f"{item['msg']} (got {plain(item.get('input'))})"
+            message = f"{item['msg']} (got {mask_identities(plain(item.get('input')))})"
         problems.append(source_map.problem(path, message))
     return problems
+
+
+# A count parameter has at most as many digits as Limits.max_int_digits allows in a file, also
+# when it is set from Python (with_parameters), where no file limit applies.
+_LARGEST_COUNT = 10**30
 
 
 def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) -> ir.ParameterValue:
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise ValueError(f"expected true or false, got {raw!r}")
+            raise ValueError(f"expected true or false, got {shown(raw)}")
         return raw
     if kind == "count":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ValueError(f"expected a whole number, got {raw!r}")
+            raise ValueError(f"expected a whole number, got {shown(raw)}")
+        if raw >= _LARGEST_COUNT:
+            raise ValueError(f"{shown(raw)} is larger than any count a regulation sets")
         number = raw
         value: ir.ParameterValue = raw
     else:
@@ -234,8 +298,16 @@ _STAND_IN: Mapping[str, ir.ParameterValue] = {
 class _Checker:
     """Cross-checks a schema-valid file and freezes it into the IR."""
 
-    def __init__(self, spec: RulesetSpec, source_map: SourceMap, source: str, digest: str):
+    def __init__(
+        self,
+        spec: RulesetSpec,
+        source_map: SourceMap,
+        source: str,
+        digest: str,
+        limits: Limits = DEFAULT_LIMITS,
+    ):
         self.spec = spec
+        self.limits = limits
         self.map = source_map
         self.source = source
         self.digest = digest
@@ -545,7 +617,7 @@ class _Checker:
         scopes: Mapping[str, Mapping[str, Type]] | None = None,
     ) -> Expr | None:
         try:
-            expr = parse(text, scope, scopes)
+            expr = parse(text, scope, scopes, self.limits)
         except ExpressionError as error:
             line, column = self.map.locate(path)
             where = f" (column {error.column} of the expression)" if error.column else ""

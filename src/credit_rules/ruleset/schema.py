@@ -7,10 +7,11 @@ while the IR stays small and typed.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from credit_rules.model._base import IsoDate
 
 Identifier = str  # checked by pattern in each field
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -26,13 +27,13 @@ class TextSpec(_Spec):
 
 
 class ItemSpec(_Spec):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, strict=True)
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
 
 class ArticleSpec(_Spec):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, strict=True)
     role: Literal["executable", "context"]
     why_context: str | None = Field(
         default=None, description="One line saying why nothing here is executed."
@@ -43,8 +44,8 @@ class ArticleSpec(_Spec):
 
 
 class CiteSpec(_Spec):
-    article: int = Field(ge=1)
-    item: int | None = Field(default=None, ge=1)
+    article: int = Field(ge=1, strict=True)
+    item: int | None = Field(default=None, ge=1, strict=True)
 
 
 class ParameterSpec(_Spec):
@@ -53,8 +54,8 @@ class ParameterSpec(_Spec):
     value: int | bool | str
     description: TextSpec
     cites: tuple[CiteSpec, ...] = Field(min_length=1)
-    min: int | None = None
-    max: int | None = None
+    min: int | None = Field(default=None, strict=True)
+    max: int | None = Field(default=None, strict=True)
 
 
 class RemovalSpec(_Spec):
@@ -124,6 +125,7 @@ class ExtensionSpec(_Spec):
     max_times: int | None = Field(
         default=None,
         ge=1,
+        strict=True,
         description="How many extensions at most, where the text limits their number; "
         "none: only the cap on their total length applies.",
     )
@@ -139,7 +141,7 @@ class RuleSpec(_Spec):
     from_: str = Field(alias="from", min_length=1)
     until: str | None = None
     group: str | None = Field(default=None, pattern=_ID)
-    priority: int = 0
+    priority: int = Field(default=0, strict=True)
     shows: tuple[str, ...] = Field(
         default=(), description="Facts shown in the explanation beyond those the rule reads."
     )
@@ -204,9 +206,9 @@ class RulesetSpec(_Spec):
         pattern=r"^[a-z]{2}(-[a-z0-9]+)+$",
         description="Where the ruleset applies, e.g. cn-jx-ganzhou (country-province-city).",
     )
-    issued: dt.date | None = None
-    in_force_from: dt.date
-    in_force_until: dt.date | None = None
+    issued: IsoDate | None = None
+    in_force_from: IsoDate
+    in_force_until: IsoDate | None = None
     in_force_cites: tuple[CiteSpec, ...] = Field(min_length=1)
     vocabulary: str
     subject_kinds: tuple[str, ...] = Field(min_length=1)

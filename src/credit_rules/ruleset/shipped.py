@@ -52,6 +52,7 @@ LOADER_SOURCES = (
     "_masking.py",
     "_version.py",
     "errors.py",
+    "limits.py",
     "model/__init__.py",
     "model/_base.py",
     "model/ganzhou.py",
