@@ -31,6 +31,7 @@ import polars as pl
 from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.engine.program import reads_trigger_only
 from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
@@ -756,18 +757,9 @@ def _rule(
         compiler.compile(rule.until) if rule.until is not None else None,
         text.fact_names,
         compiler.compile(rule.until)
-        if rule.until is not None and _from_trigger_alone(rule.until, parameters)
+        if rule.until is not None and reads_trigger_only(rule.until, parameters)
         else None,
     )
-
-
-def _from_trigger_alone(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:
-    for node in nodes(expr):
-        if isinstance(node, Field) and node.scope != "trigger":
-            return False
-        if isinstance(node, Ref) and node.name != "trigger_date" and node.name not in parameters:
-            return False
-    return True
 
 
 def _needed(

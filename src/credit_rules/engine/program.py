@@ -171,7 +171,7 @@ def _compile_rule(
     parameters = compiler.parameters
     end = rule.from_ if rule.outcome_kind == "duty" else rule.until
     fixed_end = (
-        end is not None and rule.outcome_kind != "deadline" and _reads_trigger_only(end, parameters)
+        end is not None and rule.outcome_kind != "deadline" and reads_trigger_only(end, parameters)
     )
     return CompiledRule(
         index=index,
@@ -226,7 +226,8 @@ def _earliest_start(period: Period, day: dt.date) -> dt.date:
     return dt.date.fromordinal(low)
 
 
-def _reads_trigger_only(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:
+def reads_trigger_only(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> bool:
+    """Whether ``expr`` is known from its trigger alone (its fields, its day, parameters)."""
     for node in nodes(expr):
         if isinstance(node, Field) and node.scope != "trigger":
             return False
