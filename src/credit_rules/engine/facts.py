@@ -247,11 +247,7 @@ def _index_key(part: Expr) -> tuple[str, str, Expr] | None:
     if part.op == "==":
         sides.append((part.right, part.left))
     for field, other in sides:
-        if (
-            isinstance(field, Field)
-            and field.scope == "event"
-            and not any(isinstance(n, Field) and n.scope == "event" for n in nodes(other))
-        ):
+        if isinstance(field, Field) and field.scope == "event" and not _reads_event(other):
             return field.name, part.op, other
     return None
 
@@ -444,6 +440,3 @@ class RegisterStep:
         if self.on_trigger and self.where is None:
             return view.next_removal(day)
         return view.next_change(day)
-
-
-StepFactory = Callable[[ir.Fact], Step]
