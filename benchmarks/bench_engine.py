@@ -319,11 +319,8 @@ def engine_runs(engine: Engine, backend: str, work: Workload, as_of: dt.date) ->
             f"engine {backend} .evaluate() + JSON",
             backend,
             work,
-            # The JSON contract, reasons included: what a service sends on.
-            lambda: json.dumps(
-                engine.evaluate(work.subjects, work.events, as_of=as_of).model_dump(mode="json"),
-                ensure_ascii=False,
-            ),
+            # The JSON contract as text, reasons included: what a service sends on.
+            lambda: engine.evaluate(work.subjects, work.events, as_of=as_of).model_dump_json(),
             json_active,
         )
     )

@@ -62,7 +62,7 @@ def main() -> None:
         "outcomes": percentiles(lambda: engine.outcomes(SUBJECTS, EVENTS, as_of=AS_OF), args.calls),
         "evaluate": percentiles(lambda: engine.evaluate(SUBJECTS, EVENTS, as_of=AS_OF), args.calls),
         "evaluate + JSON": percentiles(
-            lambda: engine.evaluate(SUBJECTS, EVENTS, as_of=AS_OF).model_dump(mode="json"),
+            lambda: engine.evaluate(SUBJECTS, EVENTS, as_of=AS_OF).model_dump_json(),
             args.calls,
         ),
     }

@@ -10,7 +10,7 @@ so one engine may serve many threads and two engines never interfere. Its three 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
@@ -18,11 +18,10 @@ from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
 from credit_rules.engine.history import History, Occasion
-from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectInput
+from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectHistory, SubjectInput
 from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
-from credit_rules.model.events import Event
 from credit_rules.model.results import (
     Deadline,
     Decision,
@@ -116,18 +115,9 @@ class Engine:
         walker = self._walker
         # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
         # an entry of the last year), so a subject with none is not walked at all.
-        earliest = {on: self._program.earliest_reaching(on, as_of) for on in self._program.by_on}
-        by_type: dict[str, dt.date] = {}
-        for on, day in earliest.items():
-            for event_type in self._program.trigger_types(on):
-                first = dt.date.min if day is None else day
-                by_type[event_type] = min(first, by_type.get(event_type, dt.date.max))
-
-        def wanted(event: Event) -> bool:
-            first = by_type.get(event.type)
-            return first is not None and first <= event.date
-
-        subjects_in = self._histories(subjects, events, as_of, known_at, wanted)
+        as_of = self._door.check_as_of(as_of)
+        earliest, floor = self._program.reaching(as_of)
+        subjects_in = self._histories(subjects, events, as_of, known_at, floor)
         for history, occasions in subjects_in:
             names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
@@ -174,23 +164,32 @@ class Engine:
         events: Iterable[EventInput],
         as_of: dt.date,
         known_at: dt.date | None,
-        wanted: Callable[[Event], bool] | None = None,
+        floor: Mapping[str, dt.date] | None = None,
     ) -> Iterable[tuple[History, list[Occasion]]]:
         """Validate the input once, in bulk, and give each subject's history, in id order.
-        Everything is checked before the first history is given, so a bad input changes
+
+        Histories are built one at a time as the caller walks them, so a population's are never
+        all held at once (each would otherwise outlive its walk, and the garbage collector would
+        scan them over and over). A contradiction found while building one (a record entered
+        twice) raises before the caller has returned anything, so a bad input still changes
         nothing a caller holds."""
         door = self._door
         as_of = door.check_as_of(as_of)
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         event_list = door.events(events)
-        found = door.histories(kinds, event_list, as_of, known_at, wanted=wanted)
+        found = door.histories(kinds, event_list, as_of, known_at, floor)
+        return self._built(found)
+
+    def _built(
+        self, found: dict[str, SubjectHistory]
+    ) -> Iterator[tuple[History, list[Occasion]]]:
         program = self._program
-        built = [
-            history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
-            for subject, mine in sorted(found.items())
-        ]
-        return built
+        for subject in sorted(found):
+            mine = found.pop(subject)
+            yield history_of(
+                program, subject, mine.kind, mine.events, mine.positions, mine.early
+            )
 
     def _evaluate_subject(
         self,

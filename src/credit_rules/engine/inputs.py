@@ -15,7 +15,7 @@ later correction of a record entered before it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,19 +148,26 @@ class FrontDoor:
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("events must be a list of events", "events")])
         items = list(events)
-        if all(isinstance(e, Event) for e in items):
-            typed: list[Event] = items  # type: ignore[assignment]
-            classes = self.classes
-            wrong = [
-                Problem(f"{e.type!r} is not an event of {self.ruleset.vocabulary}", f"events[{i}]")
-                for i, e in enumerate(typed)
-                if classes.get(e.type) is not type(e)
-            ]
+        classes = self.classes
+        wrong: list[Problem] = []
+        typed = True
+        for index, event in enumerate(items):
+            if not isinstance(event, Event):
+                typed = False
+                break
+            if classes.get(event.type) is not type(event):
+                wrong.append(
+                    Problem(
+                        f"{event.type!r} is not an event of {self.ruleset.vocabulary}",
+                        f"events[{index}]",
+                    )
+                )
+        if typed:
             if wrong:
                 raise ScenarioError(None, wrong)
-            return _once(typed, self.entering)
+            return _once(items, self.entering, self.keys)  # type: ignore[arg-type]
         raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
-        return _once(parse_events(self.ruleset.vocabulary, raw), self.entering)
+        return _once(parse_events(self.ruleset.vocabulary, raw), self.entering, self.keys)
 
     def histories(
         self,
@@ -168,17 +175,18 @@ class FrontDoor:
         events: list[Event],
         as_of: dt.date,
         known_at: dt.date | None = None,
-        only: str | None = None,
-        wanted: Callable[[Event], bool] | None = None,
+        floor: Mapping[str, dt.date] | None = None,
     ) -> dict[str, SubjectHistory]:
-        """Each subject's known events (see the module doc), in canonical order; ``only``
-        keeps one subject's (the others are still checked to name a known subject), and
-        ``wanted`` only the subjects with at least one event it accepts."""
+        """Each subject's known events (see the module doc), in canonical order. With
+        ``floor`` (a first day by event type), only the subjects with a known event of one of
+        those types on or after its first day: the others cannot have anything to show."""
         in_force = self.ruleset.in_force_from
         ignored = self._outside(events)
         decided = self.decided
+        kept_early = self.kept_early
         knowledge = as_of if known_at is None else known_at
         grouped: dict[str, list[int]] = {}
+        chosen: set[str] = set()
         problems: list[Problem] = []
         for index, event in enumerate(events):
             subject = event.subject
@@ -192,25 +200,33 @@ class FrontDoor:
                     )
                 )
                 continue
-            if only is not None and subject != only:
-                continue
-            if event.date > as_of or (event.date < in_force and event.type not in self.kept_early):
+            day = event.date
+            event_type = event.type
+            if day > as_of or (day < in_force and event_type not in kept_early):
                 continue
             if decided:
-                field_name = decided.get(event.type)
+                field_name = decided.get(event_type)
                 if field_name is not None:
-                    day = event.__dict__.get(field_name)
-                    if isinstance(day, dt.date) and day > knowledge:
+                    decided_on = event.__dict__.get(field_name)
+                    if isinstance(decided_on, dt.date) and decided_on > knowledge:
                         continue  # not decided yet, so it does not exist yet
             if ignored and self._ignored(event, ignored):
                 continue
-            grouped.setdefault(subject, []).append(index)
+            mine = grouped.get(subject)
+            if mine is None:
+                grouped[subject] = [index]
+            else:
+                mine.append(index)
+            if floor is not None:
+                first = floor.get(event_type)
+                if first is not None and first <= day:
+                    chosen.add(subject)
         if problems:
             raise HistoryError(None, problems)
         return {
             subject: self._canonical(kinds[subject], events, indexes)
             for subject, indexes in grouped.items()
-            if wanted is None or any(wanted(events[index]) for index in indexes)
+            if floor is None or subject in chosen
         }
 
     def _outside(self, events: list[Event]) -> dict[str, set[tuple[str, Any]]]:
@@ -268,25 +284,44 @@ class FrontDoor:
         return SubjectHistory(kind, chosen, ordered, early)
 
 
-def _once(events: list[Event], keys: frozenset[str]) -> list[Event]:
-    """Refuse an event that enters a record (``keys``: its record id is its identity) listed
-    twice, field for field, naming both places: the same record entered twice would count
-    twice. Other events may well happen twice alike (two extensions of one application on
-    one day, two queries)."""
-    first: dict[Event, int] = {}
+def _once(
+    events: list[Event], entering: frozenset[str], keys: Mapping[str, str]
+) -> list[Event]:
+    """Refuse an event that enters a record (``entering``: its record id is its identity)
+    listed twice, field for field, naming both places: the same record entered twice would
+    count twice. Other events may well happen twice alike (two extensions of one application
+    on one day, two queries). Events are first matched on their type, subject, day and record
+    id, which is cheap; only events alike in those are compared field by field."""
+    # The first event alike, by index: ints and tuples of atoms, which the garbage collector
+    # does not track, since a population's events are many.
+    first: dict[tuple[str, str, dt.date, Any], int] = {}
+    more: dict[tuple[str, str, dt.date, Any], list[int]] = {}
     problems: list[Problem] = []
     for index, event in enumerate(events):
-        if event.type not in keys:
+        event_type = event.type
+        if event_type not in entering:
             continue
-        earlier = first.setdefault(event, index)
-        if earlier != index:
-            problems.append(
-                Problem(
-                    f"events[{index}] is events[{earlier}] again: the same record entered "
-                    "twice; list each event once",
-                    field=f"events[{index}]",
-                )
+        alike = (
+            event_type,
+            event.subject,
+            event.date,
+            event.__dict__.get(keys.get(event_type, "")),
+        )
+        earlier = first.setdefault(alike, index)
+        if earlier == index:
+            continue
+        places = more.setdefault(alike, [earlier])
+        same = next((place for place in places if events[place] == event), None)
+        if same is None:
+            places.append(index)
+            continue
+        problems.append(
+            Problem(
+                f"events[{index}] is events[{same}] again: the same record entered "
+                "twice; list each event once",
+                field=f"events[{index}]",
             )
+        )
     if problems:
         raise HistoryError(None, problems)
     return events

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any, Literal
 
 from credit_rules.calendar import WorkingCalendar
@@ -120,6 +121,7 @@ class Program:
             if compiled.group is not None:
                 priorities.setdefault(compiled.group, set()).add(compiled.priority)
         self._earliest = functools.lru_cache(maxsize=4096)(self._earliest_reaching)
+        self._reaching = functools.lru_cache(maxsize=256)(self._reaching_on)
         #: Each group's priorities, for the covers of docs/decisions/0003's precedence.
         self.group_priorities = {group: tuple(sorted(p)) for group, p in priorities.items()}
 
@@ -136,6 +138,26 @@ class Program:
         A pure function of its arguments, remembered for the last few thousand days asked
         (a service asks about the same as_of over and over)."""
         return self._earliest(on, day)
+
+    def reaching(
+        self, day: dt.date
+    ) -> tuple[Mapping[str, dt.date | None], Mapping[str, dt.date]]:
+        """For ``day``: by trigger kind, the earliest trigger day that can reach it
+        (:meth:`earliest_reaching`), and by event type, the first day of an event that can be
+        such a trigger (``date.min`` where any may). Remembered for the last few hundred days
+        asked; callers must not change what they get."""
+        return self._reaching(day)
+
+    def _reaching_on(
+        self, day: dt.date
+    ) -> tuple[Mapping[str, dt.date | None], Mapping[str, dt.date]]:
+        earliest = {on: self.earliest_reaching(on, day) for on in self.by_on}
+        by_type: dict[str, dt.date] = {}
+        for on, first in earliest.items():
+            for event_type in self.trigger_types(on):
+                floor = dt.date.min if first is None else first
+                by_type[event_type] = min(floor, by_type.get(event_type, dt.date.max))
+        return MappingProxyType(earliest), MappingProxyType(by_type)
 
     def _earliest_reaching(self, on: str, day: dt.date) -> dt.date | None:
         found: dt.date | None = None

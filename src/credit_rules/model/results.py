@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from credit_rules.i18n import Lang, date_text, flag_text, none_text, period_text
+from credit_rules.model import json_text
 from credit_rules.model._base import Frozen
 from credit_rules.periods import Period
 
@@ -122,6 +123,10 @@ class RuleText:
     parameters: tuple[tuple[str, Any], ...]
     steps: tuple[Reason | int, ...]
     cites: tuple[Citation, ...]
+    #: The JSON text its results write alike (json_text.Fragments); not part of its value.
+    json: json_text.Fragments = field(
+        default_factory=json_text.Fragments, compare=False, hash=False, repr=False
+    )
 
 
 class Provenance(NamedTuple):
@@ -239,6 +244,53 @@ def _because(provenance: Provenance, trigger: Trigger, mode: DumpMode) -> list[d
     return [reason.model_dump(mode=mode) for reason in provenance.reasons(trigger)]
 
 
+# -- JSON text (json_text.py says why) ----------------------------------------------------------
+
+
+def _json_ready(value: Any) -> Any:
+    return _dumped(value, "json")
+
+
+def _plain_json(value: Any) -> str:
+    return json_text.value(value, lambda v: v)
+
+
+def _reason_json(reason: Reason) -> str:
+    return json_text.obj([(k, _plain_json(v)) for k, v in reason.model_dump(mode="json").items()])
+
+
+def _fact_reasons_json(text: RuleText, step: int, value: Any) -> str:
+    name, (zh, en) = text.fact_names[step], text.fact_texts[step]
+    written = _reason_json(described(name, value, zh, en))
+    override = text.fact_overrides[step]
+    return written if override is None else f"{written},{_reason_json(override)}"
+
+
+def _fixed_json(text: RuleText) -> str:
+    """The members every result of one rule writes alike: its parameters and citations."""
+    parameters = json_text.obj(
+        [(name, json_text.value(v, _json_ready)) for name, v in text.parameters]
+    )
+    cites = ",".join(
+        json_text.obj([(k, _plain_json(v)) for k, v in cite.items()])
+        for cite in _cites(text.cites, "json")
+    )
+    return f'"parameters":{parameters}}},"cites":[{cites}]'
+
+
+def _trigger_json(
+    trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None
+) -> tuple[str, str]:
+    """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
+    found = seen.get(trigger) if seen is not None else None
+    if found is None:
+        written = json_text.obj([(k, _plain_json(v)) for k, v in trigger.dump("json").items()])
+        found = (written, _reason_json(trigger_reason(trigger)))
+        if seen is not None:
+            seen[trigger] = found
+    return found
+
+
 def _day(value: dt.date | None, mode: DumpMode) -> Any:
     return value.isoformat() if (mode == "json" and value is not None) else value
 
@@ -302,6 +354,46 @@ class _ResultParts:
         cause = cast(_Cause, self)
         return _because(cause.provenance, cause.trigger, mode)
 
+    def _head_json(self) -> str:
+        """The result's own leading fields, as JSON members (each result type has its own)."""
+        raise NotImplementedError
+
+    def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
+        """The result as the contract's JSON text: ``json.loads`` of it equals
+        ``model_dump(mode="json")``. ``triggers`` remembers the text of triggers several
+        results share, for one document."""
+        cause = cast(_Cause, self)
+        provenance = cause.provenance
+        text = provenance.text
+        memo = text.json
+        trigger, reason = _trigger_json(cause.trigger, triggers)
+        values = provenance.values
+        facts = ",".join(
+            f"{memo.get(('name', index), json_text.string, name)}:"
+            f"{json_text.value(values[index], _json_ready)}"
+            for index, name in enumerate(text.fact_names)
+        )
+        because = [reason]
+        for index, step in enumerate(text.steps):
+            if isinstance(step, Reason):
+                because.append(memo.get(("step", index), _reason_json, step))
+                continue
+            item = values[step]
+            because.append(
+                memo.get(
+                    ("fact", step, type(item), item),
+                    _fact_reasons_json,
+                    text,
+                    step,
+                    item,
+                )
+            )
+        fixed = memo.get("fixed", _fixed_json, text)
+        return (
+            f'{{{self._head_json()},"rule":{json_text.string(cause.rule)},"trigger":{trigger},'
+            f'"provenance":{{"facts":{{{facts}}},{fixed},"because":[{",".join(because)}]}}'
+        )
+
     @classmethod
     def __get_pydantic_core_schema__(
         cls, source: Any, handler: GetCoreSchemaHandler
@@ -326,6 +418,14 @@ class Decision(_DecisionFields, _ResultParts):
     """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
 
     __slots__ = ()
+
+    def _head_json(self) -> str:
+        until = "null" if self.until is None else f'"{self.until.isoformat()}"'
+        return (
+            f'"subject":{json_text.string(self.subject)},'
+            f'"outcome":{json_text.string(self.outcome)},"from":"{self.from_.isoformat()}",'
+            f'"until":{until},"active":{"true" if self.active else "false"}'
+        )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -362,6 +462,12 @@ class Duty(_DutyFields, _ResultParts):
     @property
     def outcome(self) -> str:
         return self.name
+
+    def _head_json(self) -> str:
+        return (
+            f'"subject":{json_text.string(self.subject)},"name":{json_text.string(self.name)},'
+            f'"on":"{self.on.isoformat()}"'
+        )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -404,6 +510,10 @@ class Deadline(_DeadlineFields, _ResultParts):
     @property
     def outcome(self) -> str:
         return self.name
+
+    def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
+        # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
+        return json_text.obj([(k, _plain_json(v)) for k, v in self.model_dump(mode="json").items()])
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -473,6 +583,24 @@ class Evaluation(Frozen):
     def results(self) -> tuple[Result, ...]:
         """Decisions, duties and deadlines together, for consumers that treat them alike."""
         return (*self.decisions, *self.duties, *self.deadlines)
+
+    def model_dump_json(self, *, indent: int | None = None, **options: Any) -> str:
+        """The JSON contract as text, written straight from the result tuples (json_text.py
+        says why); ``json.loads`` of it equals ``model_dump(mode="json")``. With ``indent`` or
+        options pydantic knows, pydantic's own serialiser writes it."""
+        if indent is not None or options:
+            return super().model_dump_json(indent=indent, **options)
+        triggers: dict[Trigger, tuple[str, str]] = {}
+        ruleset = json_text.obj(
+            [(k, _plain_json(v)) for k, v in self.ruleset.model_dump(mode="json").items()]
+        )
+        decisions = ",".join(d.json_text(triggers) for d in self.decisions)
+        deadlines = ",".join(d.json_text(triggers) for d in self.deadlines)
+        duties = ",".join(d.json_text(triggers) for d in self.duties)
+        return (
+            f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}",'
+            f'"decisions":[{decisions}],"deadlines":[{deadlines}],"duties":[{duties}]}}'
+        )
 
     def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
         """The JSON contract (``mode="json"``) or the same with Python values. Built directly

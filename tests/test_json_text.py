@@ -1,0 +1,103 @@
+"""The contract's JSON text, written straight from the results, says exactly what the dicts say.
+
+``Evaluation.model_dump_json`` writes the text without building the dicts (a population's
+evaluation would otherwise spend more time on them than on evaluating); it must never say
+anything ``model_dump(mode="json")`` does not, on any history of either ruleset, with Chinese
+text, periods, tuples of values and deadlines included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+
+from hypothesis import given, settings
+
+from credit_rules import Engine, bundled
+from credit_rules.model import json_text
+from credit_rules.testing.strategies import Case, cases
+
+LIANYUNGANG = bundled("lianyungang-2007")
+GANZHOU = bundled("ganzhou-2023")
+ENGINES = {"lianyungang-2007": Engine(LIANYUNGANG), "ganzhou-2023": Engine(GANZHOU)}
+
+
+def _check_same(engine: Engine, case: Case) -> None:
+    evaluation = engine.evaluate(case.subjects, case.events, as_of=case.as_of)
+    written = evaluation.model_dump_json()
+    assert json.loads(written) == evaluation.model_dump(mode="json")
+    # Written twice (the second time from the rules' remembered fragments), the same text.
+    assert evaluation.model_dump_json() == written
+
+
+@settings(max_examples=60)
+@given(cases(LIANYUNGANG))
+def test_lianyungang_json_text_equals_the_dumped_dicts(case: Case) -> None:
+    _check_same(ENGINES["lianyungang-2007"], case)
+
+
+@settings(max_examples=60)
+@given(cases(GANZHOU))
+def test_ganzhou_json_text_equals_the_dumped_dicts(case: Case) -> None:
+    _check_same(ENGINES["ganzhou-2023"], case)
+
+
+def _two_records() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    subjects = [{"id": "p2", "kind": "insured_person"}]
+    events = [
+        {"type": "dishonesty_entered", "subject": "p2", "record": "r1",
+         "category": "lend_certificate", "date": "2008-03-10"},
+        {"type": "dishonesty_entered", "subject": "p2", "record": "r2",
+         "category": "resell_drugs", "date": "2009-05-20"},
+    ]  # fmt: skip
+    return subjects, events
+
+
+def test_the_text_is_compact_utf8_and_options_take_pydantics_path() -> None:
+    subjects, events = _two_records()
+    evaluation = ENGINES["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2009, 6, 1))
+    written = evaluation.model_dump_json()
+    assert "书面警告" in written or "现金结算" in written  # Chinese as itself, not \\u escapes
+    assert "\\u" not in written
+    compact = json.dumps(json.loads(written), ensure_ascii=False, separators=(",", ":"))
+    assert written == compact
+    indented = evaluation.model_dump_json(indent=2)
+    assert "\n  " in indented
+    assert json.loads(indented) == json.loads(written)
+    only_as_of = json.loads(evaluation.model_dump_json(include={"as_of"}))
+    assert only_as_of == {"as_of": "2009-06-01"}
+
+
+def test_a_rule_remembers_a_bounded_number_of_fragments() -> None:
+    fragments = json_text.Fragments()
+    calls: list[int] = []
+
+    def write(n: int) -> str:
+        calls.append(n)
+        return str(n)
+
+    for n in range(json_text.MEMO_LIMIT + 10):
+        assert fragments.get(("n", n), write, n) == str(n)
+    assert fragments.get(("n", 5), write, 5) == "5"  # forgotten when full: written again
+    assert len(calls) == json_text.MEMO_LIMIT + 11
+    assert fragments.get(("n", json_text.MEMO_LIMIT + 9), write, 0) == str(
+        json_text.MEMO_LIMIT + 9
+    )  # still remembered: not written again
+    assert len(calls) == json_text.MEMO_LIMIT + 11
+    assert fragments.get(["unhashable"], write, 7) == "7"  # a list key: written each time
+
+
+def test_true_and_one_are_not_the_same_fragment() -> None:
+    """``True == 1`` in Python; a fact valued True must never be written as a fact valued 1."""
+    fragments = json_text.Fragments()
+    assert fragments.get(("fact", 0, bool, True), lambda: "true") == "true"
+    assert fragments.get(("fact", 0, int, 1), lambda: "1") == "1"
+
+
+def test_an_engine_still_pickles_with_its_fragments_in_use() -> None:
+    subjects, events = _two_records()
+    engine = ENGINES["lianyungang-2007"]
+    before = engine.evaluate(subjects, events, as_of=dt.date(2009, 6, 1)).model_dump_json()
+    copy = pickle.loads(pickle.dumps(engine))
+    assert copy.evaluate(subjects, events, as_of=dt.date(2009, 6, 1)).model_dump_json() == before
