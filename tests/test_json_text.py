@@ -9,6 +9,7 @@ text, periods, tuples of values and deadlines included.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import pickle
 
@@ -101,3 +102,14 @@ def test_an_engine_still_pickles_with_its_fragments_in_use() -> None:
     before = engine.evaluate(subjects, events, as_of=dt.date(2009, 6, 1)).model_dump_json()
     copy = pickle.loads(pickle.dumps(engine))
     assert copy.evaluate(subjects, events, as_of=dt.date(2009, 6, 1)).model_dump_json() == before
+
+
+def test_written_to_a_stream_in_pieces_it_is_the_same_text() -> None:
+    subjects, events = _two_records()
+    evaluation = ENGINES["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2009, 6, 1))
+    stream = io.StringIO()
+    evaluation.write_json(stream)
+    assert stream.getvalue() == evaluation.model_dump_json()
+    empty = ENGINES["lianyungang-2007"].evaluate(subjects, [], as_of=dt.date(2009, 6, 1))
+    assert json.loads(empty.model_dump_json())["decisions"] == []
+    assert json.loads(empty.model_dump_json()) == empty.model_dump(mode="json")

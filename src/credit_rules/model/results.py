@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
@@ -314,6 +315,12 @@ class _Schema:
 # -- results ----------------------------------------------------------------------------------
 
 
+class SupportsWrite(Protocol):
+    """Anything with a text ``write``: an open file, ``io.StringIO``, a response writer."""
+
+    def write(self, text: str, /) -> object: ...
+
+
 class _Cause(Protocol):
     @property
     def rule(self) -> str: ...
@@ -590,17 +597,34 @@ class Evaluation(Frozen):
         options pydantic knows, pydantic's own serialiser writes it."""
         if indent is not None or options:
             return super().model_dump_json(indent=indent, **options)
+        return "".join(self.json_parts())
+
+    def write_json(self, stream: SupportsWrite) -> None:
+        """Write the text of :meth:`model_dump_json` to ``stream`` (a text file, a socket's
+        writer) piece by piece: a population's document runs to gigabytes, and the pieces are
+        never all held at once."""
+        for part in self.json_parts():
+            stream.write(part)
+
+    def json_parts(self) -> Iterator[str]:
+        """The JSON text in pieces, one per result (joined, :meth:`model_dump_json`)."""
         triggers: dict[Trigger, tuple[str, str]] = {}
         ruleset = json_text.obj(
             [(k, _plain_json(v)) for k, v in self.ruleset.model_dump(mode="json").items()]
         )
-        decisions = ",".join(d.json_text(triggers) for d in self.decisions)
-        deadlines = ",".join(d.json_text(triggers) for d in self.deadlines)
-        duties = ",".join(d.json_text(triggers) for d in self.duties)
-        return (
-            f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}",'
-            f'"decisions":[{decisions}],"deadlines":[{deadlines}],"duties":[{duties}]}}'
-        )
+        yield f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"'
+        for name, results in (
+            ("decisions", self.decisions),
+            ("deadlines", self.deadlines),
+            ("duties", self.duties),
+        ):
+            separator = f',"{name}":['
+            for result in results:
+                yield separator
+                yield result.json_text(triggers)
+                separator = ","
+            yield "]" if results else f',"{name}":[]'
+        yield "}"
 
     def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
         """The JSON contract (``mode="json"``) or the same with Python values. Built directly
