@@ -92,6 +92,7 @@ class Engine:
         decisions: list[Decision] = []
         duties: list[Duty] = []
         deadlines: list[Deadline] = []
+        as_of = self._door.check_as_of(as_of)
         for history, occasions in self._histories(subjects, events, as_of, known_at):
             self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
         return Evaluation.of(self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties))
@@ -173,8 +174,7 @@ class Engine:
         scan them over and over). A contradiction found while building one (a record entered
         twice) raises before the caller has returned anything, so a bad input still changes
         nothing a caller holds."""
-        door = self._door
-        as_of = door.check_as_of(as_of)
+        door = self._door  # as_of is checked already: each projection needs it first
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         event_list = door.events(events)

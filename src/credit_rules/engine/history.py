@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from credit_rules.errors import HistoryError, Problem
 from credit_rules.model.events import Event
@@ -29,6 +29,31 @@ _ONE_DAY = dt.timedelta(days=1)
 _LAST = dt.date.max
 
 EventTest = Callable[[Event], bool]
+_T = TypeVar("_T")
+
+
+class _once_per_view(Generic[_T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    access; a view is built per subject and read by one thread, and the value is a pure
+    function of the view, so two threads computing it at once would store the same)."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, view: None, owner: type | None = None) -> _once_per_view[_T]: ...
+    @overload
+    def __get__(self, view: object, owner: type | None = None) -> _T: ...
+    def __get__(self, view: object | None, owner: type | None = None) -> Any:
+        if view is None:
+            return self
+        value = self.compute(view)
+        view.__dict__[self.name] = value
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +107,25 @@ class RegisterView:
         self._span: dt.timedelta | None = None
         self._unbounded = False
 
-    @functools.cached_property
+    @_once_per_view
     def ends(self) -> list[dt.date]:
         return sorted(r.counts_until for r in self.records)
 
-    @functools.cached_property
+    @_once_per_view
     def last_valid(self) -> list[dt.date]:
         return sorted(r.last_valid for r in self.records)
 
-    @functools.cached_property
+    @_once_per_view
     def removed_at(self) -> list[int]:
         """Positions (in entry order) of the records a correction removed, for counting the
         removed ones among those valid on a day without looking at all of them."""
         return [i for i, r in enumerate(self.records) if r.removed_from is not None]
 
-    @functools.cached_property
+    @_once_per_view
     def removals(self) -> list[dt.date]:
         return sorted(r.removed_from for r in self.records if r.removed_from is not None)
 
-    @functools.cached_property
+    @_once_per_view
     def changes(self) -> list[dt.date]:
         points = set(self.starts) | set(self.removals)
         points.update(r.last_valid + _ONE_DAY for r in self.records if r.last_valid < _LAST)
@@ -275,6 +300,7 @@ def build_records(
     removal_where: Callable[[Mapping[str, Any]], Any] | None = None,
     early: frozenset[int] = frozenset(),
     decided_field: str | None = None,
+    last_valid_of: Callable[[dt.date], dt.date] | None = None,
 ) -> list[Record]:
     """The register's records for one subject, from its events in canonical order.
 
@@ -285,8 +311,11 @@ def build_records(
     correction of such a record removes nothing. ``removal_where`` says whether a
     ``removed_by`` event removes its record (the register's removal condition), and
     ``decided_field`` names the field holding the day such an event was decided, if its
-    vocabulary has one.
+    vocabulary has one; ``last_valid_of``, if given, is the validity's last day from an entry
+    day, as ``validity`` gives it (a caller's remembered answers).
     """
+    if last_valid_of is None:
+        last_valid_of = _last_valid_after(validity)
     entered: dict[str, tuple[int, Event]] = {}
     before: set[str] = set()
     removed: dict[str, dt.date] = {}
@@ -348,13 +377,26 @@ def build_records(
             register=register.id,
             key=key,
             entered=event.date,
-            last_valid=_LAST if validity is None else last_day_of_period(event.date, validity),
+            last_valid=last_valid_of(event.date),
             removed_from=removed.get(key),
             event=event,
             seq=index,
         )
         for key, (index, event) in sorted(entered.items(), key=lambda kv: (kv[1][1].date, kv[0]))
     ]
+
+
+def _last_valid_after(validity: Period | None) -> Callable[[dt.date], dt.date]:
+    if validity is None:
+        return lambda _: _LAST
+    return lambda entered: last_day_of_period(entered, validity)
+
+
+def last_valid_memo(validity: Period | None) -> Callable[[dt.date], dt.date]:
+    """The validity's last day from an entry day, remembered for the last few thousand entry
+    days asked (a population's records fall on a few thousand days). For one engine's
+    registers: a pure function, kept with the engine, never shared between engines."""
+    return functools.lru_cache(maxsize=8192)(_last_valid_after(validity))
 
 
 def _key(event: Event, field_name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
@@ -19,7 +19,7 @@ from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.closures import Compiled
 from credit_rules.engine.deadlines import CompiledDeadline
 from credit_rules.engine.facts import Compiler, FactPlan
-from credit_rules.engine.history import Occasion
+from credit_rules.engine.history import Occasion, last_valid_memo
 from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
 from credit_rules.model.results import RuleText
 from credit_rules.model.vocabularies import decision_day_fields, key_fields
@@ -65,6 +65,8 @@ class RegisterSpec:
     validity: Period | None
     removal: Compiled | None
     decided_field: str | None = None
+    #: The validity's last day from an entry day, remembered (history.last_valid_memo).
+    last_valid_of: Callable[[dt.date], dt.date] | None = None
 
 
 class Program:
@@ -106,11 +108,16 @@ class Program:
         self.registers = tuple(
             RegisterSpec(
                 register,
-                _period(parameters[register.validity]) if register.validity is not None else None,
+                validity := (
+                    _period(parameters[register.validity])
+                    if register.validity is not None
+                    else None
+                ),
                 compiler.expr(condition)
                 if (condition := register.removal_condition()) is not None
                 else None,
                 decision_day_fields(ruleset.vocabulary).get(register.removed_by_event or ""),
+                last_valid_memo(validity),
             )
             for register in ruleset.registers
         )

@@ -99,6 +99,7 @@ def history_of(
             spec.removal,
             early,
             spec.decided_field,
+            spec.last_valid_of,
         )
         records[spec.register.id] = found
         for record in found:
