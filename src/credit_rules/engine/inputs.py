@@ -59,6 +59,8 @@ class FrontDoor:
         self.ruleset = ruleset
         self.kinds = frozenset(ruleset.subject_kinds)
         self.classes = event_classes(ruleset.vocabulary)
+        self.subject_classes = frozenset({Subject, *SUBJECT_CLASSES.values()})
+        self.event_class_set = frozenset(self.classes.values())
         self.keys = key_fields(ruleset.vocabulary)
         # Event types that enter a record: their record id is their identity.
         self.entering = frozenset(register.entered_by for register in ruleset.registers)
@@ -107,8 +109,17 @@ class FrontDoor:
         must cost next to nothing."""
         if isinstance(subjects, Iterable) and not isinstance(subjects, str | bytes | Mapping):
             given = subjects if isinstance(subjects, list) else list(subjects)
-            if all(isinstance(s, Subject) for s in given):
-                kinds = {s.id: s.kind for s in given}  # type: ignore[union-attr]
+            # Exact classes, not isinstance: pydantic's metaclass is an ABC, whose instance
+            # check costs as much as the rest of this loop.
+            # One pass: a million subjects scattered in memory cost more to visit than to
+            # check, so each is visited once.
+            exact = self.subject_classes
+            kinds: dict[str, str] = {}
+            for subject in given:
+                if type(subject) not in exact:
+                    break
+                kinds[subject.id] = subject.kind  # type: ignore[union-attr]
+            else:
                 if len(kinds) == len(given) and set(kinds.values()) <= self.kinds:
                     return kinds
             subjects = given
@@ -148,26 +159,13 @@ class FrontDoor:
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(None, [Problem("events must be a list of events", "events")])
         items = list(events)
-        classes = self.classes
-        wrong: list[Problem] = []
-        typed = True
-        for index, event in enumerate(items):
-            if not isinstance(event, Event):
-                typed = False
-                break
-            if classes.get(event.type) is not type(event):
-                wrong.append(
-                    Problem(
-                        f"{event.type!r} is not an event of {self.ruleset.vocabulary}",
-                        f"events[{index}]",
-                    )
-                )
-        if typed:
-            if wrong:
-                raise ScenarioError(None, wrong)
-            return _once(items, self.entering, self.keys)  # type: ignore[arg-type]
+        checked = _checked_once(items, self)
+        if checked is not None:
+            return checked
         raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
-        return _once(parse_events(self.ruleset.vocabulary, raw), self.entering, self.keys)
+        parsed = _checked_once(parse_events(self.ruleset.vocabulary, raw), self)
+        assert parsed is not None  # parse_events gives this vocabulary's models
+        return parsed
 
     def histories(
         self,
@@ -284,29 +282,40 @@ class FrontDoor:
         return SubjectHistory(kind, chosen, ordered, early)
 
 
-def _once(
-    events: list[Event], entering: frozenset[str], keys: Mapping[str, str]
-) -> list[Event]:
-    """Refuse an event that enters a record (``entering``: its record id is its identity)
-    listed twice, field for field, naming both places: the same record entered twice would
-    count twice. Other events may well happen twice alike (two extensions of one application
-    on one day, two queries). Events are first matched on their type, subject, day and record
-    id, which is cheap; only events alike in those are compared field by field."""
+def _checked_once(events: list[Any], door: FrontDoor) -> list[Event] | None:
+    """``events`` if every one is a model of the door's vocabulary and none that enters a
+    record is listed twice; None if some are not models (dicts: the caller validates them).
+
+    One pass, since a population's events are many and scattered in memory. Classes are
+    compared exactly: pydantic's metaclass is an ABC, whose instance check costs more than
+    the rest. A record entered twice, field for field, would count twice, so it is refused
+    naming both places; other events may well happen twice alike (two extensions of one
+    application on one day). Events are first matched on type, subject, day and record id,
+    and only those alike in all four are compared field by field."""
+    classes, exact, entering, keys = door.classes, door.event_class_set, door.entering, door.keys
     # The first event alike, by index: ints and tuples of atoms, which the garbage collector
-    # does not track, since a population's events are many.
+    # does not track.
     first: dict[tuple[str, str, dt.date, Any], int] = {}
     more: dict[tuple[str, str, dt.date, Any], list[int]] = {}
+    wrong: list[Problem] = []
     problems: list[Problem] = []
     for index, event in enumerate(events):
+        kind = type(event)
+        if kind not in exact and not isinstance(event, Event):
+            return None
         event_type = event.type
+        if classes.get(event_type) is not kind:
+            wrong.append(
+                Problem(
+                    f"{event_type!r} is not an event of {door.ruleset.vocabulary}",
+                    f"events[{index}]",
+                )
+            )
+            continue
         if event_type not in entering:
             continue
-        alike = (
-            event_type,
-            event.subject,
-            event.date,
-            event.__dict__.get(keys.get(event_type, "")),
-        )
+        key = event.__dict__.get(keys.get(event_type, ""))
+        alike = (event_type, event.subject, event.date, key)
         earlier = first.setdefault(alike, index)
         if earlier == index:
             continue
@@ -322,6 +331,8 @@ def _once(
                 field=f"events[{index}]",
             )
         )
+    if wrong:
+        raise ScenarioError(None, wrong)
     if problems:
         raise HistoryError(None, problems)
     return events
