@@ -164,6 +164,8 @@ def gettext_of(args: argparse.Namespace) -> Gettext:
 def lang_of(args: argparse.Namespace) -> Lang:
     found: Lang = args.lang
     return found
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 

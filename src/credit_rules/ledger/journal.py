@@ -35,7 +35,7 @@ import contextlib
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ class Journal(ABC):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     @abstractmethod
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
     @abstractmethod
     def _begin_write(self) -> None:
@@ -221,6 +221,25 @@ class Journal(ABC):
         self._upsert("cr_meta", batch.meta)
         self._upsert("cr_caller", batch.caller)
 
+    def load(
+        self,
+        subjects: Iterable[tuple[str, str]],
+        events: Iterable[EventRow],
+        subjects_before: int,
+    ) -> None:
+        """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
+        iterators (nothing is materialised): subjects (id, JSON) and event rows."""
+        self._executemany(
+            self._sql("INSERT INTO cr_subjects (pos, id, body) VALUES (?, ?, ?)"),
+            ((subjects_before + i + 1, sid, body) for i, (sid, body) in enumerate(subjects)),
+        )
+        self._executemany(
+            self._sql(
+                "INSERT INTO cr_events (seq, event_id, recorded_at, body) VALUES (?, ?, ?, ?)"
+            ),
+            events,
+        )
+
     def commit(self) -> None:
         self._commit()
 
@@ -316,7 +335,7 @@ class SqliteJournal(Journal):
         except sqlite3.Error as error:
             raise JournalError(f"{self.path}: {error}") from None
 
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             self._db.executemany(sql, rows)
         except sqlite3.Error as error:
