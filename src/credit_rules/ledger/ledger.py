@@ -110,6 +110,47 @@ from credit_rules.ruleset import ir
 _STATUS_CACHE_SIZE = 1024
 
 
+class _Call:
+    """One ``record``/``record_many`` call on its way through a group commit."""
+
+    __slots__ = (
+        "caller",
+        "changes",
+        "done",
+        "entries",
+        "error",
+        "events",
+        "ids",
+        "labels",
+        "made",
+        "proposed",
+        "replays",
+    )
+
+    def __init__(
+        self,
+        events: list[Event],
+        ids: list[str | None],
+        labels: list[str],
+        proposed: dt.date | None,
+        caller: dict[str, str],
+    ) -> None:
+        self.events, self.ids, self.labels = events, ids, labels
+        self.proposed, self.caller = proposed, caller
+        self.replays: dict[int, int] = {}
+        self.changes: list[Change] = []
+        self.made: tuple[LedgerEntry, ...] = ()
+        self.entries: tuple[LedgerEntry, ...] = ()
+        self.error: BaseException | None = None
+        self.done = False
+
+
+def _settle_calls(calls: Iterable[_Call], error: BaseException) -> None:
+    for call in calls:
+        call.error = error
+        call.done = True
+
+
 class Ledger:
     """An append-only store of one ruleset's subjects and events, in memory and (opened with
     :meth:`open`) in a journal, that answers questions about them, lists what the
@@ -139,6 +180,8 @@ class Ledger:
         self._lookahead = lookahead if lookahead is not None else default_lookahead(ruleset)
         self.clock: Clock = clock if clock is not None else ForwardClock()
         self._lock = threading.RLock()
+        self._gate = threading.Lock()  # guards _queue only: calls waiting for a group commit
+        self._queue: list[_Call] = []
         # Compact on purpose (docs/decisions/0017): every subject is an entry of _held, id ->
         # its kind (or JSON row); only subjects with events have a SubjectState. The log keeps
         # per seq (seq N at index N - 1) the subject's id and the recording day's ordinal.
@@ -340,54 +383,109 @@ class Ledger:
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
-        caller = dict(metadata or {})
+        call = _Call(events, ids, labels, proposed, dict(metadata or {}))
+        with self._gate:
+            self._queue.append(call)
         with self._lock:
+            if not call.done:
+                self._group()
+        if call.error is not None:
+            raise call.error
+        return call.entries
+
+    def _group(self) -> None:
+        """Group commit: every call queued by now, planned one after another and written in
+        ONE journal transaction; each is acknowledged (returns) only after that commit.
+
+        Callers on other threads queue their call (validated) while the lock is held by the
+        one committing, so under load a commit carries many calls, and its cost (the fsync,
+        with ``synchronous=full``) is shared. The lock is held from the first plan to the
+        commit: no reader sees an event before it is durable. A call refused (bad event,
+        clock) is refused alone; a failed write fails every call of the group and stops the
+        ledger, as before."""
+        with self._gate:
+            calls, self._queue = self._queue, []
+        try:
             self._usable()
             while not self._begin():
                 pass
+        except BaseException as error:
+            _settle_calls(calls, error)
+            return
+        batch = Batch()
+        before = len(self._held)
+        written: list[_Call] = []
+        for call in calls:
             try:
-                recorded_at = self.clock.stamp(proposed, self._today)
-                check_date(recorded_at, "recorded_at")
-                if self._today is not None and recorded_at < self._today:
-                    raise LedgerClockError("recorded_at", recorded_at, self._today)
-                fresh, replays = self._dedupe(events, ids, labels)
-                plans = (
-                    self._plan([events[i] for i in fresh], [labels[i] for i in fresh], recorded_at)
-                    if fresh
-                    else {}
+                recorded_at, fresh, plans = self._prepare(call)
+            except BaseException as error:
+                _settle_calls([call], error)  # refused alone: nothing of it was changed
+                continue
+            batch.caller.update(call.caller)
+            try:
+                made = self._mutating(
+                    lambda: self._apply(call, recorded_at, fresh, plans, batch)  # noqa: B023
                 )
-            except BaseException:
-                self._abort()
-                raise
-            batch = Batch(caller=caller)
-            changes: list[Change] = []
-            before = len(self._held)
-
-            def commit() -> tuple[LedgerEntry, ...]:
-                if not fresh:
-                    return ()  # a replay: only the caller's metadata is written
-                if self._today is None or recorded_at > self._today:
-                    # Time passed before this event was learned of; report that first.
-                    self._advance(recorded_at, batch, changes)
-                entries = self._commit(
-                    [events[i] for i in fresh],
-                    [ids[i] for i in fresh],
-                    plans,
-                    recorded_at,
-                    batch,
-                    changes,
-                )
-                return entries
-
-            entries = self._mutating(commit)
+            except BaseException as error:
+                _settle_calls([c for c in calls if not c.done], error)
+                _settle_calls(written, error)
+                return
+            call.made = made
+            written.append(call)
+        try:
             self._finish(batch, before)
-            self._deliver(changes)
-        merged: list[LedgerEntry] = []
-        made = iter(entries)
-        for index in range(len(events)):
-            seq = replays.get(index)
-            merged.append(next(made) if seq is None else self._entry(seq))
-        return tuple(merged)
+        except BaseException as error:
+            _settle_calls([*written, *(c for c in calls if not c.done)], error)
+            return
+        for call in written:
+            made = iter(call.made)
+            call.entries = tuple(
+                next(made) if (seq := call.replays.get(index)) is None else self._entry(seq)
+                for index in range(len(call.events))
+            )
+            errors = self._deliver(call.changes)
+            call.error = errors[0] if errors else None
+            if len(errors) > 1:
+                errors[0].add_note(f"{len(errors) - 1} more exception(s) from ledger callbacks")
+            call.done = True
+
+    def _prepare(self, call: _Call) -> tuple[dt.date, list[int], dict[str, Evaluation | None]]:
+        """Stamp, deduplicate and plan one call; raises, changing nothing, if it is refused."""
+        recorded_at = self.clock.stamp(call.proposed, self._today)
+        check_date(recorded_at, "recorded_at")
+        if self._today is not None and recorded_at < self._today:
+            raise LedgerClockError("recorded_at", recorded_at, self._today)
+        fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
+        plans = (
+            self._plan(
+                [call.events[i] for i in fresh], [call.labels[i] for i in fresh], recorded_at
+            )
+            if fresh
+            else {}
+        )
+        return recorded_at, fresh, plans
+
+    def _apply(
+        self,
+        call: _Call,
+        recorded_at: dt.date,
+        fresh: list[int],
+        plans: Mapping[str, Evaluation | None],
+        batch: Batch,
+    ) -> tuple[LedgerEntry, ...]:
+        if not fresh:
+            return ()  # a replay: only the caller's metadata is written
+        if self._today is None or recorded_at > self._today:
+            # Time passed before this event was learned of; report that first.
+            self._advance(recorded_at, batch, call.changes)
+        return self._commit(
+            [call.events[i] for i in fresh],
+            [call.ids[i] for i in fresh],
+            plans,
+            recorded_at,
+            batch,
+            call.changes,
+        )
 
     def _dedupe(
         self, events: Sequence[Event], ids: Sequence[str | None], labels: Sequence[str]
@@ -585,7 +683,7 @@ class Ledger:
             before = len(self._held)
             self._mutating(lambda: self._advance(to_date, batch, changes))
             self._finish(batch, before)
-            self._deliver(changes)
+            raise_first(self._deliver(changes))
             return tuple(changes)
 
     def _advance(self, to_date: dt.date, batch: Batch, changes: list[Change]) -> None:
@@ -625,10 +723,11 @@ class Ledger:
         with self._lock:
             return self._subscribers.add(callback)
 
-    def _deliver(self, changes: Sequence[Change]) -> None:
-        if not self._subscribers or not changes:
-            return
+    def _deliver(self, changes: Sequence[Change]) -> list[BaseException]:
+        """Tell the subscribers; return their exceptions (the caller raises the first)."""
         errors: list[BaseException] = []
+        if not self._subscribers or not changes:
+            return errors
         try:
             for change in changes:
                 self._reporting = change.on
@@ -636,7 +735,7 @@ class Ledger:
                 errors.extend(self._subscribers.notify(subject, change))
         finally:
             self._reporting = None
-        raise_first(errors)
+        return errors
 
     # -- the outbox -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import json
-from array import array
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -105,26 +105,29 @@ class Codec:
 
 
 _NONE: tuple[()] = ()
+_NOTHING: frozenset[str] = frozenset()
+_INT64 = struct.Struct("=q")
 
 
 class SubjectState:
     """One subject, its events in recording order, and the cache derived from them.
 
     Compact on purpose (see :class:`Codec`): the events are kept as a tuple of their JSON rows,
-    their seqs and recording days as arrays of integers (days as ordinals), none of which the
-    garbage collector tracks. ``events`` and ``subject`` make models on each call.
+    their seqs and recording days (as ordinals) as packed 64-bit integers in ``bytes``, none of
+    which the garbage collector tracks (an ``array`` it would). ``events`` and ``subject``
+    make models on each call.
     """
 
     __slots__ = (
         "_codec",
+        "_ordinals",
+        "_seqs",
         "actions",
         "bodies",
         "horizon",
         "id",
         "latest",
-        "ordinals",
         "outcomes",
-        "seqs",
         "source",
         "timeline",
         "wake",
@@ -136,8 +139,8 @@ class SubjectState:
         self._codec = codec
         # Shared empty tuples until the first event.
         self.bodies: tuple[str, ...] = _NONE
-        self.ordinals: Sequence[int] = _NONE  # recorded_at, as date ordinals
-        self.seqs: Sequence[int] = _NONE
+        self._seqs = b""
+        self._ordinals = b""  # recorded_at, as date ordinals
         #: The latest valid-time date among the events (None without events).
         self.latest: dt.date | None = None
         #: Measures from the evaluation as of ``horizon``; exact for every day up to it.
@@ -145,7 +148,7 @@ class SubjectState:
         self.actions: tuple[CachedAction, ...] = ()
         self.horizon: dt.date | None = None
         #: What applies on the ledger's today.
-        self.outcomes: frozenset[str] = frozenset()
+        self.outcomes: frozenset[str] = _NOTHING
         #: The next day on which ``outcomes`` may change (None: never, as far as is known).
         self.wake: dt.date | None = None
 
@@ -158,18 +161,22 @@ class SubjectState:
         return self._codec.events(self.bodies)
 
     @property
+    def seqs(self) -> Sequence[int]:
+        return memoryview(self._seqs).cast("q")
+
+    @property
+    def ordinals(self) -> Sequence[int]:
+        return memoryview(self._ordinals).cast("q")
+
+    @property
     def recorded(self) -> list[dt.date]:
         return [dt.date.fromordinal(o) for o in self.ordinals]
 
     def append(self, seq: int, recorded_at: int, body: str, date: dt.date) -> None:
         """Add an event: its seq, recording day (an ordinal), JSON row and valid-time date."""
-        if not isinstance(self.seqs, array):
-            self.seqs = array("q")
-            self.ordinals = array("l")
-        assert isinstance(self.seqs, array) and isinstance(self.ordinals, array)
         self.bodies = (*self.bodies, body)
-        self.seqs.append(seq)
-        self.ordinals.append(recorded_at)
+        self._seqs += _INT64.pack(seq)
+        self._ordinals += _INT64.pack(recorded_at)
         if self.latest is None or date > self.latest:
             self.latest = date
 
@@ -182,11 +189,13 @@ class SubjectState:
     def entries(self, count: int | None = None) -> tuple[LedgerEntry, ...]:
         end = len(self.bodies) if count is None else count
         events = self._codec.events(self.bodies[:end])
+        seqs, ordinals = self.seqs, self.ordinals
         return tuple(
-            LedgerEntry(seq, dt.date.fromordinal(at), event)
-            for seq, at, event in zip(self.seqs[:end], self.ordinals[:end], events, strict=True)
+            LedgerEntry(seqs[i], dt.date.fromordinal(ordinals[i]), event)
+            for i, event in enumerate(events)
         )
 
     def entry(self, seq: int) -> LedgerEntry:
         index = bisect.bisect_left(self.seqs, seq)
-        return self.entries(index + 1)[index]
+        (event,) = self._codec.events(self.bodies[index : index + 1])
+        return LedgerEntry(seq, dt.date.fromordinal(self.ordinals[index]), event)
