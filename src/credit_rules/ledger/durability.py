@@ -10,14 +10,11 @@ ruleset's digest match) and otherwise marked *stale*: evaluated when first neede
 opening. A compaction point (``ledger.snapshot()``) writes only the subjects re-derived since
 the previous one, in one transaction: never a rewrite of the whole ledger.
 
-**Bulk load** is the fast path for a history already checked (exported from another ledger or
-journal, or migrated): events are validated by pydantic, their subjects, order, ids and
-references checked, written in one transaction, and their subjects marked stale, not evaluated
-one by one. ``check=True`` evaluates every loaded subject before anything is written, and
-refuses the whole load if one history fails the engine's checks. After loading, ``freeze``
-moves everything loaded into the collector's permanent generation (:func:`gc.freeze`): the
-objects stay, but no later collection walks them, which keeps full collections, and the pauses
-they cause in a service, short.
+**Bulk load** (:mod:`credit_rules.ledger.bulk`) is the fast path for a history already
+checked. Replay and bulk load run with the collector off and, with ``freeze``, end by moving
+everything loaded into the collector's permanent generation (:func:`gc.freeze`): the objects
+stay, but no later collection walks them, which keeps full collections, and the pauses they
+cause in a service, short.
 """
 
 from __future__ import annotations
@@ -244,20 +241,24 @@ def checkpoint(ledger: Ledger) -> int:
         return len(rows)
 
 
-def export(ledger: Ledger, path: str | os.PathLike[str]) -> None:
+def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:
+    """Bring the export at ``path`` up to the ledger: a segment of what is new since it was
+    last written (see :mod:`credit_rules.ledger.snapshot`); returns how many lines."""
     with ledger._lock:
-        subjects = [ledger._state(sid).subject for sid in ledger._held]
+        held = list(ledger._held)
         count = len(ledger._log_subject)
         today = ledger._today
-    write_snapshot(
+    return write_snapshot(
         path,
         ruleset=ledger.ruleset,
         library_version=__version__,
         today=today,
-        subjects=subjects,
-        events=(
+        subject_count=len(held),
+        event_count=count,
+        subjects=lambda start: (ledger._state(sid).subject for sid in held[start:]),
+        events=lambda start: (
             (entry.seq, entry.recorded_at, entry.event)
-            for entry in (ledger._entry(seq) for seq in range(1, count + 1))
+            for entry in (ledger._entry(seq) for seq in range(start + 1, count + 1))
         ),
     )
 

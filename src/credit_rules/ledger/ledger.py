@@ -1063,13 +1063,14 @@ class Ledger:
     def snapshot(self, path: str | os.PathLike[str] | None = None) -> int | None:
         """With a journal and no ``path``: write a compaction point, incrementally (only the
         subjects re-derived since the last one), so reopening need not evaluate them again.
-        With ``path``: export the whole ledger as one JSON Lines file, atomically (see
-        :mod:`credit_rules.ledger.snapshot`). Returns, for a compaction point, how many
-        subjects it wrote."""
+        With ``path``: bring the JSON Lines export there up to date, by appending a sealed
+        segment of what is new since it was written (a new file, written atomically, if it is
+        not this ledger's past; see :mod:`credit_rules.ledger.snapshot`): never a rewrite of
+        the whole ledger on each call. Returns how many subjects (compaction point) or lines
+        (export) it wrote."""
         if path is None:
             return durability.checkpoint(self)
-        durability.export(self, path)
-        return None
+        return durability.export(self, path)
 
     checkpoint = snapshot
 
