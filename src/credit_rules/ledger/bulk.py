@@ -96,16 +96,15 @@ def load_rows(
 
 
 def held_subjects(
-    where: str, ruleset: ir.Ruleset, codec: Codec, rows: Sequence[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """Journal subject rows (id, JSON) as the ledger holds them (id, source): a minimal row is
-    recognised by its text, anything else validated by pydantic."""
-    found: list[tuple[str, str]] = []
+    where: str, ruleset: ir.Ruleset, codec: Codec, rows: Iterable[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """Journal subject rows (id, JSON) as the ledger holds them (id, source), as they are read:
+    a minimal row is recognised by its text, anything else validated by pydantic."""
     kinds = ruleset.subject_kinds
     for subject_id, body in rows:
         match = _MINIMAL.fullmatch(body)
         if match is not None and match.group(1) == subject_id and match.group(2) in kinds:
-            found.append((subject_id, codec.kind(match.group(2))))
+            yield subject_id, codec.kind(match.group(2))
             continue
         try:
             subject = parse_subjects(ruleset, [json.loads(body)])[0]
@@ -113,8 +112,7 @@ def held_subjects(
             raise JournalError(
                 f"{where}: subject row {subject_id!r} does not validate ({error})"
             ) from None
-        found.append((subject.id, codec.source(subject)))
-    return found
+        yield subject.id, codec.source(subject)
 
 
 def _sources(

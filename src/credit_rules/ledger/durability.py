@@ -23,7 +23,8 @@ import contextlib
 import datetime as dt
 import gc
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from credit_rules._version import __version__
@@ -160,10 +161,11 @@ def catch_up(
 _CHUNK = 20_000  # events validated per pydantic call: large enough to amortise, small in memory
 
 
-def _replayed(ledger: Ledger, where: str, rows: Sequence[EventRow]) -> Iterator[Loaded]:
-    """Journal rows validated (in chunks, by pydantic's JSON parser) and made compact."""
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
+def _replayed(ledger: Ledger, where: str, rows: Iterable[EventRow]) -> Iterator[Loaded]:
+    """Journal rows validated (in chunks, by pydantic's JSON parser) and made compact, as
+    they are read: a million rows never exist at once."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _CHUNK)):
         events = read_events(where, ledger.ruleset.vocabulary, [r[3] for r in chunk])
         for (seq, event_id, at, body), event in zip(chunk, events, strict=True):
             yield (

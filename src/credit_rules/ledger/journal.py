@@ -146,20 +146,23 @@ class Journal(ABC):
         )
         return int(rows[0][0]), int(rows[0][1])
 
-    def subjects(self, after: int = 0) -> list[tuple[str, str]]:
-        rows = self._execute(
-            self._sql("SELECT id, body FROM cr_subjects WHERE pos > ? ORDER BY pos"), (after,)
-        )
-        return [(str(i), str(b)) for i, b in rows]
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        """A query's rows; a dialect that can streams them rather than holding them all."""
+        yield from self._execute(sql, params)
 
-    def events(self, after: int = 0) -> list[EventRow]:
-        rows = self._execute(
-            self._sql(
-                "SELECT seq, event_id, recorded_at, body FROM cr_events WHERE seq > ? ORDER BY seq"
-            ),
-            (after,),
+    def subjects(self, after: int = 0) -> Iterator[tuple[str, str]]:
+        """The subjects after the first ``after``, in the order added, as they are read."""
+        sql = self._sql("SELECT id, body FROM cr_subjects WHERE pos > ? ORDER BY pos")
+        for subject_id, body in self._rows(sql, (after,)):
+            yield str(subject_id), str(body)
+
+    def events(self, after: int = 0) -> Iterator[EventRow]:
+        """The events after seq ``after``, in seq order, as they are read."""
+        sql = self._sql(
+            "SELECT seq, event_id, recorded_at, body FROM cr_events WHERE seq > ? ORDER BY seq"
         )
-        return [(int(s), e, str(r), str(b)) for s, e, r, b in rows]
+        for seq, event_id, recorded_at, body in self._rows(sql, (after,)):
+            yield int(seq), event_id, str(recorded_at), str(body)
 
     def caller_metadata(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in self._execute("SELECT key, value FROM cr_caller")}
@@ -332,6 +335,14 @@ class SqliteJournal(Journal):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise JournalError(f"{self.path}: {error}") from None
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        try:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(10_000):
+                yield from rows
         except sqlite3.Error as error:
             raise JournalError(f"{self.path}: {error}") from None
 
