@@ -284,7 +284,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
                     )
                 )
                 continue
-            introductions.check(event, labels[index])
+            introductions.check(event, labels, index)
             event_id = item[2] if len(item) == 3 else None
             if event_id is not None:
                 if event_id in known_ids or event_id in load_ids:

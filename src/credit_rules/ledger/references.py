@@ -75,8 +75,9 @@ class Introductions:
             known = self._known[subject] = introduced(self._history(subject), self._references)
         return known
 
-    def check(self, event: Event, label: str) -> None:
-        """Refuse ``event`` if it names an id not introduced before it; else note its own."""
+    def check(self, event: Event, labels: Sequence[str], index: int) -> None:
+        """Refuse ``event`` (``labels[index]``) if it names an id not introduced before it;
+        else note its own. The label is made only for the message."""
         if event.type in self._referring:
             known = self._of(event.subject)
             for (event_type, name), source in self._references.items():
@@ -84,6 +85,6 @@ class Introductions:
                     continue
                 value = getattr(event, name, None)
                 if isinstance(value, str) and (source, value) not in known:
-                    raise MissingReference(label, event.type, name, value, event.subject)
+                    raise MissingReference(labels[index], event.type, name, value, event.subject)
         if event.type in self._introducing:
             self._of(event.subject).update(introduced([event], self._references))
