@@ -2,22 +2,29 @@
 
 For each size (``--persons``, default 100,000 and 1,000,000; 0.448 events per person, as in
 issue 12: 1,000,000 persons with 448,000 events), on a Lianyungang ledger with a SQLite journal
-in a temporary directory:
+in a temporary directory, in ONE run:
 
-1. **bulk load**: ``Ledger.bulk_load`` of every person and event (plain dicts, as from an
-   export, so pydantic validation is part of the cost), into the journal in one transaction,
-   then ``gc.freeze()``. Events per second.
-2. **warm-up and compaction**: the first question that needs every subject's derived state
-   evaluates the loaded subjects once (the cost bulk load defers); then a compaction point.
-3. **reopen**: the journal opened again (replay plus the compaction point).
-4. **single record**: ``record`` one event at a time (an entry for a random person), each its
-   own committed transaction, with ``synchronous=FULL`` (durable against power loss) and
-   ``NORMAL`` (against a process crash). Events per second.
-5. **status latency**: ``status`` of random persons with history, p50 and p99.
-6. **peak RSS** (``ru_maxrss``, the whole process, including the benchmark's own input) and
-   the **longest garbage-collection pause** while serving (``gc.callbacks``, from the reopened
-   and warmed ledger on: single records and status queries), and a forced full collection
-   after the load, frozen (``Ledger.warm``).
+1. **bulk load**: ``Ledger.bulk_load`` of every person and event, from generators of plain
+   dicts (as from an export: pydantic validation is part of the cost; the benchmark holds its
+   input as compact tuples, so the process's memory is the ledger's), into the journal in one
+   transaction. Events per second (and rows, subjects included, per second).
+2. **memory**: the process's resident memory before the input, after it, after the load, and
+   the ledger's share (after the load, less before the input); peak RSS (``ru_maxrss``).
+3. **warm-up and compaction**: ``Ledger.warm`` evaluates the loaded subjects once (the cost
+   bulk load defers) and freezes the heap (:func:`gc.freeze`); then a compaction point.
+4. **reopen**: the journal opened again (replay plus the compaction point).
+5. **single record**: ``record`` one event at a time, each acknowledged only once committed,
+   with ``synchronous=FULL`` (durable against power loss) and ``NORMAL`` (against a process
+   crash); from one thread, and from 8 threads at once (group commit: the commits count shows
+   how many calls each carried). Events per second.
+6. **status latency**: ``status`` of random persons with history, p50 and p99.
+7. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
+   of the collecting thread, which descheduling on a shared machine does not inflate) while
+   loading, and while serving (from the reopened, warmed ledger on: records and status
+   queries), with a forced full collection after the load.
+
+The load average (``os.getloadavg``) is reported beside every run: on a shared machine the
+timings scale with it.
 
 Every event is a Lianyungang Art 8 stage or entry: per record, collected, verified,
 determined (read by no rule: inert) and entered; 5% of records are objected to and corrected.
@@ -33,11 +40,13 @@ import datetime as dt
 import gc
 import json
 import platform
+import os
 import random
 import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -55,63 +64,99 @@ STAGES = ("dishonesty_collected", "dishonesty_verified", "dishonesty_determined"
 
 
 class Pauses:
-    """The longest garbage-collection pause, timed by ``gc.callbacks``."""
+    """The longest garbage-collection pause, timed by ``gc.callbacks``: in wall-clock time
+    (what a request waits, descheduling by other processes included) and in the collecting
+    thread's CPU time (what the collection itself costs)."""
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.longest_cpu = 0.0
         self.count = 0
-        self._started = 0.0
+        self._started = (0.0, 0.0)
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = (time.perf_counter(), time.thread_time())
         else:
             self.count += 1
-            self.longest = max(self.longest, time.perf_counter() - self._started)
+            self.longest = max(self.longest, time.perf_counter() - self._started[0])
+            self.longest_cpu = max(self.longest_cpu, time.thread_time() - self._started[1])
 
     def reset(self) -> None:
         self.longest = 0.0
+        self.longest_cpu = 0.0
         self.count = 0
+
+    def report(self) -> dict[str, Any]:
+        return {"collections": self.count,
+                "longest_pause_ms": round(self.longest * 1e3, 2),
+                "longest_pause_cpu_ms": round(self.longest_cpu * 1e3, 2)}
 
 
 def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def feed(persons: int, events: int, seed: int) -> list[tuple[dt.date, dict[str, Any]]]:
+Compact = tuple[int, int, int, int, int, int]
+"""day (ordinal), order, person, kind (index into KINDS), record number, category/decided."""
+
+KINDS = (*STAGES, "dishonesty_entered", "objection_filed", "record_corrected")
+
+
+def feed(persons: int, events: int, seed: int) -> list[Compact]:
+    """The events, sorted by recording day, as tuples of integers (a few MB, not a GB of
+    dicts): :func:`expand` makes each event's dict as the load consumes it."""
     rng = random.Random(seed)
     span = (END - START).days
     counters: dict[int, int] = {}
-    out: list[tuple[dt.date, int, dict[str, Any]]] = []
+    out: list[Compact] = []
     while len(out) < events:
         person = rng.randrange(persons)
-        pid = f"p{person:07d}"
         counters[person] = counters.get(person, 0) + 1
-        record = f"r{counters[person]}"
-        entered = START + dt.timedelta(days=rng.randint(30, span))
-        category = CATEGORIES[rng.randrange(len(CATEGORIES))]
-        group = [
-            (entered - dt.timedelta(days=back), stage)
-            for back, stage in zip((20, 10, 5), STAGES, strict=True)
-        ]
-        group.append((entered, "dishonesty_entered"))
-        for day, kind in group:
-            event = {"type": kind, "subject": pid, "date": day.isoformat(), "record": record,
-                     "category": category}
-            out.append((day, len(out), event))
+        record = counters[person]
+        entered = (START + dt.timedelta(days=rng.randint(30, span))).toordinal()
+        category = rng.randrange(len(CATEGORIES))
+        for kind, back in enumerate((20, 10, 5, 0)):
+            out.append((entered - back, len(out), person, kind, record, category))
         if rng.random() < 0.05:
-            decided = entered + dt.timedelta(days=rng.randint(2, 60))
-            out.append((decided - dt.timedelta(days=1), len(out), {
-                "type": "objection_filed", "subject": pid, "record": record,
-                "ground": "inaccurate", "date": (decided - dt.timedelta(days=1)).isoformat()}))
-            out.append((decided, len(out), {
-                "type": "record_corrected", "subject": pid, "record": record,
-                "action": "removed", "date": entered.isoformat(),
-                "decided_on": decided.isoformat()}))
+            decided = entered + rng.randint(2, 60)
+            out.append((decided - 1, len(out), person, 4, record, entered))
+            out.append((decided, len(out), person, 5, record, entered))
     out = out[:events]
-    out.sort(key=lambda item: (item[0], item[1]))
-    return [(day, event) for day, _, event in out]
+    out.sort()
+    return out
+
+
+def expand(item: Compact) -> tuple[dt.date, dict[str, Any]]:
+    day, _, person, kind, record, extra = item
+    date = dt.date.fromordinal(day)
+    event: dict[str, Any] = {"type": KINDS[kind], "subject": f"p{person:07d}",
+                             "record": f"r{record}"}
+    if kind < 4:
+        event["date"] = date.isoformat()
+        event["category"] = CATEGORIES[extra]
+    elif kind == 4:
+        event["date"] = date.isoformat()
+        event["ground"] = "inaccurate"
+    else:
+        event["action"] = "removed"
+        event["date"] = dt.date.fromordinal(extra).isoformat()
+        event["decided_on"] = date.isoformat()
+    return date, event
+
+
+def rss_mib() -> float:
+    """Resident memory now (Linux /proc; ``ru_maxrss`` elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return maxrss_mib()
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -119,31 +164,76 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(persons: int, seed: int, singles: int, queries: int) -> dict[str, Any]:
+def singles(ledger: Ledger, persons: int, count: int, threads: int, tag: str,
+            day: dt.date, seed: int) -> dict[str, Any]:
+    """``count`` single records, from ``threads`` threads at once; each call returns only
+    once its event is committed."""
+    journal = ledger.journal
+    assert journal is not None
+    commits = [0]
+    commit = journal.commit
+
+    def counted() -> None:
+        commits[0] += 1
+        commit()
+
+    journal.commit = counted  # type: ignore[method-assign]
+    rngs = [random.Random(seed * 100 + t) for t in range(threads)]
+    share = count // threads
+
+    def producer(t: int) -> None:
+        for n in range(share):
+            pid = f"p{rngs[t].randrange(persons):07d}"
+            ledger.record({"type": "dishonesty_entered", "subject": pid,
+                           "record": f"s-{tag}-{t}-{n}", "category": "forge_documents",
+                           "date": day.isoformat()}, recorded_at=day)
+
+    workers = [threading.Thread(target=producer, args=(t,)) for t in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    journal.commit = commit  # type: ignore[method-assign]
+    done = share * threads
+    return {"events": done, "threads": threads, "commits": commits[0],
+            "events_per_second": round(done / seconds)}
+
+
+def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     events = round(persons * EVENTS_PER_PERSON)
+    gc.collect()
+    rss_before = rss_mib()
     started = time.perf_counter()
     stream = feed(persons, events, seed)
-    people = [{"id": f"p{n:07d}", "kind": "insured_person"} for n in range(persons)]
     seconds_input = time.perf_counter() - started
-    rss_input = maxrss_mib()
+    rss_input = rss_mib()
     pauses = Pauses()
     result: dict[str, Any] = {"persons": persons, "events": events,
-                              "seconds_build_input": round(seconds_input, 2),
-                              "peak_rss_mib_after_input": round(rss_input)}
+                              "load_average_at_start": load_average(),
+                              "seconds_build_input": round(seconds_input, 2)}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.db"
         ledger = Ledger.open(SqliteJournal(path, synchronous="normal"), ruleset)
-        gc.collect()
+        people = ({"id": f"p{n:07d}", "kind": "insured_person"} for n in range(persons))
+        pauses.reset()
         started = time.perf_counter()
-        ledger.bulk_load(people, stream, freeze=True)
+        ledger.bulk_load(people, (expand(item) for item in stream), freeze=True)
         seconds = time.perf_counter() - started
         result["bulk_load"] = {"seconds": round(seconds, 2),
                                "events_per_second": round(events / seconds),
                                "rows_per_second": round((events + persons) / seconds),
-                               "journal_mib": round(path.stat().st_size / 2**20, 1)}
-        last_day = stream[-1][0]
+                               "journal_mib": round(sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
+        last_day = dt.date.fromordinal(stream[-1][0])
         del stream
+        gc.collect()
+        rss_loaded = rss_mib()
+        result["memory_mib"] = {"before_input": round(rss_before),
+                                "after_input": round(rss_input),
+                                "after_load_input_dropped": round(rss_loaded),
+                                "ledger": round(rss_loaded - rss_before)}
         started = time.perf_counter()
         evaluated = ledger.warm()  # the loaded subjects, evaluated once; then gc.freeze()
         warm = time.perf_counter() - started
@@ -160,44 +250,42 @@ def run(persons: int, seed: int, singles: int, queries: int) -> dict[str, Any]:
                              "seconds_compaction_point": round(compaction, 2),
                              "subjects_written": written,
                              "seconds_compaction_point_again": round(compaction_again, 3)}
-        result["peak_rss_mib_after_load"] = round(maxrss_mib())
+        result["memory_mib"]["after_warm_up"] = round(rss_mib())
+        result["memory_mib"]["ledger_warm"] = round(rss_mib() - rss_before)
+        result["gc_while_loading"] = pauses.report()
         started = time.perf_counter()
         gc.collect()  # forced, to show what a full collection costs once loaded and frozen
         result["seconds_forced_full_gc_after_load"] = round(time.perf_counter() - started, 4)
         ledger.close()
         del ledger
+        gc.unfreeze()
+        gc.collect()
         started = time.perf_counter()
         ledger = Ledger.open(SqliteJournal(path, synchronous="full"), ruleset)
         result["seconds_reopen"] = round(time.perf_counter() - started, 2)
         ledger.warm()
+        result["memory_mib"]["after_reopen"] = round(rss_mib())
         pauses.reset()  # from here on: a serving process
-        rng = random.Random(seed + 1)
         timings: dict[str, Any] = {}
+        day = last_day + dt.timedelta(days=1)
         for mode in ("full", "normal"):
             if mode == "normal":
                 ledger.close()
                 del ledger
                 ledger = Ledger.open(SqliteJournal(path, synchronous="normal"), ruleset)
                 ledger.warm()
-            day = last_day + dt.timedelta(days=1)
-            started = time.perf_counter()
-            for n in range(singles):
-                pid = f"p{rng.randrange(persons):07d}"
-                ledger.record({"type": "dishonesty_entered", "subject": pid,
-                               "record": f"s-{mode}-{n}", "category": "forge_documents",
-                               "date": day.isoformat()}, recorded_at=day)
-            seconds = time.perf_counter() - started
-            timings[f"synchronous_{mode}"] = {"events": singles,
-                                              "events_per_second": round(singles / seconds)}
+            for threads in (1, 8):
+                timings[f"synchronous_{mode}_{threads}_thread{'s' if threads > 1 else ''}"] = (
+                    singles(ledger, persons, count, threads, f"{mode}{threads}", day, seed)
+                )
         result["single_record"] = timings
-        with_history = [sid for sid in ledger.subject_ids()[: persons] if ledger.history(sid)]
+        rng = random.Random(seed + 1)
+        with_history = [sid for sid in ledger.subject_ids()[:persons] if ledger.history(sid)]
         latencies = []
-        as_of = last_day
         for _ in range(queries):
             sid = with_history[rng.randrange(len(with_history))]
-            as_of -= dt.timedelta(days=0)
             started = time.perf_counter()
-            ledger.status(sid, as_of - dt.timedelta(days=rng.randrange(365)))
+            ledger.status(sid, last_day - dt.timedelta(days=rng.randrange(365)))
             latencies.append(time.perf_counter() - started)
         result["status_latency_ms"] = {
             "queries": queries,
@@ -205,9 +293,9 @@ def run(persons: int, seed: int, singles: int, queries: int) -> dict[str, Any]:
             "p99": round(percentile(latencies, 0.99) * 1e3, 3),
             "mean": round(statistics.fmean(latencies) * 1e3, 3),
         }
-        result["gc_while_serving"] = {"collections": pauses.count,
-                                   "longest_pause_ms": round(pauses.longest * 1e3, 2)}
+        result["gc_while_serving"] = pauses.report()
         result["peak_rss_mib"] = round(maxrss_mib())
+        result["load_average_at_end"] = load_average()
         ledger.close()
     gc.unfreeze()
     return result
@@ -217,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, action="append")
     parser.add_argument("--seed", type=int, default=12)
-    parser.add_argument("--singles", type=int, default=2000)
+    parser.add_argument("--singles", type=int, default=2000, help="records per mode")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=HERE / "ledger-results.json")
     args = parser.parse_args()
@@ -228,8 +316,9 @@ def main() -> None:
         runs.append(run(persons, args.seed, args.singles, args.queries))
         print(json.dumps(runs[-1], indent=2), file=sys.stderr, flush=True)
     report = {
-        "benchmark": "ledger on a SQLite journal: bulk load, warm-up, reopen, single record, "
-                     "status latency, memory, GC pauses",
+        "benchmark": "ledger on a SQLite journal: bulk load, memory, warm-up, reopen, single "
+                     "record (1 and 8 threads, group commit), status latency, GC pauses",
+        "cpus": os.cpu_count(),
         "library_version": __version__,
         "python": platform.python_version(),
         "machine": platform.machine(),

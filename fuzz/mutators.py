@@ -287,8 +287,10 @@ def scenario_mutants(draw: st.DrawFn) -> Mutant:
 
 @st.composite
 def snapshot_mutants(draw: st.DrawFn, snapshot: bytes) -> Mutant:
-    """A snapshot with one change: every change must be refused (the checksum covers it all)."""
-    choice = draw(st.integers(0, 3))
+    """A snapshot with one change: every change to what its last seal covers must be refused
+    (the chained checksum covers it all). Lines after the last seal are an append that did not
+    finish: they are not part of the snapshot, which restores as it was sealed."""
+    choice = draw(st.integers(0, 4))
     if choice == 0:
         at = draw(st.integers(0, len(snapshot) - 1))
         byte = draw(st.integers(0, 255).filter(lambda b: b != snapshot[at]))
@@ -297,16 +299,21 @@ def snapshot_mutants(draw: st.DrawFn, snapshot: bytes) -> Mutant:
     if choice == 1:
         at = draw(st.integers(0, len(snapshot) - 1))
         return Mutant("truncate", snapshot[:at], must_refuse=True)
-    header, _, body = snapshot.partition(b"\n")
-    fields = json.loads(header)
+    lines = snapshot.splitlines(keepends=True)
+    header, body, seal = lines[0], lines[1:-1], lines[-1]
     if choice == 2:
-        name = draw(st.sampled_from(["today", "library_version", "subjects", "events", "ruleset"]))
+        fields = json.loads(seal)["seal"]
+        name = draw(st.sampled_from(["today", "library_version", "subjects", "events"]))
         value = draw(st.sampled_from(["2031-01-01", "0.0.1", 0, 99, None, {"id": "x"}]))
         if fields.get(name) == value:
             value = "changed"
         fields[name] = value
-        edited = json.dumps(fields).encode() + b"\n" + body
-        return Mutant(f"header-{name}", edited, must_refuse=True)
-    lines = body.splitlines(keepends=True)
+        edited = header + b"".join(body) + json.dumps({"seal": fields}).encode() + b"\n"
+        return Mutant(f"seal-{name}", edited, must_refuse=True)
+    if choice == 3:
+        i, j = draw(st.integers(0, len(body) - 1)), draw(st.integers(0, len(body)))
+        moved = [*body]
+        moved.insert(j, body[i])
+        return Mutant("duplicate-line", header + b"".join(moved) + seal, must_refuse=True)
     i = draw(st.integers(0, len(lines) - 1))
-    return Mutant("duplicate-line", header + b"\n" + b"".join([*lines, lines[i]]), must_refuse=True)
+    return Mutant("unsealed-tail", snapshot + lines[i][: draw(st.integers(1, len(lines[i])))])

@@ -367,3 +367,32 @@ def test_python_api_dump_for_a_generated_population_follows_the_contract() -> No
     evaluation = engine.evaluate(subjects, events, as_of=dt.date(2010, 1, 1))
     validate(evaluation.model_dump(mode="json"))
     assert evaluation.decisions
+
+
+NUMBER = "11010519491231002X"  # the GB 11643 standard's own example
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_identity_numbers_are_masked_in_all_output_unless_asked_for(
+    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subject whose id is an identity number: masked in results (text and JSON) and in an
+    error message; in clear only under --show-identity-numbers."""
+    scenario = tmp_path / "number.scenario.yaml"
+    scenario.write_text(EXAMPLE.read_text(encoding="utf-8").replace("p2", NUMBER), encoding="utf-8")
+    code, out, err = run(capsys, "evaluate", str(scenario), "--format", form)
+    assert code == 0, err
+    assert NUMBER not in out + err and "1101**********002X" in out
+    code, out, err = run(
+        capsys, "evaluate", str(scenario), "--format", form, "--show-identity-numbers"
+    )
+    assert code == 0 and NUMBER in out
+    broken = tmp_path / "broken.scenario.yaml"
+    broken.write_text(
+        scenario.read_text(encoding="utf-8").replace(
+            f"subject: {NUMBER}", "subject: " + NUMBER[:-1] + "9", 1
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "evaluate", str(broken))
+    assert code == 2 and NUMBER[:-1] + "9" not in out + err and "1101**********0029" in err

@@ -27,7 +27,10 @@ def test_a_short_seeded_campaign_finds_nothing() -> None:
     # The oracle saw both outcomes: some mutants refused, some accepted (it is not vacuous).
     assert ruleset.counts["typed"] > 0 and ruleset.counts["accepted"] > 0, summary
     assert scenario.counts["typed"] > 0 and scenario.counts["accepted"] > 0, summary
-    assert snapshot.counts["typed"] == snapshot.total, summary
+    # Every change to a snapshot's sealed content is refused (a silent accept is counted as
+    # bad above); only lines after the last seal, an append that did not finish, are not.
+    assert snapshot.counts["typed"] > 0 and snapshot.counts["accepted"] > 0, summary
+    assert snapshot.counts["typed"] + snapshot.counts["accepted"] == snapshot.total, summary
     assert summary.splitlines()[-1].startswith("fuzz: ")
 
 

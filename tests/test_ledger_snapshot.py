@@ -108,17 +108,48 @@ def test_the_snapshot_is_json_lines_with_a_header(ledger: Ledger, tmp_path: Path
     lines = path.read_bytes().splitlines(keepends=True)
     header = json.loads(lines[0])
     assert header["format"] == "credit-rules-ledger"
-    assert header["library_version"] == __version__
     assert header["ruleset"] == {
         "id": LIANYUNGANG.id,
         "version": LIANYUNGANG.version,
         "digest": LIANYUNGANG.digest,
     }
-    assert (header["subjects"], header["events"], header["today"]) == (3, 5, "2009-08-01")
-    assert header["checksum"] == sealed(header, b"".join(lines[1:]))
-    rows = [json.loads(line) for line in lines[1:]]
+    seal = json.loads(lines[-1])["seal"]
+    assert (seal["subjects"], seal["events"], seal["today"]) == (3, 5, "2009-08-01")
+    assert seal["library_version"] == __version__
+    assert seal["checksum"] == sealed(lines[0].rstrip(b"\n"), seal, b"".join(lines[1:-1]))
+    rows = [json.loads(line) for line in lines[1:-1]]
     assert [row["seq"] for row in rows[3:]] == [1, 2, 3, 4, 5]
     assert rows[-1]["event"]["decided_on"] == "2009-07-01"
+
+
+def test_a_snapshot_is_appended_to_never_rewritten(ledger: Ledger, tmp_path: Path) -> None:
+    """A second export appends a sealed segment of what is new; an append that was killed
+    leaves the snapshot before it readable, and the next append drops its unfinished lines."""
+    path = tmp_path / "ledger.jsonl"
+    ledger.snapshot(path)
+    first = path.read_bytes()
+    ledger.add_subject({"id": "p9", "kind": "insured_person"})
+    ledger.record(entered("r9", "2009-08-02", "p9"), recorded_at=day("2009-08-02"))
+    assert ledger.snapshot(path) == 2  # one subject line, one event line
+    second = path.read_bytes()
+    assert second.startswith(first)
+    assert len(second.splitlines()) == len(first.splitlines()) + 3  # and a seal
+    assert answers(Ledger.restore(path, LIANYUNGANG)) == answers(ledger)
+    assert ledger.snapshot(path) == 0  # nothing new: a seal only
+    # A killed append: lines after the last seal, the last one cut short.
+    killed = path.read_bytes() + second.splitlines(keepends=True)[-3] + b'{"seq": 7, "rec'
+    path.write_bytes(killed)
+    restored = Ledger.restore(path, LIANYUNGANG)
+    assert len(restored) == 6 and "p9" in restored
+    ledger.record(entered("r10", "2009-08-03", "p9"), recorded_at=day("2009-08-03"))
+    assert ledger.snapshot(path) == 1
+    assert b'"rec\n' not in path.read_bytes() and not path.read_bytes().endswith(b"rec")
+    assert answers(Ledger.restore(path, LIANYUNGANG)) == answers(ledger)
+    # Another ledger's snapshot at the path is not its past: a new file replaces it.
+    other = Ledger(LIANYUNGANG)
+    other.add_subject({"id": "q1", "kind": "insured_person"})
+    other.snapshot(path)
+    assert Ledger.restore(path, LIANYUNGANG).subject_ids() == ("q1",)
 
 
 def test_an_empty_ledger_round_trips(tmp_path: Path) -> None:
@@ -179,7 +210,9 @@ def test_writing_replaces_the_file_atomically_and_leaves_no_temporary_file(
     ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "ledger.jsonl"
-    Ledger(LIANYUNGANG).snapshot(path)
+    other = Ledger(LIANYUNGANG)
+    other.add_subject({"id": "q1", "kind": "insured_person"})
+    other.snapshot(path)  # not the past of ``ledger``: a new file is written, atomically
     before = path.read_bytes()
 
     def fail(*args: Any) -> None:
@@ -241,39 +274,42 @@ def test_an_altered_event_is_refused(written: Path) -> None:
 def test_an_altered_body_with_a_recomputed_checksum_is_still_checked(written: Path) -> None:
     lines = written.read_bytes().splitlines(keepends=True)
     # Enter p1's r1 a second time: the history check refuses it, as record() would.
-    rows = [json.loads(line) for line in lines[1:]]
+    rows = [json.loads(line) for line in lines[1:-1]]
     rows[-2] = {**rows[-2], "event": {**rows[3]["event"]}}
     body = b"".join(
         json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         for row in rows
     )
-    header = json.loads(lines[0])
-    header["checksum"] = sealed(header, body)
-    written.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    seal = json.loads(lines[-1])["seal"]
+    seal["checksum"] = sealed(lines[0].rstrip(b"\n"), seal, body)
+    written.write_bytes(lines[0] + body + json.dumps({"seal": seal}).encode() + b"\n")
     error = refused(written)
     assert isinstance(error, SnapshotCorrupt) and "entered twice" in str(error)
 
 
-def sealed(header: dict[str, Any], body: bytes) -> str:
-    """The documented checksum: the header's other fields (canonical JSON line), then the
-    hex sha256 of the body."""
-    fields = {k: v for k, v in header.items() if k != "checksum"}
+def sealed(previous: bytes, seal: dict[str, Any], body: bytes) -> str:
+    """The documented checksum: the previous seal's checksum (the header line for the first),
+    a newline, the seal's other fields (canonical JSON line), the hex sha256 of the body."""
+    fields = {k: v for k, v in seal.items() if k != "checksum"}
     line = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     inner = hashlib.sha256(body).hexdigest()
-    return "sha256:" + hashlib.sha256(line.encode() + b"\n" + inner.encode()).hexdigest()
+    return (
+        "sha256:"
+        + hashlib.sha256(previous + b"\n" + line.encode() + b"\n" + inner.encode()).hexdigest()
+    )
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [("today", "2031-01-01"), ("library_version", "0.0.1"), ("subjects", 0)],
 )
-def test_an_edited_header_is_refused_by_the_checksum(
+def test_an_edited_seal_is_refused_by_the_checksum(
     written: Path, field: str, value: object
 ) -> None:
     lines = written.read_bytes().splitlines(keepends=True)
-    header = json.loads(lines[0])
-    header[field] = value
-    written.write_bytes(json.dumps(header).encode() + b"\n" + b"".join(lines[1:]))
+    seal = json.loads(lines[-1])
+    seal["seal"][field] = value
+    written.write_bytes(b"".join(lines[:-1]) + json.dumps(seal).encode() + b"\n")
     error = refused(written)
     assert isinstance(error, SnapshotCorrupt) and "checksum" in str(error)
 
@@ -308,8 +344,12 @@ def test_a_killed_writers_temporary_files_are_removed_and_files_are_owner_only(
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     orphan = tmp_path / f".ledger-{dead.stdout.strip()}-abc.tmp"
     orphan.write_text("11010519491231002X")
     mine = tmp_path / f".ledger-{os.getpid()}-live.tmp"  # a writer still running: kept

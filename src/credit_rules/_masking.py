@@ -9,12 +9,16 @@ shape, not a validation: a false positive costs a few hidden characters, a false
 leaks a person's number (Ganzhou Art 5 collects it for credit management, not display).
 
 Callers who need the clear value (an operator tracing one case) ask for it explicitly: the
-objects themselves keep it (``error.unmasked``, ``entry.event.subject``).
+objects themselves keep it (``error.unmasked``, ``entry.event.subject``), and the command line
+prints it only under ``--show-identity-numbers`` (every other line it writes passes through
+:class:`MaskedStream`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 # 18 characters: 17 digits and a digit or X (GB 11643), or the GB 32100 alphabet (digits and
 # capitals without I, O, S, V, Z). Not inside a longer run of letters or digits.
@@ -34,3 +38,38 @@ def mask_text(text: str) -> str:
     if len(text) < 18:
         return text
     return _SHAPE.sub(_mask, text)
+
+
+class MaskedStream:
+    """A text stream that masks what is written to it, line by line, before passing it on.
+
+    The command line writes through rich, ``print`` and ``sys.stdout.write``, from many
+    commands; wrapping the two streams once masks all of it, whatever field or message a
+    number sits in. Text is held until a line ends (or :meth:`flush`), so a number written in
+    two pieces is still seen whole. Everything else (``isatty``, ``encoding``, ``fileno``) is
+    the wrapped stream's.
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            done, _, self._pending = self._pending.rpartition("\n")
+            self.inner.write(mask_text(done + "\n"))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.inner.write(mask_text(self._pending))
+            self._pending = ""
+        self.inner.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

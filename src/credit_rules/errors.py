@@ -27,6 +27,7 @@ def suggestion(name: str, known: Iterable[str]) -> str:
         return ""
     return "; did you mean " + " or ".join(close) + "?"
 
+
 #: How much of a refused value a message shows.
 _SHOWN = 120
 

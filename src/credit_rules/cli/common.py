@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +103,34 @@ def add_format(parser: argparse.ArgumentParser, _: Gettext) -> None:
 
 
 def add_lang(parser: argparse.ArgumentParser, _: Gettext) -> None:
+    """The options every command takes: the language, and whether identity numbers are
+    shown in clear (see :func:`shows_identity_numbers`)."""
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
         help=_("the language of messages and reasons (default: from the locale, LANG)"),
     )
+    parser.add_argument(
+        SHOW_IDENTITY_NUMBERS,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=_(
+            "print identity numbers and unified social credit codes in clear (by default "
+            "anything shaped like one is masked in all output)"
+        ),
+    )
+
+
+SHOW_IDENTITY_NUMBERS = "--show-identity-numbers"
+
+
+def shows_identity_numbers(argv: Sequence[str]) -> bool:
+    """Whether the caller asked for clear identity numbers, wherever the option stands (read
+    before parsing, so that even the parser's own messages are masked otherwise)."""
+    words = list(argv)
+    if "--" in words:
+        words = words[: words.index("--")]
+    return SHOW_IDENTITY_NUMBERS in words
 
 
 def add_command(subparsers: Any, name: str, _: Gettext, *, help: str, description: str) -> Any:
@@ -164,6 +187,8 @@ def gettext_of(args: argparse.Namespace) -> Gettext:
 def lang_of(args: argparse.Namespace) -> Lang:
     found: Lang = args.lang
     return found
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 

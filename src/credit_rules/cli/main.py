@@ -11,6 +11,7 @@ commands as ``args.lang`` and ``args.gettext``; nothing reads a global language.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from credit_rules._masking import MaskedStream
 from credit_rules._version import __version__
 from credit_rules.cli import commands
 from credit_rules.cli.common import (
@@ -27,6 +29,7 @@ from credit_rules.cli.common import (
     EXTRAS,
     Parser,
     add_lang,
+    shows_identity_numbers,
 )
 from credit_rules.errors import CreditRulesError, NotInForce
 from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
@@ -110,6 +113,22 @@ def chosen_language(argv: Sequence[str], environ: Mapping[str, str]) -> Lang:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    if shows_identity_numbers(words):
+        return _main(words, environ)
+    # Everything written, by any command, through rich, print or sys.stdout, is masked
+    # (credit_rules._masking): identity numbers often are the subject ids themselves.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = MaskedStream(sys.stdout), MaskedStream(sys.stderr)
+    try:
+        return _main(words, environ)
+    finally:
+        for masked in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                masked.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
     lang = chosen_language(words, os.environ if environ is None else environ)
     _ = translator(lang)
     parser = build_parser(_)

@@ -108,9 +108,7 @@ class LedgerPack:
 
     vocabulary: str
     discharges: Mapping[str, Discharge]
-    references: Mapping[tuple[str, str], str] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    references: Mapping[tuple[str, str], str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class DischargedBy(Frozen):

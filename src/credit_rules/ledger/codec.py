@@ -17,11 +17,11 @@ from typing import Any
 
 from credit_rules.errors import CreditRulesError, JournalError
 from credit_rules.ledger.agenda import CachedAction
-from credit_rules.ledger.entry import parse_subjects
 from credit_rules.ledger.timeline import Interval
-from credit_rules.model.events import Event, parse_events
+from credit_rules.model.events import Event
 from credit_rules.model.results import Citation
 from credit_rules.model.subjects import Subject
+from credit_rules.model.vocabularies import events_from_json
 from credit_rules.ruleset import ir
 
 
@@ -35,8 +35,22 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-# One encoder, built once: json.dumps with any option builds a new one on every call.
+# One encoder, built once: json.dumps with any option builds a new one on every call. Where
+# CPython's C encoder is there, it is called directly: JSONEncoder.encode builds a new one per
+# call, which is most of the cost of a short event (the bulk path encodes a million).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
+_C_MAKE: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODER: Any = (
+    _C_MAKE(None, _plain, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    if _C_MAKE is not None
+    else None
+)
+
+
+def _encode(raw: Mapping[str, Any]) -> str:
+    if _C_ENCODER is not None and type(raw) is dict:
+        return "".join(_C_ENCODER(raw, 0))
+    return _ENCODER.encode(raw)
 
 
 def raw_json(raw: Event | Subject | Mapping[str, Any]) -> str:
@@ -45,8 +59,8 @@ def raw_json(raw: Event | Subject | Mapping[str, Any]) -> str:
     if isinstance(raw, Event | Subject):
         return raw.model_dump_json()
     try:
-        return _ENCODER.encode(raw)
-    except TypeError:
+        return _encode(raw)
+    except (TypeError, ValueError):
         return json.dumps(
             {
                 k: v if isinstance(v, str | int | float | bool | None) else str(v)
@@ -60,17 +74,22 @@ def subject_json(subject: Subject) -> str:
     return subject.model_dump_json(exclude_none=True)
 
 
-def read_subjects(where: str, ruleset: ir.Ruleset, bodies: Sequence[str]) -> list[Subject]:
-    """Subject rows, validated in one call per kind."""
-    try:
-        return parse_subjects(ruleset, [json.loads(body) for body in bodies])
-    except (ValueError, CreditRulesError) as error:
-        raise JournalError(f"{where}: subject rows do not validate ({error})") from None
+def minimal_json(subject_id: str, kind: str) -> str:
+    """The row of a subject with nothing but an id and a kind, as :func:`subject_json` writes
+    it, without making the model (the bulk path writes a million of them)."""
+    if (
+        subject_id.isascii()
+        and subject_id.isprintable()
+        and '"' not in subject_id
+        and "\\" not in subject_id
+    ):
+        return f'{{"id":"{subject_id}","kind":"{kind}"}}'
+    return f'{{"id":{json.dumps(subject_id, ensure_ascii=False)},"kind":"{kind}"}}'
 
 
 def read_events(where: str, vocabulary: str, bodies: Sequence[str]) -> list[Event]:
     try:
-        return parse_events(vocabulary, [json.loads(body) for body in bodies])
+        return events_from_json(vocabulary, "[" + ",".join(bodies) + "]")
     except (ValueError, CreditRulesError) as error:
         raise JournalError(f"{where}: event rows do not validate ({error})") from None
 

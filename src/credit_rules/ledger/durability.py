@@ -10,14 +10,11 @@ ruleset's digest match) and otherwise marked *stale*: evaluated when first neede
 opening. A compaction point (``ledger.snapshot()``) writes only the subjects re-derived since
 the previous one, in one transaction: never a rewrite of the whole ledger.
 
-**Bulk load** is the fast path for a history already checked (exported from another ledger or
-journal, or migrated): events are validated by pydantic, their subjects, order, ids and
-references checked, written in one transaction, and their subjects marked stale, not evaluated
-one by one. ``check=True`` evaluates every loaded subject before anything is written, and
-refuses the whole load if one history fails the engine's checks. After loading, ``freeze``
-moves everything loaded into the collector's permanent generation (:func:`gc.freeze`): the
-objects stay, but no later collection walks them, which keeps full collections, and the pauses
-they cause in a service, short.
+**Bulk load** (:mod:`credit_rules.ledger.bulk`) is the fast path for a history already
+checked. Replay and bulk load run with the collector off and, with ``freeze``, end by moving
+everything loaded into the collector's permanent generation (:func:`gc.freeze`): the objects
+stay, but no later collection walks them, which keeps full collections, and the pauses they
+cause in a service, short.
 """
 
 from __future__ import annotations
@@ -26,36 +23,30 @@ import contextlib
 import datetime as dt
 import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from credit_rules._version import __version__
 from credit_rules.errors import (
     CreditRulesError,
     EventRejected,
-    LedgerClockError,
     Problem,
     SnapshotCorrupt,
     SnapshotMismatch,
-    SubjectRejected,
 )
+from credit_rules.ledger.bulk import Loaded, held_subjects, load_rows
 from credit_rules.ledger.codec import (
     CacheReader,
     cache_json,
-    raw_json,
+    event_json,
     read_events,
-    read_subjects,
-    subject_json,
 )
-from credit_rules.ledger.entry import parse_subjects, typed_events
-from credit_rules.ledger.journal import Batch, Journal, SqliteJournal
+from credit_rules.ledger.journal import EventRow, Journal, SqliteJournal
 from credit_rules.ledger.journal_pg import PostgresJournal
-from credit_rules.ledger.references import check_references
 from credit_rules.ledger.snapshot import read_snapshot, write_snapshot
 from credit_rules.ledger.store import SubjectState
-from credit_rules.ledger.timeline import horizon
 from credit_rules.model.events import Event
-from credit_rules.model.subjects import Subject
 
 if TYPE_CHECKING:
     from credit_rules.ledger.ledger import Ledger
@@ -104,14 +95,14 @@ def attach(ledger: Ledger, journal: Journal, *, freeze: bool = True) -> None:
     try:
         _attach(ledger, journal)
         # Before the collector is back: its first collection would walk everything loaded.
-        if freeze and len(ledger._order) > 10_000:
-            _freeze()
+        if freeze and len(ledger._held) > 10_000:
+            freeze_loaded()
     finally:
         if collecting:
             gc.enable()
 
 
-def _freeze() -> None:
+def freeze_loaded() -> None:
     # No collection first: loading made next to no garbage, and a full collection over what
     # was just loaded would itself be the long pause freezing avoids.
     with contextlib.suppress(AttributeError):  # gc.freeze: CPython 3.7+
@@ -152,17 +143,11 @@ def catch_up(
     assert journal is not None
     if header is None:
         header = journal.header()
-    subjects = read_subjects(
-        journal.where, ledger.ruleset, [body for _, body in journal.subjects(len(ledger._order))]
+    subjects = held_subjects(
+        journal.where, ledger.ruleset, ledger._codec, journal.subjects(len(ledger._held))
     )
-    rows = journal.events(len(ledger._log_events))
-    events = read_events(journal.where, ledger.ruleset.vocabulary, [r[3] for r in rows])
-    touched = _load(
-        ledger,
-        subjects,
-        [(seq, eid, dt.date.fromisoformat(at)) for seq, eid, at, _ in rows],
-        events,
-    )
+    rows = journal.events(len(ledger._log_subject))
+    touched = load_rows(ledger, subjects, _replayed(ledger, journal.where, rows))
     today = header.get("today")
     if today is not None:
         day = dt.date.fromisoformat(today)
@@ -173,32 +158,25 @@ def catch_up(
     ledger._stale |= {sid for sid in touched if ledger._states[sid].horizon is None}
 
 
-def _load(
-    ledger: Ledger,
-    subjects: Sequence[Subject],
-    meta: Sequence[tuple[int, str | None, dt.date]],
-    events: Sequence[Event],
-) -> set[str]:
-    """Append rows read back (already checked when first written); return the subjects whose
-    derived state they make stale."""
-    for subject in subjects:
-        if subject.id in ledger._states:
-            raise SnapshotCorrupt(_where(ledger), f"subject {subject.id!r} appears twice")
-        ledger._add_state(subject)
-    touched: set[str] = set()
-    for (seq, event_id, recorded_at), event in zip(meta, events, strict=True):
-        state = ledger._states.get(event.subject)
-        if state is None or seq != len(ledger._log_events) + 1:
-            raise SnapshotCorrupt(_where(ledger), f"event seq {seq} cannot be replayed")
-        ledger._log_events.append(event)
-        ledger._log_recorded.append(recorded_at)
-        if event_id is not None:
-            ledger._event_ids[event_id] = seq
-        state.append(seq, recorded_at, event)
-        if event.type not in ledger._inert:
-            state.horizon = None
-            touched.add(state.subject.id)
-    return touched
+_CHUNK = 20_000  # events validated per pydantic call: large enough to amortise, small in memory
+
+
+def _replayed(ledger: Ledger, where: str, rows: Iterable[EventRow]) -> Iterator[Loaded]:
+    """Journal rows validated (in chunks, by pydantic's JSON parser) and made compact, as
+    they are read: a million rows never exist at once."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _CHUNK)):
+        events = read_events(where, ledger.ruleset.vocabulary, [r[3] for r in chunk])
+        for (seq, event_id, at, body), event in zip(chunk, events, strict=True):
+            yield (
+                seq,
+                event_id,
+                dt.date.fromisoformat(at).toordinal(),
+                body,
+                event.subject,
+                event.date,
+                event.type,
+            )
 
 
 def _where(ledger: Ledger) -> str:
@@ -265,20 +243,24 @@ def checkpoint(ledger: Ledger) -> int:
         return len(rows)
 
 
-def export(ledger: Ledger, path: str | os.PathLike[str]) -> None:
+def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:
+    """Bring the export at ``path`` up to the ledger: a segment of what is new since it was
+    last written (see :mod:`credit_rules.ledger.snapshot`); returns how many lines."""
     with ledger._lock:
-        subjects = [state.subject for state in ledger._order]
-        count = len(ledger._log_events)
+        held = list(ledger._held)
+        count = len(ledger._log_subject)
         today = ledger._today
-    write_snapshot(
+    return write_snapshot(
         path,
         ruleset=ledger.ruleset,
         library_version=__version__,
         today=today,
-        subjects=subjects,
-        events=(
-            (index + 1, ledger._log_recorded[index], ledger._log_events[index])
-            for index in range(count)
+        subject_count=len(held),
+        event_count=count,
+        subjects=lambda start: (ledger._state(sid).subject for sid in held[start:]),
+        events=lambda start: (
+            (entry.seq, entry.recorded_at, entry.event)
+            for entry in (ledger._entry(seq) for seq in range(start + 1, count + 1))
         ),
     )
 
@@ -287,14 +269,16 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
     content = read_snapshot(path, ledger.ruleset)
     where = os.fspath(path)
     for subject in content.subjects:
-        if subject.id in ledger._states or subject.kind not in ledger.ruleset.subject_kinds:
+        if subject.id in ledger._held or subject.kind not in ledger.ruleset.subject_kinds:
             raise SnapshotCorrupt(where, f"subject {subject.id!r} cannot be restored")
     try:
-        touched = _load(
+        touched = load_rows(
             ledger,
-            content.subjects,
-            [(seq, None, at) for seq, at, _ in content.events],
-            [event for _, _, event in content.events],
+            [(s.id, ledger._codec.source(s)) for s in content.subjects],
+            (
+                (seq, None, at.toordinal(), event_json(e), e.subject, e.date, e.type)
+                for seq, at, e in content.events
+            ),
         )
     except SnapshotCorrupt as error:
         raise SnapshotCorrupt(where, error.reason) from None
@@ -305,160 +289,3 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
         except CreditRulesError as error:
             raise SnapshotCorrupt(where, f"subject {subject_id!r}: {error}") from None
     ledger._dirty.clear()
-
-
-def bulk_load(
-    ledger: Ledger,
-    subjects: Iterable[Subject | Mapping[str, Any]],
-    events: Iterable[
-        tuple[dt.date, Event | Mapping[str, Any]]
-        | tuple[dt.date, Event | Mapping[str, Any], str | None]
-    ],
-    *,
-    freeze: bool = True,
-    check: bool = False,
-) -> int:
-    """See the module docstring. All or nothing: one transaction, refused whole on a problem.
-    ``events`` are (recorded_at, event) or (recorded_at, event, event_id)."""
-    # Loading allocates millions of objects and frees none: collections would walk them all,
-    # again and again, for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _bulk_load(ledger, subjects, events, freeze=freeze, check=check)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _bulk_load(
-    ledger: Ledger,
-    subjects: Iterable[Subject | Mapping[str, Any]],
-    events: Iterable[
-        tuple[dt.date, Event | Mapping[str, Any]]
-        | tuple[dt.date, Event | Mapping[str, Any], str | None]
-    ],
-    *,
-    freeze: bool,
-    check: bool,
-) -> int:
-    given = list(subjects)
-    typed_subjects = parse_subjects(ledger.ruleset, given)
-    seen = set(ledger._states)
-    for subject in typed_subjects:
-        if subject.id in seen:
-            raise SubjectRejected(
-                None, [Problem(f"the ledger already holds subject {subject.id!r}", "id")]
-            )
-        seen.add(subject.id)
-    pairs = list(events)
-    labels = [f"load[{i}]" for i in range(len(pairs))]
-    typed = typed_events(ledger.ruleset, [item[1] for item in pairs], labels)
-    days = [item[0] for item in pairs]
-    ids: list[str | None] = [item[2] if len(item) == 3 else None for item in pairs]
-    named = [i for i in ids if i is not None]
-    clashes = sorted({i for i in named if i in ledger._event_ids} | _twice(named))
-    if clashes:
-        raise EventRejected(
-            None,
-            [
-                Problem(f"event_id {i!r} is already recorded or given twice", "event_id")
-                for i in clashes[:20]
-            ],
-        )
-    last = ledger._today
-    for index, day in enumerate(days):
-        if last is not None and day < last:
-            raise LedgerClockError(f"{labels[index]} recorded_at", day, last)
-        last = day
-    unknown = [
-        Problem(f"subject {e.subject!r} is neither held nor loaded", f"{labels[i]}.subject")
-        for i, e in enumerate(typed)
-        if e.subject not in seen
-    ]
-    if unknown:
-        raise EventRejected(None, unknown[:20])
-    by_subject: dict[str, list[int]] = {}
-    for index, event in enumerate(typed):
-        by_subject.setdefault(event.subject, []).append(index)
-    held = ledger._states
-    for subject_id, indices in by_subject.items():
-        history = held[subject_id].events if subject_id in held else []
-        check_references(
-            history,
-            [typed[i] for i in indices],
-            [labels[i] for i in indices],
-            ledger.references,
-        )
-    if check:
-        _check_histories(ledger, typed_subjects, typed, by_subject, labels, last)
-    with ledger._lock:
-        while not ledger._begin():
-            pass
-        start_seq = len(ledger._log_events)
-        batch = Batch(
-            subjects=[
-                (s.id, raw_json(raw) if isinstance(raw, Mapping) else subject_json(s))
-                for s, raw in zip(typed_subjects, given, strict=True)
-            ],
-            events=[
-                (start_seq + i + 1, ids[i], days[i].isoformat(), raw_json(pairs[i][1]))
-                for i in range(len(typed))
-            ],
-        )
-        if last is not None:
-            batch.meta["today"] = last.isoformat()
-        before = len(ledger._order)
-
-        def load() -> set[str]:
-            touched = _load(
-                ledger,
-                typed_subjects,
-                [(start_seq + i + 1, ids[i], days[i]) for i in range(len(typed))],
-                typed,
-            )
-            if last is not None:
-                ledger._today = last
-            ledger._stale |= touched
-            return touched
-
-        ledger._mutating(load)
-        ledger._finish(batch, before)
-    if freeze:
-        _freeze()
-    return len(ledger._log_events)
-
-
-def _twice(ids: Sequence[str]) -> set[str]:
-    seen: set[str] = set()
-    twice: set[str] = set()
-    for event_id in ids:
-        if event_id in seen:
-            twice.add(event_id)
-        seen.add(event_id)
-    return twice
-
-
-def _check_histories(
-    ledger: Ledger,
-    subjects: Sequence[Subject],
-    events: Sequence[Event],
-    by_subject: Mapping[str, list[int]],
-    labels: Sequence[str],
-    last: dt.date | None,
-) -> None:
-    new = {s.id: s for s in subjects}
-    problems: list[Problem] = []
-    for subject_id, indices in by_subject.items():
-        state = ledger._states.get(subject_id)
-        subject = state.subject if state is not None else new[subject_id]
-        history = [*(state.events if state is not None else []), *(events[i] for i in indices)]
-        latest = max([e.date for e in history] + ([last] if last else []))
-        try:
-            ledger._engine.evaluate(
-                [subject], history, as_of=horizon(ledger.ruleset, latest, ledger._lookahead)
-            )
-        except CreditRulesError as error:
-            problems.append(Problem(str(error), ", ".join(labels[i] for i in indices[:3])))
-    if problems:
-        raise EventRejected(None, problems)

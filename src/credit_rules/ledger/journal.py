@@ -35,7 +35,7 @@ import contextlib
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ class Journal(ABC):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     @abstractmethod
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
     @abstractmethod
     def _begin_write(self) -> None:
@@ -146,20 +146,23 @@ class Journal(ABC):
         )
         return int(rows[0][0]), int(rows[0][1])
 
-    def subjects(self, after: int = 0) -> list[tuple[str, str]]:
-        rows = self._execute(
-            self._sql("SELECT id, body FROM cr_subjects WHERE pos > ? ORDER BY pos"), (after,)
-        )
-        return [(str(i), str(b)) for i, b in rows]
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        """A query's rows; a dialect that can streams them rather than holding them all."""
+        yield from self._execute(sql, params)
 
-    def events(self, after: int = 0) -> list[EventRow]:
-        rows = self._execute(
-            self._sql(
-                "SELECT seq, event_id, recorded_at, body FROM cr_events WHERE seq > ? ORDER BY seq"
-            ),
-            (after,),
+    def subjects(self, after: int = 0) -> Iterator[tuple[str, str]]:
+        """The subjects after the first ``after``, in the order added, as they are read."""
+        sql = self._sql("SELECT id, body FROM cr_subjects WHERE pos > ? ORDER BY pos")
+        for subject_id, body in self._rows(sql, (after,)):
+            yield str(subject_id), str(body)
+
+    def events(self, after: int = 0) -> Iterator[EventRow]:
+        """The events after seq ``after``, in seq order, as they are read."""
+        sql = self._sql(
+            "SELECT seq, event_id, recorded_at, body FROM cr_events WHERE seq > ? ORDER BY seq"
         )
-        return [(int(s), e, str(r), str(b)) for s, e, r, b in rows]
+        for seq, event_id, recorded_at, body in self._rows(sql, (after,)):
+            yield int(seq), event_id, str(recorded_at), str(body)
 
     def caller_metadata(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in self._execute("SELECT key, value FROM cr_caller")}
@@ -220,6 +223,30 @@ class Journal(ABC):
             )
         self._upsert("cr_meta", batch.meta)
         self._upsert("cr_caller", batch.caller)
+
+    def load(
+        self,
+        subjects: Iterable[tuple[str, str]],
+        events: Iterable[EventRow],
+        subjects_before: int,
+    ) -> None:
+        """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
+        iterators (nothing is materialised): subjects (id, JSON) and event rows."""
+        self._insert_many(
+            "cr_subjects",
+            ("pos", "id", "body"),
+            ((subjects_before + i + 1, sid, body) for i, (sid, body) in enumerate(subjects)),
+        )
+        self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), events)
+
+    def _insert_many(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Insert many rows; a dialect may do it faster than ``executemany`` (COPY)."""
+        marks = ", ".join("?" * len(columns))
+        self._executemany(
+            self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"), rows
+        )
 
     def commit(self) -> None:
         self._commit()
@@ -316,7 +343,15 @@ class SqliteJournal(Journal):
         except sqlite3.Error as error:
             raise JournalError(f"{self.path}: {error}") from None
 
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        try:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(10_000):
+                yield from rows
+        except sqlite3.Error as error:
+            raise JournalError(f"{self.path}: {error}") from None
+
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             self._db.executemany(sql, rows)
         except sqlite3.Error as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from credit_rules.errors import BackendUnavailable, JournalError
@@ -76,10 +76,22 @@ class PostgresJournal(Journal):
         except self._errors as error:
             raise JournalError(f"{self._where}: {error}") from None
 
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             with self._db.cursor() as cursor:
                 cursor.executemany(sql, rows)
+        except self._errors as error:
+            raise JournalError(f"{self._where}: {error}") from None
+
+    def _insert_many(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """By ``COPY``: several times faster than ``INSERT`` per row, for a bulk load."""
+        try:
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with self._db.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
         except self._errors as error:
             raise JournalError(f"{self._where}: {error}") from None
 

@@ -38,6 +38,7 @@ import datetime as dt
 import gc
 import os
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -59,7 +60,7 @@ from credit_rules.errors import (
     UnknownSubject,
     shown,
 )
-from credit_rules.ledger import durability
+from credit_rules.ledger import bulk, durability
 from credit_rules.ledger.agenda import (
     Action,
     ActionView,
@@ -88,7 +89,7 @@ from credit_rules.ledger.outbox import Notification
 from credit_rules.ledger.references import check_references
 from credit_rules.ledger.regulations import discharges_for, references_for
 from credit_rules.ledger.report import RecordReport, build_report
-from credit_rules.ledger.store import Answer, LedgerEntry, SubjectState
+from credit_rules.ledger.store import Answer, Codec, LedgerEntry, SubjectState
 from credit_rules.ledger.timeline import (
     ONE_DAY,
     Interval,
@@ -97,7 +98,6 @@ from credit_rules.ledger.timeline import (
     in_force_on,
     inert_event_types,
     intervals_of,
-    known_count,
     next_change,
     outcomes_on,
 )
@@ -108,6 +108,47 @@ from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
 
 _STATUS_CACHE_SIZE = 1024
+
+
+class _Call:
+    """One ``record``/``record_many`` call on its way through a group commit."""
+
+    __slots__ = (
+        "caller",
+        "changes",
+        "done",
+        "entries",
+        "error",
+        "events",
+        "ids",
+        "labels",
+        "made",
+        "proposed",
+        "replays",
+    )
+
+    def __init__(
+        self,
+        events: list[Event],
+        ids: list[str | None],
+        labels: list[str],
+        proposed: dt.date | None,
+        caller: dict[str, str],
+    ) -> None:
+        self.events, self.ids, self.labels = events, ids, labels
+        self.proposed, self.caller = proposed, caller
+        self.replays: dict[int, int] = {}
+        self.changes: list[Change] = []
+        self.made: tuple[LedgerEntry, ...] = ()
+        self.entries: tuple[LedgerEntry, ...] = ()
+        self.error: BaseException | None = None
+        self.done = False
+
+
+def _settle_calls(calls: Iterable[_Call], error: BaseException) -> None:
+    for call in calls:
+        call.error = error
+        call.done = True
 
 
 class Ledger:
@@ -139,10 +180,16 @@ class Ledger:
         self._lookahead = lookahead if lookahead is not None else default_lookahead(ruleset)
         self.clock: Clock = clock if clock is not None else ForwardClock()
         self._lock = threading.RLock()
+        self._gate = threading.Lock()  # guards _queue only: calls waiting for a group commit
+        self._queue: list[_Call] = []
+        # Compact on purpose (docs/decisions/0017): every subject is an entry of _held, id ->
+        # its kind (or JSON row); only subjects with events have a SubjectState. The log keeps
+        # per seq (seq N at index N - 1) the subject's id and the recording day's ordinal.
+        self._codec = Codec(ruleset.vocabulary)
+        self._held: dict[str, str] = {}  # in the order added
         self._states: dict[str, SubjectState] = {}
-        self._order: list[SubjectState] = []  # in the order added
-        self._log_events: list[Event] = []  # seq N is index N - 1
-        self._log_recorded: list[dt.date] = []
+        self._log_subject: list[str] = []
+        self._log_recorded = array("l")
         self._event_ids: dict[str, int] = {}
         self._today: dt.date | None = None
         self._reporting: dt.date | None = None  # today as callbacks see it
@@ -212,7 +259,7 @@ class Ledger:
     def seq(self) -> int:
         """The last recorded event's seq (0 if none): the history every answer reflects."""
         with self._lock:
-            return len(self._log_events)
+            return len(self._log_subject)
 
     @property
     def journal(self) -> Journal | None:
@@ -221,18 +268,18 @@ class Ledger:
     def __len__(self) -> int:
         """How many events are recorded."""
         with self._lock:
-            return len(self._log_events)
+            return len(self._log_subject)
 
     def __contains__(self, subject_id: object) -> bool:
         with self._lock:
-            return subject_id in self._states
+            return subject_id in self._held
 
     def has_subject(self, subject_id: str) -> bool:
         return subject_id in self
 
     def subject_ids(self) -> tuple[str, ...]:
         with self._lock:
-            return tuple(state.subject.id for state in self._order)
+            return tuple(self._held)
 
     def subject(self, subject_id: str) -> Subject:
         with self._lock:
@@ -245,7 +292,7 @@ class Ledger:
         check_date(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
-            return Answer(state.entries(known_count(state.recorded, known_at)), self.seq)
+            return Answer(state.entries(state.known(known_at)), self.seq)
 
     def metadata(self) -> dict[str, str]:
         """The caller's metadata as last committed with events (say, a consumer's offset)."""
@@ -260,7 +307,7 @@ class Ledger:
             self._usable()
             if self._journal is not None:
                 durability.catch_up(self)
-            return len(self._log_events)
+            return len(self._log_subject)
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -271,21 +318,24 @@ class Ledger:
             self._usable()
             while not self._begin():
                 pass
-            if typed.id in self._states:
+            if typed.id in self._held:
                 self._abort()
                 raise SubjectRejected(
                     None, [Problem(f"the ledger already holds subject {typed.id!r}", "id")]
                 )
             batch = Batch(subjects=[(typed.id, subject_json(typed))])
-            before = len(self._order)
-            self._mutating(lambda: self._add_state(typed))
+            before = len(self._held)
+            source = self._codec.source(typed)
+            self._mutating(lambda: self._held.__setitem__(typed.id, source))
             self._finish(batch, before)
         return typed
 
-    def _add_state(self, subject: Subject) -> SubjectState:
-        state = SubjectState(subject)
-        self._states[subject.id] = state
-        self._order.append(state)
+    def _live(self, subject_id: str) -> SubjectState:
+        """The held subject's state, made and kept at its first event."""
+        state = self._states.get(subject_id)
+        if state is None:
+            state = SubjectState(subject_id, self._held[subject_id], self._codec)
+            self._states[subject_id] = state
         return state
 
     def record(
@@ -333,54 +383,109 @@ class Ledger:
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
-        caller = dict(metadata or {})
+        call = _Call(events, ids, labels, proposed, dict(metadata or {}))
+        with self._gate:
+            self._queue.append(call)
         with self._lock:
+            if not call.done:
+                self._group()
+        if call.error is not None:
+            raise call.error
+        return call.entries
+
+    def _group(self) -> None:
+        """Group commit: every call queued by now, planned one after another and written in
+        ONE journal transaction; each is acknowledged (returns) only after that commit.
+
+        Callers on other threads queue their call (validated) while the lock is held by the
+        one committing, so under load a commit carries many calls, and its cost (the fsync,
+        with ``synchronous=full``) is shared. The lock is held from the first plan to the
+        commit: no reader sees an event before it is durable. A call refused (bad event,
+        clock) is refused alone; a failed write fails every call of the group and stops the
+        ledger, as before."""
+        with self._gate:
+            calls, self._queue = self._queue, []
+        try:
             self._usable()
             while not self._begin():
                 pass
+        except BaseException as error:
+            _settle_calls(calls, error)
+            return
+        batch = Batch()
+        before = len(self._held)
+        written: list[_Call] = []
+        for call in calls:
             try:
-                recorded_at = self.clock.stamp(proposed, self._today)
-                check_date(recorded_at, "recorded_at")
-                if self._today is not None and recorded_at < self._today:
-                    raise LedgerClockError("recorded_at", recorded_at, self._today)
-                fresh, replays = self._dedupe(events, ids, labels)
-                plans = (
-                    self._plan([events[i] for i in fresh], [labels[i] for i in fresh], recorded_at)
-                    if fresh
-                    else {}
+                recorded_at, fresh, plans = self._prepare(call)
+            except BaseException as error:
+                _settle_calls([call], error)  # refused alone: nothing of it was changed
+                continue
+            batch.caller.update(call.caller)
+            try:
+                made = self._mutating(
+                    lambda: self._apply(call, recorded_at, fresh, plans, batch)  # noqa: B023
                 )
-            except BaseException:
-                self._abort()
-                raise
-            batch = Batch(caller=caller)
-            changes: list[Change] = []
-            before = len(self._order)
-
-            def commit() -> tuple[LedgerEntry, ...]:
-                if not fresh:
-                    return ()  # a replay: only the caller's metadata is written
-                if self._today is None or recorded_at > self._today:
-                    # Time passed before this event was learned of; report that first.
-                    self._advance(recorded_at, batch, changes)
-                entries = self._commit(
-                    [events[i] for i in fresh],
-                    [ids[i] for i in fresh],
-                    plans,
-                    recorded_at,
-                    batch,
-                    changes,
-                )
-                return entries
-
-            entries = self._mutating(commit)
+            except BaseException as error:
+                _settle_calls([c for c in calls if not c.done], error)
+                _settle_calls(written, error)
+                return
+            call.made = made
+            written.append(call)
+        try:
             self._finish(batch, before)
-            self._deliver(changes)
-        merged: list[LedgerEntry] = []
-        made = iter(entries)
-        for index in range(len(events)):
-            seq = replays.get(index)
-            merged.append(next(made) if seq is None else self._entry(seq))
-        return tuple(merged)
+        except BaseException as error:
+            _settle_calls([*written, *(c for c in calls if not c.done)], error)
+            return
+        for call in written:
+            made = iter(call.made)
+            call.entries = tuple(
+                next(made) if (seq := call.replays.get(index)) is None else self._entry(seq)
+                for index in range(len(call.events))
+            )
+            errors = self._deliver(call.changes)
+            call.error = errors[0] if errors else None
+            if len(errors) > 1:
+                errors[0].add_note(f"{len(errors) - 1} more exception(s) from ledger callbacks")
+            call.done = True
+
+    def _prepare(self, call: _Call) -> tuple[dt.date, list[int], dict[str, Evaluation | None]]:
+        """Stamp, deduplicate and plan one call; raises, changing nothing, if it is refused."""
+        recorded_at = self.clock.stamp(call.proposed, self._today)
+        check_date(recorded_at, "recorded_at")
+        if self._today is not None and recorded_at < self._today:
+            raise LedgerClockError("recorded_at", recorded_at, self._today)
+        fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
+        plans = (
+            self._plan(
+                [call.events[i] for i in fresh], [call.labels[i] for i in fresh], recorded_at
+            )
+            if fresh
+            else {}
+        )
+        return recorded_at, fresh, plans
+
+    def _apply(
+        self,
+        call: _Call,
+        recorded_at: dt.date,
+        fresh: list[int],
+        plans: Mapping[str, Evaluation | None],
+        batch: Batch,
+    ) -> tuple[LedgerEntry, ...]:
+        if not fresh:
+            return ()  # a replay: only the caller's metadata is written
+        if self._today is None or recorded_at > self._today:
+            # Time passed before this event was learned of; report that first.
+            self._advance(recorded_at, batch, call.changes)
+        return self._commit(
+            [call.events[i] for i in fresh],
+            [call.ids[i] for i in fresh],
+            plans,
+            recorded_at,
+            batch,
+            call.changes,
+        )
 
     def _dedupe(
         self, events: Sequence[Event], ids: Sequence[str | None], labels: Sequence[str]
@@ -395,7 +500,7 @@ class Ledger:
                 continue
             seq = self._event_ids.get(event_id)
             if seq is not None:
-                if self._log_events[seq - 1] != event:
+                if self._entry(seq).event != event:
                     raise DuplicateEventId(event_id, seq, labels[index])
                 replays[index] = seq
             elif event_id in seen:
@@ -409,7 +514,7 @@ class Ledger:
         return fresh, replays
 
     def _entry(self, seq: int) -> LedgerEntry:
-        return LedgerEntry(seq, self._log_recorded[seq - 1], self._log_events[seq - 1])
+        return self._states[self._log_subject[seq - 1]].entry(seq)
 
     def _plan(
         self, events: Sequence[Event], labels: Sequence[str], recorded_at: dt.date
@@ -422,7 +527,7 @@ class Ledger:
         problems: list[Problem] = []
         grouped: dict[str, list[int]] = {}
         for index, event in enumerate(events):
-            if event.subject not in self._states:
+            if event.subject not in self._held:
                 problems.append(
                     Problem(
                         f"subject {event.subject!r} is not in the ledger; add_subject() it first",
@@ -435,7 +540,7 @@ class Ledger:
             raise EventRejected(None, problems)
         for subject_id, indices in grouped.items():
             check_references(
-                self._states[subject_id].events,
+                self._state(subject_id).events,
                 [events[i] for i in indices],
                 [labels[i] for i in indices],
                 self.references,
@@ -447,7 +552,7 @@ class Ledger:
         today = recorded_at if self._today is None else max(self._today, recorded_at)
         plans: dict[str, Evaluation | None] = {}
         for subject_id, indices in grouped.items():
-            state = self._states[subject_id]
+            state = self._state(subject_id)
             added = [events[i] for i in indices]
             if all(e.type in self._inert for e in added):
                 plans[subject_id] = None
@@ -482,15 +587,18 @@ class Ledger:
         to date, collecting what changes for the outbox and the subscribers."""
         entries = []
         day = recorded_at.isoformat()
+        ordinal = recorded_at.toordinal()
         for event, event_id in zip(events, ids, strict=True):
-            self._log_events.append(event)
-            self._log_recorded.append(recorded_at)
-            seq = len(self._log_events)
+            state = self._live(event.subject)
+            body = event_json(event)
+            self._log_subject.append(state.id)
+            self._log_recorded.append(ordinal)
+            seq = len(self._log_subject)
             if event_id is not None:
                 self._event_ids[event_id] = seq
-            self._states[event.subject].append(seq, recorded_at, event)
+            state.append(seq, ordinal, body, event.date)
             entries.append(LedgerEntry(seq, recorded_at, event))
-            batch.events.append((seq, event_id, day, event_json(event)))
+            batch.events.append((seq, event_id, day, body))
         self._today = recorded_at
         batch.meta["today"] = day
         last_seq = entries[-1].seq if entries else None
@@ -522,7 +630,7 @@ class Ledger:
         """Open the call's journal transaction; False after catching up with another writer."""
         if self._journal is None:
             return True
-        if self._journal.begin((len(self._order), len(self._log_events))):
+        if self._journal.begin((len(self._held), len(self._log_subject))):
             return True
         durability.catch_up(self)
         return False
@@ -572,10 +680,10 @@ class Ledger:
                 raise LedgerClockError("advance to", to_date, self._today)
             batch = Batch()
             changes: list[Change] = []
-            before = len(self._order)
+            before = len(self._held)
             self._mutating(lambda: self._advance(to_date, batch, changes))
             self._finish(batch, before)
-            self._deliver(changes)
+            raise_first(self._deliver(changes))
             return tuple(changes)
 
     def _advance(self, to_date: dt.date, batch: Batch, changes: list[Change]) -> None:
@@ -615,10 +723,11 @@ class Ledger:
         with self._lock:
             return self._subscribers.add(callback)
 
-    def _deliver(self, changes: Sequence[Change]) -> None:
-        if not self._subscribers or not changes:
-            return
+    def _deliver(self, changes: Sequence[Change]) -> list[BaseException]:
+        """Tell the subscribers; return their exceptions (the caller raises the first)."""
         errors: list[BaseException] = []
+        if not self._subscribers or not changes:
+            return errors
         try:
             for change in changes:
                 self._reporting = change.on
@@ -626,7 +735,7 @@ class Ledger:
                 errors.extend(self._subscribers.notify(subject, change))
         finally:
             self._reporting = None
-        raise_first(errors)
+        return errors
 
     # -- the outbox -------------------------------------------------------------------------
 
@@ -677,7 +786,7 @@ class Ledger:
                         change.on,
                         name,
                         trigger,
-                        len(self._log_events),
+                        len(self._log_subject),
                         seq,
                     ),
                 )
@@ -687,21 +796,22 @@ class Ledger:
         while (item := self._dues.pop_until(today)) is not None:
             day, subject_id = item
             state = self._states[subject_id]
-            view: ActionView = (subject_id, state.events, state.seqs, state.timeline, state.actions)
+            events = state.events
+            view: ActionView = (subject_id, events, state.seqs, state.timeline, state.actions)
             for cached in state.actions:
                 discharge = self.discharges.get(cached[1])
                 name = discharge.action if discharge is not None else cached[1]
-                seq = trigger_seq(cached[8], state.events, state.seqs)
+                seq = trigger_seq(cached[8], events, state.seqs)
                 due = due_on(cached, discharge, day, view, self.discharges)
                 if due > day:
                     self._dues.push(due, subject_id)
                     continue
-                if discharged(discharge, cached[8], day, state.events, state.timeline):
+                if discharged(discharge, cached[8], day, events, state.timeline):
                     continue
                 self._note(
                     batch,
                     Notification.make(
-                        "due", subject_id, due, name, cached[8], len(self._log_events), seq
+                        "due", subject_id, due, name, cached[8], len(self._log_subject), seq
                     ),
                 )
                 if can_be_overdue(discharge) and due < day:
@@ -713,7 +823,7 @@ class Ledger:
                             due + ONE_DAY,
                             name,
                             cached[8],
-                            len(self._log_events),
+                            len(self._log_subject),
                             seq,
                         ),
                     )
@@ -745,15 +855,15 @@ class Ledger:
         state.timeline = timeline
         state.actions = actions
         state.horizon = horizon_day
-        self._dirty.add(state.subject.id)
+        self._dirty.add(state.id)
         today = self._today
         for cached in actions:
             due = cached[2]
             for day in (due, due + ONE_DAY):
                 if today is None or day > today:
-                    self._dues.push(day, state.subject.id)
+                    self._dues.push(day, state.id)
                 elif late:
-                    self._dues.push(today, state.subject.id)
+                    self._dues.push(today, state.id)
 
     def _freshen_all(self) -> None:
         """Evaluate the subjects loaded without an evaluation (bulk load, replay)."""
@@ -774,13 +884,11 @@ class Ledger:
         now = self._outcomes(state, day)
         change = None
         if now != state.outcomes:
-            change = Change(
-                state.subject.id, day, now - state.outcomes, state.outcomes - now, cause, seq
-            )
+            change = Change(state.id, day, now - state.outcomes, state.outcomes - now, cause, seq)
             state.outcomes = now
         state.wake = self._next_wake(state, day)
         if state.wake is not None:
-            self._wakes.push(state.wake, state.subject.id)
+            self._wakes.push(state.wake, state.id)
         return change
 
     def _next_wake(self, state: SubjectState, day: dt.date) -> dt.date | None:
@@ -815,17 +923,18 @@ class Ledger:
         check_date(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
-            seq = len(self._log_events)
-            count = known_count(state.recorded, known_at)
+            seq = len(self._log_subject)
+            count = state.known(known_at)
             key = (subject_id, count, as_of)
             cached = self._status_cache.get(key)
             if cached is not None:
                 self._status_cache.move_to_end(key)
                 return cached, seq
-            events = state.events[:count]
+            bodies = state.bodies[:count]
         # The ledger answers with what it knows by known_at (everything, without one): a
         # correction decided since as_of voids a record from its entry (Art 13).
         knowledge = dt.date.max if known_at is None else known_at
+        events = self._codec.events(bodies)
         evaluation = self._engine.evaluate([state.subject], events, as_of=as_of, known_at=knowledge)
         with self._lock:
             self._status_cache[key] = evaluation
@@ -841,7 +950,7 @@ class Ledger:
         evaluation = self.status(subject_id, as_of, known_at=known_at)
         with self._lock:
             state = self._state(subject_id)
-            entries = state.entries(known_count(state.recorded, known_at))
+            entries = state.entries(state.known(known_at))
         return build_report(self.ruleset, self.calendar, state.subject, entries, evaluation)
 
     def subjects_with(self, outcome: str, as_of: dt.date) -> tuple[str, ...]:
@@ -850,23 +959,23 @@ class Ledger:
             raise UnknownOutcome(outcome, self.ruleset.id, self._measures)
         self._check_in_force(as_of)
         found: list[str] = []
-        pending: list[tuple[Subject, list[Event]]] = []
+        pending: list[SubjectState] = []
         with self._lock:
             self._freshen_all()
-            seq = len(self._log_events)
-            for state in self._order:
+            seq = len(self._log_subject)
+            for state in self._states.values():
                 if state.horizon is None:
                     continue
                 if as_of <= state.horizon:
                     if outcome in outcomes_on(state.timeline, as_of):
-                        found.append(state.subject.id)
+                        found.append(state.id)
                 else:
-                    pending.append((state.subject, list(state.events)))
-        for subject, events in pending:
+                    pending.append(state)
+        for state in pending:
             if outcome in self._engine.evaluate(
-                [subject], events, as_of=as_of, known_at=dt.date.max
-            ).outcomes(subject.id):
-                found.append(subject.id)
+                [state.subject], state.events, as_of=as_of, known_at=dt.date.max
+            ).outcomes(state.id):
+                found.append(state.id)
         return Answer(sorted(found), seq)
 
     # -- agenda -----------------------------------------------------------------------------
@@ -913,30 +1022,39 @@ class Ledger:
         until = self.ruleset.in_force_until
         day = day if until is None or day <= until else until
         views: list[ActionView] = []
-        pending: list[tuple[Subject, list[Event], list[int]]] = []
+        pending: list[SubjectState] = []
         with self._lock:
             self._freshen_all()
-            seq = len(self._log_events)
-            for state in self._order:
+            seq = len(self._log_subject)
+            for state in self._states.values():
                 if state.horizon is None:
                     continue
                 assert state.latest is not None
                 if state.latest <= day <= state.horizon:
                     views.append(
                         (
-                            state.subject.id,
-                            list(state.events),
+                            state.id,
+                            state.events,
                             list(state.seqs),
                             state.timeline,
                             state.actions,
                         )
                     )
                 else:
-                    pending.append((state.subject, list(state.events), list(state.seqs)))
-        for subject, events, seqs in pending:
-            evaluation = self._engine.evaluate([subject], events, as_of=day, known_at=dt.date.max)
+                    pending.append(state)
+        for state in pending:
+            events = state.events
+            evaluation = self._engine.evaluate(
+                [state.subject], events, as_of=day, known_at=dt.date.max
+            )
             views.append(
-                (subject.id, events, seqs, intervals_of(evaluation), actions_of(evaluation))
+                (
+                    state.id,
+                    events,
+                    list(state.seqs),
+                    intervals_of(evaluation),
+                    actions_of(evaluation),
+                )
             )
         return views, seq
 
@@ -945,13 +1063,14 @@ class Ledger:
     def snapshot(self, path: str | os.PathLike[str] | None = None) -> int | None:
         """With a journal and no ``path``: write a compaction point, incrementally (only the
         subjects re-derived since the last one), so reopening need not evaluate them again.
-        With ``path``: export the whole ledger as one JSON Lines file, atomically (see
-        :mod:`credit_rules.ledger.snapshot`). Returns, for a compaction point, how many
-        subjects it wrote."""
+        With ``path``: bring the JSON Lines export there up to date, by appending a sealed
+        segment of what is new since it was written (a new file, written atomically, if it is
+        not this ledger's past; see :mod:`credit_rules.ledger.snapshot`): never a rewrite of
+        the whole ledger on each call. Returns how many subjects (compaction point) or lines
+        (export) it wrote."""
         if path is None:
             return durability.checkpoint(self)
-        durability.export(self, path)
-        return None
+        return durability.export(self, path)
 
     checkpoint = snapshot
 
@@ -980,10 +1099,21 @@ class Ledger:
         check: bool = False,
     ) -> int:
         """Load many subjects and (recorded_at, event) pairs fast, in one transaction; see
-        :mod:`credit_rules.ledger.durability`. Returns the seq reached."""
+        :mod:`credit_rules.ledger.bulk`. Both may be generators. Returns the seq reached."""
         with self._lock:
             self._usable()
-            return durability.bulk_load(self, subjects, events, freeze=freeze, check=check)
+            # Loading allocates much and frees little: collections would walk it all again
+            # and again, for nothing.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                seq = bulk.bulk_load(self, subjects, events, check=check)
+                if freeze:
+                    durability.freeze_loaded()
+            finally:
+                if collecting:
+                    gc.enable()
+            return seq
 
     def warm(self, *, freeze: bool = True) -> int:
         """Evaluate now every subject that bulk load or replay left for later, instead of on
@@ -1007,10 +1137,18 @@ class Ledger:
     # -- helpers ----------------------------------------------------------------------------
 
     def _state(self, subject_id: str) -> SubjectState:
+        """The subject's state; for a subject without events, a fresh one, not kept (reading
+        about a million subjects must not grow the ledger by a million states)."""
         state = self._states.get(subject_id)
         if state is None:
-            raise UnknownSubject(subject_id)
+            source = self._held.get(subject_id)
+            if source is None:
+                raise UnknownSubject(subject_id)
+            state = SubjectState(subject_id, source, self._codec)
         return state
+
+    def _where(self) -> str:
+        return self._journal.where if self._journal is not None else "<ledger>"
 
     def _check_in_force(self, as_of: dt.date) -> None:
         check_date(as_of, "as_of")

@@ -64,11 +64,11 @@ def migrate(
             new.close()
             raise ValueError("migrate into a new, empty journal")
         with old._lock:
-            subjects = [state.subject for state in old._order]
+            subjects = [old._state(sid).subject for sid in old._held]
             ids = {seq: event_id for event_id, seq in old._event_ids.items()}
             feed = [
-                (old._log_recorded[i], old._log_events[i], ids.get(i + 1))
-                for i in range(len(old._log_events))
+                (entry.recorded_at, entry.event, ids.get(entry.seq))
+                for entry in (old._entry(seq) for seq in range(1, len(old) + 1))
             ]
             today = old._today
         new.bulk_load(subjects, feed, freeze=False)
@@ -80,7 +80,7 @@ def migrate(
         with new._lock:
             while not new._begin():
                 pass
-            new._finish(carried, len(new._order))
+            new._finish(carried, len(new._held))
         day = as_of if as_of is not None else today
         report = _compare(old, new, day)
         return new, report
@@ -100,11 +100,11 @@ def _compare(old: Ledger, new: Ledger, day: dt.date | None) -> MigrationReport:
             except CreditRulesError as error:
                 refused.append((subject_id, str(error)))
         new._stale.clear()
-    for state in old._order:
-        sid = state.subject.id
-        if any(sid == r for r, _ in refused):
+    refused_ids = {r for r, _ in refused}
+    for sid in old._held:
+        if sid in refused_ids:
             continue
-        after = new._states[sid]
+        state, after = old._state(sid), new._state(sid)
         if sorted(state.timeline) != sorted(after.timeline):
             timeline_changed.append(sid)
         if day is not None:
@@ -120,8 +120,8 @@ def _compare(old: Ledger, new: Ledger, day: dt.date | None) -> MigrationReport:
         source=f"{old.ruleset.id} {old.ruleset.version}",
         target=f"{new.ruleset.id} {new.ruleset.version}",
         as_of=day,
-        subjects=len(old._order),
-        events=len(old._log_events),
+        subjects=len(old._held),
+        events=len(old._log_subject),
         changed=tuple(changed),
         timeline_changed=tuple(timeline_changed),
         refused=tuple(refused),

@@ -14,7 +14,7 @@ entry applies only where the event has the field set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from credit_rules.errors import MissingReference
 from credit_rules.model.events import Event
@@ -55,3 +55,36 @@ def check_references(
             if isinstance(value, str) and (source, value) not in known:
                 raise MissingReference(label, event.type, name, value, event.subject)
         known |= introduced([event], references)
+
+
+class Introductions:
+    """:func:`check_references` for a long stream of events (a bulk load), one event at a time
+    and without holding the stream: the ids introduced so far are kept per subject, and only
+    for subjects whose events introduce or refer to one."""
+
+    def __init__(self, references: References, history: Callable[[str], Sequence[Event]]) -> None:
+        self._references = references
+        self._referring = {event_type for event_type, _ in references}
+        self._introducing = {source for source in references.values()}
+        self._history = history
+        self._known: dict[str, set[tuple[str, str]]] = {}
+
+    def _of(self, subject: str) -> set[tuple[str, str]]:
+        known = self._known.get(subject)
+        if known is None:
+            known = self._known[subject] = introduced(self._history(subject), self._references)
+        return known
+
+    def check(self, event: Event, labels: Sequence[str], index: int) -> None:
+        """Refuse ``event`` (``labels[index]``) if it names an id not introduced before it;
+        else note its own. The label is made only for the message."""
+        if event.type in self._referring:
+            known = self._of(event.subject)
+            for (event_type, name), source in self._references.items():
+                if event.type != event_type:
+                    continue
+                value = getattr(event, name, None)
+                if isinstance(value, str) and (source, value) not in known:
+                    raise MissingReference(labels[index], event.type, name, value, event.subject)
+        if event.type in self._introducing:
+            self._of(event.subject).update(introduced([event], self._references))

@@ -1,27 +1,38 @@
-"""Durability without a database: a ledger written to, and read back from, one JSON Lines file.
+"""Durability without a database: a ledger written to, and read back from, one JSON Lines file,
+appended to, never rewritten.
 
-The first line is a header: the format and its version, the library version, the ruleset
-(id, version and digest), the ledger's today, how many subjects and events follow, and a
-sha256 checksum covering the header's other fields and every byte after it (the sha256 of
-the header's canonical JSON line without ``checksum``, followed by the hex sha256 of the body).
-Then one line per subject, in the order they
-were added, and one line per event, in ``seq`` order with its ``recorded_at``.
+The first line is a header: the format and its version and the ruleset (id, version and
+digest). Then come *segments*, each one export's news: a line per subject added since the
+previous segment, in the order they were added, and a line per event recorded since, in
+``seq`` order with its ``recorded_at``, closed by a **seal** line: how many subjects and
+events the file holds by then, the ledger's today, the library version, the sha256 of the last
+subject and event lines, and a checksum chained over everything before it (the sha256 of: the
+previous seal's checksum, or for the first seal the header line; a newline; the seal's other
+fields as a canonical JSON line; the hex sha256 of the segment's lines). The snapshot is what
+the last complete seal covers.
 
 Why each part is there:
 
 - the **ruleset digest**: events mean what the ruleset says they mean; restoring them under
   other rules would silently change every answer, so a different digest is refused
   (:class:`~credit_rules.errors.SnapshotMismatch`);
-- the **checksum and counts**: a file cut short by a full disk or altered by hand is refused
-  whole (:class:`~credit_rules.errors.SnapshotCorrupt`), never partly restored. The checksum
-  detects accidents, not an adversary, who could recompute it; protect the file as you would
-  the ledger, which holds full identity numbers;
-- **atomic writes**: the file is written under a temporary name in the same directory, flushed
-  to disk and renamed over the target (``os.replace``), so a reader sees the old snapshot or
-  the new one, never half of one. Temporary files are owner-only (0o600), like the snapshot,
-  and removed on every path: on an error by the writer, and, since a killed process removes
-  nothing, by the next writer in the directory, which deletes those whose process (named in
-  the file's name) is gone.
+- **segments** (issue 12): a nightly export of a million-person ledger appends the day's
+  subjects and events and a seal, instead of rewriting 183 MiB. Before appending, the writer
+  checks that the file is this ledger's past (same ruleset, the sealed counts within the
+  ledger's, the last sealed subject and event lines equal to the ledger's own); otherwise it
+  writes a new file;
+- the **chained checksum and counts**: a line altered or lost anywhere before the last seal
+  is refused whole (:class:`~credit_rules.errors.SnapshotCorrupt`), never partly restored.
+  The checksum detects accidents, not an adversary, who could recompute it; protect the file
+  as you would the ledger, which holds full identity numbers;
+- **atomic writes**: a new file is written under a temporary name in the same directory,
+  flushed to disk and renamed over the target (``os.replace``). An append writes its segment
+  and then its seal, and flushes them to disk: a reader sees the snapshot before the append or
+  after it, never half of one, because lines after the last complete seal (an append that was
+  killed) are not part of the snapshot, and the next append removes them. Temporary files are
+  owner-only (0o600), like the snapshot, and removed on every path: on an error by the writer,
+  and, since a killed process removes nothing, by the next writer in the directory, which
+  deletes those whose process (named in the file's name) is gone.
 
 The library version is recorded for the reader's information; the format is versioned on its
 own (``format_version``) and that is what decides whether a file can be read.
@@ -34,9 +45,8 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +59,7 @@ from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
 
 FORMAT = "credit-rules-ledger"
-FORMAT_VERSION = 2  # 2: the checksum covers the header too
+FORMAT_VERSION = 3  # 2: the checksum covers the header too; 3: appended, sealed segments
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,35 @@ def _line(value: Any) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
-def _seal(header: dict[str, Any], body: str) -> str:
-    """The checksum of the whole file: the header's every other field, then the body's hash.
-    An edited ``today``, library version or ruleset is as much an alteration as an edited
-    event, and restoring it would silently move the ledger's clock."""
-    fields = {name: value for name, value in header.items() if name != "checksum"}
-    return "sha256:" + hashlib.sha256(_line(fields) + body.encode()).hexdigest()
+def _seal(previous: bytes, fields: dict[str, Any], body_hex: str) -> str:
+    """A seal's checksum, chained: the previous seal's checksum (the header line for the
+    first), the seal's other fields, the hash of the segment's lines. An edited ``today``,
+    library version or count is as much an alteration as an edited event."""
+    return (
+        "sha256:" + hashlib.sha256(previous + b"\n" + _line(fields) + body_hex.encode()).hexdigest()
+    )
+
+
+def _subject_line(subject: Subject) -> bytes:
+    return _line({"subject": subject.model_dump(mode="json", exclude_none=True)})
+
+
+def _event_line(seq: int, recorded_at: dt.date, event: Event) -> bytes:
+    return _line(
+        {"seq": seq, "recorded_at": recorded_at.isoformat(), "event": event.model_dump(mode="json")}
+    )
+
+
+def _fingerprint(line: bytes | None) -> str | None:
+    return None if line is None else hashlib.sha256(line).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """The last complete seal of a file: where it ends, and what it says."""
+
+    end: int
+    seal: dict[str, Any]
 
 
 def write_snapshot(
@@ -81,53 +114,150 @@ def write_snapshot(
     ruleset: ir.Ruleset,
     library_version: str,
     today: dt.date | None,
-    subjects: Iterable[Subject],
-    events: Iterable[tuple[int, dt.date, Event]],
-) -> None:
-    """Write the snapshot atomically: body to one temporary file (hashing it), then the header
-    and the body to a second, which replaces ``path`` only once complete and on disk."""
+    subject_count: int,
+    event_count: int,
+    subjects: Callable[[int], Iterable[Subject]],
+    events: Callable[[int], Iterable[tuple[int, dt.date, Event]]],
+) -> int:
+    """Bring the snapshot at ``path`` up to the ledger: append a segment if the file is this
+    ledger's past, else write a new file atomically. ``subjects(n)`` and ``events(n)`` give
+    those after the first ``n``. Returns how many lines the segment holds."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    digest = hashlib.sha256()
-    subject_count = event_count = 0
     _remove_orphans(directory)
-    with _temporary(directory) as (body, _):
-        for subject in subjects:
-            line = _line({"subject": subject.model_dump(mode="json", exclude_none=True)})
-            digest.update(line)
-            body.write(line)
-            subject_count += 1
-        for seq, recorded_at, event in events:
-            line = _line(
-                {
-                    "seq": seq,
-                    "recorded_at": recorded_at.isoformat(),
-                    "event": event.model_dump(mode="json"),
-                }
-            )
-            digest.update(line)
-            body.write(line)
-            event_count += 1
-        body.flush()
+    tail = _tail(target, ruleset)
+    if tail is not None and not _is_past(tail.seal, subject_count, event_count, subjects, events):
+        tail = None
+    start_subjects = tail.seal["subjects"] if tail is not None else 0
+    start_events = tail.seal["events"] if tail is not None else 0
+    if tail is None:
         header = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "library_version": library_version,
             "ruleset": {"id": ruleset.id, "version": ruleset.version, "digest": ruleset.digest},
-            "today": today.isoformat() if today is not None else None,
-            "subjects": subject_count,
-            "events": event_count,
         }
-        header["checksum"] = _seal(header, digest.hexdigest())
         with _temporary(directory) as (out, out_path):
             out.write(_line(header))
-            body.seek(0)
-            shutil.copyfileobj(body, out, 1 << 20)
+            lines = _segment(
+                out,
+                _line(header).rstrip(b"\n"),
+                None,
+                library_version,
+                today,
+                (start_subjects, subject_count, subjects(0)),
+                (start_events, event_count, events(0)),
+            )
             out.flush()
             os.fsync(out.fileno())
             out.close()
             os.replace(out_path, target)
-    _fsync_directory(directory)
+        _fsync_directory(directory)
+        return lines
+    with open(target, "r+b") as out:
+        out.truncate(tail.end)  # an append that was killed left lines after the last seal
+        out.seek(tail.end)
+        lines = _segment(
+            out,
+            tail.seal["checksum"].encode(),
+            tail.seal,
+            library_version,
+            today,
+            (start_subjects, subject_count, subjects(start_subjects)),
+            (start_events, event_count, events(start_events)),
+        )
+        out.flush()
+        os.fsync(out.fileno())
+    return lines
+
+
+def _segment(
+    out: IO[bytes],
+    previous: bytes,
+    before: dict[str, Any] | None,
+    library_version: str,
+    today: dt.date | None,
+    new_subjects: tuple[int, int, Iterable[Subject]],
+    new_events: tuple[int, int, Iterable[tuple[int, dt.date, Event]]],
+) -> int:
+    """Write the lines of a segment, then its seal; return how many lines."""
+    digest = hashlib.sha256()
+    last_subject = last_event = None
+    lines = 0
+    for subject in new_subjects[2]:
+        last_subject = _subject_line(subject)
+        digest.update(last_subject)
+        out.write(last_subject)
+        lines += 1
+    for seq, recorded_at, event in new_events[2]:
+        last_event = _event_line(seq, recorded_at, event)
+        digest.update(last_event)
+        out.write(last_event)
+        lines += 1
+    fields = {
+        "subjects": new_subjects[1],
+        "events": new_events[1],
+        "today": today.isoformat() if today is not None else None,
+        "library_version": library_version,
+        "last_subject": _fingerprint(last_subject) or (before or {}).get("last_subject"),
+        "last_event": _fingerprint(last_event) or (before or {}).get("last_event"),
+    }
+    fields["checksum"] = _seal(previous, fields, digest.hexdigest())
+    out.write(_line({"seal": fields}))
+    return lines
+
+
+def _is_past(
+    seal: dict[str, Any],
+    subject_count: int,
+    event_count: int,
+    subjects: Callable[[int], Iterable[Subject]],
+    events: Callable[[int], Iterable[tuple[int, dt.date, Event]]],
+) -> bool:
+    """Whether a file sealed as ``seal`` holds a prefix of this ledger."""
+    n, m = seal["subjects"], seal["events"]
+    if not (0 <= n <= subject_count and 0 <= m <= event_count):
+        return False
+    if n and _fingerprint(_subject_line(next(iter(subjects(n - 1))))) != seal["last_subject"]:
+        return False
+    return not m or _fingerprint(_event_line(*next(iter(events(m - 1))))) == seal["last_event"]
+
+
+def _tail(target: Path, ruleset: ir.Ruleset) -> _Tail | None:
+    """The last complete seal of a snapshot of ``ruleset`` at ``target``, if there is one."""
+    try:
+        with open(target, "rb") as stream:
+            header = json.loads(stream.readline())
+            if (
+                not isinstance(header, dict)
+                or header.get("format") != FORMAT
+                or header.get("format_version") != FORMAT_VERSION
+                or header.get("ruleset", {}).get("digest") != ruleset.digest
+            ):
+                return None
+            size = stream.seek(0, os.SEEK_END)
+            window = min(size, 1 << 16)
+            stream.seek(size - window)
+            chunk = stream.read(window)
+    except (OSError, ValueError, AttributeError):
+        return None
+    end = len(chunk)
+    while end > 0:
+        start = chunk.rfind(b"\n", 0, end - 1) + 1
+        line = chunk[start:end]
+        if line.endswith(b"\n") and line.startswith(b'{"seal"'):
+            try:
+                seal = json.loads(line)["seal"]
+            except (ValueError, KeyError, TypeError):
+                return None
+            if not isinstance(seal, dict) or not all(
+                isinstance(seal.get(k), int) for k in ("subjects", "events")
+            ):
+                return None
+            return _Tail(size - window + end, seal)
+        if start == 0:
+            return None
+        end = start
+    return None
 
 
 def _remove_orphans(directory: Path) -> None:
@@ -174,34 +304,63 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> SnapshotContent:
-    """Read and verify a snapshot; refuse it whole at the first thing that does not match."""
+    """Read and verify a snapshot up to its last complete seal; refuse it whole at the first
+    thing that does not match."""
     where = os.fspath(path)
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, read line by line
     except OSError as error:
         raise SnapshotCorrupt(where, f"cannot be read ({error.strerror or error})") from error
     with stream:
-        header = _header(where, stream.readline())
+        first = stream.readline()
+        header = _header(where, first)
+        previous = first.rstrip(b"\n")
         digest = hashlib.sha256()
-        rows: list[tuple[int, Any]] = []
+        rows: list[tuple[int, bytes]] = []
+        segment: list[tuple[int, bytes]] = []
+        seal: dict[str, Any] | None = None
         for number, raw in enumerate(stream, start=2):
-            digest.update(raw)
-            rows.append((number, raw))
-    if _seal(header, digest.hexdigest()) != header["checksum"]:
+            if not raw.startswith(b'{"seal"'):
+                digest.update(raw)
+                segment.append((number, raw))
+                continue
+            if not raw.endswith(b"\n"):
+                break  # a seal cut short: the append did not finish
+            found = _seal_of(where, number, raw)
+            fields = {k: v for k, v in found.items() if k != "checksum"}
+            if _seal(previous, fields, digest.hexdigest()) != found["checksum"]:
+                raise SnapshotCorrupt(
+                    where,
+                    "the checksum does not match the content: the file is truncated or altered",
+                    line=number,
+                )
+            rows.extend(segment)
+            if len(rows) != found["subjects"] + found["events"]:
+                raise SnapshotCorrupt(
+                    where,
+                    f"the seal announces {found['subjects'] + found['events']} lines, "
+                    f"found {len(rows)}",
+                    line=number,
+                )
+            seal, previous, segment, digest = (
+                found,
+                found["checksum"].encode(),
+                [],
+                hashlib.sha256(),
+            )
+    if seal is None:
         raise SnapshotCorrupt(
-            where, "the checksum does not match the content: the file is truncated or altered"
+            where, "no complete snapshot: the file is truncated or altered (no seal)"
         )
-    expected = header["subjects"] + header["events"]
-    if len(rows) != expected:
-        raise SnapshotCorrupt(where, f"the header announces {expected} lines, found {len(rows)}")
-    found = header["ruleset"]
-    if found.get("digest") != ruleset.digest:
+    found_ruleset = header["ruleset"]
+    if found_ruleset.get("digest") != ruleset.digest:
         raise SnapshotMismatch(
             where,
-            f"written under ruleset {found.get('id')} {found.get('version')} "
-            f"({found.get('digest')}), not {ruleset.id} {ruleset.version} ({ruleset.digest})",
+            f"written under ruleset {found_ruleset.get('id')} {found_ruleset.get('version')} "
+            f"({found_ruleset.get('digest')}), not {ruleset.id} {ruleset.version} "
+            f"({ruleset.digest})",
         )
-    return _content(where, header, rows, ruleset)
+    return _content(where, seal, rows, ruleset)
 
 
 def _header(where: str, raw: bytes) -> dict[str, Any]:
@@ -219,29 +378,40 @@ def _header(where: str, raw: bytes) -> dict[str, Any]:
             f"format version {header.get('format_version')!r}; this library reads {FORMAT_VERSION}",
             line=1,
         )
-    checks = {
-        "checksum": str,
-        "subjects": int,
-        "events": int,
-        "ruleset": dict,
-        "library_version": str,
-    }
-    for name, kind in checks.items():
-        if not isinstance(header.get(name), kind):
-            raise SnapshotCorrupt(where, f"the header has no valid {name!r}", line=1)
+    if not isinstance(header.get("ruleset"), dict):
+        raise SnapshotCorrupt(where, "the header has no valid 'ruleset'", line=1)
     return header
 
 
+def _seal_of(where: str, number: int, raw: bytes) -> dict[str, Any]:
+    row = _json(where, number, raw)
+    seal = row.get("seal") if isinstance(row, dict) else None
+    checks = {"checksum": str, "subjects": int, "events": int, "library_version": str}
+    if not isinstance(seal, dict) or not all(
+        isinstance(seal.get(name), kind) for name, kind in checks.items()
+    ):
+        raise SnapshotCorrupt(where, "not a valid seal line", line=number)
+    return seal
+
+
 def _content(
-    where: str, header: dict[str, Any], rows: list[tuple[int, Any]], ruleset: ir.Ruleset
+    where: str, seal: dict[str, Any], rows: list[tuple[int, bytes]], ruleset: ir.Ruleset
 ) -> SnapshotContent:
-    subject_rows = rows[: header["subjects"]]
-    event_rows = rows[header["subjects"] :]
-    subjects = [_subject(where, number, _json(where, number, raw)) for number, raw in subject_rows]
+    subject_rows: list[tuple[int, Any]] = []
+    event_rows: list[tuple[int, Any]] = []
+    for number, raw in rows:
+        row = _json(where, number, raw)
+        (subject_rows if isinstance(row, dict) and "subject" in row else event_rows).append(
+            (number, row)
+        )
+    if len(subject_rows) != seal["subjects"]:
+        raise SnapshotCorrupt(
+            where, f"the seal announces {seal['subjects']} subjects, found {len(subject_rows)}"
+        )
+    subjects = [_subject(where, number, row) for number, row in subject_rows]
     raw_events: list[Any] = []
     meta: list[tuple[int, dt.date]] = []
-    for expected_seq, (number, raw) in enumerate(event_rows, start=1):
-        row = _json(where, number, raw)
+    for expected_seq, (number, row) in enumerate(event_rows, start=1):
         if not isinstance(row, dict) or row.get("seq") != expected_seq:
             raise SnapshotCorrupt(where, f"expected event seq {expected_seq}", line=number)
         try:
@@ -256,14 +426,14 @@ def _content(
         events = parse_events(ruleset.vocabulary, raw_events)
     except CreditRulesError as error:
         raise SnapshotCorrupt(where, f"events do not validate: {error}") from None
-    today = _today(where, header.get("today"))
+    today = _today(where, seal.get("today"))
     if today is None and meta:
-        raise SnapshotCorrupt(where, "events are recorded but the header has no today", line=1)
+        raise SnapshotCorrupt(where, "events are recorded but the seal has no today")
     if today is not None and meta and meta[-1][1] > today:
-        raise SnapshotCorrupt(where, "an event is recorded after the snapshot's today", line=1)
+        raise SnapshotCorrupt(where, "an event is recorded after the snapshot's today")
     return SnapshotContent(
         today=today,
-        library_version=header["library_version"],
+        library_version=seal["library_version"],
         subjects=subjects,
         events=[(seq, at, event) for (seq, at), event in zip(meta, events, strict=True)],
     )
@@ -293,4 +463,4 @@ def _today(where: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise SnapshotCorrupt(where, "the header's today is not a date", line=1) from None
+        raise SnapshotCorrupt(where, "the seal's today is not a date") from None

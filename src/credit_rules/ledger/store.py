@@ -8,16 +8,21 @@ measures' intervals, the actions owed) is a cache, replaced whole when an event 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import json
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from credit_rules._masking import mask_text
 from credit_rules.ledger.agenda import CachedAction
+from credit_rules.ledger.codec import minimal_json, subject_json
 from credit_rules.ledger.timeline import Interval
 from credit_rules.model.events import Event
-from credit_rules.model.subjects import Subject
+from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
+from credit_rules.model.vocabularies import events_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,33 +61,86 @@ class Answer(tuple[T, ...]):
         return mask_text(f"Answer({tuple.__repr__(self)}, seq={self.seq})")
 
 
+class Codec:
+    """Turns what a :class:`SubjectState` keeps (text) back into models, on demand.
+
+    One per ledger, shared by its states: a state keeps its events as the JSON rows the journal
+    holds and its subject as a kind (or a JSON row), not as pydantic models. A model costs
+    about 1 KB and is tracked by the garbage collector; a row costs a fifth of that and is not,
+    so a million-subject ledger fits in a few hundred megabytes and a full collection has
+    next to nothing to walk (docs/decisions/0017). Models are made again when an evaluation or
+    an answer needs them: a few microseconds per event, against the engine's milliseconds.
+    """
+
+    __slots__ = ("_kinds", "_vocabulary")
+
+    def __init__(self, vocabulary: str) -> None:
+        self._vocabulary = vocabulary
+        self._kinds: dict[str, str] = {}
+
+    def source(self, subject: Subject) -> str:
+        """What a state keeps of ``subject``: its kind alone when it has no other field (one
+        shared string for a million persons), else its JSON row."""
+        if subject.model_fields_set <= {"id", "kind"} or subject_json(subject) == minimal_json(
+            subject.id, subject.kind
+        ):
+            return self.kind(subject.kind)
+        return subject_json(subject)
+
+    def kind(self, kind: str) -> str:
+        return self._kinds.setdefault(kind, kind)
+
+    def subject(self, subject_id: str, source: str) -> Subject:
+        if source.startswith("{"):
+            raw: dict[str, Any] = json.loads(source)
+        else:
+            raw = {"id": subject_id, "kind": source}
+        model = SUBJECT_CLASSES.get(str(raw.get("kind")), Subject)
+        return model.model_validate(raw)
+
+    def events(self, bodies: Sequence[str]) -> list[Event]:
+        if not bodies:
+            return []
+        return events_from_json(self._vocabulary, "[" + ",".join(bodies) + "]")
+
+
+_NONE: tuple[()] = ()
+_NOTHING: frozenset[str] = frozenset()
+_INT64 = struct.Struct("=q")
+
+
 class SubjectState:
     """One subject, its events in recording order, and the cache derived from them.
 
-    Events are kept in three parallel lists rather than one object each: a ledger of a million
-    events would otherwise spend more memory on wrappers than on the events.
+    Compact on purpose (see :class:`Codec`): the events are kept as a tuple of their JSON rows,
+    their seqs and recording days (as ordinals) as packed 64-bit integers in ``bytes``, none of
+    which the garbage collector tracks (an ``array`` it would). ``events`` and ``subject``
+    make models on each call.
     """
 
     __slots__ = (
+        "_codec",
+        "_ordinals",
+        "_seqs",
         "actions",
-        "events",
+        "bodies",
         "horizon",
+        "id",
         "latest",
         "outcomes",
-        "recorded",
-        "seqs",
-        "subject",
+        "source",
         "timeline",
         "wake",
     )
 
-    def __init__(self, subject: Subject) -> None:
-        self.subject = subject
-        # Shared empty tuples until the first event: most of a bureau's subjects have none,
-        # and three empty lists each would cost a million-subject ledger about 170 MB.
-        self.events: Sequence[Event] = ()
-        self.recorded: Sequence[dt.date] = ()
-        self.seqs: Sequence[int] = ()
+    def __init__(self, subject_id: str, source: str, codec: Codec) -> None:
+        self.id = subject_id
+        self.source = source
+        self._codec = codec
+        # Shared empty tuples until the first event.
+        self.bodies: tuple[str, ...] = _NONE
+        self._seqs = b""
+        self._ordinals = b""  # recorded_at, as date ordinals
         #: The latest valid-time date among the events (None without events).
         self.latest: dt.date | None = None
         #: Measures from the evaluation as of ``horizon``; exact for every day up to it.
@@ -90,25 +148,54 @@ class SubjectState:
         self.actions: tuple[CachedAction, ...] = ()
         self.horizon: dt.date | None = None
         #: What applies on the ledger's today.
-        self.outcomes: frozenset[str] = frozenset()
+        self.outcomes: frozenset[str] = _NOTHING
         #: The next day on which ``outcomes`` may change (None: never, as far as is known).
         self.wake: dt.date | None = None
 
-    def append(self, seq: int, recorded_at: dt.date, event: Event) -> None:
-        if not isinstance(self.events, list):
-            self.events, self.recorded, self.seqs = [], [], []
-        assert isinstance(self.recorded, list) and isinstance(self.seqs, list)
-        self.events.append(event)
-        self.recorded.append(recorded_at)
-        self.seqs.append(seq)
-        if self.latest is None or event.date > self.latest:
-            self.latest = event.date
+    @property
+    def subject(self) -> Subject:
+        return self._codec.subject(self.id, self.source)
+
+    @property
+    def events(self) -> list[Event]:
+        return self._codec.events(self.bodies)
+
+    @property
+    def seqs(self) -> Sequence[int]:
+        return memoryview(self._seqs).cast("q")
+
+    @property
+    def ordinals(self) -> Sequence[int]:
+        return memoryview(self._ordinals).cast("q")
+
+    @property
+    def recorded(self) -> list[dt.date]:
+        return [dt.date.fromordinal(o) for o in self.ordinals]
+
+    def append(self, seq: int, recorded_at: int, body: str, date: dt.date) -> None:
+        """Add an event: its seq, recording day (an ordinal), JSON row and valid-time date."""
+        self.bodies = (*self.bodies, body)
+        self._seqs += _INT64.pack(seq)
+        self._ordinals += _INT64.pack(recorded_at)
+        if self.latest is None or date > self.latest:
+            self.latest = date
+
+    def known(self, known_at: dt.date | None) -> int:
+        """How many of the events (in recording order) were recorded by ``known_at``."""
+        if known_at is None:
+            return len(self.bodies)
+        return bisect.bisect_right(self.ordinals, known_at.toordinal())
 
     def entries(self, count: int | None = None) -> tuple[LedgerEntry, ...]:
-        end = len(self.events) if count is None else count
+        end = len(self.bodies) if count is None else count
+        events = self._codec.events(self.bodies[:end])
+        seqs, ordinals = self.seqs, self.ordinals
         return tuple(
-            LedgerEntry(seq, at, event)
-            for seq, at, event in zip(
-                self.seqs[:end], self.recorded[:end], self.events[:end], strict=True
-            )
+            LedgerEntry(seqs[i], dt.date.fromordinal(ordinals[i]), event)
+            for i, event in enumerate(events)
         )
+
+    def entry(self, seq: int) -> LedgerEntry:
+        index = bisect.bisect_left(self.seqs, seq)
+        (event,) = self._codec.events(self.bodies[index : index + 1])
+        return LedgerEntry(seq, dt.date.fromordinal(self.ordinals[index]), event)

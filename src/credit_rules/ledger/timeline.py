@@ -57,13 +57,20 @@ def _interval(decision: Decision) -> Interval:
     return (decision.outcome, decision.from_, decision.until, trigger_of(decision))
 
 
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
 def outcomes_on(intervals: Sequence[Interval], day: dt.date) -> frozenset[str]:
-    """The outcomes that apply on ``day`` (``Evaluation.outcomes`` of an evaluation as of it)."""
-    return frozenset(
+    """The outcomes that apply on ``day`` (``Evaluation.outcomes`` of an evaluation as of it).
+
+    Equal sets are shared: a ledger keeps one per subject, and a ruleset has few measures, so
+    a million subjects hold a handful of distinct sets, not a million (200 bytes each)."""
+    found = frozenset(
         outcome
         for outcome, first, last, _ in intervals
         if first <= day and (last is None or day <= last)
     )
+    return _SHARED.setdefault(found, found) if len(_SHARED) < 4096 else found
 
 
 def next_change(intervals: Sequence[Interval], after: dt.date) -> dt.date | None:

@@ -40,7 +40,6 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-
 class Frozen(BaseModel):
     """Immutable and strict about shape: an unknown field is an error, never silently dropped,
     because a misspelt field in an event would otherwise change a legal outcome unnoticed."""

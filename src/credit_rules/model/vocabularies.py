@@ -69,8 +69,6 @@ def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     return PACKS[vocabulary].decision_day_fields
 
 
-
-
 FieldType = Literal["count", "flag", "date", "text", "list"]
 
 
@@ -152,6 +150,13 @@ def parse_events(
             line = lines.get(index) if (lines is not None and index is not None) else None
             problems.append(Problem(_plain(item), field=field, line=line))
         raise ScenarioError(source, problems) from None
+    return parsed
+
+
+def events_from_json(vocabulary: str, text: str | bytes) -> list[Event]:
+    """Events from a JSON array of rows this library wrote and validated before (a ledger's
+    journal): one call into pydantic's JSON parser, without the per-event Python dicts."""
+    parsed: list[Event] = _adapter(vocabulary).validate_json(text)
     return parsed
 
 
