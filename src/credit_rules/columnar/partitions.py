@@ -6,16 +6,25 @@ function here takes the partition's events as an Arrow table and gives one resul
 Arrow table, so any engine that maps Arrow batches can call it: Dask
 (:mod:`credit_rules.columnar.on_dask`, the tested path), Spark's ``mapInArrow`` or Ray's
 ``map_batches`` (docs/batch.md).
+
+On one machine the same property bounds memory: :func:`in_parts` cuts a validated population
+into ranges of subjects and evaluates them one after the other. Every result table is sorted
+by subject first, so the parts' results, in the order of their ranges, are the whole result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from typing import Literal
 
+import polars as pl
 import pyarrow as pa
 
 from credit_rules.columnar.backend import ColumnarEngine
+from credit_rules.columnar.inputs import Inputs
+from credit_rules.errors import TableError
 from credit_rules.ruleset import ir
 
 ResultTable = Literal["decisions", "duties", "outcomes"]
@@ -57,3 +66,58 @@ def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa
         }
     )
     return evaluate_partition(empty, ruleset, as_of, table).schema
+
+
+#: Events per part when a population is evaluated in parts. The backend's intermediate tables
+#: grow with the pairs of a subject's records, so a part of this size keeps a run of a million
+#: persons under a few hundred MiB; smaller parts add a fixed cost per part (measured in
+#: benchmarks/columnar-results.json).
+EVENTS_PER_PART = 100_000
+
+
+def subject_ranges(inputs: Inputs, events_per_part: int = EVENTS_PER_PART) -> list[Inputs]:
+    """The input cut into consecutive ranges of subject ids of about ``events_per_part``
+    events each, in the order of the ids; a subject's events are never split."""
+    events = inputs.events
+    parts = -(-events.height // max(events_per_part, 1))
+    if parts <= 1:
+        return [inputs]
+    ordered = events.get_column("subject").sort()
+    cuts = ordered.gather([events.height * i // parts for i in range(1, parts)]).unique().sort()
+    bounds: list[str | None] = [None, *cuts.to_list(), None]
+    subject = pl.col("subject")
+    ranges = []
+    for low, high in itertools.pairwise(bounds):
+        inside = pl.lit(True)
+        if low is not None:
+            inside &= subject >= low
+        if high is not None:
+            inside &= subject < high
+        ranges.append(inputs.having(inside))
+    return ranges
+
+
+def in_parts(
+    engine: ColumnarEngine,
+    inputs: Inputs,
+    as_of: dt.date,
+    table: ResultTable,
+    events_per_part: int = EVENTS_PER_PART,
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, int]]:
+    """For each range of subjects in order: its result table, its outcomes on ``as_of``
+    and how many events it held. Joined, the tables are exactly the whole population's.
+
+    Events that contradict each other are found part by part, so the first part that has
+    any would name only its own; the whole input is then evaluated once more, so that the
+    error lists the first problems and the total of all of it, as one evaluation does."""
+    try:
+        for part in subject_ranges(inputs, events_per_part):
+            if table == "outcomes":
+                found = engine.outcomes(part, as_of=as_of)
+                yield found, found, part.events.height
+            else:
+                result = engine.evaluate(part, as_of=as_of)
+                yield getattr(result, table), result.outcomes, part.events.height
+    except TableError:
+        engine.evaluate(inputs, as_of=as_of)
+        raise
