@@ -65,7 +65,7 @@ def register(commands: Any, _: Gettext) -> None:
         default=None,
         metavar="N",
         help="evaluate ranges of subjects of about N events one after another, which bounds "
-        "memory (default 100000)",
+        "memory (default 50000)",
     )
     parser.set_defaults(func=run)
 
