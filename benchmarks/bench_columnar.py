@@ -98,6 +98,22 @@ def handwritten_outcomes(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
+def header(benchmark: str, **versions: str) -> dict[str, Any]:
+    """What every results file starts with: the script, when, and the machine with its load
+    (the machine is shared, so a number means little without the load beside it)."""
+    return {
+        "benchmark": benchmark,
+        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "polars": pl.__version__,
+            **versions,
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        },
+    }
+
+
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     times = []
     result = None
@@ -124,7 +140,9 @@ started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=False)
 print(json.dumps({"seconds": time.perf_counter() - started, "code": done.returncode,
     "stdout": done.stdout, "stderr": done.stderr,
-    "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+    "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "cpu": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime}))
 """
 
 
@@ -147,6 +165,8 @@ def end_to_end(events: Path, out: Path, table: str) -> dict[str, Any]:
         "table": table,
         "seconds_wall_fresh_process": round(done["seconds"], 3),
         "seconds_reported_by_the_command": float(own.group(1)) if own else None,
+        # CPU time moves less with the load of a shared machine than wall time does.
+        "cpu_seconds_fresh_process": round(done["cpu"], 3),
         "peak_rss_mib": round(done["peak_kib"] / 1024, 1),
         "rows_written": pl.read_parquet(out).height,
         "summary": done["stdout"].strip(),
@@ -166,14 +186,7 @@ def main() -> int:
     ruleset = bundled("lianyungang-2007")
     engine = ColumnarEngine(ruleset)
     report: dict[str, Any] = {
-        "benchmark": "bench_columnar.py",
-        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "polars": pl.__version__,
-            "cpus": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        },
+        **header("bench_columnar.py"),
         "as_of": AS_OF.isoformat(),
         "population": {**params.as_json(), **raw.counts},
         "repeat": args.repeat,

@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import sys
 import threading
@@ -44,10 +43,14 @@ import psutil
 import pyarrow as pa
 from distributed import Client, LocalCluster, WorkerPlugin
 
-from credit_rules import bundled
-from credit_rules.columnar.on_dask import evaluate_dask
-from credit_rules.columnar.partitions import ResultTable, evaluate_partition
-from credit_rules.model.events import DishonestyCategory
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_columnar import header  # noqa: E402
+
+from credit_rules import bundled  # noqa: E402
+from credit_rules.columnar.on_dask import evaluate_dask  # noqa: E402
+from credit_rules.columnar.partitions import ResultTable, evaluate_partition  # noqa: E402
+from credit_rules.model.events import DishonestyCategory  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "dask-results.json"
 RULESET = "lianyungang-2007"
@@ -241,15 +244,7 @@ def main() -> int:
     args = parser.parse_args()
 
     report: dict[str, Any] = {
-        "benchmark": "bench_dask.py",
-        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "polars": pl.__version__,
-            "dask": dask.__version__,
-            "cpus": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        },
+        **header("bench_dask.py", dask=dask.__version__),
         "ruleset": RULESET,
         "as_of": AS_OF.isoformat(),
         "runs": [],

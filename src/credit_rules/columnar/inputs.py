@@ -67,11 +67,27 @@ class Inputs:
             )
         return self._subjects
 
-    def having(self, subjects: pl.Expr) -> Inputs:
-        """The part of the input whose subjects satisfy a condition on ``subject``: a
-        partition, evaluated on its own when no result reads another subject's events."""
-        given = None if self._subjects is None else self._subjects.filter(subjects)
-        return Inputs(self.events.filter(subjects), given, self._kind)
+    def split(self, cuts: pl.Series) -> list[Inputs]:
+        """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects
+        from ``cuts[i - 1]`` up to, not including, ``cuts[i]``, with all their events. One
+        binary search a row and one pass to part the rows: no filter per part."""
+
+        def parted(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+            index = cuts.search_sorted(frame.get_column("subject"), side="right")
+            found = frame.with_columns(index.alias("_part")).partition_by(
+                "_part", as_dict=True, include_key=False, maintain_order=True
+            )
+            return {int(key[0]): part for key, part in found.items()}
+
+        events = parted(self.events)
+        given = None if self._subjects is None else parted(self._subjects)
+        parts = []
+        for number in range(len(cuts) + 1):
+            mine = events.get(number, self.events.clear())
+            theirs = None if given is None else given.get(number, self.subjects.clear())
+            if mine.height or (theirs is not None and theirs.height):
+                parts.append(Inputs(mine, theirs, self._kind))
+        return parts
 
 
 def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:

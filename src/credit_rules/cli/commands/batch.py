@@ -65,7 +65,7 @@ def register(commands: Any, _: Gettext) -> None:
         default=None,
         metavar="N",
         help="evaluate ranges of subjects of about N events one after another, which bounds "
-        "memory (default 50000)",
+        "memory (default 50000; 500000 for --table outcomes)",
     )
     parser.set_defaults(func=run)
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         import polars as pl
 
         from credit_rules.columnar import ColumnarEngine
-        from credit_rules.columnar.partitions import EVENTS_PER_PART, in_parts
+        from credit_rules.columnar.partitions import in_parts
     except ModuleNotFoundError as error:
         print(
             f"credit-rules: `credit-rules batch` needs the [columnar] extra ({error.name} is "
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     tables, outcomes = [], []
     with progress_bar(total, f"{args.table}: events") as advance:
         for table, on_the_day, done in in_parts(
-            engine, inputs, args.as_of, args.table, args.events_per_part or EVENTS_PER_PART
+            engine, inputs, args.as_of, args.table, args.events_per_part
         ):
             tables.append(table)
             outcomes.append(on_the_day)
