@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
-import pyarrow as pa
 
 from credit_rules.columnar.backend import ColumnarEngine
 from credit_rules.columnar.inputs import Inputs
 from credit_rules.errors import TableError
 from credit_rules.ruleset import ir
+
+if TYPE_CHECKING:
+    # pyarrow (with numpy) takes a few hundred milliseconds to import; the command line's
+    # batch job reads and writes through Polars and never needs it.
+    import pyarrow as pa
 
 ResultTable = Literal["decisions", "duties", "outcomes"]
 
@@ -57,6 +61,7 @@ def evaluate_partition(
 
 def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa.Schema:
     """The schema of a result table, from an empty partition (a cluster's ``meta``)."""
+    import pyarrow as pa
     empty = pa.table(
         {
             "type": pa.array([], pa.string()),
