@@ -124,18 +124,16 @@ class _Problems:
         self._checks.append((frame, mask, column, message))
 
     def _counts(self) -> list[int]:
-        tables: dict[int, tuple[pl.DataFrame, list[int]]] = {}
+        tables: dict[int, tuple[pl.DataFrame, dict[int, pl.Expr]]] = {}
         for index, (frame, mask, _, _) in enumerate(self._checks):
             if frame is not None and mask is not None:
-                tables.setdefault(id(frame), (frame, []))[1].append(index)
+                tables.setdefault(id(frame), (frame, {}))[1][index] = mask
         counts = [1] * len(self._checks)  # a problem without rows is one problem
-        for frame, indices in tables.values():
-            masks = [self._checks[i][1] for i in indices]
+        for frame, masks in tables.values():
             summed = frame.lazy().select(
-                m.sum().cast(pl.Int64).alias(str(i))  # type: ignore[union-attr]
-                for i, m in zip(indices, masks, strict=True)
+                mask.sum().cast(pl.Int64).alias(str(index)) for index, mask in masks.items()
             )
-            for index, count in zip(indices, summed.collect().row(0), strict=True):
+            for index, count in zip(masks, summed.collect().row(0), strict=True):
                 counts[index] = count
         return counts
 
