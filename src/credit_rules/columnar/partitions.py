@@ -62,6 +62,7 @@ def evaluate_partition(
 def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa.Schema:
     """The schema of a result table, from an empty partition (a cluster's ``meta``)."""
     import pyarrow as pa
+
     empty = pa.table(
         {
             "type": pa.array([], pa.string()),
