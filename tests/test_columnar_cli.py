@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,34 @@ def test_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == EXIT_BAD_INPUT
     assert "events.parquet[0].date" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [source]
+
+
+def test_the_summary_line_counts_outcomes_and_says_how_fast(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    out = tmp_path / "decisions.parquet"
+    args = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    assert main([*args, "-o", str(out), "--events-per-part", "1"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert captured.err == "", "no progress display when stderr is not a terminal"
+    line = captured.out.strip()
+    assert "\n" not in line
+    assert line.startswith(f"decisions: 3 rows to {out}; on 2009-06-01 1 subjects under measures")
+    assert "(audit_flag 1, cash_settlement 1)" in line
+    assert re.search(r"; 2 events in \d+\.\d\d s \([\d,]+ events/s\)$", line), line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_a_terminal_shows_progress(tmp_path: Path) -> None:
+    from test_rich_output import _on_a_terminal
+
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    out = tmp_path / "decisions.parquet"
+    argv = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    code, shown = _on_a_terminal([*argv, "-o", str(out), "--events-per-part", "1"], {})
+    assert code == 0, shown
+    assert "decisions: events" in shown and "2/2" in shown, shown
+    assert "cash_settlement 1" in shown

@@ -57,15 +57,27 @@ def test_two_worker_processes_give_the_single_machine_result() -> None:
     events = population(600)
     alone = ColumnarEngine(RULESET).evaluate(events, as_of=AS_OF)
     assert alone.decisions.height > 500  # not a vacuous comparison
+    assert alone.duties.height > 0 and alone.outcomes.height > 0
     with (
         distributed.LocalCluster(
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
     ):
-        frame = dd.from_pandas(events.to_pandas(), npartitions=4)
-        for table in ("decisions", "outcomes"):
+        # Two worker processes, not threads of this one: the ruleset crosses by pickle.
+        pids = client.run(os.getpid)
+        assert len(pids) == 2 and len(set(pids.values())) == 2
+        assert os.getpid() not in pids.values()
+        # Rows in a random order, so partitions split subjects: the shuffle on subject must
+        # bring each subject's events together again.
+        mixed = events.sample(fraction=1.0, shuffle=True, seed=7)
+        frame = dd.from_pandas(mixed.to_pandas(), npartitions=4, sort=False)
+        owners = [set(frame.partitions[i]["subject"].compute()) for i in range(4)]
+        assert owners[0] & owners[1], "no subject is split: the shuffle is not tested"
+        for table in ("decisions", "duties", "outcomes"):
             found = evaluate_dask(frame, RULESET, as_of=AS_OF, table=table).compute()
             got = pl.from_pandas(found)
             want = getattr(alone, table)
+            assert got.schema == want.schema
+            # Partitions come back in any order; within the rows, every value is the same.
             assert got.sort(got.columns).rows() == want.sort(want.columns).rows()

@@ -133,3 +133,11 @@ def test_the_engine_pickles_for_worker_processes() -> None:
     assert outcomes(again.evaluate(frame, as_of=AS_OF)) == outcomes(
         ENGINE.evaluate(frame, as_of=AS_OF)
     )
+
+
+def test_without_a_subjects_table_the_subjects_are_those_the_events_name() -> None:
+    inputs = ENGINE.read(pl.DataFrame(EVENTS))
+    assert sorted(inputs.subjects.iter_rows()) == [
+        ("p2", "insured_person"),
+        ("p3", "insured_person"),
+    ]

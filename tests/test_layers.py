@@ -83,6 +83,9 @@ OPTIONAL_IMPORTS: Mapping[tuple[str, str], str] = {
         "the columnar backend needs polars and pyarrow (the columnar extra); every other "
         "command starts without them"
     ),
+    ("credit_rules.cli.commands.batch", "credit_rules.columnar.partitions"): (
+        "evaluating a population in ranges of subjects needs polars too (the columnar extra)"
+    ),
     ("credit_rules.ruleset.shipped", "credit_rules.ruleset.loader"): (
         "the loader brings pydantic and the YAML reader; a bundled ruleset whose stored IR is "
         "current needs neither, which is the point of the stored IR (decision 13)"

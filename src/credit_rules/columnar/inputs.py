@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,59 @@ _DTYPES: dict[ColumnKind, pl.DataType] = {
 _KEEP = TableError.SHOWN
 
 
-@dataclass(frozen=True)
 class Inputs:
     """Validated input in canonical columns: ``events`` has ``type``, ``subject``, ``date``,
     one column per field of the vocabulary, and ``_table``/``_row`` saying where each event
-    came from; ``subjects`` has ``subject`` and ``subject_kind``."""
+    came from; ``subjects`` has ``subject`` and ``subject_kind``.
 
-    events: pl.DataFrame
-    subjects: pl.DataFrame
+    Without a subjects table (a ruleset with one subject kind) the subjects are those the
+    events name; finding them costs a pass over a million strings that most evaluations
+    never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
+    """
+
+    __slots__ = ("_kind", "_subjects", "events")
+
+    def __init__(
+        self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
+    ) -> None:
+        if subjects is None and kind is None:
+            raise ValueError("Inputs needs a subjects table or the one subject kind")
+        self.events = events
+        self._subjects = subjects
+        self._kind = kind
+
+    @property
+    def subjects(self) -> pl.DataFrame:
+        if self._subjects is None:
+            self._subjects = (
+                self.events.select("subject")
+                .drop_nulls()
+                .unique()
+                .with_columns(pl.lit(self._kind).alias("subject_kind"))
+            )
+        return self._subjects
+
+    def split(self, cuts: pl.Series) -> list[Inputs]:
+        """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects
+        from ``cuts[i - 1]`` up to, not including, ``cuts[i]``, with all their events. One
+        binary search a row and one pass to part the rows: no filter per part."""
+
+        def parted(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+            index = cuts.search_sorted(frame.get_column("subject"), side="right")
+            found = frame.with_columns(index.alias("_part")).partition_by(
+                "_part", as_dict=True, include_key=False, maintain_order=True
+            )
+            return {int(key[0]): part for key, part in found.items()}
+
+        events = parted(self.events)
+        given = None if self._subjects is None else parted(self._subjects)
+        parts = []
+        for number in range(len(cuts) + 1):
+            mine = events.get(number, self.events.clear())
+            theirs = None if given is None else given.get(number, self.subjects.clear())
+            if mine.height or (theirs is not None and theirs.height):
+                parts.append(Inputs(mine, theirs, self._kind))
+        return parts
 
 
 def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
@@ -64,32 +108,53 @@ def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
 
 
 class _Problems:
+    """Checks collected while the input is read, and made at the end: every mask of a table
+    is counted in one pass over it (one parallel scan instead of one filter per check), and
+    only the checks that found something look at their rows, for the first few to show."""
+
     def __init__(self) -> None:
-        self.shown: list[Problem] = []
-        self.total = 0
+        self._checks: list[tuple[pl.DataFrame | None, pl.Expr | None, str, str]] = []
 
     def add(self, message: str, field: str = "") -> None:
-        self.total += 1
-        if len(self.shown) < _KEEP:
-            self.shown.append(Problem(message, field))
+        self._checks.append((None, None, field, message))
 
     def rows(self, frame: pl.DataFrame, mask: pl.Expr, column: str, message: str) -> None:
         """One problem per row of ``frame`` where ``mask`` holds (``frame`` has the
         ``_table`` and ``_row`` columns); the value shown is the row's ``column``."""
-        bad = frame.filter(mask)
-        if bad.height == 0:
-            return
-        self.total += bad.height
-        room = _KEEP - len(self.shown)
-        if room <= 0:
-            return
-        shown = column if column in bad.columns else "_row"
-        for table, row, value in bad.head(room).select("_table", "_row", shown).iter_rows():
-            self.shown.append(Problem(f"{message} (value {value!r})", f"{table}[{row}].{column}"))
+        self._checks.append((frame, mask, column, message))
+
+    def _counts(self) -> list[int]:
+        tables: dict[int, tuple[pl.DataFrame, dict[int, pl.Expr]]] = {}
+        for index, (frame, mask, _, _) in enumerate(self._checks):
+            if frame is not None and mask is not None:
+                tables.setdefault(id(frame), (frame, {}))[1][index] = mask
+        counts = [1] * len(self._checks)  # a problem without rows is one problem
+        for frame, masks in tables.values():
+            summed = frame.lazy().select(
+                mask.sum().cast(pl.Int64).alias(str(index)) for index, mask in masks.items()
+            )
+            for index, count in zip(masks, summed.collect().row(0), strict=True):
+                counts[index] = count
+        return counts
 
     def raise_if_any(self) -> None:
-        if self.total:
-            raise TableError(None, self.shown, self.total)
+        counts = self._counts()
+        total = sum(counts)
+        if not total:
+            return
+        shown: list[Problem] = []
+        for (frame, mask, column, message), count in zip(self._checks, counts, strict=True):
+            room = _KEEP - len(shown)
+            if not count or room <= 0:
+                continue
+            if frame is None or mask is None:
+                shown.append(Problem(message, column))
+                continue
+            value = column if column in frame.columns else "_row"
+            bad = frame.lazy().filter(mask).head(room).select("_table", "_row", value).collect()
+            for table, row, found in bad.iter_rows():
+                shown.append(Problem(f"{message} (value {found!r})", f"{table}[{row}].{column}"))
+        raise TableError(None, shown, total)
 
 
 def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Problems) -> pl.Expr:
@@ -203,35 +268,49 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
     )
     # A date that was given but could not be read is reported once, as not a date.
     problems.rows(frame, ~pl.col("_dated"), "date", "every event needs a date")
+    # Only the types present are checked, and a check that a column's null count already
+    # answers (no value at all, or no null) costs nothing: a long table is mostly nulls.
+    present = set(frame.get_column("type").unique().to_list())
     for event_type, fields in schema.fields.items():
-        mine = frame.filter(pl.col("type") == event_type)
-        if mine.height == 0:
+        if event_type not in present:
             continue
+        mine = pl.col("type") == event_type
         for column in schema.columns:
             spec = fields.get(column)
             value = pl.col(column)
+            nulls = frame.get_column(column).null_count()
             if spec is None:
-                problems.rows(
-                    mine, value.is_not_null(), column, f"a {event_type} event has no {column!r}"
-                )
+                if nulls < frame.height:
+                    problems.rows(
+                        frame,
+                        mine & value.is_not_null(),
+                        column,
+                        f"a {event_type} event has no {column!r}",
+                    )
                 continue
-            if spec.required:
-                problems.rows(mine, value.is_null(), column, f"a {event_type} event needs it")
+            if spec.required and nulls:
+                problems.rows(
+                    frame, mine & value.is_null(), column, f"a {event_type} event needs it"
+                )
+            if nulls == frame.height:
+                continue
             if spec.allowed is not None and spec.kind == "text":
                 allowed = sorted(spec.allowed)
                 problems.rows(
-                    mine,
-                    value.is_not_null() & ~value.is_in(allowed),
+                    frame,
+                    mine & value.is_not_null() & ~value.is_in(allowed),
                     column,
                     f"not one of {', '.join(allowed)}",
                 )
             elif spec.non_empty and spec.kind == "text":
-                problems.rows(mine, value == "", column, "must not be empty")
+                problems.rows(frame, mine & (value == ""), column, "must not be empty")
 
 
 def _subjects(
-    subjects: Table | None, events: pl.DataFrame, ruleset: ir.Ruleset, problems: _Problems
-) -> pl.DataFrame:
+    subjects: Table | None, ruleset: ir.Ruleset, problems: _Problems
+) -> pl.DataFrame | None:
+    """The subjects table, checked; None when the events name the subjects, which are all of
+    the ruleset's one kind (:class:`Inputs` finds them if they are needed)."""
     kinds = sorted(ruleset.subject_kinds)
     if subjects is None:
         if len(kinds) != 1:
@@ -241,12 +320,7 @@ def _subjects(
                 "subjects",
             )
             return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
-        return (
-            events.select("subject")
-            .drop_nulls()
-            .unique()
-            .with_columns(pl.lit(kinds[0]).alias("subject_kind"))
-        )
+        return None
     frame, name = read_table(subjects, "subjects")
     frame = frame.with_columns(
         pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
@@ -281,8 +355,8 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
     problems = _Problems()
     frame = _one_frame(events, ruleset.vocabulary, problems)
     _check_fields(frame, ruleset.vocabulary, problems)
-    people = _subjects(subjects, frame, ruleset, problems)
-    if subjects is not None:
+    people = _subjects(subjects, ruleset, problems)
+    if people is not None and subjects is not None:
         problems.rows(
             frame,
             pl.col("subject").is_not_null() & ~pl.col("subject").is_in(people["subject"].implode()),
@@ -290,4 +364,5 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
             "the event concerns a subject that is not among the subjects",
         )
     problems.raise_if_any()
-    return Inputs(frame.drop("_dated"), people)
+    kinds = sorted(ruleset.subject_kinds)
+    return Inputs(frame.drop("_dated"), people, kinds[0] if len(kinds) == 1 else None)

@@ -23,7 +23,13 @@ def _partition(
     frame: pd.DataFrame, ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable
 ) -> pd.DataFrame:
     events = pa.Table.from_pandas(frame, preserve_index=False)
-    found: pd.DataFrame = evaluate_partition(events, ruleset, as_of, table).to_pandas()
+    return _pandas(evaluate_partition(events, ruleset, as_of, table))
+
+
+def _pandas(table: pa.Table) -> pd.DataFrame:
+    # Arrow-backed columns: no conversion of every string and date to a Python object, and
+    # the next step (to_parquet, or another Arrow consumer) gets the Arrow arrays back.
+    found: pd.DataFrame = table.to_pandas(types_mapper=pd.ArrowDtype)
     return found
 
 
@@ -40,7 +46,7 @@ def evaluate_dask(
     each subject's events together, they are shuffled on ``subject`` first."""
     if not partitioned_by_subject:
         events = events.shuffle(on="subject")
-    meta: Any = result_schema(ruleset, as_of, table).empty_table().to_pandas()
+    meta: Any = _pandas(result_schema(ruleset, as_of, table).empty_table())
     found: dd.DataFrame = events.map_partitions(  # type: ignore[no-untyped-call]
         _partition, ruleset, as_of, table, meta=meta, align_dataframes=False
     )
