@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules.errors import InputError, Problem, closest
-from credit_rules.i18n import LANGUAGES, Gettext, Lang
+from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message
 from credit_rules.ruleset import ir
 from credit_rules.scenario import Scenario, load_scenario, loads_scenario
 
@@ -126,7 +126,16 @@ def read_bytes(name: str, what: str) -> tuple[bytes, str, Path]:
     try:
         return path.read_bytes(), str(path), path.parent
     except OSError as error:
-        raise InputError(name, [Problem(f"cannot read the {what}: {error.strerror}")]) from None
+        raise InputError(
+            name,
+            [
+                Problem(
+                    Message(
+                        "cannot read the {what}: {strerror}", what=what, strerror=error.strerror
+                    )
+                )
+            ],
+        ) from None
 
 
 def write_text(name: str | Path, text: str, *, make_folder: bool = False) -> None:
@@ -142,7 +151,9 @@ def write_text(name: str | Path, text: str, *, make_folder: bool = False) -> Non
             path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise InputError(str(path), [Problem(f"cannot write: {error.strerror}")]) from None
+        raise InputError(
+            str(path), [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
+        ) from None
 
 
 def print_json(document: Any) -> None:
@@ -164,6 +175,8 @@ def gettext_of(args: argparse.Namespace) -> Gettext:
 def lang_of(args: argparse.Namespace) -> Lang:
     found: Lang = args.lang
     return found
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
@@ -175,7 +188,9 @@ def iso_date(text: str) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            Message("{text!r} is not a date; write YYYY-MM-DD", text=text)
+        ) from None
 
 
 class Parser(argparse.ArgumentParser):
@@ -253,7 +268,9 @@ def read_scenario(name: str) -> Scenario:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(source, [Problem(f"the input is not UTF-8 ({error.reason})")]) from None
+        raise InputError(
+            source, [Problem(Message("the input is not UTF-8 ({reason})", reason=error.reason))]
+        ) from None
     return loads_scenario(text, source=source, base_dir=folder)
 
 

@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape, quoteattr
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import CreditRulesError, InputError, Problem
 from credit_rules.explain.regulations import PACKS
-from credit_rules.i18n import N_, Gettext, Lang, date_text, translator
+from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, translator
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation
 from credit_rules.model.vocabularies import field_of
@@ -187,7 +187,7 @@ def svg_to_png(svg: str, *, scale: float = 2.0) -> bytes:
     except ModuleNotFoundError:
         raise InputError(
             None,
-            [Problem("PNG output needs the [png] extra: pip install 'credit-rules[png]'")],
+            [Problem(Message("PNG output needs the [png] extra: pip install 'credit-rules[png]'"))],
         ) from None
     # cairosvg draws with the first family of a font stack only, with no per-glyph fallback,
     # so the stack is narrowed to its first family the system has.

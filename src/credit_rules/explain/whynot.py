@@ -19,6 +19,7 @@ from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.engine import Assessed, Engine
 from credit_rules.engine.provenance import citations
 from credit_rules.errors import Problem, ScenarioError
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.results import (
     Citation,
@@ -130,7 +131,18 @@ def explain(
     if outcome is not None and outcome not in {o.id for o in ruleset.outcomes}:
         known = ", ".join(o.id for o in ruleset.outcomes)
         raise ScenarioError(
-            None, [Problem(f"{outcome!r} is not an outcome of {ruleset.id} ({known})", "outcome")]
+            None,
+            [
+                Problem(
+                    Message(
+                        "{outcome!r} is not an outcome of {id} ({known})",
+                        outcome=outcome,
+                        id=ruleset.id,
+                        known=known,
+                    ),
+                    "outcome",
+                )
+            ],
         )
     case = _Case(engine, subjects, events, subject, as_of)
     evaluation = case.evaluate(as_of)
@@ -191,7 +203,13 @@ class _Case:
         found = [s for s in subjects if _subject_id(s) == subject]
         if not found:
             raise ScenarioError(
-                None, [Problem(f"there is no subject {subject!r} in the scenario", "subject")]
+                None,
+                [
+                    Problem(
+                        Message("there is no subject {subject!r} in the scenario", subject=subject),
+                        "subject",
+                    )
+                ],
             )
         self.subject = found[0]
         items = list(events)

@@ -19,6 +19,7 @@ from typing import Literal, TypeVar
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError, InputError, Problem, ScenarioError
 from credit_rules.explain.whynot import explain
+from credit_rules.i18n import Message
 from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
 from credit_rules.scenario import (
     Expectation,
@@ -119,7 +120,7 @@ def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
         else:
             missing.append(str(given))
     if missing:
-        raise ScenarioError(", ".join(missing), [Problem("no such file or directory")])
+        raise ScenarioError(", ".join(missing), [Problem(Message("no such file or directory"))])
     return list(dict.fromkeys(found))
 
 
@@ -140,7 +141,12 @@ class Runner:
         try:
             scenario = load_scenario(path)
         except CreditRulesError as error:
-            return ScenarioResult(source, error=f"{source}: cannot load the scenario:\n{error}")
+            return ScenarioResult(
+                source,
+                error=Message(
+                    "{source}: cannot load the scenario:\n{error}", source=source, error=error
+                ),
+            )
         if scenario.expect is None:
             return ScenarioResult(source, scenario)
         engine = self.engine(scenario)
@@ -152,8 +158,14 @@ class Runner:
                 return ScenarioResult(source, scenario)
             if isinstance(error, InputError):
                 located = scenario.locate(error)
-                return ScenarioResult(source, scenario, error=f"cannot evaluate:\n{located}")
-            return ScenarioResult(source, scenario, error=f"{source}: cannot evaluate: {error}")
+                return ScenarioResult(
+                    source, scenario, error=Message("cannot evaluate:\n{error}", error=located)
+                )
+            return ScenarioResult(
+                source,
+                scenario,
+                error=Message("{source}: cannot evaluate: {error}", source=source, error=error),
+            )
         if refused is not None:
             # The regulation does not allow this history, yet it was evaluated.
             accepted = Mismatch(

@@ -19,7 +19,7 @@ from typing import Any
 from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_command, date_type
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Message
 
 TABLES = ("decisions", "duties", "outcomes")
 
@@ -66,11 +66,17 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix not in (".parquet", ".csv"):
         raise ScenarioError(
-            None, [Problem("the output must end in .parquet or .csv", f"-o {args.output}")]
+            None,
+            [
+                Problem(
+                    Message("the output must end in .parquet or .csv"),
+                    f"-o {args.output}",
+                )
+            ],
         )
     missing = [p for p in (*args.events, args.subjects) if p is not None and not Path(p).is_file()]
     if missing:
-        raise ScenarioError(None, [Problem("no such file", p) for p in missing])
+        raise ScenarioError(None, [Problem(Message("no such file"), p) for p in missing])
     started = time.perf_counter()
     engine = ColumnarEngine(resolve(args.ruleset).ruleset)
     events = args.events[0] if len(args.events) == 1 else list(args.events)

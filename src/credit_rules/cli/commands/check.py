@@ -30,7 +30,7 @@ from credit_rules.cli.common import (
 )
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Message, render
 from credit_rules.testing.invariants import (
     ALL_INVARIANTS,
     INVARIANTS,
@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     folder: Path | None = args.save_counterexamples
     if folder is not None and folder.exists() and not folder.is_dir():
         raise InputError(
-            str(folder), [Problem("--save-counterexamples needs a folder, and this is a file")]
+            str(folder),
+            [Problem(Message("--save-counterexamples needs a folder, and this is a file"))],
         )
     json_output = args.format == "json"
     # With --format json the report is the JSON document on stdout; notes go to stderr.
@@ -150,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
                 vary_parameters=args.vary_parameters,
             )
     except ValueError as error:
-        console.print(f"credit-rules: {error}", markup=False, style="red")
+        message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+        shown = render(message, args.lang)
+        console.print(f"credit-rules: {shown}", markup=False, style="red")
         return EXIT_BAD_INPUT
     saved = [str(path) for path in report.save_counterexamples(folder)] if folder else []
     if json_output:

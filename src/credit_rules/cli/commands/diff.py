@@ -37,7 +37,7 @@ from credit_rules.explain.behaviour_diff import (
     compare_behaviour,
     outcome_cites,
 )
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Message
 from credit_rules.ruleset.diff import SECTIONS, StructuralDiff, diff_rulesets
 from credit_rules.scenario import load_scenario
 
@@ -106,7 +106,9 @@ def register(commands: Any, _: Gettext) -> None:
 def run(args: argparse.Namespace) -> int:
     _ = gettext_of(args)
     if args.old == args.new == "-":
-        raise InputError("-", [Problem(_("only one of OLD and NEW can be standard input"))])
+        raise InputError(
+            "-", [Problem(_("only one of OLD and NEW can be standard input"))]
+        )
     old, new = resolve(args.old), resolve(args.new)
     structural = diff_rulesets(old.ruleset, new.ruleset)
     folder = _scenario_folder(args.scenarios, old, new)
@@ -160,7 +162,7 @@ def _scenario_folder(given: Path | None, old: NamedRuleset, new: NamedRuleset) -
     """``--scenarios``, else the scenarios beside OLD, else those beside NEW (an analyst who
     keeps the old version in a scratch file compares on the repository's scenarios)."""
     if given is not None and not given.is_dir():
-        raise ScenarioError(str(given), [Problem("--scenarios names no directory")])
+        raise ScenarioError(str(given), [Problem(Message("--scenarios names no directory"))])
     return given or old.scenarios_dir or new.scenarios_dir
 
 

@@ -25,7 +25,7 @@ from credit_rules.cli.common import (
     write_text,
 )
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
             advance(1)
     for result in results:
         if result.error is not None:
-            err.print(Text.assemble(("ERROR ", "bold red"), result.error), soft_wrap=True)
+            shown = render(result.error, args.lang)
+            err.print(Text.assemble(("ERROR ", "bold red"), shown), soft_wrap=True)
         for mismatch in result.mismatches:
             _print_mismatch(out, mismatch, _)
     tested = [r for r in results if not r.skipped]
