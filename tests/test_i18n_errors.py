@@ -223,3 +223,79 @@ def test_the_command_line_renders_errors_in_the_chosen_language(
     missing = "no-such-ruleset.yaml"
     code, err = _zh(capsys, "validate", missing)
     assert code == 2 and "没有这个文件" in err, err
+
+
+# -- API papercuts of issue 14 -----------------------------------------------------------------
+
+EXAMPLE = (
+    ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+)
+
+
+def test_as_of_may_be_an_iso_string_and_nothing_looser() -> None:
+    from credit_rules import Engine, load_scenario
+
+    scenario = load_scenario(EXAMPLE)
+    engine = Engine(scenario.ruleset)
+    subjects, events = scenario.subjects, scenario.events
+    by_date = engine.evaluate(subjects, events, as_of=dt.date(2009, 6, 1))
+    by_text = engine.evaluate(subjects, events, as_of="2009-06-01")
+    assert by_text == by_date and by_text.as_of == dt.date(2009, 6, 1)
+    assert engine.outcomes(subjects, events, as_of="2009-06-01") == engine.outcomes(
+        subjects, events, as_of=dt.date(2009, 6, 1)
+    )
+    assert engine.assessments(subjects[0], events, as_of="2009-06-01")
+    for bad, why in [
+        ("2009-6-1", "write it as YYYY-MM-DD"),
+        ("20090601", "write it as YYYY-MM-DD"),
+        ("2009-06-01T00:00", "write it as YYYY-MM-DD"),
+        ("2009-02-30", "2009-02 has 28 days"),
+    ]:
+        with pytest.raises(ScenarioError, match=why) as refused:
+            engine.evaluate(subjects, events, as_of=bad)
+        assert refused.value.problems[0].field == "as_of"
+
+
+def test_outcomes_of_a_subject_not_evaluated_is_refused_by_name() -> None:
+    from credit_rules import Engine, load_scenario
+    from credit_rules.errors import NotEvaluated
+
+    scenario = load_scenario(EXAMPLE)
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    assert evaluation.outcomes("p2")
+    with pytest.raises(NotEvaluated, match="'nobody' is not a subject of this evaluation"):
+        evaluation.outcomes("nobody")
+    with pytest.raises(LookupError) as refused:
+        evaluation.outcomes("11010519491231002X")
+    assert "1101**********002X" in str(refused.value)
+    assert "11010519491231002X" not in str(refused.value)
+
+
+def test_a_blameless_subject_has_no_outcomes_rather_than_an_error() -> None:
+    from credit_rules import Engine, load_scenario
+
+    scenario = load_scenario(EXAMPLE)
+    subjects = [*scenario.subjects, {"id": "clean", "kind": "insured_person"}]
+    evaluation = Engine(scenario.ruleset).evaluate(subjects, scenario.events, as_of="2009-06-01")
+    assert evaluation.outcomes("clean") == frozenset()
+    assert "clean" in evaluation.subjects
+
+
+def test_test_reads_one_scenario_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    monkeypatch.chdir(EXAMPLE.parent)
+    text = EXAMPLE.read_text("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    code = main(["test", "-", "--format", "json"], environ={})
+    document = __import__("json").loads(capsys.readouterr().out)
+    assert code == 0 and document["summary"]["passed"] == 1, document
+    broken = text.replace("until: 2008-03-10, active: false", "until: 2008-03-11, active: false")
+    assert broken != text
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(broken.encode("utf-8"))))
+    assert main(["test", "-"], environ={}) == 1

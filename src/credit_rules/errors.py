@@ -31,9 +31,8 @@ def suggestion(name: str, known: Iterable[str]) -> str:
         return ""
     if len(close) == 1:
         return Message("; did you mean {name}?", name=close[0])
-    return Message(
-        "; did you mean {names} or {last}?", names=", ".join(close[:-1]), last=close[-1]
-    )
+    return Message("; did you mean {names} or {last}?", names=", ".join(close[:-1]), last=close[-1])
+
 
 #: How much of a refused value a message shows.
 _SHOWN = 120
@@ -308,6 +307,21 @@ class UnknownSubject(LedgerError):
             Message(
                 "the ledger holds no subject {subject!r}; add_subject() it first",
                 subject=subject_id,
+            )
+        )
+
+
+class NotEvaluated(CreditRulesError, LookupError):
+    """A question about a subject an evaluation did not include: an empty answer would read
+    as "nothing applies to this subject", which is not what happened."""
+
+    def __init__(self, subject: str, evaluated: int) -> None:
+        self.subject = subject
+        super().__init__(
+            Message(
+                "{subject!r} is not a subject of this evaluation ({count} evaluated)",
+                subject=subject,
+                count=evaluated,
             )
         )
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from credit_rules.errors import Problem
+from credit_rules.errors import Problem, ScenarioError
 from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, too_large
 
@@ -390,6 +390,18 @@ def why_not_a_date(text: str) -> str:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def iso_date(text: str, field: str) -> dt.date:
+    """``text`` as a date when it is exactly YYYY-MM-DD and a real day, like a date in a file
+    (a time, a week date or ``20090601`` is refused, not guessed at)."""
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    message = Message("{text!r} is not a date: {why}", text=text, why=why_not_a_date(text.strip()))
+    raise ScenarioError(None, [Problem(message, field=field)])
 
 
 def _check_date(node: yaml.ScalarNode, path: Path) -> None:

@@ -80,7 +80,7 @@ class Engine:
         subjects: Iterable[SubjectInput],
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
         counter: Counter | None = None,
     ) -> Evaluation:
@@ -93,16 +93,20 @@ class Engine:
         decisions: list[Decision] = []
         duties: list[Duty] = []
         deadlines: list[Deadline] = []
-        for history, occasions in self._histories(subjects, events, as_of, known_at):
+        as_of = self._door.check_as_of(as_of)
+        kinds, histories = self._histories(subjects, events, as_of, known_at)
+        for history, occasions in histories:
             self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
-        return Evaluation.of(self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties))
+        return Evaluation.of(
+            self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties), tuple(kinds)
+        )
 
     def outcomes(
         self,
         subjects: Iterable[SubjectInput],
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
         counter: Counter | None = None,
     ) -> dict[str, frozenset[str]]:
@@ -112,6 +116,7 @@ class Engine:
         stretch of the same walk as :meth:`evaluate`, with no history before ``as_of`` and no
         explanations. Subjects with nothing active are left out.
         """
+        as_of = self._door.check_as_of(as_of)
         active: dict[str, frozenset[str]] = {}
         walker = self._walker
         # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
@@ -127,7 +132,7 @@ class Engine:
             first = by_type.get(event.type)
             return first is not None and first <= event.date
 
-        subjects_in = self._histories(subjects, events, as_of, known_at, wanted)
+        _, subjects_in = self._histories(subjects, events, as_of, known_at, wanted)
         for history, occasions in subjects_in:
             names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
@@ -141,7 +146,7 @@ class Engine:
         subject: SubjectInput,
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
     ) -> tuple[Assessed, ...]:
         """Every occasion on which the rules were assessed for one subject, up to ``as_of``.
@@ -172,10 +177,10 @@ class Engine:
         self,
         subjects: Iterable[SubjectInput],
         events: Iterable[EventInput],
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None,
         wanted: Callable[[Event], bool] | None = None,
-    ) -> Iterable[tuple[History, list[Occasion]]]:
+    ) -> tuple[dict[str, str], Iterable[tuple[History, list[Occasion]]]]:
         """Validate the input once, in bulk, and give each subject's history, in id order.
         Everything is checked before the first history is given, so a bad input changes
         nothing a caller holds."""
@@ -190,7 +195,7 @@ class Engine:
             history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
             for subject, mine in sorted(found.items())
         ]
-        return built
+        return kinds, built
 
     def _evaluate_subject(
         self,

@@ -136,10 +136,14 @@ class Runner:
             self._engines[digest] = Engine(scenario.ruleset)
         return self._engines[digest]
 
-    def run(self, path: str | Path) -> ScenarioResult:
+    def run(
+        self, path: str | Path, *, load: Callable[[str], Scenario] | None = None
+    ) -> ScenarioResult:
+        """``load`` reads the scenario named ``path`` (by default from the file; the command
+        line passes one that reads standard input for ``-``)."""
         source = str(path)
         try:
-            scenario = load_scenario(path)
+            scenario = load(source) if load is not None else load_scenario(path)
         except CreditRulesError as error:
             return ScenarioResult(
                 source,

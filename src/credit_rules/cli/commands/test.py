@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Padding, Table, Text
@@ -21,6 +22,7 @@ from credit_rules.cli.common import (
     add_format,
     gettext_of,
     print_json,
+    read_scenario,
     ruleset_ref,
     write_text,
 )
@@ -42,7 +44,10 @@ def register(commands: Any, _: Gettext) -> None:
         ),
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help=_("scenario files, or directories to search")
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=_("scenario files, directories to search, or - for one scenario on standard input"),
     )
     parser.add_argument(
         "--coverage",
@@ -68,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     # When the JSON goes to stdout, the report for people goes to stderr, out of its way.
     out = wide(stderr_console() if args.json == STDIO else stdout_console())
     err = stderr_console()
-    paths = find_scenarios(args.paths)
+    named = [path for path in args.paths if path != STDIO]
+    paths: list[Path | str] = list(find_scenarios(named))
+    if STDIO in args.paths:
+        paths.append(STDIO)
     if not paths:
         err.print(
             Text(
@@ -82,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[ScenarioResult] = []
     with progress_bar(len(paths), "scenarios") as advance:
         for path in paths:
-            result = runner.run(path)
+            result = runner.run(path, load=read_scenario)
             results.append(result)
             if collector is not None and result.evaluation is not None:
                 assert result.scenario is not None
