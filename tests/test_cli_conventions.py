@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -406,6 +407,23 @@ def test_diff(
     assert code == 2 and "did you mean lianyungang-2007" in err
     code, out, _ = run(capsys, monkeypatch, "diff", *same, "--population", "0", "--lang", "zh")
     assert code == 0
+    assert "结构差异" in out and "没有新增、删除或修改任何条目。" in out
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "diff",
+        "lianyungang-2007",
+        "-",
+        "--population",
+        "0",
+        "--lang",
+        "zh",
+        stdin=layer,
+    )
+    assert code == 0, err
+    assert "结构差异" in out and "行为差异" in out and "修改" in out
+    for english in ("Structural diff", "Behavioural diff", "subjects differ", "changed"):
+        assert english not in out, out
 
 
 # -- docs, schema, timeline -------------------------------------------------------------------
@@ -454,6 +472,14 @@ def test_timeline(
         capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p22", "-o", "-", "--lang", "zh"
     )
     assert code == 2 and "是否想写 p2" in err
+    code, out, err = run(
+        capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p2", "-o", "-", "--lang", "zh"
+    )
+    assert code == 0, err
+    tooltips = re.findall(r"<title>([^<]*)</title>", out)
+    assert tooltips and any("2008年3月10日" in t for t in tooltips), tooltips
+    for tooltip in tooltips:
+        assert not re.search(r"\b(rule|to|on|due|starts|Art)\b|\d{4}-\d\d-\d\d", tooltip), tooltip
 
 
 # -- check ------------------------------------------------------------------------------------
@@ -502,3 +528,20 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         capsys, monkeypatch, "check", "lianyungang-2007", "--max-examples", "x", "--lang", "zh"
     )
     assert code == 2 and "x 不是整数" in err
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "check",
+        "lianyungang-2007",
+        "--profile",
+        "ci",
+        "--max-examples",
+        "2",
+        "--invariant",
+        "determinism",
+        "--lang",
+        "zh",
+    )
+    assert code == 0, err
+    assert "不变式" in out and "通过" in out and "所有不变式均成立" in out, out
+    assert "invariants hold" not in out and "passed" not in out

@@ -253,8 +253,8 @@ def _event_lane(
             row += 1
         raised.append((x, row))
         ignored = event.date > as_of or event.date < ruleset.in_force_from
-        tooltip = f"{event.date.isoformat()} {event.type}" + (
-            " (ignored: after as_of or before the ruleset was in force)" if ignored else ""
+        tooltip = f"{words.day(event.date)} {event.type}" + (
+            _(" (ignored: after as_of or before the ruleset was in force)") if ignored else ""
         )
         svg.circle(x, line_y, 4.5, fill="white" if ignored else EVENT, stroke=EVENT, title=tooltip)
         svg.text(
@@ -292,7 +292,7 @@ def _event_lane(
 def _event_label(number: int, event: Event, words: _Words) -> str:
     _ = words._
     name = _(EVENT_NAMES[event.type]) if event.type in EVENT_NAMES else event.type
-    text = f"{number}  {event.date.isoformat()}  {name}"
+    text = f"{number}  {words.day(event.date)}  {name}"
     key = field_of(event, "key_fields")
     value = getattr(event, key, None) if key is not None else None
     return f"{text} {value}" if isinstance(value, str) else text
@@ -327,10 +327,14 @@ def _outcome_lane(
     bars = [axis.span(d.from_, d.until if d.until is not None else axis.last) for d in long]
     for d in decisions:
         colour = MEASURE if d.active else MEASURE_PAST
-        until = d.until.isoformat() if d.until else "open-ended"
-        tooltip = (
-            f"{name}: {d.from_.isoformat()} to {until}"
-            f"{' (active on as_of)' if d.active else ''}; rule {d.rule}; {_cites(d.cites)}"
+        until = words.day(d.until) if d.until else _("open-ended")
+        tooltip = _("{name}: {start} to {end}{active}; rule {rule}; {cites}").format(
+            name=name,
+            start=words.day(d.from_),
+            end=until,
+            active=_(" (active on as_of)") if d.active else "",
+            rule=d.rule,
+            cites=_cites(d.cites, words),
         )
         if d not in long:
             # One day: a marker, not a sliver a day wide.
@@ -360,7 +364,9 @@ def _outcome_lane(
             svg.text(position, centre + 4, label, size=10, fill=colour, backdrop=under)
     for duty in duties:
         x = _centre(axis, duty.on)
-        tooltip = f"{name} on {duty.on.isoformat()}; rule {duty.rule}; {_cites(duty.cites)}"
+        tooltip = _("{name} on {day}; rule {rule}; {cites}").format(
+            name=name, day=words.day(duty.on), rule=duty.rule, cites=_cites(duty.cites, words)
+        )
         svg.polygon(
             [(x, centre - 7), (x + 7, centre), (x, centre + 7), (x - 7, centre)],
             fill=DUTY,
@@ -410,7 +416,7 @@ def _deadline_lane(
     if deadline.unit == "working_days":
         for first, last in _rest_runs(calendar, deadline.start + _ONE_DAY, deadline.due):
             x, w = axis.span(first, last)
-            svg.rect(x, top, w, height, fill=REST, title=_rest_title(first, last))
+            svg.rect(x, top, w, height, fill=REST, title=_rest_title(first, last, words))
     for excluded in deadline.excluded:
         x, w = axis.span(excluded.first, excluded.last)
         svg.rect(
@@ -420,8 +426,11 @@ def _deadline_lane(
             height,
             fill="url(#excluded)",
             stroke=EXCLUDED,
-            title=f"not counted: {excluded.first.isoformat()} to {excluded.last.isoformat()} "
-            f"({excluded.reason})",
+            title=_("not counted: {first} to {last} ({reason})").format(
+                first=words.day(excluded.first),
+                last=words.day(excluded.last),
+                reason=excluded.reason,
+            ),
         )
     centre = y + LANE / 2
     start, due = _centre(axis, deadline.start), _centre(axis, deadline.due)
@@ -440,12 +449,14 @@ def _deadline_lane(
         3.5,
         fill=DEADLINE,
         stroke=DEADLINE,
-        title=f"starts {deadline.start.isoformat()}",
+        title=_("starts {date}").format(date=words.day(deadline.start)),
     )
-    tooltip = (
-        f"{deadline.name} due {deadline.due.isoformat()}"
-        f"{' (provisional)' if deadline.provisional else ''}; rule {deadline.rule}; "
-        f"{_cites(deadline.cites)}"
+    tooltip = _("{name} due {date}{provisional}; rule {rule}; {cites}").format(
+        name=deadline.name,
+        date=words.day(deadline.due),
+        provisional=" " + _("(provisional)") if deadline.provisional else "",
+        rule=deadline.rule,
+        cites=_cites(deadline.cites, words),
     )
     svg.polygon(
         [(due - 7, centre - 9), (due + 7, centre - 9), (due, centre + 2)],
@@ -481,17 +492,24 @@ def _rest_runs(
     return runs
 
 
-def _rest_title(first: dt.date, last: dt.date) -> str:
+def _rest_title(first: dt.date, last: dt.date, words: _Words) -> str:
+    _ = words._
     if first == last:
-        return f"rest day {first.isoformat()}: not counted"
-    return f"rest days {first.isoformat()} to {last.isoformat()}: not counted"
+        return _("rest day {date}: not counted").format(date=words.day(first))
+    return _("rest days {first} to {last}: not counted").format(
+        first=words.day(first), last=words.day(last)
+    )
 
 
 def _centre(axis: _Axis, day: dt.date) -> float:
     return (axis.x(day) + axis.x(day + _ONE_DAY)) / 2
 
 
-def _cites(cites: Iterable[Citation]) -> str:
+def _cites(cites: Iterable[Citation], words: _Words) -> str:
+    if words.lang == "zh":
+        return "、".join(
+            f"第{c.article}条" + (f"第{c.item}项" if c.item is not None else "") for c in cites
+        )
     return ", ".join(
         f"Art {c.article}" + (f"({c.item})" if c.item is not None else "") for c in cites
     )
