@@ -53,6 +53,7 @@ LOADER_SOURCES = (
     "_masking.py",
     "_version.py",
     "errors.py",
+    "i18n.py",
     "limits.py",
     "model/__init__.py",
     "model/_base.py",

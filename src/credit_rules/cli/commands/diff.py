@@ -38,7 +38,7 @@ from credit_rules.explain.behaviour_diff import (
     compare_behaviour,
     outcome_cites,
 )
-from credit_rules.i18n import N_, Gettext, Lang, Message, date_text
+from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, render
 from credit_rules.ruleset.diff import SECTIONS, StructuralDiff, diff_rulesets
 from credit_rules.scenario import load_scenario
 
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         return code
     console = stdout_console()
-    _print_structural(console, structural, _)
+    _print_structural(console, structural, _, lang_of(args))
     if behaviour is not None:
         _print_behaviour(console, structural, behaviour, folder, _, lang_of(args))
     for note in notes:
@@ -211,7 +211,7 @@ def _verb(text: str, _: Gettext) -> str:
     return _(_VERBS[verb]) + space + rest if verb in _VERBS else text
 
 
-def _print_structural(console: Console, structural: StructuralDiff, _: Gettext) -> None:
+def _print_structural(console: Console, structural: StructuralDiff, _: Gettext, lang: Lang) -> None:
     old, new = structural.old, structural.new
     console.print(
         Text.assemble(
@@ -234,7 +234,7 @@ def _print_structural(console: Console, structural: StructuralDiff, _: Gettext) 
                 f"{f.field}: {_short(f.old)} → {_short(f.new)}" for f in change.fields
             )
             kind = Text(_(_KINDS[change.kind]), style=colours[change.kind])
-            table.add_row(change.label, kind, detail)
+            table.add_row(render(change.label, lang), kind, detail)
     console.print(table)
     counts = {
         kind: sum(1 for c in structural.changes if c.kind == kind)
@@ -316,20 +316,20 @@ def _print_behaviour(
         soft_wrap=True,
     )
     for group in behaviour.groups:
-        _print_group(console, structural, group, _)
+        _print_group(console, structural, group, _, lang)
 
 
 def _print_group(
-    console: Console, structural: StructuralDiff, group: CauseGroup, _: Gettext
+    console: Console, structural: StructuralDiff, group: CauseGroup, _: Gettext, lang: Lang
 ) -> None:
     console.print()
-    labels = " + ".join(cause_label(ref, structural) for ref in group.causes)
+    labels = " + ".join(render(cause_label(ref, structural), lang) for ref in group.causes)
     changes = structural.by_ref()
     console.print(Text.assemble((_("Cause: "), "bold"), (labels, "bold cyan")), soft_wrap=True)
     for ref in group.causes:
         change = changes.get(ref)
         if change is not None:
-            console.print(f"  {change.summary()}", soft_wrap=True)
+            console.print(f"  {render(change.summary(), lang)}", soft_wrap=True)
     in_population = sum(1 for s in group.subjects if s.origin == "population")
     console.print(
         "  "
@@ -349,8 +349,8 @@ def _print_group(
         outcome = verb.split(" ", 1)[1]
         style = "red" if verb.startswith("loses") else "green" if verb.startswith("gains") else ""
         shown = Text(_verb(verb, _), style=style)
-        table.add_row(shown, outcome_cites(outcome, rulesets), str(count))
+        table.add_row(shown, render(outcome_cites(outcome, rulesets), lang), str(count))
     console.print(table)
     for subject in group.subjects:
-        effects = "; ".join(_verb(e.describe(), _) for e in group.effects_of(subject))
+        effects = "; ".join(render(e.describe(), lang) for e in group.effects_of(subject))
         console.print(Text.assemble("  ", (subject.name, "bold"), f"  {effects}"), soft_wrap=True)
