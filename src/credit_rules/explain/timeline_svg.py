@@ -27,6 +27,7 @@ the common CJK fonts (which carry Latin letters too), so Chinese never falls bac
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from credit_rules.calendar import WorkingCalendar
-from credit_rules.errors import CreditRulesError, InputError, Problem
+from credit_rules.errors import BackendUnavailable, CreditRulesError, InputError, Problem
 from credit_rules.explain.regulations import PACKS
 from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, translator
 from credit_rules.model.events import Event
@@ -178,10 +179,25 @@ def render_timeline(
     return svg.document(WIDTH, y + 12, title)
 
 
+#: The families of :data:`FONT` that hold Chinese glyphs.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def svg_to_png(svg: str, *, scale: float = 2.0) -> bytes:
-    """The picture as PNG, for a report or a slide; needs the ``[png]`` extra (cairosvg, which
-    draws with the system's fonts: install a CJK font, e.g. Noto Sans CJK or WenQuanYi, for
-    Chinese labels)."""
+    """The picture as PNG, for a report or a slide; needs the ``[png]`` extra.
+
+    cairosvg draws with the system's fonts, and a font that lacks Chinese draws boxes ("tofu")
+    without a word of warning. So a picture with Chinese text is refused when fontconfig lists
+    none of :data:`CJK_FAMILIES`, with the package that installs one; a picture in a report
+    must never silently show boxes. (Where fontconfig cannot be asked, e.g. on Windows, cairo
+    uses the system's own fonts, which include Microsoft YaHei.)"""
     try:
         import cairosvg  # type: ignore[import-untyped]
     except ModuleNotFoundError:
@@ -191,23 +207,35 @@ def svg_to_png(svg: str, *, scale: float = 2.0) -> bytes:
         ) from None
     # cairosvg draws with the first family of a font stack only, with no per-glyph fallback,
     # so the stack is narrowed to its first family the system has.
-    family = _installed_family([f.strip() for f in FONT.split(",")])
+    installed = _installed_families()
+    if installed is not None and _CJK.search(svg) and not installed & set(CJK_FAMILIES):
+        raise BackendUnavailable(
+            Message(
+                "the picture has Chinese text, but no CJK font is installed (one of {families}); "
+                "install one, e.g. apt-get install fonts-wqy-microhei (Debian, Ubuntu) or "
+                "fonts-noto-cjk, or write SVG, which the browser draws with its own fonts",
+                families=", ".join(CJK_FAMILIES),
+            )
+        )
+    family = next(
+        (f.strip() for f in FONT.split(",") if installed is not None and f.strip() in installed),
+        None,
+    )
     if family is not None:
         svg = svg.replace(f"font-family={quoteattr(FONT)}", f"font-family={quoteattr(family)}", 1)
     png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
     return png
 
 
-def _installed_family(stack: Sequence[str]) -> str | None:
-    """The first family of ``stack`` that fontconfig lists, or None if it cannot be asked."""
+def _installed_families() -> set[str] | None:
+    """The font families fontconfig lists, or None if it cannot be asked."""
     try:
         listed = subprocess.run(
             ["fc-list", ":", "family"], capture_output=True, text=True, check=True, timeout=30
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    installed = {name.strip() for line in listed.splitlines() for name in line.split(",")}
-    return next((family for family in stack if family in installed), None)
+    return {name.strip() for line in listed.splitlines() for name in line.split(",")}
 
 
 def _axis(
