@@ -206,15 +206,19 @@ def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mis
             outcome=mismatch.name,
         )
     except CreditRulesError as error:
-        return replace(mismatch, because=(*mismatch.because, str(error)))
+        return replace(mismatch, because=(*mismatch.because, Message("{error}", error=error)))
     lines = list(mismatch.because)
     for item in found.why_not:
-        on = f" for {item.trigger}" if item.trigger else ""
+        on = Message(" for {trigger}", trigger=item.trigger) if item.trigger else ""
         seen = ""
         if item.failed is not None:
             values = ", ".join(f"{link.name} = {_shown(link.value)}" for link in item.failed.seen)
-            seen = f" (saw {values})" if values else ""
-        lines.append(f"rule {item.rule}{on}: {item.note}{seen}")
+            seen = Message(" (saw {values})", values=values) if values else ""
+        lines.append(
+            Message(
+                "rule {rule}{on}: {note}{seen}", rule=item.rule, on=on, note=item.note, seen=seen
+            )
+        )
     return replace(mismatch, because=tuple(lines))
 
 

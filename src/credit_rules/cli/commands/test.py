@@ -27,7 +27,7 @@ from credit_rules.cli.common import (
     write_text,
 )
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import Gettext, render
+from credit_rules.i18n import Gettext, Lang, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             shown = render(result.error, args.lang)
             err.print(Text.assemble(("ERROR ", "bold red"), shown), soft_wrap=True)
         for mismatch in result.mismatches:
-            _print_mismatch(out, mismatch, _)
+            _print_mismatch(out, mismatch, _, args.lang)
     tested = [r for r in results if not r.skipped]
     _print_summary(out, results, _)
     coverage = collector.report() if collector is not None else None
@@ -130,7 +130,7 @@ def wide(console: Console) -> Console:
     return console
 
 
-def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext) -> None:
+def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext, lang: Lang) -> None:
     where = mismatch.scenario + (f":{mismatch.line}" if mismatch.line else "")
     console.print(
         Text.assemble((_("FAIL") + " ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
@@ -151,7 +151,7 @@ def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext) -> None:
         )
         console.print(Text(f"    {because}", style="dim"), soft_wrap=True)
         for reason in mismatch.because:
-            console.print(Text(f"      - {reason}"), soft_wrap=True)
+            console.print(Text(f"      - {render(reason, lang)}"), soft_wrap=True)
     console.print()
 
 
