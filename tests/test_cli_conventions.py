@@ -102,6 +102,22 @@ def test_version_and_python_m() -> None:
     assert result.returncode == 0 and result.stdout.strip() == f"credit-rules {__version__}"
 
 
+def test_version_does_not_build_the_command_line() -> None:
+    """``--version`` answers before any command's parser (and the library behind it) is
+    imported: it took about a second when the whole parser was built first."""
+    probe = (
+        "import sys\n"
+        "from credit_rules.cli.entry import main\n"
+        "assert main(['--lang', 'zh', '--version']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('credit_rules.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    version, loaded = result.stdout.splitlines()
+    assert version == f"credit-rules {__version__}"
+    assert "credit_rules.cli.main" not in loaded and "credit_rules.ruleset" not in loaded
+
+
 def test_the_language_follows_the_flag_then_the_locale() -> None:
     assert chosen_language(["evaluate", "--lang", "zh"], {}) == "zh"
     assert chosen_language(["--lang=en"], {"LANG": "zh_CN.UTF-8"}) == "en"
