@@ -26,6 +26,7 @@ LYG = ROOT / "rulesets" / "lianyungang-2007"
 EXAMPLE = LYG / "scenarios" / "architecture-example.scenario.yaml"
 OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "cli-output.schema.json").read_text("utf-8"))
 COMMANDS = (
+    "batch",
     "check",
     "completion",
     "diff",

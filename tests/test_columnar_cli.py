@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 pl = pytest.importorskip("polars")
@@ -61,3 +65,81 @@ def test_bad_input_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == EXIT_BAD_INPUT
     assert "events.parquet[0].date" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [source]
+
+
+# -- the conventions every command keeps (issue 14) --------------------------------------------
+
+OUTPUT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "schemas" / "cli-output.schema.json").read_text("utf-8")
+)
+
+
+def _run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str,
+    stdin: bytes | None = None,
+) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    try:
+        code = main(list(argv), environ={})
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_batch_help_in_chinese(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = _run(capsys, monkeypatch, "batch", "--help", "--lang", "zh")
+    assert code == 0 and "用法：credit-rules batch" in out
+    assert "事件表" in out and "标准输出" in out and "Evaluate a population" not in out
+
+
+def test_batch_reads_stdin_writes_stdout_and_speaks_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "events.csv"
+    EVENTS.write_csv(source)
+    args = ("batch", "lianyungang-2007", "--as-of", "2009-06-01", "--table", "outcomes")
+    code, out, err = _run(
+        capsys, monkeypatch, *args, "--events", "-", "-o", "-", stdin=source.read_bytes()
+    )
+    assert code == 0, err
+    assert sorted(pl.read_csv(io.StringIO(out)).iter_rows()) == [
+        ("p2", "audit_flag"),
+        ("p2", "cash_settlement"),
+    ]
+    assert "outcomes: 2 rows to standard output" in err
+    target = tmp_path / "outcomes.csv"
+    code, out, err = _run(
+        capsys, monkeypatch, *args, "--events", str(source), "-o", str(target), "--format", "json"
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    jsonschema.validate(
+        document,
+        {**OUTPUT_SCHEMA, "$ref": "#/$defs/Batch"},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    assert document["ruleset"]["id"] == "lianyungang-2007" and document["rows"] == 2
+    assert document["outcomes"] == {"audit_flag": 1, "cash_settlement": 1}
+
+
+def test_batch_in_chinese_and_its_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    args = ("batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01")
+    code, out, err = _run(
+        capsys, monkeypatch, *args, "-o", str(tmp_path / "d.parquet"), "--lang", "zh"
+    )
+    assert code == 0, err
+    assert "2009年6月1日" in out and "个主体" in out
+    code, _, err = _run(capsys, monkeypatch, *args, "-o", str(tmp_path / "d.txt"), "--lang", "zh")
+    assert code == 2 and "输出文件必须以 .parquet 或 .csv 结尾" in err
+    code, _, err = _run(capsys, monkeypatch, "batch", "lianyungang-2007", "--as-of", "2009-06-01")
+    assert code == 2

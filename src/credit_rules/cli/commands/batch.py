@@ -1,5 +1,9 @@
 """``credit-rules batch RULESET --events PATH... [--subjects PATH] --as-of DATE -o OUT``.
 
+``-`` reads one table (CSV) from standard input, or writes the result as CSV to standard
+output (the summary then goes to standard error); ``--format json`` gives the summary as one
+JSON document.
+
 The nightly job of a bureau: a population's events from Parquet (or CSV) files through the
 columnar backend, one table of results written to Parquet or CSV (by the output's extension),
 and one summary line. The output is written to a temporary file beside it and renamed into
@@ -9,6 +13,7 @@ place only when complete, so a bad input or a failure leaves no partial file beh
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -16,10 +21,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_command, date_type
+from credit_rules.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    STDIO,
+    add_command,
+    add_format,
+    date_type,
+    gettext_of,
+    lang_of,
+    ruleset_ref,
+)
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.i18n import Gettext, Message
+from credit_rules.i18n import Gettext, Message, date_text
 
 TABLES = ("decisions", "duties", "outcomes")
 
@@ -29,59 +44,129 @@ def register(commands: Any, _: Gettext) -> None:
         commands,
         "batch",
         _,
-        help="evaluate a whole population from Parquet/CSV files (columnar backend)",
-        description=(
+        help=_("evaluate a whole population from Parquet/CSV files (columnar backend)"),
+        description=_(
             "Evaluate a population's events from Parquet or CSV tables through the columnar "
             "backend as of a day, and write one table of results (decisions, duties or the "
             "outcomes on that day) to Parquet or CSV, with a one-line summary."
         ),
     )
-    parser.add_argument("ruleset", help="a ruleset file or the id of a bundled ruleset")
+    parser.add_argument("ruleset", help=_("a ruleset file or the id of a bundled ruleset"))
     parser.add_argument(
-        "--events", nargs="+", required=True, metavar="PATH", help="events tables (Parquet/CSV)"
+        "--events",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help=_("events tables (Parquet/CSV), or - for one CSV table on standard input"),
     )
-    parser.add_argument("--subjects", metavar="PATH", help="subjects table (id, kind)")
-    parser.add_argument("--as-of", required=True, type=date_type(_), help="the day, YYYY-MM-DD")
+    parser.add_argument("--subjects", metavar="PATH", help=_("subjects table (id, kind)"))
     parser.add_argument(
-        "-o", "--output", required=True, metavar="OUT", help="result file: .parquet or .csv"
+        "--as-of",
+        required=True,
+        type=date_type(_),
+        metavar="YYYY-MM-DD",
+        help=_("the day the outcomes are taken on"),
     )
     parser.add_argument(
-        "--table", choices=TABLES, default="decisions", help="which result to write"
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help=_("result file: .parquet or .csv, or - for CSV on standard output"),
     )
+    parser.add_argument(
+        "--table", choices=TABLES, default="decisions", help=_("which result to write")
+    )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    _ = gettext_of(args)
     # polars is an extra: loaded only by this command, never by `credit-rules` itself.
     try:
         from credit_rules.columnar import ColumnarEngine
     except ModuleNotFoundError as error:
-        print(
-            f"credit-rules: `credit-rules batch` needs the [columnar] extra ({error.name} is "
-            "missing): pip install 'credit-rules[columnar]'",
-            file=sys.stderr,
-        )
+        message = _(
+            "`credit-rules batch` needs the [columnar] extra ({name} is missing): "
+            "pip install 'credit-rules[columnar]'"
+        ).format(name=error.name)
+        print(f"credit-rules: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    to_stdout = args.output == STDIO
     output = Path(args.output)
-    if output.suffix not in (".parquet", ".csv"):
+    if not to_stdout and output.suffix not in (".parquet", ".csv"):
         raise ScenarioError(
             None,
-            [
-                Problem(
-                    Message("the output must end in .parquet or .csv"),
-                    f"-o {args.output}",
-                )
-            ],
+            [Problem(Message("the output must end in .parquet or .csv"), f"-o {args.output}")],
         )
-    missing = [p for p in (*args.events, args.subjects) if p is not None and not Path(p).is_file()]
+    named = [p for p in (*args.events, args.subjects) if p is not None and p != STDIO]
+    missing = [p for p in named if not Path(p).is_file()]
     if missing:
         raise ScenarioError(None, [Problem(Message("no such file"), p) for p in missing])
+    if args.events.count(STDIO) + (args.subjects == STDIO) > 1:
+        raise ScenarioError(
+            None, [Problem(Message("only one table can be read from standard input"), "-")]
+        )
     started = time.perf_counter()
     engine = ColumnarEngine(resolve(args.ruleset).ruleset)
-    events = args.events[0] if len(args.events) == 1 else list(args.events)
-    result = engine.evaluate(events, args.subjects, as_of=args.as_of)
+    with tempfile.TemporaryDirectory(prefix="credit-rules-batch-") as folder:
+        # Standard input is read as a CSV file would be, through the same reader.
+        events = [_from_stdin(folder) if p == STDIO else p for p in args.events]
+        subjects = _from_stdin(folder) if args.subjects == STDIO else args.subjects
+        result = engine.evaluate(
+            events[0] if len(events) == 1 else events, subjects, as_of=args.as_of
+        )
     table = getattr(result, args.table)
+    if to_stdout:
+        sys.stdout.write(table.write_csv())
+        sys.stdout.flush()
+    else:
+        _write(table, output)
+    elapsed = time.perf_counter() - started
+    counts = dict(result.outcomes.group_by("outcome").len().sort("outcome").iter_rows())
+    people = result.outcomes["subject"].n_unique()
+    if args.format == "json":
+        document = {
+            "ruleset": ruleset_ref(engine.ruleset),
+            "as_of": args.as_of.isoformat(),
+            "table": args.table,
+            "rows": table.height,
+            "output": args.output,
+            "subjects_under_measures": people,
+            "outcomes": counts,
+            "seconds": round(elapsed, 3),
+        }
+        # The table itself goes to standard output under -o -; the document then to stderr.
+        stream = sys.stderr if to_stdout else sys.stdout
+        stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    per_outcome = ", ".join(f"{name} {n}" for name, n in counts.items()) or _("none")
+    summary = _(
+        "{table}: {rows} rows to {output}; on {day} {people} subjects under measures "
+        "({outcomes}); {seconds:.2f} s"
+    ).format(
+        table=args.table,
+        rows=table.height,
+        output=_("standard output") if to_stdout else output,
+        day=date_text(args.as_of, lang_of(args)),
+        people=people,
+        outcomes=per_outcome,
+        seconds=elapsed,
+    )
+    print(summary, file=sys.stderr if to_stdout else sys.stdout)
+    return EXIT_OK
+
+
+def _from_stdin(folder: str) -> str:
+    path = Path(folder) / "stdin.csv"
+    path.write_bytes(sys.stdin.buffer.read())
+    return str(path)
+
+
+def _write(table: Any, output: Path) -> None:
+    """Write to a temporary file beside ``output`` and rename it into place when complete."""
     handle, temporary = tempfile.mkstemp(
         prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent or "."
     )
@@ -95,13 +180,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-    elapsed = time.perf_counter() - started
-    counts = result.outcomes.group_by("outcome").len().sort("outcome").iter_rows()
-    per_outcome = ", ".join(f"{name} {n}" for name, n in counts) or "none"
-    people = result.outcomes["subject"].n_unique()
-    print(
-        f"{args.table}: {table.height} rows to {output}; on {args.as_of.isoformat()} "
-        f"{people} subjects under measures ({per_outcome}); {elapsed:.2f} s",
-        file=sys.stderr if str(output) == "-" else sys.stdout,
-    )
-    return EXIT_OK
