@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from credit_rules.errors import CreditRulesError, JournalError
+from credit_rules.i18n import Message
 from credit_rules.ledger.agenda import CachedAction
 from credit_rules.ledger.entry import parse_subjects
 from credit_rules.ledger.timeline import Interval
@@ -32,7 +33,7 @@ def event_json(event: Event) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    raise TypeError(Message("{name} is not JSON", name=type(value).__name__))
 
 
 # One encoder, built once: json.dumps with any option builds a new one on every call.
@@ -65,14 +66,18 @@ def read_subjects(where: str, ruleset: ir.Ruleset, bodies: Sequence[str]) -> lis
     try:
         return parse_subjects(ruleset, [json.loads(body) for body in bodies])
     except (ValueError, CreditRulesError) as error:
-        raise JournalError(f"{where}: subject rows do not validate ({error})") from None
+        raise JournalError(
+            Message("{where}: subject rows do not validate ({error})", where=where, error=error)
+        ) from None
 
 
 def read_events(where: str, vocabulary: str, bodies: Sequence[str]) -> list[Event]:
     try:
         return parse_events(vocabulary, [json.loads(body) for body in bodies])
     except (ValueError, CreditRulesError) as error:
-        raise JournalError(f"{where}: event rows do not validate ({error})") from None
+        raise JournalError(
+            Message("{where}: event rows do not validate ({error})", where=where, error=error)
+        ) from None
 
 
 def _day(value: dt.date | None) -> str | None:

@@ -39,6 +39,7 @@ from credit_rules.errors import (
     SnapshotMismatch,
     SubjectRejected,
 )
+from credit_rules.i18n import Message
 from credit_rules.ledger.codec import (
     CacheReader,
     cache_json,
@@ -85,7 +86,9 @@ def split_ids(
             item = dict(item)
             inner = item.pop("event_id")
             if given is not None and inner != given:
-                raise EventRejected(None, [Problem("two different event_ids given", "event_id")])
+                raise EventRejected(
+                    None, [Problem(Message("two different event_ids given"), "event_id")]
+                )
             given = None if inner is None else str(inner)
         events.append(item)
         found.append(given)
@@ -132,9 +135,16 @@ def _attach(ledger: Ledger, journal: Journal) -> None:
         if header.get("ruleset_digest") != rs.digest:
             raise SnapshotMismatch(
                 journal.where,
-                f"written under ruleset {header.get('ruleset_id')} "
-                f"{header.get('ruleset_version')} ({header.get('ruleset_digest')}), not "
-                f"{rs.id} {rs.version} ({rs.digest}); migrate it into a new journal",
+                Message(
+                    "written under ruleset {old_id} {old_version} ({old_digest}), not {id} "
+                    "{version} ({digest}); migrate it into a new journal",
+                    old_id=header.get("ruleset_id"),
+                    old_version=header.get("ruleset_version"),
+                    old_digest=header.get("ruleset_digest"),
+                    id=rs.id,
+                    version=rs.version,
+                    digest=rs.digest,
+                ),
             )
         ledger._journal = journal
         catch_up(ledger, header=header, cache=header.get("cache_key") == _cache_key(ledger))
@@ -183,13 +193,17 @@ def _load(
     derived state they make stale."""
     for subject in subjects:
         if subject.id in ledger._states:
-            raise SnapshotCorrupt(_where(ledger), f"subject {subject.id!r} appears twice")
+            raise SnapshotCorrupt(
+                _where(ledger), Message("subject {id!r} appears twice", id=subject.id)
+            )
         ledger._add_state(subject)
     touched: set[str] = set()
     for (seq, event_id, recorded_at), event in zip(meta, events, strict=True):
         state = ledger._states.get(event.subject)
         if state is None or seq != len(ledger._log_events) + 1:
-            raise SnapshotCorrupt(_where(ledger), f"event seq {seq} cannot be replayed")
+            raise SnapshotCorrupt(
+                _where(ledger), Message("event seq {seq} cannot be replayed", seq=seq)
+            )
         ledger._log_events.append(event)
         ledger._log_recorded.append(recorded_at)
         if event_id is not None:
@@ -233,7 +247,12 @@ def freshen(ledger: Ledger, state: SubjectState) -> None:
     except CreditRulesError as error:
         raise EventRejected(
             None,
-            [Problem(f"the loaded history fails the engine's checks: {error}", state.subject.id)],
+            [
+                Problem(
+                    Message("the loaded history fails the engine's checks: {error}", error=error),
+                    state.subject.id,
+                )
+            ],
         ) from None
     ledger._cache(state, evaluation, late=False)
     state.outcomes = ledger._outcomes(state, today)
@@ -247,7 +266,9 @@ def checkpoint(ledger: Ledger) -> int:
     with ledger._lock:
         ledger._usable()
         if ledger._journal is None:
-            raise ValueError("a compaction point needs a journal: open the ledger with Ledger.open")
+            raise ValueError(
+                Message("a compaction point needs a journal: open the ledger with Ledger.open")
+            )
         rows = []
         for subject_id in sorted(ledger._dirty):
             state = ledger._states[subject_id]
@@ -288,7 +309,9 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
     where = os.fspath(path)
     for subject in content.subjects:
         if subject.id in ledger._states or subject.kind not in ledger.ruleset.subject_kinds:
-            raise SnapshotCorrupt(where, f"subject {subject.id!r} cannot be restored")
+            raise SnapshotCorrupt(
+                where, Message("subject {id!r} cannot be restored", id=subject.id)
+            )
     try:
         touched = _load(
             ledger,
@@ -303,7 +326,10 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
         try:
             freshen(ledger, ledger._states[subject_id])
         except CreditRulesError as error:
-            raise SnapshotCorrupt(where, f"subject {subject_id!r}: {error}") from None
+            raise SnapshotCorrupt(
+                where,
+                Message("subject {subject_id!r}: {error}", subject_id=subject_id, error=error),
+            ) from None
     ledger._dirty.clear()
 
 
@@ -348,7 +374,13 @@ def _bulk_load(
     for subject in typed_subjects:
         if subject.id in seen:
             raise SubjectRejected(
-                None, [Problem(f"the ledger already holds subject {subject.id!r}", "id")]
+                None,
+                [
+                    Problem(
+                        Message("the ledger already holds subject {id!r}", id=subject.id),
+                        "id",
+                    )
+                ],
             )
         seen.add(subject.id)
     pairs = list(events)
@@ -362,17 +394,23 @@ def _bulk_load(
         raise EventRejected(
             None,
             [
-                Problem(f"event_id {i!r} is already recorded or given twice", "event_id")
+                Problem(
+                    Message("event_id {i!r} is already recorded or given twice", i=i),
+                    "event_id",
+                )
                 for i in clashes[:20]
             ],
         )
     last = ledger._today
     for index, day in enumerate(days):
         if last is not None and day < last:
-            raise LedgerClockError(f"{labels[index]} recorded_at", day, last)
+            raise LedgerClockError(Message("{labels} recorded_at", labels=labels[index]), day, last)
         last = day
     unknown = [
-        Problem(f"subject {e.subject!r} is neither held nor loaded", f"{labels[i]}.subject")
+        Problem(
+            Message("subject {subject!r} is neither held nor loaded", subject=e.subject),
+            f"{labels[i]}.subject",
+        )
         for i, e in enumerate(typed)
         if e.subject not in seen
     ]

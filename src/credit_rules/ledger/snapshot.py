@@ -44,6 +44,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from credit_rules.errors import CreditRulesError, SnapshotCorrupt, SnapshotMismatch
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
@@ -179,7 +180,9 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, read line by line
     except OSError as error:
-        raise SnapshotCorrupt(where, f"cannot be read ({error.strerror or error})") from error
+        raise SnapshotCorrupt(
+            where, Message("cannot be read ({value})", value=error.strerror or error)
+        ) from error
     with stream:
         header = _header(where, stream.readline())
         digest = hashlib.sha256()
@@ -189,34 +192,58 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
             rows.append((number, raw))
     if _seal(header, digest.hexdigest()) != header["checksum"]:
         raise SnapshotCorrupt(
-            where, "the checksum does not match the content: the file is truncated or altered"
+            where,
+            Message("the checksum does not match the content: the file is truncated or altered"),
         )
     expected = header["subjects"] + header["events"]
     if len(rows) != expected:
-        raise SnapshotCorrupt(where, f"the header announces {expected} lines, found {len(rows)}")
+        raise SnapshotCorrupt(
+            where,
+            Message(
+                "the header announces {expected} lines, found {rows}",
+                expected=expected,
+                rows=len(rows),
+            ),
+        )
     found = header["ruleset"]
     if found.get("digest") != ruleset.digest:
         raise SnapshotMismatch(
             where,
-            f"written under ruleset {found.get('id')} {found.get('version')} "
-            f"({found.get('digest')}), not {ruleset.id} {ruleset.version} ({ruleset.digest})",
+            Message(
+                "written under ruleset {old_id} {old_version} ({old_digest}), not {id} {version} "
+                "({digest})",
+                old_id=found.get("id"),
+                old_version=found.get("version"),
+                old_digest=found.get("digest"),
+                id=ruleset.id,
+                version=ruleset.version,
+                digest=ruleset.digest,
+            ),
         )
     return _content(where, header, rows, ruleset)
 
 
 def _header(where: str, raw: bytes) -> dict[str, Any]:
     if not raw:
-        raise SnapshotCorrupt(where, "the file is empty", line=1)
+        raise SnapshotCorrupt(where, Message("the file is empty"), line=1)
     try:
         header = json.loads(raw)
     except ValueError as error:
-        raise SnapshotCorrupt(where, f"the header is not JSON ({error})", line=1) from None
+        raise SnapshotCorrupt(
+            where, Message("the header is not JSON ({error})", error=error), line=1
+        ) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise SnapshotCorrupt(where, f"not a ledger snapshot (no format {FORMAT!r})", line=1)
+        raise SnapshotCorrupt(
+            where, Message("not a ledger snapshot (no format {FORMAT!r})", FORMAT=FORMAT), line=1
+        )
     if header.get("format_version") != FORMAT_VERSION:
         raise SnapshotCorrupt(
             where,
-            f"format version {header.get('format_version')!r}; this library reads {FORMAT_VERSION}",
+            Message(
+                "format version {found!r}; this library reads {known}",
+                found=header.get("format_version"),
+                known=FORMAT_VERSION,
+            ),
             line=1,
         )
     checks = {
@@ -228,7 +255,9 @@ def _header(where: str, raw: bytes) -> dict[str, Any]:
     }
     for name, kind in checks.items():
         if not isinstance(header.get(name), kind):
-            raise SnapshotCorrupt(where, f"the header has no valid {name!r}", line=1)
+            raise SnapshotCorrupt(
+                where, Message("the header has no valid {name!r}", name=name), line=1
+            )
     return header
 
 
@@ -243,24 +272,34 @@ def _content(
     for expected_seq, (number, raw) in enumerate(event_rows, start=1):
         row = _json(where, number, raw)
         if not isinstance(row, dict) or row.get("seq") != expected_seq:
-            raise SnapshotCorrupt(where, f"expected event seq {expected_seq}", line=number)
+            raise SnapshotCorrupt(
+                where,
+                Message("expected event seq {expected_seq}", expected_seq=expected_seq),
+                line=number,
+            )
         try:
             recorded_at = dt.date.fromisoformat(row["recorded_at"])
         except (KeyError, TypeError, ValueError):
-            raise SnapshotCorrupt(where, "no valid recorded_at", line=number) from None
+            raise SnapshotCorrupt(where, Message("no valid recorded_at"), line=number) from None
         if meta and recorded_at < meta[-1][1]:
-            raise SnapshotCorrupt(where, "recorded_at goes backwards", line=number)
+            raise SnapshotCorrupt(where, Message("recorded_at goes backwards"), line=number)
         meta.append((expected_seq, recorded_at))
         raw_events.append(row.get("event"))
     try:
         events = parse_events(ruleset.vocabulary, raw_events)
     except CreditRulesError as error:
-        raise SnapshotCorrupt(where, f"events do not validate: {error}") from None
+        raise SnapshotCorrupt(
+            where, Message("events do not validate: {error}", error=error)
+        ) from None
     today = _today(where, header.get("today"))
     if today is None and meta:
-        raise SnapshotCorrupt(where, "events are recorded but the header has no today", line=1)
+        raise SnapshotCorrupt(
+            where, Message("events are recorded but the header has no today"), line=1
+        )
     if today is not None and meta and meta[-1][1] > today:
-        raise SnapshotCorrupt(where, "an event is recorded after the snapshot's today", line=1)
+        raise SnapshotCorrupt(
+            where, Message("an event is recorded after the snapshot's today"), line=1
+        )
     return SnapshotContent(
         today=today,
         library_version=header["library_version"],
@@ -273,18 +312,20 @@ def _json(where: str, number: int, raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
-        raise SnapshotCorrupt(where, "not a JSON line", line=number) from None
+        raise SnapshotCorrupt(where, Message("not a JSON line"), line=number) from None
 
 
 def _subject(where: str, number: int, row: Any) -> Subject:
     data = row.get("subject") if isinstance(row, dict) else None
     if not isinstance(data, dict):
-        raise SnapshotCorrupt(where, "expected a subject line", line=number)
+        raise SnapshotCorrupt(where, Message("expected a subject line"), line=number)
     model = SUBJECT_CLASSES.get(str(data.get("kind")), Subject)
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise SnapshotCorrupt(where, f"invalid subject: {error}", line=number) from None
+        raise SnapshotCorrupt(
+            where, Message("invalid subject: {error}", error=error), line=number
+        ) from None
 
 
 def _today(where: str, value: Any) -> dt.date | None:
@@ -293,4 +334,4 @@ def _today(where: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise SnapshotCorrupt(where, "the header's today is not a date", line=1) from None
+        raise SnapshotCorrupt(where, Message("the header's today is not a date"), line=1) from None
