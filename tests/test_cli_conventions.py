@@ -71,6 +71,31 @@ def one_paragraph(err: str) -> str:
     return text
 
 
+#: English words of our own templates; a Chinese paragraph has none of them (names, ids and
+#: paths it quotes may be ASCII, its sentences may not).
+ENGLISH = re.compile(
+    r"\b(the|is|not|did you mean|unknown|expected|write|cannot|has|days|indentation|under)\b"
+)
+
+
+def chinese_paragraph(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str,
+    quoted: tuple[str, ...] = (),
+) -> str:
+    """The error paragraph of ``argv`` under ``--lang zh``, checked to be Chinese throughout
+    but for the names in ``quoted`` (file paths, ids) and anything in quotes."""
+    code, _, err = run(capsys, monkeypatch, *argv, "--lang", "zh")
+    assert code == 2
+    text = one_paragraph(err)
+    rest = text
+    for name in sorted(quoted, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    assert not ENGLISH.search(re.sub(r"'[^']*'", "", rest)), text
+    return text
+
+
 # -- help, version, module, completion --------------------------------------------------------
 
 
@@ -269,6 +294,9 @@ def test_a_misspelt_layer_parameter_is_refused_by_plain_validate(
     text = one_paragraph(err)
     assert f"{layer}:5:" in text and "record_valdity" in text
     assert "did you mean record_validity?" in text
+    names = (str(layer), "record_valdity", "record_validity", "lianyungang-2007")
+    text = chinese_paragraph(capsys, monkeypatch, "validate", str(layer), quoted=names)
+    assert f"{layer}:5:" in text and "是否想写 record_validity？" in text
 
 
 def test_a_parameter_of_the_wrong_shape_gives_one_error(
@@ -303,6 +331,10 @@ def test_a_misspelt_event_type_suggests_the_closest(
     assert f"{scenario}:6:" in text and "[events[0]]" in text
     assert "did you mean dishonesty_entered" in text
     assert "'" not in text.partition("unknown event type")[2]
+    names = (str(scenario), *re.findall(r"dishonesty_\w+", text))
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert f"{scenario}:6:" in text and "未知的事件类型 dishonesty_enterd" in text
+    assert "；是否想写 dishonesty_entered" in text
 
 
 def test_bad_indentation_is_said_in_plain_words_with_line_and_key(
@@ -320,6 +352,9 @@ def test_bad_indentation_is_said_in_plain_words_with_line_and_key(
     text = one_paragraph(err)
     assert f"{scenario}:8:" in text and "indentation" in text and "(under 'events')" in text
     assert "<block" not in text
+    names = (str(scenario), "YAML")
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert f"{scenario}:8:" in text and "缩进有误" in text and "（位于“events”之下）" in text
 
 
 def test_an_impossible_date_in_a_file_says_why(
@@ -331,6 +366,9 @@ def test_an_impossible_date_in_a_file_says_why(
     assert code == 2
     text = one_paragraph(err)
     assert f"{scenario}:2:" in text and "[as_of]" in text and "2011-02 has 28 days" in text
+    names = (str(scenario), "as_of")
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert "不是真实的日期" in text and "2011-02 只有 28 天" in text
 
 
 def test_a_key_typo_shows_no_python_repr(
@@ -417,30 +455,20 @@ def test_diff(
     assert code == 1, err
     assert json.loads(out)["outcomes_differ"] is True
     code, out, err = run(
-        capsys, monkeypatch, "diff", "lianyungang-2007", "-", "--population", "0", stdin=layer
+        capsys,
+        monkeypatch,
+        *("diff", "lianyungang-2007", "-", "--population", "0", "--lang", "zh"),
+        stdin=layer,
     )
     assert code == 0, "without --exit-code a difference is not a failure"
+    assert "结构差异" in out and "行为差异" in out and "修改" in out
+    for english in ("Structural diff", "Behavioural diff", "subjects differ", "changed"):
+        assert english not in out, out
     code, _, err = run(capsys, monkeypatch, "diff", "lianyungang-2007", "lianyungang-2070")
     assert code == 2 and "did you mean lianyungang-2007" in err
     code, out, _ = run(capsys, monkeypatch, "diff", *same, "--population", "0", "--lang", "zh")
     assert code == 0
     assert "结构差异" in out and "没有新增、删除或修改任何条目。" in out
-    code, out, err = run(
-        capsys,
-        monkeypatch,
-        "diff",
-        "lianyungang-2007",
-        "-",
-        "--population",
-        "0",
-        "--lang",
-        "zh",
-        stdin=layer,
-    )
-    assert code == 0, err
-    assert "结构差异" in out and "行为差异" in out and "修改" in out
-    for english in ("Structural diff", "Behavioural diff", "subjects differ", "changed"):
-        assert english not in out, out
 
 
 # -- docs, schema, timeline -------------------------------------------------------------------
@@ -502,21 +530,14 @@ def test_timeline(
 # -- check ------------------------------------------------------------------------------------
 
 
+#: A check quick enough for a CLI test: one invariant, a few cases.
+QUICK_CHECK = ("--profile", "ci", "--max-examples", "2", "--invariant", "determinism")
+
+
 def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("hypothesis")
     code, out, err = run(
-        capsys,
-        monkeypatch,
-        "check",
-        "lianyungang-2007",
-        "--profile",
-        "ci",
-        "--max-examples",
-        "3",
-        "--invariant",
-        "determinism",
-        "--format",
-        "json",
+        capsys, monkeypatch, "check", "lianyungang-2007", *QUICK_CHECK, "--format", "json"
     )
     assert code == 0, err
     conforms(json.loads(out), "Check")
@@ -525,12 +546,7 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         monkeypatch,
         "check",
         "-",
-        "--profile",
-        "ci",
-        "--max-examples",
-        "2",
-        "--invariant",
-        "determinism",
+        *QUICK_CHECK,
         "--format",
         "json",
         "--lang",
@@ -546,18 +562,7 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     )
     assert code == 2 and "x 不是整数" in err
     code, out, err = run(
-        capsys,
-        monkeypatch,
-        "check",
-        "lianyungang-2007",
-        "--profile",
-        "ci",
-        "--max-examples",
-        "2",
-        "--invariant",
-        "determinism",
-        "--lang",
-        "zh",
+        capsys, monkeypatch, "check", "lianyungang-2007", *QUICK_CHECK, "--lang", "zh"
     )
     assert code == 0, err
     assert "不变式" in out and "通过" in out and "所有不变式均成立" in out, out

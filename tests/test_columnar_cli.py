@@ -74,27 +74,11 @@ OUTPUT_SCHEMA = json.loads(
 )
 
 
-def _run(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    *argv: str,
-    stdin: bytes | None = None,
-) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    try:
-        code = main(list(argv), environ={})
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_batch_help_in_chinese(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    code, out, _ = _run(capsys, monkeypatch, "batch", "--help", "--lang", "zh")
-    assert code == 0 and "用法：credit-rules batch" in out
+def test_batch_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", "--help", "--lang", "zh"], environ={})
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and "用法：credit-rules batch" in out
     assert "事件表" in out and "标准输出" in out and "Evaluate a population" not in out
 
 
@@ -104,9 +88,9 @@ def test_batch_reads_stdin_writes_stdout_and_speaks_json(
     source = tmp_path / "events.csv"
     EVENTS.write_csv(source)
     args = ("batch", "lianyungang-2007", "--as-of", "2009-06-01", "--table", "outcomes")
-    code, out, err = _run(
-        capsys, monkeypatch, *args, "--events", "-", "-o", "-", stdin=source.read_bytes()
-    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
+    code = main([*args, "--events", "-", "-o", "-"], environ={})
+    out, err = capsys.readouterr()
     assert code == 0, err
     assert sorted(pl.read_csv(io.StringIO(out)).iter_rows()) == [
         ("p2", "audit_flag"),
@@ -114,9 +98,8 @@ def test_batch_reads_stdin_writes_stdout_and_speaks_json(
     ]
     assert "outcomes: 2 rows to standard output" in err
     target = tmp_path / "outcomes.csv"
-    code, out, err = _run(
-        capsys, monkeypatch, *args, "--events", str(source), "-o", str(target), "--format", "json"
-    )
+    code = main([*args, "--events", str(source), "-o", str(target), "--format", "json"])
+    out, err = capsys.readouterr()
     assert code == 0, err
     document = json.loads(out)
     jsonschema.validate(
@@ -129,17 +112,17 @@ def test_batch_reads_stdin_writes_stdout_and_speaks_json(
 
 
 def test_batch_in_chinese_and_its_exit_codes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "events.parquet"
     EVENTS.write_parquet(source)
     args = ("batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01")
-    code, out, err = _run(
-        capsys, monkeypatch, *args, "-o", str(tmp_path / "d.parquet"), "--lang", "zh"
-    )
+    code = main([*args, "-o", str(tmp_path / "d.parquet"), "--lang", "zh"])
+    out, err = capsys.readouterr()
     assert code == 0, err
     assert "2009年6月1日" in out and "个主体" in out
-    code, _, err = _run(capsys, monkeypatch, *args, "-o", str(tmp_path / "d.txt"), "--lang", "zh")
-    assert code == 2 and "输出文件必须以 .parquet 或 .csv 结尾" in err
-    code, _, err = _run(capsys, monkeypatch, "batch", "lianyungang-2007", "--as-of", "2009-06-01")
-    assert code == 2
+    code = main([*args, "-o", str(tmp_path / "d.txt"), "--lang", "zh"])
+    assert code == 2 and "输出文件必须以 .parquet 或 .csv 结尾" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", "lianyungang-2007", "--as-of", "2009-06-01"])
+    assert exited.value.code == 2

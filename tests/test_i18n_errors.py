@@ -2,8 +2,9 @@
 
 Errors carry a :class:`~credit_rules.i18n.Message` (English text, template, parameters) and the
 command line renders them in the reader's language; nothing in the library reads a language
-setting (decision 17). These tests hold the four located errors of the issue to Chinese, check
-that no error is built from bare English text, and that each message renders in Chinese.
+setting (decision 17). The four located errors of the issue are held to Chinese beside their
+English in tests/test_cli_conventions.py; these tests check values, masking and pickling,
+that no error is built from bare English text, and the API papercuts of the issue.
 """
 
 from __future__ import annotations
@@ -52,66 +53,6 @@ def _sentences(text: str, *names: str) -> str:
     for name in names:
         text = text.replace(name, "")
     return re.sub(r"'[^']*'", "", text)
-
-
-def test_a_misspelt_layer_parameter_in_chinese(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    layer = tmp_path / "layer.yaml"
-    layer.write_text(
-        "id: provincial\nversion: '1'\nextends: lianyungang-2007\nparameters:\n"
-        "  - id: record_valdity\n    type: period\n    value: 3 years\n"
-        "    description: {zh: 记录有效期, en: Validity}\n    cites: [{article: 8}]\n",
-        encoding="utf-8",
-    )
-    code, err = _zh(capsys, "validate", str(layer))
-    assert code == 2
-    assert f"{layer}:5:" in err and "是否想写 record_validity？" in err
-    rest = _sentences(err, str(layer), "record_valdity", "record_validity", "lianyungang-2007")
-    assert not ENGLISH.search(rest), err
-
-
-def test_a_misspelt_event_type_in_chinese(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    scenario = tmp_path / "typo.scenario.yaml"
-    scenario.write_text(
-        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
-        "  - {id: p2, kind: insured_person}\nevents:\n"
-        "  - {type: dishonesty_enterd, subject: p2, record: r1, category: lend_certificate,"
-        " date: 2008-03-10}\n",
-        encoding="utf-8",
-    )
-    code, err = _zh(capsys, "evaluate", str(scenario))
-    assert code == 2
-    assert f"{scenario}:6:" in err and "未知的事件类型 dishonesty_enterd" in err
-    assert "；是否想写 dishonesty_entered" in err
-    names = re.findall(r"dishonesty_\w+", err)
-    rest = _sentences(err, str(scenario), *sorted(names, key=len, reverse=True))
-    assert not ENGLISH.search(rest), err
-
-
-def test_bad_indentation_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    scenario = tmp_path / "indent.scenario.yaml"
-    scenario.write_text(
-        "ruleset: lianyungang-2007\nas_of: 2009-06-01\nsubjects:\n"
-        "  - {id: p2, kind: insured_person}\nevents:\n"
-        "  - type: dishonesty_entered\n    subject: p2\n   - record: r1\n",
-        encoding="utf-8",
-    )
-    code, err = _zh(capsys, "evaluate", str(scenario))
-    assert code == 2
-    assert f"{scenario}:8:" in err and "缩进有误" in err and "（位于“events”之下）" in err
-    assert not ENGLISH.search(_sentences(err, str(scenario), "YAML")), err
-
-
-def test_an_impossible_date_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    scenario = tmp_path / "date.scenario.yaml"
-    scenario.write_text("ruleset: lianyungang-2007\nas_of: 2011-02-30\n", encoding="utf-8")
-    code, err = _zh(capsys, "evaluate", str(scenario))
-    assert code == 2
-    assert f"{scenario}:2:" in err and "不是真实的日期" in err and "2011-02 只有 28 天" in err
-    assert not ENGLISH.search(_sentences(err, str(scenario), "as_of")), err
 
 
 def test_a_ruleset_not_yet_in_force_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:

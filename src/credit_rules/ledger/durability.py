@@ -52,7 +52,7 @@ from credit_rules.ledger.entry import parse_subjects, typed_events
 from credit_rules.ledger.journal import Batch, Journal, SqliteJournal
 from credit_rules.ledger.journal_pg import PostgresJournal
 from credit_rules.ledger.references import check_references
-from credit_rules.ledger.snapshot import read_snapshot, write_snapshot
+from credit_rules.ledger.snapshot import read_snapshot, write_snapshot, written_under
 from credit_rules.ledger.store import SubjectState
 from credit_rules.ledger.timeline import horizon
 from credit_rules.model.events import Event
@@ -133,18 +133,10 @@ def _attach(ledger: Ledger, journal: Journal) -> None:
             }
         )
         if header.get("ruleset_digest") != rs.digest:
+            written = [header.get(f"ruleset_{key}") for key in ("id", "version", "digest")]
             raise SnapshotMismatch(
                 journal.where,
-                Message(
-                    "written under ruleset {old_id} {old_version} ({old_digest}), not {id} "
-                    "{version} ({digest}); migrate it into a new journal",
-                    old_id=header.get("ruleset_id"),
-                    old_version=header.get("ruleset_version"),
-                    old_digest=header.get("ruleset_digest"),
-                    id=rs.id,
-                    version=rs.version,
-                    digest=rs.digest,
-                ),
+                written_under(written, rs) + Message("; migrate it into a new journal"),
             )
         ledger._journal = journal
         catch_up(ledger, header=header, cache=header.get("cache_key") == _cache_key(ledger))

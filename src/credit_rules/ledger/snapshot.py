@@ -36,7 +36,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -207,20 +207,24 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
         )
     found = header["ruleset"]
     if found.get("digest") != ruleset.digest:
-        raise SnapshotMismatch(
-            where,
-            Message(
-                "written under ruleset {old_id} {old_version} ({old_digest}), not {id} {version} "
-                "({digest})",
-                old_id=found.get("id"),
-                old_version=found.get("version"),
-                old_digest=found.get("digest"),
-                id=ruleset.id,
-                version=ruleset.version,
-                digest=ruleset.digest,
-            ),
-        )
+        written = [found.get(key) for key in ("id", "version", "digest")]
+        raise SnapshotMismatch(where, written_under(written, ruleset))
     return _content(where, header, rows, ruleset)
+
+
+def written_under(written: Sequence[object], ruleset: ir.Ruleset) -> Message:
+    """Why a snapshot or journal of another ruleset (id, version, digest) is refused."""
+    old_id, old_version, old_digest = written
+    return Message(
+        "written under ruleset {old_id} {old_version} ({old_digest}), not {id} {version} "
+        "({digest})",
+        old_id=old_id,
+        old_version=old_version,
+        old_digest=old_digest,
+        id=ruleset.id,
+        version=ruleset.version,
+        digest=ruleset.digest,
+    )
 
 
 def _header(where: str, raw: bytes) -> dict[str, Any]:
