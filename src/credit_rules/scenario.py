@@ -25,7 +25,7 @@ from credit_rules.errors import (
     suggestion,
     validation_message,
 )
-from credit_rules.i18n import Message
+from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
 from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
@@ -210,6 +210,10 @@ def loads_scenario(
     )
 
 
+#: The kinds of outcome, in the words of a message (translated where it is rendered).
+_KIND_WORDS = {kind: Message(kind) for kind in (N_("measure"), N_("deadline"), N_("duty"))}
+
+
 def _unknown_expectations(
     expect: Expectation, ruleset: ir.Ruleset, source_map: SourceMap
 ) -> list[Problem]:
@@ -226,12 +230,14 @@ def _unknown_expectations(
             message = Message(
                 "{name} is a {kinds}, not a {kind}, in {id}",
                 name=name,
-                kinds=kinds[name],
-                kind=kind,
+                kinds=_KIND_WORDS.get(kinds[name], Message.raw(kinds[name])),
+                kind=_KIND_WORDS[kind],
                 id=ruleset.id,
             )
         else:
-            message = Message("{name} is not a {kind} of {id}", name=name, kind=kind, id=ruleset.id)
+            message = Message(
+                "{name} is not a {kind} of {id}", name=name, kind=_KIND_WORDS[kind], id=ruleset.id
+            )
         problems.append(source_map.problem(path, message + suggestion(name, known)))
 
     for i, decision in enumerate(expect.decisions):

@@ -145,8 +145,8 @@ def _unread_additions(
     naming the closest entries of the base, rather than silently added."""
     used = uses(ruleset, ruleset.rules)
     sections = {
-        "parameters": ([p.id for p in base.parameters], used.parameters, "parameter"),
-        "facts": ([f.id for f in base.facts], used.facts, "fact"),
+        "parameters": ([p.id for p in base.parameters], used.parameters, Message("parameter")),
+        "facts": ([f.id for f in base.facts], used.facts, Message("fact")),
     }
     problems = []
     for entry in added:
