@@ -129,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         Text.assemble(
             ("credit-rules check: ", "bold"),
-            f"{ruleset.id} {ruleset.version} ({ruleset.source}), profile {args.profile}",
+            _("{id} {version} ({source}), profile {profile}").format(
+                id=ruleset.id, version=ruleset.version, source=ruleset.source, profile=args.profile
+            ),
         )
     )
     try:
