@@ -538,7 +538,7 @@ def _bad_calls() -> list[Callable[[Engine], Any]]:
         lambda e: e.evaluate(PERSON, entered_twice, as_of=AS_OF),
         lambda e: e.evaluate([{"id": "p1", "kind": "employer"}], GOOD_EVENTS, as_of=AS_OF),
         lambda e: e.evaluate(PERSON, GOOD_EVENTS, as_of=dt.date(2007, 9, 30)),
-        lambda e: e.evaluate(PERSON, GOOD_EVENTS, as_of="2009-06-01"),  # type: ignore[arg-type]
+        lambda e: e.evaluate(PERSON, GOOD_EVENTS, as_of="2009-6-1"),
         lambda e: e.evaluate(
             PERSON,
             [

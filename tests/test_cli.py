@@ -191,7 +191,7 @@ def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixtu
             assert citation.zh in out and citation.en in out
             assert citation.zh in zh_out
     assert "Art 10(1)" in out and "Art 10(2)" in out and "Art 9" in out
-    assert "第10条(1)" in zh_out and "第9条" in zh_out
+    assert "第10条第1项" in zh_out and "第9条" in zh_out
     assert "2010-05-20" in out
 
 

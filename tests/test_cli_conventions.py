@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ LYG = ROOT / "rulesets" / "lianyungang-2007"
 EXAMPLE = LYG / "scenarios" / "architecture-example.scenario.yaml"
 OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "cli-output.schema.json").read_text("utf-8"))
 COMMANDS = (
+    "batch",
     "check",
     "completion",
     "diff",
@@ -69,6 +71,29 @@ def one_paragraph(err: str) -> str:
     return text
 
 
+#: A word of three or more Latin letters: a Chinese paragraph has none outside the names,
+#: ids and paths it quotes.
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def chinese_paragraph(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str,
+    quoted: tuple[str, ...] = (),
+) -> str:
+    """The error paragraph of ``argv`` under ``--lang zh``, checked to be Chinese throughout
+    but for the names in ``quoted`` (file paths, ids, fields) and anything in quotes."""
+    code, _, err = run(capsys, monkeypatch, *argv, "--lang", "zh")
+    assert code == 2
+    text = one_paragraph(err)
+    rest = text.removeprefix("credit-rules:")
+    for name in sorted(quoted, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    assert not ENGLISH.search(re.sub(r"'[^']*'", "", rest)), text
+    return text
+
+
 # -- help, version, module, completion --------------------------------------------------------
 
 
@@ -99,6 +124,22 @@ def test_version_and_python_m() -> None:
         [sys.executable, "-m", "credit_rules", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.strip() == f"credit-rules {__version__}"
+
+
+def test_version_does_not_build_the_command_line() -> None:
+    """``--version`` answers before any command's parser (and the library behind it) is
+    imported: it took about a second when the whole parser was built first."""
+    probe = (
+        "import sys\n"
+        "from credit_rules.cli.entry import main\n"
+        "assert main(['--lang', 'zh', '--version']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('credit_rules.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    version, loaded = result.stdout.splitlines()
+    assert version == f"credit-rules {__version__}"
+    assert "credit_rules.cli.main" not in loaded and "credit_rules.ruleset" not in loaded
 
 
 def test_the_language_follows_the_flag_then_the_locale() -> None:
@@ -251,6 +292,9 @@ def test_a_misspelt_layer_parameter_is_refused_by_plain_validate(
     text = one_paragraph(err)
     assert f"{layer}:5:" in text and "record_valdity" in text
     assert "did you mean record_validity?" in text
+    names = (str(layer), "parameters", "record_valdity", "record_validity", "lianyungang-2007")
+    text = chinese_paragraph(capsys, monkeypatch, "validate", str(layer), quoted=names)
+    assert f"{layer}:5:" in text and "是否想写 record_validity？" in text
 
 
 def test_a_parameter_of_the_wrong_shape_gives_one_error(
@@ -285,6 +329,10 @@ def test_a_misspelt_event_type_suggests_the_closest(
     assert f"{scenario}:6:" in text and "[events[0]]" in text
     assert "did you mean dishonesty_entered" in text
     assert "'" not in text.partition("unknown event type")[2]
+    names = (str(scenario), "events", *re.findall(r"dishonesty_\w+", text))
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert f"{scenario}:6:" in text and "未知的事件类型 dishonesty_enterd" in text
+    assert "；是否想写 dishonesty_entered" in text
 
 
 def test_bad_indentation_is_said_in_plain_words_with_line_and_key(
@@ -302,6 +350,9 @@ def test_bad_indentation_is_said_in_plain_words_with_line_and_key(
     text = one_paragraph(err)
     assert f"{scenario}:8:" in text and "indentation" in text and "(under 'events')" in text
     assert "<block" not in text
+    names = (str(scenario), "YAML", "events")
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert f"{scenario}:8:" in text and "缩进有误" in text and "（位于“events”之下）" in text
 
 
 def test_an_impossible_date_in_a_file_says_why(
@@ -313,6 +364,9 @@ def test_an_impossible_date_in_a_file_says_why(
     assert code == 2
     text = one_paragraph(err)
     assert f"{scenario}:2:" in text and "[as_of]" in text and "2011-02 has 28 days" in text
+    names = (str(scenario), "as_of")
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(scenario), quoted=names)
+    assert "不是真实的日期" in text and "2011-02 只有 28 天" in text
 
 
 def test_a_key_typo_shows_no_python_repr(
@@ -399,13 +453,20 @@ def test_diff(
     assert code == 1, err
     assert json.loads(out)["outcomes_differ"] is True
     code, out, err = run(
-        capsys, monkeypatch, "diff", "lianyungang-2007", "-", "--population", "0", stdin=layer
+        capsys,
+        monkeypatch,
+        *("diff", "lianyungang-2007", "-", "--population", "0", "--lang", "zh"),
+        stdin=layer,
     )
     assert code == 0, "without --exit-code a difference is not a failure"
+    assert "结构差异" in out and "行为差异" in out and "修改" in out
+    for english in ("Structural diff", "Behavioural diff", "subjects differ", "changed"):
+        assert english not in out, out
     code, _, err = run(capsys, monkeypatch, "diff", "lianyungang-2007", "lianyungang-2070")
     assert code == 2 and "did you mean lianyungang-2007" in err
     code, out, _ = run(capsys, monkeypatch, "diff", *same, "--population", "0", "--lang", "zh")
     assert code == 0
+    assert "结构差异" in out and "没有新增、删除或修改任何条目。" in out
 
 
 # -- docs, schema, timeline -------------------------------------------------------------------
@@ -454,26 +515,27 @@ def test_timeline(
         capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p22", "-o", "-", "--lang", "zh"
     )
     assert code == 2 and "是否想写 p2" in err
+    code, out, err = run(
+        capsys, monkeypatch, "timeline", str(EXAMPLE), "--subject", "p2", "-o", "-", "--lang", "zh"
+    )
+    assert code == 0, err
+    tooltips = re.findall(r"<title>([^<]*)</title>", out)
+    assert tooltips and any("2008年3月10日" in t for t in tooltips), tooltips
+    for tooltip in tooltips:
+        assert not re.search(r"\b(rule|to|on|due|starts|Art)\b|\d{4}-\d\d-\d\d", tooltip), tooltip
 
 
 # -- check ------------------------------------------------------------------------------------
 
 
+#: A check quick enough for a CLI test: one invariant, a few cases.
+QUICK_CHECK = ("--profile", "ci", "--max-examples", "2", "--invariant", "determinism")
+
+
 def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("hypothesis")
     code, out, err = run(
-        capsys,
-        monkeypatch,
-        "check",
-        "lianyungang-2007",
-        "--profile",
-        "ci",
-        "--max-examples",
-        "3",
-        "--invariant",
-        "determinism",
-        "--format",
-        "json",
+        capsys, monkeypatch, "check", "lianyungang-2007", *QUICK_CHECK, "--format", "json"
     )
     assert code == 0, err
     conforms(json.loads(out), "Check")
@@ -482,12 +544,7 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         monkeypatch,
         "check",
         "-",
-        "--profile",
-        "ci",
-        "--max-examples",
-        "2",
-        "--invariant",
-        "determinism",
+        *QUICK_CHECK,
         "--format",
         "json",
         "--lang",
@@ -502,3 +559,9 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
         capsys, monkeypatch, "check", "lianyungang-2007", "--max-examples", "x", "--lang", "zh"
     )
     assert code == 2 and "x 不是整数" in err
+    code, out, err = run(
+        capsys, monkeypatch, "check", "lianyungang-2007", *QUICK_CHECK, "--lang", "zh"
+    )
+    assert code == 0, err
+    assert "不变式" in out and "通过" in out and "所有不变式均成立" in out, out
+    assert "invariants hold" not in out and "passed" not in out

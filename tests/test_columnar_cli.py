@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 pl = pytest.importorskip("polars")
@@ -94,3 +97,64 @@ def test_a_terminal_shows_progress(tmp_path: Path) -> None:
     assert code == 0, shown
     assert "decisions: events" in shown and "2/2" in shown, shown
     assert "cash_settlement 1" in shown
+
+
+# -- the conventions every command keeps (issue 14) --------------------------------------------
+
+OUTPUT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "schemas" / "cli-output.schema.json").read_text("utf-8")
+)
+
+
+def test_batch_help_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", "--help", "--lang", "zh"], environ={})
+    out = capsys.readouterr().out
+    assert exited.value.code == 0 and "用法：credit-rules batch" in out
+    assert "事件表" in out and "标准输出" in out and "Evaluate a population" not in out
+
+
+def test_batch_reads_stdin_writes_stdout_and_speaks_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "events.csv"
+    EVENTS.write_csv(source)
+    args = ("batch", "lianyungang-2007", "--as-of", "2009-06-01", "--table", "outcomes")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
+    code = main([*args, "--events", "-", "-o", "-"], environ={})
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert sorted(pl.read_csv(io.StringIO(out)).iter_rows()) == [
+        ("p2", "audit_flag"),
+        ("p2", "cash_settlement"),
+    ]
+    assert "outcomes: 2 rows to standard output" in err
+    target = tmp_path / "outcomes.csv"
+    code = main([*args, "--events", str(source), "-o", str(target), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    document = json.loads(out)
+    jsonschema.validate(
+        document,
+        {**OUTPUT_SCHEMA, "$ref": "#/$defs/Batch"},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    assert document["ruleset"]["id"] == "lianyungang-2007" and document["rows"] == 2
+    assert document["outcomes"] == {"audit_flag": 1, "cash_settlement": 1}
+
+
+def test_batch_in_chinese_and_its_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    args = ("batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01")
+    code = main([*args, "-o", str(tmp_path / "d.parquet"), "--lang", "zh"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "2009年6月1日" in out and "个主体" in out
+    code = main([*args, "-o", str(tmp_path / "d.txt"), "--lang", "zh"])
+    assert code == 2 and "输出文件必须以 .parquet 或 .csv 结尾" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["batch", "lianyungang-2007", "--as-of", "2009-06-01"])
+    assert exited.value.code == 2

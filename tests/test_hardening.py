@@ -309,8 +309,11 @@ def test_an_event_date_is_only_an_iso_date(date: object) -> None:
     assert raised.value.problems[0].field == "events[0].date"
 
 
-@pytest.mark.parametrize("as_of", [1704067200.0, "2009-06-01", dt.datetime(2009, 6, 1), None])
+@pytest.mark.parametrize(
+    "as_of", [1704067200.0, "2009-6-1", "2009-06-01T00:00", dt.datetime(2009, 6, 1), None]
+)
 def test_as_of_is_only_a_date(as_of: object) -> None:
+    """A date, or its ISO text exactly (``"2009-06-01"`` is accepted: test_i18n_errors.py)."""
     with pytest.raises(ScenarioError, match="as_of"):
         Engine(LYG).evaluate([PERSON], [ENTRY], as_of=as_of)  # type: ignore[arg-type]
 

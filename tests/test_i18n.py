@@ -72,7 +72,7 @@ def _source_messages() -> set[str]:
     for _file, _line, message, _comments, _context in extract.extract_from_dir(
         str(ROOT / "src" / "credit_rules"),
         method_map=[("**.py", "python")],
-        keywords={"_": None, "N_": None},
+        keywords={"_": None, "N_": None, "Message": None},
     ):
         if isinstance(message, str) and message:
             found.add(message)

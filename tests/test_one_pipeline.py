@@ -311,8 +311,10 @@ def test_a_trusted_evaluation_is_the_same_as_a_validated_one() -> None:
             "decisions": fast.decisions,
             "deadlines": fast.deadlines,
             "duties": fast.duties,
+            "subjects": fast.subjects,
         }
     )
+    assert fast.subjects == ("p1",)
     assert fast == slow
     assert fast.model_fields_set == slow.model_fields_set
     assert fast.model_dump(mode="json") == slow.model_dump(mode="json")

@@ -24,3 +24,13 @@ def test_every_package_under_src_is_in_the_wheel() -> None:
     }
     assert found, "no package found under src/"
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_the_metadata_names_no_address_the_project_does_not_have() -> None:
+    """The project has no public home; a made-up URL in the metadata would send users to a
+    page that does not exist. The licence, authors and classifiers are there."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "urls" not in project
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert project["authors"] and any("Chinese" in c for c in project["classifiers"])
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")

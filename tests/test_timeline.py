@@ -279,9 +279,49 @@ def test_png_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["timeline-lianyungang-2007-p2.png", "timeline-ganzhou-2023-ph1.png"]
+    "name",
+    [
+        "timeline-lianyungang-2007-p2.png",
+        "timeline-ganzhou-2023-ph1.png",
+        "timeline-lianyungang-2007-many-events.png",
+    ],
 )
 def test_the_pictures_in_the_docs_are_checked_in(name: str) -> None:
     picture = ROOT / "docs" / "images" / name
     assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert f"images/{name}" in (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+
+
+def _png_of_text(text: str) -> bytes:
+    from xml.sax.saxutils import quoteattr
+
+    from credit_rules.explain.timeline_svg import FONT, svg_to_png
+
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" '
+        f"font-family={quoteattr(FONT)}>"
+        f'<rect width="160" height="40" fill="white"/><text x="4" y="28" font-size="24">{text}'
+        "</text></svg>"
+    )
+    return svg_to_png(svg, scale=1.0)
+
+
+def test_png_draws_real_chinese_glyphs_not_boxes() -> None:
+    """A font without Chinese draws every character as the same box, so two different words
+    of the same length would give the same picture; with real glyphs they differ. In CI a CJK
+    font is installed by .ci/run, so this never passes by skipping."""
+    pytest.importorskip("cairosvg")
+    warning, settlement = _png_of_text("书面警告"), _png_of_text("现金结算")
+    assert warning != settlement
+    assert _png_of_text("书面警告") == warning
+
+
+def test_png_with_chinese_is_refused_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("cairosvg")
+    from credit_rules.errors import BackendUnavailable
+    from credit_rules.explain import timeline_svg
+
+    monkeypatch.setattr(timeline_svg, "_installed_families", lambda: {"DejaVu Sans"})
+    with pytest.raises(BackendUnavailable, match="fonts-wqy-microhei"):
+        _png_of_text("书面警告")
+    assert _png_of_text("written warning").startswith(b"\x89PNG")

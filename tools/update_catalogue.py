@@ -30,6 +30,8 @@ def main() -> None:
             "_",
             "-k",
             "N_",
+            "-k",
+            "Message",
             "--no-location",
             "--sort-output",
             "--omit-header",

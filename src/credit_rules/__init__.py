@@ -46,6 +46,7 @@ from credit_rules.errors import (
     ScenarioError,
     SubjectRejected,
 )
+from credit_rules.i18n import Message
 
 if TYPE_CHECKING:
     from credit_rules.engine.engine import Engine
@@ -206,12 +207,19 @@ def __getattr__(name: str) -> Any:
     if module is None:
         if name in _MOVED:
             raise AttributeError(
-                f"credit_rules.{name} is no longer exported from the top level; "
-                f"use `from {_MOVED[name]} import {name}`",
+                Message(
+                    "credit_rules.{name} is no longer exported from the top level; use "
+                    "`from {MOVED} import {name}`",
+                    name=name,
+                    MOVED=_MOVED[name],
+                ),
                 name=name,
                 obj=__name__,
             )
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+        raise AttributeError(
+            Message("module {name!r} has no attribute {name2!r}", name=__name__, name2=name),
+            name=name,
+        )
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # the next lookup is an ordinary global, with no call
     return value

@@ -1,17 +1,21 @@
 """One hierarchy of errors, each carrying what a user needs to find and fix the problem.
 
 Services catch :class:`CreditRulesError`; analysts read the message, which always names the
-file, line and field when the problem came from a file.
+file, line and field when the problem came from a file. Every message is a
+:class:`~credit_rules.i18n.Message`: ``str(error)`` is English, ``error.render("zh")`` the same
+paragraph in Chinese, rendered where the reader's language is known (the command line).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from credit_rules._masking import mask_text
+from credit_rules.i18n import N_, Lang, Message, Quantity, join, render
 
 
 def closest(name: str, known: Iterable[str]) -> list[str]:
@@ -25,7 +29,10 @@ def suggestion(name: str, known: Iterable[str]) -> str:
     close = closest(name, known)
     if not close:
         return ""
-    return "; did you mean " + " or ".join(close) + "?"
+    if len(close) == 1:
+        return Message("; did you mean {name}?", name=close[0])
+    return Message("; did you mean {names} or {last}?", names=", ".join(close[:-1]), last=close[-1])
+
 
 
 #: How much of a refused value a message shows.
@@ -66,6 +73,10 @@ class CreditRulesError(Exception):
     def unmasked(self) -> str:
         return super().__str__()
 
+    def render(self, lang: Lang) -> str:
+        """The message in ``lang`` (masked like ``str``): what the command line prints."""
+        return mask_text(render(self.args[0], lang) if self.args else "")
+
     def __str__(self) -> str:
         return mask_text(super().__str__())
 
@@ -83,17 +94,22 @@ class Problem:
     column: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "message", mask_identities(self.message))
+        message = self.message
+        if isinstance(message, Message):
+            message = message.map_values(mask_identities)
+        else:
+            message = Message.raw(mask_identities(message))
+        object.__setattr__(self, "message", message)
         object.__setattr__(self, "field", mask_identities(self.field))
 
-    def render(self, source: str | None) -> str:
+    def render(self, source: str | None, lang: Lang = "en") -> str:
         where = source or "<input>"
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
         field = f" [{self.field}]" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return mask_identities(f"{where}:{field} {render(self.message, lang)}")
 
 
 class InputError(CreditRulesError):
@@ -103,6 +119,9 @@ class InputError(CreditRulesError):
         self.source = source
         self.problems = tuple(problems)
         super().__init__("\n".join(p.render(source) for p in self.problems))
+
+    def render(self, lang: Lang) -> str:
+        return "\n".join(p.render(self.source, lang) for p in self.problems)
 
 
 class LimitExceeded(InputError):
@@ -143,12 +162,23 @@ class NotInForce(CreditRulesError):
         self.as_of = as_of
         self.in_force_from = in_force_from
         self.in_force_until = in_force_until
-        span = f"from {in_force_from.isoformat()}"
-        if in_force_until is not None:
-            span += f" until {in_force_until.isoformat()}"
-        super().__init__(
-            f"{ruleset_id} is in force {span}; it cannot be evaluated as of {as_of.isoformat()}"
-        )
+        if in_force_until is None:
+            message = Message(
+                "{ruleset} is in force from {start}; it cannot be evaluated as of {as_of}",
+                ruleset=ruleset_id,
+                start=in_force_from,
+                as_of=as_of,
+            )
+        else:
+            message = Message(
+                "{ruleset} is in force from {start} until {end}; it cannot be evaluated as of "
+                "{as_of}",
+                ruleset=ruleset_id,
+                start=in_force_from,
+                end=in_force_until,
+                as_of=as_of,
+            )
+        super().__init__(message)
 
 
 class BackendUnavailable(CreditRulesError):
@@ -169,14 +199,22 @@ class CalendarNotPublished(CreditRulesError):
         self.what = what
         listed = ", ".join(str(year) for year in years)
         known = (
-            f"the calendar has State Council schedules through {published_through}"
+            Message(
+                "the calendar has State Council schedules through {year}",
+                year=str(published_through),
+            )
             if published_through is not None
-            else "the calendar has no State Council schedule at all"
+            else Message("the calendar has no State Council schedule at all")
         )
         super().__init__(
-            f"{what} depends on {listed}, whose holiday schedule is not published in the "
-            f"calendar data ({known}); load the notice with WorkingCalendar.with_overlay() or "
-            "accept a provisional result by leaving strict mode"
+            Message(
+                "{what} depends on {years}, whose holiday schedule is not published in the "
+                "calendar data ({known}); load the notice with WorkingCalendar.with_overlay() "
+                "or accept a provisional result by leaving strict mode",
+                what=what,
+                years=listed,
+                known=known,
+            )
         )
 
 
@@ -189,8 +227,14 @@ class CalendarRangeError(CreditRulesError):
         self.last_year = last_year
         self.what = what
         super().__init__(
-            f"{what} needs {day.isoformat()}, outside the calendar's years "
-            f"{first_year}–{last_year}; build a WorkingCalendar with a wider first_year/last_year"
+            Message(
+                "{what} needs {day}, outside the calendar's years {first}–{last}; build a "
+                "WorkingCalendar with a wider first_year/last_year",
+                what=what,
+                day=day,
+                first=str(first_year),
+                last=str(last_year),
+            )
         )
 
 
@@ -207,8 +251,14 @@ class ExtensionOverCap(CreditRulesError):
         self.cap = cap
         self.unit = unit
         self.rule = rule
-        by = f" under {rule}" if rule else ""
-        super().__init__(f"extensions add up to {total} {unit}, over the cap of {cap} {unit}{by}")
+        template = (
+            N_("extensions add up to {total}, over the cap of {cap} under {rule}")
+            if rule
+            else N_("extensions add up to {total}, over the cap of {cap}")
+        )
+        super().__init__(
+            Message(template, total=Quantity(total, unit), cap=Quantity(cap, unit), rule=rule)
+        )
 
 
 class NoRulesetInForce(CreditRulesError):
@@ -217,9 +267,14 @@ class NoRulesetInForce(CreditRulesError):
     def __init__(self, region: str, on: dt.date, known: list[str]) -> None:
         self.region = region
         self.on = on
-        listed = "; ".join(known) or "none"
+        listed = "; ".join(known) or Message("none")
         super().__init__(
-            f"no ruleset is in force for {region!r} on {on.isoformat()} (known: {listed})"
+            Message(
+                "no ruleset is in force for {region!r} on {on} (known: {known})",
+                region=region,
+                on=on,
+                known=listed,
+            )
         )
 
 
@@ -249,7 +304,27 @@ class UnknownSubject(LedgerError):
 
     def __init__(self, subject_id: str) -> None:
         self.subject_id = subject_id
-        super().__init__(f"the ledger holds no subject {subject_id!r}; add_subject() it first")
+        super().__init__(
+            Message(
+                "the ledger holds no subject {subject!r}; add_subject() it first",
+                subject=subject_id,
+            )
+        )
+
+
+class NotEvaluated(CreditRulesError, LookupError):
+    """A question about a subject an evaluation did not include: an empty answer would read
+    as "nothing applies to this subject", which is not what happened."""
+
+    def __init__(self, subject: str, evaluated: int) -> None:
+        self.subject = subject
+        super().__init__(
+            Message(
+                "{subject!r} is not a subject of this evaluation ({count} evaluated)",
+                subject=subject,
+                count=evaluated,
+            )
+        )
 
 
 class UnknownOutcome(LedgerError):
@@ -259,7 +334,12 @@ class UnknownOutcome(LedgerError):
         self.outcome = outcome
         self.ruleset_id = ruleset_id
         super().__init__(
-            f"{outcome!r} is not a measure of {ruleset_id} (measures: {', '.join(measures)})"
+            Message(
+                "{outcome!r} is not a measure of {ruleset} (measures: {measures})",
+                outcome=outcome,
+                ruleset=ruleset_id,
+                measures=", ".join(measures),
+            )
         )
 
 
@@ -270,9 +350,21 @@ class LedgerClockError(LedgerError):
     def __init__(self, what: str, day: object, today: dt.date | None) -> None:
         self.day = day
         self.today = today
-        shown = today.isoformat() if today is not None else "not set"
-        told = day.isoformat() if isinstance(day, dt.date) else repr(day)
-        super().__init__(f"{what} {told} is not a date on or after the ledger's today ({shown})")
+        told = day if isinstance(day, dt.date) else repr(day)
+        if today is None:
+            message = Message(
+                "{what} {day} is not a date on or after the ledger's today (not set)",
+                what=what,
+                day=told,
+            )
+        else:
+            message = Message(
+                "{what} {day} is not a date on or after the ledger's today ({today})",
+                what=what,
+                day=told,
+                today=today,
+            )
+        super().__init__(message)
 
 
 class DuplicateEventId(LedgerError):
@@ -284,7 +376,12 @@ class DuplicateEventId(LedgerError):
         self.event_id = event_id
         self.seq = seq
         super().__init__(
-            f"{label}: event_id {event_id!r} was recorded at seq {seq} for a different event"
+            Message(
+                "{label}: event_id {event_id!r} was recorded at seq {seq} for a different event",
+                label=label,
+                event_id=event_id,
+                seq=seq,
+            )
         )
 
 
@@ -298,7 +395,15 @@ class MissingReference(LedgerError):
         self.field = field
         self.reference = reference
         super().__init__(
-            f"{label} ({event_type}): {field} {reference!r} is not recorded for subject {subject!r}"
+            Message(
+                "{label} ({event_type}): {field} {reference!r} is not recorded for subject "
+                "{subject!r}",
+                label=label,
+                event_type=event_type,
+                field=field,
+                reference=reference,
+                subject=subject,
+            )
         )
 
 
@@ -315,7 +420,7 @@ class SnapshotError(LedgerError):
         self.reason = reason
         self.line = line
         where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {reason}")
+        super().__init__(where + Message.raw(": ") + reason)
 
 
 class SnapshotCorrupt(SnapshotError):
@@ -351,10 +456,19 @@ class InvariantViolation(CreditRulesError):
         self.cites = cites
         self.counterexample = counterexample
         self.scenario = scenario
-        protects = f" ({cites})" if cites else ""
-        text = f"invariant {invariant}{protects} violated: {message}"
+        if cites:
+            text = Message(
+                "invariant {invariant} ({cites}) violated: {message}",
+                invariant=invariant,
+                cites=cites,
+                message=message,
+            )
+        else:
+            text = Message(
+                "invariant {invariant} violated: {message}", invariant=invariant, message=message
+            )
         if scenario:
-            text += "\ncounterexample (save as a .scenario.yaml file):\n" + scenario
+            text += Message("\ncounterexample (save as a .scenario.yaml file):\n") + scenario
         super().__init__(text)
 
 
@@ -370,7 +484,16 @@ class TableError(InputError):
         shown = problems[: self.SHOWN]
         super().__init__(source, shown)
         if total > len(shown):
-            self.args = (f"{self.args[0]}\n… {total} problems in all, {len(shown)} shown",)
+            self.args = (self.args[0] + self._more(),)
+
+    def _more(self) -> Message:
+        return Message(
+            "\n… {total} problems in all, {shown} shown", total=self.total, shown=len(self.problems)
+        )
+
+    def render(self, lang: Lang) -> str:
+        more = render(self._more(), lang) if self.total > len(self.problems) else ""
+        return super().render(lang) + more
 
 
 class UnsupportedConstruct(CreditRulesError):
@@ -381,5 +504,77 @@ class UnsupportedConstruct(CreditRulesError):
         self.backend = backend
         self.ruleset = ruleset
         self.constructs = tuple(constructs)
-        listed = "; ".join(f"{where}: {what}" for where, what in constructs)
-        super().__init__(f"the {backend} backend cannot run {ruleset}: {listed}")
+        listed = join("; ", (where + Message.raw(": ") + what for where, what in constructs))
+        super().__init__(
+            Message(
+                "the {backend} backend cannot run {ruleset}: {listed}",
+                backend=backend,
+                ruleset=ruleset,
+                listed=listed,
+            )
+        )
+
+
+# -- pydantic's findings in our words ---------------------------------------------------------
+
+#: pydantic's error types that a file can cause, each in words of our own (translated in the
+#: catalogue); ``{expected}`` and the like are filled from the error's ``ctx``.
+_VALIDATION: dict[str, str] = {
+    "bool_parsing": N_("expected true or false"),
+    "bool_type": N_("expected true or false"),
+    "date_from_datetime_inexact": N_("expected a date without a time"),
+    "date_from_datetime_parsing": N_("expected a date, written YYYY-MM-DD"),
+    "date_parsing": N_("expected a date, written YYYY-MM-DD"),
+    "date_type": N_("expected a date, written YYYY-MM-DD"),
+    "dict_type": N_("expected a mapping of keys to values"),
+    "enum": N_("expected one of {expected}"),
+    "float_parsing": N_("expected a number"),
+    "float_type": N_("expected a number"),
+    "frozen_set_type": N_("expected a list"),
+    "greater_than": N_("expected a number greater than {gt}"),
+    "greater_than_equal": N_("expected a number of at least {ge}"),
+    "int_from_float": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "int_type": N_("expected a whole number"),
+    "less_than": N_("expected a number less than {lt}"),
+    "less_than_equal": N_("expected a number of at most {le}"),
+    "list_type": N_("expected a list"),
+    "literal_error": N_("expected {expected}"),
+    "missing": N_("this field is required"),
+    "model_attributes_type": N_("expected a mapping of keys to values"),
+    "model_type": N_("expected a mapping of keys to values"),
+    "none_required": N_("expected no value"),
+    "set_type": N_("expected a list"),
+    "string_pattern_mismatch": N_("does not have the required form {pattern}"),
+    "string_too_long": N_("is longer than {max_length} characters"),
+    "string_too_short": N_("is shorter than {min_length} characters"),
+    "string_type": N_("expected text"),
+    "too_long": N_("has more than {max_length} items"),
+    "too_short": N_("has fewer than {min_length} items"),
+    "tuple_type": N_("expected a list"),
+    "union_tag_not_found": N_("the entry has no '{discriminator}'"),
+}
+
+
+def validation_message(item: Mapping[str, Any]) -> Message:
+    """One of pydantic's error items (``ValidationError.errors()``) as a :class:`Message`.
+
+    Our own validators raise ``ValueError(Message(...))``; pydantic keeps that error in the
+    item's ``ctx``, so the message comes back whole, in both languages. pydantic's own types
+    are phrased by :data:`_VALIDATION`; a type not listed there keeps pydantic's English words
+    (shown as they are), so a new pydantic message is never lost, only untranslated.
+    """
+    context = item.get("ctx") or {}
+    error = context.get("error")
+    if isinstance(error, BaseException) and error.args and isinstance(error.args[0], Message):
+        return error.args[0]
+    template = _VALIDATION.get(str(item.get("type")))
+    if template is None:
+        return Message.raw(str(item.get("msg", "")))
+    values = {key: _plain_context(value) for key, value in context.items()}
+    return Message(template, **values) if values else Message(template)
+
+
+def _plain_context(value: Any) -> str:
+    text = str(value)
+    return text.replace("'", "")

@@ -9,16 +9,23 @@ The catalogues are gettext ``.po`` files under ``credit_rules/locale``, maintain
 (``pybabel extract/update``); the compiled ``.mo`` files beside them ship in the wheel and are
 read with the standard library's :mod:`gettext`, so Babel is a tool of the developers only.
 English is the source language: its messages are the ``msgid`` themselves.
+
+Errors are raised deep in the library, long before anyone knows who will read them, so they
+carry a :class:`Message`: the English text (it *is* a ``str``, so every caller that reads an
+error as text keeps working) plus the template and parameters it was made from, which
+:meth:`Message.render` turns into the language the caller asks for. The language is a
+parameter of ``render``, never a setting the library looks up (decision 18).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -94,3 +101,133 @@ def flag_text(value: bool, lang: Lang) -> str:
 
 def none_text(lang: Lang) -> str:
     return "无" if lang == "zh" else "none"
+
+
+# -- messages --------------------------------------------------------------------------------
+
+#: One piece of a message: a template and its parameters, or text that is shown as it is (a
+#: name, a piece of a file, anything not written by this library).
+_Part = tuple[str, Mapping[str, Any]] | str
+
+
+class Message(str):
+    """A message in English that can also be rendered in Chinese.
+
+    ``Message("{name} is not a date", name=text)`` is the English text, a ``str`` like any
+    other; ``.render("zh")`` translates the template with the catalogue and fills in the
+    parameters written in that language: a date as 2009年5月20日, ``True`` as 是, a nested
+    :class:`Message` rendered in the same language. ``+`` keeps the pieces, so a message and a
+    hint (``"; did you mean X?"``) render together. The template is the ``msgid``: Babel finds
+    it with the keyword ``Message`` (babel.cfg, tools/update_catalogue.py).
+    """
+
+    _parts: tuple[_Part, ...]
+
+    def __new__(cls, template: str, /, **params: Any) -> Message:
+        return cls._of(((template, params),))
+
+    @classmethod
+    def _of(cls, parts: tuple[_Part, ...]) -> Message:
+        message = str.__new__(cls, "".join(_render_part(part, "en") for part in parts))
+        message._parts = parts
+        return message
+
+    @classmethod
+    def raw(cls, text: str) -> Message:
+        """``text`` as it is in every language: something this library did not write."""
+        return cls._of(_parts_of(text))
+
+    def render(self, lang: Lang) -> str:
+        """The message in ``lang``; English gives the text itself."""
+        if lang == "en":
+            return str(self)
+        return "".join(_render_part(part, lang) for part in self._parts)
+
+    def map_values(self, change: Callable[[str], str]) -> Message:
+        """The same message with ``change`` applied to every text parameter and raw piece (how
+        identity numbers are masked before a message is kept)."""
+
+        def value(item: Any) -> Any:
+            if isinstance(item, Message):
+                return item.map_values(change)
+            if isinstance(item, str):
+                return change(item)
+            return item
+
+        def part(item: _Part) -> _Part:
+            if isinstance(item, str):
+                return change(item)
+            template, params = item
+            return template, {name: value(v) for name, v in params.items()}
+
+        return Message._of(tuple(part(item) for item in self._parts))
+
+    def __add__(self, other: str) -> Message:
+        return Message._of(self._parts + _parts_of(other))
+
+    def __radd__(self, other: str) -> Message:
+        return Message._of(_parts_of(other) + self._parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message._of, (self._parts,))
+
+
+def _parts_of(text: str) -> tuple[_Part, ...]:
+    return text._parts if isinstance(text, Message) else (str(text),)
+
+
+def join(separator: str, items: Iterable[str]) -> Message:
+    """``separator.join(items)`` keeping each item's translation."""
+    parts: tuple[_Part, ...] = ()
+    for index, item in enumerate(items):
+        parts += (_parts_of(separator) if index else ()) + _parts_of(item)
+    return Message._of(parts)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A count of a unit in a message (``3 working days``, 3个工作日): a period the way
+    :func:`period_text` writes one in the reader's language."""
+
+    count: int
+    unit: str
+
+    def __str__(self) -> str:
+        return period_text(self.count, self.unit, "en")
+
+
+def render(text: str, lang: Lang) -> str:
+    """``text`` in ``lang`` when it is a :class:`Message`; any other text as it is."""
+    return text.render(lang) if isinstance(text, Message) else str(text)
+
+
+def value_text(value: Any, lang: Lang) -> Any:
+    """A parameter of a message as the language writes it; numbers and names stay as they are
+    (so a template's ``{count:,}`` or ``{name!r}`` still applies)."""
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, BaseException):
+        # An error of this library kept inside another message: its own paragraph, rendered.
+        rendered = getattr(value, "render", None)
+        if callable(rendered):
+            return rendered(lang)
+        first = value.args[0] if value.args else None
+        return first.render(lang) if isinstance(first, Message) else str(value)
+    if isinstance(value, bool):
+        return flag_text(value, lang)
+    if isinstance(value, Quantity):
+        return period_text(value.count, value.unit, lang)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return date_text(value, lang)
+    return value
+
+
+def _render_part(part: _Part, lang: Lang) -> str:
+    if isinstance(part, str):
+        return part
+    template, params = part
+    translated = template if lang == "en" else translator(lang)(template)
+    if not params:
+        # Like gettext's convention: a message without parameters is text, braces and all.
+        return translated
+    return translated.format(**{name: value_text(v, lang) for name, v in params.items()})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credit_rules.errors import LimitExceeded, Problem
+from credit_rules.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,11 @@ def too_large(
     field: str = "",
 ) -> LimitExceeded:
     """The error for ``what`` being over ``limit``, phrased once for every front door."""
-    message = (
-        f"{what} exceeds the limit {limit}={allowed:,}; pass Limits({limit}=...) to allow more"
+    message = Message(
+        "{what} exceeds the limit {limit}={allowed:,}; pass Limits({limit}=...) to allow more",
+        what=what,
+        limit=limit,
+        allowed=allowed,
     )
     problem = Problem(message, field=field, line=line, column=column)
     return LimitExceeded(source, problem, limit, value)

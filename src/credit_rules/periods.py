@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from credit_rules.i18n import Message
+
 Unit = Literal["days", "months", "years", "working_days"]
 
 _UNITS: dict[str, Unit] = {
@@ -52,13 +54,22 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.count < 0:
-            raise ValueError(f"a period cannot be negative: {self.count} {self.unit}")
+            raise ValueError(
+                Message(
+                    "a period cannot be negative: {count} {unit}", count=self.count, unit=self.unit
+                )
+            )
         if self.unit not in ("days", "months", "years", "working_days"):
-            raise ValueError(f"unknown period unit {self.unit!r}")
+            raise ValueError(Message("unknown period unit {unit!r}", unit=self.unit))
         if self.count > LONGEST[self.unit]:
             raise ValueError(
-                f"a period of {self.count} {self.unit.replace('_', ' ')} is longer than the "
-                f"longest the library counts ({LONGEST[self.unit]}, that is 1,000 years)"
+                Message(
+                    "a period of {count} {replace} is longer than the longest the library "
+                    "counts ({LONGEST}, that is 1,000 years)",
+                    count=self.count,
+                    replace=self.unit.replace("_", " "),
+                    LONGEST=LONGEST[self.unit],
+                )
             )
 
     @classmethod
@@ -67,8 +78,11 @@ class Period:
         match = _PATTERN.match(text)
         if match is None or match.group(2) not in _UNITS:
             raise ValueError(
-                f"{text!r} is not a period; write a whole number and a unit, e.g. '5 years', "
-                "'1 month', '15 days' or '15 working days'"
+                Message(
+                    "{text!r} is not a period; write a whole number and a unit, e.g. '5 "
+                    "years', '1 month', '15 days' or '15 working days'",
+                    text=text,
+                )
             )
         return cls(int(match.group(1)), _UNITS[match.group(2)])
 
@@ -105,7 +119,9 @@ def last_day_of_period(start: dt.date, period: Period) -> dt.date:
     day itself: it is how the rulesets say "a one-off act on that day".
     """
     if period.unit == "working_days":
-        raise ValueError("a period in working days needs the calendar (credit_rules.calendar)")
+        raise ValueError(
+            Message("a period in working days needs the calendar (credit_rules.calendar)")
+        )
     if period.unit == "days":
         return start + dt.timedelta(days=period.count)
     months = period.count * (12 if period.unit == "years" else 1)

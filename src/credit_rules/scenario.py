@@ -23,7 +23,9 @@ from credit_rules.errors import (
     ScenarioError,
     mask_identities,
     suggestion,
+    validation_message,
 )
+from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
 from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
@@ -142,9 +144,13 @@ def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scena
     try:
         text = read_capped(file, limits, source).decode("utf-8")
     except OSError as error:
-        raise ScenarioError(source, [Problem(f"cannot read the file: {error.strerror}")]) from None
+        raise ScenarioError(
+            source, [Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))]
+        ) from None
     except UnicodeDecodeError as error:
-        raise ScenarioError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
+        raise ScenarioError(
+            source, [Problem(Message("the file is not UTF-8 ({reason})", reason=error.reason))]
+        ) from None
     return loads_scenario(text, source=source, base_dir=file.parent, limits=limits)
 
 
@@ -164,7 +170,9 @@ def loads_scenario(
     except YamlSyntaxError as error:
         raise ScenarioError(source, [error.problem]) from None
     if not isinstance(data, dict):
-        raise ScenarioError(source, [Problem("a scenario file must be a YAML mapping", line=1)])
+        raise ScenarioError(
+            source, [Problem(Message("a scenario file must be a YAML mapping"), line=1)]
+        )
     try:
         spec = _ScenarioSpec.model_validate(data)
     except ValidationError as error:
@@ -202,6 +210,10 @@ def loads_scenario(
     )
 
 
+#: The kinds of outcome, in the words of a message (translated where it is rendered).
+_KIND_WORDS = {kind: Message(kind) for kind in (N_("measure"), N_("deadline"), N_("duty"))}
+
+
 def _unknown_expectations(
     expect: Expectation, ruleset: ir.Ruleset, source_map: SourceMap
 ) -> list[Problem]:
@@ -215,9 +227,17 @@ def _unknown_expectations(
             return
         known = sorted(o for o, k in kinds.items() if k == kind)
         if name in kinds:
-            message = f"{name} is a {kinds[name]}, not a {kind}, in {ruleset.id}"
+            message = Message(
+                "{name} is a {kinds}, not a {kind}, in {id}",
+                name=name,
+                kinds=_KIND_WORDS.get(kinds[name], Message.raw(kinds[name])),
+                kind=_KIND_WORDS[kind],
+                id=ruleset.id,
+            )
         else:
-            message = f"{name} is not a {kind} of {ruleset.id}"
+            message = Message(
+                "{name} is not a {kind} of {id}", name=name, kind=_KIND_WORDS[kind], id=ruleset.id
+            )
         problems.append(source_map.problem(path, message + suggestion(name, known)))
 
     for i, decision in enumerate(expect.decisions):
@@ -231,7 +251,8 @@ def _unknown_expectations(
             problems.append(
                 source_map.problem(
                     ("expect", "absent", i),
-                    f"{name} is not an outcome of {ruleset.id}" + suggestion(name, sorted(kinds)),
+                    Message("{name} is not an outcome of {id}", name=name, id=ruleset.id)
+                    + suggestion(name, sorted(kinds)),
                 )
             )
     return problems
@@ -239,10 +260,14 @@ def _unknown_expectations(
 
 def _message(item: Any) -> str:
     if item["type"] == "missing":
-        return f"the required field {item['loc'][-1]!r} is missing"
+        return Message("the required field {key!r} is missing", key=item["loc"][-1])
     if item["type"] == "extra_forbidden":
-        return f"unknown key {item['loc'][-1]!r} (check its spelling)"
-    return f"{item['msg']} (got {mask_identities(plain(item.get('input')))})"
+        return Message("unknown key {key!r} (check its spelling)", key=item["loc"][-1])
+    return Message(
+        "{message} (got {value})",
+        message=validation_message(item),
+        value=mask_identities(plain(item.get("input"))),
+    )
 
 
 def _resolve_ruleset(
@@ -258,8 +283,12 @@ def _resolve_ruleset(
             [
                 source_map.problem(
                     ("ruleset",),
-                    f"{name!r} is neither a bundled ruleset ({known}) nor a file next to the "
-                    "scenario",
+                    Message(
+                        "{name!r} is neither a bundled ruleset ({known}) nor a file next to "
+                        "the scenario",
+                        name=name,
+                        known=known,
+                    ),
                 )
             ],
         )

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from credit_rules.errors import Problem
+from credit_rules.errors import Problem, ScenarioError
+from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, too_large
 
 Path = tuple[str | int, ...]
@@ -154,7 +155,11 @@ def read_yaml(
         column = mark.column + 1 if mark is not None else None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         problem = Problem(
-            f"not valid YAML: {_plain_words(message)}{_enclosing(text, line)}",
+            Message(
+                "not valid YAML: {plain_words}{enclosing}",
+                plain_words=_plain_words(message),
+                enclosing=_enclosing(text, line),
+            ),
             line=line,
             column=column,
         )
@@ -165,47 +170,56 @@ def read_yaml(
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         found = f"U+{error.character:04X}" if isinstance(error.character, int) else "a byte"
         problem = Problem(
-            f"not valid YAML: the character {found} is not allowed (control characters and "
-            "unpaired surrogates cannot appear in a YAML file)",
+            Message(
+                "not valid YAML: the character {found} is not allowed (control "
+                "characters and unpaired surrogates cannot appear in a YAML file)",
+                found=found,
+            ),
             line=line,
             column=column,
         )
         raise YamlSyntaxError(problem) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(Problem(f"not valid YAML: {error}")) from None
+        raise YamlSyntaxError(Problem(Message("not valid YAML: {error}", error=error))) from None
 
 
 #: What the YAML parser's own words mean for a person editing the file.
 _SYNTAX = (
     (
         "expected <block end>",
-        "the indentation is off: this line is indented differently from the lines it belongs "
-        "with (indent every entry of a list or mapping by the same spaces)",
+        N_(
+            "the indentation is off: this line is indented differently from the lines it "
+            "belongs with (indent every entry of a list or mapping by the same spaces)"
+        ),
     ),
     (
         "mapping values are not allowed here",
-        "a ':' where a value was expected: add a space after the colon of the key before, or "
-        "put text that contains ': ' in quotes",
+        N_(
+            "a ':' where a value was expected: add a space after the colon of the key before, "
+            "or put text that contains ': ' in quotes"
+        ),
     ),
     (
         "could not find expected ':'",
-        "a line that is not 'key: value' inside a mapping (check the indentation and the colon)",
+        N_(
+            "a line that is not 'key: value' inside a mapping (check the indentation and the colon)"
+        ),
     ),
-    ("found character '\\t'", "a tab: YAML is indented with spaces only"),
-    ("found unexpected end of stream", "a quote or bracket is opened and never closed"),
+    ("found character '\\t'", N_("a tab: YAML is indented with spaces only")),
+    ("found unexpected end of stream", N_("a quote or bracket is opened and never closed")),
     (
         "did not find expected ',' or ']'",
-        "a list in [ ] is not closed, or its items are not separated by commas",
+        N_("a list in [ ] is not closed, or its items are not separated by commas"),
     ),
     (
         "did not find expected ',' or '}'",
-        "a mapping in { } is not closed, or its entries are not separated by commas",
+        N_("a mapping in { } is not closed, or its entries are not separated by commas"),
     ),
     (
         "did not find expected key",
-        "the indentation is off, or a list item ('- ') is where a key was expected",
+        N_("the indentation is off, or a list item ('- ') is where a key was expected"),
     ),
-    ("found duplicate anchor", "an anchor (&name) is defined twice"),
+    ("found duplicate anchor", N_("an anchor (&name) is defined twice")),
 )
 
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#{}\[\]]*?):(\s|$)")
@@ -214,8 +228,8 @@ _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#
 def _plain_words(message: str) -> str:
     for words, plain_text in _SYNTAX:
         if words in message:
-            return plain_text
-    return message
+            return Message(plain_text)
+    return Message.raw(message)
 
 
 def _enclosing(text: str, line: int | None) -> str:
@@ -237,7 +251,7 @@ def _enclosing(text: str, line: int | None) -> str:
         if match is not None and previous.lstrip().startswith("-"):
             continue
         if match is not None and len(match.group("indent")) < indent:
-            return f" (under '{match.group('key').strip()}')"
+            return Message(" (under '{key}')", key=match.group("key").strip())
     return ""
 
 
@@ -280,13 +294,25 @@ def _scan(
                     and not event.style
                     and _INTEGER.match(value)
                 ):
-                    refuse(event, "max_int_digits", len(value), max_digits, "a number")
+                    refuse(
+                        event,
+                        "max_int_digits",
+                        len(value),
+                        max_digits,
+                        Message("a number"),
+                    )
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 count = 1
                 if len(stack) >= max_depth:
-                    refuse(event, "max_depth", len(stack) + 1, max_depth, "the nesting")
+                    refuse(
+                        event,
+                        "max_depth",
+                        len(stack) + 1,
+                        max_depth,
+                        Message("the nesting"),
+                    )
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 _, size, anchor, _ = frame
                 frame = stack.pop()
@@ -297,7 +323,13 @@ def _scan(
             elif kind is yaml.AliasEvent:
                 aliases += 1
                 if aliases > limits.max_aliases:
-                    refuse(event, "max_aliases", aliases, limits.max_aliases, "the aliases")
+                    refuse(
+                        event,
+                        "max_aliases",
+                        aliases,
+                        limits.max_aliases,
+                        Message("the aliases"),
+                    )
                 count = sizes.get(event.anchor or "", 1)
             elif kind is yaml.StreamEndEvent:
                 break
@@ -305,12 +337,18 @@ def _scan(
                 continue
             total += count
             if total > max_nodes:
-                refuse(event, "max_nodes", total, max_nodes, "the number of values")
+                refuse(event, "max_nodes", total, max_nodes, Message("the number of values"))
             frame[0] += 1
             frame[1] += count
             if frame[0] > frame[3]:
                 entries = frame[0] // 2 if frame[3] > limits.max_list_length else frame[0]
-                refuse(event, "max_list_length", entries, limits.max_list_length, "this list")
+                refuse(
+                    event,
+                    "max_list_length",
+                    entries,
+                    limits.max_list_length,
+                    Message("this list"),
+                )
             if count == 1 and kind is not yaml.ScalarEvent and kind is not yaml.AliasEvent:
                 allowed = limits.max_list_length
                 if kind is yaml.MappingStartEvent:
@@ -342,16 +380,28 @@ def why_not_a_date(text: str) -> str:
     try:
         year, month, day = (int(part) for part in text.split("-"))
     except ValueError:
-        return "write it as YYYY-MM-DD"
+        return Message("write it as YYYY-MM-DD")
     if not 1 <= month <= 12:
-        return f"there is no month {month}"
+        return Message("there is no month {month}", month=month)
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        return f"{year}-{month:02d} has {days} days"
-    return "write it as YYYY-MM-DD"
+        return Message("{year}-{month:02d} has {days} days", year=year, month=month, days=days)
+    return Message("write it as YYYY-MM-DD")
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def iso_date(text: str, field: str) -> dt.date:
+    """``text`` as a date when it is exactly YYYY-MM-DD and a real day, like a date in a file
+    (a time, a week date or ``20090601`` is refused, not guessed at)."""
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    message = Message("{text!r} is not a date: {why}", text=text, why=why_not_a_date(text.strip()))
+    raise ScenarioError(None, [Problem(message, field=field)])
 
 
 def _check_date(node: yaml.ScalarNode, path: Path) -> None:
@@ -362,13 +412,19 @@ def _check_date(node: yaml.ScalarNode, path: Path) -> None:
     node still knows its line."""
     value = str(node.value)
     if not _DATE.match(value):
-        message = f"{value} is a timestamp; write a date as YYYY-MM-DD, without a time"
+        message = Message(
+            "{value} is a timestamp; write a date as YYYY-MM-DD, without a time", value=value
+        )
     else:
         try:
             dt.date.fromisoformat(value)
             return
         except ValueError:
-            message = f"{value} is not a real date: {why_not_a_date(value)}"
+            message = Message(
+                "{value} is not a real date: {why_not_a_date}",
+                value=value,
+                why_not_a_date=why_not_a_date(value),
+            )
     raise YamlSyntaxError(
         Problem(
             message,
@@ -391,7 +447,7 @@ def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
         # Refuse any other tag before anything is built: rulesets hold data, never objects.
         raise YamlSyntaxError(
             Problem(
-                f"the YAML tag {node.tag!r} is not allowed; write plain values",
+                Message("the YAML tag {tag!r} is not allowed; write plain values", tag=node.tag),
                 field=format_path(path),
                 line=node.start_mark.line + 1,
                 column=node.start_mark.column + 1,
@@ -404,7 +460,9 @@ def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
             if key in seen:
                 raise YamlSyntaxError(
                     Problem(
-                        f"duplicate key {key!r} (first on line {seen[key]})",
+                        Message(
+                            "duplicate key {key!r} (first on line {seen})", key=key, seen=seen[key]
+                        ),
                         field=format_path((*path, key)),
                         line=key_node.start_mark.line + 1,
                         column=key_node.start_mark.column + 1,

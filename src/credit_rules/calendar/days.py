@@ -46,6 +46,7 @@ from credit_rules.calendar.schedules import (
     schedules_from_holidays,
 )
 from credit_rules.errors import CalendarNotPublished, CalendarRangeError
+from credit_rules.i18n import Message
 from credit_rules.periods import Period, last_day_of_period
 
 DayKind = Literal["workday", "weekend", "holiday", "adjusted_workday"]
@@ -151,10 +152,12 @@ class WorkingCalendar:
     def _setup(self, schedules: tuple[YearSchedule, ...], strict: bool) -> None:
         by_year = {schedule.year: schedule for schedule in schedules}
         if not by_year:
-            raise ValueError("a calendar needs at least one year")
+            raise ValueError(Message("a calendar needs at least one year"))
         first, last = min(by_year), max(by_year)
         if len(by_year) != len(schedules) or len(by_year) != last - first + 1:
-            raise ValueError("a calendar needs exactly one schedule for each consecutive year")
+            raise ValueError(
+                Message("a calendar needs exactly one schedule for each consecutive year")
+            )
         origin = dt.date(first, 1, 1).toordinal()
         size = dt.date(last, 12, 31).toordinal() - origin + 1
         dates = tuple(dt.date.fromordinal(origin + index) for index in range(size))
@@ -206,10 +209,12 @@ class WorkingCalendar:
             object.__setattr__(self, name, restored)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError("a WorkingCalendar is immutable; with_overlay() returns a new one")
+        raise AttributeError(
+            Message("a WorkingCalendar is immutable; with_overlay() returns a new one")
+        )
 
     def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError("a WorkingCalendar is immutable")
+        raise AttributeError(Message("a WorkingCalendar is immutable"))
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[YearSchedule, ...], bool]]:
         # Pickle (for multiprocessing) as the schedules it was built from; the index is rebuilt.
@@ -252,7 +257,10 @@ class WorkingCalendar:
             return self._schedules[year]
         except KeyError:
             raise CalendarRangeError(
-                dt.date(year, 1, 1), self._first_year, self._last_year, f"the schedule of {year}"
+                dt.date(year, 1, 1),
+                self._first_year,
+                self._last_year,
+                Message("the schedule of {year}", year=year),
             ) from None
 
     def with_strict(self, strict: bool = True) -> WorkingCalendar:
@@ -483,8 +491,11 @@ class WorkingCalendar:
         for first, last in excluded:
             if last < first:
                 raise ValueError(
-                    f"an excluded period ends ({last.isoformat()}) before it begins "
-                    f"({first.isoformat()})"
+                    Message(
+                        "an excluded period ends ({last}) before it begins ({first})",
+                        last=last,
+                        first=first,
+                    )
                 )
             low = max(first.toordinal() - self._origin, index + 1)
             high = min(last.toordinal() - self._origin, self._size - 1)
@@ -506,7 +517,14 @@ class WorkingCalendar:
 
     def _bad_count(self, day: dt.date, n: int, what: str, minimum: int = 0) -> NoReturn:
         if n < minimum:
-            raise ValueError(f"{what} needs a count of at least {minimum}, not {n}")
+            raise ValueError(
+                Message(
+                    "{what} needs a count of at least {minimum}, not {n}",
+                    what=what,
+                    minimum=minimum,
+                    n=n,
+                )
+            )
         raise CalendarRangeError(day, self._first_year, self._last_year, what)
 
     def _past_end(self, start: dt.date, n: int) -> NoReturn:
@@ -514,7 +532,7 @@ class WorkingCalendar:
             dt.date(self._last_year + 1, 1, 1),
             self._first_year,
             self._last_year,
-            f"counting {n} working days from {start.isoformat()}",
+            Message("counting {n} working days from {start}", n=n, start=start),
         )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
 from credit_rules.errors import CalendarNotPublished, CalendarRangeError, ExtensionOverCap
+from credit_rules.i18n import Message
 from credit_rules.periods import Period, last_day_of_period
 
 if TYPE_CHECKING:
@@ -52,11 +53,14 @@ class ExcludedPeriod:
     def __post_init__(self) -> None:
         if self.last < self.first:
             raise ValueError(
-                f"excluded period {self.first.isoformat()}..{self.last.isoformat()} ends "
-                "before it begins"
+                Message(
+                    "excluded period {first}..{last} ends before it begins",
+                    first=self.first,
+                    last=self.last,
+                )
             )
         if not self.reason.strip():
-            raise ValueError("an excluded period needs its reason (e.g. 'expert review')")
+            raise ValueError(Message("an excluded period needs its reason (e.g. 'expert review')"))
 
     def covers(self, day: dt.date) -> bool:
         return self.first <= day <= self.last
@@ -71,9 +75,9 @@ class Extension:
 
     def __post_init__(self) -> None:
         if self.count < 1:
-            raise ValueError(f"an extension adds at least 1, not {self.count}")
+            raise ValueError(Message("an extension adds at least 1, not {count}", count=self.count))
         if not self.reason.strip():
-            raise ValueError("an extension needs its reason (e.g. 'complex case')")
+            raise ValueError(Message("an extension needs its reason (e.g. 'complex case')"))
 
 
 def check_extensions(
@@ -83,7 +87,7 @@ def check_extensions(
     total = sum(extension.count for extension in extensions)
     if cap is not None:
         if cap < 0:
-            raise ValueError(f"an extension cap cannot be negative: {cap}")
+            raise ValueError(Message("an extension cap cannot be negative: {cap}", cap=cap))
         if total > cap:
             raise ExtensionOverCap(total, cap, _UNIT_WORDS[unit][1], rule)
     return total
@@ -116,9 +120,17 @@ class DeadlineClock:
 
     def __post_init__(self) -> None:
         if self.unit not in _UNIT_WORDS:
-            raise ValueError(f"unknown unit {self.unit!r}; use one of {', '.join(_UNIT_WORDS)}")
+            raise ValueError(
+                Message(
+                    "unknown unit {unit!r}; use one of {UNIT_WORDS}",
+                    unit=self.unit,
+                    UNIT_WORDS=", ".join(_UNIT_WORDS),
+                )
+            )
         if self.count < 0:
-            raise ValueError(f"a deadline cannot count a negative number: {self.count}")
+            raise ValueError(
+                Message("a deadline cannot count a negative number: {count}", count=self.count)
+            )
         check_extensions(self.extensions, self.extension_cap, self.unit, self.rule)
 
     @property
@@ -265,11 +277,17 @@ def compute_deadline(
 ) -> DeadlineClock:
     """Count a deadline on ``calendar``; see :meth:`WorkingCalendar.deadline`."""
     if unit not in _UNIT_WORDS:
-        raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(_UNIT_WORDS)}")
+        raise ValueError(
+            Message(
+                "unknown unit {unit!r}; use one of {UNIT_WORDS}",
+                unit=unit,
+                UNIT_WORDS=", ".join(_UNIT_WORDS),
+            )
+        )
     if kind not in get_args(ClockKind):
-        raise ValueError(f"unknown kind {kind!r}; use 'act' or 'status'")
+        raise ValueError(Message("unknown kind {kind!r}; use 'act' or 'status'", kind=kind))
     if count < 0:
-        raise ValueError(f"a deadline cannot count a negative number: {count}")
+        raise ValueError(Message("a deadline cannot count a negative number: {count}", count=count))
     total = count + check_extensions(extensions, extension_cap, unit, rule)
     ranges = [(period.first, period.last) for period in excluded]
     # The days whose status (working or not) the answer depends on, for provisional marking.
@@ -283,8 +301,11 @@ def compute_deadline(
             last_day = _add_days_excluding(start, total, ranges)
         elif excluded:
             raise ValueError(
-                "excluded periods apply to counts in days or working days; a period in "
-                f"{unit} ends on a corresponding day (Civil Code Art 202)"
+                Message(
+                    "excluded periods apply to counts in days or working days; a period in "
+                    "{unit} ends on a corresponding day (Civil Code Art 202)",
+                    unit=unit,
+                )
             )
         else:
             last_day = last_day_of_period(start, Period(total, unit))

@@ -39,6 +39,7 @@ import yaml
 
 from credit_rules.calendar.schedules import ADJUSTED_WORKDAY, ScheduleSource, YearSchedule
 from credit_rules.errors import CalendarOverlayError, Problem
+from credit_rules.i18n import Message
 from credit_rules.limits import DEFAULT_LIMITS, read_capped
 from credit_rules.yaml_source import (
     Path,
@@ -68,7 +69,9 @@ def load_overlay(overlay: str | os.PathLike[str] | Mapping[str, Any]) -> YearSch
     try:
         text = read_capped(path, DEFAULT_LIMITS, source).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise CalendarOverlayError(source, [Problem(f"cannot read the overlay: {error}")]) from None
+        raise CalendarOverlayError(
+            source, [Problem(Message("cannot read the overlay: {error}", error=error))]
+        ) from None
     data, source_map = _parse(text, source, json_syntax=path.suffix.lower() == ".json")
     return _Checker(source, source_map).schedule(data)
 
@@ -92,12 +95,16 @@ def _parse(text: str, source: str, *, json_syntax: bool) -> tuple[Any, SourceMap
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
-        problem = Problem(f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno)
+        problem = Problem(
+            Message("not valid JSON: {msg}", msg=error.msg), line=error.lineno, column=error.colno
+        )
         raise CalendarOverlayError(source, [problem]) from None
     except _DuplicateKey as error:
-        raise CalendarOverlayError(source, [Problem(f"duplicate key {error.key!r}")]) from None
+        raise CalendarOverlayError(
+            source, [Problem(Message("duplicate key {key!r}", key=error.key))]
+        ) from None
     except (ValueError, RecursionError) as error:
-        problem = Problem(f"not valid JSON: {str(error)[:120]}")
+        problem = Problem(Message("not valid JSON: {error}", error=str(error)[:120]))
         raise CalendarOverlayError(source, [problem]) from None
     return data, source_map
 
@@ -118,7 +125,7 @@ def _impossible_dates(text: str) -> list[Problem]:
             except ValueError:
                 problems.append(
                     Problem(
-                        f"{node.value} is not a real date",
+                        Message("{value} is not a real date", value=node.value),
                         field=format_path(path),
                         line=node.start_mark.line + 1,
                         column=node.start_mark.column + 1,
@@ -128,7 +135,7 @@ def _impossible_dates(text: str) -> list[Problem]:
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is not None:
         walk(root, ())
-    return problems or [Problem("holds a value that cannot be read as a date")]
+    return problems or [Problem(Message("holds a value that cannot be read as a date"))]
 
 
 class _DuplicateKey(Exception):

@@ -32,6 +32,8 @@ from typing import Any
 
 import holidays
 
+from credit_rules.i18n import Message
+
 #: The first year whose notice the ``holidays`` CN data was checked against (its docstring:
 #: "Only checked with the official General Office of the State Council Notice from 2001").
 FIRST_CHECKED_YEAR = 2001
@@ -84,11 +86,17 @@ class YearSchedule:
     def __post_init__(self) -> None:
         days = [day for day, _ in self.holidays] + [day for day, _ in self.workdays]
         if any(day.year != self.year for day in days):
-            raise ValueError(f"a schedule for {self.year} lists a day of another year")
+            raise ValueError(
+                Message("a schedule for {year} lists a day of another year", year=self.year)
+            )
         if len(set(days)) != len(days):
-            raise ValueError(f"a schedule for {self.year} lists a day twice or as both kinds")
+            raise ValueError(
+                Message("a schedule for {year} lists a day twice or as both kinds", year=self.year)
+            )
         if any(day.weekday() < 5 for day, _ in self.workdays):
-            raise ValueError(f"a schedule for {self.year} adjusts a weekday into a workday")
+            raise ValueError(
+                Message("a schedule for {year} adjusts a weekday into a workday", year=self.year)
+            )
 
     def is_working_day(self, day: dt.date) -> bool:
         """Whether ``day`` (in this year) is a working day. Slow; the calendar precomputes."""
@@ -110,9 +118,12 @@ def published_years_in_holidays() -> frozenset[int]:
     )
     if not isinstance(tables, Mapping):
         raise RuntimeError(
-            f"holidays {package_version('holidays')} no longer exposes the CN per-year "
-            "substitution tables (special_public_holidays); credit_rules.calendar cannot "
-            "tell which years have a published State Council schedule"
+            Message(
+                "holidays {package_version} no longer exposes the CN per-year "
+                "substitution tables (special_public_holidays); credit_rules.calendar "
+                "cannot tell which years have a published State Council schedule",
+                package_version=package_version("holidays"),
+            )
         )
     years: set[int] = set()
     for year, entries in tables.items():
@@ -134,7 +145,13 @@ def published_run_end(first_year: int, published: frozenset[int]) -> int | None:
 def schedules_from_holidays(first_year: int, last_year: int) -> tuple[YearSchedule, ...]:
     """One schedule per year from the ``holidays`` CN data, published or estimated."""
     if last_year < first_year:
-        raise ValueError(f"last_year {last_year} is before first_year {first_year}")
+        raise ValueError(
+            Message(
+                "last_year {last_year} is before first_year {first_year}",
+                last_year=last_year,
+                first_year=first_year,
+            )
+        )
     published = published_years_in_holidays()
     # One extra year each side: a notice can put an adjusted workday in the previous December
     # (the 2006 notice made Saturday 2005-12-31 a workday), and the library files it by date.

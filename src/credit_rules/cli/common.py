@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules.errors import InputError, Problem, closest
-from credit_rules.i18n import LANGUAGES, Gettext, Lang
+from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message
 from credit_rules.ruleset import ir
 from credit_rules.scenario import Scenario, load_scenario, loads_scenario
 
@@ -149,7 +149,16 @@ def read_bytes(name: str, what: str) -> tuple[bytes, str, Path]:
     try:
         return path.read_bytes(), str(path), path.parent
     except OSError as error:
-        raise InputError(name, [Problem(f"cannot read the {what}: {error.strerror}")]) from None
+        raise InputError(
+            name,
+            [
+                Problem(
+                    Message(
+                        "cannot read the {what}: {strerror}", what=what, strerror=error.strerror
+                    )
+                )
+            ],
+        ) from None
 
 
 def write_text(name: str | Path, text: str, *, make_folder: bool = False) -> None:
@@ -165,7 +174,9 @@ def write_text(name: str | Path, text: str, *, make_folder: bool = False) -> Non
             path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise InputError(str(path), [Problem(f"cannot write: {error.strerror}")]) from None
+        raise InputError(
+            str(path), [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
+        ) from None
 
 
 def print_json(document: Any) -> None:
@@ -200,7 +211,9 @@ def iso_date(text: str) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            Message("{text!r} is not a date; write YYYY-MM-DD", text=text)
+        ) from None
 
 
 class Parser(argparse.ArgumentParser):
@@ -278,7 +291,9 @@ def read_scenario(name: str) -> Scenario:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(source, [Problem(f"the input is not UTF-8 ({error.reason})")]) from None
+        raise InputError(
+            source, [Problem(Message("the input is not UTF-8 ({reason})", reason=error.reason))]
+        ) from None
     return loads_scenario(text, source=source, base_dir=folder)
 
 

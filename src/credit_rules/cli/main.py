@@ -140,10 +140,11 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
     except NotInForce as error:
         # The engine knows the ruleset, not the file that asked for the date; name it here.
         where = getattr(args, "scenario", None)
-        print(f"credit-rules: {where + ': ' if where else ''}{error}", file=sys.stderr)
+        where = f"{where}: " if where else ""
+        print(f"credit-rules: {where}{error.render(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CreditRulesError as error:
-        print(f"credit-rules: {error}", file=sys.stderr)
+        print(f"credit-rules: {error.render(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader of our output has gone (``| head``): stop quietly, as other tools do,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from credit_rules.cli.common import STDIO, read_bytes
 from credit_rules.errors import Problem, RulesetError, suggestion
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import load_ruleset, loads_ruleset
 from credit_rules.ruleset.shipped import bundled, bundled_ids
@@ -58,7 +59,7 @@ def resolve(name: str) -> NamedRuleset:
         name,
         [
             Problem(
-                f"no such file, and not the id of a bundled ruleset ({known})"
+                Message("no such file, and not the id of a bundled ruleset ({known})", known=known)
                 + suggestion(name, [*bundled_ids(), *nearby])
             )
         ],

@@ -79,7 +79,7 @@ class Engine:
         subjects: Iterable[SubjectInput],
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
         counter: Counter | None = None,
     ) -> Evaluation:
@@ -93,16 +93,19 @@ class Engine:
         duties: list[Duty] = []
         deadlines: list[Deadline] = []
         as_of = self._door.check_as_of(as_of)
-        for history, occasions in self._histories(subjects, events, as_of, known_at):
+        kinds, histories = self._histories(subjects, events, as_of, known_at)
+        for history, occasions in histories:
             self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
-        return Evaluation.of(self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties))
+        return Evaluation.of(
+            self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties), tuple(kinds)
+        )
 
     def outcomes(
         self,
         subjects: Iterable[SubjectInput],
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
         counter: Counter | None = None,
     ) -> dict[str, frozenset[str]]:
@@ -112,13 +115,13 @@ class Engine:
         stretch of the same walk as :meth:`evaluate`, with no history before ``as_of`` and no
         explanations. Subjects with nothing active are left out.
         """
+        as_of = self._door.check_as_of(as_of)
         active: dict[str, frozenset[str]] = {}
         walker = self._walker
         # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
         # an entry of the last year), so a subject with none is not walked at all.
-        as_of = self._door.check_as_of(as_of)
         earliest, floor = self._program.reaching(as_of)
-        subjects_in = self._histories(subjects, events, as_of, known_at, floor)
+        _, subjects_in = self._histories(subjects, events, as_of, known_at, floor)
         for history, occasions in subjects_in:
             names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
@@ -132,7 +135,7 @@ class Engine:
         subject: SubjectInput,
         events: Iterable[EventInput],
         *,
-        as_of: dt.date,
+        as_of: dt.date | str,
         known_at: dt.date | None = None,
     ) -> tuple[Assessed, ...]:
         """Every occasion on which the rules were assessed for one subject, up to ``as_of``.
@@ -166,7 +169,7 @@ class Engine:
         as_of: dt.date,
         known_at: dt.date | None,
         floor: Mapping[str, dt.date] | None = None,
-    ) -> Iterable[tuple[History, list[Occasion]]]:
+    ) -> tuple[dict[str, str], Iterable[tuple[History, list[Occasion]]]]:
         """Validate the input once, in bulk, and give each subject's history, in id order.
 
         Histories are built one at a time as the caller walks them, so a population's are never
@@ -179,7 +182,7 @@ class Engine:
         kinds = door.subject_kinds(subjects)
         event_list = door.events(events)
         found = door.histories(kinds, event_list, as_of, known_at, floor)
-        return self._built(found)
+        return kinds, self._built(found)
 
     def _built(
         self, found: dict[str, SubjectHistory]

@@ -32,6 +32,7 @@ from credit_rules.model.vocabularies import (
     parse_events,
 )
 from credit_rules.ruleset import ir
+from credit_rules.yaml_source import iso_date
 
 SubjectInput = Subject | Mapping[str, Any]
 EventInput = Event | Mapping[str, Any]
@@ -89,6 +90,8 @@ class FrontDoor:
         return known_at
 
     def check_as_of(self, as_of: object) -> dt.date:
+        if isinstance(as_of, str):
+            as_of = iso_date(as_of, "as_of")
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
             raise ScenarioError(
                 None, [Problem(f"as_of must be a date, got {shown(as_of)}", "as_of")]

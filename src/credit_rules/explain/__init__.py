@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from credit_rules.i18n import Message
+
 if TYPE_CHECKING:
     from credit_rules.explain.text import render_text
     from credit_rules.explain.whynot import Explanation, NextChange, explain, next_change
@@ -32,7 +34,10 @@ _LAZY: dict[str, str] = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+        raise AttributeError(
+            Message("module {name!r} has no attribute {name2!r}", name=__name__, name2=name),
+            name=name,
+        )
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import NotInForce
 from credit_rules.explain.population import Population
+from credit_rules.i18n import Message, join
 from credit_rules.model.results import Evaluation
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.diff import StructuralDiff
@@ -58,11 +59,21 @@ class Effect:
         return f"{_VERBS[self.change]} {self.outcome}"
 
     def describe(self) -> str:
+        """``loses cash_settlement (2012-06-01 to 2013-02-28)``, in either language."""
         if self.change == "lost":
-            return f"{self.verb} ({', '.join(self.old)})"
+            return Message(
+                "loses {outcome} ({spans})", outcome=self.outcome, spans=join(", ", self.old)
+            )
         if self.change == "gained":
-            return f"{self.verb} ({', '.join(self.new)})"
-        return f"{self.verb}: {', '.join(self.old)} → {', '.join(self.new)}"
+            return Message(
+                "gains {outcome} ({spans})", outcome=self.outcome, spans=join(", ", self.new)
+            )
+        return Message(
+            "changes {outcome}: {old} → {new}",
+            outcome=self.outcome,
+            old=join(", ", self.old),
+            new=join(", ", self.new),
+        )
 
 
 @dataclass(frozen=True)
@@ -313,11 +324,13 @@ def _spans(spans: Iterable[_Span], kind: str) -> tuple[str, ...]:
     out = []
     for start, stop in spans:
         if kind == "duty":
-            out.append(start.isoformat())
+            out.append(Message("{day}", day=start))
         elif kind == "deadline":
-            out.append(f"from {start.isoformat()} due {stop.isoformat() if stop else '?'}")
+            due = stop if stop else "?"
+            out.append(Message("from {start} due {due}", start=start, due=due))
         else:
-            out.append(f"{start.isoformat()} to {stop.isoformat() if stop else 'open-ended'}")
+            end = stop if stop else Message("open-ended")
+            out.append(Message("{start} to {end}", start=start, end=end))
     return tuple(out)
 
 
@@ -365,7 +378,7 @@ def cause_label(ref: str, structural: StructuralDiff) -> str:
     """A cause ref as a person reads it: ``parameter record_validity (Art 14)``."""
     change = structural.by_ref().get(ref)
     if change is None:
-        return "no changed entry explains it (only wording or positions changed?)"
+        return Message("no changed entry explains it (only wording or positions changed?)")
     return change.label
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.explain.regulations import PACKS
 from credit_rules.explain.sampling import Population
+from credit_rules.i18n import Message
 
 __all__ = ["Population", "default_window", "generate", "supported_vocabularies"]
 
@@ -51,8 +52,12 @@ def generate(vocabulary: str, size: int, *, seed: int, start: dt.date, end: dt.d
             None,
             [
                 Problem(
-                    f"no population generator for the vocabulary {vocabulary!r} (there are "
-                    f"generators for {known}); compare on scenarios only with --population 0"
+                    Message(
+                        "no population generator for the vocabulary {vocabulary!r} (there are "
+                        "generators for {known}); compare on scenarios only with --population 0",
+                        vocabulary=vocabulary,
+                        known=known,
+                    )
                 )
             ],
         )
@@ -61,8 +66,12 @@ def generate(vocabulary: str, size: int, *, seed: int, start: dt.date, end: dt.d
             None,
             [
                 Problem(
-                    f"the population's history would end ({end.isoformat()}) before the "
-                    f"ruleset is in force ({start.isoformat()})"
+                    Message(
+                        "the population's history would end ({end}) before the ruleset is in "
+                        "force ({start})",
+                        end=end,
+                        start=start,
+                    )
                 )
             ],
         )

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from credit_rules.explain.coverage import RulesetCoverage
 from credit_rules.explain.vocabulary_docs import render_vocabulary
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text
 from credit_rules.ruleset.diff import derivation_text
@@ -42,7 +43,13 @@ def render_ruleset_page(
     relative to (without it, the ruleset format is named but not linked); ``descriptions``
     gives each scenario file's description for the index of scenarios."""
     if coverage.digest != ruleset.digest:
-        raise ValueError(f"coverage of {coverage.id} {coverage.version} is not of this ruleset")
+        raise ValueError(
+            Message(
+                "coverage of {id} {version} is not of this ruleset",
+                id=coverage.id,
+                version=coverage.version,
+            )
+        )
     page = _Page(ruleset, coverage, written_to, descriptions or {})
     return page.render(source_name)
 

@@ -10,10 +10,11 @@ summary tables are plain aligned columns and the detail lines are the same.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.i18n import Gettext, Lang, translator
+from credit_rules.i18n import Gettext, Lang, date_text, translator
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, Reason
 
 #: The width of :func:`render_text`'s tables; detail lines are never wrapped at any width.
@@ -49,7 +50,7 @@ def print_evaluation(evaluation: Evaluation, console: Console, lang: Lang | None
     reasons and articles are in Chinese only."""
     _ = translator(lang or "en")
     ref = evaluation.ruleset
-    as_of = evaluation.as_of.isoformat()
+    as_of = _day(evaluation.as_of, lang)
     header = _("Ruleset {id} {version} ({digest}…) as of {as_of}").format(
         id=ref.id, version=ref.version, digest=ref.digest[:19], as_of=as_of
     )
@@ -64,10 +65,10 @@ def print_evaluation(evaluation: Evaluation, console: Console, lang: Lang | None
         return
     if evaluation.decisions:
         console.print()
-        console.print(_decision_table(evaluation, _))
+        console.print(_decision_table(evaluation, _, lang))
     if evaluation.deadlines:
         console.print()
-        console.print(_deadline_table(evaluation, _))
+        console.print(_deadline_table(evaluation, _, lang))
     for subject in subjects:
         console.print()
         console.print(
@@ -80,7 +81,7 @@ def print_evaluation(evaluation: Evaluation, console: Console, lang: Lang | None
         for duty in (d for d in evaluation.duties if d.subject == subject):
             lines.extend(_duty_lines(duty, _, lang))
         for deadline in (d for d in evaluation.deadlines if d.subject == subject):
-            lines.extend(_deadline_lines(deadline, _))
+            lines.extend(_deadline_lines(deadline, _, lang))
         for line in lines:
             console.print(line, soft_wrap=True)
 
@@ -88,9 +89,9 @@ def print_evaluation(evaluation: Evaluation, console: Console, lang: Lang | None
 # -- the summary tables -----------------------------------------------------------------------
 
 
-def _decision_table(evaluation: Evaluation, _: Gettext) -> Table:
+def _decision_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Table:
     """One row per decision; the rule and reasons are in the details below it."""
-    as_of = evaluation.as_of.isoformat()
+    as_of = _day(evaluation.as_of, lang)
     several = len({d.subject for d in evaluation.decisions}) > 1
     table = Table(
         title=_("Decisions as of {as_of}").format(as_of=as_of),
@@ -105,16 +106,16 @@ def _decision_table(evaluation: Evaluation, _: Gettext) -> Table:
     for d in evaluation.decisions:
         row = [
             Text(d.outcome, style=_OUTCOME),
-            Text(d.from_.isoformat()),
-            Text(d.until.isoformat() if d.until else _("open-ended")),
+            Text(_day(d.from_, lang)),
+            Text(_day(d.until, lang) if d.until else _("open-ended")),
             Text(_("ACTIVE"), style=_ACTIVE) if d.active else Text(_("no"), style=_INACTIVE),
-            Text(", ".join(_cite(c, _) for c in d.cites)),
+            Text(", ".join(_cite(c, _, lang) for c in d.cites)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
 
 
-def _deadline_table(evaluation: Evaluation, _: Gettext) -> Table:
+def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Table:
     several = len({d.subject for d in evaluation.deadlines}) > 1
     table = Table(title=_("Deadlines"), title_justify="left", header_style="bold")
     if several:
@@ -124,15 +125,15 @@ def _deadline_table(evaluation: Evaluation, _: Gettext) -> Table:
     table.add_column(_("Counted"), overflow="fold")
     table.add_column(_("Cites"), overflow="fold")
     for d in evaluation.deadlines:
-        due = Text(d.due.isoformat())
+        due = Text(_day(d.due, lang))
         if d.provisional:
             due.append(" " + _("provisional"), style=_WARN)
         row = [
             Text(d.name, style=_DEADLINE),
-            Text(d.start.isoformat()),
+            Text(_day(d.start, lang)),
             due,
             Text(_amount(d, _)),
-            Text(", ".join(_cite(c, _) for c in d.cites)),
+            Text(", ".join(_cite(c, _, lang) for c in d.cites)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
@@ -141,8 +142,16 @@ def _deadline_table(evaluation: Evaluation, _: Gettext) -> Table:
 # -- the detail lines -------------------------------------------------------------------------
 
 
-def _cite(citation: Citation, _: Gettext) -> str:
-    item = f"({citation.item})" if citation.item is not None else ""
+def _day(day: dt.date, lang: Lang | None) -> str:
+    return date_text(day, lang or "en")
+
+
+def _cite(citation: Citation, _: Gettext, lang: Lang | None) -> str:
+    """``Art 10(1)``, or 第10条第1项 as Chinese documents cite an item."""
+    if citation.item is None:
+        item = ""
+    else:
+        item = f"第{citation.item}项" if lang == "zh" else f"({citation.item})"
     return _("Art {article}{item}").format(article=citation.article, item=item)
 
 
@@ -155,7 +164,7 @@ def _reason_lines(because: tuple[Reason, ...], lang: Lang | None) -> list[Text]:
 
 
 def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | None) -> list[Text]:
-    until = decision.until.isoformat() if decision.until else _("open-ended")
+    until = _day(decision.until, lang) if decision.until else _("open-ended")
     state = (
         Text(_("ACTIVE"), style=_ACTIVE)
         if decision.active
@@ -164,7 +173,7 @@ def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | Non
     head = Text.assemble(
         "  ",
         (decision.outcome, _OUTCOME),
-        _(": {start} to {until} [").format(start=decision.from_.isoformat(), until=until),
+        _(": {start} to {until} [").format(start=_day(decision.from_, lang), until=until),
         state,
         _(" on {as_of}]").format(as_of=as_of),
     )
@@ -178,12 +187,12 @@ def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | Non
 
 
 def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
-    cites = ", ".join(_cite(c, _) for c in duty.cites)
+    cites = ", ".join(_cite(c, _, lang) for c in duty.cites)
     head = Text.assemble(
         "  " + _("duty") + " ",
         (duty.name, _OUTCOME),
         _(" on {on} (rule {rule}; {cites})").format(
-            on=duty.on.isoformat(), rule=duty.rule, cites=cites
+            on=_day(duty.on, lang), rule=duty.rule, cites=cites
         ),
     )
     return [head, *_reason_lines(duty.because, lang)]
@@ -192,7 +201,7 @@ def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
 def _citation_lines(cites: tuple[Citation, ...], _: Gettext, lang: Lang | None) -> list[Text]:
     lines = []
     for citation in cites:
-        label = _cite(citation, _)
+        label = _cite(citation, _, lang)
         pad = " " * (len(label) + 7)
         zh, en = citation.zh.splitlines(), citation.en.splitlines()
         lines.append(Text.assemble("      ", (label, _ARTICLE), f" {zh[0]}"))
@@ -214,19 +223,19 @@ def _amount(deadline: Deadline, _: Gettext) -> str:
     return amount + (extended if deadline.extended_by else "")
 
 
-def _deadline_lines(deadline: Deadline, _: Gettext) -> list[Text]:
+def _deadline_lines(deadline: Deadline, _: Gettext, lang: Lang | None) -> list[Text]:
     head = Text.assemble(
         "  " + _("deadline") + " ",
         (deadline.name, _DEADLINE),
         _(": {amount} from {start}, due {due}").format(
             amount=_amount(deadline, _),
-            start=deadline.start.isoformat(),
-            due=deadline.due.isoformat(),
+            start=_day(deadline.start, lang),
+            due=_day(deadline.due, lang),
         ),
     )
     if deadline.provisional:
         head.append(" [" + _("PROVISIONAL") + "]", style=_WARN)
-    cites = ", ".join(_cite(c, _) for c in deadline.cites)
+    cites = ", ".join(_cite(c, _, lang) for c in deadline.cites)
     lines = [
         head,
         Text("    " + _("rule {rule}; cites {cites}").format(rule=deadline.rule, cites=cites)),
@@ -236,8 +245,8 @@ def _deadline_lines(deadline: Deadline, _: Gettext) -> list[Text]:
             Text(
                 "    "
                 + _("not counted: {first} to {last} ({reason})").format(
-                    first=excluded.first.isoformat(),
-                    last=excluded.last.isoformat(),
+                    first=_day(excluded.first, lang),
+                    last=_day(excluded.last, lang),
                     reason=excluded.reason,
                 )
             )

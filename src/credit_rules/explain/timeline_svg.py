@@ -27,6 +27,7 @@ the common CJK fonts (which carry Latin letters too), so Chinese never falls bac
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -34,9 +35,9 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from credit_rules.calendar import WorkingCalendar
-from credit_rules.errors import CreditRulesError, InputError, Problem
+from credit_rules.errors import BackendUnavailable, CreditRulesError, InputError, Problem
 from credit_rules.explain.regulations import PACKS
-from credit_rules.i18n import N_, Gettext, Lang, date_text, translator
+from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, translator
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation
 from credit_rules.model.vocabularies import field_of
@@ -178,36 +179,63 @@ def render_timeline(
     return svg.document(WIDTH, y + 12, title)
 
 
+#: The families of :data:`FONT` that hold Chinese glyphs.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def svg_to_png(svg: str, *, scale: float = 2.0) -> bytes:
-    """The picture as PNG, for a report or a slide; needs the ``[png]`` extra (cairosvg, which
-    draws with the system's fonts: install a CJK font, e.g. Noto Sans CJK or WenQuanYi, for
-    Chinese labels)."""
+    """The picture as PNG, for a report or a slide; needs the ``[png]`` extra.
+
+    cairosvg draws with the system's fonts, and a font that lacks Chinese draws boxes ("tofu")
+    without a word of warning. So a picture with Chinese text is refused when fontconfig lists
+    none of :data:`CJK_FAMILIES`, with the package that installs one; a picture in a report
+    must never silently show boxes. (Where fontconfig cannot be asked, e.g. on Windows, cairo
+    uses the system's own fonts, which include Microsoft YaHei.)"""
     try:
         import cairosvg  # type: ignore[import-untyped]
     except ModuleNotFoundError:
         raise InputError(
             None,
-            [Problem("PNG output needs the [png] extra: pip install 'credit-rules[png]'")],
+            [Problem(Message("PNG output needs the [png] extra: pip install 'credit-rules[png]'"))],
         ) from None
     # cairosvg draws with the first family of a font stack only, with no per-glyph fallback,
     # so the stack is narrowed to its first family the system has.
-    family = _installed_family([f.strip() for f in FONT.split(",")])
+    installed = _installed_families()
+    if installed is not None and _CJK.search(svg) and not installed & set(CJK_FAMILIES):
+        raise BackendUnavailable(
+            Message(
+                "the picture has Chinese text, but no CJK font is installed (one of {families}); "
+                "install one, e.g. apt-get install fonts-wqy-microhei (Debian, Ubuntu) or "
+                "fonts-noto-cjk, or write SVG, which the browser draws with its own fonts",
+                families=", ".join(CJK_FAMILIES),
+            )
+        )
+    family = next(
+        (f.strip() for f in FONT.split(",") if installed is not None and f.strip() in installed),
+        None,
+    )
     if family is not None:
         svg = svg.replace(f"font-family={quoteattr(FONT)}", f"font-family={quoteattr(family)}", 1)
     png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
     return png
 
 
-def _installed_family(stack: Sequence[str]) -> str | None:
-    """The first family of ``stack`` that fontconfig lists, or None if it cannot be asked."""
+def _installed_families() -> set[str] | None:
+    """The font families fontconfig lists, or None if it cannot be asked."""
     try:
         listed = subprocess.run(
             ["fc-list", ":", "family"], capture_output=True, text=True, check=True, timeout=30
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    installed = {name.strip() for line in listed.splitlines() for name in line.split(",")}
-    return next((family for family in stack if family in installed), None)
+    return {name.strip() for line in listed.splitlines() for name in line.split(",")}
 
 
 def _axis(
@@ -253,8 +281,8 @@ def _event_lane(
             row += 1
         raised.append((x, row))
         ignored = event.date > as_of or event.date < ruleset.in_force_from
-        tooltip = f"{event.date.isoformat()} {event.type}" + (
-            " (ignored: after as_of or before the ruleset was in force)" if ignored else ""
+        tooltip = f"{words.day(event.date)} {event.type}" + (
+            _(" (ignored: after as_of or before the ruleset was in force)") if ignored else ""
         )
         svg.circle(x, line_y, 4.5, fill="white" if ignored else EVENT, stroke=EVENT, title=tooltip)
         svg.text(
@@ -292,7 +320,7 @@ def _event_lane(
 def _event_label(number: int, event: Event, words: _Words) -> str:
     _ = words._
     name = _(EVENT_NAMES[event.type]) if event.type in EVENT_NAMES else event.type
-    text = f"{number}  {event.date.isoformat()}  {name}"
+    text = f"{number}  {words.day(event.date)}  {name}"
     key = field_of(event, "key_fields")
     value = getattr(event, key, None) if key is not None else None
     return f"{text} {value}" if isinstance(value, str) else text
@@ -327,10 +355,14 @@ def _outcome_lane(
     bars = [axis.span(d.from_, d.until if d.until is not None else axis.last) for d in long]
     for d in decisions:
         colour = MEASURE if d.active else MEASURE_PAST
-        until = d.until.isoformat() if d.until else "open-ended"
-        tooltip = (
-            f"{name}: {d.from_.isoformat()} to {until}"
-            f"{' (active on as_of)' if d.active else ''}; rule {d.rule}; {_cites(d.cites)}"
+        until = words.day(d.until) if d.until else _("open-ended")
+        tooltip = _("{name}: {start} to {end}{active}; rule {rule}; {cites}").format(
+            name=name,
+            start=words.day(d.from_),
+            end=until,
+            active=_(" (active on as_of)") if d.active else "",
+            rule=d.rule,
+            cites=_cites(d.cites, words),
         )
         if d not in long:
             # One day: a marker, not a sliver a day wide.
@@ -360,7 +392,9 @@ def _outcome_lane(
             svg.text(position, centre + 4, label, size=10, fill=colour, backdrop=under)
     for duty in duties:
         x = _centre(axis, duty.on)
-        tooltip = f"{name} on {duty.on.isoformat()}; rule {duty.rule}; {_cites(duty.cites)}"
+        tooltip = _("{name} on {day}; rule {rule}; {cites}").format(
+            name=name, day=words.day(duty.on), rule=duty.rule, cites=_cites(duty.cites, words)
+        )
         svg.polygon(
             [(x, centre - 7), (x + 7, centre), (x, centre + 7), (x - 7, centre)],
             fill=DUTY,
@@ -410,7 +444,7 @@ def _deadline_lane(
     if deadline.unit == "working_days":
         for first, last in _rest_runs(calendar, deadline.start + _ONE_DAY, deadline.due):
             x, w = axis.span(first, last)
-            svg.rect(x, top, w, height, fill=REST, title=_rest_title(first, last))
+            svg.rect(x, top, w, height, fill=REST, title=_rest_title(first, last, words))
     for excluded in deadline.excluded:
         x, w = axis.span(excluded.first, excluded.last)
         svg.rect(
@@ -420,8 +454,11 @@ def _deadline_lane(
             height,
             fill="url(#excluded)",
             stroke=EXCLUDED,
-            title=f"not counted: {excluded.first.isoformat()} to {excluded.last.isoformat()} "
-            f"({excluded.reason})",
+            title=_("not counted: {first} to {last} ({reason})").format(
+                first=words.day(excluded.first),
+                last=words.day(excluded.last),
+                reason=excluded.reason,
+            ),
         )
     centre = y + LANE / 2
     start, due = _centre(axis, deadline.start), _centre(axis, deadline.due)
@@ -440,12 +477,14 @@ def _deadline_lane(
         3.5,
         fill=DEADLINE,
         stroke=DEADLINE,
-        title=f"starts {deadline.start.isoformat()}",
+        title=_("starts {date}").format(date=words.day(deadline.start)),
     )
-    tooltip = (
-        f"{deadline.name} due {deadline.due.isoformat()}"
-        f"{' (provisional)' if deadline.provisional else ''}; rule {deadline.rule}; "
-        f"{_cites(deadline.cites)}"
+    tooltip = _("{name} due {date}{provisional}; rule {rule}; {cites}").format(
+        name=deadline.name,
+        date=words.day(deadline.due),
+        provisional=" " + _("(provisional)") if deadline.provisional else "",
+        rule=deadline.rule,
+        cites=_cites(deadline.cites, words),
     )
     svg.polygon(
         [(due - 7, centre - 9), (due + 7, centre - 9), (due, centre + 2)],
@@ -481,17 +520,24 @@ def _rest_runs(
     return runs
 
 
-def _rest_title(first: dt.date, last: dt.date) -> str:
+def _rest_title(first: dt.date, last: dt.date, words: _Words) -> str:
+    _ = words._
     if first == last:
-        return f"rest day {first.isoformat()}: not counted"
-    return f"rest days {first.isoformat()} to {last.isoformat()}: not counted"
+        return _("rest day {date}: not counted").format(date=words.day(first))
+    return _("rest days {first} to {last}: not counted").format(
+        first=words.day(first), last=words.day(last)
+    )
 
 
 def _centre(axis: _Axis, day: dt.date) -> float:
     return (axis.x(day) + axis.x(day + _ONE_DAY)) / 2
 
 
-def _cites(cites: Iterable[Citation]) -> str:
+def _cites(cites: Iterable[Citation], words: _Words) -> str:
+    if words.lang == "zh":
+        return "、".join(
+            f"第{c.article}条" + (f"第{c.item}项" if c.item is not None else "") for c in cites
+        )
     return ", ".join(
         f"Art {c.article}" + (f"({c.item})" if c.item is not None else "") for c in cites
     )

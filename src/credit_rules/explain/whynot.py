@@ -19,6 +19,7 @@ from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.engine import Assessed, Engine
 from credit_rules.engine.provenance import citations
 from credit_rules.errors import Problem, ScenarioError
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.results import (
     Citation,
@@ -130,7 +131,18 @@ def explain(
     if outcome is not None and outcome not in {o.id for o in ruleset.outcomes}:
         known = ", ".join(o.id for o in ruleset.outcomes)
         raise ScenarioError(
-            None, [Problem(f"{outcome!r} is not an outcome of {ruleset.id} ({known})", "outcome")]
+            None,
+            [
+                Problem(
+                    Message(
+                        "{outcome!r} is not an outcome of {id} ({known})",
+                        outcome=outcome,
+                        id=ruleset.id,
+                        known=known,
+                    ),
+                    "outcome",
+                )
+            ],
         )
     case = _Case(engine, subjects, events, subject, as_of)
     evaluation = case.evaluate(as_of)
@@ -191,7 +203,13 @@ class _Case:
         found = [s for s in subjects if _subject_id(s) == subject]
         if not found:
             raise ScenarioError(
-                None, [Problem(f"there is no subject {subject!r} in the scenario", "subject")]
+                None,
+                [
+                    Problem(
+                        Message("there is no subject {subject!r} in the scenario", subject=subject),
+                        "subject",
+                    )
+                ],
             )
         self.subject = found[0]
         items = list(events)
@@ -370,13 +388,15 @@ def _why_not(
             continue
         for assessment in mine:
             trigger = assessment.trigger
-            shown = str(trigger_reason(trigger).value)
+            shown = Message("{what} on {day}", what=trigger.label(), day=trigger.date)
             if rule.id in assessment.firing:
                 note = _held(ruleset, rule, trigger, evaluation, subject, as_of)
                 found.append(WhyNot(rule.id, rule.line, cites, shown, None, note))
                 continue
             failed = _first_failure(engine, parameters, rule.when, assessment.env)
-            note = f"the condition did not hold: {failed.condition} is false"
+            note = Message(
+                "the condition did not hold: {condition} is false", condition=failed.condition
+            )
             found.append(WhyNot(rule.id, rule.line, cites, shown, failed, note))
     return found
 
@@ -384,11 +404,13 @@ def _why_not(
 def _nothing_to_assess(ruleset: ir.Ruleset, rule: ir.Rule) -> str:
     if rule.on_register:
         register = next(r for r in ruleset.registers if r.id == rule.on)
-        return (
-            f"nothing to assess it on: no record in {rule.on} (entered by "
-            f"{register.entered_by}) is present on the last day assessed"
+        return Message(
+            "nothing to assess it on: no record in {on} (entered by {entered_by}) "
+            "is present on the last day assessed",
+            on=rule.on,
+            entered_by=register.entered_by,
         )
-    return f"nothing to assess it on: no {rule.on} event by the day assessed"
+    return Message("nothing to assess it on: no {on} event by the day assessed", on=rule.on)
 
 
 def _held(
@@ -407,12 +429,14 @@ def _held(
     ]
     future = [d for d in mine if d.from_ > as_of]
     if future:
-        return f"the condition holds; the outcome starts on {future[0].from_.isoformat()}"
+        return Message("the condition holds; the outcome starts on {from_}", from_=future[0].from_)
     ended = [d for d in mine if d.until is not None and d.until < as_of]
     earlier = ""
     if ended:
         last = max(ended, key=lambda d: d.from_)
-        earlier = f"it applied from {last.from_.isoformat()} until {_day(last.until)}"
+        earlier = Message(
+            "it applied from {from_} until {day}", from_=last.from_, day=_day(last.until)
+        )
     if rule.group is not None:
         ranks = {r.id: r.priority for r in ruleset.rules}
         groups = {r.id: r.group for r in ruleset.rules}
@@ -423,14 +447,18 @@ def _held(
         ]
         if winners:
             winner = max(winners, key=lambda d: ranks[d.rule])
-            return (
-                f"the condition holds, but {winner.outcome} (rule {winner.rule}, priority "
-                f"{ranks[winner.rule]}) takes precedence in group {rule.group} (priority "
-                f"{rule.priority} here)" + (f"; {earlier}" if earlier else "")
-            )
+            return Message(
+                "the condition holds, but {outcome} (rule {rule}, priority {ranks}) "
+                "takes precedence in group {group} (priority {priority} here)",
+                outcome=winner.outcome,
+                rule=winner.rule,
+                ranks=ranks[winner.rule],
+                group=rule.group,
+                priority=rule.priority,
+            ) + (Message.raw("; ") + earlier if earlier else "")
     if earlier:
-        return f"the condition holds, but {earlier} and has ended"
-    return "the condition holds, but the rule gives no day on which the outcome starts"
+        return Message("the condition holds, but {earlier} and has ended", earlier=earlier)
+    return Message("the condition holds, but the rule gives no day on which the outcome starts")
 
 
 def _first_failure(
@@ -479,8 +507,12 @@ def _next_change(
             day = record.last_valid + _ONE_DAY
             candidates.add(day)
             expiring.setdefault(day, []).append(
-                f"record {record.key} of {record.register} expires after its last valid day "
-                f"{record.last_valid.isoformat()}"
+                Message(
+                    "record {key} of {register} expires after its last valid day {last_valid}",
+                    key=record.key,
+                    register=record.register,
+                    last_valid=record.last_valid,
+                )
             )
     until = ruleset.in_force_until
     now = {d.outcome: d for d in evaluation.active(case.id)}
@@ -493,8 +525,12 @@ def _next_change(
         starts = tuple(sorted(set(then) - set(now)))
         causes = [_ending(name, now[name], day) for name in ends]
         causes += [
-            f"{name} starts: it applies from {then[name].from_.isoformat()} "
-            f"(rule {then[name].rule})"
+            Message(
+                "{name} starts: it applies from {from_} (rule {rule})",
+                name=name,
+                from_=then[name].from_,
+                rule=then[name].rule,
+            )
             for name in starts
         ]
         causes += expiring.get(day, [])
@@ -504,13 +540,22 @@ def _next_change(
 
 def _ending(name: str, decision: Decision, day: dt.date) -> str:
     if decision.until is not None and decision.until + _ONE_DAY == day:
-        return f"{name} ends: it applied until {_day(decision.until)} (rule {decision.rule})"
+        return Message(
+            "{name} ends: it applied until {day} (rule {rule})",
+            name=name,
+            day=_day(decision.until),
+            rule=decision.rule,
+        )
     # It was to run longer, but what it rested on changes that day (a record expires).
-    return (
-        f"{name} ends early: the facts of rule {decision.rule} change on {day.isoformat()} "
-        f"(it was to run until {_day(decision.until)})"
+    return Message(
+        "{name} ends early: the facts of rule {rule} change on {day} (it was to run until {day2})",
+        name=name,
+        rule=decision.rule,
+        day=day,
+        day2=_day(decision.until),
     )
 
 
-def _day(day: dt.date | None) -> str:
-    return day.isoformat() if day is not None else "open-ended"
+def _day(day: dt.date | None) -> dt.date | str:
+    """A day for a message (written in the reader's language when rendered)."""
+    return day if day is not None else Message("open-ended")

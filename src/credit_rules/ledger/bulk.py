@@ -36,6 +36,7 @@ from credit_rules.errors import (
     SnapshotCorrupt,
     SubjectRejected,
 )
+from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json
 from credit_rules.ledger.entry import parse_subjects, typed_events
 from credit_rules.ledger.journal import Batch
@@ -110,7 +111,12 @@ def held_subjects(
             subject = parse_subjects(ruleset, [json.loads(body)])[0]
         except (ValueError, CreditRulesError) as error:
             raise JournalError(
-                f"{where}: subject row {subject_id!r} does not validate ({error})"
+                Message(
+                    "{where}: subject row {id!r} does not validate ({error})",
+                    where=where,
+                    id=subject_id,
+                    error=error,
+                )
             ) from None
         yield subject.id, codec.source(subject)
 
@@ -186,7 +192,8 @@ def bulk_load(
     for subject_id, source in _sources(ledger.ruleset, ledger._codec, subjects):
         if subject_id in ledger._held or subject_id in new:
             raise SubjectRejected(
-                None, [Problem(f"the ledger already holds subject {subject_id!r}", "id")]
+                None,
+                [Problem(Message("the ledger already holds subject {id!r}", id=subject_id), "id")],
             )
         new[subject_id] = source
     loaded = _check_events(ledger, new, events)
@@ -272,14 +279,18 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
             ordinal = day.toordinal()
             if last_ordinal is not None and ordinal < last_ordinal:
                 raise LedgerClockError(
-                    f"{labels[index]} recorded_at", day, dt.date.fromordinal(last_ordinal)
+                    Message("{labels} recorded_at", labels=labels[index]),
+                    day,
+                    dt.date.fromordinal(last_ordinal),
                 )
             last_ordinal = ordinal
             subject_id = event.subject
             if subject_id not in held and subject_id not in new:
                 unknown.append(
                     Problem(
-                        f"subject {subject_id!r} is neither held nor loaded",
+                        Message(
+                            "subject {subject!r} is neither held nor loaded", subject=subject_id
+                        ),
                         f"{labels[index]}.subject",
                     )
                 )
@@ -290,7 +301,9 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
                 if event_id in known_ids or event_id in load_ids:
                     clashes.append(
                         Problem(
-                            f"event_id {event_id!r} is already recorded or given twice",
+                            Message(
+                                "event_id {i!r} is already recorded or given twice", i=event_id
+                            ),
                             "event_id",
                         )
                     )

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from credit_rules.errors import LedgerClockError
+from credit_rules.i18n import Message
 
 
 class Clock(Protocol):
@@ -36,7 +37,7 @@ class ForwardClock:
     def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
         if proposed is None:
             if last is None:
-                raise LedgerClockError("recorded_at", None, None)
+                raise LedgerClockError(Message("recorded_at"), None, None)
             return last
         return proposed if last is None or proposed > last else last
 
@@ -46,7 +47,7 @@ class StrictClock:
 
     def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
         if proposed is None or (last is not None and proposed < last):
-            raise LedgerClockError("recorded_at", proposed, last)
+            raise LedgerClockError(Message("recorded_at"), proposed, last)
         return proposed
 
 

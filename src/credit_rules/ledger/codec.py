@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from credit_rules.errors import CreditRulesError, JournalError
+from credit_rules.i18n import Message
 from credit_rules.ledger.agenda import CachedAction
 from credit_rules.ledger.timeline import Interval
 from credit_rules.model.events import Event
@@ -32,7 +33,7 @@ def event_json(event: Event) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    raise TypeError(Message("{name} is not JSON", name=type(value).__name__))
 
 
 # One encoder, built once: json.dumps with any option builds a new one on every call. Where
@@ -91,7 +92,9 @@ def read_events(where: str, vocabulary: str, bodies: Sequence[str]) -> list[Even
     try:
         return events_from_json(vocabulary, "[" + ",".join(bodies) + "]")
     except (ValueError, CreditRulesError) as error:
-        raise JournalError(f"{where}: event rows do not validate ({error})") from None
+        raise JournalError(
+            Message("{where}: event rows do not validate ({error})", where=where, error=error)
+        ) from None
 
 
 def _day(value: dt.date | None) -> str | None:

@@ -35,6 +35,7 @@ from credit_rules.errors import (
     SnapshotCorrupt,
     SnapshotMismatch,
 )
+from credit_rules.i18n import Message
 from credit_rules.ledger.bulk import Loaded, held_subjects, load_rows
 from credit_rules.ledger.codec import (
     CacheReader,
@@ -44,7 +45,7 @@ from credit_rules.ledger.codec import (
 )
 from credit_rules.ledger.journal import EventRow, Journal, SqliteJournal
 from credit_rules.ledger.journal_pg import PostgresJournal
-from credit_rules.ledger.snapshot import read_snapshot, write_snapshot
+from credit_rules.ledger.snapshot import read_snapshot, write_snapshot, written_under
 from credit_rules.ledger.store import SubjectState
 from credit_rules.model.events import Event
 
@@ -76,7 +77,9 @@ def split_ids(
             item = dict(item)
             inner = item.pop("event_id")
             if given is not None and inner != given:
-                raise EventRejected(None, [Problem("two different event_ids given", "event_id")])
+                raise EventRejected(
+                    None, [Problem(Message("two different event_ids given"), "event_id")]
+                )
             given = None if inner is None else str(inner)
         events.append(item)
         found.append(given)
@@ -121,11 +124,10 @@ def _attach(ledger: Ledger, journal: Journal) -> None:
             }
         )
         if header.get("ruleset_digest") != rs.digest:
+            written = [header.get(f"ruleset_{key}") for key in ("id", "version", "digest")]
             raise SnapshotMismatch(
                 journal.where,
-                f"written under ruleset {header.get('ruleset_id')} "
-                f"{header.get('ruleset_version')} ({header.get('ruleset_digest')}), not "
-                f"{rs.id} {rs.version} ({rs.digest}); migrate it into a new journal",
+                written_under(written, rs) + Message("; migrate it into a new journal"),
             )
         ledger._journal = journal
         catch_up(ledger, header=header, cache=header.get("cache_key") == _cache_key(ledger))
@@ -211,7 +213,12 @@ def freshen(ledger: Ledger, state: SubjectState) -> None:
     except CreditRulesError as error:
         raise EventRejected(
             None,
-            [Problem(f"the loaded history fails the engine's checks: {error}", state.subject.id)],
+            [
+                Problem(
+                    Message("the loaded history fails the engine's checks: {error}", error=error),
+                    state.subject.id,
+                )
+            ],
         ) from None
     ledger._cache(state, evaluation, late=False)
     state.outcomes = ledger._outcomes(state, today)
@@ -225,7 +232,9 @@ def checkpoint(ledger: Ledger) -> int:
     with ledger._lock:
         ledger._usable()
         if ledger._journal is None:
-            raise ValueError("a compaction point needs a journal: open the ledger with Ledger.open")
+            raise ValueError(
+                Message("a compaction point needs a journal: open the ledger with Ledger.open")
+            )
         rows = []
         for subject_id in sorted(ledger._dirty):
             state = ledger._states[subject_id]
@@ -287,5 +296,8 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
         try:
             freshen(ledger, ledger._states[subject_id])
         except CreditRulesError as error:
-            raise SnapshotCorrupt(where, f"subject {subject_id!r}: {error}") from None
+            raise SnapshotCorrupt(
+                where,
+                Message("subject {subject_id!r}: {error}", subject_id=subject_id, error=error),
+            ) from None
     ledger._dirty.clear()

@@ -24,6 +24,7 @@ from credit_rules.errors import (
     SubjectRejected,
     shown,
 )
+from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
@@ -50,14 +51,18 @@ def parse_subject(ruleset: ir.Ruleset, raw: Subject | Mapping[str, Any]) -> Subj
                 ],
             ) from None
     else:
-        raise SubjectRejected(None, [Problem(f"not a subject: {raw!r}")])
+        raise SubjectRejected(None, [Problem(Message("not a subject: {raw!r}", raw=raw))])
     if typed.kind not in ruleset.subject_kinds:
         raise SubjectRejected(
             None,
             [
                 Problem(
-                    f"kind {typed.kind!r} is not a subject kind of {ruleset.id} "
-                    f"({', '.join(sorted(ruleset.subject_kinds))})",
+                    Message(
+                        "kind {kind!r} is not a subject kind of {id} ({subject_kinds})",
+                        kind=typed.kind,
+                        id=ruleset.id,
+                        subject_kinds=", ".join(sorted(ruleset.subject_kinds)),
+                    ),
                     "kind",
                 )
             ],
@@ -105,7 +110,14 @@ def typed_events(
         typed: list[Event] = list(raw)  # type: ignore[arg-type]
         classes = event_classes(ruleset.vocabulary)
         wrong = [
-            Problem(f"{e.type!r} is not an event of {ruleset.vocabulary}", labels[i])
+            Problem(
+                Message(
+                    "{type!r} is not an event of {vocabulary}",
+                    type=e.type,
+                    vocabulary=ruleset.vocabulary,
+                ),
+                labels[i],
+            )
             for i, e in enumerate(typed)
             if classes.get(e.type) is not type(e)
         ]
@@ -124,7 +136,15 @@ def check_date(value: object, what: str, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ScenarioError(None, [Problem(f"{what} must be a date, got {shown(value)}", what)])
+        raise ScenarioError(
+            None,
+            [
+                Problem(
+                    Message("{what} must be a date, got {value}", what=what, value=shown(value)),
+                    what,
+                )
+            ],
+        )
     if (late := after_last_day(value)) is not None:
         raise ScenarioError(None, [Problem(late, what)])
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules.errors import JournalError
+from credit_rules.i18n import Message
 
 FORMAT = "credit-rules-journal"
 FORMAT_VERSION = "1"
@@ -316,7 +317,7 @@ class SqliteJournal(Journal):
     def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "full") -> None:
         super().__init__()
         if synchronous not in ("full", "normal"):
-            raise ValueError("synchronous must be 'full' or 'normal'")
+            raise ValueError(Message("synchronous must be 'full' or 'normal'"))
         self.path = Path(path)
         try:
             # Created owner-only before SQLite opens it; its -wal and -shm files take its mode.
@@ -328,7 +329,9 @@ class SqliteJournal(Journal):
             self._db.execute("PRAGMA busy_timeout=10000")
             self._create()
         except (OSError, sqlite3.Error) as error:
-            raise JournalError(f"{self.path}: cannot open the journal ({error})") from None
+            raise JournalError(
+                Message("{path}: cannot open the journal ({error})", path=self.path, error=error)
+            ) from None
 
     @property
     def where(self) -> str:
@@ -341,7 +344,7 @@ class SqliteJournal(Journal):
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as error:
-            raise JournalError(f"{self.path}: {error}") from None
+            raise JournalError(Message("{path}: {error}", path=self.path, error=error)) from None
 
     def _rows(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         try:
@@ -349,13 +352,13 @@ class SqliteJournal(Journal):
             while rows := cursor.fetchmany(10_000):
                 yield from rows
         except sqlite3.Error as error:
-            raise JournalError(f"{self.path}: {error}") from None
+            raise JournalError(Message("{path}: {error}", path=self.path, error=error)) from None
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             self._db.executemany(sql, rows)
         except sqlite3.Error as error:
-            raise JournalError(f"{self.path}: {error}") from None
+            raise JournalError(Message("{path}: {error}", path=self.path, error=error)) from None
 
     def _begin_write(self) -> None:
         self._execute("BEGIN IMMEDIATE")

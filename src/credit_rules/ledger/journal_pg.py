@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from credit_rules.errors import BackendUnavailable, JournalError
+from credit_rules.i18n import Message
 from credit_rules.ledger.journal import Journal
 
 _PG_DDL = (
@@ -44,14 +45,16 @@ class PostgresJournal(Journal):
     def __init__(self, dsn: str, *, schema: str = "credit_rules") -> None:
         super().__init__()
         if not _SCHEMA.match(schema):
-            raise ValueError(f"not a plain schema name: {schema!r}")
+            raise ValueError(Message("not a plain schema name: {schema!r}", schema=schema))
         self.schema = schema
         self._where = _PASSWORD.sub(r"\1***@", dsn) + f" schema {schema}"
         try:
             import psycopg
         except ImportError:
             raise BackendUnavailable(
-                "the PostgreSQL journal needs psycopg: pip install 'credit-rules[postgres]'"
+                Message(
+                    "the PostgreSQL journal needs psycopg: pip install 'credit-rules[postgres]'"
+                )
             ) from None
         self._errors: type[Exception] = psycopg.Error
         try:
@@ -59,7 +62,11 @@ class PostgresJournal(Journal):
             self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             self._db.execute(f'SET search_path TO "{schema}"')
         except psycopg.Error as error:
-            raise JournalError(f"{self._where}: cannot open the journal ({error})") from None
+            raise JournalError(
+                Message(
+                    "{where}: cannot open the journal ({error})", where=self._where, error=error
+                )
+            ) from None
         self._create()
 
     @property
@@ -74,14 +81,18 @@ class PostgresJournal(Journal):
             cursor = self._db.execute(sql, params)
             return cursor.fetchall() if cursor.description is not None else []
         except self._errors as error:
-            raise JournalError(f"{self._where}: {error}") from None
+            raise JournalError(
+                Message("{where}: {error}", where=self._where, error=error)
+            ) from None
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             with self._db.cursor() as cursor:
                 cursor.executemany(sql, rows)
         except self._errors as error:
-            raise JournalError(f"{self._where}: {error}") from None
+            raise JournalError(
+                Message("{where}: {error}", where=self._where, error=error)
+            ) from None
 
     def _insert_many(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -93,7 +104,9 @@ class PostgresJournal(Journal):
                 for row in rows:
                     copy.write_row(row)
         except self._errors as error:
-            raise JournalError(f"{self._where}: {error}") from None
+            raise JournalError(
+                Message("{where}: {error}", where=self._where, error=error)
+            ) from None
 
     def _begin_write(self) -> None:
         self._execute("BEGIN")

@@ -60,6 +60,7 @@ from credit_rules.errors import (
     UnknownSubject,
     shown,
 )
+from credit_rules.i18n import Message
 from credit_rules.ledger import bulk, durability
 from credit_rules.ledger.agenda import (
     Action,
@@ -167,7 +168,7 @@ class Ledger:
         clock: Clock | None = None,
     ) -> None:
         if lookahead is not None and lookahead < dt.timedelta(0):
-            raise ValueError("lookahead must not be negative")
+            raise ValueError(Message("lookahead must not be negative"))
         self.ruleset = ruleset
         self.backend: Backend = backend
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
@@ -321,7 +322,13 @@ class Ledger:
             if typed.id in self._held:
                 self._abort()
                 raise SubjectRejected(
-                    None, [Problem(f"the ledger already holds subject {typed.id!r}", "id")]
+                    None,
+                    [
+                        Problem(
+                            Message("the ledger already holds subject {id!r}", id=typed.id),
+                            "id",
+                        )
+                    ],
                 )
             batch = Batch(subjects=[(typed.id, subject_json(typed))])
             before = len(self._held)
@@ -362,12 +369,15 @@ class Ledger:
     ) -> tuple[LedgerEntry, ...]:
         """Record a batch, all or nothing: if one event is refused, none is recorded."""
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping | Event):
-            problem = Problem(f"a batch must be a list of events, got {shown(events)}", "batch")
+            problem = Problem(
+                Message("a batch must be a list of events, got {events}", events=shown(events)),
+                "batch",
+            )
             raise EventRejected(None, [problem])
         raw = list(events)
         ids: list[str | None] = list(event_ids) if event_ids is not None else [None] * len(raw)
         if len(ids) != len(raw):
-            raise ValueError("event_ids must name one id (or None) per event")
+            raise ValueError(Message("event_ids must name one id (or None) per event"))
         return self._record(raw, recorded_at, ids, metadata, single=False)
 
     def _record(
@@ -454,7 +464,7 @@ class Ledger:
         recorded_at = self.clock.stamp(call.proposed, self._today)
         check_date(recorded_at, "recorded_at")
         if self._today is not None and recorded_at < self._today:
-            raise LedgerClockError("recorded_at", recorded_at, self._today)
+            raise LedgerClockError(Message("recorded_at"), recorded_at, self._today)
         fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
         plans = (
             self._plan(
@@ -506,7 +516,12 @@ class Ledger:
             elif event_id in seen:
                 raise EventRejected(
                     None,
-                    [Problem(f"event_id {event_id!r} twice in one batch", labels[index])],
+                    [
+                        Problem(
+                            Message("event_id {event_id!r} twice in one batch", event_id=event_id),
+                            labels[index],
+                        )
+                    ],
                 )
             else:
                 seen[event_id] = index
@@ -530,7 +545,10 @@ class Ledger:
             if event.subject not in self._held:
                 problems.append(
                     Problem(
-                        f"subject {event.subject!r} is not in the ledger; add_subject() it first",
+                        Message(
+                            "subject {subject!r} is not in the ledger; add_subject() it first",
+                            subject=event.subject,
+                        ),
                         f"{labels[index]}.subject",
                     )
                 )
@@ -622,8 +640,11 @@ class Ledger:
     def _usable(self) -> None:
         if self._failed is not None:
             raise JournalError(
-                f"the ledger stopped after a failed journal write ({self._failed}); "
-                "reopen it from its journal"
+                Message(
+                    "the ledger stopped after a failed journal write ({failed}); reopen it "
+                    "from its journal",
+                    failed=self._failed,
+                )
             )
 
     def _begin(self) -> bool:
@@ -677,7 +698,7 @@ class Ledger:
                 pass
             if self._today is not None and to_date < self._today:
                 self._abort()
-                raise LedgerClockError("advance to", to_date, self._today)
+                raise LedgerClockError(Message("advance to"), to_date, self._today)
             batch = Batch()
             changes: list[Change] = []
             before = len(self._held)
@@ -987,16 +1008,24 @@ class Ledger:
         :mod:`credit_rules.ledger.agenda`). The answer's ``seq`` is the history it reflects."""
         if isinstance(horizon, bool) or not isinstance(horizon, int | dt.timedelta):
             raise LedgerArgumentError(
-                f"the agenda's horizon is a number of days or a timedelta, not {shown(horizon)}"
+                Message(
+                    "the agenda's horizon is a number of days or a timedelta, not {horizon}",
+                    horizon=shown(horizon),
+                )
             )
         check_date(as_of, "as_of")
         days = horizon.days if isinstance(horizon, dt.timedelta) else horizon
         if days < 0:
-            raise LedgerArgumentError("the agenda's horizon must not be negative")
+            raise LedgerArgumentError(Message("the agenda's horizon must not be negative"))
         if days > (LAST_DAY - as_of).days:
             raise LedgerArgumentError(
-                f"the agenda's horizon of {days:,} days from {as_of.isoformat()} runs past "
-                f"{LAST_DAY.isoformat()}, the last day the library counts"
+                Message(
+                    "the agenda's horizon of {days:,} days from {as_of} runs past "
+                    "{LAST_DAY}, the last day the library counts",
+                    days=days,
+                    as_of=as_of,
+                    LAST_DAY=LAST_DAY,
+                )
             )
         self._check_in_force(as_of)
         end = as_of + dt.timedelta(days=days)

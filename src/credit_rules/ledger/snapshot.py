@@ -46,7 +46,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +54,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from credit_rules.errors import CreditRulesError, SnapshotCorrupt, SnapshotMismatch
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
@@ -310,7 +311,9 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, read line by line
     except OSError as error:
-        raise SnapshotCorrupt(where, f"cannot be read ({error.strerror or error})") from error
+        raise SnapshotCorrupt(
+            where, Message("cannot be read ({value})", value=error.strerror or error)
+        ) from error
     with stream:
         first = stream.readline()
         header = _header(where, first)
@@ -363,19 +366,42 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
     return _content(where, seal, rows, ruleset)
 
 
+def written_under(written: Sequence[object], ruleset: ir.Ruleset) -> Message:
+    """Why a snapshot or journal of another ruleset (id, version, digest) is refused."""
+    old_id, old_version, old_digest = written
+    return Message(
+        "written under ruleset {old_id} {old_version} ({old_digest}), not {id} {version} "
+        "({digest})",
+        old_id=old_id,
+        old_version=old_version,
+        old_digest=old_digest,
+        id=ruleset.id,
+        version=ruleset.version,
+        digest=ruleset.digest,
+    )
+
+
 def _header(where: str, raw: bytes) -> dict[str, Any]:
     if not raw:
-        raise SnapshotCorrupt(where, "the file is empty", line=1)
+        raise SnapshotCorrupt(where, Message("the file is empty"), line=1)
     try:
         header = json.loads(raw)
     except ValueError as error:
-        raise SnapshotCorrupt(where, f"the header is not JSON ({error})", line=1) from None
+        raise SnapshotCorrupt(
+            where, Message("the header is not JSON ({error})", error=error), line=1
+        ) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise SnapshotCorrupt(where, f"not a ledger snapshot (no format {FORMAT!r})", line=1)
+        raise SnapshotCorrupt(
+            where, Message("not a ledger snapshot (no format {FORMAT!r})", FORMAT=FORMAT), line=1
+        )
     if header.get("format_version") != FORMAT_VERSION:
         raise SnapshotCorrupt(
             where,
-            f"format version {header.get('format_version')!r}; this library reads {FORMAT_VERSION}",
+            Message(
+                "format version {found!r}; this library reads {known}",
+                found=header.get("format_version"),
+                known=FORMAT_VERSION,
+            ),
             line=1,
         )
     if not isinstance(header.get("ruleset"), dict):
@@ -413,13 +439,17 @@ def _content(
     meta: list[tuple[int, dt.date]] = []
     for expected_seq, (number, row) in enumerate(event_rows, start=1):
         if not isinstance(row, dict) or row.get("seq") != expected_seq:
-            raise SnapshotCorrupt(where, f"expected event seq {expected_seq}", line=number)
+            raise SnapshotCorrupt(
+                where,
+                Message("expected event seq {expected_seq}", expected_seq=expected_seq),
+                line=number,
+            )
         try:
             recorded_at = dt.date.fromisoformat(row["recorded_at"])
         except (KeyError, TypeError, ValueError):
-            raise SnapshotCorrupt(where, "no valid recorded_at", line=number) from None
+            raise SnapshotCorrupt(where, Message("no valid recorded_at"), line=number) from None
         if meta and recorded_at < meta[-1][1]:
-            raise SnapshotCorrupt(where, "recorded_at goes backwards", line=number)
+            raise SnapshotCorrupt(where, Message("recorded_at goes backwards"), line=number)
         meta.append((expected_seq, recorded_at))
         raw_events.append(row.get("event"))
     try:
@@ -443,18 +473,20 @@ def _json(where: str, number: int, raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
-        raise SnapshotCorrupt(where, "not a JSON line", line=number) from None
+        raise SnapshotCorrupt(where, Message("not a JSON line"), line=number) from None
 
 
 def _subject(where: str, number: int, row: Any) -> Subject:
     data = row.get("subject") if isinstance(row, dict) else None
     if not isinstance(data, dict):
-        raise SnapshotCorrupt(where, "expected a subject line", line=number)
+        raise SnapshotCorrupt(where, Message("expected a subject line"), line=number)
     model = SUBJECT_CLASSES.get(str(data.get("kind")), Subject)
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise SnapshotCorrupt(where, f"invalid subject: {error}", line=number) from None
+        raise SnapshotCorrupt(
+            where, Message("invalid subject: {error}", error=error), line=number
+        ) from None
 
 
 def _today(where: str, value: Any) -> dt.date | None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from credit_rules._masking import mask_text
+from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY, after_last_day
 
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -26,11 +27,11 @@ def _iso_date(value: Any) -> Any:
     :data:`~credit_rules.limits.LAST_DAY` are refused here, once, for every model."""
     if type(value) is not dt.date:
         if type(value) is not str or not _ISO.match(value):
-            raise ValueError("expected a date written YYYY-MM-DD")
+            raise ValueError(Message("expected a date written YYYY-MM-DD"))
         try:
             value = dt.date.fromisoformat(value)
         except ValueError as error:
-            raise ValueError(f"not a real date ({error})") from None
+            raise ValueError(Message("not a real date ({error})", error=error)) from None
     if value > LAST_DAY:
         raise ValueError(after_last_day(value))
     return value

@@ -12,6 +12,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
+from credit_rules.i18n import Message
 from credit_rules.model._base import Event, IsoDate
 from credit_rules.model.pack import RegulationPack
 
@@ -189,8 +190,11 @@ class ObjectionSuspended(Event):
     def _ends_after_start(self) -> ObjectionSuspended:
         if self.until < self.date:
             raise ValueError(
-                f"a suspension cannot end ({self.until.isoformat()}) before it starts "
-                f"({self.date.isoformat()})"
+                Message(
+                    "a suspension cannot end ({until}) before it starts ({date})",
+                    until=self.until,
+                    date=self.date,
+                )
             )
         return self
 

@@ -53,6 +53,7 @@ from enum import StrEnum
 from typing import Final
 
 from credit_rules.errors import CreditRulesError
+from credit_rules.i18n import Message
 
 USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """The 31 characters of GB 32100-2015, in the order of their values 0–30."""
@@ -135,8 +136,12 @@ def organisation_code_check_character(body: str) -> str:
     for position, character in enumerate(body, start=1):
         if not (character in _DIGITS or "A" <= character <= "Z"):
             raise IdentifierError(
-                f"character {position} of the organisation code is {character!r}; "
-                "GB 11714-1997 uses only digits and capital letters",
+                Message(
+                    "character {position} of the organisation code is {character!r}; GB "
+                    "11714-1997 uses only digits and capital letters",
+                    position=position,
+                    character=character,
+                ),
                 scheme="organisation code",
                 position=position,
                 found=character,
@@ -160,9 +165,14 @@ def validate_unified_social_credit_code(code: str, *, check_organisation_code: b
         character = code[position - 1]
         if character not in _DIGITS:
             raise IdentifierError(
-                f"character {position} of the {_USCC} is {character!r} but characters 3–8 are "
-                "the administrative division code of the registration authority (GB/T 2260), "
-                "six digits",
+                Message(
+                    "character {position} of the {USCC} is {character!r} but characters "
+                    "3–8 are the administrative division code of the registration "
+                    "authority (GB/T 2260), six digits",
+                    position=position,
+                    USCC=_USCC,
+                    character=character,
+                ),
                 scheme=_USCC,
                 position=position,
                 found=character,
@@ -170,9 +180,14 @@ def validate_unified_social_credit_code(code: str, *, check_organisation_code: b
     expected = unified_social_credit_code_check_character(code[:17])
     if code[17] != expected:
         raise IdentifierError(
-            f"character 18 of the {_USCC} is {code[17]!r} but the check character should be "
-            f"{expected!r} (GB 32100-2015); if character 18 is right, one of characters 1–17 "
-            "is mistyped",
+            Message(
+                "character 18 of the {USCC} is {code!r} but the check character should "
+                "be {expected!r} (GB 32100-2015); if character 18 is right, one of "
+                "characters 1–17 is mistyped",
+                USCC=_USCC,
+                code=code[17],
+                expected=expected,
+            ),
             scheme=_USCC,
             position=18,
             found=code[17],
@@ -182,9 +197,15 @@ def validate_unified_social_credit_code(code: str, *, check_organisation_code: b
         expected = organisation_code_check_character(code[8:16])
         if code[16] != expected:
             raise IdentifierError(
-                f"character 17 of the {_USCC} is {code[16]!r} but the check character of the "
-                f"organisation code in characters 9–17 should be {expected!r} (GB 11714-1997); "
-                "if character 17 is right, one of characters 9–16 is mistyped",
+                Message(
+                    "character 17 of the {USCC} is {code!r} but the check character of the "
+                    "organisation code in characters 9–17 should be {expected!r} (GB "
+                    "11714-1997); if character 17 is right, one of characters 9–16 is "
+                    "mistyped",
+                    USCC=_USCC,
+                    code=code[16],
+                    expected=expected,
+                ),
                 scheme=_USCC,
                 position=17,
                 found=code[16],
@@ -224,19 +245,27 @@ def validate_resident_identity_number(number: str) -> str:
     """
     if len(number) == 15 and set(number) <= _DIGITS:
         raise IdentifierError(
-            f"the {_RESIDENT_ID} has 15 digits, the first-generation format; GB 11643-1999 "
-            "numbers have 18 characters (the 15-digit number gains the century and a check "
-            "character)",
+            Message(
+                "the {RESIDENT_ID} has 15 digits, the first-generation format; GB "
+                "11643-1999 numbers have 18 characters (the 15-digit number gains the "
+                "century and a check character)",
+                RESIDENT_ID=_RESIDENT_ID,
+            ),
             scheme=_RESIDENT_ID,
         )
     _need_length(number, 18, _RESIDENT_ID)
     _need_digits(number, 17)
     last = number[17]
     if last not in _DIGITS and last != "X":
-        hint = "; write it as a capital 'X'" if last == "x" else ""
+        hint = Message("; write it as a capital 'X'") if last == "x" else ""
         raise IdentifierError(
-            f"character 18 of the {_RESIDENT_ID} is {last!r} but the check character must be a "
-            f"digit or 'X' (GB 11643-1999){hint}",
+            Message(
+                "character 18 of the {RESIDENT_ID} is {last!r} but the check character "
+                "must be a digit or 'X' (GB 11643-1999){hint}",
+                RESIDENT_ID=_RESIDENT_ID,
+                last=last,
+                hint=hint,
+            ),
             scheme=_RESIDENT_ID,
             position=18,
             found=last,
@@ -245,9 +274,14 @@ def validate_resident_identity_number(number: str) -> str:
     expected = resident_identity_number_check_character(number[:17])
     if last != expected:
         raise IdentifierError(
-            f"character 18 of the {_RESIDENT_ID} is {last!r} but the check character should be "
-            f"{expected!r} (GB 11643-1999); if character 18 is right, one of characters 1–17 "
-            "is mistyped",
+            Message(
+                "character 18 of the {RESIDENT_ID} is {last!r} but the check character "
+                "should be {expected!r} (GB 11643-1999); if character 18 is right, one "
+                "of characters 1–17 is mistyped",
+                RESIDENT_ID=_RESIDENT_ID,
+                last=last,
+                expected=expected,
+            ),
             scheme=_RESIDENT_ID,
             position=18,
             found=last,
@@ -306,7 +340,14 @@ def _need_length(value: str, length: int, scheme: str, article: str = "the") -> 
     if len(value) != length:
         plural = "character" if len(value) == 1 else "characters"
         raise IdentifierError(
-            f"{article} {scheme} has {len(value)} {plural}; it must have {length}",
+            Message(
+                "{article} {scheme} has {value} {plural}; it must have {length}",
+                article=article,
+                scheme=scheme,
+                value=len(value),
+                plural=plural,
+                length=length,
+            ),
             scheme=scheme,
         )
 
@@ -316,14 +357,22 @@ def _need_uscc_alphabet(value: str) -> None:
         if character in _USCC_VALUES:
             continue
         if character.upper() in _USCC_VALUES:
-            why = f"a lowercase letter; GB 32100-2015 writes it as {character.upper()!r}"
+            why = Message(
+                "a lowercase letter; GB 32100-2015 writes it as {upper!r}", upper=character.upper()
+            )
         else:
-            why = (
+            why = Message(
                 "not used by GB 32100-2015, which allows only 0-9 and A-H, J-N, P-R, T, U, W-Y "
                 "(never I, O, Z, S or V)"
             )
         raise IdentifierError(
-            f"character {position} of the {_USCC} is {character!r}, {why}",
+            Message(
+                "character {position} of the {USCC} is {character!r}, {why}",
+                position=position,
+                USCC=_USCC,
+                character=character,
+                why=why,
+            ),
             scheme=_USCC,
             position=position,
             found=character,
@@ -334,8 +383,13 @@ def _need_digits(value: str, count: int) -> None:
     for position, character in enumerate(value[:count], start=1):
         if character not in _DIGITS:
             raise IdentifierError(
-                f"character {position} of the {_RESIDENT_ID} is {character!r} but characters "
-                f"1–17 must be digits (GB 11643-1999)",
+                Message(
+                    "character {position} of the {RESIDENT_ID} is {character!r} but "
+                    "characters 1–17 must be digits (GB 11643-1999)",
+                    position=position,
+                    RESIDENT_ID=_RESIDENT_ID,
+                    character=character,
+                ),
                 scheme=_RESIDENT_ID,
                 position=position,
                 found=character,
@@ -348,8 +402,12 @@ def _birth_date(number: str) -> dt.date:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise IdentifierError(
-            f"characters 7–14 of the {_RESIDENT_ID} are {text!r}, which is not a real date of "
-            "birth (YYYYMMDD, GB 11643-1999)",
+            Message(
+                "characters 7–14 of the {RESIDENT_ID} are {text!r}, which is not a "
+                "real date of birth (YYYYMMDD, GB 11643-1999)",
+                RESIDENT_ID=_RESIDENT_ID,
+                text=text,
+            ),
             scheme=_RESIDENT_ID,
             position=7,
             found=text,

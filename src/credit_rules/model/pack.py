@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, get_args
 
+from credit_rules.i18n import Message
 from credit_rules.model._base import Event
 
 
@@ -53,8 +54,15 @@ class RegulationPack:
                     continue
                 if name not in cls.model_fields:
                     raise ValueError(
-                        f"{self.vocabulary}: {cls.__name__}.{table} names {name!r}, "
-                        f"which is not a field of {event_type}"
+                        Message(
+                            "{vocabulary}: {name}.{table} names {name2!r}, which is not a field of "
+                            "{event_type}",
+                            vocabulary=self.vocabulary,
+                            name=cls.__name__,
+                            table=table,
+                            name2=name,
+                            event_type=event_type,
+                        )
                     )
                 found[event_type] = name
             object.__setattr__(self, f"{table}s", types.MappingProxyType(found))
@@ -93,8 +101,20 @@ def register(
     allowed = None if known is None else frozenset(known)
     for pack in packs:
         if pack.vocabulary in found:
-            raise ValueError(f"{layer}: the vocabulary {pack.vocabulary!r} is registered twice")
+            raise ValueError(
+                Message(
+                    "{layer}: the vocabulary {vocabulary!r} is registered twice",
+                    layer=layer,
+                    vocabulary=pack.vocabulary,
+                )
+            )
         if allowed is not None and pack.vocabulary not in allowed:
-            raise ValueError(f"{layer}: no regulation pack for the vocabulary {pack.vocabulary!r}")
+            raise ValueError(
+                Message(
+                    "{layer}: no regulation pack for the vocabulary {vocabulary!r}",
+                    layer=layer,
+                    vocabulary=pack.vocabulary,
+                )
+            )
         found[pack.vocabulary] = pack
     return types.MappingProxyType(found)

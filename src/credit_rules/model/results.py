@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple, Protocol, cast
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from credit_rules.errors import NotEvaluated
 from credit_rules.i18n import Lang, date_text, flag_text, none_text, period_text
 from credit_rules.model import json_text
 from credit_rules.model._base import Frozen
@@ -550,6 +551,9 @@ class Evaluation(Frozen):
     decisions: tuple[Decision, ...]
     deadlines: tuple[Deadline, ...]
     duties: tuple[Duty, ...] = ()
+    #: The ids of every subject evaluated, those with nothing to report too (for
+    #: :meth:`outcomes`; not part of the JSON contract, so no dump writes it).
+    subjects: tuple[str, ...] = Field(default=(), exclude=True)
 
     def active(self, subject: str | None = None) -> tuple[Decision, ...]:
         """The decisions that apply on ``as_of`` (for one subject, or all)."""
@@ -558,8 +562,18 @@ class Evaluation(Frozen):
         )
 
     def outcomes(self, subject: str) -> frozenset[str]:
-        """The names of the outcomes that apply to ``subject`` on ``as_of``."""
+        """The names of the outcomes that apply to ``subject`` on ``as_of``.
+
+        A subject that was not evaluated is refused (:class:`~credit_rules.errors.NotEvaluated`)
+        rather than answered with an empty set, which would read as "blameless"."""
+        if subject not in self.subjects and not any(
+            result.subject == subject for results in self._results() for result in results
+        ):
+            raise NotEvaluated(subject, len(self.subjects))
         return frozenset(d.outcome for d in self.active(subject))
+
+    def _results(self) -> tuple[tuple[Result, ...], ...]:
+        return (self.decisions, self.deadlines, self.duties)
 
     @classmethod
     def of(
@@ -569,6 +583,7 @@ class Evaluation(Frozen):
         decisions: tuple[Decision, ...],
         deadlines: tuple[Deadline, ...],
         duties: tuple[Duty, ...],
+        subjects: tuple[str, ...] = (),
     ) -> Evaluation:
         """An evaluation from values the engine built and trusts, without validating them
         again (``model_construct`` walks every field's default; a one-subject request in a
@@ -580,6 +595,7 @@ class Evaluation(Frozen):
             "decisions": decisions,
             "deadlines": deadlines,
             "duties": duties,
+            "subjects": subjects,
         }
         object.__setattr__(evaluation, "__dict__", fields)
         object.__setattr__(evaluation, "__pydantic_fields_set__", set(fields))

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from credit_rules.i18n import Message
 from credit_rules.model._base import Frozen, IsoDate
 from credit_rules.model.identifiers import (
     Sex,
@@ -192,7 +193,7 @@ class NaturalPerson(Subject):
         if info.data["id_document_type"] in GB_11643_DOCUMENTS:
             return validate_resident_identity_number(number)
         if any(character.isspace() for character in number):
-            raise ValueError("an identity document number must not contain spaces")
+            raise ValueError(Message("an identity document number must not contain spaces"))
         return number
 
     @field_validator("sex")
@@ -202,9 +203,14 @@ class NaturalPerson(Subject):
         if sex is not None and number is not None and sex_of(number) != sex:
             encoded = sex_of(number)
             raise ValueError(
-                f"sex is {sex.value} but character 17 of the resident identity number is "
-                f"{number[16]!r}, which is {'odd' if encoded is Sex.male else 'even'} and so "
-                f"means {encoded.value} (GB 11643-1999)"
+                Message(
+                    "sex is {value} but character 17 of the resident identity number is "
+                    "{number!r}, which is {value2} and so means {value3} (GB 11643-1999)",
+                    value=sex.value,
+                    number=number[16],
+                    value2="odd" if encoded is Sex.male else "even",
+                    value3=encoded.value,
+                )
             )
         return sex
 
@@ -214,8 +220,12 @@ class NaturalPerson(Subject):
         number = _gb_11643_number(info)
         if birth_date is not None and number is not None and birth_date_of(number) != birth_date:
             raise ValueError(
-                f"birth_date is {birth_date.isoformat()} but characters 7–14 of the resident "
-                f"identity number give {birth_date_of(number).isoformat()} (GB 11643-1999)"
+                Message(
+                    "birth_date is {birth_date} but characters 7–14 of the resident "
+                    "identity number give {birth_date_of} (GB 11643-1999)",
+                    birth_date=birth_date,
+                    birth_date_of=birth_date_of(number),
+                )
             )
         return birth_date
 

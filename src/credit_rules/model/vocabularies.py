@@ -17,7 +17,14 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import TypeAdapter, ValidationError
 
-from credit_rules.errors import Problem, ScenarioError, mask_identities, suggestion
+from credit_rules.errors import (
+    Problem,
+    ScenarioError,
+    mask_identities,
+    suggestion,
+    validation_message,
+)
+from credit_rules.i18n import Message
 from credit_rules.model import ganzhou, lianyungang
 from credit_rules.model._base import Event
 from credit_rules.model.pack import RegulationPack, register
@@ -167,13 +174,17 @@ def _plain(item: Mapping[str, Any]) -> str:
         names = re.findall(r"'([^']*)'", expected)
         hint = suggestion(str(found), names)
         if hint:
-            return f"unknown event type {found}{hint}"
-        return f"unknown event type {found}; the types are {', '.join(names)}"
+            return Message("unknown event type {found}{hint}", found=found, hint=hint)
+        return Message(
+            "unknown event type {found}; the types are {names}", found=found, names=", ".join(names)
+        )
     if item["type"] == "union_tag_not_found":
-        return "the event has no 'type'"
+        return Message("the event has no 'type'")
     if item["type"] == "extra_forbidden":
-        return "unknown field (check its spelling)"
-    message = str(item["msg"])
+        return Message("unknown field (check its spelling)")
+    message = validation_message(item)
     if "input" not in item:
         return message
-    return f"{message} (got {mask_identities(plain(item['input']))})"
+    return Message(
+        "{message} (got {value})", message=message, value=mask_identities(plain(item["input"]))
+    )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from credit_rules.i18n import N_, Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text
 from credit_rules.ruleset.render import cites_text, value_text
@@ -21,15 +22,20 @@ ChangeKind = Literal["added", "removed", "changed"]
 
 #: Sections in the order a ruleset file lists them, with the word for one entry.
 SECTIONS: Mapping[str, str] = {
-    "identity": "identity",
-    "articles": "article",
-    "terms": "term",
-    "parameters": "parameter",
-    "registers": "register",
-    "facts": "fact",
-    "outcomes": "outcome",
-    "rules": "rule",
-    "interpretations": "interpretation",
+    "identity": N_("identity"),
+    "articles": N_("article"),
+    "terms": N_("term"),
+    "parameters": N_("parameter"),
+    "registers": N_("register"),
+    "facts": N_("fact"),
+    "outcomes": N_("outcome"),
+    "rules": N_("rule"),
+    "interpretations": N_("interpretation"),
+}
+_KINDS: Mapping[str, str] = {
+    "added": N_("added"),
+    "removed": N_("removed"),
+    "changed": N_("changed"),
 }
 
 
@@ -61,20 +67,24 @@ class Change:
     def label(self) -> str:
         """``parameter record_validity (Art 14)`` or ``Art 14``: how a person names it."""
         if self.section == "articles":
-            return f"Art {self.key}"
+            return Message("Art {article}", article=self.key)
         if self.section == "identity":
-            return "the ruleset's identity"
-        cited = f" ({cites_text(self.cites)})" if self.cites else ""
-        return f"{SECTIONS[self.section]} {self.key}{cited}"
+            return Message("the ruleset's identity")
+        entry = Message(SECTIONS[self.section])
+        if not self.cites:
+            return Message("{entry} {key}", entry=entry, key=self.key)
+        return Message(
+            "{entry} {key} ({cites})", entry=entry, key=self.key, cites=cites_text(self.cites)
+        )
 
     def summary(self, width: int = 60) -> str:
         """One line: what happened, and for a change each field old → new (shortened)."""
         if self.kind != "changed":
-            return f"{self.label} {self.kind}"
+            return Message("{entry} {kind}", entry=self.label, kind=Message(_KINDS[self.kind]))
         parts = [
             f"{f.field}: {_shorten(f.old, width)} → {_shorten(f.new, width)}" for f in self.fields
         ]
-        return f"{self.label}: " + "; ".join(parts)
+        return self.label + Message.raw(": " + "; ".join(parts))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from credit_rules.errors import shown, suggestion
+from credit_rules.i18n import Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits
 
 Type = Literal["count", "flag", "date", "period", "text", "list"]
@@ -189,24 +190,36 @@ def parse(
     into the ASCII name it resembles (NFKC)."""
     if len(text) > limits.max_expression_length:
         raise ExpressionError(
-            f"the condition has {len(text):,} characters, over the limit "
-            f"max_expression_length={limits.max_expression_length:,}; split it into facts"
+            Message(
+                "the condition has {text:,} characters, over the limit "
+                "max_expression_length={max_expression_length:,}; split it into facts",
+                text=len(text),
+                max_expression_length=limits.max_expression_length,
+            )
         )
     _ascii_names(text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse {shown(text)}: {error.msg}", error.offset) from None
+        raise ExpressionError(
+            Message("cannot parse {text}: {msg}", text=shown(text), msg=error.msg), error.offset
+        ) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
-            f"the condition is nested too deeply to parse (limit "
-            f"max_expression_depth={limits.max_expression_depth})"
+            Message(
+                "the condition is nested too deeply to parse (limit "
+                "max_expression_depth={max_expression_depth})",
+                max_expression_depth=limits.max_expression_depth,
+            )
         ) from None
     depth = _depth(tree.body, limits.max_expression_depth)
     if depth > limits.max_expression_depth:
         raise ExpressionError(
-            f"the condition is nested more than {limits.max_expression_depth} deep, the limit "
-            "max_expression_depth; split it into facts"
+            Message(
+                "the condition is nested more than {max_expression_depth} deep, the "
+                "limit max_expression_depth; split it into facts",
+                max_expression_depth=limits.max_expression_depth,
+            )
         )
     return _Translator(names, scopes or {}).translate(tree.body)
 
@@ -224,9 +237,13 @@ def _ascii_names(text: str) -> None:
         for offset, character in enumerate(text[position:end], start=position):
             if not character.isascii():
                 raise ExpressionError(
-                    f"the character {character!r} (U+{ord(character):04X}) is not allowed "
-                    "outside quotes: names and keywords are written in ASCII letters, digits "
-                    "and '_' (a full-width or styled letter is not the same name)",
+                    Message(
+                        "the character {character!r} (U+{ord:04X}) is not allowed outside "
+                        "quotes: names and keywords are written in ASCII letters, digits and "
+                        "'_' (a full-width or styled letter is not the same name)",
+                        character=character,
+                        ord=ord(character),
+                    ),
                     offset + 1,
                 )
         position = match.end() if match is not None else end
@@ -275,14 +292,21 @@ class _Translator:
             then, otherwise = self.translate(node.body), self.translate(node.orelse)
             if type_of(then) != type_of(otherwise):
                 raise ExpressionError(
-                    f"both branches of 'if … else' must have one type, not "
-                    f"{type_of(then)} and {type_of(otherwise)}",
+                    Message(
+                        "both branches of 'if … else' must have one type, not {type_of} and "
+                        "{type_of2}",
+                        type_of=type_of(then),
+                        type_of2=type_of(otherwise),
+                    ),
                     column,
                 )
             return Conditional(test, then, otherwise, type_of(then))
         raise ExpressionError(
-            f"{type(node).__name__.lower()} is not allowed in a ruleset expression; use names, "
-            "numbers, comparisons, and/or/not, + and -, and 'x if test else y'",
+            Message(
+                "{lower} is not allowed in a ruleset expression; use names, numbers, "
+                "comparisons, and/or/not, + and -, and 'x if test else y'",
+                lower=type(node).__name__.lower(),
+            ),
             column,
         )
 
@@ -293,7 +317,9 @@ class _Translator:
             return Const(False, "flag")
         if name not in self.names:
             raise ExpressionError(
-                f"{name} is not a fact, parameter or built-in name of this ruleset"
+                Message(
+                    "{name} is not a fact, parameter or built-in name of this ruleset", name=name
+                )
                 + _closest(name, self.names),
                 column,
             )
@@ -304,24 +330,41 @@ class _Translator:
         if fields is None:
             available = ", ".join(sorted(self.scopes)) or "none here"
             raise ExpressionError(
-                f"{scope} is not an event in scope (in scope: {available})", column
+                Message(
+                    "{scope} is not an event in scope (in scope: {available})",
+                    scope=scope,
+                    available=available,
+                ),
+                column,
             )
         if name not in fields:
-            raise ExpressionError(f"{scope} has no field {name}" + _closest(name, fields), column)
+            raise ExpressionError(
+                Message("{scope} has no field {name}", scope=scope, name=name)
+                + _closest(name, fields),
+                column,
+            )
         return Field(scope, name, fields[name])
 
     def _call(self, node: ast.Call, name: str, column: int) -> Call:
         signature = FUNCTIONS.get(name)
         if signature is None:
             raise ExpressionError(
-                f"{name} is not a function of rulesets" + _closest(name, FUNCTIONS), column
+                Message("{name} is not a function of rulesets", name=name)
+                + _closest(name, FUNCTIONS),
+                column,
             )
         if len(node.args) != 1 or node.keywords:
-            raise ExpressionError(f"{name}() takes exactly one argument", column)
+            raise ExpressionError(Message("{name}() takes exactly one argument", name=name), column)
         argument = self.translate(node.args[0])
         if type_of(argument) != signature[0]:
             raise ExpressionError(
-                f"{name}() takes a {signature[0]}, not a {type_of(argument)}", column
+                Message(
+                    "{name}() takes a {signature}, not a {type_of}",
+                    name=name,
+                    signature=signature[0],
+                    type_of=type_of(argument),
+                ),
+                column,
             )
         return Call(name, argument, signature[1])
 
@@ -334,8 +377,11 @@ class _Translator:
         if isinstance(value, str):
             return Const(value, "text")
         raise ExpressionError(
-            f"the literal {value!r} is not allowed; use whole numbers, true/false or 'text', "
-            "and put periods and dates in parameters",
+            Message(
+                "the literal {value!r} is not allowed; use whole numbers, true/false "
+                "or 'text', and put periods and dates in parameters",
+                value=value,
+            ),
             column,
         )
 
@@ -343,7 +389,8 @@ class _Translator:
         expr = self.translate(node)
         if type_of(expr) != "flag":
             raise ExpressionError(
-                f"expected true/false here, found a {type_of(expr)}", node.col_offset + 1
+                Message("expected true/false here, found a {type_of}", type_of=type_of(expr)),
+                node.col_offset + 1,
             )
         return expr
 
@@ -354,12 +401,19 @@ class _Translator:
             right = self.translate(comparator)
             symbol = _COMPARE_OPS.get(type(op))
             if symbol is None:
-                raise ExpressionError(f"{type(op).__name__} is not a comparison here", column)
+                raise ExpressionError(
+                    Message("{name} is not a comparison here", name=type(op).__name__), column
+                )
             if symbol in ("in", "not in"):
                 if type_of(left) != "text" or type_of(right) != "list":
                     raise ExpressionError(
-                        f"'{symbol}' tests a text against a list, not a {type_of(left)} "
-                        f"against a {type_of(right)}",
+                        Message(
+                            "'{symbol}' tests a text against a list, not a {type_of} against a "
+                            "{type_of2}",
+                            symbol=symbol,
+                            type_of=type_of(left),
+                            type_of2=type_of(right),
+                        ),
                         column,
                     )
                 parts.append(Compare(symbol, left, right))
@@ -367,10 +421,17 @@ class _Translator:
                 continue
             if type_of(left) != type_of(right):
                 raise ExpressionError(
-                    f"cannot compare a {type_of(left)} with a {type_of(right)}", column
+                    Message(
+                        "cannot compare a {type_of} with a {type_of2}",
+                        type_of=type_of(left),
+                        type_of2=type_of(right),
+                    ),
+                    column,
                 )
             if symbol not in ("==", "!=") and type_of(left) not in ("count", "date"):
-                raise ExpressionError(f"{symbol} compares counts or dates only", column)
+                raise ExpressionError(
+                    Message("{symbol} compares counts or dates only", symbol=symbol), column
+                )
             parts.append(Compare(symbol, left, right))
             left = right
         return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
@@ -384,7 +445,11 @@ class _Translator:
         if types == ("date", "period") and op == "+":
             return Arith(op, left, right, "date")
         raise ExpressionError(
-            f"'{type_of(left)} {op} {type_of(right)}' is not defined; "
-            "use count ± count or date + period",
+            Message(
+                "'{type_of} {op} {type_of2}' is not defined; use count ± count or date + period",
+                type_of=type_of(left),
+                op=op,
+                type_of2=type_of(right),
+            ),
             column,
         )

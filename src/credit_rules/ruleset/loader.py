@@ -14,7 +14,15 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from credit_rules.errors import Problem, RulesetError, mask_identities, shown, suggestion
+from credit_rules.errors import (
+    Problem,
+    RulesetError,
+    mask_identities,
+    shown,
+    suggestion,
+    validation_message,
+)
+from credit_rules.i18n import Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
@@ -40,7 +48,8 @@ def _load_file(file: Path, limits: Limits, chain: tuple[str, ...]) -> ir.Ruleset
         data = read_capped(file, limits, str(file))
     except OSError as error:
         raise RulesetError(
-            str(file), [Problem(f"cannot read the file: {error.strerror}")]
+            str(file),
+            [Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))],
         ) from None
     return _loads(data, str(file), file.parent, limits, chain)
 
@@ -114,13 +123,17 @@ def _read(raw: bytes, source: str, limits: Limits) -> tuple[dict[str, Any], Sour
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RulesetError(source, [Problem(f"the file is not UTF-8 ({error.reason})")]) from None
+        raise RulesetError(
+            source, [Problem(Message("the file is not UTF-8 ({reason})", reason=error.reason))]
+        ) from None
     try:
         document, source_map = read_yaml(text, limits, source)
     except YamlSyntaxError as error:
         raise RulesetError(source, [error.problem]) from None
     if not isinstance(document, dict):
-        raise RulesetError(source, [Problem("a ruleset file must be a YAML mapping", line=1)])
+        raise RulesetError(
+            source, [Problem(Message("a ruleset file must be a YAML mapping"), line=1)]
+        )
     return document, source_map
 
 
@@ -132,8 +145,8 @@ def _unread_additions(
     naming the closest entries of the base, rather than silently added."""
     used = uses(ruleset, ruleset.rules)
     sections = {
-        "parameters": ([p.id for p in base.parameters], used.parameters, "parameter"),
-        "facts": ([f.id for f in base.facts], used.facts, "fact"),
+        "parameters": ([p.id for p in base.parameters], used.parameters, Message("parameter")),
+        "facts": ([f.id for f in base.facts], used.facts, Message("fact")),
     }
     problems = []
     for entry in added:
@@ -145,11 +158,14 @@ def _unread_additions(
             continue
         index = next((i for i, e in enumerate(getattr(ruleset, section)) if e.id == name), None)
         path: YamlPath = (section, index, "id") if index is not None else (section,)
-        message = (
-            f"{kind} {name} is not in {base.id}, and nothing reads it, so this layer entry "
-            f"would change nothing; a layer overrides an entry by repeating its id"
-            + suggestion(name, known)
-        )
+        message = Message(
+            "{kind} {name} is not in {id}, and nothing reads it, so this layer "
+            "entry would change nothing; a layer overrides an entry by repeating "
+            "its id",
+            kind=kind,
+            name=name,
+            id=base.id,
+        ) + suggestion(name, known)
         # Named by id: the entry's index in the merged document is not the layer's own.
         located = source_map.problem(path, message)
         problems.append(dataclasses.replace(located, field=f"{section}.{name}"))
@@ -173,10 +189,10 @@ def _resolved_document(
         try:
             raw = read_capped(path, limits, source)
         except OSError as error:
-            problem = Problem(f"cannot read the file: {error.strerror}")
+            problem = Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))
             raise RulesetError(source, [problem]) from None
     if source in seen or len(seen) > limits.max_extends:
-        raise RulesetError(source, [Problem("layers extend each other in a cycle")])
+        raise RulesetError(source, [Problem(Message("layers extend each other in a cycle"))])
     document, source_map = _read(raw, source, limits)
     if "extends" not in document:
         return document
@@ -196,16 +212,25 @@ def _load_base(
     ``chain`` holds the files above it, so a cycle (a file that extends itself, or two that
     extend each other) is refused at the ``extends`` that closes it."""
     if not isinstance(name, str) or not name:
-        raise RulesetError(source, [source_map.problem(("extends",), "extends names a ruleset")])
+        raise RulesetError(
+            source, [source_map.problem(("extends",), Message("extends names a ruleset"))]
+        )
     if name in bundled_ids():
         return loads_ruleset(bundled_source(name), source=f"<bundled>/{name}.yaml")
     path = (base_dir or Path.cwd()) / name
     if not path.is_file():
         known = ", ".join(bundled_ids())
-        message = f"extends {name!r}, which is neither a bundled ruleset ({known}) nor a file"
+        message = Message(
+            "extends {name!r}, which is neither a bundled ruleset ({known}) nor a file",
+            name=name,
+            known=known,
+        )
         raise RulesetError(source, [source_map.problem(("extends",), message)])
     if _identity(str(path)) in chain:
-        message = f"extends {name!r}, which extends this file again: layers may not form a cycle"
+        message = Message(
+            "extends {name!r}, which extends this file again: layers may not form a cycle",
+            name=name,
+        )
         raise RulesetError(source, [source_map.problem(("extends",), message)])
     if len(chain) >= limits.max_extends:
         line = source_map.locate(("extends",))[0]
@@ -224,7 +249,9 @@ def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Rulese
     for name, raw in sorted(values.items()):
         parameter = by_id.get(name)
         if parameter is None:
-            problems.append(Problem(f"no parameter {name!r}", field=f"parameters.{name}"))
+            problems.append(
+                Problem(Message("no parameter {name!r}", name=name), field=f"parameters.{name}")
+            )
             continue
         try:
             value = _coerce_parameter(parameter.type, raw, parameter.min, parameter.max)
@@ -250,11 +277,17 @@ def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Prob
         path: YamlPath = tuple(item["loc"])
         kind = item["type"]
         if kind == "missing":
-            message = f"the required field {path[-1]!r} is missing"
+            message = Message("the required field {key!r} is missing", key=path[-1])
         elif kind == "extra_forbidden":
-            message = f"unknown key {path[-1]!r} (check its spelling; unknown keys are errors)"
+            message = Message(
+                "unknown key {key!r} (check its spelling; unknown keys are errors)", key=path[-1]
+            )
         else:
-            message = f"{item['msg']} (got {mask_identities(plain(item.get('input')))})"
+            message = Message(
+                "{message} (got {value})",
+                message=validation_message(item),
+                value=mask_identities(plain(item.get("input"))),
+            )
         problems.append(source_map.problem(path, message))
     return problems
 
@@ -267,22 +300,26 @@ _LARGEST_COUNT = 10**30
 def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) -> ir.ParameterValue:
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise ValueError(f"expected true or false, got {shown(raw)}")
+            raise ValueError(Message("expected true or false, got {raw}", raw=shown(raw)))
         return raw
     if kind == "count":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ValueError(f"expected a whole number, got {shown(raw)}")
+            raise ValueError(Message("expected a whole number, got {raw}", raw=shown(raw)))
         if raw >= _LARGEST_COUNT:
-            raise ValueError(f"{shown(raw)} is larger than any count a regulation sets")
+            raise ValueError(
+                Message("{raw} is larger than any count a regulation sets", raw=shown(raw))
+            )
         number = raw
         value: ir.ParameterValue = raw
     else:
         value = raw if isinstance(raw, Period) else Period.parse(str(raw))
         number = value.count
     if low is not None and number < low:
-        raise ValueError(f"{raw!r} is below the declared minimum {low}")
+        raise ValueError(Message("{raw!r} is below the declared minimum {low}", raw=raw, low=low))
     if high is not None and number > high:
-        raise ValueError(f"{raw!r} is above the declared maximum {high}")
+        raise ValueError(
+            Message("{raw!r} is above the declared maximum {high}", raw=raw, high=high)
+        )
     return value
 
 
@@ -335,14 +372,22 @@ class _Checker:
     def build(self) -> ir.Ruleset:
         spec = self.spec
         if spec.vocabulary not in vocabularies():
-            self.problem(("vocabulary",), f"unknown vocabulary; known: {', '.join(vocabularies())}")
+            self.problem(
+                ("vocabulary",),
+                Message(
+                    "unknown vocabulary; known: {vocabularies}",
+                    vocabularies=", ".join(vocabularies()),
+                ),
+            )
             raise RulesetError(self.source, self.problems)
         self.events = event_types(spec.vocabulary)
         for index, kind in enumerate(spec.subject_kinds):
             if kind not in SUBJECT_CLASSES:
-                self.problem(("subject_kinds", index), f"unknown subject kind {kind!r}")
+                self.problem(
+                    ("subject_kinds", index), Message("unknown subject kind {kind!r}", kind=kind)
+                )
         if spec.in_force_until is not None and spec.in_force_until < spec.in_force_from:
-            self.problem(("in_force_until",), "in_force_until is before in_force_from")
+            self.problem(("in_force_until",), Message("in_force_until is before in_force_from"))
         articles = self._articles()
         in_force_cites = self._cites((), spec.in_force_cites, key="in_force_cites")
         terms = self._terms()
@@ -389,10 +434,14 @@ class _Checker:
         path: YamlPath = ("before_in_force",)
         for index, name in enumerate(spec.types):
             if name not in self.events:
-                self.problem((*path, "types", index), f"unknown event type {name!r}")
+                self.problem(
+                    (*path, "types", index), Message("unknown event type {name!r}", name=name)
+                )
         flag = parameters.get(spec.when)
         if flag is None or not isinstance(flag.value, bool):
-            self.problem((*path, "when"), f"{spec.when!r} is not a flag parameter")
+            self.problem(
+                (*path, "when"), Message("{when!r} is not a flag parameter", when=spec.when)
+            )
         return ir.BeforeInForce(spec.types, spec.when, self._cites(path, spec.cites))
 
     def _unique(self, section: str, ids: list[Any], taken: dict[Any, str] | None = None) -> None:
@@ -401,11 +450,21 @@ class _Checker:
             if identifier in seen:
                 self.problem(
                     (section, index),
-                    f"duplicate id {identifier!r} (also {section}[{seen[identifier]}])",
+                    Message(
+                        "duplicate id {identifier!r} (also {section}[{seen}])",
+                        identifier=identifier,
+                        section=section,
+                        seen=seen[identifier],
+                    ),
                 )
             elif taken is not None and identifier in taken:
                 self.problem(
-                    (section, index), f"{identifier!r} is already used by {taken[identifier]}"
+                    (section, index),
+                    Message(
+                        "{identifier!r} is already used by {taken}",
+                        identifier=identifier,
+                        taken=taken[identifier],
+                    ),
                 )
             seen.setdefault(identifier, index)
             if taken is not None:
@@ -421,7 +480,7 @@ class _Checker:
             if article.role == "context" and not article.why_context:
                 self.problem(
                     ("articles", index, "why_context"),
-                    "a context article needs one line saying why nothing here is executed",
+                    Message("a context article needs one line saying why nothing here is executed"),
                 )
             self.article_items[article.number] = {item.number for item in article.items}
             items = tuple(ir.Item(i.number, i.zh, i.en) for i in article.items)
@@ -441,7 +500,7 @@ class _Checker:
 
     def _unique_items(self, article_index: int, numbers: list[int]) -> None:
         if len(set(numbers)) != len(numbers):
-            self.problem(("articles", article_index, "items"), "duplicate item numbers")
+            self.problem(("articles", article_index, "items"), Message("duplicate item numbers"))
 
     def _cites(
         self, path: YamlPath, cites: tuple[CiteSpec, ...], key: str = "cites"
@@ -451,12 +510,19 @@ class _Checker:
             if items is None:
                 self.problem(
                     (*path, key, index, "article"),
-                    f"cites article {cite.article}, which this ruleset does not contain",
+                    Message(
+                        "cites article {article}, which this ruleset does not contain",
+                        article=cite.article,
+                    ),
                 )
             elif cite.item is not None and cite.item not in items:
                 self.problem(
                     (*path, key, index, "item"),
-                    f"cites item {cite.item} of article {cite.article}, which has no such item",
+                    Message(
+                        "cites item {item} of article {article}, which has no such item",
+                        item=cite.item,
+                        article=cite.article,
+                    ),
                 )
         return tuple(ir.Cite(c.article, c.item) for c in cites)
 
@@ -519,16 +585,25 @@ class _Checker:
             if not self._event((*path, "entered_by"), r.entered_by):
                 continue
             if r.key not in self._fields(r.entered_by):
-                self.problem((*path, "key"), f"{r.entered_by} has no field {r.key!r}")
+                self.problem(
+                    (*path, "key"),
+                    Message(
+                        "{entered_by} has no field {key!r}", entered_by=r.entered_by, key=r.key
+                    ),
+                )
             validity = parameters.get(r.validity) if r.validity is not None else None
             if r.validity is not None and (validity is None or validity.type != "period"):
-                self.problem((*path, "validity"), f"{r.validity!r} is not a period parameter")
+                self.problem(
+                    (*path, "validity"),
+                    Message("{validity!r} is not a period parameter", validity=r.validity),
+                )
             removal = r.removed_by
             where = None
             if removal is not None and self._event((*path, "removed_by", "event"), removal.event):
                 if r.key not in self._fields(removal.event):
                     self.problem(
-                        (*path, "removed_by", "event"), f"{removal.event} has no field {r.key!r}"
+                        (*path, "removed_by", "event"),
+                        Message("{event} has no field {key!r}", event=removal.event, key=r.key),
                     )
                 if removal.where is not None:
                     where = self._expr(
@@ -556,7 +631,14 @@ class _Checker:
     def _event(self, path: YamlPath, name: str) -> bool:
         if name not in self.events:
             known = ", ".join(sorted(self.events))
-            self.problem(path, f"{name!r} is not an event type of this vocabulary ({known})")
+            self.problem(
+                path,
+                Message(
+                    "{name!r} is not an event type of this vocabulary ({known})",
+                    name=name,
+                    known=known,
+                ),
+            )
             return False
         return True
 
@@ -622,11 +704,23 @@ class _Checker:
             line, column = self.map.locate(path)
             where = f" (column {error.column} of the expression)" if error.column else ""
             self.problems.append(
-                Problem(f"{error}{where}", field=_field(path), line=line, column=column)
+                Problem(
+                    Message("{error}{where}", error=error, where=where),
+                    field=_field(path),
+                    line=line,
+                    column=column,
+                )
             )
             return None
         if want is not None and type_of(expr) != want:
-            self.problem(path, f"this expression is a {type_of(expr)}, but a {want} is needed here")
+            self.problem(
+                path,
+                Message(
+                    "this expression is a {type_of}, but a {want} is needed here",
+                    type_of=type_of(expr),
+                    want=want,
+                ),
+            )
             return None
         return expr
 
@@ -648,14 +742,21 @@ class _Checker:
             path: YamlPath = ("facts", index)
             given = [k for k in kinds if getattr(f, k) is not None]
             if len(given) != 1:
-                self.problem(path, f"a fact needs exactly one of {', '.join(kinds)}")
+                self.problem(
+                    path, Message("a fact needs exactly one of {kinds}", kinds=", ".join(kinds))
+                )
                 continue
             if f.id in ir.SCOPE_NAMES:
-                self.problem((*path, "id"), f"{f.id!r} is reserved for events in expressions")
+                self.problem(
+                    (*path, "id"), Message("{id!r} is reserved for events in expressions", id=f.id)
+                )
                 continue
             if f.for_each is not None and self._trigger_type(f.for_each, registers) is None:
                 self.problem(
-                    (*path, "for_each"), f"{f.for_each!r} is neither a register nor an event type"
+                    (*path, "for_each"),
+                    Message(
+                        "{for_each!r} is neither a register nor an event type", for_each=f.for_each
+                    ),
                 )
                 continue
             # Only facts defined above are in scope: this makes cycles impossible.
@@ -694,7 +795,7 @@ class _Checker:
             assert count is not None
             register = registers.get(count.of)
             if register is None:
-                self.problem((*path, kind, "of"), f"no register {count.of!r}")
+                self.problem((*path, kind, "of"), Message("no register {of!r}", of=count.of))
                 return None
             where = None
             if count.where is not None:
@@ -726,7 +827,9 @@ class _Checker:
         )
         if pick == "count":
             if query.value is not None:
-                self.problem((*path, kind, "value"), "count_events counts; it takes no 'value'")
+                self.problem(
+                    (*path, kind, "value"), Message("count_events counts; it takes no 'value'")
+                )
                 return None
             return ir.EventQuery(pick, query.type, where, None), "count"
         value = None
@@ -739,7 +842,7 @@ class _Checker:
         if pick == "collect":
             if value is None or value_type != "text":
                 self.problem(
-                    (*path, kind, "value"), "collect_events needs a 'value' that is a text"
+                    (*path, kind, "value"), Message("collect_events needs a 'value' that is a text")
                 )
                 return None
             return ir.EventQuery(pick, query.type, where, value), "list"
@@ -760,14 +863,20 @@ class _Checker:
             on_register = r.for_each in registers
             if not on_register and r.for_each not in self.events:
                 self.problem(
-                    (*path, "for_each"), f"{r.for_each!r} is neither a register nor an event type"
+                    (*path, "for_each"),
+                    Message(
+                        "{for_each!r} is neither a register nor an event type", for_each=r.for_each
+                    ),
                 )
                 continue
             scope = self._scope(parameters, facts, r.for_each)
             trigger = self._trigger_scope(r.for_each, registers)
             outcome = outcomes.get(r.outcome)
             if outcome is None:
-                self.problem((*path, "outcome"), f"{r.outcome!r} is not declared under 'outcomes'")
+                self.problem(
+                    (*path, "outcome"),
+                    Message("{outcome!r} is not declared under 'outcomes'", outcome=r.outcome),
+                )
             when = self._expr((*path, "when"), r.when, scope, "flag", trigger)
             start = self._expr((*path, "from"), r.from_, scope, "date", trigger)
             until = (
@@ -780,7 +889,10 @@ class _Checker:
                 continue
             for position, name in enumerate(r.shows):
                 if name not in scope or name in parameters or name in ir.BUILTINS:
-                    self.problem((*path, "shows", position), f"{name!r} is not a fact here")
+                    self.problem(
+                        (*path, "shows", position),
+                        Message("{name!r} is not a fact here", name=name),
+                    )
             reads = with_dependencies(
                 names_in(when)
                 + names_in(start)
@@ -829,15 +941,19 @@ class _Checker:
         extra = [k for k in ("period", "excluding", "extended_by") if getattr(r, k) is not None]
         if outcome is not None and not is_deadline:
             for key in extra:
-                self.problem((*path, key), f"{key!r} belongs to deadline rules only")
+                self.problem(
+                    (*path, key), Message("{key!r} belongs to deadline rules only", key=key)
+                )
             return (None, None, None) if not extra else None
         if outcome is None:
             return None
         if r.until is not None:
-            self.problem((*path, "until"), "a deadline has a 'period', not an 'until'")
+            self.problem((*path, "until"), Message("a deadline has a 'period', not an 'until'"))
         period = parameters.get(r.period) if r.period else None
         if period is None or period.type != "period":
-            self.problem((*path, "period"), "a deadline needs 'period': a period parameter")
+            self.problem(
+                (*path, "period"), Message("a deadline needs 'period': a period parameter")
+            )
             return None
         excluding = extended_by = None
         if r.excluding is not None:
@@ -850,7 +966,13 @@ class _Checker:
                 expected: Type = "date" if key == "until_field" else "text"
                 if fields.get(name) != expected:
                     self.problem(
-                        (*path, "excluding", key), f"{spec.type} has no {expected} field {name!r}"
+                        (*path, "excluding", key),
+                        Message(
+                            "{type} has no {expected} field {name!r}",
+                            type=spec.type,
+                            expected=expected,
+                            name=name,
+                        ),
                     )
                     return None
             where = self._where((*path, "excluding"), spec.where, scope, trigger, fields)
@@ -864,13 +986,15 @@ class _Checker:
             fields = self._fields(spec_x.type)
             if fields.get(spec_x.field) != "count":
                 self.problem(
-                    (*path, "extended_by", "field"), f"{spec_x.type} has no count {spec_x.field!r}"
+                    (*path, "extended_by", "field"),
+                    Message("{type} has no count {field!r}", type=spec_x.type, field=spec_x.field),
                 )
                 return None
             cap = parameters.get(spec_x.cap)
             if cap is None or cap.type != "count":
                 self.problem(
-                    (*path, "extended_by", "cap"), f"{spec_x.cap!r} is not a count parameter"
+                    (*path, "extended_by", "cap"),
+                    Message("{cap!r} is not a count parameter", cap=spec_x.cap),
                 )
                 return None
             where = self._where((*path, "extended_by"), spec_x.where, scope, trigger, fields)
@@ -903,10 +1027,16 @@ class _Checker:
             cites = self._cites(path, i.cites)
             alternatives = {a.id: a for a in i.alternatives}
             if i.default not in alternatives:
-                self.problem((*path, "default"), f"{i.default!r} is not one of the alternatives")
+                self.problem(
+                    (*path, "default"),
+                    Message("{default!r} is not one of the alternatives", default=i.default),
+                )
             parameter = parameters.get(i.parameter) if i.parameter else None
             if i.parameter and parameter is None:
-                self.problem((*path, "parameter"), f"no parameter {i.parameter!r}")
+                self.problem(
+                    (*path, "parameter"),
+                    Message("no parameter {parameter!r}", parameter=i.parameter),
+                )
             chosen = alternatives.get(i.default)
             if parameter is not None and chosen is not None and chosen.value is not None:
                 # The file must run what it says it chose; a default that disagrees with the
@@ -919,8 +1049,14 @@ class _Checker:
                     if expected != parameter.value:
                         self.problem(
                             (*path, "default"),
-                            f"the default {i.default!r} means {i.parameter} = {chosen.value}, "
-                            f"but the parameter is {parameter.value}",
+                            Message(
+                                "the default {default!r} means {parameter} = {value}, but the "
+                                "parameter is {value2}",
+                                default=i.default,
+                                parameter=i.parameter,
+                                value=chosen.value,
+                                value2=parameter.value,
+                            ),
                         )
             result.append(
                 ir.Interpretation(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from credit_rules.i18n import Message, join
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text, uses
 
@@ -16,12 +17,15 @@ expr_text = expression_text
 
 
 def cite_text(cite: ir.Cite) -> str:
-    """``Art 10(1)``: the way citations are written in every output of the library."""
-    return f"Art {cite.article}" + (f"({cite.item})" if cite.item is not None else "")
+    """``Art 10(1)``: the way citations are written in every output of the library (a
+    :class:`~credit_rules.i18n.Message`: 第10条第1项 in Chinese)."""
+    if cite.item is None:
+        return Message("Art {article}", article=cite.article)
+    return Message("Art {article}({item})", article=cite.article, item=cite.item)
 
 
 def cites_text(cites: Iterable[ir.Cite]) -> str:
-    return ", ".join(cite_text(c) for c in cites)
+    return join(", ", (cite_text(c) for c in cites))
 
 
 def value_text(value: ir.ParameterValue | str | None) -> str:

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from credit_rules.errors import Problem, RulesetError
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.bundle import (
     BUNDLED_PACKAGE,
@@ -52,6 +53,7 @@ LOADER_SOURCES = (
     "_masking.py",
     "_version.py",
     "errors.py",
+    "i18n.py",
     "limits.py",
     "model/__init__.py",
     "model/_base.py",
@@ -90,7 +92,18 @@ def bundled(ruleset_id: str) -> ir.Ruleset:
 def _bundled(ruleset_id: str) -> ir.Ruleset:
     if ruleset_id not in bundled_ids():
         known = ", ".join(bundled_ids())
-        raise RulesetError(None, [Problem(f"no bundled ruleset {ruleset_id!r}; bundled: {known}")])
+        raise RulesetError(
+            None,
+            [
+                Problem(
+                    Message(
+                        "no bundled ruleset {ruleset_id!r}; bundled: {known}",
+                        ruleset_id=ruleset_id,
+                        known=known,
+                    )
+                )
+            ],
+        )
     stored = _stored(ruleset_id)
     if stored is not None:
         return stored
@@ -145,7 +158,9 @@ def compile_bundled(directory: Path) -> list[Path]:
 
     current = key()
     if current is None:
-        raise RuntimeError("the loader's sources are not all present; nothing can be compiled")
+        raise RuntimeError(
+            Message("the loader's sources are not all present; nothing can be compiled")
+        )
     directory.mkdir(parents=True, exist_ok=True)
     ids = bundled_ids()
     for stale in directory.glob("*.ir"):

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.errors import CalendarRangeError
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
@@ -66,7 +67,7 @@ def dates(start: dt.date, end: dt.date) -> st.SearchStrategy[dt.date]:
 def days_between(start: dt.date, end: dt.date) -> st.SearchStrategy[dt.date]:
     """Days in [start, end], drawn as an offset from ``start``, so they shrink to ``start``."""
     if end < start:
-        raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
+        raise ValueError(Message("end {end} is before start {start}", end=end, start=start))
     span = (end - start).days
     return st.integers(0, span).map(lambda n: start + dt.timedelta(days=n))
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError, InvariantViolation
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.testing._hypothesis import (
     HealthCheck,
@@ -167,12 +168,19 @@ def run_suite(
 ) -> Report:
     if ruleset.vocabulary not in HISTORY_VOCABULARIES:
         raise ValueError(
-            f"{ruleset.id} uses vocabulary {ruleset.vocabulary!r}, for which there is no "
-            f"history strategy (known: {', '.join(HISTORY_VOCABULARIES)})"
+            Message(
+                "{id} uses vocabulary {vocabulary!r}, for which there is no history "
+                "strategy (known: {HISTORY_VOCABULARIES})",
+                id=ruleset.id,
+                vocabulary=ruleset.vocabulary,
+                HISTORY_VOCABULARIES=", ".join(HISTORY_VOCABULARIES),
+            )
         )
     examples = max_examples if max_examples is not None else CHECK_EXAMPLES[profile]
     if examples < 1:
-        raise ValueError(f"max_examples must be at least 1, not {examples}")
+        raise ValueError(
+            Message("max_examples must be at least 1, not {examples}", examples=examples)
+        )
     chosen = _settings(profile, examples)
     engine = engine_factory(ruleset)
     strategy = cases(ruleset, vary_parameters=vary_parameters)

@@ -15,6 +15,7 @@ from typing import Any
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import CalendarRangeError, CreditRulesError
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import Decision, Evaluation
 from credit_rules.periods import Period, last_day_of_period
@@ -248,7 +249,11 @@ def empty_layer(ruleset: ir.Ruleset) -> ir.Ruleset:
     the city's), with the same parameter changes as ``ruleset`` if it is a variant."""
     base = layer_base(ruleset)
     if base is None:
-        raise ValueError(f"{ruleset.id} was not loaded from a file ({ruleset.source})")
+        raise ValueError(
+            Message(
+                "{id} was not loaded from a file ({source})", id=ruleset.id, source=ruleset.source
+            )
+        )
     path = Path(base)
     stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else None
     layered = _layer_over(base, ruleset.id, stamp)

@@ -19,6 +19,7 @@ from typing import Literal, TypeVar
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError, InputError, Problem, ScenarioError
 from credit_rules.explain.whynot import explain
+from credit_rules.i18n import Message
 from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
 from credit_rules.scenario import (
     Expectation,
@@ -119,7 +120,7 @@ def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
         else:
             missing.append(str(given))
     if missing:
-        raise ScenarioError(", ".join(missing), [Problem("no such file or directory")])
+        raise ScenarioError(", ".join(missing), [Problem(Message("no such file or directory"))])
     return list(dict.fromkeys(found))
 
 
@@ -135,12 +136,21 @@ class Runner:
             self._engines[digest] = Engine(scenario.ruleset)
         return self._engines[digest]
 
-    def run(self, path: str | Path) -> ScenarioResult:
+    def run(
+        self, path: str | Path, *, load: Callable[[str], Scenario] | None = None
+    ) -> ScenarioResult:
+        """``load`` reads the scenario named ``path`` (by default from the file; the command
+        line passes one that reads standard input for ``-``)."""
         source = str(path)
         try:
-            scenario = load_scenario(path)
+            scenario = load(source) if load is not None else load_scenario(path)
         except CreditRulesError as error:
-            return ScenarioResult(source, error=f"{source}: cannot load the scenario:\n{error}")
+            return ScenarioResult(
+                source,
+                error=Message(
+                    "{source}: cannot load the scenario:\n{error}", source=source, error=error
+                ),
+            )
         if scenario.expect is None:
             return ScenarioResult(source, scenario)
         engine = self.engine(scenario)
@@ -152,8 +162,14 @@ class Runner:
                 return ScenarioResult(source, scenario)
             if isinstance(error, InputError):
                 located = scenario.locate(error)
-                return ScenarioResult(source, scenario, error=f"cannot evaluate:\n{located}")
-            return ScenarioResult(source, scenario, error=f"{source}: cannot evaluate: {error}")
+                return ScenarioResult(
+                    source, scenario, error=Message("cannot evaluate:\n{error}", error=located)
+                )
+            return ScenarioResult(
+                source,
+                scenario,
+                error=Message("{source}: cannot evaluate: {error}", source=source, error=error),
+            )
         if refused is not None:
             # The regulation does not allow this history, yet it was evaluated.
             accepted = Mismatch(
@@ -190,15 +206,19 @@ def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mis
             outcome=mismatch.name,
         )
     except CreditRulesError as error:
-        return replace(mismatch, because=(*mismatch.because, str(error)))
+        return replace(mismatch, because=(*mismatch.because, Message("{error}", error=error)))
     lines = list(mismatch.because)
     for item in found.why_not:
-        on = f" for {item.trigger}" if item.trigger else ""
+        on = Message(" for {trigger}", trigger=item.trigger) if item.trigger else ""
         seen = ""
         if item.failed is not None:
             values = ", ".join(f"{link.name} = {_shown(link.value)}" for link in item.failed.seen)
-            seen = f" (saw {values})" if values else ""
-        lines.append(f"rule {item.rule}{on}: {item.note}{seen}")
+            seen = Message(" (saw {values})", values=values) if values else ""
+        lines.append(
+            Message(
+                "rule {rule}{on}: {note}{seen}", rule=item.rule, on=on, note=item.note, seen=seen
+            )
+        )
     return replace(mismatch, because=tuple(lines))
 
 

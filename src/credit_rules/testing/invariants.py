@@ -54,6 +54,7 @@ from credit_rules.errors import (
     InvariantViolation,
     RulesetError,
 )
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import Deadline, Decision, Evaluation
 from credit_rules.model.vocabularies import field_of
@@ -869,7 +870,7 @@ def by_name(name: str) -> Invariant:
         if invariant.name == name:
             return invariant
     known = ", ".join(i.name for i in ALL_INVARIANTS)
-    raise ValueError(f"no invariant {name!r}; known: {known}")
+    raise ValueError(Message("no invariant {name!r}; known: {known}", name=name, known=known))
 
 
 def applicable(ruleset: ir.Ruleset) -> tuple[Invariant, ...]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
+from credit_rules.i18n import Message
 from credit_rules.testing._hypothesis import HealthCheck, settings
 
 __all__ = [
@@ -66,7 +67,13 @@ def profile_settings(name: str) -> settings:
         )
     if name == DEV:
         return settings(parent, max_examples=_EXAMPLES[DEV], deadline=None, print_blob=True)
-    raise ValueError(f"unknown hypothesis profile {name!r}; use one of {', '.join(PROFILES)}")
+    raise ValueError(
+        Message(
+            "unknown hypothesis profile {name!r}; use one of {PROFILES}",
+            name=name,
+            PROFILES=", ".join(PROFILES),
+        )
+    )
 
 
 def register_profiles() -> None:
@@ -83,7 +90,12 @@ def load_profile(name: str | None = None, *, default: str = DEV) -> str:
     chosen = name or os.environ.get(ENVIRONMENT_VARIABLE) or default
     if chosen not in PROFILES:
         raise ValueError(
-            f"{ENVIRONMENT_VARIABLE}={chosen!r} is not a profile; use one of {', '.join(PROFILES)}"
+            Message(
+                "{ENVIRONMENT_VARIABLE}={chosen!r} is not a profile; use one of {PROFILES}",
+                ENVIRONMENT_VARIABLE=ENVIRONMENT_VARIABLE,
+                chosen=chosen,
+                PROFILES=", ".join(PROFILES),
+            )
         )
     settings.load_profile(chosen)
     return chosen

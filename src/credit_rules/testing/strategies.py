@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -229,7 +230,11 @@ def parameter_overrides(
     if chosen is not None:
         unknown = chosen - {p.id for p in ruleset.parameters}
         if unknown:
-            raise ValueError(f"{ruleset.id} has no parameter {sorted(unknown)[0]!r}")
+            raise ValueError(
+                Message(
+                    "{id} has no parameter {unknown!r}", id=ruleset.id, unknown=sorted(unknown)[0]
+                )
+            )
     candidates = [p for p in ruleset.parameters if chosen is None or p.id in chosen]
     if not candidates:
         return st.just({})
@@ -345,7 +350,11 @@ def cases(
     if pack is None:
         known = ", ".join(HISTORY_VOCABULARIES)
         raise ValueError(
-            f"no history strategy for vocabulary {ruleset.vocabulary!r} (known: {known})"
+            Message(
+                "no history strategy for vocabulary {vocabulary!r} (known: {known})",
+                vocabulary=ruleset.vocabulary,
+                known=known,
+            )
         )
     start, end = ruleset.in_force_from, span_end(ruleset)
     plain = pack.histories(ruleset, start, end)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+from credit_rules.i18n import Message
 from credit_rules.model.identifiers import (
     USCC_ALPHABET,
     Sex,
@@ -330,7 +331,13 @@ def subject_mappings(
     kinds = KINDS if kind is None else (kind,)
     unknown = [k for k in kinds if k not in SUBJECT_CLASSES]
     if unknown:
-        raise ValueError(f"unknown subject kind {unknown[0]!r}; known: {', '.join(KINDS)}")
+        raise ValueError(
+            Message(
+                "unknown subject kind {unknown!r}; known: {KINDS}",
+                unknown=unknown[0],
+                KINDS=", ".join(KINDS),
+            )
+        )
     id_strategy = ids if ids is not None else st.sampled_from(("s1", "s2", "s3"))
     organisation_fields, person_fields = _organisation_fields(), _person_fields()
     # one_of, not sampled_from(...).flatmap: each branch is built once, and examples shrink

@@ -1,5 +1,9 @@
 """``credit-rules batch RULESET --events PATH... [--subjects PATH] --as-of DATE -o OUT``.
 
+``-`` reads one table (CSV) from standard input, or writes the result as CSV to standard
+output (the summary then goes to standard error); ``--format json`` gives the summary as one
+JSON document.
+
 The nightly job of a bureau: a population's events from Parquet (or CSV) files through the
 columnar backend, one table of results written to Parquet or CSV (by the output's extension),
 and one summary line (rows written, subjects per outcome on the day, time, events per
@@ -12,7 +16,7 @@ failure leaves no partial file behind.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -23,14 +27,19 @@ from typing import Any
 from credit_rules.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    STDIO,
     add_command,
+    add_format,
     date_type,
+    gettext_of,
+    lang_of,
+    ruleset_ref,
     whole_number,
 )
 from credit_rules.cli.console import progress_bar
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Message, date_text
 
 TABLES = ("decisions", "duties", "outcomes")
 
@@ -40,37 +49,55 @@ def register(commands: Any, _: Gettext) -> None:
         commands,
         "batch",
         _,
-        help="evaluate a whole population from Parquet/CSV files (columnar backend)",
-        description=(
+        help=_("evaluate a whole population from Parquet/CSV files (columnar backend)"),
+        description=_(
             "Evaluate a population's events from Parquet or CSV tables through the columnar "
             "backend as of a day, and write one table of results (decisions, duties or the "
             "outcomes on that day) to Parquet or CSV, with a one-line summary."
         ),
     )
-    parser.add_argument("ruleset", help="a ruleset file or the id of a bundled ruleset")
+    parser.add_argument("ruleset", help=_("a ruleset file or the id of a bundled ruleset"))
     parser.add_argument(
-        "--events", nargs="+", required=True, metavar="PATH", help="events tables (Parquet/CSV)"
+        "--events",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help=_("events tables (Parquet/CSV), or - for one CSV table on standard input"),
     )
-    parser.add_argument("--subjects", metavar="PATH", help="subjects table (id, kind)")
-    parser.add_argument("--as-of", required=True, type=date_type(_), help="the day, YYYY-MM-DD")
+    parser.add_argument("--subjects", metavar="PATH", help=_("subjects table (id, kind)"))
     parser.add_argument(
-        "-o", "--output", required=True, metavar="OUT", help="result file: .parquet or .csv"
+        "--as-of",
+        required=True,
+        type=date_type(_),
+        metavar="YYYY-MM-DD",
+        help=_("the day the outcomes are taken on"),
     )
     parser.add_argument(
-        "--table", choices=TABLES, default="decisions", help="which result to write"
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help=_("result file: .parquet or .csv, or - for CSV on standard output"),
+    )
+    parser.add_argument(
+        "--table", choices=TABLES, default="decisions", help=_("which result to write")
     )
     parser.add_argument(
         "--events-per-part",
         type=whole_number(_, 1),
         default=None,
         metavar="N",
-        help="evaluate ranges of subjects of about N events one after another, which bounds "
-        "memory (default 50000; 500000 for --table outcomes)",
+        help=_(
+            "evaluate ranges of subjects of about N events one after another, which bounds "
+            "memory (default 50000; 500000 for --table outcomes)"
+        ),
     )
+    add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    _ = gettext_of(args)
     # polars is an extra: loaded only by this command, never by `credit-rules` itself.
     try:
         import polars as pl
@@ -78,46 +105,100 @@ def run(args: argparse.Namespace) -> int:
         from credit_rules.columnar import ColumnarEngine
         from credit_rules.columnar.partitions import in_parts
     except ModuleNotFoundError as error:
-        print(
-            f"credit-rules: `credit-rules batch` needs the [columnar] extra ({error.name} is "
-            "missing): pip install 'credit-rules[columnar]'",
-            file=sys.stderr,
-        )
+        message = _(
+            "`credit-rules batch` needs the [columnar] extra ({name} is missing): "
+            "pip install 'credit-rules[columnar]'"
+        ).format(name=error.name)
+        print(f"credit-rules: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    to_stdout = args.output == STDIO
     output = Path(args.output)
-    if output.suffix not in (".parquet", ".csv"):
+    if not to_stdout and output.suffix not in (".parquet", ".csv"):
         raise ScenarioError(
-            None, [Problem("the output must end in .parquet or .csv", f"-o {args.output}")]
+            None,
+            [Problem(Message("the output must end in .parquet or .csv"), f"-o {args.output}")],
         )
-    missing = [p for p in (*args.events, args.subjects) if p is not None and not Path(p).is_file()]
+    named = [p for p in (*args.events, args.subjects) if p is not None and p != STDIO]
+    missing = [p for p in named if not Path(p).is_file()]
     if missing:
-        raise ScenarioError(None, [Problem("no such file", p) for p in missing])
+        raise ScenarioError(None, [Problem(Message("no such file"), p) for p in missing])
+    if args.events.count(STDIO) + (args.subjects == STDIO) > 1:
+        raise ScenarioError(
+            None, [Problem(Message("only one table can be read from standard input"), "-")]
+        )
     started = time.perf_counter()
     engine = ColumnarEngine(resolve(args.ruleset).ruleset)
-    events = args.events[0] if len(args.events) == 1 else list(args.events)
-    inputs = engine.read(events, args.subjects)
+    with tempfile.TemporaryDirectory(prefix="credit-rules-batch-") as folder:
+        # Standard input is read as a CSV file would be, through the same reader.
+        events = [_from_stdin(folder) if p == STDIO else p for p in args.events]
+        subjects = _from_stdin(folder) if args.subjects == STDIO else args.subjects
+        inputs = engine.read(events[0] if len(events) == 1 else events, subjects)
     total = inputs.events.height
-    tables, outcomes = [], []
+    tables, on_the_day = [], []
     with progress_bar(total, f"{args.table}: events") as advance:
-        for table, on_the_day, done in in_parts(
+        for part, outcomes_part, done in in_parts(
             engine, inputs, args.as_of, args.table, args.events_per_part
         ):
-            tables.append(table)
-            outcomes.append(on_the_day)
+            tables.append(part)
+            on_the_day.append(outcomes_part)
             advance(done)
     del inputs  # the results are written from here; the input's memory is not needed
-    result = pl.concat(tables, rechunk=False)
-    _write(result, output)
+    table = pl.concat(tables, rechunk=False)
+    outcomes = pl.concat(on_the_day)
+    if to_stdout:
+        sys.stdout.write(table.write_csv())
+        sys.stdout.flush()
+    else:
+        _write(table, output)
     elapsed = time.perf_counter() - started
-    print(
-        summary(args.table, result.height, output, args.as_of, pl.concat(outcomes), total, elapsed)
+    counts = dict(outcomes.group_by("outcome").len().sort("outcome").iter_rows())
+    people = outcomes["subject"].n_unique()
+    rate = total / elapsed if elapsed > 0 else 0.0
+    if args.format == "json":
+        document = {
+            "ruleset": ruleset_ref(engine.ruleset),
+            "as_of": args.as_of.isoformat(),
+            "table": args.table,
+            "rows": table.height,
+            "output": args.output,
+            "subjects_under_measures": people,
+            "outcomes": counts,
+            "seconds": round(elapsed, 3),
+            "events": total,
+            "events_per_second": round(rate),
+        }
+        # The table itself goes to standard output under -o -; the document then to stderr.
+        stream = sys.stderr if to_stdout else sys.stdout
+        stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    per_outcome = ", ".join(f"{name} {n}" for name, n in counts.items()) or _("none")
+    summary = _(
+        "{table}: {rows} rows to {output}; on {day} {people} subjects under measures "
+        "({outcomes}); {events} events in {seconds:.2f} s ({rate:,.0f} events/s)"
+    ).format(
+        table=args.table,
+        rows=table.height,
+        output=_("standard output") if to_stdout else output,
+        day=date_text(args.as_of, lang_of(args)),
+        people=people,
+        outcomes=per_outcome,
+        seconds=elapsed,
+        events=total,
+        rate=rate,
     )
+    print(summary, file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
 
 
+def _from_stdin(folder: str) -> str:
+    path = Path(folder) / "stdin.csv"
+    path.write_bytes(sys.stdin.buffer.read())
+    return str(path)
+
+
 def _write(table: Any, output: Path) -> None:
-    """The table at ``output``, complete or not at all: written beside it, then renamed."""
+    """Write to a temporary file beside ``output`` and rename it into place when complete."""
     handle, temporary = tempfile.mkstemp(
         prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent or "."
     )
@@ -131,24 +212,3 @@ def _write(table: Any, output: Path) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-
-
-def summary(
-    table: str,
-    rows: int,
-    output: Path,
-    as_of: dt.date,
-    outcomes: Any,
-    events: int,
-    seconds: float,
-) -> str:
-    """The one line a nightly job's log keeps: what was written, the subjects under each
-    measure on the day, and how fast (input events per second, the figure that scales)."""
-    counts = outcomes.group_by("outcome").len().sort("outcome").iter_rows()
-    per_outcome = ", ".join(f"{name} {n}" for name, n in counts) or "none"
-    people = outcomes["subject"].n_unique()
-    rate = events / seconds if seconds > 0 else 0.0
-    return (
-        f"{table}: {rows} rows to {output}; on {as_of.isoformat()} {people} subjects under "
-        f"measures ({per_outcome}); {events} events in {seconds:.2f} s ({rate:,.0f} events/s)"
-    )

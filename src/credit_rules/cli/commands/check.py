@@ -23,6 +23,7 @@ from credit_rules.cli.common import (
     EXIT_OK,
     add_command,
     add_format,
+    gettext_of,
     print_json,
     ruleset_argument,
     ruleset_ref,
@@ -30,7 +31,7 @@ from credit_rules.cli.common import (
 )
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import N_, Gettext, Lang, Message, render
 from credit_rules.testing.invariants import (
     ALL_INVARIANTS,
     INVARIANTS,
@@ -41,11 +42,11 @@ from credit_rules.testing.invariants import (
 from credit_rules.testing.profiles import CHECK_EXAMPLES, DEV, PROFILES
 
 _SHOWN = {
-    "passed": ("passed", "green"),
-    "failed": ("VIOLATED", "bold red"),
-    "error": ("ERROR", "bold red"),
-    "skipped": ("skipped", "yellow"),
-    "not_applicable": ("n/a", "dim"),
+    "passed": (N_("passed"), "green"),
+    "failed": (N_("VIOLATED"), "bold red"),
+    "error": (N_("ERROR"), "bold red"),
+    "skipped": (N_("skipped"), "yellow"),
+    "not_applicable": (N_("n/a"), "dim"),
 }
 
 
@@ -114,11 +115,13 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 def run(args: argparse.Namespace) -> int:
+    _ = gettext_of(args)
     ruleset = resolve(args.ruleset).ruleset
     folder: Path | None = args.save_counterexamples
     if folder is not None and folder.exists() and not folder.is_dir():
         raise InputError(
-            str(folder), [Problem("--save-counterexamples needs a folder, and this is a file")]
+            str(folder),
+            [Problem(Message("--save-counterexamples needs a folder, and this is a file"))],
         )
     json_output = args.format == "json"
     # With --format json the report is the JSON document on stdout; notes go to stderr.
@@ -126,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         Text.assemble(
             ("credit-rules check: ", "bold"),
-            f"{ruleset.id} {ruleset.version} ({ruleset.source}), profile {args.profile}",
+            _("{id} {version} ({source}), profile {profile}").format(
+                id=ruleset.id, version=ruleset.version, source=ruleset.source, profile=args.profile
+            ),
         )
     )
     try:
@@ -139,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                     max_examples=args.max_examples,
                     invariants=args.invariants,
                     vary_parameters=args.vary_parameters,
-                    progress=lambda name: status.update(f"checking {name}…"),
+                    progress=lambda name: status.update(_("checking {name}…").format(name=name)),
                 )
         else:
             report = check_ruleset(
@@ -150,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
                 vary_parameters=args.vary_parameters,
             )
     except ValueError as error:
-        console.print(f"credit-rules: {error}", markup=False, style="red")
+        message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+        shown = render(message, args.lang)
+        console.print(f"credit-rules: {shown}", markup=False, style="red")
         return EXIT_BAD_INPUT
     saved = [str(path) for path in report.save_counterexamples(folder)] if folder else []
     if json_output:
@@ -174,49 +181,56 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _print_report(console, report)
+        _print_report(console, report, _, args.lang)
         for path in saved:
-            console.print(f"saved {path}", markup=False)
+            console.print(_("saved {path}").format(path=path), markup=False)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def _print_report(console: Console, report: Report) -> None:
+def _print_report(console: Console, report: Report, _: Gettext, lang: Lang) -> None:
     table = Table(title=None, show_lines=False, expand=False)
-    table.add_column("invariant")
-    table.add_column("result")
-    table.add_column("cases", justify="right")
-    table.add_column("seconds", justify="right")
-    table.add_column("protects")
+    table.add_column(_("invariant"))
+    table.add_column(_("result"))
+    table.add_column(_("cases"), justify="right")
+    table.add_column(_("seconds"), justify="right")
+    table.add_column(_("protects"))
     for result in report.results:
         shown, style = _SHOWN[result.status]
         table.add_row(
             result.name,
-            Text(shown, style=style),
+            Text(_(shown), style=style),
             str(result.examples) if result.examples else "",
             f"{result.seconds:.1f}" if result.examples else "",
             result.protects
             if result.status != "not_applicable"
-            else f"not applicable: {result.message}",
+            else _("not applicable: {why}").format(why=render(result.message, lang)),
         )
     console.print(table)
     for result in report.results:
         if result.status == "skipped":
-            console.print(f"{result.name} skipped: {result.message}", markup=False)
+            skipped = _("{name} skipped: {why}").format(
+                name=result.name, why=render(result.message, lang)
+            )
+            console.print(skipped, markup=False)
     for result in report.failures:
-        _print_failure(console, result)
+        _print_failure(console, result, _, lang)
     violated = len(report.failures)
     summary = (
-        f"all invariants hold ({report.max_examples} cases each, {report.seconds:.1f} s)"
+        _("all invariants hold ({cases} cases each, {seconds:.1f} s)").format(
+            cases=report.max_examples, seconds=report.seconds
+        )
         if violated == 0
-        else f"{violated} invariant(s) violated"
+        else _("{count} invariant(s) violated").format(count=violated)
     )
     console.print(Text(summary, style="bold green" if violated == 0 else "bold red"))
 
 
-def _print_failure(console: Console, result: InvariantResult) -> None:
+def _print_failure(console: Console, result: InvariantResult, _: Gettext, lang: Lang) -> None:
     console.print()
-    console.print(Text(f"{result.name}: {_SHOWN[result.status][0]}", style="bold red"))
-    console.print(result.message, markup=False)
+    console.print(Text(f"{result.name}: {_(_SHOWN[result.status][0])}", style="bold red"))
+    console.print(render(result.message, lang), markup=False)
     if result.scenario:
-        console.print("counterexample (a scenario file; save it and run `credit-rules evaluate`):")
+        console.print(
+            _("counterexample (a scenario file; save it and run `credit-rules evaluate`):")
+        )
         console.print(result.scenario.rstrip("\n"), markup=False)

@@ -22,6 +22,7 @@ from credit_rules.cli.common import (
     add_format,
     date_type,
     gettext_of,
+    lang_of,
     print_json,
     ruleset_ref,
     whole_number,
@@ -37,7 +38,7 @@ from credit_rules.explain.behaviour_diff import (
     compare_behaviour,
     outcome_cites,
 )
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, render
 from credit_rules.ruleset.diff import SECTIONS, StructuralDiff, diff_rulesets
 from credit_rules.scenario import load_scenario
 
@@ -114,11 +115,18 @@ def run(args: argparse.Namespace) -> int:
         [load_scenario(path) for path in sorted(folder.rglob("*.scenario.yaml"))] if folder else []
     )
     notes: list[str] = []
-    population = _population(args, structural, notes)
+    population = _population(args, structural, notes, _)
     if old.ruleset.vocabulary != new.ruleset.vocabulary:
         notes.append(
-            f"the behaviour is not compared: {old.ruleset.id} reads {old.ruleset.vocabulary} "
-            f"events and {new.ruleset.id} reads {new.ruleset.vocabulary}"
+            _(
+                "the behaviour is not compared: {old} reads {old_vocabulary} events and {new} "
+                "reads {new_vocabulary}"
+            ).format(
+                old=old.ruleset.id,
+                old_vocabulary=old.ruleset.vocabulary,
+                new=new.ruleset.id,
+                new_vocabulary=new.ruleset.vocabulary,
+            )
         )
         behaviour = None
     else:
@@ -145,11 +153,11 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         return code
     console = stdout_console()
-    _print_structural(console, structural)
+    _print_structural(console, structural, _, lang_of(args))
     if behaviour is not None:
-        _print_behaviour(console, structural, behaviour, folder)
+        _print_behaviour(console, structural, behaviour, folder, _, lang_of(args))
     for note in notes:
-        console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
+        console.print(Text(_("Note: {note}").format(note=note), style="yellow"), soft_wrap=True)
     return code
 
 
@@ -160,19 +168,23 @@ def _scenario_folder(given: Path | None, old: NamedRuleset, new: NamedRuleset) -
     """``--scenarios``, else the scenarios beside OLD, else those beside NEW (an analyst who
     keeps the old version in a scratch file compares on the repository's scenarios)."""
     if given is not None and not given.is_dir():
-        raise ScenarioError(str(given), [Problem("--scenarios names no directory")])
+        raise ScenarioError(str(given), [Problem(Message("--scenarios names no directory"))])
     return given or old.scenarios_dir or new.scenarios_dir
 
 
 def _population(
-    args: argparse.Namespace, structural: StructuralDiff, notes: list[str]
+    args: argparse.Namespace, structural: StructuralDiff, notes: list[str], _: Gettext
 ) -> populations.Population | None:
     old, new = structural.old, structural.new
     vocabulary = old.vocabulary
     size = args.population
     if size is None:
         if vocabulary not in populations.supported_vocabularies():
-            notes.append(f"no population is generated for {vocabulary}; scenarios only")
+            notes.append(
+                _("no population is generated for {vocabulary}; scenarios only").format(
+                    vocabulary=vocabulary
+                )
+            )
             return None
         size = DEFAULT_POPULATION
     if size == 0:
@@ -188,36 +200,51 @@ def _population(
 # -- text output ------------------------------------------------------------------------------
 
 
-def _print_structural(console: Console, structural: StructuralDiff) -> None:
+#: The words of a change and of an effect, for the catalogue.
+_KINDS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")}
+_VERBS = {"loses": N_("loses"), "gains": N_("gains"), "changes": N_("changes")}
+
+
+def _verb(text: str, _: Gettext) -> str:
+    """``loses cash_settlement`` with the verb in the reader's language."""
+    verb, space, rest = text.partition(" ")
+    return _(_VERBS[verb]) + space + rest if verb in _VERBS else text
+
+
+def _print_structural(console: Console, structural: StructuralDiff, _: Gettext, lang: Lang) -> None:
     old, new = structural.old, structural.new
     console.print(
         Text.assemble(
-            ("Structural diff ", "bold"),
+            (_("Structural diff") + " ", "bold"),
             f"{old.id} {old.version} → {new.id} {new.version}",
         ),
         soft_wrap=True,
     )
     if structural.empty:
-        console.print("  No entry was added, removed or changed.")
+        console.print("  " + _("No entry was added, removed or changed."))
         return
     table = Table(show_header=True, header_style="bold", show_lines=False)
-    table.add_column("entry")
-    table.add_column("change")
-    table.add_column("what changed (old → new)", overflow="fold")
+    table.add_column(_("entry"))
+    table.add_column(_("change"))
+    table.add_column(_("what changed (old → new)"), overflow="fold")
     colours = {"added": "green", "removed": "red", "changed": "yellow"}
     for section in SECTIONS:
         for change in structural.in_section(section):
             detail = "; ".join(
                 f"{f.field}: {_short(f.old)} → {_short(f.new)}" for f in change.fields
             )
-            table.add_row(change.label, Text(change.kind, style=colours[change.kind]), detail)
+            kind = Text(_(_KINDS[change.kind]), style=colours[change.kind])
+            table.add_row(render(change.label, lang), kind, detail)
     console.print(table)
     counts = {
         kind: sum(1 for c in structural.changes if c.kind == kind)
         for kind in ("added", "removed", "changed")
     }
     console.print(
-        f"  {counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+        "  "
+        + _("{added} added, {removed} removed, {changed} changed").format(
+            added=counts["added"], removed=counts["removed"], changed=counts["changed"]
+        )
     )
 
 
@@ -227,72 +254,103 @@ def _short(text: str, width: int = 48) -> str:
 
 
 def _print_behaviour(
-    console: Console, structural: StructuralDiff, behaviour: BehaviourDiff, folder: Path | None
+    console: Console,
+    structural: StructuralDiff,
+    behaviour: BehaviourDiff,
+    folder: Path | None,
+    _: Gettext,
+    lang: Lang,
 ) -> None:
     console.print()
-    console.print(Text("Behavioural diff", style="bold"))
+    console.print(Text(_("Behavioural diff"), style="bold"))
     scenario_differing = len(behaviour.differing) - behaviour.population_differing
     if behaviour.scenarios:
-        where = f" from {folder}" if folder is not None else ""
+        where = _(" from {folder}").format(folder=folder) if folder is not None else ""
         console.print(
-            f"  Scenarios: {len(behaviour.scenarios)} files{where}, "
-            f"{behaviour.scenario_subjects} subjects; {scenario_differing} differ.",
+            "  "
+            + _("Scenarios: {files} files{where}, {subjects} subjects; {differ} differ.").format(
+                files=len(behaviour.scenarios),
+                where=where,
+                subjects=behaviour.scenario_subjects,
+                differ=scenario_differing,
+            ),
             soft_wrap=True,
         )
     else:
-        console.print("  Scenarios: none found.")
+        console.print("  " + _("Scenarios: none found."))
     for skipped in behaviour.skipped:
-        console.print(f"    skipped {skipped}", soft_wrap=True)
+        console.print("    " + _("skipped {what}").format(what=skipped), soft_wrap=True)
     population = behaviour.population
     if population is not None:
         console.print(
-            f"  Population: {len(population.subjects)} generated subjects "
-            f"({population.vocabulary}, seed {population.seed}, history "
-            f"{population.start.isoformat()} to {population.end.isoformat()}, evaluated as of "
-            f"{population.end.isoformat()}); {behaviour.population_differing} differ.",
+            "  "
+            + _(
+                "Population: {count} generated subjects ({vocabulary}, seed {seed}, history "
+                "{start} to {end}, evaluated as of {end}); {differ} differ."
+            ).format(
+                count=len(population.subjects),
+                vocabulary=population.vocabulary,
+                seed=population.seed,
+                start=date_text(population.start, lang),
+                end=date_text(population.end, lang),
+                differ=behaviour.population_differing,
+            ),
             soft_wrap=True,
         )
     if not behaviour.differing:
-        console.print(Text("  No subject's outcomes differ.", style="green"))
+        console.print(Text("  " + _("No subject's outcomes differ."), style="green"))
         return
     console.print(
         Text.assemble(
             "  ",
-            (f"{len(behaviour.differing)} subjects differ: ", "bold"),
-            f"{behaviour.count('lost')} lose a measure, {behaviour.count('gained')} gain a "
-            f"measure, {behaviour.count('changed')} have a measure's dates changed.",
+            (_("{count} subjects differ: ").format(count=len(behaviour.differing)), "bold"),
+            _(
+                "{lost} lose a measure, {gained} gain a measure, {changed} have a measure's "
+                "dates changed."
+            ).format(
+                lost=behaviour.count("lost"),
+                gained=behaviour.count("gained"),
+                changed=behaviour.count("changed"),
+            ),
         ),
         soft_wrap=True,
     )
     for group in behaviour.groups:
-        _print_group(console, structural, group)
+        _print_group(console, structural, group, _, lang)
 
 
-def _print_group(console: Console, structural: StructuralDiff, group: CauseGroup) -> None:
+def _print_group(
+    console: Console, structural: StructuralDiff, group: CauseGroup, _: Gettext, lang: Lang
+) -> None:
     console.print()
-    labels = " + ".join(cause_label(ref, structural) for ref in group.causes)
+    labels = " + ".join(render(cause_label(ref, structural), lang) for ref in group.causes)
     changes = structural.by_ref()
-    console.print(Text.assemble(("Cause: ", "bold"), (labels, "bold cyan")), soft_wrap=True)
+    console.print(Text.assemble((_("Cause: "), "bold"), (labels, "bold cyan")), soft_wrap=True)
     for ref in group.causes:
         change = changes.get(ref)
         if change is not None:
-            console.print(f"  {change.summary()}", soft_wrap=True)
+            console.print(f"  {render(change.summary(), lang)}", soft_wrap=True)
     in_population = sum(1 for s in group.subjects if s.origin == "population")
     console.print(
-        f"  {len(group.subjects)} subjects ({len(group.subjects) - in_population} in scenarios, "
-        f"{in_population} in the population)",
+        "  "
+        + _("{count} subjects ({scenarios} in scenarios, {population} in the population)").format(
+            count=len(group.subjects),
+            scenarios=len(group.subjects) - in_population,
+            population=in_population,
+        ),
         soft_wrap=True,
     )
     rulesets = (structural.old, structural.new)
     table = Table(show_header=True, header_style="bold")
-    table.add_column("effect")
-    table.add_column("cites")
-    table.add_column("subjects", justify="right")
+    table.add_column(_("effect"))
+    table.add_column(_("cites"))
+    table.add_column(_("subjects"), justify="right")
     for verb, count in group.effect_counts().items():
         outcome = verb.split(" ", 1)[1]
         style = "red" if verb.startswith("loses") else "green" if verb.startswith("gains") else ""
-        table.add_row(Text(verb, style=style), outcome_cites(outcome, rulesets), str(count))
+        shown = Text(_verb(verb, _), style=style)
+        table.add_row(shown, render(outcome_cites(outcome, rulesets), lang), str(count))
     console.print(table)
     for subject in group.subjects:
-        effects = "; ".join(e.describe() for e in group.effects_of(subject))
+        effects = "; ".join(render(e.describe(), lang) for e in group.effects_of(subject))
         console.print(Text.assemble("  ", (subject.name, "bold"), f"  {effects}"), soft_wrap=True)

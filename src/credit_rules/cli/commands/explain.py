@@ -27,6 +27,7 @@ from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
 from credit_rules.explain.whynot import Explanation, Link, NextChange, Why, WhyNot, explain
 from credit_rules.i18n import N_, Gettext, Lang, date_text
+from credit_rules.i18n import render as in_language
 from credit_rules.model.results import Citation, shown
 
 
@@ -89,7 +90,7 @@ def render(
             (_("Subject") + " ", "bold"),
             (found.subject, "bold cyan"),
             _(" on {as_of} ({ruleset})").format(
-                as_of=found.as_of.isoformat(), ruleset=found.ruleset
+                as_of=date_text(found.as_of, lang), ruleset=found.ruleset
             ),
         ),
         soft_wrap=True,
@@ -114,7 +115,7 @@ def render(
         for item in found.why_not:
             console.print(_why_not(item, words))
     console.print()
-    console.print(_change(found.next_change, _), soft_wrap=True)
+    console.print(_change(found.next_change, _, lang), soft_wrap=True)
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,9 @@ def _why(why: Why, words: _Words) -> Tree:
 
 def _why_not(item: WhyNot, words: _Words) -> Tree:
     _ = words._
-    cites = ", ".join(_label(c, _) for c in item.cites)
-    on = " " + _("for {trigger}").format(trigger=item.trigger) if item.trigger else ""
+    cites = ", ".join(_label(c, words) for c in item.cites)
+    trigger = in_language(item.trigger, words.lang) if item.trigger else ""
+    on = " " + _("for {trigger}").format(trigger=trigger) if trigger else ""
     tree = Tree(
         Text.assemble(
             (_("rule") + " ", "dim"),
@@ -166,7 +168,7 @@ def _why_not(item: WhyNot, words: _Words) -> Tree:
             (f"{_line(item.line, _)}, {cites}", "dim"),
             on,
             ": ",
-            item.note,
+            in_language(item.note, words.lang),
         )
     )
     if item.failed is not None:
@@ -188,7 +190,7 @@ def _add_link(tree: Tree, link: Link, words: _Words) -> None:
             )
         )
         return
-    cites = ", ".join(_label(c, _) for c in link.cites)
+    cites = ", ".join(_label(c, words) for c in link.cites)
     kind = _(_LINK_KINDS[link.kind]) if link.kind in _LINK_KINDS else link.kind
     described = link.zh if words.lang == "zh" else link.en
     branch = tree.add(
@@ -206,25 +208,29 @@ def _add_link(tree: Tree, link: Link, words: _Words) -> None:
 
 def _citation(citation: Citation, words: _Words) -> Text:
     if words.lang == "zh":
-        return Text.assemble((_label(citation, words._), "bold"), " ", citation.zh)
+        return Text.assemble((_label(citation, words), "bold"), " ", citation.zh)
     return Text.assemble(
-        (_label(citation, words._), "bold"), " ", citation.zh, "\n", (citation.en, "italic")
+        (_label(citation, words), "bold"), " ", citation.zh, "\n", (citation.en, "italic")
     )
 
 
-def _change(change: NextChange | None, _: Gettext) -> Text:
+def _change(change: NextChange | None, _: Gettext, lang: Lang) -> Text:
     if change is None:
         return Text(_("When could it change: never, unless something else happens"), style="bold")
     text = Text.assemble(
-        (_("When could it change:") + " ", "bold"), (change.on.isoformat(), "bold magenta")
+        (_("When could it change:") + " ", "bold"), (date_text(change.on, lang), "bold magenta")
     )
     for cause in change.causes:
-        text.append(f"\n  - {cause}")
+        text.append(f"\n  - {in_language(cause, lang)}")
     return text
 
 
-def _label(citation: Citation, _: Gettext) -> str:
+def _label(citation: Citation, words: _Words) -> str:
+    """``Art 10(1)``, or 第10条第1项 as Chinese documents cite an item."""
+    _ = words._
     item = f"({citation.item})" if citation.item else ""
+    if citation.item and words.lang == "zh":
+        item = f"第{citation.item}项"
     return _("Art {article}{item}").format(article=citation.article, item=item)
 
 

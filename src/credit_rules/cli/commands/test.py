@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Padding, Table, Text
@@ -21,11 +22,12 @@ from credit_rules.cli.common import (
     add_format,
     gettext_of,
     print_json,
+    read_scenario,
     ruleset_ref,
     write_text,
 )
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Lang, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
@@ -42,7 +44,10 @@ def register(commands: Any, _: Gettext) -> None:
         ),
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help=_("scenario files, or directories to search")
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=_("scenario files, directories to search, or - for one scenario on standard input"),
     )
     parser.add_argument(
         "--coverage",
@@ -68,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     # When the JSON goes to stdout, the report for people goes to stderr, out of its way.
     out = wide(stderr_console() if args.json == STDIO else stdout_console())
     err = stderr_console()
-    paths = find_scenarios(args.paths)
+    named = [path for path in args.paths if path != STDIO]
+    paths: list[Path | str] = list(find_scenarios(named))
+    if STDIO in args.paths:
+        paths.append(STDIO)
     if not paths:
         err.print(
             Text(
@@ -82,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[ScenarioResult] = []
     with progress_bar(len(paths), "scenarios") as advance:
         for path in paths:
-            result = runner.run(path)
+            result = runner.run(path, load=read_scenario)
             results.append(result)
             if collector is not None and result.evaluation is not None:
                 assert result.scenario is not None
@@ -90,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
             advance(1)
     for result in results:
         if result.error is not None:
-            err.print(Text.assemble(("ERROR ", "bold red"), result.error), soft_wrap=True)
+            shown = render(result.error, args.lang)
+            err.print(Text.assemble(("ERROR ", "bold red"), shown), soft_wrap=True)
         for mismatch in result.mismatches:
-            _print_mismatch(out, mismatch, _)
+            _print_mismatch(out, mismatch, _, args.lang)
     tested = [r for r in results if not r.skipped]
     _print_summary(out, results, _)
     coverage = collector.report() if collector is not None else None
@@ -121,7 +130,7 @@ def wide(console: Console) -> Console:
     return console
 
 
-def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext) -> None:
+def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext, lang: Lang) -> None:
     where = mismatch.scenario + (f":{mismatch.line}" if mismatch.line else "")
     console.print(
         Text.assemble((_("FAIL") + " ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
@@ -142,7 +151,7 @@ def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext) -> None:
         )
         console.print(Text(f"    {because}", style="dim"), soft_wrap=True)
         for reason in mismatch.because:
-            console.print(Text(f"      - {reason}"), soft_wrap=True)
+            console.print(Text(f"      - {render(reason, lang)}"), soft_wrap=True)
     console.print()
 
 

@@ -28,7 +28,7 @@ from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError, Problem, ScenarioError
 from credit_rules.explain.timeline_svg import render_timeline, svg_to_png
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import Gettext, Message
 
 
 def register(commands: Any, _: Gettext) -> None:
@@ -106,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             Path(output).write_bytes(png)
         except OSError as error:
-            raise InputError(output, [Problem(f"cannot write: {error.strerror}")]) from None
+            raise InputError(
+                output, [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
+            ) from None
     else:
         write_text(output, svg)
     if output != STDIO:

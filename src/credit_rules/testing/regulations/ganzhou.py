@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from credit_rules.calendar import WorkingCalendar
+from credit_rules.i18n import Message
 from credit_rules.model import ganzhou as gz
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import SUBJECT_CLASSES
@@ -221,7 +222,13 @@ def ganzhou_histories(
     """
     unknown = [kind for kind in kinds if kind not in SUBJECT_CLASSES]
     if unknown or not kinds:
-        raise ValueError(f"unknown subject kind(s) {unknown}; known: {', '.join(SUBJECT_CLASSES)}")
+        raise ValueError(
+            Message(
+                "unknown subject kind(s) {unknown}; known: {SUBJECT_CLASSES}",
+                unknown=unknown,
+                SUBJECT_CLASSES=", ".join(SUBJECT_CLASSES),
+            )
+        )
     kind_of = st.sampled_from(tuple(kinds))
     day = days(start, end, calendar)
     records, evaluations = some(max_records), some(max_evaluations)

@@ -1,0 +1,242 @@
+"""The library's own error paragraphs in Chinese under ``--lang zh`` (issue 14, item 3).
+
+Errors carry a :class:`~credit_rules.i18n.Message` (English text, template, parameters) and the
+command line renders them in the reader's language; nothing in the library reads a language
+setting (decision 18). The four located errors of the issue are held to Chinese beside their
+English in tests/test_cli_conventions.py; these tests check values, masking and pickling,
+that no error is built from bare English text, and the API papercuts of the issue.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from credit_rules.cli.main import main
+from credit_rules.errors import (
+    CreditRulesError,
+    NotInForce,
+    Problem,
+    ScenarioError,
+    TableError,
+    suggestion,
+)
+from credit_rules.i18n import Message, Quantity
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "src" / "credit_rules"
+
+#: English words of our own templates; a Chinese paragraph has none of them (names, ids and
+#: file paths may be ASCII, sentences may not).
+ENGLISH = re.compile(
+    r"\b(the|is|not|did you mean|unknown|expected|write|cannot|has|days|indentation|under)\b"
+)
+
+
+def _zh(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    try:
+        code = main([*argv, "--lang", "zh"], environ={})
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    err = capsys.readouterr().err.strip()
+    assert err and "Traceback" not in err and "\n\n" not in err
+    return code, err
+
+
+def _sentences(text: str, *names: str) -> str:
+    """``text`` without the file paths, ids and names it quotes."""
+    for name in names:
+        text = text.replace(name, "")
+    return re.sub(r"'[^']*'", "", text)
+
+
+def test_a_ruleset_not_yet_in_force_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    example = ROOT / "rulesets" / "lianyungang-2007" / "scenarios"
+    scenario = example / "architecture-example.scenario.yaml"
+    code, err = _zh(capsys, "evaluate", str(scenario), "--as-of", "2001-01-01")
+    assert code == 2
+    assert "2001年1月1日" in err and "施行" in err, err
+
+
+# -- the messages themselves -------------------------------------------------------------------
+
+
+def test_values_in_a_chinese_message_are_written_as_chinese_documents_write_them() -> None:
+    error = NotInForce("lianyungang-2007", dt.date(2006, 1, 1), dt.date(2009, 5, 20))
+    assert str(error).endswith("as of 2006-01-01")
+    assert error.render("zh") == (
+        "lianyungang-2007 自 2009年5月20日 起施行；不能按 2006年1月1日 评估"
+    )
+    flag = Message("{value}", value=False)
+    assert (flag.render("zh"), flag.render("en")) == ("否", "no")
+    period = Message("{total}", total=Quantity(1, "years"))
+    assert (period.render("zh"), str(period)) == ("1年", "1 year")
+    assert Message("{total}", total=Quantity(0, "days")).render("zh") == "0日"
+
+
+def test_a_message_and_a_hint_render_together_and_survive_pickling() -> None:
+    message = Message("unknown event type {found}{hint}", found="x", hint="") + suggestion(
+        "abd", ["abc"]
+    )
+    assert str(message) == "unknown event type x; did you mean abc?"
+    assert message.render("zh") == "未知的事件类型 x；是否想写 abc？"
+    again = pickle.loads(pickle.dumps(message))
+    assert again == message and again.render("zh") == message.render("zh")
+
+
+def test_problems_mask_identity_numbers_in_both_languages() -> None:
+    number = "11010519491231002X"
+    error = ScenarioError(
+        "s.yaml",
+        [Problem(Message("there is no subject {subject!r} in the scenario", subject=number))],
+    )
+    for text in (str(error), error.render("zh")):
+        assert number not in text and "1101**********002X" in text
+
+
+def test_a_table_error_says_how_many_in_chinese() -> None:
+    problems = [Problem(Message("expected a whole number"), f"row {i}") for i in range(25)]
+    error = TableError("events", problems, total=25)
+    assert error.render("zh").endswith("……共 25 个问题，显示 20 个")
+
+
+# -- no error is built from bare English -------------------------------------------------------
+
+#: Callables whose text argument reaches a reader: error classes, problems and the YAML
+#: position helper. The engine modules and the columnar backend were owned by other work
+#: streams when messages became Messages; they are left out here until they move too.
+_TEXT_TAKERS = {"Problem", "problem"}
+ENGLISH_ONLY = ("engine/", "columnar/")
+
+
+def _is_bare_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value)
+    if isinstance(node, ast.BinOp):
+        return _is_bare_text(node.left) or _is_bare_text(node.right)
+    return False
+
+
+def _error_names() -> set[str]:
+    import credit_rules.errors as errors
+
+    # An InputError takes a source and Problems; the Problems are checked themselves.
+    names = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, CreditRulesError)
+        and not issubclass(value, errors.InputError)
+    }
+    return names | {"ValueError", "TypeError", "ExpressionError", "ArgumentTypeError"}
+
+
+def test_no_error_in_the_library_is_built_from_bare_english() -> None:
+    takers = _TEXT_TAKERS | _error_names()
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE).as_posix()
+        if relative.startswith(ENGLISH_ONLY):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name not in takers:
+                continue
+            arguments = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "message")]
+            if any(_is_bare_text(argument) for argument in arguments):
+                found.append(f"{relative}:{node.lineno} {name}")
+    assert not found, "wrap the text in Message(...) (or _() in the CLI): " + ", ".join(found)
+
+
+def test_the_command_line_renders_errors_in_the_chosen_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = "no-such-ruleset.yaml"
+    code, err = _zh(capsys, "validate", missing)
+    assert code == 2 and "没有这个文件" in err, err
+
+
+# -- API papercuts of issue 14 -----------------------------------------------------------------
+
+EXAMPLE = (
+    ROOT / "rulesets" / "lianyungang-2007" / "scenarios" / "architecture-example.scenario.yaml"
+)
+
+
+def test_as_of_may_be_an_iso_string_and_nothing_looser() -> None:
+    from credit_rules import Engine, load_scenario
+
+    scenario = load_scenario(EXAMPLE)
+    engine = Engine(scenario.ruleset)
+    subjects, events = scenario.subjects, scenario.events
+    by_date = engine.evaluate(subjects, events, as_of=dt.date(2009, 6, 1))
+    by_text = engine.evaluate(subjects, events, as_of="2009-06-01")
+    assert by_text == by_date and by_text.as_of == dt.date(2009, 6, 1)
+    assert engine.outcomes(subjects, events, as_of="2009-06-01") == engine.outcomes(
+        subjects, events, as_of=dt.date(2009, 6, 1)
+    )
+    assert engine.assessments(subjects[0], events, as_of="2009-06-01")
+    for bad, why in [
+        ("2009-6-1", "write it as YYYY-MM-DD"),
+        ("20090601", "write it as YYYY-MM-DD"),
+        ("2009-06-01T00:00", "write it as YYYY-MM-DD"),
+        ("2009-02-30", "2009-02 has 28 days"),
+    ]:
+        with pytest.raises(ScenarioError, match=why) as refused:
+            engine.evaluate(subjects, events, as_of=bad)
+        assert refused.value.problems[0].field == "as_of"
+
+
+def test_outcomes_of_a_subject_not_evaluated_is_refused_by_name() -> None:
+    from credit_rules import Engine, load_scenario
+    from credit_rules.errors import NotEvaluated
+
+    scenario = load_scenario(EXAMPLE)
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    assert evaluation.outcomes("p2")
+    with pytest.raises(NotEvaluated, match="'nobody' is not a subject of this evaluation"):
+        evaluation.outcomes("nobody")
+    with pytest.raises(LookupError) as refused:
+        evaluation.outcomes("11010519491231002X")
+    assert "1101**********002X" in str(refused.value)
+    assert "11010519491231002X" not in str(refused.value)
+
+
+def test_a_blameless_subject_has_no_outcomes_rather_than_an_error() -> None:
+    from credit_rules import Engine, load_scenario
+
+    scenario = load_scenario(EXAMPLE)
+    subjects = [*scenario.subjects, {"id": "clean", "kind": "insured_person"}]
+    evaluation = Engine(scenario.ruleset).evaluate(subjects, scenario.events, as_of="2009-06-01")
+    assert evaluation.outcomes("clean") == frozenset()
+    assert "clean" in evaluation.subjects
+
+
+def test_test_reads_one_scenario_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    monkeypatch.chdir(EXAMPLE.parent)
+    text = EXAMPLE.read_text("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    code = main(["test", "-", "--format", "json"], environ={})
+    document = __import__("json").loads(capsys.readouterr().out)
+    assert code == 0 and document["summary"]["passed"] == 1, document
+    broken = text.replace("until: 2008-03-10, active: false", "until: 2008-03-11, active: false")
+    assert broken != text
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(broken.encode("utf-8"))))
+    assert main(["test", "-"], environ={}) == 1
