@@ -14,6 +14,7 @@ from credit_rules.calendar import DeadlineClock, ExcludedPeriod, Extension, Work
 from credit_rules.engine.facts import Compiler, Env, EventSelector
 from credit_rules.engine.history import History, Occasion
 from credit_rules.errors import HistoryError, Problem
+from credit_rules.i18n import Message
 from credit_rules.model.results import Deadline, ExcludedDays, Provenance
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -77,8 +78,14 @@ class CompiledDeadline:
                     None,
                     [
                         Problem(
-                            f"{self.rule.id}: {len(granted)} extensions ({days}) where at most "
-                            f"{limit} is allowed",
+                            Message(
+                                "{rule}: {count} extensions ({days}) where at most {limit} is "
+                                "allowed",
+                                rule=self.rule.id,
+                                count=len(granted),
+                                days=days,
+                                limit=limit,
+                            ),
                             field=self._extension.event_type,
                         )
                     ],

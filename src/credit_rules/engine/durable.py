@@ -86,6 +86,7 @@ from typing import Any, Final, NamedTuple
 
 from credit_rules.engine.closures import Compiled, compile_conditions
 from credit_rules.errors import BackendUnavailable, CreditRulesError
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import Requirement, TooComplex, dnf, fold
 from credit_rules.ruleset.expressions import (
@@ -208,8 +209,13 @@ def load_engine() -> Any:
         module = importlib.import_module("durable_rules_engine")
     except (ImportError, OSError) as error:
         raise BackendUnavailable(
-            f"the durable-rules backend needs durable-rules=={SUPPORTED_VERSION}, which cannot "
-            f"be imported here ({error}); {hint}"
+            Message(
+                "the durable-rules backend needs durable-rules=={version}, which cannot be "
+                "imported here ({error}); {hint}",
+                version=SUPPORTED_VERSION,
+                error=error,
+                hint=hint,
+            )
         ) from error
     try:
         version: str | None = importlib.metadata.version("durable-rules")
@@ -218,8 +224,13 @@ def load_engine() -> Any:
     if version is not None and version != SUPPORTED_VERSION:
         # The safe subset below was established on one version; another may differ.
         raise BackendUnavailable(
-            f"the durable-rules backend is verified against durable-rules=={SUPPORTED_VERSION}, "
-            f"but {version} is installed; {hint}"
+            Message(
+                "the durable-rules backend is verified against durable-rules=={supported}, but "
+                "{version} is installed; {hint}",
+                supported=SUPPORTED_VERSION,
+                version=version,
+                hint=hint,
+            )
         )
     return module
 
@@ -457,7 +468,7 @@ def _encoder(kind: Type, texts: Mapping[str, int]) -> Callable[[Any], int]:
 
         def count(value: Any) -> int:
             if type(value) is not int:
-                raise TypeError(f"expected a whole number, got {value!r}")
+                raise TypeError(Message("expected a whole number, got {value!r}", value=value))
             return value
 
         return count
@@ -465,7 +476,7 @@ def _encoder(kind: Type, texts: Mapping[str, int]) -> Callable[[Any], int]:
 
         def flag(value: Any) -> int:
             if type(value) is not bool:
-                raise TypeError(f"expected true or false, got {value!r}")
+                raise TypeError(Message("expected true or false, got {value!r}", value=value))
             return int(value)
 
         return flag
@@ -473,7 +484,7 @@ def _encoder(kind: Type, texts: Mapping[str, int]) -> Callable[[Any], int]:
 
         def date(value: Any) -> int:
             if type(value) is not dt.date:
-                raise TypeError(f"expected a date, got {value!r}")
+                raise TypeError(Message("expected a date, got {value!r}", value=value))
             return value.toordinal()
 
         return date
@@ -629,7 +640,9 @@ class DurableMatcher:
     def firing(self, on: str, env: Env) -> list[int]:
         """Indexes (into ``ruleset.rules``) of the rules on ``on`` whose condition holds."""
         if self._closed:
-            raise CreditRulesError(f"the durable-rules matcher {self.ruleset_name} is closed")
+            raise CreditRulesError(
+                Message("the durable-rules matcher {name} is closed", name=self.ruleset_name)
+            )
         plan = self._plans.get(on)
         if plan is None:
             return []
@@ -676,7 +689,9 @@ class DurableMatcher:
         engine = self._engine
         with self._lock:
             if self._closed:
-                raise CreditRulesError(f"the durable-rules matcher {self.ruleset_name} is closed")
+                raise CreditRulesError(
+                    Message("the durable-rules matcher {name} is closed", name=self.ruleset_name)
+                )
             if self._handle is None:
                 self._open()
             handle = self._handle

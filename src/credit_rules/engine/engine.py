@@ -22,6 +22,7 @@ from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectHistory, Su
 from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
+from credit_rules.i18n import Message
 from credit_rules.model.results import (
     Deadline,
     Decision,
@@ -184,15 +185,11 @@ class Engine:
         found = door.histories(kinds, event_list, as_of, known_at, floor)
         return kinds, self._built(found)
 
-    def _built(
-        self, found: dict[str, SubjectHistory]
-    ) -> Iterator[tuple[History, list[Occasion]]]:
+    def _built(self, found: dict[str, SubjectHistory]) -> Iterator[tuple[History, list[Occasion]]]:
         program = self._program
         for subject in sorted(found):
             mine = found.pop(subject)
-            yield history_of(
-                program, subject, mine.kind, mine.events, mine.positions, mine.early
-            )
+            yield history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
 
     def _evaluate_subject(
         self,
@@ -244,4 +241,6 @@ def _make_matcher(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalend
     if backend == "durable":
         # The durable_rules C module itself is loaded only here, when a matcher is built.
         return DurableMatcher(ruleset)
-    raise ValueError(f"unknown backend {backend!r}; use 'closures' or 'durable'")
+    raise ValueError(
+        Message("unknown backend {backend!r}; use 'closures' or 'durable'", backend=backend)
+    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
 from credit_rules.errors import HistoryError, Problem
+from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import Trigger
 from credit_rules.periods import Period, last_day_of_period
@@ -330,8 +331,13 @@ def build_records(
             if key in entered:
                 problems.append(
                     Problem(
-                        f"record {key!r} of subject {event.subject!r} is entered twice "
-                        f"(first at events[{positions[entered[key][0]]}])",
+                        Message(
+                            "record {key!r} of subject {subject!r} is entered twice (first at "
+                            "events[{first}])",
+                            key=key,
+                            subject=event.subject,
+                            first=positions[entered[key][0]],
+                        ),
                         field=f"events[{positions[index]}].{register.key}",
                     )
                 )
@@ -353,8 +359,13 @@ def build_records(
         ):
             problems.append(
                 Problem(
-                    f"correction of record {key!r} decided on {decided.isoformat()}, before the "
-                    f"record was entered on {found[1].date.isoformat()}",
+                    Message(
+                        "correction of record {key!r} decided on {decided}, before the record "
+                        "was entered on {entered}",
+                        key=key,
+                        decided=decided,
+                        entered=found[1].date,
+                    ),
                     field=f"events[{positions[index]}].{decided_field}",
                 )
             )
@@ -362,8 +373,13 @@ def build_records(
         if found is None or found[1].date > event.date:
             problems.append(
                 Problem(
-                    f"correction of record {key!r}, which subject {event.subject!r} has no "
-                    f"entry for on or before {event.date.isoformat()}",
+                    Message(
+                        "correction of record {key!r}, which subject {subject!r} has no entry "
+                        "for on or before {day}",
+                        key=key,
+                        subject=event.subject,
+                        day=event.date,
+                    ),
                     field=f"events[{positions[index]}].{register.key}",
                 )
             )
@@ -402,5 +418,14 @@ def last_valid_memo(validity: Period | None) -> Callable[[dt.date], dt.date]:
 def _key(event: Event, field_name: str) -> str:
     key = event.__dict__.get(field_name)
     if not isinstance(key, str):
-        raise HistoryError(None, [Problem(f"a {event.type} event needs a {field_name!r} id")])
+        raise HistoryError(
+            None,
+            [
+                Problem(
+                    Message(
+                        "a {type} event needs a {field!r} id", type=event.type, field=field_name
+                    )
+                )
+            ],
+        )
     return key

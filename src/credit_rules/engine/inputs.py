@@ -21,7 +21,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from credit_rules.errors import HistoryError, NotInForce, Problem, ScenarioError, shown
+from credit_rules.errors import (
+    HistoryError,
+    NotInForce,
+    Problem,
+    ScenarioError,
+    shown,
+    validation_message,
+)
+from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
@@ -85,7 +93,13 @@ class FrontDoor:
             return None
         if not isinstance(known_at, dt.date) or isinstance(known_at, dt.datetime):
             raise ScenarioError(
-                None, [Problem(f"known_at must be a date, got {shown(known_at)}", "known_at")]
+                None,
+                [
+                    Problem(
+                        Message("known_at must be a date, got {value}", value=shown(known_at)),
+                        "known_at",
+                    )
+                ],
             )
         return known_at
 
@@ -94,7 +108,12 @@ class FrontDoor:
             as_of = iso_date(as_of, "as_of")
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
             raise ScenarioError(
-                None, [Problem(f"as_of must be a date, got {shown(as_of)}", "as_of")]
+                None,
+                [
+                    Problem(
+                        Message("as_of must be a date, got {value}", value=shown(as_of)), "as_of"
+                    )
+                ],
             )
         if (late := after_last_day(as_of)) is not None:
             raise ScenarioError(None, [Problem(late, "as_of")])
@@ -130,7 +149,9 @@ class FrontDoor:
 
     def subjects(self, subjects: Iterable[SubjectInput]) -> list[Subject]:
         if not isinstance(subjects, Iterable) or isinstance(subjects, str | bytes | Mapping):
-            raise ScenarioError(None, [Problem("subjects must be a list of subjects", "subjects")])
+            raise ScenarioError(
+                None, [Problem(Message("subjects must be a list of subjects"), "subjects")]
+            )
         # The fast path for validated models is subject_kinds'; here each subject is checked.
         given = list(subjects)
         parsed: list[Subject] = []
@@ -143,14 +164,21 @@ class FrontDoor:
             if subject.kind not in self.kinds:
                 problems.append(
                     Problem(
-                        f"kind {subject.kind!r} is not a subject kind of {self.ruleset.id} "
-                        f"({', '.join(sorted(self.kinds))})",
+                        Message(
+                            "kind {kind!r} is not a subject kind of {ruleset} ({kinds})",
+                            kind=subject.kind,
+                            ruleset=self.ruleset.id,
+                            kinds=", ".join(sorted(self.kinds)),
+                        ),
                         field=f"subjects[{index}].kind",
                     )
                 )
             if subject.id in seen:
                 problems.append(
-                    Problem(f"duplicate subject id {subject.id!r}", f"subjects[{index}].id")
+                    Problem(
+                        Message("duplicate subject id {id!r}", id=subject.id),
+                        f"subjects[{index}].id",
+                    )
                 )
             seen.add(subject.id)
             parsed.append(subject)
@@ -160,7 +188,9 @@ class FrontDoor:
 
     def events(self, events: Iterable[EventInput]) -> list[Event]:
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
-            raise ScenarioError(None, [Problem("events must be a list of events", "events")])
+            raise ScenarioError(
+                None, [Problem(Message("events must be a list of events"), "events")]
+            )
         items = list(events)
         checked = _checked_once(items, self)
         if checked is not None:
@@ -196,7 +226,11 @@ class FrontDoor:
                     continue
                 problems.append(
                     Problem(
-                        f"the event concerns subject {subject!r}, which is not among the subjects",
+                        Message(
+                            "the event concerns subject {subject!r}, which is not among the "
+                            "subjects",
+                            subject=subject,
+                        ),
                         field=f"events[{index}].subject",
                     )
                 )
@@ -310,7 +344,11 @@ def _checked_once(events: list[Any], door: FrontDoor) -> list[Event] | None:
         if classes.get(event_type) is not kind:
             wrong.append(
                 Problem(
-                    f"{event_type!r} is not an event of {door.ruleset.vocabulary}",
+                    Message(
+                        "{type!r} is not an event of {vocabulary}",
+                        type=event_type,
+                        vocabulary=door.ruleset.vocabulary,
+                    ),
                     f"events[{index}]",
                 )
             )
@@ -329,8 +367,12 @@ def _checked_once(events: list[Any], door: FrontDoor) -> list[Event] | None:
             continue
         problems.append(
             Problem(
-                f"events[{index}] is events[{same}] again: the same record entered "
-                "twice; list each event once",
+                Message(
+                    "events[{index}] is events[{same}] again: the same record entered twice; "
+                    "list each event once",
+                    index=index,
+                    same=same,
+                ),
                 field=f"events[{index}]",
             )
         )
@@ -344,7 +386,10 @@ def _checked_once(events: list[Any], door: FrontDoor) -> list[Event] | None:
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:
     if not isinstance(raw, Mapping):
         problems.append(
-            Problem(f"a subject must be a mapping, got {type(raw).__name__}", f"subjects[{index}]")
+            Problem(
+                Message("a subject must be a mapping, got {type}", type=type(raw).__name__),
+                f"subjects[{index}]",
+            )
         )
         return None
     model = SUBJECT_CLASSES.get(str(raw.get("kind")), Subject)
@@ -353,5 +398,5 @@ def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | N
     except ValidationError as error:
         for item in error.errors():
             field = f"subjects[{index}]" + "".join(f".{part}" for part in item["loc"])
-            problems.append(Problem(str(item["msg"]), field))
+            problems.append(Problem(validation_message(item), field))
         return None
