@@ -30,18 +30,21 @@ import polars as pl
 
 from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.plans import (
+    FactPlan,
+    RegisterPlan,
+    RulePlan,
+    fact_plan,
+    fields_used,
+    needed,
+    reads_subject_kind,
+    rule_plan,
+)
+from credit_rules.columnar.resolve import DAY, OPEN, HistoryProblems, resolve
 from credit_rules.columnar.schema import vocabulary_schema
-from credit_rules.engine.program import reads_trigger_only
-from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
-
-#: An open end (until None) while intervals are computed; one day short of the last date so
-#: that the day after it exists.
-_OPEN = dt.date(9999, 12, 30)
-_DAY = pl.duration(days=1)
 
 
 @dataclass(frozen=True)
@@ -52,32 +55,6 @@ class ColumnarResult:
     decisions: pl.DataFrame
     duties: pl.DataFrame
     outcomes: pl.DataFrame
-
-
-@dataclass(frozen=True)
-class _Register:
-    register: ir.Register
-    validity: Period | None
-    removal: pl.Expr | None
-
-
-@dataclass(frozen=True)
-class _Fact:
-    fact: ir.Fact
-    where: pl.Expr | None
-    value: pl.Expr | None
-
-
-@dataclass(frozen=True)
-class _Rule:
-    index: int
-    rule: ir.Rule
-    when: pl.Expr
-    start: pl.Expr
-    stop: pl.Expr | None
-    facts: tuple[str, ...]
-    #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
-    reach: pl.Expr | None = None
 
 
 class ColumnarEngine:
@@ -102,12 +79,12 @@ class ColumnarEngine:
                 refused.append((where, str(error)))
                 return None
 
-        self._registers: list[_Register] = []
+        self._registers: list[RegisterPlan] = []
         for register in ruleset.registers:
             validity = parameters.get(register.validity) if register.validity else None
             where = register.removed_by_where
             self._registers.append(
-                _Register(
+                RegisterPlan(
                     register,
                     validity if isinstance(validity, Period) else None,
                     attempt(f"register {register.id}", lambda w=where: compiler.condition(w))
@@ -115,29 +92,27 @@ class ColumnarEngine:
                     else None,
                 )
             )
-        self._facts: dict[str, _Fact] = {}
+        self._facts: dict[str, FactPlan] = {}
         for fact in ruleset.facts:
-            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: _fact(f, compiler))
+            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: fact_plan(f, compiler))
         facts_by_id = {fact.id: fact for fact in ruleset.facts}
-        self._rules: list[_Rule] = []
+        self._rules: list[RulePlan] = []
         for index, rule in enumerate(ruleset.rules):
             plan = attempt(
                 f"rule {rule.id}",
-                lambda i=index, r=rule: _rule(i, r, compiler, ruleset, facts_by_id, parameters),
+                lambda i=index, r=rule: rule_plan(i, r, compiler, ruleset, facts_by_id, parameters),
             )
             if plan is not None:
                 self._rules.append(plan)
         if refused:
             raise UnsupportedConstruct("columnar", ruleset.id, refused)
-        self._by_on: dict[str, list[_Rule]] = {}
+        self._by_on: dict[str, list[RulePlan]] = {}
         for plan in self._rules:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
-        self._needed = {
-            on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
-        }
-        self._used = _fields_used(ruleset)
+        self._needed = {on: needed(rules, ruleset, parameters) for on, rules in self._by_on.items()}
+        self._used = fields_used(ruleset)
         #: Whether any expression reads the builtin subject_kind (else no join brings it).
-        self._reads_kind = _reads_subject_kind(ruleset)
+        self._reads_kind = reads_subject_kind(ruleset)
         #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
         self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
@@ -169,7 +144,7 @@ class ColumnarEngine:
             self._pieces(on, rules, known, records, inputs.subjects, as_of)
             for on, rules in self._by_on.items()
         ]
-        resolved = _resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
+        resolved = resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
         return self._results(resolved, as_of)
 
     def outcomes(
@@ -208,7 +183,7 @@ class ColumnarEngine:
                     .select(
                         "subject",
                         "trigger_date",
-                        pl.lit(plan.index).alias("_rule"),
+                        pl.lit(plan.index).alias("rule_plan"),
                         pl.lit(plan.rule.outcome).alias("outcome"),
                         pl.lit(plan.rule.group, pl.String).alias("_group"),
                         pl.lit(plan.rule.priority).alias("_priority"),
@@ -223,7 +198,7 @@ class ColumnarEngine:
         winners = (
             firing.filter(pl.col("_group").is_not_null())
             .sort(
-                ["subject", "_group", "_priority", "trigger_date", "_rule"],
+                ["subject", "_group", "_priority", "trigger_date", "rule_plan"],
                 descending=[False, False, True, True, False],
             )
             .group_by("subject", "_group", maintain_order=True)
@@ -320,18 +295,16 @@ class ColumnarEngine:
             (pl.col("date") < in_force).alias("_early"),
         )
 
-    def _records(self, spec: _Register, known: pl.DataFrame) -> pl.DataFrame:
+    def _records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register
         entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
-        problems = _History()
+        problems = HistoryProblems()
         counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
         if counts.height:
             twice = entries.join(counts, on=["subject", register.key], how="semi")
             problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
         last_valid = (
-            add_period(pl.col("date"), spec.validity)
-            if spec.validity is not None
-            else pl.lit(_OPEN)
+            add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
         )
         records = entries.select(
             "subject",
@@ -451,7 +424,7 @@ class ColumnarEngine:
                 if derivation.valid_on == "assessment" or derivation.where is not None:
                     points.append(frame.select("subject", pl.col("_entered").alias("_d")))
                     points.append(
-                        frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d"))
+                        frame.select("subject", (pl.col("_last_valid") + DAY).alias("_d"))
                     )
             elif isinstance(derivation, ir.EventQuery):
                 points.append(
@@ -485,14 +458,12 @@ class ColumnarEngine:
         )
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
-        return grid.with_columns((pl.coalesce("_next", "_removed") - _DAY).alias("_e")).drop(
-            "_next"
-        )
+        return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
 
     def _pieces(
         self,
         on: str,
-        rules: list[_Rule],
+        rules: list[RulePlan],
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
         subjects: pl.DataFrame,
@@ -543,8 +514,8 @@ class ColumnarEngine:
                     "trigger_date",
                     "trigger_seq",
                     "_first",
-                    pl.col("_last").fill_null(_OPEN),
-                    pl.lit(plan.index, pl.Int32).alias("_rule"),
+                    pl.col("_last").fill_null(OPEN),
+                    pl.lit(plan.index, pl.Int32).alias("rule_plan"),
                     pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
                     pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
                     pl.lit(rule.priority, pl.Int32).alias("_priority"),
@@ -555,7 +526,7 @@ class ColumnarEngine:
 
     def _fact_column(
         self,
-        plan: _Fact,
+        plan: FactPlan,
         grid: pl.DataFrame,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
@@ -612,7 +583,7 @@ class ColumnarEngine:
         plans = self._rules
 
         def by_rule(value: Any) -> pl.Expr:
-            return pl.col("_rule").replace_strict(
+            return pl.col("rule_plan").replace_strict(
                 {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
             )
 
@@ -624,9 +595,9 @@ class ColumnarEngine:
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
         )
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
-        until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
+        until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         measures = resolved.filter(pl.col("_kind") == "measure")
-        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
+        decisions = measures.sort("subject", "rule_plan", "trigger_seq", "_first").select(
             "subject",
             "outcome",
             pl.col("_first").alias("from"),
@@ -637,7 +608,7 @@ class ColumnarEngine:
         )
         duties = (
             resolved.filter(pl.col("_kind") == "duty")
-            .sort("subject", "_rule", "trigger_seq", "_first")
+            .sort("subject", "rule_plan", "trigger_seq", "_first")
             .select(
                 "subject",
                 pl.col("outcome").alias("name"),
@@ -653,223 +624,6 @@ class ColumnarEngine:
             .sort("subject", "outcome")
         )
         return ColumnarResult(as_of, decisions, duties, outcomes)
-
-
-class _History:
-    """Contradictions between events (the per-subject engine's HistoryError), in bulk."""
-
-    def __init__(self) -> None:
-        self.shown: list[Problem] = []
-        self.total = 0
-
-    def rows(self, frame: pl.DataFrame, column_name: str, message: str) -> None:
-        self.total += frame.height
-        room = TableError.SHOWN - len(self.shown)
-        if room > 0 and frame.height:
-            for table, row, value in (
-                frame.head(room).select("_table", "_row", column_name).iter_rows()
-            ):
-                self.shown.append(
-                    Problem(f"{message} (value {value!r})", f"{table}[{row}].{column_name}")
-                )
-
-    def raise_if_any(self) -> None:
-        if self.total:
-            raise TableError(None, self.shown, self.total)
-
-
-def _reads_subject_kind(ruleset: ir.Ruleset) -> bool:
-    exprs: list[Expr] = [rule.when for rule in ruleset.rules]
-    exprs += [rule.from_ for rule in ruleset.rules]
-    exprs += [rule.until for rule in ruleset.rules if rule.until is not None]
-    for fact in ruleset.facts:
-        derivation = fact.derivation
-        if isinstance(derivation, ir.Computed):
-            exprs.append(derivation.expr)
-        elif isinstance(derivation, ir.EventQuery):
-            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
-        elif derivation.where is not None:
-            exprs.append(derivation.where)
-    return any(
-        isinstance(node, Ref) and node.name == "subject_kind" for e in exprs for node in nodes(e)
-    )
-
-
-def _fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
-    """The event fields each scope's expressions read: only those columns travel through the
-    joins (``date`` is a column of its own, not a field column)."""
-    exprs: list[Expr] = []
-    for register in ruleset.registers:
-        if register.removed_by_where is not None:
-            exprs.append(register.removed_by_where)
-    for fact in ruleset.facts:
-        derivation = fact.derivation
-        if isinstance(derivation, ir.Computed):
-            exprs.append(derivation.expr)
-        elif isinstance(derivation, ir.EventQuery):
-            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
-        elif derivation.where is not None:
-            exprs.append(derivation.where)
-    for rule in ruleset.rules:
-        exprs.extend(e for e in (rule.when, rule.from_, rule.until) if e is not None)
-    used: dict[str, dict[str, None]] = {"trigger": {}, "event": {}, "record": {}}
-    for expr in exprs:
-        for node in nodes(expr):
-            if isinstance(node, Field) and node.scope in used:
-                used[node.scope][node.name] = None
-    return {scope: tuple(names) for scope, names in used.items()}
-
-
-def _fact(fact: ir.Fact, compiler: ExprCompiler) -> _Fact:
-    derivation = fact.derivation
-    if isinstance(derivation, ir.Computed):
-        return _Fact(fact, None, compiler.compile(derivation.expr))
-    if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-        where = compiler.condition(derivation.where) if derivation.where is not None else None
-        return _Fact(fact, where, None)
-    if derivation.pick == "collect":
-        raise Refused("an event query that collects a list of values (pick collect)")
-    where = compiler.condition(derivation.where) if derivation.where is not None else None
-    value = compiler.compile(derivation.value) if derivation.value is not None else None
-    return _Fact(fact, where, value)
-
-
-def _rule(
-    index: int,
-    rule: ir.Rule,
-    compiler: ExprCompiler,
-    ruleset: ir.Ruleset,
-    facts: Mapping[str, ir.Fact],
-    parameters: Mapping[str, ir.ParameterValue],
-) -> _Rule:
-    if rule.outcome_kind == "deadline":
-        raise Refused("a deadline (working-day counting, excluded periods, extensions)")
-    if rule.excluding is not None or rule.extended_by is not None:
-        raise Refused("excluded periods or extensions")
-    text = rule_text(
-        ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
-    )
-    return _Rule(
-        index,
-        rule,
-        compiler.condition(rule.when),
-        compiler.compile(rule.from_),
-        compiler.compile(rule.until) if rule.until is not None else None,
-        text.fact_names,
-        compiler.compile(rule.until)
-        if rule.until is not None and reads_trigger_only(rule.until, parameters)
-        else None,
-    )
-
-
-def _needed(
-    rules: list[_Rule], ruleset: ir.Ruleset, parameters: Mapping[str, ir.ParameterValue]
-) -> tuple[str, ...]:
-    """The facts the rules on one trigger kind read, with what they are derived from, in
-    declaration order (a fact may read only facts declared before it)."""
-    by_id = {fact.id: fact for fact in ruleset.facts}
-    wanted = [name for plan in rules for name in plan.facts]
-    for plan in rules:
-        rule = plan.rule
-        for expr in (rule.when, rule.from_, rule.until):
-            if expr is not None:
-                wanted.extend(read_by(expr, parameters))
-    found: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        fact = by_id.get(name)
-        if name in found or fact is None:
-            continue
-        found.add(name)
-        wanted.extend(fact_reads(fact, parameters))
-    on = rules[0].rule.on
-    return tuple(
-        fact.id for fact in ruleset.facts if fact.id in found and fact.for_each in (None, on)
-    )
-
-
-def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
-    """Group precedence on elementary segments, then touching pieces joined (see the module
-    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
-    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("subject", "_group", "_first")
-    # One integer per subject and group (the frame is sorted so), for cheap comparisons.
-    grouped = grouped.with_columns(
-        (
-            (pl.col("subject") != pl.col("subject").shift(1))
-            | (pl.col("_group") != pl.col("_group").shift(1))
-        )
-        .fill_null(True)
-        .cum_sum()
-        .cast(pl.Int64)
-        .alias("_g")
-    )
-    # Pieces that overlap no other piece of their group need no precedence: most subjects'
-    # terms never meet, so only the others are cut into segments. A running maximum of the
-    # last days, offset by group so that it never crosses into the next group, finds them.
-    scale = 10_000_000
-    reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
-    meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    met = grouped.filter(meets).select("_g").unique()
-    meeting = grouped.join(met, on="_g", how="semi")
-    free = pl.concat(
-        [pieces.filter(pl.col("_group").is_null()), grouped.join(met, on="_g", how="anti")],
-        how="diagonal_relaxed",
-    )
-    bounds = (
-        pl.concat(
-            [
-                meeting.select("_g", pl.col("_first").alias("_b")),
-                meeting.select("_g", (pl.col("_last") + _DAY).alias("_b")),
-            ]
-        )
-        .unique()
-        .sort("_g", "_b")
-        .with_columns(
-            pl.when(pl.col("_g") == pl.col("_g").shift(-1))
-            .then(pl.col("_b").shift(-1) - _DAY)
-            .alias("_be")
-        )
-        .drop_nulls("_be")
-    )
-    segments = (
-        meeting.join(bounds, on="_g", how="inner")
-        .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
-        # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
-        # newest trigger, the rule listed first, then the trigger walked first.
-        .sort(
-            [
-                "_g",
-                "_b",
-                "_priority",
-                "trigger_date",
-                "_rule",
-                "_on",
-                pl.col("trigger_key").fill_null(""),
-            ],
-            descending=[False, False, True, True, False, True, True],
-        )
-        .group_by("_g", "_b", maintain_order=True)
-        .first()
-        .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
-        .drop("_b", "_be")
-    )
-    both = (
-        pl.concat([segments, free], how="diagonal_relaxed")
-        .drop("_g")
-        .sort("_rule", "_occ", "_first")
-    )
-    # Touching pieces of one rule and trigger are one run; the run's last piece carries the
-    # facts that hold at its end, and its first piece's first day is the run's.
-    same = (
-        (pl.col("_rule") == pl.col("_rule").shift(1))
-        & (pl.col("_occ") == pl.col("_occ").shift(1))
-        & (pl.col("_first") == pl.col("_last").shift(1) + _DAY)
-    ).fill_null(False)
-    runs = both.with_columns(
-        pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
-        same.shift(-1).fill_null(False).alias("_continued"),
-    )
-    return runs.filter(~pl.col("_continued")).drop("_continued")
 
 
 def evaluate(
