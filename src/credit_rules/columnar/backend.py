@@ -28,6 +28,8 @@ from typing import Any
 
 import polars as pl
 
+from credit_rules.calendar import WorkingCalendar, default_calendar
+from credit_rules.columnar.deadlines import EXCLUDED, clocks
 from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.plans import (
@@ -42,9 +44,29 @@ from credit_rules.columnar.plans import (
 )
 from credit_rules.columnar.resolve import DAY, OPEN, HistoryProblems, resolve
 from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.columnar.workdays import DayIndex
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
+
+#: The deadlines table before its rule and fact columns (the fields of credit_rules.Deadline).
+_DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "subject": pl.String,
+    "name": pl.String,
+    "start": pl.Date,
+    "due": pl.Date,
+    "provisional": pl.Boolean,
+    "provisional_reason": pl.String,
+    "unit": pl.String,
+    "count": pl.Int64,
+    "extended_by": pl.Int64,
+    "excluded": EXCLUDED,
+    "_rule": pl.Int32,
+    "trigger_type": pl.String,
+    "trigger_key": pl.String,
+    "trigger_date": pl.Date,
+    "trigger_seq": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -55,16 +77,25 @@ class ColumnarResult:
     decisions: pl.DataFrame
     duties: pl.DataFrame
     outcomes: pl.DataFrame
+    #: One clock per deadline rule that fires on a trigger present on ``as_of``.
+    deadlines: pl.DataFrame
 
 
 class ColumnarEngine:
     """One ruleset compiled for populations. Holds no state of an evaluation."""
 
-    def __init__(self, ruleset: ir.Ruleset) -> None:
+    def __init__(self, ruleset: ir.Ruleset, *, calendar: WorkingCalendar | None = None) -> None:
         self.ruleset = ruleset
+        # The per-subject engine's calendar, as lookup columns (credit_rules.columnar.workdays).
+        self.calendar = calendar if calendar is not None else default_calendar()
+        self._days = DayIndex(self.calendar)
         parameters = ruleset.parameter_values()
-        compiler = ExprCompiler(parameters)
+        compiler = ExprCompiler(parameters, self._days)
         refused: list[tuple[str, str]] = []
+        if self.calendar.strict:
+            # Strict mode raises for a count into an unpublished year, on the first such count;
+            # a population would stop on one subject's deadline, so it is refused here.
+            refused.append(("calendar", "a strict calendar (CalendarNotPublished per count)"))
         self._schema = vocabulary_schema(ruleset.vocabulary)
         kept = ruleset.before_in_force
         flag = parameters.get(kept.when) if kept is not None else None
@@ -121,7 +152,7 @@ class ColumnarEngine:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Polars expressions are compiled again where the engine lands (a Dask worker).
-        return (ColumnarEngine, (self.ruleset,))
+        return (_rebuild, (self.ruleset, self.calendar))
 
     # -- public ------------------------------------------------------------------------------
 
@@ -134,46 +165,53 @@ class ColumnarEngine:
         return read_inputs(self.ruleset, events, subjects)
 
     def evaluate(
-        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+        self,
+        events: EventTables | Inputs,
+        subjects: Table | None = None,
+        *,
+        as_of: dt.date,
+        known_at: dt.date | None = None,
     ) -> ColumnarResult:
-        """Every decision and duty up to ``as_of`` and the measures that apply on it."""
+        """Every decision and duty up to ``as_of``, the measures that apply on it and the
+        deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
+        event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of)
+        known = self._known(inputs.events, as_of, known_at=known_at)
         records = {spec.register.id: self._records(spec, known) for spec in self._registers}
         pieces = [
             self._pieces(on, rules, known, records, inputs.subjects, as_of)
             for on, rules in self._by_on.items()
+            if any(plan.deadline is None for plan in rules)
         ]
         resolved = resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
-        return self._results(resolved, as_of)
+        deadlines = self._deadlines(known, records, inputs.subjects, as_of)
+        return self._results(resolved, deadlines, as_of)
 
     def outcomes(
-        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+        self,
+        events: EventTables | Inputs,
+        subjects: Table | None = None,
+        *,
+        as_of: dt.date,
+        known_at: dt.date | None = None,
     ) -> pl.DataFrame:
         """The measures that apply on ``as_of`` (subject, outcome), and nothing else: the
         population question. Only triggers whose measures can still cover ``as_of`` are
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of, ordered=False)
+        known = self._known(inputs.events, as_of, ordered=False, known_at=known_at)
         records = {spec.register.id: self._records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
             measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
             if not measures:
                 continue
-            occasions = self._occasions(on, known, records).with_row_index("_occ")
-            present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
             reaches = [plan.reach for plan in measures]
+            reach = None
             if all(reach is not None for reach in reaches):
-                present &= pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = occasions.filter(present).with_columns(
-                pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
-            )
-            if self._reads_kind:
-                grid = grid.join(inputs.subjects, on="subject", how="left")
-            for name in self._needed[on]:
-                grid = self._fact_column(self._facts[name], grid, known, records)
+                reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
+            grid = self._on_day(on, known, records, inputs.subjects, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -183,7 +221,7 @@ class ColumnarEngine:
                     .select(
                         "subject",
                         "trigger_date",
-                        pl.lit(plan.index).alias("rule_plan"),
+                        pl.lit(plan.index).alias("_rule"),
                         pl.lit(plan.rule.outcome).alias("outcome"),
                         pl.lit(plan.rule.group, pl.String).alias("_group"),
                         pl.lit(plan.rule.priority).alias("_priority"),
@@ -198,7 +236,7 @@ class ColumnarEngine:
         winners = (
             firing.filter(pl.col("_group").is_not_null())
             .sort(
-                ["subject", "_group", "_priority", "trigger_date", "rule_plan"],
+                ["subject", "_group", "_priority", "trigger_date", "_rule"],
                 descending=[False, False, True, True, False],
             )
             .group_by("subject", "_group", maintain_order=True)
@@ -225,10 +263,18 @@ class ColumnarEngine:
 
     # -- what is known -----------------------------------------------------------------------
 
-    def _known(self, events: pl.DataFrame, as_of: dt.date, ordered: bool = True) -> pl.DataFrame:
+    def _known(
+        self,
+        events: pl.DataFrame,
+        as_of: dt.date,
+        ordered: bool = True,
+        known_at: dt.date | None = None,
+    ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
-        their trigger need."""
+        their trigger need. An event decided on a day of its own exists from that day on, if
+        it is by ``known_at`` (default ``as_of``): the front door's rule
+        (:mod:`credit_rules.engine.inputs`)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
@@ -268,9 +314,10 @@ class ColumnarEngine:
                 .drop("_early")
             )
         knows = pl.col("date") <= as_of
+        knowledge = as_of if known_at is None else known_at
         knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
         for event_type, field_name in schema.decided.items():
-            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= as_of)
+            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
         frame = frame.filter(knows)
         key = pl.lit(None, pl.String)
         for event_type, field_name in schema.keys.items():
@@ -478,6 +525,8 @@ class ColumnarEngine:
         found = []
         for plan in rules:
             rule = plan.rule
+            if plan.deadline is not None:
+                continue  # counted once, on as_of (_deadlines)
             fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
@@ -515,7 +564,7 @@ class ColumnarEngine:
                     "trigger_seq",
                     "_first",
                     pl.col("_last").fill_null(OPEN),
-                    pl.lit(plan.index, pl.Int32).alias("rule_plan"),
+                    pl.lit(plan.index, pl.Int32).alias("_rule"),
                     pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
                     pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
                     pl.lit(rule.priority, pl.Int32).alias("_priority"),
@@ -523,6 +572,81 @@ class ColumnarEngine:
                 )
             )
         return pl.concat(found, how="diagonal_relaxed")
+
+    def _on_day(
+        self,
+        on: str,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+        keep: pl.Expr | None = None,
+    ) -> pl.DataFrame:
+        """The triggers of kind ``on`` present on ``as_of`` (and ``keep``), with the facts
+        their rules read as of that day alone: the walk's last assessment."""
+        occasions = self._occasions(on, known, records).with_row_index("_occ")
+        present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
+        if keep is not None:
+            present &= keep
+        grid = occasions.filter(present).with_columns(
+            pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
+        )
+        if self._reads_kind:
+            grid = grid.join(subjects, on="subject", how="left")
+        for name in self._needed[on]:
+            grid = self._fact_column(self._facts[name], grid, known, records)
+        return grid
+
+    def _deadlines(
+        self,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+    ) -> pl.DataFrame:
+        """Every deadline rule that fires on a trigger present on ``as_of``, its clock counted
+        on everything known that day (:mod:`credit_rules.columnar.deadlines`)."""
+        found = []
+        for on, rules in self._by_on.items():
+            deadlines = [plan for plan in rules if plan.deadline is not None]
+            if not deadlines:
+                continue
+            grid = self._on_day(on, known, records, subjects, as_of)
+            for plan in deadlines:
+                fired = (
+                    grid.filter(plan.when)
+                    .with_columns(plan.start.alias("start"))
+                    .filter(pl.col("start").is_not_null())
+                )
+                counted = clocks(plan, fired, known, self._days, self._used["event"])
+                found.append(
+                    counted.select(
+                        "subject",
+                        pl.lit(plan.rule.outcome).alias("name"),
+                        "start",
+                        "due",
+                        "provisional",
+                        "provisional_reason",
+                        "unit",
+                        "count",
+                        "extended_by",
+                        "excluded",
+                        pl.lit(plan.index, pl.Int32).alias("_rule"),
+                        "trigger_type",
+                        "trigger_key",
+                        "trigger_date",
+                        "trigger_seq",
+                        *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
+                    )
+                )
+        facts = {f"fact_{name}": None for name in self._all_facts}
+        if not found:
+            return pl.DataFrame(schema=_DEADLINE_SCHEMA).with_columns(
+                pl.lit(None).alias(name) for name in facts
+            )
+        frame = pl.concat(found, how="diagonal_relaxed")
+        missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
+        return frame.with_columns(missing)
 
     def _fact_column(
         self,
@@ -572,18 +696,27 @@ class ColumnarEngine:
             return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
         value = plan.value if plan.value is not None else pl.col(column("event", "date"))
         picked = joined.with_columns(value.alias("_value")).sort("_eseq")
+        if derivation.pick == "collect":
+            # Every matching value in the history's order; none is an empty list, not null.
+            found = picked.group_by(keys).agg(pl.col("_value").alias(name))
+            kind = found.schema[name]
+            return grid.join(found, on=keys, how="left").with_columns(
+                pl.col(name).fill_null(pl.lit([], kind))
+            )
         chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
         found = picked.group_by(keys).agg(chosen.alias(name))
         return grid.join(found, on=keys, how="left")
 
     # -- results -------------------------------------------------------------------------------
 
-    def _results(self, resolved: pl.DataFrame, as_of: dt.date) -> ColumnarResult:
+    def _results(
+        self, resolved: pl.DataFrame, deadlines: pl.DataFrame, as_of: dt.date
+    ) -> ColumnarResult:
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
         def by_rule(value: Any) -> pl.Expr:
-            return pl.col("rule_plan").replace_strict(
+            return pl.col("_rule").replace_strict(
                 {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
             )
 
@@ -597,7 +730,7 @@ class ColumnarEngine:
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         measures = resolved.filter(pl.col("_kind") == "measure")
-        decisions = measures.sort("subject", "rule_plan", "trigger_seq", "_first").select(
+        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
             "subject",
             "outcome",
             pl.col("_first").alias("from"),
@@ -608,7 +741,7 @@ class ColumnarEngine:
         )
         duties = (
             resolved.filter(pl.col("_kind") == "duty")
-            .sort("subject", "rule_plan", "trigger_seq", "_first")
+            .sort("subject", "_rule", "trigger_seq", "_first")
             .select(
                 "subject",
                 pl.col("outcome").alias("name"),
@@ -623,7 +756,20 @@ class ColumnarEngine:
             .unique()
             .sort("subject", "outcome")
         )
-        return ColumnarResult(as_of, decisions, duties, outcomes)
+        deadlines = (
+            deadlines.with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
+            .sort("subject", "_rule", "trigger_seq")
+            .select(
+                *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
+                *trigger,
+                *facts,
+            )
+        )
+        return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:
+    return ColumnarEngine(ruleset, calendar=calendar)
 
 
 def evaluate(

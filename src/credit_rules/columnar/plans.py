@@ -44,28 +44,24 @@ class RulePlan:
     facts: tuple[str, ...]
     #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
     reach: pl.Expr | None = None
+    deadline: DeadlinePlan | None = None
 
 
-def reads_subject_kind(ruleset: ir.Ruleset) -> bool:
-    exprs: list[Expr] = [rule.when for rule in ruleset.rules]
-    exprs += [rule.from_ for rule in ruleset.rules]
-    exprs += [rule.until for rule in ruleset.rules if rule.until is not None]
-    for fact in ruleset.facts:
-        derivation = fact.derivation
-        if isinstance(derivation, ir.Computed):
-            exprs.append(derivation.expr)
-        elif isinstance(derivation, ir.EventQuery):
-            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
-        elif derivation.where is not None:
-            exprs.append(derivation.where)
-    return any(
-        isinstance(node, Ref) and node.name == "subject_kind" for e in exprs for node in nodes(e)
-    )
+@dataclass(frozen=True)
+class DeadlinePlan:
+    """A deadline rule's clock: its period, and the events that exclude days from it or
+    extend it, each with its ``where`` compiled (None: every event of the type)."""
+
+    period: Period
+    excluding: ir.Exclusion | None
+    excluded_where: pl.Expr | None
+    extension: ir.Extension | None
+    extended_where: pl.Expr | None
+    cap: int | None
 
 
-def fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
-    """The event fields each scope's expressions read: only those columns travel through the
-    joins (``date`` is a column of its own, not a field column)."""
+def _expressions(ruleset: ir.Ruleset) -> list[Expr]:
+    """Every expression of the ruleset: registers' removals, facts, rules and deadlines."""
     exprs: list[Expr] = []
     for register in ruleset.registers:
         if register.removed_by_where is not None:
@@ -80,8 +76,25 @@ def fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
             exprs.append(derivation.where)
     for rule in ruleset.rules:
         exprs.extend(e for e in (rule.when, rule.from_, rule.until) if e is not None)
+        for part in (rule.excluding, rule.extended_by):
+            if part is not None and part.where is not None:
+                exprs.append(part.where)
+    return exprs
+
+
+def reads_subject_kind(ruleset: ir.Ruleset) -> bool:
+    return any(
+        isinstance(node, Ref) and node.name == "subject_kind"
+        for e in _expressions(ruleset)
+        for node in nodes(e)
+    )
+
+
+def fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
+    """The event fields each scope's expressions read: only those columns travel through the
+    joins (``date`` is a column of its own, not a field column)."""
     used: dict[str, dict[str, None]] = {"trigger": {}, "event": {}, "record": {}}
-    for expr in exprs:
+    for expr in _expressions(ruleset):
         for node in nodes(expr):
             if isinstance(node, Field) and node.scope in used:
                 used[node.scope][node.name] = None
@@ -95,8 +108,6 @@ def fact_plan(fact: ir.Fact, compiler: ExprCompiler) -> FactPlan:
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         where = compiler.condition(derivation.where) if derivation.where is not None else None
         return FactPlan(fact, where, None)
-    if derivation.pick == "collect":
-        raise Refused("an event query that collects a list of values (pick collect)")
     where = compiler.condition(derivation.where) if derivation.where is not None else None
     value = compiler.compile(derivation.value) if derivation.value is not None else None
     return FactPlan(fact, where, value)
@@ -110,10 +121,9 @@ def rule_plan(
     facts: Mapping[str, ir.Fact],
     parameters: Mapping[str, ir.ParameterValue],
 ) -> RulePlan:
-    if rule.outcome_kind == "deadline":
-        raise Refused("a deadline (working-day counting, excluded periods, extensions)")
-    if rule.excluding is not None or rule.extended_by is not None:
-        raise Refused("excluded periods or extensions")
+    deadline = (
+        deadline_plan(rule, compiler, parameters) if rule.outcome_kind == "deadline" else None
+    )
     text = rule_text(
         ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
     )
@@ -127,6 +137,33 @@ def rule_plan(
         compiler.compile(rule.until)
         if rule.until is not None and reads_trigger_only(rule.until, parameters)
         else None,
+        deadline,
+    )
+
+
+def deadline_plan(
+    rule: ir.Rule, compiler: ExprCompiler, parameters: Mapping[str, ir.ParameterValue]
+) -> DeadlinePlan:
+    """What :class:`credit_rules.engine.deadlines.CompiledDeadline` reads, as expressions."""
+    assert rule.period is not None  # the loader requires a period on deadline rules
+    period = parameters[rule.period]
+    assert isinstance(period, Period)
+    if period.unit in ("months", "years") and rule.excluding is not None:
+        raise Refused(f"excluded periods on a deadline in {period.unit}")
+    excluding = rule.excluding
+    extension = rule.extended_by
+    cap = parameters[extension.cap] if extension is not None else None
+    return DeadlinePlan(
+        period,
+        excluding,
+        compiler.condition(excluding.where)
+        if excluding is not None and excluding.where is not None
+        else None,
+        extension,
+        compiler.condition(extension.where)
+        if extension is not None and extension.where is not None
+        else None,
+        cap if isinstance(cap, int) and not isinstance(cap, bool) else None,
     )
 
 
@@ -142,6 +179,9 @@ def needed(
         for expr in (rule.when, rule.from_, rule.until):
             if expr is not None:
                 wanted.extend(read_by(expr, parameters))
+        for part in (rule.excluding, rule.extended_by):
+            if part is not None and part.where is not None:
+                wanted.extend(read_by(part.where, parameters))
     found: set[str] = set()
     while wanted:
         name = wanted.pop()

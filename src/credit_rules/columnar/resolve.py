@@ -92,7 +92,7 @@ def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
                 "_b",
                 "_priority",
                 "trigger_date",
-                "rule_plan",
+                "_rule",
                 "_on",
                 pl.col("trigger_key").fill_null(""),
             ],
@@ -106,12 +106,12 @@ def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
     both = (
         pl.concat([segments, free], how="diagonal_relaxed")
         .drop("_g")
-        .sort("rule_plan", "_occ", "_first")
+        .sort("_rule", "_occ", "_first")
     )
     # Touching pieces of one rule and trigger are one run; the run's last piece carries the
     # facts that hold at its end, and its first piece's first day is the run's.
     same = (
-        (pl.col("rule_plan") == pl.col("rule_plan").shift(1))
+        (pl.col("_rule") == pl.col("_rule").shift(1))
         & (pl.col("_occ") == pl.col("_occ").shift(1))
         & (pl.col("_first") == pl.col("_last").shift(1) + DAY)
     ).fill_null(False)
