@@ -28,8 +28,8 @@ from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.calendar import WorkingCalendar, default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.errors import InputError, TableError  # noqa: E402
-from credit_rules.ruleset import ir  # noqa: E402
 from credit_rules.model.vocabularies import decision_day_fields  # noqa: E402
+from credit_rules.ruleset import ir  # noqa: E402
 from credit_rules.testing.strategies import cases, span_end  # noqa: E402
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -39,15 +39,16 @@ GANZHOU = bundled("ganzhou-2023")
 def _unpublished(base: WorkingCalendar, year: int) -> WorkingCalendar:
     """``base`` with ``year`` as if its State Council notice were not out yet."""
     schedules = [
-        dataclasses.replace(base.schedule(y), published=False)
-        if y == year
-        else base.schedule(y)
+        dataclasses.replace(base.schedule(y), published=False) if y == year else base.schedule(y)
         for y in range(base.first_year, base.last_year + 1)
     ]
     return WorkingCalendar.from_schedules(schedules)
 
 
-CALENDARS = {"default": default_calendar(), "2025 unpublished": _unpublished(default_calendar(), 2025)}
+CALENDARS = {
+    "default": default_calendar(),
+    "2025 unpublished": _unpublished(default_calendar(), 2025),
+}
 PAIRS = {
     (ruleset.id, name): (Engine(ruleset, calendar=cal), ColumnarEngine(ruleset, calendar=cal))
     for ruleset in (LIANYUNGANG, GANZHOU)
@@ -86,7 +87,8 @@ def _shifted(event: dict[str, Any], by: dt.timedelta) -> dict[str, Any]:
 def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
     """Several generated cases as one population on one day (one of theirs), perhaps known
     on a later (or earlier) day. A case may be moved so that one of its events falls on a
-    29 February, and a correction may be decided on another day than it takes effect."""
+    29 February, a correction may be decided on another day than it takes effect, and fields
+    at their model's default may be left out (null in the table)."""
     decided = decision_day_fields(ruleset.vocabulary)
     leap = _leap_days(ruleset)
 
@@ -100,7 +102,16 @@ def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
             (subject,) = case.subjects
             name = f"s{number}"
             subjects.append({"id": name, "kind": subject.kind})
-            mine = [{**e.model_dump(mode="json"), "subject": name} for e in case.events]
+            # As a table would hold them: every field, or only those not at their default.
+            sparse = draw(st.booleans())
+            mine = [
+                {
+                    "type": e.type,
+                    **e.model_dump(mode="json", exclude_defaults=sparse),
+                    "subject": name,
+                }
+                for e in case.events
+            ]
             as_of = case.as_of
             if mine and leap and draw(st.integers(0, 3)) == 0:
                 pivot = dt.date.fromisoformat(mine[draw(st.integers(0, len(mine) - 1))]["date"])

@@ -43,7 +43,7 @@ from credit_rules.columnar.plans import (
     rule_plan,
 )
 from credit_rules.columnar.resolve import DAY, OPEN, HistoryProblems, resolve
-from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.columnar.schema import VocabularySchema, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
@@ -278,7 +278,7 @@ class ColumnarEngine:
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
-        frame = events
+        frame = _defaults(events, schema)
         for event_type, field_name in schema.decided.items():
             frame = frame.with_columns(
                 pl.when(pl.col("type") == event_type)
@@ -766,6 +766,33 @@ class ColumnarEngine:
             )
         )
         return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+def _defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
+    """A null where a type's model has a default is that default, as the per-subject front
+    door reads an absent field (Ganzhou: an objection is ``written`` unless it says not)."""
+    filled = []
+    for name in schema.columns:
+        if name not in events.columns:
+            continue
+        value = pl.col(name)
+        changed = False
+        for event_type, fields in schema.fields.items():
+            spec = fields.get(name)
+            if spec is None or spec.default is None:
+                continue
+            default = spec.default
+            fill = (
+                pl.lit(list(default), pl.List(pl.String))
+                if isinstance(default, tuple)
+                else pl.lit(default)
+            )
+            missing = (pl.col("type") == event_type) & pl.col(name).is_null()
+            value = pl.when(missing).then(fill).otherwise(value)
+            changed = True
+        if changed:
+            filled.append(value.alias(name))
+    return events.with_columns(filled) if filled else events
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:
