@@ -178,14 +178,19 @@ class ColumnarEngine:
         inputs = self._inputs(events, subjects, as_of)
         known = self._known(inputs.events, as_of, known_at=known_at)
         records = {spec.register.id: self._records(spec, known) for spec in self._registers}
-        pieces = [
-            self._pieces(on, rules, known, records, inputs.subjects, as_of)
-            for on, rules in self._by_on.items()
-            if any(plan.deadline is None for plan in rules)
-        ]
-        resolved = resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
-        deadlines = self._deadlines(known, records, inputs.subjects, as_of)
-        return self._results(resolved, deadlines, as_of)
+        pieces = []
+        #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
+        final: dict[str, pl.DataFrame] = {}
+        for on, rules in self._by_on.items():
+            if any(plan.deadline is None for plan in rules):
+                found, final[on] = self._pieces(on, rules, known, records, inputs.subjects, as_of)
+                pieces.append(found)
+        # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
+        stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
+        values = [c for c in stacked.columns if c.startswith("fact_")]
+        resolved = resolve(stacked.drop(values), self._all_facts)
+        deadlines = self._deadlines(known, records, inputs.subjects, as_of, final)
+        return self._results(resolved, stacked.select("_pid", *values), deadlines, as_of)
 
     def outcomes(
         self,
@@ -515,9 +520,11 @@ class ColumnarEngine:
         records: Mapping[str, pl.DataFrame],
         subjects: pl.DataFrame,
         as_of: dt.date,
-    ) -> pl.DataFrame:
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The pieces of the measures and duties on ``on``, and its last stretches."""
         occasions = self._occasions(on, known, records)
         grid = self._stretches(occasions, known, records, as_of, self._needed[on])
+        grid = grid.with_row_index("_g")
         if self._reads_kind:
             grid = grid.join(subjects, on="subject", how="left")
         for name in self._needed[on]:
@@ -571,7 +578,10 @@ class ColumnarEngine:
                     *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                 )
             )
-        return pl.concat(found, how="diagonal_relaxed")
+        # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
+        # changes before it ends): the walk counts deadlines on them.
+        ending = grid.filter(pl.col("_e").is_null())
+        return pl.concat(found, how="diagonal_relaxed"), ending
 
     def _on_day(
         self,
@@ -588,8 +598,10 @@ class ColumnarEngine:
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
             present &= keep
-        grid = occasions.filter(present).with_columns(
-            pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
+        grid = (
+            occasions.filter(present)
+            .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
+            .with_row_index("_g")
         )
         if self._reads_kind:
             grid = grid.join(subjects, on="subject", how="left")
@@ -603,15 +615,19 @@ class ColumnarEngine:
         records: Mapping[str, pl.DataFrame],
         subjects: pl.DataFrame,
         as_of: dt.date,
+        final: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
         """Every deadline rule that fires on a trigger present on ``as_of``, its clock counted
-        on everything known that day (:mod:`credit_rules.columnar.deadlines`)."""
+        on everything known that day (:mod:`credit_rules.columnar.deadlines`); ``final``
+        holds, by trigger kind, the last stretches already computed for its other rules."""
         found = []
         for on, rules in self._by_on.items():
             deadlines = [plan for plan in rules if plan.deadline is not None]
             if not deadlines:
                 continue
-            grid = self._on_day(on, known, records, subjects, as_of)
+            grid = final.get(on)
+            if grid is None:
+                grid = self._on_day(on, known, records, subjects, as_of)
             for plan in deadlines:
                 fired = (
                     grid.filter(plan.when)
@@ -661,11 +677,14 @@ class ColumnarEngine:
         if isinstance(derivation, ir.Computed):
             assert plan.value is not None
             return grid.with_columns(plan.value.alias(name))
-        keys = ["_occ", "_d"]
+        keys = ["_g"]
+        # Only the columns the fact's expressions read travel through its join: the grid
+        # holds every fact computed so far, and most of them are not read here.
+        narrow = _narrow(grid, plan.where, plan.value)
         if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
             valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
             counted_records = records[derivation.register].rename({"_removed": "_gone"})
-            joined = grid.join(counted_records, on="subject", how="inner").filter(
+            joined = narrow.join(counted_records, on="subject", how="inner").filter(
                 (pl.col("_entered") <= valid_on)
                 & (valid_on <= pl.col("_last_valid"))
                 & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
@@ -686,7 +705,7 @@ class ColumnarEngine:
             pl.col("date").alias(column("event", "date")),
             *[pl.col(c).alias(column("event", c)) for c in self._used["event"] if c != "date"],
         )
-        joined = grid.join(events, on="subject", how="inner").filter(
+        joined = narrow.join(events, on="subject", how="inner").filter(
             pl.col(column("event", "date")) <= pl.col("_d")
         )
         if plan.where is not None:
@@ -710,8 +729,14 @@ class ColumnarEngine:
     # -- results -------------------------------------------------------------------------------
 
     def _results(
-        self, resolved: pl.DataFrame, deadlines: pl.DataFrame, as_of: dt.date
+        self,
+        resolved: pl.DataFrame,
+        values: pl.DataFrame,
+        deadlines: pl.DataFrame,
+        as_of: dt.date,
     ) -> ColumnarResult:
+        """The result tables; ``values`` holds each piece's fact columns by ``_pid``, joined
+        only once the rows are chosen and in order."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
@@ -729,8 +754,14 @@ class ColumnarEngine:
         )
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
-        measures = resolved.filter(pl.col("_kind") == "measure")
-        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
+        order = ["subject", "_rule", "trigger_seq", "_first"]
+
+        def valued(rows: pl.DataFrame) -> pl.DataFrame:
+            return rows.sort(order).join(values, on="_pid", how="left", maintain_order="left")
+
+        missing = [pl.lit(None).alias(name) for name in facts if name not in values.columns]
+        values = values.with_columns(missing)
+        decisions = valued(resolved.filter(pl.col("_kind") == "measure")).select(
             "subject",
             "outcome",
             pl.col("_first").alias("from"),
@@ -739,16 +770,12 @@ class ColumnarEngine:
             *trigger,
             *facts,
         )
-        duties = (
-            resolved.filter(pl.col("_kind") == "duty")
-            .sort("subject", "_rule", "trigger_seq", "_first")
-            .select(
-                "subject",
-                pl.col("outcome").alias("name"),
-                pl.col("_first").alias("on"),
-                *trigger,
-                *facts,
-            )
+        duties = valued(resolved.filter(pl.col("_kind") == "duty")).select(
+            "subject",
+            pl.col("outcome").alias("name"),
+            pl.col("_first").alias("on"),
+            *trigger,
+            *facts,
         )
         outcomes = (
             decisions.filter(pl.col("active"))
@@ -766,6 +793,15 @@ class ColumnarEngine:
             )
         )
         return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+def _narrow(grid: pl.DataFrame, *exprs: pl.Expr | None) -> pl.DataFrame:
+    """The grid's key, subject and days, and the columns ``exprs`` read."""
+    wanted = {"_g", "subject", "_d", "trigger_date"}
+    for expr in exprs:
+        if expr is not None:
+            wanted.update(expr.meta.root_names())
+    return grid.select([c for c in grid.columns if c in wanted])
 
 
 def _defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
