@@ -19,7 +19,11 @@ pl = pytest.importorskip("polars")
 from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.calendar import default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
-from credit_rules.errors import ExtensionOverCap, UnsupportedConstruct  # noqa: E402
+from credit_rules.errors import (  # noqa: E402
+    CalendarRangeError,
+    ExtensionOverCap,
+    UnsupportedConstruct,
+)
 from credit_rules.testing.regulations.ganzhou import ganzhou_history  # noqa: E402
 
 GANZHOU = bundled("ganzhou-2023")
@@ -180,6 +184,27 @@ def test_a_long_history_gives_the_engines_rows() -> None:
     outcomes = {subject: frozenset(names) for subject, names in [("m1", set())]}
     outcomes["m1"] = frozenset(got.outcomes["outcome"].to_list())
     assert outcomes == {"m1": ENGINE.outcomes(SUBJECTS, events, as_of=as_of).get("m1", frozenset())}
+
+
+def test_a_count_past_the_calendar_is_refused_by_both() -> None:
+    """An evaluation published in the calendar's last days: its objection window (a fact that
+    adds working days) runs past the calendar, which the engine refuses; so does the backend,
+    rather than read a null."""
+    last = dt.date(default_calendar().last_year, 12, 24)
+    events = [
+        {
+            "type": "evaluation_published",
+            "subject": "m1",
+            "evaluation": "e1",
+            "year": last.year,
+            "score": 95,
+            "date": last,
+        }
+    ]
+    with pytest.raises(CalendarRangeError):
+        ENGINE.evaluate(SUBJECTS, events, as_of=last)
+    with pytest.raises(CalendarRangeError, match="objection_window_last_day"):
+        COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=last)
 
 
 def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() -> None:

@@ -676,6 +676,8 @@ class ColumnarEngine:
         name = fact.id
         if isinstance(derivation, ir.Computed):
             assert plan.value is not None
+            if plan.overflow is not None:
+                self._days.raise_if_past(grid.filter(plan.overflow), f"the fact {name}")
             return grid.with_columns(plan.value.alias(name))
         keys = ["_g"]
         # Only the columns the fact's expressions read travel through its join: the grid

@@ -23,7 +23,7 @@ import polars as pl
 from credit_rules.columnar.expressions import column
 from credit_rules.columnar.plans import DeadlinePlan, RulePlan
 from credit_rules.columnar.workdays import DayIndex
-from credit_rules.errors import CalendarRangeError, ExtensionOverCap, HistoryError, Problem
+from credit_rules.errors import ExtensionOverCap, HistoryError, Problem
 
 #: Days a clock leaves out, with the reason, in the order of the history.
 EXCLUDED = pl.List(pl.Struct({"first": pl.Date, "last": pl.Date, "reason": pl.String}))
@@ -236,15 +236,7 @@ def clocks(
         rows = rows.with_columns(days.roll_forward(pl.col("_last")).alias("due"))
         depends = (pl.col("_last"), pl.col("due"))
         provisional = days.unpublished_between(*depends)
-    lost = rows.filter(pl.col("due").is_null())
-    if lost.height:
-        start = lost["start"][0]
-        raise CalendarRangeError(
-            dt.date(days.calendar.last_year + 1, 1, 1),
-            days.calendar.first_year,
-            days.calendar.last_year,
-            f"counting {period} from {start.isoformat()}",
-        )
+    days.raise_if_past(rows.filter(pl.col("due").is_null()), f"{rule} ({period})")
     rows = rows.with_columns(
         provisional.alias("provisional"),
         depends[0].dt.year().alias("_y0"),

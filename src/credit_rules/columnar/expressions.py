@@ -60,6 +60,9 @@ class ExprCompiler:
         self.parameters = parameters
         #: Counts periods in working days; without it such a period is refused.
         self.days = days
+        #: Each working-day count compiled so far: true where its start has a value and the
+        #: count none (it ran past the calendar, where the engine raises CalendarRangeError).
+        self.overflows: list[pl.Expr] = []
 
     def compile(self, expr: Expr) -> pl.Expr:
         return self._compile(fold(expr, self.parameters))
@@ -138,7 +141,11 @@ class ExprCompiler:
         period = self._period(expr.right)
         if period is None or expr.op != "+":
             raise Refused("date arithmetic other than <date> + <period parameter or constant>")
-        return add_period(self._compile(expr.left), period, self.days)
+        start = self._compile(expr.left)
+        counted = add_period(start, period, self.days)
+        if period.unit == "working_days":
+            self.overflows.append(start.is_not_null() & counted.is_null())
+        return counted
 
     def _period(self, expr: Expr) -> Period | None:
         if isinstance(expr, Ref) and isinstance(self.parameters.get(expr.name), Period):

@@ -32,6 +32,8 @@ class FactPlan:
     fact: ir.Fact
     where: pl.Expr | None
     value: pl.Expr | None
+    #: For a computed fact that counts working days: true where a count ran past the calendar.
+    overflow: pl.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,10 @@ def fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
 def fact_plan(fact: ir.Fact, compiler: ExprCompiler) -> FactPlan:
     derivation = fact.derivation
     if isinstance(derivation, ir.Computed):
-        return FactPlan(fact, None, compiler.compile(derivation.expr))
+        compiler.overflows.clear()
+        computed = compiler.compile(derivation.expr)
+        overflow = pl.any_horizontal(compiler.overflows) if compiler.overflows else None
+        return FactPlan(fact, None, computed, overflow)
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         where = compiler.condition(derivation.where) if derivation.where is not None else None
         return FactPlan(fact, where, None)

@@ -20,6 +20,7 @@ from itertools import accumulate
 import polars as pl
 
 from credit_rules.calendar import WorkingCalendar
+from credit_rules.errors import CalendarRangeError
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -84,6 +85,18 @@ class DayIndex:
         """``day`` if it is a working day, else the first one after it (Civil Code Art 203)."""
         index = self.index(day)
         return self.date(self.work_at(self.cum_at(pl.when(self.inside(index)).then(index)) + 1))
+
+    def raise_if_past(self, rows: pl.DataFrame, what: str) -> None:
+        """Raise :class:`CalendarRangeError` if ``rows`` holds any row: a count that ran past
+        the calendar's years, which the calendar itself refuses."""
+        if rows.height:
+            calendar = self.calendar
+            raise CalendarRangeError(
+                dt.date(calendar.last_year + 1, 1, 1),
+                calendar.first_year,
+                calendar.last_year,
+                f"counting working days for {what}",
+            )
 
     def clip(self, index: pl.Expr) -> pl.Expr:
         """Days past the calendar's last are not counted (the calendar clips them too)."""
