@@ -30,8 +30,10 @@ import polars as pl
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.columnar.deadlines import EXCLUDED, clocks
-from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
+from credit_rules.columnar.expressions import ExprCompiler, Refused, column
+from credit_rules.columnar.facts import fact_column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.known import History
 from credit_rules.columnar.plans import (
     FactPlan,
     RegisterPlan,
@@ -42,8 +44,8 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import DAY, OPEN, HistoryProblems, resolve
-from credit_rules.columnar.schema import VocabularySchema, vocabulary_schema
+from credit_rules.columnar.resolve import DAY, OPEN, resolve
+from credit_rules.columnar.schema import vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
 from credit_rules.periods import Period
@@ -142,6 +144,9 @@ class ColumnarEngine:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
         self._needed = {on: needed(rules, ruleset, parameters) for on, rules in self._by_on.items()}
         self._used = fields_used(ruleset)
+        self._history = History(
+            ruleset, self._schema, self._registers, self._kept_early, self._used
+        )
         #: Whether any expression reads the builtin subject_kind (else no join brings it).
         self._reads_kind = reads_subject_kind(ruleset)
         #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
@@ -275,154 +280,10 @@ class ColumnarEngine:
         ordered: bool = True,
         known_at: dt.date | None = None,
     ) -> pl.DataFrame:
-        """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
-        order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
-        their trigger need. An event decided on a day of its own exists from that day on, if
-        it is by ``known_at`` (default ``as_of``): the front door's rule
-        (:mod:`credit_rules.engine.inputs`)."""
-        ruleset = self.ruleset
-        in_force = ruleset.in_force_from
-        schema = self._schema
-        frame = _defaults(events, schema)
-        for event_type, field_name in schema.decided.items():
-            frame = frame.with_columns(
-                pl.when(pl.col("type") == event_type)
-                .then(pl.col(field_name).fill_null(pl.col("date")))
-                .otherwise(pl.col(field_name))
-                .alias(field_name)
-            )
-        # Corrections of records entered before the in-force date correct nothing it knows.
-        for spec in self._registers:
-            register = spec.register
-            if register.removed_by_event is None or register.entered_by in self._kept_early:
-                continue
-            early = frame.filter(
-                (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
-            ).select(
-                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
-            )
-            if early.height == 0:
-                continue
-            frame = (
-                frame.join(
-                    early.unique(),
-                    left_on=["subject", register.key],
-                    right_on=["subject", "_early_key"],
-                    how="left",
-                )
-                .filter(
-                    ~(
-                        (pl.col("type") == register.removed_by_event)
-                        & pl.col("_early").fill_null(False)
-                    )
-                )
-                .drop("_early")
-            )
-        knows = pl.col("date") <= as_of
-        knowledge = as_of if known_at is None else known_at
-        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
-        for event_type, field_name in schema.decided.items():
-            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
-        frame = frame.filter(knows)
-        key = pl.lit(None, pl.String)
-        for event_type, field_name in schema.keys.items():
-            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
-        frame = frame.with_columns(key.alias("_key"))
-        if not ordered:
-            return frame.with_columns(
-                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
-            )
-        # The front door's canonical order: day, type, the id named, then the content.
-        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
-        frame = frame.sort(
-            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
-            nulls_last=False,
-        )
-        # Each event's place in its subject's history: the row number less the row number of
-        # the subject's first event (a window per subject costs far more with many subjects).
-        row = pl.int_range(pl.len(), dtype=pl.Int64)
-        first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
-        return frame.with_columns(
-            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
-            (pl.col("date") < in_force).alias("_early"),
-        )
+        return self._history.known(events, as_of, ordered, known_at)
 
     def _records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
-        register = spec.register
-        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
-        problems = HistoryProblems()
-        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
-        if counts.height:
-            twice = entries.join(counts, on=["subject", register.key], how="semi")
-            problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
-        last_valid = (
-            add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
-        )
-        records = entries.select(
-            "subject",
-            pl.col(register.key).alias("_rkey"),
-            pl.col("date").alias("_entered"),
-            last_valid.alias("_last_valid"),
-            "_seq",
-            *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
-            *[pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]],
-            "_table",
-            "_row",
-        )
-        removed = pl.DataFrame(
-            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
-        )
-        if register.removed_by_event is not None:
-            early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
-                "subject", pl.col(register.key).alias("_rkey")
-            )
-            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
-                records.select("subject", "_rkey", "_entered"),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
-                how="left",
-            )
-            corrections = corrections.join(
-                early.unique().with_columns(pl.lit(True).alias("_before")),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
-                how="left",
-            ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
-            decided = self._schema.decided.get(register.removed_by_event)
-            if decided is not None:
-                problems.rows(
-                    corrections.filter(
-                        (pl.col("_entered") <= pl.col("date"))
-                        & (pl.col(decided) < pl.col("_entered"))
-                    ),
-                    decided,
-                    "a correction decided before the record was entered",
-                )
-            problems.rows(
-                corrections.filter(
-                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
-                ),
-                register.key,
-                "a correction of a record with no entry on or before it",
-            )
-            matching = corrections
-            if register.removed_by_action is not None:
-                matching = matching.filter(pl.col("action") == register.removed_by_action)
-            if spec.removal is not None:
-                scoped = matching.select(
-                    "subject",
-                    register.key,
-                    "date",
-                    *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
-                )
-                matching = scoped.filter(spec.removal)
-            removed = (
-                matching.group_by("subject", register.key)
-                .agg(pl.col("date").min().alias("_removed"))
-                .rename({register.key: "_rkey"})
-            )
-        problems.raise_if_any()
-        return records.join(removed, on=["subject", "_rkey"], how="left")
+        return self._history.records(spec, known)
 
     # -- occasions, stretches, facts, pieces ---------------------------------------------------
 
@@ -671,62 +532,7 @@ class ColumnarEngine:
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
-        fact = plan.fact
-        derivation = fact.derivation
-        name = fact.id
-        if isinstance(derivation, ir.Computed):
-            assert plan.value is not None
-            if plan.overflow is not None:
-                self._days.raise_if_past(grid.filter(plan.overflow), f"the fact {name}")
-            return grid.with_columns(plan.value.alias(name))
-        keys = ["_g"]
-        # Only the columns the fact's expressions read travel through its join: the grid
-        # holds every fact computed so far, and most of them are not read here.
-        narrow = _narrow(grid, plan.where, plan.value)
-        if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-            valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
-            counted_records = records[derivation.register].rename({"_removed": "_gone"})
-            joined = narrow.join(counted_records, on="subject", how="inner").filter(
-                (pl.col("_entered") <= valid_on)
-                & (valid_on <= pl.col("_last_valid"))
-                & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
-            )
-            if plan.where is not None:
-                joined = joined.filter(plan.where)
-            if isinstance(derivation, ir.CountOf):
-                counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-                return grid.join(counted, on=keys, how="left").with_columns(
-                    pl.col(name).fill_null(0)
-                )
-            latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
-            return grid.join(latest, on=keys, how="left")
-        assert isinstance(derivation, ir.EventQuery)
-        events = known.filter(pl.col("type") == derivation.event_type).select(
-            "subject",
-            pl.col("_seq").alias("_eseq"),
-            pl.col("date").alias(column("event", "date")),
-            *[pl.col(c).alias(column("event", c)) for c in self._used["event"] if c != "date"],
-        )
-        joined = narrow.join(events, on="subject", how="inner").filter(
-            pl.col(column("event", "date")) <= pl.col("_d")
-        )
-        if plan.where is not None:
-            joined = joined.filter(plan.where)
-        if derivation.pick == "count":
-            counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-            return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
-        value = plan.value if plan.value is not None else pl.col(column("event", "date"))
-        picked = joined.with_columns(value.alias("_value")).sort("_eseq")
-        if derivation.pick == "collect":
-            # Every matching value in the history's order; none is an empty list, not null.
-            found = picked.group_by(keys).agg(pl.col("_value").alias(name))
-            kind = found.schema[name]
-            return grid.join(found, on=keys, how="left").with_columns(
-                pl.col(name).fill_null(pl.lit([], kind))
-            )
-        chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
-        found = picked.group_by(keys).agg(chosen.alias(name))
-        return grid.join(found, on=keys, how="left")
+        return fact_column(plan, grid, known, records, self._used["event"], self._days)
 
     # -- results -------------------------------------------------------------------------------
 
@@ -795,42 +601,6 @@ class ColumnarEngine:
             )
         )
         return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
-
-
-def _narrow(grid: pl.DataFrame, *exprs: pl.Expr | None) -> pl.DataFrame:
-    """The grid's key, subject and days, and the columns ``exprs`` read."""
-    wanted = {"_g", "subject", "_d", "trigger_date"}
-    for expr in exprs:
-        if expr is not None:
-            wanted.update(expr.meta.root_names())
-    return grid.select([c for c in grid.columns if c in wanted])
-
-
-def _defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
-    """A null where a type's model has a default is that default, as the per-subject front
-    door reads an absent field (Ganzhou: an objection is ``written`` unless it says not)."""
-    filled = []
-    for name in schema.columns:
-        if name not in events.columns:
-            continue
-        value = pl.col(name)
-        changed = False
-        for event_type, fields in schema.fields.items():
-            spec = fields.get(name)
-            if spec is None or spec.default is None:
-                continue
-            default = spec.default
-            fill = (
-                pl.lit(list(default), pl.List(pl.String))
-                if isinstance(default, tuple)
-                else pl.lit(default)
-            )
-            missing = (pl.col("type") == event_type) & pl.col(name).is_null()
-            value = pl.when(missing).then(fill).otherwise(value)
-            changed = True
-        if changed:
-            filled.append(value.alias(name))
-    return events.with_columns(filled) if filled else events
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:
