@@ -181,8 +181,8 @@ class ColumnarEngine:
         deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of, known_at=known_at)
-        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        known = self._history.known(inputs.events, as_of, known_at=known_at)
+        records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         pieces = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
@@ -210,8 +210,8 @@ class ColumnarEngine:
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of, ordered=False, known_at=known_at)
-        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
             measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
@@ -270,20 +270,6 @@ class ColumnarEngine:
         ):
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
         return events if isinstance(events, Inputs) else self.read(events, subjects)
-
-    # -- what is known -----------------------------------------------------------------------
-
-    def _known(
-        self,
-        events: pl.DataFrame,
-        as_of: dt.date,
-        ordered: bool = True,
-        known_at: dt.date | None = None,
-    ) -> pl.DataFrame:
-        return self._history.known(events, as_of, ordered, known_at)
-
-    def _records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
-        return self._history.records(spec, known)
 
     # -- occasions, stretches, facts, pieces ---------------------------------------------------
 
