@@ -13,7 +13,7 @@ pa = pytest.importorskip("pyarrow")
 
 from credit_rules import bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
-from credit_rules.errors import CreditRulesError, TableError, UnsupportedConstruct  # noqa: E402
+from credit_rules.errors import CreditRulesError, TableError  # noqa: E402
 
 RULESET = bundled("lianyungang-2007")
 ENGINE = ColumnarEngine(RULESET)
@@ -117,14 +117,6 @@ def test_contradicting_events_are_refused_like_the_engine_does() -> None:
     twice = pl.DataFrame([EVENTS[0], EVENTS[0]])
     with pytest.raises(TableError, match="entered twice"):
         ENGINE.evaluate(twice, as_of=AS_OF)
-
-
-def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() -> None:
-    with pytest.raises(UnsupportedConstruct) as caught:
-        ColumnarEngine(bundled("ganzhou-2023"))
-    named = dict(caught.value.constructs)
-    assert "deadline" in named["rule art20_objection_decision_due"]
-    assert "collect" in named["fact timely_objection_ids"]
 
 
 def test_the_engine_pickles_for_worker_processes() -> None:

@@ -28,20 +28,48 @@ from typing import Any
 
 import polars as pl
 
-from credit_rules.columnar.expressions import ExprCompiler, Refused, add_period, column
+from credit_rules.calendar import WorkingCalendar, default_calendar
+from credit_rules.columnar.deadlines import EXCLUDED, clocks
+from credit_rules.columnar.expressions import ExprCompiler, Refused, column
+from credit_rules.columnar.facts import fact_column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.known import History
+from credit_rules.columnar.plans import (
+    FactPlan,
+    RegisterPlan,
+    RulePlan,
+    fact_plan,
+    fields_used,
+    needed,
+    reads_subject_kind,
+    rule_plan,
+)
+from credit_rules.columnar.resolve import DAY, OPEN, resolve
 from credit_rules.columnar.schema import vocabulary_schema
-from credit_rules.engine.program import reads_trigger_only
-from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
-from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct
+from credit_rules.columnar.workdays import DayIndex
+from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct, shown
+from credit_rules.i18n import Message
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
 
-#: An open end (until None) while intervals are computed; one day short of the last date so
-#: that the day after it exists.
-_OPEN = dt.date(9999, 12, 30)
-_DAY = pl.duration(days=1)
+#: The deadlines table before its rule and fact columns (the fields of credit_rules.Deadline).
+_DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "subject": pl.String,
+    "name": pl.String,
+    "start": pl.Date,
+    "due": pl.Date,
+    "provisional": pl.Boolean,
+    "provisional_reason": pl.String,
+    "unit": pl.String,
+    "count": pl.Int64,
+    "extended_by": pl.Int64,
+    "excluded": EXCLUDED,
+    "_rule": pl.Int32,
+    "trigger_type": pl.String,
+    "trigger_key": pl.String,
+    "trigger_date": pl.Date,
+    "trigger_seq": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
@@ -52,42 +80,25 @@ class ColumnarResult:
     decisions: pl.DataFrame
     duties: pl.DataFrame
     outcomes: pl.DataFrame
-
-
-@dataclass(frozen=True)
-class _Register:
-    register: ir.Register
-    validity: Period | None
-    removal: pl.Expr | None
-
-
-@dataclass(frozen=True)
-class _Fact:
-    fact: ir.Fact
-    where: pl.Expr | None
-    value: pl.Expr | None
-
-
-@dataclass(frozen=True)
-class _Rule:
-    index: int
-    rule: ir.Rule
-    when: pl.Expr
-    start: pl.Expr
-    stop: pl.Expr | None
-    facts: tuple[str, ...]
-    #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
-    reach: pl.Expr | None = None
+    #: One clock per deadline rule that fires on a trigger present on ``as_of``.
+    deadlines: pl.DataFrame
 
 
 class ColumnarEngine:
     """One ruleset compiled for populations. Holds no state of an evaluation."""
 
-    def __init__(self, ruleset: ir.Ruleset) -> None:
+    def __init__(self, ruleset: ir.Ruleset, *, calendar: WorkingCalendar | None = None) -> None:
         self.ruleset = ruleset
+        # The per-subject engine's calendar, as lookup columns (credit_rules.columnar.workdays).
+        self.calendar = calendar if calendar is not None else default_calendar()
+        self._days = DayIndex(self.calendar)
         parameters = ruleset.parameter_values()
-        compiler = ExprCompiler(parameters)
+        compiler = ExprCompiler(parameters, self._days)
         refused: list[tuple[str, str]] = []
+        if self.calendar.strict:
+            # Strict mode raises for a count into an unpublished year, on the first such count;
+            # a population would stop on one subject's deadline, so it is refused here.
+            refused.append(("calendar", "a strict calendar (CalendarNotPublished per count)"))
         self._schema = vocabulary_schema(ruleset.vocabulary)
         kept = ruleset.before_in_force
         flag = parameters.get(kept.when) if kept is not None else None
@@ -102,12 +113,12 @@ class ColumnarEngine:
                 refused.append((where, str(error)))
                 return None
 
-        self._registers: list[_Register] = []
+        self._registers: list[RegisterPlan] = []
         for register in ruleset.registers:
             validity = parameters.get(register.validity) if register.validity else None
             where = register.removed_by_where
             self._registers.append(
-                _Register(
+                RegisterPlan(
                     register,
                     validity if isinstance(validity, Period) else None,
                     attempt(f"register {register.id}", lambda w=where: compiler.condition(w))
@@ -115,29 +126,30 @@ class ColumnarEngine:
                     else None,
                 )
             )
-        self._facts: dict[str, _Fact] = {}
+        self._facts: dict[str, FactPlan] = {}
         for fact in ruleset.facts:
-            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: _fact(f, compiler))
+            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: fact_plan(f, compiler))
         facts_by_id = {fact.id: fact for fact in ruleset.facts}
-        self._rules: list[_Rule] = []
+        self._rules: list[RulePlan] = []
         for index, rule in enumerate(ruleset.rules):
             plan = attempt(
                 f"rule {rule.id}",
-                lambda i=index, r=rule: _rule(i, r, compiler, ruleset, facts_by_id, parameters),
+                lambda i=index, r=rule: rule_plan(i, r, compiler, ruleset, facts_by_id, parameters),
             )
             if plan is not None:
                 self._rules.append(plan)
         if refused:
-            raise UnsupportedConstruct("columnar", ruleset.id, refused)
-        self._by_on: dict[str, list[_Rule]] = {}
+            raise UnsupportedConstruct(Message.raw("columnar"), ruleset.id, refused)
+        self._by_on: dict[str, list[RulePlan]] = {}
         for plan in self._rules:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
-        self._needed = {
-            on: _needed(rules, ruleset, parameters) for on, rules in self._by_on.items()
-        }
-        self._used = _fields_used(ruleset)
+        self._needed = {on: needed(rules, ruleset, parameters) for on, rules in self._by_on.items()}
+        self._used = fields_used(ruleset)
+        self._history = History(
+            ruleset, self._schema, self._registers, self._kept_early, self._used
+        )
         #: Whether any expression reads the builtin subject_kind (else no join brings it).
-        self._reads_kind = _reads_subject_kind(ruleset)
+        self._reads_kind = reads_subject_kind(ruleset)
         #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
         self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
@@ -146,7 +158,7 @@ class ColumnarEngine:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Polars expressions are compiled again where the engine lands (a Dask worker).
-        return (ColumnarEngine, (self.ruleset,))
+        return (_rebuild, (self.ruleset, self.calendar))
 
     # -- public ------------------------------------------------------------------------------
 
@@ -159,46 +171,58 @@ class ColumnarEngine:
         return read_inputs(self.ruleset, events, subjects)
 
     def evaluate(
-        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+        self,
+        events: EventTables | Inputs,
+        subjects: Table | None = None,
+        *,
+        as_of: dt.date,
+        known_at: dt.date | None = None,
     ) -> ColumnarResult:
-        """Every decision and duty up to ``as_of`` and the measures that apply on it."""
+        """Every decision and duty up to ``as_of``, the measures that apply on it and the
+        deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
+        event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of)
-        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
-        pieces = [
-            self._pieces(on, rules, known, records, inputs.subjects, as_of)
-            for on, rules in self._by_on.items()
-        ]
-        resolved = _resolve(pl.concat(pieces, how="diagonal_relaxed"), self._all_facts)
-        return self._results(resolved, as_of)
+        known = self._history.known(inputs.events, as_of, known_at=known_at)
+        records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
+        pieces = []
+        #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
+        final: dict[str, pl.DataFrame] = {}
+        for on, rules in self._by_on.items():
+            if any(plan.deadline is None for plan in rules):
+                found, final[on] = self._pieces(on, rules, known, records, inputs.subjects, as_of)
+                pieces.append(found)
+        # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
+        stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
+        values = [c for c in stacked.columns if c.startswith("fact_")]
+        resolved = resolve(stacked.drop(values), self._all_facts)
+        deadlines = self._deadlines(known, records, inputs.subjects, as_of, final)
+        return self._results(resolved, stacked.select("_pid", *values), deadlines, as_of)
 
     def outcomes(
-        self, events: EventTables | Inputs, subjects: Table | None = None, *, as_of: dt.date
+        self,
+        events: EventTables | Inputs,
+        subjects: Table | None = None,
+        *,
+        as_of: dt.date,
+        known_at: dt.date | None = None,
     ) -> pl.DataFrame:
         """The measures that apply on ``as_of`` (subject, outcome), and nothing else: the
         population question. Only triggers whose measures can still cover ``as_of`` are
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._known(inputs.events, as_of, ordered=False)
-        records = {spec.register.id: self._records(spec, known) for spec in self._registers}
+        known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
             measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
             if not measures:
                 continue
-            occasions = self._occasions(on, known, records).with_row_index("_occ")
-            present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
             reaches = [plan.reach for plan in measures]
+            reach = None
             if all(reach is not None for reach in reaches):
-                present &= pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = occasions.filter(present).with_columns(
-                pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
-            )
-            if self._reads_kind:
-                grid = grid.join(inputs.subjects, on="subject", how="left")
-            for name in self._needed[on]:
-                grid = self._fact_column(self._facts[name], grid, known, records)
+                reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
+            grid = self._on_day(on, known, records, inputs.subjects, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -241,163 +265,20 @@ class ColumnarEngine:
     ) -> Inputs:
         ruleset = self.ruleset
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-            raise TableError(None, [Problem(f"as_of must be a date, got {as_of!r}", "as_of")], 1)
+            raise TableError(
+                None,
+                [
+                    Problem(
+                        Message("as_of must be a date, got {value}", value=shown(as_of)), "as_of"
+                    )
+                ],
+                1,
+            )
         if as_of < ruleset.in_force_from or (
             ruleset.in_force_until is not None and as_of > ruleset.in_force_until
         ):
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, ruleset.in_force_until)
         return events if isinstance(events, Inputs) else self.read(events, subjects)
-
-    # -- what is known -----------------------------------------------------------------------
-
-    def _known(self, events: pl.DataFrame, as_of: dt.date, ordered: bool = True) -> pl.DataFrame:
-        """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
-        order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
-        their trigger need."""
-        ruleset = self.ruleset
-        in_force = ruleset.in_force_from
-        schema = self._schema
-        frame = events
-        for event_type, field_name in schema.decided.items():
-            frame = frame.with_columns(
-                pl.when(pl.col("type") == event_type)
-                .then(pl.col(field_name).fill_null(pl.col("date")))
-                .otherwise(pl.col(field_name))
-                .alias(field_name)
-            )
-        # Corrections of records entered before the in-force date correct nothing it knows.
-        for spec in self._registers:
-            register = spec.register
-            if register.removed_by_event is None or register.entered_by in self._kept_early:
-                continue
-            early = frame.filter(
-                (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
-            ).select(
-                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
-            )
-            if early.height == 0:
-                continue
-            frame = (
-                frame.join(
-                    early.unique(),
-                    left_on=["subject", register.key],
-                    right_on=["subject", "_early_key"],
-                    how="left",
-                )
-                .filter(
-                    ~(
-                        (pl.col("type") == register.removed_by_event)
-                        & pl.col("_early").fill_null(False)
-                    )
-                )
-                .drop("_early")
-            )
-        knows = pl.col("date") <= as_of
-        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
-        for event_type, field_name in schema.decided.items():
-            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= as_of)
-        frame = frame.filter(knows)
-        key = pl.lit(None, pl.String)
-        for event_type, field_name in schema.keys.items():
-            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
-        frame = frame.with_columns(key.alias("_key"))
-        if not ordered:
-            return frame.with_columns(
-                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
-            )
-        # The front door's canonical order: day, type, the id named, then the content.
-        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
-        frame = frame.sort(
-            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
-            nulls_last=False,
-        )
-        # Each event's place in its subject's history: the row number less the row number of
-        # the subject's first event (a window per subject costs far more with many subjects).
-        row = pl.int_range(pl.len(), dtype=pl.Int64)
-        first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
-        return frame.with_columns(
-            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
-            (pl.col("date") < in_force).alias("_early"),
-        )
-
-    def _records(self, spec: _Register, known: pl.DataFrame) -> pl.DataFrame:
-        register = spec.register
-        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
-        problems = _History()
-        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
-        if counts.height:
-            twice = entries.join(counts, on=["subject", register.key], how="semi")
-            problems.rows(twice, register.key, f"a record of register {register.id} entered twice")
-        last_valid = (
-            add_period(pl.col("date"), spec.validity)
-            if spec.validity is not None
-            else pl.lit(_OPEN)
-        )
-        records = entries.select(
-            "subject",
-            pl.col(register.key).alias("_rkey"),
-            pl.col("date").alias("_entered"),
-            last_valid.alias("_last_valid"),
-            "_seq",
-            *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
-            *[pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]],
-            "_table",
-            "_row",
-        )
-        removed = pl.DataFrame(
-            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
-        )
-        if register.removed_by_event is not None:
-            early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
-                "subject", pl.col(register.key).alias("_rkey")
-            )
-            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
-                records.select("subject", "_rkey", "_entered"),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
-                how="left",
-            )
-            corrections = corrections.join(
-                early.unique().with_columns(pl.lit(True).alias("_before")),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
-                how="left",
-            ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
-            decided = self._schema.decided.get(register.removed_by_event)
-            if decided is not None:
-                problems.rows(
-                    corrections.filter(
-                        (pl.col("_entered") <= pl.col("date"))
-                        & (pl.col(decided) < pl.col("_entered"))
-                    ),
-                    decided,
-                    "a correction decided before the record was entered",
-                )
-            problems.rows(
-                corrections.filter(
-                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
-                ),
-                register.key,
-                "a correction of a record with no entry on or before it",
-            )
-            matching = corrections
-            if register.removed_by_action is not None:
-                matching = matching.filter(pl.col("action") == register.removed_by_action)
-            if spec.removal is not None:
-                scoped = matching.select(
-                    "subject",
-                    register.key,
-                    "date",
-                    *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
-                )
-                matching = scoped.filter(spec.removal)
-            removed = (
-                matching.group_by("subject", register.key)
-                .agg(pl.col("date").min().alias("_removed"))
-                .rename({register.key: "_rkey"})
-            )
-        problems.raise_if_any()
-        return records.join(removed, on=["subject", "_rkey"], how="left")
 
     # -- occasions, stretches, facts, pieces ---------------------------------------------------
 
@@ -451,7 +332,7 @@ class ColumnarEngine:
                 if derivation.valid_on == "assessment" or derivation.where is not None:
                     points.append(frame.select("subject", pl.col("_entered").alias("_d")))
                     points.append(
-                        frame.select("subject", (pl.col("_last_valid") + _DAY).alias("_d"))
+                        frame.select("subject", (pl.col("_last_valid") + DAY).alias("_d"))
                     )
             elif isinstance(derivation, ir.EventQuery):
                 points.append(
@@ -485,21 +366,21 @@ class ColumnarEngine:
         )
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
-        return grid.with_columns((pl.coalesce("_next", "_removed") - _DAY).alias("_e")).drop(
-            "_next"
-        )
+        return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
 
     def _pieces(
         self,
         on: str,
-        rules: list[_Rule],
+        rules: list[RulePlan],
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
         subjects: pl.DataFrame,
         as_of: dt.date,
-    ) -> pl.DataFrame:
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The pieces of the measures and duties on ``on``, and its last stretches."""
         occasions = self._occasions(on, known, records)
         grid = self._stretches(occasions, known, records, as_of, self._needed[on])
+        grid = grid.with_row_index("_g")
         if self._reads_kind:
             grid = grid.join(subjects, on="subject", how="left")
         for name in self._needed[on]:
@@ -507,6 +388,8 @@ class ColumnarEngine:
         found = []
         for plan in rules:
             rule = plan.rule
+            if plan.deadline is not None:
+                continue  # counted once, on as_of (_deadlines)
             fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
@@ -543,7 +426,7 @@ class ColumnarEngine:
                     "trigger_date",
                     "trigger_seq",
                     "_first",
-                    pl.col("_last").fill_null(_OPEN),
+                    pl.col("_last").fill_null(OPEN),
                     pl.lit(plan.index, pl.Int32).alias("_rule"),
                     pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
                     pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
@@ -551,63 +434,112 @@ class ColumnarEngine:
                     *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                 )
             )
-        return pl.concat(found, how="diagonal_relaxed")
+        # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
+        # changes before it ends): the walk counts deadlines on them.
+        ending = grid.filter(pl.col("_e").is_null())
+        return pl.concat(found, how="diagonal_relaxed"), ending
+
+    def _on_day(
+        self,
+        on: str,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+        keep: pl.Expr | None = None,
+    ) -> pl.DataFrame:
+        """The triggers of kind ``on`` present on ``as_of`` (and ``keep``), with the facts
+        their rules read as of that day alone: the walk's last assessment."""
+        occasions = self._occasions(on, known, records).with_row_index("_occ")
+        present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
+        if keep is not None:
+            present &= keep
+        grid = (
+            occasions.filter(present)
+            .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
+            .with_row_index("_g")
+        )
+        if self._reads_kind:
+            grid = grid.join(subjects, on="subject", how="left")
+        for name in self._needed[on]:
+            grid = self._fact_column(self._facts[name], grid, known, records)
+        return grid
+
+    def _deadlines(
+        self,
+        known: pl.DataFrame,
+        records: Mapping[str, pl.DataFrame],
+        subjects: pl.DataFrame,
+        as_of: dt.date,
+        final: Mapping[str, pl.DataFrame],
+    ) -> pl.DataFrame:
+        """Every deadline rule that fires on a trigger present on ``as_of``, its clock counted
+        on everything known that day (:mod:`credit_rules.columnar.deadlines`); ``final``
+        holds, by trigger kind, the last stretches already computed for its other rules."""
+        found = []
+        for on, rules in self._by_on.items():
+            deadlines = [plan for plan in rules if plan.deadline is not None]
+            if not deadlines:
+                continue
+            grid = final.get(on)
+            if grid is None:
+                grid = self._on_day(on, known, records, subjects, as_of)
+            for plan in deadlines:
+                fired = (
+                    grid.filter(plan.when)
+                    .with_columns(plan.start.alias("start"))
+                    .filter(pl.col("start").is_not_null())
+                )
+                counted = clocks(plan, fired, known, self._days, self._used["event"])
+                found.append(
+                    counted.select(
+                        "subject",
+                        pl.lit(plan.rule.outcome).alias("name"),
+                        "start",
+                        "due",
+                        "provisional",
+                        "provisional_reason",
+                        "unit",
+                        "count",
+                        "extended_by",
+                        "excluded",
+                        pl.lit(plan.index, pl.Int32).alias("_rule"),
+                        "trigger_type",
+                        "trigger_key",
+                        "trigger_date",
+                        "trigger_seq",
+                        *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
+                    )
+                )
+        facts = {f"fact_{name}": None for name in self._all_facts}
+        if not found:
+            return pl.DataFrame(schema=_DEADLINE_SCHEMA).with_columns(
+                pl.lit(None).alias(name) for name in facts
+            )
+        frame = pl.concat(found, how="diagonal_relaxed")
+        missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
+        return frame.with_columns(missing)
 
     def _fact_column(
         self,
-        plan: _Fact,
+        plan: FactPlan,
         grid: pl.DataFrame,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
-        fact = plan.fact
-        derivation = fact.derivation
-        name = fact.id
-        if isinstance(derivation, ir.Computed):
-            assert plan.value is not None
-            return grid.with_columns(plan.value.alias(name))
-        keys = ["_occ", "_d"]
-        if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-            valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
-            counted_records = records[derivation.register].rename({"_removed": "_gone"})
-            joined = grid.join(counted_records, on="subject", how="inner").filter(
-                (pl.col("_entered") <= valid_on)
-                & (valid_on <= pl.col("_last_valid"))
-                & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
-            )
-            if plan.where is not None:
-                joined = joined.filter(plan.where)
-            if isinstance(derivation, ir.CountOf):
-                counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-                return grid.join(counted, on=keys, how="left").with_columns(
-                    pl.col(name).fill_null(0)
-                )
-            latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
-            return grid.join(latest, on=keys, how="left")
-        assert isinstance(derivation, ir.EventQuery)
-        events = known.filter(pl.col("type") == derivation.event_type).select(
-            "subject",
-            pl.col("_seq").alias("_eseq"),
-            pl.col("date").alias(column("event", "date")),
-            *[pl.col(c).alias(column("event", c)) for c in self._used["event"] if c != "date"],
-        )
-        joined = grid.join(events, on="subject", how="inner").filter(
-            pl.col(column("event", "date")) <= pl.col("_d")
-        )
-        if plan.where is not None:
-            joined = joined.filter(plan.where)
-        if derivation.pick == "count":
-            counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-            return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
-        value = plan.value if plan.value is not None else pl.col(column("event", "date"))
-        picked = joined.with_columns(value.alias("_value")).sort("_eseq")
-        chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
-        found = picked.group_by(keys).agg(chosen.alias(name))
-        return grid.join(found, on=keys, how="left")
+        return fact_column(plan, grid, known, records, self._used["event"], self._days)
 
     # -- results -------------------------------------------------------------------------------
 
-    def _results(self, resolved: pl.DataFrame, as_of: dt.date) -> ColumnarResult:
+    def _results(
+        self,
+        resolved: pl.DataFrame,
+        values: pl.DataFrame,
+        deadlines: pl.DataFrame,
+        as_of: dt.date,
+    ) -> ColumnarResult:
+        """The result tables; ``values`` holds each piece's fact columns by ``_pid``, joined
+        only once the rows are chosen and in order."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
@@ -624,9 +556,15 @@ class ColumnarEngine:
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
         )
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
-        until = pl.when(pl.col("_last") == _OPEN).then(None).otherwise(pl.col("_last"))
-        measures = resolved.filter(pl.col("_kind") == "measure")
-        decisions = measures.sort("subject", "_rule", "trigger_seq", "_first").select(
+        until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
+        order = ["subject", "_rule", "trigger_seq", "_first"]
+
+        def valued(rows: pl.DataFrame) -> pl.DataFrame:
+            return rows.sort(order).join(values, on="_pid", how="left", maintain_order="left")
+
+        missing = [pl.lit(None).alias(name) for name in facts if name not in values.columns]
+        values = values.with_columns(missing)
+        decisions = valued(resolved.filter(pl.col("_kind") == "measure")).select(
             "subject",
             "outcome",
             pl.col("_first").alias("from"),
@@ -635,16 +573,12 @@ class ColumnarEngine:
             *trigger,
             *facts,
         )
-        duties = (
-            resolved.filter(pl.col("_kind") == "duty")
-            .sort("subject", "_rule", "trigger_seq", "_first")
-            .select(
-                "subject",
-                pl.col("outcome").alias("name"),
-                pl.col("_first").alias("on"),
-                *trigger,
-                *facts,
-            )
+        duties = valued(resolved.filter(pl.col("_kind") == "duty")).select(
+            "subject",
+            pl.col("outcome").alias("name"),
+            pl.col("_first").alias("on"),
+            *trigger,
+            *facts,
         )
         outcomes = (
             decisions.filter(pl.col("active"))
@@ -652,224 +586,20 @@ class ColumnarEngine:
             .unique()
             .sort("subject", "outcome")
         )
-        return ColumnarResult(as_of, decisions, duties, outcomes)
-
-
-class _History:
-    """Contradictions between events (the per-subject engine's HistoryError), in bulk."""
-
-    def __init__(self) -> None:
-        self.shown: list[Problem] = []
-        self.total = 0
-
-    def rows(self, frame: pl.DataFrame, column_name: str, message: str) -> None:
-        self.total += frame.height
-        room = TableError.SHOWN - len(self.shown)
-        if room > 0 and frame.height:
-            for table, row, value in (
-                frame.head(room).select("_table", "_row", column_name).iter_rows()
-            ):
-                self.shown.append(
-                    Problem(f"{message} (value {value!r})", f"{table}[{row}].{column_name}")
-                )
-
-    def raise_if_any(self) -> None:
-        if self.total:
-            raise TableError(None, self.shown, self.total)
-
-
-def _reads_subject_kind(ruleset: ir.Ruleset) -> bool:
-    exprs: list[Expr] = [rule.when for rule in ruleset.rules]
-    exprs += [rule.from_ for rule in ruleset.rules]
-    exprs += [rule.until for rule in ruleset.rules if rule.until is not None]
-    for fact in ruleset.facts:
-        derivation = fact.derivation
-        if isinstance(derivation, ir.Computed):
-            exprs.append(derivation.expr)
-        elif isinstance(derivation, ir.EventQuery):
-            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
-        elif derivation.where is not None:
-            exprs.append(derivation.where)
-    return any(
-        isinstance(node, Ref) and node.name == "subject_kind" for e in exprs for node in nodes(e)
-    )
-
-
-def _fields_used(ruleset: ir.Ruleset) -> dict[str, tuple[str, ...]]:
-    """The event fields each scope's expressions read: only those columns travel through the
-    joins (``date`` is a column of its own, not a field column)."""
-    exprs: list[Expr] = []
-    for register in ruleset.registers:
-        if register.removed_by_where is not None:
-            exprs.append(register.removed_by_where)
-    for fact in ruleset.facts:
-        derivation = fact.derivation
-        if isinstance(derivation, ir.Computed):
-            exprs.append(derivation.expr)
-        elif isinstance(derivation, ir.EventQuery):
-            exprs.extend(e for e in (derivation.where, derivation.value) if e is not None)
-        elif derivation.where is not None:
-            exprs.append(derivation.where)
-    for rule in ruleset.rules:
-        exprs.extend(e for e in (rule.when, rule.from_, rule.until) if e is not None)
-    used: dict[str, dict[str, None]] = {"trigger": {}, "event": {}, "record": {}}
-    for expr in exprs:
-        for node in nodes(expr):
-            if isinstance(node, Field) and node.scope in used:
-                used[node.scope][node.name] = None
-    return {scope: tuple(names) for scope, names in used.items()}
-
-
-def _fact(fact: ir.Fact, compiler: ExprCompiler) -> _Fact:
-    derivation = fact.derivation
-    if isinstance(derivation, ir.Computed):
-        return _Fact(fact, None, compiler.compile(derivation.expr))
-    if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-        where = compiler.condition(derivation.where) if derivation.where is not None else None
-        return _Fact(fact, where, None)
-    if derivation.pick == "collect":
-        raise Refused("an event query that collects a list of values (pick collect)")
-    where = compiler.condition(derivation.where) if derivation.where is not None else None
-    value = compiler.compile(derivation.value) if derivation.value is not None else None
-    return _Fact(fact, where, value)
-
-
-def _rule(
-    index: int,
-    rule: ir.Rule,
-    compiler: ExprCompiler,
-    ruleset: ir.Ruleset,
-    facts: Mapping[str, ir.Fact],
-    parameters: Mapping[str, ir.ParameterValue],
-) -> _Rule:
-    if rule.outcome_kind == "deadline":
-        raise Refused("a deadline (working-day counting, excluded periods, extensions)")
-    if rule.excluding is not None or rule.extended_by is not None:
-        raise Refused("excluded periods or extensions")
-    text = rule_text(
-        ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
-    )
-    return _Rule(
-        index,
-        rule,
-        compiler.condition(rule.when),
-        compiler.compile(rule.from_),
-        compiler.compile(rule.until) if rule.until is not None else None,
-        text.fact_names,
-        compiler.compile(rule.until)
-        if rule.until is not None and reads_trigger_only(rule.until, parameters)
-        else None,
-    )
-
-
-def _needed(
-    rules: list[_Rule], ruleset: ir.Ruleset, parameters: Mapping[str, ir.ParameterValue]
-) -> tuple[str, ...]:
-    """The facts the rules on one trigger kind read, with what they are derived from, in
-    declaration order (a fact may read only facts declared before it)."""
-    by_id = {fact.id: fact for fact in ruleset.facts}
-    wanted = [name for plan in rules for name in plan.facts]
-    for plan in rules:
-        rule = plan.rule
-        for expr in (rule.when, rule.from_, rule.until):
-            if expr is not None:
-                wanted.extend(read_by(expr, parameters))
-    found: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        fact = by_id.get(name)
-        if name in found or fact is None:
-            continue
-        found.add(name)
-        wanted.extend(fact_reads(fact, parameters))
-    on = rules[0].rule.on
-    return tuple(
-        fact.id for fact in ruleset.facts if fact.id in found and fact.for_each in (None, on)
-    )
-
-
-def _resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
-    """Group precedence on elementary segments, then touching pieces joined (see the module
-    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
-    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("subject", "_group", "_first")
-    # One integer per subject and group (the frame is sorted so), for cheap comparisons.
-    grouped = grouped.with_columns(
-        (
-            (pl.col("subject") != pl.col("subject").shift(1))
-            | (pl.col("_group") != pl.col("_group").shift(1))
+        deadlines = (
+            deadlines.with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
+            .sort("subject", "_rule", "trigger_seq")
+            .select(
+                *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
+                *trigger,
+                *facts,
+            )
         )
-        .fill_null(True)
-        .cum_sum()
-        .cast(pl.Int64)
-        .alias("_g")
-    )
-    # Pieces that overlap no other piece of their group need no precedence: most subjects'
-    # terms never meet, so only the others are cut into segments. A running maximum of the
-    # last days, offset by group so that it never crosses into the next group, finds them.
-    scale = 10_000_000
-    reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
-    meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    met = grouped.filter(meets).select("_g").unique()
-    meeting = grouped.join(met, on="_g", how="semi")
-    free = pl.concat(
-        [pieces.filter(pl.col("_group").is_null()), grouped.join(met, on="_g", how="anti")],
-        how="diagonal_relaxed",
-    )
-    bounds = (
-        pl.concat(
-            [
-                meeting.select("_g", pl.col("_first").alias("_b")),
-                meeting.select("_g", (pl.col("_last") + _DAY).alias("_b")),
-            ]
-        )
-        .unique()
-        .sort("_g", "_b")
-        .with_columns(
-            pl.when(pl.col("_g") == pl.col("_g").shift(-1))
-            .then(pl.col("_b").shift(-1) - _DAY)
-            .alias("_be")
-        )
-        .drop_nulls("_be")
-    )
-    segments = (
-        meeting.join(bounds, on="_g", how="inner")
-        .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
-        # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
-        # newest trigger, the rule listed first, then the trigger walked first.
-        .sort(
-            [
-                "_g",
-                "_b",
-                "_priority",
-                "trigger_date",
-                "_rule",
-                "_on",
-                pl.col("trigger_key").fill_null(""),
-            ],
-            descending=[False, False, True, True, False, True, True],
-        )
-        .group_by("_g", "_b", maintain_order=True)
-        .first()
-        .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
-        .drop("_b", "_be")
-    )
-    both = (
-        pl.concat([segments, free], how="diagonal_relaxed")
-        .drop("_g")
-        .sort("_rule", "_occ", "_first")
-    )
-    # Touching pieces of one rule and trigger are one run; the run's last piece carries the
-    # facts that hold at its end, and its first piece's first day is the run's.
-    same = (
-        (pl.col("_rule") == pl.col("_rule").shift(1))
-        & (pl.col("_occ") == pl.col("_occ").shift(1))
-        & (pl.col("_first") == pl.col("_last").shift(1) + _DAY)
-    ).fill_null(False)
-    runs = both.with_columns(
-        pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
-        same.shift(-1).fill_null(False).alias("_continued"),
-    )
-    return runs.filter(~pl.col("_continued")).drop("_continued")
+        return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:
+    return ColumnarEngine(ruleset, calendar=calendar)
 
 
 def evaluate(

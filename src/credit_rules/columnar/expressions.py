@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from credit_rules.columnar.workdays import DayIndex
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import fold
@@ -53,8 +54,15 @@ def _constant_truth(value: object) -> pl.Expr:
 
 
 class ExprCompiler:
-    def __init__(self, parameters: Mapping[str, ir.ParameterValue]) -> None:
+    def __init__(
+        self, parameters: Mapping[str, ir.ParameterValue], days: DayIndex | None = None
+    ) -> None:
         self.parameters = parameters
+        #: Counts periods in working days; without it such a period is refused.
+        self.days = days
+        #: Each working-day count compiled so far: true where its start has a value and the
+        #: count none (it ran past the calendar, where the engine raises CalendarRangeError).
+        self.overflows: list[pl.Expr] = []
 
     def compile(self, expr: Expr) -> pl.Expr:
         return self._compile(fold(expr, self.parameters))
@@ -108,9 +116,14 @@ class ExprCompiler:
         raise Refused(f"the function {expr.function}()")
 
     def _compare(self, expr: Compare) -> pl.Expr:
-        if expr.op in ("in", "not in"):
-            raise Refused(f"the comparison '{expr.op}' (a list on the right)")
         left, right = self._compile(expr.left), self._compile(expr.right)
+        if expr.op in ("in", "not in"):
+            # A text against a list (a list field, or a fact that collects values): false when
+            # either is missing, as every comparison with a missing value is.
+            found = right.list.contains(left, nulls_equal=False)
+            if expr.op == "not in":
+                found = ~found
+            return _truth(left.is_not_null() & right.is_not_null() & found)
         compared = {
             "==": left == right,
             "!=": left != right,
@@ -128,7 +141,11 @@ class ExprCompiler:
         period = self._period(expr.right)
         if period is None or expr.op != "+":
             raise Refused("date arithmetic other than <date> + <period parameter or constant>")
-        return add_period(self._compile(expr.left), period)
+        start = self._compile(expr.left)
+        counted = add_period(start, period, self.days)
+        if period.unit == "working_days":
+            self.overflows.append(start.is_not_null() & counted.is_null())
+        return counted
 
     def _period(self, expr: Expr) -> Period | None:
         if isinstance(expr, Ref) and isinstance(self.parameters.get(expr.name), Period):
@@ -138,12 +155,14 @@ class ExprCompiler:
         return None
 
 
-def add_period(start: pl.Expr, period: Period) -> pl.Expr:
+def add_period(start: pl.Expr, period: Period, days: DayIndex | None = None) -> pl.Expr:
     """The last day of ``period`` counted from the day after ``start`` (Civil Code Arts
     201-203, :func:`credit_rules.periods.last_day_of_period`): Polars' calendar offsets clamp
-    to the month's end as the Code does."""
+    to the month's end as the Code does; working days are counted on ``days``."""
     if period.unit == "working_days":
-        raise Refused(f"a period in working days ({period})")
+        if days is None:
+            raise Refused(f"a period in working days ({period}) without a calendar")
+        return days.add_working_days(start, period.count)
     if period.unit == "days":
         return start + pl.duration(days=period.count)
     suffix = "y" if period.unit == "years" else "mo"

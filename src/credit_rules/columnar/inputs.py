@@ -19,6 +19,7 @@ import polars as pl
 
 from credit_rules.columnar.schema import BASE, ColumnKind, vocabulary_schema
 from credit_rules.errors import Problem, TableError
+from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 
 Table = Any  # a polars DataFrame or LazyFrame, a pyarrow Table, or a Parquet path
@@ -51,7 +52,7 @@ class Inputs:
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
     ) -> None:
         if subjects is None and kind is None:
-            raise ValueError("Inputs needs a subjects table or the one subject kind")
+            raise ValueError(Message("Inputs needs a subjects table or the one subject kind"))
         self.events = events
         self._subjects = subjects
         self._kind = kind
@@ -103,8 +104,15 @@ def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
         return source, name
     frame = pl.from_arrow(source)
     if not isinstance(frame, pl.DataFrame):
-        raise TypeError(f"{name}: expected a table, got {type(source).__name__}")
+        raise TypeError(
+            Message("{name}: expected a table, got {type}", name=name, type=type(source).__name__)
+        )
     return frame, name
+
+
+def with_value(message: Message, value: object) -> Message:
+    """A row's problem with the value found in it, as every table problem shows it."""
+    return message + Message(" (value {value!r})", value=value)
 
 
 class _Problems:
@@ -113,12 +121,12 @@ class _Problems:
     only the checks that found something look at their rows, for the first few to show."""
 
     def __init__(self) -> None:
-        self._checks: list[tuple[pl.DataFrame | None, pl.Expr | None, str, str]] = []
+        self._checks: list[tuple[pl.DataFrame | None, pl.Expr | None, str, Message]] = []
 
-    def add(self, message: str, field: str = "") -> None:
+    def add(self, message: Message, field: str = "") -> None:
         self._checks.append((None, None, field, message))
 
-    def rows(self, frame: pl.DataFrame, mask: pl.Expr, column: str, message: str) -> None:
+    def rows(self, frame: pl.DataFrame, mask: pl.Expr, column: str, message: Message) -> None:
         """One problem per row of ``frame`` where ``mask`` holds (``frame`` has the
         ``_table`` and ``_row`` columns); the value shown is the row's ``column``."""
         self._checks.append((frame, mask, column, message))
@@ -153,7 +161,7 @@ class _Problems:
             value = column if column in frame.columns else "_row"
             bad = frame.lazy().filter(mask).head(room).select("_table", "_row", value).collect()
             for table, row, found in bad.iter_rows():
-                shown.append(Problem(f"{message} (value {found!r})", f"{table}[{row}].{column}"))
+                shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
         raise TableError(None, shown, total)
 
 
@@ -166,24 +174,31 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
         return source.cast(target)
     if kind == "date" and dtype in (pl.String, pl.Categorical):
         parsed = source.cast(pl.String).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-        problems.rows(frame, source.is_not_null() & parsed.is_null(), column, "not a date")
+        problems.rows(frame, source.is_not_null() & parsed.is_null(), column, Message("not a date"))
         return parsed
     if kind == "date" and isinstance(dtype, pl.Datetime):
         # pandas keeps dates as midnight timestamps; a time of day is not a date.
         day = source.dt.date()
         problems.rows(
-            frame, source.is_not_null() & (source != day.cast(dtype)), column, "not a date"
+            frame, source.is_not_null() & (source != day.cast(dtype)), column, Message("not a date")
         )
         return day
     if kind == "text" and (dtype == pl.Categorical or isinstance(dtype, pl.Enum)):
         return source.cast(pl.String)
     if kind == "count" and dtype == pl.String:
         parsed = source.cast(pl.Int64, strict=False)
-        problems.rows(frame, source.is_not_null() & parsed.is_null(), column, "not a whole number")
+        problems.rows(
+            frame, source.is_not_null() & parsed.is_null(), column, Message("not a whole number")
+        )
         return parsed
     if kind == "count" and dtype.is_integer():
         return source.cast(pl.Int64)
-    problems.rows(frame, source.is_not_null(), column, f"expected {kind}, the column is {dtype}")
+    problems.rows(
+        frame,
+        source.is_not_null(),
+        column,
+        Message("expected {kind}, the column is {dtype}", kind=kind, dtype=str(dtype)),
+    )
     return pl.lit(None, target)
 
 
@@ -208,7 +223,9 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
             continue  # an empty table, however its columns were declared, holds no events
         missing = [c for c in BASE if c not in frame.columns]
         for column in missing:
-            problems.add(f"the table has no {column!r} column", f"{name}.{column}")
+            problems.add(
+                Message("the table has no {column!r} column", column=column), f"{name}.{column}"
+            )
         unknown = [
             c
             for c in frame.columns
@@ -219,7 +236,11 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
                 frame,
                 pl.col(column).is_not_null(),
                 column,
-                f"{column!r} is not a field of any {vocabulary} event",
+                Message(
+                    "{column!r} is not a field of any {vocabulary} event",
+                    column=column,
+                    vocabulary=vocabulary,
+                ),
             )
         if missing:
             continue
@@ -258,16 +279,20 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
         frame,
         pl.col("type").is_null() | ~pl.col("type").is_in(known),
         "type",
-        f"not an event type of {vocabulary} ({', '.join(known)})",
+        Message(
+            "not an event type of {vocabulary} ({types})",
+            vocabulary=vocabulary,
+            types=", ".join(known),
+        ),
     )
     problems.rows(
         frame,
         pl.col("subject").is_null() | (pl.col("subject") == ""),
         "subject",
-        "every event needs a subject",
+        Message("every event needs a subject"),
     )
     # A date that was given but could not be read is reported once, as not a date.
-    problems.rows(frame, ~pl.col("_dated"), "date", "every event needs a date")
+    problems.rows(frame, ~pl.col("_dated"), "date", Message("every event needs a date"))
     # Only the types present are checked, and a check that a column's null count already
     # answers (no value at all, or no null) costs nothing: a long table is mostly nulls.
     present = set(frame.get_column("type").unique().to_list())
@@ -285,12 +310,15 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                         frame,
                         mine & value.is_not_null(),
                         column,
-                        f"a {event_type} event has no {column!r}",
+                        Message("a {type} event has no {column!r}", type=event_type, column=column),
                     )
                 continue
             if spec.required and nulls:
                 problems.rows(
-                    frame, mine & value.is_null(), column, f"a {event_type} event needs it"
+                    frame,
+                    mine & value.is_null(),
+                    column,
+                    Message("a {type} event needs it", type=event_type),
                 )
             if nulls == frame.height:
                 continue
@@ -300,10 +328,10 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                     frame,
                     mine & value.is_not_null() & ~value.is_in(allowed),
                     column,
-                    f"not one of {', '.join(allowed)}",
+                    Message("not one of {allowed}", allowed=", ".join(allowed)),
                 )
             elif spec.non_empty and spec.kind == "text":
-                problems.rows(frame, mine & (value == ""), column, "must not be empty")
+                problems.rows(frame, mine & (value == ""), column, Message("must not be empty"))
 
 
 def _subjects(
@@ -315,8 +343,12 @@ def _subjects(
     if subjects is None:
         if len(kinds) != 1:
             problems.add(
-                f"{ruleset.id} has subjects of several kinds ({', '.join(kinds)}); "
-                "give a subjects table with id and kind",
+                Message(
+                    "{ruleset} has subjects of several kinds ({kinds}); give a subjects table "
+                    "with id and kind",
+                    ruleset=ruleset.id,
+                    kinds=", ".join(kinds),
+                ),
                 "subjects",
             )
             return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
@@ -326,7 +358,7 @@ def _subjects(
         pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
     )
     if "id" not in frame.columns:
-        problems.add("the table has no 'id' column", f"{name}.id")
+        problems.add(Message("the table has no {column!r} column", column="id"), f"{name}.id")
         return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
     ids = _typed(frame, "id", "text", problems)
     if "kind" in frame.columns:
@@ -334,18 +366,23 @@ def _subjects(
     elif len(kinds) == 1:
         kind = pl.lit(kinds[0])
     else:
-        problems.add("the table has no 'kind' column", f"{name}.kind")
+        problems.add(Message("the table has no {column!r} column", column="kind"), f"{name}.kind")
         kind = pl.lit(None, pl.String)
     frame = frame.with_columns(ids.alias("id"), kind.alias("kind"))
     problems.rows(
-        frame, pl.col("id").is_null() | (pl.col("id") == ""), "id", "a subject needs an id"
+        frame,
+        pl.col("id").is_null() | (pl.col("id") == ""),
+        "id",
+        Message("a subject needs an id"),
     )
-    problems.rows(frame, pl.col("id").is_duplicated(), "id", "duplicate subject id")
+    problems.rows(frame, pl.col("id").is_duplicated(), "id", Message("duplicate subject id"))
     problems.rows(
         frame,
         pl.col("kind").is_null() | ~pl.col("kind").is_in(kinds),
         "kind",
-        f"not a subject kind of {ruleset.id} ({', '.join(kinds)})",
+        Message(
+            "not a subject kind of {ruleset} ({kinds})", ruleset=ruleset.id, kinds=", ".join(kinds)
+        ),
     )
     return frame.select(pl.col("id").alias("subject"), pl.col("kind").alias("subject_kind"))
 
@@ -361,7 +398,7 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
             frame,
             pl.col("subject").is_not_null() & ~pl.col("subject").is_in(people["subject"].implode()),
             "subject",
-            "the event concerns a subject that is not among the subjects",
+            Message("the event concerns a subject that is not among the subjects"),
         )
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)

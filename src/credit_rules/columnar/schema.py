@@ -35,6 +35,8 @@ class FieldSpec:
     allowed: frozenset[str] | None
     #: Text that must not be empty (pydantic ``min_length=1``).
     non_empty: bool
+    #: What a null in the column means for this type: the model's default (None: no value).
+    default: str | bool | int | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ def vocabulary_schema(vocabulary: str) -> VocabularySchema:
                 continue
             kind, allowed = _kind(info.annotation)
             non_empty = any(getattr(m, "min_length", None) == 1 for m in info.metadata)
-            own[name] = FieldSpec(name, kind, info.is_required(), allowed, non_empty)
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            if isinstance(default, Enum):
+                default = str(default.value)
+            own[name] = FieldSpec(name, kind, info.is_required(), allowed, non_empty, default)
             columns.setdefault(name, kind)
         fields[event_type] = own
     return VocabularySchema(

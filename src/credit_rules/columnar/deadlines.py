@@ -1,0 +1,294 @@
+"""Deadline clocks on columns: :class:`credit_rules.engine.deadlines.CompiledDeadline` and
+:func:`credit_rules.calendar.deadlines.compute_deadline` for every firing trigger at once.
+
+A deadline is counted once, on everything known on ``as_of`` (the walk's rule). Its clock
+reads the events that exclude days from the count (Ganzhou Art 20: inspection, testing,
+appraisal, expert review) and those that extend it (Art 25, capped), found by a join within
+each subject and the rule's ``where``.
+
+Excluded periods are merged per clock, then applied in day order the way the calendar does
+(``_due_index_excluding``): a period that begins on or before the current last day pushes it
+by the working days the period holds. That is a loop over the *rank* of the merged periods
+(a clock has a handful at most), each round one vectorised step for every clock; never a
+loop over rows or over days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+import polars as pl
+
+from credit_rules.columnar.expressions import column
+from credit_rules.columnar.plans import DeadlinePlan, RulePlan
+from credit_rules.columnar.workdays import DayIndex
+from credit_rules.errors import ExtensionOverCap, HistoryError, Problem
+from credit_rules.i18n import Message
+
+#: Days a clock leaves out, with the reason, in the order of the history.
+EXCLUDED = pl.List(pl.Struct({"first": pl.Date, "last": pl.Date, "reason": pl.String}))
+_UNIT_WORDS = {
+    "working_days": "working days",
+    "days": "days",
+    "months": "months",
+    "years": "years",
+}
+
+
+class _Counting(Protocol):
+    """Days as numbers and the two lookups counting needs (see :mod:`.workdays`)."""
+
+    def index(self, day: pl.Expr) -> pl.Expr: ...
+
+    def date(self, index: pl.Expr) -> pl.Expr: ...
+
+    def cum_at(self, position: pl.Expr) -> pl.Expr: ...
+
+    def work_at(self, target: pl.Expr) -> pl.Expr: ...
+
+    def clip(self, index: pl.Expr) -> pl.Expr: ...
+
+
+class _EveryDay:
+    """Calendar days as a trivial calendar where every day counts (Art 201 in days)."""
+
+    def index(self, day: pl.Expr) -> pl.Expr:
+        return day.cast(pl.Int32).cast(pl.Int64)
+
+    def date(self, index: pl.Expr) -> pl.Expr:
+        return index.cast(pl.Int32).cast(pl.Date)
+
+    def cum_at(self, position: pl.Expr) -> pl.Expr:
+        return position
+
+    def work_at(self, target: pl.Expr) -> pl.Expr:
+        return target - 1
+
+    def clip(self, index: pl.Expr) -> pl.Expr:
+        return index
+
+
+def _events(
+    rows: pl.DataFrame,
+    known: pl.DataFrame,
+    event_type: str,
+    where: pl.Expr | None,
+    fields: tuple[str, ...],
+) -> pl.DataFrame:
+    """Each clock's matching events known on ``as_of``: ``_did``, ``_eseq``, the date and
+    ``fields`` under their ``event.`` names."""
+    events = known.filter(pl.col("type") == event_type).select(
+        "subject",
+        pl.col("_seq").alias("_eseq"),
+        pl.col("date").alias(column("event", "date")),
+        *[pl.col(name).alias(column("event", name)) for name in fields if name != "date"],
+    )
+    joined = rows.join(events, on="subject", how="inner")
+    if where is not None:
+        joined = joined.filter(where)
+    return joined
+
+
+def _excluded(
+    rows: pl.DataFrame, known: pl.DataFrame, plan: DeadlinePlan, used: tuple[str, ...]
+) -> pl.DataFrame:
+    spec = plan.excluding
+    assert spec is not None
+    fields = tuple(dict.fromkeys((*used, spec.until_field, spec.reason_field)))
+    found = _events(rows, known, spec.event_type, plan.excluded_where, fields)
+    return found.select(
+        "_did",
+        "_eseq",
+        pl.col(column("event", "date")).alias("_xfirst"),
+        pl.col(column("event", spec.until_field)).alias("_xlast"),
+        pl.col(column("event", spec.reason_field)).cast(pl.String).alias("_xreason"),
+    )
+
+
+def _extended(
+    rows: pl.DataFrame,
+    known: pl.DataFrame,
+    plan: DeadlinePlan,
+    used: tuple[str, ...],
+    rule: str,
+) -> pl.DataFrame:
+    """Each clock's extension total; a history over ``max_times`` is refused as the engine
+    refuses it, a total over the cap raises :class:`ExtensionOverCap`."""
+    spec = plan.extension
+    assert spec is not None
+    fields = tuple(dict.fromkeys((*used, spec.field)))
+    found = _events(rows, known, spec.event_type, plan.extended_where, fields)
+    totals = found.group_by("_did").agg(
+        pl.col(column("event", spec.field)).cast(pl.Int64).sum().alias("extended_by"),
+        pl.len().alias("_times"),
+        pl.col(column("event", "date")).sort_by("_eseq").alias("_days"),
+    )
+    if spec.max_times is not None:
+        over = totals.filter(pl.col("_times") > spec.max_times)
+        if over.height:
+            times, days = over.select("_times", "_days").row(0)
+            listed = ", ".join(day.isoformat() for day in days)
+            raise HistoryError(
+                None,
+                [
+                    Problem(
+                        Message(
+                            "{rule}: {count} extensions ({days}) where at most {limit} is allowed",
+                            rule=rule,
+                            count=times,
+                            days=listed,
+                            limit=spec.max_times,
+                        ),
+                        field=spec.event_type,
+                    )
+                ],
+            )
+    if plan.cap is not None:
+        over = totals.filter(pl.col("extended_by") > plan.cap)
+        if over.height:
+            total = int(over["extended_by"][0])
+            raise ExtensionOverCap(total, plan.cap, _UNIT_WORDS[plan.period.unit], rule)
+    return totals.select("_did", "extended_by")
+
+
+def _spans(excluded: pl.DataFrame, rows: pl.DataFrame, counting: _Counting) -> pl.DataFrame:
+    """Each clock's excluded days after its start, merged, ranked in day order (``_k``)."""
+    spans = (
+        excluded.join(rows.select("_did", "_i"), on="_did")
+        .select(
+            "_did",
+            pl.max_horizontal(counting.index(pl.col("_xfirst")), pl.col("_i") + 1).alias("_lo"),
+            counting.clip(counting.index(pl.col("_xlast"))).alias("_hi"),
+        )
+        .filter(pl.col("_lo") <= pl.col("_hi"))
+        .sort("_did", "_lo")
+    )
+    reach = pl.col("_hi").cum_max().shift(1).over("_did")
+    fresh = (reach.is_null() | (pl.col("_lo") > reach + 1)).cum_sum()
+    return (
+        spans.with_columns(fresh.alias("_m"))
+        .group_by("_did", "_m")
+        .agg(pl.col("_lo").min(), pl.col("_hi").max())
+        .sort("_did", "_lo")
+        .with_columns(pl.int_range(pl.len()).over("_did").alias("_k"))
+    )
+
+
+def _last_days(
+    rows: pl.DataFrame, excluded: pl.DataFrame | None, counting: _Counting
+) -> pl.DataFrame:
+    """``_last``: the ``_n``-th counted day after ``start`` (null past the calendar)."""
+    rows = rows.with_columns(counting.index(pl.col("start")).alias("_i"))
+    rows = rows.with_columns((counting.cum_at(pl.col("_i") + 1) + pl.col("_n")).alias("_t"))
+    if excluded is not None and excluded.height:
+        spans = _spans(excluded, rows, counting)
+        rows = rows.with_columns(pl.lit(False).alias("_broken"))
+        ranks = spans.select(pl.col("_k").max().cast(pl.Int64)).item()
+        for rank in range(0 if ranks is None else int(ranks) + 1):
+            span = spans.filter(pl.col("_k") == rank).select("_did", "_lo", "_hi")
+            rows = rows.join(span, on="_did", how="left")
+            counted = counting.cum_at(pl.col("_hi") + 1) - counting.cum_at(pl.col("_lo"))
+            pushes = (
+                ~pl.col("_broken")
+                & pl.col("_lo").is_not_null()
+                & (counting.work_at(pl.col("_t")) >= pl.col("_lo"))
+            ).fill_null(False)
+            rows = rows.with_columns(
+                pl.when(pushes).then(pl.col("_t") + counted).otherwise(pl.col("_t")).alias("_t"),
+                (pl.col("_broken") | (pl.col("_lo").is_not_null() & ~pushes)).alias("_broken"),
+            ).drop("_lo", "_hi")
+        rows = rows.drop("_broken")
+    last = counting.date(counting.work_at(pl.col("_t")))
+    last = pl.when(pl.col("_n") == 0).then(pl.col("start")).otherwise(last)
+    return rows.with_columns(last.alias("_last")).drop("_i", "_t")
+
+
+def clocks(
+    plan: RulePlan,
+    rows: pl.DataFrame,
+    known: pl.DataFrame,
+    days: DayIndex,
+    used: tuple[str, ...],
+) -> pl.DataFrame:
+    """The clocks of one deadline rule for ``rows`` (one per firing trigger, with ``start``):
+    ``due``, ``provisional``, ``provisional_reason``, ``unit``, ``count``, ``extended_by``
+    and ``excluded`` (first, last, reason in the history's order), as the engine counts."""
+    deadline = plan.deadline
+    assert deadline is not None
+    period = deadline.period
+    rule = plan.rule.id
+    rows = rows.with_row_index("_did")
+    excluded = _excluded(rows, known, deadline, used) if deadline.excluding else None
+    if deadline.extension is not None:
+        extended = _extended(rows, known, deadline, used, rule)
+        rows = rows.join(extended, on="_did", how="left")
+        rows = rows.with_columns(pl.col("extended_by").fill_null(0))
+    else:
+        rows = rows.with_columns(pl.lit(0, pl.Int64).alias("extended_by"))
+    rows = rows.with_columns((pl.col("extended_by") + period.count).alias("_n"))
+    if period.unit in ("working_days", "days"):
+        counting: _Counting = days if period.unit == "working_days" else _EveryDay()
+        rows = _last_days(rows, excluded, counting)
+    else:
+        months = 12 if period.unit == "years" else 1
+        offset = pl.concat_str((pl.col("_n") * months).cast(pl.String), pl.lit("mo"))
+        rows = rows.with_columns(pl.col("start").dt.offset_by(offset).alias("_last"))
+    if period.unit == "working_days":
+        rows = rows.with_columns(pl.col("_last").alias("due"))
+        depends = (pl.col("start") + pl.duration(days=1), pl.col("due"))
+        provisional = (pl.col("due") > pl.col("start")) & days.unpublished_between(*depends)
+    else:
+        rows = rows.with_columns(days.roll_forward(pl.col("_last")).alias("due"))
+        depends = (pl.col("_last"), pl.col("due"))
+        provisional = days.unpublished_between(*depends)
+    days.raise_if_past(rows.filter(pl.col("due").is_null()), f"{rule} ({period})")
+    rows = rows.with_columns(
+        provisional.alias("provisional"),
+        depends[0].dt.year().alias("_y0"),
+        depends[1].dt.year().alias("_y1"),
+    )
+    rows = _reasons(rows, days)
+    if excluded is not None:
+        lists = (
+            excluded.sort("_did", "_eseq")
+            .group_by("_did", maintain_order=True)
+            .agg(
+                pl.struct(
+                    pl.col("_xfirst").alias("first"),
+                    pl.col("_xlast").alias("last"),
+                    pl.col("_xreason").alias("reason"),
+                ).alias("excluded")
+            )
+        )
+        rows = rows.join(lists, on="_did", how="left")
+        rows = rows.with_columns(pl.col("excluded").fill_null([]).cast(EXCLUDED))
+    else:
+        rows = rows.with_columns(pl.lit([], EXCLUDED).alias("excluded"))
+    return rows.with_columns(
+        pl.lit(period.unit).alias("unit"), pl.lit(period.count, pl.Int64).alias("count")
+    ).drop("_did", "_n", "_last", "_y0", "_y1")
+
+
+def _reasons(rows: pl.DataFrame, days: DayIndex) -> pl.DataFrame:
+    """The calendar's own words for why a count is provisional; they depend only on the
+    years it spans, so each pair of years is asked once."""
+    pairs = rows.filter(pl.col("provisional")).select("_y0", "_y1").unique()
+    calendar = days.calendar
+    reasons = pl.DataFrame(
+        {
+            "_y0": pairs["_y0"],
+            "_y1": pairs["_y1"],
+            "provisional_reason": [
+                calendar.provisional_reason(dt.date(y0, 1, 1), dt.date(y1, 12, 31))
+                for y0, y1 in pairs.iter_rows()
+            ],
+        },
+        schema={"_y0": pl.Int32, "_y1": pl.Int32, "provisional_reason": pl.String},
+    )
+    joined = rows.join(reasons, on=["_y0", "_y1"], how="left")
+    return joined.with_columns(
+        pl.when(pl.col("provisional"))
+        .then(pl.col("provisional_reason"))
+        .alias("provisional_reason")
+    )

@@ -1,0 +1,229 @@
+"""What is known on a day, and the records it makes: the front door and the registers of the
+per-subject engine (:mod:`credit_rules.engine.inputs`, :mod:`credit_rules.engine.history`) on
+columns.
+
+Events up to ``as_of``, decided by the day of knowledge, not before the in-force date (unless
+the ruleset keeps them for its facts), nulls read as the event model's defaults, in each
+subject's canonical order; then each register's records, with the day a correction removed
+them, and the contradictions the engine refuses (a record entered twice, a correction of a
+record never entered) reported in bulk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from credit_rules.columnar.expressions import add_period, column
+from credit_rules.columnar.plans import RegisterPlan
+from credit_rules.columnar.resolve import OPEN, HistoryProblems
+from credit_rules.columnar.schema import VocabularySchema
+from credit_rules.i18n import Message
+from credit_rules.ruleset import ir
+
+
+class History:
+    """Reads events for one compiled ruleset; holds nothing of an evaluation."""
+
+    def __init__(
+        self,
+        ruleset: ir.Ruleset,
+        schema: VocabularySchema,
+        registers: Sequence[RegisterPlan],
+        kept_early: frozenset[str],
+        used: dict[str, tuple[str, ...]],
+    ) -> None:
+        self.ruleset = ruleset
+        self._schema = schema
+        self._registers = registers
+        self._kept_early = kept_early
+        self._used = used
+
+    def known(
+        self,
+        events: pl.DataFrame,
+        as_of: dt.date,
+        ordered: bool = True,
+        known_at: dt.date | None = None,
+    ) -> pl.DataFrame:
+        """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
+        order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
+        their trigger need. An event decided on a day of its own exists from that day on, if
+        it is by ``known_at`` (default ``as_of``): the front door's rule
+        (:mod:`credit_rules.engine.inputs`)."""
+        ruleset = self.ruleset
+        in_force = ruleset.in_force_from
+        schema = self._schema
+        frame = defaults(events, schema)
+        for event_type, field_name in schema.decided.items():
+            frame = frame.with_columns(
+                pl.when(pl.col("type") == event_type)
+                .then(pl.col(field_name).fill_null(pl.col("date")))
+                .otherwise(pl.col(field_name))
+                .alias(field_name)
+            )
+        # Corrections of records entered before the in-force date correct nothing it knows.
+        for spec in self._registers:
+            register = spec.register
+            if register.removed_by_event is None or register.entered_by in self._kept_early:
+                continue
+            early = frame.filter(
+                (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
+            ).select(
+                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
+            )
+            if early.height == 0:
+                continue
+            frame = (
+                frame.join(
+                    early.unique(),
+                    left_on=["subject", register.key],
+                    right_on=["subject", "_early_key"],
+                    how="left",
+                )
+                .filter(
+                    ~(
+                        (pl.col("type") == register.removed_by_event)
+                        & pl.col("_early").fill_null(False)
+                    )
+                )
+                .drop("_early")
+            )
+        knows = pl.col("date") <= as_of
+        knowledge = as_of if known_at is None else known_at
+        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
+        for event_type, field_name in schema.decided.items():
+            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
+        frame = frame.filter(knows)
+        key = pl.lit(None, pl.String)
+        for event_type, field_name in schema.keys.items():
+            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
+        frame = frame.with_columns(key.alias("_key"))
+        if not ordered:
+            return frame.with_columns(
+                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
+            )
+        # The front door's canonical order: day, type, the id named, then the content.
+        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
+        frame = frame.sort(
+            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+            nulls_last=False,
+        )
+        # Each event's place in its subject's history: the row number less the row number of
+        # the subject's first event (a window per subject costs far more with many subjects).
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
+        return frame.with_columns(
+            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
+            (pl.col("date") < in_force).alias("_early"),
+        )
+
+    def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
+        register = spec.register
+        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+        problems = HistoryProblems()
+        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
+        if counts.height:
+            twice = entries.join(counts, on=["subject", register.key], how="semi")
+            problems.rows(
+                twice,
+                register.key,
+                Message("a record of register {register} entered twice", register=register.id),
+            )
+        last_valid = (
+            add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
+        )
+        records = entries.select(
+            "subject",
+            pl.col(register.key).alias("_rkey"),
+            pl.col("date").alias("_entered"),
+            last_valid.alias("_last_valid"),
+            "_seq",
+            *[pl.col(c).alias(column("record", c)) for c in self._used["record"]],
+            *[pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]],
+            "_table",
+            "_row",
+        )
+        removed = pl.DataFrame(
+            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
+        )
+        if register.removed_by_event is not None:
+            early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
+                "subject", pl.col(register.key).alias("_rkey")
+            )
+            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
+                records.select("subject", "_rkey", "_entered"),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            )
+            corrections = corrections.join(
+                early.unique().with_columns(pl.lit(True).alias("_before")),
+                left_on=["subject", register.key],
+                right_on=["subject", "_rkey"],
+                how="left",
+            ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
+            decided = self._schema.decided.get(register.removed_by_event)
+            if decided is not None:
+                problems.rows(
+                    corrections.filter(
+                        (pl.col("_entered") <= pl.col("date"))
+                        & (pl.col(decided) < pl.col("_entered"))
+                    ),
+                    decided,
+                    Message("a correction decided before the record was entered"),
+                )
+            problems.rows(
+                corrections.filter(
+                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
+                ),
+                register.key,
+                Message("a correction of a record with no entry on or before it"),
+            )
+            matching = corrections
+            if register.removed_by_action is not None:
+                matching = matching.filter(pl.col("action") == register.removed_by_action)
+            if spec.removal is not None:
+                scoped = matching.select(
+                    "subject",
+                    register.key,
+                    "date",
+                    *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
+                )
+                matching = scoped.filter(spec.removal)
+            removed = (
+                matching.group_by("subject", register.key)
+                .agg(pl.col("date").min().alias("_removed"))
+                .rename({register.key: "_rkey"})
+            )
+        problems.raise_if_any()
+        return records.join(removed, on=["subject", "_rkey"], how="left")
+
+
+def defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
+    """A null where a type's model has a default is that default, as the per-subject front
+    door reads an absent field (Ganzhou: an objection is ``written`` unless it says not)."""
+    filled = []
+    for name in schema.columns:
+        if name not in events.columns:
+            continue
+        value = pl.col(name)
+        changed = False
+        for event_type, fields in schema.fields.items():
+            spec = fields.get(name)
+            if spec is None or spec.default is None:
+                continue
+            default = spec.default
+            fill = (
+                pl.lit(list(default), pl.List(pl.String))
+                if isinstance(default, tuple)
+                else pl.lit(default)
+            )
+            missing = (pl.col("type") == event_type) & pl.col(name).is_null()
+            value = pl.when(missing).then(fill).otherwise(value)
+            changed = True
+        if changed:
+            filled.append(value.alias(name))
+    return events.with_columns(filled) if filled else events

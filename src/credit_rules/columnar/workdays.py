@@ -1,0 +1,111 @@
+"""The working-day calendar as lookup columns: counting N working days is two gathers.
+
+:class:`~credit_rules.calendar.WorkingCalendar` answers "the Nth working day after a date"
+with one lookup in its cumulative count of working days and one in its list of working days
+(``work[cum[i + 1] + n - 1]``, docs/calendar.md). Here the same two arrays are Polars series,
+and a day is its number from the calendar's first day, so a whole column of starts is counted
+by two ``gather`` calls, never by a Python call per row. Days outside the calendar's years
+give null, and the caller that needs an answer raises
+:class:`~credit_rules.errors.CalendarRangeError` for them, as the calendar itself does.
+
+The arrays are read through the calendar's public answers (``is_working_day``,
+``published_years``) once per engine, so they cannot drift from the per-subject engine's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import accumulate
+
+import polars as pl
+
+from credit_rules.calendar import WorkingCalendar
+from credit_rules.errors import CalendarRangeError
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class DayIndex:
+    """One calendar's days as arrays; holds nothing of an evaluation."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+        first = dt.date(calendar.first_year, 1, 1)
+        last = dt.date(calendar.last_year, 12, 31)
+        self.first = first
+        self.last = last
+        self.size = (last - first).days + 1
+        #: Polars keeps a date as its day number since 1970-01-01.
+        self.origin = (first - _EPOCH).days
+        days = [first + dt.timedelta(days=i) for i in range(self.size)]
+        working = [calendar.is_working_day(day, strict=False) for day in days]
+        published = calendar.published_years
+        #: cum[i]: working days among the first i days; work[k]: the (k+1)th working day.
+        self.cum = pl.Series("cum", [0, *accumulate(int(w) for w in working)], pl.Int64)
+        self.work = pl.Series("work", [i for i, w in enumerate(working) if w], pl.Int64)
+        self.total = len(self.work)
+        #: unpublished[i]: days among the first i in a year without a published schedule.
+        self.unpublished = pl.Series(
+            "unpublished",
+            [0, *accumulate(int(day.year not in published) for day in days)],
+            pl.Int64,
+        )
+
+    def index(self, day: pl.Expr) -> pl.Expr:
+        """A date column as day numbers of the calendar (may lie outside it)."""
+        return day.cast(pl.Int32).cast(pl.Int64) - self.origin
+
+    def date(self, index: pl.Expr) -> pl.Expr:
+        return (index + self.origin).cast(pl.Int32).cast(pl.Date)
+
+    def inside(self, index: pl.Expr) -> pl.Expr:
+        return (index >= 0) & (index < self.size)
+
+    def cum_at(self, position: pl.Expr) -> pl.Expr:
+        """``cum[position]`` (0..size), null outside."""
+        ok = (position >= 0) & (position <= self.size)
+        return pl.lit(self.cum).gather(pl.when(ok).then(position))
+
+    def work_at(self, target: pl.Expr) -> pl.Expr:
+        """The day number of working day ``target`` (1-based), null past the calendar."""
+        ok = (target >= 1) & (target <= self.total)
+        return pl.lit(self.work).gather(pl.when(ok).then(target - 1))
+
+    def add_working_days(self, start: pl.Expr, n: int | pl.Expr) -> pl.Expr:
+        """The Nth working day after ``start`` (Civil Code Art 201: ``start`` never counts);
+        ``n == 0`` gives ``start``. :meth:`WorkingCalendar.add_working_days` on columns."""
+        index = self.index(start)
+        first = pl.when(self.inside(index)).then(index + 1)
+        due = self.date(self.work_at(self.cum_at(first) + n))
+        if isinstance(n, int):
+            return start if n == 0 else due
+        return pl.when(n == 0).then(start).otherwise(due)
+
+    def roll_forward(self, day: pl.Expr) -> pl.Expr:
+        """``day`` if it is a working day, else the first one after it (Civil Code Art 203)."""
+        index = self.index(day)
+        return self.date(self.work_at(self.cum_at(pl.when(self.inside(index)).then(index)) + 1))
+
+    def raise_if_past(self, rows: pl.DataFrame, what: str) -> None:
+        """Raise :class:`CalendarRangeError` if ``rows`` holds any row: a count that ran past
+        the calendar's years, which the calendar itself refuses."""
+        if rows.height:
+            calendar = self.calendar
+            raise CalendarRangeError(
+                dt.date(calendar.last_year + 1, 1, 1),
+                calendar.first_year,
+                calendar.last_year,
+                f"counting working days for {what}",
+            )
+
+    def clip(self, index: pl.Expr) -> pl.Expr:
+        """Days past the calendar's last are not counted (the calendar clips them too)."""
+        return index.clip(upper_bound=self.size - 1)
+
+    def unpublished_between(self, first: pl.Expr, last: pl.Expr) -> pl.Expr:
+        """Whether any day from ``first`` to ``last`` (dates, inclusive) lies in a year whose
+        schedule is not published: what makes a count provisional."""
+        low = self.index(first).clip(0, self.size)
+        high = (self.index(last) + 1).clip(0, self.size)
+        counted = pl.lit(self.unpublished).gather(high) - pl.lit(self.unpublished).gather(low)
+        return (counted > 0).fill_null(False)

@@ -1,0 +1,222 @@
+"""Ganzhou on the columnar backend: the edges of a deadline clock, named one by one.
+
+The differential test draws histories at random; these are the boundaries it reaches only by
+luck: a suspension that begins on the very day the count would end, or the day after; periods
+that overlap, touch or lie before the filing; extensions up to and over the Art 25 cap; a long
+history; and the constructs still refused, named when the engine is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+
+pl = pytest.importorskip("polars")
+
+from credit_rules import Engine, bundled  # noqa: E402
+from credit_rules.calendar import default_calendar  # noqa: E402
+from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.errors import (  # noqa: E402
+    CalendarRangeError,
+    ExtensionOverCap,
+    UnsupportedConstruct,
+)
+from credit_rules.testing.regulations.ganzhou import ganzhou_history  # noqa: E402
+
+GANZHOU = bundled("ganzhou-2023")
+ENGINE = Engine(GANZHOU)
+COLUMNAR = ColumnarEngine(GANZHOU)
+SUBJECTS = [{"id": "m1", "kind": "medical_institution"}]
+FILED = dt.date(2024, 3, 1)
+#: 15 working days after FILED, with no suspension.
+DUE = dt.date(2024, 3, 22)
+
+
+def _frame(events: list[dict[str, Any]]) -> Any:
+    lists = {"materials": pl.List(pl.String)} if any("materials" in e for e in events) else {}
+    return pl.DataFrame(events, infer_schema_length=None, schema_overrides=lists)
+
+
+def _clocks(events: list[dict[str, Any]], as_of: dt.date) -> tuple[set[Any], set[Any]]:
+    """The deadlines of both engines as comparable rows."""
+    want = ENGINE.evaluate(SUBJECTS, events, as_of=as_of).deadlines
+    got = COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=as_of).deadlines
+    engine = {
+        (d.rule, d.trigger.key, d.start, d.due, d.extended_by, d.provisional, _spans(d.excluded))
+        for d in want
+    }
+    columnar = {
+        (
+            *(r[c] for c in ("rule", "trigger_key", "start", "due", "extended_by", "provisional")),
+            tuple((e["first"], e["last"], e["reason"]) for e in r["excluded"]),
+        )
+        for r in got.iter_rows(named=True)
+    }
+    return engine, columnar
+
+
+def _spans(excluded: Any) -> tuple[Any, ...]:
+    return tuple((e.first, e.last, e.reason) for e in excluded)
+
+
+def _objection(*suspensions: tuple[dt.date, dt.date]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [
+        {
+            "type": "evaluation_published",
+            "subject": "m1",
+            "evaluation": "e1",
+            "year": 2024,
+            "score": 85,
+            "date": FILED - dt.timedelta(days=3),
+        },
+        {
+            "type": "objection_filed",
+            "subject": "m1",
+            "objection": "o1",
+            "evaluation": "e1",
+            "ground": "evaluation_result_disputed",
+            "date": FILED,
+        },
+    ]
+    for first, last in suspensions:
+        events.append(
+            {
+                "type": "objection_suspended",
+                "subject": "m1",
+                "objection": "o1",
+                "reason": "inspection",
+                "date": first,
+                "until": last,
+            }
+        )
+    return events
+
+
+@pytest.mark.parametrize(
+    "suspensions",
+    [
+        (),
+        ((DUE, DUE),),  # begins on the day the count would end: it still pushes
+        ((DUE + dt.timedelta(days=1), DUE + dt.timedelta(days=5)),),  # after it: no push
+        ((FILED - dt.timedelta(days=2), FILED),),  # before the count starts
+        ((FILED - dt.timedelta(days=2), FILED + dt.timedelta(days=3)),),  # across the start
+        (
+            (dt.date(2024, 3, 5), dt.date(2024, 3, 8)),
+            (dt.date(2024, 3, 7), dt.date(2024, 3, 12)),  # overlaps the first
+            (dt.date(2024, 3, 13), dt.date(2024, 3, 13)),  # touches the second
+            (dt.date(2024, 4, 1), dt.date(2024, 4, 30)),  # reached only after the others
+        ),
+    ],
+)
+def test_suspended_objection_clocks_are_the_engines(
+    suspensions: tuple[tuple[dt.date, dt.date], ...],
+) -> None:
+    engine, columnar = _clocks(_objection(*suspensions), dt.date(2024, 6, 30))
+    assert engine == columnar
+    assert any(row[0] == "art20_objection_decision_due" for row in engine)
+
+
+def _repair(*extensions: int) -> list[dict[str, Any]]:
+    accepted = dt.date(2024, 9, 27)  # before the National Day holidays and their workdays
+    events: list[dict[str, Any]] = [
+        {
+            "type": "dishonesty_determined",
+            "subject": "m1",
+            "record": "d1",
+            "category": "c1",
+            "severity": "general",
+            "date": dt.date(2024, 2, 29),
+        },
+        {
+            "type": "repair_applied",
+            "subject": "m1",
+            "application": "a1",
+            "record": "d1",
+            "materials": ["application_and_commitment", "rectification_evidence"],
+            "date": dt.date(2024, 9, 20),
+        },
+        {"type": "repair_accepted", "subject": "m1", "application": "a1", "date": accepted},
+    ]
+    for number, days in enumerate(extensions):
+        events.append(
+            {
+                "type": "repair_extended",
+                "subject": "m1",
+                "application": "a1",
+                "working_days": days,
+                "date": accepted + dt.timedelta(days=number + 1),
+            }
+        )
+    return events
+
+
+@pytest.mark.parametrize("extensions", [(), (5,), (7, 8), (15,)])
+def test_extended_repair_clocks_are_the_engines(extensions: tuple[int, ...]) -> None:
+    engine, columnar = _clocks(_repair(*extensions), dt.date(2024, 12, 31))
+    assert engine == columnar
+    (clock,) = [row for row in columnar if row[0] == "art25_repair_decision_due"]
+    assert clock[4] == sum(extensions)
+
+
+def test_extensions_over_the_cap_are_refused_by_both() -> None:
+    events = _repair(10, 6)
+    with pytest.raises(ExtensionOverCap):
+        ENGINE.evaluate(SUBJECTS, events, as_of=dt.date(2024, 12, 31))
+    with pytest.raises(ExtensionOverCap, match="16 working days, over the cap of 15"):
+        COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=dt.date(2024, 12, 31))
+
+
+def test_a_long_history_gives_the_engines_rows() -> None:
+    """Years of evaluations, objections, suspensions, repairs and extensions of one
+    institution (the benchmark's history), into years not yet published."""
+    events = ganzhou_history(600)
+    as_of = max(event["date"] for event in events)
+    want = ENGINE.evaluate(SUBJECTS, events, as_of=as_of)
+    got = COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=as_of)
+    assert got.decisions.height == len(want.decisions)
+    assert got.duties.height == len(want.duties)
+    engine, columnar = _clocks(events, as_of)
+    assert engine == columnar
+    assert any(row[5] for row in engine), "some count reaches an unpublished year"
+    outcomes = {subject: frozenset(names) for subject, names in [("m1", set())]}
+    outcomes["m1"] = frozenset(got.outcomes["outcome"].to_list())
+    assert outcomes == {"m1": ENGINE.outcomes(SUBJECTS, events, as_of=as_of).get("m1", frozenset())}
+
+
+def test_a_count_past_the_calendar_is_refused_by_both() -> None:
+    """An evaluation published in the calendar's last days: its objection window (a fact that
+    adds working days) runs past the calendar, which the engine refuses; so does the backend,
+    rather than read a null."""
+    last = dt.date(default_calendar().last_year, 12, 24)
+    events = [
+        {
+            "type": "evaluation_published",
+            "subject": "m1",
+            "evaluation": "e1",
+            "year": last.year,
+            "score": 95,
+            "date": last,
+        }
+    ]
+    with pytest.raises(CalendarRangeError):
+        ENGINE.evaluate(SUBJECTS, events, as_of=last)
+    with pytest.raises(CalendarRangeError, match="objection_window_last_day"):
+        COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=last)
+
+
+def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() -> None:
+    rules = tuple(
+        dataclasses.replace(rule, period="application_ban_term")
+        if rule.id == "art20_objection_decision_due"
+        else rule
+        for rule in GANZHOU.rules
+    )
+    variant = dataclasses.replace(GANZHOU, rules=rules)
+    with pytest.raises(UnsupportedConstruct) as caught:
+        ColumnarEngine(variant, calendar=default_calendar().with_strict())
+    named = dict(caught.value.constructs)
+    assert "excluded periods on a deadline in years" in named["rule art20_objection_decision_due"]
+    assert "strict" in named["calendar"]
