@@ -5,13 +5,13 @@ writers share one journal."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ledger_exports import day, entered
 from ledger_journals import JournalFactory, journal_factory  # noqa: F401 - a fixture
 
 from credit_rules import Ledger, bundled
@@ -27,20 +27,6 @@ from credit_rules.ledger.journal import SqliteJournal
 
 LIANYUNGANG = bundled("lianyungang-2007")
 GANZHOU = bundled("ganzhou-2023")
-
-
-def day(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
-
-
-def entered(record: str, date: str, subject: str = "p1") -> dict[str, Any]:
-    return {
-        "type": "dishonesty_entered",
-        "subject": subject,
-        "record": record,
-        "category": "resell_drugs",
-        "date": date,
-    }
 
 
 def published(subject: str = "mi1", date: str = "2025-01-10") -> dict[str, Any]:

@@ -320,7 +320,9 @@ def compute_deadline(
         raise CalendarNotPublished(
             calendar.unpublished_years(depends[0], depends[1]),
             calendar.published_through,
-            f"the deadline {_amount(total, unit)} after {start.isoformat()}",
+            Message(
+                "the deadline {amount} after {start}", amount=_amount(total, unit), start=start
+            ),
         )
     return DeadlineClock(
         start=start,

@@ -21,6 +21,7 @@ import polars as pl
 
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import CalendarRangeError
+from credit_rules.i18n import Message
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -95,7 +96,7 @@ class DayIndex:
                 dt.date(calendar.last_year + 1, 1, 1),
                 calendar.first_year,
                 calendar.last_year,
-                f"counting working days for {what}",
+                Message("counting working days for {what}", what=what),
             )
 
     def clip(self, index: pl.Expr) -> pl.Expr:

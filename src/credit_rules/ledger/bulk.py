@@ -72,7 +72,9 @@ def load_rows(
     held = ledger._held
     for subject_id, source in subjects:
         if subject_id in held:
-            raise SnapshotCorrupt(ledger._where(), f"subject {subject_id!r} appears twice")
+            raise SnapshotCorrupt(
+                ledger._where(), Message("subject {id!r} appears twice", id=subject_id)
+            )
         held[subject_id] = source
     touched: set[str] = set()
     inert = ledger._inert
@@ -83,7 +85,9 @@ def load_rows(
     )
     for seq, event_id, recorded_at, body, subject_id, date, kind in events:
         if subject_id not in held or seq != len(log_subject) + 1:
-            raise SnapshotCorrupt(ledger._where(), f"event seq {seq} cannot be replayed")
+            raise SnapshotCorrupt(
+                ledger._where(), Message("event seq {seq} cannot be replayed", seq=seq)
+            )
         state = ledger._live(subject_id)
         log_subject.append(state.id)
         log_recorded.append(recorded_at)

@@ -279,7 +279,9 @@ def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
     where = os.fspath(path)
     for subject in content.subjects:
         if subject.id in ledger._held or subject.kind not in ledger.ruleset.subject_kinds:
-            raise SnapshotCorrupt(where, f"subject {subject.id!r} cannot be restored")
+            raise SnapshotCorrupt(
+                where, Message("subject {id!r} cannot be restored", id=subject.id)
+            )
     try:
         touched = load_rows(
             ledger,

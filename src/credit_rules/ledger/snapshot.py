@@ -35,7 +35,10 @@ Why each part is there:
   deletes those whose process (named in the file's name) is gone.
 
 The library version is recorded for the reader's information; the format is versioned on its
-own (``format_version``) and that is what decides whether a file can be read.
+own (``format_version``) and that is what decides whether a file can be read. Version 2, one
+header with the checksum and no segments, is what releases before issue 12 wrote: it is read,
+with the same guarantees as before (:mod:`credit_rules.ledger.snapshot_v2`), and never
+appended to (the writer finds no version-3 seal in it, so it writes a new file).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from pydantic import ValidationError
 
 from credit_rules.errors import CreditRulesError, SnapshotCorrupt, SnapshotMismatch
 from credit_rules.i18n import Message
+from credit_rules.ledger import snapshot_v2
 from credit_rules.model.events import Event, parse_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
@@ -305,8 +309,8 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> SnapshotContent:
-    """Read and verify a snapshot up to its last complete seal; refuse it whole at the first
-    thing that does not match."""
+    """Read and verify a snapshot up to its last complete seal (or, for a version-2 file, as
+    a whole); refuse it whole at the first thing that does not match."""
     where = os.fspath(path)
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, read line by line
@@ -317,51 +321,23 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
     with stream:
         first = stream.readline()
         header = _header(where, first)
-        previous = first.rstrip(b"\n")
-        digest = hashlib.sha256()
-        rows: list[tuple[int, bytes]] = []
-        segment: list[tuple[int, bytes]] = []
-        seal: dict[str, Any] | None = None
-        for number, raw in enumerate(stream, start=2):
-            if not raw.startswith(b'{"seal"'):
-                digest.update(raw)
-                segment.append((number, raw))
-                continue
-            if not raw.endswith(b"\n"):
-                break  # a seal cut short: the append did not finish
-            found = _seal_of(where, number, raw)
-            fields = {k: v for k, v in found.items() if k != "checksum"}
-            if _seal(previous, fields, digest.hexdigest()) != found["checksum"]:
-                raise SnapshotCorrupt(
-                    where,
-                    "the checksum does not match the content: the file is truncated or altered",
-                    line=number,
-                )
-            rows.extend(segment)
-            if len(rows) != found["subjects"] + found["events"]:
-                raise SnapshotCorrupt(
-                    where,
-                    f"the seal announces {found['subjects'] + found['events']} lines, "
-                    f"found {len(rows)}",
-                    line=number,
-                )
-            seal, previous, segment, digest = (
-                found,
-                found["checksum"].encode(),
-                [],
-                hashlib.sha256(),
-            )
-    if seal is None:
-        raise SnapshotCorrupt(
-            where, "no complete snapshot: the file is truncated or altered (no seal)"
-        )
+        if header["format_version"] == snapshot_v2.VERSION:
+            # The header of a version-2 file carries what a seal carries.
+            seal, rows = header, snapshot_v2.verified_v2_rows(where, header, stream)
+        else:
+            seal, rows = _sealed_rows(where, first.rstrip(b"\n"), stream)
     found_ruleset = header["ruleset"]
     if found_ruleset.get("digest") != ruleset.digest:
         raise SnapshotMismatch(
             where,
-            f"written under ruleset {found_ruleset.get('id')} {found_ruleset.get('version')} "
-            f"({found_ruleset.get('digest')}), not {ruleset.id} {ruleset.version} "
-            f"({ruleset.digest})",
+            written_under(
+                (
+                    found_ruleset.get("id"),
+                    found_ruleset.get("version"),
+                    found_ruleset.get("digest"),
+                ),
+                ruleset,
+            ),
         )
     return _content(where, seal, rows, ruleset)
 
@@ -381,6 +357,51 @@ def written_under(written: Sequence[object], ruleset: ir.Ruleset) -> Message:
     )
 
 
+def _sealed_rows(
+    where: str, previous: bytes, lines: Iterable[bytes]
+) -> tuple[dict[str, Any], list[tuple[int, bytes]]]:
+    """The last complete seal of a version-3 file and the numbered lines it covers, each seal
+    checked against the chain."""
+    digest = hashlib.sha256()
+    rows: list[tuple[int, bytes]] = []
+    segment: list[tuple[int, bytes]] = []
+    seal: dict[str, Any] | None = None
+    for number, raw in enumerate(lines, start=2):
+        if not raw.startswith(b'{"seal"'):
+            digest.update(raw)
+            segment.append((number, raw))
+            continue
+        if not raw.endswith(b"\n"):
+            break  # a seal cut short: the append did not finish
+        found = _seal_of(where, number, raw)
+        fields = {k: v for k, v in found.items() if k != "checksum"}
+        if _seal(previous, fields, digest.hexdigest()) != found["checksum"]:
+            raise SnapshotCorrupt(
+                where,
+                Message(
+                    "the checksum does not match the content: the file is truncated or altered"
+                ),
+                line=number,
+            )
+        rows.extend(segment)
+        if len(rows) != found["subjects"] + found["events"]:
+            raise SnapshotCorrupt(
+                where,
+                Message(
+                    "the seal announces {announced} lines, found {found}",
+                    announced=found["subjects"] + found["events"],
+                    found=len(rows),
+                ),
+                line=number,
+            )
+        seal, previous, segment, digest = found, found["checksum"].encode(), [], hashlib.sha256()
+    if seal is None:
+        raise SnapshotCorrupt(
+            where, Message("no complete snapshot: the file is truncated or altered (no seal)")
+        )
+    return seal, rows
+
+
 def _header(where: str, raw: bytes) -> dict[str, Any]:
     if not raw:
         raise SnapshotCorrupt(where, Message("the file is empty"), line=1)
@@ -394,18 +415,21 @@ def _header(where: str, raw: bytes) -> dict[str, Any]:
         raise SnapshotCorrupt(
             where, Message("not a ledger snapshot (no format {FORMAT!r})", FORMAT=FORMAT), line=1
         )
-    if header.get("format_version") != FORMAT_VERSION:
+    if header.get("format_version") not in (snapshot_v2.VERSION, FORMAT_VERSION):
         raise SnapshotCorrupt(
             where,
             Message(
-                "format version {found!r}; this library reads {known}",
+                "format version {found!r}; this library reads {old} (read only) and {known}",
                 found=header.get("format_version"),
+                old=snapshot_v2.VERSION,
                 known=FORMAT_VERSION,
             ),
             line=1,
         )
     if not isinstance(header.get("ruleset"), dict):
-        raise SnapshotCorrupt(where, "the header has no valid 'ruleset'", line=1)
+        raise SnapshotCorrupt(
+            where, Message("the header has no valid {name!r}", name="ruleset"), line=1
+        )
     return header
 
 
@@ -416,7 +440,7 @@ def _seal_of(where: str, number: int, raw: bytes) -> dict[str, Any]:
     if not isinstance(seal, dict) or not all(
         isinstance(seal.get(name), kind) for name, kind in checks.items()
     ):
-        raise SnapshotCorrupt(where, "not a valid seal line", line=number)
+        raise SnapshotCorrupt(where, Message("not a valid seal line"), line=number)
     return seal
 
 
@@ -432,7 +456,12 @@ def _content(
         )
     if len(subject_rows) != seal["subjects"]:
         raise SnapshotCorrupt(
-            where, f"the seal announces {seal['subjects']} subjects, found {len(subject_rows)}"
+            where,
+            Message(
+                "the snapshot announces {announced} subjects, found {found}",
+                announced=seal["subjects"],
+                found=len(subject_rows),
+            ),
         )
     subjects = [_subject(where, number, row) for number, row in subject_rows]
     raw_events: list[Any] = []
@@ -455,12 +484,14 @@ def _content(
     try:
         events = parse_events(ruleset.vocabulary, raw_events)
     except CreditRulesError as error:
-        raise SnapshotCorrupt(where, f"events do not validate: {error}") from None
+        raise SnapshotCorrupt(
+            where, Message("events do not validate: {error}", error=error)
+        ) from None
     today = _today(where, seal.get("today"))
     if today is None and meta:
-        raise SnapshotCorrupt(where, "events are recorded but the seal has no today")
+        raise SnapshotCorrupt(where, Message("events are recorded but the snapshot has no today"))
     if today is not None and meta and meta[-1][1] > today:
-        raise SnapshotCorrupt(where, "an event is recorded after the snapshot's today")
+        raise SnapshotCorrupt(where, Message("an event is recorded after the snapshot's today"))
     return SnapshotContent(
         today=today,
         library_version=seal["library_version"],
@@ -495,4 +526,4 @@ def _today(where: str, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise SnapshotCorrupt(where, "the seal's today is not a date") from None
+        raise SnapshotCorrupt(where, Message("the snapshot's today is not a date")) from None
