@@ -412,6 +412,11 @@ def test_test(
     )
     code, _, err = run(capsys, monkeypatch, "test", str(unknown))
     assert code == 2 and "did you mean cash_settlement?" in err and f"{unknown}:7:" in err
+    code, out, _ = run(
+        capsys, monkeypatch, "test", str(unknown), "--format", "json", "--lang", "zh"
+    )
+    (errored,) = json.loads(out)["scenarios"]
+    assert code == 2 and "是否想写 cash_settlement" in errored["error"], errored
     code, out, _ = run(capsys, monkeypatch, "test", str(EXAMPLE), "--lang", "zh")
     assert code == 0 and "1 个情景文件：1 个通过, 0 个失败" in out
     code, out, _ = run(capsys, monkeypatch, "test", str(failing), "--lang", "zh")
@@ -564,4 +569,5 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     )
     assert code == 0, err
     assert "不变式" in out and "通过" in out and "所有不变式均成立" in out, out
+    assert "连云港办法第5条" in out and "Lianyungang Art" not in out, out
     assert "invariants hold" not in out and "passed" not in out

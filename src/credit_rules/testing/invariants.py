@@ -123,7 +123,7 @@ def _expected(decisions: Iterable[Decision]) -> list[dict[str, Any]]:
 
 # -- determinism -----------------------------------------------------------------------------
 
-_DETERMINISM = "Lianyungang Art 5, Ganzhou Art 3 (客观、公正)"
+_DETERMINISM = Message("Lianyungang Art 5, Ganzhou Art 3 (客观、公正)")
 
 
 def determinism(engine: Engine, case: Case) -> None:
@@ -217,7 +217,7 @@ def order_independence(engine: Engine, case: Case) -> None:
 
 # -- time locality ---------------------------------------------------------------------------
 
-_TIME_LOCALITY = "Lianyungang Art 8, Ganzhou Art 14 (实时)"
+_TIME_LOCALITY = Message("Lianyungang Art 8, Ganzhou Art 14 (实时)")
 
 
 def time_locality(engine: Engine, case: Case) -> None:
@@ -264,7 +264,7 @@ def time_locality(engine: Engine, case: Case) -> None:
 
 # -- monotonicity ----------------------------------------------------------------------------
 
-_MONOTONICITY = "Lianyungang Arts 9–11, Ganzhou Arts 11 and 14"
+_MONOTONICITY = Message("Lianyungang Arts 9–11, Ganzhou Arts 11 and 14")
 
 
 def _more_severe(record: Event) -> tuple[Event, str] | None:
@@ -387,7 +387,7 @@ def monotonicity(engine: Engine, case: Case) -> None:
 
 # -- expiry ----------------------------------------------------------------------------------
 
-_EXPIRY = "Lianyungang Art 14, Ganzhou Art 18(4) (超期限使用)"
+_EXPIRY = Message("Lianyungang Art 14, Ganzhou Art 18(4) (超期限使用)")
 
 
 def _active(evaluation: Evaluation, day: dt.date, rules: Iterable[str]) -> set[tuple[str, str]]:
@@ -469,7 +469,7 @@ def expiry(engine: Engine, case: Case) -> None:
 
 # -- deadline sanity -------------------------------------------------------------------------
 
-_DEADLINES = "Civil Code Arts 201–203, Ganzhou Arts 12, 20 and 25"
+_DEADLINES = Message("Civil Code Arts 201–203, Ganzhou Arts 12, 20 and 25")
 _WORKING_DAYS = "工作日"
 
 
@@ -614,7 +614,7 @@ def deadline_sanity(engine: Engine, case: Case) -> None:
 
 # -- backend agreement -----------------------------------------------------------------------
 
-_BACKENDS = "docs/decisions/0001 (the closures are the reference semantics)"
+_BACKENDS = Message("docs/decisions/0001 (the closures are the reference semantics)")
 
 
 def _other_backend(run: Engine) -> Engine:
@@ -671,7 +671,7 @@ def _backend_skip(engine: Engine) -> str | None:
 
 # -- layering neutrality ---------------------------------------------------------------------
 
-_LAYERING = "Ganzhou Art 28 (higher-level rules prevail)"
+_LAYERING = Message("Ganzhou Art 28 (higher-level rules prevail)")
 _LAYERS: weakref.WeakKeyDictionary[Engine, Engine | RulesetError] = weakref.WeakKeyDictionary()
 
 

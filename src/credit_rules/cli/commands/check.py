@@ -201,7 +201,7 @@ def _print_report(console: Console, report: Report, _: Gettext, lang: Lang) -> N
             Text(_(shown), style=style),
             str(result.examples) if result.examples else "",
             f"{result.seconds:.1f}" if result.examples else "",
-            result.protects
+            render(result.protects, lang)
             if result.status != "not_applicable"
             else _("not applicable: {why}").format(why=render(result.message, lang)),
         )

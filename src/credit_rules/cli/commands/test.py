@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         for ruleset in coverage.rulesets:
             _print_coverage(out, ruleset, _)
     if args.json:
-        _write_json(args.json, results, coverage)
+        _write_json(args.json, results, coverage, args.lang)
     if any(r.error is not None for r in results):
         return EXIT_BAD_INPUT
     if not tested:
@@ -224,7 +224,9 @@ def _print_coverage(console: Console, coverage: RulesetCoverage, _: Gettext) -> 
     console.print()
 
 
-def _write_json(file: str, results: list[ScenarioResult], coverage: Coverage | None) -> None:
+def _write_json(
+    file: str, results: list[ScenarioResult], coverage: Coverage | None, lang: Lang
+) -> None:
     document: dict[str, Any] = {
         "summary": {
             "files": len(results),
@@ -233,7 +235,7 @@ def _write_json(file: str, results: list[ScenarioResult], coverage: Coverage | N
             "errors": sum(1 for r in results if r.error is not None),
             "skipped": sum(1 for r in results if r.skipped),
         },
-        "scenarios": [_result_json(r) for r in results],
+        "scenarios": [_result_json(r, lang) for r in results],
     }
     if coverage is not None:
         document["coverage"] = coverage.to_json()
@@ -243,7 +245,7 @@ def _write_json(file: str, results: list[ScenarioResult], coverage: Coverage | N
         write_text(file, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
-def _result_json(result: ScenarioResult) -> dict[str, Any]:
+def _result_json(result: ScenarioResult, lang: Lang) -> dict[str, Any]:
     status = (
         "error"
         if result.error is not None
@@ -257,7 +259,8 @@ def _result_json(result: ScenarioResult) -> dict[str, Any]:
         "path": result.path,
         "ruleset": ruleset_ref(result.scenario.ruleset) if result.scenario is not None else None,
         "status": status,
-        "error": result.error,
+        # In the chosen language, as the text report says it.
+        "error": render(result.error, lang) if result.error is not None else None,
         "mismatches": [
             {
                 "line": m.line,
