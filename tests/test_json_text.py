@@ -15,6 +15,7 @@ import pickle
 
 from hypothesis import given, settings
 
+import credit_rules.model.results as results
 from credit_rules import Engine, bundled
 from credit_rules.model import json_text
 from credit_rules.testing.strategies import Case, cases
@@ -90,10 +91,31 @@ def test_a_rule_remembers_a_bounded_number_of_fragments() -> None:
 
 
 def test_true_and_one_are_not_the_same_fragment() -> None:
-    """``True == 1`` in Python; a fact valued True must never be written as a fact valued 1."""
-    fragments = json_text.Fragments()
-    assert fragments.get(("fact", 0, bool, True), lambda: "true") == "true"
-    assert fragments.get(("fact", 0, int, 1), lambda: "1") == "1"
+    """``True == 1`` in Python; a rule's fact valued True, written first, must never be written
+    again for a fact valued 1 (the memo keys on the value's type too)."""
+    text = results.RuleText(
+        rule="r",
+        outcome="o",
+        fact_names=("f",),
+        fact_texts=(("事实", "the fact"),),
+        fact_overrides=(None,),
+        parameters=(),
+        steps=(0,),
+        cites=(),
+    )
+    trigger = results.Trigger("t", None, dt.date(2020, 1, 1), 0)
+
+    def written(value: object) -> object:
+        decision = results.Decision(
+            "s", "o", dt.date(2020, 1, 1), None, True, "r", trigger,
+            results.Provenance((value,), text),
+        )  # fmt: skip
+        document = json.loads(decision.json_text())
+        assert document == decision.model_dump(mode="json")
+        return document["because"][1]["value"]
+
+    assert written(True) is True
+    assert written(1) == 1 and written(1) is not True
 
 
 def test_an_engine_still_pickles_with_its_fragments_in_use() -> None:

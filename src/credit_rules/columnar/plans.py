@@ -14,7 +14,13 @@ import polars as pl
 
 from credit_rules.columnar.expressions import ExprCompiler, Refused
 from credit_rules.engine.program import reads_trigger_only
-from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
+from credit_rules.engine.provenance import (
+    citations,
+    facts_behind,
+    read_by,
+    rule_reads,
+    rule_text,
+)
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
@@ -187,14 +193,7 @@ def needed(
         for part in (rule.excluding, rule.extended_by):
             if part is not None and part.where is not None:
                 wanted.extend(read_by(part.where, parameters))
-    found: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        fact = by_id.get(name)
-        if name in found or fact is None:
-            continue
-        found.add(name)
-        wanted.extend(fact_reads(fact, parameters))
+    found = facts_behind(wanted, by_id, parameters)
     on = rules[0].rule.on
     return tuple(
         fact.id for fact in ruleset.facts if fact.id in found and fact.for_each in (None, on)

@@ -20,7 +20,13 @@ from credit_rules.engine.closures import Compiled
 from credit_rules.engine.deadlines import CompiledDeadline
 from credit_rules.engine.facts import Compiler, FactPlan
 from credit_rules.engine.history import Occasion, last_valid_memo
-from credit_rules.engine.provenance import citations, fact_reads, read_by, rule_reads, rule_text
+from credit_rules.engine.provenance import (
+    citations,
+    facts_behind,
+    read_by,
+    rule_reads,
+    rule_text,
+)
 from credit_rules.model.results import RuleText
 from credit_rules.model.vocabularies import decision_day_fields, key_fields
 from credit_rules.periods import Period, last_day_of_period
@@ -282,15 +288,7 @@ def _needed(
                     wanted.extend(read_by(part.where, parameters))
             wanted.extend(read_by(spec.when, parameters))
             wanted.extend(read_by(spec.from_, parameters))
-    found: set[str] = set()
-    while wanted:
-        name = wanted.pop()
-        fact = facts.get(name)
-        if name in found or fact is None:
-            continue
-        found.add(name)
-        wanted.extend(fact_reads(fact, parameters))
-    return frozenset(found)
+    return facts_behind(wanted, facts, parameters)
 
 
 def _period(value: ir.ParameterValue) -> Period:

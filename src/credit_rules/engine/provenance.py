@@ -50,6 +50,22 @@ def fact_reads(fact: ir.Fact, parameters: Parameters) -> tuple[str, ...]:
     return read_by(derivation.where, parameters)
 
 
+def facts_behind(
+    names: Iterable[str], facts: Mapping[str, ir.Fact], parameters: Parameters
+) -> frozenset[str]:
+    """The facts among ``names`` and every fact they are derived from, transitively."""
+    wanted = list(names)
+    found: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        fact = facts.get(name)
+        if name in found or fact is None:
+            continue
+        found.add(name)
+        wanted.extend(fact_reads(fact, parameters))
+    return frozenset(found)
+
+
 def rule_reads(
     rule: ir.Rule, facts: Mapping[str, ir.Fact], parameters: Parameters
 ) -> tuple[str, ...]:

@@ -27,6 +27,11 @@ def string(text: str) -> str:
     return _encode(text)
 
 
+def encode(document: Any) -> str:
+    """A JSON-ready value (dicts, lists, plain values) as compact UTF-8 JSON text."""
+    return _encode(document)
+
+
 def value(item: Any, fallback: Callable[[Any], Any]) -> str:
     """A JSON value: plain values directly, anything else as ``fallback`` makes it JSON-ready
     (a period as its text, a tuple as a list)."""

@@ -253,12 +253,8 @@ def _json_ready(value: Any) -> Any:
     return _dumped(value, "json")
 
 
-def _plain_json(value: Any) -> str:
-    return json_text.value(value, lambda v: v)
-
-
 def _reason_json(reason: Reason) -> str:
-    return json_text.obj([(k, _plain_json(v)) for k, v in reason.model_dump(mode="json").items()])
+    return json_text.encode(reason.model_dump(mode="json"))
 
 
 def _fact_reasons_json(text: RuleText, step: int, value: Any) -> str:
@@ -268,16 +264,12 @@ def _fact_reasons_json(text: RuleText, step: int, value: Any) -> str:
     return written if override is None else f"{written},{_reason_json(override)}"
 
 
-def _fixed_json(text: RuleText) -> str:
-    """The members every result of one rule writes alike: its parameters and citations."""
-    parameters = json_text.obj(
-        [(name, json_text.value(v, _json_ready)) for name, v in text.parameters]
-    )
-    cites = ",".join(
-        json_text.obj([(k, _plain_json(v)) for k, v in cite.items()])
-        for cite in _cites(text.cites, "json")
-    )
-    return f'"parameters":{parameters}}},"cites":[{cites}]'
+def _parameters_json(text: RuleText) -> str:
+    return json_text.obj([(name, json_text.value(v, _json_ready)) for name, v in text.parameters])
+
+
+def _cites_json(text: RuleText) -> str:
+    return json_text.encode(_cites(text.cites, "json"))
 
 
 def _trigger_json(
@@ -286,7 +278,7 @@ def _trigger_json(
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
     found = seen.get(trigger) if seen is not None else None
     if found is None:
-        written = json_text.obj([(k, _plain_json(v)) for k, v in trigger.dump("json").items()])
+        written = json_text.encode(trigger.dump("json"))
         found = (written, _reason_json(trigger_reason(trigger)))
         if seen is not None:
             seen[trigger] = found
@@ -396,10 +388,12 @@ class _ResultParts:
                     item,
                 )
             )
-        fixed = memo.get("fixed", _fixed_json, text)
+        parameters = memo.get("parameters", _parameters_json, text)
+        cites = memo.get("cites", _cites_json, text)
         return (
             f'{{{self._head_json()},"rule":{json_text.string(cause.rule)},"trigger":{trigger},'
-            f'"provenance":{{"facts":{{{facts}}},{fixed},"because":[{",".join(because)}]}}'
+            f'"provenance":{{"facts":{{{facts}}},"parameters":{parameters}}},"cites":{cites},'
+            f'"because":[{",".join(because)}]}}'
         )
 
     @classmethod
@@ -521,7 +515,7 @@ class Deadline(_DeadlineFields, _ResultParts):
 
     def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
         # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
-        return json_text.obj([(k, _plain_json(v)) for k, v in self.model_dump(mode="json").items()])
+        return json_text.encode(self.model_dump(mode="json"))
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -625,9 +619,7 @@ class Evaluation(Frozen):
     def json_parts(self) -> Iterator[str]:
         """The JSON text in pieces, one per result (joined, :meth:`model_dump_json`)."""
         triggers: dict[Trigger, tuple[str, str]] = {}
-        ruleset = json_text.obj(
-            [(k, _plain_json(v)) for k, v in self.ruleset.model_dump(mode="json").items()]
-        )
+        ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
         yield f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"'
         for name, results in (
             ("decisions", self.decisions),
