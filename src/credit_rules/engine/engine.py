@@ -151,8 +151,7 @@ class Engine:
         known_at = self._door.check_known_at(known_at)
         (parsed,) = self._door.subjects([subject])
         known = {parsed.id: parsed.kind}
-        event_list = [e for e in self._door.events(events) if e.subject == parsed.id]
-        found = self._door.histories(known, event_list, as_of, known_at)
+        found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
         mine = found.get(parsed.id)
         if mine is None:
             return ()
@@ -181,8 +180,7 @@ class Engine:
         door = self._door  # as_of is checked already: each projection needs it first
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
-        event_list = door.events(events)
-        found = door.histories(kinds, event_list, as_of, known_at, floor)
+        found = door.histories(kinds, events, as_of, known_at, floor)
         return kinds, self._built(found)
 
     def _built(self, found: dict[str, SubjectHistory]) -> Iterator[tuple[History, list[Occasion]]]:

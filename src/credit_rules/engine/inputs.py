@@ -15,9 +15,10 @@ later correction of a record entered before it.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -43,11 +44,12 @@ from credit_rules.ruleset import ir
 from credit_rules.yaml_source import iso_date
 
 SubjectInput = Subject | Mapping[str, Any]
+_ID = operator.attrgetter("id")
+_KIND = operator.attrgetter("kind")
 EventInput = Event | Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class SubjectHistory:
+class SubjectHistory(NamedTuple):
     """One subject's known events in canonical order, with each one's place in the input.
 
     ``early`` holds the places (in ``events``) of events dated before the ruleset came into
@@ -67,13 +69,15 @@ class FrontDoor:
     def __init__(self, ruleset: ir.Ruleset) -> None:
         self.ruleset = ruleset
         self.kinds = frozenset(ruleset.subject_kinds)
-        self.classes = event_classes(ruleset.vocabulary)
+        # Plain dicts: these are read once or twice per event of a population, and a
+        # mappingproxy's lookup costs more than a dict's.
+        self.classes = dict(event_classes(ruleset.vocabulary))
         self.subject_classes = frozenset({Subject, *SUBJECT_CLASSES.values()})
         self.event_class_set = frozenset(self.classes.values())
-        self.keys = key_fields(ruleset.vocabulary)
+        self.keys = dict(key_fields(ruleset.vocabulary))
         # Event types that enter a record: their record id is their identity.
         self.entering = frozenset(register.entered_by for register in ruleset.registers)
-        self.decided = decision_day_fields(ruleset.vocabulary)
+        self.decided = dict(decision_day_fields(ruleset.vocabulary))
         self.early_removals = {
             register.removed_by_event: (register.entered_by, register.key)
             for register in ruleset.registers
@@ -131,17 +135,11 @@ class FrontDoor:
         must cost next to nothing."""
         if isinstance(subjects, Iterable) and not isinstance(subjects, str | bytes | Mapping):
             given = subjects if isinstance(subjects, list) else list(subjects)
-            # Exact classes, not isinstance: pydantic's metaclass is an ABC, whose instance
-            # check costs as much as the rest of this loop.
-            # One pass: a million subjects scattered in memory cost more to visit than to
-            # check, so each is visited once.
-            exact = self.subject_classes
-            kinds: dict[str, str] = {}
-            for subject in given:
-                if type(subject) not in exact:
-                    break
-                kinds[subject.id] = subject.kind  # type: ignore[union-attr]
-            else:
+            # Exact classes, counted once per class: pydantic's metaclass is an ABC, whose
+            # instance check costs as much as the rest. Ids and kinds are read by C-level maps:
+            # a million subjects scattered in memory cost more to visit than to check.
+            if set(map(type, given)) <= self.subject_classes:
+                kinds = dict(zip(map(_ID, given), map(_KIND, given), strict=True))
                 if len(kinds) == len(given) and set(kinds.values()) <= self.kinds:
                     return kinds
             subjects = given
@@ -186,201 +184,260 @@ class FrontDoor:
             raise ScenarioError(None, problems)
         return parsed
 
-    def events(self, events: Iterable[EventInput]) -> list[Event]:
+    def histories(
+        self,
+        kinds: Mapping[str, str],
+        events: Iterable[EventInput],
+        as_of: dt.date,
+        known_at: dt.date | None = None,
+        floor: Mapping[str, dt.date] | None = None,
+        only: str | None = None,
+    ) -> dict[str, SubjectHistory]:
+        """Each subject's known events (see the module doc), in canonical order, from events
+        given as models or dicts, validated on the way.
+
+        With ``floor`` (a first day by event type), only the subjects with a known event of
+        one of those types on or after its first day: the others cannot have anything to show.
+        With ``only``, just that subject's (the events of others are checked, not grouped).
+        """
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(
                 None, [Problem(Message("events must be a list of events"), "events")]
             )
-        items = list(events)
-        checked = _checked_once(items, self)
-        if checked is not None:
-            return checked
-        raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
-        parsed = _checked_once(parse_events(self.ruleset.vocabulary, raw), self)
-        assert parsed is not None  # parse_events gives this vocabulary's models
-        return parsed
-
-    def histories(
-        self,
-        kinds: Mapping[str, str],
-        events: list[Event],
-        as_of: dt.date,
-        known_at: dt.date | None = None,
-        floor: Mapping[str, dt.date] | None = None,
-    ) -> dict[str, SubjectHistory]:
-        """Each subject's known events (see the module doc), in canonical order. With
-        ``floor`` (a first day by event type), only the subjects with a known event of one of
-        those types on or after its first day: the others cannot have anything to show."""
-        in_force = self.ruleset.in_force_from
-        ignored = self._outside(events)
-        decided = self.decided
-        kept_early = self.kept_early
-        knowledge = as_of if known_at is None else known_at
-        grouped: dict[str, list[int]] = {}
-        chosen: set[str] = set()
-        problems: list[Problem] = []
-        for index, event in enumerate(events):
-            subject = event.subject
-            if subject not in kinds:
-                if ignored and self._ignored(event, ignored):
-                    continue
-                problems.append(
-                    Problem(
-                        Message(
-                            "the event concerns subject {subject!r}, which is not among the "
-                            "subjects",
-                            subject=subject,
-                        ),
-                        field=f"events[{index}].subject",
-                    )
-                )
-                continue
-            day = event.date
-            event_type = event.type
-            if day > as_of or (day < in_force and event_type not in kept_early):
-                continue
-            if decided:
-                field_name = decided.get(event_type)
-                if field_name is not None:
-                    decided_on = event.__dict__.get(field_name)
-                    if isinstance(decided_on, dt.date) and decided_on > knowledge:
-                        continue  # not decided yet, so it does not exist yet
-            if ignored and self._ignored(event, ignored):
-                continue
-            mine = grouped.get(subject)
-            if mine is None:
-                grouped[subject] = [index]
-            else:
-                mine.append(index)
-            if floor is not None:
-                first = floor.get(event_type)
-                if first is not None and first <= day:
-                    chosen.add(subject)
-        if problems:
-            raise HistoryError(None, problems)
+        items = events if isinstance(events, list) else list(events)
+        known = Known(self, as_of, known_at, floor, only)
+        found = known.gathered(kinds, items)
+        if found is None:
+            raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+            found = known.gathered(kinds, parse_events(self.ruleset.vocabulary, raw))
+            assert found is not None  # parse_events gives this vocabulary's models
         return {
-            subject: self._canonical(kinds[subject], events, indexes)
-            for subject, indexes in grouped.items()
-            if floor is None or subject in chosen
+            subject: self._canonical(kinds[subject], found.events, indexes)
+            for subject, indexes in found.grouped.items()
         }
-
-    def _outside(self, events: list[Event]) -> dict[str, set[tuple[str, Any]]]:
-        """Corrections to ignore, by event type: those of records entered before the ruleset
-        came into force (they correct nothing the ruleset knows), unless the ruleset keeps
-        such records in view."""
-        found: dict[str, set[tuple[str, Any]]] = {}
-        in_force = self.ruleset.in_force_from
-        for removal, (entered_by, key) in self.early_removals.items():
-            if entered_by in self.kept_early:
-                continue
-            early = {
-                (event.subject, event.__dict__.get(key))
-                for event in events
-                if event.type == entered_by and event.date < in_force
-            }
-            if early:
-                found[removal] = early
-        return found
-
-    def _ignored(self, event: Event, ignored: Mapping[str, set[tuple[str, Any]]]) -> bool:
-        early = ignored.get(event.type)
-        if early is None:
-            return False
-        key = self.early_removals[event.type][1]
-        return (event.subject, event.__dict__.get(key)) in early
 
     def _canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
         """Events by day, and within a day by type, the id they name and then all their
         content, so that no result (not even the order of a deadline's excluded periods)
         depends on how a caller listed them. Content is compared only where the key ties."""
         keys = self.keys
-
-        def key_of(index: int) -> tuple[dt.date, str, str, int]:
+        ranked: list[tuple[dt.date, str, str, int]] = []
+        for index in indexes:
             event = events[index]
-            field_name = keys.get(event.type)
+            event_type = event.type
+            field_name = keys.get(event_type)
             value = event.__dict__.get(field_name) if field_name is not None else None
-            return event.date, event.type, value if isinstance(value, str) else "", index
-
-        ranked = sorted(key_of(index) for index in indexes)
+            ranked.append((event.date, event_type, value if isinstance(value, str) else "", index))
+        ranked.sort()
         ordered = [rank[3] for rank in ranked]
         start = 0
-        while start < len(ranked):
+        while start < len(ranked) - 1:
+            first = ranked[start]
             end = start + 1
-            while end < len(ranked) and ranked[end][:3] == ranked[start][:3]:
+            while end < len(ranked) and ranked[end][:3] == first[:3]:
                 end += 1
             if end - start > 1:
                 ordered[start:end] = sorted(
                     ordered[start:end], key=lambda i: events[i].model_dump_json()
                 )
             start = end
-        in_force = self.ruleset.in_force_from
         chosen = [events[i] for i in ordered]
-        early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
+        # Events are in day order, so those before the in-force date come first.
+        in_force = self.ruleset.in_force_from
+        early: frozenset[int] = frozenset()
+        if chosen and chosen[0].date < in_force:
+            early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
         return SubjectHistory(kind, chosen, ordered, early)
 
 
-def _checked_once(events: list[Any], door: FrontDoor) -> list[Event] | None:
-    """``events`` if every one is a model of the door's vocabulary and none that enters a
-    record is listed twice; None if some are not models (dicts: the caller validates them).
+@dataclass
+class Gathered:
+    """The events as models, and the places of each subject's known events among them."""
 
-    One pass, since a population's events are many and scattered in memory. Classes are
-    compared exactly: pydantic's metaclass is an ABC, whose instance check costs more than
-    the rest. A record entered twice, field for field, would count twice, so it is refused
-    naming both places; other events may well happen twice alike (two extensions of one
-    application on one day). Events are first matched on type, subject, day and record id,
-    and only those alike in all four are compared field by field."""
-    classes, exact, entering, keys = door.classes, door.event_class_set, door.entering, door.keys
-    # The first event alike, by index: ints and tuples of atoms, which the garbage collector
-    # does not track.
-    first: dict[tuple[str, str, dt.date, Any], int] = {}
-    more: dict[tuple[str, str, dt.date, Any], list[int]] = {}
-    wrong: list[Problem] = []
-    problems: list[Problem] = []
-    for index, event in enumerate(events):
-        kind = type(event)
-        if kind not in exact and not isinstance(event, Event):
-            return None
-        event_type = event.type
-        if classes.get(event_type) is not kind:
-            wrong.append(
-                Problem(
-                    Message(
-                        "{type!r} is not an event of {vocabulary}",
-                        type=event_type,
-                        vocabulary=door.ruleset.vocabulary,
-                    ),
-                    f"events[{index}]",
-                )
-            )
-            continue
-        if event_type not in entering:
-            continue
-        key = event.__dict__.get(keys.get(event_type, ""))
-        alike = (event_type, event.subject, event.date, key)
-        earlier = first.setdefault(alike, index)
-        if earlier == index:
-            continue
-        places = more.setdefault(alike, [earlier])
-        same = next((place for place in places if events[place] == event), None)
-        if same is None:
-            places.append(index)
-            continue
-        problems.append(
-            Problem(
-                Message(
-                    "events[{index}] is events[{same}] again: the same record entered twice; "
-                    "list each event once",
-                    index=index,
-                    same=same,
-                ),
-                field=f"events[{index}]",
-            )
+    events: list[Event]
+    grouped: dict[str, list[int]]
+
+
+class Known:
+    """One pass over a population's events: validates them and groups what is known on the day.
+
+    A population's events are many and scattered in memory, so each is visited once: its class
+    checked (exactly: pydantic's metaclass is an ABC, whose instance check costs more than the
+    rest), a record entered twice found, and the event kept for its subject if it is known
+    (module doc). Corrections of records entered before the ruleset came into force correct
+    nothing it knows; such records are found in the same pass, so those corrections are set
+    aside until the pass ends and dropped then.
+    """
+
+    def __init__(
+        self,
+        door: FrontDoor,
+        as_of: dt.date,
+        known_at: dt.date | None,
+        floor: Mapping[str, dt.date] | None,
+        only: str | None,
+    ) -> None:
+        self.door = door
+        self.as_of = as_of
+        self.knowledge = as_of if known_at is None else known_at
+        self.floor = floor
+        self.only = only
+        # Entry type -> (correction type, key field) for records whose early corrections are
+        # ignored; the ruleset may keep early records in view (kept_early) instead.
+        self.early_entries: dict[str, list[tuple[str, str]]] = {}
+        for removal, (entered_by, key) in door.early_removals.items():
+            if entered_by not in door.kept_early:
+                self.early_entries.setdefault(entered_by, []).append((removal, key))
+        self.corrections = frozenset(
+            removal for pairs in self.early_entries.values() for removal, _ in pairs
         )
-    if wrong:
-        raise ScenarioError(None, wrong)
-    if problems:
-        raise HistoryError(None, problems)
-    return events
+
+    def gathered(self, kinds: Mapping[str, str], events: list[Any]) -> Gathered | None:
+        """The known events grouped by subject; None if some are not models (dicts: the
+        caller parses them and asks again)."""
+        door = self.door
+        classes, exact, entering, keys = (
+            door.classes,
+            door.event_class_set,
+            door.entering,
+            door.keys,
+        )
+        in_force, kept_early, decided = door.ruleset.in_force_from, door.kept_early, door.decided
+        as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
+        early_entries, corrections = self.early_entries, self.corrections
+        # The first event alike, by the hash of what makes it alike (events whose hashes
+        # collide are compared field by field like the alike ones): ints, which the garbage
+        # collector does not track, where half a million tuples would end up in its oldest
+        # generation and bring on a full collection of the whole population.
+        first: dict[int, int] = {}
+        more: dict[int, list[int]] = {}
+        wrong: list[Problem] = []
+        twice: list[Problem] = []
+        strangers: list[int] = []
+        early: dict[str, set[tuple[str, Any]]] = {}
+        set_aside: list[int] = []
+        grouped: dict[str, list[int]] = {}
+        chosen: set[str] = set()
+        for index, event in enumerate(events):
+            kind = type(event)
+            if kind not in exact and not isinstance(event, Event):
+                return None
+            event_type = event.type
+            if classes.get(event_type) is not kind:
+                wrong.append(_not_of_vocabulary(index, event_type, door))
+                continue
+            subject = event.subject
+            day = event.date
+            if event_type in entering:
+                key = event.__dict__.get(keys.get(event_type, ""))
+                alike = hash((event_type, subject, day, key))
+                earlier = first.setdefault(alike, index)
+                if earlier != index:
+                    places = more.setdefault(alike, [earlier])
+                    same = next((place for place in places if events[place] == event), None)
+                    if same is None:
+                        places.append(index)
+                    else:
+                        twice.append(_entered_twice(index, same))
+                if day < in_force and event_type in early_entries:
+                    for removal, field_name in early_entries[event_type]:
+                        early.setdefault(removal, set()).add(
+                            (subject, event.__dict__.get(field_name))
+                        )
+            if only is not None and subject != only:
+                continue
+            if subject not in kinds:
+                strangers.append(index)
+                continue
+            if day > as_of or (day < in_force and event_type not in kept_early):
+                continue
+            if decided:
+                decided_field = decided.get(event_type)
+                if decided_field is not None:
+                    decided_on = event.__dict__.get(decided_field)
+                    if isinstance(decided_on, dt.date) and decided_on > knowledge:
+                        continue  # not decided yet, so it does not exist yet
+            mine = grouped.get(subject)
+            if mine is None:
+                grouped[subject] = [index]
+            else:
+                mine.append(index)
+            if event_type in corrections:
+                set_aside.append(index)
+            elif floor is not None:
+                first_day = floor.get(event_type)
+                if first_day is not None and first_day <= day:
+                    chosen.add(subject)
+        if wrong:
+            raise ScenarioError(None, wrong)
+        if twice:
+            raise HistoryError(None, twice)
+        problems = [
+            _stranger(index, events[index].subject)
+            for index in strangers
+            if not self._ignored(events[index], early)
+        ]
+        if problems:
+            raise HistoryError(None, problems)
+        for index in set_aside:
+            event = events[index]
+            if early and self._ignored(event, early):
+                grouped[event.subject].remove(index)
+            elif floor is not None:
+                first_day = floor.get(event.type)
+                if first_day is not None and first_day <= event.date:
+                    chosen.add(event.subject)
+        if floor is not None or early:
+            grouped = {
+                subject: indexes
+                for subject, indexes in grouped.items()
+                if indexes and (floor is None or subject in chosen)
+            }
+        return Gathered(events, grouped)
+
+    def _ignored(self, event: Event, early: Mapping[str, set[tuple[str, Any]]]) -> bool:
+        """Whether ``event`` corrects a record entered before the ruleset came into force."""
+        entered_before = early.get(event.type)
+        if entered_before is None:
+            return False
+        key = self.door.early_removals[event.type][1]
+        return (event.subject, event.__dict__.get(key)) in entered_before
+
+
+def _not_of_vocabulary(index: int, event_type: str, door: FrontDoor) -> Problem:
+    return Problem(
+        Message(
+            "{type!r} is not an event of {vocabulary}",
+            type=event_type,
+            vocabulary=door.ruleset.vocabulary,
+        ),
+        f"events[{index}]",
+    )
+
+
+def _entered_twice(index: int, same: int) -> Problem:
+    # A record entered twice, field for field, would count twice, so it is refused naming
+    # both places; other events may well happen twice alike (two extensions of one
+    # application on one day).
+    return Problem(
+        Message(
+            "events[{index}] is events[{same}] again: the same record entered twice; "
+            "list each event once",
+            index=index,
+            same=same,
+        ),
+        field=f"events[{index}]",
+    )
+
+
+def _stranger(index: int, subject: str) -> Problem:
+    return Problem(
+        Message(
+            "the event concerns subject {subject!r}, which is not among the subjects",
+            subject=subject,
+        ),
+        field=f"events[{index}].subject",
+    )
 
 
 def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | None:

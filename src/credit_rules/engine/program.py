@@ -152,9 +152,7 @@ class Program:
         (a service asks about the same as_of over and over)."""
         return self._earliest(on, day)
 
-    def reaching(
-        self, day: dt.date
-    ) -> tuple[Mapping[str, dt.date | None], Mapping[str, dt.date]]:
+    def reaching(self, day: dt.date) -> tuple[Mapping[str, dt.date | None], Mapping[str, dt.date]]:
         """For ``day``: by trigger kind, the earliest trigger day that can reach it
         (:meth:`earliest_reaching`), and by event type, the first day of an event that can be
         such a trigger (``date.min`` where any may). Remembered for the last few hundred days
