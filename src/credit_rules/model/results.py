@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Protocol, cast
+from typing import Any, Literal, NamedTuple, Protocol, Self, cast
 
-from pydantic import Field, GetCoreSchemaHandler
+from pydantic import Field, GetCoreSchemaHandler, PrivateAttr
 from pydantic_core import core_schema
 
 from credit_rules.errors import NotEvaluated
@@ -537,6 +537,11 @@ class Deadline(_DeadlineFields, _ResultParts):
 Result = Decision | Duty | Deadline
 
 
+class _SubjectIndex(NamedTuple):
+    active: dict[str, tuple[Decision, ...]]
+    evaluated: frozenset[str]
+
+
 class Evaluation(Frozen):
     """Everything that applies to the subjects on ``as_of``, and the history that led there."""
 
@@ -549,22 +554,60 @@ class Evaluation(Frozen):
     #: :meth:`outcomes`; not part of the JSON contract, so no dump writes it).
     subjects: tuple[str, ...] = Field(default=(), exclude=True)
 
+    # What applies on as_of by subject, and every subject evaluated, built on the first
+    # question about one subject: a service asks about subject after subject of one population
+    # evaluation, and a scan of it per question would make n questions cost n².
+    _by_subject: _SubjectIndex | None = PrivateAttr(default=None)
+
     def active(self, subject: str | None = None) -> tuple[Decision, ...]:
         """The decisions that apply on ``as_of`` (for one subject, or all)."""
-        return tuple(
-            d for d in self.decisions if d.active and (subject is None or d.subject == subject)
-        )
+        if subject is None:
+            return tuple(d for d in self.decisions if d.active)
+        return self._index().active.get(subject, ())
 
     def outcomes(self, subject: str) -> frozenset[str]:
         """The names of the outcomes that apply to ``subject`` on ``as_of``.
 
         A subject that was not evaluated is refused (:class:`~credit_rules.errors.NotEvaluated`)
         rather than answered with an empty set, which would read as "blameless"."""
-        if subject not in self.subjects and not any(
-            result.subject == subject for results in self._results() for result in results
-        ):
+        index = self._index()
+        if subject not in index.evaluated:
             raise NotEvaluated(subject, len(self.subjects))
-        return frozenset(d.outcome for d in self.active(subject))
+        return frozenset(d.outcome for d in index.active.get(subject, ()))
+
+    def __eq__(self, other: object) -> bool:
+        # The index is a cache of the fields, not part of the value: pydantic's own equality
+        # would tell an evaluation that was asked a question from one that was not.
+        if not isinstance(other, Evaluation):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = Frozen.__hash__
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; its index is built again when asked, since ``update`` may change the
+        results it was built from."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied._by_subject = None
+        return copied
+
+    def _index(self) -> _SubjectIndex:
+        # Built at most once per evaluation in the usual case; two threads asking first at
+        # the same moment build equal indexes and either one is kept.
+        index = self._by_subject
+        if index is None:
+            active: dict[str, list[Decision]] = {}
+            for decision in self.decisions:
+                if decision.active:
+                    active.setdefault(decision.subject, []).append(decision)
+            evaluated = set(self.subjects)
+            evaluated.update(r.subject for results in self._results() for r in results)
+            index = _SubjectIndex(
+                {subject: tuple(found) for subject, found in active.items()},
+                frozenset(evaluated),
+            )
+            self._by_subject = index
+        return index
 
     def _results(self) -> tuple[tuple[Result, ...], ...]:
         return (self.decisions, self.deadlines, self.duties)
@@ -594,7 +637,7 @@ class Evaluation(Frozen):
         object.__setattr__(evaluation, "__dict__", fields)
         object.__setattr__(evaluation, "__pydantic_fields_set__", set(fields))
         object.__setattr__(evaluation, "__pydantic_extra__", None)
-        object.__setattr__(evaluation, "__pydantic_private__", None)
+        object.__setattr__(evaluation, "__pydantic_private__", {"_by_subject": None})
         return evaluation
 
     def results(self) -> tuple[Result, ...]:
