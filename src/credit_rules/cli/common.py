@@ -314,9 +314,11 @@ def as_of_argument(parser: argparse.ArgumentParser, _: Gettext) -> None:
     )
 
 
-def ruleset_argument(parser: argparse.ArgumentParser, _: Gettext) -> None:
+def ruleset_argument(parser: argparse.ArgumentParser, _: Gettext, *, many: bool = False) -> None:
+    """The RULESET positional; with ``many``, one or more of them, as ``rulesets``."""
     parser.add_argument(
-        "ruleset",
+        "rulesets" if many else "ruleset",
+        nargs="+" if many else None,
         metavar="RULESET",
         help=_("a ruleset YAML file, the id of a bundled ruleset, or - for standard input"),
     )

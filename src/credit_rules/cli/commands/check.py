@@ -17,18 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    add_command,
-    add_format,
-    gettext_of,
-    print_json,
-    ruleset_argument,
-    ruleset_ref,
-    whole_number,
-)
+from credit_rules.cli import common
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
 from credit_rules.i18n import N_, Gettext, Lang, Message, render
@@ -50,22 +39,20 @@ _SHOWN = {
 }
 
 
+HELP = N_("run the invariant suite (property tests) against a ruleset")
+DESCRIPTION = N_(
+    "Check that a ruleset keeps the invariants every regulation must keep, on "
+    "generated histories; report each violated one with its shrunk counterexample "
+    "as a scenario file."
+)
+
+
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "check",
-        _,
-        help=_("run the invariant suite (property tests) against a ruleset"),
-        description=_(
-            "Check that a ruleset keeps the invariants every regulation must keep, on "
-            "generated histories; report each violated one with its shrunk counterexample "
-            "as a scenario file."
-        ),
-    )
-    ruleset_argument(parser, _)
+    parser = common.add_command(commands, "check", _, help=_(HELP), description=_(DESCRIPTION))
+    common.ruleset_argument(parser, _)
     parser.add_argument(
         "--max-examples",
-        type=whole_number(_, 1),
+        type=common.whole_number(_, 1),
         metavar="N",
         help=_("cases per invariant (default: {defaults})").format(
             defaults=", ".join(f"{n} ({p})" for p, n in CHECK_EXAMPLES.items())
@@ -99,7 +86,7 @@ def register(commands: Any, _: Gettext) -> None:
         action="store_true",
         help=_("also vary the ruleset's parameters within their declared bounds"),
     )
-    add_format(parser, _)
+    common.add_format(parser, _)
     parser.set_defaults(func=run)
 
 
@@ -115,7 +102,7 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
+    _ = common.gettext_of(args)
     ruleset = resolve(args.ruleset).ruleset
     folder: Path | None = args.save_counterexamples
     if folder is not None and folder.exists() and not folder.is_dir():
@@ -158,12 +145,12 @@ def run(args: argparse.Namespace) -> int:
         message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
         shown = render(message, args.lang)
         console.print(f"credit-rules: {shown}", markup=False, style="red")
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     saved = [str(path) for path in report.save_counterexamples(folder)] if folder else []
     if json_output:
-        print_json(
+        common.print_json(
             {
-                "ruleset": ruleset_ref(ruleset),
+                "ruleset": common.ruleset_ref(ruleset),
                 "profile": args.profile,
                 "ok": report.ok,
                 "invariants": [
@@ -184,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         _print_report(console, report, _, args.lang)
         for path in saved:
             console.print(_("saved {path}").format(path=path), markup=False)
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return common.EXIT_OK if report.ok else common.EXIT_FAILED
 
 
 def _print_report(console: Console, report: Report, _: Gettext, lang: Lang) -> None:

@@ -11,39 +11,25 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import (
-    EXIT_OK,
-    STDIO,
-    add_command,
-    gettext_of,
-    write_text,
-)
+from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
 from credit_rules.explain.coverage import ruleset_coverage
 from credit_rules.explain.ruleset_docs import render_ruleset_page
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import N_, Gettext
 from credit_rules.scenario import load_scenario
+
+HELP = N_("write a Markdown page per ruleset: articles, rules, parameters, scenarios")
+DESCRIPTION = N_(
+    "Write one Markdown page per ruleset, article by article: the text, the rules and "
+    "parameters that carry it out, and the scenarios that exercise it."
+)
 
 
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "docs",
-        _,
-        help=_("write a Markdown page per ruleset: articles, rules, parameters, scenarios"),
-        description=_(
-            "Write one Markdown page per ruleset, article by article: the text, the rules and "
-            "parameters that carry it out, and the scenarios that exercise it."
-        ),
-    )
-    parser.add_argument(
-        "rulesets",
-        nargs="+",
-        metavar="RULESET",
-        help=_("a ruleset YAML file, the id of a bundled ruleset, or - for standard input"),
-    )
+    parser = common.add_command(commands, "docs", _, help=_(HELP), description=_(DESCRIPTION))
+    common.ruleset_argument(parser, _, many=True)
     parser.add_argument(
         "-o",
         "--output",
@@ -55,8 +41,8 @@ def register(commands: Any, _: Gettext) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
-    to_stdout = args.output == STDIO
+    _ = common.gettext_of(args)
+    to_stdout = args.output == common.STDIO
     output = Path(args.output)
     if not to_stdout and output.exists() and not output.is_dir():
         raise InputError(str(output), [Problem(_("-o must name a directory, not a file"))])
@@ -79,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
         )
         pages.append((named.ruleset.id, text, len(paths)))
     if to_stdout:
-        write_text(STDIO, "\n".join(text for _id, text, _count in pages))
-        return EXIT_OK
+        common.write_text(common.STDIO, "\n".join(text for _id, text, _count in pages))
+        return common.EXIT_OK
     console = stdout_console()
     for ruleset_id, text, count in pages:
         target = output / f"{ruleset_id}.md"
-        write_text(target, text, make_folder=True)
+        common.write_text(target, text, make_folder=True)
         console.print(
             _("wrote {path} ({count} scenarios)").format(path=target, count=count),
             soft_wrap=True,
         )
-    return EXIT_OK
+    return common.EXIT_OK

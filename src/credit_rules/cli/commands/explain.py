@@ -10,18 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_rules._console import Console, Text, Tree
-from credit_rules.cli.common import (
-    EXIT_OK,
-    add_command,
-    add_format,
-    as_of_argument,
-    gettext_of,
-    lang_of,
-    print_json,
-    read_scenario,
-    ruleset_ref,
-    scenario_argument,
-)
+from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
@@ -30,20 +19,17 @@ from credit_rules.i18n import N_, Gettext, Lang, date_text
 from credit_rules.i18n import render as in_language
 from credit_rules.model.results import Citation, shown
 
+HELP = N_("why an outcome applies to a subject, or why not, and when it could change")
+DESCRIPTION = N_(
+    "Explain one subject of a scenario: the chain of facts, parameters and articles "
+    "behind each outcome; for an outcome that does not apply, the first condition that "
+    "failed in each rule that could give it; and the next day the outcomes change."
+)
+
 
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "explain",
-        _,
-        help=_("why an outcome applies to a subject, or why not, and when it could change"),
-        description=_(
-            "Explain one subject of a scenario: the chain of facts, parameters and articles "
-            "behind each outcome; for an outcome that does not apply, the first condition that "
-            "failed in each rule that could give it; and the next day the outcomes change."
-        ),
-    )
-    scenario_argument(parser, _)
+    parser = common.add_command(commands, "explain", _, help=_(HELP), description=_(DESCRIPTION))
+    common.scenario_argument(parser, _)
     parser.add_argument(
         "--subject", required=True, metavar="ID", help=_("the id of the subject to explain")
     )
@@ -52,13 +38,13 @@ def register(commands: Any, _: Gettext) -> None:
         metavar="NAME",
         help=_("the outcome to explain, also when it does not apply (default: those that do)"),
     )
-    as_of_argument(parser, _)
-    add_format(parser, _)
+    common.as_of_argument(parser, _)
+    common.add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = read_scenario(args.scenario)
+    scenario = common.read_scenario(args.scenario)
     as_of = args.as_of or scenario.as_of
     with Engine(scenario.ruleset) as engine:
         try:
@@ -74,10 +60,10 @@ def run(args: argparse.Namespace) -> int:
             raise scenario.locate(error) from None
     console = stdout_console()
     if args.format == "json":
-        print_json({**_plain(found), "ruleset": ruleset_ref(scenario.ruleset)})
+        common.print_json({**_plain(found), "ruleset": common.ruleset_ref(scenario.ruleset)})
     else:
-        render(console, found, gettext_of(args), lang_of(args))
-    return EXIT_OK
+        render(console, found, common.gettext_of(args), common.lang_of(args))
+    return common.EXIT_OK
 
 
 def render(

@@ -11,26 +11,24 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import EXIT_OK, STDIO, add_command, gettext_of, write_text
+from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.errors import InputError, Problem
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import N_, Gettext
 from credit_rules.schemas import schema_texts
 
 _WHICH = {"ruleset": "ruleset.schema.json", "scenario": "scenario.schema.json"}
 
 
+HELP = N_("write the JSON Schemas of ruleset and scenario files (for editors)")
+DESCRIPTION = N_(
+    "Write the JSON Schemas of ruleset and scenario files, which editors use to "
+    "complete and check YAML while it is typed."
+)
+
+
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "schema",
-        _,
-        help=_("write the JSON Schemas of ruleset and scenario files (for editors)"),
-        description=_(
-            "Write the JSON Schemas of ruleset and scenario files, which editors use to "
-            "complete and check YAML while it is typed."
-        ),
-    )
+    parser = common.add_command(commands, "schema", _, help=_(HELP), description=_(DESCRIPTION))
     parser.add_argument(
         "which",
         nargs="?",
@@ -52,22 +50,22 @@ def register(commands: Any, _: Gettext) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
+    _ = common.gettext_of(args)
     texts = schema_texts()
     names = list(texts) if args.which == "all" else [_WHICH[args.which]]
-    if args.output == STDIO:
+    if args.output == common.STDIO:
         if len(names) != 1:
             raise InputError(
-                STDIO, [Problem(_("-o - prints one schema: name it (ruleset or scenario)"))]
+                common.STDIO, [Problem(_("-o - prints one schema: name it (ruleset or scenario)"))]
             )
-        write_text(STDIO, texts[names[0]])
-        return EXIT_OK
+        common.write_text(common.STDIO, texts[names[0]])
+        return common.EXIT_OK
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise InputError(str(output), [Problem(_("-o must name a directory, not a file"))])
     console = stdout_console()
     for name in names:
         target = output / name
-        write_text(target, texts[name], make_folder=True)
+        common.write_text(target, texts[name], make_folder=True)
         console.print(_("wrote {path}").format(path=target), soft_wrap=True)
-    return EXIT_OK
+    return common.EXIT_OK

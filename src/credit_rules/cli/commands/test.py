@@ -13,36 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from credit_rules._console import Console, Padding, Table, Text
-from credit_rules.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    STDIO,
-    add_command,
-    add_format,
-    gettext_of,
-    print_json,
-    read_scenario,
-    ruleset_ref,
-    write_text,
-)
+from credit_rules.cli import common
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import Gettext, Lang, render
+from credit_rules.i18n import N_, Gettext, Lang, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
+HELP = N_("run the expectations of scenario files")
+DESCRIPTION = N_(
+    "Run every scenario file with 'expect:' under the given files and directories, "
+    "and show what differs for each failure. Exit 1 if an expectation does not hold."
+)
+
 
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "test",
-        _,
-        help=_("run the expectations of scenario files"),
-        description=_(
-            "Run every scenario file with 'expect:' under the given files and directories, "
-            "and show what differs for each failure. Exit 1 if an expectation does not hold."
-        ),
-    )
+    parser = common.add_command(commands, "test", _, help=_(HELP), description=_(DESCRIPTION))
     parser.add_argument(
         "paths",
         nargs="+",
@@ -62,21 +47,21 @@ def register(commands: Any, _: Gettext) -> None:
         metavar="FILE",
         help=_("also write the results as JSON to FILE (for CI), or - for standard output"),
     )
-    add_format(parser, _)
+    common.add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
+    _ = common.gettext_of(args)
     if args.format == "json" and args.json is None:
-        args.json = STDIO
+        args.json = common.STDIO
     # When the JSON goes to stdout, the report for people goes to stderr, out of its way.
-    out = wide(stderr_console() if args.json == STDIO else stdout_console())
+    out = wide(stderr_console() if args.json == common.STDIO else stdout_console())
     err = stderr_console()
-    named = [path for path in args.paths if path != STDIO]
+    named = [path for path in args.paths if path != common.STDIO]
     paths: list[Path | str] = list(find_scenarios(named))
-    if STDIO in args.paths:
-        paths.append(STDIO)
+    if common.STDIO in args.paths:
+        paths.append(common.STDIO)
     if not paths:
         err.print(
             Text(
@@ -84,13 +69,13 @@ def run(args: argparse.Namespace) -> int:
                 + _("no *.scenario.yaml files under {paths}").format(paths=" ".join(args.paths))
             )
         )
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     runner = Runner()
     collector = CoverageCollector() if args.coverage else None
     results: list[ScenarioResult] = []
     with progress_bar(len(paths), "scenarios") as advance:
         for path in paths:
-            result = runner.run(path, load=read_scenario)
+            result = runner.run(path, load=common.read_scenario)
             results.append(result)
             if collector is not None and result.evaluation is not None:
                 assert result.scenario is not None
@@ -111,15 +96,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, results, coverage, args.lang)
     if any(r.error is not None for r in results):
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     if not tested:
         err.print(Text("credit-rules: " + _("nothing to test: no scenario file has 'expect:'")))
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     if any(r.mismatches for r in results):
-        return EXIT_FAILED
+        return common.EXIT_FAILED
     if coverage is not None and not coverage.complete:
-        return EXIT_FAILED
-    return EXIT_OK
+        return common.EXIT_FAILED
+    return common.EXIT_OK
 
 
 def wide(console: Console) -> Console:
@@ -239,10 +224,10 @@ def _write_json(
     }
     if coverage is not None:
         document["coverage"] = coverage.to_json()
-    if file == STDIO:
-        print_json(document)
+    if file == common.STDIO:
+        common.print_json(document)
     else:
-        write_text(file, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        common.write_text(file, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def _result_json(result: ScenarioResult, lang: Lang) -> dict[str, Any]:
@@ -257,7 +242,9 @@ def _result_json(result: ScenarioResult, lang: Lang) -> dict[str, Any]:
     )
     return {
         "path": result.path,
-        "ruleset": ruleset_ref(result.scenario.ruleset) if result.scenario is not None else None,
+        "ruleset": common.ruleset_ref(result.scenario.ruleset)
+        if result.scenario is not None
+        else None,
         "status": status,
         # In the chosen language, as the text report says it.
         "error": render(result.error, lang) if result.error is not None else None,

@@ -12,37 +12,23 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from credit_rules.cli.common import (
-    EXIT_OK,
-    STDIO,
-    add_command,
-    as_of_argument,
-    gettext_of,
-    hint,
-    lang_of,
-    read_scenario,
-    scenario_argument,
-    write_text,
-)
+from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError, Problem, ScenarioError
 from credit_rules.explain.timeline_svg import render_timeline, svg_to_png
-from credit_rules.i18n import Gettext, Message
+from credit_rules.i18n import N_, Gettext, Message
+
+HELP = N_("draw a subject's events, outcomes and deadlines as an SVG timeline")
+DESCRIPTION = N_(
+    "Draw one subject of a scenario on a date axis: its events, each outcome's period "
+    "as a bar, and deadlines with the rest days they skip, as an SVG picture."
+)
 
 
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "timeline",
-        _,
-        help=_("draw a subject's events, outcomes and deadlines as an SVG timeline"),
-        description=_(
-            "Draw one subject of a scenario on a date axis: its events, each outcome's period "
-            "as a bar, and deadlines with the rest days they skip, as an SVG picture."
-        ),
-    )
-    scenario_argument(parser, _)
+    parser = common.add_command(commands, "timeline", _, help=_(HELP), description=_(DESCRIPTION))
+    common.scenario_argument(parser, _)
     parser.add_argument(
         "--subject", required=True, metavar="ID", help=_("the id of the subject to draw")
     )
@@ -56,15 +42,15 @@ def register(commands: Any, _: Gettext) -> None:
             "on standard output"
         ),
     )
-    as_of_argument(parser, _)
+    common.as_of_argument(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
+    _ = common.gettext_of(args)
     output: str = args.output
     suffix = Path(output).suffix.lower()
-    if output != STDIO and suffix not in (".svg", ".png"):
+    if output != common.STDIO and suffix not in (".svg", ".png"):
         raise InputError(
             output,
             [
@@ -73,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             ],
         )
-    scenario = read_scenario(args.scenario)
+    scenario = common.read_scenario(args.scenario)
     known = [str(s.get("id")) for s in scenario.subjects]
     if args.subject not in known:
         raise ScenarioError(
@@ -83,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                     _("no subject {subject}; the subjects are {known}").format(
                         subject=args.subject, known=", ".join(known)
                     )
-                    + hint(args.subject, known, _)
+                    + common.hint(args.subject, known, _)
                 )
             ],
         )
@@ -99,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
             events=scenario.events,
             evaluation=evaluation,
             calendar=engine.calendar,
-            lang=lang_of(args),
+            lang=common.lang_of(args),
         )
-    if output != STDIO and suffix == ".png":
+    if output != common.STDIO and suffix == ".png":
         png = svg_to_png(svg)
         try:
             Path(output).write_bytes(png)
@@ -110,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 output, [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
             ) from None
     else:
-        write_text(output, svg)
-    if output != STDIO:
+        common.write_text(output, svg)
+    if output != common.STDIO:
         stdout_console().print(_("wrote {path}").format(path=output), soft_wrap=True)
-    return EXIT_OK
+    return common.EXIT_OK

@@ -13,46 +13,34 @@ import argparse
 from typing import Any
 
 from credit_rules._console import Table, Text
-from credit_rules.cli.common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    add_command,
-    add_format,
-    gettext_of,
-    print_json,
-    ruleset_argument,
-    ruleset_ref,
-)
+from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
-from credit_rules.i18n import Gettext
+from credit_rules.i18n import N_, Gettext
 from credit_rules.ruleset.lint import lint
+
+HELP = N_("check a ruleset file: schema, names, types, citations, layers")
+DESCRIPTION = N_(
+    "Load a ruleset and check everything a ruleset must get right: the schema, every "
+    "name and type, the citations, and that a layer only changes entries its base has. "
+    "--strict adds the static checks (lint) and exits 1 if any finds something."
+)
 
 
 def register(commands: Any, _: Gettext) -> None:
-    parser = add_command(
-        commands,
-        "validate",
-        _,
-        help=_("check a ruleset file: schema, names, types, citations, layers"),
-        description=_(
-            "Load a ruleset and check everything a ruleset must get right: the schema, every "
-            "name and type, the citations, and that a layer only changes entries its base has. "
-            "--strict adds the static checks (lint) and exits 1 if any finds something."
-        ),
-    )
-    ruleset_argument(parser, _)
+    parser = common.add_command(commands, "validate", _, help=_(HELP), description=_(DESCRIPTION))
+    common.ruleset_argument(parser, _)
     parser.add_argument(
         "--strict",
         action="store_true",
         help=_("also run the static checks (lint); exit 1 if any finds something"),
     )
-    add_format(parser, _)
+    common.add_format(parser, _)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_of(args)
+    _ = common.gettext_of(args)
     named = resolve(args.ruleset)
     ruleset = named.ruleset
     counts = {
@@ -65,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     }
     findings = lint(ruleset) if args.strict else []
     if args.format == "json":
-        print_json(
+        common.print_json(
             {
-                "ruleset": ruleset_ref(ruleset),
+                "ruleset": common.ruleset_ref(ruleset),
                 "ok": not findings,
                 "strict": args.strict,
                 "counts": counts,
@@ -82,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                 ],
             }
         )
-        return EXIT_FAILED if findings else EXIT_OK
+        return common.EXIT_FAILED if findings else common.EXIT_OK
     console = stdout_console()
     if not console.is_terminal:
         # Piped output goes to CI logs and files: give the findings table room.
@@ -98,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
         soft_wrap=True,
     )
     if not args.strict:
-        return EXIT_OK
+        return common.EXIT_OK
     if not findings:
         console.print(Text(_("strict: no findings"), style="green"))
-        return EXIT_OK
+        return common.EXIT_OK
     table = Table(
         title=_("{count} findings in {ruleset}").format(count=len(findings), ruleset=args.ruleset),
         title_justify="left",
@@ -118,4 +106,4 @@ def run(args: argparse.Namespace) -> int:
     for finding in findings:
         where = f"{args.ruleset}:{finding.line}" if finding.line is not None else args.ruleset
         console.print(Text(f"{where}: {finding.check}: {finding.message}"), soft_wrap=True)
-    return EXIT_FAILED
+    return common.EXIT_FAILED
