@@ -113,3 +113,16 @@ def test_the_shipped_mo_file_is_compiled_from_the_po_file() -> None:
 def test_the_wheel_ships_the_compiled_catalogue() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     assert '"locale/*/LC_MESSAGES/*.mo"' in pyproject
+
+
+def test_every_event_type_is_named_in_both_languages() -> None:
+    """Pictures and tables call an event by its class's ``shown_as``; a new event type without
+    one would be drawn by its bare id, and one the catalogue lacks would stay English."""
+    from credit_rules.i18n import translator
+    from credit_rules.model.vocabularies import event_classes, vocabularies
+
+    chinese = translator("zh")
+    for vocabulary in vocabularies():
+        for name, cls in event_classes(vocabulary).items():
+            assert cls.shown_as, f"{vocabulary} {name} has no shown_as"
+            assert chinese(cls.shown_as) != cls.shown_as, f"{cls.shown_as!r} is not translated"

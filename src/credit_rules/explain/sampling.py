@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Generator = Callable[
@@ -46,9 +46,6 @@ class PopulationPack:
     vocabulary: str
     generate: Generator
     window_years: int
-    #: What each event type is called in pictures and tables (English; Chinese in the
-    #: catalogue, so the strings are marked with ``N_``).
-    event_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:

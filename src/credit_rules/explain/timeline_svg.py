@@ -36,11 +36,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import BackendUnavailable, CreditRulesError, InputError, Problem
-from credit_rules.explain.regulations import PACKS
 from credit_rules.i18n import N_, Gettext, Lang, Message, date_text, translator
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation
-from credit_rules.model.vocabularies import field_of
+from credit_rules.model.vocabularies import event_classes, field_of, vocabularies
 from credit_rules.ruleset import ir
 
 WIDTH = 1200
@@ -57,9 +56,14 @@ MEASURE, MEASURE_PAST, DUTY, DEADLINE = "#2563eb", "#93c5fd", "#d97706", "#7c3ae
 REST, EXCLUDED, AS_OF, EVENT = "#e5e7eb", "#fca5a5", "#dc2626", "#111827"
 BACKDROP = "#f9fafb"  # the lanes' background
 
-#: What each event type is called (in English; in Chinese in the catalogue), from each
-#: regulation's explain pack.
-EVENT_NAMES = {name: text for pack in PACKS.values() for name, text in pack.event_names.items()}
+#: What each event type is called (in English; in Chinese in the catalogue), as its event
+#: class says (``Event.shown_as``).
+EVENT_NAMES = {
+    name: cls.shown_as
+    for vocabulary in vocabularies()
+    for name, cls in event_classes(vocabulary).items()
+    if cls.shown_as
+}
 _KINDS = {"measure": N_("measure"), "duty": N_("duty"), "deadline": N_("deadline")}
 _UNITS = {
     "working_days": N_("working days"),

@@ -76,6 +76,10 @@ class Event(Frozen):
     decision_day_field: ClassVar[str | None] = None
     severity_field: ClassVar[str | None] = None
     category_field: ClassVar[str | None] = None
+    #: What the event type is called in pictures and tables (English, marked for the
+    #: catalogue's Chinese); it lives with the type so that a new event type is named where
+    #: it is defined.
+    shown_as: ClassVar[str] = ""
 
     type: str
     subject: str = Field(min_length=1)

@@ -12,7 +12,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
-from credit_rules.i18n import Message
+from credit_rules.i18n import N_, Message
 from credit_rules.model._base import Event, IsoDate
 from credit_rules.model.pack import RegulationPack
 
@@ -96,6 +96,7 @@ class InformationCollected(Event):
     key_field = "information"
 
     type: Literal["information_collected"] = "information_collected"
+    shown_as = N_("Information collected")
     information: str = _ID
     kind: InformationKind
     source: CollectionSource
@@ -108,6 +109,7 @@ class CommitmentMade(Event):
     key_field = "commitment"
 
     type: Literal["commitment_made"] = "commitment_made"
+    shown_as = N_("Commitment made")
     commitment: str = _ID
     content: str | None = None
 
@@ -120,6 +122,7 @@ class CommitmentBreached(Event):
     key_field = "commitment"
 
     type: Literal["commitment_breached"] = "commitment_breached"
+    shown_as = N_("Commitment breached")
     commitment: str = _ID
 
 
@@ -131,6 +134,7 @@ class DishonestyDetermined(Event):
     category_field = "category"
 
     type: Literal["dishonesty_determined"] = "dishonesty_determined"
+    shown_as = N_("Dishonesty determined")
     record: str = _ID
     category: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
     severity: Severity = Severity.general
@@ -147,6 +151,7 @@ class EvaluationPublished(Event):
     key_field = "evaluation"
 
     type: Literal["evaluation_published"] = "evaluation_published"
+    shown_as = N_("Evaluation published")
     evaluation: str = _ID
     year: int = Field(ge=2000, le=2200, strict=True)
     score: int = Field(ge=0, le=1000, strict=True)
@@ -167,6 +172,7 @@ class ObjectionFiled(Event):
     key_field = "objection"
 
     type: Literal["objection_filed"] = "objection_filed"
+    shown_as = N_("Objection filed")
     objection: str = _ID
     evaluation: str | None = None
     ground: ObjectionGround
@@ -182,6 +188,7 @@ class ObjectionSuspended(Event):
     key_field = "objection"
 
     type: Literal["objection_suspended"] = "objection_suspended"
+    shown_as = N_("Objection handling suspended")
     objection: str = _ID
     until: IsoDate
     reason: SuspensionReason
@@ -210,6 +217,7 @@ class ObjectionDecided(Event):
     key_field = "objection"
 
     type: Literal["objection_decided"] = "objection_decided"
+    shown_as = N_("Objection decided")
     objection: str = _ID
     evaluation: str | None = None
     result: ObjectionResult
@@ -227,6 +235,7 @@ class RepairApplied(Event):
     key_field = "application"
 
     type: Literal["repair_applied"] = "repair_applied"
+    shown_as = N_("Repair applied for")
     application: str = _ID
     record: str = _ID
     materials: tuple[RepairMaterial, ...] = ()
@@ -251,6 +260,7 @@ class RepairAccepted(Event):
     key_field = "application"
 
     type: Literal["repair_accepted"] = "repair_accepted"
+    shown_as = N_("Repair accepted")
     application: str = _ID
 
 
@@ -260,6 +270,7 @@ class RepairExtended(Event):
     key_field = "application"
 
     type: Literal["repair_extended"] = "repair_extended"
+    shown_as = N_("Repair handling extended")
     application: str = _ID
     working_days: int = Field(ge=1, strict=True)
 
@@ -270,6 +281,7 @@ class RepairDecided(Event):
     key_field = "application"
 
     type: Literal["repair_decided"] = "repair_decided"
+    shown_as = N_("Repair decided")
     application: str = _ID
     record: str = _ID
     granted: bool
@@ -279,6 +291,7 @@ class AgreementTerminated(Event):
     """Art 15: the medical-insurance agreement is terminated for especially grave conduct."""
 
     type: Literal["agreement_terminated"] = "agreement_terminated"
+    shown_as = N_("Agreement terminated")
     reason: str | None = None
 
 
@@ -286,6 +299,7 @@ class QualificationApplied(Event):
     """Art 15: an application for a qualification (for example designation)."""
 
     type: Literal["qualification_applied"] = "qualification_applied"
+    shown_as = N_("Qualification applied for")
     qualification: str | None = None
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, model_validator
 
+from credit_rules.i18n import N_
 from credit_rules.model._base import Event, IsoDate
 from credit_rules.model.pack import RegulationPack
 
@@ -55,6 +56,7 @@ class DishonestyCollected(_RecordStage):
     """Art 8(一) 失信信息采集; ``source`` is the Art 6 origin of the information."""
 
     type: Literal["dishonesty_collected"] = "dishonesty_collected"
+    shown_as = N_("Dishonesty collected")
     source: str | None = None
 
 
@@ -62,18 +64,21 @@ class DishonestyVerified(_RecordStage):
     """Art 8(二) 失信信息核实."""
 
     type: Literal["dishonesty_verified"] = "dishonesty_verified"
+    shown_as = N_("Dishonesty verified")
 
 
 class DishonestyDetermined(_RecordStage):
     """Art 8(三) 失信信息认定."""
 
     type: Literal["dishonesty_determined"] = "dishonesty_determined"
+    shown_as = N_("Dishonesty determined")
 
 
 class DishonestyEntered(_RecordStage):
     """Art 8(四) 失信信息录入: the only stage after which a record counts."""
 
     type: Literal["dishonesty_entered"] = "dishonesty_entered"
+    shown_as = N_("Dishonesty entered")
 
 
 class ObjectionFiled(Event):
@@ -82,6 +87,7 @@ class ObjectionFiled(Event):
     key_field = "record"
 
     type: Literal["objection_filed"] = "objection_filed"
+    shown_as = N_("Objection filed")
     record: str = Field(min_length=1)
     ground: ObjectionGround
 
@@ -96,6 +102,7 @@ class RecordCorrected(Event):
     decision_day_field = "decided_on"
 
     type: Literal["record_corrected"] = "record_corrected"
+    shown_as = N_("Record corrected")
     record: str = Field(min_length=1)
     action: CorrectionAction
     category: DishonestyCategory | None = None
@@ -118,6 +125,7 @@ class QueryRequested(Event):
     """Art 12: the subject asks for their own record."""
 
     type: Literal["query_requested"] = "query_requested"
+    shown_as = N_("Credit record queried")
 
 
 LianyungangEvent = Annotated[

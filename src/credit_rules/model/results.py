@@ -272,9 +272,7 @@ def _cites_json(text: RuleText) -> str:
     return json_text.encode(_cites(text.cites, "json"))
 
 
-def _trigger_json(
-    trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None
-) -> tuple[str, str]:
+def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
     found = seen.get(trigger) if seen is not None else None
     if found is None:

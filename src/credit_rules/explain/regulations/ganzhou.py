@@ -13,7 +13,6 @@ import random
 from typing import Any, Final
 
 from credit_rules.explain.sampling import PopulationPack, after, day
-from credit_rules.i18n import N_
 
 _GZ_KINDS = (
     ("medical_institution", 15),
@@ -165,20 +164,4 @@ PACK: Final = PopulationPack(
     vocabulary="ganzhou-2023",
     generate=_generate,
     window_years=2,
-    event_names={
-        "agreement_terminated": N_("Agreement terminated"),
-        "commitment_breached": N_("Commitment breached"),
-        "commitment_made": N_("Commitment made"),
-        "dishonesty_determined": N_("Dishonesty determined"),
-        "evaluation_published": N_("Evaluation published"),
-        "information_collected": N_("Information collected"),
-        "objection_decided": N_("Objection decided"),
-        "objection_filed": N_("Objection filed"),
-        "objection_suspended": N_("Objection handling suspended"),
-        "qualification_applied": N_("Qualification applied for"),
-        "repair_accepted": N_("Repair accepted"),
-        "repair_applied": N_("Repair applied for"),
-        "repair_decided": N_("Repair decided"),
-        "repair_extended": N_("Repair handling extended"),
-    },
 )

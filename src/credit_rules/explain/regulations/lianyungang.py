@@ -13,7 +13,6 @@ import random
 from typing import Any, Final
 
 from credit_rules.explain.sampling import PopulationPack, after, day
-from credit_rules.i18n import N_
 
 _LYG_CATEGORIES = (
     "lend_certificate",
@@ -75,13 +74,4 @@ PACK: Final = PopulationPack(
     vocabulary="lianyungang-2007",
     generate=_generate,
     window_years=9,
-    event_names={
-        "dishonesty_collected": N_("Dishonesty collected"),
-        "dishonesty_determined": N_("Dishonesty determined"),
-        "dishonesty_entered": N_("Dishonesty entered"),
-        "dishonesty_verified": N_("Dishonesty verified"),
-        "objection_filed": N_("Objection filed"),
-        "query_requested": N_("Credit record queried"),
-        "record_corrected": N_("Record corrected"),
-    },
 )
