@@ -44,7 +44,9 @@ def _day(rng: random.Random, first: dt.date, days: int) -> dt.date:
     return first + dt.timedelta(days=rng.randrange(days))
 
 
-def generate(institutions: int, seed: int = SEED) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def generate(
+    institutions: int, seed: int = SEED
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Subjects and events (dicts with only the fields each event has)."""
     rng = random.Random(seed)
     start = dt.date(YEAR, 1, 1)
@@ -172,11 +174,21 @@ def engine_rows(result: Any, outcomes: dict[str, frozenset[str]]) -> dict[str, C
 
     return {
         "decisions": Counter(
-            (d.subject, d.outcome, d.from_, d.until, d.active, d.rule, *d.trigger, facts(d.provenance))
+            (
+                d.subject,
+                d.outcome,
+                d.from_,
+                d.until,
+                d.active,
+                d.rule,
+                *d.trigger,
+                facts(d.provenance),
+            )
             for d in result.decisions
         ),
         "duties": Counter(
-            (d.subject, d.name, d.on, d.rule, *d.trigger, facts(d.provenance)) for d in result.duties
+            (d.subject, d.name, d.on, d.rule, *d.trigger, facts(d.provenance))
+            for d in result.duties
         ),
         "deadlines": Counter(
             (
