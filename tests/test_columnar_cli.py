@@ -158,3 +158,42 @@ def test_batch_in_chinese_and_its_exit_codes(
     with pytest.raises(SystemExit) as exited:
         main(["batch", "lianyungang-2007", "--as-of", "2009-06-01"])
     assert exited.value.code == 2
+
+
+def test_batch_writes_the_deadlines_counted_on_the_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_columnar_partitions import GANZHOU_AS_OF, GANZHOU_ENGINE, institutions
+
+    frame, subjects = institutions(12)
+    frame.write_parquet(tmp_path / "events.parquet")
+    subjects.write_parquet(tmp_path / "subjects.parquet")
+    want = GANZHOU_ENGINE.evaluate(frame, subjects, as_of=GANZHOU_AS_OF).deadlines
+    assert want.height > 5 and want["excluded"].list.len().max() > 0  # some suspended
+    args = [
+        "batch",
+        "ganzhou-2023",
+        "--events",
+        str(tmp_path / "events.parquet"),
+        "--subjects",
+        str(tmp_path / "subjects.parquet"),
+        "--as-of",
+        GANZHOU_AS_OF.isoformat(),
+        "--table",
+        "deadlines",
+        "--events-per-part",
+        "200",
+    ]
+    out = tmp_path / "deadlines.parquet"
+    assert main([*args, "-o", str(out)]) == EXIT_OK
+    assert f"deadlines: {want.height} rows" in capsys.readouterr().out
+    assert pl.read_parquet(out).equals(want)
+    # CSV holds plain values: the excluded periods are written as JSON text.
+    csv = tmp_path / "deadlines.csv"
+    assert main([*args, "-o", str(csv)]) == EXIT_OK
+    written = pl.read_csv(csv, infer_schema=False)
+    assert written["due"].to_list() == [str(day) for day in want["due"]]
+    assert [json.loads(text) for text in written["excluded"]] == [
+        [{key: str(value) for key, value in period.items()} for period in periods]
+        for periods in want["excluded"].to_list()
+    ]

@@ -41,7 +41,7 @@ from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.i18n import Gettext, Message, date_text
 
-TABLES = ("decisions", "duties", "outcomes")
+TABLES = ("decisions", "duties", "deadlines", "outcomes")
 
 
 def register(commands: Any, _: Gettext) -> None:
@@ -52,8 +52,9 @@ def register(commands: Any, _: Gettext) -> None:
         help=_("evaluate a whole population from Parquet/CSV files (columnar backend)"),
         description=_(
             "Evaluate a population's events from Parquet or CSV tables through the columnar "
-            "backend as of a day, and write one table of results (decisions, duties or the "
-            "outcomes on that day) to Parquet or CSV, with a one-line summary."
+            "backend as of a day, and write one table of results (decisions, duties, the "
+            "deadlines counted on that day or the outcomes on it) to Parquet or CSV, with a "
+            "one-line summary."
         ),
     )
     parser.add_argument("ruleset", help=_("a ruleset file or the id of a bundled ruleset"))
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     table = pl.concat(tables, rechunk=False)
     outcomes = pl.concat(on_the_day)
     if to_stdout:
-        sys.stdout.write(table.write_csv())
+        sys.stdout.write(_flat(table).write_csv())
         sys.stdout.flush()
     else:
         _write(table, output)
@@ -205,10 +206,32 @@ def _write(table: Any, output: Path) -> None:
     os.close(handle)
     try:
         if output.suffix == ".csv":
-            table.write_csv(temporary)
+            _flat(table).write_csv(temporary)
         else:
             table.write_parquet(temporary)
         os.replace(temporary, output)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _flat(table: Any) -> Any:
+    """The table with each nested column (a deadline's excluded periods) as JSON text: CSV
+    holds only plain values."""
+    import polars as pl
+
+    nested = [name for name, dtype in table.schema.items() if dtype.is_nested()]
+    if not nested:
+        return table
+    # json_encode works on structs: wrap the value in {"v": ...} and keep what follows "v".
+    return table.with_columns(
+        pl.when(pl.col(name).is_not_null())
+        .then(
+            pl.struct(pl.col(name).alias("v"))
+            .struct.json_encode()
+            .str.slice(len('{"v":'))
+            .str.strip_suffix("}")
+        )
+        .alias(name)
+        for name in nested
+    )
