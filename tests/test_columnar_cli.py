@@ -197,3 +197,32 @@ def test_batch_writes_the_deadlines_counted_on_the_day(
         [{key: str(value) for key, value in period.items()} for period in periods]
         for periods in want["excluded"].to_list()
     ]
+
+
+def test_batch_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """A fresh `credit-rules batch` builds its own parser only, and loads neither the other
+    commands, the scenario and ruleset-file machinery, nor rich when nothing is drawn."""
+    import subprocess
+
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    words = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    words += ["-o", str(tmp_path / "out.parquet")]
+    child = (
+        "import sys\n"
+        "from credit_rules.cli.entry import main\n"
+        f"assert main({words!r}) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "credit_rules.cli.commands.batch" in loaded
+    for module in (
+        "credit_rules.cli.commands.evaluate",
+        "credit_rules.cli.commands.check",
+        "credit_rules.scenario",
+        "credit_rules.ruleset.loader",
+        "rich",
+        "pyarrow",
+    ):
+        assert module not in loaded, module
