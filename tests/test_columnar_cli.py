@@ -158,3 +158,71 @@ def test_batch_in_chinese_and_its_exit_codes(
     with pytest.raises(SystemExit) as exited:
         main(["batch", "lianyungang-2007", "--as-of", "2009-06-01"])
     assert exited.value.code == 2
+
+
+def test_batch_writes_the_deadlines_counted_on_the_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_columnar_partitions import GANZHOU_AS_OF, GANZHOU_ENGINE, institutions
+
+    frame, subjects = institutions(12)
+    frame.write_parquet(tmp_path / "events.parquet")
+    subjects.write_parquet(tmp_path / "subjects.parquet")
+    want = GANZHOU_ENGINE.evaluate(frame, subjects, as_of=GANZHOU_AS_OF).deadlines
+    assert want.height > 5 and want["excluded"].list.len().max() > 0  # some suspended
+    args = [
+        "batch",
+        "ganzhou-2023",
+        "--events",
+        str(tmp_path / "events.parquet"),
+        "--subjects",
+        str(tmp_path / "subjects.parquet"),
+        "--as-of",
+        GANZHOU_AS_OF.isoformat(),
+        "--table",
+        "deadlines",
+        "--events-per-part",
+        "200",
+    ]
+    out = tmp_path / "deadlines.parquet"
+    assert main([*args, "-o", str(out)]) == EXIT_OK
+    assert f"deadlines: {want.height} rows" in capsys.readouterr().out
+    assert pl.read_parquet(out).equals(want)
+    # CSV holds plain values: the excluded periods are written as JSON text.
+    csv = tmp_path / "deadlines.csv"
+    assert main([*args, "-o", str(csv)]) == EXIT_OK
+    written = pl.read_csv(csv, infer_schema=False)
+    assert written["due"].to_list() == [str(day) for day in want["due"]]
+    assert [json.loads(text) for text in written["excluded"]] == [
+        [{key: str(value) for key, value in period.items()} for period in periods]
+        for periods in want["excluded"].to_list()
+    ]
+
+
+def test_batch_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """A fresh `credit-rules batch` builds its own parser only, and loads neither the other
+    commands, the scenario and ruleset-file machinery, nor rich when nothing is drawn."""
+    import subprocess
+
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    words = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    words += ["-o", str(tmp_path / "out.parquet")]
+    child = (
+        "import sys\n"
+        "from credit_rules.cli.entry import main\n"
+        f"assert main({words!r}) == 0\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "credit_rules.cli.commands.batch" in loaded
+    for module in (
+        "credit_rules.cli.commands.evaluate",
+        "credit_rules.cli.commands.check",
+        "credit_rules.scenario",
+        "credit_rules.ruleset.loader",
+        "rich",
+        "pyarrow",
+    ):
+        assert module not in loaded, module

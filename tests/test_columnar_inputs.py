@@ -133,3 +133,78 @@ def test_without_a_subjects_table_the_subjects_are_those_the_events_name() -> No
         ("p2", "insured_person"),
         ("p3", "insured_person"),
     ]
+
+
+# -- columns with no value at all: what ``pl.DataFrame(frame.to_dicts())`` gives ---------------
+
+GANZHOU = bundled("ganzhou-2023")
+GANZHOU_ENGINE = ColumnarEngine(GANZHOU)
+INSTITUTION = pl.DataFrame({"id": ["m1"], "kind": ["medical_institution"]})
+#: A repair under Art 25 of the Ganzhou measures, accepted the next week: one deadline clock.
+REPAIR = [
+    {
+        "type": "dishonesty_determined",
+        "subject": "m1",
+        "record": "d1",
+        "category": "c1",
+        "severity": "general",
+        "date": dt.date(2024, 2, 29),
+        "materials": None,
+        "application": None,
+    },
+    {
+        "type": "repair_applied",
+        "subject": "m1",
+        "record": "d1",
+        "category": None,
+        "severity": None,
+        "date": dt.date(2024, 9, 20),
+        "materials": [],
+        "application": "a1",
+    },
+    {
+        "type": "repair_accepted",
+        "subject": "m1",
+        "record": None,
+        "category": None,
+        "severity": None,
+        "date": dt.date(2024, 9, 27),
+        "materials": None,
+        "application": "a1",
+    },
+]
+
+
+def test_a_column_with_no_value_means_every_event_lacks_the_field() -> None:
+    """Polars types a column of nulls as Null, and a list column of [] and nulls as
+    List(Null); both are the field left out, as the typed schema would read it."""
+    typed = pl.DataFrame(
+        REPAIR, schema_overrides={"materials": pl.List(pl.String)}, infer_schema_length=None
+    )
+    inferred = pl.DataFrame(typed.to_dicts())
+    assert inferred.schema["materials"] == pl.List(pl.Null)
+    want = GANZHOU_ENGINE.evaluate(typed, INSTITUTION, as_of=dt.date(2024, 12, 31))
+    got = GANZHOU_ENGINE.evaluate(inferred, INSTITUTION, as_of=dt.date(2024, 12, 31))
+    assert want.deadlines.height == 1
+    assert got.deadlines.rows() == want.deadlines.rows()
+    assert got.decisions.rows() == want.decisions.rows()
+    # Lianyungang: a correction's decision day and a collection's source, never given.
+    rows = [{**event, "decided_on": None, "source": None} for event in EVENTS]
+    nulls = pl.DataFrame(pl.DataFrame(rows).to_dicts())
+    assert nulls.schema["decided_on"] == pl.Null and nulls.schema["source"] == pl.Null
+    assert outcomes(ENGINE.evaluate(nulls, as_of=AS_OF)) == outcomes(
+        ENGINE.evaluate(pl.DataFrame(EVENTS), as_of=AS_OF)
+    )
+
+
+def test_a_value_of_the_wrong_type_is_still_named_where_it_is() -> None:
+    # An empty list where text is expected is a value, not an absence.
+    listed = pl.DataFrame([{**REPAIR[2], "severity": []}])
+    assert listed.schema["severity"] == pl.List(pl.Null)
+    with pytest.raises(TableError, match=r"events\[0\]\.severity.*expected text") as caught:
+        GANZHOU_ENGINE.evaluate(listed, INSTITUTION, as_of=dt.date(2024, 12, 31))
+    assert caught.value.total == 1
+    counted = pl.DataFrame([{**REPAIR[1], "materials": 2}, {**REPAIR[2], "materials": None}])
+    with pytest.raises(TableError, match=r"events\[0\]\.materials.*expected list") as caught:
+        GANZHOU_ENGINE.evaluate(counted, INSTITUTION, as_of=dt.date(2024, 12, 31))
+    assert caught.value.total == 1

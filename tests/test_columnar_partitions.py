@@ -11,8 +11,14 @@ pl = pytest.importorskip("polars")
 
 from credit_rules import bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
-from credit_rules.columnar.partitions import in_parts, subject_ranges  # noqa: E402
+from credit_rules.columnar.partitions import (  # noqa: E402
+    RESULT_TABLES,
+    in_parts,
+    result_schema,
+    subject_ranges,
+)
 from credit_rules.errors import TableError  # noqa: E402
+from credit_rules.testing.regulations.ganzhou import ganzhou_history  # noqa: E402
 
 ENGINE = ColumnarEngine(bundled("lianyungang-2007"))
 AS_OF = dt.date(2014, 3, 31)
@@ -47,14 +53,42 @@ def events(persons: int) -> pl.DataFrame:
     return pl.concat([entries, removals]).drop("_removed")
 
 
-def joined(table: str, events_per_part: int, frame: pl.DataFrame) -> pl.DataFrame:
-    inputs = ENGINE.read(frame)
+def joined(
+    table: str,
+    events_per_part: int,
+    frame: pl.DataFrame,
+    engine: ColumnarEngine = ENGINE,
+    subjects: pl.DataFrame | None = None,
+    as_of: dt.date = AS_OF,
+) -> pl.DataFrame:
+    inputs = engine.read(frame, subjects)
     return pl.concat(
-        [found for found, _, _ in in_parts(ENGINE, inputs, AS_OF, table, events_per_part)]
+        [found for found, _, _ in in_parts(engine, inputs, as_of, table, events_per_part)]
     )
 
 
-@pytest.mark.parametrize("table", ["decisions", "duties", "outcomes"])
+GANZHOU = bundled("ganzhou-2023")
+GANZHOU_ENGINE = ColumnarEngine(GANZHOU)
+#: Within the first year of the histories: objections and repairs with their clocks running.
+GANZHOU_AS_OF = dt.date(2025, 6, 30)
+
+
+def institutions(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Events and subjects of ``count`` medical institutions, each with a history of its own
+    length (Ganzhou Arts 12, 20-25), so that on one day their clocks stand at every stage."""
+    events = [
+        event
+        for number in range(count)
+        for event in ganzhou_history(20 + (number * 7) % 150, subject=f"m{number}")
+    ]
+    frame = pl.DataFrame(
+        events, infer_schema_length=None, schema_overrides={"materials": pl.List(pl.String)}
+    )
+    ids = [f"m{number}" for number in range(count)]
+    return frame, pl.DataFrame({"id": ids, "kind": ["medical_institution"] * count})
+
+
+@pytest.mark.parametrize("table", ["decisions", "duties", "outcomes"])  # Lianyungang: no clocks
 def test_ranges_of_subjects_give_the_whole_table_row_for_row(table: str) -> None:
     frame = events(400)
     whole = ENGINE.evaluate(frame, as_of=AS_OF)
@@ -88,3 +122,21 @@ def test_a_contradiction_in_one_range_is_reported_for_the_whole_input() -> None:
         joined("decisions", 60, pl.concat([frame, twice]))
     assert whole.value.total == parted.value.total > 2
     assert str(whole.value) == str(parted.value)
+
+
+def test_ranges_of_institutions_give_the_whole_deadlines_table_row_for_row() -> None:
+    frame, subjects = institutions(40)
+    whole = GANZHOU_ENGINE.evaluate(frame, subjects, as_of=GANZHOU_AS_OF)
+    assert whole.deadlines.height > 20 and whole.deadlines["name"].n_unique() > 1
+    assert len(subject_ranges(GANZHOU_ENGINE.read(frame, subjects), 300)) > 5
+    got = joined("deadlines", 300, frame, GANZHOU_ENGINE, subjects, GANZHOU_AS_OF)
+    assert got.rows() == whole.deadlines.rows()
+    assert got.schema == whole.deadlines.schema
+
+
+@pytest.mark.parametrize("table", RESULT_TABLES)
+def test_the_schema_before_any_data_is_the_results(table: str) -> None:
+    frame, subjects = institutions(10)
+    whole = GANZHOU_ENGINE.evaluate(frame, subjects, as_of=GANZHOU_AS_OF)
+    schema = result_schema(GANZHOU, GANZHOU_AS_OF, table)  # type: ignore[arg-type]
+    assert pl.from_arrow(schema.empty_table()).schema == getattr(whole, table).schema

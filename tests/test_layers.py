@@ -86,6 +86,18 @@ OPTIONAL_IMPORTS: Mapping[tuple[str, str], str] = {
     ("credit_rules.cli.commands.batch", "credit_rules.columnar.partitions"): (
         "evaluating a population in ranges of subjects needs polars too (the columnar extra)"
     ),
+    ("credit_rules.cli.commands.batch", "credit_rules.cli.console"): (
+        "rich is imported only when a progress bar is drawn on a terminal (docs/batch.md)"
+    ),
+    ("credit_rules.cli.ruleset_arg", "credit_rules.ruleset.loader"): (
+        "a bundled ruleset comes compiled; the loader (pydantic, YAML) is for ruleset files"
+    ),
+    ("credit_rules.cli.commands.completion", "credit_rules.cli.main"): (
+        "completion describes the whole command line, built only when asked for"
+    ),
+    ("credit_rules.cli.common", "credit_rules.scenario"): (
+        "the scenario module (event models, the engine) is for commands that read a scenario"
+    ),
     ("credit_rules.ruleset.shipped", "credit_rules.ruleset.loader"): (
         "the loader brings pydantic and the YAML reader; a bundled ruleset whose stored IR is "
         "current needs neither, which is the point of the stored IR (decision 13)"

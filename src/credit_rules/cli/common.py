@@ -20,12 +20,16 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credit_rules.errors import InputError, Problem, closest
 from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message
 from credit_rules.ruleset import ir
-from credit_rules.scenario import Scenario, load_scenario, loads_scenario
+
+if TYPE_CHECKING:
+    # The scenario module brings the event models and the engine (about 0.2 s): only the
+    # commands that read a scenario import it, when they read one; `batch` never does.
+    from credit_rules.scenario import Scenario
 
 EXIT_OK = 0
 #: The command ran and found something wrong (a failing scenario, a violated invariant).
@@ -285,6 +289,8 @@ def _translate_argparse(message: str, _: Gettext) -> str:
 def read_scenario(name: str) -> Scenario:
     """A scenario file, or standard input for ``-`` (its ruleset path then resolves in the
     current folder)."""
+    from credit_rules.scenario import load_scenario, loads_scenario
+
     if name != STDIO:
         return load_scenario(name)
     raw, source, folder = read_bytes(name, "scenario")

@@ -20,8 +20,7 @@ _LANG_WORDS = frozenset({"--lang", "en", "zh"})
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if "--version" in words and all(
-        word == "--version" or word in _LANG_WORDS or word.startswith("--lang=")
-        for word in words
+        word == "--version" or word in _LANG_WORDS or word.startswith("--lang=") for word in words
     ):
         print(f"credit-rules {__version__}")
         return 0

@@ -16,7 +16,6 @@ from credit_rules.cli.common import STDIO, read_bytes
 from credit_rules.errors import Problem, RulesetError, suggestion
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import load_ruleset, loads_ruleset
 from credit_rules.ruleset.shipped import bundled, bundled_ids
 
 _BUNDLED_PACKAGE = "credit_rules._rulesets"
@@ -45,11 +44,17 @@ def resolve(name: str) -> NamedRuleset:
     """Load ``name`` as a file if one exists, else as a bundled id, ``-`` from standard input
     (a layer's relative ``extends`` then resolves in the current folder); else one clear error
     suggesting the closest bundled id or file."""
+    # The loader (the file schema, YAML) is imported for a file only: a bundled ruleset comes
+    # compiled (credit_rules.ruleset.shipped), which spares `batch` its imports.
     if name == STDIO:
+        from credit_rules.ruleset.loader import loads_ruleset
+
         raw, source, folder = read_bytes(name, "ruleset")
         return NamedRuleset(loads_ruleset(raw, source=source, base_dir=folder), None)
     path = Path(name)
     if path.is_file():
+        from credit_rules.ruleset.loader import load_ruleset
+
         return NamedRuleset(load_ruleset(path), path)
     if name in bundled_ids():
         return NamedRuleset(bundled(name), bundled_file(name))

@@ -172,6 +172,10 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
     source = pl.col(column)
     if dtype == target or dtype == pl.Null:
         return source.cast(target)
+    if kind == "list" and dtype == pl.List(pl.Null):
+        # What Polars infers for a list field given only as [] or null (``to_dicts`` of a
+        # long table); a list of nothing is a list of text.
+        return source.cast(target)
     if kind == "date" and dtype in (pl.String, pl.Categorical):
         parsed = source.cast(pl.String).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         problems.rows(frame, source.is_not_null() & parsed.is_null(), column, Message("not a date"))

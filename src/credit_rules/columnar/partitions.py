@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     # batch job reads and writes through Polars and never needs it.
     import pyarrow as pa
 
-ResultTable = Literal["decisions", "duties", "outcomes"]
+ResultTable = Literal["decisions", "duties", "deadlines", "outcomes"]
+#: Every result table, in the order the command line and the docs give them.
+RESULT_TABLES: tuple[ResultTable, ...] = ("decisions", "duties", "deadlines", "outcomes")
 
 
 _ENGINES: dict[tuple[str, str, str], ColumnarEngine] = {}
@@ -54,9 +56,8 @@ def evaluate_partition(
     subjects: pa.Table | None = None,
 ) -> pa.Table:
     """One result table for the subjects of one partition."""
-    result = _engine(ruleset).evaluate(events, subjects, as_of=as_of)
-    frame = {"decisions": result.decisions, "duties": result.duties, "outcomes": result.outcomes}
-    return frame[table].to_arrow()
+    found: pl.DataFrame = getattr(_engine(ruleset).evaluate(events, subjects, as_of=as_of), table)
+    return found.to_arrow()
 
 
 def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa.Schema:
@@ -70,18 +71,21 @@ def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa
             "date": pa.array([], pa.date32()),
         }
     )
-    return evaluate_partition(empty, ruleset, as_of, table).schema
+    nobody = pa.table({"id": pa.array([], pa.string()), "kind": pa.array([], pa.string())})
+    return evaluate_partition(empty, ruleset, as_of, table, nobody).schema
 
 
 #: Events per part when a population is evaluated in parts, by result table. The backend's
-#: intermediate tables for decisions and duties are several times its input, so smaller parts
-#: need less memory, and were also faster on the 1,000,000-person benchmark (in one piece
-#: 5.0 s and 850 MiB; in parts of about 115,000 events 3.1 s and 440 MiB; of 29,000, 3.3 s
-#: and 330 MiB) until a fixed cost per part wins. The outcomes on a day assess only triggers
-#: that can still cover it, so their tables are small and parts mostly add that fixed cost.
+#: intermediate tables for decisions, duties and deadlines are several times its input, so
+#: smaller parts need less memory, and were also faster on the 1,000,000-person benchmark (in
+#: one piece 5.0 s and 850 MiB; in parts of about 115,000 events 3.1 s and 440 MiB; of
+#: 29,000, 3.3 s and 330 MiB) until a fixed cost per part wins. The outcomes on a day assess
+#: only triggers that can still cover it, so their tables are small and parts mostly add that
+#: fixed cost.
 EVENTS_PER_PART: Mapping[ResultTable, int] = {
     "decisions": 50_000,
     "duties": 50_000,
+    "deadlines": 50_000,
     "outcomes": 500_000,
 }
 

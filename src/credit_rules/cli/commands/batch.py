@@ -16,13 +16,14 @@ failure leaves no partial file behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credit_rules.cli.common import (
     EXIT_BAD_INPUT,
@@ -36,12 +37,16 @@ from credit_rules.cli.common import (
     ruleset_ref,
     whole_number,
 )
-from credit_rules.cli.console import progress_bar
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.i18n import Gettext, Message, date_text
 
-TABLES = ("decisions", "duties", "outcomes")
+if TYPE_CHECKING:
+    import polars as pl
+
+    from credit_rules.columnar import ColumnarEngine, Inputs
+
+TABLES = ("decisions", "duties", "deadlines", "outcomes")
 
 
 def register(commands: Any, _: Gettext) -> None:
@@ -52,8 +57,9 @@ def register(commands: Any, _: Gettext) -> None:
         help=_("evaluate a whole population from Parquet/CSV files (columnar backend)"),
         description=_(
             "Evaluate a population's events from Parquet or CSV tables through the columnar "
-            "backend as of a day, and write one table of results (decisions, duties or the "
-            "outcomes on that day) to Parquet or CSV, with a one-line summary."
+            "backend as of a day, and write one table of results (decisions, duties, the "
+            "deadlines counted on that day or the outcomes on it) to Parquet or CSV, with a "
+            "one-line summary."
         ),
     )
     parser.add_argument("ruleset", help=_("a ruleset file or the id of a bundled ruleset"))
@@ -100,10 +106,7 @@ def run(args: argparse.Namespace) -> int:
     _ = gettext_of(args)
     # polars is an extra: loaded only by this command, never by `credit-rules` itself.
     try:
-        import polars as pl
-
         from credit_rules.columnar import ColumnarEngine
-        from credit_rules.columnar.partitions import in_parts
     except ModuleNotFoundError as error:
         message = _(
             "`credit-rules batch` needs the [columnar] extra ({name} is missing): "
@@ -129,28 +132,11 @@ def run(args: argparse.Namespace) -> int:
         )
     started = time.perf_counter()
     engine = ColumnarEngine(resolve(args.ruleset).ruleset)
-    with tempfile.TemporaryDirectory(prefix="credit-rules-batch-") as folder:
-        # Standard input is read as a CSV file would be, through the same reader.
-        events = [_from_stdin(folder) if p == STDIO else p for p in args.events]
-        subjects = _from_stdin(folder) if args.subjects == STDIO else args.subjects
-        inputs = engine.read(events[0] if len(events) == 1 else events, subjects)
+    inputs = read(engine, args)
     total = inputs.events.height
-    tables, on_the_day = [], []
-    with progress_bar(total, f"{args.table}: events") as advance:
-        for part, outcomes_part, done in in_parts(
-            engine, inputs, args.as_of, args.table, args.events_per_part
-        ):
-            tables.append(part)
-            on_the_day.append(outcomes_part)
-            advance(done)
+    table, outcomes = evaluate(engine, inputs, args)
     del inputs  # the results are written from here; the input's memory is not needed
-    table = pl.concat(tables, rechunk=False)
-    outcomes = pl.concat(on_the_day)
-    if to_stdout:
-        sys.stdout.write(table.write_csv())
-        sys.stdout.flush()
-    else:
-        _write(table, output)
+    deliver(table, args)
     elapsed = time.perf_counter() - started
     counts = dict(outcomes.group_by("outcome").len().sort("outcome").iter_rows())
     people = outcomes["subject"].n_unique()
@@ -191,6 +177,56 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# The stages of a run, apart so that benchmarks/bench_batch_stages.py times these very calls.
+
+
+def read(engine: ColumnarEngine, args: argparse.Namespace) -> Inputs:
+    """The input tables named on the command line, validated."""
+    with tempfile.TemporaryDirectory(prefix="credit-rules-batch-") as folder:
+        # Standard input is read as a CSV file would be, through the same reader.
+        events = [_from_stdin(folder) if p == STDIO else p for p in args.events]
+        subjects = _from_stdin(folder) if args.subjects == STDIO else args.subjects
+        return engine.read(events[0] if len(events) == 1 else events, subjects)
+
+
+def evaluate(
+    engine: ColumnarEngine, inputs: Inputs, args: argparse.Namespace
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The table asked for and the outcomes on the day, range of subjects by range."""
+    import polars as pl
+
+    from credit_rules.columnar.partitions import in_parts
+
+    tables, on_the_day = [], []
+    with _progress(inputs.events.height, f"{args.table}: events") as advance:
+        for part, outcomes_part, done in in_parts(
+            engine, inputs, args.as_of, args.table, args.events_per_part
+        ):
+            tables.append(part)
+            on_the_day.append(outcomes_part)
+            advance(done)
+    return pl.concat(tables, rechunk=False), pl.concat(on_the_day)
+
+
+def deliver(table: pl.DataFrame, args: argparse.Namespace) -> None:
+    """The table to its file, or as CSV to standard output."""
+    if args.output == STDIO:
+        sys.stdout.write(_flat(table).write_csv())
+        sys.stdout.flush()
+    else:
+        _write(table, Path(args.output))
+
+
+def _progress(total: int, description: str) -> Any:
+    """The progress bar on a terminal. Piped or in a log no bar is drawn, and rich (a tenth
+    of the start of a short job) is not even imported."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(lambda _: None)
+    from credit_rules.cli.console import progress_bar
+
+    return progress_bar(total, description)
+
+
 def _from_stdin(folder: str) -> str:
     path = Path(folder) / "stdin.csv"
     path.write_bytes(sys.stdin.buffer.read())
@@ -205,10 +241,32 @@ def _write(table: Any, output: Path) -> None:
     os.close(handle)
     try:
         if output.suffix == ".csv":
-            table.write_csv(temporary)
+            _flat(table).write_csv(temporary)
         else:
             table.write_parquet(temporary)
         os.replace(temporary, output)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _flat(table: Any) -> Any:
+    """The table with each nested column (a deadline's excluded periods) as JSON text: CSV
+    holds only plain values."""
+    import polars as pl
+
+    nested = [name for name, dtype in table.schema.items() if dtype.is_nested()]
+    if not nested:
+        return table
+    # json_encode works on structs: wrap the value in {"v": ...} and keep what follows "v".
+    return table.with_columns(
+        pl.when(pl.col(name).is_not_null())
+        .then(
+            pl.struct(pl.col(name).alias("v"))
+            .struct.json_encode()
+            .str.slice(len('{"v":'))
+            .str.strip_suffix("}")
+        )
+        .alias(name)
+        for name in nested
+    )

@@ -92,7 +92,10 @@ def fish_script(table: dict[str, list[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    table = commands_and_options(args.parser)
+    # The whole command line: the parser a call builds holds only the command it names.
+    from credit_rules.cli.main import build_parser
+
+    table = commands_and_options(build_parser(args.gettext))
     script = {"bash": bash_script, "zsh": zsh_script, "fish": fish_script}[args.shell](table)
     write_text("-", script)
     return EXIT_OK
