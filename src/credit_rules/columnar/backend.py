@@ -54,7 +54,7 @@ from credit_rules.ruleset import ir
 
 #: The deadlines table before its rule and fact columns (the fields of credit_rules.Deadline).
 _DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "subject": pl.String,
+    "_sid": pl.UInt64,
     "name": pl.String,
     "start": pl.Date,
     "due": pl.Date,
@@ -183,20 +183,26 @@ class ColumnarEngine:
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, known_at=known_at)
+        # The subject of each number (numbered in id order, from 0).
+        names = known.filter(pl.col("_seq") == 0).get_column("subject")
+        numbered = (
+            names.to_frame().with_row_index("_sid").with_columns(pl.col("_sid").cast(pl.UInt64))
+        )
+        kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         pieces = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
         for on, rules in self._by_on.items():
             if any(plan.deadline is None for plan in rules):
-                found, final[on] = self._pieces(on, rules, known, records, inputs.subjects, as_of)
+                found, final[on] = self._pieces(on, rules, known, records, kinds, as_of)
                 pieces.append(found)
         # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
         stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
         values = [c for c in stacked.columns if c.startswith("fact_")]
         resolved = resolve(stacked.drop(values), self._all_facts)
-        deadlines = self._deadlines(known, records, inputs.subjects, as_of, final)
-        return self._results(resolved, stacked.select("_pid", *values), deadlines, as_of)
+        deadlines = self._deadlines(known, records, kinds, as_of, final)
+        return self._results(resolved, stacked.select(values), deadlines, names, as_of)
 
     def outcomes(
         self,
@@ -212,6 +218,8 @@ class ColumnarEngine:
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        names = known.select("_sid", "subject").unique("_sid")
+        kinds = _Kinds(inputs, names if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
@@ -222,7 +230,7 @@ class ColumnarEngine:
             reach = None
             if all(reach is not None for reach in reaches):
                 reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = self._on_day(on, known, records, inputs.subjects, as_of, reach)
+            grid = self._on_day(on, known, records, kinds, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -230,7 +238,7 @@ class ColumnarEngine:
                     grid.filter(plan.when)
                     .filter(covers.fill_null(False))
                     .select(
-                        "subject",
+                        "_sid",
                         "trigger_date",
                         pl.lit(plan.index).alias("_rule"),
                         pl.lit(plan.rule.outcome).alias("outcome"),
@@ -247,16 +255,18 @@ class ColumnarEngine:
         winners = (
             firing.filter(pl.col("_group").is_not_null())
             .sort(
-                ["subject", "_group", "_priority", "trigger_date", "_rule"],
+                ["_sid", "_group", "_priority", "trigger_date", "_rule"],
                 descending=[False, False, True, True, False],
             )
-            .group_by("subject", "_group", maintain_order=True)
+            .group_by("_sid", "_group", maintain_order=True)
             .first()
         )
         return (
             pl.concat([firing.filter(pl.col("_group").is_null()), winners], how="diagonal")
-            .select("subject", "outcome")
+            .select("_sid", "outcome")
             .unique()
+            .join(names, on="_sid", how="left")
+            .select("subject", "outcome")
             .sort("subject", "outcome")
         )
 
@@ -289,7 +299,7 @@ class ColumnarEngine:
         if on in records:
             spec = next(s.register for s in self._registers if s.register.id == on)
             return records[on].select(
-                "subject",
+                "_sid",
                 pl.lit(spec.entered_by).alias("trigger_type"),
                 pl.col("_rkey").alias("trigger_key"),
                 pl.col("_entered").alias("trigger_date"),
@@ -303,7 +313,7 @@ class ColumnarEngine:
                 pl.lit(None, pl.Date).alias("_removed")
             )
         return frame.select(
-            "subject",
+            "_sid",
             pl.col("type").alias("trigger_type"),
             pl.col("_key").alias("trigger_key"),
             pl.col("date").alias("trigger_date"),
@@ -323,30 +333,36 @@ class ColumnarEngine:
         """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``), cut
         on every day on which a fact the occasion's rules read may change, as the walk's
         ``next_change`` says (:mod:`credit_rules.engine.facts`), and where its record goes."""
-        points = [pl.DataFrame(schema={"subject": pl.String, "_d": pl.Date})]
+        occasions = occasions.with_row_index("_occ").filter(
+            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
+        )
+        # Only the subjects with an occasion can cut one: the others' days are never read.
+        few = occasions.height * 4 < known.height
+        present = occasions.select("_sid")
+
+        def mine(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(present, on="_sid", how="semi") if few else frame
+
+        points = [pl.DataFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})]
         for name in facts:
             derivation = self._facts[name].fact.derivation
             if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
                 frame = records[derivation.register]
-                points.append(frame.select("subject", pl.col("_removed").alias("_d")))
                 if derivation.valid_on == "assessment" or derivation.where is not None:
-                    points.append(frame.select("subject", pl.col("_entered").alias("_d")))
-                    points.append(
-                        frame.select("subject", (pl.col("_last_valid") + DAY).alias("_d"))
-                    )
+                    frame = mine(frame)
+                    points.append(frame.select("_sid", pl.col("_entered").alias("_d")))
+                    points.append(frame.select("_sid", (pl.col("_last_valid") + DAY).alias("_d")))
+                points.append(frame.select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
             elif isinstance(derivation, ir.EventQuery):
                 points.append(
-                    known.filter(pl.col("type") == derivation.event_type).select(
-                        "subject", pl.col("date").alias("_d")
+                    mine(known.filter(pl.col("type") == derivation.event_type)).select(
+                        "_sid", pl.col("date").alias("_d")
                     )
                 )
         changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
-        occasions = occasions.with_row_index("_occ").filter(
-            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
-        )
         later = (
-            occasions.select("_occ", "subject", "trigger_date", "_removed")
-            .join(changes, on="subject", how="inner")
+            occasions.select("_occ", "_sid", "trigger_date", "_removed")
+            .join(changes, on="_sid", how="inner")
             .filter(
                 (pl.col("_d") > pl.col("trigger_date"))
                 & (pl.col("_removed").is_null() | (pl.col("_d") < pl.col("_removed")))
@@ -374,15 +390,13 @@ class ColumnarEngine:
         rules: list[RulePlan],
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The pieces of the measures and duties on ``on``, and its last stretches."""
         occasions = self._occasions(on, known, records)
         grid = self._stretches(occasions, known, records, as_of, self._needed[on])
-        grid = grid.with_row_index("_g")
-        if self._reads_kind:
-            grid = grid.join(subjects, on="subject", how="left")
+        grid = kinds.of(grid.with_row_index("_g"))
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         found = []
@@ -420,7 +434,7 @@ class ColumnarEngine:
             # Only numbers travel through precedence; the rule's names are put back at the end.
             found.append(
                 fired.select(
-                    "subject",
+                    "_sid",
                     "_occ",
                     "trigger_key",
                     "trigger_date",
@@ -444,7 +458,7 @@ class ColumnarEngine:
         on: str,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
         keep: pl.Expr | None = None,
     ) -> pl.DataFrame:
@@ -454,13 +468,11 @@ class ColumnarEngine:
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
             present &= keep
-        grid = (
+        grid = kinds.of(
             occasions.filter(present)
             .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
             .with_row_index("_g")
         )
-        if self._reads_kind:
-            grid = grid.join(subjects, on="subject", how="left")
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         return grid
@@ -469,7 +481,7 @@ class ColumnarEngine:
         self,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
         final: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
@@ -483,7 +495,7 @@ class ColumnarEngine:
                 continue
             grid = final.get(on)
             if grid is None:
-                grid = self._on_day(on, known, records, subjects, as_of)
+                grid = self._on_day(on, known, records, kinds, as_of)
             for plan in deadlines:
                 fired = (
                     grid.filter(plan.when)
@@ -493,7 +505,7 @@ class ColumnarEngine:
                 counted = clocks(plan, fired, known, self._days, self._used["event"])
                 found.append(
                     counted.select(
-                        "subject",
+                        "_sid",
                         pl.lit(plan.rule.outcome).alias("name"),
                         "start",
                         "due",
@@ -536,10 +548,12 @@ class ColumnarEngine:
         resolved: pl.DataFrame,
         values: pl.DataFrame,
         deadlines: pl.DataFrame,
+        names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables; ``values`` holds each piece's fact columns by ``_pid``, joined
-        only once the rows are chosen and in order."""
+        """The result tables, from ``resolved`` in their order; ``values`` holds the fact
+        columns of piece ``_pid`` in its row ``_pid``, taken only once the rows are chosen,
+        and ``names`` the subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
@@ -557,28 +571,31 @@ class ColumnarEngine:
         )
         trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
-        order = ["subject", "_rule", "trigger_seq", "_first"]
+        subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
         def valued(rows: pl.DataFrame) -> pl.DataFrame:
-            return rows.sort(order).join(values, on="_pid", how="left", maintain_order="left")
+            if not values.width:
+                return rows
+            return rows.hstack(values.gather(rows.get_column("_pid")))
 
-        missing = [pl.lit(None).alias(name) for name in facts if name not in values.columns]
-        values = values.with_columns(missing)
+        valued_facts = [
+            pl.col(name) if name in values.columns else pl.lit(None).alias(name) for name in facts
+        ]
         decisions = valued(resolved.filter(pl.col("_kind") == "measure")).select(
-            "subject",
+            subject,
             "outcome",
             pl.col("_first").alias("from"),
             until.alias("until"),
             ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
             *trigger,
-            *facts,
+            *valued_facts,
         )
         duties = valued(resolved.filter(pl.col("_kind") == "duty")).select(
-            "subject",
+            subject,
             pl.col("outcome").alias("name"),
             pl.col("_first").alias("on"),
             *trigger,
-            *facts,
+            *valued_facts,
         )
         outcomes = (
             decisions.filter(pl.col("active"))
@@ -588,14 +605,34 @@ class ColumnarEngine:
         )
         deadlines = (
             deadlines.with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
-            .sort("subject", "_rule", "trigger_seq")
+            .sort("_sid", "_rule", "trigger_seq")
             .select(
+                subject,
                 *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
                 *trigger,
                 *facts,
             )
         )
         return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+class _Kinds:
+    """Each subject's kind by its number, looked up only if a rule reads ``subject_kind``
+    (``names``: the subject of each number; None when none does)."""
+
+    def __init__(self, inputs: Inputs, names: pl.DataFrame | None) -> None:
+        self._inputs = inputs
+        self._names = names
+        self._table: pl.DataFrame | None = None
+
+    def of(self, grid: pl.DataFrame) -> pl.DataFrame:
+        if self._names is None:
+            return grid
+        if self._table is None:
+            self._table = self._names.join(self._inputs.subjects, on="subject", how="left").select(
+                "_sid", "subject_kind"
+            )
+        return grid.join(self._table, on="_sid", how="left")
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:

@@ -79,12 +79,12 @@ def _events(
     """Each clock's matching events known on ``as_of``: ``_did``, ``_eseq``, the date and
     ``fields`` under their ``event.`` names."""
     events = known.filter(pl.col("type") == event_type).select(
-        "subject",
+        "_sid",
         pl.col("_seq").alias("_eseq"),
         pl.col("date").alias(column("event", "date")),
         *[pl.col(name).alias(column("event", name)) for name in fields if name != "date"],
     )
-    joined = rows.join(events, on="subject", how="inner")
+    joined = rows.join(events, on="_sid", how="inner")
     if where is not None:
         joined = joined.filter(where)
     return joined

@@ -42,7 +42,7 @@ def fact_column(
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
         counted_records = records[derivation.register].rename({"_removed": "_gone"})
-        joined = few.join(counted_records, on="subject", how="inner").filter(
+        joined = few.join(counted_records, on="_sid", how="inner").filter(
             (pl.col("_entered") <= valid_on)
             & (valid_on <= pl.col("_last_valid"))
             & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
@@ -56,12 +56,12 @@ def fact_column(
         return grid.join(latest, on=keys, how="left")
     assert isinstance(derivation, ir.EventQuery)
     events = known.filter(pl.col("type") == derivation.event_type).select(
-        "subject",
+        "_sid",
         pl.col("_seq").alias("_eseq"),
         pl.col("date").alias(column("event", "date")),
         *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
     )
-    joined = few.join(events, on="subject", how="inner").filter(
+    joined = few.join(events, on="_sid", how="inner").filter(
         pl.col(column("event", "date")) <= pl.col("_d")
     )
     if plan.where is not None:
@@ -85,7 +85,7 @@ def fact_column(
 
 def narrow(grid: pl.DataFrame, *exprs: pl.Expr | None) -> pl.DataFrame:
     """The grid's key, subject and days, and the columns ``exprs`` read."""
-    wanted = {"_g", "subject", "_d", "trigger_date"}
+    wanted = {"_g", "_sid", "_d", "trigger_date"}
     for expr in exprs:
         if expr is not None:
             wanted.update(expr.meta.root_names())

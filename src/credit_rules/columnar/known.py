@@ -103,7 +103,9 @@ class History:
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
+                _hashed_ids(frame),
+                pl.lit(None, pl.Int64).alias("_seq"),
+                (pl.col("date") < in_force).alias("_early"),
             )
         # The front door's canonical order: day, type, the id named, then the content.
         tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
@@ -115,7 +117,10 @@ class History:
         # the subject's first event (a window per subject costs far more with many subjects).
         row = pl.int_range(pl.len(), dtype=pl.Int64)
         first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
+        # Subjects numbered in the order of their ids: every join, group and sort after this
+        # one is on that number, and sorting by it sorts by subject.
         return frame.with_columns(
+            (first.cum_sum().cast(pl.UInt64) - 1).alias("_sid"),
             (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
             (pl.col("date") < in_force).alias("_early"),
         )
@@ -124,9 +129,13 @@ class History:
         register = spec.register
         entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
         problems = HistoryProblems()
-        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
+        # A record entered twice: equal hashes of subject and key find the few candidates in
+        # one pass, and only those are compared by value.
+        pair = pl.col("_sid").hash(seed=1) ^ pl.col(register.key).hash(seed=2)
+        maybe = entries.filter(pair.is_duplicated())
+        counts = maybe.group_by("_sid", register.key).len().filter(pl.col("len") > 1)
         if counts.height:
-            twice = entries.join(counts, on=["subject", register.key], how="semi")
+            twice = maybe.join(counts, on=["_sid", register.key], how="semi")
             problems.rows(
                 twice,
                 register.key,
@@ -136,7 +145,7 @@ class History:
             add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
         )
         records = entries.select(
-            "subject",
+            "_sid",
             pl.col(register.key).alias("_rkey"),
             pl.col("date").alias("_entered"),
             last_valid.alias("_last_valid"),
@@ -146,23 +155,24 @@ class History:
             "_table",
             "_row",
         )
-        removed = pl.DataFrame(
-            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
-        )
+        removed = pl.DataFrame(schema={"_sid": pl.UInt64, "_rkey": pl.String, "_removed": pl.Date})
         if register.removed_by_event is not None:
             early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
-                "subject", pl.col(register.key).alias("_rkey")
+                "_sid", pl.col(register.key).alias("_rkey")
             )
-            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
-                records.select("subject", "_rkey", "_entered"),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
+            corrections = known.filter(pl.col("type") == register.removed_by_event)
+            # Only the records of subjects with a correction are looked up (a few of them).
+            corrected = records.join(corrections.select("_sid"), on="_sid", how="semi")
+            corrections = corrections.join(
+                corrected.select("_sid", "_rkey", "_entered"),
+                left_on=["_sid", register.key],
+                right_on=["_sid", "_rkey"],
                 how="left",
             )
             corrections = corrections.join(
                 early.unique().with_columns(pl.lit(True).alias("_before")),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
+                left_on=["_sid", register.key],
+                right_on=["_sid", "_rkey"],
                 how="left",
             ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
             decided = self._schema.decided.get(register.removed_by_event)
@@ -187,19 +197,30 @@ class History:
                 matching = matching.filter(pl.col("action") == register.removed_by_action)
             if spec.removal is not None:
                 scoped = matching.select(
-                    "subject",
+                    "_sid",
                     register.key,
                     "date",
                     *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
                 )
                 matching = scoped.filter(spec.removal)
             removed = (
-                matching.group_by("subject", register.key)
+                matching.group_by("_sid", register.key)
                 .agg(pl.col("date").min().alias("_removed"))
                 .rename({register.key: "_rkey"})
             )
         problems.raise_if_any()
-        return records.join(removed, on=["subject", "_rkey"], how="left")
+        if removed.height == 0:
+            return records.with_columns(pl.lit(None, pl.Date).alias("_removed"))
+        return records.join(removed, on=["_sid", "_rkey"], how="left")
+
+
+def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
+    """Subject numbers for a history that is not put in order: the ids' hashes, unless two
+    ids share one, then their ranks (slower, and never needed in practice)."""
+    hashed = frame.get_column("subject").hash()
+    if hashed.n_unique() == frame.get_column("subject").n_unique():
+        return pl.lit(hashed).alias("_sid")
+    return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
 
 def defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:

@@ -43,11 +43,11 @@ class HistoryProblems:
 def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
-    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("subject", "_group", "_first")
+    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("_sid", "_group", "_first")
     # One integer per subject and group (the frame is sorted so), for cheap comparisons.
     grouped = grouped.with_columns(
         (
-            (pl.col("subject") != pl.col("subject").shift(1))
+            (pl.col("_sid") != pl.col("_sid").shift(1))
             | (pl.col("_group") != pl.col("_group").shift(1))
         )
         .fill_null(True)
@@ -105,10 +105,12 @@ def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
         .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
         .drop("_b", "_be")
     )
+    # In the order of the result tables: by subject, rule, trigger, then day. A trigger is
+    # one place in its subject's history, so each rule's pieces on it are next to each other.
     both = (
         pl.concat([segments, free], how="diagonal_relaxed")
         .drop("_g")
-        .sort("_rule", "_occ", "_first")
+        .sort("_sid", "_rule", "trigger_seq", "_first")
     )
     # Touching pieces of one rule and trigger are one run; the run's last piece carries the
     # facts that hold at its end, and its first piece's first day is the run's.
