@@ -218,8 +218,9 @@ class ColumnarEngine:
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
-        names = known.select("_sid", "subject").unique("_sid")
-        kinds = _Kinds(inputs, names if self._reads_kind else None)
+        kinds = _Kinds(
+            inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None
+        )
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
@@ -261,11 +262,19 @@ class ColumnarEngine:
             .group_by("_sid", "_group", maintain_order=True)
             .first()
         )
-        return (
+        chosen = (
             pl.concat([firing.filter(pl.col("_group").is_null()), winners], how="diagonal")
             .select("_sid", "outcome")
             .unique()
-            .join(names, on="_sid", how="left")
+        )
+        # The ids of the few subjects found, from their events.
+        names = (
+            known.select("_sid", "subject")
+            .join(chosen.select("_sid"), on="_sid", how="semi")
+            .unique("_sid")
+        )
+        return (
+            chosen.join(names, on="_sid", how="left")
             .select("subject", "outcome")
             .sort("subject", "outcome")
         )
@@ -467,7 +476,14 @@ class ColumnarEngine:
         occasions = self._occasions(on, known, records).with_row_index("_occ")
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
-            present &= keep
+            # ``keep`` reads the trigger alone (a term counted from its day, say): it is
+            # asked once per distinct value, not once per trigger.
+            read = sorted(set(keep.meta.root_names()))
+            if read:
+                kept = occasions.select(read).unique().filter(keep)
+                occasions = occasions.join(kept, on=read, how="semi", nulls_equal=True)
+            else:
+                present &= keep
         grid = kinds.of(
             occasions.filter(present)
             .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))

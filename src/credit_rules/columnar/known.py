@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from credit_rules.columnar.expressions import add_period, column
+from credit_rules.columnar.expressions import column, shifted
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import VocabularySchema
@@ -40,6 +40,20 @@ class History:
         self._registers = registers
         self._kept_early = kept_early
         self._used = used
+        #: The columns anything reads after the canonical order is set: expressions, record
+        #: keys, days of decision, corrections' actions, deadlines' exclusions and extensions.
+        read = {"type", "subject", "date", "_table", "_row", *schema.keys.values()}
+        read.update(schema.decided.values())
+        read.update(name for names in used.values() for name in names)
+        for spec in registers:
+            if spec.register.removed_by_action is not None:
+                read.add("action")
+        for rule in ruleset.rules:
+            if rule.excluding is not None:
+                read.update((rule.excluding.until_field, rule.excluding.reason_field))
+            if rule.extended_by is not None:
+                read.add(rule.extended_by.field)
+        self._read = read
 
     def known(
         self,
@@ -56,6 +70,9 @@ class History:
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
+        if not ordered:
+            # Only the canonical order reads every column; without it the others can go.
+            events = events.select(c for c in events.columns if c in self._read)
         frame = defaults(events, schema)
         for event_type, field_name in schema.decided.items():
             frame = frame.with_columns(
@@ -142,7 +159,9 @@ class History:
                 Message("a record of register {register} entered twice", register=register.id),
             )
         last_valid = (
-            add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
+            pl.lit(shifted(entries.get_column("date"), spec.validity))
+            if spec.validity is not None
+            else pl.lit(OPEN)
         )
         records = entries.select(
             "_sid",
