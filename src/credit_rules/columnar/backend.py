@@ -199,8 +199,8 @@ class ColumnarEngine:
                 pieces.append(found)
         # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
         stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
-        values = [c for c in stacked.columns if c.startswith("fact_")]
-        resolved = resolve(stacked.drop(values), self._all_facts)
+        values = ["trigger_key", *[c for c in stacked.columns if c.startswith("fact_")]]
+        resolved = resolve(stacked.drop(values), stacked.get_column("trigger_key"))
         deadlines = self._deadlines(known, records, kinds, as_of, final)
         return self._results(resolved, stacked.select(values), deadlines, names, as_of)
 
@@ -590,8 +590,6 @@ class ColumnarEngine:
         subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
         def valued(rows: pl.DataFrame) -> pl.DataFrame:
-            if not values.width:
-                return rows
             return rows.hstack(values.gather(rows.get_column("_pid")))
 
         valued_facts = [

@@ -40,10 +40,37 @@ class HistoryProblems:
             raise TableError(None, self.shown, self.total)
 
 
-def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
+def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` sorted by integer or date ``columns``, ascending. When their ranges fit in
+    one 63-bit number (they do for any real population), the rows are sorted by that number:
+    one key instead of several costs less than half as much."""
+    if frame.height < 2:
+        return frame
+    physical = [pl.col(c).to_physical().cast(pl.Int64) for c in columns]
+    stats = frame.select(
+        *[p.min().alias(f"lo{i}") for i, p in enumerate(physical)],
+        *[p.max().alias(f"hi{i}") for i, p in enumerate(physical)],
+        *[p.null_count().alias(f"nulls{i}") for i, p in enumerate(physical)],
+    ).row(0, named=True)
+    widths = []
+    for i in range(len(columns)):
+        if stats[f"nulls{i}"]:
+            return frame.sort(columns)
+        widths.append(int(stats[f"hi{i}"] - stats[f"lo{i}"]).bit_length())
+    if sum(widths) > 62:
+        return frame.sort(columns)
+    key: pl.Expr = pl.lit(0, pl.Int64)
+    for i, expr in enumerate(physical):
+        key = key * (1 << widths[i]) + (expr - stats[f"lo{i}"])
+    return frame.sort(key)
+
+
+def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
-    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once."""
-    grouped = pieces.filter(pl.col("_group").is_not_null()).sort("_sid", "_group", "_first")
+    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``keys``
+    holds the trigger key of piece ``_pid`` in row ``_pid``: only the few pieces whose terms
+    meet read it."""
+    grouped = sorted_by(pieces.filter(pl.col("_group").is_not_null()), ["_sid", "_group", "_first"])
     # One integer per subject and group (the frame is sorted so), for cheap comparisons.
     grouped = grouped.with_columns(
         (
@@ -84,7 +111,8 @@ def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
         .drop_nulls("_be")
     )
     segments = (
-        meeting.join(bounds, on="_g", how="inner")
+        meeting.with_columns(pl.lit(keys).gather(pl.col("_pid")).alias("trigger_key"))
+        .join(bounds, on="_g", how="inner")
         .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
         # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
         # newest trigger, the rule listed first, then the trigger walked first.
@@ -103,14 +131,13 @@ def resolve(pieces: pl.DataFrame, facts: tuple[str, ...]) -> pl.DataFrame:
         .group_by("_g", "_b", maintain_order=True)
         .first()
         .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
-        .drop("_b", "_be")
+        .drop("_b", "_be", "trigger_key")
     )
     # In the order of the result tables: by subject, rule, trigger, then day. A trigger is
     # one place in its subject's history, so each rule's pieces on it are next to each other.
-    both = (
-        pl.concat([segments, free], how="diagonal_relaxed")
-        .drop("_g")
-        .sort("_sid", "_rule", "trigger_seq", "_first")
+    both = sorted_by(
+        pl.concat([segments, free], how="diagonal_relaxed").drop("_g"),
+        ["_sid", "_rule", "trigger_seq", "_first"],
     )
     # Touching pieces of one rule and trigger are one run; the run's last piece carries the
     # facts that hold at its end, and its first piece's first day is the run's.
