@@ -386,9 +386,9 @@ class ColumnarEngine:
             .alias("_next")
         )
         first_cut = later.group_by("_occ").agg(pl.col("_d").min().alias("_next"))
-        starts = occasions.join(first_cut, on="_occ", how="left").with_columns(
-            pl.col("trigger_date").alias("_d")
-        )
+        starts = occasions.join(
+            first_cut, on="_occ", how="left", maintain_order="left"
+        ).with_columns(pl.col("trigger_date").alias("_d"))
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
         return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
