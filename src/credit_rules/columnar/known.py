@@ -126,10 +126,14 @@ class History:
             )
         # The front door's canonical order: day, type, the id named, then the content.
         tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
-        frame = frame.sort(
-            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
-            nulls_last=False,
-        )
+        order = frame.select(
+            pl.arg_sort_by(
+                ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+                nulls_last=False,
+            )
+        ).to_series()
+        # Only the columns read from here on are moved into that order.
+        frame = frame.select(c for c in frame.columns if c in self._read or c == "_key")[order]
         # Each event's place in its subject's history: the row number less the row number of
         # the subject's first event (a window per subject costs far more with many subjects).
         row = pl.int_range(pl.len(), dtype=pl.Int64)
