@@ -574,18 +574,21 @@ class ColumnarEngine:
         plans = self._rules
 
         def by_rule(value: Any) -> pl.Expr:
-            return pl.col("_rule").replace_strict(
-                {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
-            )
+            # A rule's words looked up by its number in a short column of them.
+            named = {plan.index: value(plan) for plan in plans}
+            words = pl.Series([named.get(i) for i in range(max(named, default=0) + 1)])
+            return pl.lit(words, pl.String).gather(pl.col("_rule"))
 
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
-        resolved = resolved.with_columns(
+        measures = [plan.index for plan in plans if plan.rule.outcome_kind == "measure"]
+        is_measure = pl.col("_rule").is_in(measures)
+        trigger: list[str | pl.Expr] = [
             by_rule(lambda plan: plan.rule.id).alias("rule"),
-            by_rule(lambda plan: plan.rule.outcome).alias("outcome"),
-            by_rule(lambda plan: plan.rule.outcome_kind).alias("_kind"),
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
-        )
-        trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
+            "trigger_key",
+            "trigger_date",
+            "trigger_seq",
+        ]
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
@@ -595,18 +598,19 @@ class ColumnarEngine:
         valued_facts = [
             pl.col(name) if name in values.columns else pl.lit(None).alias(name) for name in facts
         ]
-        decisions = valued(resolved.filter(pl.col("_kind") == "measure")).select(
+        outcome = by_rule(lambda plan: plan.rule.outcome)
+        decisions = valued(resolved.filter(is_measure)).select(
             subject,
-            "outcome",
+            outcome.alias("outcome"),
             pl.col("_first").alias("from"),
             until.alias("until"),
             ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
             *trigger,
             *valued_facts,
         )
-        duties = valued(resolved.filter(pl.col("_kind") == "duty")).select(
+        duties = valued(resolved.filter(~is_measure)).select(
             subject,
-            pl.col("outcome").alias("name"),
+            outcome.alias("name"),
             pl.col("_first").alias("on"),
             *trigger,
             *valued_facts,
@@ -623,7 +627,11 @@ class ColumnarEngine:
             .select(
                 subject,
                 *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
-                *trigger,
+                "rule",
+                "trigger_type",
+                "trigger_key",
+                "trigger_date",
+                "trigger_seq",
                 *facts,
             )
         )

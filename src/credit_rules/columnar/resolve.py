@@ -88,10 +88,19 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     scale = 10_000_000
     reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
     meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    met = grouped.filter(meets).select("_g").unique()
-    meeting = grouped.join(met, on="_g", how="semi")
+    # A group meets if any of its pieces does: the pieces of a group are consecutive, so a
+    # running maximum forwards and a running minimum backwards, both offset by group, say
+    # whether a piece at or before, or at or after, this one meets (no join on the group).
+    hit = meets.cast(pl.Int64)
+    before = (pl.col("_g") * 2 + hit).cum_max() == pl.col("_g") * 2 + 1
+    after = (pl.col("_g") * 2 + 1 - hit).cum_min(reverse=True) == pl.col("_g") * 2
+    grouped = grouped.with_columns((before | after).alias("_met"))
+    meeting = grouped.filter(pl.col("_met")).drop("_met")
     free = pl.concat(
-        [pieces.filter(pl.col("_group").is_null()), grouped.join(met, on="_g", how="anti")],
+        [
+            pieces.filter(pl.col("_group").is_null()),
+            grouped.filter(~pl.col("_met")).drop("_met", "_g"),
+        ],
         how="diagonal_relaxed",
     )
     bounds = (
@@ -135,8 +144,11 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     )
     # In the order of the result tables: by subject, rule, trigger, then day. A trigger is
     # one place in its subject's history, so each rule's pieces on it are next to each other.
+    # Precedence is done: what it read stays behind.
     both = sorted_by(
-        pl.concat([segments, free], how="diagonal_relaxed").drop("_g"),
+        pl.concat([segments.drop("_g"), free], how="diagonal_relaxed").drop(
+            "_on", "_group", "_priority"
+        ),
         ["_sid", "_rule", "trigger_seq", "_first"],
     )
     # Touching pieces of one rule and trigger are one run; the run's last piece carries the
