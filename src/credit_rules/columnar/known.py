@@ -114,9 +114,13 @@ class History:
         for event_type, field_name in schema.decided.items():
             knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
         frame = frame.filter(knows)
-        key = pl.lit(None, pl.String)
+        # One test per field that names an id, not one per type (most types share one).
+        by_field: dict[str, list[str]] = {}
         for event_type, field_name in schema.keys.items():
-            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
+            by_field.setdefault(field_name, []).append(event_type)
+        key = pl.lit(None, pl.String)
+        for field_name, types in by_field.items():
+            key = pl.when(pl.col("type").is_in(types)).then(pl.col(field_name)).otherwise(key)
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
@@ -153,7 +157,11 @@ class History:
         # A record entered twice: equal hashes of subject and key find the few candidates in
         # one pass, and only those are compared by value.
         pair = pl.col("_sid").hash(seed=1) ^ pl.col(register.key).hash(seed=2)
-        maybe = entries.filter(pair.is_duplicated())
+        hashes = entries.select(pair).to_series().sort()
+        if (hashes == hashes.shift(1)).any():
+            maybe = entries.filter(pair.is_duplicated())
+        else:
+            maybe = entries.clear()
         counts = maybe.group_by("_sid", register.key).len().filter(pl.col("len") > 1)
         if counts.height:
             twice = maybe.join(counts, on=["_sid", register.key], how="semi")
