@@ -72,7 +72,7 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     meet read it."""
     grouped = sorted_by(pieces.filter(pl.col("_group").is_not_null()), ["_sid", "_group", "_first"])
     # One integer per subject and group (the frame is sorted so), for cheap comparisons.
-    grouped = grouped.with_columns(
+    group = (
         (
             (pl.col("_sid") != pl.col("_sid").shift(1))
             | (pl.col("_group") != pl.col("_group").shift(1))
@@ -80,26 +80,28 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
         .fill_null(True)
         .cum_sum()
         .cast(pl.Int64)
-        .alias("_g")
     )
-    # Pieces that overlap no other piece of their group need no precedence: most subjects'
-    # terms never meet, so only the others are cut into segments. A running maximum of the
-    # last days, offset by group so that it never crosses into the next group, finds them.
+    # Precedence only compares pieces whose terms meet, directly or through others: a
+    # cluster. A running maximum of the last days, offset by group so that it never crosses
+    # into the next group, says whether a piece meets one before it; one that does not
+    # starts a cluster. Most clusters are one piece, which needs no precedence, so only the
+    # others are cut into segments.
     scale = 10_000_000
+    grouped = grouped.with_columns(group.alias("_g"))
     reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
     meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    # A group meets if any of its pieces does: the pieces of a group are consecutive, so a
-    # running maximum forwards and a running minimum backwards, both offset by group, say
-    # whether a piece at or before, or at or after, this one meets (no join on the group).
-    hit = meets.cast(pl.Int64)
-    before = (pl.col("_g") * 2 + hit).cum_max() == pl.col("_g") * 2 + 1
-    after = (pl.col("_g") * 2 + 1 - hit).cum_min(reverse=True) == pl.col("_g") * 2
-    grouped = grouped.with_columns((before | after).alias("_met"))
-    meeting = grouped.filter(pl.col("_met")).drop("_met")
+    grouped = grouped.with_columns(meets.alias("_meets")).with_columns(
+        (~pl.col("_meets")).cum_sum().cast(pl.Int64).alias("_g")
+    )
+    # Every piece of a cluster but its first meets one before it, so a piece belongs to a
+    # cluster of several if it meets one, or if the piece after it does.
+    met = pl.col("_meets") | pl.col("_meets").shift(-1).fill_null(False)
+    grouped = grouped.with_columns(met.alias("_met"))
+    meeting = grouped.filter(pl.col("_met")).drop("_met", "_meets")
     free = pl.concat(
         [
             pieces.filter(pl.col("_group").is_null()),
-            grouped.filter(~pl.col("_met")).drop("_met", "_g"),
+            grouped.filter(~pl.col("_met")).drop("_met", "_meets", "_g"),
         ],
         how="diagonal_relaxed",
     )
