@@ -68,9 +68,15 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``keys``
-    holds the trigger key of piece ``_pid`` in row ``_pid``: only the few pieces whose terms
-    meet read it."""
-    grouped = sorted_by(pieces.filter(pl.col("_group").is_not_null()), ["_sid", "_group", "_first"])
+    holds the trigger key of piece ``_pid`` in row ``_pid`` (as ``pieces`` holds the piece):
+    only the few pieces whose terms meet read it."""
+    # Only what finds the clusters is put in order; the pieces stay where they are.
+    grouped = sorted_by(
+        pieces.filter(pl.col("_group").is_not_null()).select(
+            "_pid", "_sid", "_group", "_first", "_last"
+        ),
+        ["_sid", "_group", "_first"],
+    )
     # One integer per subject and group (the frame is sorted so), for cheap comparisons.
     group = (
         (
@@ -90,21 +96,19 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     grouped = grouped.with_columns(group.alias("_g"))
     reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
     meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    grouped = grouped.with_columns(meets.alias("_meets")).with_columns(
+    grouped = grouped.select("_pid", meets.alias("_meets")).with_columns(
         (~pl.col("_meets")).cum_sum().cast(pl.Int64).alias("_g")
     )
     # Every piece of a cluster but its first meets one before it, so a piece belongs to a
     # cluster of several if it meets one, or if the piece after it does.
     met = pl.col("_meets") | pl.col("_meets").shift(-1).fill_null(False)
-    grouped = grouped.with_columns(met.alias("_met"))
-    meeting = grouped.filter(pl.col("_met")).drop("_met", "_meets")
-    free = pl.concat(
-        [
-            pieces.filter(pl.col("_group").is_null()),
-            grouped.filter(~pl.col("_met")).drop("_met", "_meets", "_g"),
-        ],
-        how="diagonal_relaxed",
+    clusters = grouped.filter(met).select("_pid", "_g")
+    # Piece _pid is row _pid: a mask, not a join, parts the pieces.
+    inside = pl.repeat(False, pieces.height, dtype=pl.Boolean, eager=True).scatter(
+        clusters.get_column("_pid"), True
     )
+    meeting = pieces.filter(inside).join(clusters, on="_pid", how="inner")
+    free = pieces.filter(~inside)
     bounds = (
         pl.concat(
             [
