@@ -184,7 +184,7 @@ class ColumnarEngine:
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, known_at=known_at)
         # The subject of each number (numbered in id order, from 0).
-        names = known.filter(pl.col("_seq") == 0).get_column("subject")
+        names = known.lazy().filter(pl.col("_seq") == 0).select("subject").collect().to_series()
         numbered = (
             names.to_frame().with_row_index("_sid").with_columns(pl.col("_sid").cast(pl.UInt64))
         )
@@ -317,19 +317,21 @@ class ColumnarEngine:
                 *[column("trigger", c) for c in self._used["trigger"]],
                 pl.lit(on).alias("_on"),
             )
-        else:
-            frame = known.filter((pl.col("type") == on) & ~pl.col("_early")).with_columns(
-                pl.lit(None, pl.Date).alias("_removed")
+        return (
+            known.lazy()
+            .filter((pl.col("type") == on) & ~pl.col("_early"))
+            .select(
+                "_sid",
+                pl.col("type").alias("trigger_type"),
+                pl.col("_key").alias("trigger_key"),
+                pl.col("date").alias("trigger_date"),
+                pl.col("_seq").alias("trigger_seq"),
+                pl.lit(None, pl.Date).alias("_removed"),
+                *trigger_fields,
+                pl.lit(on).alias("_on"),
             )
-        return frame.select(
-            "_sid",
-            pl.col("type").alias("trigger_type"),
-            pl.col("_key").alias("trigger_key"),
-            pl.col("date").alias("trigger_date"),
-            pl.col("_seq").alias("trigger_seq"),
-            "_removed",
-            *trigger_fields,
-        ).with_columns(pl.lit(on).alias("_on"))
+            .collect()
+        )
 
     def _stretches(
         self,
@@ -364,8 +366,11 @@ class ColumnarEngine:
                 points.append(frame.select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
             elif isinstance(derivation, ir.EventQuery):
                 points.append(
-                    mine(known.filter(pl.col("type") == derivation.event_type)).select(
-                        "_sid", pl.col("date").alias("_d")
+                    mine(
+                        known.lazy()
+                        .filter(pl.col("type") == derivation.event_type)
+                        .select("_sid", pl.col("date").alias("_d"))
+                        .collect()
                     )
                 )
         changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()

@@ -59,11 +59,17 @@ def fact_column(
         latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
         return grid.join(latest, on=keys, how="left")
     assert isinstance(derivation, ir.EventQuery)
-    events = known.filter(pl.col("type") == derivation.event_type).select(
-        "_sid",
-        pl.col("_seq").alias("_eseq"),
-        pl.col("date").alias(column("event", "date")),
-        *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
+    # Lazy, so that only the columns selected are copied out of the wide history.
+    events = (
+        known.lazy()
+        .filter(pl.col("type") == derivation.event_type)
+        .select(
+            "_sid",
+            pl.col("_seq").alias("_eseq"),
+            pl.col("date").alias(column("event", "date")),
+            *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
+        )
+        .collect()
     )
     joined = few.join(events, on="_sid", how="inner").filter(
         pl.col(column("event", "date")) <= pl.col("_d")
