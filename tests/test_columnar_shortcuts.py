@@ -10,6 +10,9 @@ records of one subject on one day)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +160,31 @@ def test_a_record_entered_twice_is_found_among_many_that_are_not() -> None:
         with pytest.raises(TableError) as raised:
             evaluate(events, as_of=dt.date(2014, 1, 1))
         assert raised.value.total == 2
+
+
+def _differential() -> Any:
+    """The differential test's comparison (tests is not a package, so it is loaded by path)."""
+    path = Path(__file__).with_name("test_columnar_differential.py")
+    spec = importlib.util.spec_from_file_location("_columnar_differential", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_triggers_that_tie_on_every_number_are_ordered_by_key_as_the_engine_orders_them() -> None:
+    # Art 10 and Art 11 terms that meet, from records entered on one day: the same rule, the
+    # same priority and the same trigger day, so only the records' keys tell them apart.
+    day = dt.date(2012, 5, 1)
+    events = [
+        {"type": "dishonesty_entered", "subject": subject, "record": record,
+         "category": "resell_drugs", "date": (day + dt.timedelta(days=shift)).isoformat()}
+        for subject, records, shift in (("s0", ("r1", "r2", "r10"), 0), ("s1", ("b", "a"), 0),
+                                        ("s1", ("c",), 100))
+        for record in records
+    ]  # fmt: skip
+    subjects = [{"id": "s0", "kind": "insured_person"}, {"id": "s1", "kind": "insured_person"}]
+    differential = _differential()
+    pair = differential.PAIRS["lianyungang-2007", "default"]
+    for as_of in (dt.date(2012, 5, 1), dt.date(2012, 9, 1), dt.date(2013, 8, 1)):
+        differential._same(pair, (subjects, events, as_of, None))

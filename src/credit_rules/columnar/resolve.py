@@ -125,28 +125,30 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
         )
         .drop_nulls("_be")
     )
-    segments = (
-        meeting.with_columns(pl.lit(keys).gather(pl.col("_pid")).alias("trigger_key"))
-        .join(bounds, on="_g", how="inner")
+    candidates = (
+        meeting.join(bounds, on="_g", how="inner")
         .filter((pl.col("_first") <= pl.col("_b")) & (pl.col("_be") <= pl.col("_last")))
-        # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
-        # newest trigger, the rule listed first, then the trigger walked first.
-        .sort(
-            [
-                "_g",
-                "_b",
-                "_priority",
-                "trigger_date",
-                "_rule",
-                "_on",
-                pl.col("trigger_key").fill_null(""),
-            ],
-            descending=[False, False, True, True, False, True, True],
+        .with_columns(
+            (-pl.col("_priority")).alias("_np"),
+            (-pl.col("trigger_date").cast(pl.Int32)).alias("_nd"),
+            (-pl.col("_on")).alias("_no"),
         )
-        .group_by("_g", "_b", maintain_order=True)
-        .first()
+    )
+    # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
+    # newest trigger, the rule listed first, then the trigger walked first (by kind, then by
+    # key, a text, read only if all the numbers tie, which they seldom do).
+    numbers = ["_g", "_b", "_np", "_nd", "_rule", "_no"]
+    ordered = sorted_by(candidates, numbers)
+    tied = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in numbers).fill_null(False)
+    if ordered.select(tied.any()).item():
+        ordered = ordered.with_columns(
+            pl.lit(keys).gather(pl.col("_pid")).fill_null("").alias("_key")
+        ).sort([*numbers, "_key"], descending=[*[False] * len(numbers), True])
+    chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
+    segments = (
+        ordered.filter(chosen.fill_null(True))
         .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
-        .drop("_b", "_be", "trigger_key")
+        .select(meeting.columns)
     )
     # In the order of the result tables: by subject, rule, trigger, then day. A trigger is
     # one place in its subject's history, so each rule's pieces on it are next to each other.
