@@ -144,6 +144,10 @@ class ColumnarEngine:
         for plan in self._rules:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
         self._needed = {on: needed(rules, ruleset, parameters) for on, rules in self._by_on.items()}
+        #: The trigger kinds whose rules or facts read subject_kind (only their grids join it).
+        self._kind_read = {
+            on for on, rules in self._by_on.items() if self._reads_kind_on(on, rules)
+        }
         self._used = fields_used(ruleset)
         self._history = History(
             ruleset, self._schema, self._registers, self._kept_early, self._used
@@ -155,6 +159,19 @@ class ColumnarEngine:
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
         self._group_code = {group: code for code, group in enumerate(groups)}
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+
+    def _reads_kind_on(self, on: str, rules: list[RulePlan]) -> bool:
+        exprs: list[pl.Expr | None] = []
+        for plan in rules:
+            if "subject_kind" in plan.facts:
+                return True
+            exprs.extend((plan.when, plan.start, plan.stop, plan.reach))
+            if plan.deadline is not None:
+                exprs.extend((plan.deadline.excluded_where, plan.deadline.extended_where))
+        for name in self._needed[on]:
+            fact = self._facts[name]
+            exprs.extend((fact.where, fact.value, fact.overflow))
+        return any("subject_kind" in expr.meta.root_names() for expr in exprs if expr is not None)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Polars expressions are compiled again where the engine lands (a Dask worker).
@@ -410,7 +427,9 @@ class ColumnarEngine:
         """The pieces of the measures and duties on ``on``, and its last stretches."""
         occasions = self._occasions(on, known, records)
         grid = self._stretches(occasions, known, records, as_of, self._needed[on])
-        grid = kinds.of(grid.with_row_index("_g"))
+        grid = grid.with_row_index("_g")
+        if on in self._kind_read:
+            grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         found = []
@@ -489,11 +508,13 @@ class ColumnarEngine:
                 occasions = occasions.join(kept, on=read, how="semi", nulls_equal=True)
             else:
                 present &= keep
-        grid = kinds.of(
+        grid = (
             occasions.filter(present)
             .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
             .with_row_index("_g")
         )
+        if on in self._kind_read:
+            grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         return grid
