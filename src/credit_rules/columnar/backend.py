@@ -54,7 +54,7 @@ from credit_rules.ruleset import ir
 
 #: The deadlines table before its rule and fact columns (the fields of credit_rules.Deadline).
 _DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "subject": pl.String,
+    "_sid": pl.UInt64,
     "name": pl.String,
     "start": pl.Date,
     "due": pl.Date,
@@ -144,6 +144,10 @@ class ColumnarEngine:
         for plan in self._rules:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
         self._needed = {on: needed(rules, ruleset, parameters) for on, rules in self._by_on.items()}
+        #: The trigger kinds whose rules or facts read subject_kind (only their grids join it).
+        self._kind_read = {
+            on for on, rules in self._by_on.items() if self._reads_kind_on(on, rules)
+        }
         self._used = fields_used(ruleset)
         self._history = History(
             ruleset, self._schema, self._registers, self._kept_early, self._used
@@ -155,6 +159,19 @@ class ColumnarEngine:
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
         self._group_code = {group: code for code, group in enumerate(groups)}
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+
+    def _reads_kind_on(self, on: str, rules: list[RulePlan]) -> bool:
+        exprs: list[pl.Expr | None] = []
+        for plan in rules:
+            if "subject_kind" in plan.facts:
+                return True
+            exprs.extend((plan.when, plan.start, plan.stop, plan.reach))
+            if plan.deadline is not None:
+                exprs.extend((plan.deadline.excluded_where, plan.deadline.extended_where))
+        for name in self._needed[on]:
+            fact = self._facts[name]
+            exprs.extend((fact.where, fact.value, fact.overflow))
+        return any("subject_kind" in expr.meta.root_names() for expr in exprs if expr is not None)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Polars expressions are compiled again where the engine lands (a Dask worker).
@@ -183,20 +200,26 @@ class ColumnarEngine:
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, known_at=known_at)
+        # The subject of each number (numbered in id order, from 0).
+        names = known.lazy().filter(pl.col("_seq") == 0).select("subject").collect().to_series()
+        numbered = (
+            names.to_frame().with_row_index("_sid").with_columns(pl.col("_sid").cast(pl.UInt64))
+        )
+        kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         pieces = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
         for on, rules in self._by_on.items():
             if any(plan.deadline is None for plan in rules):
-                found, final[on] = self._pieces(on, rules, known, records, inputs.subjects, as_of)
+                found, final[on] = self._pieces(on, rules, known, records, kinds, as_of)
                 pieces.append(found)
         # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
         stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
-        values = [c for c in stacked.columns if c.startswith("fact_")]
-        resolved = resolve(stacked.drop(values), self._all_facts)
-        deadlines = self._deadlines(known, records, inputs.subjects, as_of, final)
-        return self._results(resolved, stacked.select("_pid", *values), deadlines, as_of)
+        values = ["trigger_key", *[c for c in stacked.columns if c.startswith("fact_")]]
+        resolved = resolve(stacked.drop(values), stacked.get_column("trigger_key"))
+        deadlines = self._deadlines(known, records, kinds, as_of, final)
+        return self._results(resolved, stacked.select(values), deadlines, names, as_of)
 
     def outcomes(
         self,
@@ -212,6 +235,9 @@ class ColumnarEngine:
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        kinds = _Kinds(
+            inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None
+        )
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         found = []
         for on, rules in self._by_on.items():
@@ -222,7 +248,7 @@ class ColumnarEngine:
             reach = None
             if all(reach is not None for reach in reaches):
                 reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = self._on_day(on, known, records, inputs.subjects, as_of, reach)
+            grid = self._on_day(on, known, records, kinds, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -230,7 +256,7 @@ class ColumnarEngine:
                     grid.filter(plan.when)
                     .filter(covers.fill_null(False))
                     .select(
-                        "subject",
+                        "_sid",
                         "trigger_date",
                         pl.lit(plan.index).alias("_rule"),
                         pl.lit(plan.rule.outcome).alias("outcome"),
@@ -247,16 +273,26 @@ class ColumnarEngine:
         winners = (
             firing.filter(pl.col("_group").is_not_null())
             .sort(
-                ["subject", "_group", "_priority", "trigger_date", "_rule"],
+                ["_sid", "_group", "_priority", "trigger_date", "_rule"],
                 descending=[False, False, True, True, False],
             )
-            .group_by("subject", "_group", maintain_order=True)
+            .group_by("_sid", "_group", maintain_order=True)
             .first()
         )
-        return (
+        chosen = (
             pl.concat([firing.filter(pl.col("_group").is_null()), winners], how="diagonal")
-            .select("subject", "outcome")
+            .select("_sid", "outcome")
             .unique()
+        )
+        # The ids of the few subjects found, from their events.
+        names = (
+            known.select("_sid", "subject")
+            .join(chosen.select("_sid"), on="_sid", how="semi")
+            .unique("_sid")
+        )
+        return (
+            chosen.join(names, on="_sid", how="left")
+            .select("subject", "outcome")
             .sort("subject", "outcome")
         )
 
@@ -289,7 +325,7 @@ class ColumnarEngine:
         if on in records:
             spec = next(s.register for s in self._registers if s.register.id == on)
             return records[on].select(
-                "subject",
+                "_sid",
                 pl.lit(spec.entered_by).alias("trigger_type"),
                 pl.col("_rkey").alias("trigger_key"),
                 pl.col("_entered").alias("trigger_date"),
@@ -298,19 +334,21 @@ class ColumnarEngine:
                 *[column("trigger", c) for c in self._used["trigger"]],
                 pl.lit(on).alias("_on"),
             )
-        else:
-            frame = known.filter((pl.col("type") == on) & ~pl.col("_early")).with_columns(
-                pl.lit(None, pl.Date).alias("_removed")
+        return (
+            known.lazy()
+            .filter((pl.col("type") == on) & ~pl.col("_early"))
+            .select(
+                "_sid",
+                pl.col("type").alias("trigger_type"),
+                pl.col("_key").alias("trigger_key"),
+                pl.col("date").alias("trigger_date"),
+                pl.col("_seq").alias("trigger_seq"),
+                pl.lit(None, pl.Date).alias("_removed"),
+                *trigger_fields,
+                pl.lit(on).alias("_on"),
             )
-        return frame.select(
-            "subject",
-            pl.col("type").alias("trigger_type"),
-            pl.col("_key").alias("trigger_key"),
-            pl.col("date").alias("trigger_date"),
-            pl.col("_seq").alias("trigger_seq"),
-            "_removed",
-            *trigger_fields,
-        ).with_columns(pl.lit(on).alias("_on"))
+            .collect()
+        )
 
     def _stretches(
         self,
@@ -323,30 +361,39 @@ class ColumnarEngine:
         """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``), cut
         on every day on which a fact the occasion's rules read may change, as the walk's
         ``next_change`` says (:mod:`credit_rules.engine.facts`), and where its record goes."""
-        points = [pl.DataFrame(schema={"subject": pl.String, "_d": pl.Date})]
+        occasions = occasions.with_row_index("_occ").filter(
+            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
+        )
+        # Only the subjects with an occasion can cut one: the others' days are never read.
+        few = occasions.height * 4 < known.height
+        present = occasions.select("_sid")
+
+        def mine(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(present, on="_sid", how="semi") if few else frame
+
+        points = [pl.DataFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})]
         for name in facts:
             derivation = self._facts[name].fact.derivation
             if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
                 frame = records[derivation.register]
-                points.append(frame.select("subject", pl.col("_removed").alias("_d")))
                 if derivation.valid_on == "assessment" or derivation.where is not None:
-                    points.append(frame.select("subject", pl.col("_entered").alias("_d")))
-                    points.append(
-                        frame.select("subject", (pl.col("_last_valid") + DAY).alias("_d"))
-                    )
+                    frame = mine(frame)
+                    points.append(frame.select("_sid", pl.col("_entered").alias("_d")))
+                    points.append(frame.select("_sid", (pl.col("_last_valid") + DAY).alias("_d")))
+                points.append(frame.select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
             elif isinstance(derivation, ir.EventQuery):
                 points.append(
-                    known.filter(pl.col("type") == derivation.event_type).select(
-                        "subject", pl.col("date").alias("_d")
+                    mine(
+                        known.lazy()
+                        .filter(pl.col("type") == derivation.event_type)
+                        .select("_sid", pl.col("date").alias("_d"))
+                        .collect()
                     )
                 )
         changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
-        occasions = occasions.with_row_index("_occ").filter(
-            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
-        )
         later = (
-            occasions.select("_occ", "subject", "trigger_date", "_removed")
-            .join(changes, on="subject", how="inner")
+            occasions.select("_occ", "_sid", "trigger_date", "_removed")
+            .join(changes, on="_sid", how="inner")
             .filter(
                 (pl.col("_d") > pl.col("trigger_date"))
                 & (pl.col("_removed").is_null() | (pl.col("_d") < pl.col("_removed")))
@@ -361,9 +408,9 @@ class ColumnarEngine:
             .alias("_next")
         )
         first_cut = later.group_by("_occ").agg(pl.col("_d").min().alias("_next"))
-        starts = occasions.join(first_cut, on="_occ", how="left").with_columns(
-            pl.col("trigger_date").alias("_d")
-        )
+        starts = occasions.join(
+            first_cut, on="_occ", how="left", maintain_order="left"
+        ).with_columns(pl.col("trigger_date").alias("_d"))
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
         return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
@@ -374,15 +421,15 @@ class ColumnarEngine:
         rules: list[RulePlan],
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The pieces of the measures and duties on ``on``, and its last stretches."""
         occasions = self._occasions(on, known, records)
         grid = self._stretches(occasions, known, records, as_of, self._needed[on])
         grid = grid.with_row_index("_g")
-        if self._reads_kind:
-            grid = grid.join(subjects, on="subject", how="left")
+        if on in self._kind_read:
+            grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         found = []
@@ -420,7 +467,7 @@ class ColumnarEngine:
             # Only numbers travel through precedence; the rule's names are put back at the end.
             found.append(
                 fired.select(
-                    "subject",
+                    "_sid",
                     "_occ",
                     "trigger_key",
                     "trigger_date",
@@ -444,7 +491,7 @@ class ColumnarEngine:
         on: str,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
         keep: pl.Expr | None = None,
     ) -> pl.DataFrame:
@@ -453,14 +500,21 @@ class ColumnarEngine:
         occasions = self._occasions(on, known, records).with_row_index("_occ")
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
-            present &= keep
+            # ``keep`` reads the trigger alone (a term counted from its day, say): it is
+            # asked once per distinct value, not once per trigger.
+            read = sorted(set(keep.meta.root_names()))
+            if read:
+                kept = occasions.select(read).unique().filter(keep)
+                occasions = occasions.join(kept, on=read, how="semi", nulls_equal=True)
+            else:
+                present &= keep
         grid = (
             occasions.filter(present)
             .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
             .with_row_index("_g")
         )
-        if self._reads_kind:
-            grid = grid.join(subjects, on="subject", how="left")
+        if on in self._kind_read:
+            grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, known, records)
         return grid
@@ -469,7 +523,7 @@ class ColumnarEngine:
         self,
         known: pl.DataFrame,
         records: Mapping[str, pl.DataFrame],
-        subjects: pl.DataFrame,
+        kinds: _Kinds,
         as_of: dt.date,
         final: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
@@ -483,7 +537,7 @@ class ColumnarEngine:
                 continue
             grid = final.get(on)
             if grid is None:
-                grid = self._on_day(on, known, records, subjects, as_of)
+                grid = self._on_day(on, known, records, kinds, as_of)
             for plan in deadlines:
                 fired = (
                     grid.filter(plan.when)
@@ -493,7 +547,7 @@ class ColumnarEngine:
                 counted = clocks(plan, fired, known, self._days, self._used["event"])
                 found.append(
                     counted.select(
-                        "subject",
+                        "_sid",
                         pl.lit(plan.rule.outcome).alias("name"),
                         "start",
                         "due",
@@ -536,49 +590,56 @@ class ColumnarEngine:
         resolved: pl.DataFrame,
         values: pl.DataFrame,
         deadlines: pl.DataFrame,
+        names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables; ``values`` holds each piece's fact columns by ``_pid``, joined
-        only once the rows are chosen and in order."""
+        """The result tables, from ``resolved`` in their order; ``values`` holds the fact
+        columns of piece ``_pid`` in its row ``_pid``, taken only once the rows are chosen,
+        and ``names`` the subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
         def by_rule(value: Any) -> pl.Expr:
-            return pl.col("_rule").replace_strict(
-                {plan.index: value(plan) for plan in plans}, return_dtype=pl.String
-            )
+            # A rule's words looked up by its number in a short column of them.
+            named = {plan.index: value(plan) for plan in plans}
+            words = pl.Series([named.get(i) for i in range(max(named, default=0) + 1)])
+            return pl.lit(words, pl.String).gather(pl.col("_rule"))
 
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
-        resolved = resolved.with_columns(
+        measures = [plan.index for plan in plans if plan.rule.outcome_kind == "measure"]
+        is_measure = pl.col("_rule").is_in(measures)
+        trigger: list[str | pl.Expr] = [
             by_rule(lambda plan: plan.rule.id).alias("rule"),
-            by_rule(lambda plan: plan.rule.outcome).alias("outcome"),
-            by_rule(lambda plan: plan.rule.outcome_kind).alias("_kind"),
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
-        )
-        trigger = ["rule", "trigger_type", "trigger_key", "trigger_date", "trigger_seq"]
+            "trigger_key",
+            "trigger_date",
+            "trigger_seq",
+        ]
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
-        order = ["subject", "_rule", "trigger_seq", "_first"]
+        subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
         def valued(rows: pl.DataFrame) -> pl.DataFrame:
-            return rows.sort(order).join(values, on="_pid", how="left", maintain_order="left")
+            return rows.hstack(values.gather(rows.get_column("_pid")))
 
-        missing = [pl.lit(None).alias(name) for name in facts if name not in values.columns]
-        values = values.with_columns(missing)
-        decisions = valued(resolved.filter(pl.col("_kind") == "measure")).select(
-            "subject",
-            "outcome",
+        valued_facts = [
+            pl.col(name) if name in values.columns else pl.lit(None).alias(name) for name in facts
+        ]
+        outcome = by_rule(lambda plan: plan.rule.outcome)
+        decisions = valued(resolved.filter(is_measure)).select(
+            subject,
+            outcome.alias("outcome"),
             pl.col("_first").alias("from"),
             until.alias("until"),
             ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
             *trigger,
-            *facts,
+            *valued_facts,
         )
-        duties = valued(resolved.filter(pl.col("_kind") == "duty")).select(
-            "subject",
-            pl.col("outcome").alias("name"),
+        duties = valued(resolved.filter(~is_measure)).select(
+            subject,
+            outcome.alias("name"),
             pl.col("_first").alias("on"),
             *trigger,
-            *facts,
+            *valued_facts,
         )
         outcomes = (
             decisions.filter(pl.col("active"))
@@ -588,14 +649,38 @@ class ColumnarEngine:
         )
         deadlines = (
             deadlines.with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
-            .sort("subject", "_rule", "trigger_seq")
+            .sort("_sid", "_rule", "trigger_seq")
             .select(
+                subject,
                 *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
-                *trigger,
+                "rule",
+                "trigger_type",
+                "trigger_key",
+                "trigger_date",
+                "trigger_seq",
                 *facts,
             )
         )
         return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+
+
+class _Kinds:
+    """Each subject's kind by its number, looked up only if a rule reads ``subject_kind``
+    (``names``: the subject of each number; None when none does)."""
+
+    def __init__(self, inputs: Inputs, names: pl.DataFrame | None) -> None:
+        self._inputs = inputs
+        self._names = names
+        self._table: pl.DataFrame | None = None
+
+    def of(self, grid: pl.DataFrame) -> pl.DataFrame:
+        if self._names is None:
+            return grid
+        if self._table is None:
+            self._table = self._names.join(self._inputs.subjects, on="subject", how="left").select(
+                "_sid", "subject_kind"
+            )
+        return grid.join(self._table, on="_sid", how="left")
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:

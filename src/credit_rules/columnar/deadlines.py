@@ -78,13 +78,18 @@ def _events(
 ) -> pl.DataFrame:
     """Each clock's matching events known on ``as_of``: ``_did``, ``_eseq``, the date and
     ``fields`` under their ``event.`` names."""
-    events = known.filter(pl.col("type") == event_type).select(
-        "subject",
-        pl.col("_seq").alias("_eseq"),
-        pl.col("date").alias(column("event", "date")),
-        *[pl.col(name).alias(column("event", name)) for name in fields if name != "date"],
+    events = (
+        known.lazy()
+        .filter(pl.col("type") == event_type)
+        .select(
+            "_sid",
+            pl.col("_seq").alias("_eseq"),
+            pl.col("date").alias(column("event", "date")),
+            *[pl.col(name).alias(column("event", name)) for name in fields if name != "date"],
+        )
+        .collect()
     )
-    joined = rows.join(events, on="subject", how="inner")
+    joined = rows.join(events, on="_sid", how="inner")
     if where is not None:
         joined = joined.filter(where)
     return joined

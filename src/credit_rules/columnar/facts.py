@@ -41,8 +41,12 @@ def fact_column(
     few = narrow(grid, plan.where, plan.value)
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         valid_on = pl.col("trigger_date") if derivation.valid_on == "trigger" else pl.col("_d")
+        if isinstance(derivation, ir.CountOf) and plan.where is None:
+            fast = _count_valid(few, records[derivation.register], valid_on)
+            if fast is not None:
+                return grid.with_columns(fast.alias(name))
         counted_records = records[derivation.register].rename({"_removed": "_gone"})
-        joined = few.join(counted_records, on="subject", how="inner").filter(
+        joined = few.join(counted_records, on="_sid", how="inner").filter(
             (pl.col("_entered") <= valid_on)
             & (valid_on <= pl.col("_last_valid"))
             & (pl.col("_gone").is_null() | (pl.col("_gone") > pl.col("_d")))
@@ -55,13 +59,19 @@ def fact_column(
         latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
         return grid.join(latest, on=keys, how="left")
     assert isinstance(derivation, ir.EventQuery)
-    events = known.filter(pl.col("type") == derivation.event_type).select(
-        "subject",
-        pl.col("_seq").alias("_eseq"),
-        pl.col("date").alias(column("event", "date")),
-        *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
+    # Lazy, so that only the columns selected are copied out of the wide history.
+    events = (
+        known.lazy()
+        .filter(pl.col("type") == derivation.event_type)
+        .select(
+            "_sid",
+            pl.col("_seq").alias("_eseq"),
+            pl.col("date").alias(column("event", "date")),
+            *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
+        )
+        .collect()
     )
-    joined = few.join(events, on="subject", how="inner").filter(
+    joined = few.join(events, on="_sid", how="inner").filter(
         pl.col(column("event", "date")) <= pl.col("_d")
     )
     if plan.where is not None:
@@ -83,9 +93,76 @@ def fact_column(
     return grid.join(found, on=keys, how="left")
 
 
+def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -> pl.Series | None:
+    """For each grid row, its subject's records valid on ``valid_on`` and not removed by
+    ``_d``, counted without a join: the records entered by that day, less those whose last
+    valid day is before it (a record is valid from its entry, so those were entered before
+    it too), each number found by a binary search in a sorted column of (subject, day)
+    keys; the few removed records are then taken off by a join of their own. None when the
+    days do not fit the keys (the caller joins)."""
+    if grid.height == 0:
+        return pl.Series("_n", [], pl.Int64)
+    days = pl.concat(
+        [
+            records.select(pl.col("_entered").alias("_x")),
+            records.select(pl.col("_last_valid").alias("_x")),
+            grid.select(valid_on.alias("_x")),
+        ]
+    ).select(
+        pl.col("_x").min().alias("low"),
+        pl.col("_x").max().alias("high"),
+        pl.col("_x").null_count().alias("nulls"),
+    )
+    low, high, nulls = days.row(0)
+    if nulls or low is None or records.filter(pl.col("_last_valid") < pl.col("_entered")).height:
+        return None
+    width = ((high - low).days + 1).bit_length()
+    most = max(grid.get_column("_sid").max() or 0, records.get_column("_sid").max() or 0)
+    assert isinstance(most, int)
+    if width + most.bit_length() > 62:
+        return None
+    base = pl.lit(low, pl.Date).cast(pl.Int32).cast(pl.Int64)
+
+    def key(day: pl.Expr) -> pl.Expr:
+        subject: pl.Expr = pl.col("_sid").cast(pl.Int64) * (1 << width)
+        return subject + (day.cast(pl.Int32).cast(pl.Int64) - base)
+
+    asked = grid.select(key(valid_on)).to_series()
+    order = asked.arg_sort()
+    questions = asked.gather(order).set_sorted().to_frame("_k")
+
+    def below(day: str, exact: bool) -> pl.Series:
+        """How many keys of (subject, ``day``) are at most (``exact``) or below each
+        question, in the questions' sorted order: an as-of join on sorted keys is one
+        merge, where a binary search per row costs several times more."""
+        keys = records.select(key(pl.col(day)).alias("_k")).sort("_k").with_row_index("_n")
+        found = questions.join_asof(
+            keys, on="_k", strategy="backward", allow_exact_matches=exact
+        ).get_column("_n")
+        return (found.cast(pl.Int64) + 1).fill_null(0)
+
+    count = (below("_entered", True) - below("_last_valid", False)).gather(order.arg_sort())
+    removed = records.filter(pl.col("_removed").is_not_null())
+    if removed.height:
+        gone = (
+            grid.select("_g", "_sid", "_d", valid_on.alias("_v"))
+            .join(removed.select("_sid", "_entered", "_last_valid", "_removed"), on="_sid")
+            .filter(
+                (pl.col("_entered") <= pl.col("_v"))
+                & (pl.col("_v") <= pl.col("_last_valid"))
+                & (pl.col("_removed") <= pl.col("_d"))
+            )
+            .group_by("_g")
+            .agg(pl.len().cast(pl.Int64).alias("_gone"))
+        )
+        taken = grid.select("_g").join(gone, on="_g", how="left", maintain_order="left")
+        count = count - taken.get_column("_gone").fill_null(0)
+    return count
+
+
 def narrow(grid: pl.DataFrame, *exprs: pl.Expr | None) -> pl.DataFrame:
     """The grid's key, subject and days, and the columns ``exprs`` read."""
-    wanted = {"_g", "subject", "_d", "trigger_date"}
+    wanted = {"_g", "_sid", "_d", "trigger_date"}
     for expr in exprs:
         if expr is not None:
             wanted.update(expr.meta.root_names())

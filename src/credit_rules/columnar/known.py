@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from credit_rules.columnar.expressions import add_period, column
+from credit_rules.columnar.expressions import column, shifted
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import VocabularySchema
@@ -40,6 +40,20 @@ class History:
         self._registers = registers
         self._kept_early = kept_early
         self._used = used
+        #: The columns anything reads after the canonical order is set: expressions, record
+        #: keys, days of decision, corrections' actions, deadlines' exclusions and extensions.
+        read = {"type", "subject", "date", "_table", "_row", *schema.keys.values()}
+        read.update(schema.decided.values())
+        read.update(name for names in used.values() for name in names)
+        for spec in registers:
+            if spec.register.removed_by_action is not None:
+                read.add("action")
+        for rule in ruleset.rules:
+            if rule.excluding is not None:
+                read.update((rule.excluding.until_field, rule.excluding.reason_field))
+            if rule.extended_by is not None:
+                read.add(rule.extended_by.field)
+        self._read = read
 
     def known(
         self,
@@ -56,6 +70,9 @@ class History:
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
+        if not ordered:
+            # Only the canonical order reads every column; without it the others can go.
+            events = events.select(c for c in events.columns if c in self._read)
         frame = defaults(events, schema)
         for event_type, field_name in schema.decided.items():
             frame = frame.with_columns(
@@ -97,25 +114,38 @@ class History:
         for event_type, field_name in schema.decided.items():
             knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
         frame = frame.filter(knows)
-        key = pl.lit(None, pl.String)
+        # One test per field that names an id, not one per type (most types share one).
+        by_field: dict[str, list[str]] = {}
         for event_type, field_name in schema.keys.items():
-            key = pl.when(pl.col("type") == event_type).then(pl.col(field_name)).otherwise(key)
+            by_field.setdefault(field_name, []).append(event_type)
+        key = pl.lit(None, pl.String)
+        for field_name, types in by_field.items():
+            key = pl.when(pl.col("type").is_in(types)).then(pl.col(field_name)).otherwise(key)
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                pl.lit(None, pl.Int64).alias("_seq"), (pl.col("date") < in_force).alias("_early")
+                _hashed_ids(frame),
+                pl.lit(None, pl.Int64).alias("_seq"),
+                (pl.col("date") < in_force).alias("_early"),
             )
         # The front door's canonical order: day, type, the id named, then the content.
         tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
-        frame = frame.sort(
-            ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
-            nulls_last=False,
-        )
+        order = frame.select(
+            pl.arg_sort_by(
+                ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+                nulls_last=False,
+            )
+        ).to_series()
+        # Only the columns read from here on are moved into that order.
+        frame = frame.select(c for c in frame.columns if c in self._read or c == "_key")[order]
         # Each event's place in its subject's history: the row number less the row number of
         # the subject's first event (a window per subject costs far more with many subjects).
         row = pl.int_range(pl.len(), dtype=pl.Int64)
         first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
+        # Subjects numbered in the order of their ids: every join, group and sort after this
+        # one is on that number, and sorting by it sorts by subject.
         return frame.with_columns(
+            (first.cum_sum().cast(pl.UInt64) - 1).alias("_sid"),
             (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
             (pl.col("date") < in_force).alias("_early"),
         )
@@ -124,19 +154,29 @@ class History:
         register = spec.register
         entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
         problems = HistoryProblems()
-        counts = entries.group_by("subject", register.key).len().filter(pl.col("len") > 1)
+        # A record entered twice: equal hashes of subject and key find the few candidates in
+        # one pass, and only those are compared by value.
+        pair = pl.col("_sid").hash(seed=1) ^ pl.col(register.key).hash(seed=2)
+        hashes = entries.select(pair).to_series().sort()
+        if (hashes == hashes.shift(1)).any():
+            maybe = entries.filter(pair.is_duplicated())
+        else:
+            maybe = entries.clear()
+        counts = maybe.group_by("_sid", register.key).len().filter(pl.col("len") > 1)
         if counts.height:
-            twice = entries.join(counts, on=["subject", register.key], how="semi")
+            twice = maybe.join(counts, on=["_sid", register.key], how="semi")
             problems.rows(
                 twice,
                 register.key,
                 Message("a record of register {register} entered twice", register=register.id),
             )
         last_valid = (
-            add_period(pl.col("date"), spec.validity) if spec.validity is not None else pl.lit(OPEN)
+            pl.lit(shifted(entries.get_column("date"), spec.validity))
+            if spec.validity is not None
+            else pl.lit(OPEN)
         )
         records = entries.select(
-            "subject",
+            "_sid",
             pl.col(register.key).alias("_rkey"),
             pl.col("date").alias("_entered"),
             last_valid.alias("_last_valid"),
@@ -146,23 +186,24 @@ class History:
             "_table",
             "_row",
         )
-        removed = pl.DataFrame(
-            schema={"subject": pl.String, "_rkey": pl.String, "_removed": pl.Date}
-        )
+        removed = pl.DataFrame(schema={"_sid": pl.UInt64, "_rkey": pl.String, "_removed": pl.Date})
         if register.removed_by_event is not None:
             early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
-                "subject", pl.col(register.key).alias("_rkey")
+                "_sid", pl.col(register.key).alias("_rkey")
             )
-            corrections = known.filter(pl.col("type") == register.removed_by_event).join(
-                records.select("subject", "_rkey", "_entered"),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
+            corrections = known.filter(pl.col("type") == register.removed_by_event)
+            # Only the records of subjects with a correction are looked up (a few of them).
+            corrected = records.join(corrections.select("_sid"), on="_sid", how="semi")
+            corrections = corrections.join(
+                corrected.select("_sid", "_rkey", "_entered"),
+                left_on=["_sid", register.key],
+                right_on=["_sid", "_rkey"],
                 how="left",
             )
             corrections = corrections.join(
                 early.unique().with_columns(pl.lit(True).alias("_before")),
-                left_on=["subject", register.key],
-                right_on=["subject", "_rkey"],
+                left_on=["_sid", register.key],
+                right_on=["_sid", "_rkey"],
                 how="left",
             ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
             decided = self._schema.decided.get(register.removed_by_event)
@@ -187,19 +228,30 @@ class History:
                 matching = matching.filter(pl.col("action") == register.removed_by_action)
             if spec.removal is not None:
                 scoped = matching.select(
-                    "subject",
+                    "_sid",
                     register.key,
                     "date",
                     *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
                 )
                 matching = scoped.filter(spec.removal)
             removed = (
-                matching.group_by("subject", register.key)
+                matching.group_by("_sid", register.key)
                 .agg(pl.col("date").min().alias("_removed"))
                 .rename({register.key: "_rkey"})
             )
         problems.raise_if_any()
-        return records.join(removed, on=["subject", "_rkey"], how="left")
+        if removed.height == 0:
+            return records.with_columns(pl.lit(None, pl.Date).alias("_removed"))
+        return records.join(removed, on=["_sid", "_rkey"], how="left")
+
+
+def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
+    """Subject numbers for a history that is not put in order: the ids' hashes, unless two
+    ids share one, then their ranks (slower, and never needed in practice)."""
+    hashed = frame.get_column("subject").hash()
+    if hashed.n_unique() == frame.get_column("subject").n_unique():
+        return pl.lit(hashed).alias("_sid")
+    return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
 
 def defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:

@@ -1,0 +1,190 @@
+"""The columnar backend's shortcuts give what the plain operations they replace give: the
+packed-key sort, the per-day lookup of a period's last day, the count of valid records by
+as-of joins, the canonical order and its subject numbers, and the duplicate-record check.
+
+The differential test holds the whole backend to the per-subject engine; these hold each
+shortcut to its plain form on inputs chosen to reach the edges the differential test may
+seldom draw (sort keys too wide to pack, nulls, records removed on the day assessed, many
+records of one subject on one day)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pl = pytest.importorskip("polars")
+
+from credit_rules import bundled  # noqa: E402
+from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.columnar.expressions import add_period, shifted  # noqa: E402
+from credit_rules.columnar.facts import _count_valid  # noqa: E402
+from credit_rules.columnar.resolve import sorted_by  # noqa: E402
+from credit_rules.errors import TableError  # noqa: E402
+from credit_rules.periods import Period  # noqa: E402
+
+DAY0 = dt.date(2016, 1, 1)
+
+
+def _frame(rows: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "_sid": pl.Series([(i * 7919) % 97 for i in range(rows)], dtype=pl.UInt64),
+            "_rule": pl.Series([(i * 31) % 5 for i in range(rows)], dtype=pl.Int32),
+            "trigger_seq": [(i * 13) % 11 for i in range(rows)],
+            "_first": [DAY0 + dt.timedelta(days=(i * 37) % 900) for i in range(rows)],
+            "_pid": list(range(rows)),
+        }
+    )
+
+
+def test_the_packed_sort_is_the_plain_sort() -> None:
+    frame = _frame(2000)
+    columns = ["_sid", "_rule", "trigger_seq", "_first"]
+    assert sorted_by(frame, columns).equals(frame.sort(columns))
+
+
+def test_keys_too_wide_to_pack_or_with_nulls_are_sorted_plainly() -> None:
+    frame = _frame(300).with_columns(
+        (pl.col("_pid") * (1 << 40)).alias("wide"),
+        pl.when(pl.col("_pid") % 9 == 0).then(None).otherwise(pl.col("_rule")).alias("holes"),
+    )
+    for columns in (["wide", "_sid", "_first"], ["holes", "_sid", "_pid"]):
+        assert sorted_by(frame, columns).equals(frame.sort(columns))
+
+
+@pytest.mark.parametrize(
+    "period", [Period(5, "years"), Period(1, "years"), Period(3, "months"), Period(10, "days")]
+)
+def test_the_last_day_looked_up_per_day_is_the_offset_one(period: Period) -> None:
+    # Leap days, month ends and a null, over a span shorter than the column (the lookup).
+    days = [DAY0 + dt.timedelta(days=(i * 53) % 1500) for i in range(3000)]
+    dates = pl.Series("date", [dt.date(2020, 2, 29), dt.date(2019, 1, 31), None, *days])
+    plain = pl.select(add_period(pl.lit(dates), period)).to_series()
+    assert shifted(dates, period).to_list() == plain.to_list()
+
+
+def test_valid_records_counted_by_as_of_joins_are_those_a_join_counts() -> None:
+    # Three subjects; several records on one day; records removed before, on and after the
+    # day assessed; days asked before the first entry and after the last valid day.
+    entered = [DAY0 + dt.timedelta(days=d) for d in (0, 0, 0, 40, 400, 400, 800, 1900, 2100)]
+    sids = [0, 0, 0, 0, 1, 1, 1, 2, 2]
+    removed = [None, DAY0 + dt.timedelta(days=45), None, None, None, None,
+               DAY0 + dt.timedelta(days=801), None, DAY0 + dt.timedelta(days=2100)]  # fmt: skip
+    records = pl.DataFrame(
+        {
+            "_sid": pl.Series(sids, dtype=pl.UInt64),
+            "_entered": entered,
+            "_last_valid": [d + dt.timedelta(days=365) for d in entered],
+            "_removed": pl.Series(removed, dtype=pl.Date),
+        }
+    )
+    asked = [DAY0 + dt.timedelta(days=d) for d in (-1, 0, 44, 45, 365, 366, 400, 801, 2100)]
+    grid = pl.DataFrame(
+        {
+            "_g": list(range(len(asked) * 3)),
+            "_sid": pl.Series([s for s in (0, 1, 2) for _ in asked], dtype=pl.UInt64),
+            "trigger_date": asked * 3,
+            "_d": [d + dt.timedelta(days=3) for d in asked] * 3,
+        }
+    )
+    for valid_on in (pl.col("trigger_date"), pl.col("_d")):
+        fast = _count_valid(grid, records, valid_on)
+        assert fast is not None
+        joined = (
+            grid.with_columns(valid_on.alias("_v"))
+            .join(records, on="_sid", how="left")
+            .with_columns(
+                (
+                    (pl.col("_entered") <= pl.col("_v"))
+                    & (pl.col("_v") <= pl.col("_last_valid"))
+                    & (pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("_d")))
+                )
+                .fill_null(False)
+                .alias("_valid")
+            )
+            .group_by("_g", maintain_order=True)
+            .agg(pl.col("_valid").sum().cast(pl.Int64))
+        )
+        assert fast.to_list() == joined.get_column("_valid").to_list()
+
+
+LIANYUNGANG = ColumnarEngine(bundled("lianyungang-2007"))
+
+
+def test_subjects_keep_the_order_of_their_ids_and_events_the_canonical_order() -> None:
+    # Ids that do not sort as numbers do, and several events of one subject on one day.
+    rows = [
+        ("p10", "r2", dt.date(2012, 5, 1)),
+        ("p2", "r1", dt.date(2012, 5, 1)),
+        ("p10", "r1", dt.date(2012, 5, 1)),
+        ("p2", "r0", dt.date(2011, 1, 3)),
+        ("p1", "r9", dt.date(2013, 2, 2)),
+    ]
+    events = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * len(rows),
+            "subject": [s for s, _, _ in rows],
+            "record": [r for _, r, _ in rows],
+            "category": ["resell_drugs"] * len(rows),
+            "date": [d for _, _, d in rows],
+        }
+    )
+    result = LIANYUNGANG.evaluate(events, as_of=dt.date(2014, 1, 1))
+    duties = result.duties.select("subject", "trigger_key", "trigger_seq")
+    assert duties.rows() == [
+        ("p1", "r9", 0),
+        ("p10", "r1", 0),
+        ("p10", "r2", 1),
+        ("p2", "r0", 0),
+        ("p2", "r1", 1),
+    ]
+
+
+def test_a_record_entered_twice_is_found_among_many_that_are_not() -> None:
+    persons = 3000
+    events = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * (persons + 1),
+            "subject": [f"p{i}" for i in range(persons)] + ["p77"],
+            "record": ["r1"] * (persons + 1),
+            "category": ["resell_drugs"] * (persons + 1),
+            "date": [dt.date(2012, 1, 1) + dt.timedelta(days=i % 300) for i in range(persons)]
+            + [dt.date(2013, 1, 1)],
+        }
+    )
+    for evaluate in (LIANYUNGANG.evaluate, LIANYUNGANG.outcomes):
+        with pytest.raises(TableError) as raised:
+            evaluate(events, as_of=dt.date(2014, 1, 1))
+        assert raised.value.total == 2
+
+
+def _differential() -> Any:
+    """The differential test's comparison (tests is not a package, so it is loaded by path)."""
+    path = Path(__file__).with_name("test_columnar_differential.py")
+    spec = importlib.util.spec_from_file_location("_columnar_differential", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_triggers_that_tie_on_every_number_are_ordered_by_key_as_the_engine_orders_them() -> None:
+    # Art 10 and Art 11 terms that meet, from records entered on one day: the same rule, the
+    # same priority and the same trigger day, so only the records' keys tell them apart.
+    day = dt.date(2012, 5, 1)
+    events = [
+        {"type": "dishonesty_entered", "subject": subject, "record": record,
+         "category": "resell_drugs", "date": (day + dt.timedelta(days=shift)).isoformat()}
+        for subject, records, shift in (("s0", ("r1", "r2", "r10"), 0), ("s1", ("b", "a"), 0),
+                                        ("s1", ("c",), 100))
+        for record in records
+    ]  # fmt: skip
+    subjects = [{"id": "s0", "kind": "insured_person"}, {"id": "s1", "kind": "insured_person"}]
+    differential = _differential()
+    pair = differential.PAIRS["lianyungang-2007", "default"]
+    for as_of in (dt.date(2012, 5, 1), dt.date(2012, 9, 1), dt.date(2013, 8, 1)):
+        differential._same(pair, (subjects, events, as_of, None))
