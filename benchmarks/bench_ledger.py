@@ -39,8 +39,8 @@ import argparse
 import datetime as dt
 import gc
 import json
-import platform
 import os
+import platform
 import random
 import resource
 import statistics
@@ -225,7 +225,8 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         result["bulk_load"] = {"seconds": round(seconds, 2),
                                "events_per_second": round(events / seconds),
                                "rows_per_second": round((events + persons) / seconds),
-                               "journal_mib": round(sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
+                               "journal_mib": round(
+                                   sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
         last_day = dt.date.fromordinal(stream[-1][0])
         del stream
         gc.collect()
