@@ -129,25 +129,28 @@ def held_subjects(
 
 def _sources(
     ruleset: ir.Ruleset, codec: Codec, given: Iterable[Subject | Mapping[str, Any]]
-) -> Iterator[tuple[str, str]]:
-    """(id, source) of each subject given, validated; a minimal mapping without pydantic."""
+) -> Iterator[list[tuple[str, str]]]:
+    """(id, source) of each subject given, validated, a chunk at a time; a minimal mapping
+    without pydantic."""
     kinds = ruleset.subject_kinds
     shared = {kind: codec.kind(kind) for kind in kinds}
     iterator = iter(given)
     while chunk := list(islice(iterator, _CHUNK)):
         plain = _minimal_chunk(chunk, shared)
         if plain is not None:
-            yield from plain
+            yield plain
             continue
         minimal = [_minimal(raw, kinds) for raw in chunk]
         slow = [raw for raw, fast in zip(chunk, minimal, strict=True) if fast is None]
         parsed = iter(parse_subjects(ruleset, slow)) if slow else iter(())
+        pairs = []
         for fast in minimal:
             if fast is not None:
-                yield fast[0], codec.kind(fast[1])
+                pairs.append((fast[0], codec.kind(fast[1])))
             else:
                 subject = next(parsed)
-                yield subject.id, codec.source(subject)
+                pairs.append((subject.id, codec.source(subject)))
+        yield pairs
 
 
 def _minimal_chunk(chunk: Sequence[Any], shared: Mapping[str, str]) -> list[tuple[str, str]] | None:
@@ -265,8 +268,7 @@ def _new_subjects(
     given twice (checked a chunk at a time by dict and set operations)."""
     new: dict[str, str] = {}
     held = ledger._held
-    pairs = _sources(ledger.ruleset, ledger._codec, subjects)
-    while chunk := list(islice(pairs, _CHUNK)):
+    for chunk in _sources(ledger.ruleset, ledger._codec, subjects):
         size = len(new)
         new.update(chunk)
         if len(new) == size + len(chunk) and (
