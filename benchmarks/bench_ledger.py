@@ -19,7 +19,8 @@ in a temporary directory, in ONE run:
    how many calls each carried). Events per second.
 6. **status latency**: ``status`` of random persons with history, p50 and p99.
 7. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
-   of the collecting thread, which descheduling on a shared machine does not inflate) while
+   of the collecting thread, which descheduling on a shared machine does not inflate, and the
+   involuntary context switches during the longest, which show that descheduling) while
    loading, and while serving (from the reopened, warmed ledger on: records and status
    queries), with a forced full collection after the load.
 
@@ -39,8 +40,8 @@ import argparse
 import datetime as dt
 import gc
 import json
-import platform
 import os
+import platform
 import random
 import resource
 import statistics
@@ -65,33 +66,51 @@ STAGES = ("dishonesty_collected", "dishonesty_verified", "dishonesty_determined"
 
 class Pauses:
     """The longest garbage-collection pause, timed by ``gc.callbacks``: in wall-clock time
-    (what a request waits, descheduling by other processes included) and in the collecting
-    thread's CPU time (what the collection itself costs)."""
+    (what a request waits, descheduling by other processes included), in the collecting
+    thread's CPU time (what the collection itself costs), and the involuntary context
+    switches of the thread during the longest one (``RUSAGE_THREAD``, Linux): a pause far
+    longer in wall time than in CPU time, with switches, is the scheduler running other
+    processes on a loaded machine, not the collector working."""
 
     def __init__(self) -> None:
         self.longest = 0.0
         self.longest_cpu = 0.0
+        self.switches_in_longest = 0
+        self.generation_of_longest = -1
         self.count = 0
-        self._started = (0.0, 0.0)
+        self._started = (0.0, 0.0, 0)
         gc.callbacks.append(self._callback)
+
+    @staticmethod
+    def _switches() -> int:
+        who = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+        return resource.getrusage(who).ru_nivcsw
 
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started = (time.perf_counter(), time.thread_time())
+            self._started = (time.perf_counter(), time.thread_time(), self._switches())
         else:
             self.count += 1
-            self.longest = max(self.longest, time.perf_counter() - self._started[0])
+            wall = time.perf_counter() - self._started[0]
             self.longest_cpu = max(self.longest_cpu, time.thread_time() - self._started[1])
+            if wall > self.longest:
+                self.longest = wall
+                self.switches_in_longest = self._switches() - self._started[2]
+                self.generation_of_longest = info["generation"]
 
     def reset(self) -> None:
         self.longest = 0.0
         self.longest_cpu = 0.0
+        self.switches_in_longest = 0
+        self.generation_of_longest = -1
         self.count = 0
 
     def report(self) -> dict[str, Any]:
         return {"collections": self.count,
                 "longest_pause_ms": round(self.longest * 1e3, 2),
-                "longest_pause_cpu_ms": round(self.longest_cpu * 1e3, 2)}
+                "longest_pause_cpu_ms": round(self.longest_cpu * 1e3, 2),
+                "involuntary_switches_in_longest": self.switches_in_longest,
+                "generation_of_longest": self.generation_of_longest}
 
 
 def maxrss_mib() -> float:
@@ -225,7 +244,8 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         result["bulk_load"] = {"seconds": round(seconds, 2),
                                "events_per_second": round(events / seconds),
                                "rows_per_second": round((events + persons) / seconds),
-                               "journal_mib": round(sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
+                               "journal_mib": round(
+                                   sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
         last_day = dt.date.fromordinal(stream[-1][0])
         del stream
         gc.collect()

@@ -14,7 +14,12 @@ import pytest
 from ledger_journals import JournalFactory, journal_factory  # noqa: F401 - a fixture
 
 from credit_rules import Ledger, bundled
-from credit_rules.errors import EventRejected, UnknownSubject
+from credit_rules.errors import (
+    EventRejected,
+    LedgerClockError,
+    SubjectRejected,
+    UnknownSubject,
+)
 from credit_rules.ledger import bulk
 from credit_rules.ledger.journal import Journal
 
@@ -154,3 +159,52 @@ def test_concurrent_records_share_commits_and_each_is_durable_once(
         expected = sorted(f"r{n}-{k}" for k in range(5) if (n, k) != (3, 2))
         assert records == expected
     reopened.close()
+
+
+def test_bulk_load_keeps_unusual_ids_and_loads_twice_as_one_by_one(
+    journal_factory: JournalFactory,
+) -> None:
+    """The chunk-at-a-time paths (plain subjects written by ``str.format``, events kept by
+    passes over whole chunks) against what they must equal: ids needing JSON escapes, a
+    subject with more than an id and a kind, event ids, and a second load adding events to
+    subjects of the first."""
+    odd = ['q"uote', "back\\slash", "张三", "tab\tid", "p0"]
+    subjects: list[dict[str, Any]] = [{"id": sid, "kind": "insured_person"} for sid in odd]
+    subjects.append({"id": "named", "kind": "insured_person", "name": "李四"})
+    first = [(START, entered(f"r{n}", START, sid)) for n, sid in enumerate(odd)]
+    later = START + dt.timedelta(days=3)
+    second: list[Any] = [(later, entered("s1", later, 'q"uote'), "id-1")]
+    second += [(later, entered("s2", later, "named"))]
+    one_by_one = Ledger(LIANYUNGANG)
+    for subject in subjects:
+        one_by_one.add_subject(subject)
+    for recorded_at, event, *ids in [*first, *second]:
+        one_by_one.record(event, recorded_at=recorded_at, event_id=ids[0] if ids else None)
+    loaded = Ledger.open(journal_factory(), LIANYUNGANG)
+    assert loaded.bulk_load(subjects, first, freeze=False) == len(first)
+    assert loaded.bulk_load([], second, freeze=False) == len(first) + 2
+    for ledger in (loaded, Ledger.open(journal_factory(), LIANYUNGANG)):
+        assert ledger.subject_ids() == one_by_one.subject_ids()
+        for sid in [*odd, "named"]:
+            assert ledger.subject(sid) == one_by_one.subject(sid)
+            assert ledger.history(sid) == one_by_one.history(sid)
+            assert ledger.status(sid, later) == one_by_one.status(sid, later)
+        ledger.close()
+    reopened = Ledger.open(journal_factory(), LIANYUNGANG)
+    with pytest.raises(EventRejected, match="id-1"):
+        reopened.bulk_load([], [(later, entered("s3", later, "p0"), "id-1")], freeze=False)
+    reopened.close()
+
+
+def test_bulk_load_refuses_an_event_out_of_order_in_a_later_chunk() -> None:
+    ledger = Ledger(LIANYUNGANG)
+    count = bulk._CHUNK + 5
+    events = list(feed(count, 1))
+    events[-2], events[-1] = events[-1], events[-2]
+    events[-2] = (events[-2][0] + dt.timedelta(days=1), events[-2][1])
+    with pytest.raises(LedgerClockError):
+        ledger.bulk_load(people(20_000), events, freeze=False)
+    assert len(ledger) == 0 and ledger.subject_ids() == ()
+    with pytest.raises(SubjectRejected, match="p3"):
+        ledger.bulk_load([*people(20_000), {"id": "p3", "kind": "insured_person"}], [])
+    assert ledger.subject_ids() == ()

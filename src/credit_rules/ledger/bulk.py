@@ -20,7 +20,9 @@ leaves the ledger and its journal as they were. A subject with nothing but an id
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import operator
 import re
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -37,9 +39,9 @@ from credit_rules.errors import (
     SubjectRejected,
 )
 from credit_rules.i18n import Message
-from credit_rules.ledger.codec import minimal_json, raw_json
+from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
 from credit_rules.ledger.entry import parse_subjects, typed_events
-from credit_rules.ledger.journal import Batch
+from credit_rules.ledger.journal import Batch, SubjectRow
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
 from credit_rules.ledger.timeline import horizon
@@ -127,20 +129,47 @@ def held_subjects(
 
 def _sources(
     ruleset: ir.Ruleset, codec: Codec, given: Iterable[Subject | Mapping[str, Any]]
-) -> Iterator[tuple[str, str]]:
-    """(id, source) of each subject given, validated; a minimal mapping without pydantic."""
+) -> Iterator[list[tuple[str, str]]]:
+    """(id, source) of each subject given, validated, a chunk at a time; a minimal mapping
+    without pydantic."""
     kinds = ruleset.subject_kinds
+    shared = {kind: codec.kind(kind) for kind in kinds}
     iterator = iter(given)
     while chunk := list(islice(iterator, _CHUNK)):
+        plain = _minimal_chunk(chunk, shared)
+        if plain is not None:
+            yield plain
+            continue
         minimal = [_minimal(raw, kinds) for raw in chunk]
         slow = [raw for raw, fast in zip(chunk, minimal, strict=True) if fast is None]
         parsed = iter(parse_subjects(ruleset, slow)) if slow else iter(())
+        pairs = []
         for fast in minimal:
             if fast is not None:
-                yield fast[0], codec.kind(fast[1])
+                pairs.append((fast[0], codec.kind(fast[1])))
             else:
                 subject = next(parsed)
-                yield subject.id, codec.source(subject)
+                pairs.append((subject.id, codec.source(subject)))
+        yield pairs
+
+
+def _minimal_chunk(chunk: Sequence[Any], shared: Mapping[str, str]) -> list[tuple[str, str]] | None:
+    """(id, source) of every subject of ``chunk`` if all are plain ``{"id": ..., "kind": ...}``
+    mappings the model would accept as they are (:func:`_minimal`), else None: a chunk of a
+    bureau's persons is checked by a few passes in C, not a Python call per person."""
+    if set(map(type, chunk)) != {dict} or set(map(len, chunk)) != {2}:
+        return None
+    ids = list(map(operator.itemgetter("id"), chunk)) if _all_have(chunk, "id") else None
+    kinds = list(map(operator.itemgetter("kind"), chunk)) if _all_have(chunk, "kind") else None
+    if ids is None or kinds is None or set(map(type, ids)) != {str} or "" in ids:
+        return None
+    if set(map(type, kinds)) != {str} or not set(kinds) <= shared.keys():
+        return None
+    return list(zip(ids, map(shared.__getitem__, kinds), strict=True))
+
+
+def _all_have(chunk: Sequence[Any], key: str) -> bool:
+    return all(map(operator.methodcaller("__contains__", key), chunk))
 
 
 def _minimal(raw: object, kinds: Collection[str]) -> tuple[str, str] | None:
@@ -192,14 +221,7 @@ def bulk_load(
     check: bool,
 ) -> int:
     """See the module docstring; the caller holds the ledger's lock with the collector off."""
-    new: dict[str, str] = {}
-    for subject_id, source in _sources(ledger.ruleset, ledger._codec, subjects):
-        if subject_id in ledger._held or subject_id in new:
-            raise SubjectRejected(
-                None,
-                [Problem(Message("the ledger already holds subject {id!r}", id=subject_id), "id")],
-            )
-        new[subject_id] = source
+    new = _new_subjects(ledger, subjects)
     loaded = _check_events(ledger, new, events)
     last = dt.date.fromordinal(loaded.recorded[-1]) if len(loaded) else None
     if check:
@@ -211,21 +233,15 @@ def bulk_load(
     journal = ledger._journal
     if journal is not None:
         try:
+            iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
             journal.load(
-                (
-                    (sid, minimal_json(sid, source) if not source.startswith("{") else source)
-                    for sid, source in new.items()
+                _subject_rows(new, before),
+                zip(
+                    itertools.count(start_seq + 1),
+                    map(loaded.ids.get, range(len(loaded))),
+                    map(iso.__getitem__, loaded.recorded),
+                    loaded.bodies,
                 ),
-                (
-                    (
-                        start_seq + i + 1,
-                        loaded.ids.get(i),
-                        dt.date.fromordinal(loaded.recorded[i]).isoformat(),
-                        loaded.bodies[i],
-                    )
-                    for i in range(len(loaded))
-                ),
-                before,
             )
         except BaseException:
             ledger._abort()
@@ -235,29 +251,107 @@ def bulk_load(
         batch.meta["today"] = last.isoformat()
 
     def load() -> None:
-        touched = load_rows(
-            ledger,
-            new.items(),
-            (
-                (
-                    start_seq + i + 1,
-                    loaded.ids.get(i),
-                    loaded.recorded[i],
-                    loaded.bodies[i],
-                    loaded.subjects[i],
-                    dt.date.fromordinal(loaded.dates[i]),
-                    loaded.types[i],
-                )
-                for i in range(len(loaded))
-            ),
-        )
+        ledger._held.update(new)
+        ledger._stale |= _append_loaded(ledger, loaded, start_seq)
         if last is not None:
             ledger._today = last
-        ledger._stale |= touched
 
     ledger._mutating(load)
     ledger._finish(batch, before + len(new))
     return len(ledger._log_subject)
+
+
+def _new_subjects(
+    ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]
+) -> dict[str, str]:
+    """The subjects to load, id -> source, in the order given; refused if one is held or
+    given twice (checked a chunk at a time by dict and set operations)."""
+    new: dict[str, str] = {}
+    held = ledger._held
+    for chunk in _sources(ledger.ruleset, ledger._codec, subjects):
+        size = len(new)
+        new.update(chunk)
+        if len(new) == size + len(chunk) and (
+            not held or held.keys().isdisjoint(map(operator.itemgetter(0), chunk))
+        ):
+            continue
+        seen = set(islice(new, size))
+        for subject_id, _ in chunk:
+            if subject_id in held or subject_id in seen:
+                raise SubjectRejected(
+                    None,
+                    [
+                        Problem(
+                            Message("the ledger already holds subject {id!r}", id=subject_id),
+                            "id",
+                        )
+                    ],
+                )
+            seen.add(subject_id)
+    return new
+
+
+def _subject_rows(new: Mapping[str, str], before: int) -> Iterator[SubjectRow]:
+    """The journal rows (pos, id, JSON) of the subjects loaded, as they are written: a chunk
+    of minimal subjects with plain ids by one ``str.format`` each, as :func:`minimal_json`
+    would write them, and no Python frame per subject."""
+
+    def chunks() -> Iterator[Iterator[SubjectRow]]:
+        items = iter(new.items())
+        pos = before + 1
+        while chunk := list(islice(items, _CHUNK)):
+            yield _chunk_rows(chunk, pos)
+            pos += len(chunk)
+
+    return itertools.chain.from_iterable(chunks())
+
+
+def _chunk_rows(chunk: list[tuple[str, str]], first: int) -> Iterator[SubjectRow]:
+    ids = list(map(_FIRST, chunk))
+    kinds = list(map(_SECOND, chunk))
+    if _PLAIN_IDS.fullmatch("".join(ids)) and not any(map(_IS_ROW, kinds)):
+        bodies = list(map('{{"id":"{}","kind":"{}"}}'.format, ids, kinds))
+    else:
+        bodies = [source if _IS_ROW(source) else minimal_json(sid, source) for sid, source in chunk]
+    return zip(range(first, first + len(chunk)), ids, bodies, strict=True)
+
+
+def _append_loaded(ledger: Ledger, loaded: _Loaded, start_seq: int) -> set[str]:
+    """Append the checked events of a load to the ledger's log and its subjects' states, a
+    subject at a time; return the subjects whose derived state they make stale."""
+    by_subject: dict[str, list[int]] = {}
+    for index, subject_id in enumerate(loaded.subjects):
+        indices = by_subject.get(subject_id)
+        if indices is None:
+            by_subject[subject_id] = [index]
+        else:
+            indices.append(index)
+    states = {sid: ledger._live(sid) for sid in by_subject}
+    # The log refers to each state's own id string, not to one copy per event.
+    ledger._log_subject += map(operator.attrgetter("id"), map(states.__getitem__, loaded.subjects))
+    ledger._log_recorded.extend(loaded.recorded)
+    for index, event_id in loaded.ids.items():
+        ledger._event_ids[event_id] = start_seq + index + 1
+    inert = ledger._inert
+    touched: set[str] = set()
+    bodies, recorded, dates, types = loaded.bodies, loaded.recorded, loaded.dates, loaded.types
+    for subject_id, indices in by_subject.items():
+        state = states[subject_id]
+        state.extend(
+            [start_seq + i + 1 for i in indices],
+            [recorded[i] for i in indices],
+            [bodies[i] for i in indices],
+            dt.date.fromordinal(max([dates[i] for i in indices])),
+        )
+        if not inert.issuperset([types[i] for i in indices]):
+            state.horizon = None
+            touched.add(state.id)
+    return touched
+
+
+_PLAIN_IDS = re.compile(r"[ !#-\[\]-~]+")  # printable ASCII but the quote and the backslash
+_SECOND = operator.itemgetter(1)
+_IS_ROW = operator.methodcaller("startswith", "{")
 
 
 def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadItem]) -> _Loaded:
@@ -275,7 +369,15 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     start = 0
     while chunk := list(islice(iterator, _CHUNK)):
         labels = _Labels(start, len(chunk))
-        typed = typed_events(ledger.ruleset, [item[1] for item in chunk], labels)
+        raws = [item[1] for item in chunk]
+        typed = typed_events(ledger.ruleset, raws, labels)
+        reached = _plain_chunk(loaded, chunk, raws, typed, last_ordinal, (held, new))
+        if reached is not None:
+            for index in introductions.concerned(typed):
+                introductions.check(typed[index], labels, index)
+            last_ordinal = reached
+            start += len(chunk)
+            continue
         unknown: list[Problem] = []
         clashes: list[Problem] = []
         for index, (item, event) in enumerate(zip(chunk, typed, strict=True)):
@@ -325,6 +427,43 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
             raise EventRejected(None, clashes[:20])
         start += len(chunk)
     return loaded
+
+
+def _plain_chunk(
+    loaded: _Loaded,
+    chunk: Sequence[LoadItem],
+    raws: Sequence[Event | Mapping[str, Any]],
+    typed: Sequence[Event],
+    last_ordinal: int | None,
+    subjects: tuple[Mapping[str, str], Mapping[str, str]],
+) -> int | None:
+    """Keep a chunk of validated events whole, by passes in C rather than a Python loop per
+    event, when nothing in it needs looking at one by one: no event id, recording days in
+    order, every subject held or loaded. Returns the chunk's last recording day (an ordinal),
+    or None, keeping nothing, if the chunk must be checked event by event (which names the
+    problem). References are the caller's to check, in order."""
+    if set(map(len, chunk)) != {2}:
+        return None
+    ordinals = list(map(_TO_ORDINAL, map(_FIRST, chunk)))
+    if ordinals != sorted(ordinals) or (last_ordinal is not None and ordinals[0] < last_ordinal):
+        return None
+    ids = list(map(_SUBJECT, typed))
+    missing = set(ids).difference(subjects[1])
+    if missing and missing.difference(subjects[0]):
+        return None
+    loaded.bodies += raw_json_many(raws)
+    loaded.subjects += ids
+    loaded.recorded.extend(ordinals)
+    loaded.dates.extend(map(_TO_ORDINAL, map(_DATE, typed)))
+    loaded.types += map(_TYPE, typed)
+    return int(ordinals[-1])
+
+
+_FIRST = operator.itemgetter(0)
+_TO_ORDINAL = operator.methodcaller("toordinal")
+_SUBJECT = operator.attrgetter("subject")
+_DATE = operator.attrgetter("date")
+_TYPE = operator.attrgetter("type")
 
 
 def _check_histories(

@@ -49,6 +49,9 @@ FORMAT_VERSION = "1"
 EventRow = tuple[int, str | None, str, str]
 """seq, event_id, recorded_at (ISO date), the event as JSON."""
 
+SubjectRow = tuple[int, str, str]
+"""pos (from 1, in the order added), id, the subject as JSON."""
+
 
 @dataclass
 class Batch:
@@ -225,19 +228,10 @@ class Journal(ABC):
         self._upsert("cr_meta", batch.meta)
         self._upsert("cr_caller", batch.caller)
 
-    def load(
-        self,
-        subjects: Iterable[tuple[str, str]],
-        events: Iterable[EventRow],
-        subjects_before: int,
-    ) -> None:
+    def load(self, subjects: Iterable[SubjectRow], events: Iterable[EventRow]) -> None:
         """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
-        iterators (nothing is materialised): subjects (id, JSON) and event rows."""
-        self._insert_many(
-            "cr_subjects",
-            ("pos", "id", "body"),
-            ((subjects_before + i + 1, sid, body) for i, (sid, body) in enumerate(subjects)),
-        )
+        iterators (nothing is materialised): subject rows (pos, id, JSON) and event rows."""
+        self._insert_many("cr_subjects", ("pos", "id", "body"), subjects)
         self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), events)
 
     def _insert_many(

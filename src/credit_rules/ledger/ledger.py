@@ -557,6 +557,8 @@ class Ledger:
         if problems:
             raise EventRejected(None, problems)
         for subject_id, indices in grouped.items():
+            if not self.references:
+                break  # nothing in this regulation names an earlier event
             check_references(
                 self._state(subject_id).events,
                 [events[i] for i in indices],

@@ -75,6 +75,13 @@ class Introductions:
             known = self._known[subject] = introduced(self._history(subject), self._references)
         return known
 
+    def concerned(self, events: Sequence[Event]) -> list[int]:
+        """The indices of ``events`` that refer to an id or introduce one, in order."""
+        types = self._referring | self._introducing
+        if not types:
+            return []
+        return [index for index, event in enumerate(events) if event.type in types]
+
     def check(self, event: Event, labels: Sequence[str], index: int) -> None:
         """Refuse ``event`` (``labels[index]``) if it names an id not introduced before it;
         else note its own. The label is made only for the message."""

@@ -72,11 +72,15 @@ class Codec:
     an answer needs them: a few microseconds per event, against the engine's milliseconds.
     """
 
-    __slots__ = ("_kinds", "_vocabulary")
+    __slots__ = ("_kinds", "_last", "_vocabulary")
 
     def __init__(self, vocabulary: str) -> None:
         self._vocabulary = vocabulary
         self._kinds: dict[str, str] = {}
+        # The rows last made into models, and the models: recording one event reads its
+        # subject's history several times (references, the plan, the outbox), each time the
+        # same tuple of rows. Held here, the tuple cannot be freed and its id reused.
+        self._last: tuple[tuple[str, ...], tuple[Event, ...]] = ((), ())
 
     def source(self, subject: Subject) -> str:
         """What a state keeps of ``subject``: its kind alone when it has no other field (one
@@ -99,9 +103,16 @@ class Codec:
         return model.model_validate(raw)
 
     def events(self, bodies: Sequence[str]) -> list[Event]:
+        """The models of ``bodies`` (a new list each call; the models are frozen)."""
         if not bodies:
             return []
-        return events_from_json(self._vocabulary, "[" + ",".join(bodies) + "]")
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last[0] is bodies:
+            return list(last[1])
+        events = events_from_json(self._vocabulary, "[" + ",".join(bodies) + "]")
+        if type(bodies) is tuple:
+            self._last = (bodies, tuple(events))
+        return events
 
 
 _NONE: tuple[()] = ()
@@ -179,6 +190,16 @@ class SubjectState:
         self._ordinals += _INT64.pack(recorded_at)
         if self.latest is None or date > self.latest:
             self.latest = date
+
+    def extend(
+        self, seqs: list[int], recorded: list[int], bodies: list[str], latest: dt.date
+    ) -> None:
+        """:meth:`append` of several events at once; ``latest`` is the latest of their dates."""
+        self.bodies = (*self.bodies, *bodies)
+        self._seqs += struct.pack(f"={len(seqs)}q", *seqs)
+        self._ordinals += struct.pack(f"={len(recorded)}q", *recorded)
+        if self.latest is None or latest > self.latest:
+            self.latest = latest
 
     def known(self, known_at: dt.date | None) -> int:
         """How many of the events (in recording order) were recorded by ``known_at``."""
