@@ -45,12 +45,12 @@ from distributed import Client, LocalCluster, WorkerPlugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_columnar import header  # noqa: E402
+from bench_columnar import header
 
-from credit_rules import bundled  # noqa: E402
-from credit_rules.columnar.on_dask import evaluate_dask  # noqa: E402
-from credit_rules.columnar.partitions import ResultTable, evaluate_partition  # noqa: E402
-from credit_rules.model.events import DishonestyCategory  # noqa: E402
+from credit_rules import bundled
+from credit_rules.columnar.on_dask import evaluate_dask
+from credit_rules.columnar.partitions import ResultTable, evaluate_partition
+from credit_rules.model.events import DishonestyCategory
 
 RESULTS = Path(__file__).resolve().parent / "dask-results.json"
 RULESET = "lianyungang-2007"

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import pytest
 
+# The journal fixture (SQLite and, where a server is given, PostgreSQL) for every ledger test.
+from ledger_journals import journal_factory  # noqa: F401
+
 from credit_rules.testing.profiles import CI, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]

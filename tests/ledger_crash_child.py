@@ -3,7 +3,8 @@
 It resumes from the offset it committed with its last event (and replays that one, which must
 be acknowledged and ignored), records event n with event_id ``e-n``, compacts every 7 events
 and handles the outbox every 5. It prints what it was told is durable, flushing each line:
-``ack e-n`` after ``record`` returned, ``acking ID`` before ``acknowledge`` and ``noted ID`` after it returned, and phase
+``ack e-n`` after ``record`` returned, ``acking ID`` before ``acknowledge`` and ``noted ID``
+after it returned, and phase
 markers (``begin record``, ``begin checkpoint``, ``begin outbox``) before each step, so the
 parent can kill it inside the step of its choice.
 """

@@ -111,7 +111,8 @@ def test_art12_art20_art25_agenda_across_spring_festival_2025_sorted_by_due_day(
     assert [c.article for c in decide.cites] == [20]
     assert decide.provisional is False
     assert decide.discharged_by is not None
-    assert (decide.discharged_by.event, decide.discharged_by.key) == ("objection_decided", "objection")
+    discharged = decide.discharged_by
+    assert (discharged.event, discharged.key) == ("objection_decided", "objection")
     assert decide.discharged_by.description == "objection_decided with the same objection"
     # The trigger as data: the objection, recorded at seq 5.
     assert (decide.trigger_type, decide.trigger_key, decide.trigger_seq) == (

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ledger_journals import JournalFactory, journal_factory  # noqa: F401 - a fixture
+from ledger_journals import JournalFactory
 
 from credit_rules import Ledger, bundled
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from ledger_exports import day, entered
-from ledger_journals import JournalFactory, journal_factory  # noqa: F401 - a fixture
+from ledger_journals import JournalFactory
 
 from credit_rules import Ledger, bundled
 from credit_rules.engine.engine import Engine
@@ -96,8 +96,9 @@ def test_an_exact_replay_is_acknowledged_once_and_a_different_event_refused(
 ) -> None:
     ledger = Ledger.open(journal_factory(), LIANYUNGANG)
     ledger.add_subject({"id": "p1", "kind": "insured_person"})
-    first = ledger.record(entered("r1", "2008-03-10"), recorded_at=day("2008-03-10"), event_id="m-1")
-    again = ledger.record(entered("r1", "2008-03-10"), recorded_at=day("2008-03-11"), event_id="m-1")
+    record = entered("r1", "2008-03-10")
+    first = ledger.record(record, recorded_at=day("2008-03-10"), event_id="m-1")
+    again = ledger.record(record, recorded_at=day("2008-03-11"), event_id="m-1")
     assert again == first and len(ledger) == 1
     # The id may ride in the message itself, as a wrapper field of the ledger's.
     assert ledger.record({**entered("r1", "2008-03-10"), "event_id": "m-1"}) == first

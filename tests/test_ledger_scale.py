@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ledger_journals import JournalFactory, journal_factory  # noqa: F401 - a fixture
+from ledger_journals import JournalFactory
 
 from credit_rules import Ledger, bundled
 from credit_rules.errors import (
