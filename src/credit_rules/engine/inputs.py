@@ -91,6 +91,15 @@ class FrontDoor:
         self.kept_early = (
             frozenset(kept.types) if kept is not None and flag is True else frozenset()
         )
+        # Entry type -> (correction type, key field) for records whose early corrections are
+        # ignored (Known sets them aside); a ruleset may keep early records in view instead.
+        self.early_entries: dict[str, list[tuple[str, str]]] = {}
+        for removal, (entered_by, key) in self.early_removals.items():
+            if entered_by not in self.kept_early:
+                self.early_entries.setdefault(entered_by, []).append((removal, key))
+        self.early_corrections = frozenset(
+            removal for pairs in self.early_entries.values() for removal, _ in pairs
+        )
 
     def check_known_at(self, known_at: object) -> dt.date | None:
         if known_at is None:
@@ -282,15 +291,6 @@ class Known:
         self.knowledge = as_of if known_at is None else known_at
         self.floor = floor
         self.only = only
-        # Entry type -> (correction type, key field) for records whose early corrections are
-        # ignored; the ruleset may keep early records in view (kept_early) instead.
-        self.early_entries: dict[str, list[tuple[str, str]]] = {}
-        for removal, (entered_by, key) in door.early_removals.items():
-            if entered_by not in door.kept_early:
-                self.early_entries.setdefault(entered_by, []).append((removal, key))
-        self.corrections = frozenset(
-            removal for pairs in self.early_entries.values() for removal, _ in pairs
-        )
 
     def gathered(self, kinds: Mapping[str, str], events: list[Any]) -> Gathered | None:
         """The known events grouped by subject; None if some are not models (dicts: the
@@ -304,7 +304,7 @@ class Known:
         )
         in_force, kept_early, decided = door.ruleset.in_force_from, door.kept_early, door.decided
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
-        early_entries, corrections = self.early_entries, self.corrections
+        early_entries, corrections = door.early_entries, door.early_corrections
         # The first event alike, by the hash of what makes it alike (events whose hashes
         # collide are compared field by field like the alike ones): ints, which the garbage
         # collector does not track, where half a million tuples would end up in its oldest
