@@ -18,7 +18,7 @@ from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
 from credit_rules.engine.history import History, Occasion
-from credit_rules.engine.inputs import EventInput, FrontDoor, SubjectHistory, SubjectInput
+from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectInput
 from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
@@ -152,9 +152,10 @@ class Engine:
         (parsed,) = self._door.subjects([subject])
         known = {parsed.id: parsed.kind}
         found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
-        mine = found.get(parsed.id)
-        if mine is None:
+        indexes = found.grouped.get(parsed.id)
+        if indexes is None:
             return ()
+        mine = self._door.canonical(parsed.kind, found.events, indexes)
         history, occasions = history_of(
             self._program, parsed.id, parsed.kind, mine.events, mine.positions, mine.early
         )
@@ -181,12 +182,14 @@ class Engine:
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         found = door.histories(kinds, events, as_of, known_at, floor)
-        return kinds, self._built(found)
+        return kinds, self._built(kinds, found)
 
-    def _built(self, found: dict[str, SubjectHistory]) -> Iterator[tuple[History, list[Occasion]]]:
-        program = self._program
-        for subject in sorted(found):
-            mine = found.pop(subject)
+    def _built(
+        self, kinds: Mapping[str, str], found: Gathered
+    ) -> Iterator[tuple[History, list[Occasion]]]:
+        program, door, events, grouped = self._program, self._door, found.events, found.grouped
+        for subject in sorted(grouped):
+            mine = door.canonical(kinds[subject], events, grouped.pop(subject))
             yield history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
 
     def _evaluate_subject(

@@ -201,13 +201,17 @@ class FrontDoor:
         known_at: dt.date | None = None,
         floor: Mapping[str, dt.date] | None = None,
         only: str | None = None,
-    ) -> dict[str, SubjectHistory]:
-        """Each subject's known events (see the module doc), in canonical order, from events
-        given as models or dicts, validated on the way.
+    ) -> Gathered:
+        """Each subject's known events (see the module doc), from events given as models or
+        dicts, validated on the way; :meth:`canonical` then puts one subject's in order.
 
         With ``floor`` (a first day by event type), only the subjects with a known event of
         one of those types on or after its first day: the others cannot have anything to show.
         With ``only``, just that subject's (the events of others are checked, not grouped).
+
+        Subjects are put in order one at a time, as the engine walks them: a population's
+        histories, all held at once, would each outlive its walk and be scanned by the garbage
+        collector over and over.
         """
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(
@@ -220,12 +224,9 @@ class FrontDoor:
             raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
             found = known.gathered(kinds, parse_events(self.ruleset.vocabulary, raw))
             assert found is not None  # parse_events gives this vocabulary's models
-        return {
-            subject: self._canonical(kinds[subject], found.events, indexes)
-            for subject, indexes in found.grouped.items()
-        }
+        return found
 
-    def _canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
+    def canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
         """Events by day, and within a day by type, the id they name and then all their
         content, so that no result (not even the order of a deadline's excluded periods)
         depends on how a caller listed them. Content is compared only where the key ties."""
