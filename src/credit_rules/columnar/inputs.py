@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from credit_rules.columnar.schema import BASE, ColumnKind, vocabulary_schema
+from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, vocabulary_schema
 from credit_rules.errors import Problem, TableError
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
@@ -99,7 +99,7 @@ def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
             return pl.read_csv(path, try_parse_dates=False, infer_schema=False), str(path)
         return pl.read_parquet(path), str(path)
     if isinstance(source, pl.LazyFrame):
-        return source.collect(), name
+        return source.collect(engine=ENGINE), name
     if isinstance(source, pl.DataFrame):
         return source, name
     frame = pl.from_arrow(source)
@@ -141,7 +141,7 @@ class _Problems:
             summed = frame.lazy().select(
                 mask.sum().cast(pl.Int64).alias(str(index)) for index, mask in masks.items()
             )
-            for index, count in zip(masks, summed.collect().row(0), strict=True):
+            for index, count in zip(masks, summed.collect(engine=ENGINE).row(0), strict=True):
                 counts[index] = count
         return counts
 
@@ -159,7 +159,13 @@ class _Problems:
                 shown.append(Problem(message, column))
                 continue
             value = column if column in frame.columns else "_row"
-            bad = frame.lazy().filter(mask).head(room).select("_table", "_row", value).collect()
+            bad = (
+                frame.lazy()
+                .filter(mask)
+                .head(room)
+                .select("_table", "_row", value)
+                .collect(engine=ENGINE)
+            )
             for table, row, found in bad.iter_rows():
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
         raise TableError(None, shown, total)
