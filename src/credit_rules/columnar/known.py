@@ -19,7 +19,7 @@ import polars as pl
 from credit_rules.columnar.expressions import column, shifted
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
-from credit_rules.columnar.schema import VocabularySchema
+from credit_rules.columnar.schema import ENGINE, VocabularySchema
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 
@@ -249,7 +249,14 @@ def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
     """Subject numbers for a history that is not put in order: the ids' hashes, unless two
     ids share one, then their ranks (slower, and never needed in practice)."""
     hashed = frame.get_column("subject").hash()
-    if hashed.n_unique() == frame.get_column("subject").n_unique():
+    # Both counts in one select, side by side: each is a pass over every event.
+    ids, hashes = (
+        frame.lazy()
+        .select(pl.col("subject").n_unique(), pl.lit(hashed).n_unique().alias("_h"))
+        .collect(engine=ENGINE)
+        .row(0)
+    )
+    if ids == hashes:
         return pl.lit(hashed).alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
