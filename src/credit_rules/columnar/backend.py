@@ -213,7 +213,7 @@ class ColumnarEngine:
         )
         kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
-        typed = EventsOfType(known, self._used["event"])
+        typed = EventsOfType(known, self._used["event"], self._used["trigger"])
         pieces = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
@@ -246,7 +246,7 @@ class ColumnarEngine:
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None
         )
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
-        typed = EventsOfType(known, self._used["event"])
+        typed = EventsOfType(known, self._used["event"], self._used["trigger"])
         found = []
         for on, rules in self._by_on.items():
             measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
@@ -327,7 +327,7 @@ class ColumnarEngine:
     # -- occasions, stretches, facts, pieces ---------------------------------------------------
 
     def _occasions(
-        self, on: str, known: pl.DataFrame, records: Mapping[str, pl.DataFrame]
+        self, on: str, typed: EventsOfType, records: Mapping[str, pl.DataFrame]
     ) -> pl.DataFrame:
         trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]]
         if on in records:
@@ -343,11 +343,12 @@ class ColumnarEngine:
                 pl.lit(on).alias("_on"),
             )
         return (
-            known.lazy()
-            .filter((pl.col("type") == on) & ~pl.col("_early"))
+            typed.raw(on)
+            .lazy()
+            .filter(~pl.col("_early"))
             .select(
                 "_sid",
-                pl.col("type").alias("trigger_type"),
+                pl.lit(on).alias("trigger_type"),
                 pl.col("_key").alias("trigger_key"),
                 pl.col("date").alias("trigger_date"),
                 pl.col("_seq").alias("trigger_seq"),
@@ -448,19 +449,21 @@ class ColumnarEngine:
         as_of: dt.date,
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The pieces of the measures and duties on ``on``, and its last stretches."""
-        occasions = self._occasions(on, known, records)
+        occasions = self._occasions(on, typed, records)
         grid = self._stretches(occasions, known, typed, records, as_of, self._needed[on])
         grid = grid.with_row_index("_g")
         if on in self._kind_read:
             grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, typed, records)
+        # Every rule's pieces as one lazy plan over the grid, collected once: a few eager
+        # steps per rule cost their fixed overhead each, on a grid of every trigger.
         found = []
         for plan in rules:
             rule = plan.rule
             if plan.deadline is not None:
                 continue  # counted once, on as_of (_deadlines)
-            fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
+            fired = grid.lazy().filter(plan.when).with_columns(plan.start.alias("_start"))
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
                 keep = (
@@ -507,7 +510,7 @@ class ColumnarEngine:
         # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
         # changes before it ends): the walk counts deadlines on them.
         ending = grid.filter(pl.col("_e").is_null())
-        return pl.concat(found, how="diagonal_relaxed"), ending
+        return pl.concat(found, how="diagonal_relaxed").collect(engine=ENGINE), ending
 
     def _on_day(
         self,
@@ -521,7 +524,7 @@ class ColumnarEngine:
     ) -> pl.DataFrame:
         """The triggers of kind ``on`` present on ``as_of`` (and ``keep``), with the facts
         their rules read as of that day alone: the walk's last assessment."""
-        occasions = self._occasions(on, known, records).with_row_index("_occ")
+        occasions = self._occasions(on, typed, records).with_row_index("_occ")
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
             # ``keep`` reads the trigger alone (a term counted from its day, say): it is

@@ -91,30 +91,28 @@ def fact_column(
 
 
 class EventsOfType:
-    """The known events of each type, in the columns event queries read (named as the
-    ``event`` scope names them), cut out of the history once per evaluation: many facts
-    query the same few types, and each cut is a scan of the whole history."""
+    """The known events of each type, cut out of the history once per evaluation: many facts
+    query the same few types, each kind of trigger is one type, and each cut is a scan of
+    the whole history. ``of`` gives a type's events in the columns event queries read
+    (named as the ``event`` scope names them), ``raw`` in the history's own columns
+    (``_sid``, ``_seq``, ``date``, ``_key``, ``_early`` and the fields in ``fields``)."""
 
-    def __init__(self, known: pl.DataFrame, event_fields: tuple[str, ...]) -> None:
+    def __init__(
+        self, known: pl.DataFrame, event_fields: tuple[str, ...], fields: tuple[str, ...]
+    ) -> None:
         self._known = known
-        self._fields = event_fields
+        self._event_fields = event_fields
+        self._columns = list(
+            dict.fromkeys(("_sid", "_seq", "date", "_key", "_early", *event_fields, *fields))
+        )
         self._parts: dict[str, pl.DataFrame] | None = None
+        self._named: dict[str, pl.DataFrame] = {}
         self._empty = pl.DataFrame()
 
-    def of(self, event_type: str) -> pl.DataFrame:
+    def raw(self, event_type: str) -> pl.DataFrame:
         if self._parts is None:
             # Lazy, so that only the columns selected are copied out of the wide history.
-            narrow = (
-                self._known.lazy()
-                .select(
-                    "type",
-                    "_sid",
-                    pl.col("_seq").alias("_eseq"),
-                    pl.col("date").alias(column("event", "date")),
-                    *[pl.col(c).alias(column("event", c)) for c in self._fields if c != "date"],
-                )
-                .collect(engine=ENGINE)
-            )
+            narrow = self._known.lazy().select("type", *self._columns).collect(engine=ENGINE)
             self._parts = {
                 str(key[0]): part
                 for key, part in narrow.partition_by(
@@ -123,6 +121,17 @@ class EventsOfType:
             }
             self._empty = narrow.drop("type").clear()
         return self._parts.get(event_type, self._empty)
+
+    def of(self, event_type: str) -> pl.DataFrame:
+        found = self._named.get(event_type)
+        if found is None:
+            found = self._named[event_type] = self.raw(event_type).select(
+                "_sid",
+                pl.col("_seq").alias("_eseq"),
+                pl.col("date").alias(column("event", "date")),
+                *[pl.col(c).alias(column("event", c)) for c in self._event_fields if c != "date"],
+            )
+        return found
 
 
 def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -> pl.Series | None:
