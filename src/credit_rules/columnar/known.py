@@ -152,7 +152,16 @@ class History:
 
     def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register
-        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+        # Only the columns a record keeps are copied out of the wide history.
+        kept = dict.fromkeys(
+            ("_sid", register.key, "date", "_seq", *self._used["record"], *self._used["trigger"])
+        )
+        entries = (
+            known.lazy()
+            .filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+            .select(*kept, "_table", "_row")
+            .collect(engine=ENGINE)
+        )
         problems = HistoryProblems()
         # A record entered twice: equal hashes of subject and key find the few candidates in
         # one pass, and only those are compared by value.
@@ -242,7 +251,18 @@ class History:
         problems.raise_if_any()
         if removed.height == 0:
             return records.with_columns(pl.lit(None, pl.Date).alias("_removed"))
-        return records.join(removed, on=["_sid", "_rkey"], how="left")
+        # Only the records of subjects with a removal (a few of them) are joined, and their
+        # days put in place by row number: a join of every record hashes every key.
+        hit = records.get_column("_sid").is_in(removed.get_column("_sid").unique().implode())
+        found = (
+            records.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "_sid", "_rkey")
+            .filter(hit)
+            .join(removed, on=["_sid", "_rkey"], how="inner")
+        )
+        day = pl.repeat(None, records.height, dtype=pl.Date, eager=True).scatter(
+            found.get_column("_i"), found.get_column("_removed")
+        )
+        return records.with_columns(day.alias("_removed"))
 
 
 def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
