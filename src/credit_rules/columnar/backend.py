@@ -241,7 +241,9 @@ class ColumnarEngine:
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        known = self._history.known(
+            inputs.events, as_of, ordered=False, known_at=known_at, distinct=inputs.hashes_differ()
+        )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None
         )

@@ -46,7 +46,7 @@ class Inputs:
     never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
     """
 
-    __slots__ = ("_kind", "_subjects", "events")
+    __slots__ = ("_differ", "_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -56,6 +56,7 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
+        self._differ: bool | None = None
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -67,6 +68,14 @@ class Inputs:
                 .with_columns(pl.lit(self._kind).alias("subject_kind"))
             )
         return self._subjects
+
+    def hashes_differ(self) -> bool:
+        """Whether no two subject ids share a hash, so that the hashes can number the
+        subjects (:mod:`credit_rules.columnar.known`); asked of the whole input once, it
+        holds for the events known on any day."""
+        if self._differ is None:
+            self._differ = hashes_differ(self.events)
+        return self._differ
 
     def split(self, cuts: pl.Series) -> list[Inputs]:
         """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects
@@ -89,6 +98,18 @@ class Inputs:
             if mine.height or (theirs is not None and theirs.height):
                 parts.append(Inputs(mine, theirs, self._kind))
         return parts
+
+
+def hashes_differ(events: pl.DataFrame) -> bool:
+    """Whether no two subject ids of ``events`` share a hash. Both counts are a pass over
+    every event; in one select they run side by side."""
+    ids, hashes = (
+        events.lazy()
+        .select(pl.col("subject").n_unique(), pl.col("subject").hash().n_unique().alias("_h"))
+        .collect(engine=ENGINE)
+        .row(0)
+    )
+    return bool(ids == hashes)
 
 
 def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from credit_rules.columnar.expressions import column, shifted
+from credit_rules.columnar.inputs import hashes_differ
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import ENGINE, VocabularySchema
@@ -61,12 +62,15 @@ class History:
         as_of: dt.date,
         ordered: bool = True,
         known_at: dt.date | None = None,
+        distinct: bool | None = None,
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
         their trigger need. An event decided on a day of its own exists from that day on, if
         it is by ``known_at`` (default ``as_of``): the front door's rule
-        (:mod:`credit_rules.engine.inputs`)."""
+        (:mod:`credit_rules.engine.inputs`). Without order, the subjects are numbered by the
+        hash of their id when no two ids share one; ``distinct``, if known, says whether that
+        holds for a set of events that includes these (:meth:`Inputs.hashes_differ`)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
@@ -124,7 +128,7 @@ class History:
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                _hashed_ids(frame),
+                _hashed_ids(frame, distinct),
                 pl.lit(None, pl.Int64).alias("_seq"),
                 (pl.col("date") < in_force).alias("_early"),
             )
@@ -265,19 +269,13 @@ class History:
         return records.with_columns(day.alias("_removed"))
 
 
-def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
+def _hashed_ids(frame: pl.DataFrame, distinct: bool | None) -> pl.Expr:
     """Subject numbers for a history that is not put in order: the ids' hashes, unless two
     ids share one, then their ranks (slower, and never needed in practice)."""
-    hashed = frame.get_column("subject").hash()
-    # Both counts in one select, side by side: each is a pass over every event.
-    ids, hashes = (
-        frame.lazy()
-        .select(pl.col("subject").n_unique(), pl.lit(hashed).n_unique().alias("_h"))
-        .collect(engine=ENGINE)
-        .row(0)
-    )
-    if ids == hashes:
-        return pl.lit(hashed).alias("_sid")
+    if distinct is None:
+        distinct = hashes_differ(frame)
+    if distinct:
+        return pl.col("subject").hash().alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
 
