@@ -31,7 +31,7 @@ import polars as pl
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.columnar.deadlines import EXCLUDED, clocks
 from credit_rules.columnar.expressions import ExprCompiler, Refused, column
-from credit_rules.columnar.facts import fact_column
+from credit_rules.columnar.facts import EventsOfType, fact_column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.known import History
 from credit_rules.columnar.plans import (
@@ -45,7 +45,7 @@ from credit_rules.columnar.plans import (
     rule_plan,
 )
 from credit_rules.columnar.resolve import DAY, OPEN, resolve
-from credit_rules.columnar.schema import vocabulary_schema
+from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct, shown
 from credit_rules.i18n import Message
@@ -201,24 +201,31 @@ class ColumnarEngine:
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(inputs.events, as_of, known_at=known_at)
         # The subject of each number (numbered in id order, from 0).
-        names = known.lazy().filter(pl.col("_seq") == 0).select("subject").collect().to_series()
+        names = (
+            known.lazy()
+            .filter(pl.col("_seq") == 0)
+            .select("subject")
+            .collect(engine=ENGINE)
+            .to_series()
+        )
         numbered = (
             names.to_frame().with_row_index("_sid").with_columns(pl.col("_sid").cast(pl.UInt64))
         )
         kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
+        typed = EventsOfType(known, self._used["event"], self._used["trigger"])
         pieces = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
         for on, rules in self._by_on.items():
             if any(plan.deadline is None for plan in rules):
-                found, final[on] = self._pieces(on, rules, known, records, kinds, as_of)
+                found, final[on] = self._pieces(on, rules, known, typed, records, kinds, as_of)
                 pieces.append(found)
         # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
         stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
         values = ["trigger_key", *[c for c in stacked.columns if c.startswith("fact_")]]
         resolved = resolve(stacked.drop(values), stacked.get_column("trigger_key"))
-        deadlines = self._deadlines(known, records, kinds, as_of, final)
+        deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
         return self._results(resolved, stacked.select(values), deadlines, names, as_of)
 
     def outcomes(
@@ -234,11 +241,14 @@ class ColumnarEngine:
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._history.known(inputs.events, as_of, ordered=False, known_at=known_at)
+        known = self._history.known(
+            inputs.events, as_of, ordered=False, known_at=known_at, distinct=inputs.hashes_differ()
+        )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None
         )
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
+        typed = EventsOfType(known, self._used["event"], self._used["trigger"])
         found = []
         for on, rules in self._by_on.items():
             measures = [plan for plan in rules if plan.rule.outcome_kind == "measure"]
@@ -248,7 +258,7 @@ class ColumnarEngine:
             reach = None
             if all(reach is not None for reach in reaches):
                 reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = self._on_day(on, known, records, kinds, as_of, reach)
+            grid = self._on_day(on, known, typed, records, kinds, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -319,7 +329,7 @@ class ColumnarEngine:
     # -- occasions, stretches, facts, pieces ---------------------------------------------------
 
     def _occasions(
-        self, on: str, known: pl.DataFrame, records: Mapping[str, pl.DataFrame]
+        self, on: str, typed: EventsOfType, records: Mapping[str, pl.DataFrame]
     ) -> pl.DataFrame:
         trigger_fields = [pl.col(c).alias(column("trigger", c)) for c in self._used["trigger"]]
         if on in records:
@@ -335,11 +345,12 @@ class ColumnarEngine:
                 pl.lit(on).alias("_on"),
             )
         return (
-            known.lazy()
-            .filter((pl.col("type") == on) & ~pl.col("_early"))
+            typed.raw(on)
+            .lazy()
+            .filter(~pl.col("_early"))
             .select(
                 "_sid",
-                pl.col("type").alias("trigger_type"),
+                pl.lit(on).alias("trigger_type"),
                 pl.col("_key").alias("trigger_key"),
                 pl.col("date").alias("trigger_date"),
                 pl.col("_seq").alias("trigger_seq"),
@@ -347,13 +358,14 @@ class ColumnarEngine:
                 *trigger_fields,
                 pl.lit(on).alias("_on"),
             )
-            .collect()
+            .collect(engine=ENGINE)
         )
 
     def _stretches(
         self,
         occasions: pl.DataFrame,
         known: pl.DataFrame,
+        typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
         as_of: dt.date,
         facts: tuple[str, ...],
@@ -366,31 +378,44 @@ class ColumnarEngine:
         )
         # Only the subjects with an occasion can cut one: the others' days are never read.
         few = occasions.height * 4 < known.height
-        present = occasions.select("_sid")
+        present = occasions.lazy().select("_sid")
 
-        def mine(frame: pl.DataFrame) -> pl.DataFrame:
-            return frame.join(present, on="_sid", how="semi") if few else frame
+        def mine(frame: pl.DataFrame) -> pl.LazyFrame:
+            lazy = frame.lazy()
+            return lazy.join(present, on="_sid", how="semi") if few else lazy
 
-        points = [pl.DataFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})]
+        # Each source of days is read once, however many facts read it, and all of them
+        # in one plan.
+        points = [pl.LazyFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})]
+        sources: set[tuple[str, str, bool]] = set()
         for name in facts:
             derivation = self._facts[name].fact.derivation
             if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
-                frame = records[derivation.register]
-                if derivation.valid_on == "assessment" or derivation.where is not None:
-                    frame = mine(frame)
-                    points.append(frame.select("_sid", pl.col("_entered").alias("_d")))
-                    points.append(frame.select("_sid", (pl.col("_last_valid") + DAY).alias("_d")))
-                points.append(frame.select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
+                moving = derivation.valid_on == "assessment" or derivation.where is not None
+                sources.add(("register", derivation.register, moving))
             elif isinstance(derivation, ir.EventQuery):
+                sources.add(("event", derivation.event_type, True))
+        for kind, source, moving in sorted(sources):
+            if kind == "event":
                 points.append(
-                    mine(
-                        known.lazy()
-                        .filter(pl.col("type") == derivation.event_type)
-                        .select("_sid", pl.col("date").alias("_d"))
-                        .collect()
+                    mine(typed.of(source)).select(
+                        "_sid", pl.col(column("event", "date")).alias("_d")
                     )
                 )
-        changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of).unique()
+                continue
+            frame = records[source]
+            if moving:
+                cut = mine(frame)
+                points.append(cut.select("_sid", pl.col("_entered").alias("_d")))
+                points.append(cut.select("_sid", (pl.col("_last_valid") + DAY).alias("_d")))
+            points.append(frame.lazy().select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
+        changes = (
+            pl.concat(points)
+            .drop_nulls()
+            .filter(pl.col("_d") <= as_of)
+            .unique()
+            .collect(engine=ENGINE)
+        )
         later = (
             occasions.select("_occ", "_sid", "trigger_date", "_removed")
             .join(changes, on="_sid", how="inner")
@@ -420,24 +445,27 @@ class ColumnarEngine:
         on: str,
         rules: list[RulePlan],
         known: pl.DataFrame,
+        typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
         as_of: dt.date,
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The pieces of the measures and duties on ``on``, and its last stretches."""
-        occasions = self._occasions(on, known, records)
-        grid = self._stretches(occasions, known, records, as_of, self._needed[on])
+        occasions = self._occasions(on, typed, records)
+        grid = self._stretches(occasions, known, typed, records, as_of, self._needed[on])
         grid = grid.with_row_index("_g")
         if on in self._kind_read:
             grid = kinds.of(grid)
         for name in self._needed[on]:
-            grid = self._fact_column(self._facts[name], grid, known, records)
+            grid = self._fact_column(self._facts[name], grid, typed, records)
+        # Every rule's pieces as one lazy plan over the grid, collected once: a few eager
+        # steps per rule cost their fixed overhead each, on a grid of every trigger.
         found = []
         for plan in rules:
             rule = plan.rule
             if plan.deadline is not None:
                 continue  # counted once, on as_of (_deadlines)
-            fired = grid.filter(plan.when).with_columns(plan.start.alias("_start"))
+            fired = grid.lazy().filter(plan.when).with_columns(plan.start.alias("_start"))
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
                 keep = (
@@ -484,12 +512,13 @@ class ColumnarEngine:
         # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
         # changes before it ends): the walk counts deadlines on them.
         ending = grid.filter(pl.col("_e").is_null())
-        return pl.concat(found, how="diagonal_relaxed"), ending
+        return pl.concat(found, how="diagonal_relaxed").collect(engine=ENGINE), ending
 
     def _on_day(
         self,
         on: str,
         known: pl.DataFrame,
+        typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
         as_of: dt.date,
@@ -497,7 +526,7 @@ class ColumnarEngine:
     ) -> pl.DataFrame:
         """The triggers of kind ``on`` present on ``as_of`` (and ``keep``), with the facts
         their rules read as of that day alone: the walk's last assessment."""
-        occasions = self._occasions(on, known, records).with_row_index("_occ")
+        occasions = self._occasions(on, typed, records).with_row_index("_occ")
         present = pl.col("_removed").is_null() | (pl.col("_removed") > as_of)
         if keep is not None:
             # ``keep`` reads the trigger alone (a term counted from its day, say): it is
@@ -516,12 +545,13 @@ class ColumnarEngine:
         if on in self._kind_read:
             grid = kinds.of(grid)
         for name in self._needed[on]:
-            grid = self._fact_column(self._facts[name], grid, known, records)
+            grid = self._fact_column(self._facts[name], grid, typed, records)
         return grid
 
     def _deadlines(
         self,
         known: pl.DataFrame,
+        typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
         as_of: dt.date,
@@ -537,7 +567,7 @@ class ColumnarEngine:
                 continue
             grid = final.get(on)
             if grid is None:
-                grid = self._on_day(on, known, records, kinds, as_of)
+                grid = self._on_day(on, known, typed, records, kinds, as_of)
             for plan in deadlines:
                 fired = (
                     grid.filter(plan.when)
@@ -578,10 +608,10 @@ class ColumnarEngine:
         self,
         plan: FactPlan,
         grid: pl.DataFrame,
-        known: pl.DataFrame,
+        typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
     ) -> pl.DataFrame:
-        return fact_column(plan, grid, known, records, self._used["event"], self._days)
+        return fact_column(plan, grid, typed, records, self._days)
 
     # -- results -------------------------------------------------------------------------------
 
@@ -605,6 +635,17 @@ class ColumnarEngine:
             words = pl.Series([named.get(i) for i in range(max(named, default=0) + 1)])
             return pl.lit(words, pl.String).gather(pl.col("_rule"))
 
+        # The four tables are one batch of lazy plans, collected together: each eager step
+        # costs a fixed overhead, and the batch lets Polars run the tables side by side.
+
+        def valued(rows: pl.DataFrame) -> pl.LazyFrame:
+            # The fact values of the rows chosen, gathered column by column side by side (a
+            # frame's gather takes its columns one after another). Not a literal gathered
+            # inside the plan: Polars 2.1 takes two empty literals of different types for
+            # one, and the columns of an empty result would change type.
+            taken = values.select(pl.all().gather(rows.get_column("_pid")))
+            return rows.hstack(taken).lazy()
+
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
         measures = [plan.index for plan in plans if plan.rule.outcome_kind == "measure"]
         is_measure = pl.col("_rule").is_in(measures)
@@ -618,19 +659,18 @@ class ColumnarEngine:
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
-        def valued(rows: pl.DataFrame) -> pl.DataFrame:
-            return rows.hstack(values.gather(rows.get_column("_pid")))
-
         valued_facts = [
             pl.col(name) if name in values.columns else pl.lit(None).alias(name) for name in facts
         ]
         outcome = by_rule(lambda plan: plan.rule.outcome)
+        active = (pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)
+        rows = resolved.lazy()
         decisions = valued(resolved.filter(is_measure)).select(
             subject,
             outcome.alias("outcome"),
             pl.col("_first").alias("from"),
             until.alias("until"),
-            ((pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)).alias("active"),
+            active.alias("active"),
             *trigger,
             *valued_facts,
         )
@@ -641,14 +681,18 @@ class ColumnarEngine:
             *trigger,
             *valued_facts,
         )
+        # Subjects are numbered in the order of their ids, so the number sorts them as the
+        # ids do, and the names are looked up once the rows are few.
         outcomes = (
-            decisions.filter(pl.col("active"))
-            .select("subject", "outcome")
+            rows.filter(is_measure & active)
+            .select("_sid", outcome.alias("outcome"))
             .unique()
-            .sort("subject", "outcome")
+            .sort("_sid", "outcome")
+            .select(subject, "outcome")
         )
-        deadlines = (
-            deadlines.with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
+        clocks = (
+            deadlines.lazy()
+            .with_columns(by_rule(lambda plan: plan.rule.id).alias("rule"))
             .sort("_sid", "_rule", "trigger_seq")
             .select(
                 subject,
@@ -661,7 +705,10 @@ class ColumnarEngine:
                 *facts,
             )
         )
-        return ColumnarResult(as_of, decisions, duties, outcomes, deadlines)
+        decisions_, duties_, outcomes_, deadlines_ = pl.collect_all(
+            [decisions, duties, outcomes, clocks], engine=ENGINE
+        )
+        return ColumnarResult(as_of, decisions_, duties_, outcomes_, deadlines_)
 
 
 class _Kinds:

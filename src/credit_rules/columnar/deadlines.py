@@ -22,6 +22,7 @@ import polars as pl
 
 from credit_rules.columnar.expressions import column
 from credit_rules.columnar.plans import DeadlinePlan, RulePlan
+from credit_rules.columnar.schema import ENGINE
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.errors import ExtensionOverCap, HistoryError, Problem
 from credit_rules.i18n import Message
@@ -87,7 +88,7 @@ def _events(
             pl.col("date").alias(column("event", "date")),
             *[pl.col(name).alias(column("event", name)) for name in fields if name != "date"],
         )
-        .collect()
+        .collect(engine=ENGINE)
     )
     joined = rows.join(events, on="_sid", how="inner")
     if where is not None:

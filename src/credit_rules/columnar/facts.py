@@ -14,6 +14,7 @@ import polars as pl
 
 from credit_rules.columnar.expressions import column
 from credit_rules.columnar.plans import FactPlan
+from credit_rules.columnar.schema import ENGINE
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.ruleset import ir
 
@@ -21,9 +22,8 @@ from credit_rules.ruleset import ir
 def fact_column(
     plan: FactPlan,
     grid: pl.DataFrame,
-    known: pl.DataFrame,
+    events: EventsOfType,
     records: Mapping[str, pl.DataFrame],
-    event_fields: tuple[str, ...],
     days: DayIndex,
 ) -> pl.DataFrame:
     """``grid`` (one row per trigger and stretch, keyed by ``_g``) with the fact's column."""
@@ -59,38 +59,79 @@ def fact_column(
         latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
         return grid.join(latest, on=keys, how="left")
     assert isinstance(derivation, ir.EventQuery)
-    # Lazy, so that only the columns selected are copied out of the wide history.
-    events = (
-        known.lazy()
-        .filter(pl.col("type") == derivation.event_type)
-        .select(
-            "_sid",
-            pl.col("_seq").alias("_eseq"),
-            pl.col("date").alias(column("event", "date")),
-            *[pl.col(c).alias(column("event", c)) for c in event_fields if c != "date"],
-        )
-        .collect()
-    )
-    joined = few.join(events, on="_sid", how="inner").filter(
-        pl.col(column("event", "date")) <= pl.col("_d")
+    # One lazy plan from the join to the grid's new column: the matched rows, which are the
+    # most rows of any step, are never a frame of their own.
+    matched = (
+        few.lazy()
+        .join(events.of(derivation.event_type).lazy(), on="_sid", how="inner")
+        .filter(pl.col(column("event", "date")) <= pl.col("_d"))
     )
     if plan.where is not None:
-        joined = joined.filter(plan.where)
+        matched = matched.filter(plan.where)
     if derivation.pick == "count":
-        counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-        return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
+        tally = matched.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
+        return (
+            grid.lazy()
+            .join(tally, on=keys, how="left")
+            .with_columns(pl.col(name).fill_null(0))
+            .collect(engine=ENGINE)
+        )
     value = plan.value if plan.value is not None else pl.col(column("event", "date"))
-    picked = joined.with_columns(value.alias("_value")).sort("_eseq")
+    picked = matched.with_columns(value.alias("_value")).sort("_eseq")
     if derivation.pick == "collect":
         # Every matching value in the history's order; none is an empty list, not null.
-        found = picked.group_by(keys).agg(pl.col("_value").alias(name))
+        found = picked.group_by(keys).agg(pl.col("_value").alias(name)).collect(engine=ENGINE)
         kind = found.schema[name]
         return grid.join(found, on=keys, how="left").with_columns(
             pl.col(name).fill_null(pl.lit([], kind))
         )
     chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
-    found = picked.group_by(keys).agg(chosen.alias(name))
-    return grid.join(found, on=keys, how="left")
+    found_lazy = picked.group_by(keys).agg(chosen.alias(name))
+    return grid.lazy().join(found_lazy, on=keys, how="left").collect(engine=ENGINE)
+
+
+class EventsOfType:
+    """The known events of each type, cut out of the history once per evaluation: many facts
+    query the same few types, each kind of trigger is one type, and each cut is a scan of
+    the whole history. ``of`` gives a type's events in the columns event queries read
+    (named as the ``event`` scope names them), ``raw`` in the history's own columns
+    (``_sid``, ``_seq``, ``date``, ``_key``, ``_early`` and the fields in ``fields``)."""
+
+    def __init__(
+        self, known: pl.DataFrame, event_fields: tuple[str, ...], fields: tuple[str, ...]
+    ) -> None:
+        self._known = known
+        self._event_fields = event_fields
+        self._columns = list(
+            dict.fromkeys(("_sid", "_seq", "date", "_key", "_early", *event_fields, *fields))
+        )
+        self._parts: dict[str, pl.DataFrame] | None = None
+        self._named: dict[str, pl.DataFrame] = {}
+        self._empty = pl.DataFrame()
+
+    def raw(self, event_type: str) -> pl.DataFrame:
+        if self._parts is None:
+            # Lazy, so that only the columns selected are copied out of the wide history.
+            narrow = self._known.lazy().select("type", *self._columns).collect(engine=ENGINE)
+            self._parts = {
+                str(key[0]): part
+                for key, part in narrow.partition_by(
+                    "type", as_dict=True, include_key=False, maintain_order=True
+                ).items()
+            }
+            self._empty = narrow.drop("type").clear()
+        return self._parts.get(event_type, self._empty)
+
+    def of(self, event_type: str) -> pl.DataFrame:
+        found = self._named.get(event_type)
+        if found is None:
+            found = self._named[event_type] = self.raw(event_type).select(
+                "_sid",
+                pl.col("_seq").alias("_eseq"),
+                pl.col("date").alias(column("event", "date")),
+                *[pl.col(c).alias(column("event", c)) for c in self._event_fields if c != "date"],
+            )
+        return found
 
 
 def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -> pl.Series | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from credit_rules.columnar.schema import BASE, ColumnKind, vocabulary_schema
+from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, vocabulary_schema
 from credit_rules.errors import Problem, TableError
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
@@ -46,7 +46,7 @@ class Inputs:
     never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
     """
 
-    __slots__ = ("_kind", "_subjects", "events")
+    __slots__ = ("_differ", "_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -56,6 +56,7 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
+        self._differ: bool | None = None
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -67,6 +68,14 @@ class Inputs:
                 .with_columns(pl.lit(self._kind).alias("subject_kind"))
             )
         return self._subjects
+
+    def hashes_differ(self) -> bool:
+        """Whether no two subject ids share a hash, so that the hashes can number the
+        subjects (:mod:`credit_rules.columnar.known`); asked of the whole input once, it
+        holds for the events known on any day."""
+        if self._differ is None:
+            self._differ = hashes_differ(self.events)
+        return self._differ
 
     def split(self, cuts: pl.Series) -> list[Inputs]:
         """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects
@@ -91,6 +100,18 @@ class Inputs:
         return parts
 
 
+def hashes_differ(events: pl.DataFrame) -> bool:
+    """Whether no two subject ids of ``events`` share a hash. Both counts are a pass over
+    every event; in one select they run side by side."""
+    ids, hashes = (
+        events.lazy()
+        .select(pl.col("subject").n_unique(), pl.col("subject").hash().n_unique().alias("_h"))
+        .collect(engine=ENGINE)
+        .row(0)
+    )
+    return bool(ids == hashes)
+
+
 def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
     """A table as a Polars frame, and the name problems will call it by."""
     if isinstance(source, str | os.PathLike):
@@ -99,7 +120,7 @@ def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
             return pl.read_csv(path, try_parse_dates=False, infer_schema=False), str(path)
         return pl.read_parquet(path), str(path)
     if isinstance(source, pl.LazyFrame):
-        return source.collect(), name
+        return source.collect(engine=ENGINE), name
     if isinstance(source, pl.DataFrame):
         return source, name
     frame = pl.from_arrow(source)
@@ -141,7 +162,7 @@ class _Problems:
             summed = frame.lazy().select(
                 mask.sum().cast(pl.Int64).alias(str(index)) for index, mask in masks.items()
             )
-            for index, count in zip(masks, summed.collect().row(0), strict=True):
+            for index, count in zip(masks, summed.collect(engine=ENGINE).row(0), strict=True):
                 counts[index] = count
         return counts
 
@@ -159,7 +180,13 @@ class _Problems:
                 shown.append(Problem(message, column))
                 continue
             value = column if column in frame.columns else "_row"
-            bad = frame.lazy().filter(mask).head(room).select("_table", "_row", value).collect()
+            bad = (
+                frame.lazy()
+                .filter(mask)
+                .head(room)
+                .select("_table", "_row", value)
+                .collect(engine=ENGINE)
+            )
             for table, row, found in bad.iter_rows():
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
         raise TableError(None, shown, total)

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import polars as pl
 
 from credit_rules.columnar.expressions import column, shifted
+from credit_rules.columnar.inputs import hashes_differ
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
-from credit_rules.columnar.schema import VocabularySchema
+from credit_rules.columnar.schema import ENGINE, VocabularySchema
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 
@@ -61,12 +62,15 @@ class History:
         as_of: dt.date,
         ordered: bool = True,
         known_at: dt.date | None = None,
+        distinct: bool | None = None,
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
         their trigger need. An event decided on a day of its own exists from that day on, if
         it is by ``known_at`` (default ``as_of``): the front door's rule
-        (:mod:`credit_rules.engine.inputs`)."""
+        (:mod:`credit_rules.engine.inputs`). Without order, the subjects are numbered by the
+        hash of their id when no two ids share one; ``distinct``, if known, says whether that
+        holds for a set of events that includes these (:meth:`Inputs.hashes_differ`)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
@@ -124,7 +128,7 @@ class History:
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                _hashed_ids(frame),
+                _hashed_ids(frame, distinct),
                 pl.lit(None, pl.Int64).alias("_seq"),
                 (pl.col("date") < in_force).alias("_early"),
             )
@@ -152,7 +156,16 @@ class History:
 
     def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register
-        entries = known.filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+        # Only the columns a record keeps are copied out of the wide history.
+        kept = dict.fromkeys(
+            ("_sid", register.key, "date", "_seq", *self._used["record"], *self._used["trigger"])
+        )
+        entries = (
+            known.lazy()
+            .filter((pl.col("type") == register.entered_by) & ~pl.col("_early"))
+            .select(*kept, "_table", "_row")
+            .collect(engine=ENGINE)
+        )
         problems = HistoryProblems()
         # A record entered twice: equal hashes of subject and key find the few candidates in
         # one pass, and only those are compared by value.
@@ -242,15 +255,27 @@ class History:
         problems.raise_if_any()
         if removed.height == 0:
             return records.with_columns(pl.lit(None, pl.Date).alias("_removed"))
-        return records.join(removed, on=["_sid", "_rkey"], how="left")
+        # Only the records of subjects with a removal (a few of them) are joined, and their
+        # days put in place by row number: a join of every record hashes every key.
+        hit = records.get_column("_sid").is_in(removed.get_column("_sid").unique().implode())
+        found = (
+            records.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "_sid", "_rkey")
+            .filter(hit)
+            .join(removed, on=["_sid", "_rkey"], how="inner")
+        )
+        day = pl.repeat(None, records.height, dtype=pl.Date, eager=True).scatter(
+            found.get_column("_i"), found.get_column("_removed")
+        )
+        return records.with_columns(day.alias("_removed"))
 
 
-def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
+def _hashed_ids(frame: pl.DataFrame, distinct: bool | None) -> pl.Expr:
     """Subject numbers for a history that is not put in order: the ids' hashes, unless two
     ids share one, then their ranks (slower, and never needed in practice)."""
-    hashed = frame.get_column("subject").hash()
-    if hashed.n_unique() == frame.get_column("subject").n_unique():
-        return pl.lit(hashed).alias("_sid")
+    if distinct is None:
+        distinct = hashes_differ(frame)
+    if distinct:
+        return pl.col("subject").hash().alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
 

@@ -77,15 +77,18 @@ def result_schema(ruleset: ir.Ruleset, as_of: dt.date, table: ResultTable) -> pa
 
 #: Events per part when a population is evaluated in parts, by result table. The backend's
 #: intermediate tables for decisions, duties and deadlines are several times its input, so
-#: smaller parts need less memory, and were also faster on the 1,000,000-person benchmark (in
-#: one piece 5.0 s and 850 MiB; in parts of about 115,000 events 3.1 s and 440 MiB; of
-#: 29,000, 3.3 s and 330 MiB) until a fixed cost per part wins. The outcomes on a day assess
-#: only triggers that can still cover it, so their tables are small and parts mostly add that
-#: fixed cost.
+#: smaller parts need less memory; each part also pays a fixed cost. Measured with
+#: ``credit-rules batch`` in a fresh process (2 shared cores, load 1-2.4), Lianyungang
+#: 1,000,000 persons (461,124 events), decisions: parts of 50,000 events 1.46 s and 390 MiB
+#: peak, 200,000 1.35-1.40 s and 530 MiB, 500,000 1.42-1.85 s and 650-720 MiB; in process,
+#: 50,000 0.67-0.72 s against 200,000 0.52-0.58 s. Ganzhou 100,000 institutions (233,667
+#: events), deadlines: 50,000 1.83-1.89 s and 440 MiB, 200,000 1.53-1.61 s and 600 MiB.
+#: The outcomes on a day assess only triggers that can still cover it, so their tables are
+#: small and parts mostly add that fixed cost.
 EVENTS_PER_PART: Mapping[ResultTable, int] = {
-    "decisions": 50_000,
-    "duties": 50_000,
-    "deadlines": 50_000,
+    "decisions": 200_000,
+    "duties": 200_000,
+    "deadlines": 200_000,
     "outcomes": 500_000,
 }
 

@@ -95,7 +95,7 @@ def register(commands: Any, _: Gettext) -> None:
         metavar="N",
         help=_(
             "evaluate ranges of subjects of about N events one after another, which bounds "
-            "memory (default 50000; 500000 for --table outcomes)"
+            "memory (default 200000; 500000 for --table outcomes)"
         ),
     )
     add_format(parser, _)
