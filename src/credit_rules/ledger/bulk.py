@@ -159,17 +159,20 @@ def _minimal_chunk(chunk: Sequence[Any], shared: Mapping[str, str]) -> list[tupl
     bureau's persons is checked by a few passes in C, not a Python call per person."""
     if set(map(type, chunk)) != {dict} or set(map(len, chunk)) != {2}:
         return None
-    ids = list(map(operator.itemgetter("id"), chunk)) if _all_have(chunk, "id") else None
-    kinds = list(map(operator.itemgetter("kind"), chunk)) if _all_have(chunk, "kind") else None
-    if ids is None or kinds is None or set(map(type, ids)) != {str} or "" in ids:
+    try:  # every one a dict: a missing key is a KeyError, and the chunk is looked at closer
+        ids = list(map(_ID, chunk))
+        kinds = list(map(_KIND, chunk))
+    except KeyError:
+        return None
+    if set(map(type, ids)) != {str} or "" in ids:
         return None
     if set(map(type, kinds)) != {str} or not set(kinds) <= shared.keys():
         return None
     return list(zip(ids, map(shared.__getitem__, kinds), strict=True))
 
 
-def _all_have(chunk: Sequence[Any], key: str) -> bool:
-    return all(map(operator.methodcaller("__contains__", key), chunk))
+_ID = operator.itemgetter("id")
+_KIND = operator.itemgetter("kind")
 
 
 def _minimal(raw: object, kinds: Collection[str]) -> tuple[str, str] | None:
