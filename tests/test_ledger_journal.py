@@ -23,6 +23,7 @@ from credit_rules.errors import (
     SnapshotMismatch,
     UnknownSubject,
 )
+from credit_rules.ledger import bulk
 from credit_rules.ledger.journal import SqliteJournal
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -299,6 +300,39 @@ def test_bulk_load_answers_as_recording_one_by_one(journal_factory: JournalFacto
     loaded.close()
     reopened = Ledger.open(journal_factory(), LIANYUNGANG)
     assert [e.seq for e in reopened.history("p0")] == [1, 3] and reopened.today == day("2009-01-05")
+    reopened.close()
+
+
+def test_bulk_load_writes_the_subject_rows_adding_one_by_one_writes(
+    journal_factory: JournalFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of three: one of plain ids of one kind (written from the ids alone on SQLite),
+    # one of two kinds, one with ids that JSON must escape, one with a subject's own fields.
+    monkeypatch.setattr(bulk, "_CHUNK", 3)
+    subjects: list[dict[str, Any]] = [
+        *({"id": f"mi{n}", "kind": "medical_institution"} for n in range(3)),
+        {"id": "ph1", "kind": "retail_pharmacy"},
+        {"id": "mi3", "kind": "medical_institution"},
+        {"id": "ph2", "kind": "retail_pharmacy"},
+        {"id": 'q"uote', "kind": "insured_person"},
+        {"id": "back\\slash", "kind": "insured_person"},
+        {"id": "赣州一院", "kind": "medical_institution"},
+        {"id": "p1", "kind": "insured_person", "identity_number": None},
+        {"id": "mi4", "kind": "medical_institution"},
+    ]
+    loaded = Ledger.open(journal_factory(), GANZHOU)
+    loaded.bulk_load(subjects, [], freeze=False)
+    one_by_one = Ledger.open(SqliteJournal(tmp_path / "one-by-one.db"), GANZHOU)
+    for subject in subjects:
+        one_by_one.add_subject(subject)
+    assert loaded.journal is not None and one_by_one.journal is not None
+    rows = list(loaded.journal.subjects())
+    assert rows == list(one_by_one.journal.subjects())
+    assert [sid for sid, _ in rows] == [s["id"] for s in subjects]
+    loaded.close()
+    one_by_one.close()
+    reopened = Ledger.open(journal_factory(), GANZHOU)
+    assert reopened.subject_ids() == tuple(s["id"] for s in subjects)
     reopened.close()
 
 

@@ -41,7 +41,7 @@ from credit_rules.errors import (
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
 from credit_rules.ledger.entry import parse_subjects, typed_events
-from credit_rules.ledger.journal import Batch, SubjectRow
+from credit_rules.ledger.journal import Batch, SubjectChunk
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
 from credit_rules.ledger.timeline import horizon
@@ -159,17 +159,20 @@ def _minimal_chunk(chunk: Sequence[Any], shared: Mapping[str, str]) -> list[tupl
     bureau's persons is checked by a few passes in C, not a Python call per person."""
     if set(map(type, chunk)) != {dict} or set(map(len, chunk)) != {2}:
         return None
-    ids = list(map(operator.itemgetter("id"), chunk)) if _all_have(chunk, "id") else None
-    kinds = list(map(operator.itemgetter("kind"), chunk)) if _all_have(chunk, "kind") else None
-    if ids is None or kinds is None or set(map(type, ids)) != {str} or "" in ids:
+    try:  # every one a dict: a missing key is a KeyError, and the chunk is looked at closer
+        ids = list(map(_ID, chunk))
+        kinds = list(map(_KIND, chunk))
+    except KeyError:
+        return None
+    if set(map(type, ids)) != {str} or "" in ids:
         return None
     if set(map(type, kinds)) != {str} or not set(kinds) <= shared.keys():
         return None
     return list(zip(ids, map(shared.__getitem__, kinds), strict=True))
 
 
-def _all_have(chunk: Sequence[Any], key: str) -> bool:
-    return all(map(operator.methodcaller("__contains__", key), chunk))
+_ID = operator.itemgetter("id")
+_KIND = operator.itemgetter("kind")
 
 
 def _minimal(raw: object, kinds: Collection[str]) -> tuple[str, str] | None:
@@ -235,7 +238,7 @@ def bulk_load(
         try:
             iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
             journal.load(
-                _subject_rows(new, before),
+                _subject_chunks(new, before),
                 zip(
                     itertools.count(start_seq + 1),
                     map(loaded.ids.get, range(len(loaded))),
@@ -291,29 +294,27 @@ def _new_subjects(
     return new
 
 
-def _subject_rows(new: Mapping[str, str], before: int) -> Iterator[SubjectRow]:
-    """The journal rows (pos, id, JSON) of the subjects loaded, as they are written: a chunk
-    of minimal subjects with plain ids by one ``str.format`` each, as :func:`minimal_json`
-    would write them, and no Python frame per subject."""
-
-    def chunks() -> Iterator[Iterator[SubjectRow]]:
-        items = iter(new.items())
-        pos = before + 1
-        while chunk := list(islice(items, _CHUNK)):
-            yield _chunk_rows(chunk, pos)
-            pos += len(chunk)
-
-    return itertools.chain.from_iterable(chunks())
+def _subject_chunks(new: Mapping[str, str], before: int) -> Iterator[SubjectChunk]:
+    """The journal rows of the subjects loaded, a chunk at a time, as they are written: a
+    chunk of minimal subjects of one kind with plain ids as the ids and the kind alone, as
+    :func:`minimal_json` would write them, and no Python frame per subject."""
+    items = iter(new.items())
+    pos = before + 1
+    while chunk := list(islice(items, _CHUNK)):
+        yield _chunk_of(chunk, pos)
+        pos += len(chunk)
 
 
-def _chunk_rows(chunk: list[tuple[str, str]], first: int) -> Iterator[SubjectRow]:
+def _chunk_of(chunk: list[tuple[str, str]], first: int) -> SubjectChunk:
     ids = list(map(_FIRST, chunk))
     kinds = list(map(_SECOND, chunk))
     if _PLAIN_IDS.fullmatch("".join(ids)) and not any(map(_IS_ROW, kinds)):
+        if len(set(kinds)) == 1 and _PLAIN_IDS.fullmatch(kinds[0]):
+            return SubjectChunk(first, ids, kind=kinds[0])
         bodies = list(map('{{"id":"{}","kind":"{}"}}'.format, ids, kinds))
     else:
         bodies = [source if _IS_ROW(source) else minimal_json(sid, source) for sid, source in chunk]
-    return zip(range(first, first + len(chunk)), ids, bodies, strict=True)
+    return SubjectChunk(first, ids, bodies)
 
 
 def _append_loaded(ledger: Ledger, loaded: _Loaded, start_seq: int) -> set[str]:

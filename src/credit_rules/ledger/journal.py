@@ -32,6 +32,7 @@ cr_cache       compaction points: per subject, what the ledger derived from its 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 from abc import ABC, abstractmethod
@@ -51,6 +52,30 @@ EventRow = tuple[int, str | None, str, str]
 
 SubjectRow = tuple[int, str, str]
 """pos (from 1, in the order added), id, the subject as JSON."""
+
+_MINIMAL_ROW = '{{"id":"{}","kind":"{}"}}'.format
+
+
+@dataclass(frozen=True)
+class SubjectChunk:
+    """Consecutive subjects of a bulk load, the first at ``first`` (pos): their ids and JSON
+    rows. With ``kind`` (and no ``bodies``) every one is ``{"id": id, "kind": kind}`` and
+    every id and the kind are plain (printable ASCII, no quote, no backslash), so a journal
+    may write the rows from the ids alone: a million persons need not become a million
+    parameter tuples (:meth:`SqliteJournal._load_subjects`)."""
+
+    first: int
+    ids: Sequence[str]
+    bodies: Sequence[str] | None = None
+    kind: str | None = None
+
+    def rows(self) -> Iterator[SubjectRow]:
+        bodies: Iterable[str] = (
+            self.bodies
+            if self.bodies is not None
+            else map(_MINIMAL_ROW, self.ids, itertools.repeat(self.kind))
+        )
+        return zip(range(self.first, self.first + len(self.ids)), self.ids, bodies, strict=True)
 
 
 @dataclass
@@ -228,11 +253,15 @@ class Journal(ABC):
         self._upsert("cr_meta", batch.meta)
         self._upsert("cr_caller", batch.caller)
 
-    def load(self, subjects: Iterable[SubjectRow], events: Iterable[EventRow]) -> None:
+    def load(self, subjects: Iterable[SubjectChunk], events: Iterable[EventRow]) -> None:
         """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
-        iterators (nothing is materialised): subject rows (pos, id, JSON) and event rows."""
-        self._insert_many("cr_subjects", ("pos", "id", "body"), subjects)
+        iterators (nothing is materialised): subjects a chunk at a time, and event rows."""
+        self._load_subjects(subjects)
         self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), events)
+
+    def _load_subjects(self, chunks: Iterable[SubjectChunk]) -> None:
+        rows = itertools.chain.from_iterable(chunk.rows() for chunk in chunks)
+        self._insert_many("cr_subjects", ("pos", "id", "body"), rows)
 
     def _insert_many(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -301,6 +330,18 @@ _SQLITE_DDL = (
 )
 
 
+# A chunk of minimal subjects with plain ids, from one JSON array of the ids (?2): SQLite
+# makes each row in its own loop, with no parameter tuple bound per subject. Each row is the
+# text _MINIMAL_ROW makes; json_each (3.38+ has JSON built in) gives back each id unchanged,
+# since a plain id needs no escape in JSON.
+_PLAIN_SUBJECTS = (
+    "INSERT INTO cr_subjects (pos, id, body) "
+    "SELECT ?1 + key, value, '{\"id\":\"' || value || '\",\"kind\":\"' || ?3 || '\"}' "
+    "FROM json_each(?2)"
+)
+_JSON_BUILT_IN = sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
 class SqliteJournal(Journal):
     """The embedded journal: one SQLite file in WAL mode.
 
@@ -353,6 +394,17 @@ class SqliteJournal(Journal):
             self._db.executemany(sql, rows)
         except sqlite3.Error as error:
             raise JournalError(Message("{path}: {error}", path=self.path, error=error)) from None
+
+    def _load_subjects(self, chunks: Iterable[SubjectChunk]) -> None:
+        if not _JSON_BUILT_IN:
+            super()._load_subjects(chunks)
+            return
+        for chunk in chunks:
+            if chunk.kind is None:
+                self._insert_many("cr_subjects", ("pos", "id", "body"), chunk.rows())
+            else:
+                ids = '["' + '","'.join(chunk.ids) + '"]'
+                self._execute(_PLAIN_SUBJECTS, (chunk.first, ids, chunk.kind))
 
     def _begin_write(self) -> None:
         self._execute("BEGIN IMMEDIATE")
