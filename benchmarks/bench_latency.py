@@ -25,10 +25,20 @@ from credit_rules import Engine, bundled
 HERE = Path(__file__).resolve().parent
 SUBJECTS = [{"id": "p2", "kind": "insured_person"}]
 EVENTS = [
-    {"type": "dishonesty_entered", "subject": "p2", "record": "r1",
-     "category": "lend_certificate", "date": "2008-03-10"},
-    {"type": "dishonesty_entered", "subject": "p2", "record": "r2",
-     "category": "resell_drugs", "date": "2009-05-20"},
+    {
+        "type": "dishonesty_entered",
+        "subject": "p2",
+        "record": "r1",
+        "category": "lend_certificate",
+        "date": "2008-03-10",
+    },
+    {
+        "type": "dishonesty_entered",
+        "subject": "p2",
+        "record": "r2",
+        "category": "resell_drugs",
+        "date": "2009-05-20",
+    },
 ]
 AS_OF = dt.date(2009, 6, 1)
 

@@ -111,11 +111,13 @@ class Pauses:
         self.count = 0
 
     def report(self) -> dict[str, Any]:
-        return {"collections": self.count,
-                "longest_pause_ms": round(self.longest * 1e3, 2),
-                "longest_pause_cpu_ms": round(self.longest_cpu * 1e3, 2),
-                "involuntary_switches_in_longest": self.switches_in_longest,
-                "generation_of_longest": self.generation_of_longest}
+        return {
+            "collections": self.count,
+            "longest_pause_ms": round(self.longest * 1e3, 2),
+            "longest_pause_cpu_ms": round(self.longest_cpu * 1e3, 2),
+            "involuntary_switches_in_longest": self.switches_in_longest,
+            "generation_of_longest": self.generation_of_longest,
+        }
 
 
 def maxrss_mib() -> float:
@@ -155,8 +157,11 @@ def feed(persons: int, events: int, seed: int) -> list[Compact]:
 def expand(item: Compact) -> tuple[dt.date, dict[str, Any]]:
     day, _, person, kind, record, extra = item
     date = dt.date.fromordinal(day)
-    event: dict[str, Any] = {"type": KINDS[kind], "subject": f"p{person:07d}",
-                             "record": f"r{record}"}
+    event: dict[str, Any] = {
+        "type": KINDS[kind],
+        "subject": f"p{person:07d}",
+        "record": f"r{record}",
+    }
     if kind < 4:
         event["date"] = date.isoformat()
         event["category"] = CATEGORIES[extra]
@@ -205,8 +210,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def singles(ledger: Ledger, persons: int, count: int, threads: int, tag: str,
-            day: dt.date, seed: int) -> dict[str, Any]:
+def singles(
+    ledger: Ledger, persons: int, count: int, threads: int, tag: str, day: dt.date, seed: int
+) -> dict[str, Any]:
     """``count`` single records, from ``threads`` threads at once; each call returns only
     once its event is committed."""
     journal = ledger.journal
@@ -225,9 +231,16 @@ def singles(ledger: Ledger, persons: int, count: int, threads: int, tag: str,
     def producer(t: int) -> None:
         for n in range(share):
             pid = f"p{rngs[t].randrange(persons):07d}"
-            ledger.record({"type": "dishonesty_entered", "subject": pid,
-                           "record": f"s-{tag}-{t}-{n}", "category": "forge_documents",
-                           "date": day.isoformat()}, recorded_at=day)
+            ledger.record(
+                {
+                    "type": "dishonesty_entered",
+                    "subject": pid,
+                    "record": f"s-{tag}-{t}-{n}",
+                    "category": "forge_documents",
+                    "date": day.isoformat(),
+                },
+                recorded_at=day,
+            )
 
     workers = [threading.Thread(target=producer, args=(t,)) for t in range(threads)]
     started = time.perf_counter()
@@ -238,8 +251,12 @@ def singles(ledger: Ledger, persons: int, count: int, threads: int, tag: str,
     seconds = time.perf_counter() - started
     journal.commit = commit  # type: ignore[method-assign]
     done = share * threads
-    return {"events": done, "threads": threads, "commits": commits[0],
-            "events_per_second": round(done / seconds)}
+    return {
+        "events": done,
+        "threads": threads,
+        "commits": commits[0],
+        "events_per_second": round(done / seconds),
+    }
 
 
 def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
@@ -252,9 +269,12 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
     seconds_input = time.perf_counter() - started
     rss_input = rss_mib()
     pauses = Pauses()
-    result: dict[str, Any] = {"persons": persons, "events": events,
-                              "load_average_at_start": load_average(),
-                              "seconds_build_input": round(seconds_input, 2)}
+    result: dict[str, Any] = {
+        "persons": persons,
+        "events": events,
+        "load_average_at_start": load_average(),
+        "seconds_build_input": round(seconds_input, 2),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.db"
         ledger = Ledger.open(SqliteJournal(path, synchronous="normal"), ruleset)
@@ -263,19 +283,22 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         started = time.perf_counter()
         ledger.bulk_load(people, (expand(item) for item in stream), freeze=True)
         seconds = time.perf_counter() - started
-        result["bulk_load"] = {"seconds": round(seconds, 2),
-                               "events_per_second": round(events / seconds),
-                               "rows_per_second": round((events + persons) / seconds),
-                               "journal_mib": round(
-                                   sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1)}
+        result["bulk_load"] = {
+            "seconds": round(seconds, 2),
+            "events_per_second": round(events / seconds),
+            "rows_per_second": round((events + persons) / seconds),
+            "journal_mib": round(sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1),
+        }
         last_day = dt.date.fromordinal(stream[-1][0])
         del stream
         gc.collect()
         rss_loaded = rss_mib()
-        result["memory_mib"] = {"before_input": round(rss_before),
-                                "after_input": round(rss_input),
-                                "after_load_input_dropped": round(rss_loaded),
-                                "ledger": round(rss_loaded - rss_before)}
+        result["memory_mib"] = {
+            "before_input": round(rss_before),
+            "after_input": round(rss_input),
+            "after_load_input_dropped": round(rss_loaded),
+            "ledger": round(rss_loaded - rss_before),
+        }
         started = time.perf_counter()
         evaluated = ledger.warm()  # the loaded subjects, evaluated once; then gc.freeze()
         warm = time.perf_counter() - started
@@ -286,12 +309,14 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         started = time.perf_counter()
         ledger.snapshot()
         compaction_again = time.perf_counter() - started
-        result["warm_up"] = {"seconds_evaluate_loaded_subjects": round(warm, 2),
-                             "subjects_evaluated": evaluated,
-                             "subjects_with_cash_settlement": len(listed),
-                             "seconds_compaction_point": round(compaction, 2),
-                             "subjects_written": written,
-                             "seconds_compaction_point_again": round(compaction_again, 3)}
+        result["warm_up"] = {
+            "seconds_evaluate_loaded_subjects": round(warm, 2),
+            "subjects_evaluated": evaluated,
+            "subjects_with_cash_settlement": len(listed),
+            "seconds_compaction_point": round(compaction, 2),
+            "subjects_written": written,
+            "seconds_compaction_point_again": round(compaction_again, 3),
+        }
         result["memory_mib"]["after_warm_up"] = round(rss_mib())
         result["memory_mib"]["ledger_warm"] = round(rss_mib() - rss_before)
         result["gc_while_loading"] = pauses.report()
@@ -343,7 +368,8 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
     making = input_dicts_seconds(persons, feed(persons, events, seed))
     result["bulk_load"]["seconds_making_input_dicts"] = round(making, 2)
     result["bulk_load"]["events_per_second_without_input_dicts"] = round(
-        events / (result["bulk_load"]["seconds"] - making))
+        events / (result["bulk_load"]["seconds"] - making)
+    )
     gc.unfreeze()
     return result
 
@@ -364,7 +390,7 @@ def main() -> None:
         print(json.dumps(runs[-1], indent=2), file=sys.stderr, flush=True)
     report = {
         "benchmark": "ledger on a SQLite journal: bulk load, memory, warm-up, reopen, single "
-                     "record (1 and 8 threads, group commit), status latency, GC pauses",
+        "record (1 and 8 threads, group commit), status latency, GC pauses",
         "cpus": os.cpu_count(),
         "library_version": __version__,
         "python": platform.python_version(),

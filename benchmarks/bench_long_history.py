@@ -53,8 +53,10 @@ def main() -> None:
     calendar = WorkingCalendar(last_year=2100)
     load = os.getloadavg()[0]
     rows = []
-    print(f"{'ruleset':18} {'events':>7} {'evaluate s':>11} {'outcomes s':>11} "
-          f"{'JSON s':>8} {'assessments':>12} {'results':>8}")
+    print(
+        f"{'ruleset':18} {'events':>7} {'evaluate s':>11} {'outcomes s':>11} "
+        f"{'JSON s':>8} {'assessments':>12} {'results':>8}"
+    )
     for ruleset, make, subject in CASES:
         engine = Engine(bundled(ruleset), calendar=calendar)
         for n in args.sizes:
@@ -84,8 +86,10 @@ def main() -> None:
                     "results": count,
                 }
             )
-            print(f"{ruleset:18} {n:>7,} {evaluate:>11.4f} {outcomes:>11.4f} {dumped:>8.4f} "
-                  f"{counter.assessments:>12,} {count:>8,}")
+            print(
+                f"{ruleset:18} {n:>7,} {evaluate:>11.4f} {outcomes:>11.4f} {dumped:>8.4f} "
+                f"{counter.assessments:>12,} {count:>8,}"
+            )
     report = {
         "benchmark": "one subject, long history",
         "machine": {

@@ -106,8 +106,14 @@ def run_case(name: str, content: str | None, call: str, folder: Path) -> dict[st
     else:
         path.write_text(content or "", encoding="utf-8")
     output = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(ROOT / "rulesets" / "lianyungang-2007.yaml"),
-         call],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(path),
+            str(ROOT / "rulesets" / "lianyungang-2007.yaml"),
+            call,
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -20,6 +20,7 @@ from credit_rules.ledger.journal import Journal, SqliteJournal
 DSN_VARIABLE = "CREDIT_RULES_TEST_POSTGRES"
 BACKENDS = ("sqlite", "postgres")
 
+
 class JournalFactory:
     """Opens the test's journal (again): the same file, or the same schema. ``target`` is what
     ``Ledger.open`` (or another process) opens it by."""

@@ -31,9 +31,7 @@ def fresh_cache() -> Iterator[None]:
 
 
 def loaded(ruleset_id: str):  # type: ignore[no-untyped-def]
-    return loads_ruleset(
-        shipped.bundled_source(ruleset_id), source=f"<bundled>/{ruleset_id}.yaml"
-    )
+    return loads_ruleset(shipped.bundled_source(ruleset_id), source=f"<bundled>/{ruleset_id}.yaml")
 
 
 def test_the_key_covers_every_module_that_loading_a_ruleset_imports() -> None:

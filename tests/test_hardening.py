@@ -153,7 +153,7 @@ def test_a_cite_of_article_true_is_refused() -> None:
 )
 def test_identifiers_are_ascii_and_never_folded(name: str) -> None:
     old = WHEN
-    error = refused_ruleset(edited(old, f"when: \"{name} >= warning_records\""))
+    error = refused_ruleset(edited(old, f'when: "{name} >= warning_records"'))
     assert "outside quotes" in str(error) and "U+" in str(error)
 
 
@@ -252,14 +252,14 @@ def test_dev_zero_is_refused_after_the_byte_limit() -> None:
 )
 def test_attacks_on_the_condition_language_are_refused_quickly(condition: str) -> None:
     started = time.perf_counter()
-    error = refused_ruleset(edited(WHEN, f"when: \"{condition}\""))
+    error = refused_ruleset(edited(WHEN, f'when: "{condition}"'))
     assert time.perf_counter() - started < 2.0
     assert "max_expression" in str(error) or "nested" in str(error) or "cannot parse" in str(error)
 
 
 def test_expression_limits_are_the_callers_to_raise() -> None:
     condition = "not " * 60 + "true"
-    text = edited(WHEN, f"when: \"{condition}\"")
+    text = edited(WHEN, f'when: "{condition}"')
     refused_ruleset(text)
     loads_ruleset(text, limits=Limits(max_expression_depth=200))
 
@@ -530,8 +530,15 @@ def test_cli_prints_one_paragraph_and_exits_2(
 
 def test_cli_ends_quietly_when_the_reader_goes_away() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "credit_rules.cli.main", "evaluate", str(SCENARIO), "--format",
-         "json"],
+        [
+            sys.executable,
+            "-m",
+            "credit_rules.cli.main",
+            "evaluate",
+            str(SCENARIO),
+            "--format",
+            "json",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

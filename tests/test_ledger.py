@@ -322,8 +322,9 @@ def test_a_source_clock_stamps_from_the_service_clock_and_never_goes_back() -> N
     ledger = Ledger(LIANYUNGANG, clock=SourceClock(lambda: next(days)))
     ledger.add_subject({"id": "p1", "kind": "insured_person"})
     stamped = [
-        ledger.record(entered(f"r{n}", "2008-03-01", "p1"), recorded_at=day("2001-01-01"))
-        .recorded_at
+        ledger.record(
+            entered(f"r{n}", "2008-03-01", "p1"), recorded_at=day("2001-01-01")
+        ).recorded_at
         for n in range(3)
     ]
     assert stamped == [day("2008-03-10"), day("2008-03-10"), day("2008-03-12")]

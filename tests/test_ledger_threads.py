@@ -69,7 +69,8 @@ def worker(
             after = [e.event for e in ledger.history(shared)]
             person = ledger.subject(shared)
             assert any(
-                status == ENGINE.evaluate(
+                status
+                == ENGINE.evaluate(
                     [person], after[:k], as_of=AS_OF[-1], known_at=dt.date.max
                 ).model_dump()
                 for k in range(before, len(after) + 1)
@@ -132,7 +133,8 @@ def test_eight_threads_lose_no_event_and_end_as_a_serial_replay(tmp_path: Path) 
             got = ledger.status(subject, as_of).model_dump()
             assert got == replay.status(subject, as_of).model_dump()
             assert (
-                got == ENGINE.evaluate(
+                got
+                == ENGINE.evaluate(
                     [ledger.subject(subject)], history, as_of=as_of, known_at=dt.date.max
                 ).model_dump()
             )

@@ -545,12 +545,28 @@ def test_art13_a_correction_decided_before_it_takes_effect_is_still_notified() -
     engine = Engine(bundled("lianyungang-2007"))
     subjects = [{"id": "p1", "kind": "insured_person"}]
     events = [
-        {"type": "dishonesty_entered", "subject": "p1", "record": "r1",
-         "category": "lend_certificate", "date": "2009-05-20"},
-        {"type": "objection_filed", "subject": "p1", "record": "r1", "ground": "outdated",
-         "date": "2009-06-10"},
-        {"type": "record_corrected", "subject": "p1", "record": "r1", "action": "removed",
-         "date": "2009-08-01", "decided_on": "2009-07-01"},
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": "r1",
+            "category": "lend_certificate",
+            "date": "2009-05-20",
+        },
+        {
+            "type": "objection_filed",
+            "subject": "p1",
+            "record": "r1",
+            "ground": "outdated",
+            "date": "2009-06-10",
+        },
+        {
+            "type": "record_corrected",
+            "subject": "p1",
+            "record": "r1",
+            "action": "removed",
+            "date": "2009-08-01",
+            "decided_on": "2009-07-01",
+        },
     ]
     result = engine.evaluate(subjects, events, as_of=dt.date(2009, 9, 1))
     notices = [d.on for d in result.duties if d.name == "notify_objection_result"]

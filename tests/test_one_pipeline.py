@@ -223,6 +223,7 @@ def test_rewording_every_reason_changes_no_ledger_agenda_or_why_not_answer(
         return _answers(ledger, Engine(LIANYUNGANG), history)
 
     plain = build()
+
     def other_trigger(trigger: results.Trigger) -> results.Reason:
         return results.Reason(
             name="trigger", value=f"<{trigger.date}> {trigger.type}", en="x", zh="y"

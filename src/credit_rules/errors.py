@@ -34,7 +34,6 @@ def suggestion(name: str, known: Iterable[str]) -> str:
     return Message("; did you mean {names} or {last}?", names=", ".join(close[:-1]), last=close[-1])
 
 
-
 #: How much of a refused value a message shows.
 _SHOWN = 120
 

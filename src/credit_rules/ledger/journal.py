@@ -336,7 +336,7 @@ _SQLITE_DDL = (
 # since a plain id needs no escape in JSON.
 _PLAIN_SUBJECTS = (
     "INSERT INTO cr_subjects (pos, id, body) "
-    "SELECT ?1 + key, value, '{\"id\":\"' || value || '\",\"kind\":\"' || ?3 || '\"}' "
+    'SELECT ?1 + key, value, \'{"id":"\' || value || \'","kind":"\' || ?3 || \'"}\' '
     "FROM json_each(?2)"
 )
 _JSON_BUILT_IN = sqlite3.sqlite_version_info >= (3, 38, 0)
