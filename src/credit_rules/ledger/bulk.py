@@ -41,7 +41,7 @@ from credit_rules.errors import (
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
 from credit_rules.ledger.entry import parse_subjects, typed_events
-from credit_rules.ledger.journal import Batch, SubjectChunk
+from credit_rules.ledger.journal import MINIMAL_ROW, Batch, SubjectChunk
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
 from credit_rules.ledger.timeline import horizon
@@ -311,7 +311,7 @@ def _chunk_of(chunk: list[tuple[str, str]], first: int) -> SubjectChunk:
     if _PLAIN_IDS.fullmatch("".join(ids)) and not any(map(_IS_ROW, kinds)):
         if len(set(kinds)) == 1 and _PLAIN_IDS.fullmatch(kinds[0]):
             return SubjectChunk(first, ids, kind=kinds[0])
-        bodies = list(map('{{"id":"{}","kind":"{}"}}'.format, ids, kinds))
+        bodies = list(map(MINIMAL_ROW, ids, kinds))
     else:
         bodies = [source if _IS_ROW(source) else minimal_json(sid, source) for sid, source in chunk]
     return SubjectChunk(first, ids, bodies)

@@ -53,7 +53,8 @@ EventRow = tuple[int, str | None, str, str]
 SubjectRow = tuple[int, str, str]
 """pos (from 1, in the order added), id, the subject as JSON."""
 
-_MINIMAL_ROW = '{{"id":"{}","kind":"{}"}}'.format
+#: A minimal subject's journal row from a plain id and kind (no escaping needed; see SubjectChunk).
+MINIMAL_ROW = '{{"id":"{}","kind":"{}"}}'.format
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class SubjectChunk:
         bodies: Iterable[str] = (
             self.bodies
             if self.bodies is not None
-            else map(_MINIMAL_ROW, self.ids, itertools.repeat(self.kind))
+            else map(MINIMAL_ROW, self.ids, itertools.repeat(self.kind))
         )
         return zip(range(self.first, self.first + len(self.ids)), self.ids, bodies, strict=True)
 
@@ -332,7 +333,7 @@ _SQLITE_DDL = (
 
 # A chunk of minimal subjects with plain ids, from one JSON array of the ids (?2): SQLite
 # makes each row in its own loop, with no parameter tuple bound per subject. Each row is the
-# text _MINIMAL_ROW makes; json_each (3.38+ has JSON built in) gives back each id unchanged,
+# text MINIMAL_ROW makes; json_each (3.38+ has JSON built in) gives back each id unchanged,
 # since a plain id needs no escape in JSON.
 _PLAIN_SUBJECTS = (
     "INSERT INTO cr_subjects (pos, id, body) "
