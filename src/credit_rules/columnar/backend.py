@@ -258,7 +258,7 @@ class ColumnarEngine:
             reach = None
             if all(reach is not None for reach in reaches):
                 reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
-            grid = self._on_day(on, known, typed, records, kinds, as_of, reach)
+            grid = self._on_day(on, typed, records, kinds, as_of, reach)
             for plan in measures:
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
@@ -517,7 +517,6 @@ class ColumnarEngine:
     def _on_day(
         self,
         on: str,
-        known: pl.DataFrame,
         typed: EventsOfType,
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
@@ -567,7 +566,7 @@ class ColumnarEngine:
                 continue
             grid = final.get(on)
             if grid is None:
-                grid = self._on_day(on, known, typed, records, kinds, as_of)
+                grid = self._on_day(on, typed, records, kinds, as_of)
             for plan in deadlines:
                 fired = (
                     grid.filter(plan.when)
