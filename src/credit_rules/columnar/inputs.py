@@ -17,9 +17,10 @@ from typing import Any
 
 import polars as pl
 
-from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, vocabulary_schema
+from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, FieldSpec, vocabulary_schema
 from credit_rules.errors import Problem, TableError
 from credit_rules.i18n import Message
+from credit_rules.limits import LAST_DAY
 from credit_rules.ruleset import ir
 
 Table = Any  # a polars DataFrame or LazyFrame, a pyarrow Table, or a Parquet path
@@ -361,8 +362,56 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                     column,
                     Message("not one of {allowed}", allowed=", ".join(allowed)),
                 )
+            elif spec.allowed is not None and spec.kind == "list":
+                allowed = sorted(spec.allowed)
+                outside = (~pl.element().is_in(allowed)).fill_null(True)
+                problems.rows(
+                    frame,
+                    mine & value.list.eval(outside).list.any(),
+                    column,
+                    Message("every item must be one of {allowed}", allowed=", ".join(allowed)),
+                )
             elif spec.non_empty and spec.kind == "text":
                 problems.rows(frame, mine & (value == ""), column, Message("must not be empty"))
+            _check_constraints(frame, mine & value.is_not_null(), spec, problems)
+        for later, earlier in schema.not_before.get(event_type, ()):
+            problems.rows(
+                frame,
+                mine & (pl.col(later) < pl.col(earlier)),
+                later,
+                Message("must not be before its {earlier}", earlier=earlier),
+            )
+    for column in ("date", *(c for c, kind in schema.columns.items() if kind == "date")):
+        if frame.get_column(column).null_count() < frame.height:
+            problems.rows(
+                frame,
+                pl.col(column) > LAST_DAY,
+                column,
+                Message("after {last}, the last day the library counts", last=LAST_DAY),
+            )
+
+
+def _check_constraints(
+    frame: pl.DataFrame, given: pl.Expr, spec: FieldSpec, problems: _Problems
+) -> None:
+    """The bounds and pattern pydantic checks of a field, over the rows of its type that give
+    it."""
+    value = pl.col(spec.name)
+    if spec.ge is not None:
+        problems.rows(
+            frame, given & (value < spec.ge), spec.name, Message("must be at least {n}", n=spec.ge)
+        )
+    if spec.le is not None:
+        problems.rows(
+            frame, given & (value > spec.le), spec.name, Message("must be at most {n}", n=spec.le)
+        )
+    if spec.pattern is not None:
+        problems.rows(
+            frame,
+            given & ~value.str.contains(spec.pattern),
+            spec.name,
+            Message("does not match {pattern}", pattern=spec.pattern),
+        )
 
 
 def _subjects(

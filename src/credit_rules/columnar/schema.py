@@ -35,12 +35,17 @@ class FieldSpec:
     name: str
     kind: ColumnKind
     required: bool
-    #: The values an enumerated text field allows (None: any non-empty text).
+    #: The values an enumerated text field, or each item of a list, allows (None: any text).
     allowed: frozenset[str] | None
     #: Text that must not be empty (pydantic ``min_length=1``).
     non_empty: bool
     #: What a null in the column means for this type: the model's default (None: no value).
     default: str | bool | int | tuple[str, ...] | None = None
+    #: The bounds of a whole number (pydantic ``ge``/``le``), and the pattern text must
+    #: match (pydantic ``pattern``; both use Rust's regex syntax).
+    ge: int | None = None
+    le: int | None = None
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class VocabularySchema:
     columns: Mapping[str, ColumnKind]
     keys: Mapping[str, str]
     decided: Mapping[str, str]
+    #: Each event type's pairs of date columns ``(field, earlier)`` that must be in order
+    #: (:attr:`credit_rules.model.events.Event.not_before`).
+    not_before: Mapping[str, tuple[tuple[str, str], ...]]
 
 
 def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
@@ -60,7 +68,8 @@ def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
         options = [a for a in get_args(annotation) if a is not type(None)]
         return _kind(options[0]) if len(options) == 1 else ("text", None)
     if origin in (tuple, list, frozenset):
-        return "list", None
+        items = [a for a in get_args(annotation) if a is not Ellipsis]
+        return "list", _kind(items[0])[1] if len(items) == 1 else None
     if origin is Literal:
         return "text", frozenset(str(a) for a in get_args(annotation))
     if annotation is bool:
@@ -88,7 +97,17 @@ def vocabulary_schema(vocabulary: str) -> VocabularySchema:
             default = None if info.is_required() else info.get_default(call_default_factory=True)
             if isinstance(default, Enum):
                 default = str(default.value)
-            own[name] = FieldSpec(name, kind, info.is_required(), allowed, non_empty, default)
+            own[name] = FieldSpec(
+                name,
+                kind,
+                info.is_required(),
+                allowed,
+                non_empty,
+                default,
+                ge=_constraint(info.metadata, "ge"),
+                le=_constraint(info.metadata, "le"),
+                pattern=_constraint(info.metadata, "pattern"),
+            )
             columns.setdefault(name, kind)
         fields[event_type] = own
     return VocabularySchema(
@@ -97,4 +116,15 @@ def vocabulary_schema(vocabulary: str) -> VocabularySchema:
         columns,
         dict(key_fields(vocabulary)),
         dict(decision_day_fields(vocabulary)),
+        {event_type: cls.not_before for event_type, cls in event_classes(vocabulary).items()},
     )
+
+
+def _constraint(metadata: list[Any], name: str) -> Any:
+    """A constraint of a field's metadata (annotated-types' ``Ge``/``Le``, pydantic's
+    pattern), or None."""
+    for item in metadata:
+        value = getattr(item, name, None)
+        if value is not None:
+            return value
+    return None

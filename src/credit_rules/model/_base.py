@@ -76,6 +76,10 @@ class Event(Frozen):
     decision_day_field: ClassVar[str | None] = None
     severity_field: ClassVar[str | None] = None
     category_field: ClassVar[str | None] = None
+    #: Pairs ``(field, earlier)``: the day in ``field`` may not come before the day in
+    #: ``earlier``. Data, not only a validator, so that the columnar input checks the same
+    #: order as a filter over two columns (:mod:`credit_rules.columnar.schema` reads it).
+    not_before: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: What the event type is called in pictures and tables (English, marked for the
     #: catalogue's Chinese); it lives with the type so that a new event type is named where
     #: it is defined.

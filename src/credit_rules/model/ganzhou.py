@@ -186,6 +186,7 @@ class ObjectionSuspended(Event):
     """Art 20: from ``date`` through ``until`` the handling time is not counted."""
 
     key_field = "objection"
+    not_before = (("until", "date"),)
 
     type: Literal["objection_suspended"] = "objection_suspended"
     shown_as = N_("Objection handling suspended")
@@ -195,6 +196,7 @@ class ObjectionSuspended(Event):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ObjectionSuspended:
+        # The one pair of ``not_before``, with the message a suspension deserves.
         if self.until < self.date:
             raise ValueError(
                 Message(
