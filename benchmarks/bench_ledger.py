@@ -18,12 +18,17 @@ in a temporary directory, in ONE run:
 3. **warm-up and compaction**: ``Ledger.warm`` evaluates the loaded subjects once (the cost
    bulk load defers) and freezes the heap (:func:`gc.freeze`); then a compaction point.
 4. **reopen**: the journal opened again (replay plus the compaction point).
-5. **single record**: ``record`` one event at a time, each acknowledged only once committed,
+5. **bulk load from tables**: ``Ledger.bulk_load_tables`` of the same persons and events as
+   Polars frames (a long events table with a ``recorded_at`` column, and a subjects table),
+   into a fresh ledger on its own journal; measured at the end of the run (so it changes none
+   of the memory figures) and checked against the ledger loaded from iterables on 500 sampled
+   persons' histories and statuses.
+6. **single record**: ``record`` one event at a time, each acknowledged only once committed,
    with ``synchronous=FULL`` (durable against power loss) and ``NORMAL`` (against a process
    crash); from one thread, and from 8 threads at once (group commit: the commits count shows
    how many calls each carried). Events per second.
-6. **status latency**: ``status`` of random persons with history, p50 and p99.
-7. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
+7. **status latency**: ``status`` of random persons with history, p50 and p99.
+8. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
    of the collecting thread, which descheduling on a shared machine does not inflate, and the
    involuntary context switches during the longest, which show that descheduling) while
    loading, and while serving (from the reopened, warmed ledger on: records and status
@@ -259,6 +264,75 @@ def singles(
     }
 
 
+def as_tables(persons: int, stream: list[Compact]) -> tuple[Any, Any]:
+    """The same persons and events as a bureau's export: one long events table (with each
+    event's recording day) and a subjects table, as Polars frames."""
+    import polars as pl
+
+    columns: dict[str, list[Any]] = {name: [] for name in TABLE_COLUMNS}
+    for item in stream:
+        day, event = expand(item)
+        for name in TABLE_COLUMNS[:-1]:
+            columns[name].append(event.get(name))
+        columns["recorded_at"].append(day)
+    events = pl.DataFrame(
+        columns, schema={name: pl.Date if name == "recorded_at" else pl.String for name in columns}
+    ).with_columns(pl.col("date", "decided_on").str.to_date())
+    subjects = pl.DataFrame({"id": [f"p{n:07d}" for n in range(persons)], "kind": "insured_person"})
+    return events, subjects
+
+
+TABLE_COLUMNS = (
+    "type",
+    "subject",
+    "record",
+    "date",
+    "category",
+    "ground",
+    "action",
+    "decided_on",
+    "recorded_at",
+)
+
+
+def table_load(
+    persons: int,
+    stream: list[Compact],
+    reference: Ledger,
+    last_day: dt.date,
+    tmp: Path,
+    seed: int,
+) -> dict[str, Any]:
+    """``Ledger.bulk_load_tables`` of the same input as Polars frames (made beforehand,
+    outside the time: a bureau's export is columns already) into a fresh ledger on its own
+    SQLite journal; checked against the ledger loaded from iterables on the histories (as
+    known on the last day of the input) and statuses of sampled persons."""
+    try:
+        events, subjects = as_tables(persons, stream)
+    except ImportError:
+        return {"skipped": "polars is not installed (the columnar extra)"}
+    ledger = Ledger.open(SqliteJournal(tmp / "tables.db", synchronous="normal"), bundled(RULESET))
+    load = load_average()
+    started = time.perf_counter()
+    ledger.bulk_load_tables(events, subjects, freeze=False)
+    seconds = time.perf_counter() - started
+    rng = random.Random(seed + 2)
+    sample = [f"p{rng.randrange(persons):07d}" for _ in range(500)]
+    agrees = all(
+        list(ledger.history(pid)) == list(reference.history(pid, known_at=last_day))
+        and ledger.status(pid, last_day) == reference.status(pid, last_day)
+        for pid in sample
+    )
+    ledger.close()
+    return {
+        "seconds": round(seconds, 2),
+        "events_per_second": round(len(stream) / seconds),
+        "rows_per_second": round((len(stream) + persons) / seconds),
+        "load_average_at_start": load,
+        "agrees_with_iterable_load_on_500_sampled_persons": agrees,
+    }
+
+
 def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     events = round(persons * EVENTS_PER_PERSON)
@@ -363,6 +437,10 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         result["gc_while_serving"] = pauses.report()
         result["peak_rss_mib"] = round(maxrss_mib())
         result["load_average_at_end"] = load_average()
+        # After every memory figure: the tables and a second ledger change none of them.
+        result["bulk_load_tables"] = table_load(
+            persons, feed(persons, events, seed), ledger, last_day, Path(tmp), seed
+        )
         ledger.close()
     # Last, so that the dicts made and dropped here change none of the memory figures.
     making = input_dicts_seconds(persons, feed(persons, events, seed))

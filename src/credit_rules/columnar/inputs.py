@@ -234,9 +234,17 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
     return pl.lit(None, target)
 
 
-def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.DataFrame:
-    """Every events table in canonical columns, stacked."""
+def _one_frame(
+    events: EventTables,
+    vocabulary: str,
+    problems: _Problems,
+    carried: Mapping[str, ColumnKind] | None = None,
+) -> pl.DataFrame:
+    """Every events table in canonical columns, stacked; ``carried`` columns (not event
+    fields: what a caller keeps beside each event, such as a ledger's recording day) are
+    typed and kept too, null where a table lacks them."""
     schema = vocabulary_schema(vocabulary)
+    carried = carried or {}
     if isinstance(events, Mapping):
         named = [(table, f"events[{t}]", t) for t, table in events.items()]
     elif isinstance(events, Sequence) and not isinstance(events, str | bytes):
@@ -261,7 +269,7 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
         unknown = [
             c
             for c in frame.columns
-            if c not in schema.columns and c not in (*BASE, "_table", "_row")
+            if c not in schema.columns and c not in (*BASE, *carried, "_table", "_row")
         ]
         for column in unknown:
             problems.rows(
@@ -281,7 +289,7 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
             _typed(frame, "subject", "text", problems).alias("subject"),
             _typed(frame, "date", "date", problems).alias("date"),
         ]
-        for column, kind in schema.columns.items():
+        for column, kind in {**schema.columns, **carried}.items():
             if column in frame.columns:
                 typed.append(_typed(frame, column, kind, problems).alias(column))
             else:
@@ -295,7 +303,7 @@ def _one_frame(events: EventTables, vocabulary: str, problems: _Problems) -> pl.
                 "type": pl.String,
                 "subject": pl.String,
                 "date": pl.Date,
-                **{c: _DTYPES[k] for c, k in schema.columns.items()},
+                **{c: _DTYPES[k] for c, k in {**schema.columns, **carried}.items()},
                 "_table": pl.String,
                 "_row": pl.Int64,
                 "_dated": pl.Boolean,
@@ -415,10 +423,12 @@ def _check_constraints(
 
 
 def _subjects(
-    subjects: Table | None, ruleset: ir.Ruleset, problems: _Problems
+    subjects: Table | None, ruleset: ir.Ruleset, problems: _Problems, *, keep: bool = False
 ) -> pl.DataFrame | None:
     """The subjects table, checked; None when the events name the subjects, which are all of
-    the ruleset's one kind (:class:`Inputs` finds them if they are needed)."""
+    the ruleset's one kind (:class:`Inputs` finds them if they are needed). With ``keep``,
+    every column of the table, ``id`` and ``kind`` in their checked form; else only those
+    two, as ``subject`` and ``subject_kind`` (all the backend reads of a subject)."""
     kinds = sorted(ruleset.subject_kinds)
     if subjects is None:
         if len(kinds) != 1:
@@ -464,7 +474,29 @@ def _subjects(
             "not a subject kind of {ruleset} ({kinds})", ruleset=ruleset.id, kinds=", ".join(kinds)
         ),
     )
+    if keep:
+        return frame
     return frame.select(pl.col("id").alias("subject"), pl.col("kind").alias("subject_kind"))
+
+
+def read_records(
+    ruleset: ir.Ruleset,
+    events: EventTables,
+    subjects: Table | None,
+    carried: Mapping[str, ColumnKind],
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Events and subjects checked as :func:`read_inputs` checks them, but for a store that
+    already holds subjects (a ledger): an event's subject need not be in ``subjects``, the
+    subjects table keeps every column it has (``id`` and ``kind`` checked), and ``carried``
+    columns are kept beside the events' own. One TableError for all problems."""
+    problems = _Problems()
+    frame = _one_frame(events, ruleset.vocabulary, problems, carried)
+    _check_fields(frame, ruleset.vocabulary, problems)
+    people = None
+    if subjects is not None:
+        people = _subjects(subjects, ruleset, problems, keep=True)
+    problems.raise_if_any()
+    return frame.drop("_dated"), people
 
 
 def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None) -> Inputs:

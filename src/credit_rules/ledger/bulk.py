@@ -61,13 +61,13 @@ LoadItem = (
 )
 
 
-Loaded = tuple[int, str | None, int, str, str, dt.date, str]
+Replayed = tuple[int, str | None, int, str, str, dt.date, str]
 """An event as the ledger keeps it: seq, event_id, recorded_at (ordinal), JSON row, and read
 off the validated event, its subject, date and type."""
 
 
 def load_rows(
-    ledger: Ledger, subjects: Iterable[tuple[str, str]], events: Iterable[Loaded]
+    ledger: Ledger, subjects: Iterable[tuple[str, str]], events: Iterable[Replayed]
 ) -> set[str]:
     """Append subjects (id, source) and events already checked (read back, or checked whole
     by bulk load); return the subjects whose derived state they make stale."""
@@ -201,7 +201,7 @@ class _Labels(Sequence[str]):
         return f"load[{self._start + index % self._count}]"
 
 
-class _Loaded:
+class Loaded:
     """The checked events of one load, compact: what the ledger and the journal keep."""
 
     def __init__(self) -> None:
@@ -215,6 +215,26 @@ class _Loaded:
     def __len__(self) -> int:
         return len(self.bodies)
 
+    def groups(self, inert: frozenset[str]) -> Iterator[Group]:
+        """Each subject's part of the load (:data:`Group`), in the order of first events."""
+        by_subject: dict[str, list[int]] = {}
+        for index, subject_id in enumerate(self.subjects):
+            indices = by_subject.get(subject_id)
+            if indices is None:
+                by_subject[subject_id] = [index]
+            else:
+                indices.append(index)
+        bodies, recorded, dates, types = self.bodies, self.recorded, self.dates, self.types
+        for subject_id, indices in by_subject.items():
+            yield (
+                subject_id,
+                indices,
+                [recorded[i] for i in indices],
+                [bodies[i] for i in indices],
+                max([dates[i] for i in indices]),
+                not inert.issuperset([types[i] for i in indices]),
+            )
+
 
 def bulk_load(
     ledger: Ledger,
@@ -224,8 +244,14 @@ def bulk_load(
     check: bool,
 ) -> int:
     """See the module docstring; the caller holds the ledger's lock with the collector off."""
-    new = _new_subjects(ledger, subjects)
-    loaded = _check_events(ledger, new, events)
+    new = new_subjects(ledger, subjects)
+    return commit(ledger, new, _check_events(ledger, new, events), check=check)
+
+
+def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) -> int:
+    """Write a checked load (new subjects, id -> source, and their events) to the journal in
+    one transaction, then into the ledger; return the seq reached. The one commit of every
+    bulk path, whatever form its input came in."""
     last = dt.date.fromordinal(loaded.recorded[-1]) if len(loaded) else None
     if check:
         _check_histories(ledger, new, loaded, last)
@@ -264,9 +290,7 @@ def bulk_load(
     return len(ledger._log_subject)
 
 
-def _new_subjects(
-    ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]
-) -> dict[str, str]:
+def new_subjects(ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]) -> dict[str, str]:
     """The subjects to load, id -> source, in the order given; refused if one is held or
     given twice (checked a chunk at a time by dict and set operations)."""
     new: dict[str, str] = {}
@@ -317,36 +341,33 @@ def _chunk_of(chunk: list[tuple[str, str]], first: int) -> SubjectChunk:
     return SubjectChunk(first, ids, bodies)
 
 
-def _append_loaded(ledger: Ledger, loaded: _Loaded, start_seq: int) -> set[str]:
+Group = tuple[str, Sequence[int], Sequence[int], Sequence[str], int, bool]
+"""One subject's part of a load: its id, the positions of its events in the load, their
+recording days (ordinals) and rows, the latest of their dates (an ordinal), and whether any
+of them is read by a rule (not inert)."""
+
+
+def _append_loaded(ledger: Ledger, loaded: Loaded, start_seq: int) -> set[str]:
     """Append the checked events of a load to the ledger's log and its subjects' states, a
     subject at a time; return the subjects whose derived state they make stale."""
-    by_subject: dict[str, list[int]] = {}
-    for index, subject_id in enumerate(loaded.subjects):
-        indices = by_subject.get(subject_id)
-        if indices is None:
-            by_subject[subject_id] = [index]
-        else:
-            indices.append(index)
-    states = {sid: ledger._live(sid) for sid in by_subject}
+    touched: set[str] = set()
+    for subject_id, positions, recorded, bodies, latest, stale in loaded.groups(ledger._inert):
+        state = ledger._live(subject_id)
+        state.extend(
+            [start_seq + i + 1 for i in positions],
+            recorded,
+            bodies,
+            dt.date.fromordinal(latest),
+        )
+        if stale:
+            state.horizon = None
+            touched.add(state.id)
     # The log refers to each state's own id string, not to one copy per event.
+    states = ledger._states
     ledger._log_subject += map(operator.attrgetter("id"), map(states.__getitem__, loaded.subjects))
     ledger._log_recorded.extend(loaded.recorded)
     for index, event_id in loaded.ids.items():
         ledger._event_ids[event_id] = start_seq + index + 1
-    inert = ledger._inert
-    touched: set[str] = set()
-    bodies, recorded, dates, types = loaded.bodies, loaded.recorded, loaded.dates, loaded.types
-    for subject_id, indices in by_subject.items():
-        state = states[subject_id]
-        state.extend(
-            [start_seq + i + 1 for i in indices],
-            [recorded[i] for i in indices],
-            [bodies[i] for i in indices],
-            dt.date.fromordinal(max([dates[i] for i in indices])),
-        )
-        if not inert.issuperset([types[i] for i in indices]):
-            state.horizon = None
-            touched.add(state.id)
     return touched
 
 
@@ -355,9 +376,9 @@ _SECOND = operator.itemgetter(1)
 _IS_ROW = operator.methodcaller("startswith", "{")
 
 
-def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadItem]) -> _Loaded:
+def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadItem]) -> Loaded:
     """Validate and check every event, in chunks; keep what is kept of them."""
-    loaded = _Loaded()
+    loaded = Loaded()
     last = ledger._today
     last_ordinal = last.toordinal() if last is not None else None
     held = ledger._held
@@ -431,7 +452,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
 
 
 def _plain_chunk(
-    loaded: _Loaded,
+    loaded: Loaded,
     chunk: Sequence[LoadItem],
     raws: Sequence[Event | Mapping[str, Any]],
     typed: Sequence[Event],
@@ -468,7 +489,7 @@ _TYPE = operator.attrgetter("type")
 
 
 def _check_histories(
-    ledger: Ledger, new: Mapping[str, str], loaded: _Loaded, last: dt.date | None
+    ledger: Ledger, new: Mapping[str, str], loaded: Loaded, last: dt.date | None
 ) -> None:
     """Evaluate every loaded subject's would-be history (``check=True``)."""
     by_subject: dict[str, list[int]] = {}

@@ -36,7 +36,7 @@ from credit_rules.errors import (
     SnapshotMismatch,
 )
 from credit_rules.i18n import Message
-from credit_rules.ledger.bulk import Loaded, held_subjects, load_rows
+from credit_rules.ledger.bulk import Replayed, held_subjects, load_rows
 from credit_rules.ledger.codec import (
     CacheReader,
     cache_json,
@@ -163,7 +163,7 @@ def catch_up(
 _CHUNK = 20_000  # events validated per pydantic call: large enough to amortise, small in memory
 
 
-def _replayed(ledger: Ledger, where: str, rows: Iterable[EventRow]) -> Iterator[Loaded]:
+def _replayed(ledger: Ledger, where: str, rows: Iterable[EventRow]) -> Iterator[Replayed]:
     """Journal rows validated (in chunks, by pydantic's JSON parser) and made compact, as
     they are read: a million rows never exist at once."""
     iterator = iter(rows)

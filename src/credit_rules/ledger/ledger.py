@@ -47,6 +47,7 @@ from typing import Any
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
+    BackendUnavailable,
     CreditRulesError,
     DuplicateEventId,
     EventRejected,
@@ -1131,6 +1132,42 @@ class Ledger:
     ) -> int:
         """Load many subjects and (recorded_at, event) pairs fast, in one transaction; see
         :mod:`credit_rules.ledger.bulk`. Both may be generators. Returns the seq reached."""
+        return self._loading(lambda: bulk.bulk_load(self, subjects, events, check=check), freeze)
+
+    def bulk_load_tables(
+        self,
+        events: Any,
+        subjects: Any = None,
+        *,
+        recorded_at: dt.date | None = None,
+        freeze: bool = True,
+        check: bool = False,
+    ) -> int:
+        """:meth:`bulk_load` from columns: events as one long table or one table per type
+        (Arrow, Polars or Parquet, as the columnar backend takes them), with optional
+        ``recorded_at`` and ``event_id`` columns, and a subjects table of ``id``, ``kind`` and
+        any other subject field; ``recorded_at=`` is the recording day of events without
+        one. Checked on whole columns, one :class:`~credit_rules.errors.TableError` for bad
+        cells; see :mod:`credit_rules.ledger.bulk_tables`. Needs the ``columnar`` extra.
+        Returns the seq reached."""
+        try:
+            from credit_rules.ledger import bulk_tables
+        except ImportError as error:
+            raise BackendUnavailable(
+                Message(
+                    "loading a ledger from tables needs the columnar extra ({name} is "
+                    "missing): pip install 'credit-rules[columnar]'",
+                    name=error.name,
+                )
+            ) from None
+        return self._loading(
+            lambda: bulk_tables.load_tables(
+                self, events, subjects, recorded_at=recorded_at, check=check
+            ),
+            freeze,
+        )
+
+    def _loading(self, load: Callable[[], int], freeze: bool) -> int:
         with self._lock:
             self._usable()
             # Loading allocates much and frees little: collections would walk it all again
@@ -1138,7 +1175,7 @@ class Ledger:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                seq = bulk.bulk_load(self, subjects, events, check=check)
+                seq = load()
                 if freeze:
                     durability.freeze_loaded()
             finally:

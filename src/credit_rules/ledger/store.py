@@ -192,7 +192,7 @@ class SubjectState:
             self.latest = date
 
     def extend(
-        self, seqs: list[int], recorded: list[int], bodies: list[str], latest: dt.date
+        self, seqs: Sequence[int], recorded: Sequence[int], bodies: Sequence[str], latest: dt.date
     ) -> None:
         """:meth:`append` of several events at once; ``latest`` is the latest of their dates."""
         self.bodies = (*self.bodies, *bodies)
