@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from credit_rules import Engine, Ledger, Ruleset, Subject, bundled, with_parameters
 from credit_rules.ledger.agenda import actions_of
 from credit_rules.ledger.timeline import (
-    inert_event_types,
     intervals_of,
     outcomes_on,
     trigger_of,
 )
+from credit_rules.ruleset.analysis import inert_event_types
 
 LIANYUNGANG = bundled("lianyungang-2007")
 ENDS_EARLY = with_parameters(LIANYUNGANG, {"measure_ends_when_older_record_expires": True})

@@ -242,7 +242,11 @@ class ColumnarEngine:
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(
-            inputs.events, as_of, ordered=False, known_at=known_at, distinct=inputs.hashes_differ()
+            inputs.events,
+            as_of,
+            ordered=False,
+            known_at=known_at,
+            distinct=inputs.hashes_differ(self._history.types_read),
         )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None

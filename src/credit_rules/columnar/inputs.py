@@ -57,7 +57,7 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
-        self._differ: bool | None = None
+        self._differ: dict[frozenset[str] | None, bool] = {}
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -70,13 +70,17 @@ class Inputs:
             )
         return self._subjects
 
-    def hashes_differ(self) -> bool:
-        """Whether no two subject ids share a hash, so that the hashes can number the
-        subjects (:mod:`credit_rules.columnar.known`); asked of the whole input once, it
-        holds for the events known on any day."""
-        if self._differ is None:
-            self._differ = hashes_differ(self.events)
-        return self._differ
+    def hashes_differ(self, types: frozenset[str] | None = None) -> bool:
+        """Whether no two subject ids (of the events of ``types``, default all) share a hash,
+        so that the hashes can number the subjects (:mod:`credit_rules.columnar.known`); asked
+        of the input once, it holds for those events known on any day."""
+        found = self._differ.get(types)
+        if found is None:
+            events = self.events
+            if types is not None:
+                events = events.filter(pl.col("type").is_in(sorted(types)))
+            found = self._differ[types] = hashes_differ(events)
+        return found
 
     def split(self, cuts: pl.Series) -> list[Inputs]:
         """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects

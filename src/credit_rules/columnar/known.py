@@ -23,6 +23,7 @@ from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import ENGINE, VocabularySchema
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import event_types_read
 
 
 class History:
@@ -55,6 +56,8 @@ class History:
             if rule.extended_by is not None:
                 read.add(rule.extended_by.field)
         self._read = read
+        #: The event types anything reads: a question that numbers no event needs no other.
+        self.types_read = event_types_read(ruleset)
 
     def known(
         self,
@@ -70,13 +73,20 @@ class History:
         it is by ``known_at`` (default ``as_of``): the front door's rule
         (:mod:`credit_rules.engine.inputs`). Without order, the subjects are numbered by the
         hash of their id when no two ids share one; ``distinct``, if known, says whether that
-        holds for a set of events that includes these (:meth:`Inputs.hashes_differ`)."""
+        holds for a set of events that includes these (:meth:`Inputs.hashes_differ` of
+        :attr:`types_read`: without order, only those are kept)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
         if not ordered:
-            # Only the canonical order reads every column; without it the others can go.
-            events = events.select(c for c in events.columns if c in self._read)
+            # Only the canonical order reads every column and numbers every event; without it
+            # the other columns can go, and so can the events of types nothing reads.
+            events = (
+                events.lazy()
+                .filter(pl.col("type").is_in(sorted(self.types_read)))
+                .select(c for c in events.columns if c in self._read)
+                .collect(engine=ENGINE)
+            )
         frame = defaults(events, schema)
         for event_type, field_name in schema.decided.items():
             frame = frame.with_columns(

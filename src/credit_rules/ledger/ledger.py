@@ -98,7 +98,6 @@ from credit_rules.ledger.timeline import (
     default_lookahead,
     horizon,
     in_force_on,
-    inert_event_types,
     intervals_of,
     next_change,
     outcomes_on,
@@ -108,6 +107,7 @@ from credit_rules.model.events import Event
 from credit_rules.model.results import Evaluation
 from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import inert_event_types
 
 _STATUS_CACHE_SIZE = 1024
 
@@ -538,7 +538,7 @@ class Ledger:
         """Evaluate each concerned subject's would-be history; raise if any is refused.
 
         Returns, per subject, the evaluation to cache, or None where only inert events are
-        added (the cache stays exact, see :func:`~credit_rules.ledger.timeline.inert_event_types`).
+        added (the cache stays exact, see :func:`~credit_rules.ruleset.analysis.inert_event_types`).
         """
         problems: list[Problem] = []
         grouped: dict[str, list[int]] = {}

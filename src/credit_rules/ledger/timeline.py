@@ -28,7 +28,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 from credit_rules.limits import LAST_DAY
-from credit_rules.model.events import event_types
 from credit_rules.model.results import Decision, Evaluation, Result
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -116,31 +115,3 @@ def default_lookahead(ruleset: ir.Ruleset) -> dt.timedelta:
             unit = {"years": 366, "months": 31, "working_days": 2}.get(value.unit, 1)
             longest = max(longest, value.count * unit)
     return dt.timedelta(days=longest + 366)
-
-
-def inert_event_types(ruleset: ir.Ruleset) -> frozenset[str]:
-    """Event types no register, rule, fact, exclusion or extension of the ruleset reads.
-
-    Such an event (say Lianyungang's ``dishonesty_collected``, Art 8(一): only entered records
-    count) is checked by pydantic alone: the engine has no history check for it, and adding it
-    only splits a segment whose pieces the engine joins again, so no measure, duty or deadline
-    changes. Recording one therefore needs no evaluation.
-    """
-    read: set[str] = set()
-    for register in ruleset.registers:
-        read.add(register.entered_by)
-        if register.removed_by_event is not None:
-            read.add(register.removed_by_event)
-    for rule in ruleset.rules:
-        if not rule.on_register:
-            read.add(rule.on)
-        if rule.excluding is not None:
-            read.add(rule.excluding.event_type)
-        if rule.extended_by is not None:
-            read.add(rule.extended_by.event_type)
-    for fact in ruleset.facts:
-        if isinstance(fact.derivation, ir.EventQuery):
-            read.add(fact.derivation.event_type)
-        if fact.for_each is not None:
-            read.add(fact.for_each)
-    return frozenset(event_types(ruleset.vocabulary) - read)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from credit_rules.model.events import event_types
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -264,3 +265,37 @@ def _fold_boolop(expr: BoolOp, parameters: Mapping[str, ir.ParameterValue]) -> E
     if not kept:
         return Const(neutral, "flag")
     return kept[0] if len(kept) == 1 else BoolOp(expr.op, tuple(kept))
+
+
+def event_types_read(ruleset: ir.Ruleset) -> frozenset[str]:
+    """Event types some register, rule, fact, exclusion or extension of the ruleset reads."""
+    read: set[str] = set()
+    for register in ruleset.registers:
+        read.add(register.entered_by)
+        if register.removed_by_event is not None:
+            read.add(register.removed_by_event)
+    for rule in ruleset.rules:
+        if not rule.on_register:
+            read.add(rule.on)
+        if rule.excluding is not None:
+            read.add(rule.excluding.event_type)
+        if rule.extended_by is not None:
+            read.add(rule.extended_by.event_type)
+    for fact in ruleset.facts:
+        if isinstance(fact.derivation, ir.EventQuery):
+            read.add(fact.derivation.event_type)
+        if fact.for_each is not None:
+            read.add(fact.for_each)
+    return frozenset(read)
+
+
+def inert_event_types(ruleset: ir.Ruleset) -> frozenset[str]:
+    """Event types no register, rule, fact, exclusion or extension of the ruleset reads.
+
+    Such an event (say Lianyungang's ``dishonesty_collected``, Art 8(一): only entered records
+    count) is checked by pydantic alone: the engine has no history check for it, and adding it
+    only splits a segment whose pieces the engine joins again, so no measure, duty or deadline
+    changes. A ledger records one without an evaluation; the columnar backend leaves them out
+    of a question that does not number events (outcomes).
+    """
+    return frozenset(event_types(ruleset.vocabulary) - event_types_read(ruleset))
