@@ -208,3 +208,31 @@ def test_a_value_of_the_wrong_type_is_still_named_where_it_is() -> None:
     with pytest.raises(TableError, match=r"events\[0\]\.materials.*expected list") as caught:
         GANZHOU_ENGINE.evaluate(counted, INSTITUTION, as_of=dt.date(2024, 12, 31))
     assert caught.value.total == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("identity_number", "110101199003070000", r"subjects\[0\]\.identity_number\] character 18"),
+        ("nickname", "x", r"subjects\[0\]\.nickname\] Extra inputs are not permitted"),
+    ],
+)
+def test_a_subject_field_is_validated_by_its_model_not_ignored(
+    column: str, value: str, problem: str
+) -> None:
+    subjects = pl.DataFrame({"id": ["p2"], "kind": ["insured_person"], column: [value]})
+    with pytest.raises(TableError, match=problem):
+        ENGINE.outcomes(pl.DataFrame(EVENTS[:1]), subjects, as_of=AS_OF)
+
+
+def test_valid_subject_fields_and_empty_columns_are_accepted() -> None:
+    subjects = pl.DataFrame(
+        {
+            "id": ["p2"],
+            "kind": ["insured_person"],
+            "identity_number": ["11010519491231002X"],
+            "nickname": [None],
+        }
+    )
+    found = ENGINE.outcomes(pl.DataFrame(EVENTS[:1]), subjects, as_of=dt.date(2008, 3, 10))
+    assert found.rows() == [("p2", "written_warning")]

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from pydantic import ValidationError
 
 from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, FieldSpec, vocabulary_schema
-from credit_rules.errors import Problem, TableError
+from credit_rules.errors import Problem, TableError, validation_message
 from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY
+from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.ruleset import ir
 
 Table = Any  # a polars DataFrame or LazyFrame, a pyarrow Table, or a Parquet path
@@ -478,9 +480,34 @@ def _subjects(
             "not a subject kind of {ruleset} ({kinds})", ruleset=ruleset.id, kinds=", ".join(kinds)
         ),
     )
+    _check_subject_fields(frame, problems)
     if keep:
         return frame
     return frame.select(pl.col("id").alias("subject"), pl.col("kind").alias("subject_kind"))
+
+
+def _check_subject_fields(frame: pl.DataFrame, problems: _Problems) -> None:
+    """Fields beyond ``id`` and ``kind`` (a name, an identity number, Art 5's details) are
+    read by no rule, but they are not taken unchecked: the rows that give any are validated by
+    their kind's subject model, as the per-subject engine validates them (a column with no
+    value gives nothing). A bureau's persons table of ids and kinds costs nothing here."""
+    extra = [
+        c
+        for c in frame.columns
+        if c not in ("id", "kind", "_table", "_row")
+        and frame.get_column(c).null_count() < frame.height
+    ]
+    if not extra:
+        return
+    given = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in extra))
+    for row in given.select("_table", "_row", "id", "kind", *extra).iter_rows(named=True):
+        raw = {k: v for k, v in row.items() if k not in ("_table", "_row") and v is not None}
+        try:
+            SUBJECT_CLASSES.get(str(raw.get("kind")), Subject).model_validate(raw)
+        except ValidationError as error:
+            for item in error.errors():
+                where = "".join(f".{part}" for part in item["loc"])
+                problems.add(validation_message(item), f"{row['_table']}[{row['_row']}]{where}")
 
 
 def read_records(
