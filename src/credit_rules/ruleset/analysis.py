@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from credit_rules.model.events import event_types
+from credit_rules.model.vocabularies import event_types
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
