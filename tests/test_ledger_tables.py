@@ -254,3 +254,32 @@ def test_without_the_columnar_extra_the_error_says_what_to_install(
     ledger = Ledger(bundled("lianyungang-2007"))
     with pytest.raises(BackendUnavailable, match=r"credit-rules\[columnar\]"):
         ledger.bulk_load_tables([], None)
+
+
+def test_text_that_json_must_escape_survives_the_journal(journal_factory: JournalFactory) -> None:
+    # Each event's row is JSON written by Polars, and fields left out are dropped from it as
+    # text: quotes, backslashes, control characters, Chinese, and values that look like a
+    # dropped field must all come back as they went in, through a reopen.
+    ruleset = bundled("lianyungang-2007")
+    ids = ['q"uote', "back\\slash", "赣州一院", "tab\there", "nl\nx", 'x,"a":null']
+    records = [f'r"{n}\\,"k":null' for n in range(len(ids))]
+    day = dt.date(2008, 3, 10)
+    table = pl.DataFrame(
+        {
+            "type": "dishonesty_entered",
+            "subject": ids,
+            "record": records,
+            "category": "lend_certificate",
+            "date": day,
+        }
+    )
+    people = [{"id": i, "kind": "insured_person"} for i in ids]
+    ledger = Ledger.open(journal_factory(), ruleset)
+    ledger.bulk_load_tables(table, pl.DataFrame(people), recorded_at=day, freeze=False)
+    ledger.close()
+    reference = loaded_from_iterables(ruleset, people, table.to_dicts())
+    reopened = Ledger.open(journal_factory(), ruleset)
+    for subject in ids:
+        assert list(reopened.history(subject)) == list(reference.history(subject))
+    assert [reopened.history(i)[0].event.record for i in ids] == records
+    reopened.close()
