@@ -236,3 +236,100 @@ def test_valid_subject_fields_and_empty_columns_are_accepted() -> None:
     )
     found = ENGINE.outcomes(pl.DataFrame(EVENTS[:1]), subjects, as_of=dt.date(2008, 3, 10))
     assert found.rows() == [("p2", "written_warning")]
+
+
+LIANYUNGANG_PEOPLE = {"id": ["p2"], "kind": ["insured_person"]}
+
+
+@pytest.mark.parametrize("text", ["2009-5-20", " 2009-05-20", "+2009-05-20", "2009-05-2"])
+def test_a_date_as_text_is_read_only_in_the_form_the_models_take(text: str) -> None:
+    table = pl.DataFrame([{**EVENTS[1], "date": text}])
+    with pytest.raises(TableError, match=r"events\[0\]\.date\] not a date"):
+        ENGINE.outcomes(table, pl.DataFrame(LIANYUNGANG_PEOPLE), as_of=AS_OF)
+
+
+def test_a_table_filed_under_one_type_whose_rows_name_another_is_refused() -> None:
+    table = pl.DataFrame(EVENTS[:2])  # dishonesty_entered rows
+    with pytest.raises(TableError, match=r"\[events\[dishonesty_verified\]\[0\]\.type\]"):
+        ENGINE.outcomes({"dishonesty_verified": table}, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("column", ["_row", "_table", "_dated"])
+def test_names_starting_with_an_underscore_are_refused(column: str) -> None:
+    table = pl.DataFrame([{**EVENTS[1], column: "x"}])
+    with pytest.raises(TableError, match=rf"events\.{column}\] '{column}': names starting"):
+        ENGINE.outcomes(table, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (None, r"\[events\] expected a table .* got NoneType"),
+        ([EVENTS[1]], r"\[events\[0\]\] expected a table .* got dict"),
+        ("missing.parquet", r"missing\.parquet\] cannot be read as Parquet"),
+    ],
+)
+def test_what_is_no_table_is_named_not_crashed_on(source: object, problem: str) -> None:
+    with pytest.raises(TableError, match=problem):
+        ENGINE.outcomes(source, as_of=AS_OF)
+
+
+def test_a_file_that_is_not_parquet_and_an_upper_case_csv_suffix(tmp_path: Path) -> None:
+    bogus = tmp_path / "events.parquet"
+    bogus.write_text("not parquet", encoding="utf-8")
+    with pytest.raises(TableError, match=r"events\.parquet\] cannot be read as Parquet"):
+        ENGINE.outcomes(bogus, as_of=AS_OF)
+    upper = tmp_path / "events.CSV"
+    pl.DataFrame([{**EVENTS[1], "date": "2009-05-20"}]).write_csv(upper)
+    warned = ENGINE.outcomes(upper, as_of=dt.date(2009, 5, 20))
+    assert warned.rows() == [("p2", "written_warning")]
+
+
+def test_a_time_zone_makes_a_time_not_a_date() -> None:
+    when = dt.datetime(2009, 5, 20, tzinfo=dt.UTC)
+    table = pl.DataFrame([{**EVENTS[1], "date": when}])
+    with pytest.raises(TableError, match="a time with a time zone"):
+        ENGINE.outcomes(table, as_of=AS_OF)
+
+
+FILED = {
+    "type": "objection_filed",
+    "subject": "m1",
+    "date": dt.date(2025, 3, 1),
+    "objection": "o1",
+    "ground": "overdue_use",
+}
+
+
+@pytest.mark.parametrize(("given", "read"), [("no", False), ("TRUE", True), (0, False), (1, True)])
+def test_a_flag_is_read_from_text_and_numbers_as_the_models_read_it(
+    given: object, read: bool
+) -> None:
+    inputs = GANZHOU_ENGINE.read(pl.DataFrame([{**FILED, "written": given}]), INSTITUTION)
+    assert inputs.events.get_column("written").to_list() == [read]
+
+
+@pytest.mark.parametrize(("given", "problem"), [("maybe", "not a flag"), (2, "not a flag")])
+def test_a_flag_neither_true_nor_false_is_refused(given: object, problem: str) -> None:
+    with pytest.raises(TableError, match=problem):
+        GANZHOU_ENGINE.read(pl.DataFrame([{**FILED, "written": given}]), INSTITUTION)
+
+
+@pytest.mark.parametrize(
+    ("score", "problem"),
+    [("+900", "not a whole number"), ("0900", "not a whole number"), (2**64 - 1, "too large")],
+)
+def test_a_whole_number_is_read_only_as_plain_decimal_and_in_range(
+    score: object, problem: str
+) -> None:
+    event = {
+        "type": "evaluation_published",
+        "subject": "m1",
+        "date": dt.date(2025, 3, 1),
+        "evaluation": "e1",
+        "year": 2024,
+    }
+    dtype = pl.UInt64 if isinstance(score, int) else pl.String
+    table = pl.DataFrame([event]).with_columns(pl.Series("score", [score], dtype=dtype))
+    with pytest.raises(TableError, match=problem):
+        GANZHOU_ENGINE.read(table, INSTITUTION)

@@ -24,6 +24,7 @@ from credit_rules.errors import (  # noqa: E402
     EventRejected,
     LedgerClockError,
     MissingReference,
+    ScenarioError,
     SubjectRejected,
     TableError,
 )
@@ -283,3 +284,35 @@ def test_text_that_json_must_escape_survives_the_journal(journal_factory: Journa
         assert list(reopened.history(subject)) == list(reference.history(subject))
     assert [reopened.history(i)[0].event.record for i in ids] == records
     reopened.close()
+
+
+@pytest.mark.parametrize(
+    "recorded_at", [dt.date(9999, 1, 1), dt.datetime(2009, 6, 1, 13, 30), "2009-06-01"]
+)
+def test_a_recording_day_is_checked_as_record_checks_it(recorded_at: Any) -> None:
+    ledger = Ledger(bundled("lianyungang-2007"))
+    event = {k: v for k, v in _entered("r1").items() if k != "recorded_at"}
+    people = [{"id": "p1", "kind": "insured_person"}]
+    with pytest.raises(ScenarioError, match="recorded_at"):
+        ledger.record(event, recorded_at=recorded_at)
+    with pytest.raises(ScenarioError, match="recorded_at"):
+        ledger.bulk_load(people, [(recorded_at, event)])
+    with pytest.raises(ScenarioError, match="recorded_at"):
+        ledger.bulk_load_tables(
+            pl.DataFrame([event]), pl.DataFrame(people), recorded_at=recorded_at
+        )
+    assert ledger.subject_ids() == ()
+
+
+def test_a_recording_day_column_after_the_last_day_is_refused() -> None:
+    ledger = Ledger(bundled("lianyungang-2007"))
+    table = pl.DataFrame([_entered("r1", recorded_at=dt.date(9999, 1, 1))])
+    with pytest.raises(TableError, match=r"events\[0\]\.recorded_at\] after 7999-12-31"):
+        ledger.bulk_load_tables(table, pl.DataFrame(PEOPLE))
+    assert ledger.today is None
+
+
+def test_the_iterable_load_refuses_what_is_not_an_iterable() -> None:
+    ledger = Ledger(bundled("lianyungang-2007"))
+    with pytest.raises(EventRejected, match="events must be an iterable"):
+        ledger.bulk_load([], None)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ table, row, column and value, and the total.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ _DTYPES: dict[ColumnKind, pl.DataType] = {
     "flag": pl.Boolean(),
     "list": pl.List(pl.String()),
 }
+#: The text pydantic reads as a flag (lower-cased), for flags given as text (a CSV file).
+_TRUE = ["1", "on", "t", "true", "y", "yes"]
+_FALSE = ["0", "f", "false", "n", "no", "off"]
 #: Problems beyond this many per check are counted but not rendered.
 _KEEP = TableError.SHOWN
 
@@ -120,22 +123,59 @@ def hashes_differ(events: pl.DataFrame) -> bool:
 
 
 def read_table(source: Table, name: str) -> tuple[pl.DataFrame, str]:
-    """A table as a Polars frame, and the name problems will call it by."""
+    """A table as a Polars frame, and the name problems will call it by. A source that is no
+    table, or a file that cannot be read, is a TableError naming it, never a reader's own
+    exception: a nightly job's log must say which input was wrong."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        if path.suffix == ".csv":
-            return pl.read_csv(path, try_parse_dates=False, infer_schema=False), str(path)
-        return pl.read_parquet(path), str(path)
+        csv = path.suffix.lower() == ".csv"
+        try:
+            if csv:
+                return pl.read_csv(path, try_parse_dates=False, infer_schema=False), str(path)
+            return pl.read_parquet(path), str(path)
+        except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+            raise _unreadable(str(path), "CSV" if csv else "Parquet", error) from None
     if isinstance(source, pl.LazyFrame):
-        return source.collect(engine=ENGINE), name
+        try:
+            return source.collect(engine=ENGINE), name
+        except pl.exceptions.PolarsError as error:
+            raise _unreadable(name, "a Polars LazyFrame", error) from None
     if isinstance(source, pl.DataFrame):
         return source, name
-    frame = pl.from_arrow(source)
+    if source is None or isinstance(source, Mapping | list | tuple | str | bytes):
+        frame = None  # rows, not a table: the per-subject engine takes those
+    else:
+        try:
+            frame = pl.from_arrow(source)
+        except (TypeError, ValueError):
+            frame = None
+        except pl.exceptions.PolarsError as error:  # an Arrow table Polars cannot take
+            raise _unreadable(name, "a table", error) from None
     if not isinstance(frame, pl.DataFrame):
-        raise TypeError(
-            Message("{name}: expected a table, got {type}", name=name, type=type(source).__name__)
+        raise TableError(
+            None,
+            [
+                Problem(
+                    Message(
+                        "expected a table (an Arrow table, a Polars frame, or a Parquet or CSV "
+                        "path), got {type}",
+                        type=type(source).__name__,
+                    ),
+                    name,
+                )
+            ],
+            1,
         )
     return frame, name
+
+
+def _unreadable(name: str, form: str, error: Exception) -> TableError:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return TableError(
+        None,
+        [Problem(Message("cannot be read as {form} ({error})", form=form, error=first), name)],
+        1,
+    )
 
 
 def with_value(message: Message, value: object) -> Message:
@@ -211,9 +251,21 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
         # long table); a list of nothing is a list of text.
         return source.cast(target)
     if kind == "date" and dtype in (pl.String, pl.Categorical):
-        parsed = source.cast(pl.String).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        # Only the form the event models take, YYYY-MM-DD: a lenient parser would read
+        # "2009-05-2" as the 2nd, a date silently changed.
+        text = source.cast(pl.String)
+        parsed = (
+            pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .then(text.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+            .otherwise(None)
+        )
         problems.rows(frame, source.is_not_null() & parsed.is_null(), column, Message("not a date"))
         return parsed
+    if kind == "date" and isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        problems.rows(
+            frame, source.is_not_null(), column, Message("not a date (a time with a time zone)")
+        )
+        return pl.lit(None, pl.Date)
     if kind == "date" and isinstance(dtype, pl.Datetime):
         # pandas keeps dates as midnight timestamps; a time of day is not a date.
         day = source.dt.date()
@@ -224,13 +276,40 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
     if kind == "text" and (dtype == pl.Categorical or isinstance(dtype, pl.Enum)):
         return source.cast(pl.String)
     if kind == "count" and dtype == pl.String:
-        parsed = source.cast(pl.Int64, strict=False)
+        # Whole numbers as plain decimal text (a CSV file's), nothing a reader would guess at.
+        parsed = (
+            pl.when(source.str.contains(r"^-?(0|[1-9][0-9]*)$"))
+            .then(source.cast(pl.Int64, strict=False))
+            .otherwise(None)
+        )
         problems.rows(
             frame, source.is_not_null() & parsed.is_null(), column, Message("not a whole number")
         )
         return parsed
     if kind == "count" and dtype.is_integer():
-        return source.cast(pl.Int64)
+        wide = source.cast(pl.Int64, strict=False)
+        problems.rows(
+            frame, source.is_not_null() & wide.is_null(), column, Message("too large a number")
+        )
+        return wide
+    if kind == "flag" and dtype in (pl.String, pl.Categorical):
+        # What the event models accept for a flag (pydantic's lenient booleans), so that a
+        # CSV file can carry one.
+        word = source.cast(pl.String).str.to_lowercase()
+        flag = pl.when(word.is_in(_TRUE)).then(True).when(word.is_in(_FALSE)).then(False)
+        problems.rows(
+            frame,
+            source.is_not_null() & flag.is_null(),
+            column,
+            Message("not a flag (true or false)"),
+        )
+        return flag.cast(pl.Boolean)
+    if kind == "flag" and dtype.is_integer():
+        flag = pl.when(source == 1).then(True).when(source == 0).then(False)
+        problems.rows(
+            frame, source.is_not_null() & flag.is_null(), column, Message("not a flag (1 or 0)")
+        )
+        return flag.cast(pl.Boolean)
     problems.rows(
         frame,
         source.is_not_null(),
@@ -260,10 +339,24 @@ def _one_frame(
     frames = []
     for source, default, event_type in named:
         frame, name = read_table(source, default)
-        frame = frame.with_columns(
+        reserved = [c for c in frame.columns if c.startswith("_")]
+        for column in reserved:
+            problems.add(
+                Message("{column!r}: names starting with _ are the library's own", column=column),
+                f"{name}.{column}",
+            )
+        frame = frame.drop(reserved).with_columns(
             pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
         )
         if event_type is not None:
+            if "type" in frame.columns:
+                # A table filed under one type whose rows name another: which is meant?
+                problems.rows(
+                    frame,
+                    pl.col("type").cast(pl.String) != event_type,
+                    "type",
+                    Message("the table is given for {type}", type=event_type),
+                )
             frame = frame.with_columns(pl.lit(event_type).alias("type"))
         if frame.height == 0:
             continue  # an empty table, however its columns were declared, holds no events
@@ -395,7 +488,13 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                 later,
                 Message("must not be before its {earlier}", earlier=earlier),
             )
-    for column in ("date", *(c for c, kind in schema.columns.items() if kind == "date")):
+    _check_last_day(
+        frame, ("date", *(c for c, kind in schema.columns.items() if kind == "date")), problems
+    )
+
+
+def _check_last_day(frame: pl.DataFrame, columns: Iterable[str], problems: _Problems) -> None:
+    for column in columns:
         if frame.get_column(column).null_count() < frame.height:
             problems.rows(
                 frame,
@@ -523,6 +622,7 @@ def read_records(
     problems = _Problems()
     frame = _one_frame(events, ruleset.vocabulary, problems, carried)
     _check_fields(frame, ruleset.vocabulary, problems)
+    _check_last_day(frame, (c for c, kind in carried.items() if kind == "date"), problems)
     people = None
     if subjects is not None:
         people = _subjects(subjects, ruleset, problems, keep=True)

@@ -40,11 +40,12 @@ from credit_rules.errors import (
 )
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
-from credit_rules.ledger.entry import parse_subjects, typed_events
+from credit_rules.ledger.entry import check_date, parse_subjects, typed_events
 from credit_rules.ledger.journal import MINIMAL_ROW, Batch, SubjectChunk
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
 from credit_rules.ledger.timeline import horizon
+from credit_rules.limits import LAST_DAY
 from credit_rules.model.events import Event
 from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
@@ -244,6 +245,12 @@ def bulk_load(
     check: bool,
 ) -> int:
     """See the module docstring; the caller holds the ledger's lock with the collector off."""
+    for name, given in (("subjects", subjects), ("events", events)):
+        if not isinstance(given, Iterable) or isinstance(given, str | bytes | Mapping):
+            raise EventRejected(
+                None,
+                [Problem(Message("{name} must be an iterable of items", name=name), name)],
+            )
     new = new_subjects(ledger, subjects)
     return commit(ledger, new, _check_events(ledger, new, events), check=check)
 
@@ -391,6 +398,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     start = 0
     while chunk := list(islice(iterator, _CHUNK)):
         labels = _Labels(start, len(chunk))
+        _check_recording_days(chunk, labels)
         raws = [item[1] for item in chunk]
         typed = typed_events(ledger.ruleset, raws, labels)
         reached = _plain_chunk(loaded, chunk, raws, typed, last_ordinal, (held, new))
@@ -449,6 +457,16 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
             raise EventRejected(None, clashes[:20])
         start += len(chunk)
     return loaded
+
+
+def _check_recording_days(chunk: Sequence[LoadItem], labels: Sequence[str]) -> None:
+    """Each item's recording day a date no later than the last day, as :meth:`Ledger.record`
+    requires: checked by passes in C, and one by one only to name the first wrong one."""
+    days = list(map(_FIRST, chunk))
+    if set(map(type, days)) == {dt.date} and max(days) <= LAST_DAY:
+        return
+    for index, day in enumerate(days):
+        check_date(day, f"{labels[index]}.recorded_at")
 
 
 def _plain_chunk(

@@ -204,9 +204,9 @@ def _event_ids(ledger: Ledger, frame: pl.DataFrame) -> dict[int, str]:
     if not given.height:
         return {}
     known = ledger._event_ids
-    clashes = given.filter(
-        pl.col("event_id").is_duplicated() | pl.col("event_id").is_in(list(known))
-    )
+    ids: list[str] = given.get_column("event_id").to_list()
+    recorded = [event_id for event_id in ids if event_id in known]
+    clashes = given.filter(pl.col("event_id").is_duplicated() | pl.col("event_id").is_in(recorded))
     if clashes.height:
         raise EventRejected(
             None,

@@ -1150,6 +1150,7 @@ class Ledger:
         one. Checked on whole columns, one :class:`~credit_rules.errors.TableError` for bad
         cells; see :mod:`credit_rules.ledger.bulk_tables`. Needs the ``columnar`` extra.
         Returns the seq reached."""
+        check_date(recorded_at, "recorded_at", optional=True)
         try:
             from credit_rules.ledger import bulk_tables
         except ImportError as error:
