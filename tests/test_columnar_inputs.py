@@ -11,7 +11,7 @@ import pytest
 pl = pytest.importorskip("polars")
 pa = pytest.importorskip("pyarrow")
 
-from credit_rules import bundled  # noqa: E402
+from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.errors import CreditRulesError, TableError  # noqa: E402
 
@@ -333,3 +333,38 @@ def test_a_whole_number_is_read_only_as_plain_decimal_and_in_range(
     table = pl.DataFrame([event]).with_columns(pl.Series("score", [score], dtype=dtype))
     with pytest.raises(TableError, match=problem):
         GANZHOU_ENGINE.read(table, INSTITUTION)
+
+
+@pytest.mark.parametrize(
+    ("name", "event", "as_of"),
+    [
+        # dated after as_of: not known yet, still listed twice
+        ("lianyungang-2007", {**EVENTS[0], "date": dt.date(2009, 7, 1)}, AS_OF),
+        # before the in-force date (Lianyungang reads none of it; Ganzhou keeps it in view)
+        ("lianyungang-2007", {**EVENTS[0], "date": dt.date(2007, 5, 1)}, AS_OF),
+        (
+            "ganzhou-2023",
+            {
+                "type": "dishonesty_determined",
+                "subject": "m1",
+                "date": dt.date(2023, 5, 1),
+                "record": "r1",
+                "category": "fraud",
+                "severity": "general",
+            },
+            dt.date(2024, 12, 31),
+        ),
+    ],
+)
+def test_an_entry_listed_twice_is_refused_like_the_front_door_whether_known_or_not(
+    name: str, event: dict[str, object], as_of: dt.date
+) -> None:
+    ruleset = bundled(name)
+    kind = sorted(ruleset.subject_kinds)[0] if name == "lianyungang-2007" else "medical_institution"
+    people = [{"id": event["subject"], "kind": kind}]
+    with pytest.raises(CreditRulesError, match="entered twice"):
+        Engine(ruleset).outcomes(people, [event, dict(event)], as_of=as_of)
+    with pytest.raises(TableError, match="the same record entered twice"):
+        ColumnarEngine(ruleset).outcomes(
+            pl.DataFrame([event, event]), pl.DataFrame(people), as_of=as_of
+        )

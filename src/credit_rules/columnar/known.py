@@ -78,6 +78,8 @@ class History:
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
+        knowledge = as_of if known_at is None else known_at
+        self._entered_twice(events, as_of, knowledge)
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
@@ -87,14 +89,7 @@ class History:
                 .select(c for c in events.columns if c in self._read)
                 .collect(engine=ENGINE)
             )
-        frame = defaults(events, schema)
-        for event_type, field_name in schema.decided.items():
-            frame = frame.with_columns(
-                pl.when(pl.col("type") == event_type)
-                .then(pl.col(field_name).fill_null(pl.col("date")))
-                .otherwise(pl.col(field_name))
-                .alias(field_name)
-            )
+        frame = completed(events, schema)
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
             register = spec.register
@@ -122,11 +117,8 @@ class History:
                 )
                 .drop("_early")
             )
-        knows = pl.col("date") <= as_of
-        knowledge = as_of if known_at is None else known_at
+        knows = self._knows(as_of, knowledge)
         knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
-        for event_type, field_name in schema.decided.items():
-            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
         frame = frame.filter(knows)
         # One test per field that names an id, not one per type (most types share one).
         by_field: dict[str, list[str]] = {}
@@ -164,6 +156,48 @@ class History:
             (pl.col("date") < in_force).alias("_early"),
         )
 
+    def _knows(self, as_of: dt.date, knowledge: dt.date) -> pl.Expr:
+        """Whether an event exists on ``as_of``: on or before it, and decided by
+        ``knowledge`` if decided on a day of its own."""
+        knows = pl.col("date") <= as_of
+        for event_type, field_name in self._schema.decided.items():
+            knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
+        return knows
+
+    def _entered_twice(self, events: pl.DataFrame, as_of: dt.date, knowledge: dt.date) -> None:
+        """Records entered twice, refused as the front door refuses them: two entries of one
+        record that both count (known, not before the in-force date) whatever else they say,
+        and, known or not, any two entries equal field for field. Equal hashes of subject and
+        key find the few candidates among all entries in one pass; only those are compared
+        by value."""
+        problems = HistoryProblems()
+        in_force = self.ruleset.in_force_from
+        for spec in self._registers:
+            register = spec.register
+            key = register.key
+            entries = events.filter(pl.col("type") == register.entered_by)
+            pair = pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
+            hashes = entries.select(pair).to_series().sort()
+            if not (hashes == hashes.shift(1)).any():
+                continue
+            maybe = completed(entries.filter(pair.is_duplicated()), self._schema)
+            counts = self._knows(as_of, knowledge) & (pl.col("date") >= in_force)
+            counted = maybe.filter(counts)
+            twice = counted.filter(pl.struct("subject", key).is_duplicated())
+            problems.rows(
+                twice,
+                key,
+                Message("a record of register {register} entered twice", register=register.id),
+            )
+            content = [c for c in maybe.columns if not c.startswith("_")]
+            identical = maybe.filter(pl.struct(content).is_duplicated()).join(
+                twice.select("_table", "_row"), on=["_table", "_row"], how="anti"
+            )
+            problems.rows(
+                identical, key, Message("the same record entered twice; list each event once")
+            )
+        problems.raise_if_any()
+
     def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register
         # Only the columns a record keeps are copied out of the wide history.
@@ -176,23 +210,7 @@ class History:
             .select(*kept, "_table", "_row")
             .collect(engine=ENGINE)
         )
-        problems = HistoryProblems()
-        # A record entered twice: equal hashes of subject and key find the few candidates in
-        # one pass, and only those are compared by value.
-        pair = pl.col("_sid").hash(seed=1) ^ pl.col(register.key).hash(seed=2)
-        hashes = entries.select(pair).to_series().sort()
-        if (hashes == hashes.shift(1)).any():
-            maybe = entries.filter(pair.is_duplicated())
-        else:
-            maybe = entries.clear()
-        counts = maybe.group_by("_sid", register.key).len().filter(pl.col("len") > 1)
-        if counts.height:
-            twice = maybe.join(counts, on=["_sid", register.key], how="semi")
-            problems.rows(
-                twice,
-                register.key,
-                Message("a record of register {register} entered twice", register=register.id),
-            )
+        problems = HistoryProblems()  # records entered twice are refused by known()
         last_valid = (
             pl.lit(shifted(entries.get_column("date"), spec.validity))
             if spec.validity is not None
@@ -287,6 +305,21 @@ def _hashed_ids(frame: pl.DataFrame, distinct: bool | None) -> pl.Expr:
     if distinct:
         return pl.col("subject").hash().alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
+
+
+def completed(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
+    """The events as their models read them: :func:`defaults`, and a decision day not given
+    is the event's own day (the front door's rule)."""
+    frame = defaults(events, schema)
+    for event_type, field_name in schema.decided.items():
+        if field_name in frame.columns:
+            frame = frame.with_columns(
+                pl.when(pl.col("type") == event_type)
+                .then(pl.col(field_name).fill_null(pl.col("date")))
+                .otherwise(pl.col(field_name))
+                .alias(field_name)
+            )
+    return frame
 
 
 def defaults(events: pl.DataFrame, schema: VocabularySchema) -> pl.DataFrame:
