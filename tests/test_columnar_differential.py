@@ -271,3 +271,32 @@ def test_columnar_gives_the_engines_rows_lianyungang(population: Population) -> 
 @given(populations(GANZHOU), st.sampled_from(sorted(CALENDARS)))
 def test_columnar_gives_the_engines_rows_ganzhou(population: Population, calendar: str) -> None:
     _same(PAIRS[GANZHOU.id, calendar], population)
+
+
+def _published(score: int) -> dict[str, Any]:
+    return {
+        "type": "evaluation_published",
+        "subject": "s0",
+        "date": "2025-03-03",
+        "evaluation": "e1",
+        "year": 2024,
+        "score": score,
+    }
+
+
+@pytest.mark.parametrize("scores", [(100, 20), (20, 100)])
+def test_same_day_ties_are_ordered_alike_by_both_engines(scores: tuple[int, int]) -> None:
+    """Two events of one subject, day, type and id that differ in another field: both
+    engines order them by that field's value (20 before 100, not the JSON text's "100"
+    before "20"), whichever way they are listed, and a group's winner among triggers that
+    tie on everything else is the later one, as the walk (newest first) finds it."""
+    population: Population = (
+        [{"id": "s0", "kind": "medical_institution"}],
+        [_published(score) for score in scores],
+        dt.date(2025, 12, 1),
+        None,
+    )
+    _same(PAIRS[GANZHOU.id, "default"], population)
+    decisions = Engine(GANZHOU).evaluate(population[0], population[1], as_of=population[2])
+    seqs = {d.outcome: d.trigger.seq for d in decisions.decisions}
+    assert seqs["reduced_supervision"] == 1  # the score of 100, second in order

@@ -22,6 +22,7 @@ from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import ENGINE, VocabularySchema
 from credit_rules.i18n import Message
+from credit_rules.model.vocabularies import tie_fields
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import event_types_read
 
@@ -135,7 +136,12 @@ class History:
                 (pl.col("date") < in_force).alias("_early"),
             )
         # The front door's canonical order: day, type, the id named, then the content.
-        tie = [c for c in schema.columns if frame.schema[c] != pl.List(pl.String)]
+        # Then every field (tie_fields, the front door's order too); a list item by item,
+        # joined by a separator below every character an item holds.
+        tie = [
+            pl.col(c).list.join("\x1f") if frame.schema[c] == pl.List(pl.String) else pl.col(c)
+            for c in tie_fields(schema.vocabulary)
+        ]
         order = frame.select(
             pl.arg_sort_by(
                 ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],

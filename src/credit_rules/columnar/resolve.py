@@ -136,14 +136,15 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     )
     # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
     # newest trigger, the rule listed first, then the trigger walked first (by kind, then by
-    # key, a text, read only if all the numbers tie, which they seldom do).
+    # key, a text, read only if all the numbers tie, which they seldom do, then the later in
+    # the history: the walk goes newest first).
     numbers = ["_g", "_b", "_np", "_nd", "_rule", "_no"]
     ordered = sorted_by(candidates, numbers)
     tied = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in numbers).fill_null(False)
     if ordered.select(tied.any()).item():
         ordered = ordered.with_columns(
             pl.lit(keys).gather(pl.col("_pid")).fill_null("").alias("_key")
-        ).sort([*numbers, "_key"], descending=[*[False] * len(numbers), True])
+        ).sort([*numbers, "_key", "trigger_seq"], descending=[*[False] * len(numbers), True, True])
     chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
     segments = (
         ordered.filter(chosen.fill_null(True))

@@ -39,6 +39,7 @@ from credit_rules.model.vocabularies import (
     event_classes,
     key_fields,
     parse_events,
+    tie_fields,
 )
 from credit_rules.ruleset import ir
 from credit_rules.yaml_source import iso_date
@@ -75,6 +76,7 @@ class FrontDoor:
         self.subject_classes = frozenset({Subject, *SUBJECT_CLASSES.values()})
         self.event_class_set = frozenset(self.classes.values())
         self.keys = dict(key_fields(ruleset.vocabulary))
+        self.tie_fields = tie_fields(ruleset.vocabulary)
         # Event types that enter a record: their record id is their identity.
         self.entering = frozenset(register.entered_by for register in ruleset.registers)
         self.decided = dict(decision_day_fields(ruleset.vocabulary))
@@ -226,10 +228,23 @@ class FrontDoor:
             assert found is not None  # parse_events gives this vocabulary's models
         return found
 
+    def _tie(self, event: Event) -> tuple[tuple[int, Any], ...]:
+        """What orders ``event`` among events of its subject, day, type and id: its fields in
+        :func:`~credit_rules.model.vocabularies.tie_fields` order, an absent value first;
+        events equal in all of them keep the order they were given in."""
+        values = event.__dict__
+        return tuple(
+            (0, "")
+            if (value := values.get(name)) is None
+            else (1, tuple(value) if isinstance(value, tuple | list | frozenset) else value)
+            for name in self.tie_fields
+        )
+
     def canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
         """Events by day, and within a day by type, the id they name and then all their
         content, so that no result (not even the order of a deadline's excluded periods)
-        depends on how a caller listed them. Content is compared only where the key ties."""
+        depends on how a caller listed them. Content is compared only where the key ties,
+        field by field (:func:`~credit_rules.model.vocabularies.tie_fields`)."""
         keys = self.keys
         ranked: list[tuple[dt.date, str, str, int]] = []
         for index in indexes:
@@ -247,9 +262,7 @@ class FrontDoor:
             while end < len(ranked) and ranked[end][:3] == first[:3]:
                 end += 1
             if end - start > 1:
-                ordered[start:end] = sorted(
-                    ordered[start:end], key=lambda i: events[i].model_dump_json()
-                )
+                ordered[start:end] = sorted(ordered[start:end], key=lambda i: self._tie(events[i]))
             start = end
         chosen = [events[i] for i in ordered]
         # Events are in day order, so those before the in-force date come first.

@@ -112,6 +112,22 @@ def event_fields(vocabulary: str, event_type: str) -> Mapping[str, FieldType]:
     return types.MappingProxyType(found)
 
 
+@cache
+def tie_fields(vocabulary: str) -> tuple[str, ...]:
+    """The fields that order events of one subject, day, type and id among themselves, in
+    the order they are compared: every field of the vocabulary's event types but ``type``,
+    ``subject`` and ``date``, in the order the types and their fields are declared (a value
+    absent first; a list item by item). The per-subject front door and the columnar backend
+    both sort by it, so the same events get the same sequence numbers from either, however
+    they were listed."""
+    found: dict[str, None] = {}
+    for cls in event_classes(vocabulary).values():
+        for name in cls.model_fields:
+            if name not in ("type", "subject", "date"):
+                found.setdefault(name, None)
+    return tuple(found)
+
+
 def _field_type(annotation: Any) -> FieldType | None:
     origin = get_origin(annotation)
     if origin is typing.Annotated:
