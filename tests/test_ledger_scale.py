@@ -205,6 +205,8 @@ def test_bulk_load_refuses_an_event_out_of_order_in_a_later_chunk() -> None:
     with pytest.raises(LedgerClockError):
         ledger.bulk_load(people(20_000), events, freeze=False)
     assert len(ledger) == 0 and ledger.subject_ids() == ()
-    with pytest.raises(SubjectRejected, match="p3"):
+    with pytest.raises(
+        SubjectRejected, match=r"subjects\[20000\]\.id\] subject 'p3' is given twice"
+    ):
         ledger.bulk_load([*people(20_000), {"id": "p3", "kind": "insured_person"}], [])
     assert ledger.subject_ids() == ()

@@ -310,17 +310,14 @@ def new_subjects(ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]
         ):
             continue
         seen = set(islice(new, size))
-        for subject_id, _ in chunk:
+        for offset, (subject_id, _) in enumerate(chunk):
             if subject_id in held or subject_id in seen:
-                raise SubjectRejected(
-                    None,
-                    [
-                        Problem(
-                            Message("the ledger already holds subject {id!r}", id=subject_id),
-                            "id",
-                        )
-                    ],
+                message = (
+                    Message("the ledger already holds subject {id!r}", id=subject_id)
+                    if subject_id in held
+                    else Message("subject {id!r} is given twice", id=subject_id)
                 )
+                raise SubjectRejected(None, [Problem(message, f"subjects[{size + offset}].id")])
             seen.add(subject_id)
     return new
 
