@@ -211,7 +211,9 @@ def test_bad_input_is_refused_whole(
 def test_a_subject_held_already_is_refused() -> None:
     ledger = Ledger(bundled("lianyungang-2007"))
     ledger.bulk_load_tables(pl.DataFrame([_entered("r1")]), pl.DataFrame(PEOPLE))
-    with pytest.raises(SubjectRejected, match="already holds subject 'p1'"):
+    with pytest.raises(
+        SubjectRejected, match=r"subjects\[0\]\.id\] the ledger already holds subject 'p1'"
+    ):
         ledger.bulk_load_tables(pl.DataFrame([_entered("r2")]), pl.DataFrame(PEOPLE))
     assert len(ledger.history("p1")) == 1
 

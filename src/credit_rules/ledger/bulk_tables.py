@@ -114,9 +114,16 @@ def _new_subjects(ledger: Ledger, people: pl.DataFrame | None) -> dict[str, str]
     ids: list[str] = people.get_column("id").to_list()
     held = ledger._held
     if not held.keys().isdisjoint(ids):
-        first = next(i for i in ids if i in held)
+        at = next(n for n, i in enumerate(ids) if i in held)
+        place = people.row(at, named=True)
         raise SubjectRejected(
-            None, [Problem(Message("the ledger already holds subject {id!r}", id=first), "id")]
+            None,
+            [
+                Problem(
+                    Message("the ledger already holds subject {id!r}", id=ids[at]),
+                    f"{_label(place['_table'], place['_row'])}.id",
+                )
+            ],
         )
     codec = ledger._codec
     kinds = {kind: codec.kind(kind) for kind in people.get_column("kind").unique().to_list()}
