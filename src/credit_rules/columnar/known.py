@@ -181,12 +181,15 @@ class History:
         for spec in self._registers:
             register = spec.register
             key = register.key
-            entries = events.filter(pl.col("type") == register.entered_by)
+            # Lazy: only the two columns hashed are read, unless there are candidates.
+            entries = events.lazy().filter(pl.col("type") == register.entered_by)
             pair = pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
-            hashes = entries.select(pair).to_series().sort()
+            hashes = entries.select(pair).collect(engine=ENGINE).to_series().sort()
             if not (hashes == hashes.shift(1)).any():
                 continue
-            maybe = completed(entries.filter(pair.is_duplicated()), self._schema)
+            maybe = completed(
+                entries.filter(pair.is_duplicated()).collect(engine=ENGINE), self._schema
+            )
             counts = self._knows(as_of, knowledge) & (pl.col("date") >= in_force)
             counted = maybe.filter(counts)
             twice = counted.filter(pl.struct("subject", key).is_duplicated())
