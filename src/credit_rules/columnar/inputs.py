@@ -81,10 +81,10 @@ class Inputs:
         of the input once, it holds for those events known on any day."""
         found = self._differ.get(types)
         if found is None:
-            events = self.events
+            ids = self.events.lazy()
             if types is not None:
-                events = events.filter(pl.col("type").is_in(sorted(types)))
-            found = self._differ[types] = hashes_differ(events)
+                ids = ids.filter(pl.col("type").is_in(sorted(types)))
+            found = self._differ[types] = hashes_differ(ids.select("subject"))
         return found
 
     def split(self, cuts: pl.Series) -> list[Inputs]:
@@ -110,7 +110,7 @@ class Inputs:
         return parts
 
 
-def hashes_differ(events: pl.DataFrame) -> bool:
+def hashes_differ(events: pl.DataFrame | pl.LazyFrame) -> bool:
     """Whether no two subject ids of ``events`` share a hash. Both counts are a pass over
     every event; in one select they run side by side."""
     ids, hashes = (
