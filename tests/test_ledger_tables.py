@@ -318,3 +318,21 @@ def test_the_iterable_load_refuses_what_is_not_an_iterable() -> None:
     ledger = Ledger(bundled("lianyungang-2007"))
     with pytest.raises(EventRejected, match="events must be an iterable"):
         ledger.bulk_load([], None)  # type: ignore[arg-type]
+
+
+def test_an_event_id_must_be_text_on_every_path() -> None:
+    # The journal keeps ids as text: an id 7 would read back as "7" after a reopen, and the
+    # same event sent again with 7 would not be known for a replay.
+    ledger = Ledger(bundled("lianyungang-2007"))
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    event = {k: v for k, v in _entered("r1").items() if k != "recorded_at"}
+    day = dt.date(2008, 3, 10)
+    with pytest.raises(EventRejected, match="an event_id must be text, got 7"):
+        ledger.record(event, recorded_at=day, event_id=7)  # type: ignore[arg-type]
+    with pytest.raises(EventRejected, match="an event_id must be text"):
+        ledger.record({**event, "event_id": 7}, recorded_at=day)
+    with pytest.raises(EventRejected, match=r"load\[0\]\.event_id\] an event_id must be text"):
+        ledger.bulk_load([], [(day, event, 7)])  # type: ignore[list-item]
+    assert len(ledger.history("p1")) == 0
+    ledger.record({**event, "event_id": "7"}, recorded_at=day)
+    assert ledger.record(event, recorded_at=day, event_id="7").seq == 1  # a replay

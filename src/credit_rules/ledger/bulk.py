@@ -40,7 +40,7 @@ from credit_rules.errors import (
 )
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
-from credit_rules.ledger.entry import check_date, parse_subjects, typed_events
+from credit_rules.ledger.entry import check_date, check_event_id, parse_subjects, typed_events
 from credit_rules.ledger.journal import MINIMAL_ROW, Batch, SubjectChunk
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
@@ -430,6 +430,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
                 continue
             introductions.check(event, labels, index)
             event_id = item[2] if len(item) == 3 else None
+            check_event_id(event_id, f"{labels[index]}.event_id")
             if event_id is not None:
                 if event_id in known_ids or event_id in load_ids:
                     clashes.append(

@@ -43,6 +43,7 @@ from credit_rules.ledger.codec import (
     event_json,
     read_events,
 )
+from credit_rules.ledger.entry import check_event_id
 from credit_rules.ledger.journal import EventRow, Journal, SqliteJournal
 from credit_rules.ledger.journal_pg import PostgresJournal
 from credit_rules.ledger.snapshot import read_snapshot, write_snapshot, written_under
@@ -80,7 +81,8 @@ def split_ids(
                 raise EventRejected(
                     None, [Problem(Message("two different event_ids given"), "event_id")]
                 )
-            given = None if inner is None else str(inner)
+            given = inner
+        check_event_id(given)
         events.append(item)
         found.append(given)
     return events, found

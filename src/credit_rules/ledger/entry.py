@@ -185,3 +185,13 @@ def raise_first(errors: list[BaseException]) -> None:
         if len(errors) > 1:
             first.add_note(f"{len(errors) - 1} more exception(s) from ledger callbacks")
         raise first
+
+
+def check_event_id(value: object, label: str = "event_id") -> None:
+    """An event id is text: the journal keeps it as text, so an id of another type would
+    not be recognised when the same event is sent again after a reopen."""
+    if value is not None and not isinstance(value, str):
+        raise EventRejected(
+            None,
+            [Problem(Message("an event_id must be text, got {value}", value=shown(value)), label)],
+        )
