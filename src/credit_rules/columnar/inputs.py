@@ -62,7 +62,7 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
-        self._differ: dict[frozenset[str] | None, bool] = {}
+        self._differ: dict[frozenset[str], bool] = {}
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -75,15 +75,13 @@ class Inputs:
             )
         return self._subjects
 
-    def hashes_differ(self, types: frozenset[str] | None = None) -> bool:
-        """Whether no two subject ids (of the events of ``types``, default all) share a hash,
-        so that the hashes can number the subjects (:mod:`credit_rules.columnar.known`); asked
-        of the input once, it holds for those events known on any day."""
+    def hashes_differ(self, types: frozenset[str]) -> bool:
+        """Whether no two subject ids of the events of ``types`` share a hash, so that the
+        hashes can number the subjects (:mod:`credit_rules.columnar.known`); asked of the
+        input once, it holds for those events known on any day."""
         found = self._differ.get(types)
         if found is None:
-            ids = self.events.lazy()
-            if types is not None:
-                ids = ids.filter(pl.col("type").is_in(sorted(types)))
+            ids = self.events.lazy().filter(pl.col("type").is_in(sorted(types)))
             found = self._differ[types] = hashes_differ(ids.select("subject"))
         return found
 

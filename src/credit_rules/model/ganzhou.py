@@ -196,15 +196,17 @@ class ObjectionSuspended(Event):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> ObjectionSuspended:
-        # The one pair of ``not_before``, with the message a suspension deserves.
-        if self.until < self.date:
-            raise ValueError(
-                Message(
-                    "a suspension cannot end ({until}) before it starts ({date})",
-                    until=self.until,
-                    date=self.date,
+        # The order ``not_before`` declares (what the columnar input checks too), with the
+        # message a suspension deserves.
+        for later, earlier in self.not_before:
+            if getattr(self, later) < getattr(self, earlier):
+                raise ValueError(
+                    Message(
+                        "a suspension cannot end ({until}) before it starts ({date})",
+                        until=self.until,
+                        date=self.date,
+                    )
                 )
-            )
         return self
 
 
