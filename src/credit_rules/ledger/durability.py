@@ -187,10 +187,10 @@ def _where(ledger: Ledger) -> str:
     return ledger._journal.where if ledger._journal is not None else "<ledger>"
 
 
-def _apply_compaction(ledger: Ledger, rows: Mapping[str, tuple[int, str]]) -> None:
+def _apply_compaction(ledger: Ledger, rows: Iterable[tuple[str, int, str]]) -> None:
     reader = CacheReader(ledger.ruleset)
     today = ledger._today
-    for subject_id, (seq, body) in rows.items():
+    for subject_id, seq, body in rows:
         state = ledger._states.get(subject_id)
         if state is None or not state.seqs or state.seqs[-1] != seq or today is None:
             continue
@@ -237,21 +237,26 @@ def checkpoint(ledger: Ledger) -> int:
             raise ValueError(
                 Message("a compaction point needs a journal: open the ledger with Ledger.open")
             )
-        rows = []
-        for subject_id in sorted(ledger._dirty):
-            state = ledger._states[subject_id]
-            if state.horizon is None or not state.seqs:
-                continue
-            rows.append(
-                (
+        written = 0
+
+        def rows() -> Iterator[tuple[str, int, str]]:
+            # Made as they are written: the JSON of a hundred thousand subjects' caches,
+            # held at once, would be the largest thing in the process.
+            nonlocal written
+            for subject_id in sorted(ledger._dirty):
+                state = ledger._states[subject_id]
+                if state.horizon is None or not state.seqs:
+                    continue
+                written += 1
+                yield (
                     subject_id,
                     state.seqs[-1],
                     cache_json(state.horizon, state.timeline, state.actions),
                 )
-            )
-        ledger._journal.write_cache(rows, {"cache_key": _cache_key(ledger)})
+
+        ledger._journal.write_cache(rows(), {"cache_key": _cache_key(ledger)})
         ledger._dirty.clear()
-        return len(rows)
+        return written
 
 
 def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:

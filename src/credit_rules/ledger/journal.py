@@ -204,11 +204,11 @@ class Journal(ABC):
         )
         return [str(r[0]) for r in rows]
 
-    def cache(self) -> dict[str, tuple[int, str]]:
-        return {
-            str(s): (int(q), str(b))
-            for s, q, b in self._execute("SELECT subject, seq, body FROM cr_cache")
-        }
+    def cache(self) -> Iterator[tuple[str, int, str]]:
+        """The compaction point's rows (subject, seq, body), as they are read: at a million
+        subjects they would be a hundred megabytes or more if held at once."""
+        for subject, seq, body in self._rows("SELECT subject, seq, body FROM cr_cache", ()):
+            yield str(subject), int(seq), str(body)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -295,8 +295,9 @@ class Journal(ABC):
                 self._sql("UPDATE cr_outbox SET acked = 1 WHERE id = ?"), [(i,) for i in ids]
             )
 
-    def write_cache(self, rows: Sequence[tuple[str, int, str]], meta: Mapping[str, str]) -> None:
-        """A compaction point: the derived state of the subjects changed since the last one."""
+    def write_cache(self, rows: Iterable[tuple[str, int, str]], meta: Mapping[str, str]) -> None:
+        """A compaction point: the derived state of the subjects changed since the last one.
+        ``rows`` is consumed as it is written (it may be a generator), never held whole."""
         with self._write():
             self._executemany(
                 self._sql(
