@@ -20,9 +20,9 @@ in a temporary directory, in ONE run:
 4. **reopen**: the journal opened again (replay plus the compaction point).
 5. **bulk load from tables**: ``Ledger.bulk_load_tables`` of the same persons and events as
    Polars frames (a long events table with a ``recorded_at`` column, and a subjects table),
-   into a fresh ledger on its own journal; measured at the end of the run (so it changes none
-   of the memory figures) and checked against the ledger loaded from iterables on 500 sampled
-   persons' histories and statuses.
+   into a fresh ledger on its own journal, in a fresh process (as a loader runs) at the end of
+   the run (so it changes none of the memory figures), and checked against the ledger loaded
+   from iterables (reopened from its journal) on 500 sampled persons' histories and statuses.
 6. **single record**: ``record`` one event at a time, each acknowledged only once committed,
    with ``synchronous=FULL`` (durable against power loss) and ``NORMAL`` (against a process
    crash); from one thread, and from 8 threads at once (group commit: the commits count shows
@@ -42,6 +42,9 @@ determined (read by no rule: inert) and entered; 5% of records are objected to a
 
     .venv/bin/python benchmarks/bench_ledger.py --persons 100000
     .venv/bin/python benchmarks/bench_ledger.py               # 100,000 and 1,000,000
+
+Several sizes run one after another, each in a fresh process (so that what one run's
+allocators kept is not counted in the next run's memory).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -295,34 +299,52 @@ TABLE_COLUMNS = (
 )
 
 
-def table_load(
-    persons: int,
-    stream: list[Compact],
-    reference: Ledger,
-    last_day: dt.date,
-    tmp: Path,
-    seed: int,
+def tables_in_fresh_process(
+    persons: int, seed: int, reference: Path, last_day: dt.date
 ) -> dict[str, Any]:
+    """:func:`table_load` run by a fresh process of this script."""
+    out = reference.with_name("tables.json")
+    subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            *("--persons", str(persons), "--seed", str(seed)),
+            *("--tables-against", str(reference), "--last-day", last_day.isoformat()),
+            *("--out", str(out)),
+        ],
+        check=True,
+    )
+    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return found
+
+
+def table_load(persons: int, seed: int, reference_path: Path, last_day: dt.date) -> dict[str, Any]:
     """``Ledger.bulk_load_tables`` of the same input as Polars frames (made beforehand,
     outside the time: a bureau's export is columns already) into a fresh ledger on its own
-    SQLite journal; checked against the ledger loaded from iterables on the histories (as
-    known on the last day of the input) and statuses of sampled persons."""
+    SQLite journal; checked against the ledger loaded from iterables (reopened from its
+    journal, ``reference_path``) on the histories (as known on the last day of the input) and
+    statuses of sampled persons."""
+    stream = feed(persons, round(persons * EVENTS_PER_PERSON), seed)
     try:
         events, subjects = as_tables(persons, stream)
     except ImportError:
         return {"skipped": "polars is not installed (the columnar extra)"}
+    tmp = reference_path.parent
     ledger = Ledger.open(SqliteJournal(tmp / "tables.db", synchronous="normal"), bundled(RULESET))
+    gc.collect()
     load = load_average()
     started = time.perf_counter()
     ledger.bulk_load_tables(events, subjects, freeze=False)
     seconds = time.perf_counter() - started
     rng = random.Random(seed + 2)
     sample = [f"p{rng.randrange(persons):07d}" for _ in range(500)]
+    reference = Ledger.open(SqliteJournal(reference_path, synchronous="normal"), bundled(RULESET))
     agrees = all(
         list(ledger.history(pid)) == list(reference.history(pid, known_at=last_day))
         and ledger.status(pid, last_day) == reference.status(pid, last_day)
         for pid in sample
     )
+    reference.close()
     ledger.close()
     return {
         "seconds": round(seconds, 2),
@@ -437,11 +459,12 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         result["gc_while_serving"] = pauses.report()
         result["peak_rss_mib"] = round(maxrss_mib())
         result["load_average_at_end"] = load_average()
-        # After every memory figure: the tables and a second ledger change none of them.
-        result["bulk_load_tables"] = table_load(
-            persons, feed(persons, events, seed), ledger, last_day, Path(tmp), seed
-        )
         ledger.close()
+        del ledger
+        # After every memory figure, and in a fresh process (as a loader runs): the tables and
+        # a second ledger change none of them, and the first ledger's million objects and the
+        # pages this process has touched weigh on none of the load's time.
+        result["bulk_load_tables"] = tables_in_fresh_process(persons, seed, path, last_day)
     # Last, so that the dicts made and dropped here change none of the memory figures.
     making = input_dicts_seconds(persons, feed(persons, events, seed))
     result["bulk_load"]["seconds_making_input_dicts"] = round(making, 2)
@@ -459,12 +482,35 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2000, help="records per mode")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=HERE / "ledger-results.json")
+    parser.add_argument("--tables-against", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--last-day", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.persons or [100_000, 1_000_000]
+    if args.tables_against is not None:  # the fresh process of tables_in_fresh_process
+        found = table_load(sizes[0], args.seed, args.tables_against, args.last_day)
+        args.out.write_text(json.dumps(found) + "\n", encoding="utf-8")
+        return
     runs = []
-    for persons in sizes:
-        print(f"{persons:,} persons ...", file=sys.stderr, flush=True)
-        runs.append(run(persons, args.seed, args.singles, args.queries))
+    if len(sizes) > 1:
+        # Each size in a fresh process: memory a run leaves behind (the allocators keep what
+        # they freed) would otherwise count as the next run's.
+        for persons in sizes:
+            with tempfile.TemporaryDirectory() as folder:
+                out = Path(folder) / "run.json"
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        *("--persons", str(persons), "--seed", str(args.seed)),
+                        *("--singles", str(args.singles), "--queries", str(args.queries)),
+                        *("--out", str(out)),
+                    ],
+                    check=True,
+                )
+                runs.extend(json.loads(out.read_text(encoding="utf-8"))["runs"])
+    else:
+        print(f"{sizes[0]:,} persons ...", file=sys.stderr, flush=True)
+        runs.append(run(sizes[0], args.seed, args.singles, args.queries))
         print(json.dumps(runs[-1], indent=2), file=sys.stderr, flush=True)
     report = {
         "benchmark": "ledger on a SQLite journal: bulk load, memory, warm-up, reopen, single "
