@@ -368,3 +368,45 @@ def test_an_entry_listed_twice_is_refused_like_the_front_door_whether_known_or_n
         ColumnarEngine(ruleset).outcomes(
             pl.DataFrame([event, event]), pl.DataFrame(people), as_of=as_of
         )
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "problem"),
+    [
+        ("score", "88 points", "not a whole number"),
+        ("year", "2024x", "not a whole number"),
+        ("date", "2025-13-10", "not a date"),
+    ],
+)
+def test_a_needed_value_given_but_unreadable_is_one_problem_not_two(
+    column: str, given: str, problem: str
+) -> None:
+    """A score an evaluation needs, written as text that is no number, is reported once as
+    unreadable: not again as missing (which would send the analyst looking for a value that is
+    there)."""
+    row = {
+        "type": "evaluation_published",
+        "subject": "m1",
+        "evaluation": "e1",
+        "year": "2024",
+        "score": "88",
+        "date": "2025-01-10",
+        column: given,
+    }
+    with pytest.raises(TableError) as caught:
+        GANZHOU_ENGINE.read(pl.DataFrame([row]), INSTITUTION)
+    assert caught.value.total == 1
+    assert [(p.field, str(p.message)) for p in caught.value.problems] == [
+        (f"events[0].{column}", f"{problem} (value {given!r})")
+    ]
+
+
+def test_a_needed_value_left_empty_is_still_missing() -> None:
+    row = {"type": "evaluation_published", "subject": "m1", "evaluation": "e1", "year": "2024"}
+    table = pl.DataFrame(
+        [{**row, "score": None, "date": "2025-01-10"}], schema_overrides={"score": pl.String}
+    )
+    with pytest.raises(
+        TableError, match=r"events\[0\]\.score\] a evaluation_published event needs it"
+    ):
+        GANZHOU_ENGINE.read(table, INSTITUTION)

@@ -328,6 +328,7 @@ def _one_frame(
     typed and kept too, null where a table lacks them."""
     schema = vocabulary_schema(vocabulary)
     carried = carried or {}
+    needed = _needed(vocabulary)
     if isinstance(events, Mapping):
         named = [(table, f"events[{t}]", t) for t, table in events.items()]
     elif isinstance(events, Sequence) and not isinstance(events, str | bytes):
@@ -391,8 +392,13 @@ def _one_frame(
                 typed.append(_typed(frame, column, kind, problems).alias(column))
             else:
                 typed.append(pl.lit(None, _DTYPES[kind]).alias(column))
-        dated = pl.col("date").is_not_null().alias("_dated")
-        frames.append(frame.select(*typed, "_table", "_row", dated))
+        # Whether each value some event needs was given at all: one given but unreadable is
+        # reported once, as unreadable, not again as missing.
+        given = [
+            (pl.col(c).is_not_null() if c in frame.columns else pl.lit(False)).alias(_given(c))
+            for c in needed
+        ]
+        frames.append(frame.select(*typed, "_table", "_row", *given))
     if not frames:
         problems.raise_if_any()
         return pl.DataFrame(
@@ -403,10 +409,26 @@ def _one_frame(
                 **{c: _DTYPES[k] for c, k in {**schema.columns, **carried}.items()},
                 "_table": pl.String,
                 "_row": pl.Int64,
-                "_dated": pl.Boolean,
+                **{_given(c): pl.Boolean for c in needed},
             }
         )
     return pl.concat(frames, how="vertical")
+
+
+def _needed(vocabulary: str) -> list[str]:
+    """The columns some event type of ``vocabulary`` cannot do without, ``date`` first."""
+    schema = vocabulary_schema(vocabulary)
+    fields = schema.fields.values()
+    required = {c for named in fields for c, spec in named.items() if spec.required}
+    return ["date", *sorted(required - {"date"})]
+
+
+def _given(column: str) -> str:
+    return f"_given_{column}"
+
+
+def _without_flags(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.drop(c for c in frame.columns if c.startswith("_given_"))
 
 
 def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> None:
@@ -429,7 +451,7 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
         Message("every event needs a subject"),
     )
     # A date that was given but could not be read is reported once, as not a date.
-    problems.rows(frame, ~pl.col("_dated"), "date", Message("every event needs a date"))
+    problems.rows(frame, ~pl.col(_given("date")), "date", Message("every event needs a date"))
     # Only the types present are checked, and a check that a column's null count already
     # answers (no value at all, or no null) costs nothing: a long table is mostly nulls.
     present = set(frame.get_column("type").unique().to_list())
@@ -453,7 +475,7 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
             if spec.required and nulls:
                 problems.rows(
                     frame,
-                    mine & value.is_null(),
+                    mine & ~pl.col(_given(column)),
                     column,
                     Message("a {type} event needs it", type=event_type),
                 )
@@ -625,7 +647,7 @@ def read_records(
     if subjects is not None:
         people = _subjects(subjects, ruleset, problems, keep=True)
     problems.raise_if_any()
-    return frame.drop("_dated"), people
+    return _without_flags(frame), people
 
 
 def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None) -> Inputs:
@@ -643,4 +665,4 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
         )
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)
-    return Inputs(frame.drop("_dated"), people, kinds[0] if len(kinds) == 1 else None)
+    return Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
