@@ -47,6 +47,7 @@ from credit_rules.columnar.plans import (
 from credit_rules.columnar.resolve import DAY, OPEN, resolve
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
+from credit_rules.engine.program import Program
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct, shown
 from credit_rules.i18n import Message
 from credit_rules.periods import Period
@@ -159,6 +160,8 @@ class ColumnarEngine:
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
         self._group_code = {group: code for code, group in enumerate(groups)}
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+        #: The per-subject program, for its analysis of which triggers can reach a day.
+        self._program = Program(ruleset, self.calendar)
 
     def _reads_kind_on(self, on: str, rules: list[RulePlan]) -> bool:
         exprs: list[pl.Expr | None] = []
@@ -241,12 +244,15 @@ class ColumnarEngine:
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
         inputs = self._inputs(events, subjects, as_of)
+        # As the per-subject engine's outcomes: only subjects with a trigger recent enough
+        # for a measure to reach as_of are looked at (Lianyungang: an entry of the last year).
+        _, floor = self._program.reaching(as_of)
         known = self._history.known(
             inputs.events,
             as_of,
             ordered=False,
             known_at=known_at,
-            distinct=inputs.hashes_differ(self._history.types_read),
+            floor=floor,
         )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None

@@ -52,7 +52,7 @@ class Inputs:
     never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
     """
 
-    __slots__ = ("_differ", "_kind", "_subjects", "events")
+    __slots__ = ("_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -62,7 +62,6 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
-        self._differ: dict[frozenset[str], bool] = {}
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -74,16 +73,6 @@ class Inputs:
                 .with_columns(pl.lit(self._kind).alias("subject_kind"))
             )
         return self._subjects
-
-    def hashes_differ(self, types: frozenset[str]) -> bool:
-        """Whether no two subject ids of the events of ``types`` share a hash, so that the
-        hashes can number the subjects (:mod:`credit_rules.columnar.known`); asked of the
-        input once, it holds for those events known on any day."""
-        found = self._differ.get(types)
-        if found is None:
-            ids = self.events.lazy().filter(pl.col("type").is_in(sorted(types)))
-            found = self._differ[types] = hashes_differ(ids.select("subject"))
-        return found
 
     def split(self, cuts: pl.Series) -> list[Inputs]:
         """The input cut at the sorted subject ids ``cuts``: part ``i`` holds the subjects

@@ -12,7 +12,7 @@ record never entered) reported in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -66,16 +66,18 @@ class History:
         as_of: dt.date,
         ordered: bool = True,
         known_at: dt.date | None = None,
-        distinct: bool | None = None,
+        floor: Mapping[str, dt.date] | None = None,
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
         their trigger need. An event decided on a day of its own exists from that day on, if
         it is by ``known_at`` (default ``as_of``): the front door's rule
         (:mod:`credit_rules.engine.inputs`). Without order, the subjects are numbered by the
-        hash of their id when no two ids share one; ``distinct``, if known, says whether that
-        holds for a set of events that includes these (:meth:`Inputs.hashes_differ` of
-        :attr:`types_read`: without order, only those are kept)."""
+        hash of their id when no two ids share one. Without order and with ``floor`` (a first day by
+        event type, :meth:`credit_rules.engine.program.Program.reaching`), only the events of
+        subjects with an event of one of those types from its first day to ``as_of``: the
+        others cannot have a measure reaching ``as_of``. Records entered twice are looked for
+        among all the events all the same."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
@@ -84,12 +86,14 @@ class History:
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
-            events = (
+            lazy = (
                 events.lazy()
                 .filter(pl.col("type").is_in(sorted(self.types_read)))
                 .select(c for c in events.columns if c in self._read)
-                .collect(engine=ENGINE)
             )
+            if floor is not None:
+                lazy = lazy.join(_reaching(events, floor, as_of), on="subject", how="semi")
+            events = lazy.collect(engine=ENGINE)
         frame = completed(events, schema)
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
@@ -131,7 +135,7 @@ class History:
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                _hashed_ids(frame, distinct),
+                _hashed_ids(frame),
                 pl.lit(None, pl.Int64).alias("_seq"),
                 (pl.col("date") < in_force).alias("_early"),
             )
@@ -306,12 +310,22 @@ class History:
         return records.with_columns(day.alias("_removed"))
 
 
-def _hashed_ids(frame: pl.DataFrame, distinct: bool | None) -> pl.Expr:
+def _reaching(events: pl.DataFrame, floor: Mapping[str, dt.date], as_of: dt.date) -> pl.LazyFrame:
+    """The subjects with an event of a type in ``floor`` from its first day to ``as_of``."""
+    by_day: dict[dt.date, list[str]] = {}
+    for event_type, first in floor.items():
+        if first <= as_of:
+            by_day.setdefault(first, []).append(event_type)
+    recent = pl.lit(False)
+    for first, types in by_day.items():
+        recent |= pl.col("type").is_in(sorted(types)) & (pl.col("date") >= first)
+    return events.lazy().filter(recent & (pl.col("date") <= as_of)).select("subject").unique()
+
+
+def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
     """Subject numbers for a history that is not put in order: the ids' hashes, unless two
     ids share one, then their ranks (slower, and never needed in practice)."""
-    if distinct is None:
-        distinct = hashes_differ(frame)
-    if distinct:
+    if hashes_differ(frame):
         return pl.col("subject").hash().alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
