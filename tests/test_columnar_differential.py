@@ -300,3 +300,47 @@ def test_same_day_ties_are_ordered_alike_by_both_engines(scores: tuple[int, int]
     decisions = Engine(GANZHOU).evaluate(population[0], population[1], as_of=population[2])
     seqs = {d.outcome: d.trigger.seq for d in decisions.decisions}
     assert seqs["reduced_supervision"] == 1  # the score of 100, second in order
+
+
+def _objection(objection: str, filed: str, decided: str, adjusted: int) -> list[dict[str, Any]]:
+    common = {"subject": "s0", "objection": objection, "evaluation": "e1"}
+    return [
+        {
+            **common,
+            "type": "objection_filed",
+            "date": filed,
+            "ground": "record_error_or_omission",
+            "written": True,
+            "reasons_given": True,
+            "evidence_supplied": True,
+        },
+        {
+            **common,
+            "type": "objection_decided",
+            "date": decided,
+            "result": "upheld",
+            "adjusted_score": adjusted,
+        },
+    ]
+
+
+def test_the_last_upheld_objection_sets_the_score_however_the_events_are_listed() -> None:
+    """Ganzhou Art 20: an upheld objection adjusts the evaluation's score; of two, the one
+    decided last stands. o1 is decided on 4 March (score 0), o2 on 3 March (score 65): the
+    score is 0 (intensified supervision, Art 13), also on the columnar backend's outcomes path
+    when o1's decision is listed before o2's (found by a long differential run: that path read
+    the history in the order given)."""
+    events = [
+        {**_published(0), "date": "2024-02-29", "year": 2024},
+        *_objection("o1", "2024-02-29", "2024-03-04", 0),
+        *_objection("o2", "2024-03-02", "2024-03-03", 65),
+    ]
+    population: Population = (
+        [{"id": "s0", "kind": "medical_institution"}],
+        events,
+        dt.date(2024, 3, 23),
+        None,
+    )
+    want = Engine(GANZHOU).outcomes(population[0], events, as_of=population[2])
+    assert "intensified_supervision" in want["s0"]
+    _same(PAIRS[GANZHOU.id, "default"], population)

@@ -162,6 +162,14 @@ class ColumnarEngine:
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
         #: The per-subject program, for its analysis of which triggers can reach a day.
         self._program = Program(ruleset, self.calendar)
+        #: Whether a fact picks an event by its place in the history (the first, the last, all
+        #: in order: Ganzhou's score adjusted by the last upheld objection): then even the
+        #: outcomes need the history in its canonical order, which costs a sort.
+        self._picks_in_order = any(
+            isinstance(plan.fact.derivation, ir.EventQuery)
+            and plan.fact.derivation.pick in ("first", "last", "collect")
+            for plan in self._facts.values()
+        )
 
     def _reads_kind_on(self, on: str, rules: list[RulePlan]) -> bool:
         exprs: list[pl.Expr | None] = []
@@ -250,7 +258,7 @@ class ColumnarEngine:
         known = self._history.known(
             inputs.events,
             as_of,
-            ordered=False,
+            ordered=self._picks_in_order,
             known_at=known_at,
             floor=floor,
         )

@@ -73,7 +73,7 @@ class History:
         their trigger need. An event decided on a day of its own exists from that day on, if
         it is by ``known_at`` (default ``as_of``): the front door's rule
         (:mod:`credit_rules.engine.inputs`). Without order, the subjects are numbered by the
-        hash of their id when no two ids share one. Without order and with ``floor`` (a first day by
+        hash of their id when no two ids share one. With ``floor`` (a first day by
         event type, :meth:`credit_rules.engine.program.Program.reaching`), only the events of
         subjects with an event of one of those types from its first day to ``as_of``: the
         others cannot have a measure reaching ``as_of``. Records entered twice are looked for
@@ -94,6 +94,12 @@ class History:
             if floor is not None:
                 lazy = lazy.join(_reaching(events, floor, as_of), on="subject", how="semi")
             events = lazy.collect(engine=ENGINE)
+        elif floor is not None:
+            events = (
+                events.lazy()
+                .join(_reaching(events, floor, as_of), on="subject", how="semi")
+                .collect(engine=ENGINE)
+            )
         frame = completed(events, schema)
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
