@@ -170,7 +170,7 @@ class Engine:
         as_of: dt.date,
         known_at: dt.date | None,
         floor: Mapping[str, dt.date] | None = None,
-    ) -> tuple[dict[str, str], Iterable[tuple[History, list[Occasion]]]]:
+    ) -> tuple[Mapping[str, str], Iterable[tuple[History, list[Occasion]]]]:
         """Validate the input once, in bulk, and give each subject's history, in id order.
 
         Histories are built one at a time as the caller walks them, so a population's are never

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -62,6 +62,34 @@ class SubjectHistory(NamedTuple):
     events: list[Event]
     positions: list[int]
     early: frozenset[int] = frozenset()
+
+
+class OneKind(Mapping[str, str]):
+    """Subjects all of one kind, by id, in the order given: the mapping a population of
+    insured persons makes. Held as the ids and a set of them, not a dict of a million
+    entries, which costs twice as much to build and is read only to ask whether an event's
+    subject was given."""
+
+    __slots__ = ("_ids", "_kind", "members")
+
+    def __init__(self, ids: list[str], members: Set[str], kind: str) -> None:
+        self._ids = ids
+        self.members = members
+        self._kind = kind
+
+    def __getitem__(self, subject: str) -> str:
+        if subject in self.members:
+            return self._kind
+        raise KeyError(subject)
+
+    def __contains__(self, subject: object) -> bool:
+        return subject in self.members
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 class FrontDoor:
@@ -140,19 +168,24 @@ class FrontDoor:
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, until)
         return as_of
 
-    def subject_kinds(self, subjects: Iterable[SubjectInput]) -> dict[str, str]:
-        """Each subject's kind by id, the subjects validated in bulk. Validated models need only
-        the cross-checks, done in one pass: a population of a million mostly blameless subjects
-        must cost next to nothing."""
+    def subject_kinds(self, subjects: Iterable[SubjectInput]) -> Mapping[str, str]:
+        """Each subject's kind by id, in the order given, the subjects validated in bulk.
+        Validated models need only the cross-checks: a population of a million mostly
+        blameless subjects must cost next to nothing."""
         if isinstance(subjects, Iterable) and not isinstance(subjects, str | bytes | Mapping):
             given = subjects if isinstance(subjects, list) else list(subjects)
             # Exact classes, counted once per class: pydantic's metaclass is an ABC, whose
             # instance check costs as much as the rest. Ids and kinds are read by C-level maps:
             # a million subjects scattered in memory cost more to visit than to check.
             if set(map(type, given)) <= self.subject_classes:
-                kinds = dict(zip(map(_ID, given), map(_KIND, given), strict=True))
-                if len(kinds) == len(given) and set(kinds.values()) <= self.kinds:
-                    return kinds
+                found = set(map(_KIND, given))
+                if found <= self.kinds:
+                    ids = list(map(_ID, given))
+                    members = set(ids)
+                    if len(members) == len(ids):
+                        if len(found) == 1:
+                            return OneKind(ids, members, found.pop())
+                        return dict(zip(ids, map(_KIND, given), strict=True))
             subjects = given
         return {s.id: s.kind for s in self.subjects(subjects)}
 
@@ -310,6 +343,8 @@ class Known:
         """The known events grouped by subject; None if some are not models (dicts: the
         caller parses them and asks again)."""
         door = self.door
+        # Asked once per event: a set's own lookup, not a mapping's method.
+        given: Container[str] = kinds.members if isinstance(kinds, OneKind) else kinds
         classes, exact, entering, keys = (
             door.classes,
             door.event_class_set,
@@ -360,7 +395,7 @@ class Known:
                         )
             if only is not None and subject != only:
                 continue
-            if subject not in kinds:
+            if subject not in given:
                 strangers.append(index)
                 continue
             if day > as_of or (day < in_force and event_type not in kept_early):
