@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 
 pl = pytest.importorskip("polars")
 
+from contradictions import contradicted  # noqa: E402
+
 from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.calendar import WorkingCalendar, default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
@@ -126,9 +128,15 @@ def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
             events.extend(mine)
             days.append(as_of)
         as_of = draw(st.sampled_from(days))
+        if draw(st.integers(0, 3)) == 0:
+            events = contradicted(draw, ruleset, events, as_of)
         # Known on as_of, on some other day, or on the very day a decision was made.
         decisions = sorted(
-            {dt.date.fromisoformat(e[decided[e["type"]]]) for e in events if e["type"] in decided}
+            {
+                dt.date.fromisoformat(e[decided[e["type"]]])
+                for e in events
+                if e.get(decided.get(e["type"], ""))
+            }
         )
         known_at = draw(
             st.one_of(
@@ -196,13 +204,18 @@ def expected(engine: Engine, population: Population) -> Any:
     return decisions, duties, deadlines, outcomes
 
 
-def columnar(engine: ColumnarEngine, population: Population) -> Any:
-    subjects, events, as_of, known_at = population
+def _tables(population: Population) -> tuple[pl.DataFrame, pl.DataFrame]:
+    subjects, events, _, _ = population
     # A list column of empty lists only would be inferred as List(Null); a bureau's Parquet
     # file states the column's type, and so does this.
     lists = {name: pl.List(pl.String) for name in LIST_COLUMNS if any(name in e for e in events)}
     frame = pl.DataFrame(events, infer_schema_length=None, schema_overrides=lists)
-    table = pl.DataFrame(subjects)
+    return frame, pl.DataFrame(subjects)
+
+
+def columnar(engine: ColumnarEngine, population: Population) -> Any:
+    _, _, as_of, known_at = population
+    frame, table = _tables(population)
     result = engine.evaluate(frame, table, as_of=as_of, known_at=known_at)
     trigger = ("trigger_type", "trigger_key", "trigger_date", "trigger_seq")
     decisions = Counter(
@@ -250,9 +263,18 @@ def _same(pair: tuple[Engine, ColumnarEngine], population: Population) -> None:
     engine, backend = pair
     try:
         want = expected(engine, population)
-    except InputError:
+    except InputError as refused:
+        # Every projection refuses it, each on its own path: the population question looks
+        # at fewer subjects, never with fewer checks.
+        subjects, events, as_of, known_at = population
+        with pytest.raises(type(refused)) as again:
+            engine.outcomes(subjects, events, as_of=as_of, known_at=known_at)
+        assert str(again.value) == str(refused)
+        frame, table = _tables(population)
         with pytest.raises(TableError):
-            columnar(backend, population)
+            backend.evaluate(frame, table, as_of=as_of, known_at=known_at)
+        with pytest.raises(TableError):
+            backend.outcomes(frame, table, as_of=as_of, known_at=known_at)
         return
     got = columnar(backend, population)
     assert got[0] == want[0], "decisions"

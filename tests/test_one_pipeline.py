@@ -16,13 +16,16 @@ import pickle
 from typing import Any
 
 import pytest
+from contradictions import contradicted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import credit_rules.model.results as results
 from credit_rules import Engine, Ledger, bundled
+from credit_rules.errors import HistoryError
 from credit_rules.explain.whynot import explain
 from credit_rules.model.events import RecordCorrected
+from credit_rules.ruleset import ir
 from credit_rules.testing.strategies import Case, cases
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -66,6 +69,62 @@ def test_lianyungang_evaluate_outcomes_and_assessments_agree(case: Case) -> None
 @given(cases(GANZHOU))
 def test_ganzhou_evaluate_outcomes_and_assessments_agree(case: Case) -> None:
     _check_projections_agree(ENGINES["ganzhou-2023"], case)
+
+
+def _check_refusals_agree(ruleset: ir.Ruleset, case: Case, data: st.DataObject) -> None:
+    """``outcomes`` walks only the subjects a measure can still reach, but refuses every
+    history ``evaluate`` refuses, with the same problem: an old contradiction too."""
+    engine = ENGINES[ruleset.id]
+    plain = [e.model_dump(mode="json") for e in case.events]
+    events = contradicted(data.draw, ruleset, plain, case.as_of)
+    try:
+        evaluation = engine.evaluate(case.subjects, events, as_of=case.as_of)
+    except HistoryError as refused:
+        with pytest.raises(HistoryError) as again:
+            engine.outcomes(case.subjects, events, as_of=case.as_of)
+        assert str(again.value) == str(refused)
+        return
+    active = engine.outcomes(case.subjects, events, as_of=case.as_of)
+    for subject in case.subjects:
+        assert evaluation.outcomes(subject.id) == active.get(subject.id, frozenset())
+
+
+@settings(max_examples=60)
+@given(cases(LIANYUNGANG), st.data())
+def test_lianyungang_outcomes_refuses_every_history_evaluate_refuses(
+    case: Case, data: st.DataObject
+) -> None:
+    _check_refusals_agree(LIANYUNGANG, case, data)
+
+
+@settings(max_examples=60)
+@given(cases(GANZHOU), st.data())
+def test_ganzhou_outcomes_refuses_every_history_evaluate_refuses(
+    case: Case, data: st.DataObject
+) -> None:
+    _check_refusals_agree(GANZHOU, case, data)
+
+
+def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:
+    """Found by hand (2026-12-04): a record entered twice in 2010, a correction of a record
+    never entered and one dated before its record's entry were refused by ``evaluate`` and
+    silently passed over by ``outcomes`` as of 2026, when no measure reaches the subject."""
+    engine = ENGINES["lianyungang-2007"]
+    subjects = [{"id": "p1", "kind": "insured_person"}]
+    entry = {"type": "dishonesty_entered", "subject": "p1", "record": "r1"}
+    entry |= {"category": "lend_certificate", "date": "2010-03-10"}
+    correction = {"type": "record_corrected", "subject": "p1", "action": "removed"}
+    histories = {
+        "entered twice": [entry, {**entry, "date": "2010-05-10"}],
+        "corrects nothing": [{**correction, "record": "r9", "date": "2012-03-10"}],
+        "corrects first": [{**correction, "record": "r1", "date": "2010-01-10"}, entry],
+    }
+    for name, events in histories.items():
+        with pytest.raises(HistoryError) as by_evaluate:
+            engine.evaluate(subjects, events, as_of=dt.date(2026, 6, 30))
+        with pytest.raises(HistoryError) as by_outcomes:
+            engine.outcomes(subjects, events, as_of=dt.date(2026, 6, 30))
+        assert str(by_outcomes.value) == str(by_evaluate.value), name
 
 
 def test_a_record_entered_before_force_and_corrected_after_is_outside_every_projection() -> None:

@@ -59,6 +59,10 @@ class History:
         self._read = read
         #: The event types anything reads: a question that numbers no event needs no other.
         self.types_read = event_types_read(ruleset)
+        #: The event types that correct a register's records.
+        self._corrections = sorted(
+            {s.register.removed_by_event for s in registers if s.register.removed_by_event}
+        )
 
     def known(
         self,
@@ -92,10 +96,14 @@ class History:
                 .select(c for c in events.columns if c in self._read)
             )
             if floor is not None:
-                lazy = lazy.filter(_reaching(events, floor, as_of))
+                lazy = lazy.filter(_reaching(events, floor, as_of, self._corrections))
             events = lazy.collect(engine=ENGINE)
         elif floor is not None:
-            events = events.lazy().filter(_reaching(events, floor, as_of)).collect(engine=ENGINE)
+            events = (
+                events.lazy()
+                .filter(_reaching(events, floor, as_of, self._corrections))
+                .collect(engine=ENGINE)
+            )
         frame = completed(events, schema)
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
@@ -312,14 +320,27 @@ class History:
         return records.with_columns(day.alias("_removed"))
 
 
-def _reaching(events: pl.DataFrame, floor: Mapping[str, dt.date], as_of: dt.date) -> pl.Expr:
+def _reaching(
+    events: pl.DataFrame,
+    floor: Mapping[str, dt.date],
+    as_of: dt.date,
+    corrections: Sequence[str],
+) -> pl.Expr:
     """Whether an event's subject has an event of a type in ``floor`` from its first day to
-    ``as_of``. The few such subjects are found first, then looked up in a set: a join would
-    hash every event's subject into a table of its own (twice the time, at a million)."""
+    ``as_of``, or a correction by then: a subject's history is refused if a correction finds
+    no record to correct (:meth:`History.records`), whether or not a measure reaches
+    ``as_of``, as the per-subject engine refuses it. The few such subjects are found first,
+    then looked up in a set: a join would hash every event's subject into a table of its own
+    (twice the time, at a million)."""
     by_day: dict[dt.date, list[str]] = {}
     for event_type, first in floor.items():
+        if event_type in corrections:
+            first = dt.date.min
         if first <= as_of:
             by_day.setdefault(first, []).append(event_type)
+    for event_type in corrections:
+        if event_type not in floor:
+            by_day.setdefault(dt.date.min, []).append(event_type)
     recent = pl.lit(False)
     for first, types in by_day.items():
         recent |= pl.col("type").is_in(sorted(types)) & (pl.col("date") >= first)

@@ -113,6 +113,14 @@ class FrontDoor:
             for register in ruleset.registers
             if register.removed_by_event is not None
         }
+        # Correction type -> the registers it corrects (entry type, key field): a correction
+        # must find its record, which outcomes checks without walking (Known.plainly_corrects).
+        self.removals: dict[str, list[tuple[str, str]]] = {}
+        for register in ruleset.registers:
+            if register.removed_by_event is not None:
+                self.removals.setdefault(register.removed_by_event, []).append(
+                    (register.entered_by, register.key)
+                )
         # Events before the in-force date that the ruleset keeps for its facts (Ganzhou: a
         # determination made earlier can still be repaired, interpretation
         # events_before_in_force); their later corrections then stay in view too.
@@ -354,6 +362,7 @@ class Known:
         in_force, kept_early, decided = door.ruleset.in_force_from, door.kept_early, door.decided
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
         early_entries, corrections = door.early_entries, door.early_corrections
+        removals = door.removals
         # The first event alike, by the hash of what makes it alike (events whose hashes
         # collide are compared field by field like the alike ones): ints, which the garbage
         # collector does not track, where half a million tuples would end up in its oldest
@@ -365,6 +374,8 @@ class Known:
         strangers: list[int] = []
         early: dict[str, set[tuple[str, Any]]] = {}
         set_aside: list[int] = []
+        again: list[int] = []
+        correcting: list[int] = []
         grouped: dict[str, list[int]] = {}
         chosen: set[str] = set()
         for index, event in enumerate(events):
@@ -379,13 +390,14 @@ class Known:
             day = event.date
             if event_type in entering:
                 key = event.__dict__.get(keys.get(event_type, ""))
-                alike = hash((event_type, subject, day, key))
+                alike = hash((event_type, subject, key))
                 earlier = first.setdefault(alike, index)
                 if earlier != index:
                     places = more.setdefault(alike, [earlier])
                     same = next((place for place in places if events[place] == event), None)
                     if same is None:
                         places.append(index)
+                        again.append(index)  # perhaps one record entered twice: walked below
                     else:
                         twice.append(_entered_twice(index, same))
                 if day < in_force and event_type in early_entries:
@@ -411,6 +423,8 @@ class Known:
                 grouped[subject] = [index]
             else:
                 mine.append(index)
+            if floor is not None and event_type in removals:
+                correcting.append(index)
             if event_type in corrections:
                 set_aside.append(index)
             elif floor is not None:
@@ -436,6 +450,18 @@ class Known:
                 first_day = floor.get(event.type)
                 if first_day is not None and first_day <= event.date:
                     chosen.add(event.subject)
+        if floor is not None:
+            # A subject is left out only if its history cannot be refused: the walk's own
+            # checks (a record entered twice, a correction that finds no record entered on or
+            # before it) refuse it as evaluate would, so every subject where one might is
+            # walked too.
+            chosen.update(events[index].subject for index in again)
+            for index in correcting:
+                event = events[index]
+                if event.subject in chosen or (early and self._ignored(event, early)):
+                    continue
+                if not self._plainly_corrects(event, events, first):
+                    chosen.add(event.subject)
         if floor is not None or early:
             grouped = {
                 subject: indexes
@@ -443,6 +469,33 @@ class Known:
                 if indexes and (floor is None or subject in chosen)
             }
         return Gathered(events, grouped)
+
+    def _plainly_corrects(self, event: Event, events: list[Any], first: Mapping[int, int]) -> bool:
+        """Whether the correction ``event`` corrects a record entered once, on a known day
+        on or before it, on or after the in-force date, and decided on or after that entry:
+        what the walk would accept (:func:`~credit_rules.engine.history.build_records`).
+        ``first`` holds the place of each record's first entry by the hash of its identity.
+        Anything less plain (a record entered before the in-force date, a shared hash, an
+        entry with a decision day of its own) is left to the walk."""
+        door = self.door
+        decided_field = door.decided.get(event.type)
+        decided = event.__dict__.get(decided_field) if decided_field is not None else None
+        for entered_by, key_field in door.removals[event.type]:
+            key = event.__dict__.get(key_field)
+            place = first.get(hash((entered_by, event.subject, key)))
+            if place is None or entered_by in door.decided:
+                return False
+            entry = events[place]
+            if (
+                entry.type != entered_by
+                or entry.subject != event.subject
+                or entry.__dict__.get(key_field) != key
+                or entry.date > event.date
+                or entry.date < door.ruleset.in_force_from
+                or (isinstance(decided, dt.date) and decided < entry.date)
+            ):
+                return False
+        return True
 
     def _ignored(self, event: Event, early: Mapping[str, set[tuple[str, Any]]]) -> bool:
         """Whether ``event`` corrects a record entered before the ruleset came into force."""
