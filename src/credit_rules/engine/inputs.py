@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from array import array
 from collections.abc import Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -281,7 +282,7 @@ class FrontDoor:
             for name in self.tie_fields
         )
 
-    def canonical(self, kind: str, events: list[Event], indexes: list[int]) -> SubjectHistory:
+    def canonical(self, kind: str, events: list[Event], indexes: Iterable[int]) -> SubjectHistory:
         """Events by day, and within a day by type, the id they name and then all their
         content, so that no result (not even the order of a deadline's excluded periods)
         depends on how a caller listed them. Content is compared only where the key ties,
@@ -319,7 +320,7 @@ class Gathered:
     """The events as models, and the places of each subject's known events among them."""
 
     events: list[Event]
-    grouped: dict[str, list[int]]
+    grouped: dict[str, array[int]]
 
 
 class Known:
@@ -376,7 +377,9 @@ class Known:
         set_aside: list[int] = []
         again: list[int] = []
         correcting: list[int] = []
-        grouped: dict[str, list[int]] = {}
+        # Each subject's places in an array, which the garbage collector does not track: a
+        # list per subject would be counted, and each young collection would visit them.
+        grouped: dict[str, array[int]] = {}
         chosen: set[str] = set()
         for index, event in enumerate(events):
             kind = type(event)
@@ -420,7 +423,7 @@ class Known:
                         continue  # not decided yet, so it does not exist yet
             mine = grouped.get(subject)
             if mine is None:
-                grouped[subject] = [index]
+                grouped[subject] = array("l", (index,))
             else:
                 mine.append(index)
             if floor is not None and event_type in removals:
