@@ -89,20 +89,13 @@ def _check_refusals_agree(ruleset: ir.Ruleset, case: Case, data: st.DataObject) 
         assert evaluation.outcomes(subject.id) == active.get(subject.id, frozenset())
 
 
+@pytest.mark.parametrize("ruleset", [LIANYUNGANG, GANZHOU], ids=lambda r: r.id)
 @settings(max_examples=60)
-@given(cases(LIANYUNGANG), st.data())
-def test_lianyungang_outcomes_refuses_every_history_evaluate_refuses(
-    case: Case, data: st.DataObject
+@given(data=st.data())
+def test_outcomes_refuses_every_history_evaluate_refuses(
+    ruleset: ir.Ruleset, data: st.DataObject
 ) -> None:
-    _check_refusals_agree(LIANYUNGANG, case, data)
-
-
-@settings(max_examples=60)
-@given(cases(GANZHOU), st.data())
-def test_ganzhou_outcomes_refuses_every_history_evaluate_refuses(
-    case: Case, data: st.DataObject
-) -> None:
-    _check_refusals_agree(GANZHOU, case, data)
+    _check_refusals_agree(ruleset, data.draw(cases(ruleset)), data)
 
 
 def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:
