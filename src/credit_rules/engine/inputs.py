@@ -115,7 +115,7 @@ class FrontDoor:
             if register.removed_by_event is not None
         }
         # Correction type -> the registers it corrects (entry type, key field): a correction
-        # must find its record, which outcomes checks without walking (Known.plainly_corrects).
+        # must find its record, which outcomes checks without walking (Known._plainly_corrects).
         self.removals: dict[str, list[tuple[str, str]]] = {}
         for register in ruleset.registers:
             if register.removed_by_event is not None:
