@@ -5,7 +5,8 @@ later, same-day events, leap days, events before the in-force date, events after
 for Ganzhou also objections suspended for inspection, repairs extended up to the cap, and
 counts reaching into years whose holiday schedule is not published). Several are evaluated at
 once as one population, so joins across subjects are tested too; a day of knowledge
-(``known_at``) is drawn as often as not. Ganzhou is also evaluated on a calendar that treats
+(``known_at``) is drawn as often as not. One population in four carries a contradiction
+(``contradictions.py``): every projection of both engines must then refuse it. Ganzhou is also evaluated on a calendar that treats
 2025 as unpublished, so provisional deadlines and their reasons meet published years on both
 sides.
 """
