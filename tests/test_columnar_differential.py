@@ -6,9 +6,9 @@ for Ganzhou also objections suspended for inspection, repairs extended up to the
 counts reaching into years whose holiday schedule is not published). Several are evaluated at
 once as one population, so joins across subjects are tested too; a day of knowledge
 (``known_at``) is drawn as often as not. One population in four carries a contradiction
-(``contradictions.py``): every projection of both engines must then refuse it. Ganzhou is also evaluated on a calendar that treats
-2025 as unpublished, so provisional deadlines and their reasons meet published years on both
-sides.
+(``contradictions.py``): every projection of both engines must then refuse it. Ganzhou is
+also evaluated on a calendar that treats 2025 as unpublished, so provisional deadlines and
+their reasons meet published years on both sides.
 """
 
 from __future__ import annotations
