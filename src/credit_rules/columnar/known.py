@@ -333,14 +333,10 @@ def _reaching(
     then looked up in a set: a join would hash every event's subject into a table of its own
     (twice the time, at a million)."""
     by_day: dict[dt.date, list[str]] = {}
-    for event_type, first in floor.items():
-        if event_type in corrections:
-            first = dt.date.min
+    firsts = {**floor, **dict.fromkeys(corrections, dt.date.min)}
+    for event_type, first in firsts.items():
         if first <= as_of:
             by_day.setdefault(first, []).append(event_type)
-    for event_type in corrections:
-        if event_type not in floor:
-            by_day.setdefault(dt.date.min, []).append(event_type)
     recent = pl.lit(False)
     for first, types in by_day.items():
         recent |= pl.col("type").is_in(sorted(types)) & (pl.col("date") >= first)

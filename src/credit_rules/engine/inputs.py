@@ -109,13 +109,9 @@ class FrontDoor:
         # Event types that enter a record: their record id is their identity.
         self.entering = frozenset(register.entered_by for register in ruleset.registers)
         self.decided = dict(decision_day_fields(ruleset.vocabulary))
-        self.early_removals = {
-            register.removed_by_event: (register.entered_by, register.key)
-            for register in ruleset.registers
-            if register.removed_by_event is not None
-        }
         # Correction type -> the registers it corrects (entry type, key field): a correction
-        # must find its record, which outcomes checks without walking (Known._plainly_corrects).
+        # must find its record, which outcomes checks without walking (Known._plainly_corrects),
+        # and one of a record entered before the in-force date corrects nothing (Known._ignored).
         self.removals: dict[str, list[tuple[str, str]]] = {}
         for register in ruleset.registers:
             if register.removed_by_event is not None:
@@ -133,9 +129,10 @@ class FrontDoor:
         # Entry type -> (correction type, key field) for records whose early corrections are
         # ignored (Known sets them aside); a ruleset may keep early records in view instead.
         self.early_entries: dict[str, list[tuple[str, str]]] = {}
-        for removal, (entered_by, key) in self.early_removals.items():
-            if entered_by not in self.kept_early:
-                self.early_entries.setdefault(entered_by, []).append((removal, key))
+        for removal, registers in self.removals.items():
+            for entered_by, key in registers:
+                if entered_by not in self.kept_early:
+                    self.early_entries.setdefault(entered_by, []).append((removal, key))
         self.early_corrections = frozenset(
             removal for pairs in self.early_entries.values() for removal, _ in pairs
         )
@@ -505,8 +502,11 @@ class Known:
         entered_before = early.get(event.type)
         if entered_before is None:
             return False
-        key = self.door.early_removals[event.type][1]
-        return (event.subject, event.__dict__.get(key)) in entered_before
+        values = event.__dict__
+        return any(
+            (event.subject, values.get(key)) in entered_before
+            for _, key in self.door.removals[event.type]
+        )
 
 
 def _not_of_vocabulary(index: int, event_type: str, door: FrontDoor) -> Problem:
