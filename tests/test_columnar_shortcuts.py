@@ -19,7 +19,7 @@ import pytest
 pl = pytest.importorskip("polars")
 
 from credit_rules import bundled  # noqa: E402
-from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.columnar import ColumnarEngine, Inputs  # noqa: E402
 from credit_rules.columnar.expressions import add_period, shifted  # noqa: E402
 from credit_rules.columnar.facts import _count_valid  # noqa: E402
 from credit_rules.columnar.resolve import sorted_by  # noqa: E402
@@ -160,6 +160,37 @@ def test_a_record_entered_twice_is_found_among_many_that_are_not() -> None:
         with pytest.raises(TableError) as raised:
             evaluate(events, as_of=dt.date(2014, 1, 1))
         assert raised.value.total == 2
+
+
+def test_input_read_once_is_looked_at_for_records_entered_twice_once_and_still_refused() -> None:
+    """Reading finds whether any two entries share subject and record; an evaluation of
+    input read with none skips the look, and one with some (or built by hand, or a part of
+    either) still refuses the record entered twice on every path."""
+    clean = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * 3,
+            "subject": ["p1", "p1", "p2"],
+            "record": ["r1", "r2", "r1"],
+            "category": ["resell_drugs"] * 3,
+            "date": [dt.date(2012, 1, 1), dt.date(2012, 2, 1), dt.date(2012, 3, 1)],
+        }
+    )
+    twice = pl.concat(
+        [clean, clean.head(1).with_columns(pl.lit(dt.date(2013, 1, 1)).alias("date"))]
+    )
+    as_of = dt.date(2014, 1, 1)
+    assert LIANYUNGANG.read(clean).entries_distinct
+    read = LIANYUNGANG.read(twice)
+    assert not read.entries_distinct
+    by_hand = Inputs(read.events, kind="insured_person")
+    assert not by_hand.entries_distinct
+    parts = read.split(pl.Series(["p2"]))
+    assert [part.entries_distinct for part in parts] == [False, False]
+    for given in (read, by_hand, parts[0]):
+        for evaluate in (LIANYUNGANG.evaluate, LIANYUNGANG.outcomes):
+            with pytest.raises(TableError, match="entered twice"):
+                evaluate(given, as_of=as_of)
+    assert LIANYUNGANG.outcomes(parts[1], as_of=as_of).height == 0
 
 
 def _differential() -> Any:

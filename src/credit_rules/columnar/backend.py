@@ -210,7 +210,9 @@ class ColumnarEngine:
         deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
-        known = self._history.known(inputs.events, as_of, known_at=known_at)
+        known = self._history.known(
+            inputs.events, as_of, known_at=known_at, entries_distinct=inputs.entries_distinct
+        )
         # The subject of each number (numbered in id order, from 0).
         names = (
             known.lazy()
@@ -261,6 +263,7 @@ class ColumnarEngine:
             ordered=self._picks_in_order,
             known_at=known_at,
             floor=floor,
+            entries_distinct=inputs.entries_distinct,
         )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None

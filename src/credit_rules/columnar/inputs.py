@@ -50,9 +50,15 @@ class Inputs:
     Without a subjects table (a ruleset with one subject kind) the subjects are those the
     events name; finding them costs a pass over a million strings that most evaluations
     never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
+
+    ``entries_distinct`` is True only where :func:`read_inputs` found that no two entries of
+    a register share the hash of their subject and record (:func:`alike_entries`): then no
+    record can be entered twice, and an evaluation need not look again on every day it is
+    asked. Anything else (an ``Inputs`` built by hand, entries that share a hash) is looked
+    at by the evaluation itself.
     """
 
-    __slots__ = ("_kind", "_subjects", "events")
+    __slots__ = ("_entries_distinct", "_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -62,6 +68,11 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
+        self._entries_distinct = False
+
+    @property
+    def entries_distinct(self) -> bool:
+        return self._entries_distinct
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -93,8 +104,32 @@ class Inputs:
             mine = events.get(number, self.events.clear())
             theirs = None if given is None else given.get(number, self.subjects.clear())
             if mine.height or (theirs is not None and theirs.height):
-                parts.append(Inputs(mine, theirs, self._kind))
+                part = Inputs(mine, theirs, self._kind)
+                # A part's entries are some of the whole's: distinct if those are.
+                part._entries_distinct = self._entries_distinct
+                parts.append(part)
         return parts
+
+
+def entry_pair(key: str) -> pl.Expr:
+    """One hash of an entry's subject and record ``key``: equal for two entries of one
+    record, and for the rare pair whose hashes collide."""
+    return pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
+
+
+def alike_entries(events: pl.DataFrame, entered_by: str, key: str) -> bool:
+    """Whether two ``entered_by`` events share :func:`entry_pair`: the one pass over all
+    entries that can clear a population of records entered twice. Sorting the hashes finds
+    equal neighbours faster than a hash table of half a million of them does."""
+    hashes = (
+        events.lazy()
+        .filter(pl.col("type") == entered_by)
+        .select(entry_pair(key))
+        .collect(engine=ENGINE)
+        .to_series()
+        .sort()
+    )
+    return bool((hashes == hashes.shift(1)).any())
 
 
 def hashes_differ(events: pl.DataFrame | pl.LazyFrame) -> bool:
@@ -654,4 +689,10 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
         )
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)
-    return Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
+    inputs = Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
+    # Part of reading: an input read once and evaluated on many days is looked at once.
+    inputs._entries_distinct = not any(
+        alike_entries(inputs.events, register.entered_by, register.key)
+        for register in ruleset.registers
+    )
+    return inputs

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from credit_rules.columnar.expressions import column, shifted
-from credit_rules.columnar.inputs import hashes_differ
+from credit_rules.columnar.inputs import alike_entries, entry_pair, hashes_differ
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import ENGINE, VocabularySchema
@@ -71,6 +71,7 @@ class History:
         ordered: bool = True,
         known_at: dt.date | None = None,
         floor: Mapping[str, dt.date] | None = None,
+        entries_distinct: bool = False,
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
@@ -81,12 +82,14 @@ class History:
         event type, :meth:`credit_rules.engine.program.Program.reaching`), only the events of
         subjects with an event of one of those types from its first day to ``as_of``: the
         others cannot have a measure reaching ``as_of``. Records entered twice are looked for
-        among all the events all the same."""
+        among all the events all the same, unless ``entries_distinct`` says that reading the
+        input found no two entries alike (``Inputs.entries_distinct``)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
         knowledge = as_of if known_at is None else known_at
-        self._entered_twice(events, as_of, knowledge)
+        if not entries_distinct:
+            self._entered_twice(events, as_of, knowledge)
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
@@ -195,14 +198,12 @@ class History:
         for spec in self._registers:
             register = spec.register
             key = register.key
-            # Lazy: only the two columns hashed are read, unless there are candidates.
-            entries = events.lazy().filter(pl.col("type") == register.entered_by)
-            pair = pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
-            hashes = entries.select(pair).collect(engine=ENGINE).to_series().sort()
-            if not (hashes == hashes.shift(1)).any():
+            if not alike_entries(events, register.entered_by, key):
                 continue
+            entries = events.lazy().filter(pl.col("type") == register.entered_by)
             maybe = completed(
-                entries.filter(pair.is_duplicated()).collect(engine=ENGINE), self._schema
+                entries.filter(entry_pair(key).is_duplicated()).collect(engine=ENGINE),
+                self._schema,
             )
             counts = self._knows(as_of, knowledge) & (pl.col("date") >= in_force)
             counted = maybe.filter(counts)
