@@ -117,19 +117,17 @@ def entry_pair(key: str) -> pl.Expr:
     return pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
 
 
-def alike_entries(events: pl.DataFrame, entered_by: str, key: str) -> bool:
+def alike(entered_by: str, key: str) -> pl.Expr:
     """Whether two ``entered_by`` events share :func:`entry_pair`: the one pass over all
     entries that can clear a population of records entered twice. Sorting the hashes finds
     equal neighbours faster than a hash table of half a million of them does."""
-    hashes = (
-        events.lazy()
-        .filter(pl.col("type") == entered_by)
-        .select(entry_pair(key))
-        .collect(engine=ENGINE)
-        .to_series()
-        .sort()
-    )
-    return bool((hashes == hashes.shift(1)).any())
+    hashes = entry_pair(key).filter(pl.col("type") == entered_by).sort()
+    return (hashes == hashes.shift(1)).any()
+
+
+def alike_entries(events: pl.DataFrame, entered_by: str, key: str) -> bool:
+    """:func:`alike` on ``events``."""
+    return bool(events.lazy().select(alike(entered_by, key)).collect(engine=ENGINE).item())
 
 
 def hashes_differ(events: pl.DataFrame | pl.LazyFrame) -> bool:
@@ -212,6 +210,14 @@ class _Problems:
 
     def __init__(self) -> None:
         self._checks: list[tuple[pl.DataFrame | None, pl.Expr | None, str, Message]] = []
+        self._wanted: list[tuple[pl.DataFrame, str, pl.Expr]] = []
+        #: The values :meth:`also` asked for, once :meth:`raise_if_any` has passed.
+        self.found: dict[str, Any] = {}
+
+    def also(self, frame: pl.DataFrame, name: str, value: pl.Expr) -> None:
+        """One more aggregate of ``frame``, wanted whatever the checks find, computed in
+        their pass over it: Polars runs a select's expressions side by side."""
+        self._wanted.append((frame, name, value))
 
     def add(self, message: Message, field: str = "") -> None:
         self._checks.append((None, None, field, message))
@@ -222,17 +228,20 @@ class _Problems:
         self._checks.append((frame, mask, column, message))
 
     def _counts(self) -> list[int]:
-        tables: dict[int, tuple[pl.DataFrame, dict[int, pl.Expr]]] = {}
+        tables: dict[int, tuple[pl.DataFrame, dict[str, pl.Expr]]] = {}
         for index, (frame, mask, _, _) in enumerate(self._checks):
             if frame is not None and mask is not None:
-                tables.setdefault(id(frame), (frame, {}))[1][index] = mask
+                tables.setdefault(id(frame), (frame, {}))[1][str(index)] = mask.sum().cast(pl.Int64)
+        for frame, name, value in self._wanted:
+            tables.setdefault(id(frame), (frame, {}))[1][f"_{name}"] = value
         counts = [1] * len(self._checks)  # a problem without rows is one problem
-        for frame, masks in tables.values():
-            summed = frame.lazy().select(
-                mask.sum().cast(pl.Int64).alias(str(index)) for index, mask in masks.items()
-            )
-            for index, count in zip(masks, summed.collect(engine=ENGINE).row(0), strict=True):
-                counts[index] = count
+        for frame, values in tables.values():
+            row = frame.lazy().select(**values).collect(engine=ENGINE).row(0, named=True)
+            for name, value in row.items():
+                if name.startswith("_"):
+                    self.found[name[1:]] = value
+                else:
+                    counts[int(name)] = value
         return counts
 
     def raise_if_any(self) -> None:
@@ -687,12 +696,14 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
             "subject",
             Message("the event concerns a subject that is not among the subjects"),
         )
+    # Part of reading, in the checks' pass: input read once and evaluated on many days is
+    # looked at for records entered twice once.
+    for register in ruleset.registers:
+        problems.also(frame, f"alike_{register.id}", alike(register.entered_by, register.key))
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)
     inputs = Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
-    # Part of reading: an input read once and evaluated on many days is looked at once.
     inputs._entries_distinct = not any(
-        alike_entries(inputs.events, register.entered_by, register.key)
-        for register in ruleset.registers
+        problems.found[f"alike_{register.id}"] for register in ruleset.registers
     )
     return inputs
