@@ -22,6 +22,7 @@ from credit_rules import bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine, Inputs  # noqa: E402
 from credit_rules.columnar.expressions import add_period, shifted  # noqa: E402
 from credit_rules.columnar.facts import _count_valid  # noqa: E402
+from credit_rules.columnar.known import _hashed_ids  # noqa: E402
 from credit_rules.columnar.resolve import sorted_by  # noqa: E402
 from credit_rules.errors import TableError  # noqa: E402
 from credit_rules.periods import Period  # noqa: E402
@@ -191,6 +192,18 @@ def test_input_read_once_is_looked_at_for_records_entered_twice_once_and_still_r
             with pytest.raises(TableError, match="entered twice"):
                 evaluate(given, as_of=as_of)
     assert LIANYUNGANG.outcomes(parts[1], as_of=as_of).height == 0
+
+
+def test_subjects_are_numbered_by_hash_unless_two_of_those_named_share_one() -> None:
+    """The narrowing's subjects stand for every id the history can name: distinct hashes
+    among them number subjects by hash; a shared hash (simulated here by naming one id
+    twice, as two ids with one hash would count) falls back to ranks, which never collide."""
+    frame = pl.DataFrame({"subject": ["b", "a", "b"]})
+    by_hash = frame.select(_hashed_ids(frame, pl.Series(["a", "b"]))).to_series()
+    assert by_hash.to_list() == frame.get_column("subject").hash().to_list()
+    ranked = frame.select(_hashed_ids(frame, pl.Series(["a", "a"]))).to_series()
+    assert ranked.to_list() == [2, 1, 2]
+    assert frame.select(_hashed_ids(frame, None)).to_series().to_list() == by_hash.to_list()
 
 
 def _differential() -> Any:

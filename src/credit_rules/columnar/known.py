@@ -90,6 +90,10 @@ class History:
         knowledge = as_of if known_at is None else known_at
         if not entries_distinct:
             self._entered_twice(events, as_of, knowledge)
+        #: Every subject the events can name from here on, when the narrowing found them.
+        named: pl.Series | None = None
+        if floor is not None:
+            named = _reaching(events, floor, as_of, self._corrections)
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
@@ -98,13 +102,13 @@ class History:
                 .filter(pl.col("type").is_in(sorted(self.types_read)))
                 .select(c for c in events.columns if c in self._read)
             )
-            if floor is not None:
-                lazy = lazy.filter(_reaching(events, floor, as_of, self._corrections))
+            if named is not None:
+                lazy = lazy.filter(pl.col("subject").is_in(named.implode()))
             events = lazy.collect(engine=ENGINE)
-        elif floor is not None:
+        elif named is not None:
             events = (
                 events.lazy()
-                .filter(_reaching(events, floor, as_of, self._corrections))
+                .filter(pl.col("subject").is_in(named.implode()))
                 .collect(engine=ENGINE)
             )
         frame = completed(events, schema)
@@ -148,7 +152,7 @@ class History:
         frame = frame.with_columns(key.alias("_key"))
         if not ordered:
             return frame.with_columns(
-                _hashed_ids(frame),
+                _hashed_ids(frame, named),
                 pl.lit(None, pl.Int64).alias("_seq"),
                 (pl.col("date") < in_force).alias("_early"),
             )
@@ -326,9 +330,9 @@ def _reaching(
     floor: Mapping[str, dt.date],
     as_of: dt.date,
     corrections: Sequence[str],
-) -> pl.Expr:
-    """Whether an event's subject has an event of a type in ``floor`` from its first day to
-    ``as_of``, or a correction by then: a subject's history is refused if a correction finds
+) -> pl.Series:
+    """The subjects with an event of a type in ``floor`` from its first day to ``as_of``, or
+    a correction by then (each once): a subject's history is refused if a correction finds
     no record to correct (:meth:`History.records`), whether or not a measure reaches
     ``as_of``, as the per-subject engine refuses it. The few such subjects are found first,
     then looked up in a set: a join would hash every event's subject into a table of its own
@@ -341,20 +345,22 @@ def _reaching(
     recent = pl.lit(False)
     for first, types in by_day.items():
         recent |= pl.col("type").is_in(sorted(types)) & (pl.col("date") >= first)
-    subjects = (
+    return (
         events.lazy()
         .filter(recent & (pl.col("date") <= as_of))
         .select(pl.col("subject").unique())
         .collect(engine=ENGINE)
         .to_series()
     )
-    return pl.col("subject").is_in(subjects.implode())
 
 
-def _hashed_ids(frame: pl.DataFrame) -> pl.Expr:
+def _hashed_ids(frame: pl.DataFrame, named: pl.Series | None) -> pl.Expr:
     """Subject numbers for a history that is not put in order: the ids' hashes, unless two
-    ids share one, then their ranks (slower, and never needed in practice)."""
-    if hashes_differ(frame):
+    ids share one, then their ranks (slower, and never needed in practice). ``named`` holds
+    every id ``frame`` can name, each once, where the narrowing found them: hashing those
+    few answers the question without counting the distinct ids of every event."""
+    differ = hashes_differ(frame) if named is None else named.hash().n_unique() == named.len()
+    if differ:
         return pl.col("subject").hash().alias("_sid")
     return pl.col("subject").rank("dense").cast(pl.UInt64).alias("_sid")
 
