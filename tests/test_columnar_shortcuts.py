@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 pl = pytest.importorskip("polars")
 
 from credit_rules import bundled  # noqa: E402
-from credit_rules.columnar import ColumnarEngine, Inputs  # noqa: E402
+from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E402
 from credit_rules.columnar.expressions import add_period, shifted  # noqa: E402
 from credit_rules.columnar.facts import _count_valid  # noqa: E402
 from credit_rules.columnar.known import _hashed_ids  # noqa: E402
@@ -164,9 +165,10 @@ def test_a_record_entered_twice_is_found_among_many_that_are_not() -> None:
 
 
 def test_input_read_once_is_looked_at_for_records_entered_twice_once_and_still_refused() -> None:
-    """Reading finds whether any two entries share subject and record; an evaluation of
-    input read with none skips the look, and one with some (or built by hand, or a part of
-    either) still refuses the record entered twice on every path."""
+    """Reading finds, register by register, whether any two entries share subject and
+    record; an evaluation skips the look only for the registers found distinct. Input with
+    a record entered twice, input built by hand, the parts of either, and input read under a
+    ruleset without the evaluating engine's register are all still refused."""
     clean = pl.DataFrame(
         {
             "type": ["dishonesty_entered"] * 3,
@@ -176,22 +178,28 @@ def test_input_read_once_is_looked_at_for_records_entered_twice_once_and_still_r
             "date": [dt.date(2012, 1, 1), dt.date(2012, 2, 1), dt.date(2012, 3, 1)],
         }
     )
-    twice = pl.concat(
-        [clean, clean.head(1).with_columns(pl.lit(dt.date(2013, 1, 1)).alias("date"))]
-    )
+    again = clean.head(1).with_columns(pl.lit(dt.date(2013, 1, 1)).alias("date"))
+    twice = pl.concat([clean, again])
     as_of = dt.date(2014, 1, 1)
-    assert LIANYUNGANG.read(clean).entries_distinct
+    register = ("dishonesty_entered", "record")
+    assert LIANYUNGANG.read(clean).distinct_entries == {register}
     read = LIANYUNGANG.read(twice)
-    assert not read.entries_distinct
+    assert read.distinct_entries == frozenset()
     by_hand = Inputs(read.events, kind="insured_person")
-    assert not by_hand.entries_distinct
+    assert by_hand.distinct_entries == frozenset()
     parts = read.split(pl.Series(["p2"]))
-    assert [part.entries_distinct for part in parts] == [False, False]
-    for given in (read, by_hand, parts[0]):
+    assert [part.distinct_entries for part in parts] == [frozenset(), frozenset()]
+    # Read under a ruleset that has no register: nothing is claimed for the engine's own.
+    elsewhere = read_inputs(replace(LIANYUNGANG.ruleset, registers=()), twice, None)
+    assert elsewhere.distinct_entries == frozenset()
+    for given in (read, by_hand, parts[0], elsewhere):
         for evaluate in (LIANYUNGANG.evaluate, LIANYUNGANG.outcomes):
             with pytest.raises(TableError, match="entered twice"):
                 evaluate(given, as_of=as_of)
-    assert LIANYUNGANG.outcomes(parts[1], as_of=as_of).height == 0
+    whole = LIANYUNGANG.evaluate(clean, as_of=as_of)
+    assert whole.decisions.height > 0
+    assert parts[1].distinct_entries == frozenset()
+    assert LIANYUNGANG.evaluate(parts[1], as_of=as_of).decisions.height > 0
 
 
 def test_subjects_are_numbered_by_hash_unless_two_of_those_named_share_one() -> None:

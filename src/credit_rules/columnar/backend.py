@@ -211,7 +211,7 @@ class ColumnarEngine:
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of)
         known = self._history.known(
-            inputs.events, as_of, known_at=known_at, entries_distinct=inputs.entries_distinct
+            inputs.events, as_of, known_at=known_at, distinct=inputs.distinct_entries
         )
         # The subject of each number (numbered in id order, from 0).
         names = (
@@ -263,7 +263,7 @@ class ColumnarEngine:
             ordered=self._picks_in_order,
             known_at=known_at,
             floor=floor,
-            entries_distinct=inputs.entries_distinct,
+            distinct=inputs.distinct_entries,
         )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None

@@ -51,14 +51,16 @@ class Inputs:
     events name; finding them costs a pass over a million strings that most evaluations
     never need (only a rule reading ``subject_kind`` joins them), so it is done on first use.
 
-    ``entries_distinct`` is True only where :func:`read_inputs` found that no two entries of
-    a register share the hash of their subject and record (:func:`alike_entries`): then no
-    record can be entered twice, and an evaluation need not look again on every day it is
-    asked. Anything else (an ``Inputs`` built by hand, entries that share a hash) is looked
-    at by the evaluation itself.
+    ``distinct_entries`` names the registers, as (entry type, key field), whose entries
+    :func:`read_inputs` found pairwise distinct: no two share the hash of their subject and
+    record (:func:`alike_entries`), so none is entered twice and an evaluation need not look
+    again on every day it is asked. It names registers, not an engine, so input read by one
+    engine and evaluated by another (a layer with a register of its own) is looked at for
+    the registers not named. Anything else (an ``Inputs`` built by hand, entries that share
+    a hash) is looked at by the evaluation itself.
     """
 
-    __slots__ = ("_entries_distinct", "_kind", "_subjects", "events")
+    __slots__ = ("_distinct_entries", "_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -68,11 +70,11 @@ class Inputs:
         self.events = events
         self._subjects = subjects
         self._kind = kind
-        self._entries_distinct = False
+        self._distinct_entries: frozenset[tuple[str, str]] = frozenset()
 
     @property
-    def entries_distinct(self) -> bool:
-        return self._entries_distinct
+    def distinct_entries(self) -> frozenset[tuple[str, str]]:
+        return self._distinct_entries
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -106,7 +108,7 @@ class Inputs:
             if mine.height or (theirs is not None and theirs.height):
                 part = Inputs(mine, theirs, self._kind)
                 # A part's entries are some of the whole's: distinct if those are.
-                part._entries_distinct = self._entries_distinct
+                part._distinct_entries = self._distinct_entries
                 parts.append(part)
         return parts
 
@@ -708,12 +710,13 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
         )
     # Part of reading, in the checks' pass: input read once and evaluated on many days is
     # looked at for records entered twice once.
-    for register in ruleset.registers:
-        problems.also(frame, f"alike_{register.id}", alike(register.entered_by, register.key))
+    pairs = sorted({(register.entered_by, register.key) for register in ruleset.registers})
+    for number, (entered_by, key) in enumerate(pairs):
+        problems.also(frame, f"alike_{number}", alike(entered_by, key))
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)
     inputs = Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
-    inputs._entries_distinct = not any(
-        problems.found[f"alike_{register.id}"] for register in ruleset.registers
+    inputs._distinct_entries = frozenset(
+        pair for number, pair in enumerate(pairs) if not problems.found[f"alike_{number}"]
     )
     return inputs

@@ -12,7 +12,7 @@ record never entered) reported in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
@@ -71,7 +71,7 @@ class History:
         ordered: bool = True,
         known_at: dt.date | None = None,
         floor: Mapping[str, dt.date] | None = None,
-        entries_distinct: bool = False,
+        distinct: Collection[tuple[str, str]] = (),
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
@@ -82,14 +82,13 @@ class History:
         event type, :meth:`credit_rules.engine.program.Program.reaching`), only the events of
         subjects with an event of one of those types from its first day to ``as_of``: the
         others cannot have a measure reaching ``as_of``. Records entered twice are looked for
-        among all the events all the same, unless ``entries_distinct`` says that reading the
-        input found no two entries alike (``Inputs.entries_distinct``)."""
+        among all the events all the same, except in the registers, as (entry type, key
+        field), that reading the input found ``distinct`` (``Inputs.distinct_entries``)."""
         ruleset = self.ruleset
         in_force = ruleset.in_force_from
         schema = self._schema
         knowledge = as_of if known_at is None else known_at
-        if not entries_distinct:
-            self._entered_twice(events, as_of, knowledge)
+        self._entered_twice(events, as_of, knowledge, distinct)
         #: Every subject the events can name from here on, when the narrowing found them.
         named: pl.Series | None = None
         if floor is not None:
@@ -191,18 +190,26 @@ class History:
             knows &= (pl.col("type") != event_type) | (pl.col(field_name) <= knowledge)
         return knows
 
-    def _entered_twice(self, events: pl.DataFrame, as_of: dt.date, knowledge: dt.date) -> None:
+    def _entered_twice(
+        self,
+        events: pl.DataFrame,
+        as_of: dt.date,
+        knowledge: dt.date,
+        distinct: Collection[tuple[str, str]],
+    ) -> None:
         """Records entered twice, refused as the front door refuses them: two entries of one
         record that both count (known, not before the in-force date) whatever else they say,
         and, known or not, any two entries equal field for field. Equal hashes of subject and
         key find the few candidates among all entries in one pass; only those are compared
-        by value."""
+        by value. Registers found ``distinct`` when the input was read are not looked at."""
         problems = HistoryProblems()
         in_force = self.ruleset.in_force_from
         for spec in self._registers:
             register = spec.register
             key = register.key
-            if not alike_entries(events, register.entered_by, key):
+            if (register.entered_by, key) in distinct or not alike_entries(
+                events, register.entered_by, key
+            ):
                 continue
             entries = events.lazy().filter(pl.col("type") == register.entered_by)
             maybe = completed(
