@@ -196,10 +196,20 @@ def test_input_read_once_is_looked_at_for_records_entered_twice_once_and_still_r
         for evaluate in (LIANYUNGANG.evaluate, LIANYUNGANG.outcomes):
             with pytest.raises(TableError, match="entered twice"):
                 evaluate(given, as_of=as_of)
-    whole = LIANYUNGANG.evaluate(clean, as_of=as_of)
-    assert whole.decisions.height > 0
-    assert parts[1].distinct_entries == frozenset()
-    assert LIANYUNGANG.evaluate(parts[1], as_of=as_of).decisions.height > 0
+    # A true claim: carried by the parts, and the same results as without it.
+    claimed = LIANYUNGANG.read(clean)
+    assert all(p.distinct_entries == {register} for p in claimed.split(pl.Series(["p2"])))
+    unclaimed = Inputs(claimed.events, kind="insured_person")
+    found, plain = (LIANYUNGANG.evaluate(i, as_of=as_of) for i in (claimed, unclaimed))
+    assert found.decisions.height > 0
+    assert found.decisions.equals(plain.decisions) and found.duties.equals(plain.duties)
+    applying = LIANYUNGANG.outcomes(claimed, as_of=as_of)
+    assert applying.equals(LIANYUNGANG.outcomes(unclaimed, as_of=as_of))
+    # Given other events after reading, the input claims nothing and is looked at again.
+    claimed.events = pl.concat([claimed.events, read.events.tail(1)])
+    assert claimed.distinct_entries == frozenset()
+    with pytest.raises(TableError, match="entered twice"):
+        LIANYUNGANG.outcomes(claimed, as_of=as_of)
 
 
 def test_subjects_are_numbered_by_hash_unless_two_of_those_named_share_one() -> None:

@@ -53,14 +53,16 @@ class Inputs:
 
     ``distinct_entries`` names the registers, as (entry type, key field), whose entries
     :func:`read_inputs` found pairwise distinct: no two share the hash of their subject and
-    record (:func:`alike_entries`), so none is entered twice and an evaluation need not look
-    again on every day it is asked. It names registers, not an engine, so input read by one
-    engine and evaluated by another (a layer with a register of its own) is looked at for
-    the registers not named. Anything else (an ``Inputs`` built by hand, entries that share
-    a hash) is looked at by the evaluation itself.
+    record (:func:`alike`), so none is entered twice and an evaluation need not look again
+    on every day it is asked. It names registers, not an engine, so input read by one engine
+    and evaluated by another (a layer with a register of its own) is looked at for the
+    registers not named. The claim holds for the frame as read: once ``events`` is given
+    another frame it names nothing (a Polars frame changed in place is not seen; treat the
+    frames of an ``Inputs`` as read-only). Anything else (an ``Inputs`` built by hand,
+    entries that share a hash) is looked at by the evaluation itself.
     """
 
-    __slots__ = ("_distinct_entries", "_kind", "_subjects", "events")
+    __slots__ = ("_checked", "_distinct_entries", "_kind", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -71,10 +73,19 @@ class Inputs:
         self._subjects = subjects
         self._kind = kind
         self._distinct_entries: frozenset[tuple[str, str]] = frozenset()
+        #: The frame ``_distinct_entries`` was found on.
+        self._checked: pl.DataFrame | None = None
 
     @property
     def distinct_entries(self) -> frozenset[tuple[str, str]]:
+        if self.events is not self._checked:
+            return frozenset()
         return self._distinct_entries
+
+    def _claim(self, distinct: frozenset[tuple[str, str]]) -> None:
+        """Record that the registers ``distinct`` have no two entries alike in ``events``."""
+        self._distinct_entries = distinct
+        self._checked = self.events
 
     @property
     def subjects(self) -> pl.DataFrame:
@@ -108,7 +119,7 @@ class Inputs:
             if mine.height or (theirs is not None and theirs.height):
                 part = Inputs(mine, theirs, self._kind)
                 # A part's entries are some of the whole's: distinct if those are.
-                part._distinct_entries = self._distinct_entries
+                part._claim(self.distinct_entries)
                 parts.append(part)
         return parts
 
@@ -120,8 +131,9 @@ def entry_pair(key: str) -> pl.Expr:
 
 
 def alike(entered_by: str, key: str) -> pl.Expr:
-    """Whether two ``entered_by`` events share :func:`entry_pair`: the one pass over all
-    entries that can clear a population of records entered twice. Sorting the hashes finds
+    """Whether two ``entered_by`` events share :func:`entry_pair`: an aggregate over all
+    entries (run inside validation's pass) that can clear a population of records entered
+    twice. Sorting the hashes finds
     equal neighbours faster than a hash table of half a million of them does."""
     hashes = entry_pair(key).filter(pl.col("type") == entered_by).sort()
     return (hashes == hashes.shift(1)).any()
@@ -716,7 +728,9 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
     problems.raise_if_any()
     kinds = sorted(ruleset.subject_kinds)
     inputs = Inputs(_without_flags(frame), people, kinds[0] if len(kinds) == 1 else None)
-    inputs._distinct_entries = frozenset(
-        pair for number, pair in enumerate(pairs) if not problems.found[f"alike_{number}"]
+    inputs._claim(
+        frozenset(
+            pair for number, pair in enumerate(pairs) if not problems.found[f"alike_{number}"]
+        )
     )
     return inputs
