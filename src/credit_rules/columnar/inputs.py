@@ -133,8 +133,8 @@ def entry_pair(key: str) -> pl.Expr:
 def alike(entered_by: str, key: str) -> pl.Expr:
     """Whether two ``entered_by`` events share :func:`entry_pair`: an aggregate over all
     entries (run inside validation's pass) that can clear a population of records entered
-    twice. Sorting the hashes finds
-    equal neighbours faster than a hash table of half a million of them does."""
+    twice. Sorting the hashes finds equal neighbours faster than a hash table of half a
+    million of them does."""
     hashes = entry_pair(key).filter(pl.col("type") == entered_by).sort()
     return (hashes == hashes.shift(1)).any()
 
