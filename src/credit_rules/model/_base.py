@@ -41,6 +41,12 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+#: The one set of fields given that every frozen model given exactly those fields shares
+#: (:meth:`Frozen.model_post_init`). It grows by one entry per combination of field names
+#: ever given, which the models' own fields bound, and it never changes what a model means.
+_FIELDS_GIVEN: dict[frozenset[str], set[str]] = {}
+
+
 class Frozen(BaseModel):
     """Immutable and strict about shape: an unknown field is an error, never silently dropped,
     because a misspelt field in an event would otherwise change a legal outcome unnoticed."""
@@ -52,6 +58,28 @@ class Frozen(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
     )
+
+    def model_post_init(self, context: Any, /) -> None:
+        # One set of the fields given per shape, shared by every instance of that shape, in
+        # place of one set per instance (216 bytes for two names, 728 for five): a bureau's
+        # million subjects and half a million events would otherwise hold over half a
+        # gigabyte of identical sets, each one more object for the garbage collector to
+        # visit. Sharing is safe only while the model is frozen: pydantic adds to the set
+        # when a field is assigned, and copies it before model_copy updates it. A subclass
+        # that is not frozen keeps a set of its own.
+        if not self.model_config.get("frozen"):
+            return
+        given = self.__pydantic_fields_set__
+        shared = _FIELDS_GIVEN.setdefault(frozenset(given), given)
+        if shared is not given:
+            object.__setattr__(self, "__pydantic_fields_set__", shared)
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The fields given, as pydantic's property gives them, but a copy: the set itself
+        is shared (:meth:`model_post_init`), and a caller changing it would change it for
+        every model given the same fields."""
+        return set(self.__pydantic_fields_set__)
 
     def __repr__(self) -> str:
         # Subject ids are often identity numbers: no repr (a log line) shows one in full.
