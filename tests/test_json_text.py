@@ -118,6 +118,44 @@ def test_true_and_one_are_not_the_same_fragment() -> None:
     assert written(1) == 1 and written(1) is not True
 
 
+def test_results_of_one_rule_share_what_their_values_share_and_nothing_else() -> None:
+    """The text after a result's trigger is written once per rule and set of fact values:
+    results with the same values and other triggers, subjects or days, and results with
+    other values, each still write their own document, in any order."""
+    text = results.RuleText(
+        rule="r",
+        outcome="o",
+        fact_names=("count", "flag"),
+        fact_texts=(("数", "the count"), ("标志", "the flag")),
+        fact_overrides=(None, None),
+        parameters=(("limit", 2),),
+        steps=(0, 1),
+        cites=(),
+    )
+    made = [
+        results.Decision(
+            subject,
+            "o",
+            day,
+            None,
+            subject == "s1",
+            "r",
+            results.Trigger("entered", key, day, seq),
+            results.Provenance(values, text),
+        )
+        for subject, key, day, seq, values in (
+            ("s1", "k1", dt.date(2020, 1, 1), 0, (1, False)),
+            ("s2", "k2", dt.date(2021, 2, 3), 4, (1, False)),
+            ("s1", "k3", dt.date(2022, 5, 6), 1, (2, True)),
+            ("s3", None, dt.date(2020, 1, 1), 0, (1, False)),
+        )
+    ]
+    for order in (made, made[::-1]):
+        triggers: dict[results.Trigger, tuple[str, str]] = {}
+        for decision in order:
+            assert json.loads(decision.json_text(triggers)) == decision.model_dump(mode="json")
+
+
 def test_an_engine_still_pickles_with_its_fragments_in_use() -> None:
     subjects, events = _two_records()
     engine = ENGINES["lianyungang-2007"]

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -67,10 +69,11 @@ class Fragments:
     __slots__ = ("_found",)
 
     def __init__(self) -> None:
-        self._found: dict[Hashable, str] = {}
+        self._found: dict[Hashable, Any] = {}
 
-    def get(self, key: Hashable, write: Callable[..., str], *args: Any) -> str:
-        """The text under ``key``, written by ``write(*args)`` the first time."""
+    def get(self, key: Hashable, write: Callable[..., _T], *args: Any) -> _T:
+        """The text under ``key`` (or the pieces of text), written by ``write(*args)`` the
+        first time."""
         try:
             found = self._found.get(key)
         except TypeError:  # an unhashable value: written each time

@@ -272,6 +272,33 @@ def _cites_json(text: RuleText) -> str:
     return json_text.encode(_cites(text.cites, "json"))
 
 
+def _tail_json(text: RuleText, values: tuple[Any, ...]) -> tuple[str, str]:
+    """A result's JSON members after its trigger, in two parts around the trigger's reason,
+    which opens ``because``: provenance and citations up to it, the other reasons after it."""
+    memo = text.json
+    facts = ",".join(
+        f"{memo.get(('name', index), json_text.string, name)}:"
+        f"{json_text.value(values[index], _json_ready)}"
+        for index, name in enumerate(text.fact_names)
+    )
+    because = []
+    for index, step in enumerate(text.steps):
+        if isinstance(step, Reason):
+            because.append(memo.get(("step", index), _reason_json, step))
+            continue
+        item = values[step]
+        because.append(
+            memo.get(("fact", step, type(item), item), _fact_reasons_json, text, step, item)
+        )
+    parameters = memo.get("parameters", _parameters_json, text)
+    cites = memo.get("cites", _cites_json, text)
+    head = (
+        f'"provenance":{{"facts":{{{facts}}},"parameters":{parameters}}},"cites":{cites},'
+        f'"because":['
+    )
+    return head, "".join(f",{reason}" for reason in because) + "]}"
+
+
 def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
     found = seen.get(trigger) if seen is not None else None
@@ -360,38 +387,30 @@ class _ResultParts:
         """The result as the contract's JSON text: ``json.loads`` of it equals
         ``model_dump(mode="json")``. ``triggers`` remembers the text of triggers several
         results share, for one document."""
+        return "".join(self.json_pieces(triggers))
+
+    def json_pieces(
+        self, triggers: dict[Trigger, tuple[str, str]] | None = None
+    ) -> tuple[str, ...]:
+        """:meth:`json_text` in the pieces it is made of, which a document joins once with
+        all the others (joining each result's first would copy its text twice)."""
         cause = cast(_Cause, self)
         provenance = cause.provenance
-        text = provenance.text
-        memo = text.json
+        memo = provenance.text.json
         trigger, reason = _trigger_json(cause.trigger, triggers)
         values = provenance.values
-        facts = ",".join(
-            f"{memo.get(('name', index), json_text.string, name)}:"
-            f"{json_text.value(values[index], _json_ready)}"
-            for index, name in enumerate(text.fact_names)
+        # Everything after the trigger depends only on the rule and the values of the facts
+        # it read, which most of a rule's results share: written once per set of values
+        # (their types too: 1 and True are equal keys but different JSON).
+        tail = memo.get(
+            ("tail", values, tuple(map(type, values))), _tail_json, provenance.text, values
         )
-        because = [reason]
-        for index, step in enumerate(text.steps):
-            if isinstance(step, Reason):
-                because.append(memo.get(("step", index), _reason_json, step))
-                continue
-            item = values[step]
-            because.append(
-                memo.get(
-                    ("fact", step, type(item), item),
-                    _fact_reasons_json,
-                    text,
-                    step,
-                    item,
-                )
-            )
-        parameters = memo.get("parameters", _parameters_json, text)
-        cites = memo.get("cites", _cites_json, text)
+        rule = memo.get(("rule", cause.rule), json_text.string, cause.rule)
         return (
-            f'{{{self._head_json()},"rule":{json_text.string(cause.rule)},"trigger":{trigger},'
-            f'"provenance":{{"facts":{{{facts}}},"parameters":{parameters}}},"cites":{cites},'
-            f'"because":[{",".join(because)}]}}'
+            f'{{{self._head_json()},"rule":{rule},"trigger":{trigger},',
+            tail[0],
+            reason,
+            tail[1],
         )
 
     @classmethod
@@ -514,6 +533,11 @@ class Deadline(_DeadlineFields, _ResultParts):
     def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
         # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
         return json_text.encode(self.model_dump(mode="json"))
+
+    def json_pieces(
+        self, triggers: dict[Trigger, tuple[str, str]] | None = None
+    ) -> tuple[str, ...]:
+        return (self.json_text(triggers),)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -670,7 +694,7 @@ class Evaluation(Frozen):
             separator = f',"{name}":['
             for result in results:
                 yield separator
-                yield result.json_text(triggers)
+                yield from result.json_pieces(triggers)
                 separator = ","
             yield "]" if results else f',"{name}":[]'
         yield "}"
