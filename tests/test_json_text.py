@@ -118,6 +118,32 @@ def test_true_and_one_are_not_the_same_fragment() -> None:
     assert written(1) == 1 and written(1) is not True
 
 
+def test_equal_values_of_other_shapes_are_written_each_their_own_way() -> None:
+    """``(1,) == (True,)`` and ``1 == True``: a memo keyed on the values alone would write the
+    first one's text for the other. Compared as text, since ``json.loads`` of ``[1]`` and of
+    ``[true]`` are equal in Python too."""
+    text = results.RuleText(
+        rule="r",
+        outcome="o",
+        fact_names=("items", "flag"),
+        fact_texts=(("项", "the items"), ("标志", "the flag")),
+        fact_overrides=(None, None),
+        parameters=(),
+        steps=(0, 1),
+        cites=(),
+    )
+    trigger = results.Trigger("t", None, dt.date(2020, 1, 1), 0)
+    for values in (((1,), 1), ((True,), True), ((1,), True), ((True,), 1), ((1, True), 1)):
+        decision = results.Decision(
+            "s", "o", dt.date(2020, 1, 1), None, True, "r", trigger,
+            results.Provenance(values, text),
+        )  # fmt: skip
+        expected = json.dumps(
+            decision.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+        )
+        assert decision.json_text() == expected
+
+
 def test_results_of_one_rule_share_what_their_values_share_and_nothing_else() -> None:
     """The text after a result's trigger is written once per rule and set of fact values:
     results with the same values and other triggers, subjects or days, and results with

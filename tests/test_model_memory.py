@@ -47,6 +47,30 @@ def test_the_set_reached_through_the_api_is_a_copy() -> None:
     assert "action" not in second.model_fields_set
 
 
+def test_a_set_handed_to_model_construct_is_not_the_one_shared() -> None:
+    # Fields no other test gives together, so that this model is the first of its shape.
+    mine = {"id", "kind", "contact"}
+    built = InsuredPerson.model_construct(mine, id="p1", kind="insured_person", contact="x")
+    mine.add("name")
+    assert built.model_fields_set == {"id", "kind", "contact"}
+    later = InsuredPerson(id="p2", kind="insured_person", contact="y")
+    assert later.model_fields_set == {"id", "kind", "contact"}
+    assert later.model_dump(exclude_unset=True) == {
+        "id": "p2",
+        "kind": "insured_person",
+        "contact": "y",
+    }
+    assert built.__pydantic_fields_set__ is not mine
+
+
+def test_the_deprecated_name_of_the_set_gives_a_copy_too() -> None:
+    person, other = InsuredPerson(id="p1"), InsuredPerson(id="p2")
+    with pytest.warns(DeprecationWarning):
+        given = person.__fields_set__
+    given.add("name")
+    assert other.model_fields_set == {"id"}
+
+
 def test_a_copy_with_an_update_has_a_set_of_its_own() -> None:
     person, other = InsuredPerson(id="p1"), InsuredPerson(id="p2")
     renamed = person.model_copy(update={"name": "李四"})

@@ -67,12 +67,18 @@ class Frozen(BaseModel):
         # visit. Sharing is safe only while the model is frozen: pydantic adds to the set
         # when a field is assigned, and copies it before model_copy updates it. A subclass
         # that is not frozen keeps a set of its own.
+        # The shared set is the registry's own copy, never a set a caller handed pydantic
+        # (model_construct(_fields_set=...) keeps the caller's object), which the caller could
+        # change afterwards. Pydantic's core validator, called directly to assign a field,
+        # ignores frozen and would add to the shared set: that is not a use this supports.
         if not self.model_config.get("frozen"):
             return
         given = self.__pydantic_fields_set__
-        shared = _FIELDS_GIVEN.setdefault(frozenset(given), given)
-        if shared is not given:
-            object.__setattr__(self, "__pydantic_fields_set__", shared)
+        key = frozenset(given)
+        shared = _FIELDS_GIVEN.get(key)
+        if shared is None:
+            shared = _FIELDS_GIVEN.setdefault(key, set(key))
+        object.__setattr__(self, "__pydantic_fields_set__", shared)
 
     @property
     def model_fields_set(self) -> set[str]:
@@ -80,6 +86,12 @@ class Frozen(BaseModel):
         is shared (:meth:`model_post_init`), and a caller changing it would change it for
         every model given the same fields."""
         return set(self.__pydantic_fields_set__)
+
+    @property
+    def __fields_set__(self) -> set[str]:
+        """Pydantic's deprecated name for :attr:`model_fields_set` (it still warns), a copy
+        likewise."""
+        return set(super().__fields_set__)
 
     def __repr__(self) -> str:
         # Subject ids are often identity numbers: no repr (a log line) shows one in full.

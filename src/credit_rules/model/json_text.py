@@ -22,6 +22,10 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 #: How many rendered fragments one rule keeps; a service evaluating for years sees ever new
 #: dates, so the memory is bounded and simply starts again when full.
 MEMO_LIMIT = 4096
+#: How many whole result tails (provenance, citations and reasons, several kilobytes each) one
+#: rule keeps: a few sets of fact values cover most results, and a rule whose facts are dates
+#: must not hold thousands of them.
+TAIL_LIMIT = 128
 
 
 def string(text: str) -> str:
@@ -32,6 +36,22 @@ def string(text: str) -> str:
 def encode(document: Any) -> str:
     """A JSON-ready value (dicts, lists, plain values) as compact UTF-8 JSON text."""
     return _encode(document)
+
+
+def shape(item: Any) -> Any:
+    """What, beside equality, decides the text of ``item``: its type, and inside a tuple each
+    item's (``1 == True`` and ``(1,) == (True,)``, but they write ``1``, ``true``, ``[1]`` and
+    ``[true]``). A memo keyed on a value keys on its shape too."""
+    kind = type(item)
+    if kind is tuple:
+        return (kind, tuple(map(shape, item)))
+    return kind
+
+
+def shapes(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """:func:`shape` of each item; only the types when no item is a tuple (most often)."""
+    kinds = tuple(map(type, items))
+    return tuple(map(shape, items)) if tuple in kinds else kinds
 
 
 def value(item: Any, fallback: Callable[[Any], Any]) -> str:
@@ -66,10 +86,11 @@ class Fragments:
     same entry at once write the same text.
     """
 
-    __slots__ = ("_found",)
+    __slots__ = ("_found", "_limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
         self._found: dict[Hashable, Any] = {}
+        self._limit = limit
 
     def get(self, key: Hashable, write: Callable[..., _T], *args: Any) -> _T:
         """The text under ``key`` (or the pieces of text), written by ``write(*args)`` the
@@ -79,10 +100,10 @@ class Fragments:
         except TypeError:  # an unhashable value: written each time
             return write(*args)
         if found is None:
-            if len(self._found) >= MEMO_LIMIT:
+            if len(self._found) >= self._limit:
                 self._found = {}
             found = self._found[key] = write(*args)
         return found
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Fragments, ())
+        return (Fragments, (self._limit,))

@@ -129,6 +129,13 @@ class RuleText:
     json: json_text.Fragments = field(
         default_factory=json_text.Fragments, compare=False, hash=False, repr=False
     )
+    #: The whole tails of its results' JSON by fact values, fewer of them (they are large).
+    json_tails: json_text.Fragments = field(
+        default_factory=lambda: json_text.Fragments(json_text.TAIL_LIMIT),
+        compare=False,
+        hash=False,
+        repr=False,
+    )
 
 
 class Provenance(NamedTuple):
@@ -288,7 +295,9 @@ def _tail_json(text: RuleText, values: tuple[Any, ...]) -> tuple[str, str]:
             continue
         item = values[step]
         because.append(
-            memo.get(("fact", step, type(item), item), _fact_reasons_json, text, step, item)
+            memo.get(
+                ("fact", step, json_text.shape(item), item), _fact_reasons_json, text, step, item
+            )
         )
     parameters = memo.get("parameters", _parameters_json, text)
     cites = memo.get("cites", _cites_json, text)
@@ -401,9 +410,9 @@ class _ResultParts:
         values = provenance.values
         # Everything after the trigger depends only on the rule and the values of the facts
         # it read, which most of a rule's results share: written once per set of values
-        # (their types too: 1 and True are equal keys but different JSON).
-        tail = memo.get(
-            ("tail", values, tuple(map(type, values))), _tail_json, provenance.text, values
+        # (and their shapes: 1 and True are equal keys but different JSON).
+        tail = provenance.text.json_tails.get(
+            (values, json_text.shapes(values)), _tail_json, provenance.text, values
         )
         rule = memo.get(("rule", cause.rule), json_text.string, cause.rule)
         return (
