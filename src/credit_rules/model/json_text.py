@@ -48,12 +48,6 @@ def shape(item: Any) -> Any:
     return kind
 
 
-def shapes(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    """:func:`shape` of each item; only the types when no item is a tuple (most often)."""
-    kinds = tuple(map(type, items))
-    return tuple(map(shape, items)) if tuple in kinds else kinds
-
-
 def value(item: Any, fallback: Callable[[Any], Any]) -> str:
     """A JSON value: plain values directly, anything else as ``fallback`` makes it JSON-ready
     (a period as its text, a tuple as a list)."""

@@ -412,7 +412,7 @@ class _ResultParts:
         # it read, which most of a rule's results share: written once per set of values
         # (and their shapes: 1 and True are equal keys but different JSON).
         tail = provenance.text.json_tails.get(
-            (values, json_text.shapes(values)), _tail_json, provenance.text, values
+            (values, json_text.shape(values)), _tail_json, provenance.text, values
         )
         rule = memo.get(("rule", cause.rule), json_text.string, cause.rule)
         return (
@@ -539,14 +539,11 @@ class Deadline(_DeadlineFields, _ResultParts):
     def outcome(self) -> str:
         return self.name
 
-    def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
-        # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
-        return json_text.encode(self.model_dump(mode="json"))
-
     def json_pieces(
         self, triggers: dict[Trigger, tuple[str, str]] | None = None
     ) -> tuple[str, ...]:
-        return (self.json_text(triggers),)
+        # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
+        return (json_text.encode(self.model_dump(mode="json")),)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
