@@ -90,19 +90,25 @@ def test_a_rule_remembers_a_bounded_number_of_fragments() -> None:
     assert fragments.get(["unhashable"], write, 7) == "7"  # a list key: written each time
 
 
+def _rule_text(*facts: tuple[str, str, str], **parameters: object) -> results.RuleText:
+    """Rule "r" reading ``facts`` (name, zh, en) in order, with ``parameters`` and no
+    citation: the fixed texts of a rule built by hand."""
+    return results.RuleText(
+        rule="r",
+        outcome="o",
+        fact_names=tuple(name for name, _, _ in facts),
+        fact_texts=tuple((zh, en) for _, zh, en in facts),
+        fact_overrides=(None,) * len(facts),
+        parameters=tuple(parameters.items()),
+        steps=tuple(range(len(facts))),
+        cites=(),
+    )
+
+
 def test_true_and_one_are_not_the_same_fragment() -> None:
     """``True == 1`` in Python; a rule's fact valued True, written first, must never be written
     again for a fact valued 1 (the memo keys on the value's type too)."""
-    text = results.RuleText(
-        rule="r",
-        outcome="o",
-        fact_names=("f",),
-        fact_texts=(("事实", "the fact"),),
-        fact_overrides=(None,),
-        parameters=(),
-        steps=(0,),
-        cites=(),
-    )
+    text = _rule_text(("f", "事实", "the fact"))
     trigger = results.Trigger("t", None, dt.date(2020, 1, 1), 0)
 
     def written(value: object) -> object:
@@ -122,16 +128,7 @@ def test_equal_values_of_other_shapes_are_written_each_their_own_way() -> None:
     """``(1,) == (True,)`` and ``1 == True``: a memo keyed on the values alone would write the
     first one's text for the other. Compared as text, since ``json.loads`` of ``[1]`` and of
     ``[true]`` are equal in Python too."""
-    text = results.RuleText(
-        rule="r",
-        outcome="o",
-        fact_names=("items", "flag"),
-        fact_texts=(("项", "the items"), ("标志", "the flag")),
-        fact_overrides=(None, None),
-        parameters=(),
-        steps=(0, 1),
-        cites=(),
-    )
+    text = _rule_text(("items", "项", "the items"), ("flag", "标志", "the flag"))
     trigger = results.Trigger("t", None, dt.date(2020, 1, 1), 0)
     for values in (((1,), 1), ((True,), True), ((1,), True), ((True,), 1), ((1, True), 1)):
         decision = results.Decision(
@@ -148,16 +145,7 @@ def test_results_of_one_rule_share_what_their_values_share_and_nothing_else() ->
     """The text after a result's trigger is written once per rule and set of fact values:
     results with the same values and other triggers, subjects or days, and results with
     other values, each still write their own document, in any order."""
-    text = results.RuleText(
-        rule="r",
-        outcome="o",
-        fact_names=("count", "flag"),
-        fact_texts=(("数", "the count"), ("标志", "the flag")),
-        fact_overrides=(None, None),
-        parameters=(("limit", 2),),
-        steps=(0, 1),
-        cites=(),
-    )
+    text = _rule_text(("count", "数", "the count"), ("flag", "标志", "the flag"), limit=2)
     made = [
         results.Decision(
             subject,
