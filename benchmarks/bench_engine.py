@@ -11,7 +11,9 @@
      function answers (what is active on ``as_of``), without explanations;
    - the same on the ``durable`` backend, if ``credit_rules.engine.durable`` imports, on the
      first ``--durable-persons`` persons (default 0: the whole population). On a subset the
-     hand-written function is timed again on that subset, so each ratio compares like with like.
+     hand-written function is timed again on that subset, so each ratio compares like with like;
+   - the same on the ``columnar`` backend (``Engine(..., backend="columnar")``: the Polars
+     plans behind the typed API, same models in, same ``Evaluation`` out), if polars imports.
 3. Checks that every engine run gives, for every person, exactly the hand-written set of active
    outcomes; on the first difference it prints that person's events and the engine's decisions
    and exits 1.
@@ -282,7 +284,7 @@ class Workload:
 @dataclass
 class Run:
     name: str
-    backend: str  # "closures", "durable" or "" for the hand-written function
+    backend: str  # "closures", "durable", "columnar" or "" for the hand-written function
     workload: Workload
     call: Callable[[], Any]
     active: Callable[[Any], Active] | None  # None: the hand-written function itself
@@ -300,6 +302,14 @@ def durable_engine(ruleset: Any) -> tuple[Engine | None, str]:
         return Engine(ruleset, backend="durable"), "available"
     except Exception as error:
         return None, f"Engine(backend='durable') failed: {type(error).__name__}: {error}"
+
+
+def columnar_engine(ruleset: Any) -> tuple[Engine | None, str]:
+    """An engine on the columnar backend, or None and why not."""
+    try:
+        return Engine(ruleset, backend="columnar"), "available"
+    except ImportError as error:
+        return None, f"Engine(backend='columnar') needs polars ({error})"
 
 
 def engine_runs(engine: Engine, backend: str, work: Workload, as_of: dt.date) -> list[Run]:
@@ -374,6 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--skip-durable", action="store_true", help="do not run the durable backend"
     )
     parser.add_argument(
+        "--skip-columnar", action="store_true", help="do not run the columnar backend"
+    )
+    parser.add_argument(
         "--durable-persons",
         type=int,
         default=0,
@@ -407,6 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     dengine: Engine | None = None
     if not args.skip_durable:
         dengine, durable["status"] = durable_engine(ruleset)
+    columnar: dict[str, Any] = {"status": "skipped (--skip-columnar)"}
+    cengine: Engine | None = None
+    if not args.skip_columnar:
+        cengine, columnar["status"] = columnar_engine(ruleset)
     info = machine()
     load = info["loadavg_1_5_15_at_start"][0]
     if load > 0.5:
@@ -426,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     whole = Workload("population", population.subjects, population.events)
     runs = [hand_run(whole, as_of), *engine_runs(engine, "closures", whole, as_of)]
+    if cengine is not None:
+        runs += engine_runs(cengine, "columnar", whole, as_of)
     if dengine is not None:
         size = params.persons if args.durable_persons <= 0 else args.durable_persons
         size = min(size, params.persons)
@@ -453,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         whole.subjects, whole.events, min(2_000, params.persons)
     )
     handwritten.active_outcomes(warm_events, as_of)
-    for eng in (engine, dengine):
+    for eng in (engine, dengine, cengine):
         if eng is not None:
             eng.evaluate(warm_subjects, warm_events, as_of=as_of)
             if hasattr(eng, "outcomes"):
@@ -541,6 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if dengine is not None:
         dengine.close()
     engine.close()
+    if cengine is not None:
+        cengine.close()
 
     rows = [run.row for run in timed_runs]
     outcomes = outcome_counts(whole.expected)
@@ -559,6 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "engine_compile_seconds": round(compile_seconds, 4),
         "runs": rows,
         "durable": durable,
+        "columnar": columnar,
         "correctness": correctness,
         "active_outcomes_on_as_of": outcomes,
         "engine_output": engine_output,

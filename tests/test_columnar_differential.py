@@ -367,3 +367,51 @@ def test_the_last_upheld_objection_sets_the_score_however_the_events_are_listed(
     want = Engine(GANZHOU).outcomes(population[0], events, as_of=population[2])
     assert "intensified_supervision" in want["s0"]
     _same(PAIRS[GANZHOU.id, "default"], population)
+
+
+# -- the columnar backend behind the typed API ------------------------------------------------
+
+TYPED = {
+    key: Engine(walk.ruleset, backend="columnar", calendar=walk.calendar)
+    for key, (walk, _) in PAIRS.items()
+}
+
+
+def _typed_same(key: tuple[str, str], population: Population) -> None:
+    """``Engine(backend="columnar")`` gives the walk's evaluation exactly: the same results in
+    the same order (so the same JSON text), the same outcomes, and, for a population the walk
+    refuses, the same error in the same words."""
+    walk, typed = PAIRS[key][0], TYPED[key]
+    subjects, events, as_of, known_at = population
+    try:
+        want = walk.evaluate(subjects, events, as_of=as_of, known_at=known_at)
+    except InputError as refused:
+        for question in (typed.evaluate, typed.outcomes):
+            with pytest.raises(type(refused)) as again:
+                question(subjects, events, as_of=as_of, known_at=known_at)
+            assert str(again.value) == str(refused)
+        return
+    got = typed.evaluate(subjects, events, as_of=as_of, known_at=known_at)
+    assert got.decisions == want.decisions
+    assert got.duties == want.duties
+    assert got.deadlines == want.deadlines
+    assert got == want
+    assert got.model_dump_json() == want.model_dump_json()
+    outcomes = walk.outcomes(subjects, events, as_of=as_of, known_at=known_at)
+    assert typed.outcomes(subjects, events, as_of=as_of, known_at=known_at) == outcomes
+
+
+@settings(SETTINGS, max_examples=60)
+@given(populations(LIANYUNGANG))
+def test_the_columnar_backend_gives_the_walks_evaluation_lianyungang(
+    population: Population,
+) -> None:
+    _typed_same((LIANYUNGANG.id, "default"), population)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(populations(GANZHOU), st.sampled_from(sorted(CALENDARS)))
+def test_the_columnar_backend_gives_the_walks_evaluation_ganzhou(
+    population: Population, calendar: str
+) -> None:
+    _typed_same((GANZHOU.id, calendar), population)

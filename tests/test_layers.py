@@ -89,6 +89,10 @@ OPTIONAL_IMPORTS: Mapping[tuple[str, str], str] = {
     ("credit_rules.cli.commands.batch", "credit_rules.cli.console"): (
         "rich is imported only when a progress bar is drawn on a terminal (docs/batch.md)"
     ),
+    ("credit_rules.engine.engine", "credit_rules.columnar.typed"): (
+        "Engine(backend='columnar') needs polars (the columnar extra); the other backends "
+        "start without it"
+    ),
     ("credit_rules.ledger.ledger", "credit_rules.ledger.bulk_tables"): (
         "loading a ledger from tables needs polars (the columnar extra); a ledger fed events "
         "one by one, or from iterables, does not"

@@ -28,7 +28,8 @@ from credit_rules.ruleset import ir
 Table = Any  # a polars DataFrame or LazyFrame, a pyarrow Table, or a Parquet path
 EventTables = Table | Mapping[str, Table] | Sequence[Table]
 
-_DTYPES: dict[ColumnKind, pl.DataType] = {
+#: The Polars type of each kind of column.
+COLUMN_DTYPES: dict[ColumnKind, pl.DataType] = {
     "text": pl.String(),
     "date": pl.Date(),
     "count": pl.Int64(),
@@ -287,7 +288,7 @@ class _Problems:
 def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Problems) -> pl.Expr:
     """The column in its canonical type; a value that cannot be read so is a problem."""
     dtype = frame.schema[column]
-    target = _DTYPES[kind]
+    target = COLUMN_DTYPES[kind]
     source = pl.col(column)
     if dtype == target or dtype == pl.Null:
         return source.cast(target)
@@ -438,7 +439,7 @@ def _one_frame(
             if column in frame.columns:
                 typed.append(_typed(frame, column, kind, problems).alias(column))
             else:
-                typed.append(pl.lit(None, _DTYPES[kind]).alias(column))
+                typed.append(pl.lit(None, COLUMN_DTYPES[kind]).alias(column))
         # Whether each value some event needs was given at all: one given but unreadable is
         # reported once, as unreadable, not again as missing.
         given = [
@@ -453,7 +454,7 @@ def _one_frame(
                 "type": pl.String,
                 "subject": pl.String,
                 "date": pl.Date,
-                **{c: _DTYPES[k] for c, k in {**schema.columns, **carried}.items()},
+                **{c: COLUMN_DTYPES[k] for c, k in {**schema.columns, **carried}.items()},
                 "_table": pl.String,
                 "_row": pl.Int64,
                 **{_given(c): pl.Boolean for c in needed},

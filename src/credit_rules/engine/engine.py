@@ -5,13 +5,18 @@ so one engine may serve many threads and two engines never interfere. Its three 
 (``evaluate``, ``outcomes``, ``assessments``) take their input through one front door
 (:mod:`credit_rules.engine.inputs`) and are projections of one walk of each subject's history
 (:mod:`credit_rules.engine.walk`).
+
+On the columnar backend, ``evaluate`` and ``outcomes`` of a population run the Polars plans of
+:mod:`credit_rules.columnar` instead (:mod:`credit_rules.columnar.typed` turns their rows back
+into the walk's results, in the walk's order); the walk stays the reference, and answers
+whatever the plans refuse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.engine.closures import ClosureMatcher
@@ -33,7 +38,10 @@ from credit_rules.model.results import (
 )
 from credit_rules.ruleset import ir
 
-Backend = Literal["closures", "durable"]
+if TYPE_CHECKING:
+    from credit_rules.columnar.typed import PopulationPlans
+
+Backend = Literal["closures", "durable", "columnar"]
 
 __all__ = ["Assessed", "Backend", "Counter", "Engine"]
 
@@ -58,6 +66,9 @@ class Engine:
         self._walker = Walker(self._program, self._matcher)
         self._door = FrontDoor(ruleset)
         self._ref = RulesetRef(id=ruleset.id, version=ruleset.version, digest=ruleset.digest)
+        # The columnar backend evaluates a population with Polars plans; explanations of one
+        # subject (assessments) still walk its history, with the closures.
+        self._plans = _columnar_plans(ruleset, self.calendar) if backend == "columnar" else None
 
     def close(self) -> None:
         """Release what the backend holds (the durable-rules backend holds engine state)."""
@@ -88,14 +99,38 @@ class Engine:
 
         Events dated after ``as_of`` have not happened and do not count; nor do events decided
         after ``known_at`` (by default ``as_of``: what was known on the day). ``counter``, if
-        given, is told how much work the walk did (for tests).
+        given, is told how much work the walk did (for tests); the walk then answers on every
+        backend, since the work it counts is the walk's.
         """
+        as_of = self._door.check_as_of(as_of)
+        known_at = self._door.check_known_at(known_at)
+        kinds = self._door.subject_kinds(subjects)
+        if self._plans is not None and counter is None:
+            models = self._door.event_models(events)
+            if models is not None:
+                rules = self._program.rules
+                found = self._plans.evaluate(kinds, models, rules, as_of, known_at)
+                if found is not None:
+                    decisions, deadlines, duties = found
+                    return Evaluation.of(
+                        self._ref, as_of, decisions, deadlines, duties, tuple(kinds)
+                    )
+                events = models
+        return self._walked(kinds, events, as_of, known_at, counter)
+
+    def _walked(
+        self,
+        kinds: Mapping[str, str],
+        events: Iterable[EventInput],
+        as_of: dt.date,
+        known_at: dt.date | None,
+        counter: Counter | None,
+    ) -> Evaluation:
         decisions: list[Decision] = []
         duties: list[Duty] = []
         deadlines: list[Deadline] = []
-        as_of = self._door.check_as_of(as_of)
-        kinds, histories = self._histories(subjects, events, as_of, known_at)
-        for history, occasions in histories:
+        found = self._door.histories(kinds, events, as_of, known_at)
+        for history, occasions in self._built(kinds, found):
             self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
         return Evaluation.of(
             self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties), tuple(kinds)
@@ -116,14 +151,24 @@ class Engine:
         stretch of the same walk as :meth:`evaluate`, with no history before ``as_of`` and no
         explanations. Subjects with nothing active are left out.
         """
-        as_of = self._door.check_as_of(as_of)
+        door = self._door
+        as_of = door.check_as_of(as_of)
+        known_at = door.check_known_at(known_at)
+        kinds = door.subject_kinds(subjects)
+        if self._plans is not None and counter is None:
+            models = door.event_models(events)
+            if models is not None:
+                on_columns = self._plans.outcomes(kinds, models, as_of, known_at)
+                if on_columns is not None:
+                    return on_columns
+                events = models
         active: dict[str, frozenset[str]] = {}
         walker = self._walker
         # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
         # an entry of the last year), so a subject with none is not walked at all.
         earliest, floor = self._program.reaching(as_of)
-        _, subjects_in = self._histories(subjects, events, as_of, known_at, floor)
-        for history, occasions in subjects_in:
+        found = door.histories(kinds, events, as_of, known_at, floor)
+        for history, occasions in self._built(kinds, found):
             names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
                 counter.inspected += history.inspected
@@ -163,30 +208,14 @@ class Engine:
 
     # -- the walk -------------------------------------------------------------------------
 
-    def _histories(
-        self,
-        subjects: Iterable[SubjectInput],
-        events: Iterable[EventInput],
-        as_of: dt.date,
-        known_at: dt.date | None,
-        floor: Mapping[str, dt.date] | None = None,
-    ) -> tuple[Mapping[str, str], Iterable[tuple[History, list[Occasion]]]]:
-        """Validate the input once, in bulk, and give each subject's history, in id order.
-
-        Histories are built one at a time as the caller walks them, so a population's are never
-        all held at once (each would otherwise outlive its walk, and the garbage collector would
-        scan them over and over). A contradiction found while building one (a record entered
-        twice) raises before the caller has returned anything, so a bad input still changes
-        nothing a caller holds."""
-        door = self._door  # as_of is checked already: each projection needs it first
-        known_at = door.check_known_at(known_at)
-        kinds = door.subject_kinds(subjects)
-        found = door.histories(kinds, events, as_of, known_at, floor)
-        return kinds, self._built(kinds, found)
-
     def _built(
         self, kinds: Mapping[str, str], found: Gathered
     ) -> Iterator[tuple[History, list[Occasion]]]:
+        """Each subject's history, in id order, built one at a time as the caller walks them,
+        so a population's are never all held at once (each would otherwise outlive its walk,
+        and the garbage collector would scan them over and over). A contradiction found while
+        building one (a record entered twice) raises before the caller has returned anything,
+        so a bad input still changes nothing a caller holds."""
         program, door, events, grouped = self._program, self._door, found.events, found.grouped
         for subject in sorted(grouped):
             mine = door.canonical(kinds[subject], events, grouped.pop(subject))
@@ -232,16 +261,34 @@ class Engine:
             )
 
 
+def _columnar_plans(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> PopulationPlans:
+    try:
+        # Polars is the columnar extra's; every other backend starts without it.
+        from credit_rules.columnar.typed import PopulationPlans
+    except ImportError as missing:
+        raise ImportError(
+            Message(
+                "the columnar backend needs polars and pyarrow: pip install "
+                "'credit-rules[columnar]' ({error})",
+                error=str(missing),
+            )
+        ) from missing
+    return PopulationPlans(ruleset, calendar)
+
+
 def _rebuild(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalendar) -> Engine:
     return Engine(ruleset, backend=backend, calendar=calendar)
 
 
 def _make_matcher(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalendar) -> Matcher:
-    if backend == "closures":
+    if backend in ("closures", "columnar"):
         return ClosureMatcher(ruleset, calendar)
     if backend == "durable":
         # The durable_rules C module itself is loaded only here, when a matcher is built.
         return DurableMatcher(ruleset)
     raise ValueError(
-        Message("unknown backend {backend!r}; use 'closures' or 'durable'", backend=backend)
+        Message(
+            "unknown backend {backend!r}; use 'closures', 'durable' or 'columnar'",
+            backend=backend,
+        )
     )

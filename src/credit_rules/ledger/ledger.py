@@ -170,6 +170,15 @@ class Ledger:
     ) -> None:
         if lookahead is not None and lookahead < dt.timedelta(0):
             raise ValueError(Message("lookahead must not be negative"))
+        if backend == "columnar":
+            # Every answer of a ledger is one subject's: Polars' fixed cost per plan would be
+            # paid on each, for nothing.
+            raise ValueError(
+                Message(
+                    "a ledger evaluates one subject at a time, and the columnar backend is for "
+                    "populations; use 'closures' or 'durable'"
+                )
+            )
         self.ruleset = ruleset
         self.backend: Backend = backend
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
