@@ -90,10 +90,12 @@ def _shifted(event: dict[str, Any], by: dt.timedelta) -> dict[str, Any]:
 def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
     """Several generated cases as one population on one day (one of theirs), perhaps known
     on a later (or earlier) day. A case may be moved so that one of its events falls on a
-    29 February, a correction may be decided on another day than it takes effect, and fields
-    at their model's default may be left out (null in the table)."""
+    29 February, a correction may be decided on another day than it takes effect, an event
+    that enters no register may be given twice, and fields at their model's default may be
+    left out (null in the table)."""
     decided = decision_day_fields(ruleset.vocabulary)
     leap = _leap_days(ruleset)
+    entering = {register.entered_by for register in ruleset.registers}
 
     @st.composite
     def drawn(draw: st.DrawFn) -> Population:
@@ -129,6 +131,11 @@ def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
             events.extend(mine)
             days.append(as_of)
         as_of = draw(st.sampled_from(days))
+        twins = [e for e in events if e["type"] not in entering]
+        if twins and draw(st.integers(0, 3)) == 0:
+            # An event given twice is two triggers of one day and id (two applications of one
+            # id, two queries), each with its own place in the history.
+            events = [*events, dict(draw(st.sampled_from(twins)))]
         if draw(st.integers(0, 3)) == 0:
             events = contradicted(draw, ruleset, events, as_of)
         # Known on as_of, on some other day, or on the very day a decision was made.

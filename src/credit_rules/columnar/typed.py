@@ -28,7 +28,7 @@ from credit_rules.columnar.inputs import COLUMN_DTYPES, Inputs
 from credit_rules.columnar.partitions import subject_ranges
 from credit_rules.columnar.schema import ColumnKind, VocabularySchema, vocabulary_schema
 from credit_rules.engine.program import CompiledRule
-from credit_rules.errors import TableError
+from credit_rules.errors import CreditRulesError
 from credit_rules.model.events import Event
 from credit_rules.model.results import (
     Deadline,
@@ -42,19 +42,29 @@ from credit_rules.model.results import (
 from credit_rules.ruleset import ir
 
 _TRIGGER = ("trigger_type", "trigger_key", "trigger_date", "trigger_seq")
-_SUBJECT = operator.attrgetter("subject")
 _Result = TypeVar("_Result", Decision, Duty)
+
+
+class _NotInColumns(Exception):
+    """A model's value that no column of its kind can hold."""
+
+
 _EPOCH = dt.date(1970, 1, 1)
+#: What makes the plans give up on an input, which the walk then answers or refuses in its
+#: own words: a refusal of the columnar backend (a contradiction it found, a count past the
+#: calendar, an extension over its cap: each worded its own way, or found in another order),
+#: or a value no column can hold.
+_REFUSED = (CreditRulesError, _NotInColumns)
 #: Fields of a result that come from its rule or are built for it, not read from a column.
 _OUTCOME, _RULE, _TRIGGER_OBJECT, _PROVENANCE = "=outcome", "=rule", "=trigger", "=provenance"
 _TUPLE_NEW: Callable[[type[Any], Iterable[Any]], Any] = tuple.__new__
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 #: Events per range of subjects evaluated at once. Lianyungang, 1,000,000 persons (461,124
-#: events, 964 MiB of models), peak resident set of `evaluate`: 1,631 MiB in one range,
-#: 1,559 in ranges of 200,000 events, 1,489 of 100,000, 1,455 of 50,000, in 8.4-9.4 s each
-#: (2 shared cores, 2026-12-04). The results themselves hold about 330 MiB.
+#: events, 964 MiB of models), peak resident set of `evaluate` before results shared their
+#: days, texts and triggers: 1,631 MiB in one range, 1,559 in ranges of 200,000 events, 1,489
+#: of 100,000 and 1,455 of 50,000, at about the same speed (2 shared cores, 2026-12-04); with
+#: them, 1,350-1,392 MiB in ranges of 100,000.
 EVENTS_PER_PART = 100_000
-_DATE = operator.attrgetter("date")
 
 
 class PopulationPlans:
@@ -104,7 +114,7 @@ class PopulationPlans:
                 decisions.extend(more[0])
                 deadlines.extend(more[1])
                 duties.extend(more[2])
-        except TableError:
+        except _REFUSED:
             return None
         return tuple(decisions), tuple(deadlines), tuple(duties)
 
@@ -119,7 +129,7 @@ class PopulationPlans:
         :meth:`evaluate`."""
         try:
             found = self._plans.outcomes(self._read(kinds, events), as_of=as_of, known_at=known_at)
-        except TableError:
+        except _REFUSED:
             return None
         names: dict[str, list[str]] = {}
         for subject, outcome in found.iter_rows():
@@ -162,7 +172,12 @@ def _series(name: str, kind: ColumnKind, members: list[dict[str, Any]]) -> pl.Se
         return (pl.Series(name, ordinals, pl.Int32()) - _EPOCH_ORDINAL).cast(pl.Date())
     if kind == "list":
         values = [None if value is None else list(value) for value in values]
-    return pl.Series(name, values, COLUMN_DTYPES[kind])
+    try:
+        return pl.Series(name, values, COLUMN_DTYPES[kind])
+    except (TypeError, OverflowError, pl.exceptions.PolarsError) as error:
+        # A value a model allows but a column cannot hold (a count beyond 64 bits): the walk,
+        # which holds any Python value, answers instead.
+        raise _NotInColumns(name) from error
 
 
 def subject_table(kinds: Mapping[str, str]) -> pl.DataFrame:
@@ -187,23 +202,23 @@ def results(
     registers: Mapping[str, str],
     values: _Values,
 ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]]:
-    """The result tuples of ``found``, in its order, which is the walk's: by subject id, then
-    rule, then trigger in the subject's history, then day. ``registers`` gives the event type
+    """The result tuples of ``found``, in the walk's order. For decisions and duties that is
+    the table's: by subject id, then rule, then trigger in the subject's history, then day;
+    deadlines are put in it (:func:`_in_walk_order`). ``registers`` gives the event type
     that enters each register (a trigger's type); ``values`` makes the Python values."""
     by_id = {rule.id: rule for rule in rules}
     # One trigger object for all the results it set off, as in the walk: a subject's
     # trigger is its place in the subject's history.
-    key = ["subject", "trigger_seq"]
+    key = ["subject", *_TRIGGER]
     distinct = (
-        pl.concat([table.select("subject", *_TRIGGER) for table in (found.decisions, found.duties)])
-        .unique(subset=key, keep="first", maintain_order=True)
+        pl.concat([table.select(key) for table in (found.decisions, found.duties)])
+        .unique(maintain_order=True)
         .with_row_index("_trigger")
     )
     triggers = list(map(Trigger, *(values.of(distinct, name) for name in _TRIGGER)))
-    numbered = distinct.select(*key, "_trigger")
 
     def with_triggers(table: pl.DataFrame) -> pl.DataFrame:
-        return table.join(numbered, on=key, how="left", maintain_order="left")
+        return table.join(distinct, on=key, how="left", maintain_order="left", nulls_equal=True)
 
     decided = _rows(
         with_triggers(found.decisions),
@@ -278,46 +293,7 @@ def _rows(
     if len(places) > 1:
         # Rule by rule, then back in the table's order.
         built = list(map(built.__getitem__, pl.concat(places).arg_sort().to_list()))
-    _ties_as_walked(table, built)
     return tuple(built)
-
-
-def _ties_as_walked(table: pl.DataFrame, built: list[_Result]) -> None:
-    """Put results of one subject and rule whose triggers tie on day and key (two queries
-    of one day, say, which name no record) in the walk's order, in place. The table orders
-    them by the trigger's place in the history; the walk by day, then trigger, newest first
-    (walk.py walks so for precedence, and timeline.py keeps that order among equals). Such
-    ties are rare, so only their runs of rows are sorted again, here, in Python."""
-    same_run = (pl.col("subject") == pl.col("subject").shift(1)) & (
-        pl.col("rule") == pl.col("rule").shift(1)
-    )
-    tie = (
-        same_run
-        & (pl.col("trigger_date") == pl.col("trigger_date").shift(1))
-        & pl.col("trigger_key").eq_missing(pl.col("trigger_key").shift(1))
-        & (pl.col("trigger_seq") != pl.col("trigger_seq").shift(1))
-    ).fill_null(False)
-    runs = table.select(
-        (~same_run.fill_null(False)).cum_sum().alias("run"), tie.alias("tie")
-    ).with_row_index("place")
-    tied = runs.filter(pl.col("tie")).get_column("run").unique()
-    if tied.is_empty():
-        return
-    bounds = (
-        runs.filter(pl.col("run").is_in(tied.implode()))
-        .group_by("run")
-        .agg(pl.col("place").min().alias("first"), pl.col("place").max().alias("last"))
-    )
-    for first, last in bounds.select("first", "last").iter_rows():
-        built[first : last + 1] = sorted(
-            built[first : last + 1],
-            key=lambda result: (
-                result.trigger.date,
-                result.trigger.key or "",
-                result[2],  # the first day: a decision's from_, a duty's on
-                -(result.trigger.seq or 0),
-            ),
-        )
 
 
 class _Values:

@@ -106,6 +106,7 @@ class Engine:
         known_at = self._door.check_known_at(known_at)
         kinds = self._door.subject_kinds(subjects)
         if self._plans is not None and counter is None:
+            events = self._door.event_list(events)  # an iterator is read once, for both paths
             models = self._door.event_models(events)
             if models is not None:
                 rules = self._program.rules
@@ -156,6 +157,7 @@ class Engine:
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         if self._plans is not None and counter is None:
+            events = door.event_list(events)  # an iterator is read once, for both paths
             models = door.event_models(events)
             if models is not None:
                 on_columns = self._plans.outcomes(kinds, models, as_of, known_at)

@@ -234,10 +234,9 @@ class FrontDoor:
             raise ScenarioError(None, problems)
         return parsed
 
-    def event_models(self, events: Iterable[EventInput]) -> list[Event] | None:
+    def event_models(self, items: list[Any]) -> list[Event] | None:
         """The events as this vocabulary's models, dicts validated in bulk; None if some are
         models of another vocabulary (:meth:`histories` says which, in its own words)."""
-        items = self._event_list(events)
         exact = self.event_class_set
         if all(type(event) in exact for event in items):
             return items
@@ -246,7 +245,8 @@ class FrontDoor:
         raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
         return parse_events(self.ruleset.vocabulary, raw)
 
-    def _event_list(self, events: Iterable[EventInput]) -> list[Any]:
+    def event_list(self, events: Iterable[EventInput]) -> list[Any]:
+        """The events as a list, taken from an iterator once; anything else is refused."""
         if not isinstance(events, Iterable) or isinstance(events, str | bytes | Mapping):
             raise ScenarioError(
                 None, [Problem(Message("events must be a list of events"), "events")]
@@ -273,7 +273,7 @@ class FrontDoor:
         histories, all held at once, would each outlive its walk and be scanned by the garbage
         collector over and over.
         """
-        items = self._event_list(events)
+        items = self.event_list(events)
         known = Known(self, as_of, known_at, floor, only)
         found = known.gathered(kinds, items)
         if found is None:

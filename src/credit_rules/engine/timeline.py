@@ -112,8 +112,19 @@ def resolve(pieces: Iterable[Piece]) -> list[Piece]:
 
 
 def _join(pieces: list[Piece]) -> list[Piece]:
+    # By rule, then trigger, then day, so that each trigger's pieces of a rule are next to
+    # each other: two triggers of one day and key (two applications of one id on one day)
+    # would otherwise interleave, and neither's touching pieces would be joined. A trigger's
+    # place in the history (seq) tells such twins apart, in the history's order.
     pieces.sort(
-        key=lambda p: (p.rule, p.occasion.date, p.occasion.key or "", p.occasion.on, p.start)
+        key=lambda p: (
+            p.rule,
+            p.occasion.date,
+            p.occasion.key or "",
+            p.occasion.on,
+            p.occasion.trigger.seq or 0,
+            p.start,
+        )
     )
     joined: list[Piece] = []
     for piece in pieces:
