@@ -1,5 +1,6 @@
 """Engines hold no evaluation state: concurrent evaluations in several threads, on two engines of
-the same ruleset and one of a parameter variant, give exactly the sequential results."""
+the same ruleset and one of a parameter variant, give exactly the sequential results; on the
+columnar backend, the walk's."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import random
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import pytest
 
 from credit_rules import Engine, Evaluation, bundled, with_parameters
 
@@ -144,3 +147,29 @@ def test_engines_on_different_rulesets_run_interleaved_in_threads() -> None:
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         results = list(pool.map(evaluate, range(THREADS * PER_THREAD)))
     assert all(text == expected[name] for name, text in results)
+
+
+def test_the_columnar_backend_in_threads_gives_the_walks_results() -> None:
+    """The columnar backend holds no state of an evaluation either: populations evaluated
+    in threads on two columnar engines (a ruleset and its variant) give the walk's results."""
+    pytest.importorskip("polars")
+    walks = {"base": Engine(RULESET), "variant": Engine(VARIANT)}
+    columnar = {
+        "base": Engine(RULESET, backend="columnar"),
+        "variant": Engine(VARIANT, backend="columnar"),
+    }
+    jobs = [(name, seed) for seed in range(THREADS * 8) for name in walks]
+
+    def on(engines: dict[str, Engine]) -> Any:
+        def evaluate(job: tuple[str, int]) -> str:
+            name, seed = job
+            subjects, events, as_of = _case(seed)
+            return _json(engines[name].evaluate(subjects, events, as_of=as_of))
+
+        return evaluate
+
+    want = [on(walks)(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        got = list(pool.map(on(columnar), jobs, chunksize=3))
+    mismatched = [job for job, a, b in zip(jobs, want, got, strict=True) if a != b]
+    assert not mismatched, f"{len(mismatched)} results differ, first {mismatched[:5]}"
