@@ -93,8 +93,9 @@ def test_results_of_triggers_that_tie_come_in_the_historys_order(
 
 
 def test_touching_pieces_of_twin_triggers_are_joined_on_both_backends() -> None:
-    """Ganzhou Art 23(1): an application for repair too soon after the determination is
-    refused, from its day. Two applications of one id on one day (the second names another
+    """Ganzhou Art 23(1): an application for repair less than three months after the
+    determination is refused, and no repair is made that year: from its day to 31 December.
+    Two applications of one id on one day (the second names another
     department) are two triggers; a breached commitment cuts the stretch of days on 1 May,
     and each trigger's two touching pieces are one decision again. The walk interleaved the
     twins' pieces and left them apart (found by review: the plans joined them)."""

@@ -71,12 +71,14 @@ class PopulationPlans:
     """A ruleset's Polars plans as the typed API uses them. Like the engine that holds them,
     they keep no state of an evaluation."""
 
-    def __init__(self, ruleset: ir.Ruleset, calendar: WorkingCalendar) -> None:
+    def __init__(
+        self, ruleset: ir.Ruleset, calendar: WorkingCalendar, rules: Sequence[CompiledRule]
+    ) -> None:
         self._plans = ColumnarEngine(ruleset, calendar=calendar)
         self._schema = vocabulary_schema(ruleset.vocabulary)
-        #: The event type that enters each register: the type of the triggers it gives.
-        self._registers = {register.id: register.entered_by for register in ruleset.registers}
-        self._kinds = ruleset.subject_kinds
+        #: The walk's compiled rules by id: their texts and the fields a result takes from them.
+        self._rules = {rule.id: rule for rule in rules}
+        self._one_kind = len(ruleset.subject_kinds) == 1
 
     def _read(self, kinds: Mapping[str, str], events: Sequence[Event]) -> Inputs:
         """The population as the plans' validated input. A ruleset of one subject kind needs
@@ -85,7 +87,7 @@ class PopulationPlans:
         the subjects are those the events name, each of the one kind."""
         tables = event_tables(events, self._schema)
         subjects: pl.DataFrame | None = None
-        if len(self._kinds) != 1 or not all(map(kinds.__contains__, _subjects_named(tables))):
+        if not self._one_kind or not all(map(kinds.__contains__, _subjects_named(tables))):
             subjects = subject_table(kinds)
         return self._plans.read(tables, subjects)
 
@@ -93,7 +95,6 @@ class PopulationPlans:
         self,
         kinds: Mapping[str, str],
         events: Sequence[Event],
-        rules: Sequence[CompiledRule],
         as_of: dt.date,
         known_at: dt.date | None,
     ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]] | None:
@@ -110,7 +111,7 @@ class PopulationPlans:
             # plans' intermediate tables are several times their input.
             for part in subject_ranges(inputs, EVENTS_PER_PART):
                 found = self._plans.evaluate(part, as_of=as_of, known_at=known_at)
-                more = results(found, rules, self._registers, values)
+                more = results(found, self._rules, values)
                 decisions.extend(more[0])
                 deadlines.extend(more[1])
                 duties.extend(more[2])
@@ -134,7 +135,7 @@ class PopulationPlans:
         names: dict[str, list[str]] = {}
         for subject, outcome in found.iter_rows():
             names.setdefault(subject, []).append(outcome)
-        return {subject: frozenset(found) for subject, found in names.items()}
+        return {subject: frozenset(outcomes) for subject, outcomes in names.items()}
 
 
 def event_tables(events: Sequence[Event], schema: VocabularySchema) -> list[pl.DataFrame]:
@@ -197,16 +198,12 @@ def _subjects_named(tables: Sequence[pl.DataFrame]) -> list[str]:
 
 
 def results(
-    found: ColumnarResult,
-    rules: Sequence[CompiledRule],
-    registers: Mapping[str, str],
-    values: _Values,
+    found: ColumnarResult, by_id: Mapping[str, CompiledRule], values: _Values
 ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]]:
     """The result tuples of ``found``, in the walk's order. For decisions and duties that is
     the table's: by subject id, then rule, then trigger in the subject's history, then day;
-    deadlines are put in it (:func:`_in_walk_order`). ``registers`` gives the event type
-    that enters each register (a trigger's type); ``values`` makes the Python values."""
-    by_id = {rule.id: rule for rule in rules}
+    deadlines are put in it (:func:`_in_walk_order`). ``by_id`` gives the walk's compiled
+    rules by id; ``values`` makes the Python values."""
     # One trigger object for all the results it set off, as in the walk: a subject's
     # trigger is its place in the subject's history.
     key = ["subject", *_TRIGGER]
@@ -236,7 +233,7 @@ def results(
         Duty,
         ("subject", _OUTCOME, "on", _RULE, _TRIGGER_OBJECT, _PROVENANCE),
     )
-    return decided, _in_walk_order(_deadlines(found.deadlines, by_id, registers), by_id), owed
+    return decided, _in_walk_order(_deadlines(found.deadlines, by_id), by_id), owed
 
 
 def _in_walk_order(
@@ -351,9 +348,7 @@ def _value(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _deadlines(
-    table: pl.DataFrame, by_id: Mapping[str, CompiledRule], registers: Mapping[str, str]
-) -> tuple[Deadline, ...]:
+def _deadlines(table: pl.DataFrame, by_id: Mapping[str, CompiledRule]) -> tuple[Deadline, ...]:
     """Deadlines are few (one per procedure still running), so they go row by row."""
     found = []
     for row in table.iter_rows(named=True):
@@ -368,12 +363,7 @@ def _deadlines(
                 due=row["due"],
                 provisional=row["provisional"],
                 rule=rule.id,
-                trigger=Trigger(
-                    registers.get(rule.on, rule.on),
-                    row["trigger_key"],
-                    row["trigger_date"],
-                    row["trigger_seq"],
-                ),
+                trigger=Trigger(*(row[name] for name in _TRIGGER)),
                 provenance=Provenance(values, text),
                 unit=row["unit"],
                 count=row["count"],

@@ -28,6 +28,7 @@ from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
 from credit_rules.i18n import Message
+from credit_rules.model.events import Event
 from credit_rules.model.results import (
     Deadline,
     Decision,
@@ -68,7 +69,11 @@ class Engine:
         self._ref = RulesetRef(id=ruleset.id, version=ruleset.version, digest=ruleset.digest)
         # The columnar backend evaluates a population with Polars plans; explanations of one
         # subject (assessments) still walk its history, with the closures.
-        self._plans = _columnar_plans(ruleset, self.calendar) if backend == "columnar" else None
+        self._plans = (
+            _columnar_plans(ruleset, self.calendar, self._program)
+            if backend == "columnar"
+            else None
+        )
 
     def close(self) -> None:
         """Release what the backend holds (the durable-rules backend holds engine state)."""
@@ -106,11 +111,9 @@ class Engine:
         known_at = self._door.check_known_at(known_at)
         kinds = self._door.subject_kinds(subjects)
         if self._plans is not None and counter is None:
-            events = self._door.event_list(events)  # an iterator is read once, for both paths
-            models = self._door.event_models(events)
+            events, models = self._listed(events)
             if models is not None:
-                rules = self._program.rules
-                found = self._plans.evaluate(kinds, models, rules, as_of, known_at)
+                found = self._plans.evaluate(kinds, models, as_of, known_at)
                 if found is not None:
                     decisions, deadlines, duties = found
                     return Evaluation.of(
@@ -118,6 +121,12 @@ class Engine:
                     )
                 events = models
         return self._walked(kinds, events, as_of, known_at, counter)
+
+    def _listed(self, events: Iterable[EventInput]) -> tuple[list[Any], list[Event] | None]:
+        """The events as a list, read once (an iterator too) for the plans and, if they
+        refuse, the walk; and as models, unless some are models the walk must refuse."""
+        listed = self._door.event_list(events)
+        return listed, self._door.event_models(listed)
 
     def _walked(
         self,
@@ -157,8 +166,7 @@ class Engine:
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         if self._plans is not None and counter is None:
-            events = door.event_list(events)  # an iterator is read once, for both paths
-            models = door.event_models(events)
+            events, models = self._listed(events)
             if models is not None:
                 on_columns = self._plans.outcomes(kinds, models, as_of, known_at)
                 if on_columns is not None:
@@ -263,7 +271,9 @@ class Engine:
             )
 
 
-def _columnar_plans(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> PopulationPlans:
+def _columnar_plans(
+    ruleset: ir.Ruleset, calendar: WorkingCalendar, program: Program
+) -> PopulationPlans:
     try:
         # Polars is the columnar extra's; every other backend starts without it.
         from credit_rules.columnar.typed import PopulationPlans
@@ -275,7 +285,7 @@ def _columnar_plans(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> Populatio
                 error=str(missing),
             )
         ) from missing
-    return PopulationPlans(ruleset, calendar)
+    return PopulationPlans(ruleset, calendar, program.rules)
 
 
 def _rebuild(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalendar) -> Engine:
