@@ -308,7 +308,7 @@ def test_bulk_load_writes_the_subject_rows_adding_one_by_one_writes(
 ) -> None:
     # Chunks of three: one of plain ids of one kind (written from the ids alone on SQLite),
     # one of two kinds, one with ids that JSON must escape, one with a subject's own fields.
-    monkeypatch.setattr(bulk, "_CHUNK", 3)
+    monkeypatch.setattr(bulk, "_SUBJECT_CHUNK", 3)
     subjects: list[dict[str, Any]] = [
         *({"id": f"mi{n}", "kind": "medical_institution"} for n in range(3)),
         {"id": "ph1", "kind": "retail_pharmacy"},

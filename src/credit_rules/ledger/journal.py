@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
+import operator
 import os
 import sqlite3
 from abc import ABC, abstractmethod
@@ -258,7 +260,10 @@ class Journal(ABC):
         """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
         iterators (nothing is materialised): subjects a chunk at a time, and event rows."""
         self._load_subjects(subjects)
-        self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), events)
+        self._load_events(events)
+
+    def _load_events(self, rows: Iterable[EventRow]) -> None:
+        self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), rows)
 
     def _load_subjects(self, chunks: Iterable[SubjectChunk]) -> None:
         rows = itertools.chain.from_iterable(chunk.rows() for chunk in chunks)
@@ -321,7 +326,7 @@ _SQLITE_DDL = (
     "CREATE TABLE IF NOT EXISTS cr_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cr_subjects "
     "(pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS cr_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE, "
+    "CREATE TABLE IF NOT EXISTS cr_events (seq INTEGER PRIMARY KEY, event_id TEXT, "
     "recorded_at TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cr_caller (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cr_outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -331,6 +336,14 @@ _SQLITE_DDL = (
     "(subject TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL)",
 )
 
+
+# Event ids are unique, and most events carry none: a partial index holds only those given
+# (a column UNIQUE would index every null too, a third of a bulk load's insert time). A
+# journal made before this index keeps its column constraint, which refuses the same rows.
+_EVENT_ID_INDEX = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS cr_events_event_id ON cr_events (event_id) "
+    "WHERE event_id IS NOT NULL"
+)
 
 # A chunk of minimal subjects with plain ids, from one JSON array of the ids (?2): SQLite
 # makes each row in its own loop, with no parameter tuple bound per subject. Each row is the
@@ -342,6 +355,17 @@ _PLAIN_SUBJECTS = (
     "FROM json_each(?2)"
 )
 _JSON_BUILT_IN = sqlite3.sqlite_version_info >= (3, 38, 0)
+# A run of events with consecutive seqs, one recording day and no event_id, from one JSON array
+# of their rows (?2): as for subjects, SQLite makes each row in its own loop, without the
+# interpreter (and its lock) between two rows. json_each gives each string back unescaped,
+# exactly as it was given.
+_EVENT_RUN = (
+    "INSERT INTO cr_events (seq, event_id, recorded_at, body) "
+    "SELECT ?1 + key, NULL, ?3, value FROM json_each(?2)"
+)
+_RUN_KEY = operator.itemgetter(1, 2)  # event_id, recorded_at
+_BODY = operator.itemgetter(3)
+_CHUNK = 100_000
 
 
 class SqliteJournal(Journal):
@@ -375,7 +399,10 @@ class SqliteJournal(Journal):
         return os.fspath(self.path)
 
     def _ddl(self) -> Sequence[str]:
-        return _SQLITE_DDL
+        indexes = self._execute("PRAGMA index_list(cr_events)")
+        if any(row[3] == "u" for row in indexes):  # a journal with the column constraint
+            return _SQLITE_DDL
+        return (*_SQLITE_DDL, _EVENT_ID_INDEX)
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -407,6 +434,24 @@ class SqliteJournal(Journal):
             else:
                 ids = '["' + '","'.join(chunk.ids) + '"]'
                 self._execute(_PLAIN_SUBJECTS, (chunk.first, ids, chunk.kind))
+
+    def _load_events(self, rows: Iterable[EventRow]) -> None:
+        if not _JSON_BUILT_IN:
+            super()._load_events(rows)
+            return
+        for (event_id, recorded_at), run in itertools.groupby(rows, _RUN_KEY):
+            if event_id is not None:
+                self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), run)
+                continue
+            while chunk := list(itertools.islice(run, _CHUNK)):
+                first = chunk[0][0]
+                if chunk[-1][0] - first != len(chunk) - 1:  # seqs with a gap: row by row
+                    self._insert_many(
+                        "cr_events", ("seq", "event_id", "recorded_at", "body"), chunk
+                    )
+                    continue
+                bodies = json.dumps(list(map(_BODY, chunk)), ensure_ascii=False)
+                self._execute(_EVENT_RUN, (first, bodies, recorded_at))
 
     def _begin_write(self) -> None:
         self._execute("BEGIN IMMEDIATE")
