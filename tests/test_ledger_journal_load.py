@@ -6,6 +6,9 @@ the ledger's memory) leaves a journal that reopens to the state before it."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,34 @@ def test_memory_failing_during_bulk_load_leaves_the_journal_as_it_was(
     # the thread is done with it.
     monkeypatch.setattr(bulk, "_append_loaded", fail)
     _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, MemoryError)
+
+
+def test_an_interrupt_while_waiting_for_the_journal_waits_for_it_then_rolls_back(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = _ledger_with_one_event(journal_factory)
+    journal = ledger.journal
+    assert journal is not None
+    write_events = journal._load_events
+    finished: list[bool] = []
+
+    def slow(rows: Iterable[EventRow]) -> None:
+        time.sleep(0.3)  # still writing when the loading thread first waits for it
+        write_events(rows)
+        finished.append(True)
+
+    interrupts = iter([KeyboardInterrupt("simulated")])
+    join = threading.Thread.join
+
+    def interrupted_join(thread: threading.Thread, timeout: float | None = None) -> None:
+        error = next(interrupts, None)
+        if error is not None:
+            raise error
+        join(thread, timeout)
+
+    monkeypatch.setattr(journal, "_load_events", slow)
+    monkeypatch.setattr(bulk._JournalLoad, "join", interrupted_join)
+    # The rollback comes only once the writer is done with the connection.
+    assert finished == []
+    _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, KeyboardInterrupt)
+    assert finished == [True]

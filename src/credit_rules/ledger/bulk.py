@@ -298,7 +298,7 @@ def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) 
         finally:
             # The transaction is the writer's until it is done, whatever happened here.
             if writing is not None:
-                writing.join()
+                writing.finish()
         if writing is not None and writing.error is not None:
             raise writing.error
 
@@ -328,6 +328,18 @@ class _JournalLoad(threading.Thread):
             self._journal.load(*self._rows)
         except BaseException as error:  # handed to the loading thread, which raises it
             self.error = error
+
+    def finish(self) -> None:
+        """Wait until the writer is done, even through an interrupt (raised once it is): a
+        rollback before then would race the writer on its connection."""
+        interrupted: BaseException | None = None
+        while self.is_alive():
+            try:
+                self.join()
+            except BaseException as error:  # KeyboardInterrupt, say
+                interrupted = error
+        if interrupted is not None:
+            raise interrupted
 
 
 def new_subjects(ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]) -> dict[str, str]:
