@@ -8,8 +8,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ledger_exports import day, entered
@@ -45,6 +46,8 @@ def _rows() -> list[EventRow]:
     ]
     rows += [(seq, None, "2008-03-12", _BODIES[seq % 5]) for seq in range(6, 11)]
     rows.append((12, None, "2008-03-12", _BODIES[0]))  # in a statement's share with 10
+    # Seqs out of order within a run, with the first and the last where a run would put them.
+    rows += [(seq, None, "2008-03-13", "{}") for seq in (13, 15, 14, 16)]
     return rows
 
 
@@ -57,11 +60,12 @@ def _load(journal: Journal, rows: list[EventRow]) -> None:
 def test_event_rows_come_back_exactly_as_written(
     journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(journal_module, "_CHUNK", 2)  # runs longer than a statement's share
+    monkeypatch.setattr(journal_module, "_CHUNK", 3)  # runs longer than a statement's share
+    monkeypatch.setattr(journal_module, "_RUN_CHARACTERS", 70)  # bodies too long for one
     journal = journal_factory()
     rows = _rows()
     _load(journal, rows)
-    assert list(journal.events()) == rows
+    assert list(journal.events()) == sorted(rows)  # each seq with its own row, read in order
     journal.close()
 
 
@@ -173,25 +177,71 @@ def test_an_interrupt_while_waiting_for_the_journal_waits_for_it_then_rolls_back
     journal = ledger.journal
     assert journal is not None
     write_events = journal._load_events
+    interrupt = journal.interrupt
+    between_statements = threading.Event()
     finished: list[bool] = []
+    asked_to_stop: list[bool] = []
 
     def slow(rows: Iterable[EventRow]) -> None:
-        time.sleep(0.3)  # still writing when the loading thread first waits for it
+        between_statements.set()
+        time.sleep(0.3)  # still writing when the loading thread is interrupted
         write_events(rows)
         finished.append(True)
 
-    interrupts = iter([KeyboardInterrupt("simulated")])
-    join = threading.Thread.join
-
     def interrupted_join(thread: threading.Thread, timeout: float | None = None) -> None:
-        error = next(interrupts, None)
-        if error is not None:
-            raise error
-        join(thread, timeout)
+        if not asked_to_stop:
+            # Interrupted while the writer is between statements: the journal is asked to
+            # stop the statement it runs, and none runs then (SQLite's interrupt is then a
+            # no-op; PostgreSQL's cancel finds nothing to cancel).
+            between_statements.wait()
+            raise KeyboardInterrupt("simulated")
+        threading.Thread.join(thread, timeout)
+
+    def asked() -> None:
+        asked_to_stop.append(True)
+        interrupt()
 
     monkeypatch.setattr(journal, "_load_events", slow)
+    monkeypatch.setattr(journal, "interrupt", asked)
     monkeypatch.setattr(bulk._JournalLoad, "join", interrupted_join)
-    # The rollback comes only once the writer is done with the connection.
-    assert finished == []
     _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, KeyboardInterrupt)
-    assert finished == [True]
+    # The rollback came only once the writer was done with the connection.
+    assert finished == [True] and asked_to_stop == [True]
+
+
+@pytest.mark.parametrize("when", ["before the writer runs", "once it runs"])
+def test_a_writer_that_fails_to_start_stops_the_ledger_and_leaves_the_journal_free(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    ledger = _ledger_with_one_event(journal_factory)
+    start = threading.Thread.start
+
+    def failing_start(thread: threading.Thread) -> None:
+        if when == "before the writer runs":
+            raise RuntimeError("can't start new thread (simulated)")
+        start(thread)
+        raise KeyboardInterrupt("simulated")  # while start waits for the thread to run
+
+    monkeypatch.setattr(bulk._JournalLoad, "start", failing_start)
+    failure = RuntimeError if when == "before the writer runs" else KeyboardInterrupt
+    # No transaction is left open: the reopened ledger (another connection) writes.
+    _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, failure)
+
+
+def test_events_with_ids_are_written_together(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "j.db")
+    statements: list[int] = []
+    insert_many = journal._insert_many
+
+    def counted(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        statements.append(len(rows))
+        insert_many(table, columns, rows)
+
+    journal._insert_many = counted  # type: ignore[method-assign]
+    rows: list[EventRow] = [(seq, f"e-{seq}", "2008-03-10", "{}") for seq in range(1, 6)]
+    rows += [(6, None, "2008-03-10", "{}"), (7, "e-7", "2008-03-11", "{}")]
+    _load(journal, rows)
+    assert statements == [5, 1]  # not one statement per id; the null run went by JSON
+    assert list(journal.events()) == rows
+    journal.close()

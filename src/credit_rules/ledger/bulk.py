@@ -3,10 +3,10 @@
 The fast path for a history already decided (exported from another ledger or journal,
 migrated, or read from the bureau's own tables). Nothing is evaluated: every event is
 validated by pydantic, its subject, order, id and references checked, and the whole load
-written in ONE journal transaction (``executemany`` over generators, nothing materialised
-twice); the loaded subjects are marked stale and evaluated when first needed (a status, an
-agenda, ``Ledger.warm``). ``check=True`` evaluates every loaded subject's history first and
-refuses the whole load if one fails the engine's checks.
+written in ONE journal transaction (by a thread of its own while memory takes the load; see
+:class:`_JournalLoad`); the loaded subjects are marked stale and evaluated when first needed
+(a status, an agenda, ``Ledger.warm``). ``check=True`` evaluates every loaded subject's
+history first and refuses the whole load if one fails the engine's checks.
 
 The input is consumed as it comes, in chunks: the ledger keeps of each event only its JSON row
 and a few integers (:class:`~credit_rules.ledger.store.SubjectState`), so the caller's
@@ -266,31 +266,34 @@ def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) 
     last = dt.date.fromordinal(loaded.recorded[-1]) if len(loaded) else None
     if check:
         _check_histories(ledger, new, loaded, last)
+    batch = Batch()
+    if last is not None:
+        batch.meta["today"] = last.isoformat()
     while not ledger._begin():
         pass
     start_seq = len(ledger._log_subject)
     before = len(ledger._held)
     journal = ledger._journal
-    writing = None
-    if journal is not None:
-        iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
-        writing = _JournalLoad(
-            journal,
-            _subject_chunks(new, before),
-            zip(
-                itertools.count(start_seq + 1),
-                map(loaded.ids.get, range(len(loaded))),
-                map(iso.__getitem__, loaded.recorded),
-                loaded.bodies,
-            ),
-        )
-        writing.start()
-    batch = Batch()
-    if last is not None:
-        batch.meta["today"] = last.isoformat()
 
     def load() -> None:
+        # Everything after BEGIN is in here, under _mutating: whatever fails (the writer not
+        # starting, an interrupt), the writer is waited for, then the transaction rolled
+        # back and the ledger stopped.
+        writing = None
         try:
+            if journal is not None:
+                iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
+                writing = _JournalLoad(
+                    journal,
+                    _subject_chunks(new, before),
+                    zip(
+                        itertools.count(start_seq + 1),
+                        map(loaded.ids.get, range(len(loaded))),
+                        map(iso.__getitem__, loaded.recorded),
+                        loaded.bodies,
+                    ),
+                )
+                writing.start()
             ledger._held.update(new)
             ledger._stale |= _append_loaded(ledger, loaded, start_seq)
             if last is not None:
@@ -331,13 +334,15 @@ class _JournalLoad(threading.Thread):
 
     def finish(self) -> None:
         """Wait until the writer is done, even through an interrupt (raised once it is): a
-        rollback before then would race the writer on its connection."""
+        rollback before then would race the writer on its connection. An interrupt asks the
+        journal to stop the statement it runs, so that the wait is short."""
         interrupted: BaseException | None = None
         while self.is_alive():
             try:
                 self.join()
             except BaseException as error:  # KeyboardInterrupt, say
                 interrupted = error
+                self._journal.interrupt()
         if interrupted is not None:
             raise interrupted
 

@@ -258,7 +258,8 @@ class Journal(ABC):
 
     def load(self, subjects: Iterable[SubjectChunk], events: Iterable[EventRow]) -> None:
         """Write a bulk load's rows inside the transaction :meth:`begin` opened, from
-        iterators (nothing is materialised): subjects a chunk at a time, and event rows."""
+        iterators consumed as they are written (a dialect holds a bounded chunk of rows at a
+        time, never the whole load): subjects a chunk at a time, and event rows."""
         self._load_subjects(subjects)
         self._load_events(events)
 
@@ -280,6 +281,11 @@ class Journal(ABC):
 
     def commit(self) -> None:
         self._commit()
+
+    @abstractmethod
+    def interrupt(self) -> None:
+        """Ask the statement another thread runs on this journal to stop (the caller was
+        interrupted while waiting for it); that thread's call then fails."""
 
     def abort(self) -> None:
         self._rollback()
@@ -364,8 +370,12 @@ _EVENT_RUN = (
     "SELECT ?1 + key, NULL, ?3, value FROM json_each(?2)"
 )
 _RUN_KEY = operator.itemgetter(1, 2)  # event_id, recorded_at
+_SEQ = operator.itemgetter(0)
 _BODY = operator.itemgetter(3)
 _CHUNK = 100_000
+#: Characters of bodies in one statement at most: far below SQLite's default limit of a
+#: billion bytes on one value (a JSON array of them, escapes and UTF-8 included).
+_RUN_CHARACTERS = 64_000_000
 
 
 class SqliteJournal(Journal):
@@ -439,19 +449,38 @@ class SqliteJournal(Journal):
         if not _JSON_BUILT_IN:
             super()._load_events(rows)
             return
+        with_ids: list[EventRow] = []  # consecutive events that carry an id, written together
         for (event_id, recorded_at), run in itertools.groupby(rows, _RUN_KEY):
             if event_id is not None:
-                self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), run)
+                with_ids.extend(run)
                 continue
+            self._insert_rows(with_ids)
+            with_ids = []
             while chunk := list(itertools.islice(run, _CHUNK)):
-                first = chunk[0][0]
-                if chunk[-1][0] - first != len(chunk) - 1:  # seqs with a gap: row by row
-                    self._insert_many(
-                        "cr_events", ("seq", "event_id", "recorded_at", "body"), chunk
-                    )
-                    continue
-                bodies = json.dumps(list(map(_BODY, chunk)), ensure_ascii=False)
-                self._execute(_EVENT_RUN, (first, bodies, recorded_at))
+                self._insert_run(chunk, recorded_at)
+        self._insert_rows(with_ids)
+
+    def _insert_run(self, rows: list[EventRow], recorded_at: str) -> None:
+        """Rows of one recording day without an id, from one JSON array if their seqs
+        follow one another and their bodies fit well within SQLite's limit on one value."""
+        first = rows[0][0]
+        if list(map(_SEQ, rows)) != list(range(first, first + len(rows))):
+            self._insert_rows(rows)
+            return
+        bodies = list(map(_BODY, rows))
+        if len(rows) > 1 and sum(map(len, bodies)) > _RUN_CHARACTERS:
+            half = len(rows) // 2
+            self._insert_run(rows[:half], recorded_at)
+            self._insert_run(rows[half:], recorded_at)
+            return
+        self._execute(_EVENT_RUN, (first, json.dumps(bodies, ensure_ascii=False), recorded_at))
+
+    def _insert_rows(self, rows: list[EventRow]) -> None:
+        if rows:
+            self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), rows)
+
+    def interrupt(self) -> None:
+        self._db.interrupt()
 
     def _begin_write(self) -> None:
         self._execute("BEGIN IMMEDIATE")

@@ -108,6 +108,12 @@ class PostgresJournal(Journal):
                 Message("{where}: {error}", where=self._where, error=error)
             ) from None
 
+    def interrupt(self) -> None:
+        # A cancel request on a connection of its own; whatever it meets, the waiting
+        # caller still waits for the statement to end.
+        with contextlib.suppress(self._errors):
+            self._db.cancel()
+
     def _begin_write(self) -> None:
         self._execute("BEGIN")
         # One writer at a time per ledger: the lock is released at COMMIT or ROLLBACK.
