@@ -23,6 +23,8 @@ in a temporary directory, in ONE run:
    into a fresh ledger on its own journal, in a fresh process (as a loader runs) at the end of
    the run (so it changes none of the memory figures), and checked against the ledger loaded
    from iterables (reopened from its journal) on 500 sampled persons' histories and statuses.
+   ``--table-runs`` times (default 3), each in a fresh process: the fastest is reported, with
+   every run's time beside it.
 6. **single record**: ``record`` one event at a time, each acknowledged only once committed,
    with ``synchronous=FULL`` (durable against power loss) and ``NORMAL`` (against a process
    crash); from one thread, and from 8 threads at once (group commit: the commits count shows
@@ -35,7 +37,9 @@ in a temporary directory, in ONE run:
    queries), with a forced full collection after the load.
 
 The load average (``os.getloadavg``) is reported beside every run: on a shared machine the
-timings scale with it.
+timings scale with it. So is the time of a fixed pure-Python loop at the start and the end of
+each size's run: the host is shared with other guests, whose share the load average does not
+show, and the loop's time does.
 
 Every event is a Lianyungang Art 8 stage or entry: per record, collected, verified,
 determined (read by no rule: inert) and entered; 5% of records are objected to and corrected.
@@ -300,22 +304,49 @@ TABLE_COLUMNS = (
 
 
 def tables_in_fresh_process(
-    persons: int, seed: int, reference: Path, last_day: dt.date
+    persons: int, seed: int, reference: Path, last_day: dt.date, runs: int
 ) -> dict[str, Any]:
-    """:func:`table_load` run by a fresh process of this script."""
+    """:func:`table_load` run ``runs`` times, each by a fresh process of this script into a
+    journal of its own. The fastest run is reported, every run's time beside it: on a shared
+    machine the run least slowed by other work is the closest to the code's own cost."""
     out = reference.with_name("tables.json")
-    subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            *("--persons", str(persons), "--seed", str(seed)),
-            *("--tables-against", str(reference), "--last-day", last_day.isoformat()),
-            *("--out", str(out)),
-        ],
-        check=True,
-    )
-    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return found
+    found: list[dict[str, Any]] = []
+    for _ in range(runs):
+        for suffix in ("", "-wal", "-shm"):
+            reference.with_name(f"tables.db{suffix}").unlink(missing_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                *("--persons", str(persons), "--seed", str(seed)),
+                *("--tables-against", str(reference), "--last-day", last_day.isoformat()),
+                *("--out", str(out)),
+            ],
+            check=True,
+        )
+        found.append(json.loads(out.read_text(encoding="utf-8")))
+        if "skipped" in found[-1]:
+            return found[-1]
+    best = min(found, key=lambda one: float(one["seconds"]))
+    return {
+        **best,
+        "runs": runs,
+        "seconds_every_run": [one["seconds"] for one in found],
+        "all_runs_agree_with_iterable_load": all(
+            one["agrees_with_iterable_load_on_500_sampled_persons"] for one in found
+        ),
+    }
+
+
+def reference_loop_seconds() -> float:
+    """A fixed piece of pure-Python work, timed: how fast this machine runs the interpreter
+    at the moment. The host is shared, and the load average does not show how much of it
+    the other guests take (the same loop has taken 0.4 s and 0.9 s on one day)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return round(time.perf_counter() - started, 3)
 
 
 def table_load(persons: int, seed: int, reference_path: Path, last_day: dt.date) -> dict[str, Any]:
@@ -355,7 +386,7 @@ def table_load(persons: int, seed: int, reference_path: Path, last_day: dt.date)
     }
 
 
-def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
+def run(persons: int, seed: int, count: int, queries: int, table_runs: int) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     events = round(persons * EVENTS_PER_PERSON)
     gc.collect()
@@ -369,6 +400,7 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         "persons": persons,
         "events": events,
         "load_average_at_start": load_average(),
+        "seconds_reference_loop_at_start": reference_loop_seconds(),
         "seconds_build_input": round(seconds_input, 2),
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -459,12 +491,15 @@ def run(persons: int, seed: int, count: int, queries: int) -> dict[str, Any]:
         result["gc_while_serving"] = pauses.report()
         result["peak_rss_mib"] = round(maxrss_mib())
         result["load_average_at_end"] = load_average()
+        result["seconds_reference_loop_at_end"] = reference_loop_seconds()
         ledger.close()
         del ledger
         # After every memory figure, and in a fresh process (as a loader runs): the tables and
         # a second ledger change none of them, and the first ledger's million objects and the
         # pages this process has touched weigh on none of the load's time.
-        result["bulk_load_tables"] = tables_in_fresh_process(persons, seed, path, last_day)
+        result["bulk_load_tables"] = tables_in_fresh_process(
+            persons, seed, path, last_day, table_runs
+        )
     # Last, so that the dicts made and dropped here change none of the memory figures.
     making = input_dicts_seconds(persons, feed(persons, events, seed))
     result["bulk_load"]["seconds_making_input_dicts"] = round(making, 2)
@@ -482,6 +517,9 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2000, help="records per mode")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=HERE / "ledger-results.json")
+    parser.add_argument(
+        "--table-runs", type=int, default=3, help="table loads per size (the fastest is kept)"
+    )
     parser.add_argument("--tables-against", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--last-day", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -503,6 +541,7 @@ def main() -> None:
                         __file__,
                         *("--persons", str(persons), "--seed", str(args.seed)),
                         *("--singles", str(args.singles), "--queries", str(args.queries)),
+                        *("--table-runs", str(args.table_runs)),
                         *("--out", str(out)),
                     ],
                     check=True,
@@ -510,7 +549,7 @@ def main() -> None:
                 runs.extend(json.loads(out.read_text(encoding="utf-8"))["runs"])
     else:
         print(f"{sizes[0]:,} persons ...", file=sys.stderr, flush=True)
-        runs.append(run(sizes[0], args.seed, args.singles, args.queries))
+        runs.append(run(sizes[0], args.seed, args.singles, args.queries, args.table_runs))
         print(json.dumps(runs[-1], indent=2), file=sys.stderr, flush=True)
     report = {
         "benchmark": "ledger on a SQLite journal: bulk load, memory, warm-up, reopen, single "

@@ -55,8 +55,8 @@ if TYPE_CHECKING:
     from credit_rules.ledger.ledger import Ledger
 
 _CHUNK = 20_000
-#: Subjects per journal statement: few statements, since each waits for the interpreter's lock
-#: while the ledger's memory takes the load beside it (_JournalLoad).
+#: Minimal subjects per journal statement. Measured at 1,000,000 persons, alternated three
+#: times: 250,000 loads in 4.6-4.9 s, 20,000 in 4.9-5.2 s, for 20-40 MiB more at the peak.
 _SUBJECT_CHUNK = 250_000
 _MINIMAL = re.compile(r'\{"id":"([^"\\]+)","kind":"([a-z][a-z0-9_]*)"\}')
 

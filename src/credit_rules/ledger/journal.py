@@ -372,7 +372,7 @@ _EVENT_RUN = (
 _RUN_KEY = operator.itemgetter(1, 2)  # event_id, recorded_at
 _SEQ = operator.itemgetter(0)
 _BODY = operator.itemgetter(3)
-_CHUNK = 100_000
+_CHUNK = 20_000
 #: Characters of bodies in one statement at most: far below SQLite's default limit of a
 #: billion bytes on one value (a JSON array of them, escapes and UTF-8 included).
 _RUN_CHARACTERS = 64_000_000
