@@ -341,7 +341,8 @@ def tables_in_fresh_process(
 def reference_loop_seconds() -> float:
     """A fixed piece of pure-Python work, timed: how fast this machine runs the interpreter
     at the moment. The host is shared, and the load average does not show how much of it
-    the other guests take (the same loop has taken 0.4 s and 0.9 s on one day)."""
+    the other guests take (in one run the loop took 0.178 s at the start and 0.306 s at the
+    end)."""
     started = time.perf_counter()
     total = 0
     for number in range(5_000_000):
@@ -523,6 +524,8 @@ def main() -> None:
     parser.add_argument("--tables-against", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--last-day", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.table_runs < 1:
+        parser.error("--table-runs must be at least 1")
     sizes = args.persons or [100_000, 1_000_000]
     if args.tables_against is not None:  # the fresh process of tables_in_fresh_process
         found = table_load(sizes[0], args.seed, args.tables_against, args.last_day)

@@ -170,43 +170,59 @@ def test_memory_failing_during_bulk_load_leaves_the_journal_as_it_was(
     _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, MemoryError)
 
 
-def test_an_interrupt_while_waiting_for_the_journal_waits_for_it_then_rolls_back(
-    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
+def _interrupted_while_writing(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch, stop_fails: bool
 ) -> None:
+    """A load interrupted (KeyboardInterrupt) while the writer is between statements; with
+    ``stop_fails``, asking the journal to stop its statement is interrupted too (a second
+    Ctrl-C). The writer stops at its next rows, the rollback comes only once it has ended,
+    and the first interrupt is raised."""
     ledger = _ledger_with_one_event(journal_factory)
     journal = ledger.journal
     assert journal is not None
     write_events = journal._load_events
     interrupt = journal.interrupt
     between_statements = threading.Event()
-    finished: list[bool] = []
+    ended: list[bool] = []
     asked_to_stop: list[bool] = []
 
     def slow(rows: Iterable[EventRow]) -> None:
         between_statements.set()
         time.sleep(0.3)  # still writing when the loading thread is interrupted
-        write_events(rows)
-        finished.append(True)
+        try:
+            write_events(rows)
+        finally:
+            ended.append(True)
 
     def interrupted_join(thread: threading.Thread, timeout: float | None = None) -> None:
         if not asked_to_stop:
-            # Interrupted while the writer is between statements: the journal is asked to
-            # stop the statement it runs, and none runs then (SQLite's interrupt is then a
-            # no-op; PostgreSQL's cancel finds nothing to cancel).
             between_statements.wait()
             raise KeyboardInterrupt("simulated")
         threading.Thread.join(thread, timeout)
 
     def asked() -> None:
         asked_to_stop.append(True)
+        if stop_fails and len(asked_to_stop) == 1:
+            raise KeyboardInterrupt("a second one, while asking the journal to stop")
         interrupt()
 
     monkeypatch.setattr(journal, "_load_events", slow)
     monkeypatch.setattr(journal, "interrupt", asked)
     monkeypatch.setattr(bulk._JournalLoad, "join", interrupted_join)
     _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, KeyboardInterrupt)
-    # The rollback came only once the writer was done with the connection.
-    assert finished == [True] and asked_to_stop == [True]
+    assert ended == [True] and asked_to_stop == ([True, True] if stop_fails else [True])
+
+
+def test_an_interrupt_while_waiting_for_the_journal_stops_the_writer_then_rolls_back(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupted_while_writing(journal_factory, monkeypatch, stop_fails=False)
+
+
+def test_an_interrupt_while_asking_the_journal_to_stop_still_waits_for_the_writer(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupted_while_writing(journal_factory, monkeypatch, stop_fails=True)
 
 
 @pytest.mark.parametrize("when", ["before the writer runs", "once it runs"])
@@ -228,7 +244,11 @@ def test_a_writer_that_fails_to_start_stops_the_ledger_and_leaves_the_journal_fr
     _stops_and_reopens_as_before(ledger, journal_factory, monkeypatch, failure)
 
 
-def test_events_with_ids_are_written_together(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("chunk", "expected"), [(20_000, [5, 1]), (2, [2, 2, 1, 1])])
+def test_events_with_ids_are_written_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, expected: list[int]
+) -> None:
+    monkeypatch.setattr(journal_module, "_CHUNK", chunk)  # a bounded number at a time
     journal = SqliteJournal(tmp_path / "j.db")
     statements: list[int] = []
     insert_many = journal._insert_many
@@ -242,6 +262,6 @@ def test_events_with_ids_are_written_together(tmp_path: Path) -> None:
     rows: list[EventRow] = [(seq, f"e-{seq}", "2008-03-10", "{}") for seq in range(1, 6)]
     rows += [(6, None, "2008-03-10", "{}"), (7, "e-7", "2008-03-11", "{}")]
     _load(journal, rows)
-    assert statements == [5, 1]  # not one statement per id; the null run went by JSON
+    assert statements == expected  # not one statement per id; the null run went by JSON
     assert list(journal.events()) == rows
     journal.close()

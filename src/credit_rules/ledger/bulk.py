@@ -28,7 +28,7 @@ import threading
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from credit_rules.errors import (
     CreditRulesError,
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 _CHUNK = 20_000
 #: Minimal subjects per journal statement. Measured at 1,000,000 persons, alternated three
-#: times: 250,000 loads in 4.6-4.9 s, 20,000 in 4.9-5.2 s, for 20-40 MiB more at the peak.
+#: times: 250,000 loads in 4.6-4.9 s, 20,000 in 4.9-5.2 s, for 26-60 MiB more at the peak.
 _SUBJECT_CHUNK = 250_000
 _MINIMAL = re.compile(r'\{"id":"([^"\\]+)","kind":"([a-z][a-z0-9_]*)"\}')
 
@@ -323,7 +323,8 @@ class _JournalLoad(threading.Thread):
     ) -> None:
         super().__init__(name="credit-rules-journal-load", daemon=True)
         self._journal = journal
-        self._rows = (subjects, events)
+        self._stopping = threading.Event()
+        self._rows = (self._until_stopped(subjects, 1), self._until_stopped(events, 1024))
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -332,19 +333,39 @@ class _JournalLoad(threading.Thread):
         except BaseException as error:  # handed to the loading thread, which raises it
             self.error = error
 
+    def _until_stopped(self, rows: Iterable[_Row], every: int) -> Iterator[_Row]:
+        """``rows``, until the loading thread asks the writer to stop (looked at every
+        ``every`` rows): the journal then gets no more, and its call fails."""
+        items = iter(rows)
+        while batch := list(islice(items, every)):
+            if self._stopping.is_set():
+                raise _Stopped
+            yield from batch
+
     def finish(self) -> None:
-        """Wait until the writer is done, even through an interrupt (raised once it is): a
-        rollback before then would race the writer on its connection. An interrupt asks the
-        journal to stop the statement it runs, so that the wait is short."""
+        """Wait until the writer is done, even through interrupts (the first is raised once
+        it is): a rollback before then would race the writer on its connection. An
+        interrupt stops the writer at its next rows and asks the journal to stop the
+        statement it runs, so that the wait is short."""
         interrupted: BaseException | None = None
         while self.is_alive():
             try:
+                if interrupted is not None:
+                    self._stopping.set()
+                    self._journal.interrupt()
                 self.join()
-            except BaseException as error:  # KeyboardInterrupt, say
-                interrupted = error
-                self._journal.interrupt()
+            except BaseException as error:  # KeyboardInterrupt, say, even inside interrupt()
+                if interrupted is None:
+                    interrupted = error
         if interrupted is not None:
             raise interrupted
+
+
+_Row = TypeVar("_Row")
+
+
+class _Stopped(Exception):
+    """The loading thread was interrupted while the writer wrote: the load is rolled back."""
 
 
 def new_subjects(ledger: Ledger, subjects: Iterable[Subject | Mapping[str, Any]]) -> dict[str, str]:

@@ -453,6 +453,9 @@ class SqliteJournal(Journal):
         for (event_id, recorded_at), run in itertools.groupby(rows, _RUN_KEY):
             if event_id is not None:
                 with_ids.extend(run)
+                if len(with_ids) >= _CHUNK:
+                    self._insert_rows(with_ids)
+                    with_ids = []
                 continue
             self._insert_rows(with_ids)
             with_ids = []

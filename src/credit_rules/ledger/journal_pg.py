@@ -109,10 +109,15 @@ class PostgresJournal(Journal):
             ) from None
 
     def interrupt(self) -> None:
-        # A cancel request on a connection of its own; whatever it meets, the waiting
-        # caller still waits for the statement to end.
+        # A cancel request on a connection of its own, bounded in time where psycopg can
+        # (3.2+); whatever it meets, the waiting caller still waits for the writer to end. A
+        # COPY learns of it only at its end: the writer's own check stops the rows.
         with contextlib.suppress(self._errors):
-            self._db.cancel()
+            cancel_safe = getattr(self._db, "cancel_safe", None)
+            if cancel_safe is not None:
+                cancel_safe(timeout=5.0)
+            else:
+                self._db.cancel()
 
     def _begin_write(self) -> None:
         self._execute("BEGIN")
