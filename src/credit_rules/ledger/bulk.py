@@ -310,6 +310,9 @@ def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) 
     return len(ledger._log_subject)
 
 
+_Row = TypeVar("_Row")
+
+
 class _JournalLoad(threading.Thread):
     """A load's journal rows, written by a thread of their own while the ledger's memory
     takes the same load: SQLite and PostgreSQL do their work without the interpreter's lock,
@@ -336,8 +339,8 @@ class _JournalLoad(threading.Thread):
     def _until_stopped(self, rows: Iterable[_Row], every: int) -> Iterator[_Row]:
         """``rows``, until the loading thread asks the writer to stop (looked at every
         ``every`` rows): the journal then gets no more, and its call fails. Rows pass through
-        C iterators only: Python code run per row would hand the interpreter's lock back and
-        forth with the loading thread (a 1,000,000-person load took a second longer)."""
+        C iterators only, so that this thread runs no Python code per row, which would
+        compete with the loading thread for the interpreter's lock."""
         items = iter(rows)
         batches = iter(lambda: list(islice(items, every)), [])
         return itertools.chain.from_iterable(map(self._unless_stopped, batches))
@@ -364,9 +367,6 @@ class _JournalLoad(threading.Thread):
                     interrupted = error
         if interrupted is not None:
             raise interrupted
-
-
-_Row = TypeVar("_Row")
 
 
 class _Stopped(Exception):

@@ -480,7 +480,7 @@ class SqliteJournal(Journal):
 
     def _insert_rows(self, rows: list[EventRow]) -> None:
         if rows:
-            self._insert_many("cr_events", ("seq", "event_id", "recorded_at", "body"), rows)
+            super()._load_events(rows)
 
     def interrupt(self) -> None:
         self._db.interrupt()
