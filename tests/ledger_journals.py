@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from ledger_exports import day, entered
 
+from credit_rules import Ledger, bundled
 from credit_rules.ledger.journal import Journal, SqliteJournal
 
 DSN_VARIABLE = "CREDIT_RULES_TEST_POSTGRES"
@@ -58,3 +60,12 @@ def journal_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     yield JournalFactory(lambda: PostgresJournal(dsn, schema=schema), f"{dsn}#{schema}")
     with psycopg.connect(dsn, autocommit=True) as db:
         db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def ledger_with_one_event(journal_factory: JournalFactory) -> Ledger:
+    """A Lianyungang ledger on the test's journal: subject p0, one record entered on
+    2008-03-10 (seq 1), today 2008-03-10."""
+    ledger = Ledger.open(journal_factory(), bundled("lianyungang-2007"))
+    ledger.add_subject({"id": "p0", "kind": "insured_person"})
+    ledger.record(entered("r1", "2008-03-10", "p0"), recorded_at=day("2008-03-10"))
+    return ledger

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from ledger_exports import day, entered
-from ledger_journals import JournalFactory
+from ledger_journals import JournalFactory, ledger_with_one_event
 
 from credit_rules import Ledger, bundled
 from credit_rules.errors import JournalError
@@ -102,13 +102,6 @@ def test_a_journal_made_with_the_column_constraint_keeps_it(tmp_path: Path) -> N
     assert origins == [("u",)]  # the constraint's index, and no second one beside it
 
 
-def _ledger_with_one_event(journal_factory: JournalFactory) -> Ledger:
-    ledger = Ledger.open(journal_factory(), LIANYUNGANG)
-    ledger.add_subject({"id": "p0", "kind": "insured_person"})
-    ledger.record(entered("r1", "2008-03-10", "p0"), recorded_at=day("2008-03-10"))
-    return ledger
-
-
 def _load_more(ledger: Ledger) -> None:
     ledger.bulk_load(
         [{"id": f"q{n}", "kind": "insured_person"} for n in range(3)],
@@ -145,7 +138,7 @@ def _stops_and_reopens_as_before(
 def test_a_journal_write_failing_during_bulk_load_stops_the_ledger(
     journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = _ledger_with_one_event(journal_factory)
+    ledger = ledger_with_one_event(journal_factory)
     assert ledger.journal is not None
 
     def fail(rows: object) -> None:
@@ -159,7 +152,7 @@ def test_a_journal_write_failing_during_bulk_load_stops_the_ledger(
 def test_memory_failing_during_bulk_load_leaves_the_journal_as_it_was(
     journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = _ledger_with_one_event(journal_factory)
+    ledger = ledger_with_one_event(journal_factory)
 
     def fail(*args: object) -> set[str]:
         raise MemoryError("simulated")
@@ -177,7 +170,7 @@ def _interrupted_while_writing(
     ``stop_fails``, asking the journal to stop its statement is interrupted too (a second
     Ctrl-C). The writer stops at its next rows, the rollback comes only once it has ended,
     and the first interrupt is raised."""
-    ledger = _ledger_with_one_event(journal_factory)
+    ledger = ledger_with_one_event(journal_factory)
     journal = ledger.journal
     assert journal is not None
     write_events = journal._load_events
@@ -229,7 +222,7 @@ def test_an_interrupt_while_asking_the_journal_to_stop_still_waits_for_the_write
 def test_a_writer_that_fails_to_start_stops_the_ledger_and_leaves_the_journal_free(
     journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
-    ledger = _ledger_with_one_event(journal_factory)
+    ledger = ledger_with_one_event(journal_factory)
     start = threading.Thread.start
 
     def failing_start(thread: threading.Thread) -> None:

@@ -269,44 +269,45 @@ def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) 
     batch = Batch()
     if last is not None:
         batch.meta["today"] = last.isoformat()
-    while not ledger._begin():
-        pass
-    start_seq = len(ledger._log_subject)
-    before = len(ledger._held)
-    journal = ledger._journal
+    with ledger._write():
+        while not ledger._begin():
+            pass
+        start_seq = len(ledger._log_subject)
+        before = len(ledger._held)
+        journal = ledger._journal
 
-    def load() -> None:
-        # Everything after BEGIN is in here, under _mutating: whatever fails (the writer not
-        # starting, an interrupt), the writer is waited for, then the transaction rolled
-        # back and the ledger stopped.
-        writing = None
-        try:
-            if journal is not None:
-                iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
-                writing = _JournalLoad(
-                    journal,
-                    _subject_chunks(new, before),
-                    zip(
-                        itertools.count(start_seq + 1),
-                        map(loaded.ids.get, range(len(loaded))),
-                        map(iso.__getitem__, loaded.recorded),
-                        loaded.bodies,
-                    ),
-                )
-                writing.start()
-            ledger._held.update(new)
-            ledger._stale |= _append_loaded(ledger, loaded, start_seq)
-            if last is not None:
-                ledger._today = last
-        finally:
-            # The transaction is the writer's until it is done, whatever happened here.
-            if writing is not None:
-                writing.finish()
-        if writing is not None and writing.error is not None:
-            raise writing.error
+        def load() -> None:
+            # Memory changes in here, under _mutating: whatever fails (the writer not starting,
+            # an interrupt), the writer is waited for, then the transaction rolled back and
+            # the ledger stopped (_write covers the steps around this one).
+            writing = None
+            try:
+                if journal is not None:
+                    iso = {o: dt.date.fromordinal(o).isoformat() for o in set(loaded.recorded)}
+                    writing = _JournalLoad(
+                        journal,
+                        _subject_chunks(new, before),
+                        zip(
+                            itertools.count(start_seq + 1),
+                            map(loaded.ids.get, range(len(loaded))),
+                            map(iso.__getitem__, loaded.recorded),
+                            loaded.bodies,
+                        ),
+                    )
+                    writing.start()
+                ledger._held.update(new)
+                ledger._stale |= _append_loaded(ledger, loaded, start_seq)
+                if last is not None:
+                    ledger._today = last
+            finally:
+                # The transaction is the writer's until it is done, whatever happened here.
+                if writing is not None:
+                    writing.finish()
+            if writing is not None and writing.error is not None:
+                raise writing.error
 
-    ledger._mutating(load)
-    ledger._finish(batch, before + len(new))
+        ledger._mutating(load)
+        ledger._finish(batch, before + len(new))
     return len(ledger._log_subject)
 
 

@@ -34,13 +34,14 @@ The rules the ledger keeps (docs/services.md explains them with an example):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -212,6 +213,8 @@ class Ledger:
         self._measures = tuple(sorted(o.id for o in ruleset.outcomes if o.kind == "measure"))
         self._journal: Journal | None = None
         self._failed: BaseException | None = None
+        # Memory changed by a write whose transaction has not committed yet (_mutating).
+        self._uncommitted = False
         self._stale: set[str] = set()  # subjects whose derived cache awaits an evaluation
         self._dirty: set[str] = set()  # subjects re-derived since the last compaction point
         self._noted: set[str] = set()  # notification ids already written
@@ -325,7 +328,7 @@ class Ledger:
     def add_subject(self, subject: Subject | Mapping[str, Any]) -> Subject:
         """Add a subject; its id must be new and its kind one the ruleset knows."""
         typed = parse_subject(self.ruleset, subject)
-        with self._lock:
+        with self._lock, self._write():
             self._usable()
             while not self._begin():
                 pass
@@ -426,10 +429,19 @@ class Ledger:
         with self._gate:
             calls, self._queue = self._queue, []
         try:
+            with self._write():
+                self._commit_group(calls)
+        except BaseException as error:
+            # What escaped (an interrupt between two steps) answers every call not answered.
+            _settle_calls([c for c in calls if not c.done], error)
+
+    def _commit_group(self, calls: list[_Call]) -> None:
+        try:
             self._usable()
             while not self._begin():
                 pass
         except BaseException as error:
+            self._abort()  # the interrupt may have come once BEGIN had returned
             _settle_calls(calls, error)
             return
         batch = Batch()
@@ -447,6 +459,7 @@ class Ledger:
                     lambda: self._apply(call, recorded_at, fresh, plans, batch)  # noqa: B023
                 )
             except BaseException as error:
+                self._stop_write(error)  # _mutating did, unless interrupted before it could
                 _settle_calls([c for c in calls if not c.done], error)
                 _settle_calls(written, error)
                 return
@@ -455,6 +468,7 @@ class Ledger:
         try:
             self._finish(batch, before)
         except BaseException as error:
+            self._stop_write(error)  # _finish did, unless interrupted before it could
             _settle_calls([*written, *(c for c in calls if not c.done)], error)
             return
         for call in written:
@@ -674,12 +688,34 @@ class Ledger:
 
     def _mutating(self, work: Callable[[], Any]) -> Any:
         """Run ``work``, which changes memory; if it fails half done, the ledger stops."""
+        self._uncommitted = True
         try:
             return work()
         except BaseException as error:
-            self._abort()
-            self._failed = error
+            self._stop_write(error)
             raise
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """Around one write, from before its BEGIN to after its COMMIT: whatever escapes it
+        rolls the transaction back (a rollback with none open does nothing), and stops the
+        ledger if memory had changed. An interrupt can land between any two steps, even
+        just after BEGIN returns, outside every narrower guard; this one is entered before
+        BEGIN, so no write leaves a transaction open or memory ahead of its journal."""
+        try:
+            yield
+        except BaseException as error:
+            self._stop_write(error)
+            raise
+
+    def _stop_write(self, error: BaseException) -> None:
+        """Roll back the open transaction, if any; if memory changed under it, the ledger
+        stops (the first failure is the one it reports)."""
+        self._abort()
+        if self._uncommitted:
+            self._uncommitted = False
+            if self._failed is None:
+                self._failed = error
 
     def _finish(self, batch: Batch, subjects_before: int) -> None:
         """Commit the call's transaction: only then is the call acknowledged."""
@@ -687,14 +723,17 @@ class Ledger:
             for note_id, body in batch.notifications:
                 self._outbox.setdefault(note_id, Notification.from_json(body))
             self._caller.update(batch.caller)
+            self._uncommitted = False
             return
         try:
             self._journal.flush(batch, subjects_before)
             self._journal.commit()
         except BaseException as error:
             self._abort()
+            self._uncommitted = False
             self._failed = error
             raise
+        self._uncommitted = False
 
     # -- time -------------------------------------------------------------------------------
 
@@ -703,7 +742,7 @@ class Ledger:
         passing brings (a measure ends, a ban lifts, a measure recorded ahead starts), and
         writing to the outbox what falls due or overdue meanwhile."""
         check_date(to_date, "advance to")
-        with self._lock:
+        with self._lock, self._write():
             self._usable()
             self._freshen_all()
             while not self._begin():

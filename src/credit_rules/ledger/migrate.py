@@ -78,7 +78,7 @@ def migrate(
         carried = Batch(caller=old.metadata())
         if today is not None:
             carried.meta["today"] = today.isoformat()
-        with new._lock:
+        with new._lock, new._write():
             while not new._begin():
                 pass
             new._finish(carried, len(new._held))
