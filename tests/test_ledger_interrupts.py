@@ -94,3 +94,18 @@ def test_an_interrupt_inside_a_write_leaves_no_transaction_open(
     else:
         assert len(reopened.history("p0")) == (2 if write == "record" else 3)
     reopened.close()
+
+
+def test_a_ledger_without_a_journal_stops_and_says_there_is_nothing_to_reopen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger = Ledger(LIANYUNGANG)
+    ledger.add_subject({"id": "p0", "kind": "insured_person"})
+    _before_commit(ledger, monkeypatch)
+    with pytest.raises(KeyboardInterrupt, match="simulated"):
+        WRITES["record"](ledger)
+    monkeypatch.undo()
+    with pytest.raises(JournalError, match="no journal to reopen from") as stopped:
+        WRITES["add_subject"](ledger)
+    assert "reopen it from its journal" not in str(stopped.value)
+    assert "请新建台账" in stopped.value.render("zh")

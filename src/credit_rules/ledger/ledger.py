@@ -664,14 +664,24 @@ class Ledger:
     # -- the journal ------------------------------------------------------------------------
 
     def _usable(self) -> None:
-        if self._failed is not None:
+        if self._failed is None:
+            return
+        if self._journal is None:
+            # Nothing to reopen from: only a new ledger is sure to be whole.
             raise JournalError(
                 Message(
-                    "the ledger stopped after a failed journal write ({failed}); reopen it "
-                    "from its journal",
+                    "the ledger stopped after a failed write ({failed}); it has no journal to "
+                    "reopen from, and its memory may be half changed: build a new ledger",
                     failed=self._failed,
                 )
             )
+        raise JournalError(
+            Message(
+                "the ledger stopped after a failed journal write ({failed}); reopen it "
+                "from its journal",
+                failed=self._failed,
+            )
+        )
 
     def _begin(self) -> bool:
         """Open the call's journal transaction; False after catching up with another writer."""
