@@ -1,0 +1,139 @@
+"""The floor under a single ``record``: what the SQLite journal alone costs per call.
+
+Issue 12 asks for single ``record`` calls at 20,000 events/s. A call is acknowledged only once
+its transaction has committed, so no ledger can record faster, one call after another, than
+its journal commits one call's rows. This script measures that floor on this machine, without
+the ledger: for ``synchronous=NORMAL`` and ``FULL``, in a fresh ``SqliteJournal`` (the
+ledger's own schema and statements) in a temporary directory, ``--calls`` times:
+
+- ``journal``: the journal's own write of one call, as the ledger makes it
+  (``begin``, which checks the journal's tail, ``flush`` of a ``Batch`` with one event, the
+  notifications a recorded entry typically causes (``--notifications``, default 2: a measure
+  gained and a duty due) and the ledger's today, then ``commit``), with rows made beforehand;
+- ``journal_no_notification``: the same with no notification, for what the outbox costs;
+- ``bare_insert``: plain ``sqlite3`` on the same file settings, ``BEGIN IMMEDIATE``, one
+  ``INSERT`` of the event row, ``COMMIT``: the floor of SQLite itself for one durable row.
+
+Prints calls per second and the mean microseconds of each, with the load average, and writes
+``benchmarks/journal-floor-results.json``.
+
+    .venv/bin/python benchmarks/bench_journal_floor.py [--calls 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from credit_rules.ledger.journal import Batch, SqliteJournal
+
+HERE = Path(__file__).resolve().parent
+DAY = "2026-07-01"
+#: A Lianyungang entry as the ledger writes it, and a notification of the size it writes.
+EVENT = (
+    '{"category":"forge_documents","date":"2026-07-01","record":"s{n}",'
+    '"subject":"p{n:07d}","type":"dishonesty_entered"}'
+)
+NOTE = (
+    '{{"day":"2026-07-01","id":"{id}","kind":"gained","name":"written_warning",'
+    '"seq":{n},"subject":"p{n:07d}","trigger_key":"s{n}","trigger_seq":{n},'
+    '"trigger_type":"dishonesty_entered"}}'
+)
+
+
+def journal_calls(folder: Path, synchronous: str, calls: int, notifications: int) -> float:
+    """Seconds for ``calls`` journal writes of one event each, as the ledger makes them."""
+    path = folder / f"journal-{synchronous}-{notifications}.db"
+    journal = SqliteJournal(path, synchronous=synchronous)
+    batches = [
+        Batch(
+            events=[(n, None, DAY, EVENT.replace("{n}", str(n)).replace("{n:07d}", f"{n:07d}"))],
+            notifications=[
+                (f"{n}-{k}", NOTE.format(id=f"{n}-{k}", n=n)) for k in range(notifications)
+            ],
+            meta={"today": DAY},
+        )
+        for n in range(1, calls + 1)
+    ]
+    started = time.perf_counter()
+    for seq, batch in enumerate(batches):
+        if not journal.begin((0, seq)):
+            raise RuntimeError("the journal's tail moved: another writer on a temporary file?")
+        journal.flush(batch, 0)
+        journal.commit()
+    seconds = time.perf_counter() - started
+    journal.close()
+    return seconds
+
+
+def bare_inserts(folder: Path, synchronous: str, calls: int) -> float:
+    """Seconds for ``calls`` transactions of one plain INSERT each, on the same settings."""
+    db = sqlite3.connect(folder / f"bare-{synchronous}.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+    db.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, "
+        "body TEXT NOT NULL)"
+    )
+    rows = [(n, DAY, EVENT) for n in range(1, calls + 1)]
+    started = time.perf_counter()
+    for row in rows:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO events (seq, recorded_at, body) VALUES (?, ?, ?)", row)
+        db.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    db.close()
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--notifications", type=int, default=2)
+    args = parser.parse_args()
+    report: dict[str, Any] = {
+        "benchmark": "bench_journal_floor.py",
+        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        },
+        "calls": args.calls,
+        "notifications_per_call": args.notifications,
+        "results": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for synchronous in ("normal", "full"):
+            for name, seconds in (
+                ("journal", journal_calls(folder, synchronous, args.calls, args.notifications)),
+                ("journal_no_notification", journal_calls(folder, synchronous, args.calls, 0)),
+                ("bare_insert", bare_inserts(folder, synchronous, args.calls)),
+            ):
+                per_second = args.calls / seconds
+                mean_us = seconds / args.calls * 1e6
+                report["results"][f"{name}_{synchronous}"] = {
+                    "calls_per_second": round(per_second),
+                    "mean_us": round(mean_us, 1),
+                }
+                print(f"{name:24} {synchronous:6} {per_second:9,.0f}/s {mean_us:7.1f} µs")
+    report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    out = HERE / "journal-floor-results.json"
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"load average {report['machine']['load_average_before'][0]:.2f}; wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
