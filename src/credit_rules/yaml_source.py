@@ -53,6 +53,12 @@ def plain(value: Any) -> str:
         text = _plain(value)
     except (ValueError, RecursionError):
         return f"a {type(value).__name__} too large to print"
+    except yaml.YAMLError:
+        # A value YAML has no form for (a Decimal, a time of day, an object): its own text.
+        try:
+            text = str(value)
+        except Exception:
+            return f"a {type(value).__name__}"
     return text if len(text) <= 120 else text[:119] + "…"
 
 

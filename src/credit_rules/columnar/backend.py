@@ -50,6 +50,7 @@ from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
 from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct, shown
 from credit_rules.i18n import Message
+from credit_rules.limits import after_last_day
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 
@@ -209,7 +210,7 @@ class ColumnarEngine:
         """Every decision and duty up to ``as_of``, the measures that apply on it and the
         deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
         event decided on a day of its own exists from that day (by default ``as_of``)."""
-        inputs = self._inputs(events, subjects, as_of)
+        inputs = self._inputs(events, subjects, as_of, known_at)
         known = self._history.known(
             inputs.events, as_of, known_at=known_at, distinct=inputs.distinct_entries
         )
@@ -253,7 +254,7 @@ class ColumnarEngine:
         population question. Only triggers whose measures can still cover ``as_of`` are
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
-        inputs = self._inputs(events, subjects, as_of)
+        inputs = self._inputs(events, subjects, as_of, known_at)
         # As the per-subject engine's outcomes: only subjects with a trigger recent enough
         # for a measure to reach as_of are looked at (Lianyungang: an entry of the last year).
         _, floor = self._program.reaching(as_of)
@@ -328,19 +329,16 @@ class ColumnarEngine:
         )
 
     def _inputs(
-        self, events: EventTables | Inputs, subjects: Table | None, as_of: dt.date
+        self,
+        events: EventTables | Inputs,
+        subjects: Table | None,
+        as_of: dt.date,
+        known_at: dt.date | None = None,
     ) -> Inputs:
         ruleset = self.ruleset
-        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-            raise TableError(
-                None,
-                [
-                    Problem(
-                        Message("as_of must be a date, got {value}", value=shown(as_of)), "as_of"
-                    )
-                ],
-                1,
-            )
+        _check_day(as_of, "as_of")
+        if known_at is not None:
+            _check_day(known_at, "known_at")
         if as_of < ruleset.in_force_from or (
             ruleset.in_force_until is not None and as_of > ruleset.in_force_until
         ):
@@ -729,6 +727,22 @@ class ColumnarEngine:
             [decisions, duties, outcomes, clocks], engine=ENGINE
         )
         return ColumnarResult(as_of, decisions_, duties_, outcomes_, deadlines_)
+
+
+def _check_day(day: object, name: str) -> None:
+    """``as_of`` or ``known_at`` as the per-subject engine takes them: a date (not a time),
+    and ``as_of`` on or before the last day the library counts."""
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        message = (
+            Message("as_of must be a date, got {value}", value=shown(day))
+            if name == "as_of"
+            else Message("known_at must be a date, got {value}", value=shown(day))
+        )
+        raise TableError(None, [Problem(message, name)], 1)
+    # known_at only says which decisions exist yet: a far one means all of them, as for the
+    # per-subject engine, which bounds only as_of.
+    if name == "as_of" and (late := after_last_day(day)) is not None:
+        raise TableError(None, [Problem(late, name)], 1)
 
 
 class _Kinds:

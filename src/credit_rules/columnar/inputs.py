@@ -10,6 +10,7 @@ table, row, column and value, and the total.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -213,6 +214,65 @@ def _unreadable(name: str, form: str, error: Exception) -> TableError:
     )
 
 
+def shown_rows(rows: pl.LazyFrame, column: str) -> list[tuple[str, int, object]]:
+    """``_table``, ``_row`` and ``column`` of ``rows``, to show in a problem. A date or time
+    outside Python's range (a Parquet file may hold one, a text date of year 0 parses) has no
+    Python value, and Polars cannot always write it as text: it is shown as the text of its
+    day, worked out from its distance to 1970-01-01."""
+    dtype = rows.collect_schema()[column]
+    if dtype != pl.Date and not isinstance(dtype, pl.Datetime):
+        found = rows.select("_table", "_row", column).collect(engine=ENGINE)
+        return [(str(t), int(r), v) for t, r, v in found.iter_rows()]
+    day = dtype == pl.Date
+    low, high = (dt.date.min, dt.date.max) if day else (dt.datetime.min, dt.datetime.max)
+    value = pl.col(column)
+    # The bounds are naive; a time with a time zone is compared as its wall-clock time.
+    naive = value.dt.replace_time_zone(None) if getattr(dtype, "time_zone", None) else value
+    found = rows.select(
+        "_table",
+        "_row",
+        pl.when(naive.is_between(low, high)).then(value).alias("_value"),
+        value.to_physical().alias("_physical"),
+    ).collect(engine=ENGINE)
+    per_day = 1 if day else _UNITS_PER_DAY[getattr(dtype, "time_unit", "us")]
+    return [
+        (
+            str(table),
+            int(row),
+            found_value
+            if found_value is not None or physical is None
+            else _out_of_range(int(physical), per_day),
+        )
+        for table, row, found_value, physical in found.iter_rows()
+    ]
+
+
+_UNITS_PER_DAY = {"ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _out_of_range(physical: int, per_day: int) -> str:
+    """The text of a day (and time, for a time unit) ``physical`` units after 1970-01-01,
+    for any integer: the proleptic Gregorian calendar worked out by hand (H. Hinnant's
+    civil_from_days), since neither Python nor Polars holds such a day."""
+    days, rest = divmod(physical, per_day)
+    shifted = days + 719_468
+    era = shifted // 146_097
+    day_of_era = shifted - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day_of_month = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + 3 if month_index < 10 else month_index - 9
+    year = year_of_era + era * 400 + (1 if month <= 2 else 0)
+    text = f"{'-' if year < 0 else ''}{abs(year):04d}-{month:02d}-{day_of_month:02d}"
+    if per_day == 1:
+        return text
+    seconds = rest // (per_day // 86_400)
+    return f"{text}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def with_value(message: Message, value: object) -> Message:
     """A row's problem with the value found in it, as every table problem shows it."""
     return message + Message(" (value {value!r})", value=value)
@@ -273,14 +333,8 @@ class _Problems:
                 shown.append(Problem(message, column))
                 continue
             value = column if column in frame.columns else "_row"
-            bad = (
-                frame.lazy()
-                .filter(mask)
-                .head(room)
-                .select("_table", "_row", value)
-                .collect(engine=ENGINE)
-            )
-            for table, row, found in bad.iter_rows():
+            bad = frame.lazy().filter(mask).head(room)
+            for table, row, found in shown_rows(bad, value):
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
         raise TableError(None, shown, total)
 
@@ -315,8 +369,12 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
     if kind == "date" and isinstance(dtype, pl.Datetime):
         # pandas keeps dates as midnight timestamps; a time of day is not a date.
         day = source.dt.date()
+        # A time past Python's and Polars' range has no date (null): not a date either.
         problems.rows(
-            frame, source.is_not_null() & (source != day.cast(dtype)), column, Message("not a date")
+            frame,
+            source.is_not_null() & (source != day.cast(dtype)).fill_null(True),
+            column,
+            Message("not a date"),
         )
         return day
     if kind == "text" and (dtype == pl.Categorical or isinstance(dtype, pl.Enum)):
@@ -396,13 +454,23 @@ def _one_frame(
             pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
         )
         if event_type is not None:
-            if "type" in frame.columns:
+            declared = frame.schema.get("type")
+            if declared in (pl.String, pl.Categorical, pl.Null) or isinstance(declared, pl.Enum):
                 # A table filed under one type whose rows name another: which is meant?
                 problems.rows(
                     frame,
                     pl.col("type").cast(pl.String) != event_type,
                     "type",
                     Message("the table is given for {type}", type=event_type),
+                )
+            elif declared is not None:
+                problems.rows(
+                    frame,
+                    pl.col("type").is_not_null(),
+                    "type",
+                    Message(
+                        "expected {kind}, the column is {dtype}", kind="text", dtype=str(declared)
+                    ),
                 )
             frame = frame.with_columns(pl.lit(event_type).alias("type"))
         if frame.height == 0:
@@ -572,8 +640,16 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
 
 
 def _check_last_day(frame: pl.DataFrame, columns: Iterable[str], problems: _Problems) -> None:
+    """Dates the library counts: a Polars date may lie before year 1 (a text date of year 0
+    parses) or far past 9999, where no Python date exists; the event models refuse both."""
     for column in columns:
         if frame.get_column(column).null_count() < frame.height:
+            problems.rows(
+                frame,
+                pl.col(column) < dt.date.min,
+                column,
+                Message("not a real date (before {first})", first=dt.date.min),
+            )
             problems.rows(
                 frame,
                 pl.col(column) > LAST_DAY,

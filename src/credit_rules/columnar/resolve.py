@@ -7,7 +7,7 @@ import datetime as dt
 
 import polars as pl
 
-from credit_rules.columnar.inputs import with_value
+from credit_rules.columnar.inputs import shown_rows, with_value
 from credit_rules.errors import Problem, TableError
 from credit_rules.i18n import Message
 
@@ -28,9 +28,7 @@ class HistoryProblems:
         self.total += frame.height
         room = TableError.SHOWN - len(self.shown)
         if room > 0 and frame.height:
-            for table, row, value in (
-                frame.head(room).select("_table", "_row", column_name).iter_rows()
-            ):
+            for table, row, value in shown_rows(frame.head(room).lazy(), column_name):
                 self.shown.append(
                     Problem(with_value(message, value), f"{table}[{row}].{column_name}")
                 )
