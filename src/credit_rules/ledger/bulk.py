@@ -38,6 +38,7 @@ from credit_rules.errors import (
     Problem,
     SnapshotCorrupt,
     SubjectRejected,
+    shown,
 )
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
@@ -270,8 +271,22 @@ def commit(ledger: Ledger, new: dict[str, str], loaded: Loaded, *, check: bool) 
     if last is not None:
         batch.meta["today"] = last.isoformat()
     with ledger._write():
-        while not ledger._begin():
-            pass
+        if not ledger._begin():
+            # Another writer committed since the load was checked, and the ledger has caught
+            # up with it: the checks (subjects held, event ids, today, references) may no
+            # longer hold, so the load is refused whole, with nothing written or changed.
+            raise EventRejected(
+                None,
+                [
+                    Problem(
+                        Message(
+                            "another writer changed the ledger while the load was checked; "
+                            "nothing was loaded: load it again"
+                        ),
+                        "load",
+                    )
+                ],
+            )
         start_seq = len(ledger._log_subject)
         before = len(ledger._held)
         journal = ledger._journal
@@ -472,6 +487,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     start = 0
     while chunk := list(islice(iterator, _CHUNK)):
         labels = _Labels(start, len(chunk))
+        _check_items(chunk, labels)
         _check_recording_days(chunk, labels)
         raws = [item[1] for item in chunk]
         typed = typed_events(ledger.ruleset, raws, labels)
@@ -521,7 +537,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
                 load_ids.add(event_id)
                 loaded.ids[len(loaded)] = event_id
             raw = item[1]
-            loaded.bodies.append(raw_json(raw))
+            loaded.bodies.append(raw_json(raw, event))
             loaded.subjects.append(subject_id)
             loaded.recorded.append(ordinal)
             loaded.dates.append(event.date.toordinal())
@@ -532,6 +548,29 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
             raise EventRejected(None, clashes[:20])
         start += len(chunk)
     return loaded
+
+
+def _check_items(chunk: Sequence[object], labels: Sequence[str]) -> None:
+    """Each item a pair (recorded_at, event) or a triple with its event_id: anything else (a
+    None, a lone day, a fourth value that would be dropped unseen) is refused by name. Checked
+    by a pass in C, and one by one only to name the first wrong one."""
+    if set(map(type, chunk)) <= {tuple, list} and set(map(len, chunk)) <= {2, 3}:  # type: ignore[arg-type]
+        return
+    for index, item in enumerate(chunk):
+        if not isinstance(item, tuple | list) or len(item) not in (2, 3):
+            raise EventRejected(
+                None,
+                [
+                    Problem(
+                        Message(
+                            "an item is (recorded_at, event) or (recorded_at, event, event_id), "
+                            "got {value}",
+                            value=shown(item),
+                        ),
+                        labels[index],
+                    )
+                ],
+            )
 
 
 def _check_recording_days(chunk: Sequence[LoadItem], labels: Sequence[str]) -> None:
@@ -566,7 +605,7 @@ def _plain_chunk(
     missing = set(ids).difference(subjects[1])
     if missing and missing.difference(subjects[0]):
         return None
-    loaded.bodies += raw_json_many(raws)
+    loaded.bodies += raw_json_many(raws, typed)
     loaded.subjects += ids
     loaded.recorded.extend(ordinals)
     loaded.dates.extend(map(_TO_ORDINAL, map(_DATE, typed)))

@@ -54,31 +54,28 @@ def _encode(raw: Mapping[str, Any]) -> str:
     return _ENCODER.encode(raw)
 
 
-def raw_json(raw: Event | Subject | Mapping[str, Any]) -> str:
-    """An event's row as given, once validated: a mapping as JSON text (several times faster
-    than dumping the model, for the bulk path), or the model's own dump."""
-    if isinstance(raw, Event | Subject):
+def raw_json(raw: Event | Mapping[str, Any], model: Event) -> str:
+    """An event's row as given, once validated as ``model``: a mapping as JSON text (several
+    times faster than dumping the model, for the bulk path). A value JSON has no form for
+    (a set, bytes, a Decimal) is one pydantic read into something else: then the row is the
+    model's own dump, what ``record`` writes, so that the row reads back as the event
+    checked."""
+    if isinstance(raw, Event):
         return raw.model_dump_json()
     try:
         return _encode(raw)
     except (TypeError, ValueError):
-        return json.dumps(
-            {
-                k: v if isinstance(v, str | int | float | bool | None) else str(v)
-                for k, v in raw.items()
-            },
-            ensure_ascii=False,
-        )
+        return model.model_dump_json()
 
 
-def raw_json_many(raws: Sequence[Event | Subject | Mapping[str, Any]]) -> list[str]:
+def raw_json_many(raws: Sequence[Event | Mapping[str, Any]], models: Sequence[Event]) -> list[str]:
     """:func:`raw_json` of each, calling the C encoder directly when all are plain dicts."""
     if _C_ENCODER is not None and set(map(type, raws)) == {dict}:
         try:
             return ["".join(_C_ENCODER(raw, 0)) for raw in raws]
         except (TypeError, ValueError):
             pass  # something the plain encoder refuses: each as raw_json handles it
-    return list(map(raw_json, raws))
+    return list(map(raw_json, raws, models))
 
 
 def subject_json(subject: Subject) -> str:

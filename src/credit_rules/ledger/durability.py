@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from credit_rules._version import __version__
+from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import (
     CreditRulesError,
     EventRejected,
@@ -89,7 +91,24 @@ def split_ids(
 
 
 def _cache_key(ledger: Ledger) -> str:
-    return f"{ledger.ruleset.digest}:{ledger._lookahead.days}"
+    """What a compaction point was derived under: the ruleset, the lookahead and the working
+    calendar (a new year's overlay moves deadlines, so a point derived under the old calendar
+    must not serve a ledger opened with the new one)."""
+    return f"{ledger.ruleset.digest}:{ledger._lookahead.days}:{_calendar_key(ledger.calendar)}"
+
+
+def _calendar_key(calendar: WorkingCalendar) -> str:
+    """A digest of every rest day and adjusted workday the calendar holds, and its mode."""
+    digest = hashlib.sha256(f"strict {calendar.strict}\n".encode())
+    for year in range(calendar.first_year, calendar.last_year + 1):
+        schedule = calendar.schedule(year)
+        days = (
+            schedule.published,
+            [day.isoformat() for day, _ in schedule.holidays],
+            [day.isoformat() for day, _ in schedule.workdays],
+        )
+        digest.update(f"{year} {days}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def attach(ledger: Ledger, journal: Journal, *, freeze: bool = True) -> None:

@@ -43,7 +43,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
@@ -148,6 +148,36 @@ class _Call:
         self.done = False
 
 
+class _Held(NamedTuple):
+    """A subject as the lock's holder saw it: what a reader evaluates once it has let go of
+    the lock, while a writer may append to the subject (memory changes before the commit, so
+    a reader must not look again)."""
+
+    id: str
+    subject: Subject
+    bodies: tuple[str, ...]
+    seqs: list[int]
+
+
+def _held(state: SubjectState) -> _Held:
+    # The bodies are a tuple a write replaces, never changes: holding it is a snapshot.
+    return _Held(state.id, state.subject, state.bodies, list(state.seqs))
+
+
+def _checked_metadata(metadata: object) -> dict[str, str]:
+    """The caller's metadata, text to text, as the journal keeps it; anything else is refused
+    before the call joins a group commit, where it would fail every call of the group."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in metadata.items()
+    ):
+        raise LedgerArgumentError(
+            Message("metadata must map text to text, got {value}", value=shown(metadata))
+        )
+    return dict(metadata)
+
+
 def _settle_calls(calls: Iterable[_Call], error: BaseException) -> None:
     for call in calls:
         call.error = error
@@ -208,7 +238,9 @@ class Ledger:
         self._wakes = Wakes()
         self._dues = Wakes()  # days on which a subject's actions fall due or overdue
         self._subscribers = Subscribers()
-        self._status_cache: OrderedDict[tuple[str, int, dt.date], Evaluation] = OrderedDict()
+        self._status_cache: OrderedDict[tuple[str, int, dt.date, dt.date | None], Evaluation] = (
+            OrderedDict()
+        )
         self._inert = inert_event_types(ruleset)
         self._measures = tuple(sorted(o.id for o in ruleset.outcomes if o.kind == "measure"))
         self._journal: Journal | None = None
@@ -388,9 +420,18 @@ class Ledger:
             )
             raise EventRejected(None, [problem])
         raw = list(events)
+        if event_ids is not None and (
+            not isinstance(event_ids, Sequence) or isinstance(event_ids, str | bytes)
+        ):
+            raise LedgerArgumentError(
+                Message(
+                    "event_ids must be a list of ids (or None), one per event, got {value}",
+                    value=shown(event_ids),
+                )
+            )
         ids: list[str | None] = list(event_ids) if event_ids is not None else [None] * len(raw)
         if len(ids) != len(raw):
-            raise ValueError(Message("event_ids must name one id (or None) per event"))
+            raise LedgerArgumentError(Message("event_ids must name one id (or None) per event"))
         return self._record(raw, recorded_at, ids, metadata, single=False)
 
     def _record(
@@ -403,10 +444,11 @@ class Ledger:
         single: bool,
     ) -> tuple[LedgerEntry, ...]:
         check_date(proposed, "recorded_at", optional=True)
+        caller = _checked_metadata(metadata)
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
-        call = _Call(events, ids, labels, proposed, dict(metadata or {}))
+        call = _Call(events, ids, labels, proposed, caller)
         with self._gate:
             self._queue.append(call)
         with self._lock:
@@ -802,6 +844,10 @@ class Ledger:
         A consumer that must not miss a notification across a crash reads the outbox
         (:meth:`pending`, :meth:`acknowledge`) instead.
         """
+        if not callable(callback):
+            raise LedgerArgumentError(
+                Message("a subscriber must be callable, got {value}", value=shown(callback))
+            )
         with self._lock:
             return self._subscribers.add(callback)
 
@@ -823,6 +869,10 @@ class Ledger:
 
     def pending(self, limit: int = 1000) -> tuple[Notification, ...]:
         """Notifications not yet acknowledged, oldest first: delivered at least once."""
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise LedgerArgumentError(
+                Message("limit must be a whole number, 0 or more, got {value}", value=shown(limit))
+            )
         with self._lock:
             if self._journal is None:
                 return tuple(list(self._outbox.values())[:limit])
@@ -830,7 +880,13 @@ class Ledger:
 
     def acknowledge(self, ids: Iterable[str]) -> None:
         """Mark notifications handled; they are not delivered again."""
+        if not isinstance(ids, Iterable) or isinstance(ids, str | bytes):
+            raise LedgerArgumentError(
+                Message("ids must be a list of notification ids, got {value}", value=shown(ids))
+            )
         chosen = list(ids)
+        if not all(isinstance(note_id, str) for note_id in chosen):
+            raise LedgerArgumentError(Message("a notification id is text"))
         with self._lock:
             self._usable()
             if self._journal is None:
@@ -1007,7 +1063,9 @@ class Ledger:
             state = self._state(subject_id)
             seq = len(self._log_subject)
             count = state.known(known_at)
-            key = (subject_id, count, as_of)
+            # known_at also says which corrections are decided yet (decided_on), not only
+            # which events were recorded: two known_at with the same events may differ.
+            key = (subject_id, count, as_of, known_at)
             cached = self._status_cache.get(key)
             if cached is not None:
                 self._status_cache.move_to_end(key)
@@ -1041,7 +1099,7 @@ class Ledger:
             raise UnknownOutcome(outcome, self.ruleset.id, self._measures)
         self._check_in_force(as_of)
         found: list[str] = []
-        pending: list[SubjectState] = []
+        pending: list[_Held] = []
         with self._lock:
             self._freshen_all()
             seq = len(self._log_subject)
@@ -1052,12 +1110,12 @@ class Ledger:
                     if outcome in outcomes_on(state.timeline, as_of):
                         found.append(state.id)
                 else:
-                    pending.append(state)
-        for state in pending:
+                    pending.append(_held(state))
+        for held in pending:
             if outcome in self._engine.evaluate(
-                [state.subject], state.events, as_of=as_of, known_at=dt.date.max
-            ).outcomes(state.id):
-                found.append(state.id)
+                [held.subject], self._codec.events(held.bodies), as_of=as_of, known_at=dt.date.max
+            ).outcomes(held.id):
+                found.append(held.id)
         return Answer(sorted(found), seq)
 
     # -- agenda -----------------------------------------------------------------------------
@@ -1112,7 +1170,7 @@ class Ledger:
         until = self.ruleset.in_force_until
         day = day if until is None or day <= until else until
         views: list[ActionView] = []
-        pending: list[SubjectState] = []
+        pending: list[_Held] = []
         with self._lock:
             self._freshen_all()
             seq = len(self._log_subject)
@@ -1131,20 +1189,14 @@ class Ledger:
                         )
                     )
                 else:
-                    pending.append(state)
-        for state in pending:
-            events = state.events
+                    pending.append(_held(state))
+        for held in pending:
+            events = self._codec.events(held.bodies)
             evaluation = self._engine.evaluate(
-                [state.subject], events, as_of=day, known_at=dt.date.max
+                [held.subject], events, as_of=day, known_at=dt.date.max
             )
             views.append(
-                (
-                    state.id,
-                    events,
-                    list(state.seqs),
-                    intervals_of(evaluation),
-                    actions_of(evaluation),
-                )
+                (held.id, events, held.seqs, intervals_of(evaluation), actions_of(evaluation))
             )
         return views, seq
 
