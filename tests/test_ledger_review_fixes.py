@@ -344,3 +344,25 @@ def test_a_bulk_load_item_of_the_wrong_shape_is_refused_by_name(item: object) ->
     with pytest.raises(EventRejected, match=r"\[load\[0\]\] an item is \(recorded_at, event\)"):
         ledger.bulk_load([{"id": "p1", "kind": "insured_person"}], [item])  # type: ignore[list-item]
     assert ledger.subject_ids() == ()
+
+
+def test_a_loaded_subject_the_engine_refuses_refuses_later_records_without_stopping_the_ledger(
+    tmp_path: Path,
+) -> None:
+    """A load without ``check`` may hold a history the engine refuses (one record entered
+    twice). Time passing must evaluate it: a record on a later day is refused, naming it, as
+    ``advance`` is. It used to fail halfway and stop the ledger, again after every reopen."""
+    ledger = Ledger.open(tmp_path / "twice.db", LIANYUNGANG)
+    twice = entered("r1", "2008-03-10")
+    ledger.bulk_load(
+        [{"id": "p1", "kind": "insured_person"}, {"id": "q", "kind": "insured_person"}],
+        [(day("2008-03-10"), twice), (day("2008-03-10"), twice)],
+    )
+    for later in ("2008-05-01", "2008-05-02"):
+        with pytest.raises(EventRejected, match=r"\[p1\] the loaded history fails"):
+            ledger.record(entered("x", later, "q"), recorded_at=day(later))
+    with pytest.raises(EventRejected, match=r"\[p1\] the loaded history fails"):
+        ledger.advance(day("2008-05-03"))
+    ledger.record(entered("x", "2008-03-10", "q"), recorded_at=day("2008-03-10"))  # same day
+    assert ledger.seq == 3
+    ledger.close()

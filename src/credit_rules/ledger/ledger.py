@@ -532,6 +532,12 @@ class Ledger:
         if self._today is not None and recorded_at < self._today:
             raise LedgerClockError(Message("recorded_at"), recorded_at, self._today)
         fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
+        if fresh and (self._today is None or recorded_at > self._today):
+            # Time passes before the events (_apply advances): the subjects a bulk load left
+            # for later are evaluated now, as advance() does before it changes anything, so
+            # that one whose loaded history the engine refuses refuses this call, and does not
+            # fail it halfway and stop the ledger.
+            self._freshen_all()
         plans = (
             self._plan(
                 [call.events[i] for i in fresh], [call.labels[i] for i in fresh], recorded_at
