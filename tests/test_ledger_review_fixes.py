@@ -23,6 +23,7 @@ from credit_rules.errors import (
     JournalError,
     LedgerArgumentError,
     LedgerClockError,
+    ScenarioError,
 )
 from credit_rules.ledger.journal import Batch, SqliteJournal
 
@@ -366,3 +367,18 @@ def test_a_loaded_subject_the_engine_refuses_refuses_later_records_without_stopp
     ledger.record(entered("x", "2008-03-10", "q"), recorded_at=day("2008-03-10"))  # same day
     assert ledger.seq == 3
     ledger.close()
+
+
+def test_lookups_by_an_id_that_is_not_text_and_a_day_that_is_not_a_date_are_typed() -> None:
+    ledger = Ledger(LIANYUNGANG)
+    _person(ledger)
+    assert [] not in ledger and 3 not in ledger and "p1" in ledger
+    for lookup in (ledger.status, ledger.report):
+        with pytest.raises(LedgerArgumentError, match="a subject id is text"):
+            lookup([], day("2009-01-01"))  # type: ignore[arg-type]
+        with pytest.raises(ScenarioError, match="as_of must be a date"):
+            lookup("p1", "2009-01-01")  # type: ignore[arg-type]
+    with pytest.raises(LedgerArgumentError, match="a subject id is text"):
+        ledger.history([])  # type: ignore[arg-type]
+    with pytest.raises(LedgerArgumentError, match="a subject id is text"):
+        ledger.subject({"id": "p1"})  # type: ignore[arg-type]

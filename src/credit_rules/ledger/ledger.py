@@ -317,6 +317,8 @@ class Ledger:
             return len(self._log_subject)
 
     def __contains__(self, subject_id: object) -> bool:
+        if not isinstance(subject_id, str):
+            return False  # ids are text: nothing else is held (and a list cannot be looked up)
         with self._lock:
             return subject_id in self._held
 
@@ -1064,6 +1066,7 @@ class Ledger:
         self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
     ) -> tuple[Evaluation, int]:
         """:meth:`status` with the ledger seq it reflects (the last event recorded then)."""
+        check_date(as_of, "as_of")
         check_date(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
@@ -1324,6 +1327,10 @@ class Ledger:
     def _state(self, subject_id: str) -> SubjectState:
         """The subject's state; for a subject without events, a fresh one, not kept (reading
         about a million subjects must not grow the ledger by a million states)."""
+        if not isinstance(subject_id, str):
+            raise LedgerArgumentError(
+                Message("a subject id is text, got {value}", value=shown(subject_id))
+            )
         state = self._states.get(subject_id)
         if state is None:
             source = self._held.get(subject_id)
