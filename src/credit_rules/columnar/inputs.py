@@ -634,12 +634,12 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                 later,
                 Message("must not be before its {earlier}", earlier=earlier),
             )
-    _check_last_day(
+    _check_date_range(
         frame, ("date", *(c for c, kind in schema.columns.items() if kind == "date")), problems
     )
 
 
-def _check_last_day(frame: pl.DataFrame, columns: Iterable[str], problems: _Problems) -> None:
+def _check_date_range(frame: pl.DataFrame, columns: Iterable[str], problems: _Problems) -> None:
     """Dates the library counts: a Polars date may lie before year 1 (a text date of year 0
     parses) or far past 9999, where no Python date exists; the event models refuse both."""
     for column in columns:
@@ -776,7 +776,7 @@ def read_records(
     problems = _Problems()
     frame = _one_frame(events, ruleset.vocabulary, problems, carried)
     _check_fields(frame, ruleset.vocabulary, problems)
-    _check_last_day(frame, (c for c, kind in carried.items() if kind == "date"), problems)
+    _check_date_range(frame, (c for c, kind in carried.items() if kind == "date"), problems)
     people = None
     if subjects is not None:
         people = _subjects(subjects, ruleset, problems, keep=True)

@@ -154,14 +154,15 @@ class _Held(NamedTuple):
     a reader must not look again)."""
 
     id: str
-    subject: Subject
+    source: str
     bodies: tuple[str, ...]
-    seqs: list[int]
+    seqs: Sequence[int]
 
 
 def _held(state: SubjectState) -> _Held:
-    # The bodies are a tuple a write replaces, never changes: holding it is a snapshot.
-    return _Held(state.id, state.subject, state.bodies, list(state.seqs))
+    # The bodies (a tuple) and the seqs (a view of bytes) are objects a write replaces and
+    # never changes: holding them is a snapshot, taken without decoding anything.
+    return _Held(state.id, state.source, state.bodies, state.seqs)
 
 
 def _checked_metadata(metadata: object) -> dict[str, str]:
@@ -480,14 +481,12 @@ class Ledger:
             _settle_calls([c for c in calls if not c.done], error)
 
     def _commit_group(self, calls: list[_Call]) -> None:
-        try:
-            self._usable()
-            while not self._begin():
-                pass
-        except BaseException as error:
-            self._abort()  # the interrupt may have come once BEGIN had returned
-            _settle_calls(calls, error)
-            return
+        """Plan, apply and commit the group inside :meth:`_group`'s guard, which answers
+        every call not answered by what escapes (a journal that cannot begin, a failed
+        write, an interrupt); only a call refused on its own is answered here."""
+        self._usable()
+        while not self._begin():
+            pass
         batch = Batch()
         before = len(self._held)
         written: list[_Call] = []
@@ -498,23 +497,11 @@ class Ledger:
                 _settle_calls([call], error)  # refused alone: nothing of it was changed
                 continue
             batch.caller.update(call.caller)
-            try:
-                made = self._mutating(
-                    lambda: self._apply(call, recorded_at, fresh, plans, batch)  # noqa: B023
-                )
-            except BaseException as error:
-                self._stop_write(error)  # _mutating did, unless interrupted before it could
-                _settle_calls([c for c in calls if not c.done], error)
-                _settle_calls(written, error)
-                return
-            call.made = made
+            call.made = self._mutating(
+                lambda: self._apply(call, recorded_at, fresh, plans, batch)  # noqa: B023
+            )
             written.append(call)
-        try:
-            self._finish(batch, before)
-        except BaseException as error:
-            self._stop_write(error)  # _finish did, unless interrupted before it could
-            _settle_calls([*written, *(c for c in calls if not c.done)], error)
-            return
+        self._finish(batch, before)
         for call in written:
             made = iter(call.made)
             call.entries = tuple(
@@ -778,21 +765,21 @@ class Ledger:
                 self._failed = error
 
     def _finish(self, batch: Batch, subjects_before: int) -> None:
-        """Commit the call's transaction: only then is the call acknowledged."""
+        """Commit the call's transaction: only then is the call acknowledged. A failed
+        commit leaves unknown what the journal holds, so it stops the ledger whatever
+        memory holds."""
         if self._journal is None:
             for note_id, body in batch.notifications:
                 self._outbox.setdefault(note_id, Notification.from_json(body))
             self._caller.update(batch.caller)
-            self._uncommitted = False
-            return
-        try:
-            self._journal.flush(batch, subjects_before)
-            self._journal.commit()
-        except BaseException as error:
-            self._abort()
-            self._uncommitted = False
-            self._failed = error
-            raise
+        else:
+            try:
+                self._journal.flush(batch, subjects_before)
+                self._journal.commit()
+            except BaseException as error:
+                self._uncommitted = True
+                self._stop_write(error)
+                raise
         self._uncommitted = False
 
     # -- time -------------------------------------------------------------------------------
@@ -1121,8 +1108,10 @@ class Ledger:
                 else:
                     pending.append(_held(state))
         for held in pending:
+            subject = self._codec.subject(held.id, held.source)
+            events = self._codec.events(held.bodies)
             if outcome in self._engine.evaluate(
-                [held.subject], self._codec.events(held.bodies), as_of=as_of, known_at=dt.date.max
+                [subject], events, as_of=as_of, known_at=dt.date.max
             ).outcomes(held.id):
                 found.append(held.id)
         return Answer(sorted(found), seq)
@@ -1200,12 +1189,11 @@ class Ledger:
                 else:
                     pending.append(_held(state))
         for held in pending:
+            subject = self._codec.subject(held.id, held.source)
             events = self._codec.events(held.bodies)
-            evaluation = self._engine.evaluate(
-                [held.subject], events, as_of=day, known_at=dt.date.max
-            )
+            evaluation = self._engine.evaluate([subject], events, as_of=day, known_at=dt.date.max)
             views.append(
-                (held.id, events, held.seqs, intervals_of(evaluation), actions_of(evaluation))
+                (held.id, events, list(held.seqs), intervals_of(evaluation), actions_of(evaluation))
             )
         return views, seq
 
