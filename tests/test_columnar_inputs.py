@@ -12,7 +12,7 @@ pl = pytest.importorskip("polars")
 pa = pytest.importorskip("pyarrow")
 
 from credit_rules import Engine, bundled  # noqa: E402
-from credit_rules.columnar import ColumnarEngine  # noqa: E402
+from credit_rules.columnar import ColumnarEngine, Inputs  # noqa: E402
 from credit_rules.errors import CreditRulesError, TableError  # noqa: E402
 
 RULESET = bundled("lianyungang-2007")
@@ -133,6 +133,29 @@ def test_without_a_subjects_table_the_subjects_are_those_the_events_name() -> No
         ("p2", "insured_person"),
         ("p3", "insured_person"),
     ]
+
+
+def test_the_checked_type_is_an_enum_sorted_by_name_and_a_text_type_answers_alike() -> None:
+    """Checking makes ``type`` an Enum of the vocabulary's types in name order (a test of it
+    compares integers); an ``Inputs`` built by hand with the type as text answers the same."""
+    inputs = ENGINE.read(pl.DataFrame(EVENTS))
+    dtype = inputs.events.schema["type"]
+    assert isinstance(dtype, pl.Enum)
+    names = dtype.categories.to_list()
+    assert names == sorted(names) and {"dishonesty_entered", "query_requested"} <= set(names)
+    assert "_type_given" not in inputs.events.columns
+    as_text = inputs.events.with_columns(pl.col("type").cast(pl.String))
+    by_hand = Inputs(as_text, None, "insured_person")
+    for as_of in (AS_OF, dt.date(2008, 3, 10)):
+        want = ENGINE.evaluate(inputs, as_of=as_of)
+        got = ENGINE.evaluate(by_hand, as_of=as_of)
+        assert got.decisions.equals(want.decisions) and got.duties.equals(want.duties)
+        assert ENGINE.outcomes(by_hand, as_of=as_of).equals(ENGINE.outcomes(inputs, as_of=as_of))
+    people = [{"id": s, "kind": "insured_person"} for s in ("p2", "p3")]
+    given = [{k: v for k, v in event.items() if v is not None} for event in EVENTS]
+    walked = Engine(RULESET).outcomes(people, given, as_of=AS_OF)
+    want_rows = sorted((s, o) for s, found in walked.items() for o in found)
+    assert want_rows and outcomes(ENGINE.evaluate(inputs, as_of=AS_OF)) == want_rows
 
 
 # -- columns with no value at all: what ``pl.DataFrame(frame.to_dicts())`` gives ---------------

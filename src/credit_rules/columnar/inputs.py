@@ -42,6 +42,16 @@ _TRUE = ["1", "on", "t", "true", "y", "yes"]
 _FALSE = ["0", "f", "false", "n", "no", "off"]
 #: Problems beyond this many per check are counted but not rendered.
 _KEEP = TableError.SHOWN
+#: The checked ``type`` column keeps the text given beside it, for the problems that show it.
+_TYPE_GIVEN = "_type_given"
+
+
+def event_types(vocabulary: str) -> pl.Enum:
+    """The checked ``type`` column's dtype: the vocabulary's event types, in the order of
+    their names, so that sorting by the column sorts by the name (the canonical order's). A
+    test of the type then compares small integers, not text, on every row; a type outside
+    the vocabulary is null in it (the text given stays in ``_type_given`` until checked)."""
+    return pl.Enum(sorted(vocabulary_schema(vocabulary).fields))
 
 
 class Inputs:
@@ -284,7 +294,9 @@ class _Problems:
     only the checks that found something look at their rows, for the first few to show."""
 
     def __init__(self) -> None:
-        self._checks: list[tuple[pl.DataFrame | None, pl.Expr | None, str, Message]] = []
+        self._checks: list[
+            tuple[pl.DataFrame | None, pl.Expr | None, str, Message, str | None]
+        ] = []
         self._wanted: list[tuple[pl.DataFrame, str, pl.Expr]] = []
         #: The values :meth:`also` asked for, once :meth:`raise_if_any` has passed.
         self.found: dict[str, Any] = {}
@@ -295,16 +307,24 @@ class _Problems:
         self._wanted.append((frame, name, value))
 
     def add(self, message: Message, field: str = "") -> None:
-        self._checks.append((None, None, field, message))
+        self._checks.append((None, None, field, message, None))
 
-    def rows(self, frame: pl.DataFrame, mask: pl.Expr, column: str, message: Message) -> None:
+    def rows(
+        self,
+        frame: pl.DataFrame,
+        mask: pl.Expr,
+        column: str,
+        message: Message,
+        shown: str | None = None,
+    ) -> None:
         """One problem per row of ``frame`` where ``mask`` holds (``frame`` has the
-        ``_table`` and ``_row`` columns); the value shown is the row's ``column``."""
-        self._checks.append((frame, mask, column, message))
+        ``_table`` and ``_row`` columns); the value shown is the row's ``column``, or its
+        ``shown`` column where the value given is kept apart."""
+        self._checks.append((frame, mask, column, message, shown))
 
     def _counts(self) -> list[int]:
         tables: dict[int, tuple[pl.DataFrame, dict[str, pl.Expr]]] = {}
-        for index, (frame, mask, _, _) in enumerate(self._checks):
+        for index, (frame, mask, _, _, _) in enumerate(self._checks):
             if frame is not None and mask is not None:
                 tables.setdefault(id(frame), (frame, {}))[1][str(index)] = mask.sum().cast(pl.Int64)
         for frame, name, value in self._wanted:
@@ -325,14 +345,14 @@ class _Problems:
         if not total:
             return
         shown: list[Problem] = []
-        for (frame, mask, column, message), count in zip(self._checks, counts, strict=True):
+        for (frame, mask, column, message, given), count in zip(self._checks, counts, strict=True):
             room = _KEEP - len(shown)
             if not count or room <= 0:
                 continue
             if frame is None or mask is None:
                 shown.append(Problem(message, column))
                 continue
-            value = column if column in frame.columns else "_row"
+            value = given or (column if column in frame.columns else "_row")
             bad = frame.lazy().filter(mask).head(room)
             for table, row, found in shown_rows(bad, value):
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
@@ -498,8 +518,10 @@ def _one_frame(
             )
         if missing:
             continue
+        given_type = _typed(frame, "type", "text", problems)
         typed = [
-            _typed(frame, "type", "text", problems).alias("type"),
+            given_type.cast(event_types(vocabulary), strict=False).alias("type"),
+            given_type.alias(_TYPE_GIVEN),
             _typed(frame, "subject", "text", problems).alias("subject"),
             _typed(frame, "date", "date", problems).alias("date"),
         ]
@@ -519,7 +541,8 @@ def _one_frame(
         problems.raise_if_any()
         return pl.DataFrame(
             schema={
-                "type": pl.String,
+                "type": event_types(vocabulary),
+                _TYPE_GIVEN: pl.String,
                 "subject": pl.String,
                 "date": pl.Date,
                 **{c: COLUMN_DTYPES[k] for c, k in {**schema.columns, **carried}.items()},
@@ -544,7 +567,7 @@ def _given(column: str) -> str:
 
 
 def _without_flags(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.drop(c for c in frame.columns if c.startswith("_given_"))
+    return frame.drop(c for c in frame.columns if c.startswith("_given_") or c == _TYPE_GIVEN)
 
 
 def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> None:
@@ -552,13 +575,14 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
     known = sorted(schema.fields)
     problems.rows(
         frame,
-        pl.col("type").is_null() | ~pl.col("type").is_in(known),
+        pl.col("type").is_null(),  # absent, or not one of the vocabulary's
         "type",
         Message(
             "not an event type of {vocabulary} ({types})",
             vocabulary=vocabulary,
             types=", ".join(known),
         ),
+        shown=_TYPE_GIVEN,
     )
     problems.rows(
         frame,
