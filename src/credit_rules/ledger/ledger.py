@@ -249,6 +249,9 @@ class Ledger:
         # Memory changed by a write whose transaction has not committed yet (_mutating).
         self._uncommitted = False
         self._stale: set[str] = set()  # subjects whose derived cache awaits an evaluation
+        #: Loaded subjects whose history the engine refuses, held aside (see _freshen_all),
+        #: with the refusal's text.
+        self._refused: dict[str, str] = {}
         self._dirty: set[str] = set()  # subjects re-derived since the last compaction point
         self._noted: set[str] = set()  # notification ids already written
         self._outbox: OrderedDict[str, Notification] = OrderedDict()  # without a journal
@@ -329,6 +332,20 @@ class Ledger:
     def subject_ids(self) -> tuple[str, ...]:
         with self._lock:
             return tuple(self._held)
+
+    def refused_subjects(self) -> dict[str, str]:
+        """The subjects held aside, each with why: a bulk load without ``check`` (the default)
+        or a replay may hold a history the engine refuses (one record entered twice, say).
+        Such a subject is found when it is first evaluated, as time passes or a question
+        needs every subject; from then on it has no outcomes and is in no answer of
+        :meth:`subjects_with`, :meth:`agenda` or :meth:`overdue`, while every other subject
+        goes on. :meth:`status` of it raises the engine's refusal. A later event for it is
+        checked as any other: refused if the history is still refused, and if it makes the
+        history one the engine accepts, the subject is back. Masked as every message is."""
+        with self._lock:
+            self._usable()
+            self._freshen_all()
+            return dict(sorted(self._refused.items()))
 
     def subject(self, subject_id: str) -> Subject:
         with self._lock:
@@ -628,8 +645,9 @@ class Ledger:
             )
         for subject_id in grouped:
             if subject_id in self._stale:
-                durability.freshen(self, self._states[subject_id])
-                self._stale.discard(subject_id)
+                # Held aside if refused: the events added are then checked on their own
+                # merits below, and may be what makes the history one the engine accepts.
+                self._freshen(subject_id)
         today = recorded_at if self._today is None else max(self._today, recorded_at)
         plans: dict[str, Evaluation | None] = {}
         for subject_id, indices in grouped.items():
@@ -691,6 +709,7 @@ class Ledger:
             before = state.timeline
             self._cache(state, evaluation, late=True)
             self._stale.discard(subject_id)
+            self._refused.pop(subject_id, None)  # its history is accepted again
             change = self._settle(state, recorded_at, "event", last_seq)
             if change is not None:
                 changes.append(change)
@@ -999,10 +1018,29 @@ class Ledger:
                     self._dues.push(today, state.id)
 
     def _freshen_all(self) -> None:
-        """Evaluate the subjects loaded without an evaluation (bulk load, replay)."""
+        """Evaluate the subjects loaded without an evaluation (bulk load, replay). One whose
+        history the engine refuses is held aside (:meth:`refused_subjects`): it keeps no
+        derived state, so every question that walks the subjects passes it by. Refusing the
+        call instead would refuse every later call that lets time pass, for good: the
+        journal is append-only, and no event can take back a record entered twice."""
         for subject_id in sorted(self._stale):
-            durability.freshen(self, self._states[subject_id])
+            self._freshen(subject_id)
         self._stale.clear()
+
+    def _freshen(self, subject_id: str) -> None:
+        """Evaluate one stale subject, or hold it aside if the engine refuses its history
+        (see :meth:`_freshen_all`); it is no longer stale either way."""
+        state = self._states[subject_id]
+        self._stale.discard(subject_id)
+        try:
+            durability.freshen(self, state)
+        except EventRejected as refusal:
+            # Nothing derived from an earlier history may answer for this one.
+            state.timeline, state.actions, state.horizon = (), (), None
+            state.outcomes, state.wake = frozenset(), None
+            self._refused[subject_id] = str(refusal)
+        else:
+            self._refused.pop(subject_id, None)
 
     def _outcomes(self, state: SubjectState, day: dt.date) -> frozenset[str]:
         if state.horizon is None or not in_force_on(self.ruleset, day):

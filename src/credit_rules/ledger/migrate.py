@@ -16,9 +16,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from credit_rules.errors import CreditRulesError
 from credit_rules.i18n import Message
-from credit_rules.ledger import durability
 from credit_rules.ledger.journal import Batch, Journal
 from credit_rules.ledger.ledger import Ledger
 from credit_rules.ruleset import ir
@@ -92,15 +90,10 @@ def migrate(
 def _compare(old: Ledger, new: Ledger, day: dt.date | None) -> MigrationReport:
     changed: list[OutcomeChange] = []
     timeline_changed: list[str] = []
-    refused: list[tuple[str, str]] = []
     old._freshen_all()
     with new._lock:
-        for subject_id in sorted(new._stale):
-            try:
-                durability.freshen(new, new._states[subject_id])
-            except CreditRulesError as error:
-                refused.append((subject_id, str(error)))
-        new._stale.clear()
+        new._freshen_all()  # a history the new ruleset refuses is held aside, and listed
+        refused = sorted(new._refused.items())
     refused_ids = {r for r, _ in refused}
     for sid in old._held:
         if sid in refused_ids:
