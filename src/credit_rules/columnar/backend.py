@@ -279,9 +279,14 @@ class ColumnarEngine:
             reaches = [plan.reach for plan in measures]
             reach = None
             if all(reach is not None for reach in reaches):
-                reach = pl.any_horizontal([r >= as_of for r in reaches if r is not None])
+                # A reach with no day (a working-day count past the calendar) is kept, for
+                # the check below to refuse as the walk does.
+                reach = pl.any_horizontal(
+                    [(r >= as_of).fill_null(True) for r in reaches if r is not None]
+                )
             grid = self._on_day(on, typed, records, kinds, as_of, reach)
             for plan in measures:
+                self._refuse_past_calendar(plan, grid)
                 stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
                 covers = (plan.start <= as_of) & (stop.is_null() | (stop >= as_of))
                 found.append(
@@ -484,6 +489,7 @@ class ColumnarEngine:
             rule = plan.rule
             if plan.deadline is not None:
                 continue  # counted once, on as_of (_deadlines)
+            self._refuse_past_calendar(plan, grid)
             fired = grid.lazy().filter(plan.when).with_columns(plan.start.alias("_start"))
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
@@ -565,6 +571,21 @@ class ColumnarEngine:
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, typed, records)
         return grid
+
+    def _refuse_past_calendar(self, plan: RulePlan, grid: pl.DataFrame) -> None:
+        """Raise CalendarRangeError where a working-day count of the rule runs past the
+        calendar, as the walk does: in ``when`` on every assessment, in ``from`` and ``until``
+        where the rule fires. Without this the count is null: an ``until`` with no day is a
+        measure without end, and a ``when`` with no answer a rule that never fires."""
+        checks = []
+        if plan.when_overflow is not None:
+            checks.append(plan.when_overflow)
+        if plan.span_overflow is not None:
+            checks.append(plan.when & plan.span_overflow)
+        if checks:
+            self._days.raise_if_past(
+                grid.filter(pl.any_horizontal(checks)), f"the rule {plan.rule.id}"
+            )
 
     def _deadlines(
         self,

@@ -56,6 +56,17 @@ def _constant_truth(value: object) -> pl.Expr:
     return pl.repeat(bool(value), pl.len())
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _in_a_column(value: object, what: str) -> object:
+    """``value``, if a column can hold it: a whole number beyond 64 bits cannot (the walk
+    compares it as Python does; Polars would fail when the plan runs, on the first row)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        raise Refused(f"{what} {value}, a whole number beyond 64 bits")
+    return value
+
+
 class ExprCompiler:
     def __init__(
         self, parameters: Mapping[str, ir.ParameterValue], days: DayIndex | None = None
@@ -79,13 +90,13 @@ class ExprCompiler:
 
     def _compile(self, expr: Expr) -> pl.Expr:
         if isinstance(expr, Const):
-            return pl.lit(expr.value)
+            return pl.lit(_in_a_column(expr.value, "the number"))
         if isinstance(expr, Ref):
             if expr.name in self.parameters:
                 value = self.parameters[expr.name]
                 if isinstance(value, Period):
                     raise Refused(f"the period parameter {expr.name} outside date arithmetic")
-                return pl.lit(value)
+                return pl.lit(_in_a_column(value, f"the parameter {expr.name} ="))
             return pl.col(expr.name)
         if isinstance(expr, Field):
             return pl.col(column(expr.scope, expr.name))

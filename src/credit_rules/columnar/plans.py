@@ -53,6 +53,11 @@ class RulePlan:
     #: The last day the rule can cover, from the trigger alone (None: it depends on facts).
     reach: pl.Expr | None = None
     deadline: DeadlinePlan | None = None
+    #: True where a working-day count in ``when`` ran past the calendar (None: none counts),
+    #: on every assessment; the walk raises CalendarRangeError there.
+    when_overflow: pl.Expr | None = None
+    #: The same for ``from`` and ``until``, which the walk counts where the rule fires.
+    span_overflow: pl.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,7 @@ def fact_plan(fact: ir.Fact, compiler: ExprCompiler) -> FactPlan:
     if isinstance(derivation, ir.Computed):
         compiler.overflows.clear()
         computed = compiler.compile(derivation.expr)
-        overflow = pl.any_horizontal(compiler.overflows) if compiler.overflows else None
-        return FactPlan(fact, None, computed, overflow)
+        return FactPlan(fact, None, computed, _any_overflow(compiler))
     if isinstance(derivation, ir.CountOf | ir.LatestEntryOf):
         where = compiler.condition(derivation.where) if derivation.where is not None else None
         return FactPlan(fact, where, None)
@@ -138,18 +142,31 @@ def rule_plan(
     text = rule_text(
         ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
     )
+    compiler.overflows.clear()
+    when = compiler.condition(rule.when)
+    when_overflow = _any_overflow(compiler)
+    start = compiler.compile(rule.from_)
+    stop = compiler.compile(rule.until) if rule.until is not None else None
+    span_overflow = _any_overflow(compiler)
     return RulePlan(
         index,
         rule,
-        compiler.condition(rule.when),
-        compiler.compile(rule.from_),
-        compiler.compile(rule.until) if rule.until is not None else None,
+        when,
+        start,
+        stop,
         text.fact_names,
-        compiler.compile(rule.until)
-        if rule.until is not None and reads_trigger_only(rule.until, parameters)
-        else None,
+        stop if rule.until is not None and reads_trigger_only(rule.until, parameters) else None,
         deadline,
+        when_overflow,
+        span_overflow,
     )
+
+
+def _any_overflow(compiler: ExprCompiler) -> pl.Expr | None:
+    """Whether a working-day count compiled since the last call ran past the calendar."""
+    found = pl.any_horizontal(compiler.overflows) if compiler.overflows else None
+    compiler.overflows.clear()
+    return found
 
 
 def deadline_plan(
