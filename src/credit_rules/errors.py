@@ -281,7 +281,13 @@ class LedgerError(CreditRulesError):
     """Something a :class:`~credit_rules.Ledger` refuses to do; nothing was changed by it."""
 
 
-class LedgerArgumentError(LedgerError, ValueError):
+class ArgumentError(CreditRulesError, ValueError):
+    """An argument of a call that is not of the kind the call takes (an engine built on a
+    ruleset's id instead of the ruleset, an unknown backend, a ruleset path that is a
+    number); a ``ValueError`` too, as the unknown backend always was."""
+
+
+class LedgerArgumentError(LedgerError, ArgumentError):
     """An argument of a ledger question that cannot be answered (a negative or too long
     agenda horizon, a batch that is not a list); a ``ValueError`` too, as it always was."""
 

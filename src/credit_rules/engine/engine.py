@@ -27,6 +27,7 @@ from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectI
 from credit_rules.engine.program import Program
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
+from credit_rules.errors import ArgumentError, shown
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import (
@@ -57,6 +58,14 @@ class Engine:
         backend: Backend = "closures",
         calendar: WorkingCalendar | None = None,
     ) -> None:
+        if not isinstance(ruleset, ir.Ruleset):
+            raise ArgumentError(
+                Message(
+                    "an engine needs a loaded ruleset (load_ruleset, loads_ruleset or bundled), "
+                    "not {value}",
+                    value=shown(ruleset),
+                )
+            )
         self.ruleset = ruleset
         self.backend: Backend = backend
         # The calendar is an argument, never a global: two engines may count on different
@@ -298,7 +307,7 @@ def _make_matcher(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalend
     if backend == "durable":
         # The durable_rules C module itself is loaded only here, when a matcher is built.
         return DurableMatcher(ruleset)
-    raise ValueError(
+    raise ArgumentError(
         Message(
             "unknown backend {backend!r}; use 'closures', 'durable' or 'columnar'",
             backend=backend,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from credit_rules.errors import (
+    ArgumentError,
     Problem,
     RulesetError,
     mask_identities,
@@ -40,6 +42,10 @@ from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, pl
 def load_ruleset(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ir.Ruleset:
     """Load and check a ruleset file. Raises :class:`RulesetError` listing every problem, or
     :class:`~credit_rules.errors.LimitExceeded` for a file larger than ``limits`` allow."""
+    if not isinstance(path, str | os.PathLike):
+        raise ArgumentError(
+            Message("a ruleset's path is text or a path, not {value}", value=shown(path))
+        )
     return _load_file(Path(path), limits, ())
 
 
@@ -62,6 +68,10 @@ def loads_ruleset(
     limits: Limits = DEFAULT_LIMITS,
 ) -> ir.Ruleset:
     """Load a ruleset from its text. ``base_dir`` resolves a relative ``extends`` path."""
+    if not isinstance(data, str | bytes):
+        raise ArgumentError(
+            Message("a ruleset's text is str or bytes, not {value}", value=shown(data))
+        )
     return _loads(data, source, base_dir, limits, ())
 
 
