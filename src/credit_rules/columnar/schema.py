@@ -17,7 +17,12 @@ from enum import Enum
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
-from credit_rules.model.vocabularies import decision_day_fields, event_classes, key_fields
+from credit_rules.model.vocabularies import (
+    allowed_values,
+    decision_day_fields,
+    event_classes,
+    key_fields,
+)
 
 ColumnKind = Literal["text", "date", "count", "flag", "list"]
 #: Columns every event table has; ``type`` may come from the table's name instead.
@@ -63,24 +68,25 @@ class VocabularySchema:
 
 
 def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
+    """The column kind of a field, and the texts it allows (the model's own reading,
+    :func:`~credit_rules.model.vocabularies.allowed_values`)."""
+    return _column_kind(annotation), allowed_values(annotation)
+
+
+def _column_kind(annotation: Any) -> ColumnKind:
     origin = get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
-        return _kind(options[0]) if len(options) == 1 else ("text", None)
+        return _column_kind(options[0]) if len(options) == 1 else "text"
     if origin in (tuple, list, frozenset):
-        items = [a for a in get_args(annotation) if a is not Ellipsis]
-        return "list", _kind(items[0])[1] if len(items) == 1 else None
-    if origin is Literal:
-        return "text", frozenset(str(a) for a in get_args(annotation))
+        return "list"
     if annotation is bool:
-        return "flag", None
+        return "flag"
     if annotation is int:
-        return "count", None
+        return "count"
     if annotation is dt.date:
-        return "date", None
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "text", frozenset(str(member.value) for member in annotation)
-    return "text", None
+        return "date"
+    return "text"
 
 
 @cache

@@ -113,6 +113,39 @@ def event_fields(vocabulary: str, event_type: str) -> Mapping[str, FieldType]:
 
 
 @cache
+def field_choices(vocabulary: str, event_type: str) -> Mapping[str, frozenset[str]]:
+    """The texts each enumerated field of an event type allows (a list field: its items'),
+    read from the model itself, so that a ruleset comparing a field with a text it can never
+    hold is refused when it is loaded, not run as a condition that is silently false."""
+    cls = event_classes(vocabulary)[event_type]
+    found = {
+        name: allowed
+        for name, info in cls.model_fields.items()
+        if name != "type" and (allowed := allowed_values(info.annotation)) is not None
+    }
+    return types.MappingProxyType(found)
+
+
+def allowed_values(annotation: Any) -> frozenset[str] | None:
+    """The texts a field's annotation allows: a ``Literal``'s or an ``Enum``'s values, also
+    when optional or the items of a list; None when any text will do (or it is no text)."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return allowed_values(get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(annotation) if a is not type(None)]
+        return allowed_values(options[0]) if len(options) == 1 else None
+    if origin in (tuple, list, frozenset):
+        items = [a for a in get_args(annotation) if a is not Ellipsis]
+        return allowed_values(items[0]) if len(items) == 1 else None
+    if origin is Literal:
+        return frozenset(str(a) for a in get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return frozenset(str(member.value) for member in annotation)
+    return None
+
+
+@cache
 def tie_fields(vocabulary: str) -> tuple[str, ...]:
     """The fields that order events of one subject, day, type and id among themselves, in
     the order they are compared: every field of the vocabulary's event types but ``type``,

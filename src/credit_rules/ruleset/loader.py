@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,12 +27,24 @@ from credit_rules.errors import (
 from credit_rules.i18n import Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
-from credit_rules.model.vocabularies import event_fields, event_types, vocabularies
+from credit_rules.model.vocabularies import event_fields, event_types, field_choices, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import uses, with_dependencies
 from credit_rules.ruleset.bundle import bundled_ids, bundled_source
-from credit_rules.ruleset.expressions import Expr, ExpressionError, Type, names_in, parse, type_of
+from credit_rules.ruleset.expressions import (
+    Compare,
+    Const,
+    Expr,
+    ExpressionError,
+    Field,
+    Ref,
+    Type,
+    names_in,
+    nodes,
+    parse,
+    type_of,
+)
 from credit_rules.ruleset.layering import merge
 from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
 from credit_rules.yaml_source import Path as YamlPath
@@ -615,6 +627,7 @@ class _Checker:
                         (*path, "removed_by", "event"),
                         Message("{event} has no field {key!r}", event=removal.event, key=r.key),
                     )
+                self._removal_action(path, removal.event, removal.action)
                 if removal.where is not None:
                     where = self._expr(
                         (*path, "removed_by", "where"),
@@ -653,7 +666,7 @@ class _Checker:
         return True
 
     def _fields(self, event_type: str) -> Mapping[str, Type]:
-        return event_fields(self.spec.vocabulary, event_type)
+        return _ScopeFields(self.spec.vocabulary, event_type)
 
     def _outcomes(self) -> dict[str, ir.Outcome]:
         self._unique("outcomes", [o.id for o in self.spec.outcomes])
@@ -732,7 +745,74 @@ class _Checker:
                 ),
             )
             return None
+        if not self._texts_it_can_hold(path, expr, scopes or {}):
+            return None
         return expr
+
+    def _removal_action(self, path: YamlPath, event: str, action: str | None) -> None:
+        """A register's ``removed_by.action`` is matched against the event's ``action``
+        field: one the event cannot hold would remove no record, ever."""
+        if action is None:
+            return
+        allowed = field_choices(self.spec.vocabulary, event).get("action")
+        if "action" not in self._fields(event):
+            self.problem(
+                (*path, "removed_by", "action"),
+                Message("{event} has no field {key!r}", event=event, key="action"),
+            )
+        elif allowed is not None and action not in allowed:
+            self.problem(
+                (*path, "removed_by", "action"),
+                Message(
+                    "{value!r} is never a value of {name} ({allowed}), so this "
+                    "comparison could never hold as written",
+                    value=action,
+                    name=f"{event}.action",
+                    allowed=", ".join(sorted(allowed)),
+                ),
+            )
+
+    def _texts_it_can_hold(
+        self, path: YamlPath, expr: Expr, scopes: Mapping[str, Mapping[str, Type]]
+    ) -> bool:
+        """Whether every text ``expr`` compares with an enumerated field (or with
+        ``subject_kind``) is one it can hold; each that is not is a problem. A misspelt value
+        (``event.action == 'deleted'``) would otherwise be a condition that never holds."""
+        fine = True
+        for node in nodes(expr):
+            if not isinstance(node, Compare):
+                continue
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if not (isinstance(other, Const) and isinstance(other.value, str)):
+                    continue
+                named = self._choices(side, scopes)
+                if named is not None and other.value not in named[1]:
+                    fine = False
+                    self.problem(
+                        path,
+                        Message(
+                            "{value!r} is never a value of {name} ({allowed}), so this "
+                            "comparison could never hold as written",
+                            value=other.value,
+                            name=named[0],
+                            allowed=", ".join(sorted(named[1])),
+                        ),
+                    )
+        return fine
+
+    def _choices(
+        self, node: Expr, scopes: Mapping[str, Mapping[str, Type]]
+    ) -> tuple[str, frozenset[str]] | None:
+        """The name of ``node`` and the texts it can hold, if they are a closed list."""
+        if isinstance(node, Ref) and node.name == "subject_kind":
+            return node.name, frozenset(self.spec.subject_kinds)
+        if isinstance(node, Field):
+            fields = scopes.get(node.scope)
+            if isinstance(fields, _ScopeFields):
+                allowed = fields.choices.get(node.name)
+                if allowed is not None:
+                    return f"{node.scope}.{node.name}", allowed
+        return None
 
     def _facts(
         self, registers: dict[str, ir.Register], parameters: dict[str, ir.Parameter]
@@ -1086,6 +1166,24 @@ class _Checker:
 
 def _text(spec: TextSpec) -> ir.Text:
     return ir.Text(spec.zh, spec.en)
+
+
+class _ScopeFields(Mapping[str, Type]):
+    """An event type's fields as an expression's scope types them, with the texts each
+    enumerated one allows (what :meth:`_Checker._texts_it_can_hold` checks literals against)."""
+
+    def __init__(self, vocabulary: str, event_type: str) -> None:
+        self._fields = event_fields(vocabulary, event_type)
+        self.choices = field_choices(vocabulary, event_type)
+
+    def __getitem__(self, name: str) -> Type:
+        return self._fields[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
 
 
 def _field(path: YamlPath) -> str:
