@@ -129,12 +129,8 @@ def field_choices(vocabulary: str, event_type: str) -> Mapping[str, frozenset[st
 def allowed_values(annotation: Any) -> frozenset[str] | None:
     """The texts a field's annotation allows: a ``Literal``'s or an ``Enum``'s values, also
     when optional or the items of a list; None when any text will do (or it is no text)."""
+    annotation = _bare(annotation)
     origin = get_origin(annotation)
-    if origin is typing.Annotated:
-        return allowed_values(get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in get_args(annotation) if a is not type(None)]
-        return allowed_values(options[0]) if len(options) == 1 else None
     if origin in (tuple, list, frozenset):
         items = [a for a in get_args(annotation) if a is not Ellipsis]
         return allowed_values(items[0]) if len(items) == 1 else None
@@ -161,13 +157,21 @@ def tie_fields(vocabulary: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _field_type(annotation: Any) -> FieldType | None:
+def _bare(annotation: Any) -> Any:
+    """The annotation without ``Annotated`` and without ``| None``; None for a union of
+    several types, which the condition language has no type for."""
     origin = get_origin(annotation)
     if origin is typing.Annotated:
-        return _field_type(get_args(annotation)[0])
+        return _bare(get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
-        return _field_type(options[0]) if len(options) == 1 else None
+        return _bare(options[0]) if len(options) == 1 else None
+    return annotation
+
+
+def _field_type(annotation: Any) -> FieldType | None:
+    annotation = _bare(annotation)
+    origin = get_origin(annotation)
     if origin is Literal:
         return "text"
     if origin in (tuple, list, frozenset):
