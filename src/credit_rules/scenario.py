@@ -32,7 +32,7 @@ from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.loader import load_ruleset
 from credit_rules.ruleset.shipped import bundled, bundled_ids
-from credit_rules.yaml_source import SourceMap, YamlSyntaxError, plain, read_yaml
+from credit_rules.yaml_source import SourceMap, YamlSyntaxError, not_utf8, plain, read_yaml
 
 
 class ExpectedDecision(BaseModel):
@@ -142,15 +142,15 @@ def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scena
     file = Path(path)
     source = str(file)
     try:
-        text = read_capped(file, limits, source).decode("utf-8")
+        raw = read_capped(file, limits, source)
     except OSError as error:
         raise ScenarioError(
             source, [Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))]
         ) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError(
-            source, [Problem(Message("the file is not UTF-8 ({reason})", reason=error.reason))]
-        ) from None
+        raise ScenarioError(source, [not_utf8(raw, error)]) from None
     return loads_scenario(text, source=source, base_dir=file.parent, limits=limits)
 
 

@@ -159,6 +159,9 @@ def read_yaml(
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
+        wide = _full_width_colon(text, line)
+        if wide is not None:
+            raise YamlSyntaxError(wide) from None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         problem = Problem(
             Message(
@@ -236,6 +239,43 @@ def _plain_words(message: str) -> str:
         if words in message:
             return Message(plain_text)
     return Message.raw(message)
+
+
+#: A key typed with a full-width colon (``value： 5 years``), as a Chinese keyboard gives it.
+_WIDE_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*\s*(?P<colon>：)")
+
+
+def _full_width_colon(text: str, line: int | None) -> Problem | None:
+    """The problem a parser error stands for if the line it names, or the one before (the
+    parser notices one line late), is a key followed by a full-width colon: YAML sees no
+    key there at all, and its own words say nothing of the character. A ``：`` inside text
+    (a Chinese description) is left alone."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    for number in (line - 1, line):
+        if 0 < number <= len(lines):
+            found = _WIDE_KEY.match(lines[number - 1])
+            if found is not None:
+                return Problem(
+                    Message(
+                        "not valid YAML: '：' is a full-width colon; a key needs ':' and a space"
+                    ),
+                    line=number,
+                    column=found.start("colon") + 1,
+                )
+    return None
+
+
+def not_utf8(raw: bytes, error: UnicodeDecodeError) -> Problem:
+    """A file that is not UTF-8, located at the first byte that is not: an editor that
+    saved in GBK changes one line, and that line is the one to look at."""
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    return Problem(
+        Message("the file is not UTF-8 ({reason})", reason=error.reason),
+        line=raw.count(b"\n", 0, error.start) + 1,
+        column=error.start - line_start + 1,
+    )
 
 
 def _enclosing(text: str, line: int | None) -> str:

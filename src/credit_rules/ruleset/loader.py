@@ -48,7 +48,14 @@ from credit_rules.ruleset.expressions import (
 from credit_rules.ruleset.layering import merge
 from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
 from credit_rules.yaml_source import Path as YamlPath
-from credit_rules.yaml_source import SourceMap, YamlSyntaxError, format_path, plain, read_yaml
+from credit_rules.yaml_source import (
+    SourceMap,
+    YamlSyntaxError,
+    format_path,
+    not_utf8,
+    plain,
+    read_yaml,
+)
 
 
 def load_ruleset(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ir.Ruleset:
@@ -145,9 +152,7 @@ def _read(raw: bytes, source: str, limits: Limits) -> tuple[dict[str, Any], Sour
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RulesetError(
-            source, [Problem(Message("the file is not UTF-8 ({reason})", reason=error.reason))]
-        ) from None
+        raise RulesetError(source, [not_utf8(raw, error)]) from None
     try:
         document, source_map = read_yaml(text, limits, source)
     except YamlSyntaxError as error:

@@ -1,0 +1,73 @@
+"""Two mistakes of an analyst editing YAML on a Chinese keyboard, located where they are.
+
+A key typed with a full-width colon (``value： 5 years``) is no key to YAML: the parser
+complained of "a line that is not 'key: value'" on the line after, and said nothing of the
+character. A file saved in GBK instead of UTF-8 was refused with no line at all. Both now
+name the line and column of the culprit, in English and Chinese; a ``：`` inside text (every
+zh description has some) is left alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_rules import load_ruleset
+from credit_rules.errors import InputError, RulesetError, ScenarioError
+from credit_rules.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+RULESET = ROOT / "rulesets" / "lianyungang-2007.yaml"
+SCENARIO = next((ROOT / "rulesets" / "lianyungang-2007" / "scenarios").glob("*.scenario.yaml"))
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_the_bundled_ruleset_has_full_width_colons_in_its_text_and_loads() -> None:
+    text = RULESET.read_text(encoding="utf-8")
+    assert "：" in text
+    assert load_ruleset(RULESET).rules
+
+
+@pytest.mark.parametrize("key", ["    value: 5 years", "version: "])
+def test_a_key_with_a_full_width_colon_is_named_at_its_line(tmp_path: Path, key: str) -> None:
+    text = RULESET.read_text(encoding="utf-8")
+    line = _line_of(text, key)
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(key, key.replace(":", "："), 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (line, key.index(":") + 1)
+    assert "full-width colon" in str(caught.value)
+    assert "全角冒号" in caught.value.render("zh")
+
+
+def test_a_scenario_key_with_a_full_width_colon_is_named_too(tmp_path: Path) -> None:
+    text = SCENARIO.read_text(encoding="utf-8")
+    edited = tmp_path / "copy.scenario.yaml"
+    edited.write_text(text.replace("as_of:", "as_of：", 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(edited)
+    assert caught.value.problems[0].line == _line_of(text, "as_of:")
+    assert "full-width colon" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("original", "loader"), [(RULESET, load_ruleset), (SCENARIO, load_scenario)]
+)
+def test_a_byte_that_is_not_utf8_is_named_at_its_line_and_column(
+    tmp_path: Path, original: Path, loader: object
+) -> None:
+    raw = original.read_bytes()
+    at = raw.index(b"\n", len(raw) // 2) + 1 + 4  # the fifth byte of a line in the middle
+    edited = tmp_path / original.name
+    edited.write_bytes(raw[:at] + "服".encode("gbk") + raw[at:])
+    with pytest.raises(InputError) as caught:
+        loader(edited)  # type: ignore[operator]
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (raw.count(b"\n", 0, at) + 1, 5)
+    assert "not UTF-8" in str(caught.value)
