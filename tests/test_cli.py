@@ -294,6 +294,22 @@ def test_missing_files_are_exit_2_without_traceback(
     assert argv[1] in err
 
 
+@pytest.mark.parametrize("holds", [["a.yaml", "b.scenario.yaml"], []])
+def test_a_folder_is_named_as_a_folder_with_its_rulesets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], holds: list[str]
+) -> None:
+    for name in holds:
+        (tmp_path / name).write_text("x: 1\n", encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert_one_paragraph(err)
+    assert "a folder, not a ruleset file" in err and "no such file" not in err
+    if holds:
+        assert str(tmp_path / "a.yaml") in err and "scenario" not in err
+    else:
+        assert "holds no .yaml file" in err
+
+
 def test_not_yaml_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.scenario.yaml"
     path.write_text("ruleset: [unclosed\n", encoding="utf-8")

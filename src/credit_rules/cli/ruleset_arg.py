@@ -58,6 +58,23 @@ def resolve(name: str) -> NamedRuleset:
         return NamedRuleset(load_ruleset(path), path)
     if name in bundled_ids():
         return NamedRuleset(bundled(name), bundled_file(name))
+    if path.is_dir():
+        rulesets = sorted(
+            str(p) for p in path.glob("*.yaml") if not p.name.endswith(".scenario.yaml")
+        )
+        raise RulesetError(
+            name,
+            [
+                Problem(
+                    Message(
+                        "a folder, not a ruleset file; name one of its files ({files})",
+                        files=", ".join(rulesets),
+                    )
+                    if rulesets
+                    else Message("a folder, not a ruleset file, and it holds no .yaml file")
+                )
+            ],
+        )
     known = ", ".join(bundled_ids())
     nearby = [str(p) for p in path.parent.glob("*.yaml")] if path.parent.is_dir() else []
     raise RulesetError(
