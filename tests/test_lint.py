@@ -111,6 +111,35 @@ def test_art10_condition_that_contradicts_itself_is_unreachable() -> None:
     assert "no rule covers record_count = 2" in only(found, "ladder-gap").message
 
 
+SETTLEMENT_TERM = "    from: trigger_date\n    until: trigger_date + settlement_change_term"
+
+
+@pytest.mark.parametrize(
+    ("term", "empty"),
+    [
+        ("    from: trigger_date + settlement_change_term\n    until: trigger_date", True),
+        (
+            "    from: trigger_date + settlement_change_term\n"
+            "    until: trigger_date + settlement_change_term",
+            False,
+        ),
+        ("    from: trigger_date\n    until: trigger_date", False),
+        ("    from: trigger_date + warning_term\n    until: trigger_date", False),
+    ],
+)
+def test_an_until_always_before_its_from_is_an_empty_term(term: str, empty: bool) -> None:
+    """Art 10's term with from and until swapped: the rule fires and applies on no day, which
+    no check of its condition sees. A term of one day, or a zero period, is not empty."""
+    text = planted((SETTLEMENT_TERM, term))
+    found = [f for f in findings(text) if f.check == "empty-term"]
+    if not empty:
+        assert found == []
+        return
+    (finding,) = found
+    assert finding.subject == "art10_cash_settlement"
+    assert finding.line == text[: text.index(term)].count("\n") + 2  # the until line
+
+
 def test_parameters_are_folded_before_reachability_is_judged() -> None:
     # Thresholds 3 and 3: "at least three and fewer than three" can never hold.
     ruleset = with_parameters(

@@ -32,7 +32,15 @@ from credit_rules.ruleset.analysis import (
     fold,
     uses,
 )
-from credit_rules.ruleset.expressions import Compare, CompareOp, Expr, fields_in, names_in
+from credit_rules.ruleset.expressions import (
+    Arith,
+    Compare,
+    CompareOp,
+    Expr,
+    Ref,
+    fields_in,
+    names_in,
+)
 
 __all__ = ["Check", "Finding", "derivation_names", "expression_text", "lint"]
 
@@ -42,6 +50,7 @@ derivation_names = derivation_reads
 Check = Literal[
     "conflict",
     "unreachable",
+    "empty-term",
     "ladder-gap",
     "unused-parameter",
     "unused-fact",
@@ -76,6 +85,7 @@ def lint(ruleset: ir.Ruleset, text: str | None = None) -> tuple[Finding, ...]:
         *_context_citations(ruleset),
         *_unused(ruleset),
         *_unreachable(ruleset, conditions),
+        *_empty_terms(ruleset),
         *_ladder_gaps(ruleset, conditions),
         *_conflicts(ruleset, conditions),
     ]
@@ -226,6 +236,64 @@ def _unreachable(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
                 rule.lines.get("when", rule.line),
             )
         )
+    return found
+
+
+#: The fewest and the most calendar days a period can span (a working day is at least one
+#: calendar day; a run of holidays can stretch one, so it has no useful upper bound).
+_DAYS_PER: dict[str, tuple[int, int | None]] = {
+    "days": (1, 1),
+    "working_days": (1, None),
+    "months": (28, 31),
+    "years": (365, 366),
+}
+
+
+def _offset(
+    expr: Expr, values: dict[str, ir.ParameterValue]
+) -> tuple[Expr, int, int | None] | None:
+    """``expr`` as a base day plus periods: the base, and the fewest and most days added
+    (None: no bound); None if it adds anything but period parameters."""
+    if isinstance(expr, Arith) and expr.type == "date":
+        if expr.op != "+" or not isinstance(expr.right, Ref):
+            return None
+        period = values.get(expr.right.name)
+        inner = _offset(expr.left, values)
+        if not isinstance(period, Period) or inner is None:
+            return None
+        low, high = _DAYS_PER[period.unit]
+        base, fewest, most = inner
+        added = None if most is None or high is None else most + high * period.count
+        return base, fewest + low * period.count, added
+    return expr, 0, 0
+
+
+def _empty_terms(ruleset: ir.Ruleset) -> list[Finding]:
+    """A measure whose ``until`` always falls before its ``from``: both count from one day,
+    and the most days ``until`` adds are fewer than the fewest ``from`` adds (``from:
+    trigger_date + term``, ``until: trigger_date``, say, swapped by mistake). Such a rule
+    fires and applies on no day at all, which no condition check sees."""
+    values = ruleset.parameter_values()
+    found = []
+    for rule in ruleset.rules:
+        if rule.until is None:
+            continue
+        start, stop = _offset(rule.from_, values), _offset(rule.until, values)
+        if start is None or stop is None or start[0] != stop[0] or stop[2] is None:
+            continue
+        if stop[2] < start[1]:
+            found.append(
+                Finding(
+                    "empty-term",
+                    rule.id,
+                    f"rule {rule.id} applies on no day: its until "
+                    f"{expression_text(rule.until)!r} always falls before its from "
+                    f"{expression_text(rule.from_)!r}",
+                    "check that from and until are not swapped, and the periods they add",
+                    ruleset.source,
+                    rule.lines.get("until", rule.line),
+                )
+            )
     return found
 
 
