@@ -7,6 +7,7 @@ error message must not depend on which reader ran.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,31 @@ def test_broken_and_surprising_documents_give_the_pure_readers_answer(
 def test_yaml_one_one_booleans_stay_text() -> None:
     data, _ = read_yaml("on: no\nyes: off\nt: true\n")
     assert data == {"on": "no", "yes": "off", "t": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("a: *nope\n", "names no anchor"),
+        ("a: 1\n---\nb: 2\n", "more than one YAML document"),
+        ("? [a, b]\n: 1\n", "a key that is a list or a mapping"),
+        ('a: "\\q"\n', "an unknown escape"),
+        ("a: @b\n", "the character '@' cannot start a value"),
+        ("%YAML 1.1\n%YAML 1.1\n---\na: 1\n", "the %YAML directive is given twice"),
+        ("a: {b: 1 c: 2}\n", "a mapping in { } is not closed"),
+    ],
+)
+def test_more_of_the_parser_s_words_are_said_plainly_in_both_languages(
+    text: str, plain: str
+) -> None:
+    """PyYAML's own words ("found undefined alias", "while scanning for the next token") used
+    to reach an analyst as they were, in English under --lang zh too."""
+    with pytest.raises(YamlSyntaxError) as caught:
+        read_yaml(text)
+    english, chinese = (
+        caught.value.problem.render(None, "en"),
+        caught.value.problem.render(None, "zh"),
+    )
+    assert plain in english
+    assert "found" not in english and "while" not in english
+    assert not re.search(r"[a-z]{4,} [a-z]{4,}", chinese.split("：", 1)[1])

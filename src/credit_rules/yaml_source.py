@@ -229,12 +229,42 @@ _SYNTAX = (
         N_("the indentation is off, or a list item ('- ') is where a key was expected"),
     ),
     ("found duplicate anchor", N_("an anchor (&name) is defined twice")),
+    (
+        "expected ',' or ']'",
+        N_("a list in [ ] is not closed, or its items are not separated by commas"),
+    ),
+    (
+        "expected ',' or '}'",
+        N_("a mapping in { } is not closed, or its entries are not separated by commas"),
+    ),
+    ("found undefined alias", N_("an alias (*name) names no anchor (&name) defined before it")),
+    (
+        "expected a single document",
+        N_("more than one YAML document ('---' starts another); a file holds one"),
+    ),
+    ("found unhashable key", N_("a key that is a list or a mapping; a key is a plain name")),
+    (
+        "found unknown escape character",
+        N_(
+            "an unknown escape (a backslash) inside double quotes; use single quotes, or write "
+            "the backslash twice"
+        ),
+    ),
+    ("found duplicate YAML directive", N_("the %YAML directive is given twice")),
 )
+#: PyYAML's words for a character no value can start with, and the character.
+_CANNOT_START = re.compile(r"found character '(?P<char>.+?)' that cannot start any token")
 
 _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#{}\[\]]*?):(\s|$)")
 
 
 def _plain_words(message: str) -> str:
+    character = _CANNOT_START.search(message)
+    if character is not None:
+        return Message(
+            "the character {char!r} cannot start a value here; put the value in quotes",
+            char=character.group("char"),
+        )
     for words, plain_text in _SYNTAX:
         if words in message:
             return Message(plain_text)
