@@ -288,6 +288,26 @@ def test_a_misspelt_expect_key_is_reported_with_its_line(
     assert "outcome cash_settlement: active differs" in out
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        # Art 8(4): notify_entry is a duty of the day of entry, never active or not, so under
+        # absent it was never looked for and the expectation always held.
+        ("notify_entry", "notify_entry is a duty, not a measure, in lianyungang-2007"),
+        ("cash_setlement", "did you mean cash_settlement?"),
+    ],
+)
+def test_absent_names_only_measures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    path = write(tmp_path, "absent.scenario.yaml", TWO_RECORDS + f"  absent: [{name}]\n")
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 2, out + err
+    assert f"{path}:{line_of(path, 'absent:')}:" in err
+    assert f"[expect.absent[0]] {name} " in err and message in err
+    assert "1 could not be run" in out and "passed" not in out.replace("0 passed", "")
+
+
 def test_broken_yaml_and_unknown_ruleset_are_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
