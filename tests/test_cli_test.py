@@ -308,6 +308,74 @@ def test_absent_names_only_measures(
     assert "1 could not be run" in out and "passed" not in out.replace("0 passed", "")
 
 
+@pytest.mark.parametrize(
+    "expect",
+    [
+        "expect: {}\n",
+        "expect:\n  decisions: []\n",
+        "expect:\n  exactly: false\n  absent: []\n",
+    ],
+)
+def test_an_expect_that_checks_nothing_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], expect: str
+) -> None:
+    # It would pass whatever the ruleset decides; without expect: the file is an example.
+    path = write(tmp_path, "idle.scenario.yaml", TWO_RECORDS.replace("expect:\n", expect))
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 2, out + err
+    assert f"{path}:{line_of(path, 'expect:')}:1: [expect] checks nothing" in err
+    assert "1 could not be run" in out and "0 passed" in out
+
+
+def test_exactly_true_alone_checks_that_nothing_is_decided(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "none.scenario.yaml", TWO_RECORDS + "  exactly: true\n")
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert "outcome audit_flag: unexpected (exactly: true)" in out
+
+
+def test_error_beside_expected_results_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nothing but the refusal is checked, so the decisions written beside it would be ignored.
+    path = write(
+        tmp_path,
+        "refused.scenario.yaml",
+        TWO_RECORDS
+        + "  error: entered twice\n"
+        + "  exactly: true\n"
+        + "  decisions:\n    - {subject: p1, outcome: cash_settlement}\n",
+    )
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 2, out + err
+    assert f"{path}:{line_of(path, 'error:')}:3: [expect.error] cannot be combined with" in err
+    assert "decisions, exactly" in err
+    assert "1 could not be run" in out
+
+
+def test_an_expectation_about_a_subject_not_in_the_scenario_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "nobody.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n    - {subject: p7, outcome: written_warning}\n"
+        + "  duties:\n    - {subject: p11, name: notify_entry}\n",
+    )
+    code, out, err = run(capsys, "test", str(path))
+    # Not a failing expectation (exit 1): the scenario names no p7, so it can never hold.
+    assert code == 2, out + err
+    assert "FAIL" not in out
+    assert (
+        f"{path}:{line_of(path, 'p7')}:8: [expect.decisions[0].subject] "
+        "there is no subject 'p7' in the scenario" in err
+    )
+    assert f"{path}:{line_of(path, 'p11')}:" in err and "did you mean p1?" in err
+
+
 def test_broken_yaml_and_unknown_ruleset_are_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -324,7 +392,9 @@ def test_broken_yaml_and_unknown_ruleset_are_bad_input(
 def test_events_that_contradict_each_other_are_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = TWO_RECORDS.replace("record: r2", "record: r1") + "  decisions: []\n"
+    text = TWO_RECORDS.replace("record: r2", "record: r1") + (
+        "  decisions:\n    - {subject: p1, outcome: written_warning}\n"
+    )
     path = write(tmp_path, "twice.scenario.yaml", text)
     code, _, err = run(capsys, "test", str(path))
     assert code == 2
@@ -342,7 +412,11 @@ def test_json_report_for_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         TWO_RECORDS
         + "  decisions:\n    - {subject: p1, outcome: cash_settlement, from: 2009-05-21}\n",
     )
-    write(tmp_path, "b-right.scenario.yaml", TWO_RECORDS + "  decisions: []\n")
+    write(
+        tmp_path,
+        "b-right.scenario.yaml",
+        TWO_RECORDS + "  decisions:\n    - {subject: p1, outcome: cash_settlement}\n",
+    )
     report = tmp_path / "out" / "report.json"
     report.parent.mkdir()
     code, _, _ = run(capsys, "test", str(tmp_path), "--json", str(report))

@@ -97,7 +97,8 @@ class Expectation(BaseModel):
         min_length=1,
         description="The history must be refused: evaluating it must raise an error whose "
         "message contains this text (a history the regulation does not allow, such as "
-        "extensions over Ganzhou Art 25's cap). Nothing else is then checked.",
+        "extensions over Ganzhou Art 25's cap). It stands alone: decisions, deadlines, "
+        "duties, absent or exactly beside it are refused.",
     )
 
 
@@ -184,9 +185,13 @@ def loads_scenario(
         raise ScenarioError(source, problems) from None
     ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map, limits)
     if spec.expect is not None:
-        unknown = _unknown_expectations(spec.expect, ruleset, source_map)
-        if unknown:
-            raise ScenarioError(source, unknown)
+        unusable = [
+            *_idle_expectations(spec.expect, source_map),
+            *_unknown_expectations(spec.expect, ruleset, source_map),
+            *_unknown_subjects(spec.expect, spec.subjects, source_map),
+        ]
+        if unusable:
+            raise ScenarioError(source, unusable)
     lines = {i: source_map.locate(("events", i))[0] or 0 for i in range(len(spec.events))}
     events = parse_events(ruleset.vocabulary, spec.events, source=source, lines=lines)
     located = {f"events[{i}]": line for i, line in lines.items()}
@@ -214,6 +219,63 @@ def loads_scenario(
 
 #: The kinds of outcome, in the words of a message (translated where it is rendered).
 _KIND_WORDS = {kind: Message(kind) for kind in (N_("measure"), N_("deadline"), N_("duty"))}
+
+
+#: The keys of ``expect:`` that check results, which ``error:`` leaves unchecked.
+_RESULT_KEYS = ("decisions", "deadlines", "duties", "absent", "exactly")
+
+
+def _idle_expectations(expect: Expectation, source_map: SourceMap) -> list[Problem]:
+    """An ``expect:`` that checks nothing would pass whatever the ruleset does, and keys
+    written beside ``error:`` would never be checked: both are mistakes in the scenario."""
+    if expect.error is not None:
+        beside = [key for key in _RESULT_KEYS if key in expect.model_fields_set]
+        if not beside:
+            return []
+        return [
+            source_map.problem(
+                ("expect", "error"),
+                Message(
+                    "cannot be combined with {keys}: a history that must be refused has no "
+                    "results to check",
+                    keys=", ".join(beside),
+                ),
+            )
+        ]
+    if expect.decisions or expect.deadlines or expect.duties or expect.absent or expect.exactly:
+        return []
+    return [
+        source_map.problem(
+            ("expect",),
+            Message(
+                "checks nothing: list decisions, deadlines, duties or absent measures, set "
+                "exactly: true, or give error (leave expect: out of an example that is not a "
+                "test)"
+            ),
+        )
+    ]
+
+
+def _unknown_subjects(
+    expect: Expectation, subjects: tuple[dict[str, Any], ...], source_map: SourceMap
+) -> list[Problem]:
+    """An expectation about a subject the scenario does not have can never hold: a typo in the
+    scenario, so bad input, like an outcome the ruleset does not have."""
+    known = sorted({s["id"] for s in subjects if isinstance(s.get("id"), str)})
+    named = [
+        *((("decisions", i), item.subject) for i, item in enumerate(expect.decisions)),
+        *((("deadlines", i), item.subject) for i, item in enumerate(expect.deadlines)),
+        *((("duties", i), item.subject) for i, item in enumerate(expect.duties)),
+    ]
+    return [
+        source_map.problem(
+            ("expect", section, i, "subject"),
+            Message("there is no subject {subject!r} in the scenario", subject=subject)
+            + suggestion(subject, known),
+        )
+        for (section, i), subject in named
+        if subject not in known
+    ]
 
 
 def _unknown_expectations(
