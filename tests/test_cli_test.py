@@ -440,6 +440,56 @@ def test_json_report_for_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "coverage" not in document
 
 
+def test_failures_and_errors_follow_lang_zh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        "a-wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2009-05-21, until: 2010-05-21}\n"
+        + "    - {subject: p1, outcome: time_limited_reimbursement}\n"
+        + "  absent: [audit_flag]\n",
+    )
+    write(tmp_path, "b-broken.scenario.yaml", "ruleset: [lianyungang-2007\n")
+    report = tmp_path / "report.json"
+    code, out, err = run(capsys, "test", str(tmp_path), "--lang", "zh", "--json", str(report))
+    assert code == 2, out + err
+    assert "主体 p1，结果 cash_settlement：from、until 不同" in out
+    assert "主体 p1，结果 time_limited_reimbursement：缺失" in out
+    assert "无；p1 有 audit_flag, cash_settlement, notify_entry, written_warning" in out
+    assert "主体 p1，结果 audit_flag：在 2010年5月20日 不应适用（列于 absent 下）" in out
+    assert "true（自 2009-05-20 至 2010-05-20）" in out
+    # Art 10(1)'s reasons in the ruleset's Chinese, each with its fact's id.
+    assert "据以确定措施的失信记录数：2 [record_count]" in out
+    assert "\n错误 " in "\n" + err and "ERROR" not in err
+    for english in ("subject", "outcome", "differ", "missing", "none", "Records", "apply"):
+        assert english not in out, english
+    document = json.loads(report.read_text(encoding="utf-8"))
+    mismatch = document["scenarios"][0]["mismatches"][0]
+    assert mismatch["problem"] == "from、until 不同"
+    assert "据以确定措施的失信记录数：2 [record_count]" in mismatch["because"]
+
+
+def test_failures_in_english_keep_their_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        "wrong.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2009-05-21, until: 2010-05-21}\n",
+    )
+    write(tmp_path, "broken.scenario.yaml", "ruleset: [lianyungang-2007\n")
+    code, out, err = run(capsys, "test", str(tmp_path), "--lang", "en")
+    assert code == 2
+    assert "subject p1, outcome cash_settlement: from and until differ" in out
+    assert "      - Records that set the measure: 2 [record_count]\n" in out
+    assert err.startswith("ERROR ")
+
+
 def failing(tmp_path: Path) -> Path:
     return write(
         tmp_path,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from credit_rules import Engine, load_scenario
-from credit_rules.i18n import date_text, language_from_environment, period_text
+from credit_rules.i18n import Message, date_text, language_from_environment, period_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (
@@ -58,6 +58,19 @@ def test_chinese_reasons_carry_no_english_values() -> None:
         assert not re.search(r"\b(yes|no|none|days?|years?|months?)\b", value), text
         assert not re.search(r"\d{4}-\d\d-\d\d", text), text
     assert any(text.endswith(": 1 year") for text in en)
+
+
+def test_a_text_given_in_both_languages_renders_in_each() -> None:
+    """A reason the engine gave (in a ruleset's own words) inside a message of this library."""
+    import pickle
+
+    reason = Message.bilingual("Records that set the measure: 2", "据以确定措施的失信记录数：2")
+    line = Message("rule {rule}: {reason}", rule="r1", reason=reason) + " [record_count]"
+    assert line == "rule r1: Records that set the measure: 2 [record_count]"
+    assert line.render("en") == str(line)
+    assert reason.render("zh") == "据以确定措施的失信记录数：2"
+    assert pickle.loads(pickle.dumps(line)).render("zh") == line.render("zh")
+    assert reason.map_values(lambda text: text[:7]).render("zh") == "据以确定措施的"
 
 
 # -- the catalogues -----------------------------------------------------------------------------

@@ -105,9 +105,20 @@ def none_text(lang: Lang) -> str:
 
 # -- messages --------------------------------------------------------------------------------
 
-#: One piece of a message: a template and its parameters, or text that is shown as it is (a
-#: name, a piece of a file, anything not written by this library).
-_Part = tuple[str, Mapping[str, Any]] | str
+
+@dataclass(frozen=True)
+class _Both:
+    """Text this library did not write but has in both languages (a reason the engine gave,
+    in a ruleset's own words): shown in the reader's language, never looked up."""
+
+    en: str
+    zh: str
+
+
+#: One piece of a message: a template and its parameters, text that is shown as it is (a
+#: name, a piece of a file, anything not written by this library), or such text in both
+#: languages.
+_Part = tuple[str, Mapping[str, Any]] | str | _Both
 
 
 class Message(str):
@@ -137,6 +148,12 @@ class Message(str):
         """``text`` as it is in every language: something this library did not write."""
         return cls._of(_parts_of(text))
 
+    @classmethod
+    def bilingual(cls, en: str, zh: str) -> Message:
+        """Text this library did not write but has in both languages (a reason from a
+        ruleset's own descriptions): ``en`` in English, ``zh`` in Chinese."""
+        return cls._of((_Both(en, zh),))
+
     def render(self, lang: Lang) -> str:
         """The message in ``lang``; English gives the text itself."""
         if lang == "en":
@@ -157,6 +174,8 @@ class Message(str):
         def part(item: _Part) -> _Part:
             if isinstance(item, str):
                 return change(item)
+            if isinstance(item, _Both):
+                return _Both(change(item.en), change(item.zh))
             template, params = item
             return template, {name: value(v) for name, v in params.items()}
 
@@ -225,6 +244,8 @@ def value_text(value: Any, lang: Lang) -> Any:
 def _render_part(part: _Part, lang: Lang) -> str:
     if isinstance(part, str):
         return part
+    if isinstance(part, _Both):
+        return part.zh if lang == "zh" else part.en
     template, params = part
     translated = template if lang == "en" else translator(lang)(template)
     if not params:

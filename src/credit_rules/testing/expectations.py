@@ -19,7 +19,7 @@ from typing import Literal, TypeVar
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError, InputError, Problem, ScenarioError
 from credit_rules.explain.whynot import explain
-from credit_rules.i18n import Message
+from credit_rules.i18n import Message, join
 from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
 from credit_rules.scenario import (
     Expectation,
@@ -33,10 +33,22 @@ from credit_rules.scenario import (
 Kind = Literal["decision", "deadline", "duty"]
 SCENARIO_SUFFIX = ".scenario.yaml"
 
+#: What a failure calls each kind of result, in the words of a message (translated where it is
+#: rendered): a decision is about an outcome.
+_NOUNS: Mapping[Kind, Message] = {
+    "decision": Message("outcome"),
+    "deadline": Message("deadline"),
+    "duty": Message("duty"),
+}
+#: The problem of an expected result that did not come at all.
+MISSING = Message("missing")
+
 
 @dataclass(frozen=True)
 class Difference:
-    """One field of a result: what the scenario expects and what the evaluation gave."""
+    """One field of a result: what the scenario expects and what the evaluation gave. The
+    field is named as the scenario format names it; the values are :class:`Message` where they
+    are words (``present``, ``none (open-ended)``), so they render in the reader's language."""
 
     field: str
     expected: str
@@ -45,7 +57,9 @@ class Difference:
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One expectation the evaluation does not meet."""
+    """One expectation the evaluation does not meet. ``problem``, the values of
+    ``differences`` and each ``because`` are :class:`Message` where this library wrote them;
+    ``str()`` of each is the English text."""
 
     scenario: str
     line: int | None
@@ -58,9 +72,14 @@ class Mismatch:
     because: tuple[str, ...] = ()
 
     @property
-    def label(self) -> str:
-        noun = "outcome" if self.kind == "decision" else self.kind
-        return f"subject {self.subject}, {noun} {self.name}: {self.problem}"
+    def label(self) -> Message:
+        return Message(
+            "subject {subject}, {noun} {name}: {problem}",
+            subject=self.subject,
+            noun=_NOUNS[self.kind],
+            name=self.name,
+            problem=self.problem,
+        )
 
     def render(self) -> str:
         where = self.scenario + (f":{self.line}" if self.line else "")
@@ -175,11 +194,17 @@ class Runner:
             accepted = Mismatch(
                 source,
                 None,
-                "(history)",
+                Message("(history)"),
                 "decision",
                 "error",
-                "expected the history to be refused",
-                (Difference("error", f"containing {refused!r}", "none: evaluated"),),
+                Message("expected the history to be refused"),
+                (
+                    Difference(
+                        "error",
+                        Message("containing {text!r}", text=refused),
+                        Message("none: evaluated"),
+                    ),
+                ),
             )
             return ScenarioResult(source, scenario, evaluation, (accepted,))
         mismatches = compare(scenario.expect, evaluation, source, scenario.lines)
@@ -194,7 +219,7 @@ def run_scenario(path: str | Path) -> ScenarioResult:
 
 def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mismatch:
     """For a result that never came, say what each rule that could give it saw instead."""
-    if mismatch.problem != "missing":
+    if mismatch.problem != MISSING:
         return mismatch
     try:
         found = explain(
@@ -271,8 +296,8 @@ def compare(
                     extra.subject,
                     "decision",
                     extra.outcome,
-                    "unexpected (exactly: true)",
-                    (Difference("outcome", "not listed", _describe_decision(extra)),),
+                    Message("unexpected (exactly: true)"),
+                    (Difference("outcome", Message("not listed"), _describe_decision(extra)),),
                     extra.rule,
                     _reasons(extra.because),
                 )
@@ -287,8 +312,15 @@ def compare(
                         decision.subject,
                         "decision",
                         outcome,
-                        f"should not apply on {evaluation.as_of.isoformat()} (listed under absent)",
-                        (Difference("active", "false", f"true ({_span(decision)})"),),
+                        Message(
+                            "should not apply on {day} (listed under absent)",
+                            day=evaluation.as_of,
+                        ),
+                        (
+                            Difference(
+                                "active", "false", Message("true ({span})", span=_span(decision))
+                            ),
+                        ),
                         decision.rule,
                         _reasons(decision.because),
                     )
@@ -347,12 +379,14 @@ def _mismatch(
             expected.subject,
             kind,
             name,
-            "missing",
-            (Difference(kind, _describe_expected(expected), "none"),),
+            MISSING,
+            (Difference(kind, _describe_expected(expected), Message("none")),),
         )
-    problem = " and ".join(d.field for d in differences) + " differ"
     if len(differences) == 1:
-        problem = f"{differences[0].field} differs"
+        problem = Message("{field} differs", field=differences[0].field)
+    else:
+        fields = join(Message(" and "), (d.field for d in differences))
+        problem = Message("{fields} differ", fields=fields)
     return Mismatch(
         source,
         line,
@@ -368,14 +402,18 @@ def _mismatch(
 
 def _with_context(mismatch: Mismatch, evaluation: Evaluation) -> Mismatch:
     """A missing result: say what the subject has instead, so a misspelt outcome shows."""
-    if mismatch.problem != "missing":
+    if mismatch.problem != MISSING:
         return mismatch
     names = sorted(
         {d.outcome for d in evaluation.decisions if d.subject == mismatch.subject}
         | {d.name for d in evaluation.deadlines if d.subject == mismatch.subject}
         | {d.name for d in evaluation.duties if d.subject == mismatch.subject}
     )
-    has = f"none; {mismatch.subject} has " + (", ".join(names) if names else "nothing")
+    has = Message(
+        "none; {subject} has {names}",
+        subject=mismatch.subject,
+        names=", ".join(names) if names else Message("nothing"),
+    )
     (difference,) = mismatch.differences
     return replace(mismatch, differences=(replace(difference, actual=has),))
 
@@ -418,7 +456,7 @@ def _differences(*fields: tuple[str, object, object]) -> list[Difference]:
 
 def _shown(value: object) -> str:
     if value is None:
-        return "none (open-ended)"
+        return Message("none (open-ended)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):
@@ -428,41 +466,54 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _span(decision: Decision) -> str:
-    until = decision.until.isoformat() if decision.until else "open-ended"
-    return f"from {decision.from_.isoformat()} until {until}"
+def _span(decision: Decision) -> Message:
+    # Days as the scenario file writes them, in either language: they are compared with it.
+    if decision.until is None:
+        return Message("from {first} until open-ended", first=decision.from_.isoformat())
+    return Message(
+        "from {first} until {until}",
+        first=decision.from_.isoformat(),
+        until=decision.until.isoformat(),
+    )
 
 
-def _describe_decision(decision: Decision) -> str:
-    state = "active" if decision.active else "not active"
-    return f"{_span(decision)}, {state}"
+def _state(active: bool) -> Message:
+    return Message("active") if active else Message("not active")
 
 
-def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedDuty) -> str:
+def _describe_decision(decision: Decision) -> Message:
+    return Message("{span}, {state}", span=_span(decision), state=_state(decision.active))
+
+
+def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedDuty) -> Message:
+    parts: list[Message] = []
     if isinstance(expected, ExpectedDecision):
-        parts = [
-            f"from {_shown(expected.from_)}" if expected.from_ else "",
-            f"until {_shown(expected.until)}" if expected.until else "",
-            "" if expected.active is None else ("active" if expected.active else "not active"),
-        ]
+        if expected.from_:
+            parts.append(Message("from {day}", day=_shown(expected.from_)))
+        if expected.until:
+            parts.append(Message("until {day}", day=_shown(expected.until)))
+        if expected.active is not None:
+            parts.append(_state(expected.active))
     elif isinstance(expected, ExpectedDeadline):
-        parts = [
-            f"start {_shown(expected.start)}" if expected.start else "",
-            f"due {_shown(expected.due)}" if expected.due else "",
-            ""
-            if expected.provisional is None
-            else ("provisional" if expected.provisional else "not provisional"),
-        ]
-    else:
-        parts = [f"on {_shown(expected.on)}" if expected.on else ""]
-    return " ".join(p for p in parts if p) or "present"
+        if expected.start:
+            parts.append(Message("start {day}", day=_shown(expected.start)))
+        if expected.due:
+            parts.append(Message("due {day}", day=_shown(expected.due)))
+        if expected.provisional is not None:
+            parts.append(
+                Message("provisional") if expected.provisional else Message("not provisional")
+            )
+    elif expected.on:
+        parts.append(Message("on {day}", day=_shown(expected.on)))
+    return join(" ", parts) if parts else Message("present")
 
 
 def _reasons(because: tuple[Reason, ...]) -> tuple[str, ...]:
-    """Each reason in words, with the fact's or parameter's name to find it in the ruleset."""
+    """Each reason in words, in both languages (the engine gives both), with the fact's or
+    parameter's name to find it in the ruleset."""
     return tuple(
-        reason.en
+        Message.bilingual(reason.en, reason.zh)
         if reason.name in ("trigger", "outcome", "override")
-        else f"{reason.en} [{reason.name}]"
+        else Message.bilingual(reason.en, reason.zh) + Message.raw(f" [{reason.name}]")
         for reason in because
     )

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         if result.error is not None:
             shown = render(result.error, args.lang)
-            err.print(Text.assemble(("ERROR ", "bold red"), shown), soft_wrap=True)
+            err.print(Text.assemble((_("ERROR") + " ", "bold red"), shown), soft_wrap=True)
         for mismatch in result.mismatches:
             _print_mismatch(out, mismatch, _, args.lang)
     tested = [r for r in results if not r.skipped]
@@ -118,7 +118,9 @@ def wide(console: Console) -> Console:
 def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext, lang: Lang) -> None:
     where = mismatch.scenario + (f":{mismatch.line}" if mismatch.line else "")
     console.print(
-        Text.assemble((_("FAIL") + " ", "bold red"), (where, "bold"), f"  {mismatch.label}"),
+        Text.assemble(
+            (_("FAIL") + " ", "bold red"), (where, "bold"), "  " + render(mismatch.label, lang)
+        ),
         soft_wrap=True,
     )
     table = Table(box=None, padding=(0, 2), pad_edge=False, show_edge=False)
@@ -126,7 +128,11 @@ def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext, lang: Lang
     table.add_column(_("expected"), style="green")
     table.add_column(_("actual"), style="red")
     for difference in mismatch.differences:
-        table.add_row(Text(difference.field), Text(difference.expected), Text(difference.actual))
+        table.add_row(
+            Text(difference.field),
+            Text(render(difference.expected, lang)),
+            Text(render(difference.actual, lang)),
+        )
     console.print(Padding(table, (0, 0, 0, 4), expand=False))
     if mismatch.because:
         because = (
@@ -251,16 +257,20 @@ def _result_json(result: ScenarioResult, lang: Lang) -> dict[str, Any]:
         "mismatches": [
             {
                 "line": m.line,
-                "subject": m.subject,
+                "subject": render(m.subject, lang),
                 "kind": m.kind,
                 "name": m.name,
-                "problem": m.problem,
+                "problem": render(m.problem, lang),
                 "differences": [
-                    {"field": d.field, "expected": d.expected, "actual": d.actual}
+                    {
+                        "field": d.field,
+                        "expected": render(d.expected, lang),
+                        "actual": render(d.actual, lang),
+                    }
                     for d in m.differences
                 ],
                 "rule": m.rule,
-                "because": list(m.because),
+                "because": [render(reason, lang) for reason in m.because],
             }
             for m in result.mismatches
         ],
