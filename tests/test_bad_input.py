@@ -263,6 +263,33 @@ def test_parameter_changed_without_changing_its_interpretation(tmp_path: Path) -
     assert_located(refused(text_path), text_path, default_line, field)
 
 
+# -- rulesets: groups and priorities ---------------------------------------------------------
+
+
+def test_a_grouped_measure_without_a_priority_is_refused(tmp_path: Path) -> None:
+    # Art 11 at a silent priority 0 would rank below Art 10's cash settlement (2), so three
+    # records would bring the milder measure; validate --strict used to find nothing.
+    start = block_of("art11_time_limited_reimbursement")
+    path, line = replaced(
+        tmp_path,
+        "    group: settlement_measure\n    priority: 3\n",
+        "    group: settlement_measure\n",
+        after=start,
+    )
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art11_time_limited_reimbursement']}].group")
+    assert "'priority'" in str(error)
+    assert main(["validate", "--strict", str(path)]) == 2
+
+
+def test_a_priority_without_a_group_is_refused(tmp_path: Path) -> None:
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(tmp_path, "    group: settlement_measure\n", "", after=start)
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art10_cash_settlement']}].priority")
+    assert "no 'group'" in str(error)
+
+
 # -- rulesets: safe YAML ----------------------------------------------------------------------
 
 

@@ -978,9 +978,10 @@ class _Checker:
                 self._expr((*path, "until"), r.until, scope, "date", trigger) if r.until else None
             )
             deadline = self._deadline_parts(path, r, outcome, parameters, scope, trigger)
+            ranked = self._ranking(path, r)
             if when is None or start is None or outcome is None or (r.until and until is None):
                 continue
-            if deadline is None:
+            if deadline is None or not ranked:
                 continue
             for position, name in enumerate(r.shows):
                 if name not in scope or name in parameters or name in ir.BUILTINS:
@@ -1010,7 +1011,7 @@ class _Checker:
                     from_=start,
                     until=until,
                     group=r.group,
-                    priority=r.priority,
+                    priority=r.priority if r.priority is not None else 0,
                     reads=tuple(dict.fromkeys(reads)),
                     line=self.line(path),
                     period=period,
@@ -1021,6 +1022,29 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+    def _ranking(self, path: YamlPath, r: RuleSpec) -> bool:
+        """Check ``group`` and ``priority``, which decide which measure of a ladder applies on
+        a day (docs/decisions/0003). Whatever a rule states there changes results, so nothing
+        is assumed: a grouped rule states its rank, and a rank without a group is refused
+        rather than ignored."""
+        if r.group is not None and r.priority is None:
+            self.problem(
+                (*path, "group"),
+                Message(
+                    "a rule in group {group!r} must state its 'priority': on a day that several "
+                    "measures of the group cover, the highest applies",
+                    group=r.group,
+                ),
+            )
+            return False
+        if r.group is None and r.priority is not None:
+            self.problem(
+                (*path, "priority"),
+                Message("'priority' ranks the measures of one group, and this rule has no 'group'"),
+            )
+            return False
+        return True
 
     def _deadline_parts(
         self,

@@ -140,8 +140,16 @@ class RuleSpec(_Spec):
     outcome: str = Field(pattern=_ID)
     from_: str = Field(alias="from", min_length=1)
     until: str | None = None
-    group: str | None = Field(default=None, pattern=_ID)
-    priority: int = Field(default=0, strict=True)
+    group: str | None = Field(
+        default=None, pattern=_ID, description="Measures of one ladder: one applies on a day."
+    )
+    # No default: which measure wins is the analyst's decision, never a silent 0.
+    priority: int | None = Field(
+        default=None,
+        strict=True,
+        description="Within the rule's group, higher wins; required with a group, refused "
+        "without one.",
+    )
     shows: tuple[str, ...] = Field(
         default=(), description="Facts shown in the explanation beyond those the rule reads."
     )
