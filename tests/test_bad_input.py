@@ -290,6 +290,51 @@ def test_a_priority_without_a_group_is_refused(tmp_path: Path) -> None:
     assert "no 'group'" in str(error)
 
 
+def test_a_duty_in_a_measure_group_is_refused(tmp_path: Path) -> None:
+    # In the ladder at priority 9 the Art 8(4) notice outranked every measure: the written
+    # warning disappeared and the cash settlement started a day late.
+    start = block_of("art8_notify_entry")
+    path, line = inserted_after(
+        tmp_path,
+        "    from: trigger_date",
+        "    group: settlement_measure\n    priority: 9",
+        after=start,
+    )
+    error = refused(path)
+    rule = RULE["art8_notify_entry"]
+    assert_located(error, path, line, f"rules[{rule}].group")
+    assert_located(error, path, line + 1, f"rules[{rule}].priority")
+    assert "does not apply to a duty" in str(error)
+
+
+def test_a_duty_with_an_until_is_refused(tmp_path: Path) -> None:
+    start = block_of("art8_notify_entry")
+    path, line = inserted_after(
+        tmp_path, "    from: trigger_date", "    until: trigger_date + warning_term", after=start
+    )
+    error = refused(path)
+    assert_located(error, path, line, f"rules[{RULE['art8_notify_entry']}].until")
+    assert "a duty is owed on its one day" in str(error)
+
+
+def test_a_deadline_in_a_group_is_refused(tmp_path: Path) -> None:
+    # The engine never ranked a deadline, so its group and priority were silently ignored.
+    text = (ROOT / "rulesets" / "ganzhou-2023.yaml").read_text(encoding="utf-8")
+    anchor = "    period: publicity_period\n"
+    position = text.index(anchor) + len(anchor)
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        text[:position] + "    group: supervision\n    priority: 9\n" + text[position:],
+        encoding="utf-8",
+    )
+    rule = next(i for i, r in enumerate(bundled("ganzhou-2023").rules) if r.period)
+    error = refused(path)
+    line = line_at(text, position)
+    assert_located(error, path, line, f"rules[{rule}].group")
+    assert_located(error, path, line + 1, f"rules[{rule}].priority")
+    assert "does not apply to a deadline" in str(error)
+
+
 # -- rulesets: safe YAML ----------------------------------------------------------------------
 
 

@@ -978,7 +978,7 @@ class _Checker:
                 self._expr((*path, "until"), r.until, scope, "date", trigger) if r.until else None
             )
             deadline = self._deadline_parts(path, r, outcome, parameters, scope, trigger)
-            ranked = self._ranking(path, r)
+            ranked = self._ranking(path, r, outcome)
             if when is None or start is None or outcome is None or (r.until and until is None):
                 continue
             if deadline is None or not ranked:
@@ -1023,11 +1023,35 @@ class _Checker:
             )
         return tuple(result)
 
-    def _ranking(self, path: YamlPath, r: RuleSpec) -> bool:
+    def _ranking(self, path: YamlPath, r: RuleSpec, outcome: ir.Outcome | None) -> bool:
         """Check ``group`` and ``priority``, which decide which measure of a ladder applies on
         a day (docs/decisions/0003). Whatever a rule states there changes results, so nothing
         is assumed: a grouped rule states its rank, and a rank without a group is refused
-        rather than ignored."""
+        rather than ignored. A duty is owed on its one day and a deadline falls on its day
+        whatever measure applies, so neither takes a group or a rank, nor a duty an ``until``
+        (a deadline's is refused with its other keys)."""
+        if outcome is not None and outcome.kind in ("duty", "deadline"):
+            refused = False
+            if outcome.kind == "duty" and r.until is not None:
+                self.problem(
+                    (*path, "until"),
+                    Message("a duty is owed on its one day ('from'); it takes no 'until'"),
+                )
+                refused = True
+            kind = Message("duty") if outcome.kind == "duty" else Message("deadline")
+            for key in ("group", "priority"):
+                if getattr(r, key) is not None:
+                    self.problem(
+                        (*path, key),
+                        Message(
+                            "{key!r} does not apply to a {kind}: groups rank measures, and a "
+                            "{kind} is due whatever measure applies",
+                            key=key,
+                            kind=kind,
+                        ),
+                    )
+                    refused = True
+            return not refused
         if r.group is not None and r.priority is None:
             self.problem(
                 (*path, "group"),
