@@ -335,6 +335,83 @@ def test_a_deadline_in_a_group_is_refused(tmp_path: Path) -> None:
     assert "does not apply to a deadline" in str(error)
 
 
+# -- rulesets: interpretations ---------------------------------------------------------------
+
+
+def alternative_field(interpretation: str, index: int) -> str:
+    return f"interpretations[{INTERPRETATION[interpretation]}].alternatives[{index}]"
+
+
+@pytest.mark.parametrize(
+    ("interpretation", "old", "new", "said"),
+    [
+        pytest.param(
+            "written_warning_is_one_off",
+            "value: 5 years}",
+            "value: 5 yaer}",
+            "not a period",
+            id="period-misspelt",
+        ),
+        pytest.param(
+            "audit_flag_beyond_two",
+            "value: false}",
+            "value: 7}",
+            "expected true or false",
+            id="count-for-a-flag",
+        ),
+    ],
+)
+def test_a_reading_that_is_not_the_default_has_its_value_checked(
+    tmp_path: Path, interpretation: str, old: str, new: str, said: str
+) -> None:
+    # Choosing this reading means setting its value into the parameter; a value that cannot
+    # be set used to pass validate --strict and fail only for whoever tried it.
+    path, line = replaced(tmp_path, old, new, after=block_of(interpretation))
+    error = refused(path)
+    assert_located(error, path, line, alternative_field(interpretation, 1) + ".value")
+    assert said in str(error)
+    assert main(["validate", "--strict", str(path)]) == 2
+
+
+def test_a_reading_outside_its_parameters_declared_bounds_is_refused(tmp_path: Path) -> None:
+    # with_parameters refuses a value past min/max, so such a reading could never be chosen.
+    start = block_of("audit_flag_term")
+    bounded = ORIGINAL.replace(
+        "    value: 1 year\n    cites: [{article: 10, item: 2}]\n",
+        "    value: 1 year\n    max: 2\n    cites: [{article: 10, item: 2}]\n",
+        1,
+    )
+    assert bounded != ORIGINAL and bounded.index("max: 2") > start
+    path = tmp_path / "broken.yaml"
+    path.write_text(bounded, encoding="utf-8")
+    interpretation = bounded.index("  - id: audit_flag_term\n", bounded.index("max: 2"))
+    line = line_at(bounded, bounded.index("value: 5 years}", interpretation))
+    error = refused(path)
+    assert_located(error, path, line, alternative_field("audit_flag_term", 1) + ".value")
+    assert "above the declared maximum 2" in str(error)
+
+
+def test_a_value_where_the_interpretation_names_no_parameter_is_refused(tmp_path: Path) -> None:
+    start = block_of("removal_takes_effect_on_correction_date")
+    old = "whatever the correction's date.\"}"
+    path, line = replaced(tmp_path, old, old[:-1] + ", value: true}", after=start)
+    error = refused(path)
+    field = alternative_field("removal_takes_effect_on_correction_date", 1) + ".value"
+    assert_located(error, path, line, field)
+    assert "has none" in str(error)
+
+
+def test_duplicate_alternative_ids(tmp_path: Path) -> None:
+    # The later one used to win silently, default included.
+    start = block_of("written_warning_is_one_off")
+    path, line = replaced(
+        tmp_path, "      - {id: while_record_valid,", "      - {id: one_off,", after=start
+    )
+    error = refused(path)
+    assert_located(error, path, line, alternative_field("written_warning_is_one_off", 1))
+    assert "duplicate id 'one_off'" in str(error)
+
+
 # -- rulesets: safe YAML ----------------------------------------------------------------------
 
 

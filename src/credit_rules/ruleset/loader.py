@@ -46,7 +46,14 @@ from credit_rules.ruleset.expressions import (
     type_of,
 )
 from credit_rules.ruleset.layering import merge
-from credit_rules.ruleset.schema import CiteSpec, FactSpec, RulesetSpec, RuleSpec, TextSpec
+from credit_rules.ruleset.schema import (
+    CiteSpec,
+    FactSpec,
+    InterpretationSpec,
+    RulesetSpec,
+    RuleSpec,
+    TextSpec,
+)
 from credit_rules.yaml_source import Path as YamlPath
 from credit_rules.yaml_source import (
     SourceMap,
@@ -471,22 +478,31 @@ class _Checker:
             )
         return ir.BeforeInForce(spec.types, spec.when, self._cites(path, spec.cites))
 
-    def _unique(self, section: str, ids: list[Any], taken: dict[Any, str] | None = None) -> None:
+    def _unique(
+        self,
+        section: str,
+        ids: list[Any],
+        taken: dict[Any, str] | None = None,
+        *,
+        within: YamlPath = (),
+    ) -> None:
+        """Refuse an id given twice in ``section`` (a list ``within`` an entry, such as an
+        interpretation's alternatives, or a top-level section), and one already ``taken``."""
         seen: dict[Any, int] = {}
         for index, identifier in enumerate(ids):
             if identifier in seen:
                 self.problem(
-                    (section, index),
+                    (*within, section, index),
                     Message(
                         "duplicate id {identifier!r} (also {section}[{seen}])",
                         identifier=identifier,
-                        section=section,
+                        section=_field((*within, section)),
                         seen=seen[identifier],
                     ),
                 )
             elif taken is not None and identifier in taken:
                 self.problem(
-                    (section, index),
+                    (*within, section, index),
                     Message(
                         "{identifier!r} is already used by {taken}",
                         identifier=identifier,
@@ -1168,8 +1184,10 @@ class _Checker:
         for index, i in enumerate(self.spec.interpretations):
             path: YamlPath = ("interpretations", index)
             cites = self._cites(path, i.cites)
-            alternatives = {a.id: a for a in i.alternatives}
-            if i.default not in alternatives:
+            # Two alternatives of one id would make the default, and any reader choosing by
+            # id, silently take whichever came last.
+            self._unique("alternatives", [a.id for a in i.alternatives], within=path)
+            if i.default not in {a.id for a in i.alternatives}:
                 self.problem(
                     (*path, "default"),
                     Message("{default!r} is not one of the alternatives", default=i.default),
@@ -1180,27 +1198,25 @@ class _Checker:
                     (*path, "parameter"),
                     Message("no parameter {parameter!r}", parameter=i.parameter),
                 )
-            chosen = alternatives.get(i.default)
-            if parameter is not None and chosen is not None and chosen.value is not None:
-                # The file must run what it says it chose; a default that disagrees with the
-                # parameter would be exactly the silent guess rulesets exist to prevent.
-                try:
-                    expected = _coerce_parameter(parameter.type, chosen.value, None, None)
-                except ValueError as error:
-                    self.problem((*path, "alternatives"), str(error))
-                else:
-                    if expected != parameter.value:
-                        self.problem(
-                            (*path, "default"),
-                            Message(
-                                "the default {default!r} means {parameter} = {value}, but the "
-                                "parameter is {value2}",
-                                default=i.default,
-                                parameter=i.parameter,
-                                value=chosen.value,
-                                value2=parameter.value,
-                            ),
-                        )
+            meanings = self._alternative_values(path, i, parameter)
+            # The file must run what it says it chose; a default that disagrees with the
+            # parameter would be exactly the silent guess rulesets exist to prevent.
+            if (
+                parameter is not None
+                and i.default in meanings
+                and meanings[i.default] != parameter.value
+            ):
+                self.problem(
+                    (*path, "default"),
+                    Message(
+                        "the default {default!r} means {parameter} = {value}, but the "
+                        "parameter is {value2}",
+                        default=i.default,
+                        parameter=i.parameter,
+                        value=next(a.value for a in i.alternatives if a.id == i.default),
+                        value2=parameter.value,
+                    ),
+                )
             result.append(
                 ir.Interpretation(
                     i.id,
@@ -1215,6 +1231,42 @@ class _Checker:
                 )
             )
         return tuple(result)
+
+    def _alternative_values(
+        self, path: YamlPath, i: InterpretationSpec, parameter: ir.Parameter | None
+    ) -> dict[str, ir.ParameterValue]:
+        """Each alternative's ``value`` as its parameter would hold it, by alternative id.
+
+        Choosing another reading is setting its value into the parameter (``with_parameters``),
+        so every alternative's value is checked now, as the parameter's own value is (type and
+        declared bounds), not only the default's: otherwise a documented reading such as
+        ``5 yaer`` would be found only by whoever tried to run it. A value where the
+        interpretation names no parameter would set nothing, and is refused too."""
+        meanings: dict[str, ir.ParameterValue] = {}
+        for index, alternative in enumerate(i.alternatives):
+            if alternative.value is None:
+                continue
+            where: YamlPath = (*path, "alternatives", index, "value")
+            if i.parameter is None:
+                self.problem(
+                    where,
+                    Message(
+                        "an alternative's value is set into the interpretation's parameter, "
+                        "and this interpretation has none"
+                    ),
+                )
+                continue
+            if parameter is None:
+                continue  # the unknown parameter is reported once, at 'parameter'
+            try:
+                value = _coerce_parameter(
+                    parameter.type, alternative.value, parameter.min, parameter.max
+                )
+            except ValueError as error:
+                self.problem(where, str(error))
+                continue
+            meanings.setdefault(alternative.id, value)
+        return meanings
 
 
 def _text(spec: TextSpec) -> ir.Text:
