@@ -264,6 +264,82 @@ def test_expression_limits_are_the_callers_to_raise() -> None:
     loads_ruleset(text, limits=Limits(max_expression_depth=200))
 
 
+def chained_facts(links: int) -> str:
+    """Lianyungang with the facts f0 = record_count + 1, f1 = f0 + 1, … f{links - 1}, the last
+    read by Art 9's condition. record_count is two facts deep, so f{n} is n + 3 deep."""
+    facts = "".join(
+        f"  - id: f{n}\n    description: {{zh: 链, en: chain}}\n"
+        f'    expr: "{f"f{n - 1}" if n else "record_count"} + 1"\n'
+        for n in range(links)
+    )
+    anchor = "  - id: objected_record_on_file\n"
+    return edited(anchor, facts + anchor).replace(WHEN, f'{WHEN[:-1]} and f{links - 1} >= 1"')
+
+
+def test_a_chain_of_a_thousand_facts_is_refused_naming_the_fact_and_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It used to end in a RecursionError traceback from the loader's dependency walk.
+    text = chained_facts(1_000)
+    first = Limits().max_fact_depth - 2  # f48: the first link past the limit
+    error = quickly_refused(text, "max_fact_depth")
+    problem = error.problems[0]
+    assert problem.field == f"facts[{first + 3}].expr"
+    assert problem.line == line_of(text, f'expr: "f{first - 1} + 1"')
+    assert f"f{first}" in str(error) and "max_fact_depth=50" in str(error)
+    path = tmp_path / "chain.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["closures", "durable", "columnar"])
+def test_the_longest_chain_of_facts_the_limit_accepts_is_evaluated(backend: str) -> None:
+    if backend != "closures":
+        pytest.importorskip("durable" if backend == "durable" else "polars")
+    links = Limits().max_fact_depth - 2
+    ruleset = loads_ruleset(chained_facts(links))
+    with Engine(ruleset, backend=backend) as engine:
+        result = engine.evaluate([PERSON], [ENTRY], as_of=AS_OF)
+    assert [d.outcome for d in result.decisions] == ["written_warning"]
+    assert f'"f{links - 1}"' in result.model_dump_json()
+
+
+def test_the_longest_chain_of_facts_the_limit_accepts_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Explanations walk the chain recursively (--format json deepest, failing past about
+    # 250 facts): the limit is what keeps them inside Python's recursion limit.
+    links = Limits().max_fact_depth - 2
+    (tmp_path / "chain.yaml").write_text(chained_facts(links), encoding="utf-8")
+    scenario = tmp_path / "chain.scenario.yaml"
+    scenario.write_text(
+        "ruleset: chain.yaml\nas_of: 2009-06-01\n"
+        f"subjects: [{json.dumps(PERSON)}]\nevents: [{json.dumps(ENTRY)}]\n",
+        encoding="utf-8",
+    )
+    argv = ["explain", str(scenario), "--subject", "p2", "--outcome", "written_warning"]
+    for output in ("text", "json"):
+        assert main([*argv, "--format", output]) == 0
+        assert f"f{links - 1}" in capsys.readouterr().out
+
+
+def test_the_loader_and_the_durable_compiler_walk_a_chain_without_recursing() -> None:
+    # A caller may raise the limit: the loader's dependency walk and the durable backend's
+    # compiler follow a chain with loops, so only the explanations' depth bounds it.
+    lifted = Limits(max_fact_depth=2_000)
+    ruleset = loads_ruleset(chained_facts(1_000), limits=lifted)
+    art9 = next(rule for rule in ruleset.rules if rule.id == "art9_written_warning")
+    assert {"f0", "f999", "records_at_entry"} <= set(art9.reads)
+    pytest.importorskip("durable")
+    # The compiler's walk used to recurse about five frames a link, failing from about 200.
+    shorter = loads_ruleset(chained_facts(300), limits=lifted)
+    with Engine(shorter, backend="durable") as engine:
+        assert engine.outcomes([PERSON], [ENTRY], as_of=dt.date(2008, 3, 10)) == {
+            "p2": frozenset({"written_warning"})
+        }
+
+
 def test_a_ruleset_that_extends_itself_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "self.yaml"
     path.write_text("extends: self.yaml\nid: loop\n", encoding="utf-8")

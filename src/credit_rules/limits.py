@@ -44,6 +44,12 @@ class Limits:
     max_expression_depth: int = 50
     #: Layers under one ruleset (``extends`` of ``extends``…).
     max_extends: int = 16
+    #: Facts in one chain of derivation (a fact read by a fact read by a fact…, the fact
+    #: itself included); ganzhou-2023's longest is 5. Explanations walk such a chain
+    #: recursively, and the first walk to fail (``explain --format json``) does so past about
+    #: 250 facts, so a chain this limit accepts stays five times inside Python's recursion
+    #: limit however deep its caller already is.
+    max_fact_depth: int = 50
 
 
 DEFAULT_LIMITS = Limits()

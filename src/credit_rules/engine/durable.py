@@ -282,6 +282,11 @@ class _Compiler:
         self._source_index: dict[tuple[str, ...], int] = {}
         self.texts: dict[str, int] = {}
         self._nullable: dict[str, bool] = {}
+        # In file order, where each fact reads only facts above it (the loader's scope), so
+        # each is answered from those already known: asked first for the end of a long chain
+        # of facts, the question would recurse once per link, past Python's recursion limit.
+        for fact in ruleset.facts:
+            self.fact_nullable(fact.id)
 
     # -- values ---------------------------------------------------------------------------
 

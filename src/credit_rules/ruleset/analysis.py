@@ -10,7 +10,7 @@ printer (:func:`expression_text`), one dependency walk (:func:`names_read` up to
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,18 +101,20 @@ def with_dependencies(
     counted records and parameters. The loader records it as a rule's ``reads``; the engine
     follows it under the parameters in use."""
     ordered: dict[str, None] = {}
-
-    def add(name: str) -> None:
+    # Depth first with a stack of what is left to read at each level, not recursion: a chain
+    # of computed facts is as deep as the ruleset makes it (Limits.max_fact_depth bounds it).
+    pending: list[Iterator[str]] = [iter(names)]
+    while pending:
+        name = next(pending[-1], None)
+        if name is None:
+            pending.pop()
+            continue
         if name in ordered:
-            return
+            continue
         ordered[name] = None
         fact = facts.get(name)
         if fact is not None and isinstance(fact.derivation, ir.Computed):
-            for dependency in read(fact.derivation.expr):
-                add(dependency)
-
-    for name in names:
-        add(name)
+            pending.append(iter(read(fact.derivation.expr)))
     return tuple(ordered)
 
 

@@ -849,6 +849,7 @@ class _Checker:
             "collect_events",
             "expr",
         )
+        depths: dict[str, int] = {}
         for index, f in enumerate(self.spec.facts):
             path: YamlPath = ("facts", index)
             given = [k for k in kinds if getattr(f, k) is not None]
@@ -877,6 +878,7 @@ class _Checker:
             if built is None or f.id in facts:
                 continue
             derivation, fact_type = built
+            self._check_depth((*path, given[0]), f.id, derivation, depths)
             facts[f.id] = ir.Fact(
                 f.id,
                 _text(f.description),
@@ -888,6 +890,31 @@ class _Checker:
                 self.lines(path),
             )
         return facts
+
+    def _check_depth(
+        self, path: YamlPath, name: str, derivation: ir.Derivation, depths: dict[str, int]
+    ) -> None:
+        """Record how many facts deep ``name`` is derived (itself included), and refuse it past
+        ``Limits.max_fact_depth``. Explanations and backends walk such chains recursively, so
+        a chain of a thousand facts would end in a RecursionError long after the file was
+        accepted; the limit keeps every walk far inside Python's recursion limit."""
+        read = [n for expr in _derivation_exprs(derivation) for n in names_in(expr)]
+        depth = 1 + max((depths[n] for n in read if n in depths), default=0)
+        if depth > self.limits.max_fact_depth:
+            line, column = self.map.locate(path)
+            raise too_large(
+                self.source,
+                "max_fact_depth",
+                depth,
+                self.limits.max_fact_depth,
+                Message(
+                    "the derivation of {fact}, a chain of {depth} facts,", fact=name, depth=depth
+                ),
+                line=line,
+                column=column,
+                field=_field(path),
+            )
+        depths.setdefault(name, depth)
 
     def _derivation(
         self,
@@ -1267,6 +1294,15 @@ class _Checker:
                 continue
             meanings.setdefault(alternative.id, value)
         return meanings
+
+
+def _derivation_exprs(derivation: ir.Derivation) -> tuple[Expr, ...]:
+    """The expressions a fact's derivation reads other facts through."""
+    if isinstance(derivation, ir.Computed):
+        return (derivation.expr,)
+    if isinstance(derivation, ir.EventQuery):
+        return tuple(e for e in (derivation.where, derivation.value) if e is not None)
+    return () if derivation.where is None else (derivation.where,)
 
 
 def _text(spec: TextSpec) -> ir.Text:
