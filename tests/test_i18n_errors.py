@@ -246,3 +246,25 @@ def test_test_reads_one_scenario_from_standard_input(
     assert broken != text
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(broken.encode("utf-8"))))
     assert main(["test", "-"], environ={}) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "chinese"),
+    [
+        ("    value: 5 years", "    value: 5 yaer", "不是期间"),
+        ("    value: 2\n", "    value: 0\n", "低于声明的最小值"),
+    ],
+)
+def test_a_parameter_value_s_problem_is_said_in_chinese(old: str, new: str, chinese: str) -> None:
+    """The loader kept only the English text of a value's check (``str(error)``), so a bad
+    period or a value below its minimum reached ``--lang zh`` in English."""
+    from credit_rules import loads_ruleset
+    from credit_rules.errors import RulesetError
+
+    text = (Path(__file__).resolve().parents[1] / "rulesets" / "lianyungang-2007.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert old in text
+    with pytest.raises(RulesetError) as caught:
+        loads_ruleset(text.replace(old, new, 1))
+    assert chinese in caught.value.render("zh")

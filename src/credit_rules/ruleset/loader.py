@@ -290,7 +290,7 @@ def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Rulese
         try:
             value = _coerce_parameter(parameter.type, raw, parameter.min, parameter.max)
         except ValueError as error:
-            problems.append(Problem(str(error), field=f"parameters.{name}"))
+            problems.append(Problem(_said(error), field=f"parameters.{name}"))
             continue
         replaced[name] = dataclasses.replace(parameter, value=value)
     if problems:
@@ -602,7 +602,7 @@ class _Checker:
             except ValueError as error:
                 # Reported once, here. The parameter keeps its declared type with a stand-in
                 # value, so what reads it type-checks and no knock-on error hides this one.
-                self.problem((*path, "value"), str(error))
+                self.problem((*path, "value"), _said(error))
                 value = _STAND_IN[p.type]
             result.setdefault(
                 p.id,
@@ -1290,7 +1290,7 @@ class _Checker:
                     parameter.type, alternative.value, parameter.min, parameter.max
                 )
             except ValueError as error:
-                self.problem(where, str(error))
+                self.problem(where, _said(error))
                 continue
             meanings.setdefault(alternative.id, value)
         return meanings
@@ -1325,6 +1325,13 @@ class _ScopeFields(Mapping[str, Type]):
 
     def __len__(self) -> int:
         return len(self._fields)
+
+
+def _said(error: ValueError) -> Message:
+    """What a value's check said, as its :class:`Message` (``str(error)`` is its English
+    text alone, which reached ``--lang zh`` untranslated)."""
+    said = error.args[0] if error.args else None
+    return said if isinstance(said, Message) else Message.raw(str(error))
 
 
 def _field(path: YamlPath) -> str:
