@@ -129,6 +129,16 @@ def test_wrong_type_of_a_rule_priority(tmp_path: Path) -> None:
     assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].priority")
 
 
+def test_an_empty_until_is_refused_not_read_as_no_end(tmp_path: Path) -> None:
+    """``until: ""`` was accepted and read as no ``until`` at all: Art 10's measure of one
+    year became a measure without end. ``when`` and ``from`` already refused an empty text."""
+    start = block_of("art10_cash_settlement")
+    path, line = replaced(
+        tmp_path, "until: trigger_date + settlement_change_term", 'until: ""', after=start
+    )
+    assert_located(refused(path), path, line, f"rules[{RULE['art10_cash_settlement']}].until")
+
+
 def test_wrong_type_of_in_force_from(tmp_path: Path) -> None:
     path, line = replaced(tmp_path, "in_force_from: 2007-10-01", "in_force_from: soon")
     assert_located(refused(path), path, line, "in_force_from")

@@ -1018,11 +1018,18 @@ class _Checker:
             when = self._expr((*path, "when"), r.when, scope, "flag", trigger)
             start = self._expr((*path, "from"), r.from_, scope, "date", trigger)
             until = (
-                self._expr((*path, "until"), r.until, scope, "date", trigger) if r.until else None
+                self._expr((*path, "until"), r.until, scope, "date", trigger)
+                if r.until is not None
+                else None
             )
             deadline = self._deadline_parts(path, r, outcome, parameters, scope, trigger)
             ranked = self._ranking(path, r, outcome)
-            if when is None or start is None or outcome is None or (r.until and until is None):
+            if (
+                when is None
+                or start is None
+                or outcome is None
+                or (r.until is not None and until is None)
+            ):
                 continue
             if deadline is None or not ranked:
                 continue

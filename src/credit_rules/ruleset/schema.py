@@ -139,7 +139,8 @@ class RuleSpec(_Spec):
     when: str = Field(min_length=1)
     outcome: str = Field(pattern=_ID)
     from_: str = Field(alias="from", min_length=1)
-    until: str | None = None
+    #: None: no end. An empty text is refused, not read as none: it is a value left out.
+    until: str | None = Field(default=None, min_length=1)
     group: str | None = Field(
         default=None, pattern=_ID, description="Measures of one ladder: one applies on a day."
     )
