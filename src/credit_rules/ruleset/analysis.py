@@ -76,15 +76,24 @@ def _read_all(*exprs: Expr | None) -> tuple[str, ...]:
     return tuple(name for expr in exprs if expr is not None for name in names_read(expr))
 
 
+def derivation_exprs(derivation: ir.Derivation) -> tuple[Expr, ...]:
+    """The expressions a fact's derivation reads other facts and parameters through."""
+    if isinstance(derivation, ir.Computed):
+        return (derivation.expr,)
+    if isinstance(derivation, ir.EventQuery):
+        return tuple(e for e in (derivation.where, derivation.value) if e is not None)
+    return () if derivation.where is None else (derivation.where,)
+
+
 def derivation_reads(ruleset: ir.Ruleset, fact: ir.Fact) -> tuple[str, ...]:
     """The facts and parameters a fact is derived from, in order of first use; a count also
     reads its register's validity."""
     derivation = fact.derivation
+    names = _read_all(*derivation_exprs(derivation))
     if isinstance(derivation, ir.Computed):
-        return names_read(derivation.expr)
+        return names
     if isinstance(derivation, ir.EventQuery):
-        return tuple(dict.fromkeys(_read_all(derivation.where, derivation.value)))
-    names = _read_all(derivation.where)
+        return tuple(dict.fromkeys(names))
     register = next((r for r in ruleset.registers if r.id == derivation.register), None)
     if register is not None and register.validity is not None:
         names += (register.validity,)

@@ -30,7 +30,7 @@ from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, field_choices, vocabularies
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.analysis import uses, with_dependencies
+from credit_rules.ruleset.analysis import derivation_exprs, uses, with_dependencies
 from credit_rules.ruleset.bundle import bundled_ids, bundled_source
 from credit_rules.ruleset.expressions import (
     Compare,
@@ -782,16 +782,7 @@ class _Checker:
                 Message("{event} has no field {key!r}", event=event, key="action"),
             )
         elif allowed is not None and action not in allowed:
-            self.problem(
-                (*path, "removed_by", "action"),
-                Message(
-                    "{value!r} is never a value of {name} ({allowed}), so this "
-                    "comparison could never hold as written",
-                    value=action,
-                    name=f"{event}.action",
-                    allowed=", ".join(sorted(allowed)),
-                ),
-            )
+            self._never_held((*path, "removed_by", "action"), action, f"{event}.action", allowed)
 
     def _texts_it_can_hold(
         self, path: YamlPath, expr: Expr, scopes: Mapping[str, Mapping[str, Type]]
@@ -809,17 +800,20 @@ class _Checker:
                 named = self._choices(side, scopes)
                 if named is not None and other.value not in named[1]:
                     fine = False
-                    self.problem(
-                        path,
-                        Message(
-                            "{value!r} is never a value of {name} ({allowed}), so this "
-                            "comparison could never hold as written",
-                            value=other.value,
-                            name=named[0],
-                            allowed=", ".join(sorted(named[1])),
-                        ),
-                    )
+                    self._never_held(path, other.value, *named)
         return fine
+
+    def _never_held(self, path: YamlPath, value: str, name: str, allowed: frozenset[str]) -> None:
+        self.problem(
+            path,
+            Message(
+                "{value!r} is never a value of {name} ({allowed}), so this "
+                "comparison could never hold as written",
+                value=value,
+                name=name,
+                allowed=", ".join(sorted(allowed)),
+            ),
+        )
 
     def _choices(
         self, node: Expr, scopes: Mapping[str, Mapping[str, Type]]
@@ -898,7 +892,7 @@ class _Checker:
         ``Limits.max_fact_depth``. Explanations and backends walk such chains recursively, so
         a chain of a thousand facts would end in a RecursionError long after the file was
         accepted; the limit keeps every walk far inside Python's recursion limit."""
-        read = [n for expr in _derivation_exprs(derivation) for n in names_in(expr)]
+        read = [n for expr in derivation_exprs(derivation) for n in names_in(expr)]
         depth = 1 + max((depths[n] for n in read if n in depths), default=0)
         if depth > self.limits.max_fact_depth:
             line, column = self.map.locate(path)
@@ -1301,15 +1295,6 @@ class _Checker:
                 continue
             meanings.setdefault(alternative.id, value)
         return meanings
-
-
-def _derivation_exprs(derivation: ir.Derivation) -> tuple[Expr, ...]:
-    """The expressions a fact's derivation reads other facts through."""
-    if isinstance(derivation, ir.Computed):
-        return (derivation.expr,)
-    if isinstance(derivation, ir.EventQuery):
-        return tuple(e for e in (derivation.where, derivation.value) if e is not None)
-    return () if derivation.where is None else (derivation.where,)
 
 
 def _text(spec: TextSpec) -> ir.Text:
