@@ -22,6 +22,8 @@ from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.errors import (  # noqa: E402
     CalendarRangeError,
     ExtensionOverCap,
+    ScenarioError,
+    TableError,
     UnsupportedConstruct,
 )
 from credit_rules.testing.regulations.ganzhou import ganzhou_history  # noqa: E402
@@ -167,6 +169,30 @@ def test_extensions_over_the_cap_are_refused_by_both() -> None:
         ENGINE.evaluate(SUBJECTS, events, as_of=dt.date(2024, 12, 31))
     with pytest.raises(ExtensionOverCap, match="16 working days, over the cap of 15"):
         COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=dt.date(2024, 12, 31))
+
+
+@pytest.mark.parametrize("extensions", [(2**62, 2**62), (2**63 - 1, 1)])
+def test_extensions_adding_up_past_64_bits_are_over_the_cap_for_both(
+    extensions: tuple[int, ...],
+) -> None:
+    """Each fits an event table's column, their total does not: the backend must not wrap it
+    round to a small (or negative) number that passes under the cap."""
+    events = _repair(*extensions)
+    total = f"{sum(extensions)} working days, over the cap of 15"
+    with pytest.raises(ExtensionOverCap, match=total):
+        ENGINE.evaluate(SUBJECTS, events, as_of=dt.date(2024, 12, 31))
+    with pytest.raises(ExtensionOverCap, match=total):
+        COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=dt.date(2024, 12, 31))
+
+
+def test_an_extension_beyond_64_bits_is_refused_as_input_by_both() -> None:
+    events = _repair(2**63)
+    with pytest.raises(ScenarioError) as walked:
+        ENGINE.evaluate(SUBJECTS, events, as_of=dt.date(2024, 12, 31))
+    with pytest.raises(TableError) as columns:
+        COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=dt.date(2024, 12, 31))
+    assert [p.field for p in walked.value.problems] == ["events[3].working_days"]
+    assert [p.field for p in columns.value.problems] == ["events[3].working_days"]
 
 
 def test_a_long_history_gives_the_engines_rows() -> None:

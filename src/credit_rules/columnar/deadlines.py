@@ -125,8 +125,10 @@ def _extended(
     assert spec is not None
     fields = tuple(dict.fromkeys((*used, spec.field)))
     found = _events(rows, known, spec.event_type, plan.extended_where, fields)
+    # Summed in 128 bits: extensions each within 64 bits may add up beyond them, and the
+    # engine compares their exact total with the cap (a wrapped sum would pass under it).
     totals = found.group_by("_did").agg(
-        pl.col(column("event", spec.field)).cast(pl.Int64).sum().alias("extended_by"),
+        pl.col(column("event", spec.field)).cast(pl.Int128).sum().alias("extended_by"),
         pl.len().alias("_times"),
         pl.col(column("event", "date")).sort_by("_eseq").alias("_days"),
     )
@@ -155,7 +157,8 @@ def _extended(
         if over.height:
             total = int(over["extended_by"][0])
             raise ExtensionOverCap(total, plan.cap, _UNIT_WORDS[plan.period.unit], rule)
-    return totals.select("_did", "extended_by")
+    # Within the cap (every extension has one), so back in 64 bits.
+    return totals.select("_did", pl.col("extended_by").cast(pl.Int64))
 
 
 def _spans(excluded: pl.DataFrame, rows: pl.DataFrame, counting: _Counting) -> pl.DataFrame:

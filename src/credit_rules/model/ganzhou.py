@@ -276,7 +276,10 @@ class RepairExtended(Event):
     type: Literal["repair_extended"] = "repair_extended"
     shown_as = N_("Repair handling extended")
     application: str = _ID
-    working_days: int = Field(ge=1, strict=True)
+    # At most a 64-bit number, the width of an event table's column: beyond it the columnar
+    # backend cannot hold the value, so both engines refuse it as input, alike, rather than
+    # one refusing the table and the other the extension (ExtensionOverCap).
+    working_days: int = Field(ge=1, le=2**63 - 1, strict=True)
 
 
 class RepairDecided(Event):
