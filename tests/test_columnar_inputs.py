@@ -114,9 +114,20 @@ def test_many_problems_are_capped_with_the_total() -> None:
 
 
 def test_contradicting_events_are_refused_like_the_engine_does() -> None:
-    twice = pl.DataFrame([EVENTS[0], EVENTS[0]])
-    with pytest.raises(TableError, match="entered twice"):
-        ENGINE.evaluate(twice, as_of=AS_OF)
+    """One event listed twice is said to be that, as the walk says it; two different entries
+    of one record are two entries. Each row is named with its own words."""
+    other = {**EVENTS[0], "category": "resell_drugs"}
+    same = "the same record entered twice; list each event once (value 'r1')"
+    two = "a record of register dishonesty_records entered twice (value 'r1')"
+    for given, said in (
+        ([EVENTS[0], EVENTS[0]], [(0, same), (1, same)]),
+        ([EVENTS[0], other], [(0, two), (1, two)]),
+        ([EVENTS[0], other, EVENTS[0]], [(1, two), (0, same), (2, same)]),
+    ):
+        with pytest.raises(TableError) as caught:
+            ENGINE.evaluate(pl.DataFrame(given), as_of=AS_OF)
+        found = [(p.field, str(p.message)) for p in caught.value.problems]
+        assert found == [(f"events[{row}].record", text) for row, text in said]
 
 
 def test_the_engine_pickles_for_worker_processes() -> None:

@@ -217,16 +217,20 @@ class History:
                 self._schema,
             )
             counts = self._knows(as_of, knowledge) & (pl.col("date") >= in_force)
-            counted = maybe.filter(counts)
-            twice = counted.filter(pl.struct("subject", key).is_duplicated())
+            # An entry equal to another field for field is one event listed twice, whether
+            # it counts or not, and is said so, as the walk says it; the rest of the entries
+            # of one record that count are two entries of it.
+            content = [c for c in maybe.columns if not c.startswith("_")]
+            identical = maybe.filter(pl.struct(content).is_duplicated())
+            twice = (
+                maybe.filter(counts)
+                .filter(pl.struct("subject", key).is_duplicated())
+                .join(identical.select("_table", "_row"), on=["_table", "_row"], how="anti")
+            )
             problems.rows(
                 twice,
                 key,
                 Message("a record of register {register} entered twice", register=register.id),
-            )
-            content = [c for c in maybe.columns if not c.startswith("_")]
-            identical = maybe.filter(pl.struct(content).is_duplicated()).join(
-                twice.select("_table", "_row"), on=["_table", "_row"], how="anti"
             )
             problems.rows(
                 identical, key, Message("the same record entered twice; list each event once")
