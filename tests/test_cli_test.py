@@ -237,6 +237,29 @@ def test_each_expectation_is_matched_to_its_nearest_result() -> None:
     assert mismatch.differences[0].actual == "2009-05-20"
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({}, "checks nothing"),
+        ({"decisions": [], "absent": []}, "checks nothing"),
+        ({"error": "over the cap"}, "run_scenario"),
+    ],
+)
+def test_an_expectation_built_in_python_that_checks_nothing_is_refused(
+    given: dict[str, object], said: str
+) -> None:
+    """A scenario file with such an expect: is refused when it is read; one built in Python
+    would otherwise pass against any result, so comparing it is refused too."""
+    from credit_rules import Engine, bundled
+    from credit_rules.errors import ArgumentError
+    from credit_rules.scenario import Expectation
+
+    evaluation = Engine(bundled("lianyungang-2007")).evaluate([], [], as_of="2009-01-01")
+    with pytest.raises(ArgumentError, match=said):
+        compare(Expectation.model_validate(given), evaluation)
+    assert compare(Expectation(exactly=True), evaluation) == []
+
+
 # -- bad input: exit 2 ------------------------------------------------------------------------
 
 

@@ -101,6 +101,13 @@ class Expectation(BaseModel):
         "duties, absent or exactly beside it are refused.",
     )
 
+    def checks_nothing(self) -> bool:
+        """Whether no result could fail this expectation: it would pass whatever the ruleset
+        does, so a scenario file with it is refused, and so is comparing it with results."""
+        return self.error is None and not (
+            self.decisions or self.deadlines or self.duties or self.absent or self.exactly
+        )
+
 
 class _ScenarioSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -242,7 +249,7 @@ def _idle_expectations(expect: Expectation, source_map: SourceMap) -> list[Probl
                 ),
             )
         ]
-    if expect.decisions or expect.deadlines or expect.duties or expect.absent or expect.exactly:
+    if not expect.checks_nothing():
         return []
     return [
         source_map.problem(

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from credit_rules.engine.engine import Engine
-from credit_rules.errors import CreditRulesError, InputError, Problem, ScenarioError
+from credit_rules.errors import (
+    ArgumentError,
+    CreditRulesError,
+    InputError,
+    Problem,
+    ScenarioError,
+)
 from credit_rules.explain.whynot import explain
 from credit_rules.i18n import Message, join
 from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
@@ -263,6 +269,20 @@ def compare(
 ) -> list[Mismatch]:
     """Every way ``evaluation`` falls short of ``expect``. ``lines`` maps ``expect.decisions[i]``
     (and deadlines, duties, absent) to the line it was written on."""
+    if expect.error is not None:
+        raise ArgumentError(
+            Message(
+                "an expectation of an error is held by running its scenario (run_scenario), "
+                "not by comparing it with an evaluation"
+            )
+        )
+    if expect.checks_nothing():
+        raise ArgumentError(
+            Message(
+                "this expectation checks nothing: list decisions, deadlines, duties or absent "
+                "measures, or set exactly=True"
+            )
+        )
     where = lines or {}
     found: list[Mismatch] = []
     leftover = _pair(
