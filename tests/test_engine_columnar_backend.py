@@ -18,7 +18,7 @@ pytest.importorskip("polars")
 
 from credit_rules import Engine, Ledger, bundled
 from credit_rules.engine.walk import Counter
-from credit_rules.errors import CreditRulesError, HistoryError
+from credit_rules.errors import CreditRulesError, HistoryError, ScenarioError
 from credit_rules.model.vocabularies import parse_events
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -178,8 +178,9 @@ def test_an_iterator_of_events_is_read_once_whichever_path_answers(
 def test_what_the_plans_refuse_the_walk_answers_or_refuses_in_its_own_words() -> None:
     """Ganzhou Art 25: extensions of a repair decision are capped at 15 working days. Six
     institutions each exceed it; the walk names the first in id order, the plans whichever
-    they meet first, so the walk is asked. A count no 64-bit column holds, on an extension
-    of an application never accepted, is read by no rule: the walk answers."""
+    they meet first, so the walk is asked. A count no 64-bit column holds, even on an
+    extension of an application never accepted, which no rule reads, is refused as input by
+    both, in the same words."""
     walk, columnar = _both("ganzhou-2023")
     over_cap = []
     for number, subject in enumerate(GANZHOU_SUBJECTS):
@@ -210,7 +211,8 @@ def test_what_the_plans_refuse_the_walk_answers_or_refuses_in_its_own_words() ->
         for question in ("evaluate", "outcomes"):
             want = _answer(getattr(walk, question), GANZHOU_SUBJECTS, events, as_of)
             assert _answer(getattr(columnar, question), GANZHOU_SUBJECTS, events, as_of) == want
-    assert walk.outcomes(GANZHOU_SUBJECTS, huge, as_of=as_of)
+    refused = _answer(walk.outcomes, GANZHOU_SUBJECTS, huge, as_of)
+    assert refused[0] is ScenarioError and "events[1].working_days" in refused[1], refused
 
 
 def test_a_subject_with_nothing_is_evaluated_all_the_same(engines: tuple[Engine, Engine]) -> None:
