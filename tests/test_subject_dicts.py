@@ -79,21 +79,10 @@ def test_the_short_cut_is_taken_only_for_dicts_of_an_id_and_a_kind() -> None:
 
 def test_an_evaluation_from_dicts_is_the_one_from_models() -> None:
     ruleset = bundled("lianyungang-2007")
+    entered = (("r1", "lend_certificate", "2008-03-10"), ("r2", "resell_drugs", "2008-05-20"))
     events = [
-        {
-            "type": "dishonesty_entered",
-            "subject": "p1",
-            "record": "r1",
-            "category": "lend_certificate",
-            "date": "2008-03-10",
-        },
-        {
-            "type": "dishonesty_entered",
-            "subject": "p1",
-            "record": "r2",
-            "category": "resell_drugs",
-            "date": "2008-05-20",
-        },
+        {"type": "dishonesty_entered", "subject": "p1", "record": r, "category": c, "date": d}
+        for r, c, d in entered
     ]
     engine = Engine(ruleset)
     models = LIANYUNGANG.subjects([PERSON])
