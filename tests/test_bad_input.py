@@ -27,6 +27,7 @@ from credit_rules import (
     load_scenario,
 )
 from credit_rules.cli.main import main
+from credit_rules.i18n import render
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET_FILE = ROOT / "rulesets" / "lianyungang-2007.yaml"
@@ -183,6 +184,64 @@ def test_rule_referencing_an_undefined_fact(tmp_path: Path) -> None:
     error = refused(path)
     assert_located(error, path, line, f"rules[{RULE['art10_cash_settlement']}].when")
     assert "records_count" in str(error)
+
+
+FACT_IN_FORCE = """  - id: records_in_force
+    description: {zh: 评估之日有效的失信记录数, en: Records valid on the day assessed}
+    count: {of: dishonesty_records, valid_on: assessment}
+    cites: [{article: 14}]
+"""
+FACT_COUNT_CITES = "    cites: [{article: 9}, {article: 10}, {article: 11}]\n"
+
+
+def _rendered(error: InputError, lang: str) -> list[str]:
+    return [f"[{p.field}] {render(p.message, lang)}" for p in error.problems]
+
+
+def test_a_fact_reading_one_listed_below_is_told_to_move_it(tmp_path: Path) -> None:
+    """records_in_force moved below record_count, which reads it: the one problem says where
+    it is and what to do; the rules reading record_count are not told it does not exist."""
+    assert ORIGINAL.count(FACT_IN_FORCE) == 1 and ORIGINAL.count(FACT_COUNT_CITES) == 1
+    text = ORIGINAL.replace(FACT_IN_FORCE, "").replace(
+        FACT_COUNT_CITES, FACT_COUNT_CITES + FACT_IN_FORCE
+    )
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    error = refused(path)
+    below = text.index("  - id: records_in_force")
+    assert [p.field for p in error.problems] == ["facts[1].expr"]
+    (problem,) = error.problems
+    assert problem.line == line_at(text, text.index('expr: "records_in_force if'))
+    assert _rendered(error, "en") == [
+        f"[facts[1].expr] records_in_force is a fact listed further down (line "
+        f"{line_at(text, below)}); a fact reads only the facts listed above it, so move "
+        "records_in_force above this one (column 1 of the expression)"
+    ]
+    (zh,) = _rendered(error, "zh")
+    assert "列在下方" in zh and "（表达式第 1 列）" in zh and "column" not in zh
+
+
+def test_a_fact_reading_itself_is_told_so(tmp_path: Path) -> None:
+    path, line = replaced(tmp_path, 'expr: "records_in_force if', 'expr: "record_count if', after=0)
+    error = refused(path)
+    assert [p.line for p in error.problems] == [line]
+    assert _rendered(error, "en") == [
+        "[facts[2].expr] record_count cannot be derived from itself (column 1 of the expression)"
+    ]
+
+
+def test_what_reads_a_fact_that_could_not_be_built_is_not_reported_again(
+    tmp_path: Path,
+) -> None:
+    """The fact's own problem is the one to fix: the fact computed from it and the rules that
+    read either (in when or shows) would otherwise each say the name does not exist."""
+    path, line = replaced(
+        tmp_path,
+        "count: {of: dishonesty_records, valid_on: assessment}",
+        "count: {of: dishonesty_recordz, valid_on: assessment}",
+    )
+    error = refused(path)
+    assert [(p.field, p.line) for p in error.problems] == [("facts[1].count.of", line)]
 
 
 def test_rule_referencing_an_undefined_parameter(tmp_path: Path) -> None:

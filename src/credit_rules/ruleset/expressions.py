@@ -123,8 +123,11 @@ Expr = Const | Ref | Field | Call | Not | BoolOp | Compare | Arith | Conditional
 class ExpressionError(Exception):
     """A problem in one expression, with its 1-based column inside the expression text."""
 
-    def __init__(self, message: str, column: int | None = None) -> None:
+    def __init__(self, message: str, column: int | None = None, name: str | None = None) -> None:
         self.column = column
+        #: The name that is not in scope, when that is the problem: the loader may know it
+        #: as a fact listed further down, or one that could not be built.
+        self.name = name
         super().__init__(message)
 
 
@@ -322,6 +325,7 @@ class _Translator:
                 )
                 + _closest(name, self.names),
                 column,
+                name,
             )
         return Ref(name, self.names[name])
 

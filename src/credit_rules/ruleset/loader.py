@@ -383,6 +383,11 @@ class _Checker:
         self.source = source
         self.digest = digest
         self.problems: list[Problem] = []
+        #: Facts that could not be built (their problem is reported where they are written):
+        #: an expression reading one is not told again that the name is unknown.
+        self.unbuilt_facts: set[str | None] = set()
+        #: The fact whose derivation is being built, and its place in the list, if any.
+        self.building_fact: tuple[str, int] | None = None
         # Where each key of each mapping is written, so every entry of the IR carries its own
         # lines and nothing later has to read the file again to point at it.
         self.key_lines: dict[YamlPath, dict[str, int]] = {}
@@ -745,8 +750,17 @@ class _Checker:
         try:
             expr = parse(text, scope, scopes, self.limits)
         except ExpressionError as error:
+            said = self._fact_out_of_order(error.name)
+            if said is not None:
+                error = ExpressionError(said, error.column, error.name)
+            elif error.name in self.unbuilt_facts and self.problems:
+                return None  # that fact's own problem, reported, is the one to fix
             line, column = self.map.locate(path)
-            where = f" (column {error.column} of the expression)" if error.column else ""
+            where = (
+                Message(" (column {column} of the expression)", column=error.column)
+                if error.column
+                else ""
+            )
             self.problems.append(
                 Problem(
                     Message("{error}{where}", error=error, where=where),
@@ -769,6 +783,25 @@ class _Checker:
         if not self._texts_it_can_hold(path, expr, scopes or {}):
             return None
         return expr
+
+    def _fact_out_of_order(self, name: str | None) -> Message | None:
+        """What to say of a fact that a fact's derivation reads before it is in scope: itself,
+        or one listed further down (a fact reads only the facts above it, which is what makes
+        a cycle impossible). None for a name that is no fact at all."""
+        if name is None or self.building_fact is None:
+            return None
+        building, place = self.building_fact
+        if name == building:
+            return Message("{name} cannot be derived from itself", name=name)
+        below = [i for i, f in enumerate(self.spec.facts) if f.id == name and i > place]
+        if not below:
+            return None
+        return Message(
+            "{name} is a fact listed further down (line {line}); a fact reads only the facts "
+            "listed above it, so move {name} above this one",
+            name=name,
+            line=self.line(("facts", below[0])),
+        )
 
     def _removal_action(self, path: YamlPath, event: str, action: str | None) -> None:
         """A register's ``removed_by.action`` is matched against the event's ``action``
@@ -846,6 +879,11 @@ class _Checker:
         depths: dict[str, int] = {}
         for index, f in enumerate(self.spec.facts):
             path: YamlPath = ("facts", index)
+            # Unbuilt until it is built (a fact that fails is then read by nothing); the facts
+            # below are not, so that reading one is said to read it too early.
+            if f.id not in facts:  # (a second fact of one id is refused on its own)
+                self.unbuilt_facts.add(f.id)
+            self.building_fact = (f.id, index)
             given = [k for k in kinds if getattr(f, k) is not None]
             if len(given) != 1:
                 self.problem(
@@ -873,6 +911,7 @@ class _Checker:
                 continue
             derivation, fact_type = built
             self._check_depth((*path, given[0]), f.id, derivation, depths)
+            self.unbuilt_facts.discard(f.id)
             facts[f.id] = ir.Fact(
                 f.id,
                 _text(f.description),
@@ -883,6 +922,7 @@ class _Checker:
                 self.line(path),
                 self.lines(path),
             )
+        self.building_fact = None
         return facts
 
     def _check_depth(
@@ -1028,6 +1068,8 @@ class _Checker:
             if deadline is None or not ranked:
                 continue
             for position, name in enumerate(r.shows):
+                if name in self.unbuilt_facts and self.problems:
+                    continue  # that fact's own problem, reported, is the one to fix
                 if name not in scope or name in parameters or name in ir.BUILTINS:
                     self.problem(
                         (*path, "shows", position),
