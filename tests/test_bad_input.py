@@ -164,6 +164,25 @@ def test_parameter_value_that_is_not_a_period(tmp_path: Path) -> None:
     assert_located(refused(path), path, line, f"parameters[{PARAMETER['record_validity']}].value")
 
 
+@pytest.mark.parametrize("value", ["null", "[1, 2]", "1.5"])
+def test_a_value_of_none_of_the_kinds_a_field_takes_is_one_problem_at_the_field(
+    tmp_path: Path, value: str
+) -> None:
+    """A parameter's value is a whole number, true or false, or text: one that is none of them
+    is one problem at ``value``, not one per kind on pseudo-fields (``value.int``...)."""
+    start = block_of("warning_records")
+    path, line = replaced(tmp_path, "value: 1\n", f"value: {value}\n", after=start)
+    error = refused(path)
+    field = f"parameters[{PARAMETER['warning_records']}].value"
+    assert [(p.field, p.line) for p in error.problems] == [(field, line)]
+    assert _rendered(error, "en") == [
+        f"[{field}] expected one of: a whole number, true or false, text (got {value})"
+    ]
+    assert _rendered(error, "zh") == [
+        f"[{field}] 应为以下之一：整数、true 或 false、文本（实际为 {value}）"
+    ]
+
+
 def test_missing_in_force_from(tmp_path: Path) -> None:
     path, _ = replaced(tmp_path, "in_force_from: 2007-10-01\n", "")
     # Nothing is left to point at, so the error points at the mapping that lacks the field.

@@ -24,7 +24,7 @@ from credit_rules.errors import (
     suggestion,
     validation_message,
 )
-from credit_rules.i18n import Message
+from credit_rules.i18n import N_, Message, join
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, field_choices, vocabularies
@@ -305,12 +305,61 @@ def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Rulese
     )
 
 
+#: What each kind of value a field may take is called, by the tag pydantic puts after the
+#: field's path when a value fits none of a union's members.
+_UNION_MEMBERS = {
+    "int": N_("a whole number"),
+    "bool": N_("true or false"),
+    "str": N_("text"),
+}
+
+
+def _union_misfits(items: list[Any]) -> list[Any]:
+    """The errors, with those of one value that fits none of a union's members (one error
+    per member, each at the field's path plus the member's tag) made one, at the field.
+    ``value: null`` was three problems on the pseudo-fields ``value.int``, ``value.bool``
+    and ``value.str``."""
+    members: dict[tuple[Any, ...], list[Any]] = {}
+    for item in items:
+        loc = tuple(item["loc"])
+        if loc and loc[-1] in _UNION_MEMBERS:
+            members.setdefault(loc[:-1], []).append(item)
+    merged: list[Any] = []
+    done: set[tuple[Any, ...]] = set()
+    for item in items:
+        loc = tuple(item["loc"])
+        field = loc[:-1]
+        if not loc or loc[-1] not in _UNION_MEMBERS or len(members[field]) < 2:
+            merged.append(item)
+        elif field not in done:
+            done.add(field)
+            choices = [Message(_UNION_MEMBERS[i["loc"][-1]]) for i in members[field]]
+            merged.append(
+                {
+                    "type": "union_misfit",
+                    "loc": field,
+                    "input": item.get("input"),
+                    "msg": Message(
+                        "expected one of: {choices}",
+                        choices=join(Message.bilingual(", ", "、"), choices),
+                    ),
+                }
+            )
+    return merged
+
+
 def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Problem]:
     problems = []
-    for item in error.errors():
+    for item in _union_misfits(error.errors()):
         path: YamlPath = tuple(item["loc"])
         kind = item["type"]
-        if kind == "missing":
+        if kind == "union_misfit":
+            message = Message(
+                "{message} (got {value})",
+                message=item["msg"],
+                value=mask_identities(plain(item.get("input"))),
+            )
+        elif kind == "missing":
             message = Message("the required field {key!r} is missing", key=path[-1])
         elif kind == "extra_forbidden":
             message = Message(
