@@ -46,6 +46,47 @@ def test_a_key_with_a_full_width_colon_is_named_at_its_line(tmp_path: Path, key:
     assert "全角冒号" in caught.value.render("zh")
 
 
+@pytest.mark.parametrize(
+    ("typed", "fixed"),
+    [("[{article：15}]", "article: 15"), ("[{article ：15, item: 1}]", "article: 15")],
+)
+def test_a_full_width_colon_inside_braces_is_one_problem_at_the_colon(
+    tmp_path: Path, typed: str, fixed: str
+) -> None:
+    """Inside braces YAML reads ``article：15`` as one key with no value, so the file used to
+    get three problems (a missing field, an unknown key, a list "with fewer than 1 items")
+    and none named the character."""
+    text = RULESET.read_text(encoding="utf-8")
+    original = "in_force_cites: [{article: 15}]"
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(original, f"in_force_cites: {typed}", 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    (problem,) = caught.value.problems
+    column = len("in_force_cites: ") + typed.index("：") + 1
+    assert (problem.line, problem.column) == (_line_of(text, original), column)
+    assert problem.field == "in_force_cites[0]"
+    assert f"a key needs ':' and a space ('{fixed}')" in str(caught.value)
+    assert "全角冒号" in caught.value.render("zh")
+
+
+def test_a_quoted_key_with_a_full_width_colon_is_what_the_writer_meant(tmp_path: Path) -> None:
+    """Quoted, it is a key like any other: unknown here, and said once, with the field that is
+    missing; the list is not also said to be too short, since its item is there."""
+    text = RULESET.read_text(encoding="utf-8")
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(
+        text.replace("in_force_cites: [{article: 15}]", 'in_force_cites: [{"article：15": 1}]', 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    assert [p.field for p in caught.value.problems] == [
+        "in_force_cites[0].article",
+        "in_force_cites[0].article：15",
+    ]
+
+
 def test_a_scenario_key_with_a_full_width_colon_is_named_too(tmp_path: Path) -> None:
     text = SCENARIO.read_text(encoding="utf-8")
     edited = tmp_path / "copy.scenario.yaml"

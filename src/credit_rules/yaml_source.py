@@ -297,6 +297,37 @@ def _full_width_colon(text: str, line: int | None) -> Problem | None:
     return None
 
 
+#: A key and a value joined by a full-width colon inside braces (``{article：9}``): YAML
+#: reads one key, ``article：9``, with no value.
+_WIDE_IN_KEY = re.compile(r"[A-Za-z_][\w-]*\s*(?P<colon>：)")
+
+
+def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
+    """Refuse a plain key that is a name, a full-width colon and more: one mistake, said once
+    and where it is, instead of a missing field, an unknown key and whatever else follows
+    from a mapping that lost its field. A quoted key is what the writer meant."""
+    if not isinstance(key_node, yaml.ScalarNode) or key_node.style:  # None, or "" (libyaml)
+        return
+    key = str(key_node.value)
+    found = _WIDE_IN_KEY.match(key)
+    if found is None:
+        return
+    name, rest = key[: found.start("colon")].rstrip(), key[found.end("colon") :].strip()
+    raise YamlSyntaxError(
+        Problem(
+            Message(
+                "not valid YAML: '：' in {key!r} is a full-width colon; a key needs ':' and a "
+                "space ({fixed!r})",
+                key=key,
+                fixed=f"{name}: {rest}",
+            ),
+            field=format_path(path),
+            line=key_node.start_mark.line + 1,
+            column=key_node.start_mark.column + found.start("colon") + 1,
+        )
+    )
+
+
 def not_utf8(raw: bytes, error: UnicodeDecodeError) -> Problem:
     """A file that is not UTF-8, located at the first byte that is not: an editor that
     saved in GBK changes one line, and that line is the one to look at."""
@@ -545,6 +576,7 @@ def _check_and_map(node: yaml.Node, path: Path, source_map: SourceMap) -> None:
                     )
                 )
             seen[key] = key_node.start_mark.line + 1
+            _check_key_colon(key_node, path)
             _check_and_map(value_node, (*path, key), source_map)
             # A field is where its key is written: for an unknown key or a nested block that
             # is the line the analyst looks for, and for a scalar it is the same line anyway.

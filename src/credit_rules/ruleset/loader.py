@@ -348,9 +348,25 @@ def _union_misfits(items: list[Any]) -> list[Any]:
     return merged
 
 
+def _not_short_for_a_bad_item(items: list[Any]) -> list[Any]:
+    """The errors without "has fewer than N items" for a list whose items are there but
+    wrong: pydantic counts only the items that were valid, and the items' own errors are
+    the ones to fix."""
+    locs = [tuple(item["loc"]) for item in items]
+
+    def has_bad_items(loc: tuple[Any, ...]) -> bool:
+        return any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+
+    return [
+        item
+        for item, loc in zip(items, locs, strict=True)
+        if item["type"] != "too_short" or not has_bad_items(loc)
+    ]
+
+
 def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Problem]:
     problems = []
-    for item in _union_misfits(error.errors()):
+    for item in _union_misfits(_not_short_for_a_bad_item(error.errors())):
         path: YamlPath = tuple(item["loc"])
         kind = item["type"]
         if kind == "union_misfit":
