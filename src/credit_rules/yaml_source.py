@@ -31,6 +31,22 @@ class SourceMap:
     """Where each path of a YAML document starts (1-based line and column)."""
 
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: How a path of the checked document is written in the file, where the two differ: a
+    #: layer's entry ``rules[0]`` is ``rules[8]`` once laid over its base's eight rules, and
+    #: a problem must name the place the writer can find (by prefix, longest first).
+    written_as: dict[Path, Path] = field(default_factory=dict)
+    #: Entries that are not in this file at all but in the ruleset a layer extends, with the
+    #: words that say so: a problem in one (a base rule reading a fact the layer changed) is
+    #: named there, not at the nearest line of the layer, which has nothing to do with it.
+    inherited: dict[Path, Message] = field(default_factory=dict)
+
+    def field(self, path: Path) -> str:
+        """``path`` as written in the file, formatted as a problem names a field."""
+        for cut in range(len(path), 0, -1):
+            written = self.written_as.get(tuple(path[:cut]))
+            if written is not None:
+                return format_path((*written, *path[cut:]))
+        return format_path(path)
 
     def locate(self, path: Path) -> tuple[int | None, int | None]:
         """The position of ``path``, or of its nearest ancestor that the file has."""
@@ -41,8 +57,14 @@ class SourceMap:
         return None, None
 
     def problem(self, path: Path, message: str) -> Problem:
+        if len(path) >= 2:
+            where = self.inherited.get(tuple(path[:2]))
+            if where is not None:
+                return Problem(
+                    Message("{message}{where}", message=message, where=where), self.field(path)
+                )
         line, column = self.locate(path)
-        return Problem(message, field=format_path(path), line=line, column=column)
+        return Problem(message, field=self.field(path), line=line, column=column)
 
 
 def plain(value: Any) -> str:

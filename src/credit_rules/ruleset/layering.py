@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from credit_rules.i18n import Message
 from credit_rules.yaml_source import SourceMap
 
 #: List sections and the key that identifies an entry in each.
@@ -44,6 +45,8 @@ def merge(
     (the base was already checked on its own)."""
     document: dict[str, Any] = {k: v for k, v in base.items() if k != "extends"}
     positions: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    written_as: dict[tuple[str | int, ...], tuple[str | int, ...]] = {}
+    inherited: dict[tuple[str | int, ...], Message] = {}
     overridden: dict[str, str] = {}
     added: list[str] = []
     for key, value in child.items():
@@ -69,12 +72,24 @@ def merge(
                 entries.append(entry)
                 added.append(f"{key}.{name}")
             _copy_positions(child_map, (key, child_index), (key, target), positions)
+            written_as[(key, target)] = (key, child_index)
         document[key] = entries
         if (key,) in child_map.positions:
             positions[(key,)] = child_map.positions[(key,)]
     if () in child_map.positions:
         positions[()] = child_map.positions[()]
-    return Merged(document, SourceMap(positions), overridden, tuple(added))
+    # Every entry the layer did not write is the base's, in every section, touched or not.
+    for key, ident in SECTIONS.items():
+        section = document.get(key)
+        for target, entry in enumerate(section if isinstance(section, list) else ()):
+            if (key, target) not in written_as:
+                inherited[(key, target)] = Message(
+                    " (entry {name!r} of {base}, which this layer extends, read with the "
+                    "layer's changes)",
+                    name=entry.get(ident) if isinstance(entry, Mapping) else target,
+                    base=base.get("id", "<base>"),
+                )
+    return Merged(document, SourceMap(positions, written_as, inherited), overridden, tuple(added))
 
 
 def _copy_positions(

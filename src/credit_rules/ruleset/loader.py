@@ -58,7 +58,6 @@ from credit_rules.yaml_source import Path as YamlPath
 from credit_rules.yaml_source import (
     SourceMap,
     YamlSyntaxError,
-    format_path,
     not_utf8,
     plain,
     read_yaml,
@@ -566,7 +565,7 @@ class _Checker:
                     Message(
                         "duplicate id {identifier!r} (also {section}[{seen}])",
                         identifier=identifier,
-                        section=_field((*within, section)),
+                        section=self.map.field((*within, section)),
                         seen=seen[identifier],
                     ),
                 )
@@ -820,20 +819,12 @@ class _Checker:
                 error = ExpressionError(said, error.column, error.name)
             elif error.name in self.unbuilt_facts and self.problems:
                 return None  # that fact's own problem, reported, is the one to fix
-            line, column = self.map.locate(path)
             where = (
                 Message(" (column {column} of the expression)", column=error.column)
                 if error.column
                 else ""
             )
-            self.problems.append(
-                Problem(
-                    Message("{error}{where}", error=error, where=where),
-                    field=_field(path),
-                    line=line,
-                    column=column,
-                )
-            )
+            self.problem(path, Message("{error}{where}", error=error, where=where))
             return None
         if want is not None and type_of(expr) != want:
             self.problem(
@@ -1011,7 +1002,7 @@ class _Checker:
                 ),
                 line=line,
                 column=column,
-                field=_field(path),
+                field=self.map.field(path),
             )
         depths.setdefault(name, depth)
 
@@ -1431,7 +1422,3 @@ def _said(error: ValueError) -> Message:
     text alone, which reached ``--lang zh`` untranslated)."""
     said = error.args[0] if error.args else None
     return said if isinstance(said, Message) else Message.raw(str(error))
-
-
-def _field(path: YamlPath) -> str:
-    return format_path(path)

@@ -1,0 +1,70 @@
+"""A layer's problems name the layer's own places.
+
+A layer (``extends:``) is merged with its base and then checked as one ruleset, so a problem
+used to carry the merged document's path: the layer's first rule was ``rules[8]`` (after the
+base's eight), and a base rule broken by the layer's change was pointed at the nearest line
+of the layer (its ``rules:`` key), which has nothing to do with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_rules import RulesetError, load_ruleset
+from credit_rules.i18n import render
+
+HEAD = 'id: lyg-layer\nversion: "1.0.1"\nextends: lianyungang-2007\n'
+WARNING_RECORDS = """  - id: warning_records
+    type: count
+    value: {value}
+    min: 1
+    cites: [{{article: 9}}]
+    description: {{zh: 书面警告所需失信记录数, en: Records that lead to a written warning}}
+"""
+
+
+def _refused(tmp_path: Path, body: str) -> RulesetError:
+    path = tmp_path / "layer.yaml"
+    path.write_text(HEAD + body, encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(path)
+    return caught.value
+
+
+def _line(body: str, needle: str) -> int:
+    return (HEAD + body)[: (HEAD + body).index(needle)].count("\n") + 1
+
+
+def test_a_new_entry_is_named_by_its_place_in_the_layer(tmp_path: Path) -> None:
+    body = 'rules:\n  - id: a_new_rule\n    when: "record_count >= 1"\n'
+    error = _refused(tmp_path, body)
+    assert {p.field.split(".")[0] for p in error.problems} == {"rules[0]"}
+    assert {p.line for p in error.problems} == {_line(body, "- id: a_new_rule")}
+
+
+def test_a_replaced_entry_is_named_by_its_place_in_the_layer(tmp_path: Path) -> None:
+    """warning_records is the base's second parameter and the layer's first."""
+    body = "parameters:\n" + WARNING_RECORDS.format(value=0)
+    (problem,) = _refused(tmp_path, body).problems
+    assert (problem.field, problem.line) == ("parameters[0].value", _line(body, "value: 0"))
+    assert "below the declared minimum 1" in render(problem.message, "en")
+
+
+def test_a_base_entry_the_layer_breaks_is_named_as_the_bases(tmp_path: Path) -> None:
+    """record_count made a flag: the base's rules comparing it with a count break. They are
+    named as the base's entries, with no line of the layer."""
+    body = (
+        "facts:\n  - id: record_count\n"
+        "    description: {zh: 据以确定措施的失信记录数, en: Records that set the measure}\n"
+        '    expr: "measure_ends_when_older_record_expires"\n'
+        "    cites: [{article: 9}]\n"
+    )
+    error = _refused(tmp_path, body)
+    inherited = [p for p in error.problems if p.line is None]
+    assert inherited and len(inherited) == len(error.problems)
+    texts = [render(p.message, "en") for p in inherited]
+    assert any("entry 'art10_cash_settlement' of lianyungang-2007" in t for t in texts), texts
+    assert all("which this layer extends" in t for t in texts)
+    assert all("本层所扩展的 lianyungang-2007" in render(p.message, "zh") for p in inherited)
