@@ -341,7 +341,7 @@ def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
                 "not valid YAML: '：' in {key!r} is a full-width colon; a key needs ':' and a "
                 "space ({fixed!r})",
                 key=key,
-                fixed=f"{name}: {rest}",
+                fixed=name + ": " + rest,
             ),
             field=format_path(path),
             line=key_node.start_mark.line + 1,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from credit_rules.errors import shown, suggestion
-from credit_rules.i18n import Message
+from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits
 
 Type = Literal["count", "flag", "date", "period", "text", "list"]
@@ -175,7 +175,81 @@ def _closest(name: str, known: Iterable[str]) -> str:
     hint = suggestion(name, names)
     if hint or len(names) > 8:
         return hint
-    return f" (known: {', '.join(names)})"
+    return Message(" (known: {names})", names=", ".join(names))
+
+
+#: Python's words for why an expression does not parse, in the reader's language (the
+#: expression is a line of a ruleset, not Python to its writer); any other is kept as it is.
+_SYNTAX_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?"),
+        N_("the syntax is not valid; to compare, write '==' instead of '='"),
+    ),
+    (
+        re.compile(r"invalid syntax\. Perhaps you forgot a comma\?"),
+        N_("the syntax is not valid; perhaps a word or an operator is missing"),
+    ),
+    (re.compile(r"invalid syntax"), N_("the syntax is not valid")),
+    (re.compile(r"'(?P<char>.)' was never closed"), N_("'{char}' is opened and never closed")),
+    (re.compile(r"unmatched '(?P<char>.)'"), N_("'{char}' closes nothing that was opened")),
+    (re.compile(r"unterminated string literal.*"), N_("a quoted text is not closed")),
+    (
+        re.compile(r"invalid decimal literal"),
+        N_("a number runs into letters; a name cannot start with a digit"),
+    ),
+)
+
+
+def _syntax_words(msg: str) -> str:
+    for pattern, words in _SYNTAX_WORDS:
+        found = pattern.fullmatch(msg)
+        if found is not None:
+            return Message(words, **found.groupdict())
+    return msg
+
+
+#: What a construct the expressions do not have is called, for a writer who may not know
+#: Python's names for them (``Subscript``, ``BinOp``).
+_CONSTRUCTS: Mapping[type[ast.AST], str] = {
+    ast.Subscript: N_("indexing (x[...])"),
+    ast.Lambda: N_("a lambda"),
+    ast.Attribute: N_("a dotted name other than trigger.x, event.x or record.x"),
+    ast.List: N_("a list ([...])"),
+    ast.Tuple: N_("a tuple (a, b)"),
+    ast.Set: N_("a set ({...})"),
+    ast.Dict: N_("a mapping ({...: ...})"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.NamedExpr: N_("an assignment (:=)"),
+    ast.ListComp: N_("a comprehension"),
+    ast.SetComp: N_("a comprehension"),
+    ast.DictComp: N_("a comprehension"),
+    ast.GeneratorExp: N_("a comprehension"),
+    ast.Starred: N_("unpacking (*x)"),
+}
+_OPERATORS: Mapping[type[ast.AST], str] = {
+    ast.Mult: N_("multiplication (*)"),
+    ast.Div: N_("division (/)"),
+    ast.FloorDiv: N_("division (//)"),
+    ast.Mod: N_("the remainder (%)"),
+    ast.Pow: N_("a power (**)"),
+    ast.MatMult: N_("the operator @"),
+    ast.BitAnd: N_("the operator & (write 'and')"),
+    ast.BitOr: N_("the operator | (write 'or')"),
+    ast.BitXor: N_("the operator ^"),
+    ast.LShift: N_("a shift (<<)"),
+    ast.RShift: N_("a shift (>>)"),
+}
+
+
+def _construct(node: ast.AST) -> str:
+    """A construct's name as a writer of rulesets would say it."""
+    if isinstance(node, ast.BinOp):
+        named = _OPERATORS.get(type(node.op))
+    elif isinstance(node, ast.UnaryOp):
+        named = N_("the operator ~") if isinstance(node.op, ast.Invert) else None
+    else:
+        named = _CONSTRUCTS.get(type(node))
+    return Message(named) if named is not None else type(node).__name__.lower()
 
 
 def parse(
@@ -205,7 +279,8 @@ def parse(
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise ExpressionError(
-            Message("cannot parse {text}: {msg}", text=shown(text), msg=error.msg), error.offset
+            Message("cannot parse {text}: {msg}", text=shown(text), msg=_syntax_words(error.msg)),
+            error.offset,
         ) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
@@ -308,7 +383,7 @@ class _Translator:
             Message(
                 "{lower} is not allowed in a ruleset expression; use names, numbers, "
                 "comparisons, and/or/not, + and -, and 'x if test else y'",
-                lower=type(node).__name__.lower(),
+                lower=_construct(node),
             ),
             column,
         )
