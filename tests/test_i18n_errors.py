@@ -268,3 +268,39 @@ def test_a_parameter_value_s_problem_is_said_in_chinese(old: str, new: str, chin
     with pytest.raises(RulesetError) as caught:
         loads_ruleset(text.replace(old, new, 1))
     assert chinese in caught.value.render("zh")
+
+
+def test_a_list_of_choices_is_joined_in_the_readers_language() -> None:
+    """pydantic's "'a', 'b' or 'c'" was shown with its English "or" under zh."""
+    from credit_rules import bundled
+    from credit_rules.model.vocabularies import parse_events
+
+    bad = {
+        "type": "dishonesty_entered",
+        "subject": "p1",
+        "record": "r1",
+        "category": "lend_certficate",
+        "date": "2008-03-10",
+    }
+    with pytest.raises(ScenarioError) as caught:
+        parse_events(bundled("lianyungang-2007").vocabulary, [bad])
+    (problem,) = caught.value.problems
+    en, zh = problem.message.render("en"), problem.message.render("zh")  # type: ignore[attr-defined]
+    assert "use_others_certificate, forge_documents, resell_drugs or other_violation" in en
+    assert "use_others_certificate、forge_documents、resell_drugs 或 other_violation" in zh
+    assert " or " not in zh and ", " not in zh
+
+
+def test_three_close_names_are_joined_in_the_readers_language() -> None:
+    hint = suggestion("record_cont", ["record_count", "records_count", "record_counts"])
+    assert isinstance(hint, Message)
+    assert hint.render("en").count(", ") == 1 and " or " in hint.render("en")
+    assert "、" in hint.render("zh") and ", " not in hint.render("zh")
+
+
+def test_a_pydantic_finding_without_words_of_ours_leads_with_chinese() -> None:
+    from credit_rules.errors import validation_message
+
+    said = validation_message({"type": "url_parsing", "msg": "Input should be a valid URL"})
+    assert said.render("en") == "Input should be a valid URL"
+    assert said.render("zh").startswith("值无效")

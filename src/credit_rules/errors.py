@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,11 @@ def suggestion(name: str, known: Iterable[str]) -> str:
         return ""
     if len(close) == 1:
         return Message("; did you mean {name}?", name=close[0])
-    return Message("; did you mean {names} or {last}?", names=", ".join(close[:-1]), last=close[-1])
+    return Message(
+        "; did you mean {names} or {last}?",
+        names=join(Message.bilingual(", ", "、"), close[:-1]),
+        last=close[-1],
+    )
 
 
 #: How much of a refused value a message shows.
@@ -575,11 +580,31 @@ def validation_message(item: Mapping[str, Any]) -> Message:
         return error.args[0]
     template = _VALIDATION.get(str(item.get("type")))
     if template is None:
-        return Message.raw(str(item.get("msg", "")))
-    values = {key: _plain_context(value) for key, value in context.items()}
+        said = str(item.get("msg", ""))
+        return Message.bilingual(said, f"值无效（pydantic：{said}）")
+    values: dict[str, Any] = {
+        key: _choices(value) if key == "expected" else _plain_context(value)
+        for key, value in context.items()
+    }
     return Message(template, **values) if values else Message(template)
 
 
 def _plain_context(value: Any) -> str:
     text = str(value)
     return text.replace("'", "")
+
+
+_CHOICE = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _choices(value: Any) -> str:
+    """pydantic's list of the values a field takes (``'a', 'b' or 'c'``) joined in the
+    reader's language: "a, b or c", "a、b 或 c"."""
+    names: list[str] = _CHOICE.findall(str(value))
+    if len(names) < 2:
+        return _plain_context(value)
+    return (
+        join(Message.bilingual(", ", "、"), names[:-1])
+        + Message.bilingual(" or ", " 或 ")
+        + names[-1]
+    )
