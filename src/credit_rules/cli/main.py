@@ -31,8 +31,15 @@ from credit_rules.cli.common import (
     add_lang,
     shows_identity_numbers,
 )
-from credit_rules.errors import CreditRulesError, NotInForce
-from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
+from credit_rules.errors import CalendarRangeError, CreditRulesError, NotInForce
+from credit_rules.i18n import (
+    LANGUAGES,
+    Gettext,
+    Lang,
+    Message,
+    language_from_environment,
+    translator,
+)
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "chosen_language", "main"]
 
@@ -161,9 +168,20 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
         sys.stdout.flush()
     except NotInForce as error:
         # The engine knows the ruleset, not the file that asked for the date; name it here.
-        where = getattr(args, "scenario", None)
-        where = f"{where}: " if where else ""
-        print(f"credit-rules: {where}{error.render(lang)}", file=sys.stderr)
+        print(f"credit-rules: {_scenario_named(args)}{error.render(lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CalendarRangeError as error:
+        # The library's own words advise a Python caller to build a wider calendar, which
+        # no option of the command line does: say what a person at the command line can do.
+        said = Message(
+            "{what} needs {day}, outside the years {first}–{last} that the working-day "
+            "calendar covers; use dates within those years",
+            what=error.what,
+            day=error.day,
+            first=str(error.first_year),
+            last=str(error.last_year),
+        )
+        print(f"credit-rules: {_scenario_named(args)}{said.render(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CreditRulesError as error:
         print(f"credit-rules: {error.render(lang)}", file=sys.stderr)
@@ -175,6 +193,13 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
     return code
+
+
+def _scenario_named(args: argparse.Namespace) -> str:
+    """``"file: "`` for a command given a scenario file, which an error raised by the engine
+    cannot name itself; ``""`` otherwise."""
+    where = getattr(args, "scenario", None)
+    return f"{where}: " if where else ""
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,42 @@
+"""A count of working days past the calendar's years, at the command line: the library's
+error advises a Python caller to build a wider WorkingCalendar, which no option of the
+command line does; the command says what its user can do, in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credit_rules.calendar import default_calendar
+from credit_rules.cli.main import EXIT_BAD_INPUT, main
+
+LAST = default_calendar().last_year
+SCENARIO = f"""ruleset: ganzhou-2023
+as_of: {LAST}-12-30
+subjects:
+  - {{id: ph1, kind: retail_pharmacy}}
+events:
+  - {{type: evaluation_published, subject: ph1, evaluation: e1, year: {LAST - 1}, score: 78,
+     date: {LAST}-12-20}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "that the working-day calendar covers; use dates within those years"),
+        ("zh", "超出了工作日日历所涵盖的年份"),
+    ],
+)
+def test_the_command_line_says_what_its_user_can_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
+) -> None:
+    path = tmp_path / "late.scenario.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    assert main(["--lang", lang, "evaluate", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith(f"credit-rules: {path}: ")
+    assert said in err
+    assert f"{LAST + 1}" in err
+    assert "WorkingCalendar" not in err and "first_year" not in err
