@@ -40,3 +40,28 @@ def test_the_command_line_says_what_its_user_can_do(
     assert said in err
     assert f"{LAST + 1}" in err
     assert "WorkingCalendar" not in err and "first_year" not in err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_provisional_deadline_says_why_once_and_in_the_readers_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """A count through a year whose holiday schedule is not published yet: in English the
+    calendar's reason, which says "provisional" itself (it was said twice); in Chinese, no
+    English sentence."""
+    year = default_calendar().published_through + 2  # type: ignore[operator]
+    path = tmp_path / "unpublished.scenario.yaml"
+    path.write_text(
+        SCENARIO.replace(f"{LAST}-12-", f"{year}-03-").replace(f"year: {LAST - 1}", "year: 2026"),
+        encoding="utf-8",
+    )
+    assert main(["--lang", lang, "evaluate", str(path)]) == 0
+    out = capsys.readouterr().out
+    reasons = [line.strip() for line in out.splitlines() if "holiday schedule" in line]
+    if lang == "en":
+        assert reasons and all(r.startswith("provisional: the count depends on") for r in reasons)
+        assert "provisional: provisional" not in out
+    else:
+        assert not reasons
+        said = [line.strip() for line in out.splitlines() if "国务院放假安排" in line]
+        assert said and all(line.startswith("暂定：自 ") for line in said)

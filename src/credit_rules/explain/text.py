@@ -252,10 +252,16 @@ def _deadline_lines(deadline: Deadline, _: Gettext, lang: Lang | None) -> list[T
             )
         )
     if deadline.provisional_reason:
-        lines.append(
-            Text(
-                "    " + _("provisional: {reason}").format(reason=deadline.provisional_reason),
-                style="yellow",
-            )
+        # The reason is the calendar's English sentence, and says "provisional" itself; in
+        # Chinese the same is said from the deadline's own days, which it is about.
+        reason = (
+            deadline.provisional_reason
+            if lang != "zh"
+            else _(
+                "provisional: a year the count from {start} to {due} runs through has no State "
+                "Council holiday schedule in the calendar data yet, so the day due may change "
+                "once it is published"
+            ).format(start=_day(deadline.start, lang), due=_day(deadline.due, lang))
         )
+        lines.append(Text("    " + reason, style="yellow"))
     return lines
