@@ -87,6 +87,41 @@ def test_a_quoted_key_with_a_full_width_colon_is_what_the_writer_meant(tmp_path:
     ]
 
 
+EXPR = 'expr: "records_in_force if measure_ends_when_older_record_expires else records_at_entry'
+
+
+@pytest.mark.parametrize(
+    ("original", "broken", "quote", "column"),
+    [
+        ("    value: 5 years\n", '    value: "5 years\n', '"', 12),
+        ("    value: 5 years\n", "    value: '5 years\n", "'", 12),
+        (EXPR + '"', EXPR, '"', 11),
+    ],
+)
+def test_a_quote_left_open_is_named_where_it_opens(
+    tmp_path: Path, original: str, broken: str, quote: str, column: int
+) -> None:
+    """YAML reads a quoted value on over the lines below, to the next quote, and fails far
+    from the mistake (70 lines below, "the indentation is off")."""
+    text = RULESET.read_text(encoding="utf-8")
+    assert original in text
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(original, broken, 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (_line_of(text, original), column)
+    assert f"the quote {quote} opened here is not closed on its line" in str(caught.value)
+    assert "引号" in caught.value.render("zh")
+
+
+def test_a_value_quoted_over_several_lines_is_still_read() -> None:
+    from credit_rules.yaml_source import read_yaml
+
+    data, _ = read_yaml('a: "one\n  two"\nb: 1\n')
+    assert data == {"a": "one two", "b": 1}
+
+
 def test_a_scenario_key_with_a_full_width_colon_is_named_too(tmp_path: Path) -> None:
     text = SCENARIO.read_text(encoding="utf-8")
     edited = tmp_path / "copy.scenario.yaml"

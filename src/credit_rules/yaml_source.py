@@ -181,7 +181,7 @@ def read_yaml(
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
-        wide = _full_width_colon(text, line)
+        wide = _full_width_colon(text, line) or _unclosed_quote(text, line)
         if wide is not None:
             raise YamlSyntaxError(wide) from None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -348,6 +348,43 @@ def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
             column=key_node.start_mark.column + found.start("colon") + 1,
         )
     )
+
+
+#: A value that opens a quote (``key: "text``, ``- 'text``), and the rest of its line.
+_QUOTE_OPENED = re.compile(
+    r"""^\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+)?(?P<quote>["'])(?P<rest>.*)$"""
+)
+#: A line that starts an entry of its own: a key, or an item of a list.
+_ENTRY = re.compile(r"^\s*(?:-\s|[A-Za-z_][\w-]*:(?:\s|$))")
+
+
+def _unclosed_quote(text: str, line: int | None) -> Problem | None:
+    """The problem a parser error stands for if a quote opened on an earlier line is never
+    closed on it: YAML lets a quoted value run over many lines, so it reads on to the next
+    quote, perhaps in a description far below, and fails there with words about indentation.
+    A quote counts as left open only if the next line starts an entry of its own (a key or a
+    list item), which the rest of a quoted value spread over lines does not."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    for number in range(1, min(line, len(lines))):
+        found = _QUOTE_OPENED.match(lines[number - 1])
+        if found is None or not _ENTRY.match(lines[number]):
+            continue
+        quote, rest = found.group("quote"), found.group("rest")
+        closed = rest.replace("''", "") if quote == "'" else re.sub(r"\\.", "", rest)
+        if quote not in closed:
+            return Problem(
+                Message(
+                    "not valid YAML: the quote {quote} opened here is not closed on its line; "
+                    "YAML read on into the lines below and failed at line {line}",
+                    quote=quote,
+                    line=line,
+                ),
+                line=number,
+                column=found.start("quote") + 1,
+            )
+    return None
 
 
 def not_utf8(raw: bytes, error: UnicodeDecodeError) -> Problem:
