@@ -304,3 +304,30 @@ def test_a_pydantic_finding_without_words_of_ours_leads_with_chinese() -> None:
     said = validation_message({"type": "url_parsing", "msg": "Input should be a valid URL"})
     assert said.render("en") == "Input should be a valid URL"
     assert said.render("zh").startswith("值无效")
+
+
+# -- identity numbers in Chinese ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "chinese"),
+    [
+        ("validate_resident_identity_number", "110105194912310021", "公民身份号码第 18 位"),
+        ("validate_resident_identity_number", "1101051949123100", "公民身份号码有 16 个字符"),
+        (
+            "validate_unified_social_credit_code",
+            "91350100M000100Y4",
+            "统一社会信用代码有 17 个字符",
+        ),
+        ("resident_identity_number_check_character", "1101", "公民身份号码的本体有 4 个字符"),
+    ],
+)
+def test_an_identity_number_s_problem_names_its_standard_in_chinese(
+    check: str, value: str, chinese: str
+) -> None:
+    from credit_rules.model import identifiers
+
+    with pytest.raises(identifiers.IdentifierError) as refused:
+        getattr(identifiers, check)(value)
+    zh = refused.value.render("zh")
+    assert chinese in zh and not re.search(r"identity|social|credit code|the|characters", zh), zh

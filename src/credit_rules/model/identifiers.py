@@ -53,7 +53,7 @@ from enum import StrEnum
 from typing import Final
 
 from credit_rules.errors import CreditRulesError
-from credit_rules.i18n import Message
+from credit_rules.i18n import N_, Message
 
 USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """The 31 characters of GB 32100-2015, in the order of their values 0–30."""
@@ -65,8 +65,10 @@ _RESIDENT_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_CHECK: Final = "10X98765432"
 _DIGITS: Final = frozenset("0123456789")
 
-_USCC: Final = "unified social credit code"
-_RESIDENT_ID: Final = "resident identity number"
+#: The standards' names, in the reader's language wherever a message names them.
+_USCC: Final = Message("unified social credit code")
+_RESIDENT_ID: Final = Message("resident identity number")
+_ORGANISATION: Final = Message("organisation code")
 
 
 class Sex(StrEnum):
@@ -123,7 +125,7 @@ def unified_social_credit_code_check_character(body: str) -> str:
 
     Useful to build valid codes for test data: ``body + check``.
     """
-    _need_length(body, 17, _USCC, "the body of a")
+    _need_length(body, 17, _USCC, _OF_THE_BODY)
     _need_uscc_alphabet(body)
     total = sum(_USCC_VALUES[c] * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
@@ -132,7 +134,7 @@ def unified_social_credit_code_check_character(body: str) -> str:
 def organisation_code_check_character(body: str) -> str:
     """The 9th character that completes the 8-character organisation code ``body``
     (GB 11714-1997); in a unified social credit code it is character 17."""
-    _need_length(body, 8, "organisation code", "the body of an")
+    _need_length(body, 8, _ORGANISATION, _OF_THE_BODY_AN)
     for position, character in enumerate(body, start=1):
         if not (character in _DIGITS or "A" <= character <= "Z"):
             raise IdentifierError(
@@ -142,7 +144,7 @@ def organisation_code_check_character(body: str) -> str:
                     position=position,
                     character=character,
                 ),
-                scheme="organisation code",
+                scheme=_ORGANISATION,
                 position=position,
                 found=character,
             )
@@ -231,7 +233,7 @@ def resident_identity_number_check_character(body: str) -> str:
 
     Useful to build valid numbers for test data: ``body + check``.
     """
-    _need_length(body, 17, _RESIDENT_ID, "the body of a")
+    _need_length(body, 17, _RESIDENT_ID, _OF_THE_BODY)
     _need_digits(body, 17)
     total = sum(int(c) * w for c, w in zip(body, _RESIDENT_WEIGHTS, strict=True))
     return _RESIDENT_CHECK[total % 11]
@@ -336,16 +338,19 @@ def _organisation_value(character: str) -> int:
     return int(character) if character in _DIGITS else ord(character) - ord("A") + 10
 
 
-def _need_length(value: str, length: int, scheme: str, article: str = "the") -> None:
+_OF_THE_WHOLE: Final = N_("the {scheme} has {value} {plural}; it must have {length}")
+_OF_THE_BODY: Final = N_("the body of a {scheme} has {value} {plural}; it must have {length}")
+_OF_THE_BODY_AN: Final = N_("the body of an {scheme} has {value} {plural}; it must have {length}")
+
+
+def _need_length(value: str, length: int, scheme: str, template: str = _OF_THE_WHOLE) -> None:
     if len(value) != length:
-        plural = "character" if len(value) == 1 else "characters"
         raise IdentifierError(
             Message(
-                "{article} {scheme} has {value} {plural}; it must have {length}",
-                article=article,
+                template,
                 scheme=scheme,
                 value=len(value),
-                plural=plural,
+                plural=Message("character") if len(value) == 1 else Message("characters"),
                 length=length,
             ),
             scheme=scheme,
