@@ -248,7 +248,7 @@ def test_a_value_of_the_wrong_type_is_still_named_where_it_is() -> None:
     ("column", "value", "problem"),
     [
         ("identity_number", "110101199003070000", r"subjects\[0\]\.identity_number\] character 18"),
-        ("nickname", "x", r"subjects\[0\]\.nickname\] Extra inputs are not permitted"),
+        ("nickname", "x", r"subjects\[0\]\.nickname\] unknown field \(check its spelling\)"),
     ],
 )
 def test_a_subject_field_is_validated_by_its_model_not_ignored(

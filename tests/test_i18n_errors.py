@@ -331,3 +331,101 @@ def test_an_identity_number_s_problem_names_its_standard_in_chinese(
         getattr(identifiers, check)(value)
     zh = refused.value.render("zh")
     assert chinese in zh and not re.search(r"identity|social|credit code|the|characters", zh), zh
+
+
+# -- pydantic's findings in Chinese (from a helper's 5a07b4e, adapted) --------------------------
+
+#: pydantic's own English sentences; none reaches a Chinese reader.
+PYDANTIC = re.compile(r"Extra inputs|Input should|Keys should|Field required|Value error|String ")
+
+
+def test_pydantic_s_findings_on_subjects_and_scenarios_are_said_in_chinese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = EXAMPLE.read_text("utf-8")
+    broken = text.replace(
+        "  - {id: p2, kind: insured_person}",
+        "  - {id: p2, kind: insured_person, nmae: x}\n"
+        "  - {id: p3, kind: insured_person, name: [1]}",
+    )
+    assert broken != text
+    (tmp_path / "s.scenario.yaml").write_text(broken, "utf-8")
+    code, err = _zh(capsys, "evaluate", str(tmp_path / "s.scenario.yaml"))
+    assert code == 2 and "[subjects[0].nmae] 未知字段（请检查拼写）" in err, err
+    assert "[subjects[1].name] 应为文本" in err and not PYDANTIC.search(err), err
+    broken = text.replace("exactly: true", "exactly: true\n  duties:\n    - {1: 2}")
+    assert broken != text
+    (tmp_path / "s.scenario.yaml").write_text(broken, "utf-8")
+    code, err = _zh(capsys, "evaluate", str(tmp_path / "s.scenario.yaml"))
+    assert code == 2 and "[expect.duties[0][1]] 键必须是文本" in err, err
+    assert not PYDANTIC.search(err), err
+
+
+def test_a_subject_the_ledger_refuses_is_said_in_chinese() -> None:
+    from credit_rules import bundled
+    from credit_rules.errors import SubjectRejected
+    from credit_rules.ledger.entry import parse_subject
+
+    with pytest.raises(SubjectRejected) as refused:
+        parse_subject(bundled("lianyungang-2007"), {"id": "p", "kind": "insured_person", "x": 1})
+    zh = refused.value.render("zh")
+    assert "[x] 未知字段（请检查拼写）" in zh and not PYDANTIC.search(zh), zh
+
+
+def test_a_missing_event_field_does_not_repeat_the_whole_event() -> None:
+    from credit_rules.model.events import parse_events
+
+    with pytest.raises(ScenarioError) as refused:
+        parse_events("lianyungang-2007", [{"type": "dishonesty_entered", "subject": "p"}])
+    zh = refused.value.render("zh")
+    assert "[events[0].date] 此字段必填" in zh and "实际为" not in zh, zh
+
+
+@pytest.mark.parametrize(
+    ("item", "chinese"),
+    [
+        (
+            {"type": "extra_forbidden", "loc": ("x",), "msg": "Extra inputs are not permitted"},
+            "未知字段（请检查拼写）",
+        ),
+        ({"type": "invalid_key", "loc": (1,), "msg": "Keys should be strings"}, "键必须是文本"),
+        (
+            {
+                "type": "union_tag_invalid",
+                "loc": (),
+                "msg": "Input tag 'x' found using 'type' does not match any of the expected tags",
+                "ctx": {"discriminator": "'type'", "tag": "x", "expected_tags": "'a', 'b'"},
+            },
+            "未知的 type：x；应为以下之一：a 或 b",
+        ),
+        (
+            {
+                "type": "int_parsing_size",
+                "loc": (),
+                "msg": "Unable to parse input string as an integer, exceeded maximum size",
+            },
+            "数字过大",
+        ),
+        (
+            {"type": "uuid_parsing", "loc": (), "msg": "Input should be a valid UUID"},
+            "值无效（pydantic：Input should be a valid UUID）",
+        ),
+        (
+            {
+                "type": "value_error",
+                "loc": (),
+                "msg": "Value error, odd",
+                "ctx": {"error": ValueError("odd")},
+            },
+            "值无效（pydantic：Value error, odd）",
+        ),
+    ],
+)
+def test_each_pydantic_finding_leads_with_chinese(item: dict[str, object], chinese: str) -> None:
+    from credit_rules.errors import validation_message
+
+    message = validation_message(item)
+    assert message.render("zh") == chinese
+    if item["type"] in ("uuid_parsing", "value_error"):
+        # English keeps pydantic's own words for a type we never met.
+        assert message.render("en") == item["msg"]

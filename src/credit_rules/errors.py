@@ -538,6 +538,8 @@ _VALIDATION: dict[str, str] = {
     "date_type": N_("expected a date, written YYYY-MM-DD"),
     "dict_type": N_("expected a mapping of keys to values"),
     "enum": N_("expected one of {expected}"),
+    "extra_forbidden": N_("unknown field (check its spelling)"),
+    "finite_number": N_("expected a finite number"),
     "float_parsing": N_("expected a number"),
     "float_type": N_("expected a number"),
     "frozen_set_type": N_("expected a list"),
@@ -545,23 +547,34 @@ _VALIDATION: dict[str, str] = {
     "greater_than_equal": N_("expected a number of at least {ge}"),
     "int_from_float": N_("expected a whole number"),
     "int_parsing": N_("expected a whole number"),
+    "int_parsing_size": N_("the number is too large"),
     "int_type": N_("expected a whole number"),
+    "invalid_key": N_("a key must be text"),
+    "iterable_type": N_("expected a list"),
+    "json_invalid": N_("is not valid JSON"),
+    "json_type": N_("expected JSON text"),
     "less_than": N_("expected a number less than {lt}"),
     "less_than_equal": N_("expected a number of at most {le}"),
     "list_type": N_("expected a list"),
     "literal_error": N_("expected {expected}"),
+    "mapping_type": N_("expected a mapping of keys to values"),
     "missing": N_("this field is required"),
     "model_attributes_type": N_("expected a mapping of keys to values"),
     "model_type": N_("expected a mapping of keys to values"),
+    "multiple_of": N_("expected a multiple of {multiple_of}"),
     "none_required": N_("expected no value"),
+    "recursion_loop": N_("the value contains itself"),
     "set_type": N_("expected a list"),
+    "string_not_ascii": N_("expected text in ASCII characters"),
     "string_pattern_mismatch": N_("does not have the required form {pattern}"),
     "string_too_long": N_("is longer than {max_length} characters"),
     "string_too_short": N_("is shorter than {min_length} characters"),
     "string_type": N_("expected text"),
+    "string_unicode": N_("expected text"),
     "too_long": N_("has more than {max_length} items"),
     "too_short": N_("has fewer than {min_length} items"),
     "tuple_type": N_("expected a list"),
+    "union_tag_invalid": N_("unknown {discriminator}: {tag}; expected one of {expected_tags}"),
     "union_tag_not_found": N_("the entry has no '{discriminator}'"),
 }
 
@@ -583,7 +596,7 @@ def validation_message(item: Mapping[str, Any]) -> Message:
         said = str(item.get("msg", ""))
         return Message.bilingual(said, f"值无效（pydantic：{said}）")
     values: dict[str, Any] = {
-        key: _choices(value) if key == "expected" else _plain_context(value)
+        key: _choices(value) if key in ("expected", "expected_tags") else _plain_context(value)
         for key, value in context.items()
     }
     return Message(template, **values) if values else Message(template)

@@ -23,6 +23,7 @@ from credit_rules.errors import (
     ScenarioError,
     SubjectRejected,
     shown,
+    validation_message,
 )
 from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
@@ -46,7 +47,7 @@ def parse_subject(ruleset: ir.Ruleset, raw: Subject | Mapping[str, Any]) -> Subj
             raise SubjectRejected(
                 None,
                 [
-                    Problem(str(item["msg"]), ".".join(str(p) for p in item["loc"]))
+                    Problem(validation_message(item), ".".join(str(p) for p in item["loc"]))
                     for item in error.errors()
                 ],
             ) from None

@@ -236,7 +236,8 @@ def _plain(item: Mapping[str, Any]) -> str:
     if item["type"] == "extra_forbidden":
         return Message("unknown field (check its spelling)")
     message = validation_message(item)
-    if "input" not in item:
+    if "input" not in item or item["type"] == "missing":
+        # A missing field's "input" is the whole event: the field's path says enough.
         return message
     return Message(
         "{message} (got {value})", message=message, value=mask_identities(plain(item["input"]))
