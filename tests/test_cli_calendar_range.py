@@ -65,3 +65,15 @@ def test_a_provisional_deadline_says_why_once_and_in_the_readers_language(
         assert not reasons
         said = [line.strip() for line in out.splitlines() if "国务院放假安排" in line]
         assert said and all(line.startswith("暂定：自 ") for line in said)
+
+
+def test_the_test_command_gives_the_same_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "late.scenario.yaml"
+    path.write_text(SCENARIO + "expect:\n  absent: [reduced_supervision]\n", encoding="utf-8")
+    assert main(["--lang", "en", "test", str(tmp_path)]) != 0
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "cannot evaluate" in said and "use dates within those years" in said, said
+    assert "WorkingCalendar" not in said and "first_year" not in said

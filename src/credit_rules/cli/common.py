@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from credit_rules.errors import InputError, Problem, closest
+from credit_rules.errors import CalendarRangeError, CreditRulesError, InputError, Problem, closest
 from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message
 from credit_rules.ruleset import ir
 
@@ -336,3 +336,23 @@ def hint(name: str, known: Iterable[str], _: Gettext) -> str:
     if not close:
         return ""
     return _("; did you mean {names}?").format(names=_(" or ").join(close))
+
+
+def past_the_calendar(error: CalendarRangeError) -> Message:
+    """A count that needs a day beyond the working-day calendar, with what a user of the
+    command line can do. The error's own advice (build a ``WorkingCalendar`` with wider
+    years) is for Python callers: no option of the command line widens the calendar."""
+    return Message(
+        "{what} needs {day}, outside the years {first}–{last} that the working-day "
+        "calendar covers; use dates within those years",
+        what=error.what,
+        day=error.day,
+        first=str(error.first_year),
+        last=str(error.last_year),
+    )
+
+
+def explain_error(error: CreditRulesError) -> CreditRulesError | Message:
+    """An error of the engine as the command line says it: in its own words where the
+    library's advice is for Python callers (:func:`past_the_calendar`), else as it is."""
+    return past_the_calendar(error) if isinstance(error, CalendarRangeError) else error

@@ -29,6 +29,7 @@ from credit_rules.cli.common import (
     EXTRAS,
     Parser,
     add_lang,
+    past_the_calendar,
     shows_identity_numbers,
 )
 from credit_rules.errors import CalendarRangeError, CreditRulesError, NotInForce
@@ -36,7 +37,6 @@ from credit_rules.i18n import (
     LANGUAGES,
     Gettext,
     Lang,
-    Message,
     language_from_environment,
     translator,
 )
@@ -173,14 +173,7 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
     except CalendarRangeError as error:
         # The library's own words advise a Python caller to build a wider calendar, which
         # no option of the command line does: say what a person at the command line can do.
-        said = Message(
-            "{what} needs {day}, outside the years {first}–{last} that the working-day "
-            "calendar covers; use dates within those years",
-            what=error.what,
-            day=error.day,
-            first=str(error.first_year),
-            last=str(error.last_year),
-        )
+        said = past_the_calendar(error)
         print(f"credit-rules: {_scenario_named(args)}{said.render(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CreditRulesError as error:

@@ -152,8 +152,13 @@ def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
 class Runner:
     """Runs scenario files, compiling one engine per ruleset text for the whole run."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, explain_error: Callable[[CreditRulesError], object] | None = None
+    ) -> None:
         self._engines: dict[str, Engine] = {}
+        #: How an error of the engine is said in a result: as it is, or (the command line)
+        #: with advice its reader can follow in place of the one for Python callers.
+        self._explain_error = explain_error or (lambda error: error)
 
     def engine(self, scenario: Scenario) -> Engine:
         digest = scenario.ruleset.digest
@@ -193,7 +198,11 @@ class Runner:
             return ScenarioResult(
                 source,
                 scenario,
-                error=Message("{source}: cannot evaluate: {error}", source=source, error=error),
+                error=Message(
+                    "{source}: cannot evaluate: {error}",
+                    source=source,
+                    error=self._explain_error(error),
+                ),
             )
         if refused is not None:
             # The regulation does not allow this history, yet it was evaluated.

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return common.EXIT_BAD_INPUT
-    runner = Runner()
+    runner = Runner(explain_error=common.explain_error)
     collector = CoverageCollector() if args.coverage else None
     results: list[ScenarioResult] = []
     with progress_bar(len(paths), "scenarios") as advance:
