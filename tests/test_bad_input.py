@@ -164,23 +164,57 @@ def test_parameter_value_that_is_not_a_period(tmp_path: Path) -> None:
     assert_located(refused(path), path, line, f"parameters[{PARAMETER['record_validity']}].value")
 
 
-@pytest.mark.parametrize("value", ["null", "[1, 2]", "1.5"])
-def test_a_value_of_none_of_the_kinds_a_field_takes_is_one_problem_at_the_field(
-    tmp_path: Path, value: str
+@pytest.mark.parametrize(
+    ("value", "en", "zh"),
+    [
+        (
+            "null",
+            "a value is required: a count parameter takes a whole number (got null)",
+            "必须给出值：count 参数取整数（实际为 null）",
+        ),
+        (
+            "[1, 2]",
+            "a count parameter takes a whole number (got [1, 2])",
+            "count 参数取整数（实际为 [1, 2]）",
+        ),
+        (
+            "1.5",
+            "a count parameter takes a whole number (got 1.5)",
+            "count 参数取整数（实际为 1.5）",
+        ),
+    ],
+)
+def test_a_parameter_value_of_none_of_the_kinds_is_one_problem_naming_its_type(
+    tmp_path: Path, value: str, en: str, zh: str
 ) -> None:
     """A parameter's value is a whole number, true or false, or text: one that is none of them
-    is one problem at ``value``, not one per kind on pseudo-fields (``value.int``...)."""
+    is one problem at ``value``, not one per kind on pseudo-fields (``value.int``...), and it
+    says what the parameter's own ``type`` takes; ``null`` is told a value is required."""
     start = block_of("warning_records")
     path, line = replaced(tmp_path, "value: 1\n", f"value: {value}\n", after=start)
     error = refused(path)
     field = f"parameters[{PARAMETER['warning_records']}].value"
     assert [(p.field, p.line) for p in error.problems] == [(field, line)]
-    assert _rendered(error, "en") == [
-        f"[{field}] expected one of: a whole number, true or false, text (got {value})"
-    ]
-    assert _rendered(error, "zh") == [
-        f"[{field}] 应为以下之一：整数、true 或 false、文本（实际为 {value}）"
-    ]
+    assert _rendered(error, "en") == [f"[{field}] {en}"]
+    assert _rendered(error, "zh") == [f"[{field}] {zh}"]
+
+
+def test_a_null_value_of_a_parameter_whose_type_is_wrong_lists_the_kinds(tmp_path: Path) -> None:
+    """Without a known ``type`` there is no one kind to name: the union's kinds are listed,
+    after "a value is required"."""
+    start = block_of("warning_records")
+    path, _ = replaced(
+        tmp_path, "type: count\n    value: 1\n", "type: number\n    value: null\n", after=start
+    )
+    field = f"parameters[{PARAMETER['warning_records']}].value"
+    rendered = _rendered(refused(path), "en")
+    assert (
+        f"[{field}] a value is required: expected one of: a whole number, true or false, text "
+        "(got null)"
+    ) in rendered
+    assert any(
+        line.startswith(f"[parameters[{PARAMETER['warning_records']}].type]") for line in rendered
+    )
 
 
 def test_missing_in_force_from(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def _loads(
     try:
         spec = RulesetSpec.model_validate(document)
     except ValidationError as error:
-        raise RulesetError(source, _schema_problems(error, source_map)) from None
+        raise RulesetError(source, _schema_problems(error, source_map, document)) from None
     ruleset = _Checker(spec, source_map, source, digest, limits).build()
     if layer is None:
         return ruleset
@@ -312,12 +312,38 @@ _UNION_MEMBERS = {
     "str": N_("text"),
 }
 
+#: What a parameter's value must be, by its ``type``: the union (whole number, true or false,
+#: text) is only what the schema can say before it knows the type.
+_PARAMETER_TAKES = {
+    "count": N_("a whole number"),
+    "flag": N_("true or false"),
+    "period": N_("a period, such as '1 year' or '30 days'"),
+}
 
-def _union_misfits(items: list[Any]) -> list[Any]:
+
+def _union_need(document: Mapping[str, Any], field: tuple[Any, ...], choices: Message) -> Message:
+    """What a union field needs, said as narrowly as the document allows: a parameter's value
+    by the parameter's own ``type`` when that is one of the types, else every kind it may be."""
+    owner: Any = document
+    for step in field[:-1]:
+        if isinstance(owner, Mapping):
+            owner = owner.get(step)
+        else:
+            fits = isinstance(owner, list) and isinstance(step, int) and 0 <= step < len(owner)
+            owner = owner[step] if fits else None
+    kind = owner.get("type") if isinstance(owner, Mapping) else None
+    if field[:1] == ("parameters",) and field[-1] == "value" and kind in _PARAMETER_TAKES:
+        return Message(
+            "a {kind} parameter takes {need}", kind=kind, need=Message(_PARAMETER_TAKES[kind])
+        )
+    return Message("expected one of: {choices}", choices=choices)
+
+
+def _union_misfits(items: list[Any], document: Mapping[str, Any]) -> list[Any]:
     """The errors, with those of one value that fits none of a union's members (one error
     per member, each at the field's path plus the member's tag) made one, at the field.
     ``value: null`` was three problems on the pseudo-fields ``value.int``, ``value.bool``
-    and ``value.str``."""
+    and ``value.str``; a missing value (``null``) is told one is required."""
     members: dict[tuple[Any, ...], list[Any]] = {}
     for item in items:
         loc = tuple(item["loc"])
@@ -333,16 +359,11 @@ def _union_misfits(items: list[Any]) -> list[Any]:
         elif field not in done:
             done.add(field)
             choices = [Message(_UNION_MEMBERS[i["loc"][-1]]) for i in members[field]]
+            need = _union_need(document, field, join(Message.bilingual(", ", "、"), choices))
+            if item.get("input") is None:
+                need = Message("a value is required: {need}", need=need)
             merged.append(
-                {
-                    "type": "union_misfit",
-                    "loc": field,
-                    "input": item.get("input"),
-                    "msg": Message(
-                        "expected one of: {choices}",
-                        choices=join(Message.bilingual(", ", "、"), choices),
-                    ),
-                }
+                {"type": "union_misfit", "loc": field, "input": item.get("input"), "msg": need}
             )
     return merged
 
@@ -363,9 +384,11 @@ def _not_short_for_a_bad_item(items: list[Any]) -> list[Any]:
     ]
 
 
-def _schema_problems(error: ValidationError, source_map: SourceMap) -> list[Problem]:
+def _schema_problems(
+    error: ValidationError, source_map: SourceMap, document: Mapping[str, Any]
+) -> list[Problem]:
     problems = []
-    for item in _union_misfits(_not_short_for_a_bad_item(error.errors())):
+    for item in _union_misfits(_not_short_for_a_bad_item(error.errors()), document):
         path: YamlPath = tuple(item["loc"])
         kind = item["type"]
         if kind == "union_misfit":
