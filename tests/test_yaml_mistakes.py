@@ -70,6 +70,57 @@ def test_a_full_width_colon_inside_braces_is_one_problem_at_the_colon(
     assert "全角冒号" in caught.value.render("zh")
 
 
+@pytest.mark.parametrize(
+    ("key", "named", "fixed"),
+    [
+        ("    value: 5 years", "value：5 years", "value: 5 years"),
+        ("in_force_from: 2007", "in_force_from：2007-10-01", "in_force_from: 2007-10-01"),
+    ],
+)
+def test_a_block_key_with_a_full_width_colon_is_named_with_its_fix(
+    tmp_path: Path, key: str, named: str, fixed: str
+) -> None:
+    """Written without a space, as a Chinese keyboard gives it, a block key is told like one
+    inside braces: the key as typed, and how to write it."""
+    text = RULESET.read_text(encoding="utf-8")
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(key, key.replace(": ", "："), 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (_line_of(text, key), key.index(":") + 1)
+    assert f"'：' in '{named}' is a full-width colon; a key needs ':' and a space ('{fixed}')" in (
+        str(caught.value)
+    )
+    assert f"'{named}' 中的 '：' 是全角冒号" in caught.value.render("zh")
+
+
+@pytest.mark.parametrize(
+    "typed", ["in_force_cites:\n  - article：15", "in_force_cites: [article：15]"]
+)
+def test_a_list_item_with_a_full_width_colon_is_one_problem_naming_the_fix(
+    tmp_path: Path, typed: str
+) -> None:
+    """A list item ``- article：15`` is one piece of text to YAML, where a mapping is wanted:
+    it was "expected a mapping of keys to values (got article：15)", silent on the colon."""
+    text = RULESET.read_text(encoding="utf-8")
+    original = "in_force_cites: [{article: 15}]"
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(original, typed, 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    (problem,) = caught.value.problems
+    line = _line_of(text, original) + typed.count("\n")
+    assert (problem.field, problem.line) == ("in_force_cites[0]", line)
+    assert problem.column == typed.split("\n")[-1].index("a") + 1
+    assert "'：' in 'article：15' is a full-width colon; a key needs ':' and a space " in str(
+        caught.value
+    )
+    assert "('article: 15')" in str(caught.value)
+    assert "'article：15' 中的 '：' 是全角冒号" in caught.value.render("zh")
+    assert "（'article: 15'）" in caught.value.render("zh")
+
+
 def test_a_quoted_key_with_a_full_width_colon_is_what_the_writer_meant(tmp_path: Path) -> None:
     """Quoted, it is a key like any other: unknown here, and said once, with the field that is
     missing; the list is not also said to be too short, since its item is there."""

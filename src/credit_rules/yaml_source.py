@@ -294,7 +294,7 @@ def _plain_words(message: str) -> str:
 
 
 #: A key typed with a full-width colon (``value： 5 years``), as a Chinese keyboard gives it.
-_WIDE_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*\s*(?P<colon>：)")
+_WIDE_KEY = re.compile(r"^(\s*(?:-\s+)?)[A-Za-z_][\w-]*\s*(?P<colon>：)")
 
 
 def _full_width_colon(text: str, line: int | None) -> Problem | None:
@@ -309,8 +309,10 @@ def _full_width_colon(text: str, line: int | None) -> Problem | None:
         if 0 < number <= len(lines):
             found = _WIDE_KEY.match(lines[number - 1])
             if found is not None:
+                typed = lines[number - 1][found.end(1) :].split(" #")[0].strip()
                 return Problem(
-                    Message(
+                    wide_colon_key(typed)
+                    or Message(
                         "not valid YAML: '：' is a full-width colon; a key needs ':' and a space"
                     ),
                     line=number,
@@ -324,6 +326,22 @@ def _full_width_colon(text: str, line: int | None) -> Problem | None:
 _WIDE_IN_KEY = re.compile(r"[A-Za-z_][\w-]*\s*(?P<colon>：)")
 
 
+def wide_colon_key(typed: str) -> Message | None:
+    """What to say of text that is a name, a full-width colon and more (``article：15``): a
+    key and its value the writer joined with the wrong colon, and how to write them. None for
+    any other text (a Chinese description with a ``：`` in it starts with no name)."""
+    found = _WIDE_IN_KEY.match(typed)
+    if found is None:
+        return None
+    name, rest = typed[: found.start("colon")].rstrip(), typed[found.end("colon") :].strip()
+    return Message(
+        "not valid YAML: '：' in {key!r} is a full-width colon; a key needs ':' and a "
+        "space ({fixed!r})",
+        key=typed,
+        fixed=name + ": " + rest,
+    )
+
+
 def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
     """Refuse a plain key that is a name, a full-width colon and more: one mistake, said once
     and where it is, instead of a missing field, an unknown key and whatever else follows
@@ -331,21 +349,15 @@ def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
     if not isinstance(key_node, yaml.ScalarNode) or key_node.style:  # None, or "" (libyaml)
         return
     key = str(key_node.value)
-    found = _WIDE_IN_KEY.match(key)
-    if found is None:
+    message = wide_colon_key(key)
+    if message is None:
         return
-    name, rest = key[: found.start("colon")].rstrip(), key[found.end("colon") :].strip()
     raise YamlSyntaxError(
         Problem(
-            Message(
-                "not valid YAML: '：' in {key!r} is a full-width colon; a key needs ':' and a "
-                "space ({fixed!r})",
-                key=key,
-                fixed=name + ": " + rest,
-            ),
+            message,
             field=format_path(path),
             line=key_node.start_mark.line + 1,
-            column=key_node.start_mark.column + found.start("colon") + 1,
+            column=key_node.start_mark.column + key.index("：") + 1,
         )
     )
 

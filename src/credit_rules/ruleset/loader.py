@@ -61,6 +61,7 @@ from credit_rules.yaml_source import (
     not_utf8,
     plain,
     read_yaml,
+    wide_colon_key,
 )
 
 
@@ -384,6 +385,10 @@ def _not_short_for_a_bad_item(items: list[Any]) -> list[Any]:
     ]
 
 
+#: pydantic's kinds of error for a value that should have been a mapping.
+_MAPPING_WANTED = frozenset({"dict_type", "model_type", "model_attributes_type"})
+
+
 def _schema_problems(
     error: ValidationError, source_map: SourceMap, document: Mapping[str, Any]
 ) -> list[Problem]:
@@ -397,6 +402,14 @@ def _schema_problems(
                 message=item["msg"],
                 value=mask_identities(plain(item.get("input"))),
             )
+        elif kind in _MAPPING_WANTED and (
+            wide := wide_colon_key(str(item.get("input")))
+            if isinstance(item.get("input"), str)
+            else None
+        ):
+            # ``- article：15`` is one text to YAML where a mapping is wanted: the colon is
+            # the mistake to name, not the missing mapping.
+            message = wide
         elif kind == "missing":
             message = Message("the required field {key!r} is missing", key=path[-1])
         elif kind == "extra_forbidden":
