@@ -68,3 +68,51 @@ def test_a_base_entry_the_layer_breaks_is_named_as_the_bases(tmp_path: Path) -> 
     assert any("entry 'art10_cash_settlement' of lianyungang-2007" in t for t in texts), texts
     assert all("which this layer extends" in t for t in texts)
     assert all("本层所扩展的 lianyungang-2007" in render(p.message, "zh") for p in inherited)
+
+
+NEW_PARAMETER = """  - id: extra_records
+    type: count
+    value: {value}
+    cites: [{{article: 9}}]
+    description: {{zh: 附加记录数, en: Extra records}}
+"""
+
+
+def test_an_id_the_layer_gives_twice_names_the_other_by_its_place_in_the_layer(
+    tmp_path: Path,
+) -> None:
+    """Both entries are the layer's (parameters[0] and [1]); the merged ruleset has the first
+    after the base's ten, and the problem said "also parameters[10]"."""
+    body = "parameters:\n" + NEW_PARAMETER.format(value=1) + NEW_PARAMETER.format(value=2)
+    (problem,) = _refused(tmp_path, body).problems
+    second = _line(body, "value: 2") - 2
+    assert (problem.field, problem.line) == ("parameters[1]", second)
+    assert render(problem.message, "en") == "duplicate id 'extra_records' (also parameters[0])"
+    assert render(problem.message, "zh") == "重复的 id 'extra_records'（parameters[0] 也使用了）"
+
+
+def test_an_id_the_layer_uses_in_another_section_names_the_layers_place(tmp_path: Path) -> None:
+    """A new fact named like the layer's new parameter: "already used by parameters[0]", the
+    layer's own index, not the merged ruleset's parameters[10]."""
+    body = (
+        "parameters:\n"
+        + NEW_PARAMETER.format(value=1)
+        + "facts:\n  - id: extra_records\n    description: {zh: x, en: x}\n"
+        '    expr: "1"\n    cites: [{article: 9}]\n'
+    )
+    problems = _refused(tmp_path, body).problems
+    assert [(p.field, p.line) for p in problems] == [
+        ("facts[0]", _line(body, "- id: extra_records\n    description"))
+    ]
+    assert "already used by parameters[0]" in render(problems[0].message, "en")
+
+
+def test_a_base_id_the_layer_replaces_twice_is_a_duplicate_not_the_last_one_kept(
+    tmp_path: Path,
+) -> None:
+    """The second warning_records silently replaced the first: a layer giving one id twice is
+    the same mistake as a single file doing so, named at the layer's second entry."""
+    body = "parameters:\n" + WARNING_RECORDS.format(value=1) + WARNING_RECORDS.format(value=2)
+    (problem,) = _refused(tmp_path, body).problems
+    assert (problem.field, problem.line) == ("parameters[1]", _line(body, "value: 2") - 2)
+    assert render(problem.message, "en") == "duplicate id 'warning_records' (also parameters[0])"

@@ -61,9 +61,13 @@ def merge(
         index_of = {
             entry.get(ident): i for i, entry in enumerate(entries) if isinstance(entry, Mapping)
         }
+        replaced: set[Any] = set()
         for child_index, entry in enumerate(value):
             name = entry.get(ident) if isinstance(entry, Mapping) else None
-            if name in index_of:
+            # A base entry the layer gives twice replaces it once; the second is kept as an
+            # entry of its own, so the check names the duplicate instead of one silently losing.
+            if name in index_of and name not in replaced:
+                replaced.add(name)
                 target = index_of[name]
                 entries[target] = entry
                 overridden[f"{key}.{name}"] = layer_id

@@ -599,10 +599,9 @@ class _Checker:
                 self.problem(
                     (*within, section, index),
                     Message(
-                        "duplicate id {identifier!r} (also {section}[{seen}])",
+                        "duplicate id {identifier!r} (also {other})",
                         identifier=identifier,
-                        section=self.map.field((*within, section)),
-                        seen=seen[identifier],
+                        other=self.map.field((*within, section, seen[identifier])),
                     ),
                 )
             elif taken is not None and identifier in taken:
@@ -616,7 +615,8 @@ class _Checker:
                 )
             seen.setdefault(identifier, index)
             if taken is not None:
-                taken.setdefault(identifier, f"{section}[{index}]")
+                # As the file names it: a layer's own entry by its place in the layer.
+                taken.setdefault(identifier, self.map.field((*within, section, index)))
 
     def _articles(self) -> tuple[ir.Article, ...]:
         spec = self.spec
