@@ -116,3 +116,25 @@ def test_a_base_id_the_layer_replaces_twice_is_a_duplicate_not_the_last_one_kept
     (problem,) = _refused(tmp_path, body).problems
     assert (problem.field, problem.line) == ("parameters[1]", _line(body, "value: 2") - 2)
     assert render(problem.message, "en") == "duplicate id 'warning_records' (also parameters[0])"
+
+
+def test_a_replaced_fact_reading_a_base_fact_below_it_is_told_so_without_a_line(
+    tmp_path: Path,
+) -> None:
+    """records_at_entry (the base's first fact) replaced to read record_count (its third):
+    the problem said "listed further down (line None) ... so move record_count above this
+    one", a line and an advice that do not exist for a fact the layer did not write."""
+    body = (
+        "facts:\n  - id: records_at_entry\n    description: {zh: x, en: x}\n"
+        '    expr: "record_count"\n    cites: [{article: 9}]\n'
+    )
+    (problem,) = _refused(tmp_path, body).problems
+    assert (problem.field, problem.line) == ("facts[0].expr", _line(body, "expr:"))
+    en, zh = render(problem.message, "en"), render(problem.message, "zh")
+    assert en.startswith(
+        "record_count is a fact listed further down, in the ruleset this layer extends; a fact "
+        "reads only the facts listed above it, and an entry a layer replaces keeps the place of "
+        "the base's entry"
+    )
+    assert "None" not in en and "None" not in zh
+    assert zh.startswith("record_count 是本层所扩展的规则集中列在下方的事实")

@@ -888,11 +888,19 @@ class _Checker:
         below = [i for i, f in enumerate(self.spec.facts) if f.id == name and i > place]
         if not below:
             return None
+        line = self.line(("facts", below[0]))
+        if line is None:  # the base's fact, below a layer's replacement: no line, no moving it
+            return Message(
+                "{name} is a fact listed further down, in the ruleset this layer extends; a "
+                "fact reads only the facts listed above it, and an entry a layer replaces "
+                "keeps the place of the base's entry",
+                name=name,
+            )
         return Message(
             "{name} is a fact listed further down (line {line}); a fact reads only the facts "
             "listed above it, so move {name} above this one",
             name=name,
-            line=self.line(("facts", below[0])),
+            line=line,
         )
 
     def _removal_action(self, path: YamlPath, event: str, action: str | None) -> None:
