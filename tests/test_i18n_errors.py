@@ -429,3 +429,17 @@ def test_each_pydantic_finding_leads_with_chinese(item: dict[str, object], chine
     if item["type"] in ("uuid_parsing", "value_error"):
         # English keeps pydantic's own words for a type we never met.
         assert message.render("en") == item["msg"]
+
+
+def test_an_identity_number_s_problem_keeps_its_chinese_when_pickled() -> None:
+    """A worker process sends its errors back pickled; the problem must still be said in
+    Chinese there, and still masked."""
+    from credit_rules.model import identifiers
+
+    with pytest.raises(identifiers.IdentifierError) as refused:
+        identifiers.validate_resident_identity_number("110105194912310021")
+    again = pickle.loads(pickle.dumps(refused.value))
+    assert again.render("zh") == refused.value.render("zh")
+    assert "公民身份号码第 18 位" in again.render("zh")
+    assert str(again) == str(refused.value) and again.unmasked == refused.value.unmasked
+    assert (again.scheme, again.position) == (refused.value.scheme, refused.value.position)

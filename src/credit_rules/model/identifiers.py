@@ -103,9 +103,11 @@ class IdentifierError(CreditRulesError, ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Exceptions pickle through their args; the keyword-only context must travel too.
+        # The message travels as given (a Message, in both languages, masked when shown, as
+        # every other error of the library pickles), not as its English text.
         return (
             _rebuild_error,
-            (str(self), self.scheme, self.position, self.found, self.expected),
+            (self.args[0], self.scheme, self.position, self.found, self.expected),
         )
 
 
