@@ -215,8 +215,10 @@ def test_explain(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyP
     code, out, _ = run(
         capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--lang", "zh"
     )
-    assert code == 0 and "适用的结果" in out
-    assert "record_validity = 5年  参数: 失信信息有效期" in out and "5 years" not in out
+    assert code == 0 and "适用的结果：audit_flag、cash_settlement" in out
+    assert "record_validity = 5年  参数：失信信息有效期" in out and "5 years" not in out
+    # Names and articles are listed with 、 and labels end in ：, as Chinese writes them.
+    assert "[第9条、第10条、第11条]" in out and "条, 第" not in out and "参数: " not in out
     assert "为何 cash_settlement 自 2009年5月20日 至 2010年5月20日" in out
     code, _, err = run(
         capsys, monkeypatch, "explain", str(EXAMPLE), "--subject", "p2", "--outcome", "nope"
@@ -418,7 +420,7 @@ def test_test(
     (errored,) = json.loads(out)["scenarios"]
     assert code == 2 and "是否想写 cash_settlement" in errored["error"], errored
     code, out, _ = run(capsys, monkeypatch, "test", str(EXAMPLE), "--lang", "zh")
-    assert code == 0 and "1 个情景文件：1 个通过, 0 个失败" in out
+    assert code == 0 and "1 个情景文件：1 个通过，0 个失败" in out
     code, out, _ = run(capsys, monkeypatch, "test", str(failing), "--lang", "zh")
     assert code == 1 and "失败" in out and "预期" in out
 

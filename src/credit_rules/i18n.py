@@ -195,6 +195,18 @@ def _parts_of(text: str) -> tuple[_Part, ...]:
     return text._parts if isinstance(text, Message) else (str(text),)
 
 
+def listed(items: Iterable[str], lang: Lang | None) -> str:
+    """Names listed as the reader's language lists them: "a, b" in English, "a、b" in
+    Chinese, where a comma between names reads as a slip of the keyboard."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def clauses(lang: Lang | None) -> str:
+    """What separates the clauses of a summary ("3 passed, 1 failed"): a full-width comma in
+    Chinese."""
+    return "，" if lang == "zh" else ", "
+
+
 def join(separator: str, items: Iterable[str]) -> Message:
     """``separator.join(items)`` keeping each item's translation."""
     parts: tuple[_Part, ...] = ()

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.i18n import Gettext, Lang, date_text, translator
+from credit_rules.i18n import Gettext, Lang, date_text, listed, translator
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, Reason
 
 #: The width of :func:`render_text`'s tables; detail lines are never wrapped at any width.
@@ -109,7 +109,7 @@ def _decision_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
             Text(_day(d.from_, lang)),
             Text(_day(d.until, lang) if d.until else _("open-ended")),
             Text(_("ACTIVE"), style=_ACTIVE) if d.active else Text(_("no"), style=_INACTIVE),
-            Text(", ".join(_cite(c, _, lang) for c in d.cites)),
+            Text(listed((_cite(c, _, lang) for c in d.cites), lang)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
@@ -133,7 +133,7 @@ def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
             Text(_day(d.start, lang)),
             due,
             Text(_amount(d, _)),
-            Text(", ".join(_cite(c, _, lang) for c in d.cites)),
+            Text(listed((_cite(c, _, lang) for c in d.cites), lang)),
         ]
         table.add_row(*([Text(d.subject)] if several else []), *row)
     return table
@@ -187,7 +187,7 @@ def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | Non
 
 
 def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
-    cites = ", ".join(_cite(c, _, lang) for c in duty.cites)
+    cites = listed((_cite(c, _, lang) for c in duty.cites), lang)
     head = Text.assemble(
         "  " + _("duty") + " ",
         (duty.name, _OUTCOME),
@@ -235,7 +235,7 @@ def _deadline_lines(deadline: Deadline, _: Gettext, lang: Lang | None) -> list[T
     )
     if deadline.provisional:
         head.append(" [" + _("PROVISIONAL") + "]", style=_WARN)
-    cites = ", ".join(_cite(c, _, lang) for c in deadline.cites)
+    cites = listed((_cite(c, _, lang) for c in deadline.cites), lang)
     lines = [
         head,
         Text("    " + _("rule {rule}; cites {cites}").format(rule=deadline.rule, cites=cites)),

@@ -39,7 +39,7 @@ from credit_rules.cli.common import (
 )
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError
-from credit_rules.i18n import Gettext, Message, date_text
+from credit_rules.i18n import Gettext, Message, date_text, listed
 
 if TYPE_CHECKING:
     import polars as pl
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         stream = sys.stderr if to_stdout else sys.stdout
         stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
-    per_outcome = ", ".join(f"{name} {n}" for name, n in counts.items()) or _("none")
+    per_outcome = listed((f"{name} {n}" for name, n in counts.items()), lang_of(args)) or _("none")
     summary = _(
         "{table}: {rows} rows to {output}; on {day} {people} subjects under measures "
         "({outcomes}); {events} events in {seconds:.2f} s ({rate:,.0f} events/s)"

@@ -15,7 +15,7 @@ from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import InputError
 from credit_rules.explain.whynot import Explanation, Link, NextChange, Why, WhyNot, explain
-from credit_rules.i18n import N_, Gettext, Lang, date_text
+from credit_rules.i18n import N_, Gettext, Lang, clauses, date_text, listed
 from credit_rules.i18n import render as in_language
 from credit_rules.model.results import Citation, shown
 
@@ -81,7 +81,7 @@ def render(
         ),
         soft_wrap=True,
     )
-    active = ", ".join(found.active) or _("none")
+    active = listed(found.active, lang) or _("none")
     console.print(Text(_("Outcomes that apply: {active}").format(active=active)), soft_wrap=True)
     for why in found.why:
         console.print()
@@ -110,6 +110,11 @@ class _Words:
 
     _: Gettext
     lang: Lang
+
+    @property
+    def colon(self) -> str:
+        """Between a label and what it labels: a full-width colon in Chinese."""
+        return "：" if self.lang == "zh" else ": "
 
     def day(self, day: dt.date | None) -> str:
         return date_text(day, self.lang) if day is not None else self._("open-ended")
@@ -144,16 +149,16 @@ def _why(why: Why, words: _Words) -> Tree:
 
 def _why_not(item: WhyNot, words: _Words) -> Tree:
     _ = words._
-    cites = ", ".join(_label(c, words) for c in item.cites)
+    cites = listed((_label(c, words) for c in item.cites), words.lang)
     trigger = in_language(item.trigger, words.lang) if item.trigger else ""
     on = " " + _("for {trigger}").format(trigger=trigger) if trigger else ""
     tree = Tree(
         Text.assemble(
             (_("rule") + " ", "dim"),
             (item.rule, "bold"),
-            (f"{_line(item.line, _)}, {cites}", "dim"),
+            (f"{_line(item.line, _)}{clauses(words.lang)}{cites}", "dim"),
             on,
-            ": ",
+            words.colon,
             in_language(item.note, words.lang),
         )
     )
@@ -176,7 +181,7 @@ def _add_link(tree: Tree, link: Link, words: _Words) -> None:
             )
         )
         return
-    cites = ", ".join(_label(c, words) for c in link.cites)
+    cites = listed((_label(c, words) for c in link.cites), words.lang)
     kind = _(_LINK_KINDS[link.kind]) if link.kind in _LINK_KINDS else link.kind
     described = link.zh if words.lang == "zh" else link.en
     branch = tree.add(
@@ -184,7 +189,7 @@ def _add_link(tree: Tree, link: Link, words: _Words) -> None:
             (link.name, "bold"),
             " = ",
             (value, "cyan"),
-            (f"  {kind}: {described}", "dim"),
+            (f"  {kind}{words.colon}{described}", "dim"),
             (f" [{cites}]" if cites else "", "dim"),
         )
     )

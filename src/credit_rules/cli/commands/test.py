@@ -15,7 +15,7 @@ from typing import Any
 from credit_rules._console import Console, Padding, Table, Text
 from credit_rules.cli import common
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import N_, Gettext, Lang, render
+from credit_rules.i18n import N_, Gettext, Lang, clauses, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         for mismatch in result.mismatches:
             _print_mismatch(out, mismatch, _, args.lang)
     tested = [r for r in results if not r.skipped]
-    _print_summary(out, results, _)
+    _print_summary(out, results, _, args.lang)
     coverage = collector.report() if collector is not None else None
     if coverage is not None:
         for ruleset in coverage.rulesets:
@@ -146,7 +146,7 @@ def _print_mismatch(console: Console, mismatch: Mismatch, _: Gettext, lang: Lang
     console.print()
 
 
-def _print_summary(console: Console, results: list[ScenarioResult], _: Gettext) -> None:
+def _print_summary(console: Console, results: list[ScenarioResult], _: Gettext, lang: Lang) -> None:
     passed = sum(1 for r in results if r.passed and not r.skipped)
     failed = sum(1 for r in results if r.mismatches)
     errors = sum(1 for r in results if r.error is not None)
@@ -156,15 +156,20 @@ def _print_summary(console: Console, results: list[ScenarioResult], _: Gettext) 
     ).format(count=len(results))
     parts = [Text(files)]
     parts.append(Text(_("{count} passed").format(count=passed), style="green"))
-    parts.append(Text(", "))
+    parts.append(Text(clauses(lang)))
     parts.append(Text(_("{count} failed").format(count=failed), style="bold red" if failed else ""))
     if errors:
         parts.append(
-            Text(", " + _("{count} could not be run").format(count=errors), style="bold red")
+            Text(
+                clauses(lang) + _("{count} could not be run").format(count=errors), style="bold red"
+            )
         )
     if skipped:
         parts.append(
-            Text(", " + _("{count} without expect: (not run)").format(count=skipped), style="dim")
+            Text(
+                clauses(lang) + _("{count} without expect: (not run)").format(count=skipped),
+                style="dim",
+            )
         )
     console.print(Text.assemble(*parts), soft_wrap=True)
 
