@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_rules._masking import mask_text
-from credit_rules.i18n import N_, Lang, Message, Quantity, join, render
+from credit_rules.i18n import N_, Lang, Message, Quantity, join, listing, render
 
 
 def closest(name: str, known: Iterable[str]) -> list[str]:
@@ -34,7 +34,7 @@ def suggestion(name: str, known: Iterable[str]) -> str:
         return Message("; did you mean {name}?", name=close[0])
     return Message(
         "; did you mean {names} or {last}?",
-        names=join(Message.bilingual(", ", "、"), close[:-1]),
+        names=listing(close[:-1]),
         last=close[-1],
     )
 
@@ -616,8 +616,4 @@ def _choices(value: Any) -> str:
     names: list[str] = _CHOICE.findall(str(value))
     if len(names) < 2:
         return _plain_context(value)
-    return (
-        join(Message.bilingual(", ", "、"), names[:-1])
-        + Message.bilingual(" or ", " 或 ")
-        + names[-1]
-    )
+    return listing(names[:-1]) + Message.bilingual(" or ", " 或 ") + names[-1]

@@ -198,7 +198,7 @@ def _parts_of(text: str) -> tuple[_Part, ...]:
 def listed(items: Iterable[str], lang: Lang | None) -> str:
     """Names listed as the reader's language lists them: "a, b" in English, "a、b" in
     Chinese, where a comma between names reads as a slip of the keyboard."""
-    return ("、" if lang == "zh" else ", ").join(items)
+    return listing(items).render(lang or "en")
 
 
 def clauses(lang: Lang | None) -> str:
@@ -213,6 +213,12 @@ def join(separator: str, items: Iterable[str]) -> Message:
     for index, item in enumerate(items):
         parts += (_parts_of(separator) if index else ()) + _parts_of(item)
     return Message._of(parts)
+
+
+def listing(items: Iterable[str]) -> Message:
+    """Names listed for a message, "a, b" in English and "a、b" in Chinese (:func:`listed`
+    for text already in one language)."""
+    return join(Message.bilingual(", ", "、"), items)
 
 
 @dataclass(frozen=True)

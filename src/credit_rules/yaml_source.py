@@ -293,8 +293,12 @@ def _plain_words(message: str) -> str:
     return Message.raw(message)
 
 
-#: A key typed with a full-width colon (``value： 5 years``), as a Chinese keyboard gives it.
-_WIDE_KEY = re.compile(r"^(\s*(?:-\s+)?)[A-Za-z_][\w-]*\s*(?P<colon>：)")
+#: A name as a key of a ruleset or scenario writes it.
+_NAME = r"[A-Za-z_][\w-]*"
+#: A name, then a full-width colon (``article：9``), as a Chinese keyboard gives it.
+_NAME_WIDE_COLON = _NAME + r"\s*(?P<colon>：)"
+#: A key typed with a full-width colon (``value： 5 years``) at the start of a line.
+_WIDE_KEY = re.compile(r"^(\s*(?:-\s+)?)" + _NAME_WIDE_COLON)
 
 
 def _full_width_colon(text: str, line: int | None) -> Problem | None:
@@ -323,7 +327,7 @@ def _full_width_colon(text: str, line: int | None) -> Problem | None:
 
 #: A key and a value joined by a full-width colon inside braces (``{article：9}``): YAML
 #: reads one key, ``article：9``, with no value.
-_WIDE_IN_KEY = re.compile(r"[A-Za-z_][\w-]*\s*(?P<colon>：)")
+_WIDE_IN_KEY = re.compile(_NAME_WIDE_COLON)
 
 
 def wide_colon_key(typed: str) -> Message | None:
@@ -364,10 +368,10 @@ def _check_key_colon(key_node: yaml.Node, path: Path) -> None:
 
 #: A value that opens a quote (``key: "text``, ``- 'text``), and the rest of its line.
 _QUOTE_OPENED = re.compile(
-    r"""^\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+)?(?P<quote>["'])(?P<rest>.*)$"""
+    r"^\s*(?:-\s+)?(?:" + _NAME + r"""\s*:\s+)?(?P<quote>["'])(?P<rest>.*)$"""
 )
 #: A line that starts an entry of its own: a key, or an item of a list.
-_ENTRY = re.compile(r"^\s*(?:-\s|[A-Za-z_][\w-]*:(?:\s|$))")
+_ENTRY = re.compile(r"^\s*(?:-\s|" + _NAME + r":(?:\s|$))")
 
 
 def _unclosed_quote(text: str, line: int | None) -> Problem | None:

@@ -29,17 +29,11 @@ from credit_rules.cli.common import (
     EXTRAS,
     Parser,
     add_lang,
-    past_the_calendar,
+    explain_error,
     shows_identity_numbers,
 )
 from credit_rules.errors import CalendarRangeError, CreditRulesError, NotInForce
-from credit_rules.i18n import (
-    LANGUAGES,
-    Gettext,
-    Lang,
-    language_from_environment,
-    translator,
-)
+from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "chosen_language", "main"]
 
@@ -166,14 +160,10 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
     try:
         code: int = args.func(args)
         sys.stdout.flush()
-    except NotInForce as error:
-        # The engine knows the ruleset, not the file that asked for the date; name it here.
-        print(f"credit-rules: {_scenario_named(args)}{error.render(lang)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except CalendarRangeError as error:
-        # The library's own words advise a Python caller to build a wider calendar, which
-        # no option of the command line does: say what a person at the command line can do.
-        said = past_the_calendar(error)
+    except (NotInForce, CalendarRangeError) as error:
+        # The engine knows the ruleset, not the file that asked for the date; name it here,
+        # and say a day past the calendar in the command line's words (explain_error).
+        said = explain_error(error)
         print(f"credit-rules: {_scenario_named(args)}{said.render(lang)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CreditRulesError as error:

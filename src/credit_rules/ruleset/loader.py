@@ -24,7 +24,7 @@ from credit_rules.errors import (
     suggestion,
     validation_message,
 )
-from credit_rules.i18n import N_, Message, join
+from credit_rules.i18n import N_, Message, listing
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, field_choices, vocabularies
@@ -325,15 +325,12 @@ _PARAMETER_TAKES = {
 def _union_need(document: Mapping[str, Any], field: tuple[Any, ...], choices: Message) -> Message:
     """What a union field needs, said as narrowly as the document allows: a parameter's value
     by the parameter's own ``type`` when that is one of the types, else every kind it may be."""
-    owner: Any = document
-    for step in field[:-1]:
-        if isinstance(owner, Mapping):
-            owner = owner.get(step)
-        else:
-            fits = isinstance(owner, list) and isinstance(step, int) and 0 <= step < len(owner)
-            owner = owner[step] if fits else None
-    kind = owner.get("type") if isinstance(owner, Mapping) else None
-    if field[:1] == ("parameters",) and field[-1] == "value" and kind in _PARAMETER_TAKES:
+    kind = None
+    if len(field) == 3 and field[0] == "parameters" and field[2] == "value":
+        entries = document.get("parameters")
+        entry = entries[field[1]] if isinstance(entries, list) else None
+        kind = entry.get("type") if isinstance(entry, Mapping) else None
+    if kind in _PARAMETER_TAKES:
         return Message(
             "a {kind} parameter takes {need}", kind=kind, need=Message(_PARAMETER_TAKES[kind])
         )
@@ -360,7 +357,7 @@ def _union_misfits(items: list[Any], document: Mapping[str, Any]) -> list[Any]:
         elif field not in done:
             done.add(field)
             choices = [Message(_UNION_MEMBERS[i["loc"][-1]]) for i in members[field]]
-            need = _union_need(document, field, join(Message.bilingual(", ", "、"), choices))
+            need = _union_need(document, field, listing(choices))
             if item.get("input") is None:
                 need = Message("a value is required: {need}", need=need)
             merged.append(
@@ -402,10 +399,10 @@ def _schema_problems(
                 message=item["msg"],
                 value=mask_identities(plain(item.get("input"))),
             )
-        elif kind in _MAPPING_WANTED and (
-            wide := wide_colon_key(str(item.get("input")))
-            if isinstance(item.get("input"), str)
-            else None
+        elif (
+            kind in _MAPPING_WANTED
+            and isinstance(item.get("input"), str)
+            and (wide := wide_colon_key(item["input"])) is not None
         ):
             # ``- article：15`` is one text to YAML where a mapping is wanted: the colon is
             # the mistake to name, not the missing mapping.
@@ -485,7 +482,7 @@ class _Checker:
         self.problems: list[Problem] = []
         #: Facts that could not be built (their problem is reported where they are written):
         #: an expression reading one is not told again that the name is unknown.
-        self.unbuilt_facts: set[str | None] = set()
+        self.unbuilt_facts: set[str] = set()
         #: The fact whose derivation is being built, and its place in the list, if any.
         self.building_fact: tuple[str, int] | None = None
         # Where each key of each mapping is written, so every entry of the IR carries its own
