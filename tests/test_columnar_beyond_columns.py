@@ -120,6 +120,11 @@ def test_a_whole_number_beyond_64_bits_is_refused_when_the_engine_is_built(
             ColumnarEngine(ruleset)
         named = dict(caught.value.constructs)
         assert "beyond 64 bits" in named["rule art11_time_limited_reimbursement"]
+        # The refusal reads in Chinese too, every construct named in it.
+        chinese = caught.value.render("zh")
+        assert f"规则 art11_time_limited_reimbursement：数值 {bound}，这是超出 64 位的整数" in (
+            chinese
+        ), chinese
         return
     columns = ColumnarEngine(ruleset).outcomes(_table(events), as_of=as_of)
     assert set(columns.get_column("outcome").to_list()) == set(walked["p1"])

@@ -246,3 +246,6 @@ def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() 
     named = dict(caught.value.constructs)
     assert "excluded periods on a deadline in years" in named["rule art20_objection_decision_due"]
     assert "strict" in named["calendar"]
+    chinese = caught.value.render("zh")
+    assert "规则 art20_objection_decision_due：以 years 计的期限上的扣除期间" in chinese, chinese
+    assert "日历：严格模式的日历" in chinese, chinese

@@ -8,12 +8,15 @@ to stay quiet on the bundled rulesets, whose conditions it must prove exclusive 
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from credit_rules import bundled, loads_ruleset, with_parameters
 from credit_rules.cli.main import main
+from credit_rules.i18n import Message
 from credit_rules.ruleset.lint import Finding, lint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +27,8 @@ ART10_WHEN = (
 )
 ART11_WHEN = 'when: "record_count >= time_limited_records"'
 ART11_GROUP = "    group: settlement_measure\n    priority: 3\n"
+#: Why the bundled file says Art 5 is context: the ruleset's own English, quoted as it is.
+ARTICLE_5_WHY = next(a.why_context for a in bundled("lianyungang-2007").articles if a.number == 5)
 
 
 def planted(*edits: tuple[str, str]) -> str:
@@ -276,3 +281,91 @@ def test_validate_strict_on_a_broken_file_is_bad_input(
     assert code == 2
     assert "record_cnt is not a fact, parameter or built-in name" in err
     assert "did you mean record_count" in err
+
+
+# -- in Chinese ---------------------------------------------------------------------------------
+
+#: Words of the findings' English templates; a Chinese finding has none of them (ids,
+#: expressions and the ruleset's own English, such as why an article is context, stay).
+ENGLISH_WORDS = re.compile(
+    r"\b(rule|rules|group|ladder|hole|covers|cites|context only|never|fire|whatever|applies|"
+    r"falls|before|parameter|fact|register|read|counted|triggers|together|example|priority|"
+    r"says|wins|extend|neighbouring|remove|check|give|put|different|swapped|from \d|to \d)\b"
+)
+
+
+def every_check_planted() -> str:
+    """The Lianyungang file with a defect for most checks at once."""
+    old = "    cites: [{article: 9}]\n    for_each: dishonesty_records\n"
+    return planted(
+        (ART11_WHEN, 'when: "record_count >= time_limited_records + 1"'),
+        (ART10_WHEN, f'{ART10_WHEN[:-1]} and record_count < 1"'),
+        (
+            SETTLEMENT_TERM,
+            "    from: trigger_date + settlement_change_term\n    until: trigger_date",
+        ),
+        (old, old.replace("{article: 9}", "{article: 9}, {article: 5}")),
+        (
+            "parameters:\n",
+            "parameters:\n  - id: spare_threshold\n    type: count\n    value: 4\n"
+            "    cites: [{article: 11}]\n    description: {zh: 备用, en: Spare}\n",
+        ),
+    )
+
+
+#: Planted files between them giving every kind of finding but unused facts and registers.
+IN_CHINESE = {
+    "most checks": every_check_planted(),
+    "no group": planted(
+        (ART10_WHEN, 'when: "record_count >= settlement_change_records"'), (ART11_GROUP, "")
+    ),
+    "equal priorities": planted(
+        (ART10_WHEN, 'when: "record_count >= settlement_change_records"'),
+        (ART11_GROUP, "    group: settlement_measure\n    priority: 2\n"),
+    ),
+}
+
+
+@pytest.mark.parametrize("planting", IN_CHINESE)
+def test_every_finding_reads_in_chinese(planting: str) -> None:
+    found = findings(IN_CHINESE[planting])
+    assert found
+    for finding in found:
+        for said in (finding.message, finding.fix):
+            assert isinstance(said, Message), finding
+            chinese = said.render("zh")
+            assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+            # The ruleset's own English (why an article is context) is quoted, not ours.
+            ours = chinese.replace(str(ARTICLE_5_WHY), "")
+            assert not ENGLISH_WORDS.search(ours), chinese
+        assert "修改建议" in finding.render("zh")
+
+
+def test_the_plantings_give_every_kind_of_finding_they_claim() -> None:
+    kinds = {f.check for text in IN_CHINESE.values() for f in findings(text)}
+    assert kinds == {
+        "ladder-gap",
+        "unreachable",
+        "empty-term",
+        "context-citation",
+        "unused-parameter",
+        "conflict",
+    }
+    ladder = only(findings(IN_CHINESE["most checks"]), "ladder-gap").message.render("zh")
+    assert "没有规则覆盖 record_count 从 2 到 3" in ladder
+    assert "art9_written_warning（record_count = 1）、" in ladder
+
+
+def test_validate_strict_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "planted.yaml"
+    path.write_text(every_check_planted(), encoding="utf-8")
+    code = main(["validate", "--strict", str(path), "--lang", "zh"], environ={})
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "永远不会触发" in out and "中间有缺口" in out and "引用了第5条" in out
+    code = main(["validate", "--strict", str(path), "--lang", "zh", "--format", "json"], environ={})
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    messages = [f["message"] for f in document["findings"]]
+    assert any(m.startswith("规则 art10_cash_settlement 永远不会触发") for m in messages)
+    assert all(re.search(r"[\u4e00-\u9fff]", f["fix"]) for f in document["findings"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -510,11 +510,14 @@ class UnsupportedConstruct(CreditRulesError):
     """A backend was asked to run a ruleset using something it cannot compile. It is refused
     when the backend is built, never silently run by another backend."""
 
-    def __init__(self, backend: str, ruleset: str, constructs: list[tuple[str, str]]) -> None:
+    def __init__(self, backend: str, ruleset: str, constructs: Sequence[tuple[str, str]]) -> None:
         self.backend = backend
         self.ruleset = ruleset
         self.constructs = tuple(constructs)
-        listed = join("; ", (where + Message.raw(": ") + what for where, what in constructs))
+        listed = join(
+            Message.bilingual("; ", "；"),
+            (where + Message.bilingual(": ", "：") + what for where, what in constructs),
+        )
         super().__init__(
             Message(
                 "the {backend} backend cannot run {ruleset}: {listed}",

@@ -96,11 +96,16 @@ class ColumnarEngine:
         self._days = DayIndex(self.calendar)
         parameters = ruleset.parameter_values()
         compiler = ExprCompiler(parameters, self._days)
-        refused: list[tuple[str, str]] = []
+        refused: list[tuple[Message, Message]] = []
         if self.calendar.strict:
             # Strict mode raises for a count into an unpublished year, on the first such count;
             # a population would stop on one subject's deadline, so it is refused here.
-            refused.append(("calendar", "a strict calendar (CalendarNotPublished per count)"))
+            refused.append(
+                (
+                    Message("calendar"),
+                    Message("a strict calendar (CalendarNotPublished per count)"),
+                )
+            )
         self._schema = vocabulary_schema(ruleset.vocabulary)
         kept = ruleset.before_in_force
         flag = parameters.get(kept.when) if kept is not None else None
@@ -108,11 +113,11 @@ class ColumnarEngine:
             frozenset(kept.types) if kept is not None and flag is True else frozenset()
         )
 
-        def attempt(where: str, build: Any) -> Any:
+        def attempt(where: Message, build: Any) -> Any:
             try:
                 return build()
             except Refused as error:
-                refused.append((where, str(error)))
+                refused.append((where, error.message))
                 return None
 
         self._registers: list[RegisterPlan] = []
@@ -123,19 +128,24 @@ class ColumnarEngine:
                 RegisterPlan(
                     register,
                     validity if isinstance(validity, Period) else None,
-                    attempt(f"register {register.id}", lambda w=where: compiler.condition(w))
+                    attempt(
+                        Message("register {id}", id=register.id),
+                        lambda w=where: compiler.condition(w),
+                    )
                     if where is not None
                     else None,
                 )
             )
         self._facts: dict[str, FactPlan] = {}
         for fact in ruleset.facts:
-            self._facts[fact.id] = attempt(f"fact {fact.id}", lambda f=fact: fact_plan(f, compiler))
+            self._facts[fact.id] = attempt(
+                Message("fact {id}", id=fact.id), lambda f=fact: fact_plan(f, compiler)
+            )
         facts_by_id = {fact.id: fact for fact in ruleset.facts}
         self._rules: list[RulePlan] = []
         for index, rule in enumerate(ruleset.rules):
             plan = attempt(
-                f"rule {rule.id}",
+                Message("rule {id}", id=rule.id),
                 lambda i=index, r=rule: rule_plan(i, r, compiler, ruleset, facts_by_id, parameters),
             )
             if plan is not None:

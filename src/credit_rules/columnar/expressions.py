@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from credit_rules.columnar.workdays import DayIndex
+from credit_rules.i18n import Message, Quantity
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import fold
@@ -39,7 +40,12 @@ _EPOCH = dt.date(1970, 1, 1)
 
 
 class Refused(Exception):
-    """A construct the columnar backend does not compile; its text names the construct."""
+    """A construct the columnar backend does not compile; its :class:`Message` names the
+    construct, so the refusal reads in the language of whoever builds the engine."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def column(scope: str, name: str) -> str:
@@ -59,11 +65,13 @@ def _constant_truth(value: object) -> pl.Expr:
 _INT64 = range(-(2**63), 2**63)
 
 
-def _in_a_column(value: object, what: str) -> object:
+def _in_a_column(value: object, what: Message) -> object:
     """``value``, if a column can hold it: a whole number beyond 64 bits cannot (the walk
     compares it as Python does; Polars would fail when the plan runs, on the first row)."""
     if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
-        raise Refused(f"{what} {value}, a whole number beyond 64 bits")
+        raise Refused(
+            Message("{what} {value}, a whole number beyond 64 bits", what=what, value=value)
+        )
     return value
 
 
@@ -90,13 +98,19 @@ class ExprCompiler:
 
     def _compile(self, expr: Expr) -> pl.Expr:
         if isinstance(expr, Const):
-            return pl.lit(_in_a_column(expr.value, "the number"))
+            return pl.lit(_in_a_column(expr.value, Message("the number")))
         if isinstance(expr, Ref):
             if expr.name in self.parameters:
                 value = self.parameters[expr.name]
                 if isinstance(value, Period):
-                    raise Refused(f"the period parameter {expr.name} outside date arithmetic")
-                return pl.lit(_in_a_column(value, f"the parameter {expr.name} ="))
+                    raise Refused(
+                        Message(
+                            "the period parameter {name} outside date arithmetic", name=expr.name
+                        )
+                    )
+                return pl.lit(
+                    _in_a_column(value, Message("the parameter {name} =", name=expr.name))
+                )
             return pl.col(expr.name)
         if isinstance(expr, Field):
             return pl.col(column(expr.scope, expr.name))
@@ -117,7 +131,7 @@ class ExprCompiler:
                 .then(self._compile(expr.then))
                 .otherwise(self._compile(expr.otherwise))
             )
-        raise Refused(f"the expression {type(expr).__name__}")
+        raise Refused(Message("the expression {kind}", kind=type(expr).__name__))
 
     def _call(self, expr: Call) -> pl.Expr:
         argument = self._compile(expr.argument)
@@ -127,7 +141,7 @@ class ExprCompiler:
             return argument + pl.duration(days=1)
         if expr.function == "year_of":
             return argument.dt.year().cast(pl.Int64)
-        raise Refused(f"the function {expr.function}()")
+        raise Refused(Message("the function {function}()", function=expr.function))
 
     def _compare(self, expr: Compare) -> pl.Expr:
         left, right = self._compile(expr.left), self._compile(expr.right)
@@ -154,7 +168,9 @@ class ExprCompiler:
             return left + right if expr.op == "+" else left - right
         period = self._period(expr.right)
         if period is None or expr.op != "+":
-            raise Refused("date arithmetic other than <date> + <period parameter or constant>")
+            raise Refused(
+                Message("date arithmetic other than <date> + <period parameter or constant>")
+            )
         start = self._compile(expr.left)
         counted = add_period(start, period, self.days)
         if period.unit == "working_days":
@@ -175,7 +191,12 @@ def add_period(start: pl.Expr, period: Period, days: DayIndex | None = None) -> 
     to the month's end as the Code does; working days are counted on ``days``."""
     if period.unit == "working_days":
         if days is None:
-            raise Refused(f"a period in working days ({period}) without a calendar")
+            raise Refused(
+                Message(
+                    "a period in working days ({period}) without a calendar",
+                    period=Quantity(period.count, period.unit),
+                )
+            )
         return days.add_working_days(start, period.count)
     if period.unit == "days":
         return start + pl.duration(days=period.count)

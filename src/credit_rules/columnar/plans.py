@@ -21,6 +21,7 @@ from credit_rules.engine.provenance import (
     rule_reads,
     rule_text,
 )
+from credit_rules.i18n import Message
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import Expr, Field, Ref, nodes
@@ -177,7 +178,9 @@ def deadline_plan(
     period = parameters[rule.period]
     assert isinstance(period, Period)
     if period.unit in ("months", "years") and rule.excluding is not None:
-        raise Refused(f"excluded periods on a deadline in {period.unit}")
+        raise Refused(
+            Message("excluded periods on a deadline in {unit}", unit=Message.raw(period.unit))
+        )
     excluding = rule.excluding
     extension = rule.extended_by
     cap = parameters[extension.cap] if extension is not None else None

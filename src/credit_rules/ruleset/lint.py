@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from credit_rules.i18n import N_, Lang, Message, join, listing, render
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import (
@@ -65,14 +66,20 @@ class Finding:
 
     check: Check
     subject: str
+    #: Both are :class:`~credit_rules.i18n.Message`: English as text, Chinese on render, so
+    #: ``validate --strict --lang zh`` tells an analyst what to fix in the analyst's language.
     message: str
     fix: str
     source: str
     line: int | None = None
 
-    def render(self) -> str:
+    def render(self, lang: Lang = "en") -> str:
         where = self.source + (f":{self.line}" if self.line is not None else "")
-        return f"{where}: [{self.check}] {self.message}\n    fix: {self.fix}"
+        label = "修改建议" if lang == "zh" else "fix"
+        return (
+            f"{where}: [{self.check}] {render(self.message, lang)}\n"
+            f"    {label}: {render(self.fix, lang)}"
+        )
 
 
 def lint(ruleset: ir.Ruleset, text: str | None = None) -> tuple[Finding, ...]:
@@ -112,7 +119,8 @@ _OPPOSITE: dict[str, CompareOp] = {"==": "!=", "<": ">=", "in": "not in"}
 
 
 def _clause_text(clause: Clause) -> str:
-    """A conjunction as the analyst would write it: ``x >= 2`` rather than ``not x < 2``."""
+    """A conjunction as the analyst would write it: ``x >= 2`` rather than ``not x < 2``
+    (the condition language's own words, the same in every language)."""
     parts = []
     for requirement in clause:
         atom = requirement.atom
@@ -156,15 +164,34 @@ def _context_citations(ruleset: ir.Ruleset) -> list[Finding]:
                 Finding(
                     "context-citation",
                     name,
-                    f"{section[:-1] if section.endswith('s') else section} {name} cites Art "
-                    f"{article.number}, which is context only ({article.why_context})",
-                    f"cite the executable article that sets this, or, if Art {article.number} "
-                    "does set it, change its role to executable and say what it executes",
+                    Message(
+                        "{section} {name} cites Art {article}, which is context only ({why})",
+                        section=_SECTION[section],
+                        name=name,
+                        article=article.number,
+                        why=Message.raw(article.why_context or ""),
+                    ),
+                    Message(
+                        "cite the executable article that sets this, or, if Art {article} "
+                        "does set it, change its role to executable and say what it executes",
+                        article=article.number,
+                    ),
                     ruleset.source,
                     line,
                 )
             )
     return found
+
+
+#: What a section's entry is called in a finding.
+_SECTION: dict[str, Message] = {
+    "in_force_cites": Message.bilingual("the in-force date", "生效日期"),
+    "parameters": Message.bilingual("parameter", "参数"),
+    "registers": Message.bilingual("register", "登记簿"),
+    "facts": Message.bilingual("fact", "事实"),
+    "outcomes": Message.bilingual("outcome", "结果"),
+    "rules": Message.bilingual("rule", "规则"),
+}
 
 
 def _key_line(
@@ -177,7 +204,7 @@ def _key_line(
 #: A check, what it finds unused (its kind follows "unused-"), the ids in use, and what
 #: the finding says and suggests.
 _UnusedCheck = tuple[
-    Check, Sequence[ir.Parameter | ir.Fact | ir.Register], frozenset[str], str, str
+    Check, Sequence[ir.Parameter | ir.Fact | ir.Register], frozenset[str], str, Message
 ]
 
 
@@ -188,28 +215,30 @@ def _unused(ruleset: ir.Ruleset) -> list[Finding]:
             "unused-parameter",
             ruleset.parameters,
             used.parameters,
-            "is read by no rule, fact or register",
-            "use it in the rule it was meant for, or remove it (an interpretation that "
-            "names it does not make it used)",
+            N_("parameter {id} is read by no rule, fact or register"),
+            Message(
+                "use it in the rule it was meant for, or remove it (an interpretation that "
+                "names it does not make it used)"
+            ),
         ),
         (
             "unused-fact",
             ruleset.facts,
             used.facts,
-            "is read by no rule (nor by a fact a rule reads)",
-            "use it in a rule's condition or 'shows', or remove it",
+            N_("fact {id} is read by no rule (nor by a fact a rule reads)"),
+            Message("use it in a rule's condition or 'shows', or remove it"),
         ),
         (
             "unused-register",
             ruleset.registers,
             used.registers,
-            "is counted by no fact and triggers no rule",
-            "count it in a fact a rule reads, or remove it",
+            N_("register {id} is counted by no fact and triggers no rule"),
+            Message("count it in a fact a rule reads, or remove it"),
         ),
     )
     return [
-        Finding(check, e.id, f"{check[7:]} {e.id} {what}", hint, ruleset.source, e.line)
-        for check, elements, known, what, hint in checks
+        Finding(check, e.id, Message(template, id=e.id), hint, ruleset.source, e.line)
+        for check, elements, known, template, hint in checks
         for e in elements
         if e.id not in known
     ]
@@ -223,15 +252,27 @@ def _unreachable(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
         if conditions[rule.id] != []:
             continue
         read = [n for n in names_in(rule.when) if n in values]
-        shown = ", ".join(f"{n} = {_shown(values[n])}" for n in read) or "no parameters"
+        shown = (
+            listing(Message.raw(f"{n} = {_shown(values[n])}") for n in read)
+            if read
+            else Message("no parameters")
+        )
         found.append(
             Finding(
                 "unreachable",
                 rule.id,
-                f"rule {rule.id} can never fire: its condition "
-                f"{expression_text(rule.when)!r} is false whatever the history ({shown})",
-                "check the comparisons against the parameters' values; a rule kept for another "
-                "reading of the text belongs under 'interpretations' with its parameter",
+                Message(
+                    "rule {rule} can never fire: its condition {condition} is false whatever "
+                    "the history ({parameters})",
+                    rule=rule.id,
+                    condition=_quoted(rule.when),
+                    parameters=shown,
+                ),
+                Message(
+                    "check the comparisons against the parameters' values; a rule kept for "
+                    "another reading of the text belongs under 'interpretations' with its "
+                    "parameter"
+                ),
                 ruleset.source,
                 rule.lines.get("when", rule.line),
             )
@@ -286,15 +327,26 @@ def _empty_terms(ruleset: ir.Ruleset) -> list[Finding]:
                 Finding(
                     "empty-term",
                     rule.id,
-                    f"rule {rule.id} applies on no day: its until "
-                    f"{expression_text(rule.until)!r} always falls before its from "
-                    f"{expression_text(rule.from_)!r}",
-                    "check that from and until are not swapped, and the periods they add",
+                    Message(
+                        "rule {rule} applies on no day: its until {until} always falls before "
+                        "its from {start}",
+                        rule=rule.id,
+                        until=_quoted(rule.until),
+                        start=_quoted(rule.from_),
+                    ),
+                    Message("check that from and until are not swapped, and the periods they add"),
                     ruleset.source,
                     rule.lines.get("until", rule.line),
                 )
             )
     return found
+
+
+def _quoted(expr: Expr) -> Message:
+    """An expression quoted as Python quotes text in English (what analysts have seen in
+    findings so far) and in Chinese quotation marks in Chinese."""
+    text = expression_text(expr)
+    return Message.bilingual(repr(text), f"“{text}”")
 
 
 def _shown(value: ir.ParameterValue) -> str:
@@ -327,19 +379,35 @@ def _ladder_gaps(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
                 continue
             name = expression_text(variable)
             first = rungs[0][0]
-            ladder = ", ".join(
-                f"{rule.id} ({' or '.join(_range_text(name, r) for r in ranges)})"
+            ladder = listing(
+                Message.raw(rule.id)
+                + Message.bilingual(" (", "（")
+                + join(Message.bilingual(" or ", " 或 "), (_range_text(name, r) for r in ranges))
+                + Message.bilingual(")", "）")
                 for rule, ranges in rungs
             )
-            label = f"group {group}" if group else f"the measures on {on}"
+            label = (
+                Message("group {group}", group=group)
+                if group
+                else Message("the measures on {on}", on=on)
+            )
             found.append(
                 Finding(
                     "ladder-gap",
                     first.id,
-                    f"{label} is a ladder on {name} with a hole: no rule covers "
-                    f"{_range_text(name, gap)} (rungs: {ladder})",
-                    f"extend a neighbouring rung to cover {_range_text(name, gap)} (for example "
-                    "'>=' for the top rung), or add a rule for it",
+                    Message(
+                        "{label} is a ladder on {name} with a hole: no rule covers {gap} "
+                        "(rungs: {ladder})",
+                        label=label,
+                        name=name,
+                        gap=_range_text(name, gap),
+                        ladder=ladder,
+                    ),
+                    Message(
+                        "extend a neighbouring rung to cover {gap} (for example '>=' for the top "
+                        "rung), or add a rule for it",
+                        gap=_range_text(name, gap),
+                    ),
                     ruleset.source,
                     first.line,
                 )
@@ -375,13 +443,17 @@ def _gap(ranges: list[tuple[int | None, int | None]]) -> tuple[int | None, int |
     return None if reach is None else (reach + 1, None)
 
 
-def _range_text(name: str, span: tuple[int | None, int | None]) -> str:
+def _range_text(name: str, span: tuple[int | None, int | None]) -> Message:
     low, high = span
     if low is not None and high is not None:
-        return f"{name} = {low}" if low == high else f"{name} from {low} to {high}"
+        if low == high:
+            return Message.raw(f"{name} = {low}")
+        return Message("{name} from {low} to {high}", name=name, low=low, high=high)
     if low is not None:
-        return f"{name} >= {low}"
-    return f"{name} <= {high}" if high is not None else f"any {name}"
+        return Message.raw(f"{name} >= {low}")
+    if high is not None:
+        return Message.raw(f"{name} <= {high}")
+    return Message("any {name}", name=name)
 
 
 def _conflicts(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]) -> list[Finding]:
@@ -411,19 +483,38 @@ def _conflicts(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]) 
             Finding(
                 "conflict",
                 b.id,
-                f"rules {a.id} ({a.outcome}) and {b.id} ({b.outcome}) can fire together on "
-                f"one {a.on}, for example when {_clause_text(both)}"
+                Message(
+                    "rules {a} ({a_outcome}) and {b} ({b_outcome}) can fire together on one "
+                    "{on}, for example when {clause}",
+                    a=a.id,
+                    a_outcome=a.outcome,
+                    b=b.id,
+                    b_outcome=b.outcome,
+                    on=a.on,
+                    clause=_clause_text(both),
+                )
                 + (
-                    f"; both have priority {a.priority} in group {a.group}"
+                    Message(
+                        "; both have priority {priority} in group {group}",
+                        priority=a.priority,
+                        group=a.group,
+                    )
                     if tie
-                    else "; no group says which wins"
+                    else Message("; no group says which wins")
                 ),
                 (
-                    f"give {a.id} and {b.id} different priorities in group {a.group}"
+                    Message(
+                        "give {a} and {b} different priorities in group {group}",
+                        a=a.id,
+                        b=b.id,
+                        group=a.group,
+                    )
                     if tie
-                    else "put both in one group with the winner at the higher priority, make "
-                    "the conditions exclude each other, or, if the law gives both together, "
-                    "give each its own group"
+                    else Message(
+                        "put both in one group with the winner at the higher priority, make "
+                        "the conditions exclude each other, or, if the law gives both together, "
+                        "give each its own group"
+                    )
                 ),
                 ruleset.source,
                 b.line,

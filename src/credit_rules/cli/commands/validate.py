@@ -16,7 +16,7 @@ from credit_rules._console import Table, Text
 from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
-from credit_rules.i18n import N_, Gettext
+from credit_rules.i18n import N_, Gettext, render
 from credit_rules.ruleset.lint import lint
 
 HELP = N_("check a ruleset file: schema, names, types, citations, layers")
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         "interpretations": len(ruleset.interpretations),
     }
     findings = lint(ruleset) if args.strict else []
+    lang = common.lang_of(args)
     if args.format == "json":
         common.print_json(
             {
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "line": f.line,
                         "check": f.check,
-                        "message": f.message,
-                        "fix": f.fix,
+                        "message": render(f.message, lang),
+                        "fix": render(f.fix, lang),
                     }
                     for f in findings
                 ],
@@ -100,10 +101,16 @@ def run(args: argparse.Namespace) -> int:
     table.add_column(_("suggested fix"), overflow="fold", style="green")
     for finding in findings:
         line = str(finding.line) if finding.line is not None else ""
-        table.add_row(line, finding.check, Text(finding.message), Text(finding.fix))
+        table.add_row(
+            line,
+            finding.check,
+            Text(render(finding.message, lang)),
+            Text(render(finding.fix, lang)),
+        )
     console.print(table)
     # One line per finding as compilers print them, for editors and CI annotations.
     for finding in findings:
         where = f"{args.ruleset}:{finding.line}" if finding.line is not None else args.ruleset
-        console.print(Text(f"{where}: {finding.check}: {finding.message}"), soft_wrap=True)
+        said = render(finding.message, lang)
+        console.print(Text(f"{where}: {finding.check}: {said}"), soft_wrap=True)
     return common.EXIT_FAILED
