@@ -153,16 +153,23 @@ class Walker:
         """The facts of ``occasion`` as of ``day`` and the stretch's last day (None if it runs
         on past ``as_of``): the day before the facts may next change, or the record goes."""
         plan = self.program.plans[occasion.on]
-        if counter is not None:
-            counter.assessments += 1
-            counter.facts += len(plan.steps)
-        env = plan.environment(history, occasion, day)
+        env = self._assessed(history, occasion, day, counter)
         following = plan.next_change(env, history, occasion, day)
         removed = occasion.record.removed_from if occasion.record is not None else None
         if removed is not None and (following is None or removed < following):
             following = removed
         last = None if following is None or following > as_of else following - _ONE_DAY
         return last, env
+
+    def _assessed(
+        self, history: History, occasion: Occasion, day: dt.date, counter: Counter | None
+    ) -> Env:
+        """The facts of ``occasion`` as of ``day``, counted as one assessment."""
+        plan = self.program.plans[occasion.on]
+        if counter is not None:
+            counter.assessments += 1
+            counter.facts += len(plan.steps)
+        return plan.environment(history, occasion, day)
 
     def _assessable(self, occasion: Occasion, day: dt.date, as_of: dt.date) -> bool:
         record = occasion.record
@@ -248,11 +255,7 @@ class Walker:
             day = last + _ONE_DAY
         if program.counts_deadlines[occasion.on] and self._assessable(occasion, as_of, as_of):
             # A deadline is counted once, on everything known on as_of.
-            env = (
-                final
-                if final is not None
-                else self._stretch(history, occasion, as_of, as_of, counter)[1]
-            )
+            env = final if final is not None else self._assessed(history, occasion, as_of, counter)
             for index in self.matcher.firing(occasion.on, env):
                 rule = program.rules[index]
                 if rule.deadline is not None:
@@ -287,7 +290,8 @@ class Walker:
                 for rule in program.by_on[occasion.on]
             ):
                 continue
-            _, env = self._stretch(history, occasion, as_of, as_of, counter)
+            # Only as_of is asked, so when the facts next change does not matter.
+            env = self._assessed(history, occasion, as_of, counter)
             for index in self.matcher.firing(occasion.on, env):
                 rule = program.rules[index]
                 if rule.kind != "measure" or not _covers(rule, env, as_of):

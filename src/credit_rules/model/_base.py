@@ -45,6 +45,10 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 #: (:meth:`Frozen.model_post_init`). It grows by one entry per combination of field names
 #: ever given, which the models' own fields bound, and it never changes what a model means.
 _FIELDS_GIVEN: dict[frozenset[str], set[str]] = {}
+#: The shared set the last frozen model of each class was given (one of _FIELDS_GIVEN's), to
+#: try first; any entry is a right answer when it equals the fields given, so threads that
+#: replace each other's entries change only which set is tried first.
+_LAST_SHARED: dict[type, set[str]] = {}
 
 
 class Frozen(BaseModel):
@@ -71,13 +75,21 @@ class Frozen(BaseModel):
         # (model_construct(_fields_set=...) keeps the caller's object), which the caller could
         # change afterwards. Pydantic's core validator, called directly to assign a field,
         # ignores frozen and would add to the shared set: that is not a use this supports.
+        given = self.__pydantic_fields_set__
+        # Most models of a class are given the same fields as the one before: compared with
+        # that one's shared set first, the common case costs one lookup and one comparison
+        # (a small request validates a handful of events, and this runs for each).
+        last = _LAST_SHARED.get(type(self))
+        if last is not None and last == given:
+            object.__setattr__(self, "__pydantic_fields_set__", last)
+            return
         if not self.model_config.get("frozen"):
             return
-        given = self.__pydantic_fields_set__
         key = frozenset(given)
         shared = _FIELDS_GIVEN.get(key)
         if shared is None:
             shared = _FIELDS_GIVEN.setdefault(key, set(key))
+        _LAST_SHARED[type(self)] = shared
         object.__setattr__(self, "__pydantic_fields_set__", shared)
 
     @property
