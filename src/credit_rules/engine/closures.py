@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from credit_rules.calendar import default_calendar
+from credit_rules.engine.generated import Source
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
@@ -71,16 +72,26 @@ def compile_expr(
     expr: Expr,
     parameters: Mapping[str, ir.ParameterValue],
     calendar: WorkingDays | None = None,
+    *,
+    generated: bool = True,
 ) -> Compiled:
     """Turn an expression into a function of the assessment's environment.
 
     The environment holds fact values by name, and the events in scope under ``trigger``,
     ``event`` and ``record``. ``calendar`` counts periods in working days; without one, the
     official PRC calendar does, so no expression can fail for want of a calendar.
+
+    The function is generated Python (:mod:`credit_rules.engine.generated`), one call per
+    expression; ``generated=False`` gives the nested closures it is held equal to, which also
+    serve an expression too deep for Python's compiler.
     """
-    return _Compiler(parameters, calendar if calendar is not None else default_calendar()).compile(
-        expr
-    )
+    days = calendar if calendar is not None else default_calendar()
+    if generated:
+        try:
+            return Source(parameters, _FUNCTIONS, _add_period, days).function(expr)
+        except (SyntaxError, RecursionError, MemoryError):
+            pass  # nested deeper than Python compiles: the closures have no such limit
+    return _Compiler(parameters, days).compile(expr)
 
 
 class _Compiler:
