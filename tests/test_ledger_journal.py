@@ -6,6 +6,7 @@ writers share one journal."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
@@ -418,3 +419,41 @@ def test_a_journal_migrates_to_a_new_ruleset_version_with_a_report(
     reopened = Ledger.open(tmp_path / "v2.db", stricter)
     assert reopened.subjects_with("cash_settlement", day("2008-06-01")) == ("p0", "p1")
     reopened.close()
+
+
+def _outbox_story(path: Path) -> tuple[list[str], list[str], str | None]:
+    """The outbox test's story on the SQLite journal at ``path``: the pending ids, those
+    still pending after acknowledging two and reopening, and the header's today."""
+    ledger = Ledger.open(SqliteJournal(path), GANZHOU)
+    ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+    ledger.record(published(), recorded_at=day("2025-01-10"))
+    ledger.record(objection(), recorded_at=day("2025-01-24"))
+    ledger.record(objection(name="o2"), recorded_at=day("2025-01-24"))
+    ledger.advance(day("2025-02-21"))
+    first = [n.id for n in ledger.pending()]
+    ledger.acknowledge(first[:2])
+    ledger.close()
+    again = Ledger.open(SqliteJournal(path), GANZHOU)
+    again.advance(day("2025-02-22"))
+    assert again.journal is not None
+    today = again.journal.header().get("today")
+    later = [n.id for n in again.pending()]
+    again.close()
+    return first, later, today
+
+
+def test_an_outbox_made_with_autoincrement_keeps_it_and_tells_the_same(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        db.execute(
+            "CREATE TABLE cr_outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, acked INTEGER NOT NULL DEFAULT 0)"
+        )
+    new = tmp_path / "new.db"
+    assert _outbox_story(old) == _outbox_story(new)
+    first, later, today = _outbox_story(tmp_path / "again.db")
+    assert later[: len(first) - 2] == first[2:] and today == "2025-02-22"
+    for path, kept in ((old, True), (new, False)):
+        with sqlite3.connect(path) as db:
+            (ddl,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'cr_outbox'").fetchone()
+            assert ("AUTOINCREMENT" in ddl) is kept

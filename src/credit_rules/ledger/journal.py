@@ -335,7 +335,11 @@ _SQLITE_DDL = (
     "CREATE TABLE IF NOT EXISTS cr_events (seq INTEGER PRIMARY KEY, event_id TEXT, "
     "recorded_at TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cr_caller (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS cr_outbox (pos INTEGER PRIMARY KEY AUTOINCREMENT, "
+    # pos is the rowid without AUTOINCREMENT: no row is ever deleted, so the next pos is the
+    # largest plus one all the same, and a commit does not also rewrite sqlite_sequence's page
+    # (one page of the six or so a single record writes). A journal made with AUTOINCREMENT
+    # keeps it, and numbers its rows the same way.
+    "CREATE TABLE IF NOT EXISTS cr_outbox (pos INTEGER PRIMARY KEY, "
     "id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, acked INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS cr_outbox_pending ON cr_outbox (acked, pos)",
     "CREATE TABLE IF NOT EXISTS cr_cache "

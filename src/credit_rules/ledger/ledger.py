@@ -698,8 +698,12 @@ class Ledger:
             state.append(seq, ordinal, body, event.date)
             entries.append(LedgerEntry(seq, recorded_at, event))
             batch.events.append((seq, event_id, day, body))
+        if self._today != recorded_at:
+            # The journal holds the ledger's today already (every change of it is written
+            # with the call that makes it): writing it again would rewrite cr_meta's page on
+            # every commit, for nothing.
+            batch.meta["today"] = day
         self._today = recorded_at
-        batch.meta["today"] = day
         last_seq = entries[-1].seq if entries else None
         for subject_id in sorted(plans):
             evaluation = plans[subject_id]
