@@ -695,7 +695,9 @@ class Ledger:
             seq = len(self._log_subject)
             if event_id is not None:
                 self._event_ids[event_id] = seq
+            rows = state.bodies
             state.append(seq, ordinal, body, event.date)
+            self._codec.appended(rows, state.bodies, event)
             entries.append(LedgerEntry(seq, recorded_at, event))
             batch.events.append((seq, event_id, day, body))
         if self._today != recorded_at:
@@ -949,7 +951,13 @@ class Ledger:
 
     def _note_dues(self, today: dt.date, batch: Batch) -> None:
         """Write what falls due or overdue by ``today`` for the subjects woken by then."""
+        previous = None
         while (item := self._dues.pop_until(today)) is not None:
+            if item == previous:
+                # Woken again on the same day (each of its actions wakes it, twice when past
+                # due): nothing changed since, so a second look would find only what is noted.
+                continue
+            previous = item
             day, subject_id = item
             state = self._states[subject_id]
             events = state.events

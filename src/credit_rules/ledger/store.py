@@ -114,6 +114,16 @@ class Codec:
             self._last = (bodies, tuple(events))
         return events
 
+    def appended(self, before: tuple[str, ...], after: tuple[str, ...], event: Event) -> None:
+        """``after`` is ``before`` and the row of ``event``, just recorded. If the models of
+        ``before`` are the last made (the plan read them), those of ``after`` are they and
+        ``event``: the outbox reads the history next, and need not decode it all again."""
+        last = self._last
+        if not before:
+            self._last = (after, (event,))
+        elif last[0] is before:
+            self._last = (after, (*last[1], event))
+
 
 _NONE: tuple[()] = ()
 _NOTHING: frozenset[str] = frozenset()
