@@ -88,7 +88,7 @@ from credit_rules.ledger.entry import (
 )
 from credit_rules.ledger.journal import Batch, Journal
 from credit_rules.ledger.notifications import Callback, Cause, Change, Subscribers, Wakes
-from credit_rules.ledger.outbox import Notification
+from credit_rules.ledger.outbox import Notification, NotificationKind, note_id
 from credit_rules.ledger.references import check_references
 from credit_rules.ledger.regulations import discharges_for, references_for
 from credit_rules.ledger.report import RecordReport, build_report
@@ -96,6 +96,7 @@ from credit_rules.ledger.store import Answer, Codec, LedgerEntry, SubjectState
 from credit_rules.ledger.timeline import (
     ONE_DAY,
     Interval,
+    TriggerKey,
     default_lookahead,
     horizon,
     in_force_on,
@@ -915,10 +916,27 @@ class Ledger:
             else:
                 self._journal.acknowledge(chosen)
 
-    def _note(self, batch: Batch, note: Notification) -> None:
-        if note.id not in self._noted:
-            self._noted.add(note.id)
-            batch.notifications.append((note.id, note.to_json()))
+    def _note(
+        self,
+        batch: Batch,
+        kind: NotificationKind,
+        state: SubjectState,
+        day: dt.date,
+        name: str,
+        trigger: TriggerKey | None,
+    ) -> None:
+        """Write a notification to the outbox once. The same fact is found again and again
+        (every event re-caches its subject's actions): by its id, before anything is made."""
+        ident = note_id(kind, state.id, day, name, trigger)
+        if ident in self._noted:
+            return
+        self._noted.add(ident)
+        ttype, tkey = trigger if trigger is not None else (None, None)
+        seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
+        note = Notification(
+            ident, kind, state.id, day, name, ttype, tkey, len(self._log_subject), seq
+        )
+        batch.notifications.append((ident, note.to_json()))
 
     def _note_change(self, change: Change, before: Sequence[Interval], batch: Batch) -> None:
         state = self._states[change.subject]
@@ -935,19 +953,7 @@ class Ledger:
                     ),
                     None,
                 )
-                seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
-                self._note(
-                    batch,
-                    Notification.make(
-                        kind,  # type: ignore[arg-type]
-                        change.subject,
-                        change.on,
-                        name,
-                        trigger,
-                        len(self._log_subject),
-                        seq,
-                    ),
-                )
+                self._note(batch, kind, state, change.on, name, trigger)  # type: ignore[arg-type]
 
     def _note_dues(self, today: dt.date, batch: Batch) -> None:
         """Write what falls due or overdue by ``today`` for the subjects woken by then."""
@@ -965,32 +971,15 @@ class Ledger:
             for cached in state.actions:
                 discharge = self.discharges.get(cached[1])
                 name = discharge.action if discharge is not None else cached[1]
-                seq = trigger_seq(cached[8], events, state.seqs)
                 due = due_on(cached, discharge, day, view, self.discharges)
                 if due > day:
                     self._dues.push(due, subject_id)
                     continue
                 if discharged(discharge, cached[8], day, events, state.timeline):
                     continue
-                self._note(
-                    batch,
-                    Notification.make(
-                        "due", subject_id, due, name, cached[8], len(self._log_subject), seq
-                    ),
-                )
+                self._note(batch, "due", state, due, name, cached[8])
                 if can_be_overdue(discharge) and due < day:
-                    self._note(
-                        batch,
-                        Notification.make(
-                            "overdue",
-                            subject_id,
-                            due + ONE_DAY,
-                            name,
-                            cached[8],
-                            len(self._log_subject),
-                            seq,
-                        ),
-                    )
+                    self._note(batch, "overdue", state, due + ONE_DAY, name, cached[8])
 
     # -- derived state ----------------------------------------------------------------------
 

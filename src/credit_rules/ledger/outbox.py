@@ -33,6 +33,20 @@ def _text(value: str | None) -> str:
     return "null" if value is None else _STRING(value)
 
 
+def note_id(
+    kind: NotificationKind,
+    subject: str,
+    day: dt.date,
+    name: str,
+    trigger: tuple[str, str | None] | None,
+) -> str:
+    """The stable id of the notification that says this: a writer that finds the same fact
+    again knows it from the id alone, before making anything of it."""
+    ttype, tkey = trigger if trigger is not None else (None, None)
+    basis = "\x1f".join((kind, subject, day.isoformat(), name, ttype or "", tkey or ""))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class Notification:
     """One thing a consumer should act on: ``name`` (a measure, or an action such as
@@ -62,8 +76,7 @@ class Notification:
         trigger_seq: int | None = None,
     ) -> Notification:
         ttype, tkey = trigger if trigger is not None else (None, None)
-        basis = "\x1f".join((kind, subject, day.isoformat(), name, ttype or "", tkey or ""))
-        ident = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        ident = note_id(kind, subject, day, name, trigger)
         return cls(ident, kind, subject, day, name, ttype, tkey, seq, trigger_seq)
 
     def to_json(self) -> str:
