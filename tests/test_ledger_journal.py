@@ -25,6 +25,7 @@ from credit_rules.errors import (
     UnknownSubject,
 )
 from credit_rules.ledger import bulk
+from credit_rules.ledger import ledger as ledger_module
 from credit_rules.ledger.journal import SqliteJournal
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -457,3 +458,51 @@ def test_an_outbox_made_with_autoincrement_keeps_it_and_tells_the_same(tmp_path:
         with sqlite3.connect(path) as db:
             (ddl,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'cr_outbox'").fetchone()
             assert ("AUTOINCREMENT" in ddl) is kept
+
+
+def test_the_ids_of_written_notifications_are_remembered_within_a_bound(
+    journal_factory: JournalFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A ledger on a journal forgets the ids it wrote past a bound; the journal still holds
+    each notification once, so the outbox tells the same, however often the same facts are
+    found again."""
+
+    def outbox(journal: Any) -> tuple[list[str], int]:
+        ledger = Ledger.open(journal, GANZHOU)
+        ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+        ledger.record(published(), recorded_at=day("2025-01-10"))
+        ledger.record(objection(), recorded_at=day("2025-01-24"))
+        for n in range(21, 28):
+            ledger.advance(day(f"2025-02-{n}"))
+        remembered = len(ledger._noted)
+        ids = [n.id for n in ledger.pending()]
+        ledger.close()
+        return ids, remembered
+
+    unbounded, remembered = outbox(SqliteJournal(tmp_path / "unbounded.db"))
+    assert remembered == len(unbounded) > 4
+    monkeypatch.setattr(ledger_module, "_NOTED_KEPT", 2)
+    bounded, kept = outbox(journal_factory())
+    assert bounded == unbounded
+    assert kept <= 2
+
+
+def test_a_ledger_without_a_journal_remembers_every_notification_it_wrote(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its memory is the only record of what was acknowledged: an acknowledged notification
+    found again must not come back."""
+    monkeypatch.setattr(ledger_module, "_NOTED_KEPT", 1)
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+    ledger.record(published(), recorded_at=day("2025-01-10"))
+    ledger.record(objection(), recorded_at=day("2025-01-24"))
+    first = ledger.pending()
+    assert len(first) > 1
+    ledger.acknowledge([n.id for n in first])
+    # Another objection re-evaluates the institution: its earlier dues are found again.
+    ledger.record(objection("2025-01-25", "o2"), recorded_at=day("2025-01-25"))
+    ledger.advance(day("2025-02-21"))
+    again = ledger.pending()
+    assert again
+    assert not {n.id for n in again} & {n.id for n in first}

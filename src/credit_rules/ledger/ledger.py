@@ -112,6 +112,12 @@ from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import inert_event_types
 
 _STATUS_CACHE_SIZE = 1024
+#: How many notification ids a ledger on a journal remembers having written before it starts
+#: again. The journal keeps each notification once whatever is written twice (its id is
+#: unique there), so this only spares re-writing one; unbounded, it grew by every
+#: notification a long-running service ever wrote (about 130 bytes each). A ledger without a
+#: journal remembers them all: its memory is the only record of what was acknowledged.
+_NOTED_KEPT = 100_000
 
 
 class _Call:
@@ -930,6 +936,8 @@ class Ledger:
         ident = note_id(kind, state.id, day, name, trigger)
         if ident in self._noted:
             return
+        if self._journal is not None and len(self._noted) >= _NOTED_KEPT:
+            self._noted.clear()
         self._noted.add(ident)
         ttype, tkey = trigger if trigger is not None else (None, None)
         seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
