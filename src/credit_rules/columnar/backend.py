@@ -249,6 +249,7 @@ class ColumnarEngine:
         stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
         values = ["trigger_key", *[c for c in stacked.columns if c.startswith("fact_")]]
         resolved = resolve(stacked.drop(values), stacked.get_column("trigger_key"))
+        values = [*values, "trigger_date", "trigger_seq"]
         deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
         return self._results(resolved, stacked.select(values), deadlines, names, as_of)
 

@@ -143,6 +143,9 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
     days do not fit the keys (the caller joins)."""
     if grid.height == 0:
         return pl.Series("_n", [], pl.Int64)
+    if grid.height * 4 < records.height:
+        # A few triggers (corrections, queries) count among their own subjects' records only.
+        records = records.filter(pl.col("_sid").is_in(grid.get_column("_sid").unique().implode()))
     days = pl.concat(
         [
             records.select(pl.col("_entered").alias("_x")),
@@ -182,22 +185,34 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
         ).get_column("_n")
         return (found.cast(pl.Int64) + 1).fill_null(0)
 
-    count = (below("_entered", True) - below("_last_valid", False)).gather(order.arg_sort())
+    # Each count put back in the grid's row: a scatter, where an inverse permutation would
+    # sort the rows a second time.
+    count = pl.repeat(0, grid.height, dtype=pl.Int64, eager=True).scatter(
+        order, below("_entered", True) - below("_last_valid", False)
+    )
     removed = records.filter(pl.col("_removed").is_not_null())
     if removed.height:
+        # Only the rows of subjects with a removed record (a few of them) are joined.
+        hit = pl.col("_sid").is_in(removed.get_column("_sid").unique().implode())
         gone = (
-            grid.select("_g", "_sid", "_d", valid_on.alias("_v"))
+            grid.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
+                "_sid",
+                "_d",
+                valid_on.alias("_v"),
+            )
+            .filter(hit)
             .join(removed.select("_sid", "_entered", "_last_valid", "_removed"), on="_sid")
             .filter(
                 (pl.col("_entered") <= pl.col("_v"))
                 & (pl.col("_v") <= pl.col("_last_valid"))
                 & (pl.col("_removed") <= pl.col("_d"))
             )
-            .group_by("_g")
+            .group_by("_i")
             .agg(pl.len().cast(pl.Int64).alias("_gone"))
         )
-        taken = grid.select("_g").join(gone, on="_g", how="left", maintain_order="left")
-        count = count - taken.get_column("_gone").fill_null(0)
+        rows = gone.get_column("_i")
+        count = count.scatter(rows, count.gather(rows) - gone.get_column("_gone"))
     return count
 
 

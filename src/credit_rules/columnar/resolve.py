@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 
 from credit_rules.columnar.inputs import shown_rows, with_value
+from credit_rules.columnar.schema import ENGINE
 from credit_rules.errors import Problem, TableError
 from credit_rules.i18n import Message
 
@@ -38,12 +39,11 @@ class HistoryProblems:
             raise TableError(None, self.shown, self.total)
 
 
-def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``frame`` sorted by integer or date ``columns``, ascending. When their ranges fit in
-    one 63-bit number (they do for any real population), the rows are sorted by that number:
-    one key instead of several costs less than half as much."""
-    if frame.height < 2:
-        return frame
+def sort_key(frame: pl.DataFrame, columns: list[str]) -> pl.Expr | None:
+    """One Int64 that sorts as integer or date ``columns`` do, ascending, when their ranges
+    fit in 62 bits and hold no null (they do for any real population); else None. One key
+    instead of several costs less than half as much to sort, and two rows tie on the key
+    exactly when they tie on every column."""
     physical = [pl.col(c).to_physical().cast(pl.Int64) for c in columns]
     stats = frame.select(
         *[p.min().alias(f"lo{i}") for i, p in enumerate(physical)],
@@ -52,30 +52,53 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     ).row(0, named=True)
     widths = []
     for i in range(len(columns)):
-        if stats[f"nulls{i}"]:
-            return frame.sort(columns)
+        if stats[f"nulls{i}"] or stats[f"lo{i}"] is None:
+            return None
         widths.append(int(stats[f"hi{i}"] - stats[f"lo{i}"]).bit_length())
     if sum(widths) > 62:
-        return frame.sort(columns)
+        return None
     key: pl.Expr = pl.lit(0, pl.Int64)
     for i, expr in enumerate(physical):
         key = key * (1 << widths[i]) + (expr - stats[f"lo{i}"])
-    return frame.sort(key)
+    return key
+
+
+def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` sorted by integer or date ``columns``, ascending (by :func:`sort_key`)."""
+    if frame.height < 2:
+        return frame
+    key = sort_key(frame, columns)
+    return frame.sort(columns if key is None else key)
 
 
 def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
-    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``keys``
-    holds the trigger key of piece ``_pid`` in row ``_pid`` (as ``pieces`` holds the piece):
-    only the few pieces whose terms meet read it."""
-    # Only what finds the clusters is put in order; the pieces stay where they are.
-    grouped = sorted_by(
-        pieces.filter(pl.col("_group").is_not_null()).select(
-            "_pid", "_sid", "_group", "_first", "_last"
-        ),
-        ["_sid", "_group", "_first"],
+    doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
+    holds piece ``_pid`` in row ``_pid``, and ``keys`` its trigger key: only the few pieces
+    whose terms meet read it. The result names each run of pieces by its last piece
+    (``_pid``), with its subject, rule and days, in the order of the result tables."""
+    clusters = _clusters(pieces)
+    # Piece _pid is row _pid: a mask, not a join, parts the pieces.
+    inside = pl.repeat(False, pieces.height, dtype=pl.Boolean, eager=True).scatter(
+        clusters.get_column("_pid"), True
     )
-    # One integer per subject and group (the frame is sorted so), for cheap comparisons.
+    meeting = pieces.filter(inside).join(clusters, on="_pid", how="inner")
+    # Only what orders and joins the pieces goes on; the rest is the piece's, read by _pid.
+    kept = ["_pid", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
+    both = pl.concat([_segments(meeting, keys).select(kept), pieces.select(kept).filter(~inside)])
+    return _joined(both)
+
+
+def _clusters(pieces: pl.DataFrame) -> pl.DataFrame:
+    """The pieces of a group whose terms meet another's of the same subject and group,
+    directly or through others (``_pid``), each with its cluster (``_g``): precedence only
+    compares those. Most clusters are one piece, which needs no precedence."""
+    grouped = pieces.filter(pl.col("_group").is_not_null()).select(
+        "_pid", "_sid", "_group", "_first", "_last"
+    )
+    columns = ["_sid", "_group", "_first"]
+    key = sort_key(grouped, columns) if grouped.height > 1 else None
+    # One integer per subject and group (the rows are sorted so), for cheap comparisons.
     group = (
         (
             (pl.col("_sid") != pl.col("_sid").shift(1))
@@ -85,37 +108,46 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
         .cum_sum()
         .cast(pl.Int64)
     )
-    # Precedence only compares pieces whose terms meet, directly or through others: a
-    # cluster. A running maximum of the last days, offset by group so that it never crosses
-    # into the next group, says whether a piece meets one before it; one that does not
-    # starts a cluster. Most clusters are one piece, which needs no precedence, so only the
-    # others are cut into segments.
+    # A running maximum of the last days, offset by group so that it never crosses into the
+    # next group, says whether a piece meets one before it; one that does not starts a
+    # cluster.
     scale = 10_000_000
-    grouped = grouped.with_columns(group.alias("_g"))
     reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
     meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
-    grouped = grouped.select("_pid", meets.alias("_meets")).with_columns(
-        (~pl.col("_meets")).cum_sum().cast(pl.Int64).alias("_g")
-    )
     # Every piece of a cluster but its first meets one before it, so a piece belongs to a
     # cluster of several if it meets one, or if the piece after it does.
     met = pl.col("_meets") | pl.col("_meets").shift(-1).fill_null(False)
-    clusters = grouped.filter(met).select("_pid", "_g")
-    # Piece _pid is row _pid: a mask, not a join, parts the pieces.
-    inside = pl.repeat(False, pieces.height, dtype=pl.Boolean, eager=True).scatter(
-        clusters.get_column("_pid"), True
+    return (
+        grouped.lazy()
+        .sort(columns if key is None else key)
+        .with_columns(group.alias("_g"))
+        .select("_pid", meets.alias("_meets"))
+        .with_columns((~pl.col("_meets")).cum_sum().cast(pl.Int64).alias("_g"))
+        .filter(met)
+        .select("_pid", "_g")
+        .collect(engine=ENGINE)
     )
-    meeting = pieces.filter(inside).join(clusters, on="_pid", how="inner")
-    free = pieces.filter(~inside)
-    bounds = (
+
+
+def _segments(meeting: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
+    """The pieces of each cluster cut on its elementary segments, on each the one piece that
+    wins by the order of docs/decisions/0003."""
+    bounds = sorted_by(
         pl.concat(
             [
                 meeting.select("_g", pl.col("_first").alias("_b")),
                 meeting.select("_g", (pl.col("_last") + DAY).alias("_b")),
             ]
+        ),
+        ["_g", "_b"],
+    )
+    # Each bound once, with the day before the next bound of its cluster as its end.
+    bounds = (
+        bounds.filter(
+            (
+                (pl.col("_g") != pl.col("_g").shift(-1)) | (pl.col("_b") != pl.col("_b").shift(-1))
+            ).fill_null(True)
         )
-        .unique()
-        .sort("_g", "_b")
         .with_columns(
             pl.when(pl.col("_g") == pl.col("_g").shift(-1))
             .then(pl.col("_b").shift(-1) - DAY)
@@ -137,36 +169,46 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     # key, a text, read only if all the numbers tie, which they seldom do, then the later in
     # the history: the walk goes newest first).
     numbers = ["_g", "_b", "_np", "_nd", "_rule", "_no"]
-    ordered = sorted_by(candidates, numbers)
-    tied = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in numbers).fill_null(False)
-    if ordered.select(tied.any()).item():
+    key = sort_key(candidates, numbers) if candidates.height > 1 else None
+    if key is None:
+        ordered = sorted_by(candidates, numbers)
+        tied = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in numbers)
+    else:
+        ordered = candidates.with_columns(key.alias("_k")).sort("_k")
+        tied = pl.col("_k") == pl.col("_k").shift(1)
+    if ordered.select(tied.fill_null(False).any()).item():
         ordered = ordered.with_columns(
             pl.lit(keys).gather(pl.col("_pid")).fill_null("").alias("_key")
         ).sort([*numbers, "_key", "trigger_seq"], descending=[*[False] * len(numbers), True, True])
     chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
-    segments = (
-        ordered.filter(chosen.fill_null(True))
-        .with_columns(pl.col("_b").alias("_first"), pl.col("_be").alias("_last"))
-        .select(meeting.columns)
+    return ordered.filter(chosen.fill_null(True)).with_columns(
+        pl.col("_b").alias("_first"), pl.col("_be").alias("_last")
     )
-    # In the order of the result tables: by subject, rule, trigger, then day. A trigger is
-    # one place in its subject's history, so each rule's pieces on it are next to each other.
-    # Precedence is done: what it read stays behind.
-    both = sorted_by(
-        pl.concat([segments.drop("_g"), free], how="diagonal_relaxed").drop(
-            "_on", "_group", "_priority"
-        ),
-        ["_sid", "_rule", "trigger_seq", "_first"],
+
+
+def _joined(both: pl.DataFrame) -> pl.DataFrame:
+    """Touching pieces of one rule and trigger joined into one run, in the order of the
+    result tables: by subject, rule, trigger, then day. A trigger is one place in its
+    subject's history, so each rule's pieces on it are next to each other. The run's last
+    piece carries the facts that hold at its end, and its first piece's first day is the
+    run's. Only the columns that find the runs are moved into that order."""
+    columns = ["_sid", "_rule", "trigger_seq", "_first"]
+    key = sort_key(both, columns) if both.height > 1 else None
+    order = both.select(pl.arg_sort_by(columns) if key is None else key.arg_sort()).to_series()
+    ordered = both.lazy().select(
+        pl.col("_pid", "_sid", "_occ", "_first", "_last", "_rule").gather(order)
     )
-    # Touching pieces of one rule and trigger are one run; the run's last piece carries the
-    # facts that hold at its end, and its first piece's first day is the run's.
     same = (
         (pl.col("_rule") == pl.col("_rule").shift(1))
         & (pl.col("_occ") == pl.col("_occ").shift(1))
         & (pl.col("_first") == pl.col("_last").shift(1) + DAY)
     ).fill_null(False)
-    runs = both.with_columns(
-        pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
-        same.shift(-1).fill_null(False).alias("_continued"),
+    return (
+        ordered.with_columns(
+            pl.when(same).then(None).otherwise(pl.col("_first")).forward_fill().alias("_first"),
+            same.shift(-1).fill_null(False).alias("_continued"),
+        )
+        .filter(~pl.col("_continued"))
+        .select("_pid", "_sid", "_rule", "_first", "_last")
+        .collect(engine=ENGINE)
     )
-    return runs.filter(~pl.col("_continued")).drop("_continued")
