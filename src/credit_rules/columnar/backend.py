@@ -238,20 +238,27 @@ class ColumnarEngine:
         kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         typed = EventsOfType(known, self._used["event"], self._used["trigger"])
-        pieces = []
+        pieces: list[pl.LazyFrame] = []
+        grids: list[pl.DataFrame] = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
+        rows = 0
         for on, rules in self._by_on.items():
             if any(plan.deadline is None for plan in rules):
-                found, final[on] = self._pieces(on, rules, known, typed, records, kinds, as_of)
-                pieces.append(found)
-        # Precedence and joining move rows, not values: the fact columns wait aside, by piece.
-        stacked = pl.concat(pieces, how="diagonal_relaxed").with_row_index("_pid")
-        values = ["trigger_key", *[c for c in stacked.columns if c.startswith("fact_")]]
-        resolved = resolve(stacked.drop(values), stacked.get_column("trigger_key"))
-        values = [*values, "trigger_date", "trigger_seq"]
+                found, grid, final[on] = self._pieces(
+                    on, rules, known, typed, records, kinds, as_of
+                )
+                # Row _v of the stacked grids holds the trigger and facts of a piece.
+                pieces.append(found.lazy().with_columns(pl.col("_v") + rows))
+                grids.append(grid)
+                rows += grid.height
+        # Precedence and joining move rows, not values: the trigger and fact columns wait
+        # aside, by stretch (fewer rows than pieces), and are read once the rows are chosen.
+        stacked = pl.concat(pieces).with_row_index("_pid").collect(engine=ENGINE)
+        values = pl.concat(grids, how="diagonal_relaxed")
+        resolved = resolve(stacked, values.get_column("trigger_key"))
         deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
-        return self._results(resolved, stacked.select(values), deadlines, names, as_of)
+        return self._results(resolved, values, deadlines, names, as_of)
 
     def outcomes(
         self,
@@ -484,8 +491,9 @@ class ColumnarEngine:
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
         as_of: dt.date,
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The pieces of the measures and duties on ``on``, and its last stretches."""
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """The pieces of the measures and duties on ``on``, the trigger and facts of each
+        stretch (row ``_v`` of a piece) and the last stretches."""
         occasions = self._occasions(on, typed, records)
         grid = self._stretches(occasions, known, typed, records, as_of, self._needed[on])
         grid = grid.with_row_index("_g")
@@ -493,6 +501,7 @@ class ColumnarEngine:
             grid = kinds.of(grid)
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, typed, records)
+        grid = grid.with_row_index("_v")
         # Every rule's pieces as one lazy plan over the grid, collected once: a few eager
         # steps per rule cost their fixed overhead each, on a grid of every trigger.
         found = []
@@ -533,7 +542,7 @@ class ColumnarEngine:
                 fired.select(
                     "_sid",
                     "_occ",
-                    "trigger_key",
+                    "_v",
                     "trigger_date",
                     "trigger_seq",
                     "_first",
@@ -542,13 +551,22 @@ class ColumnarEngine:
                     pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
                     pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
                     pl.lit(rule.priority, pl.Int32).alias("_priority"),
-                    *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                 )
             )
         # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
         # changes before it ends): the walk counts deadlines on them.
-        ending = grid.filter(pl.col("_e").is_null())
-        return pl.concat(found, how="diagonal_relaxed").collect(engine=ENGINE), ending
+        ending = grid.filter(pl.col("_e").is_null()).drop("_v")
+        # The facts the rules show (a builtin such as subject_kind among them).
+        shown = dict.fromkeys(
+            name for plan in rules if plan.deadline is None for name in plan.facts
+        )
+        values = grid.select(
+            "trigger_key",
+            "trigger_date",
+            "trigger_seq",
+            *[pl.col(name).alias(f"fact_{name}") for name in shown],
+        )
+        return pl.concat(found).collect(engine=ENGINE), values, ending
 
     def _on_day(
         self,
@@ -654,6 +672,15 @@ class ColumnarEngine:
         missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
         return frame.with_columns(missing)
 
+    def _fact_of_rule(self, name: str, values: pl.DataFrame) -> pl.Expr:
+        """Fact ``name`` where the row's rule read it, else null: a stretch holds every fact
+        its trigger kind needs, but a rule's row shows only its own."""
+        column_name = f"fact_{name}"
+        if column_name not in values.columns:
+            return pl.lit(None).alias(column_name)
+        readers = [plan.index for plan in self._rules if name in plan.facts]
+        return pl.when(pl.col("_rule").is_in(readers)).then(pl.col(column_name)).alias(column_name)
+
     def _fact_column(
         self,
         plan: FactPlan,
@@ -673,9 +700,9 @@ class ColumnarEngine:
         names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables, from ``resolved`` in their order; ``values`` holds the fact
-        columns of piece ``_pid`` in its row ``_pid``, taken only once the rows are chosen,
-        and ``names`` the subject of each number."""
+        """The result tables, from ``resolved`` in their order; ``values`` holds the trigger
+        and fact columns of a row's stretch in its row ``_v``, taken only once the rows are
+        chosen, and ``names`` the subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
@@ -693,7 +720,7 @@ class ColumnarEngine:
             # frame's gather takes its columns one after another). Not a literal gathered
             # inside the plan: Polars 2.1 takes two empty literals of different types for
             # one, and the columns of an empty result would change type.
-            taken = values.select(pl.all().gather(rows.get_column("_pid")))
+            taken = values.select(pl.all().gather(rows.get_column("_v")))
             return rows.hstack(taken).lazy()
 
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
@@ -709,9 +736,7 @@ class ColumnarEngine:
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
-        valued_facts = [
-            pl.col(name) if name in values.columns else pl.lit(None).alias(name) for name in facts
-        ]
+        valued_facts = [self._fact_of_rule(name, values) for name in self._all_facts]
         outcome = by_rule(lambda plan: plan.rule.outcome)
         active = (pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)
         rows = resolved.lazy()

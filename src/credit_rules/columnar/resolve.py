@@ -74,17 +74,18 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
-    holds piece ``_pid`` in row ``_pid``, and ``keys`` its trigger key: only the few pieces
-    whose terms meet read it. The result names each run of pieces by its last piece
-    (``_pid``), with its subject, rule and days, in the order of the result tables."""
+    holds piece ``_pid`` in row ``_pid``, its stretch's row ``_v`` of the trigger and fact
+    values, and ``keys`` the trigger key of row ``_v``: only the few pieces whose terms meet
+    read it. The result names each run of pieces by its last piece's stretch (``_v``), with
+    its subject, rule and days, in the order of the result tables."""
     clusters = _clusters(pieces)
     # Piece _pid is row _pid: a mask, not a join, parts the pieces.
     inside = pl.repeat(False, pieces.height, dtype=pl.Boolean, eager=True).scatter(
         clusters.get_column("_pid"), True
     )
     meeting = pieces.filter(inside).join(clusters, on="_pid", how="inner")
-    # Only what orders and joins the pieces goes on; the rest is the piece's, read by _pid.
-    kept = ["_pid", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
+    # Only what orders and joins the pieces goes on; the rest is the stretch's, read by _v.
+    kept = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
     both = pl.concat([_segments(meeting, keys).select(kept), pieces.select(kept).filter(~inside)])
     return _joined(both)
 
@@ -178,7 +179,7 @@ def _segments(meeting: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
         tied = pl.col("_k") == pl.col("_k").shift(1)
     if ordered.select(tied.fill_null(False).any()).item():
         ordered = ordered.with_columns(
-            pl.lit(keys).gather(pl.col("_pid")).fill_null("").alias("_key")
+            pl.lit(keys).gather(pl.col("_v")).fill_null("").alias("_key")
         ).sort([*numbers, "_key", "trigger_seq"], descending=[*[False] * len(numbers), True, True])
     chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
     return ordered.filter(chosen.fill_null(True)).with_columns(
@@ -196,7 +197,7 @@ def _joined(both: pl.DataFrame) -> pl.DataFrame:
     key = sort_key(both, columns) if both.height > 1 else None
     order = both.select(pl.arg_sort_by(columns) if key is None else key.arg_sort()).to_series()
     ordered = both.lazy().select(
-        pl.col("_pid", "_sid", "_occ", "_first", "_last", "_rule").gather(order)
+        pl.col("_v", "_sid", "_occ", "_first", "_last", "_rule").gather(order)
     )
     same = (
         (pl.col("_rule") == pl.col("_rule").shift(1))
@@ -209,6 +210,6 @@ def _joined(both: pl.DataFrame) -> pl.DataFrame:
             same.shift(-1).fill_null(False).alias("_continued"),
         )
         .filter(~pl.col("_continued"))
-        .select("_pid", "_sid", "_rule", "_first", "_last")
+        .select("_v", "_sid", "_rule", "_first", "_last")
         .collect(engine=ENGINE)
     )
