@@ -86,7 +86,10 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     meeting = pieces.filter(inside).join(clusters, on="_pid", how="inner")
     # Only what orders and joins the pieces goes on; the rest is the stretch's, read by _v.
     kept = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
-    both = pl.concat([_segments(meeting, keys).select(kept), pieces.select(kept).filter(~inside)])
+    # In one chunk: a gather from several chunks costs up to eight times as much (texts).
+    both = pl.concat(
+        [_segments(meeting, keys).select(kept), pieces.select(kept).filter(~inside)], rechunk=True
+    )
     return _joined(both)
 
 
