@@ -30,7 +30,7 @@ import polars as pl
 
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.columnar.deadlines import EXCLUDED, clocks
-from credit_rules.columnar.expressions import ExprCompiler, Refused, column
+from credit_rules.columnar.expressions import ExprCompiler, Refused, column, per_day
 from credit_rules.columnar.facts import EventsOfType, fact_column
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.known import History
@@ -512,7 +512,12 @@ class ColumnarEngine:
             if plan.deadline is not None:
                 continue  # counted once, on as_of (_deadlines)
             self._refuse_past_calendar(plan, grid)
-            fired = grid.lazy().filter(plan.when).with_columns(plan.start.alias("_start"))
+            # A start or end from the trigger's day alone is counted once per day.
+            fired = (
+                grid.lazy()
+                .filter(plan.when)
+                .with_columns(per_day(plan.start, grid).alias("_start"))
+            )
             if rule.outcome_kind == "duty":
                 early = pl.col("_start") < pl.col("_d")
                 keep = (
@@ -524,7 +529,7 @@ class ColumnarEngine:
                     pl.col("_start").alias("_first"), pl.col("_start").alias("_last")
                 )
             else:
-                stop = plan.stop if plan.stop is not None else pl.lit(None, pl.Date)
+                stop = per_day(plan.stop, grid) if plan.stop is not None else pl.lit(None, pl.Date)
                 fired = fired.with_columns(stop.alias("_stop"))
                 last = (
                     pl.when(pl.col("_e").is_null())

@@ -204,6 +204,30 @@ def add_period(start: pl.Expr, period: Period, days: DayIndex | None = None) -> 
     return start.dt.offset_by(f"{period.count}{suffix}")
 
 
+def per_day(expr: pl.Expr, frame: pl.DataFrame) -> pl.Expr:
+    """``expr`` looked up in a table of its answers on each day of the span of the one date
+    column of ``frame`` it reads, as :func:`shifted` does for a period: a calendar offset
+    costs about ten times a lookup (22 against 2.4 ms on 450,000 entries), and a
+    population's triggers span a few thousand days. ``expr`` itself if it reads anything
+    else, or is that column alone."""
+    names = set(expr.meta.root_names())
+    if len(names) != 1 or expr.meta.is_column():
+        return expr
+    (name,) = names
+    if frame.schema.get(name) != pl.Date:
+        return expr
+    dates = frame.get_column(name)
+    low, high = dates.min(), dates.max()
+    if not isinstance(low, dt.date) or not isinstance(high, dt.date):
+        return expr
+    if (high - low).days >= dates.len():
+        return expr
+    span = pl.date_range(low, high, eager=True).alias(name).to_frame()
+    table = span.select(expr).to_series()
+    offset = (pl.col(name).cast(pl.Int32) - (low - _EPOCH).days).cast(pl.UInt32)
+    return pl.lit(table).gather(offset)
+
+
 def shifted(dates: pl.Series, period: Period) -> pl.Series:
     """:func:`add_period` on a column of dates. Calendar offsets cost far more than a
     lookup, and a population's dates span a few thousand days: each day of their span is
