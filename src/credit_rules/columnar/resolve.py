@@ -44,12 +44,14 @@ def sort_key(frame: pl.DataFrame, columns: list[str]) -> pl.Expr | None:
     fit in 62 bits and hold no null (they do for any real population); else None. One key
     instead of several costs less than half as much to sort, and two rows tie on the key
     exactly when they tie on every column."""
-    physical = [pl.col(c).to_physical().cast(pl.Int64) for c in columns]
+    # The ranges are read on the columns as they are stored (no copy cast to Int64 first).
+    stored = [pl.col(c).to_physical() for c in columns]
     stats = frame.select(
-        *[p.min().alias(f"lo{i}") for i, p in enumerate(physical)],
-        *[p.max().alias(f"hi{i}") for i, p in enumerate(physical)],
-        *[p.null_count().alias(f"nulls{i}") for i, p in enumerate(physical)],
+        *[p.min().cast(pl.Int64).alias(f"lo{i}") for i, p in enumerate(stored)],
+        *[p.max().cast(pl.Int64).alias(f"hi{i}") for i, p in enumerate(stored)],
+        *[p.null_count().alias(f"nulls{i}") for i, p in enumerate(stored)],
     ).row(0, named=True)
+    physical = [p.cast(pl.Int64) for p in stored]
     widths = []
     for i in range(len(columns)):
         if stats[f"nulls{i}"] or stats[f"lo{i}"] is None:
