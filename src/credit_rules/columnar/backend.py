@@ -419,6 +419,11 @@ class ColumnarEngine:
         occasions = occasions.with_row_index("_occ").filter(
             pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
         )
+        if occasions.height == 0:
+            # Nothing to cut, and no source of days is read for nothing.
+            return occasions.with_columns(
+                pl.col("trigger_date").alias("_d"), pl.lit(None, pl.Date).alias("_e")
+            )
         # Only the subjects with an occasion can cut one: the others' days are never read.
         few = occasions.height * 4 < known.height
         present = occasions.lazy().select("_sid")
