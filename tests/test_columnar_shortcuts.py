@@ -20,11 +20,13 @@ import pytest
 pl = pytest.importorskip("polars")
 
 from credit_rules import bundled  # noqa: E402
+from credit_rules.calendar import default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E402
-from credit_rules.columnar.expressions import add_period, shifted  # noqa: E402
+from credit_rules.columnar.expressions import add_period, per_day, shifted  # noqa: E402
 from credit_rules.columnar.facts import _count_valid  # noqa: E402
 from credit_rules.columnar.known import _hashed_ids  # noqa: E402
 from credit_rules.columnar.resolve import sorted_by  # noqa: E402
+from credit_rules.columnar.workdays import DayIndex  # noqa: E402
 from credit_rules.errors import TableError  # noqa: E402
 from credit_rules.periods import Period  # noqa: E402
 
@@ -67,6 +69,55 @@ def test_the_last_day_looked_up_per_day_is_the_offset_one(period: Period) -> Non
     dates = pl.Series("date", [dt.date(2020, 2, 29), dt.date(2019, 1, 31), None, *days])
     plain = pl.select(add_period(pl.lit(dates), period)).to_series()
     assert shifted(dates, period).to_list() == plain.to_list()
+
+
+def _trigger_days(rows: int, spread: int) -> pl.DataFrame:
+    """Trigger days over ``spread`` days (leap days and month ends among them), one null."""
+    days = [DAY0 + dt.timedelta(days=(i * 53) % spread) for i in range(rows)]
+    return pl.DataFrame(
+        {
+            "trigger_date": pl.Series([dt.date(2020, 2, 29), None, *days], dtype=pl.Date),
+            "count": list(range(rows + 2)),
+        }
+    )
+
+
+WORKING_DAYS = DayIndex(default_calendar())
+#: Starts and ends as the compiler builds them from the trigger's day alone.
+ON_THE_TRIGGER_DAY = {
+    "plus a year": add_period(pl.col("trigger_date"), Period(1, "years")),
+    "plus 15 working days": add_period(
+        pl.col("trigger_date"), Period(15, "working_days"), WORKING_DAYS
+    ),
+    "a condition on the day": pl.when(pl.col("trigger_date") >= dt.date(2017, 6, 1))
+    .then(add_period(pl.col("trigger_date"), Period(3, "months")))
+    .otherwise(pl.col("trigger_date")),
+}
+
+
+@pytest.mark.parametrize("name", ON_THE_TRIGGER_DAY)
+def test_a_start_looked_up_per_day_is_the_one_computed_per_row(name: str) -> None:
+    expr = ON_THE_TRIGGER_DAY[name]
+    frame = _trigger_days(3000, 1500)
+    looked_up = per_day(expr, frame)
+    assert looked_up is not expr  # the span is shorter than the column: a lookup
+    assert (
+        frame.select(looked_up.alias("x")).to_series().to_list()
+        == frame.select(expr.alias("x")).to_series().to_list()
+    )
+
+
+def test_per_day_keeps_what_it_cannot_look_up() -> None:
+    frame = _trigger_days(300, 1500)
+    year = add_period(pl.col("trigger_date"), Period(1, "years"))
+    # A span longer than the column: counting each row costs less than the table.
+    assert per_day(year, frame) is year
+    dense = _trigger_days(3000, 1500)
+    # The column alone, an expression of two columns, a column that is not a date.
+    column = pl.col("trigger_date")
+    both = pl.when(pl.col("count") > 3).then(year).otherwise(column)
+    for expr in (column, both, pl.col("count") + 1):
+        assert per_day(expr, dense) is expr
 
 
 def test_valid_records_counted_by_as_of_joins_are_those_a_join_counts() -> None:
