@@ -114,6 +114,7 @@ def history_of(
                     Trigger(event.type, record.key, record.entered, record.seq),
                 )
             )
+    from_records = len(occasions)
     wanted = program.event_triggers
     keys = program.key_fields
     for seq, event in enumerate(events):
@@ -130,7 +131,9 @@ def history_of(
                     Trigger(event.type, key, event.date, seq),
                 )
             )
-    occasions.sort(key=lambda o: (o.date, o.on, o.key or ""))
+    if len(program.registers) > 1 or len(occasions) > from_records:
+        # One register's records come in this order already (build_records: by day, then id).
+        occasions.sort(key=lambda o: (o.date, o.on, o.key or ""))
     return History(subject, kind, events, records), occasions
 
 
