@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_rules._masking import mask_text
-from credit_rules.i18n import N_, Lang, Message, Quantity, join, listing, render
+from credit_rules.i18n import N_, OR, Lang, Message, Quantity, join, listing, render
 
 
 def closest(name: str, known: Iterable[str]) -> list[str]:
@@ -619,4 +619,4 @@ def _choices(value: Any) -> str:
     names: list[str] = _CHOICE.findall(str(value))
     if len(names) < 2:
         return _plain_context(value)
-    return listing(names[:-1]) + Message.bilingual(" or ", " 或 ") + names[-1]
+    return listing(names[:-1]) + OR + names[-1]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -270,3 +270,7 @@ def _render_part(part: _Part, lang: Lang) -> str:
         # Like gettext's convention: a message without parameters is text, braces and all.
         return translated
     return translated.format(**{name: value_text(v, lang) for name, v in params.items()})
+
+
+#: Between alternatives: "a or b", "a 或 b" (built once the module's renderers exist).
+OR: Final = Message.bilingual(" or ", " 或 ")

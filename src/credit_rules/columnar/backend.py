@@ -31,7 +31,7 @@ import polars as pl
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.columnar.deadlines import EXCLUDED, clocks
 from credit_rules.columnar.expressions import ExprCompiler, Refused, column, per_day
-from credit_rules.columnar.facts import EventsOfType, fact_column
+from credit_rules.columnar.facts import EventsOfType, fact_column, of_few_subjects
 from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.known import History
 from credit_rules.columnar.plans import (
@@ -501,7 +501,8 @@ class ColumnarEngine:
         """The pieces of the measures and duties on ``on``, the trigger and facts of each
         stretch (row ``_v`` of a piece) and the last stretches."""
         occasions = self._occasions(on, typed, records)
-        records = _of_subjects(records, occasions)
+        # An occasion's stretches and facts read its own subject's records only.
+        records = {name: of_few_subjects(frame, occasions) for name, frame in records.items()}
         grid = self._stretches(occasions, known, typed, records, as_of, self._needed[on])
         grid = grid.with_row_index("_g")
         if on in self._kind_read:
@@ -831,19 +832,6 @@ class _Kinds:
                 "_sid", "subject_kind"
             )
         return grid.join(self._table, on="_sid", how="left")
-
-
-def _of_subjects(
-    records: Mapping[str, pl.DataFrame], occasions: pl.DataFrame
-) -> Mapping[str, pl.DataFrame]:
-    """The records of the subjects with an occasion, when those are few (corrections,
-    queries): an occasion's stretches and facts read its own subject's records only, and
-    each step over every record costs its whole length however few triggers ask."""
-    largest = max((frame.height for frame in records.values()), default=0)
-    if occasions.height * 4 >= largest:
-        return records
-    subjects = occasions.get_column("_sid").unique().implode()
-    return {name: frame.filter(pl.col("_sid").is_in(subjects)) for name, frame in records.items()}
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:

@@ -137,6 +137,15 @@ class EventsOfType:
         return found
 
 
+def of_few_subjects(rows: pl.DataFrame, asking: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` of the subjects in ``asking`` alone, when ``asking`` is small beside them (a
+    few corrections or queries): what each asks reads its own subject's rows only, and every
+    step over all the rows costs their whole length however few ask. Otherwise ``rows``."""
+    if asking.height * 4 >= rows.height:
+        return rows
+    return rows.filter(pl.col("_sid").is_in(asking.get_column("_sid").unique().implode()))
+
+
 def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -> pl.Series | None:
     """For each grid row, its subject's records valid on ``valid_on`` and not removed by
     ``_d``, counted without a join: the records entered by that day, less those whose last
@@ -146,9 +155,8 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
     days do not fit the keys (the caller joins)."""
     if grid.height == 0:
         return pl.Series("_n", [], pl.Int64)
-    if grid.height * 4 < records.height:
-        # A few triggers (corrections, queries) count among their own subjects' records only.
-        records = records.filter(pl.col("_sid").is_in(grid.get_column("_sid").unique().implode()))
+    # A few triggers (corrections, queries) count among their own subjects' records only.
+    records = of_few_subjects(records, grid)
     days = pl.concat(
         [
             records.select(pl.col("_entered").alias("_x")),

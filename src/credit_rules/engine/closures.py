@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from credit_rules.calendar import default_calendar
-from credit_rules.engine.generated import Source
+from credit_rules.engine.generated import Source, constant_of
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
@@ -135,7 +135,7 @@ class _Compiler:
     def _compare(self, expr: Compare) -> Compiled:
         left, right = self.compile(expr.left), self.compile(expr.right)
         compare = _COMPARE[expr.op]
-        constant = self._constant(expr.right)
+        constant = constant_of(expr.right, self.parameters)
         if constant is not None:
             # The common shape, a fact against a number (``record_count >= 2``): one call less.
             return lambda env: (a := left(env)) is not None and compare(a, constant)
@@ -147,16 +147,6 @@ class _Compiler:
             return a is not None and b is not None and compare(a, b)
 
         return compared
-
-    def _constant(self, expr: Expr) -> Any:
-        """The value of a constant or a count/flag parameter, else None."""
-        if isinstance(expr, Const):
-            return expr.value
-        if isinstance(expr, Ref):
-            value = self.parameters.get(expr.name)
-            if isinstance(value, bool | int):
-                return value
-        return None
 
     def _arith(self, expr: Arith) -> Compiled:
         left, right = self.compile(expr.left), self.compile(expr.right)

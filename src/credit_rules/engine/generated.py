@@ -38,6 +38,18 @@ from credit_rules.ruleset.expressions import (
 _OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in", "not in"})
 
 
+def constant_of(expr: Expr, parameters: Mapping[str, ir.ParameterValue]) -> Any:
+    """The value of a constant or a count/flag parameter, else None: the right side of a
+    comparison that is never missing, which both compilers test for the left side alone."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Ref):
+        value = parameters.get(expr.name)
+        if isinstance(value, bool | int):
+            return value
+    return None
+
+
 class Source:
     """The text of one expression as Python, and the values it names."""
 
@@ -102,7 +114,7 @@ class Source:
             raise SyntaxError(f"no such comparison: {expr.op!r}")  # the closures will say so
         operator = expr.op
         left = self._temporary()
-        if self._constant(expr.right):
+        if constant_of(expr.right, self.parameters) is not None:
             # A fact against a number: the constant is never missing.
             right = self.text(expr.right)
             return f"(({left} := {self.text(expr.left)}) is not None and {left} {operator} {right})"
@@ -123,14 +135,6 @@ class Source:
             f"(None if ((({a} := {left}), ({b} := {right})) and ({a} is None or {b} is None)) "
             f"else {a} {expr.op} {b})"
         )
-
-    def _constant(self, expr: Expr) -> bool:
-        """Whether ``expr`` is a constant or a count/flag parameter (never None)."""
-        if isinstance(expr, Const):
-            return True
-        if isinstance(expr, Ref):
-            return isinstance(self.parameters.get(expr.name), bool | int)
-        return False
 
     def _bound(self, value: object) -> str:
         name = f"_v{len(self.namespace)}"

@@ -939,10 +939,9 @@ class Ledger:
         if self._journal is not None and len(self._noted) >= _NOTED_KEPT:
             self._noted.clear()
         self._noted.add(ident)
-        ttype, tkey = trigger if trigger is not None else (None, None)
         seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
-        note = Notification(
-            ident, kind, state.id, day, name, ttype, tkey, len(self._log_subject), seq
+        note = Notification.make(
+            kind, state.id, day, name, trigger, len(self._log_subject), seq, ident=ident
         )
         batch.notifications.append((ident, note.to_json()))
 

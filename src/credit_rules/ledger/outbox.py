@@ -74,9 +74,13 @@ class Notification:
         trigger: tuple[str, str | None] | None,
         seq: int,
         trigger_seq: int | None = None,
+        ident: str | None = None,
     ) -> Notification:
+        """The notification, with its stable id (``ident``, if the caller has it already:
+        :func:`note_id` of the same arguments)."""
         ttype, tkey = trigger if trigger is not None else (None, None)
-        ident = note_id(kind, subject, day, name, trigger)
+        if ident is None:
+            ident = note_id(kind, subject, day, name, trigger)
         return cls(ident, kind, subject, day, name, ttype, tkey, seq, trigger_seq)
 
     def to_json(self) -> str:

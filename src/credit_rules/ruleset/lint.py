@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from credit_rules.i18n import N_, Lang, Message, join, listing, render
+from credit_rules.i18n import N_, OR, Lang, Message, join, listing, render
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import (
@@ -75,11 +75,14 @@ class Finding:
 
     def render(self, lang: Lang = "en") -> str:
         where = self.source + (f":{self.line}" if self.line is not None else "")
-        label = "修改建议" if lang == "zh" else "fix"
         return (
             f"{where}: [{self.check}] {render(self.message, lang)}\n"
-            f"    {label}: {render(self.fix, lang)}"
+            f"    {_FIX.render(lang)}: {render(self.fix, lang)}"
         )
+
+
+#: The label of a finding's fix in :meth:`Finding.render`.
+_FIX = Message.bilingual("fix", "修改建议")
 
 
 def lint(ruleset: ir.Ruleset, text: str | None = None) -> tuple[Finding, ...]:
@@ -382,7 +385,7 @@ def _ladder_gaps(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
             ladder = listing(
                 Message.raw(rule.id)
                 + Message.bilingual(" (", "（")
-                + join(Message.bilingual(" or ", " 或 "), (_range_text(name, r) for r in ranges))
+                + join(OR, (_range_text(name, r) for r in ranges))
                 + Message.bilingual(")", "）")
                 for rule, ranges in rungs
             )
