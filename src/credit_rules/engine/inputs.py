@@ -19,6 +19,7 @@ import operator
 from array import array
 from collections.abc import Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -93,6 +94,25 @@ class OneKind(Mapping[str, str]):
         return len(self._ids)
 
 
+class _ClassFacts(NamedTuple):
+    """What :class:`Known`'s pass needs to know of one event class."""
+
+    type: str
+    #: The field naming the record the type enters (its identity); None if it enters none.
+    key_field: str | None
+    #: (correction type, key field) of the records it enters whose early corrections are
+    #: set aside (``FrontDoor.early_entries``).
+    early_pairs: tuple[tuple[str, str], ...]
+    #: Kept in view when dated before the in-force date (``FrontDoor.kept_early``).
+    kept_early: bool
+    #: The field giving the day it was decided on, if it has one.
+    decided_field: str | None
+    #: Whether it corrects (removes) a record.
+    corrects: bool
+    #: Whether it is a correction set aside until the pass knows the records entered early.
+    set_aside: bool
+
+
 class FrontDoor:
     """Validates input for one ruleset; holds only what it derived from the ruleset."""
 
@@ -149,6 +169,21 @@ class FrontDoor:
         self.early_corrections = frozenset(
             removal for pairs in self.early_entries.values() for removal, _ in pairs
         )
+        #: What the pass over a population asks of an event, by its exact class (pydantic's
+        #: metaclass is an ABC, whose instance check costs more than the rest): one lookup
+        #: where eight of the sets and maps above would be made per event.
+        self.by_class: dict[type, _ClassFacts] = {
+            cls: _ClassFacts(
+                event_type,
+                self.keys.get(event_type, "") if event_type in self.entering else None,
+                tuple(self.early_entries.get(event_type, ())),
+                event_type in self.kept_early,
+                self.decided.get(event_type),
+                event_type in self.removals,
+                event_type in self.early_corrections,
+            )
+            for event_type, cls in self.classes.items()
+        }
 
     def check_known_at(self, known_at: object) -> dt.date | None:
         if known_at is None:
@@ -398,7 +433,8 @@ class Known:
         self.door = door
         self.as_of = as_of
         self.knowledge = as_of if known_at is None else known_at
-        self.floor = floor
+        # A dict: the pass looks it up once per event, and a mappingproxy's lookup costs more.
+        self.floor = None if floor is None else dict(floor)
         self.only = only
 
     def gathered(self, kinds: Mapping[str, str], events: list[Any]) -> Gathered | None:
@@ -407,57 +443,48 @@ class Known:
         door = self.door
         # Asked once per event: a set's own lookup, not a mapping's method.
         given: Container[str] = kinds.members if type(kinds) is OneKind else kinds
-        classes, exact, entering, keys = (
-            door.classes,
-            door.event_class_set,
-            door.entering,
-            door.keys,
-        )
-        in_force, kept_early, decided = door.ruleset.in_force_from, door.kept_early, door.decided
+        by_class = door.by_class
+        in_force = door.ruleset.in_force_from
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
-        early_entries, corrections = door.early_entries, door.early_corrections
-        removals = door.removals
-        # The first event alike, by the hash of what makes it alike (events whose hashes
-        # collide are compared field by field like the alike ones): ints, which the garbage
-        # collector does not track, where half a million tuples would end up in its oldest
-        # generation and bring on a full collection of the whole population.
-        first: dict[int, int] = {}
-        more: dict[int, list[int]] = {}
+        # What makes each record's entry alike (by hash, an int) and where it is: arrays,
+        # which the garbage collector does not track, read for repeats once the pass ends.
+        alikes: array[int] = array("q")
+        entries: array[int] = array("l")
         wrong: list[Problem] = []
-        twice: list[Problem] = []
         strangers: list[int] = []
         early: dict[str, set[tuple[str, Any]]] = {}
         set_aside: list[int] = []
-        again: list[int] = []
         correcting: list[int] = []
         # Each subject's places in an array, which the garbage collector does not track: a
         # list per subject would be counted, and each young collection would visit them.
         grouped: dict[str, array[int]] = {}
         chosen: set[str] = set()
+        # With a floor, few subjects are walked: the kept events are noted by place and by
+        # their subject's hash, and only the chosen subjects' are grouped once the pass ends.
+        # A dict of every subject with events, looked up once per event, would cost more
+        # than the rest of the pass (its lookups miss the processor's caches).
+        kept: array[int] = array("l")
+        kept_hashes: array[int] = array("q")
+        dropped: set[int] = set()
         for index, event in enumerate(events):
-            kind = type(event)
-            if kind not in exact and not isinstance(event, Event):
-                return None
+            facts = by_class.get(type(event))
+            if facts is None:
+                if not isinstance(event, Event):
+                    return None
+                wrong.append(_not_of_vocabulary(index, event.type, door))
+                continue
             event_type = event.type
-            if classes.get(event_type) is not kind:
+            known_type, key_field, early_pairs, early_kept, decided_field, corrects, aside = facts
+            if event_type != known_type:
                 wrong.append(_not_of_vocabulary(index, event_type, door))
                 continue
             subject = event.subject
             day = event.date
-            if event_type in entering:
-                key = event.__dict__.get(keys.get(event_type, ""))
-                alike = hash((event_type, subject, key))
-                earlier = first.setdefault(alike, index)
-                if earlier != index:
-                    places = more.setdefault(alike, [earlier])
-                    same = next((place for place in places if events[place] == event), None)
-                    if same is None:
-                        places.append(index)
-                        again.append(index)  # perhaps one record entered twice: walked below
-                    else:
-                        twice.append(_entered_twice(index, same))
-                if day < in_force and event_type in early_entries:
-                    for removal, field_name in early_entries[event_type]:
+            if key_field is not None:
+                alikes.append(hash((event_type, subject, event.__dict__.get(key_field))))
+                entries.append(index)
+                if early_pairs and day < in_force:
+                    for removal, field_name in early_pairs:
                         early.setdefault(removal, set()).add(
                             (subject, event.__dict__.get(field_name))
                         )
@@ -466,27 +493,33 @@ class Known:
             if subject not in given:
                 strangers.append(index)
                 continue
-            if day > as_of or (day < in_force and event_type not in kept_early):
+            if day > as_of or (day < in_force and not early_kept):
                 continue
-            if decided:
-                decided_field = decided.get(event_type)
-                if decided_field is not None:
-                    decided_on = event.__dict__.get(decided_field)
-                    if isinstance(decided_on, dt.date) and decided_on > knowledge:
-                        continue  # not decided yet, so it does not exist yet
-            mine = grouped.get(subject)
-            if mine is None:
-                grouped[subject] = array("l", (index,))
+            if decided_field is not None:
+                decided_on = event.__dict__.get(decided_field)
+                if isinstance(decided_on, dt.date) and decided_on > knowledge:
+                    continue  # not decided yet, so it does not exist yet
+            if floor is None:
+                mine = grouped.get(subject)
+                if mine is None:
+                    grouped[subject] = array("l", (index,))
+                else:
+                    mine.append(index)
             else:
-                mine.append(index)
-            if floor is not None and event_type in removals:
-                correcting.append(index)
-            if event_type in corrections:
+                kept.append(index)
+                kept_hashes.append(hash(subject))
+                if corrects:
+                    correcting.append(index)
+            if aside:
                 set_aside.append(index)
             elif floor is not None:
                 first_day = floor.get(event_type)
                 if first_day is not None and first_day <= day:
                     chosen.add(subject)
+        # The first entry of each record, by its hash: one map built in C, which also
+        # shows whether any record was entered more than once.
+        firsts = dict(zip(reversed(alikes), reversed(entries), strict=True))
+        twice, again = ([], []) if len(firsts) == len(alikes) else _repeats(events, entries, alikes)
         if wrong:
             raise ScenarioError(None, wrong)
         if twice:
@@ -502,7 +535,10 @@ class Known:
         for index in set_aside:
             event = events[index]
             if early and self._ignored(event, early):
-                grouped[event.subject].remove(index)
+                if floor is None:
+                    grouped[event.subject].remove(index)
+                else:
+                    dropped.add(index)
             elif floor is not None:
                 first_day = floor.get(event.type)
                 if first_day is not None and first_day <= event.date:
@@ -518,14 +554,11 @@ class Known:
                 event = events[index]
                 if event.subject in chosen or (early and self._ignored(event, early)):
                     continue
-                if not self._plainly_corrects(event, events, first):
+                if not self._plainly_corrects(event, events, firsts):
                     chosen.add(event.subject)
-        if floor is not None or early:
-            grouped = {
-                subject: indexes
-                for subject, indexes in grouped.items()
-                if indexes and (floor is None or subject in chosen)
-            }
+            grouped = _grouped_chosen(events, kept, kept_hashes, chosen, dropped)
+        elif early:
+            grouped = {subject: indexes for subject, indexes in grouped.items() if indexes}
         return Gathered(events, grouped)
 
     def _plainly_corrects(self, event: Event, events: list[Any], first: Mapping[int, int]) -> bool:
@@ -565,6 +598,60 @@ class Known:
             (event.subject, values.get(key)) in entered_before
             for _, key in self.door.removals[event.type]
         )
+
+
+def _repeats(
+    events: list[Any], entries: array[int], alikes: array[int]
+) -> tuple[list[Problem], list[int]]:
+    """Records entered more than once: the problems of those entered twice alike, field for
+    field, and the places of the later entries of a record entered again otherwise (walked,
+    where the walk says what is wrong). Events whose hashes collide are compared field by
+    field like the alike."""
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for alike in alikes:
+        if alike in seen:
+            repeated.add(alike)
+        seen.add(alike)
+    more: dict[int, list[int]] = {}
+    twice: list[Problem] = []
+    again: list[int] = []
+    for index, alike in zip(entries, alikes, strict=True):
+        if alike not in repeated:
+            continue
+        places = more.get(alike)
+        if places is None:
+            more[alike] = [index]
+            continue
+        event = events[index]
+        same = next((place for place in places if events[place] == event), None)
+        if same is None:
+            places.append(index)
+            again.append(index)  # perhaps one record entered twice: walked later
+        else:
+            twice.append(_entered_twice(index, same))
+    return twice, again
+
+
+def _grouped_chosen(
+    events: list[Any],
+    kept: array[int],
+    kept_hashes: array[int],
+    chosen: Set[str],
+    dropped: Set[int],
+) -> dict[str, array[int]]:
+    """The places of the chosen subjects' kept events, by subject, in input order. Hashes
+    are compared first (ints in one array, read in order); a subject whose hash only collides
+    with a chosen one's is told apart by its id."""
+    wanted = {hash(subject) for subject in chosen}
+    grouped: dict[str, array[int]] = {}
+    # The filter runs in C: most kept events are not the chosen subjects'.
+    for index in compress(kept, map(wanted.__contains__, kept_hashes)):
+        if index not in dropped:
+            subject = events[index].subject
+            if subject in chosen:
+                grouped.setdefault(subject, array("l")).append(index)
+    return grouped
 
 
 def _not_of_vocabulary(index: int, event_type: str, door: FrontDoor) -> Problem:
