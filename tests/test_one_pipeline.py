@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from contradictions import contradicted
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import credit_rules.model.results as results
 from credit_rules import Engine, Ledger, bundled
+from credit_rules.engine.inputs import _DEFERRED_FROM
 from credit_rules.errors import HistoryError
 from credit_rules.explain.whynot import explain
 from credit_rules.model.events import RecordCorrected
@@ -96,6 +97,68 @@ def test_outcomes_refuses_every_history_evaluate_refuses(
     ruleset: ir.Ruleset, data: st.DataObject
 ) -> None:
     _check_refusals_agree(ruleset, data.draw(cases(ruleset)), data)
+
+
+def _cloned(
+    subjects: list[dict[str, Any]], events: list[dict[str, Any]], copies: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``copies`` clones of every subject, each with its own copy of that subject's events."""
+    return (
+        [{**s, "id": f"{s['id']}-c{k}"} for k in range(copies) for s in subjects],
+        [{**e, "subject": f"{e['subject']}-c{k}"} for k in range(copies) for e in events],
+    )
+
+
+@pytest.mark.parametrize("ruleset", [LIANYUNGANG, GANZHOU], ids=lambda r: r.id)
+@settings(max_examples=12)
+@given(data=st.data())
+def test_a_population_gets_what_each_subject_gets_alone(
+    ruleset: ir.Ruleset, data: st.DataObject
+) -> None:
+    """From ``_DEFERRED_FROM`` events on, ``outcomes`` notes the kept events during its pass
+    and groups only the chosen subjects' afterwards; a small request groups at once. Clones
+    of a generated history (valid, or with a contradiction) pushed past that size must give
+    every clone what the history gives alone, and refuse whatever it refuses."""
+    engine = ENGINES[ruleset.id]
+    case = data.draw(cases(ruleset))
+    events = [e.model_dump(mode="json") for e in case.events]
+    assume(events)
+    if data.draw(st.booleans(), label="contradicted"):
+        events = contradicted(data.draw, ruleset, events, case.as_of)
+    subjects = [s.model_dump(mode="json") for s in case.subjects]
+    copies = -(-_DEFERRED_FROM // len(events))
+    many_subjects, many_events = _cloned(subjects, events, copies)
+    assert len(many_events) >= _DEFERRED_FROM
+    try:
+        alone = engine.outcomes(subjects, events, as_of=case.as_of)
+    except HistoryError as refused:
+        with pytest.raises(HistoryError) as together:
+            engine.outcomes(many_subjects, many_events, as_of=case.as_of)
+        assert type(together.value) is type(refused)
+        return
+    expected = {f"{s}-c{k}": active for s, active in alone.items() for k in range(copies)}
+    assert engine.outcomes(many_subjects, many_events, as_of=case.as_of) == expected
+
+
+def test_a_population_sets_aside_corrections_of_records_older_than_the_ruleset() -> None:
+    """A record entered before 2007-10-01 and corrected after it is outside the ruleset
+    (docs/decisions/0007); its correction must be dropped from the history of a subject the
+    population pass chose for a newer entry, as a small request drops it."""
+    engine = ENGINES["lianyungang-2007"]
+    subjects = [{"id": "p1", "kind": "insured_person"}]
+    entry = {"type": "dishonesty_entered", "subject": "p1", "category": "lend_certificate"}
+    events = [
+        {**entry, "record": "r0", "date": "2007-09-01"},
+        {"type": "record_corrected", "subject": "p1", "record": "r0", "action": "removed"}
+        | {"date": "2008-01-10"},
+        {**entry, "record": "r1", "date": "2026-06-30"},
+    ]
+    alone = engine.outcomes(subjects, events, as_of=dt.date(2026, 6, 30))
+    assert alone == {"p1": frozenset({"written_warning"})}
+    copies = -(-_DEFERRED_FROM // len(events))
+    many_subjects, many_events = _cloned(subjects, events, copies)
+    together = engine.outcomes(many_subjects, many_events, as_of=dt.date(2026, 6, 30))
+    assert together == {f"p1-c{k}": alone["p1"] for k in range(copies)}
 
 
 def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:

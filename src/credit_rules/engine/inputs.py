@@ -66,6 +66,11 @@ class SubjectHistory(NamedTuple):
     early: frozenset[int] = frozenset()
 
 
+#: From how many events a pass with a floor notes the kept events and groups the chosen
+#: subjects' afterwards (:meth:`Known.gathered`): below it, grouping at once costs less.
+_DEFERRED_FROM = 1024
+
+
 class OneKind(Mapping[str, str]):
     """Subjects all of one kind, by id, in the order given: the mapping a population of
     insured persons makes. Held as the ids and a set of them, not a dict of a million
@@ -433,8 +438,7 @@ class Known:
         self.door = door
         self.as_of = as_of
         self.knowledge = as_of if known_at is None else known_at
-        # A dict: the pass looks it up once per event, and a mappingproxy's lookup costs more.
-        self.floor = None if floor is None else dict(floor)
+        self.floor = floor
         self.only = only
 
     def gathered(self, kinds: Mapping[str, str], events: list[Any]) -> Gathered | None:
@@ -446,10 +450,10 @@ class Known:
         by_class = door.by_class
         in_force = door.ruleset.in_force_from
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
-        # What makes each record's entry alike (by hash, an int) and where it is: arrays,
-        # which the garbage collector does not track, read for repeats once the pass ends.
-        alikes: array[int] = array("q")
-        entries: array[int] = array("l")
+        # What makes each record's entry alike (by hash, an int) and where it is, read for
+        # repeats once the pass ends.
+        alikes: list[int] = []
+        entries: list[int] = []
         wrong: list[Problem] = []
         strangers: list[int] = []
         early: dict[str, set[tuple[str, Any]]] = {}
@@ -459,12 +463,17 @@ class Known:
         # list per subject would be counted, and each young collection would visit them.
         grouped: dict[str, array[int]] = {}
         chosen: set[str] = set()
-        # With a floor, few subjects are walked: the kept events are noted by place and by
-        # their subject's hash, and only the chosen subjects' are grouped once the pass ends.
-        # A dict of every subject with events, looked up once per event, would cost more
-        # than the rest of the pass (its lookups miss the processor's caches).
-        kept: array[int] = array("l")
-        kept_hashes: array[int] = array("q")
+        # With a floor, few subjects of a population are walked: the kept events are noted by
+        # place and by their subject's hash, and only the chosen subjects' are grouped once
+        # the pass ends. A dict of every subject with events, looked up once per event, would
+        # cost more than the rest of the pass (its lookups miss the processor's caches); a
+        # small request groups at once, which costs less than setting up the notes.
+        defer = floor is not None and len(events) >= _DEFERRED_FROM
+        if floor is not None and defer:
+            # A dict's lookup, once per event, costs less than a mappingproxy's.
+            floor = dict(floor)
+        kept: list[int] = []
+        kept_hashes: list[int] = []
         dropped: set[int] = set()
         for index, event in enumerate(events):
             facts = by_class.get(type(event))
@@ -499,27 +508,29 @@ class Known:
                 decided_on = event.__dict__.get(decided_field)
                 if isinstance(decided_on, dt.date) and decided_on > knowledge:
                     continue  # not decided yet, so it does not exist yet
-            if floor is None:
+            if defer:
+                kept.append(index)
+                kept_hashes.append(hash(subject))
+            else:
                 mine = grouped.get(subject)
                 if mine is None:
                     grouped[subject] = array("l", (index,))
                 else:
                     mine.append(index)
-            else:
-                kept.append(index)
-                kept_hashes.append(hash(subject))
-                if corrects:
-                    correcting.append(index)
+            if corrects and floor is not None:
+                correcting.append(index)
             if aside:
                 set_aside.append(index)
             elif floor is not None:
                 first_day = floor.get(event_type)
                 if first_day is not None and first_day <= day:
                     chosen.add(subject)
-        # The first entry of each record, by its hash: one map built in C, which also
-        # shows whether any record was entered more than once.
-        firsts = dict(zip(reversed(alikes), reversed(entries), strict=True))
-        twice, again = ([], []) if len(firsts) == len(alikes) else _repeats(events, entries, alikes)
+        # The first entry of each record by its hash, if a correction is to be checked
+        # against it (one map built in C, which also shows whether any record was entered
+        # more than once).
+        firsts = dict(zip(reversed(alikes), reversed(entries), strict=True)) if correcting else {}
+        distinct = len(firsts) if correcting else len(set(alikes))
+        twice, again = ([], []) if distinct == len(alikes) else _repeats(events, entries, alikes)
         if wrong:
             raise ScenarioError(None, wrong)
         if twice:
@@ -535,10 +546,10 @@ class Known:
         for index in set_aside:
             event = events[index]
             if early and self._ignored(event, early):
-                if floor is None:
-                    grouped[event.subject].remove(index)
-                else:
+                if defer:
                     dropped.add(index)
+                else:
+                    grouped[event.subject].remove(index)
             elif floor is not None:
                 first_day = floor.get(event.type)
                 if first_day is not None and first_day <= event.date:
@@ -556,9 +567,14 @@ class Known:
                     continue
                 if not self._plainly_corrects(event, events, firsts):
                     chosen.add(event.subject)
+        if defer:
             grouped = _grouped_chosen(events, kept, kept_hashes, chosen, dropped)
-        elif early:
-            grouped = {subject: indexes for subject, indexes in grouped.items() if indexes}
+        elif floor is not None or early:
+            grouped = {
+                subject: indexes
+                for subject, indexes in grouped.items()
+                if indexes and (floor is None or subject in chosen)
+            }
         return Gathered(events, grouped)
 
     def _plainly_corrects(self, event: Event, events: list[Any], first: Mapping[int, int]) -> bool:
@@ -601,7 +617,7 @@ class Known:
 
 
 def _repeats(
-    events: list[Any], entries: array[int], alikes: array[int]
+    events: list[Any], entries: list[int], alikes: list[int]
 ) -> tuple[list[Problem], list[int]]:
     """Records entered more than once: the problems of those entered twice alike, field for
     field, and the places of the later entries of a record entered again otherwise (walked,
@@ -635,13 +651,13 @@ def _repeats(
 
 def _grouped_chosen(
     events: list[Any],
-    kept: array[int],
-    kept_hashes: array[int],
+    kept: list[int],
+    kept_hashes: list[int],
     chosen: Set[str],
     dropped: Set[int],
 ) -> dict[str, array[int]]:
     """The places of the chosen subjects' kept events, by subject, in input order. Hashes
-    are compared first (ints in one array, read in order); a subject whose hash only collides
+    are compared first (ints, read in order); a subject whose hash only collides
     with a chosen one's is told apart by its id."""
     wanted = {hash(subject) for subject in chosen}
     grouped: dict[str, array[int]] = {}
