@@ -481,3 +481,30 @@ def test_ganzhou_art12_credit_report_masks_a_persons_number() -> None:
     assert IDENTITY_NUMBER not in report.model_dump_json()
     assert [c.article for c in report.cites] == [12]
     assert "report_formed" in {d.outcome for d in report.decisions}
+
+
+def test_the_engine_is_given_a_bare_subject_as_two_fields_and_a_full_one_as_its_model() -> None:
+    """What the engine reads of a subject is its id and kind: a subject with nothing else is
+    handed over as those two, not rebuilt as a model on each evaluation; one with more fields
+    as its model. Either way the ledger answers as the engine does on the subject itself."""
+    ledger = Ledger(GANZHOU)
+    bare = {"id": "mi1", "kind": "medical_institution"}
+    full = {"id": "mi2", "kind": "medical_institution", "name": "某某医院"}
+    ledger.add_subject(bare)
+    ledger.add_subject(full)
+    assert ledger._state("mi1").bare == bare
+    assert ledger._state("mi2").bare == ledger.subject("mi2")
+    assert ledger._state("mi2").bare.name == "某某医院"  # type: ignore[union-attr]
+    for subject in (bare, full):
+        event = {
+            "type": "dishonesty_determined",
+            "subject": subject["id"],
+            "record": "d1",
+            "category": "false_billing",
+            "severity": "serious",
+            "date": "2025-03-03",
+        }
+        ledger.record(event, recorded_at=dt.date(2025, 3, 3))
+        as_of = dt.date(2025, 6, 1)
+        expected = Engine(GANZHOU).evaluate([ledger.subject(subject["id"])], [event], as_of=as_of)
+        assert ledger.status(subject["id"], as_of) == expected

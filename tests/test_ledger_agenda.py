@@ -19,6 +19,15 @@ from credit_rules.ledger import DEFAULT_DISCHARGES, Discharge
 GANZHOU = bundled("ganzhou-2023")
 LIANYUNGANG = bundled("lianyungang-2007")
 BOTH_MATERIALS = ["application_and_commitment", "rectification_evidence"]
+#: Hospital mi1's 2024 result, published on Fri 2025-01-10.
+PUBLISHED = {
+    "type": "evaluation_published",
+    "subject": "mi1",
+    "evaluation": "e2024",
+    "year": 2024,
+    "score": 72,
+    "date": "2025-01-10",
+}
 
 
 def day(text: str) -> dt.date:
@@ -36,17 +45,7 @@ def spring_festival() -> Ledger:
     ledger = Ledger(GANZHOU)
     ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
     ledger.add_subject({"id": "ph1", "kind": "retail_pharmacy"})
-    ledger.record(
-        {
-            "type": "evaluation_published",
-            "subject": "mi1",
-            "evaluation": "e2024",
-            "year": 2024,
-            "score": 72,
-            "date": "2025-01-10",
-        },
-        recorded_at=day("2025-01-10"),
-    )
+    ledger.record(PUBLISHED, recorded_at=day("2025-01-10"))
     ledger.record_many(
         [
             {
@@ -323,3 +322,41 @@ def test_agenda_before_the_measures_were_in_force_raises() -> None:
         Ledger(GANZHOU).overdue(day("2024-01-12"))
     with pytest.raises(ValueError, match="horizon"):
         Ledger(GANZHOU).agenda(day("2024-02-01"), horizon=-1)
+
+
+def test_trigger_seqs_name_the_first_event_of_each_type_and_of_each_type_and_key() -> None:
+    """The one-pass index gives each trigger the seq a scan of the history for the first
+    event of its type naming its key gives (the trigger without a key: of its type)."""
+    from credit_rules.ledger.agenda import trigger_seqs
+    from credit_rules.model.vocabularies import field_of
+
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+    filed = {"type": "objection_filed", "subject": "mi1", "evaluation": "e2024"}
+    filed |= {"ground": "evaluation_result_disputed", "written": True}
+    ledger.record_many(
+        [
+            PUBLISHED,
+            {**filed, "objection": "o1", "date": "2025-01-13"},
+            {**filed, "objection": "o2", "date": "2025-01-14"},
+            {"type": "objection_decided", "subject": "mi1", "objection": "o2"}
+            | {"result": "rejected", "date": "2025-01-20"},
+        ],
+        recorded_at=day("2025-01-20"),
+    )
+    events = [entry.event for entry in ledger.history("mi1")]
+    seqs = [entry.seq for entry in ledger.history("mi1")]
+
+    def scanned(ttype: str, key: str | None) -> int | None:
+        for event, seq in zip(events, seqs, strict=True):
+            name = field_of(event, "key_fields")
+            if event.type == ttype and (key is None or getattr(event, name or "", None) == key):
+                return seq
+        return None
+
+    index = trigger_seqs(events, seqs)
+    asked = [(e.type, k) for e in events for k in (None, "o1", "o2", "e2024", "nothing")]
+    assert {t: index.get(t) for t in asked} == {t: scanned(*t) for t in asked}
+    assert index[("objection_filed", "o2")] == seqs[2]
+    assert index[("objection_filed", None)] == seqs[1]
+    assert ("objection_filed", "nothing") not in index

@@ -219,16 +219,21 @@ def can_be_overdue(discharge: Discharge | None) -> bool:
     return discharge is not None and (discharge.event is not None or discharge.outcome is not None)
 
 
-def trigger_seq(trigger: TriggerKey, events: Sequence[Event], seqs: Sequence[int]) -> int | None:
-    """The ledger seq of the first event of the trigger's type naming its key."""
-    ttype, key = trigger
+def trigger_seqs(events: Sequence[Event], seqs: Sequence[int]) -> dict[TriggerKey, int]:
+    """The ledger seq of each trigger of one history: that of the first event of the trigger's
+    type (a trigger without a key) naming its key. From one pass, for all of them: recording
+    one event notifies a few facts of its subject, and an agenda lists a subject's actions,
+    each with a trigger to find."""
+    found: dict[TriggerKey, int] = {}
     for event, seq in zip(events, seqs, strict=True):
-        if event.type != ttype:
-            continue
+        ttype = event.type
+        found.setdefault((ttype, None), seq)
         field_name = field_of(event, "key_fields")
-        if key is None or (field_name is not None and event.__dict__.get(field_name) == key):
-            return seq
-    return None
+        if field_name is not None:
+            key = event.__dict__.get(field_name)
+            if isinstance(key, str):  # a trigger's key is text
+                found.setdefault((ttype, key), seq)
+    return found
 
 
 def to_action(
@@ -304,6 +309,7 @@ def owed(
     found = []
     for view in views:
         subject, events, seqs, timeline, actions = view
+        index = None
         for cached in actions:
             discharge = discharges.get(cached[1])
             due = due_on(cached, discharge, start, view, discharges)
@@ -311,8 +317,8 @@ def owed(
                 continue
             if discharged(discharge, cached[8], start, events, timeline):
                 continue
-            seq = trigger_seq(cached[8], events, seqs)
-            found.append(to_action(subject, cached, discharges, due, seq))
+            index = trigger_seqs(events, seqs) if index is None else index
+            found.append(to_action(subject, cached, discharges, due, index.get(cached[8])))
     return sort_actions(found)
 
 
@@ -323,6 +329,7 @@ def past_due(
     found = []
     for view in views:
         subject, events, seqs, timeline, actions = view
+        index = None
         for cached in actions:
             discharge = discharges.get(cached[1])
             if cached[2] >= on or not can_be_overdue(discharge):
@@ -330,8 +337,8 @@ def past_due(
             due = due_on(cached, discharge, on, view, discharges)
             if due >= on or discharged(discharge, cached[8], on, events, timeline):
                 continue
-            seq = trigger_seq(cached[8], events, seqs)
-            found.append(to_action(subject, cached, discharges, due, seq))
+            index = trigger_seqs(events, seqs) if index is None else index
+            found.append(to_action(subject, cached, discharges, due, index.get(cached[8])))
     return sort_actions(found)
 
 

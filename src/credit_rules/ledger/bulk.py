@@ -631,11 +631,11 @@ def _check_histories(
     problems: list[Problem] = []
     for subject_id, indices in by_subject.items():
         if subject_id in new:
-            subject = codec.subject(subject_id, new[subject_id])
+            subject = codec.bare(subject_id, new[subject_id])
             history: list[Event] = []
         else:
             state = ledger._state(subject_id)
-            subject, history = state.subject, state.events
+            subject, history = state.bare, state.events
         history += codec.events([loaded.bodies[i] for i in indices])
         latest = max([e.date for e in history] + ([last] if last else []))
         try:

@@ -237,7 +237,7 @@ def freshen(ledger: Ledger, state: SubjectState) -> None:
             [
                 Problem(
                     Message("the loaded history fails the engine's checks: {error}", error=error),
-                    state.subject.id,
+                    state.id,
                 )
             ],
         ) from None
@@ -245,7 +245,7 @@ def freshen(ledger: Ledger, state: SubjectState) -> None:
     state.outcomes = ledger._outcomes(state, today)
     state.wake = ledger._next_wake(state, today)
     if state.wake is not None:
-        ledger._wakes.push(state.wake, state.subject.id)
+        ledger._wakes.push(state.wake, state.id)
 
 
 def checkpoint(ledger: Ledger) -> int:

@@ -74,7 +74,7 @@ from credit_rules.ledger.agenda import (
     due_on,
     owed,
     past_due,
-    trigger_seq,
+    trigger_seqs,
 )
 from credit_rules.ledger.clock import Clock, ForwardClock
 from credit_rules.ledger.codec import event_json, subject_json
@@ -261,6 +261,11 @@ class Ledger:
         self._refused: dict[str, str] = {}
         self._dirty: set[str] = set()  # subjects re-derived since the last compaction point
         self._noted: set[str] = set()  # notification ids already written
+        self._seq_index: tuple[SubjectState | None, tuple[str, ...], dict[TriggerKey, int]] = (
+            None,
+            (),
+            {},
+        )
         self._outbox: OrderedDict[str, Notification] = OrderedDict()  # without a journal
         self._caller: dict[str, str] = {}  # the caller's metadata, without a journal
 
@@ -669,7 +674,7 @@ class Ledger:
                 latest = state.latest
             try:
                 plans[subject_id] = self._engine.evaluate(
-                    [state.subject],
+                    [state.bare],
                     history,
                     as_of=horizon(self.ruleset, latest, self._lookahead),
                 )
@@ -939,11 +944,22 @@ class Ledger:
         if self._journal is not None and len(self._noted) >= _NOTED_KEPT:
             self._noted.clear()
         self._noted.add(ident)
-        seq = trigger_seq(trigger, state.events, state.seqs) if trigger else None
+        seq = self._trigger_seqs(state).get(trigger) if trigger else None
         note = Notification.make(
             kind, state.id, day, name, trigger, len(self._log_subject), seq, ident=ident
         )
         batch.notifications.append((ident, note.to_json()))
+
+    def _trigger_seqs(self, state: SubjectState) -> dict[TriggerKey, int]:
+        """The seqs of ``state``'s triggers (:func:`~credit_rules.ledger.agenda.trigger_seqs`),
+        found once for the notifications of one call, which each name a trigger of the same
+        subject. Kept for the last subject asked about, with its events' tuple: an event
+        recorded replaces the tuple, so an index of older events is never read."""
+        last = self._seq_index
+        if last[0] is not state or last[1] is not state.bodies:
+            last = (state, state.bodies, trigger_seqs(state.events, state.seqs))
+            self._seq_index = last
+        return last[2]
 
     def _note_change(self, change: Change, before: Sequence[Interval], batch: Batch) -> None:
         state = self._states[change.subject]
@@ -993,7 +1009,7 @@ class Ledger:
     def _evaluate_at_horizon(self, state: SubjectState, day: dt.date) -> Evaluation:
         latest = day if state.latest is None else max(day, state.latest)
         return self._engine.evaluate(
-            [state.subject], state.events, as_of=horizon(self.ruleset, latest, self._lookahead)
+            [state.bare], state.events, as_of=horizon(self.ruleset, latest, self._lookahead)
         )
 
     def _cache(self, state: SubjectState, evaluation: Evaluation, *, late: bool) -> None:
@@ -1117,7 +1133,7 @@ class Ledger:
         # correction decided since as_of voids a record from its entry (Art 13).
         knowledge = dt.date.max if known_at is None else known_at
         events = self._codec.events(bodies)
-        evaluation = self._engine.evaluate([state.subject], events, as_of=as_of, known_at=knowledge)
+        evaluation = self._engine.evaluate([state.bare], events, as_of=as_of, known_at=knowledge)
         with self._lock:
             self._status_cache[key] = evaluation
             if len(self._status_cache) > _STATUS_CACHE_SIZE:
@@ -1154,7 +1170,7 @@ class Ledger:
                 else:
                     pending.append(_held(state))
         for held in pending:
-            subject = self._codec.subject(held.id, held.source)
+            subject = self._codec.bare(held.id, held.source)
             events = self._codec.events(held.bodies)
             if outcome in self._engine.evaluate(
                 [subject], events, as_of=as_of, known_at=dt.date.max
@@ -1235,7 +1251,7 @@ class Ledger:
                 else:
                     pending.append(_held(state))
         for held in pending:
-            subject = self._codec.subject(held.id, held.source)
+            subject = self._codec.bare(held.id, held.source)
             events = self._codec.events(held.bodies)
             evaluation = self._engine.evaluate([subject], events, as_of=day, known_at=dt.date.max)
             views.append(
