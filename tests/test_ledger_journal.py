@@ -506,3 +506,34 @@ def test_a_ledger_without_a_journal_remembers_every_notification_it_wrote(
     again = ledger.pending()
     assert again
     assert not {n.id for n in again} & {n.id for n in first}
+
+
+def test_a_fact_already_noted_is_known_without_hashing_its_id_and_looked_at_once_a_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every event re-caches its subject's actions, and the ones already past are looked at
+    again: one look a day for the subject (one wake on the heap, not one per action and day),
+    and a notification already written is recognised by what it says, so an id (a hash) is
+    made only for what is new."""
+    made: list[tuple[Any, ...]] = []
+    real = ledger_module.note_id
+
+    def counted(*args: Any) -> str:
+        made.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(ledger_module, "note_id", counted)
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+    ledger.record(published(), recorded_at=day("2025-01-10"))
+    ledger.record(objection(), recorded_at=day("2025-01-24"))
+    ledger.advance(day("2025-03-01"))
+    written = len(ledger.pending())
+    assert len(made) == written
+    pushed: list[tuple[Any, str]] = []
+    real_push = ledger._dues.push
+    monkeypatch.setattr(ledger._dues, "push", lambda d, s: (pushed.append((d, s)), real_push(d, s)))
+    ledger.record(objection("2025-03-01", "o2"), recorded_at=day("2025-03-01"))
+    new = len(ledger.pending()) - written
+    assert len(made) == written + new
+    assert pushed.count((day("2025-03-01"), "mi1")) == 1

@@ -112,9 +112,9 @@ from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import inert_event_types
 
 _STATUS_CACHE_SIZE = 1024
-#: How many notification ids a ledger on a journal remembers having written before it starts
-#: again. The journal keeps each notification once whatever is written twice (its id is
-#: unique there), so this only spares re-writing one; unbounded, it grew by every
+#: How many notifications a ledger on a journal remembers having written (by what they say)
+#: before it starts again. The journal keeps each notification once whatever is written twice
+#: (its id is unique there), so this only spares re-writing one; unbounded, it grew by every
 #: notification a long-running service ever wrote (about 130 bytes each). A ledger without a
 #: journal remembers them all: its memory is the only record of what was acknowledged.
 _NOTED_KEPT = 100_000
@@ -260,7 +260,8 @@ class Ledger:
         #: with the refusal's text.
         self._refused: dict[str, str] = {}
         self._dirty: set[str] = set()  # subjects re-derived since the last compaction point
-        self._noted: set[str] = set()  # notification ids already written
+        #: What the notifications already written say (the facts their ids are made from).
+        self._noted: set[tuple[str, str, dt.date, str, TriggerKey | None]] = set()
         self._seq_index: tuple[SubjectState | None, tuple[str, ...], dict[TriggerKey, int]] = (
             None,
             (),
@@ -937,13 +938,15 @@ class Ledger:
         trigger: TriggerKey | None,
     ) -> None:
         """Write a notification to the outbox once. The same fact is found again and again
-        (every event re-caches its subject's actions): by its id, before anything is made."""
-        ident = note_id(kind, state.id, day, name, trigger)
-        if ident in self._noted:
+        (every event re-caches its subject's actions, and each is looked at again): it is
+        known by what it says, before its id (a hash) or anything else is made of it."""
+        fact = (kind, state.id, day, name, trigger)
+        if fact in self._noted:
             return
         if self._journal is not None and len(self._noted) >= _NOTED_KEPT:
             self._noted.clear()
-        self._noted.add(ident)
+        self._noted.add(fact)
+        ident = note_id(kind, state.id, day, name, trigger)
         seq = self._trigger_seqs(state).get(trigger) if trigger else None
         note = Notification.make(
             kind, state.id, day, name, trigger, len(self._log_subject), seq, ident=ident
@@ -1033,13 +1036,18 @@ class Ledger:
         state.horizon = horizon_day
         self._dirty.add(state.id)
         today = self._today
+        past = False
         for cached in actions:
             due = cached[2]
             for day in (due, due + ONE_DAY):
                 if today is None or day > today:
                     self._dues.push(day, state.id)
-                elif late:
-                    self._dues.push(today, state.id)
+                else:
+                    past = True
+        if late and past and today is not None:
+            # One look today sees every action already past (_note_dues reads them all):
+            # once, not once per action and day, each a push and a pop of the whole heap.
+            self._dues.push(today, state.id)
 
     def _freshen_all(self) -> None:
         """Evaluate the subjects loaded without an evaluation (bulk load, replay). One whose
