@@ -100,16 +100,26 @@ class Occasion(NamedTuple):
     trigger: Trigger
 
 
+#: Up to how many records a view answers its counts by looking at each record: for a few,
+#: that costs less than building the sorted arrays a bisection needs (most subjects have a
+#: few records, and are asked one or two questions).
+SCAN_UP_TO = 8
+
+
 class RegisterView:
     """The records of one register that pass one fixed filter, as sorted arrays."""
 
-    def __init__(self, records: Sequence[Record]) -> None:
+    def __init__(self, records: Sequence[Record], scan_up_to: int = SCAN_UP_TO) -> None:
         # Records come in entry order from build_records; each array below is built the
         # first time a question needs it, since most subjects are asked one or two.
         self.records = list(records)
-        self.starts = [r.entered for r in self.records]
+        self.scanned = len(self.records) <= scan_up_to
         self._span: dt.timedelta | None = None
         self._unbounded = False
+
+    @_once_per_view
+    def starts(self) -> list[dt.date]:
+        return [r.entered for r in self.records]
 
     @_once_per_view
     def ends(self) -> list[dt.date]:
@@ -137,6 +147,12 @@ class RegisterView:
 
     def count_on(self, day: dt.date) -> int:
         """Records valid on ``day`` and not removed by it."""
+        if self.scanned:
+            count = 0
+            for record in self.records:
+                if record.entered <= day <= record.counts_until:
+                    count += 1
+            return count
         return bisect.bisect_right(self.starts, day) - bisect.bisect_left(self.ends, day)
 
     def latest_on(self, day: dt.date) -> dt.date | None:
@@ -147,6 +163,14 @@ class RegisterView:
 
     def count_valid_at(self, day: dt.date, known: dt.date) -> int:
         """Records valid on ``day`` that had not been removed by ``known`` (a later day)."""
+        if self.scanned:
+            count = 0
+            for record in self.records:
+                if record.entered <= day <= record.last_valid and (
+                    record.removed_from is None or record.removed_from > known
+                ):
+                    count += 1
+            return count
         entered_by = bisect.bisect_right(self.starts, day)
         valid = entered_by - bisect.bisect_left(self.last_valid, day)
         if not self.removed_at:
