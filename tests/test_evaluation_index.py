@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from credit_rules import Engine, load_scenario
+from credit_rules import Engine, bundled, load_scenario
+from credit_rules.engine.program import SharedProvenances
 from credit_rules.errors import NotEvaluated
 from credit_rules.model.results import Decision, Evaluation
 
@@ -85,3 +86,35 @@ def test_a_copy_with_other_results_answers_from_them() -> None:
     assert emptied.active(subject) == ()
     assert evaluation.outcomes(subject)
     assert emptied != evaluation
+
+
+def test_results_that_read_the_same_values_share_one_provenance() -> None:
+    """A population's results read few distinct values; one provenance object per rule and
+    values keeps a million results from holding a million more objects for the garbage
+    collector to visit (engine/program.py, SharedProvenances)."""
+    engine = Engine(bundled("lianyungang-2007"))
+    entry = {"type": "dishonesty_entered", "category": "lend_certificate", "date": "2009-03-10"}
+    subjects = [{"id": f"p{n}", "kind": "insured_person"} for n in range(3)]
+    events = [{**entry, "subject": f"p{n}", "record": "r1"} for n in range(3)]
+    events.append({**entry, "subject": "p2", "record": "r2", "date": "2009-04-10"})
+    evaluation = engine.evaluate(subjects, events, as_of="2009-06-01")
+    first = {d.subject: d for d in evaluation.decisions if d.trigger.key == "r1"}
+    assert first["p0"].provenance is first["p1"].provenance
+    second = next(d for d in evaluation.decisions if d.trigger.key == "r2")
+    assert second.provenance.values != first["p0"].provenance.values
+    assert second.provenance is not first["p0"].provenance
+
+
+def test_a_value_that_cannot_be_a_key_gets_its_own_provenance() -> None:
+    rule = Engine(bundled("lianyungang-2007"))._program.rules[0]
+
+    class Unhashable:
+        index, text = rule.index, rule.text
+
+        def provenance_values(self, env: dict[str, object]) -> tuple[object, ...]:
+            return ([1, 2],)
+
+    shared = SharedProvenances()
+    one, two = shared.of(Unhashable(), {}), shared.of(Unhashable(), {})  # type: ignore[arg-type]
+    assert one == two and one is not two
+    assert one.values == ([1, 2],) and one.text is rule.text

@@ -24,7 +24,7 @@ from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
 from credit_rules.engine.history import History, Occasion
 from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectInput
-from credit_rules.engine.program import Program
+from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
 from credit_rules.errors import ArgumentError, shown
@@ -35,7 +35,6 @@ from credit_rules.model.results import (
     Decision,
     Duty,
     Evaluation,
-    Provenance,
     RulesetRef,
 )
 from credit_rules.ruleset import ir
@@ -149,8 +148,11 @@ class Engine:
         duties: list[Duty] = []
         deadlines: list[Deadline] = []
         found = self._door.histories(kinds, events, as_of, known_at)
+        shared = SharedProvenances()
         for history, occasions in self._built(kinds, found):
-            self._evaluate_subject(history, occasions, as_of, decisions, duties, deadlines, counter)
+            self._evaluate_subject(
+                history, occasions, as_of, decisions, duties, deadlines, counter, shared
+            )
         return Evaluation.of(
             self._ref, as_of, tuple(decisions), tuple(deadlines), tuple(duties), tuple(kinds)
         )
@@ -249,6 +251,7 @@ class Engine:
         duties: list[Duty],
         deadlines: list[Deadline],
         counter: Counter | None,
+        shared: SharedProvenances,
     ) -> None:
         walk = self._walker.walk(history, occasions, as_of, counter)
         if counter is not None:
@@ -260,11 +263,10 @@ class Engine:
             if start is None or rule.deadline is None:
                 continue
             clock = rule.deadline.clock(start, occasion, env, history, as_of)
-            provenance = Provenance(rule.provenance_values(env), rule.text)
-            deadlines.append(deadline_result(subject, occasion, clock, provenance))
+            deadlines.append(deadline_result(subject, occasion, clock, shared.of(rule, env)))
         for piece in resolve(walk.pieces):
             rule = rules[piece.rule]
-            provenance = Provenance(rule.provenance_values(piece.env), rule.text)
+            provenance = shared.of(rule, piece.env)
             trigger = piece.occasion.trigger
             if rule.kind == "duty":
                 duties.append(
