@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from credit_rules.engine.facts import Env
-from credit_rules.engine.history import History, Occasion, Record, build_records
+from credit_rules.engine.history import History, Occasion, Record, build_records, new_tuple
 from credit_rules.engine.program import CompiledRule, Program
 from credit_rules.engine.timeline import Cover, Piece
 from credit_rules.model.events import Event
@@ -101,18 +101,14 @@ def history_of(
             spec.decided_field,
             spec.last_valid_of,
         )
-        records[spec.register.id] = found
+        register_id = spec.register.id
+        records[register_id] = found
         for record in found:
             event = record.event
+            entered, key = record.entered, record.key
+            trigger = new_tuple(Trigger, (event.type, key, entered, record.seq))
             occasions.append(
-                Occasion(
-                    spec.register.id,
-                    record.entered,
-                    record.key,
-                    record,
-                    event,
-                    Trigger(event.type, record.key, record.entered, record.seq),
-                )
+                new_tuple(Occasion, (register_id, entered, key, record, event, trigger))
             )
     from_records = len(occasions)
     wanted = program.event_triggers
@@ -120,16 +116,10 @@ def history_of(
     for seq, event in enumerate(events):
         if event.type in wanted and seq not in early:
             field_name = keys.get(event.type)
-            key = event.__dict__.get(field_name) if field_name is not None else None
+            named = event.__dict__.get(field_name) if field_name is not None else None
+            trigger = new_tuple(Trigger, (event.type, named, event.date, seq))
             occasions.append(
-                Occasion(
-                    event.type,
-                    event.date,
-                    key,
-                    None,
-                    event,
-                    Trigger(event.type, key, event.date, seq),
-                )
+                new_tuple(Occasion, (event.type, event.date, named, None, event, trigger))
             )
     if len(program.registers) > 1 or len(occasions) > from_records:
         # One register's records come in this order already (build_records: by day, then id).
