@@ -301,3 +301,38 @@ def test_triggers_that_tie_on_every_number_are_ordered_by_key_as_the_engine_orde
     pair = differential.PAIRS["lianyungang-2007", "default"]
     for as_of in (dt.date(2012, 5, 1), dt.date(2012, 9, 1), dt.date(2013, 8, 1)):
         differential._same(pair, (subjects, events, as_of, None))
+
+
+def test_the_canonical_order_is_found_once_per_frame_and_each_day_filters_it() -> None:
+    """Input read once keeps its events in the canonical order (``Inputs.in_order``) for
+    every evaluation of whole histories: what is known on a day, by a day of knowledge, is a
+    filter of them. Each day gives what input read afresh gives; input given another frame
+    is put in order again."""
+    events = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * 4 + ["record_corrected"],
+            "subject": ["p10", "p2", "p10", "p2", "p2"],
+            "record": ["r2", "r1", "r1", "r0", "r1"],
+            "category": ["resell_drugs"] * 5,
+            "action": [None] * 4 + ["removed"],
+            "date": [dt.date(2012, 5, 1), dt.date(2012, 5, 1), dt.date(2012, 5, 1),
+                     dt.date(2011, 1, 3), dt.date(2012, 8, 1)],
+            "decided_on": [None] * 4 + [dt.date(2012, 9, 1)],
+        }
+    )  # fmt: skip
+    inputs = LIANYUNGANG.read(events)
+    days = [(dt.date(2011, 6, 1), None), (dt.date(2012, 8, 15), None),
+            (dt.date(2012, 8, 15), dt.date(2012, 9, 1)), (dt.date(2013, 1, 1), None)]  # fmt: skip
+    for as_of, known_at in days:
+        kept = LIANYUNGANG.evaluate(inputs, as_of=as_of, known_at=known_at)
+        fresh = LIANYUNGANG.evaluate(events, as_of=as_of, known_at=known_at)
+        assert kept.decisions.equals(fresh.decisions) and kept.duties.equals(fresh.duties)
+    # Found on the first day and kept: asked again, it is not found again.
+    whole = inputs.in_order("lianyungang-2007", lambda frame: pytest.fail("found again"))
+    assert whole.get_column("subject").to_list() == ["p10", "p10", "p2", "p2", "p2"]
+    assert whole.get_column("record").to_list() == ["r1", "r2", "r0", "r1", "r1"]
+    # Given another frame, the input puts that one in order.
+    inputs.events = LIANYUNGANG.read(events.head(2)).events
+    found: list[pl.DataFrame] = []
+    again = inputs.in_order("lianyungang-2007", lambda frame: found.append(frame) or frame)
+    assert len(found) == 1 and found[0] is again and again.height == 2

@@ -221,9 +221,7 @@ class ColumnarEngine:
         deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
         event decided on a day of its own exists from that day (by default ``as_of``)."""
         inputs = self._inputs(events, subjects, as_of, known_at)
-        known = self._history.known(
-            inputs.events, as_of, known_at=known_at, distinct=inputs.distinct_entries
-        )
+        known = self._history.known(inputs, as_of, known_at=known_at)
         # The subject of each number (numbered in id order, from 0).
         names = (
             known.lazy()
@@ -278,12 +276,7 @@ class ColumnarEngine:
         # for a measure to reach as_of are looked at (Lianyungang: an entry of the last year).
         _, floor = self._program.reaching(as_of)
         known = self._history.known(
-            inputs.events,
-            as_of,
-            ordered=self._picks_in_order,
-            known_at=known_at,
-            floor=floor,
-            distinct=inputs.distinct_entries,
+            inputs, as_of, ordered=self._picks_in_order, known_at=known_at, floor=floor
         )
         kinds = _Kinds(
             inputs, known.select("_sid", "subject").unique("_sid") if self._reads_kind else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,14 @@ class Inputs:
     another frame it names nothing (a Polars frame changed in place is not seen; treat the
     frames of an ``Inputs`` as read-only). Anything else (an ``Inputs`` built by hand,
     entries that share a hash) is looked at by the evaluation itself.
+
+    The events in the canonical order (:meth:`in_order`) are kept once found, for the frame
+    they were found on, the same way: the order is the same on every day asked, and finding
+    it (a sort led by a million subject ids) costs more than anything else one evaluation of
+    whole histories does with them.
     """
 
-    __slots__ = ("_checked", "_distinct_entries", "_kind", "_subjects", "events")
+    __slots__ = ("_checked", "_distinct_entries", "_kind", "_ordered", "_subjects", "events")
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -87,6 +92,8 @@ class Inputs:
         self._distinct_entries: frozenset[tuple[str, str]] = frozenset()
         #: The frame ``_distinct_entries`` was found on.
         self._checked: pl.DataFrame | None = None
+        #: By vocabulary: the frame the canonical order was found on, and the events in it.
+        self._ordered: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
 
     @property
     def distinct_entries(self) -> frozenset[tuple[str, str]]:
@@ -98,6 +105,20 @@ class Inputs:
         """Record that the registers ``distinct`` have no two entries alike in ``events``."""
         self._distinct_entries = distinct
         self._checked = self.events
+
+    def in_order(
+        self, vocabulary: str, order: Callable[[pl.DataFrame], pl.DataFrame]
+    ) -> pl.DataFrame:
+        """``order(events)``, the events in the canonical order of ``vocabulary``'s histories,
+        found once for the frame ``events`` holds. The order depends on nothing but the
+        events and the vocabulary (what is known on a day is a filter of it, which keeps it),
+        so evaluations on several days, or by several engines of one vocabulary, sort once."""
+        found = self._ordered.get(vocabulary)
+        if found is not None and found[0] is self.events:
+            return found[1]
+        ordered = order(self.events)
+        self._ordered[vocabulary] = (self.events, ordered)
+        return ordered
 
     @property
     def subjects(self) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 import polars as pl
 
 from credit_rules.columnar.expressions import column, shifted
-from credit_rules.columnar.inputs import alike_entries, entry_pair, hashes_differ
+from credit_rules.columnar.inputs import Inputs, alike_entries, entry_pair, hashes_differ
 from credit_rules.columnar.plans import RegisterPlan
 from credit_rules.columnar.resolve import OPEN, HistoryProblems
 from credit_rules.columnar.schema import ENGINE, VocabularySchema
@@ -66,12 +66,11 @@ class History:
 
     def known(
         self,
-        events: pl.DataFrame,
+        events: pl.DataFrame | Inputs,
         as_of: dt.date,
         ordered: bool = True,
         known_at: dt.date | None = None,
         floor: Mapping[str, dt.date] | None = None,
-        distinct: Collection[tuple[str, str]] = (),
     ) -> pl.DataFrame:
         """The events known on ``as_of``; ``ordered`` puts them in each subject's canonical
         order and numbers them (``_seq``, the trigger's ``seq``), which only results that name
@@ -83,34 +82,89 @@ class History:
         subjects with an event of one of those types from its first day to ``as_of``: the
         others cannot have a measure reaching ``as_of``. Records entered twice are looked for
         among all the events all the same, except in the registers, as (entry type, key
-        field), that reading the input found ``distinct`` (``Inputs.distinct_entries``)."""
-        ruleset = self.ruleset
-        in_force = ruleset.in_force_from
-        schema = self._schema
+        field), that reading the input found distinct (``Inputs.distinct_entries``). Given
+        :class:`Inputs`, the whole history in order is the one they keep
+        (:meth:`Inputs.in_order`): what is known on a day is a filter of it."""
+        inputs = events if isinstance(events, Inputs) else None
+        frame = events.events if isinstance(events, Inputs) else events
+        distinct = inputs.distinct_entries if inputs is not None else frozenset()
+        in_force = self.ruleset.in_force_from
         knowledge = as_of if known_at is None else known_at
-        self._entered_twice(events, as_of, knowledge, distinct)
+        self._entered_twice(frame, as_of, knowledge, distinct)
         #: Every subject the events can name from here on, when the narrowing found them.
         named: pl.Series | None = None
         if floor is not None:
-            named = _reaching(events, floor, as_of, self._corrections)
+            named = _reaching(frame, floor, as_of, self._corrections)
+        if ordered and named is None and inputs is not None:
+            # Every event, in order, as the input keeps them; the filters below keep it.
+            whole = inputs.in_order(self._schema.vocabulary, self._in_order)
+            frame = self._knowable(whole, as_of, knowledge)
+            frame = frame.select(c for c in frame.columns if c in self._read or c == "_key")
+            return self._numbered(frame)
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
             lazy = (
-                events.lazy()
+                frame.lazy()
                 .filter(pl.col("type").is_in(sorted(self.types_read)))
-                .select(c for c in events.columns if c in self._read)
+                .select(c for c in frame.columns if c in self._read)
             )
             if named is not None:
                 lazy = lazy.filter(pl.col("subject").is_in(named.implode()))
-            events = lazy.collect(engine=ENGINE)
+            frame = lazy.collect(engine=ENGINE)
         elif named is not None:
-            events = (
-                events.lazy()
-                .filter(pl.col("subject").is_in(named.implode()))
-                .collect(engine=ENGINE)
+            frame = (
+                frame.lazy().filter(pl.col("subject").is_in(named.implode())).collect(engine=ENGINE)
             )
-        frame = completed(events, schema)
+        frame = self._knowable(self._keyed(frame), as_of, knowledge)
+        if not ordered:
+            return frame.with_columns(
+                _hashed_ids(frame, named),
+                pl.lit(None, pl.Int64).alias("_seq"),
+                (pl.col("date") < in_force).alias("_early"),
+            )
+        # Only the columns read from here on are moved into that order.
+        return self._numbered(
+            self._in_order(frame, [c for c in frame.columns if c in self._read or c == "_key"])
+        )
+
+    def _keyed(self, events: pl.DataFrame) -> pl.DataFrame:
+        """The events as their models read them (:func:`completed`), with the id each names
+        (``_key``): everything the canonical order compares. Both depend on the vocabulary
+        alone."""
+        # One test per field that names an id, not one per type (most types share one).
+        by_field: dict[str, list[str]] = {}
+        for event_type, field_name in self._schema.keys.items():
+            by_field.setdefault(field_name, []).append(event_type)
+        key = pl.lit(None, pl.String)
+        for field_name, types in by_field.items():
+            key = pl.when(pl.col("type").is_in(types)).then(pl.col(field_name)).otherwise(key)
+        return completed(events, self._schema).with_columns(key.alias("_key"))
+
+    def _in_order(self, frame: pl.DataFrame, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """``frame`` (raw events, or :meth:`_keyed` ones when ``columns`` names the columns to
+        keep) in the front door's canonical order: by subject, day, type, the id named, then
+        the content, every field (tie_fields, the front door's order too); a list item by
+        item, joined by a separator below every character an item holds."""
+        if columns is None:
+            frame = self._keyed(frame)
+        tie = [
+            pl.col(c).list.join("\x1f") if frame.schema[c] == pl.List(pl.String) else pl.col(c)
+            for c in tie_fields(self._schema.vocabulary)
+        ]
+        order = frame.select(
+            pl.arg_sort_by(
+                ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
+                nulls_last=False,
+            )
+        ).to_series()
+        return (frame if columns is None else frame.select(columns))[order]
+
+    def _knowable(self, frame: pl.DataFrame, as_of: dt.date, knowledge: dt.date) -> pl.DataFrame:
+        """The events of ``frame`` (:meth:`_keyed`) that exist on ``as_of``, in their order:
+        on or before it, decided by ``knowledge``, not before the in-force date unless kept,
+        and no correction of a record entered before it."""
+        in_force = self.ruleset.in_force_from
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
             register = spec.register
@@ -129,6 +183,7 @@ class History:
                     left_on=["subject", register.key],
                     right_on=["subject", "_early_key"],
                     how="left",
+                    maintain_order="left",
                 )
                 .filter(
                     ~(
@@ -140,36 +195,11 @@ class History:
             )
         knows = self._knows(as_of, knowledge)
         knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
-        frame = frame.filter(knows)
-        # One test per field that names an id, not one per type (most types share one).
-        by_field: dict[str, list[str]] = {}
-        for event_type, field_name in schema.keys.items():
-            by_field.setdefault(field_name, []).append(event_type)
-        key = pl.lit(None, pl.String)
-        for field_name, types in by_field.items():
-            key = pl.when(pl.col("type").is_in(types)).then(pl.col(field_name)).otherwise(key)
-        frame = frame.with_columns(key.alias("_key"))
-        if not ordered:
-            return frame.with_columns(
-                _hashed_ids(frame, named),
-                pl.lit(None, pl.Int64).alias("_seq"),
-                (pl.col("date") < in_force).alias("_early"),
-            )
-        # The front door's canonical order: day, type, the id named, then the content.
-        # Then every field (tie_fields, the front door's order too); a list item by item,
-        # joined by a separator below every character an item holds.
-        tie = [
-            pl.col(c).list.join("\x1f") if frame.schema[c] == pl.List(pl.String) else pl.col(c)
-            for c in tie_fields(schema.vocabulary)
-        ]
-        order = frame.select(
-            pl.arg_sort_by(
-                ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
-                nulls_last=False,
-            )
-        ).to_series()
-        # Only the columns read from here on are moved into that order.
-        frame = frame.select(c for c in frame.columns if c in self._read or c == "_key")[order]
+        return frame.filter(knows)
+
+    def _numbered(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame``, in the canonical order, with each subject's number and each event's
+        place in its subject's history."""
         # Each event's place in its subject's history: the row number less the row number of
         # the subject's first event (a window per subject costs far more with many subjects).
         row = pl.int_range(pl.len(), dtype=pl.Int64)
@@ -179,7 +209,7 @@ class History:
         return frame.with_columns(
             (first.cum_sum().cast(pl.UInt64) - 1).alias("_sid"),
             (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
-            (pl.col("date") < in_force).alias("_early"),
+            (pl.col("date") < self.ruleset.in_force_from).alias("_early"),
         )
 
     def _knows(self, as_of: dt.date, knowledge: dt.date) -> pl.Expr:
