@@ -19,7 +19,7 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from credit_rules import bundled  # noqa: E402
+from credit_rules import Engine, bundled, loads_ruleset  # noqa: E402
 from credit_rules.calendar import default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E402
 from credit_rules.columnar.expressions import add_period, per_day, shifted  # noqa: E402
@@ -301,6 +301,36 @@ def test_triggers_that_tie_on_every_number_are_ordered_by_key_as_the_engine_orde
     pair = differential.PAIRS["lianyungang-2007", "default"]
     for as_of in (dt.date(2012, 5, 1), dt.date(2012, 9, 1), dt.date(2013, 8, 1)):
         differential._same(pair, (subjects, events, as_of, None))
+
+
+def test_records_keyed_by_another_field_than_the_id_are_ordered_by_their_keys() -> None:
+    """Triggers that tie on every number are ordered by their keys, then their seq. When a
+    register's records are keyed by the field its entries name as their id, the canonical
+    order has already put them so and the seq alone orders them (no text is read). Keyed by
+    another field (the category here, against the order of the record ids), the keys are
+    read, and the rows are still the engine's."""
+    source = (Path(__file__).resolve().parents[1] / "rulesets" / "lianyungang-2007.yaml").read_text(
+        encoding="utf-8"
+    )
+    entered = "    entered_by: dishonesty_entered\n"
+    ruleset = loads_ruleset(source.replace(entered, entered + "    key: category\n", 1))
+    pair = (Engine(ruleset), ColumnarEngine(ruleset))
+    assert LIANYUNGANG._keys_in_seq and not pair[1]._keys_in_seq
+    day = dt.date(2012, 5, 1)
+    events = [
+        {"type": "dishonesty_entered", "subject": "s0", "record": record, "category": category,
+         "date": (day + dt.timedelta(days=shift)).isoformat()}
+        for record, category, shift in (("r1", "resell_drugs", -30),
+                                        ("r2", "use_others_certificate", 0),
+                                        ("r3", "forge_documents", 0))
+    ]  # fmt: skip
+    subjects = [{"id": "s0", "kind": "insured_person"}]
+    for as_of in (day, dt.date(2012, 9, 1)):
+        _differential()._same(pair, (subjects, events, as_of, None))
+    # The record the category puts last wins the day, not the one entered last.
+    found = pair[1].evaluate(pl.DataFrame(events), as_of=day).decisions
+    winner = found.filter(pl.col("rule") == "art11_time_limited_reimbursement")
+    assert winner.get_column("trigger_key").to_list() == ["use_others_certificate"]
 
 
 def test_the_canonical_order_is_found_once_per_frame_and_each_day_filters_it() -> None:

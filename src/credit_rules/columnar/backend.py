@@ -161,6 +161,13 @@ class ColumnarEngine:
             on for on, rules in self._by_on.items() if self._reads_kind_on(on, rules)
         }
         self._used = fields_used(ruleset)
+        #: Whether each register's records are keyed by the field its entries name as their
+        #: id, as the canonical order compares them: then the keys of the triggers of one
+        #: subject, day and kind are in the order of their seq, and precedence reads no text.
+        self._keys_in_seq = all(
+            spec.register.key == self._schema.keys.get(spec.register.entered_by)
+            for spec in self._registers
+        )
         self._history = History(
             ruleset, self._schema, self._registers, self._kept_early, self._used
         )
@@ -255,7 +262,7 @@ class ColumnarEngine:
         stacked = pl.concat(pieces).with_row_index("_pid").collect(engine=ENGINE)
         # In one chunk: a gather from several chunks costs up to eight times as much (texts).
         values = pl.concat(grids, how="diagonal_relaxed", rechunk=True)
-        resolved = resolve(stacked, values.get_column("trigger_key"))
+        resolved = resolve(stacked, None if self._keys_in_seq else values.get_column("trigger_key"))
         deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
         return self._results(resolved, values, deadlines, names, as_of)
 

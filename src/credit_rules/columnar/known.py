@@ -49,6 +49,8 @@ class History:
         read.update(schema.decided.values())
         read.update(name for names in used.values() for name in names)
         for spec in registers:
+            # A register may key its records by a field other than the one its entries name.
+            read.add(spec.register.key)
             if spec.register.removed_by_action is not None:
                 read.add("action")
         for rule in ruleset.rules:

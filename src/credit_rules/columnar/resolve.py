@@ -73,13 +73,14 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.sort(columns if key is None else key)
 
 
-def resolve(pieces: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
+def resolve(pieces: pl.DataFrame, keys: pl.Series | None) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
     holds piece ``_pid`` in row ``_pid``, its stretch's row ``_v`` of the trigger and fact
-    values, and ``keys`` the trigger key of row ``_v``: only the few pieces whose terms meet
-    read it. The result names each run of pieces by its last piece's stretch (``_v``), with
-    its subject, rule and days, in the order of the result tables."""
+    values, and ``keys`` the trigger key of row ``_v``, or None where the keys of triggers of
+    one subject, day and kind are in the order of their ``trigger_seq`` (:func:`_segments`).
+    The result names each run of pieces by its last piece's stretch (``_v``), with its
+    subject, rule and days, in the order of the result tables."""
     clusters = _clusters(pieces)
     # Piece _pid is row _pid: a mask and a gather, not joins, part the pieces.
     rows = clusters.get_column("_pid")
@@ -134,9 +135,9 @@ def _clusters(pieces: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _segments(meeting: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
+def _segments(meeting: pl.DataFrame, keys: pl.Series | None) -> pl.DataFrame:
     """The pieces of each cluster cut on its elementary segments, on each the one piece that
-    wins by the order of docs/decisions/0003."""
+    wins by the order of docs/decisions/0003. ``keys`` as for :func:`resolve`."""
     bounds = sorted_by(
         pl.concat(
             [
@@ -171,9 +172,27 @@ def _segments(meeting: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
     )
     # The order of docs/decisions/0003 as the walk and resolve apply it: priority, the
     # newest trigger, the rule listed first, then the trigger walked first (by kind, then by
-    # key, a text, read only if all the numbers tie, which they seldom do, then the later in
-    # the history: the walk goes newest first).
+    # key, a text, then the later in the history: the walk goes newest first).
     numbers = ["_g", "_b", "_np", "_nd", "_rule", "_no"]
+    if keys is None:
+        # Two triggers that tie so far are of one subject, day and kind, and the canonical
+        # order puts those in the order of their keys (day, type, then the id named): the
+        # later in the history has the greater key or the same, so the seq alone orders them
+        # as key then seq do, and no text is read.
+        candidates = candidates.with_columns((-pl.col("trigger_seq")).alias("_ns"))
+        ordered = sorted_by(candidates, [*numbers, "_ns"])
+    else:
+        ordered = _by_key(candidates, numbers, keys)
+    chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
+    return ordered.filter(chosen.fill_null(True)).with_columns(
+        pl.col("_b").alias("_first"), pl.col("_be").alias("_last")
+    )
+
+
+def _by_key(candidates: pl.DataFrame, numbers: list[str], keys: pl.Series) -> pl.DataFrame:
+    """``candidates`` in the order of ``numbers``, then of their trigger keys (a text, read
+    only if the numbers tie, which they seldom do), descending, then of ``trigger_seq``,
+    descending."""
     key = sort_key(candidates, numbers) if candidates.height > 1 else None
     if key is None:
         ordered = sorted_by(candidates, numbers)
@@ -182,13 +201,10 @@ def _segments(meeting: pl.DataFrame, keys: pl.Series) -> pl.DataFrame:
         ordered = candidates.with_columns(key.alias("_k")).sort("_k")
         tied = pl.col("_k") == pl.col("_k").shift(1)
     if ordered.select(tied.fill_null(False).any()).item():
-        ordered = ordered.with_columns(
+        return ordered.with_columns(
             pl.lit(keys).gather(pl.col("_v")).fill_null("").alias("_key")
         ).sort([*numbers, "_key", "trigger_seq"], descending=[*[False] * len(numbers), True, True])
-    chosen = (pl.col("_g") != pl.col("_g").shift(1)) | (pl.col("_b") != pl.col("_b").shift(1))
-    return ordered.filter(chosen.fill_null(True)).with_columns(
-        pl.col("_b").alias("_first"), pl.col("_be").alias("_last")
-    )
+    return ordered
 
 
 def _joined(both: pl.DataFrame) -> pl.DataFrame:
