@@ -366,3 +366,27 @@ def test_the_canonical_order_is_found_once_per_frame_and_each_day_filters_it() -
     found: list[pl.DataFrame] = []
     again = inputs.in_order("lianyungang-2007", lambda frame: found.append(frame) or frame)
     assert len(found) == 1 and found[0] is again and again.height == 2
+
+
+def test_precedence_looks_up_each_rules_group_priority_and_kind_by_its_number() -> None:
+    """Pieces carry their rule's number only; precedence looks up the rest (Ranks) for the
+    few pieces it compares. Lianyungang: Art 9, 10 and 11's settlement measures share a
+    group, with priorities 1 to 3; the audit flag is a group of its own; duties have none."""
+    ranks = LIANYUNGANG._ranks
+    rules = LIANYUNGANG.ruleset.rules
+    assert ranks.grouped() == [i for i, rule in enumerate(rules) if rule.group is not None]
+    pieces = pl.DataFrame({"_rule": pl.Series(range(len(rules)), dtype=pl.Int32)})
+    found = pieces.select(ranks.of("group"), ranks.of("priority"), ranks.of("on"))
+    codes = sorted({rule.group for rule in rules if rule.group is not None})
+    kinds = sorted({rule.on for rule in rules})
+    assert found.rows() == [
+        (
+            None if rule.group is None else codes.index(rule.group),
+            rule.priority,
+            kinds.index(rule.on),
+        )
+        for rule in rules
+    ]
+    by_id = {rule.id: row for rule, row in zip(rules, found.rows(), strict=True)}
+    assert by_id["art11_time_limited_reimbursement"][:2] == (codes.index("settlement_measure"), 3)
+    assert by_id["art10_audit_flag"][0] == codes.index("audit_flag")

@@ -44,7 +44,7 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import DAY, OPEN, resolve
+from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
@@ -176,7 +176,19 @@ class ColumnarEngine:
         #: Triggers of one day are walked by (on, key) from the last; ranks keep that order.
         self._on_rank = {on: rank for rank, on in enumerate(sorted(self._by_on))}
         groups = sorted({plan.rule.group for plan in self._rules if plan.rule.group is not None})
-        self._group_code = {group: code for code, group in enumerate(groups)}
+        group_code = {group: code for code, group in enumerate(groups)}
+        by_index = {plan.index: plan for plan in self._rules}
+
+        def ranked(rank: Any) -> pl.Series:
+            found = [by_index.get(i) for i in range(max(by_index, default=-1) + 1)]
+            return pl.Series([None if p is None else rank(p) for p in found], dtype=pl.Int32)
+
+        #: What precedence reads of each rule, by its number.
+        self._ranks = Ranks(
+            ranked(lambda plan: group_code.get(plan.rule.group or "")),
+            ranked(lambda plan: plan.rule.priority),
+            ranked(lambda plan: self._on_rank[plan.rule.on]),
+        )
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
         #: The per-subject program, for its analysis of which triggers can reach a day.
         self._program = Program(ruleset, self.calendar)
@@ -262,7 +274,12 @@ class ColumnarEngine:
         stacked = pl.concat(pieces).with_row_index("_pid").collect(engine=ENGINE)
         # In one chunk: a gather from several chunks costs up to eight times as much (texts).
         values = pl.concat(grids, how="diagonal_relaxed", rechunk=True)
-        resolved = resolve(stacked, None if self._keys_in_seq else values.get_column("trigger_key"))
+        resolved = resolve(
+            stacked,
+            self._ranks,
+            values.get_column("trigger_date"),
+            None if self._keys_in_seq else values.get_column("trigger_key"),
+        )
         deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
         return self._results(resolved, values, deadlines, names, as_of)
 
@@ -556,14 +573,10 @@ class ColumnarEngine:
                     "_sid",
                     "_occ",
                     "_v",
-                    "trigger_date",
                     "trigger_seq",
                     "_first",
                     pl.col("_last").fill_null(OPEN),
                     pl.lit(plan.index, pl.Int32).alias("_rule"),
-                    pl.lit(self._on_rank[on], pl.Int32).alias("_on"),
-                    pl.lit(self._group_code.get(rule.group or ""), pl.Int32).alias("_group"),
-                    pl.lit(rule.priority, pl.Int32).alias("_priority"),
                 )
             )
         # A stretch that runs on past as_of holds the facts as of as_of (nothing they read

@@ -4,6 +4,7 @@ subject at once, and contradictions between events reported in bulk."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -73,19 +74,47 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return frame.sort(columns if key is None else key)
 
 
-def resolve(pieces: pl.DataFrame, keys: pl.Series | None) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Ranks:
+    """What precedence reads of a rule, by the rule's number (``_rule``): its group's code
+    (null: none), its priority and the rank of its kind of trigger (docs/decisions/0003).
+    Looked up only for the pieces precedence compares: a piece carries none of them, nor
+    its trigger's day, since most pieces are never compared."""
+
+    group: pl.Series
+    priority: pl.Series
+    on: pl.Series
+
+    def of(self, name: str) -> pl.Expr:
+        """The rule's ``group``, ``priority`` or ``on``, looked up by ``_rule``."""
+        return pl.lit(getattr(self, name)).gather(pl.col("_rule")).alias(f"_{name}")
+
+    def grouped(self) -> list[int]:
+        """The numbers of the rules in a group."""
+        return self.group.to_frame("g").with_row_index().drop_nulls().get_column("index").to_list()
+
+
+def resolve(
+    pieces: pl.DataFrame, ranks: Ranks, days: pl.Series, keys: pl.Series | None
+) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
-    holds piece ``_pid`` in row ``_pid``, its stretch's row ``_v`` of the trigger and fact
-    values, and ``keys`` the trigger key of row ``_v``, or None where the keys of triggers of
-    one subject, day and kind are in the order of their ``trigger_seq`` (:func:`_segments`).
-    The result names each run of pieces by its last piece's stretch (``_v``), with its
-    subject, rule and days, in the order of the result tables."""
-    clusters = _clusters(pieces)
+    holds piece ``_pid`` in row ``_pid``, its rule's number and its stretch's row ``_v`` of
+    the trigger and fact values; ``days`` holds the trigger's day of row ``_v`` and ``keys``
+    its trigger key, or None where the keys of triggers of one subject, day and kind are in
+    the order of their ``trigger_seq`` (:func:`_segments`). The result names each run of
+    pieces by its last piece's stretch (``_v``), with its subject, rule and days, in the
+    order of the result tables."""
+    clusters = _clusters(pieces, ranks)
     # Piece _pid is row _pid: a mask and a gather, not joins, part the pieces.
     rows = clusters.get_column("_pid")
     inside = pl.repeat(False, pieces.height, dtype=pl.Boolean, eager=True).scatter(rows, True)
-    meeting = pieces[rows].with_columns(clusters.get_column("_g"))
+    meeting = pieces[rows].with_columns(
+        clusters.get_column("_g"),
+        ranks.of("priority"),
+        ranks.of("on"),
+        pl.lit(days).gather(pl.col("_v")).alias("trigger_date"),
+    )
     # Only what orders and joins the pieces goes on; the rest is the stretch's, read by _v.
     kept = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
     # In one chunk: a gather from several chunks costs up to eight times as much (texts).
@@ -95,12 +124,12 @@ def resolve(pieces: pl.DataFrame, keys: pl.Series | None) -> pl.DataFrame:
     return _joined(both)
 
 
-def _clusters(pieces: pl.DataFrame) -> pl.DataFrame:
+def _clusters(pieces: pl.DataFrame, ranks: Ranks) -> pl.DataFrame:
     """The pieces of a group whose terms meet another's of the same subject and group,
     directly or through others (``_pid``), each with its cluster (``_g``): precedence only
     compares those. Most clusters are one piece, which needs no precedence."""
-    grouped = pieces.filter(pl.col("_group").is_not_null()).select(
-        "_pid", "_sid", "_group", "_first", "_last"
+    grouped = pieces.filter(pl.col("_rule").is_in(ranks.grouped())).select(
+        "_pid", "_sid", ranks.of("group"), "_first", "_last"
     )
     columns = ["_sid", "_group", "_first"]
     key = sort_key(grouped, columns) if grouped.height > 1 else None
