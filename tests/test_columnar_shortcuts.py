@@ -390,3 +390,36 @@ def test_precedence_looks_up_each_rules_group_priority_and_kind_by_its_number() 
     by_id = {rule.id: row for rule, row in zip(rules, found.rows(), strict=True)}
     assert by_id["art11_time_limited_reimbursement"][:2] == (codes.index("settlement_measure"), 3)
     assert by_id["art10_audit_flag"][0] == codes.index("audit_flag")
+
+
+def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> None:
+    """A result table holds a column per fact of any rule, typed as the fact is; a row shows
+    its own rule's facts. A fact no rule of the table reads is not gathered for it (the
+    duties read no record count), and still is a column of its type, all null."""
+    events = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered", "dishonesty_entered", "record_corrected"],
+            "subject": ["p1", "p1", "p1"],
+            "record": ["r1", "r2", "r1"],
+            "category": ["resell_drugs", "resell_drugs", None],
+            "action": [None, None, "amended"],
+            "date": [dt.date(2012, 1, 5), dt.date(2012, 3, 1), dt.date(2012, 4, 2)],
+        }
+    )
+    result = LIANYUNGANG.evaluate(events, as_of=dt.date(2012, 6, 1))
+    facts = [c for c in result.decisions.columns if c.startswith("fact_")]
+    assert facts == [c for c in result.duties.columns if c.startswith("fact_")]
+    for table in (result.decisions, result.duties):
+        assert all(table.schema[c] == pl.Int64 for c in facts)
+    duties = result.duties.select("rule", "fact_record_count", "fact_records_in_force")
+    assert duties.rows() == [
+        ("art8_notify_entry", None, None),
+        ("art8_notify_entry", None, None),
+        ("art13_notify_objection_result", None, 2),
+    ]
+    decisions = result.decisions.select("rule", "fact_record_count", "fact_records_in_force")
+    assert set(decisions.rows()) == {
+        ("art9_written_warning", 1, None),
+        ("art10_cash_settlement", 2, None),
+        ("art10_audit_flag", 2, None),
+    }

@@ -698,14 +698,25 @@ class ColumnarEngine:
         missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
         return frame.with_columns(missing)
 
-    def _fact_of_rule(self, name: str, values: pl.DataFrame) -> pl.Expr:
+    def _fact_of_rule(self, name: str, values: pl.DataFrame, table: frozenset[int]) -> pl.Expr:
         """Fact ``name`` where the row's rule read it, else null: a stretch holds every fact
-        its trigger kind needs, but a rule's row shows only its own."""
+        its trigger kind needs, but a rule's row shows only its own. ``table`` holds the
+        numbers of the rules whose rows a result table holds: a fact none of them reads is
+        null there, without being gathered, and one all of them read is shown as it is."""
         column_name = f"fact_{name}"
         if column_name not in values.columns:
             return pl.lit(None).alias(column_name)
-        readers = [plan.index for plan in self._rules if name in plan.facts]
-        return pl.when(pl.col("_rule").is_in(readers)).then(pl.col(column_name)).alias(column_name)
+        readers = {plan.index for plan in self._rules if name in plan.facts} & table
+        if not readers:
+            return pl.lit(None, values.schema[column_name]).alias(column_name)
+        if readers == table:
+            return pl.col(column_name)
+        readers_in_order = sorted(readers)
+        return (
+            pl.when(pl.col("_rule").is_in(readers_in_order))
+            .then(pl.col(column_name))
+            .alias(column_name)
+        )
 
     def _fact_column(
         self,
@@ -741,17 +752,22 @@ class ColumnarEngine:
         # The four tables are one batch of lazy plans, collected together: each eager step
         # costs a fixed overhead, and the batch lets Polars run the tables side by side.
 
-        def valued(rows: pl.DataFrame) -> pl.LazyFrame:
-            # The fact values of the rows chosen, gathered column by column side by side (a
-            # frame's gather takes its columns one after another). Not a literal gathered
-            # inside the plan: Polars 2.1 takes two empty literals of different types for
-            # one, and the columns of an empty result would change type.
-            taken = values.select(pl.all().gather(rows.get_column("_v")))
+        def valued(rows: pl.DataFrame, table: frozenset[int]) -> pl.LazyFrame:
+            # The trigger and fact values of the rows chosen, gathered column by column side
+            # by side (a frame's gather takes its columns one after another), but not a fact
+            # no rule of the table reads. Not a literal gathered inside the plan: Polars 2.1
+            # takes two empty literals of different types for one, and the columns of an
+            # empty result would change type.
+            read = {name for plan in plans if plan.index in table for name in plan.facts}
+            wanted = [c for c in values.columns if not c.startswith("fact_") or c[5:] in read]
+            taken = values.select(pl.col(wanted).gather(rows.get_column("_v")))
             return rows.hstack(taken).lazy()
 
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
         measures = [plan.index for plan in plans if plan.rule.outcome_kind == "measure"]
         is_measure = pl.col("_rule").is_in(measures)
+        measure_rules = frozenset(measures)
+        duty_rules = frozenset(plan.index for plan in plans) - measure_rules
         trigger: list[str | pl.Expr] = [
             by_rule(lambda plan: plan.rule.id).alias("rule"),
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
@@ -762,25 +778,27 @@ class ColumnarEngine:
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
         subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
-        valued_facts = [self._fact_of_rule(name, values) for name in self._all_facts]
+        def shown(table: frozenset[int]) -> list[pl.Expr]:
+            return [self._fact_of_rule(name, values, table) for name in self._all_facts]
+
         outcome = by_rule(lambda plan: plan.rule.outcome)
         active = (pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)
         rows = resolved.lazy()
-        decisions = valued(resolved.filter(is_measure)).select(
+        decisions = valued(resolved.filter(is_measure), measure_rules).select(
             subject,
             outcome.alias("outcome"),
             pl.col("_first").alias("from"),
             until.alias("until"),
             active.alias("active"),
             *trigger,
-            *valued_facts,
+            *shown(measure_rules),
         )
-        duties = valued(resolved.filter(~is_measure)).select(
+        duties = valued(resolved.filter(~is_measure), duty_rules).select(
             subject,
             outcome.alias("name"),
             pl.col("_first").alias("on"),
             *trigger,
-            *valued_facts,
+            *shown(duty_rules),
         )
         # Subjects are numbered in the order of their ids, so the number sorts them as the
         # ids do, and the names are looked up once the rows are few.
