@@ -23,7 +23,7 @@ from credit_rules import Engine, bundled, loads_ruleset  # noqa: E402
 from credit_rules.calendar import default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E402
 from credit_rules.columnar.expressions import add_period, per_day, shifted  # noqa: E402
-from credit_rules.columnar.facts import _count_valid  # noqa: E402
+from credit_rules.columnar.facts import EventsOfType, _count_valid  # noqa: E402
 from credit_rules.columnar.known import _hashed_ids  # noqa: E402
 from credit_rules.columnar.resolve import sorted_by  # noqa: E402
 from credit_rules.columnar.workdays import DayIndex  # noqa: E402
@@ -423,3 +423,37 @@ def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> No
         ("art10_cash_settlement", 2, None),
         ("art10_audit_flag", 2, None),
     }
+
+
+def test_an_occasions_stretches_are_together_and_in_order_of_their_days() -> None:
+    """A record removed during another's term cuts that occasion into stretches; the grid
+    holds each occasion's stretches together, by day, in the order of the occasions (the
+    rules' pieces then come in the result tables' order, which precedence sorts cheaply)."""
+    events = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * 3 + ["record_corrected"] * 2,
+            "subject": ["p1", "p1", "p2", "p1", "p2"],
+            "record": ["r1", "r2", "r1", "r1", "r1"],
+            "category": ["resell_drugs"] * 5,
+            "action": [None, None, None, "removed", "amended"],
+            "date": [dt.date(2012, 1, 5), dt.date(2012, 3, 1), dt.date(2012, 2, 1),
+                     dt.date(2012, 6, 1), dt.date(2012, 7, 1)],
+        }
+    )  # fmt: skip
+    as_of = dt.date(2013, 1, 1)
+    engine = LIANYUNGANG
+    known = engine._history.known(engine.read(events), as_of)
+    records = {s.register.id: engine._history.records(s, known) for s in engine._registers}
+    typed = EventsOfType(known, engine._used["event"], engine._used["trigger"])
+    occasions = engine._occasions("dishonesty_records", typed, records)
+    grid = engine._stretches(
+        occasions, known, typed, records, as_of, ("records_in_force", "records_at_entry")
+    )
+    # p1's r1 is cut when r2 enters, and ends the day before its removal; r2 is cut then.
+    assert grid.select("_occ", "_d", "_e").rows() == [
+        (0, dt.date(2012, 1, 5), dt.date(2012, 2, 29)),
+        (0, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
+        (1, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
+        (1, dt.date(2012, 6, 1), None),
+        (2, dt.date(2012, 2, 1), None),
+    ]

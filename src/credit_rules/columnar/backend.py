@@ -44,7 +44,7 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve
+from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve, sorted_by
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
@@ -503,6 +503,11 @@ class ColumnarEngine:
         ).with_columns(pl.col("trigger_date").alias("_d"))
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
+        if cuts.height:
+            # Each occasion's stretches together, in their order: then every rule's pieces
+            # come in the order of the result tables (subject, trigger, day), and the final
+            # order of precedence merges a few runs instead of moving scattered rows.
+            grid = sorted_by(grid, ["_occ", "_d"])
         return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
 
     def _pieces(
