@@ -14,6 +14,7 @@ from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.columnar.partitions import (  # noqa: E402
     RESULT_TABLES,
     in_parts,
+    one_by_one,
     result_schema,
     subject_ranges,
 )
@@ -140,3 +141,17 @@ def test_the_schema_before_any_data_is_the_results(table: str) -> None:
     whole = GANZHOU_ENGINE.evaluate(frame, subjects, as_of=GANZHOU_AS_OF)
     schema = result_schema(GANZHOU, GANZHOU_AS_OF, table)  # type: ignore[arg-type]
     assert pl.from_arrow(schema.empty_table()).schema == getattr(whole, table).schema
+
+
+def test_each_part_is_let_go_once_the_next_is_asked_for() -> None:
+    """A part is evaluated once; the list of parts would hold every part's events, and the
+    order each keeps once evaluated, until the last. ``one_by_one`` gives them in order and
+    lets each go from the list when the next is asked for."""
+    engine = ColumnarEngine(bundled("lianyungang-2007"))
+    parts = subject_ranges(engine.read(events(300)), 100)
+    assert len(parts) >= 3
+    held = list(parts)
+    given = one_by_one(parts)
+    first = next(given)
+    assert first is held[0] and len(parts) == len(held) - 1 and held[0] not in parts
+    assert [first, *given] == held and parts == []

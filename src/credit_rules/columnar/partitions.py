@@ -108,6 +108,15 @@ def subject_ranges(inputs: Inputs, events_per_part: int) -> list[Inputs]:
     return inputs.split(cuts)
 
 
+def one_by_one(parts: list[Inputs]) -> Iterator[Inputs]:
+    """``parts`` in order, each let go by the list once the next is asked for: a part is
+    evaluated once, and neither its events nor the order it keeps (``Inputs.in_order``) are
+    needed after that, while the list would hold every part's until the last."""
+    parts.reverse()
+    while parts:
+        yield parts.pop()
+
+
 def in_parts(
     engine: ColumnarEngine,
     inputs: Inputs,
@@ -123,7 +132,7 @@ def in_parts(
     error lists the first problems and the total of all of it, as one evaluation does."""
     try:
         size = EVENTS_PER_PART[table] if events_per_part is None else events_per_part
-        for part in subject_ranges(inputs, size):
+        for part in one_by_one(subject_ranges(inputs, size)):
             if table == "outcomes":
                 found = engine.outcomes(part, as_of=as_of)
                 yield found, found, part.events.height

@@ -25,7 +25,7 @@ import polars as pl
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.columnar.backend import ColumnarEngine, ColumnarResult
 from credit_rules.columnar.inputs import COLUMN_DTYPES, Inputs
-from credit_rules.columnar.partitions import subject_ranges
+from credit_rules.columnar.partitions import one_by_one, subject_ranges
 from credit_rules.columnar.schema import ColumnKind, VocabularySchema, vocabulary_schema
 from credit_rules.engine.program import CompiledRule
 from credit_rules.errors import CreditRulesError
@@ -109,7 +109,7 @@ class PopulationPlans:
             inputs = self._read(kinds, events)
             # In ranges of subjects, as `credit-rules batch` does, for the same reason: the
             # plans' intermediate tables are several times their input.
-            for part in subject_ranges(inputs, EVENTS_PER_PART):
+            for part in one_by_one(subject_ranges(inputs, EVENTS_PER_PART)):
                 found = self._plans.evaluate(part, as_of=as_of, known_at=known_at)
                 more = results(found, self._rules, values)
                 decisions.extend(more[0])
