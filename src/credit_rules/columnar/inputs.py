@@ -73,10 +73,10 @@ class Inputs:
     frames of an ``Inputs`` as read-only). Anything else (an ``Inputs`` built by hand,
     entries that share a hash) is looked at by the evaluation itself.
 
-    The events in the canonical order (:meth:`in_order`) are kept once found, for the frame
-    they were found on, the same way: the order is the same on every day asked, and finding
-    it (a sort led by a million subject ids) costs more than anything else one evaluation of
-    whole histories does with them.
+    The canonical order of the events (:meth:`in_order`, their row numbers) is kept once
+    found, for the frame it was found on, the same way: the order is the same on every day
+    asked, and finding it (a sort led by a million subject ids) costs more than anything else
+    one evaluation of whole histories does with them.
     """
 
     __slots__ = ("_checked", "_distinct_entries", "_kind", "_ordered", "_subjects", "events")
@@ -92,8 +92,8 @@ class Inputs:
         self._distinct_entries: frozenset[tuple[str, str]] = frozenset()
         #: The frame ``_distinct_entries`` was found on.
         self._checked: pl.DataFrame | None = None
-        #: By vocabulary: the frame the canonical order was found on, and the events in it.
-        self._ordered: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
+        #: By vocabulary: the frame the canonical order was found on, and its row numbers.
+        self._ordered: dict[str, tuple[pl.DataFrame, pl.Series]] = {}
 
     @property
     def distinct_entries(self) -> frozenset[tuple[str, str]]:
@@ -106,13 +106,12 @@ class Inputs:
         self._distinct_entries = distinct
         self._checked = self.events
 
-    def in_order(
-        self, vocabulary: str, order: Callable[[pl.DataFrame], pl.DataFrame]
-    ) -> pl.DataFrame:
-        """``order(events)``, the events in the canonical order of ``vocabulary``'s histories,
-        found once for the frame ``events`` holds. The order depends on nothing but the
-        events and the vocabulary (what is known on a day is a filter of it, which keeps it),
-        so evaluations on several days, or by several engines of one vocabulary, sort once."""
+    def in_order(self, vocabulary: str, order: Callable[[pl.DataFrame], pl.Series]) -> pl.Series:
+        """``order(events)``, the row numbers of the events in the canonical order of
+        ``vocabulary``'s histories, found once for the frame ``events`` holds. The order
+        depends on nothing but the events and the vocabulary (what is known on a day is a
+        filter of it, which keeps it), so evaluations on several days, or by several engines
+        of one vocabulary, sort once; only the row numbers are kept, not a sorted copy."""
         found = self._ordered.get(vocabulary)
         if found is not None and found[0] is self.events:
             return found[1]

@@ -85,7 +85,7 @@ class History:
         others cannot have a measure reaching ``as_of``. Records entered twice are looked for
         among all the events all the same, except in the registers, as (entry type, key
         field), that reading the input found distinct (``Inputs.distinct_entries``). Given
-        :class:`Inputs`, the whole history in order is the one they keep
+        :class:`Inputs`, the canonical order of all their events is the one they keep
         (:meth:`Inputs.in_order`): what is known on a day is a filter of it."""
         inputs = events if isinstance(events, Inputs) else None
         frame = events.events if isinstance(events, Inputs) else events
@@ -98,11 +98,13 @@ class History:
         if floor is not None:
             named = _reaching(frame, floor, as_of, self._corrections)
         if ordered and named is None and inputs is not None:
-            # Every event, in order, as the input keeps them; the filters below keep it.
-            whole = inputs.in_order(self._schema.vocabulary, self._in_order)
-            frame = self._knowable(whole, as_of, knowledge)
-            frame = frame.select(c for c in frame.columns if c in self._read or c == "_key")
-            return self._numbered(frame)
+            # Every event's place in the order, as the input keeps it: the events known are
+            # taken in that order, and only they, in the columns read from here on.
+            keyed = self._keyed(frame)
+            order = inputs.in_order(self._schema.vocabulary, lambda _: self._order(keyed))
+            known = self._knowable(keyed, as_of, knowledge).gather(order)
+            kept = keyed.select(c for c in keyed.columns if c in self._read or c == "_key")
+            return self._numbered(kept[order.filter(known)])
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
@@ -118,7 +120,8 @@ class History:
             frame = (
                 frame.lazy().filter(pl.col("subject").is_in(named.implode())).collect(engine=ENGINE)
             )
-        frame = self._knowable(self._keyed(frame), as_of, knowledge)
+        frame = self._keyed(frame)
+        frame = frame.filter(self._knowable(frame, as_of, knowledge))
         if not ordered:
             return frame.with_columns(
                 _hashed_ids(frame, named),
@@ -126,9 +129,8 @@ class History:
                 (pl.col("date") < in_force).alias("_early"),
             )
         # Only the columns read from here on are moved into that order.
-        return self._numbered(
-            self._in_order(frame, [c for c in frame.columns if c in self._read or c == "_key"])
-        )
+        kept = frame.select(c for c in frame.columns if c in self._read or c == "_key")
+        return self._numbered(kept[self._order(frame)])
 
     def _keyed(self, events: pl.DataFrame) -> pl.DataFrame:
         """The events as their models read them (:func:`completed`), with the id each names
@@ -143,30 +145,29 @@ class History:
             key = pl.when(pl.col("type").is_in(types)).then(pl.col(field_name)).otherwise(key)
         return completed(events, self._schema).with_columns(key.alias("_key"))
 
-    def _in_order(self, frame: pl.DataFrame, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """``frame`` (raw events, or :meth:`_keyed` ones when ``columns`` names the columns to
-        keep) in the front door's canonical order: by subject, day, type, the id named, then
-        the content, every field (tie_fields, the front door's order too); a list item by
-        item, joined by a separator below every character an item holds."""
-        if columns is None:
-            frame = self._keyed(frame)
+    def _order(self, frame: pl.DataFrame) -> pl.Series:
+        """The row numbers of ``frame`` (:meth:`_keyed` events) in the front door's canonical
+        order: by subject, day, type, the id named, then the content, every field
+        (tie_fields, the front door's order too); a list item by item, joined by a separator
+        below every character an item holds."""
         tie = [
             pl.col(c).list.join("\x1f") if frame.schema[c] == pl.List(pl.String) else pl.col(c)
             for c in tie_fields(self._schema.vocabulary)
         ]
-        order = frame.select(
+        return frame.select(
             pl.arg_sort_by(
                 ["subject", "date", "type", pl.col("_key").fill_null(""), *tie, "_table", "_row"],
                 nulls_last=False,
             )
         ).to_series()
-        return (frame if columns is None else frame.select(columns))[order]
 
-    def _knowable(self, frame: pl.DataFrame, as_of: dt.date, knowledge: dt.date) -> pl.DataFrame:
-        """The events of ``frame`` (:meth:`_keyed`) that exist on ``as_of``, in their order:
-        on or before it, decided by ``knowledge``, not before the in-force date unless kept,
-        and no correction of a record entered before it."""
+    def _knowable(self, frame: pl.DataFrame, as_of: dt.date, knowledge: dt.date) -> pl.Series:
+        """Which events of ``frame`` (:meth:`_keyed`) exist on ``as_of``, row by row: on or
+        before it, decided by ``knowledge``, not before the in-force date unless kept, and no
+        correction of a record entered before it."""
         in_force = self.ruleset.in_force_from
+        knows = self._knows(as_of, knowledge)
+        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
         # Corrections of records entered before the in-force date correct nothing it knows.
         for spec in self._registers:
             register = spec.register
@@ -174,30 +175,23 @@ class History:
                 continue
             early = frame.filter(
                 (pl.col("type") == register.entered_by) & (pl.col("date") < in_force)
-            ).select(
-                "subject", pl.col(register.key).alias("_early_key"), pl.lit(True).alias("_early")
-            )
+            ).select("subject", pl.col(register.key).alias("_early_key"))
             if early.height == 0:
                 continue
-            frame = (
-                frame.join(
-                    early.unique(),
-                    left_on=["subject", register.key],
-                    right_on=["subject", "_early_key"],
-                    how="left",
-                    maintain_order="left",
-                )
-                .filter(
-                    ~(
-                        (pl.col("type") == register.removed_by_event)
-                        & pl.col("_early").fill_null(False)
-                    )
-                )
-                .drop("_early")
+            # Row for row (each early record once): a flag, not a filter, so that the rows
+            # keep their numbers.
+            flagged = frame.select("subject", register.key).join(
+                early.unique().with_columns(pl.lit(True).alias("_early")),
+                left_on=["subject", register.key],
+                right_on=["subject", "_early_key"],
+                how="left",
+                maintain_order="left",
             )
-        knows = self._knows(as_of, knowledge)
-        knows &= (pl.col("date") >= in_force) | pl.col("type").is_in(sorted(self._kept_early))
-        return frame.filter(knows)
+            corrects_early = (pl.col("type") == register.removed_by_event) & pl.lit(
+                flagged.get_column("_early").fill_null(False)
+            )
+            knows &= ~corrects_early
+        return frame.select(knows).to_series()
 
     def _numbered(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame``, in the canonical order, with each subject's number and each event's
