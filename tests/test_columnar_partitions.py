@@ -155,3 +155,21 @@ def test_each_part_is_let_go_once_the_next_is_asked_for() -> None:
     first = next(given)
     assert first is held[0] and len(parts) == len(held) - 1 and held[0] not in parts
     assert [first, *given] == held and parts == []
+
+
+def test_a_worker_compiles_each_ruleset_once_and_keeps_the_last_few() -> None:
+    """A cluster calls evaluate_partition once per partition with the ruleset it was given:
+    a worker compiles it once, tells rulesets apart by their parameter values too, and keeps
+    only the last few it used."""
+    from credit_rules.columnar.partitions import _CompiledEngines
+    from credit_rules.ruleset.loader import with_parameters
+
+    lianyungang = bundled("lianyungang-2007")
+    engines = _CompiledEngines(kept=2)
+    first = engines.of(lianyungang)
+    assert engines.of(bundled("lianyungang-2007")) is first
+    longer = engines.of(with_parameters(lianyungang, {"warning_records": 2}))
+    assert longer is not first and len(engines) == 2
+    engines.of(bundled("ganzhou-2023"))
+    assert len(engines) == 2
+    assert engines.of(lianyungang) is not first  # the least recently used was let go

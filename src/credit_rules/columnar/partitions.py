@@ -15,6 +15,8 @@ by subject first, so the parts' results, in the order of their ranges, are the w
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -35,17 +37,46 @@ ResultTable = Literal["decisions", "duties", "deadlines", "outcomes"]
 RESULT_TABLES: tuple[ResultTable, ...] = ("decisions", "duties", "deadlines", "outcomes")
 
 
-_ENGINES: dict[tuple[str, str, str], ColumnarEngine] = {}
+class _CompiledEngines:
+    """The columnar engines a worker process has compiled, by what their ruleset is.
+
+    A cluster calls :func:`evaluate_partition` once per partition with the ruleset it was
+    given; compiling it each time would cost more than a small partition's evaluation. What
+    is kept is a pure function's answer (an engine is immutable once compiled, and is keyed
+    by the ruleset's id, digest and parameter values), so no result depends on it and two
+    callers cannot interfere; it holds the last few only, so a long-lived worker that sees
+    ruleset after ruleset does not grow without end.
+    """
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._engines: OrderedDict[tuple[str, str, str], ColumnarEngine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, ruleset: ir.Ruleset) -> ColumnarEngine:
+        # A ruleset is not hashable; its identity, digest and parameter values say which it is.
+        key = (ruleset.id, ruleset.digest, repr(sorted(ruleset.parameter_values().items())))
+        with self._lock:
+            engine = self._engines.get(key)
+            if engine is not None:
+                self._engines.move_to_end(key)
+                return engine
+        engine = ColumnarEngine(ruleset)  # compiled outside the lock: other rulesets go on
+        with self._lock:
+            self._engines[key] = engine
+            while len(self._engines) > self._kept:
+                self._engines.popitem(last=False)
+        return engine
+
+    def __len__(self) -> int:
+        return len(self._engines)
+
+
+_ENGINES = _CompiledEngines(kept=4)
 
 
 def _engine(ruleset: ir.Ruleset) -> ColumnarEngine:
-    # Compiled once per worker process and ruleset, not once per partition. A ruleset is not
-    # hashable; its identity, digest and parameter values say which it is.
-    key = (ruleset.id, ruleset.digest, repr(sorted(ruleset.parameter_values().items())))
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = _ENGINES[key] = ColumnarEngine(ruleset)
-    return engine
+    return _ENGINES.of(ruleset)
 
 
 def evaluate_partition(
