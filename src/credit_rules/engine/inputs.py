@@ -20,7 +20,7 @@ from array import array
 from collections.abc import Container, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 
 from pydantic import ValidationError
 
@@ -128,6 +128,12 @@ class FrontDoor:
         # mappingproxy's lookup costs more than a dict's.
         self.classes = dict(event_classes(ruleset.vocabulary))
         self.subject_classes = frozenset({Subject, *SUBJECT_CLASSES.values()})
+        #: The kind each subject class fixes by its model (``kind: Literal[...]`` of one value).
+        self.fixed_kinds = {
+            cls: kind
+            for kind, cls in SUBJECT_CLASSES.items()
+            if get_args(cls.model_fields["kind"].annotation) == (kind,)
+        }
         #: Kinds whose model requires nothing but ``id`` and ``kind``: a dict of just those
         #: two is checked as the model checks it, without building the model, which costs
         #: more than the rest of a small request's input (see :meth:`_bare_subjects`).
@@ -238,8 +244,16 @@ class FrontDoor:
             # Exact classes, counted once per class: pydantic's metaclass is an ABC, whose
             # instance check costs as much as the rest. Ids and kinds are read by C-level maps:
             # a million subjects scattered in memory cost more to visit than to check.
-            if set(map(type, given)) <= self.subject_classes:
-                found = set(map(_KIND, given))
+            classes = set(map(type, given))
+            if classes <= self.subject_classes:
+                # A class that fixes its kind (InsuredPerson: Literal["insured_person"]) says
+                # it for every one of its validated, frozen models, without a pass over them.
+                fixed = self.fixed_kinds
+                found = (
+                    {fixed[cls] for cls in classes}
+                    if classes <= fixed.keys()
+                    else set(map(_KIND, given))
+                )
                 if found <= self.kinds:
                     ids = list(map(_ID, given))
                     members = set(ids)
