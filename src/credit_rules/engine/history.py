@@ -4,7 +4,9 @@ The engine asks the same few questions of a history over and over, as of ever la
 many records of a register were valid on a day, which events of a type naming a given id had
 happened by then, and on which day after this one the answer can next change. Each is answered
 here from sorted arrays built once per subject (and per filter), so an assessment costs
-O(log n) in the subject's n events instead of a scan, and a long history stays O(n log n).
+O(log n) in the subject's n events instead of a scan, and a long history stays O(n log n). A
+register of a few records (``SCAN_UP_TO``) is counted by looking at each instead: a bounded
+scan, cheaper than building the arrays for the few records most subjects have.
 
 Records are built in one pass: when each record entered, the last day it is valid (Civil Code
 period from the entry, not counting the entry day), and the day a correction removed it.
