@@ -359,3 +359,23 @@ def test_every_subject_class_fixes_its_kind_for_the_front_door() -> None:
     }
     with pytest.raises(ScenarioError, match="retail_pharmacy"):
         FrontDoor(bundled("lianyungang-2007")).subject_kinds([pharmacy])
+
+
+def test_subjects_of_one_kind_are_read_from_the_callers_list_in_its_order() -> None:
+    """A population of one kind is held as the caller's models and a set of their ids (no
+    list of a million ids): it must still give the ids in the order given, refuse an id given
+    twice, and leave an evaluation able to answer for a blameless subject."""
+    from credit_rules.engine.inputs import FrontDoor, OneKind
+    from credit_rules.model.subjects import SUBJECT_CLASSES
+
+    person = SUBJECT_CLASSES["insured_person"]
+    given = [person(id=f"p{n}") for n in (3, 1, 2)]
+    kinds = FrontDoor(bundled("lianyungang-2007")).subject_kinds(given)
+    assert isinstance(kinds, OneKind)
+    assert list(kinds) == ["p3", "p1", "p2"] and len(kinds) == 3
+    assert kinds["p1"] == "insured_person" and "p4" not in kinds
+    with pytest.raises(ScenarioError, match="duplicate subject id 'p1'"):
+        FrontDoor(bundled("lianyungang-2007")).subject_kinds([*given, person(id="p1")])
+    evaluation = Engine(bundled("lianyungang-2007")).evaluate(given, [], as_of="2026-06-30")
+    assert evaluation.subjects == ("p3", "p1", "p2")
+    assert evaluation.outcomes("p2") == frozenset()

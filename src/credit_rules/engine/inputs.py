@@ -17,10 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from array import array
-from collections.abc import Container, Iterable, Iterator, Mapping, Set
+from collections.abc import (
+    Container,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableSequence,
+    Sequence,
+    Set,
+)
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any, NamedTuple, get_args
+from typing import Any, NamedTuple, cast, get_args
 
 from pydantic import ValidationError
 
@@ -73,14 +81,16 @@ _DEFERRED_FROM = 1024
 
 class OneKind(Mapping[str, str]):
     """Subjects all of one kind, by id, in the order given: the mapping a population of
-    insured persons makes. Held as the ids and a set of them, not a dict of a million
-    entries, which costs twice as much to build and is read only to ask whether an event's
-    subject was given."""
+    insured persons makes. Held as the subjects themselves and a set of their ids, not a
+    dict of a million entries, which costs twice as much to build and is read only to ask
+    whether an event's subject was given; nor a list of the ids, which the garbage collector
+    would visit item by item, twice, while the call is young. It lives for one call, in
+    which the caller's list is read and never changed."""
 
-    __slots__ = ("_ids", "_kind", "members")
+    __slots__ = ("_given", "_kind", "members")
 
-    def __init__(self, ids: list[str], members: Set[str], kind: str) -> None:
-        self._ids = ids
+    def __init__(self, given: list[Subject], members: Set[str], kind: str) -> None:
+        self._given = given
         self.members = members
         self._kind = kind
 
@@ -93,10 +103,10 @@ class OneKind(Mapping[str, str]):
         return subject in self.members
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+        return map(_ID, self._given)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._given)
 
 
 class _ClassFacts(NamedTuple):
@@ -255,11 +265,13 @@ class FrontDoor:
                     else set(map(_KIND, given))
                 )
                 if found <= self.kinds:
+                    # From a list, which a set is made at its full size at once.
                     ids = list(map(_ID, given))
                     members = set(ids)
                     if len(members) == len(ids):
                         if len(found) == 1:
-                            return OneKind(ids, members, found.pop())
+                            del ids  # before any collection can visit it
+                            return OneKind(cast("list[Subject]", given), members, found.pop())
                         return dict(zip(ids, map(_KIND, given), strict=True))
             bare = self._bare_subjects(given)
             if bare is not None:
@@ -465,16 +477,20 @@ class Known:
         in_force = door.ruleset.in_force_from
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
         # What makes each record's entry alike (by hash, an int) and where it is, read for
-        # repeats once the pass ends.
-        alikes: list[int] = []
-        entries: list[int] = []
+        # repeats once the pass ends. For a population, arrays: the garbage collector visits
+        # every item of a list each time it collects the list's generation, and the pass and
+        # the grouping after it allocate enough to collect several times. A small request's
+        # lists cost less to make (an array's constructor reads its type code).
+        large = len(events) >= _DEFERRED_FROM
+        alikes: MutableSequence[int] = array("q") if large else []
+        entries: MutableSequence[int] = array("l") if large else []
         wrong: list[Problem] = []
         strangers: list[int] = []
         early: dict[str, set[tuple[str, Any]]] = {}
         set_aside: list[int] = []
         correcting: list[int] = []
-        # Each subject's places in an array, which the garbage collector does not track: a
-        # list per subject would be counted, and each young collection would visit them.
+        # Each subject's places in an array, whose items (C numbers) the garbage collector
+        # never visits: a list's it would, each time it collects the list's generation.
         grouped: dict[str, array[int]] = {}
         chosen: set[str] = set()
         # With a floor, few subjects of a population are walked: the kept events are noted by
@@ -482,12 +498,13 @@ class Known:
         # the pass ends. A dict of every subject with events, looked up once per event, would
         # cost more than the rest of the pass (its lookups miss the processor's caches); a
         # small request groups at once, which costs less than setting up the notes.
-        defer = floor is not None and len(events) >= _DEFERRED_FROM
+        defer = floor is not None and large
         if floor is not None and defer:
             # A dict's lookup, once per event, costs less than a mappingproxy's.
             floor = dict(floor)
-        kept: list[int] = []
-        kept_hashes: list[int] = []
+        kept: MutableSequence[int] = array("l") if defer else []
+        kept_hashes: MutableSequence[int] = array("q") if defer else []
+        kept_subjects: list[str] = []
         dropped: set[int] = set()
         for index, event in enumerate(events):
             facts = by_class.get(type(event))
@@ -525,6 +542,7 @@ class Known:
             if defer:
                 kept.append(index)
                 kept_hashes.append(hash(subject))
+                kept_subjects.append(subject)
             else:
                 mine = grouped.get(subject)
                 if mine is None:
@@ -582,7 +600,7 @@ class Known:
                 if not self._plainly_corrects(event, events, firsts):
                     chosen.add(event.subject)
         if defer:
-            grouped = _grouped_chosen(events, kept, kept_hashes, chosen, dropped)
+            grouped = _grouped_chosen(kept, kept_hashes, kept_subjects, chosen, dropped)
         elif floor is not None or early:
             grouped = {
                 subject: indexes
@@ -631,7 +649,7 @@ class Known:
 
 
 def _repeats(
-    events: list[Any], entries: list[int], alikes: list[int]
+    events: list[Any], entries: Sequence[int], alikes: Sequence[int]
 ) -> tuple[list[Problem], list[int]]:
     """Records entered more than once: the problems of those entered twice alike, field for
     field, and the places of the later entries of a record entered again otherwise (walked,
@@ -664,23 +682,30 @@ def _repeats(
 
 
 def _grouped_chosen(
-    events: list[Any],
-    kept: list[int],
-    kept_hashes: list[int],
+    kept: Sequence[int],
+    kept_hashes: Sequence[int],
+    kept_subjects: list[str],
     chosen: Set[str],
     dropped: Set[int],
 ) -> dict[str, array[int]]:
     """The places of the chosen subjects' kept events, by subject, in input order. Hashes
     are compared first (ints, read in order); a subject whose hash only collides
-    with a chosen one's is told apart by its id."""
+    with a chosen one's is told apart by its id. The ids come from the pass's own list, not
+    from the events again: a population's events are scattered in memory, and reading an
+    event's subject afresh costs several cache misses, more than the rest of this."""
     wanted = {hash(subject) for subject in chosen}
     grouped: dict[str, array[int]] = {}
     # The filter runs in C: most kept events are not the chosen subjects'.
-    for index in compress(kept, map(wanted.__contains__, kept_hashes)):
+    for place in compress(range(len(kept)), map(wanted.__contains__, kept_hashes)):
+        index = kept[place]
         if index not in dropped:
-            subject = events[index].subject
+            subject = kept_subjects[place]
             if subject in chosen:
-                grouped.setdefault(subject, array("l")).append(index)
+                mine = grouped.get(subject)
+                if mine is None:
+                    grouped[subject] = array("l", (index,))
+                else:
+                    mine.append(index)
     return grouped
 
 
