@@ -73,6 +73,26 @@ def test_models_dicts_and_a_mix_give_the_walks_evaluation(engines: tuple[Engine,
         )
 
 
+def test_results_of_one_trigger_share_one_trigger_object_as_in_the_walk(
+    engines: tuple[Engine, Engine],
+) -> None:
+    """A population's results hold one trigger object per trigger, decisions and duties
+    alike, as the walk's do: a million results would otherwise hold a million copies. Each
+    result must still hold its own trigger, not a neighbour's."""
+    walk, columnar = engines
+    want = walk.evaluate(SUBJECTS, EVENTS, as_of=AS_OF)
+    got = columnar.evaluate(SUBJECTS, EVENTS, as_of=AS_OF)
+    assert [r.trigger for r in got.results()] == [r.trigger for r in want.results()]
+    by_value: dict[Any, set[int]] = {}
+    for result in got.results():
+        by_value.setdefault(result.trigger, set()).add(id(result.trigger))
+    assert all(len(objects) == 1 for objects in by_value.values())
+    # An entry sets off a measure and a duty to notify: one object for both tables.
+    assert got.duties
+    decided = {id(d.trigger) for d in got.decisions}
+    assert any(id(duty.trigger) in decided for duty in got.duties)
+
+
 def test_results_of_triggers_that_tie_come_in_the_historys_order(
     engines: tuple[Engine, Engine],
 ) -> None:

@@ -205,20 +205,28 @@ def results(
     deadlines are put in it (:func:`_in_walk_order`). ``by_id`` gives the walk's compiled
     rules by id; ``values`` makes the Python values."""
     # One trigger object for all the results it set off, as in the walk: a subject's
-    # trigger is its place in the subject's history.
+    # trigger is its place in the subject's history. Each row is numbered by the first row
+    # of its trigger (a window over the trigger's columns, nulls alike), and the first rows,
+    # counted in order, number the distinct triggers: a join of the rows to their distinct
+    # triggers took three to ten times as long on a million rows.
     key = ["subject", *_TRIGGER]
-    distinct = (
+    both = (
         pl.concat([table.select(key) for table in (found.decisions, found.duties)])
-        .unique(maintain_order=True)
-        .with_row_index("_trigger")
+        .with_row_index("_row")
+        .with_columns(pl.col("_row").first().over(key).alias("_first"))
     )
-    triggers = list(map(Trigger, *(values.of(distinct, name) for name in _TRIGGER)))
+    first = both.get_column("_row") == both.get_column("_first")
+    numbers = (first.cum_sum() - 1).gather(both.get_column("_first")).alias("_trigger")
+    distinct = both.filter(first)
+    fields = zip(*(values.of(distinct, name) for name in _TRIGGER), strict=True)
+    triggers: list[Trigger] = list(map(_TUPLE_NEW, repeat(Trigger), fields))
+    split = found.decisions.height
 
-    def with_triggers(table: pl.DataFrame) -> pl.DataFrame:
-        return table.join(distinct, on=key, how="left", maintain_order="left", nulls_equal=True)
+    def with_triggers(table: pl.DataFrame, offset: int) -> pl.DataFrame:
+        return table.with_columns(numbers.slice(offset, table.height))
 
     decided = _rows(
-        with_triggers(found.decisions),
+        with_triggers(found.decisions, 0),
         by_id,
         triggers,
         values,
@@ -226,7 +234,7 @@ def results(
         ("subject", _OUTCOME, "from", "until", "active", _RULE, _TRIGGER_OBJECT, _PROVENANCE),
     )
     owed = _rows(
-        with_triggers(found.duties),
+        with_triggers(found.duties, split),
         by_id,
         triggers,
         values,
