@@ -5,9 +5,12 @@ dicts) in microseconds, which on this shared 2-core host move by a third from on
 next. This script runs the same request under `valgrind --tool=callgrind` in a child process,
 twice, with a few hundred and with a thousand more calls, and divides the difference of the two
 totals by the calls between them: the interpreter's start, the imports and the engine's build
-cancel out, and what is left is the instructions of one call. The same code gives the same count
-to within a few hundred instructions, whatever else the machine does, so two versions of the
-engine can be compared with one run each (`--src`: the `src` folder of another checkout).
+cancel out, and what is left is the instructions of one call. The child's string hashes are
+fixed (`PYTHONHASHSEED=0` unless the caller sets one): with a random seed per process, the sets
+and dicts of one call lay out differently each run, and the same code counted 233,206 to 240,945
+instructions. With the seed fixed it gives the same count to within a few instructions, whatever
+else the machine does, so two versions of the engine can be compared with one run each (`--src`:
+the `src` folder of another checkout).
 
 Prints instructions per call for `outcomes`, `evaluate` and `evaluate` + JSON, and writes
 `benchmarks/instructions-results.json`. Needs valgrind (Debian: `apt-get install valgrind`).
@@ -51,6 +54,7 @@ _COLLECTED = re.compile(r"Collected : ([0-9]+)")
 def instructions(request: str, calls: int, src: Path | None) -> int:
     """All the instructions of a child process making ``request`` ``calls`` times."""
     environment = dict(os.environ)
+    environment.setdefault("PYTHONHASHSEED", "0")
     if src is not None:
         environment["PYTHONPATH"] = str(src)
     done = subprocess.run(
