@@ -14,6 +14,7 @@ import json
 import pickle
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import credit_rules.model.results as results
 from credit_rules import Engine, bundled
@@ -187,3 +188,66 @@ def test_written_to_a_stream_in_pieces_it_is_the_same_text() -> None:
     empty = ENGINES["lianyungang-2007"].evaluate(subjects, [], as_of=dt.date(2009, 6, 1))
     assert json.loads(empty.model_dump_json())["decisions"] == []
     assert json.loads(empty.model_dump_json()) == empty.model_dump(mode="json")
+
+
+class _Writes:
+    """A text stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+
+def test_a_document_of_many_results_goes_out_in_a_few_writes_of_the_same_text() -> None:
+    """Several thousand pieces: ``write_json`` joins them into a few writes, across the
+    boundaries of its batches, and the text is still exactly ``model_dump_json``'s."""
+    subjects = [{"id": f"p{n:04d}", "kind": "insured_person"} for n in range(700)]
+    events = [
+        {"type": "dishonesty_entered", "subject": f"p{n:04d}", "record": f"r{k}",
+         "category": "lend_certificate", "date": f"{2008 + k}-03-10"}
+        for n in range(700) for k in range(2)
+    ]  # fmt: skip
+    evaluation = ENGINES["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2011, 6, 1))
+    pieces = sum(1 for _ in evaluation.json_parts())
+    assert pieces > 2 * results._WRITE_PIECES  # the batches' boundaries are crossed
+    stream = _Writes()
+    evaluation.write_json(stream)
+    assert "".join(stream.calls) == evaluation.model_dump_json()
+    assert len(stream.calls) == -(-pieces // results._WRITE_PIECES)
+
+
+_AWKWARD = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from('"\\\n\t\x00\x1f'),
+    max_size=12,
+)
+
+
+@given(
+    _AWKWARD,
+    st.none() | _AWKWARD,
+    st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)),
+    st.none() | st.integers(0, 10**12),
+)
+def test_a_trigger_and_its_reason_are_written_as_their_dicts_encode(
+    kind: str, key: str | None, day: dt.date, seq: int | None
+) -> None:
+    """Triggers and their reasons are written straight to text; whatever their type and key
+    say (quotes, backslashes, control characters, Chinese, astral characters), the text is
+    the one ``json.dumps`` writes for their dicts."""
+    trigger = results.Trigger(kind, key, day, seq)
+    written, reason = results._trigger_json(trigger, None)
+    assert written == json_text.encode(trigger.dump("json"))
+    assert reason == json_text.encode(results.trigger_reason(trigger).model_dump(mode="json"))
+
+
+@given(
+    _AWKWARD,
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | _AWKWARD
+    | st.dates() | st.tuples(st.integers(), st.booleans()),
+)  # fmt: skip
+def test_a_reason_is_written_as_its_dict_encodes(name: str, value: object) -> None:
+    reason = results.Reason(name, value, f"en {name}", f"中文 {name}")  # type: ignore[arg-type]
+    assert results._reason_json(reason) == json_text.encode(reason.model_dump(mode="json"))

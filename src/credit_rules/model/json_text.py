@@ -18,6 +18,10 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: A string literal as ``_encode`` writes one (ensure_ascii off), by the C function the encoder
+#: itself calls for a string: a document of a million results writes several million strings,
+#: and the encoder's method around it costs more than the encoding.
+_string: Callable[[str], str] = json.encoder.encode_basestring
 
 #: How many rendered fragments one rule keeps; a service evaluating for years sees ever new
 #: dates, so the memory is bounded and simply starts again when full.
@@ -30,7 +34,7 @@ TAIL_LIMIT = 128
 
 def string(text: str) -> str:
     """A JSON string literal."""
-    return _encode(text)
+    return _string(text)
 
 
 def encode(document: Any) -> str:
@@ -44,7 +48,9 @@ def shape(item: Any) -> Any:
     ``[true]``). A memo keyed on a value keys on its shape too."""
     kind = type(item)
     if kind is tuple:
-        return (kind, tuple(map(shape, item)))
+        kinds = tuple(map(type, item))
+        # Asked of every result written: nested tuples (the only case that recurses) are rare.
+        return (kind, kinds if tuple not in kinds else tuple(map(shape, item)))
     return kind
 
 
@@ -59,7 +65,7 @@ def value(item: Any, fallback: Callable[[Any], Any]) -> str:
         return "false"
     kind = type(item)
     if kind is str:
-        return _encode(item)
+        return _string(item)
     if kind is int:
         return str(item)
     if kind is dt.date:
@@ -69,7 +75,7 @@ def value(item: Any, fallback: Callable[[Any], Any]) -> str:
 
 def obj(pairs: list[tuple[str, str]]) -> str:
     """A JSON object from keys and already written values, in order."""
-    return "{" + ",".join(f"{_encode(key)}:{text}" for key, text in pairs) + "}"
+    return "{" + ",".join(f"{_string(key)}:{text}" for key, text in pairs) + "}"
 
 
 class Fragments:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Literal, NamedTuple, Protocol, Self, cast
 
 from pydantic import Field, GetCoreSchemaHandler, PrivateAttr
@@ -179,12 +180,18 @@ class Provenance(NamedTuple):
 def trigger_reason(trigger: Trigger) -> Reason:
     """What set the rule off: the event, its key if any, and its date."""
     what, day = trigger.label(), trigger.date.isoformat()
-    return Reason(
-        name="trigger",
-        value=f"{what} on {day}",
-        en=f"Triggered by {what} on {day}",
-        zh=f"触发事件：{date_text(trigger.date, 'zh')} {what}",
+    # Made as the tuple it is: a NamedTuple's own __new__ is a Python function, and a
+    # population's document asks this of every trigger.
+    reason: Reason = _TUPLE_NEW(
+        Reason,
+        (
+            "trigger",
+            f"{what} on {day}",
+            f"Triggered by {what} on {day}",
+            f"触发事件：{date_text(trigger.date, 'zh')} {what}",
+        ),
     )
+    return reason
 
 
 def reason_value(value: Any) -> ReasonValue:
@@ -194,6 +201,7 @@ def reason_value(value: Any) -> ReasonValue:
     return str(value)
 
 
+_TUPLE_NEW: Callable[[type[Any], tuple[Any, ...]], Any] = tuple.__new__
 _PERIOD_TEXT = re.compile(r"\d+ (day|month|year|working day)s?")
 
 
@@ -261,7 +269,20 @@ def _json_ready(value: Any) -> Any:
 
 
 def _reason_json(reason: Reason) -> str:
-    return json_text.encode(reason.model_dump(mode="json"))
+    """The reason as :meth:`Reason.model_dump` gives it, encoded: written directly when its
+    value is plain (every trigger's reason, most facts'), through the dict otherwise."""
+    value = reason.value
+    if value is not None and type(value) not in _PLAIN_VALUES:
+        return json_text.encode(reason.model_dump(mode="json"))
+    string = json_text.string
+    return (
+        f'{{"name":{string(reason.name)},"value":{json_text.value(value, _json_ready)},'
+        f'"en":{string(reason.en)},"zh":{string(reason.zh)}}}'
+    )
+
+
+#: Values :func:`json_text.value` writes itself, as ``json.dumps`` would.
+_PLAIN_VALUES = frozenset({str, int, bool, dt.date})
 
 
 def _fact_reasons_json(text: RuleText, step: int, value: Any) -> str:
@@ -308,11 +329,56 @@ def _tail_json(text: RuleText, values: tuple[Any, ...]) -> tuple[str, str]:
     return head, "".join(f",{reason}" for reason in because) + "]}"
 
 
+class _Document:
+    """What one JSON document remembers while it is written: the text of each trigger and
+    each provenance its results share, found by the shared object itself (an identity, not a
+    hash of its fields: a population's document asks once per result), and each rule's name.
+    Each entry holds its object, so an id is never read for another object."""
+
+    __slots__ = ("_tails", "_triggers", "by_value", "rules")
+
+    def __init__(self, by_value: dict[Trigger, tuple[str, str]] | None = None) -> None:
+        #: Triggers' texts by value, for equal triggers that are different objects (and for
+        #: a caller's dict, given to :meth:`_ResultParts.json_pieces` across results).
+        self.by_value: dict[Trigger, tuple[str, str]] = {} if by_value is None else by_value
+        self.rules: dict[str, str] = {}
+        self._triggers: dict[int, tuple[Trigger, tuple[str, str]]] = {}
+        self._tails: dict[int, tuple[Provenance, tuple[str, str]]] = {}
+
+    def trigger(self, trigger: Trigger) -> tuple[str, str]:
+        """The trigger's JSON and its reason's."""
+        found = self._triggers.get(id(trigger))
+        if found is not None and found[0] is trigger:
+            return found[1]
+        texts = _trigger_json(trigger, self.by_value)
+        self._triggers[id(trigger)] = (trigger, texts)
+        return texts
+
+    def tail(self, provenance: Provenance) -> tuple[str, str]:
+        """Everything after the trigger: it depends only on the rule and the values of the
+        facts it read, which most of a rule's results share, so the rule remembers it by
+        values (and their shapes: 1 and True are equal keys but different JSON)."""
+        found = self._tails.get(id(provenance))
+        if found is not None and found[0] is provenance:
+            return found[1]
+        text, values = provenance.text, provenance.values
+        tail = text.json_tails.get((values, json_text.shape(values)), _tail_json, text, values)
+        self._tails[id(provenance)] = (provenance, tail)
+        return tail
+
+
 def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
     found = seen.get(trigger) if seen is not None else None
     if found is None:
-        written = json_text.encode(trigger.dump("json"))
+        # Written directly, in the order of Trigger.dump: a population's document has a
+        # trigger for every two or three results, and a dict encoded costs several times more.
+        key = "null" if trigger.key is None else json_text.string(trigger.key)
+        seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
+        written = (
+            f'{{"type":{json_text.string(trigger.type)},"key":{key},'
+            f'"date":"{trigger.date.isoformat()}"{seq}}}'
+        )
         found = (written, _reason_json(trigger_reason(trigger)))
         if seen is not None:
             seen[trigger] = found
@@ -403,18 +469,15 @@ class _ResultParts:
     ) -> tuple[str, ...]:
         """:meth:`json_text` in the pieces it is made of, which a document joins once with
         all the others (joining each result's first would copy its text twice)."""
+        return self._pieces(_Document(triggers))
+
+    def _pieces(self, document: _Document) -> tuple[str, ...]:
         cause = cast(_Cause, self)
-        provenance = cause.provenance
-        memo = provenance.text.json
-        trigger, reason = _trigger_json(cause.trigger, triggers)
-        values = provenance.values
-        # Everything after the trigger depends only on the rule and the values of the facts
-        # it read, which most of a rule's results share: written once per set of values
-        # (and their shapes: 1 and True are equal keys but different JSON).
-        tail = provenance.text.json_tails.get(
-            (values, json_text.shape(values)), _tail_json, provenance.text, values
-        )
-        rule = memo.get(("rule", cause.rule), json_text.string, cause.rule)
+        trigger, reason = document.trigger(cause.trigger)
+        tail = document.tail(cause.provenance)
+        rule = document.rules.get(cause.rule)
+        if rule is None:
+            rule = document.rules[cause.rule] = json_text.string(cause.rule)
         return (
             f'{{{self._head_json()},"rule":{rule},"trigger":{trigger},',
             tail[0],
@@ -539,9 +602,7 @@ class Deadline(_DeadlineFields, _ResultParts):
     def outcome(self) -> str:
         return self.name
 
-    def json_pieces(
-        self, triggers: dict[Trigger, tuple[str, str]] | None = None
-    ) -> tuple[str, ...]:
+    def _pieces(self, document: _Document) -> tuple[str, ...]:
         # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
         return (json_text.encode(self.model_dump(mode="json")),)
 
@@ -563,6 +624,11 @@ class Deadline(_DeadlineFields, _ResultParts):
 
 
 Result = Decision | Duty | Deadline
+
+
+#: How many pieces of JSON text :meth:`Evaluation.write_json` joins for each write: about
+#: four hundred results, a megabyte of a population's document.
+_WRITE_PIECES = 2048
 
 
 class _SubjectIndex(NamedTuple):
@@ -683,13 +749,15 @@ class Evaluation(Frozen):
     def write_json(self, stream: SupportsWrite) -> None:
         """Write the text of :meth:`model_dump_json` to ``stream`` (a text file, a socket's
         writer) piece by piece: a population's document runs to gigabytes, and the pieces are
-        never all held at once."""
-        for part in self.json_parts():
-            stream.write(part)
+        never all held at once. The pieces go out joined, a few hundred results at a time: a
+        stream's ``write`` per piece (several per result) costs more than the joining."""
+        parts = self.json_parts()
+        while chunk := list(islice(parts, _WRITE_PIECES)):
+            stream.write("".join(chunk))
 
     def json_parts(self) -> Iterator[str]:
         """The JSON text in pieces, one per result (joined, :meth:`model_dump_json`)."""
-        triggers: dict[Trigger, tuple[str, str]] = {}
+        document = _Document()
         ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
         yield f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"'
         for name, results in (
@@ -700,7 +768,7 @@ class Evaluation(Frozen):
             separator = f',"{name}":['
             for result in results:
                 yield separator
-                yield from result.json_pieces(triggers)
+                yield from result._pieces(document)
                 separator = ","
             yield "]" if results else f',"{name}":[]'
         yield "}"
