@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import pickle
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,6 +33,10 @@ def _check_same(engine: Engine, case: Case) -> None:
     assert json.loads(written) == evaluation.model_dump(mode="json")
     # Written twice (the second time from the rules' remembered fragments), the same text.
     assert evaluation.model_dump_json() == written
+    # To a binary stream: the UTF-8 bytes of that text, whatever the pieces encoded once.
+    binary = io.BytesIO()
+    evaluation.write_json(binary)
+    assert binary.getvalue() == written.encode("utf-8")
 
 
 @settings(max_examples=60)
@@ -217,6 +222,24 @@ def test_a_document_of_many_results_goes_out_in_a_few_writes_of_the_same_text() 
     evaluation.write_json(stream)
     assert "".join(stream.calls) == evaluation.model_dump_json()
     assert len(stream.calls) == -(-pieces // results._WRITE_PIECES)
+
+
+def test_a_binary_file_gets_the_utf8_bytes_of_the_text(tmp_path: Path) -> None:
+    """A file opened ``"wb"``, buffered or not (``io.BufferedIOBase``, ``io.RawIOBase``),
+    gets the document's UTF-8 bytes; a text file the text."""
+    subjects, events = _two_records()
+    evaluation = ENGINES["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2009, 6, 1))
+    text = evaluation.model_dump_json()
+    assert "书面警告" in text or "现金结算" in text
+    for buffering in (-1, 0):
+        path = tmp_path / f"evaluation-{buffering}.json"
+        with path.open("wb", buffering=buffering) as binary:
+            evaluation.write_json(binary)
+        assert path.read_bytes() == text.encode("utf-8")
+    path = tmp_path / "evaluation.json"
+    with path.open("w", encoding="utf-8") as textual:
+        evaluation.write_json(textual)
+    assert path.read_text(encoding="utf-8") == text
 
 
 _AWKWARD = st.text(
