@@ -7,6 +7,9 @@
    - ``Engine(bundled("lianyungang-2007")).evaluate(subjects, events, as_of=...)`` on the
      default ``closures`` backend, over the whole population: the full result, with every
      decision since 2007, its reasons and citations;
+   - the same evaluation written as the JSON contract, reasons included: as one text
+     (``model_dump_json``), and streamed as UTF-8 bytes (``write_json`` into the null device),
+     the way a population's document is sent on without holding gigabytes of text at once;
    - ``Engine.outcomes(...)`` where the engine has it: the same question the hand-written
      function answers (what is active on ``as_of``), without explanations;
    - the same on the ``durable`` backend, if ``credit_rules.engine.durable`` imports, on the
@@ -152,6 +155,17 @@ def evaluation_active(evaluation: Evaluation) -> Active:
         if decision.active:
             found.setdefault(decision.subject, set()).add(decision.outcome)
     return {subject: frozenset(names) for subject, names in found.items()}
+
+
+def streamed(evaluation: Evaluation) -> Evaluation:
+    """``evaluation`` written as the JSON contract, reasons included, the way a service or a
+    nightly job sends a population's document on: :meth:`Evaluation.write_json` piece by piece,
+    as UTF-8 bytes into a file opened ``"wb"`` (the null device, so that no disk is timed).
+    The document is never held whole: a million persons' runs to gigabytes, whose fresh memory
+    alone costs seconds on a virtual machine (``model_dump_json``'s run pays it)."""
+    with open(os.devnull, "wb", buffering=1 << 20) as sink:
+        evaluation.write_json(sink)
+    return evaluation
 
 
 def json_active(text: str) -> Active:
@@ -332,6 +346,15 @@ def engine_runs(engine: Engine, backend: str, work: Workload, as_of: dt.date) ->
             # The JSON contract as text, reasons included: what a service sends on.
             lambda: engine.evaluate(work.subjects, work.events, as_of=as_of).model_dump_json(),
             json_active,
+        )
+    )
+    runs.append(
+        Run(
+            f"engine {backend} .evaluate() + JSON streamed",
+            backend,
+            work,
+            lambda: streamed(engine.evaluate(work.subjects, work.events, as_of=as_of)),
+            evaluation_active,
         )
     )
     if hasattr(engine, "outcomes"):
