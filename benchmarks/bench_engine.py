@@ -378,7 +378,7 @@ def hand_run(work: Workload, as_of: dt.date, label: str = "hand-written") -> Run
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     header = (
-        f"{'run':36} {'persons':>10} {'seconds':>9} {'subjects/s':>11} {'x hand':>7} "
+        f"{'run':46} {'persons':>10} {'seconds':>9} {'subjects/s':>11} {'x hand':>7} "
         f"{'peak RSS MiB*':>13} {'(+MiB)':>9}"
     )
     print(header)
@@ -388,7 +388,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         peak = row.get("peak_rss_mib")
         rise = row.get("peak_rss_increase_mib")
         print(
-            f"{row['name']:36} {row['persons']:>10,} {row['seconds']:>9.3f} "
+            f"{row['name']:46} {row['persons']:>10,} {row['seconds']:>9.3f} "
             f"{row['subjects_per_second']:>11,} {f'{ratio:.2f}':>7} "
             f"{'' if peak is None else f'{peak:,.0f}':>13} "
             f"{'' if rise is None else f'(+{rise:,.0f})':>9}"
