@@ -180,19 +180,20 @@ class Provenance(NamedTuple):
 
 def trigger_reason(trigger: Trigger) -> Reason:
     """What set the rule off: the event, its key if any, and its date."""
-    what, day = trigger.label(), trigger.date.isoformat()
-    # Made as the tuple it is: a NamedTuple's own __new__ is a Python function, and a
-    # population's document asks this of every trigger.
-    reason: Reason = _TUPLE_NEW(
-        Reason,
-        (
-            "trigger",
-            f"{what} on {day}",
-            f"Triggered by {what} on {day}",
-            f"触发事件：{date_text(trigger.date, 'zh')} {what}",
-        ),
-    )
+    # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
+    reason: Reason = _TUPLE_NEW(Reason, ("trigger", *_trigger_words(trigger)))
     return reason
+
+
+def _trigger_words(trigger: Trigger) -> tuple[str, str, str]:
+    """The trigger reason's value, English and Chinese: the one place they are worded (the
+    JSON writer writes them without making the reason first)."""
+    what, day = trigger.label(), trigger.date.isoformat()
+    return (
+        f"{what} on {day}",
+        f"Triggered by {what} on {day}",
+        f"触发事件：{date_text(trigger.date, 'zh')} {what}",
+    )
 
 
 def reason_value(value: Any) -> ReasonValue:
@@ -401,7 +402,8 @@ def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None)
             f'{{"type":{json_text.string(trigger.type)},"key":{key},'
             f'"date":"{trigger.date.isoformat()}"{seq}}}'
         )
-        found = (written, _reason_json(trigger_reason(trigger)))
+        value, en, zh = map(json_text.string, _trigger_words(trigger))
+        found = (written, f'{{"name":"trigger","value":{value},"en":{en},"zh":{zh}}}')
         if seen is not None:
             seen[trigger] = found
     return found
