@@ -13,7 +13,12 @@
      order, and on input read afresh, untimed, before each run) and in ranges of subjects
      (``partitions.in_parts``, what ``credit-rules batch`` does);
    - end to end in a fresh process: ``credit-rules batch`` from the Parquet file to a Parquet
-     file of the outcomes, then of the decisions, each with its peak resident set size.
+     file of the outcomes, then of the decisions, each with its peak resident set size;
+   - interleaved (``--pairs``, default 15): the query, ``outcomes`` with validation and the
+     full tables on validated input, one after the other in each round, so that all three
+     meet the host in the same state; the fastest and median time of each, and the median
+     of the rounds' own ratios. The best-of figures above take each variant's luckiest run
+     apart, and on this shared host a ratio of minima moves with either side's luck.
 3. Checks that the hand-written query, the columnar backend and (unless ``--skip-engine``) the
    per-subject ``Engine.outcomes`` give the same outcomes for every person, and that the
    columnar outcomes equal the active rows of its decisions table; exits 1 on a difference.
@@ -32,6 +37,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -120,6 +126,33 @@ def header(benchmark: str, **versions: str) -> dict[str, Any]:
 EVERY_RUN: dict[str, list[float]] = {}
 
 
+def interleaved(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, Any]:
+    """Each of ``calls`` once per round, in order, ``rounds`` times: the fastest and the
+    median time of each, and the median over the rounds of each call's time over the first
+    call's (the yardstick) in the same round."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - started)
+    yardstick = next(iter(calls))
+    return {
+        "rounds": rounds,
+        "seconds_best": {name: round(min(found), 4) for name, found in times.items()},
+        "seconds_median": {
+            name: round(statistics.median(found), 4) for name, found in times.items()
+        },
+        "median_ratio_in_round": {
+            name: round(
+                statistics.median(t / y for t, y in zip(found, times[yardstick], strict=True)), 2
+            )
+            for name, found in times.items()
+            if name != yardstick
+        },
+    }
+
+
 def timed(
     name: str,
     call: Callable[[Any], Any],
@@ -194,6 +227,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-engine", action="store_true")
+    parser.add_argument("--pairs", type=int, default=15, help="interleaved rounds")
     args = parser.parse_args()
 
     params = PopulationParams(persons=args.persons)
@@ -256,6 +290,14 @@ def main() -> int:
             ),
             args.repeat,
         )
+        rounds = interleaved(
+            {
+                "handwritten_polars_outcomes": lambda: handwritten_outcomes(events, AS_OF),
+                "columnar_outcomes_with_validation": lambda: engine.outcomes(events, as_of=AS_OF),
+                "columnar_full_decisions_and_duties": lambda: engine.evaluate(inputs, as_of=AS_OF),
+            },
+            args.pairs,
+        )
         e2e = [
             end_to_end(source, Path(folder) / f"{table}.parquet", table)
             for table in ("outcomes", "decisions")
@@ -279,6 +321,7 @@ def main() -> int:
         "decisions_in_ranges_of_subjects": round(parts_s / hand_s, 2),
         "decisions_in_ranges_of_500000_events": round(big_parts_s / hand_s, 2),
     }
+    report["interleaved"] = rounds
     report["end_to_end_parquet_to_parquet"] = e2e
     report["rows"] = {
         "decisions": full.decisions.height,
