@@ -22,7 +22,7 @@ from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
-from credit_rules.engine.history import History, Occasion
+from credit_rules.engine.history import History, Occasion, new_tuple
 from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectInput
 from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
@@ -268,16 +268,30 @@ class Engine:
             rule = rules[piece.rule]
             provenance = shared.of(rule, piece.env)
             trigger = piece.occasion.trigger
+            # The tuples made directly: a NamedTuple's own __new__ is a Python function, and
+            # a population's results are a million.
             if rule.kind == "duty":
                 duties.append(
-                    Duty(subject, rule.outcome, piece.start, rule.id, trigger, provenance)
+                    new_tuple(
+                        Duty, (subject, rule.outcome, piece.start, rule.id, trigger, provenance)
+                    )
                 )
                 continue
             stop = piece.stop
             active = piece.start <= as_of and (stop is None or as_of <= stop)
             decisions.append(
-                Decision(
-                    subject, rule.outcome, piece.start, stop, active, rule.id, trigger, provenance
+                new_tuple(
+                    Decision,
+                    (
+                        subject,
+                        rule.outcome,
+                        piece.start,
+                        stop,
+                        active,
+                        rule.id,
+                        trigger,
+                        provenance,
+                    ),
                 )
             )
 
