@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from credit_rules.model.results import (
     Provenance,
     RuleText,
     Trigger,
+    new_tuple,
 )
 from credit_rules.ruleset import ir
 
@@ -57,7 +58,6 @@ _EPOCH = dt.date(1970, 1, 1)
 _REFUSED = (CreditRulesError, _NotInColumns)
 #: Fields of a result that come from its rule or are built for it, not read from a column.
 _OUTCOME, _RULE, _TRIGGER_OBJECT, _PROVENANCE = "=outcome", "=rule", "=trigger", "=provenance"
-_TUPLE_NEW: Callable[[type[Any], Iterable[Any]], Any] = tuple.__new__
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 #: Events per range of subjects evaluated at once. Lianyungang, 1,000,000 persons (461,124
 #: events, 964 MiB of models), peak resident set of `evaluate` before results shared their
@@ -219,7 +219,7 @@ def results(
     numbers = (first.cum_sum() - 1).gather(both.get_column("_first")).alias("_trigger")
     distinct = both.filter(first)
     fields = zip(*(values.of(distinct, name) for name in _TRIGGER), strict=True)
-    triggers: list[Trigger] = list(map(_TUPLE_NEW, repeat(Trigger), fields))
+    triggers: list[Trigger] = list(map(new_tuple, repeat(Trigger), fields))
     split = found.decisions.height
 
     def with_triggers(table: pl.DataFrame, offset: int) -> pl.DataFrame:
@@ -293,7 +293,7 @@ def _rows(
         columns = (made[name] if name in made else values.of(rows, name) for name in fields)
         # The tuples straight from the rows: a NamedTuple's own __new__ is Python code. The
         # rule's own fields repeat without end, so the zip ends with the columns.
-        built.extend(map(_TUPLE_NEW, repeat(kind), zip(*columns, strict=False)))
+        built.extend(map(new_tuple, repeat(kind), zip(*columns, strict=False)))
         places.append(rows.get_column("_place"))
     if len(places) > 1:
         # Rule by rule, then back in the table's order.

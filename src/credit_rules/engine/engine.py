@@ -22,7 +22,7 @@ from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
-from credit_rules.engine.history import History, Occasion, new_tuple
+from credit_rules.engine.history import History, Occasion
 from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectInput
 from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
@@ -36,6 +36,7 @@ from credit_rules.model.results import (
     Duty,
     Evaluation,
     RulesetRef,
+    new_tuple,
 )
 from credit_rules.ruleset import ir
 

@@ -24,14 +24,12 @@ from typing import Any, Generic, NamedTuple, TypeVar, overload
 from credit_rules.errors import HistoryError, Problem
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event
-from credit_rules.model.results import Trigger
+from credit_rules.model.results import Trigger, new_tuple
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 
 _ONE_DAY = dt.timedelta(days=1)
 _LAST = dt.date.max
-#: Makes a NamedTuple from a tuple of all its fields, without its Python-level ``__new__``.
-new_tuple: Callable[[type[Any], tuple[Any, ...]], Any] = tuple.__new__
 
 EventTest = Callable[[Event], bool]
 _T = TypeVar("_T")

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from credit_rules.engine.facts import Env
-from credit_rules.engine.history import History, Occasion, Record, build_records, new_tuple
+from credit_rules.engine.history import History, Occasion, Record, build_records
 from credit_rules.engine.program import CompiledRule, Program
 from credit_rules.engine.timeline import Cover, Piece
 from credit_rules.model.events import Event
-from credit_rules.model.results import Trigger
+from credit_rules.model.results import Trigger, new_tuple
 
 _ONE_DAY = dt.timedelta(days=1)
 

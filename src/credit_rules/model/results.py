@@ -181,7 +181,7 @@ class Provenance(NamedTuple):
 def trigger_reason(trigger: Trigger) -> Reason:
     """What set the rule off: the event, its key if any, and its date."""
     # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
-    reason: Reason = _TUPLE_NEW(Reason, ("trigger", *_trigger_words(trigger)))
+    reason: Reason = new_tuple(Reason, ("trigger", *_trigger_words(trigger)))
     return reason
 
 
@@ -203,7 +203,10 @@ def reason_value(value: Any) -> ReasonValue:
     return str(value)
 
 
-_TUPLE_NEW: Callable[[type[Any], tuple[Any, ...]], Any] = tuple.__new__
+#: Makes a NamedTuple from a tuple of all its fields, without its Python-level ``__new__``
+#: (the engine, the columnar backend and the JSON writer make results, records and
+#: triggers by the million).
+new_tuple: Callable[[type[Any], tuple[Any, ...]], Any] = tuple.__new__
 _PERIOD_TEXT = re.compile(r"\d+ (day|month|year|working day)s?")
 
 
