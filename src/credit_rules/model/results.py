@@ -664,6 +664,14 @@ Result = Decision | Duty | Deadline
 _WRITE_PIECES = 2048
 
 
+def _write_joined(
+    parts: Iterator[_Text], join: Callable[[list[_Text]], _Text], write: Callable[[_Text], object]
+) -> None:
+    """``parts`` written :data:`_WRITE_PIECES` at a time, each batch joined into one write."""
+    while batch := list(islice(parts, _WRITE_PIECES)):
+        write(join(batch))
+
+
 class _SubjectIndex(NamedTuple):
     active: dict[str, tuple[Decision, ...]]
     evaluated: frozenset[str]
@@ -789,14 +797,10 @@ class Evaluation(Frozen):
         pieces go out joined, a few hundred results at a time: a stream's ``write`` per piece
         (several per result) costs more than the joining."""
         if isinstance(stream, io.RawIOBase | io.BufferedIOBase):
-            data = self._parts(_Document(_AS_UTF8))
-            while chunk := list(islice(data, _WRITE_PIECES)):
-                stream.write(b"".join(chunk))
-            return
-        text = self._parts(_Document(_as_text))
-        writer = cast(SupportsWrite, stream)
-        while pieces := list(islice(text, _WRITE_PIECES)):
-            writer.write("".join(pieces))
+            _write_joined(self._parts(_Document(_AS_UTF8)), b"".join, stream.write)
+        else:
+            text = self._parts(_Document(_as_text))
+            _write_joined(text, "".join, cast(SupportsWrite, stream).write)
 
     def json_parts(self) -> Iterator[str]:
         """The JSON text in pieces, one per result (joined, :meth:`model_dump_json`)."""
