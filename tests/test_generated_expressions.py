@@ -199,3 +199,19 @@ def test_a_name_never_becomes_code(name: str) -> None:
     assert compiled({name: 2}) is False
     field = compile_expr(Field("trigger", name, "text"), {})
     assert field({"trigger": SimpleNamespace(**{name: "v"})}) == "v"
+
+
+@pytest.mark.parametrize("period", ["term", "grace"])
+def test_a_remembered_period_sum_gives_the_closures_answer_every_time(period: str) -> None:
+    """A fixed period's sum is remembered by start day (generated.py); asked again, on days
+    in any order, it still gives what the closures compute afresh, and a sum past the
+    calendar fails every time it is asked, never remembered as an answer."""
+    expr = Arith("+", Ref("trigger_date", "date"), Ref(period, "period"), "date")
+    generated = compile_expr(expr, PARAMETERS)
+    closures = compile_expr(expr, PARAMETERS, generated=False)
+    days = [dt.date(2024, 2, 29), dt.date(2023, 12, 29), dt.date(2099, 12, 31)]
+    for day in [*days, *reversed(days), *days]:
+        env = {"trigger_date": day}
+        assert outcome(generated, env) == outcome(closures, env), day
+    past = outcome(generated, {"trigger_date": dt.date(2099, 12, 31)})
+    assert past[0] == ("error" if period == "grace" else "value")

@@ -17,10 +17,13 @@ too deep for Python's compiler falls back to them.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import keyword
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -129,12 +132,43 @@ class Source:
     def _arith(self, expr: Arith) -> str:
         left, right = self.text(expr.left), self.text(expr.right)
         if expr.type == "date":
+            period = self._period_of(expr.right)
+            if period is not None:
+                # A fixed period (``trigger_date + audit_flag_term``): its sum for each start
+                # day is remembered, as the registers' validity is (history.last_valid_memo).
+                shift = self._bound(self._shift(period))
+                start = self._temporary()
+                return f"(None if ({start} := {left}) is None else {shift}({start}))"
             return f"_add_period({left}, {right}, _days)"
         a, b = self._temporary(), self._temporary()
         return (
             f"(None if ((({a} := {left}), ({b} := {right})) and ({a} is None or {b} is None)) "
             f"else {a} {expr.op} {b})"
         )
+
+    def _period_of(self, expr: Expr) -> Period | None:
+        """The period ``expr`` always is (a constant or a parameter), else None."""
+        value: object
+        if isinstance(expr, Const):
+            value = expr.value
+        elif isinstance(expr, Ref):
+            value = self.parameters.get(expr.name)
+        else:
+            return None
+        return value if isinstance(value, Period) else None
+
+    def _shift(self, period: Period) -> Callable[[dt.date], dt.date | None]:
+        """A start day plus ``period``, remembered for the last few thousand start days: a
+        pure function of one engine's compiled expression, never shared between engines. A
+        population's triggers fall on a few thousand days, and a Civil Code sum is a dozen
+        Python operations where a remembered one is a lookup."""
+        add_period, days = self.namespace["_add_period"], self.namespace["_days"]
+
+        def shifted(start: dt.date) -> dt.date | None:
+            found: dt.date | None = add_period(start, period, days)
+            return found
+
+        return functools.lru_cache(maxsize=4096)(shifted)
 
     def _bound(self, value: object) -> str:
         name = f"_v{len(self.namespace)}"
