@@ -18,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credit_rules.engine.closures import compile_expr
+from credit_rules.calendar import default_calendar
+from credit_rules.engine.closures import _FUNCTIONS, _add_period, compile_expr
+from credit_rules.engine.generated import Source
 from credit_rules.periods import Period
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -215,3 +217,23 @@ def test_a_remembered_period_sum_gives_the_closures_answer_every_time(period: st
         assert outcome(generated, env) == outcome(closures, env), day
     past = outcome(generated, {"trigger_date": dt.date(2099, 12, 31)})
     assert past[0] == ("error" if period == "grace" else "value")
+
+
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    conditions=st.lists(st.recursive(LEAVES, _extend, max_leaves=6), min_size=1, max_size=6),
+    environments=st.lists(ENVIRONMENTS, min_size=1, max_size=4),
+)
+def test_one_firing_function_gives_what_the_conditions_give_one_by_one(
+    conditions: list[Expr], environments: list[dict[str, Any]]
+) -> None:
+    """A trigger kind's conditions generated as one function (ClosureMatcher) name exactly
+    the conditions the closures find true, in order, and fail as the first failing one
+    does."""
+    numbered = [(number * 3 + 1, expr) for number, expr in enumerate(conditions)]
+    source = Source(dict(PARAMETERS), _FUNCTIONS, _add_period, default_calendar())
+    together = source.firing(numbered)
+    alone = [(n, compile_expr(expr, PARAMETERS, generated=False)) for n, expr in numbered]
+    for env in environments:
+        expected = outcome(lambda e: [n for n, condition in alone if condition(e)], env)
+        assert outcome(together, env) == expected, conditions

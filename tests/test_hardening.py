@@ -652,3 +652,18 @@ def test_a_huge_count_set_from_python_is_refused() -> None:
 
     with pytest.raises(RulesetError, match="larger than any count"):
         with_parameters(LYG, {"warning_records": 10**5000})
+
+
+def test_a_condition_too_deep_for_pythons_compiler_still_decides_as_written() -> None:
+    """250 nested ``not``s are past what Python compiles (200 parentheses), so neither the
+    condition alone nor its trigger kind's one firing function can be generated; the
+    engine falls back to the closures and decides exactly as with the plain condition."""
+    plain = WHEN.removeprefix('when: "').removesuffix('"')
+    deep_text = edited(WHEN, f'when: "{"not " * 250}({plain})"')
+    deep = loads_ruleset(deep_text, limits=Limits(max_expression_depth=400))
+    for day, expected in [
+        (dt.date(2008, 3, 10), {"p2": frozenset({"written_warning"})}),
+        (dt.date(2008, 3, 11), {}),
+    ]:
+        for ruleset in (deep, LYG):
+            assert Engine(ruleset).outcomes([PERSON], [ENTRY], as_of=day) == expected

@@ -183,6 +183,11 @@ def _add_period(start: dt.date | None, period: Period, days: WorkingDays) -> dt.
     return last_day_of_period(start, period)
 
 
+def _one_by_one(conditions: list[tuple[int, Compiled]]) -> Callable[[Env], list[int]]:
+    """The numbers of the conditions that hold, each called in turn."""
+    return lambda env: [index for index, condition in conditions if condition(env)]
+
+
 def compile_conditions(
     ruleset: ir.Ruleset, calendar: WorkingDays | None = None
 ) -> dict[str, Compiled]:
@@ -197,15 +202,29 @@ class ClosureMatcher:
     name = "closures"
 
     def __init__(self, ruleset: ir.Ruleset, calendar: WorkingDays | None = None) -> None:
-        conditions = compile_conditions(ruleset, calendar)
-        self._by_trigger: dict[str, tuple[tuple[int, Compiled], ...]] = {}
+        parameters = ruleset.parameter_values()
+        days = calendar if calendar is not None else default_calendar()
+        by_trigger: dict[str, list[tuple[int, ir.Rule]]] = {}
         for index, rule in enumerate(ruleset.rules):
-            entry = (index, conditions[rule.id])
-            self._by_trigger[rule.on] = (*self._by_trigger.get(rule.on, ()), entry)
+            by_trigger.setdefault(rule.on, []).append((index, rule))
+        self._by_trigger: dict[str, Callable[[Env], list[int]]] = {}
+        for on, rules in by_trigger.items():
+            try:
+                found = Source(parameters, _FUNCTIONS, _add_period, days).firing(
+                    [(index, rule.when) for index, rule in rules]
+                )
+            except (SyntaxError, RecursionError, MemoryError):
+                # Too deep for Python's compiler: each condition on its own, as compile_expr
+                # gives it (generated if it can be, closures if not).
+                found = _one_by_one(
+                    [(index, compile_expr(rule.when, parameters, days)) for index, rule in rules]
+                )
+            self._by_trigger[on] = found
 
     def firing(self, on: str, env: Env) -> list[int]:
         """Indexes (into ``ruleset.rules``) of the rules on ``on`` whose condition holds."""
-        return [index for index, condition in self._by_trigger.get(on, ()) if condition(env)]
+        found = self._by_trigger.get(on)
+        return [] if found is None else found(env)
 
     def close(self) -> None:
         """Nothing to release; present so every matcher can be closed the same way."""

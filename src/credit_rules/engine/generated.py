@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from credit_rules.periods import Period
@@ -78,6 +78,22 @@ class Source:
         # Source generated from the tree, every value bound by name (see the module doc).
         exec(code, namespace)
         found: Callable[[Mapping[str, Any]], Any] = namespace["_expression"]
+        return found
+
+    def firing(self, conditions: Sequence[tuple[int, Expr]]) -> Callable[[Mapping[str, Any]], Any]:
+        """One function for all the conditions of one trigger kind, giving the numbers of
+        those that hold, in order: what the closures' matcher gives by calling each
+        condition, without a call per rule (a trigger kind has several rules, and every
+        assessment asks them all). Raises as :meth:`function` does."""
+        lines = ["def _firing(env):", "    found = []"]
+        for number, expr in conditions:
+            lines.append(f"    if {self.text(expr)}:")
+            lines.append(f"        found.append({int(number)})")
+        lines.append("    return found")
+        code = compile("\n".join(lines) + "\n", "<ruleset>", "exec")
+        namespace = dict(self.namespace)
+        exec(code, namespace)
+        found: Callable[[Mapping[str, Any]], Any] = namespace["_firing"]
         return found
 
     def text(self, expr: Expr) -> str:

@@ -269,14 +269,17 @@ class Walker:
         winners: dict[str, tuple[int, dt.date, int, str]] = {}
         names: set[str] = set()
         for occasion in occasions:
-            if not self._assessable(occasion, as_of, as_of):
-                continue
+            # Most of a long history is too old to reach as_of: that is asked first, and
+            # whether the record is still there (_assessable on as_of) only of the rest.
             first = (
                 earliest.get(occasion.on)
                 if earliest is not None
                 else program.earliest_reaching(occasion.on, as_of)
             )
             if first is not None and occasion.date < first:
+                continue
+            record = occasion.record
+            if record is not None and not record.present_on(as_of):
                 continue
             if first is None and not any(
                 rule.kind == "measure" and program.reach(rule, occasion) >= as_of
