@@ -49,6 +49,7 @@ from credit_rules.model.vocabularies import (
     event_classes,
     key_fields,
     parse_events,
+    raw_events,
     tie_fields,
 )
 from credit_rules.ruleset import ir
@@ -345,7 +346,7 @@ class FrontDoor:
             return items
         if any(isinstance(event, Event) and type(event) not in exact for event in items):
             return None
-        raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+        raw = raw_events(items)
         return parse_events(self.ruleset.vocabulary, raw)
 
     def event_list(self, events: Iterable[EventInput]) -> list[Any]:
@@ -384,7 +385,7 @@ class FrontDoor:
         # at the first one anyway, after setting up all it needs (a tenth of a small request).
         found = None if items and type(items[0]) is dict else known.gathered(kinds, items)
         if found is None:
-            raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+            raw = raw_events(items)
             found = known.gathered(kinds, parse_events(self.ruleset.vocabulary, raw))
             assert found is not None  # parse_events gives this vocabulary's models
         return found

@@ -20,7 +20,7 @@ from credit_rules.engine.engine import Assessed, Engine
 from credit_rules.engine.provenance import citations
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.i18n import Message
-from credit_rules.model.events import Event, parse_events
+from credit_rules.model.events import Event, parse_events, raw_events
 from credit_rules.model.results import (
     Citation,
     Deadline,
@@ -214,7 +214,7 @@ class _Case:
         self.subject = found[0]
         items = list(events)
         if not all(isinstance(e, Event) for e in items):
-            raw = [e.model_dump() if isinstance(e, Event) else e for e in items]
+            raw = raw_events(items)
             items = list(parse_events(engine.ruleset.vocabulary, raw))
         self.events: tuple[Event, ...] = tuple(
             e for e in items if isinstance(e, Event) and e.subject == subject and e.date <= as_of

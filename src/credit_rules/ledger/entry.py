@@ -27,7 +27,7 @@ from credit_rules.errors import (
 )
 from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
-from credit_rules.model.events import Event, parse_events
+from credit_rules.model.events import Event, parse_events, raw_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
 from credit_rules.ruleset import ir
@@ -127,7 +127,7 @@ def typed_events(
         if wrong:
             raise EventRejected(None, wrong)
         return typed
-    plain = [e.model_dump() if isinstance(e, Event) else e for e in raw]
+    plain = raw_events(raw)
     return _parsed(ruleset, plain, labels)
 
 

@@ -28,7 +28,7 @@ from credit_rules.model.lianyungang import (
     QueryRequested,
     RecordCorrected,
 )
-from credit_rules.model.vocabularies import event_types, parse_events, vocabularies
+from credit_rules.model.vocabularies import event_types, parse_events, raw_events, vocabularies
 
 __all__ = [
     "CorrectionAction",
@@ -45,5 +45,6 @@ __all__ = [
     "RecordCorrected",
     "event_types",
     "parse_events",
+    "raw_events",
     "vocabularies",
 ]
