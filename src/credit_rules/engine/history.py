@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
@@ -331,6 +331,7 @@ def build_records(
     early: frozenset[int] = frozenset(),
     decided_field: str | None = None,
     last_valid_of: Callable[[dt.date], dt.date] | None = None,
+    in_entry_order: bool = False,
 ) -> list[Record]:
     """The register's records for one subject, from its events in canonical order.
 
@@ -342,7 +343,10 @@ def build_records(
     ``removed_by`` event removes its record (the register's removal condition), and
     ``decided_field`` names the field holding the day such an event was decided, if its
     vocabulary has one; ``last_valid_of``, if given, is the validity's last day from an entry
-    day, as ``validity`` gives it (a caller's remembered answers).
+    day, as ``validity`` gives it (a caller's remembered answers). ``in_entry_order`` says
+    the events are in canonical order (:meth:`~credit_rules.engine.inputs.FrontDoor.canonical`:
+    by day, then type, then the key the vocabulary names, which is the register's key), so
+    the entries come by day and then id already and need no sorting.
     """
     if last_valid_of is None:
         last_valid_of = _last_valid_after(validity)
@@ -421,6 +425,9 @@ def build_records(
     if problems:
         raise HistoryError(None, problems)
     register_id = register.id
+    ordered: Iterable[tuple[str, tuple[int, Event]]] = (
+        entered.items() if in_entry_order else sorted(entered.items(), key=_entry_order)
+    )
     return [
         # The tuple made directly: a NamedTuple's own __new__ is a Python function, which
         # costs more than the rest of the record (a population's records are a million).
@@ -436,7 +443,7 @@ def build_records(
                 index,
             ),
         )
-        for key, (index, event) in sorted(entered.items(), key=_entry_order)
+        for key, (index, event) in ordered
     ]
 
 

@@ -100,6 +100,9 @@ class RegisterSpec:
     decided_field: str | None = None
     #: The validity's last day from an entry day, remembered (history.last_valid_memo).
     last_valid_of: Callable[[dt.date], dt.date] | None = None
+    #: Whether the vocabulary's key of the entering event is the register's key, so that a
+    #: history in canonical order lists the entries in entry order (build_records).
+    in_entry_order: bool = False
 
 
 class Program:
@@ -151,6 +154,7 @@ class Program:
                 else None,
                 decision_day_fields(ruleset.vocabulary).get(register.removed_by_event or ""),
                 last_valid_memo(validity),
+                key_fields(ruleset.vocabulary).get(register.entered_by) == register.key,
             )
             for register in ruleset.registers
         )

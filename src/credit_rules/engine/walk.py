@@ -100,6 +100,7 @@ def history_of(
             early,
             spec.decided_field,
             spec.last_valid_of,
+            spec.in_entry_order,
         )
         register_id = spec.register.id
         records[register_id] = found
