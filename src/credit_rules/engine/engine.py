@@ -190,7 +190,7 @@ class Engine:
         # an entry of the last year), so a subject with none is not walked at all.
         earliest, floor = self._program.reaching(as_of)
         found = door.histories(kinds, events, as_of, known_at, floor)
-        for history, occasions in self._built(kinds, found):
+        for history, occasions in self._built(kinds, found, earliest):
             names = walker.active(history, occasions, as_of, counter, earliest)
             if counter is not None:
                 counter.inspected += history.inspected
@@ -231,17 +231,23 @@ class Engine:
     # -- the walk -------------------------------------------------------------------------
 
     def _built(
-        self, kinds: Mapping[str, str], found: Gathered
+        self,
+        kinds: Mapping[str, str],
+        found: Gathered,
+        reaching: Mapping[str, dt.date | None] | None = None,
     ) -> Iterator[tuple[History, list[Occasion]]]:
         """Each subject's history, in id order, built one at a time as the caller walks them,
         so a population's are never all held at once (each would otherwise outlive its walk,
         and the garbage collector would scan them over and over). A contradiction found while
         building one (a record entered twice) raises before the caller has returned anything,
-        so a bad input still changes nothing a caller holds."""
+        so a bad input still changes nothing a caller holds. ``reaching`` leaves out the
+        triggers too old to reach the day asked (:func:`history_of`), for :meth:`outcomes`."""
         program, door, events, grouped = self._program, self._door, found.events, found.grouped
         for subject in sorted(grouped):
             mine = door.canonical(kinds[subject], events, grouped.pop(subject))
-            yield history_of(program, subject, mine.kind, mine.events, mine.positions, mine.early)
+            yield history_of(
+                program, subject, mine.kind, mine.events, mine.positions, mine.early, reaching
+            )
 
     def _evaluate_subject(
         self,

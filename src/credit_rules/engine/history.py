@@ -18,7 +18,6 @@ import bisect
 import datetime as dt
 import functools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from credit_rules.errors import HistoryError, Problem
@@ -255,24 +254,37 @@ class Series:
 _EMPTY = Series()
 
 
-@dataclass
 class History:
     """One subject's events in canonical order, with its records and lazily built indexes.
 
     ``seq`` of an event is its position in ``events``. Indexes are built on first use: most
-    subjects are asked only a few of the questions a ruleset can ask.
+    subjects are asked only a few of the questions a ruleset can ask. A plain class with
+    slots: one is made for every subject walked, and a dataclass's ``__init__`` calls a
+    factory for each of the three caches.
     """
 
-    subject: str
-    kind: str
-    events: Sequence[Event]
-    records: Mapping[str, Sequence[Record]]
-    #: How many events and records the questions asked of this history looked at one by one
-    #: (after bisection): what the complexity test counts instead of timing.
-    inspected: int = 0
-    _seq: dict[int, int] = field(default_factory=dict, repr=False)
-    _views: dict[Hashable, RegisterView] = field(default_factory=dict, repr=False)
-    _series: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    __slots__ = ("_seq", "_series", "_views", "events", "inspected", "kind", "records", "subject")
+
+    def __init__(
+        self,
+        subject: str,
+        kind: str,
+        events: Sequence[Event],
+        records: Mapping[str, Sequence[Record]],
+    ) -> None:
+        self.subject = subject
+        self.kind = kind
+        self.events = events
+        self.records = records
+        #: How many events and records the questions asked of this history looked at one
+        #: by one (after bisection): what the complexity test counts instead of timing.
+        self.inspected = 0
+        self._seq: dict[int, int] = {}
+        self._views: dict[Hashable, RegisterView] = {}
+        self._series: dict[Hashable, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"History(subject={self.subject!r}, kind={self.kind!r}, events={len(self.events)})"
 
     def seq_of(self, event: Event) -> int:
         if not self._seq:

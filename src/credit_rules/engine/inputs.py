@@ -26,7 +26,6 @@ from collections.abc import (
     Sequence,
     Set,
 )
-from dataclasses import dataclass
 from itertools import compress
 from typing import Any, NamedTuple, cast, get_args
 
@@ -43,6 +42,7 @@ from credit_rules.errors import (
 from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event
+from credit_rules.model.results import new_tuple
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import (
     decision_day_fields,
@@ -432,11 +432,12 @@ class FrontDoor:
         early: frozenset[int] = frozenset()
         if chosen and chosen[0].date < in_force:
             early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
-        return SubjectHistory(kind, chosen, ordered, early)
+        # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
+        history: SubjectHistory = new_tuple(SubjectHistory, (kind, chosen, ordered, early))
+        return history
 
 
-@dataclass
-class Gathered:
+class Gathered(NamedTuple):
     """The events as models, and the places of each subject's known events among them."""
 
     events: list[Event]
@@ -602,13 +603,15 @@ class Known:
                     chosen.add(event.subject)
         if defer:
             grouped = _grouped_chosen(kept, kept_hashes, kept_subjects, chosen, dropped)
-        elif floor is not None or early:
+        elif early or (floor is not None and not chosen.issuperset(grouped)):
+            # (A small request's one subject is most often chosen: nothing to leave out.)
             grouped = {
                 subject: indexes
                 for subject, indexes in grouped.items()
                 if indexes and (floor is None or subject in chosen)
             }
-        return Gathered(events, grouped)
+        gathered: Gathered = new_tuple(Gathered, (events, grouped))
+        return gathered
 
     def _plainly_corrects(self, event: Event, events: list[Any], first: Mapping[int, int]) -> bool:
         """Whether the correction ``event`` corrects a record entered once, on a known day

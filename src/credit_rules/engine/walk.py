@@ -85,9 +85,12 @@ def history_of(
     events: Sequence[Event],
     positions: Sequence[int],
     early: frozenset[int] = frozenset(),
+    reaching: Mapping[str, dt.date | None] | None = None,
 ) -> tuple[History, list[Occasion]]:
     """A subject's indexed history and its triggers, oldest first. Events at the places in
-    ``early`` are in the history for facts to read, but enter no register and trigger nothing."""
+    ``early`` are in the history for facts to read, but enter no register and trigger nothing.
+    ``reaching`` (:meth:`Program.reaching`'s first half, for :meth:`Walker.active`) leaves
+    out the triggers too old to reach its day: every record stays, for facts to count."""
     records = {}
     occasions: list[Occasion] = []
     for spec in program.registers:
@@ -104,7 +107,10 @@ def history_of(
         )
         register_id = spec.register.id
         records[register_id] = found
+        first = reaching.get(register_id) if reaching is not None else None
         for record in found:
+            if first is not None and record.entered < first:
+                continue
             event = record.event
             entered, key = record.entered, record.key
             trigger = new_tuple(Trigger, (event.type, key, entered, record.seq))
@@ -116,6 +122,9 @@ def history_of(
     keys = program.key_fields
     for seq, event in enumerate(events):
         if event.type in wanted and seq not in early:
+            first = reaching.get(event.type) if reaching is not None else None
+            if first is not None and event.date < first:
+                continue
             field_name = keys.get(event.type)
             named = event.__dict__.get(field_name) if field_name is not None else None
             trigger = new_tuple(Trigger, (event.type, named, event.date, seq))
