@@ -367,12 +367,19 @@ def build_records(
     removed: dict[str, dt.date] = {}
     problems: list[Problem] = []
     entered_by, key_field = register.entered_by, register.key
+    removed_by = register.removed_by_event
+    # The corrections' places, noted in the same pass: they are read once all entries are
+    # known, and most histories have none.
+    corrections: list[int] = []
     for index, event in enumerate(events):
+        event_type = event.type
+        if event_type == removed_by:
+            corrections.append(index)
         if early and index in early:
-            if event.type == entered_by:
+            if event_type == entered_by:
                 before.add(_key(event, key_field))
             continue
-        if event.type == entered_by:
+        if event_type == entered_by:
             key = event.__dict__.get(key_field)
             if not isinstance(key, str):
                 key = _key(event, key_field)  # raises
@@ -391,10 +398,9 @@ def build_records(
                 )
             else:
                 entered[key] = (index, event)
-    for index, event in enumerate(events):
-        if event.type != register.removed_by_event:
-            continue
-        key = _key(event, register.key)
+    for index in corrections:
+        event = events[index]
+        key = _key(event, key_field)
         if key in before and key not in entered:
             continue
         found = entered.get(key)

@@ -252,28 +252,32 @@ class FrontDoor:
             isinstance(subjects, Iterable) and not isinstance(subjects, str | bytes | Mapping)
         ):
             given = subjects if isinstance(subjects, list) else list(subjects)
-            # Exact classes, counted once per class: pydantic's metaclass is an ABC, whose
-            # instance check costs as much as the rest. Ids and kinds are read by C-level maps:
-            # a million subjects scattered in memory cost more to visit than to check.
-            classes = set(map(type, given))
-            if classes <= self.subject_classes:
-                # A class that fixes its kind (InsuredPerson: Literal["insured_person"]) says
-                # it for every one of its validated, frozen models, without a pass over them.
-                fixed = self.fixed_kinds
-                found = (
-                    {fixed[cls] for cls in classes}
-                    if classes <= fixed.keys()
-                    else set(map(_KIND, given))
-                )
-                if found <= self.kinds:
-                    # From a list, which a set is made at its full size at once.
-                    ids = list(map(_ID, given))
-                    members = set(ids)
-                    if len(members) == len(ids):
-                        if len(found) == 1:
-                            del ids  # before any collection can visit it
-                            return OneKind(cast("list[Subject]", given), members, found.pop())
-                        return dict(zip(ids, map(_KIND, given), strict=True))
+            # Dicts (what a service receives) go straight to the bare reading below.
+            if not given or type(given[0]) is not dict:
+                # Exact classes, counted once per class: pydantic's metaclass is an ABC,
+                # whose instance check costs as much as the rest. Ids and kinds are read by
+                # C-level maps: a million subjects scattered in memory cost more to visit
+                # than to check.
+                classes = set(map(type, given))
+                if classes <= self.subject_classes:
+                    # A class that fixes its kind (InsuredPerson: Literal["insured_person"])
+                    # says it for every one of its validated, frozen models, without a pass
+                    # over them.
+                    fixed = self.fixed_kinds
+                    found = (
+                        {fixed[cls] for cls in classes}
+                        if classes <= fixed.keys()
+                        else set(map(_KIND, given))
+                    )
+                    if found <= self.kinds:
+                        # From a list, which a set is made at its full size at once.
+                        ids = list(map(_ID, given))
+                        members = set(ids)
+                        if len(members) == len(ids):
+                            if len(found) == 1:
+                                del ids  # before any collection can visit it
+                                return OneKind(cast("list[Subject]", given), members, found.pop())
+                            return dict(zip(ids, map(_KIND, given), strict=True))
             bare = self._bare_subjects(given)
             if bare is not None:
                 return bare
@@ -417,11 +421,14 @@ class FrontDoor:
             ranked.append((event.date, event_type, value if isinstance(value, str) else "", index))
         ranked.sort()
         ordered = [rank[3] for rank in ranked]
-        start = 0
-        while start < len(ranked) - 1:
-            first = ranked[start]
+        start, count = 0, len(ranked)
+        while start < count - 1:
+            day, event_type, key, _ = ranked[start]
             end = start + 1
-            while end < len(ranked) and ranked[end][:3] == first[:3]:
+            while end < count:
+                other = ranked[end]
+                if other[0] != day or other[1] != event_type or other[2] != key:
+                    break
                 end += 1
             if end - start > 1:
                 ordered[start:end] = sorted(ordered[start:end], key=lambda i: self._tie(events[i]))
@@ -441,7 +448,7 @@ class Gathered(NamedTuple):
     """The events as models, and the places of each subject's known events among them."""
 
     events: list[Event]
-    grouped: dict[str, array[int]]
+    grouped: dict[str, MutableSequence[int]]
 
 
 class Known:
@@ -491,9 +498,10 @@ class Known:
         early: dict[str, set[tuple[str, Any]]] = {}
         set_aside: list[int] = []
         correcting: list[int] = []
-        # Each subject's places in an array, whose items (C numbers) the garbage collector
-        # never visits: a list's it would, each time it collects the list's generation.
-        grouped: dict[str, array[int]] = {}
+        # Each subject's places in an array for a population, whose items (C numbers) the
+        # garbage collector never visits: a list's it would, each time it collects the
+        # list's generation. A small request's lists cost less to make.
+        grouped: dict[str, MutableSequence[int]] = {}
         chosen: set[str] = set()
         # With a floor, few subjects of a population are walked: the kept events are noted by
         # place and by their subject's hash, and only the chosen subjects' are grouped once
@@ -548,7 +556,7 @@ class Known:
             else:
                 mine = grouped.get(subject)
                 if mine is None:
-                    grouped[subject] = array("l", (index,))
+                    grouped[subject] = array("l", (index,)) if large else [index]
                 else:
                     mine.append(index)
             if corrects and floor is not None:
@@ -691,14 +699,14 @@ def _grouped_chosen(
     kept_subjects: list[str],
     chosen: Set[str],
     dropped: Set[int],
-) -> dict[str, array[int]]:
+) -> dict[str, MutableSequence[int]]:
     """The places of the chosen subjects' kept events, by subject, in input order. Hashes
     are compared first (ints, read in order); a subject whose hash only collides
     with a chosen one's is told apart by its id. The ids come from the pass's own list, not
     from the events again: a population's events are scattered in memory, and reading an
     event's subject afresh costs several cache misses, more than the rest of this."""
     wanted = {hash(subject) for subject in chosen}
-    grouped: dict[str, array[int]] = {}
+    grouped: dict[str, MutableSequence[int]] = {}
     # The filter runs in C: most kept events are not the chosen subjects'.
     for place in compress(range(len(kept)), map(wanted.__contains__, kept_hashes)):
         index = kept[place]
