@@ -56,6 +56,12 @@ class FactPlan:
     def __init__(self, steps: Sequence[Step]) -> None:
         self.steps = tuple(steps)
         self.names = tuple(step.name for step in steps)
+        # A computed fact is its compiled expression of the facts before it: called as that,
+        # without the step's own frame around it (every assessment derives every fact).
+        self._calls = tuple(
+            (step.name, step.function if isinstance(step, ComputedStep) else None, step)
+            for step in steps
+        )
 
     def environment(self, history: History, occasion: Occasion, day: dt.date) -> Env:
         """Every fact as of ``day``: what the rules on ``occasion`` see on that day."""
@@ -64,8 +70,10 @@ class FactPlan:
             "subject_kind": history.kind,
             "trigger": occasion.event,
         }
-        for step in self.steps:
-            env[step.name] = step.value(env, history, occasion, day)
+        for name, computed, step in self._calls:
+            env[name] = (
+                computed(env) if computed is not None else step.value(env, history, occasion, day)
+            )
         return env
 
     def next_change(
