@@ -95,17 +95,21 @@ def resolve(pieces: Iterable[Piece]) -> list[Piece]:
         members.sort(key=lambda p: (-p.priority, -p.occasion.date.toordinal(), p.rule))
         covered = Cover()
         for piece in members:
-            for start, stop in covered.gaps(piece.start, piece.stop):
-                kept.append(
+            gaps = covered.gaps(piece.start, piece.stop)
+            if len(gaps) == 1 and gaps[0] == (piece.start, piece.stop):
+                kept.append(piece)  # outranked on none of its days: kept as it is
+            else:
+                kept.extend(
                     Piece(
                         piece.rule,
                         piece.group,
                         piece.priority,
                         piece.occasion,
-                        start,
-                        stop,
+                        first,
+                        last,
                         piece.env,
                     )
+                    for first, last in gaps
                 )
             covered.add(piece.start, piece.stop)
     return _join(kept)
