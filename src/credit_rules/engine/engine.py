@@ -191,7 +191,7 @@ class Engine:
         earliest, floor = self._program.reaching(as_of)
         found = door.histories(kinds, events, as_of, known_at, floor)
         for history, occasions in self._built(kinds, found, earliest):
-            names = walker.active(history, occasions, as_of, counter, earliest)
+            names = walker.active(history, occasions, as_of, earliest, counter)
             if counter is not None:
                 counter.inspected += history.inspected
             if names:

@@ -254,35 +254,42 @@ class FrontDoor:
             given = subjects if isinstance(subjects, list) else list(subjects)
             # Dicts (what a service receives) go straight to the bare reading below.
             if not given or type(given[0]) is not dict:
-                # Exact classes, counted once per class: pydantic's metaclass is an ABC,
-                # whose instance check costs as much as the rest. Ids and kinds are read by
-                # C-level maps: a million subjects scattered in memory cost more to visit
-                # than to check.
-                classes = set(map(type, given))
-                if classes <= self.subject_classes:
-                    # A class that fixes its kind (InsuredPerson: Literal["insured_person"])
-                    # says it for every one of its validated, frozen models, without a pass
-                    # over them.
-                    fixed = self.fixed_kinds
-                    found = (
-                        {fixed[cls] for cls in classes}
-                        if classes <= fixed.keys()
-                        else set(map(_KIND, given))
-                    )
-                    if found <= self.kinds:
-                        # From a list, which a set is made at its full size at once.
-                        ids = list(map(_ID, given))
-                        members = set(ids)
-                        if len(members) == len(ids):
-                            if len(found) == 1:
-                                del ids  # before any collection can visit it
-                                return OneKind(cast("list[Subject]", given), members, found.pop())
-                            return dict(zip(ids, map(_KIND, given), strict=True))
+                validated = self._validated_subjects(given)
+                if validated is not None:
+                    return validated
             bare = self._bare_subjects(given)
             if bare is not None:
                 return bare
             subjects = given
         return {s.id: s.kind for s in self.subjects(subjects)}
+
+    def _validated_subjects(self, given: list[Any]) -> Mapping[str, str] | None:
+        """Validated subject models by id, with the cross-checks only; None if some item is
+        not one of the ruleset's subject models or an id repeats (the caller then checks
+        them one by one and says what is wrong). Exact classes, counted once per class:
+        pydantic's metaclass is an ABC, whose instance check costs as much as the rest. Ids
+        and kinds are read by C-level maps: a million subjects scattered in memory cost
+        more to visit than to check."""
+        classes = set(map(type, given))
+        if not classes <= self.subject_classes:
+            return None
+        # A class that fixes its kind (InsuredPerson: Literal["insured_person"]) says it for
+        # every one of its validated, frozen models, without a pass over them.
+        fixed = self.fixed_kinds
+        found = (
+            {fixed[cls] for cls in classes} if classes <= fixed.keys() else set(map(_KIND, given))
+        )
+        if not found <= self.kinds:
+            return None
+        # From a list, which a set is made at its full size at once.
+        ids = list(map(_ID, given))
+        members = set(ids)
+        if len(members) != len(ids):
+            return None
+        if len(found) == 1:
+            del ids  # before any collection can visit it
+            return OneKind(cast("list[Subject]", given), members, found.pop())
+        return dict(zip(ids, map(_KIND, given), strict=True))
 
     def _bare_subjects(self, given: list[Any]) -> dict[str, str] | None:
         """Subjects given as dicts of just an id and a kind (what a service receives, and

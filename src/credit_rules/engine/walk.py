@@ -269,29 +269,22 @@ class Walker:
         history: History,
         occasions: Sequence[Occasion],
         as_of: dt.date,
+        earliest: Mapping[str, dt.date | None],
         counter: Counter | None = None,
-        earliest: Mapping[str, dt.date | None] | None = None,
     ) -> frozenset[str]:
         """The measures that apply on ``as_of``: the last stretch of each trigger only.
         ``earliest`` gives, by trigger kind, the first trigger day that can reach ``as_of``
-        (:meth:`Program.earliest_reaching`), so older triggers are passed over at once."""
+        (:meth:`Program.reaching`); ``occasions`` come from :func:`history_of` given the same
+        map, which left out the triggers older than that. A kind with no such day (None: a
+        measure whose end the trigger does not fix) is asked rule by rule."""
         program = self.program
         winners: dict[str, tuple[int, dt.date, int, str]] = {}
         names: set[str] = set()
         for occasion in occasions:
-            # Most of a long history is too old to reach as_of: that is asked first, and
-            # whether the record is still there (_assessable on as_of) only of the rest.
-            first = (
-                earliest.get(occasion.on)
-                if earliest is not None
-                else program.earliest_reaching(occasion.on, as_of)
-            )
-            if first is not None and occasion.date < first:
-                continue
             record = occasion.record
             if record is not None and not record.present_on(as_of):
                 continue
-            if first is None and not any(
+            if earliest.get(occasion.on) is None and not any(
                 rule.kind == "measure" and program.reach(rule, occasion) >= as_of
                 for rule in program.by_on[occasion.on]
             ):
