@@ -276,6 +276,24 @@ def test_validate_strict_finding_is_exit_1(
     assert any(f["check"] == "unused-parameter" for f in document["findings"])
 
 
+def test_validate_json_of_a_refused_file_is_one_document_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A program reading stdout gets the Validate document with the located errors; the
+    message still goes to stderr and the exit code is 2."""
+    source = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    broken = tmp_path / "period.yaml"
+    broken.write_text(source.replace("value: 5 years", "value: 5 yaers", 1), encoding="utf-8")
+    code, out, err = run(capsys, monkeypatch, "validate", str(broken), "--format", "json")
+    assert code == 2
+    document = json.loads(out)
+    conforms(document, "Validate")
+    assert document["ok"] is False and document["ruleset"] is None
+    [error] = document["errors"]
+    assert error["file"] == str(broken) and error["line"] is not None
+    assert "5 yaers" in error["message"] and "5 yaers" in err
+
+
 # -- the located errors of issue 14 ------------------------------------------------------------
 
 

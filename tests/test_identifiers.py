@@ -330,3 +330,50 @@ def test_property_masking_keeps_the_length_and_shows_at_most_half_and_at_most_ei
     visible = [i for i, character in enumerate(masked) if character != "*"]
     assert len(visible) <= min(8, len(number) // 2)
     assert all(masked[i] == number[i] for i in visible)
+
+
+def test_result_reprs_mask_identity_numbers() -> None:
+    """A decision, duty, deadline or trigger printed in a log shows no identity number, in
+    whichever field it sits (the subject id, a record or application key)."""
+    from credit_rules import Engine, bundled
+
+    person = "11010519491231002X"
+    lianyungang = Engine(bundled("lianyungang-2007")).evaluate(
+        [{"id": person, "kind": "insured_person"}],
+        [
+            {
+                "type": "dishonesty_entered",
+                "subject": person,
+                "record": person,
+                "category": "lend_certificate",
+                "date": "2008-03-10",
+            }
+        ],
+        as_of="2008-03-10",
+    )
+    unit = "91350100M000100Y43"
+    ganzhou = Engine(bundled("ganzhou-2023")).evaluate(
+        [{"id": unit, "kind": "medical_institution"}],
+        [
+            {
+                "type": "evaluation_published",
+                "subject": unit,
+                "evaluation": "e1",
+                "year": 2024,
+                "score": 70,
+                "date": "2024-03-01",
+            }
+        ],
+        as_of="2024-03-02",
+    )
+    results = [
+        *lianyungang.decisions,
+        *lianyungang.duties,
+        lianyungang.decisions[0].trigger,
+        *ganzhou.deadlines,
+    ]
+    assert ganzhou.deadlines and lianyungang.decisions and lianyungang.duties
+    for result in results:
+        for text in (repr(result), str(result)):
+            assert person not in text and unit not in text, text
+            assert "1101**********002X" in text or "9135**********0Y43" in text, text

@@ -198,3 +198,27 @@ def test_a_byte_that_is_not_utf8_is_named_at_its_line_and_column(
     (problem,) = caught.value.problems
     assert (problem.line, problem.column) == (raw.count(b"\n", 0, at) + 1, 5)
     assert "not UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("original", "mistake", "advice"),
+    [
+        # A key indented more than the key above it reads as the value's continuation.
+        ("    value: 5 years", "      value: 5 years", "indented more than the key above it"),
+        # A tab at the start of a line: the general advice ("put the value in quotes") is wrong.
+        ("    value: 5 years", "\tvalue: 5 years", "a tab: YAML is indented with spaces only"),
+    ],
+)
+def test_an_indentation_mistake_gets_indentation_advice(
+    tmp_path: Path, original: str, mistake: str, advice: str
+) -> None:
+    text = RULESET.read_text(encoding="utf-8")
+    line = _line_of(text, original)
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text.replace(original, mistake, 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    [problem] = caught.value.problems
+    assert problem.line == line
+    assert advice in str(caught.value)
+    assert "put the value in quotes" not in str(caught.value)

@@ -292,6 +292,27 @@ class ArgumentError(CreditRulesError, ValueError):
     number); a ``ValueError`` too, as the unknown backend always was."""
 
 
+def require(value: object, kind: type[Any] | tuple[type[Any], ...], name: str) -> None:
+    """Refuse an argument of another type than ``kind`` with :class:`ArgumentError` naming
+    it, before it reaches code that would fail on it with a bare ``TypeError`` or
+    ``AttributeError`` saying nothing of which argument was wrong."""
+    if isinstance(value, kind) and not (isinstance(value, bool) and bool not in _kinds(kind)):
+        return
+    expected = " or ".join(k.__name__ for k in _kinds(kind))
+    raise ArgumentError(
+        Message(
+            "argument {name} must be {expected}, not {value}",
+            name=name,
+            expected=expected,
+            value=shown(value),
+        )
+    )
+
+
+def _kinds(kind: type[Any] | tuple[type[Any], ...]) -> tuple[type[Any], ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
 class LedgerArgumentError(LedgerError, ArgumentError):
     """An argument of a ledger question that cannot be answered (a negative or too long
     agenda horizon, a batch that is not a list); a ``ValueError`` too, as it always was."""

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from credit_rules.errors import LimitExceeded, Problem
+from credit_rules.errors import ArgumentError, LimitExceeded, Problem, shown
 from credit_rules.i18n import Message
 
 
@@ -50,6 +50,20 @@ class Limits:
     #: 250 facts, so a chain this limit accepts stays five times inside Python's recursion
     #: limit however deep its caller already is.
     max_fact_depth: int = 50
+
+    def __post_init__(self) -> None:
+        # A limit that is not a whole number of at least 1 would fail each read later with
+        # an error that says nothing of the limit (a comparison of int with str), or read
+        # as no limit at all (NaN compares false with everything).
+        for name, value in vars(self).items():
+            if type(value) is not int or value < 1:
+                raise ArgumentError(
+                    Message(
+                        "Limits({name}=...) must be a whole number of at least 1, not {value}",
+                        name=name,
+                        value=shown(value),
+                    )
+                )
 
 
 DEFAULT_LIMITS = Limits()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from credit_rules.errors import (
     RulesetError,
     ScenarioError,
     mask_identities,
+    require,
     suggestion,
     validation_message,
 )
@@ -149,6 +151,8 @@ class Scenario:
 def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scenario:
     """Read a scenario file; the ruleset is a bundled id or a path relative to the file.
     ``limits`` bound the file and, for a ruleset named by path, the ruleset too."""
+    require(path, (str, os.PathLike), "path")
+    require(limits, Limits, "limits")
     file = Path(path)
     source = str(file)
     try:

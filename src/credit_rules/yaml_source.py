@@ -81,6 +81,10 @@ def plain(value: Any) -> str:
             text = str(value)
         except Exception:
             return f"a {type(value).__name__}"
+    if not text.isascii():
+        # A lone surrogate (text no UTF-8 encoder takes) written as its escape, so that the
+        # message naming it can itself be printed and logged.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 120 else text[:119] + "…"
 
 
@@ -214,6 +218,7 @@ def read_yaml(
         raise YamlSyntaxError(Problem(Message("not valid YAML: {error}", error=error))) from None
 
 
+_TAB = N_("a tab: YAML is indented with spaces only")
 #: What the YAML parser's own words mean for a person editing the file.
 _SYNTAX = (
     (
@@ -226,8 +231,9 @@ _SYNTAX = (
     (
         "mapping values are not allowed here",
         N_(
-            "a ':' where a value was expected: add a space after the colon of the key before, "
-            "or put text that contains ': ' in quotes"
+            "a ':' where a value was expected: this line is perhaps indented more than the key "
+            "above it (indent every entry of a mapping by the same spaces); else add a space "
+            "after the colon of the key before, or put text that contains ': ' in quotes"
         ),
     ),
     (
@@ -236,7 +242,7 @@ _SYNTAX = (
             "a line that is not 'key: value' inside a mapping (check the indentation and the colon)"
         ),
     ),
-    ("found character '\\t'", N_("a tab: YAML is indented with spaces only")),
+    ("found character '\\t'", _TAB),
     ("found unexpected end of stream", N_("a quote or bracket is opened and never closed")),
     (
         "did not find expected ',' or ']'",
@@ -281,6 +287,9 @@ _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#
 
 
 def _plain_words(message: str) -> str:
+    if "found character '\\t'" in message:
+        # Before the general case below, which would give a tab the advice to quote it.
+        return Message(_TAB)
     character = _CANNOT_START.search(message)
     if character is not None:
         return Message(

@@ -305,6 +305,8 @@ class FrontDoor:
             subject_id, kind = subject.get("id"), subject.get("kind")
             if type(subject_id) is not str or not subject_id or type(kind) is not str:
                 return None
+            if not subject_id.isascii() or subject_id.isspace():
+                return None  # the model says what is wrong, or takes it (Chinese text)
             if kind not in kinds:
                 return None
             found[subject_id] = kind

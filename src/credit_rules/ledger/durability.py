@@ -33,9 +33,12 @@ from credit_rules.calendar import WorkingCalendar
 from credit_rules.errors import (
     CreditRulesError,
     EventRejected,
+    LedgerArgumentError,
     Problem,
     SnapshotCorrupt,
     SnapshotMismatch,
+    require,
+    shown,
 )
 from credit_rules.i18n import Message
 from credit_rules.ledger.bulk import Replayed, held_subjects, load_rows
@@ -61,6 +64,7 @@ def open_journal(target: str | os.PathLike[str] | Journal) -> Journal:
     ``credit_rules`` by default), or a journal as it is."""
     if isinstance(target, Journal):
         return target
+    require(target, (str, os.PathLike), "journal")
     text = os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
         dsn, _, schema = text.partition("#")
@@ -281,6 +285,11 @@ def checkpoint(ledger: Ledger) -> int:
 def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:
     """Bring the export at ``path`` up to the ledger: a segment of what is new since it was
     last written (see :mod:`credit_rules.ledger.snapshot`); returns how many lines."""
+    require(path, (str, os.PathLike), "path")
+    if os.path.isdir(path):
+        raise LedgerArgumentError(
+            Message("a snapshot is written to a file, and {path} is a folder", path=shown(path))
+        )
     with ledger._lock:
         held = list(ledger._held)
         count = len(ledger._log_subject)
@@ -301,6 +310,7 @@ def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:
 
 
 def import_snapshot(ledger: Ledger, path: str | os.PathLike[str]) -> None:
+    require(path, (str, os.PathLike), "path")
     content = read_snapshot(path, ledger.ruleset)
     where = os.fspath(path)
     for subject in content.subjects:

@@ -27,6 +27,7 @@ from credit_rules.errors import (
 )
 from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
+from credit_rules.model._base import holdable_text
 from credit_rules.model.events import Event, parse_events, raw_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
@@ -195,4 +196,19 @@ def check_event_id(value: object, label: str = "event_id") -> None:
         raise EventRejected(
             None,
             [Problem(Message("an event_id must be text, got {value}", value=shown(value)), label)],
+        )
+    if value is not None and (not value.strip() or not holdable_text(value)):
+        # A blank id names nothing a replay could be matched by, and text no UTF-8 journal
+        # can hold would fail the write after the event was taken in.
+        raise EventRejected(
+            None,
+            [
+                Problem(
+                    Message(
+                        "an event_id must be non-blank text that UTF-8 can encode, got {value}",
+                        value=shown(value),
+                    ),
+                    label,
+                )
+            ],
         )

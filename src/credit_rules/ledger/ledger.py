@@ -105,6 +105,7 @@ from credit_rules.ledger.timeline import (
     outcomes_on,
 )
 from credit_rules.limits import LAST_DAY
+from credit_rules.model._base import holdable_text
 from credit_rules.model.events import Event
 from credit_rules.model.results import Evaluation
 from credit_rules.model.subjects import Subject
@@ -178,10 +179,13 @@ def _checked_metadata(metadata: object) -> dict[str, str]:
     if metadata is None:
         return {}
     if not isinstance(metadata, Mapping) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in metadata.items()
+        holdable_text(key) and holdable_text(value) for key, value in metadata.items()
     ):
         raise LedgerArgumentError(
-            Message("metadata must map text to text, got {value}", value=shown(metadata))
+            Message(
+                "metadata must map text to text that UTF-8 can encode, got {value}",
+                value=shown(metadata),
+            )
         )
     return dict(metadata)
 
@@ -918,8 +922,8 @@ class Ledger:
                 Message("ids must be a list of notification ids, got {value}", value=shown(ids))
             )
         chosen = list(ids)
-        if not all(isinstance(note_id, str) for note_id in chosen):
-            raise LedgerArgumentError(Message("a notification id is text"))
+        if not all(holdable_text(note_id) for note_id in chosen):
+            raise LedgerArgumentError(Message("a notification id is text that UTF-8 can encode"))
         with self._lock:
             self._usable()
             if self._journal is None:

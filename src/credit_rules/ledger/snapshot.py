@@ -243,7 +243,7 @@ def _tail(target: Path, ruleset: ir.Ruleset) -> _Tail | None:
             window = min(size, 1 << 16)
             stream.seek(size - window)
             chunk = stream.read(window)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     end = len(chunk)
     while end > 0:
@@ -407,6 +407,8 @@ def _header(where: str, raw: bytes) -> dict[str, Any]:
         raise SnapshotCorrupt(where, Message("the file is empty"), line=1)
     try:
         header = json.loads(raw)
+    except RecursionError:
+        raise SnapshotCorrupt(where, Message("the header is nested too deeply"), line=1) from None
     except ValueError as error:
         raise SnapshotCorrupt(
             where, Message("the header is not JSON ({error})", error=error), line=1
@@ -503,7 +505,7 @@ def _content(
 def _json(where: str, number: int, raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SnapshotCorrupt(where, Message("not a JSON line"), line=number) from None
 
 

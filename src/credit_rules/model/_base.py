@@ -41,6 +41,22 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def holdable_text(value: object) -> bool:
+    """Whether ``value`` is text that a journal, a file or a JSON document can hold: a ``str``
+    with no lone surrogate (what ``json.loads`` makes of ``"\\ud800"``), which no UTF-8
+    encoder accepts. The models refuse such text in every field (:class:`Frozen`); this is
+    for text that reaches a journal without a model (event ids, metadata, fast paths)."""
+    if not isinstance(value, str):
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 #: The one set of fields given that every frozen model given exactly those fields shares
 #: (:meth:`Frozen.model_post_init`). It grows by one entry per combination of field names
 #: ever given, which the models' own fields bound, and it never changes what a model means.
@@ -55,9 +71,13 @@ class Frozen(BaseModel):
     """Immutable and strict about shape: an unknown field is an error, never silently dropped,
     because a misspelt field in an event would otherwise change a legal outcome unnoticed."""
 
+    # Any length constraint makes pydantic-core read each text field as UTF-8, so a lone
+    # surrogate is refused in every field, as it is where a field has a constraint of its
+    # own: no journal, file or JSON document could hold it (a bare ``str`` takes it as is).
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
+        str_min_length=0,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,

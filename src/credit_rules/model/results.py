@@ -26,7 +26,8 @@ from typing import Any, Generic, Literal, NamedTuple, Protocol, Self, TypeVar, c
 from pydantic import Field, GetCoreSchemaHandler, PrivateAttr
 from pydantic_core import core_schema
 
-from credit_rules.errors import NotEvaluated
+from credit_rules._masking import mask_text
+from credit_rules.errors import NotEvaluated, require
 from credit_rules.i18n import Lang, date_text, flag_text, none_text, period_text
 from credit_rules.model import json_text
 from credit_rules.model._base import Frozen
@@ -108,6 +109,20 @@ class Trigger(NamedTuple):
     def label(self) -> str:
         """``"<type> <key>"`` for people; services join on the fields, never on this text."""
         return self.type if self.key is None else f"{self.type} {self.key}"
+
+    def __repr__(self) -> str:
+        # A record or application key is sometimes an identity number (subject ids often
+        # are): masked as in every message (credit_rules._masking).
+        return mask_text(
+            f"Trigger(type={self.type!r}, key={self.key!r}, date={self.date!r}, seq={self.seq!r})"
+        )
+
+
+def _masked_repr(result: tuple[Any, ...]) -> str:
+    """A result's ``repr`` with identity numbers masked (its subject is often one): the named
+    tuple's own ``repr``, of the fields class it is built on."""
+    shown_by = cast("Callable[[tuple[Any, ...]], str]", type(result).__bases__[0].__repr__)
+    return mask_text(shown_by(result))
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,6 +557,7 @@ class Decision(_DecisionFields, _ResultParts):
     """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
 
     __slots__ = ()
+    __repr__ = _masked_repr
 
     def _head_json(self) -> str:
         until = "null" if self.until is None else f'"{self.until.isoformat()}"'
@@ -582,6 +598,7 @@ class Duty(_DutyFields, _ResultParts):
     """
 
     __slots__ = ()
+    __repr__ = _masked_repr
 
     @property
     def outcome(self) -> str:
@@ -630,6 +647,7 @@ class Deadline(_DeadlineFields, _ResultParts):
     """
 
     __slots__ = ()
+    __repr__ = _masked_repr
 
     @property
     def outcome(self) -> str:
@@ -698,13 +716,20 @@ class Evaluation(Frozen):
         """The decisions that apply on ``as_of`` (for one subject, or all)."""
         if subject is None:
             return tuple(d for d in self.decisions if d.active)
-        return self._index().active.get(subject, ())
+        require(subject, str, "subject")
+        index = self._index()
+        if subject not in index.evaluated:
+            # As outcomes: nothing active for a subject never evaluated would read as
+            # "blameless" (a mistyped id, say).
+            raise NotEvaluated(subject, len(self.subjects))
+        return index.active.get(subject, ())
 
     def outcomes(self, subject: str) -> frozenset[str]:
         """The names of the outcomes that apply to ``subject`` on ``as_of``.
 
         A subject that was not evaluated is refused (:class:`~credit_rules.errors.NotEvaluated`)
         rather than answered with an empty set, which would read as "blameless"."""
+        require(subject, str, "subject")
         index = self._index()
         if subject not in index.evaluated:
             raise NotEvaluated(subject, len(self.subjects))

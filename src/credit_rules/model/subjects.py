@@ -42,6 +42,14 @@ class Subject(Frozen):
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        # An id of spaces only is one a person cannot tell from none, nor type back.
+        if value.isspace():
+            raise ValueError(Message("an id must not be blank"))
+        return value
+
     def public_view(self) -> dict[str, Any]:
         """The subject as JSON-ready data fit to show a person: fields not given are left out,
         and personal identity numbers are masked (Art 5 information is for credit management,

@@ -18,9 +18,11 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import TypeAdapter, ValidationError
 
 from credit_rules.errors import (
+    ArgumentError,
     Problem,
     ScenarioError,
     mask_identities,
+    shown,
     suggestion,
     validation_message,
 )
@@ -205,6 +207,14 @@ def parse_events(
     lines: Mapping[int, int] | None = None,
 ) -> list[Event]:
     """Validate a whole list of raw events at once, reporting every problem with its index."""
+    if vocabulary not in PACKS:
+        raise ArgumentError(
+            Message(
+                "no vocabulary {name}; the vocabularies are {names}",
+                name=shown(vocabulary),
+                names=", ".join(vocabularies()),
+            )
+        )
     try:
         # The adapter's core validator itself: TypeAdapter.validate_python only checks its
         # keyword arguments and calls it, a tenth of validating a small request's events.

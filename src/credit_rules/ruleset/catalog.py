@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from credit_rules.errors import NoRulesetInForce
+from credit_rules.errors import NoRulesetInForce, require
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.shipped import bundled, bundled_ids
 
@@ -23,7 +23,11 @@ def select_ruleset(
     Among several in force (a layer over a base, say), the one that took effect last wins,
     then a layer over its base. Raises :class:`NoRulesetInForce` naming what is known.
     """
+    require(region, str, "region")
+    require(on, dt.date, "on")
     pool = list(candidates) if candidates is not None else [bundled(i) for i in bundled_ids()]
+    for candidate in pool:
+        require(candidate, ir.Ruleset, "candidates[...]")
     matching = [r for r in pool if r.region == region and in_force(r, on)]
     if not matching:
         known = [

@@ -20,6 +20,7 @@ from credit_rules.errors import (
     Problem,
     RulesetError,
     mask_identities,
+    require,
     shown,
     suggestion,
     validation_message,
@@ -72,6 +73,7 @@ def load_ruleset(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ir.Rul
         raise ArgumentError(
             Message("a ruleset's path is text or a path, not {value}", value=shown(path))
         )
+    require(limits, Limits, "limits")
     return _load_file(Path(path), limits, ())
 
 
@@ -98,6 +100,7 @@ def loads_ruleset(
         raise ArgumentError(
             Message("a ruleset's text is str or bytes, not {value}", value=shown(data))
         )
+    require(limits, Limits, "limits")
     return _loads(data, source, base_dir, limits, ())
 
 
@@ -277,6 +280,8 @@ def _load_base(
 def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
     """A copy of ``ruleset`` with some parameters changed, each checked against its type and
     declared bounds. The digest changes, so results never claim to come from the file."""
+    require(ruleset, ir.Ruleset, "ruleset")
+    require(values, Mapping, "values")
     problems: list[Problem] = []
     by_id = {p.id: p for p in ruleset.parameters}
     replaced = dict(by_id)

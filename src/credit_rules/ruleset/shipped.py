@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from credit_rules.errors import Problem, RulesetError
+from credit_rules.errors import Problem, RulesetError, require
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.bundle import (
@@ -85,6 +85,7 @@ def bundled(ruleset_id: str) -> ir.Ruleset:
     The files inside an installed package do not change, and a ruleset is immutable, so each is
     loaded once per process and shared.
     """
+    require(ruleset_id, str, "ruleset_id")
     return _bundled(ruleset_id)
 
 

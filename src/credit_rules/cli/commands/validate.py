@@ -16,7 +16,8 @@ from credit_rules._console import Table, Text
 from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.cli.ruleset_arg import resolve
-from credit_rules.i18n import N_, Gettext, render
+from credit_rules.errors import InputError
+from credit_rules.i18n import N_, Gettext, Lang, render
 from credit_rules.ruleset.lint import lint
 
 HELP = N_("check a ruleset file: schema, names, types, citations, layers")
@@ -41,7 +42,14 @@ def register(commands: Any, _: Gettext) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _ = common.gettext_of(args)
-    named = resolve(args.ruleset)
+    try:
+        named = resolve(args.ruleset)
+    except InputError as error:
+        if args.format == "json":
+            # One document, refusal included, for a program reading stdout; the message
+            # still goes to stderr, and the exit code is still 2.
+            common.print_json(_refused(error, args.strict, common.lang_of(args)))
+        raise
     ruleset = named.ruleset
     counts = {
         "articles": len(ruleset.articles),
@@ -114,3 +122,25 @@ def run(args: argparse.Namespace) -> int:
         said = render(finding.message, lang)
         console.print(Text(f"{where}: {finding.check}: {said}"), soft_wrap=True)
     return common.EXIT_FAILED
+
+
+def _refused(error: InputError, strict: bool, lang: Lang) -> dict[str, Any]:
+    """The ``Validate`` document of a ruleset refused whole: no ruleset, and each located
+    problem as the text output gives it."""
+    return {
+        "ruleset": None,
+        "ok": False,
+        "strict": strict,
+        "counts": {},
+        "findings": [],
+        "errors": [
+            {
+                "file": error.source,
+                "line": problem.line,
+                "column": problem.column,
+                "field": problem.field or None,
+                "message": render(problem.message, lang),
+            }
+            for problem in error.problems
+        ],
+    }
