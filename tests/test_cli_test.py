@@ -147,6 +147,43 @@ def test_wrong_until_names_file_line_subject_outcome_field_rule_and_facts(
     assert "1 failed" in out
 
 
+def test_a_duty_expected_a_day_off_is_reported_against_the_nearest_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two notify_entry duties (Art 8), on 2008-03-10 and 2009-05-20: an expectation of
+    # 2009-05-19 is one day off the second, and must be compared with it, not with the first.
+    path = write(
+        tmp_path,
+        "near.scenario.yaml",
+        TWO_RECORDS + "  duties:\n" + "    - {subject: p1, name: notify_entry, on: 2009-05-19}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert re.search(r"on\s+2009-05-19\s+2009-05-20", out), out
+    assert "2008-03-10" not in out.split("because:")[0], out
+    assert "Triggered by dishonesty_entered r2 on 2009-05-20" in out
+
+
+def test_a_second_expectation_of_an_outcome_had_once_says_the_one_is_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One cash settlement (Art 10, from 2009-05-20), expected twice: the second is missing,
+    # and saying "none" beside a list that names cash_settlement would contradict itself.
+    path = write(
+        tmp_path,
+        "twice.scenario.yaml",
+        TWO_RECORDS
+        + "  decisions:\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2009-05-20, until: 2010-05-20}\n"
+        + "    - {subject: p1, outcome: cash_settlement, from: 2008-03-10, until: 2009-03-10}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert "outcome cash_settlement: missing" in out
+    assert "no other: each cash_settlement of p1 is matched by another expectation" in out
+    assert "none;" not in out
+
+
 def test_missing_outcome_says_which_condition_failed_and_what_it_saw(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -222,3 +222,18 @@ def test_an_indentation_mistake_gets_indentation_advice(
     assert problem.line == line
     assert advice in str(caught.value)
     assert "put the value in quotes" not in str(caught.value)
+
+
+def test_a_refused_flag_value_is_reported_once(tmp_path: Path) -> None:
+    """The interpretation whose default names the flag is not checked against the stand-in
+    value the refused parameter keeps (it once said "the parameter is no")."""
+    text = RULESET.read_text(encoding="utf-8")
+    start = text.index("  - id: audit_flag_beyond_two\n")
+    old = text.index("value: true", start)
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text[:old] + "value: 1" + text[old + len("value: true") :], "utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    [problem] = caught.value.problems
+    assert problem.line == text[:old].count("\n") + 1
+    assert "expected true or false" in str(caught.value)

@@ -700,6 +700,8 @@ class _Checker:
         self.names: dict[str, str] = {name: "a built-in name" for name in ir.BUILTINS}
         self.names.update({name: "an event in expressions" for name in ir.SCOPE_NAMES})
         self._unique("parameters", [p.id for p in self.spec.parameters], self.names)
+        #: Parameters whose value was refused and stands in: nothing is checked against it.
+        self.stand_ins: set[str] = set()
         result: dict[str, ir.Parameter] = {}
         for index, p in enumerate(self.spec.parameters):
             path: YamlPath = ("parameters", index)
@@ -711,6 +713,7 @@ class _Checker:
                 # value, so what reads it type-checks and no knock-on error hides this one.
                 self.problem((*path, "value"), _said(error))
                 value = _STAND_IN[p.type]
+                self.stand_ins.add(p.id)
             result.setdefault(
                 p.id,
                 ir.Parameter(
@@ -1375,6 +1378,7 @@ class _Checker:
             # parameter would be exactly the silent guess rulesets exist to prevent.
             if (
                 parameter is not None
+                and parameter.id not in self.stand_ins
                 and i.default in meanings
                 and meanings[i.default] != parameter.value
             ):

@@ -386,10 +386,27 @@ def _pair(
         if not scored:
             found.append(report(index, item, (None, [])))
             continue
-        best, differences = min(scored, key=lambda pair: len(pair[1] or ()))
+        # Fewest fields apart first, then the nearest in days: a duty expected a day off is
+        # reported against the duty of that day, not against the first of its name.
+        best, differences = min(
+            scored, key=lambda pair: (len(pair[1] or ()), _days_apart(pair[1] or ()))
+        )
         unmatched.remove(best)
         found.append(report(index, item, (best, differences or [])))
     return unmatched
+
+
+def _days_apart(differences: Sequence[Difference]) -> int:
+    """How many days the dates that differ are apart, in all (0 where a value is no date)."""
+    total = 0
+    for difference in differences:
+        try:
+            expected = dt.date.fromisoformat(str(difference.expected))
+            actual = dt.date.fromisoformat(str(difference.actual))
+        except ValueError:
+            continue
+        total += abs((expected - actual).days)
+    return total
 
 
 def _mismatch(
@@ -438,11 +455,20 @@ def _with_context(mismatch: Mismatch, evaluation: Evaluation) -> Mismatch:
         | {d.name for d in evaluation.deadlines if d.subject == mismatch.subject}
         | {d.name for d in evaluation.duties if d.subject == mismatch.subject}
     )
-    has = Message(
-        "none; {subject} has {names}",
-        subject=mismatch.subject,
-        names=", ".join(names) if names else Message("nothing"),
-    )
+    if mismatch.name in names:
+        # The subject has results of this name, each one taken by another expectation: "none"
+        # beside a list naming it would read as a contradiction.
+        has = Message(
+            "no other: each {name} of {subject} is matched by another expectation",
+            name=mismatch.name,
+            subject=mismatch.subject,
+        )
+    else:
+        has = Message(
+            "none; {subject} has {names}",
+            subject=mismatch.subject,
+            names=", ".join(names) if names else Message("nothing"),
+        )
     (difference,) = mismatch.differences
     return replace(mismatch, differences=(replace(difference, actual=has),))
 
