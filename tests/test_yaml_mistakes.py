@@ -237,3 +237,20 @@ def test_a_refused_flag_value_is_reported_once(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert problem.line == text[:old].count("\n") + 1
     assert "expected true or false" in str(caught.value)
+
+
+@pytest.mark.parametrize("section", ["rules", "facts"])
+def test_a_misspelt_for_each_gets_the_closest_name(tmp_path: Path, section: str) -> None:
+    text = RULESET.read_text(encoding="utf-8")
+    start = text.index(f"\n{section}:\n")
+    old = text.index("for_each: objection_filed", start)
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(
+        text[:old] + "for_each: objection_filled" + text[old + len("for_each: objection_filed") :],
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    [problem] = caught.value.problems
+    assert problem.line == text[:old].count("\n") + 1
+    assert "did you mean objection_filed?" in str(caught.value)

@@ -696,6 +696,14 @@ class _Checker:
             )
         return tuple(terms)
 
+    def _not_a_trigger(self, for_each: str, registers: Mapping[str, Any]) -> Message:
+        """Why ``for_each`` names nothing a rule or fact can be for, with the closest name."""
+        return Message(
+            "{for_each!r} is neither a register nor an event type{hint}",
+            for_each=for_each,
+            hint=suggestion(for_each, [*registers, *self.events]),
+        )
+
     def _parameters(self) -> dict[str, ir.Parameter]:
         self.names: dict[str, str] = {name: "a built-in name" for name in ir.BUILTINS}
         self.names.update({name: "an event in expressions" for name in ir.SCOPE_NAMES})
@@ -1003,9 +1011,7 @@ class _Checker:
             if f.for_each is not None and self._trigger_type(f.for_each, registers) is None:
                 self.problem(
                     (*path, "for_each"),
-                    Message(
-                        "{for_each!r} is neither a register nor an event type", for_each=f.for_each
-                    ),
+                    self._not_a_trigger(f.for_each, registers),
                 )
                 continue
             # Only facts defined above are in scope: this makes cycles impossible.
@@ -1141,9 +1147,7 @@ class _Checker:
             if not on_register and r.for_each not in self.events:
                 self.problem(
                     (*path, "for_each"),
-                    Message(
-                        "{for_each!r} is neither a register nor an event type", for_each=r.for_each
-                    ),
+                    self._not_a_trigger(r.for_each, registers),
                 )
                 continue
             scope = self._scope(parameters, facts, r.for_each)
