@@ -10,6 +10,7 @@ zh description has some) is left alone.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -254,3 +255,20 @@ def test_a_misspelt_for_each_gets_the_closest_name(tmp_path: Path, section: str)
     [problem] = caught.value.problems
     assert problem.line == text[:old].count("\n") + 1
     assert "did you mean objection_filed?" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("load", "given", "error", "says"),
+    [
+        (load_ruleset, SCENARIO, RulesetError, "this is a scenario file, not a ruleset"),
+        (load_scenario, RULESET, ScenarioError, "this is a ruleset file, not a scenario"),
+    ],
+)
+def test_a_file_of_the_other_kind_is_one_problem_that_says_so(
+    load: Any, given: Path, error: type[InputError], says: str
+) -> None:
+    with pytest.raises(error) as caught:
+        load(given)
+    [problem] = caught.value.problems
+    assert problem.line == 1
+    assert says in str(caught.value)

@@ -187,6 +187,20 @@ def loads_scenario(
         raise ScenarioError(
             source, [Problem(Message("a scenario file must be a YAML mapping"), line=1)]
         )
+    if "ruleset" not in data and {"rules", "articles"} <= data.keys():
+        # One problem, not a line per key a ruleset has and a scenario lacks.
+        raise ScenarioError(
+            source,
+            [
+                Problem(
+                    Message(
+                        "this is a ruleset file, not a scenario: a scenario names its ruleset "
+                        "(ruleset:) and gives as_of, subjects and events"
+                    ),
+                    line=1,
+                )
+            ],
+        )
     try:
         spec = _ScenarioSpec.model_validate(data)
     except ValidationError as error:

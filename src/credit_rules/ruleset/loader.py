@@ -104,6 +104,12 @@ def loads_ruleset(
     return _loads(data, source, base_dir, limits, ())
 
 
+def _is_scenario(document: Mapping[str, Any]) -> bool:
+    """Whether a document is plainly a scenario: it names a ruleset and an ``as_of`` and has
+    no rules of its own."""
+    return {"ruleset", "as_of"} <= document.keys() and not {"rules", "extends"} & document.keys()
+
+
 def _loads(
     data: bytes | str,
     source: str,
@@ -116,6 +122,20 @@ def _loads(
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     check_bytes(len(raw), limits, source)
     document, source_map = _read(raw, source, limits)
+    if isinstance(document, dict) and _is_scenario(document):
+        # One problem, not a line per key a scenario lacks or has too many.
+        raise RulesetError(
+            source,
+            [
+                Problem(
+                    Message(
+                        "this is a scenario file, not a ruleset: a ruleset has articles, facts "
+                        "and rules (a scenario is run with evaluate or test)"
+                    ),
+                    line=1,
+                )
+            ],
+        )
     digest = "sha256:" + hashlib.sha256(raw).hexdigest()
     layer: ir.Layer | None = None
     overridden: dict[str, str] = {}
