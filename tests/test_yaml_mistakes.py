@@ -27,6 +27,20 @@ def _line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
+def _one_problem(tmp_path: Path, after: str, old: str, new: str) -> RulesetError:
+    """The bundled ruleset loaded with the first ``old`` after ``after`` replaced by ``new``:
+    the error, held to one problem on the line ``old`` was on."""
+    text = RULESET.read_text(encoding="utf-8")
+    at = text.index(old, text.index(after))
+    edited = tmp_path / "ruleset.yaml"
+    edited.write_text(text[:at] + new + text[at + len(old) :], encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(edited)
+    [problem] = caught.value.problems
+    assert problem.line == text[:at].count("\n") + 1
+    return caught.value
+
+
 def test_the_bundled_ruleset_has_full_width_colons_in_its_text_and_loads() -> None:
     text = RULESET.read_text(encoding="utf-8")
     assert "：" in text
@@ -213,48 +227,24 @@ def test_a_byte_that_is_not_utf8_is_named_at_its_line_and_column(
 def test_an_indentation_mistake_gets_indentation_advice(
     tmp_path: Path, original: str, mistake: str, advice: str
 ) -> None:
-    text = RULESET.read_text(encoding="utf-8")
-    line = _line_of(text, original)
-    edited = tmp_path / "ruleset.yaml"
-    edited.write_text(text.replace(original, mistake, 1), encoding="utf-8")
-    with pytest.raises(RulesetError) as caught:
-        load_ruleset(edited)
-    [problem] = caught.value.problems
-    assert problem.line == line
-    assert advice in str(caught.value)
-    assert "put the value in quotes" not in str(caught.value)
+    error = _one_problem(tmp_path, "", original, mistake)
+    assert advice in str(error)
+    assert "put the value in quotes" not in str(error)
 
 
 def test_a_refused_flag_value_is_reported_once(tmp_path: Path) -> None:
     """The interpretation whose default names the flag is not checked against the stand-in
     value the refused parameter keeps (it once said "the parameter is no")."""
-    text = RULESET.read_text(encoding="utf-8")
-    start = text.index("  - id: audit_flag_beyond_two\n")
-    old = text.index("value: true", start)
-    edited = tmp_path / "ruleset.yaml"
-    edited.write_text(text[:old] + "value: 1" + text[old + len("value: true") :], "utf-8")
-    with pytest.raises(RulesetError) as caught:
-        load_ruleset(edited)
-    [problem] = caught.value.problems
-    assert problem.line == text[:old].count("\n") + 1
-    assert "expected true or false" in str(caught.value)
+    error = _one_problem(tmp_path, "  - id: audit_flag_beyond_two\n", "value: true", "value: 1")
+    assert "expected true or false" in str(error)
 
 
 @pytest.mark.parametrize("section", ["rules", "facts"])
 def test_a_misspelt_for_each_gets_the_closest_name(tmp_path: Path, section: str) -> None:
-    text = RULESET.read_text(encoding="utf-8")
-    start = text.index(f"\n{section}:\n")
-    old = text.index("for_each: objection_filed", start)
-    edited = tmp_path / "ruleset.yaml"
-    edited.write_text(
-        text[:old] + "for_each: objection_filled" + text[old + len("for_each: objection_filed") :],
-        encoding="utf-8",
+    error = _one_problem(
+        tmp_path, f"\n{section}:\n", "for_each: objection_filed", "for_each: objection_filled"
     )
-    with pytest.raises(RulesetError) as caught:
-        load_ruleset(edited)
-    [problem] = caught.value.problems
-    assert problem.line == text[:old].count("\n") + 1
-    assert "did you mean objection_filed?" in str(caught.value)
+    assert "did you mean objection_filed?" in str(error)
 
 
 @pytest.mark.parametrize(

@@ -296,9 +296,9 @@ def require(value: object, kind: type[Any] | tuple[type[Any], ...], name: str) -
     """Refuse an argument of another type than ``kind`` with :class:`ArgumentError` naming
     it, before it reaches code that would fail on it with a bare ``TypeError`` or
     ``AttributeError`` saying nothing of which argument was wrong."""
-    if isinstance(value, kind) and not (isinstance(value, bool) and bool not in _kinds(kind)):
+    if isinstance(value, kind):
         return
-    expected = " or ".join(k.__name__ for k in _kinds(kind))
+    expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
     raise ArgumentError(
         Message(
             "argument {name} must be {expected}, not {value}",
@@ -307,10 +307,6 @@ def require(value: object, kind: type[Any] | tuple[type[Any], ...], name: str) -
             value=shown(value),
         )
     )
-
-
-def _kinds(kind: type[Any] | tuple[type[Any], ...]) -> tuple[type[Any], ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
 
 
 class LedgerArgumentError(LedgerError, ArgumentError):

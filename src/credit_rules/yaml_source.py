@@ -218,7 +218,6 @@ def read_yaml(
         raise YamlSyntaxError(Problem(Message("not valid YAML: {error}", error=error))) from None
 
 
-_TAB = N_("a tab: YAML is indented with spaces only")
 #: What the YAML parser's own words mean for a person editing the file.
 _SYNTAX = (
     (
@@ -242,7 +241,7 @@ _SYNTAX = (
             "a line that is not 'key: value' inside a mapping (check the indentation and the colon)"
         ),
     ),
-    ("found character '\\t'", _TAB),
+    ("found character '\\t'", N_("a tab: YAML is indented with spaces only")),
     ("found unexpected end of stream", N_("a quote or bracket is opened and never closed")),
     (
         "did not find expected ',' or ']'",
@@ -287,18 +286,16 @@ _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[^\s#:'\"{}\[\],-][^:#
 
 
 def _plain_words(message: str) -> str:
-    if "found character '\\t'" in message:
-        # Before the general case below, which would give a tab the advice to quote it.
-        return Message(_TAB)
+    # The parser's particular cases first (a tab is one), then its general one.
+    for words, plain_text in _SYNTAX:
+        if words in message:
+            return Message(plain_text)
     character = _CANNOT_START.search(message)
     if character is not None:
         return Message(
             "the character {char!r} cannot start a value here; put the value in quotes",
             char=character.group("char"),
         )
-    for words, plain_text in _SYNTAX:
-        if words in message:
-            return Message(plain_text)
     return Message.raw(message)
 
 

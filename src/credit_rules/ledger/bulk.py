@@ -172,9 +172,9 @@ def _minimal_chunk(chunk: Sequence[Any], shared: Mapping[str, str]) -> list[tupl
         return None
     # ASCII ids, none blank, need no closer look; any other goes through the model, which
     # refuses text no UTF-8 journal can hold.
-    if set(map(type, ids)) != {str} or "" in ids or not all(map(str.isascii, ids)):
+    if set(map(type, ids)) != {str} or "" in ids:
         return None
-    if any(map(str.isspace, ids)):
+    if not all(map(str.isascii, ids)) or any(map(str.isspace, ids)):
         return None
     if set(map(type, kinds)) != {str} or not set(kinds) <= shared.keys():
         return None
@@ -189,11 +189,12 @@ def _minimal(raw: object, kinds: Collection[str]) -> tuple[str, str] | None:
     """(id, kind) of a plain ``{"id": ..., "kind": ...}`` the model would accept as it is."""
     if type(raw) is dict and len(raw) == 2:
         subject_id, kind = raw.get("id"), raw.get("kind")
+        # An id ASCII and not blank, as the chunk's check (_minimal_chunk) asks.
         if (
             type(subject_id) is str
+            and subject_id
             and subject_id.isascii()
             and not subject_id.isspace()
-            and subject_id
             and kind in kinds
         ):
             return subject_id, str(kind)
