@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import re
 from collections import Counter
 from typing import Any
 
@@ -30,8 +31,8 @@ from contradictions import contradicted  # noqa: E402
 from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.calendar import WorkingCalendar, default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
-from credit_rules.errors import InputError, TableError  # noqa: E402
-from credit_rules.model.vocabularies import decision_day_fields  # noqa: E402
+from credit_rules.errors import ExtensionOverCap, HistoryError, InputError, TableError  # noqa: E402
+from credit_rules.model.vocabularies import decision_day_fields, one_per_key_fields  # noqa: E402
 from credit_rules.ruleset import ir  # noqa: E402
 from credit_rules.testing.strategies import cases, span_end  # noqa: E402
 
@@ -91,11 +92,12 @@ def populations(ruleset: ir.Ruleset) -> st.SearchStrategy[Population]:
     """Several generated cases as one population on one day (one of theirs), perhaps known
     on a later (or earlier) day. A case may be moved so that one of its events falls on a
     29 February, a correction may be decided on another day than it takes effect, an event
-    that enters no register may be given twice, and fields at their model's default may be
-    left out (null in the table)."""
+    that enters no register and is not one per key may be given twice, and fields at their
+    model's default may be left out (null in the table)."""
     decided = decision_day_fields(ruleset.vocabulary)
     leap = _leap_days(ruleset)
     entering = {register.entered_by for register in ruleset.registers}
+    entering |= set(one_per_key_fields(ruleset.vocabulary))
 
     @st.composite
     def drawn(draw: st.DrawFn) -> Population:
@@ -284,6 +286,17 @@ def _same(pair: tuple[Engine, ColumnarEngine], population: Population) -> None:
         with pytest.raises(TableError):
             backend.outcomes(frame, table, as_of=as_of, known_at=known_at)
         return
+    except ExtensionOverCap as over:
+        # Extensions past the law's cap make a deadline the law does not allow: both refuse
+        # to compute it. Outcomes compute no deadline, so both answer them, alike.
+        subjects, events, as_of, known_at = population
+        frame, table = _tables(population)
+        with pytest.raises(ExtensionOverCap, match=re.escape(str(over))):
+            backend.evaluate(frame, table, as_of=as_of, known_at=known_at)
+        assert _by_subject(backend.outcomes(frame, table, as_of=as_of, known_at=known_at)) == (
+            engine.outcomes(subjects, events, as_of=as_of, known_at=known_at)
+        )
+        return
     got = columnar(backend, population)
     assert got[0] == want[0], "decisions"
     assert got[1] == want[1], "duties"
@@ -315,21 +328,59 @@ def _published(score: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("scores", [(100, 20), (20, 100)])
-def test_same_day_ties_are_ordered_alike_by_both_engines(scores: tuple[int, int]) -> None:
-    """Two events of one subject, day, type and id that differ in another field: both
-    engines order them by that field's value (20 before 100, not the JSON text's "100"
-    before "20"), whichever way they are listed, and a group's winner among triggers that
-    tie on everything else is the later one, as the walk (newest first) finds it."""
+def test_one_evaluation_published_twice_is_refused_by_both_engines(
+    scores: tuple[int, int],
+) -> None:
+    """Two events publishing one evaluation, whatever they say, contradict each other (the
+    evaluation is one): both engines refuse them, whichever way they are listed."""
     population: Population = (
         [{"id": "s0", "kind": "medical_institution"}],
         [_published(score) for score in scores],
         dt.date(2025, 12, 1),
         None,
     )
+    with pytest.raises(HistoryError, match="names evaluation 'e1' of subject 's0' again"):
+        Engine(GANZHOU).evaluate(population[0], population[1], as_of=population[2])
     _same(PAIRS[GANZHOU.id, "default"], population)
-    decisions = Engine(GANZHOU).evaluate(population[0], population[1], as_of=population[2])
-    seqs = {d.outcome: d.trigger.seq for d in decisions.decisions}
-    assert seqs["reduced_supervision"] == 1  # the score of 100, second in order
+
+
+@pytest.mark.parametrize("days", [(10, 2), (2, 10)])
+def test_same_day_ties_are_ordered_alike_by_both_engines(days: tuple[int, int]) -> None:
+    """Two events of one subject, day, type and id that differ in another field (two
+    extensions of one application): both engines give the same rows, whichever way they are
+    listed, each extension counted once."""
+    common = {"subject": "s0", "application": "a1"}
+    events = [
+        {
+            "subject": "s0",
+            "type": "dishonesty_determined",
+            "record": "d1",
+            "category": "c1",
+            "date": "2025-01-06",
+        },
+        {
+            **common,
+            "type": "repair_applied",
+            "record": "d1",
+            "materials": ["application_and_commitment", "rectification_evidence"],
+            "date": "2025-03-03",
+        },
+        {**common, "type": "repair_accepted", "date": "2025-03-04"},
+        *(
+            {**common, "type": "repair_extended", "working_days": n, "date": "2025-03-10"}
+            for n in days
+        ),
+    ]
+    population: Population = (
+        [{"id": "s0", "kind": "medical_institution"}],
+        events,
+        dt.date(2025, 12, 1),
+        None,
+    )
+    _same(PAIRS[GANZHOU.id, "default"], population)
+    result = Engine(GANZHOU).evaluate(population[0], events, as_of=population[2])
+    (clock,) = [d for d in result.deadlines if d.rule == "art25_repair_decision_due"]
+    assert clock.extended_by == 12
 
 
 def _objection(objection: str, filed: str, decided: str, adjusted: int) -> list[dict[str, Any]]:
@@ -397,6 +448,15 @@ def _typed_same(key: tuple[str, str], population: Population) -> None:
             with pytest.raises(type(refused)) as again:
                 question(subjects, events, as_of=as_of, known_at=known_at)
             assert str(again.value) == str(refused)
+        return
+    except ExtensionOverCap as over:
+        # No deadline past the law's cap is computed, by either; outcomes compute none.
+        with pytest.raises(ExtensionOverCap) as again:
+            typed.evaluate(subjects, events, as_of=as_of, known_at=known_at)
+        assert str(again.value) == str(over)
+        assert typed.outcomes(subjects, events, as_of=as_of, known_at=known_at) == (
+            walk.outcomes(subjects, events, as_of=as_of, known_at=known_at)
+        )
         return
     got = typed.evaluate(subjects, events, as_of=as_of, known_at=known_at)
     assert got.decisions == want.decisions

@@ -13,7 +13,7 @@ pa = pytest.importorskip("pyarrow")
 
 from credit_rules import Engine, bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine, Inputs  # noqa: E402
-from credit_rules.errors import CreditRulesError, TableError  # noqa: E402
+from credit_rules.errors import CreditRulesError, HistoryError, TableError  # noqa: E402
 
 RULESET = bundled("lianyungang-2007")
 ENGINE = ColumnarEngine(RULESET)
@@ -444,3 +444,46 @@ def test_a_needed_value_left_empty_is_still_missing() -> None:
         TableError, match=r"events\[0\]\.score\] a evaluation_published event needs it"
     ):
         GANZHOU_ENGINE.read(table, INSTITUTION)
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        {"score": 72},  # the same event listed twice
+        {"score": 90, "date": dt.date(2025, 3, 5)},  # another event under the same id
+        {"score": 72, "date": dt.date(2026, 3, 5)},  # not known yet on as_of
+    ],
+)
+def test_an_evaluation_published_twice_is_refused_by_both_engines(
+    again: dict[str, object],
+) -> None:
+    """An evaluation id names one evaluation (Arts 12-13): a second event publishing it,
+    known or not, alike or not, would raise each of its deadlines twice. Both engines refuse
+    it, naming the field."""
+    first = {
+        "type": "evaluation_published",
+        "subject": "m1",
+        "date": dt.date(2025, 3, 3),
+        "evaluation": "e1",
+        "year": 2024,
+        "score": 72,
+    }
+    second = {**first, **again}
+    people = [{"id": "m1", "kind": "medical_institution"}]
+    as_of = dt.date(2025, 12, 31)
+    ruleset = bundled("ganzhou-2023")
+    for question in (Engine(ruleset).evaluate, Engine(ruleset).outcomes):
+        with pytest.raises(HistoryError) as walked:
+            question(people, [first, second], as_of=as_of)
+        assert [p.field for p in walked.value.problems] == ["events[1].evaluation"]
+    with pytest.raises(TableError) as read:
+        ColumnarEngine(ruleset).evaluate(
+            pl.DataFrame([first, second]), pl.DataFrame(people), as_of=as_of
+        )
+    assert [p.field for p in read.value.problems] == [
+        "events[0].evaluation",
+        "events[1].evaluation",
+    ]
+    assert "another evaluation_published of the subject names the same evaluation" in str(
+        read.value
+    )

@@ -115,10 +115,11 @@ def test_results_of_triggers_that_tie_come_in_the_historys_order(
 def test_touching_pieces_of_twin_triggers_are_joined_on_both_backends() -> None:
     """Ganzhou Art 23(1): an application for repair less than three months after the
     determination is refused, and no repair is made that year: from its day to 31 December.
-    Two applications of one id on one day (the second names another
-    department) are two triggers; a breached commitment cuts the stretch of days on 1 May,
-    and each trigger's two touching pieces are one decision again. The walk interleaved the
-    twins' pieces and left them apart (found by review: the plans joined them)."""
+    Two applications on one day (the second names another department) are two triggers; a
+    breached commitment cuts the stretch of days on 1 May, and each trigger's two touching
+    pieces are one decision again. The walk interleaved the twins' pieces and left them
+    apart (found by review: the plans joined them). (Two applications under one id, as
+    first found, are now refused: an application id names one application.)"""
     ganzhou = bundled("ganzhou-2023")
     application = {
         "type": "repair_applied",
@@ -137,7 +138,7 @@ def test_touching_pieces_of_twin_triggers_are_joined_on_both_backends() -> None:
             "date": "2024-03-01",
         },
         application,
-        {**application, "department": "other"},
+        {**application, "application": "a2", "department": "other"},
         {"type": "commitment_breached", "subject": "s0", "commitment": "a1", "date": "2024-05-01"},
     ]
     subjects = [{"id": "s0", "kind": "medical_institution"}]

@@ -527,8 +527,10 @@ def test_events_after_as_of_change_nothing(
         # Steps that would change the present if they leaked into it: decisions on pending
         # objections and repairs, suspensions, extensions (a second one would be an error).
         tomorrow = as_of + ONE_DAY
+        # An objection is decided once (a second decision of one is refused, whatever day).
+        decided = {e["objection"] for e in events if e["type"] == "objection_decided"}
         for event in events:
-            if event["type"] == "objection_filed":
+            if event["type"] == "objection_filed" and event["objection"] not in decided:
                 later.append(
                     {
                         "type": "objection_decided",
@@ -561,7 +563,7 @@ def test_events_after_as_of_change_nothing(
                 later.append(
                     {
                         "type": "repair_decided",
-                        "application": "late_x",
+                        "application": f"late_{event['record']}",
                         "record": event["record"],
                         "granted": True,
                         "date": tomorrow,

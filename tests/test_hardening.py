@@ -498,6 +498,9 @@ def test_events_dated_near_the_end_are_refused_without_change(ledger: Ledger) ->
 
 
 def test_a_ledger_runs_to_the_last_day(ledger: Ledger) -> None:
+    # A leap of millennia is made on purpose (a recorded_at that far ahead is refused as a
+    # mistyped year); then the ledger runs on to the last day.
+    ledger.advance(dt.date(7999, 6, 2))
     ledger.record({**ENTRY, "record": "r8", "date": "7999-06-01"}, recorded_at=dt.date(7999, 6, 2))
     ledger.advance(dt.date(7999, 12, 31))
     assert ledger.today == dt.date(7999, 12, 31)

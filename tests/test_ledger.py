@@ -20,8 +20,14 @@ from credit_rules import (
     SubjectRejected,
     bundled,
 )
-from credit_rules.errors import LedgerClockError, UnknownOutcome, UnknownSubject
-from credit_rules.ledger.clock import SourceClock, StrictClock
+from credit_rules.errors import (
+    LedgerArgumentError,
+    LedgerClockError,
+    LedgerClockLeap,
+    UnknownOutcome,
+    UnknownSubject,
+)
+from credit_rules.ledger.clock import ForwardClock, SourceClock, StrictClock
 from credit_rules.model.events import DishonestyEntered
 from credit_rules.model.subjects import InsuredPerson
 
@@ -315,6 +321,40 @@ def test_the_default_clock_stamps_a_late_producer_with_today_never_going_back() 
     assert late.recorded_at == day("2008-03-10")
     assert ledger.record(entered("r3", "2008-03-02", "p1")).recorded_at == day("2008-03-10")
     assert [e.recorded_at for e in ledger.history("p1")] == [day("2008-03-10")] * 3
+
+
+@pytest.mark.parametrize("clock", [None, StrictClock()])
+def test_a_mistyped_year_is_refused_and_today_stays(clock: StrictClock | None) -> None:
+    """A recorded_at in 7999 for 2025 would move today there for good (it never goes back)
+    and evaluate every subject that far ahead: more than ten years past today is refused,
+    the ledger unchanged; a real leap is made with advance()."""
+    ledger = Ledger(LIANYUNGANG, clock=clock)
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    with pytest.raises(
+        LedgerClockLeap, match=r"recorded_at 7999-03-11 is 2188168 days after"
+    ) as caught:
+        ledger.record(entered("r2", "2008-03-11", "p1"), recorded_at=day("7999-03-11"))
+    assert caught.value.most == 3653 and isinstance(caught.value, LedgerClockError)
+    assert ledger.today == day("2008-03-10") and len(ledger) == 1
+    with pytest.raises(LedgerClockLeap, match="3654 days after"):
+        ledger.record(entered("r2", "2008-03-11", "p1"), recorded_at=day("2018-03-12"))
+    # Ten years is one step; more is made on purpose.
+    ledger.record(entered("r2", "2008-03-11", "p1"), recorded_at=day("2018-03-11"))
+    ledger.advance(day("2030-01-01"))
+    late = ledger.record(entered("r3", "2029-12-31", "p1"), recorded_at=day("2030-01-01"))
+    assert late.recorded_at == day("2030-01-01") and len(ledger) == 3
+
+
+def test_a_clock_may_allow_any_leap_but_not_a_nonsense_one() -> None:
+    ledger = Ledger(LIANYUNGANG, clock=ForwardClock(max_leap=None))
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(entered("r2", "2008-03-11", "p1"), recorded_at=day("2022-03-10"))
+    assert ledger.today == day("2022-03-10")
+    for wrong in (0, -1, 1.5, True, "366"):
+        with pytest.raises(LedgerArgumentError, match="max_leap must be a whole number"):
+            StrictClock(max_leap=wrong)  # type: ignore[arg-type]
 
 
 def test_a_source_clock_stamps_from_the_service_clock_and_never_goes_back() -> None:

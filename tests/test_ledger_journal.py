@@ -54,6 +54,16 @@ def objection(date: str = "2025-01-24", name: str = "o1") -> dict[str, Any]:
     }
 
 
+def decided(name: str = "o1", result: str = "rejected") -> dict[str, Any]:
+    return {
+        "type": "objection_decided",
+        "subject": "mi1",
+        "objection": name,
+        "result": result,
+        "date": "2025-02-01",
+    }
+
+
 def test_reopening_replays_every_acknowledged_event(journal_factory: JournalFactory) -> None:
     ledger = Ledger.open(journal_factory(), LIANYUNGANG)
     ledger.add_subject({"id": "p1", "kind": "insured_person"})
@@ -150,24 +160,43 @@ def test_procedural_events_must_name_what_is_on_record(journal_factory: JournalF
     with pytest.raises(MissingReference, match=r"event \(objection_filed\): evaluation 'e2024'"):
         ledger.record(objection(), recorded_at=day("2025-01-24"))
     ledger.record(published(), recorded_at=day("2025-01-10"))
-    decided = {
-        "type": "objection_decided",
-        "subject": "mi1",
-        "objection": "o7",
-        "result": "rejected",
-        "date": "2025-02-01",
-    }
     with pytest.raises(MissingReference) as caught:
-        ledger.record(decided, recorded_at=day("2025-02-01"))
+        ledger.record(decided("o7"), recorded_at=day("2025-02-01"))
     assert (caught.value.event_type, caught.value.field, caught.value.reference) == (
         "objection_decided",
         "objection",
         "o7",
     )
     # Filed and decided in one batch: the batch introduces what it names.
-    ledger.record_many([objection(), {**decided, "objection": "o1"}], recorded_at=day("2025-02-01"))
+    ledger.record_many([objection(), decided()], recorded_at=day("2025-02-01"))
     assert len(ledger) == 3
     ledger.close()
+
+
+def test_an_evaluation_objection_or_decision_is_recorded_once(
+    journal_factory: JournalFactory,
+) -> None:
+    """Issue 12: an evaluation published twice raised each of its deadlines twice. Its id
+    names one evaluation, so a second event under it is refused (as is a second decision of
+    one objection), whatever else it says; the ledger goes on, and its agenda is not doubled."""
+    ledger = Ledger.open(journal_factory(), GANZHOU)
+    ledger.add_subject({"id": "mi1", "kind": "medical_institution"})
+    ledger.record(published(), recorded_at=day("2025-01-10"))
+    owed = [(a.action, a.due) for a in ledger.agenda(day("2025-01-10"), horizon=30)]
+    assert owed  # the evaluation's publicity and objection window
+    for again in (published(), {**published(date="2025-01-13"), "score": 90}):
+        with pytest.raises(EventRejected, match="names evaluation 'e2024' of subject 'mi1' again"):
+            ledger.record(again, recorded_at=day("2025-01-13"))
+    assert [(a.action, a.due) for a in ledger.agenda(day("2025-01-10"), horizon=30)] == owed
+    ledger.record(objection(), recorded_at=day("2025-01-24"))
+    ledger.record(decided(), recorded_at=day("2025-02-01"))
+    with pytest.raises(EventRejected, match="names objection 'o1' of subject 'mi1' again"):
+        ledger.record(decided(result="upheld"), recorded_at=day("2025-02-03"))
+    assert len(ledger) == 3
+    ledger.close()
+    reopened = Ledger.open(journal_factory(), GANZHOU)
+    assert len(reopened) == 3
+    reopened.close()
 
 
 def test_the_outbox_tells_measures_and_actions_with_day_trigger_and_seq(

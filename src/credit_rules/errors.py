@@ -394,6 +394,32 @@ class LedgerClockError(LedgerError):
         super().__init__(message)
 
 
+class LedgerClockLeap(LedgerClockError):
+    """A ``recorded_at`` further after the ledger's today than its clock allows in one step.
+
+    Today never goes back, and the journal is append-only, so a mistyped year (7999 for 2025)
+    would move every later call to that day for good, and evaluate every subject that far
+    ahead. A real leap is made on purpose, with ``advance``."""
+
+    def __init__(self, day: dt.date, today: dt.date, most: int) -> None:
+        LedgerError.__init__(
+            self,
+            Message(
+                "recorded_at {day} is {days} days after the ledger's today ({today}), more "
+                "than its clock allows in one step ({most} days): today never goes back, so "
+                "a mistyped year would stay for good; if that much time has passed, "
+                "advance() to the day first",
+                day=day,
+                days=(day - today).days,
+                today=today,
+                most=most,
+            ),
+        )
+        self.day = day
+        self.today = today
+        self.most = most
+
+
 class DuplicateEventId(LedgerError):
     """An ``event_id`` already recorded for a different event. The same event under the same id
     is a replay and is acknowledged without being recorded again; a different one is refused,

@@ -842,8 +842,11 @@ def read_inputs(ruleset: ir.Ruleset, events: EventTables, subjects: Table | None
             Message("the event concerns a subject that is not among the subjects"),
         )
     # Part of reading, in the checks' pass: input read once and evaluated on many days is
-    # looked at for records entered twice once.
-    pairs = sorted({(register.entered_by, register.key) for register in ruleset.registers})
+    # looked at for records entered twice once, and for events one per key named twice.
+    pairs = sorted(
+        {(register.entered_by, register.key) for register in ruleset.registers}
+        | set(vocabulary_schema(ruleset.vocabulary).once.items())
+    )
     for number, (entered_by, key) in enumerate(pairs):
         problems.also(frame, f"alike_{number}", alike(entered_by, key))
     problems.raise_if_any()

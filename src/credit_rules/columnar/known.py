@@ -225,7 +225,8 @@ class History:
     ) -> None:
         """Records entered twice, refused as the front door refuses them: two entries of one
         record that both count (known, not before the in-force date) whatever else they say,
-        and, known or not, any two entries equal field for field. Equal hashes of subject and
+        and, known or not, any two entries equal field for field; and, known or not, any two
+        events of a type one per key that name the same key. Equal hashes of subject and
         key find the few candidates among all entries in one pass; only those are compared
         by value. Registers found ``distinct`` when the input was read are not looked at."""
         problems = HistoryProblems()
@@ -260,6 +261,32 @@ class History:
             )
             problems.rows(
                 identical, key, Message("the same record entered twice; list each event once")
+            )
+        entering = {spec.register.entered_by for spec in self._registers}
+        for event_type, key in sorted(self._schema.once.items()):
+            if (
+                event_type in entering
+                or (event_type, key) in distinct
+                or not alike_entries(events, event_type, key)
+            ):
+                continue
+            # Every one naming the key again, known or not, alike or not, as the front
+            # door refuses it: no later step looks at such events again.
+            again = (
+                events.lazy()
+                .filter(pl.col("type") == event_type)
+                .filter(entry_pair(key).is_duplicated())
+                .filter(pl.struct("subject", key).is_duplicated())
+                .collect(engine=ENGINE)
+            )
+            problems.rows(
+                again,
+                key,
+                Message(
+                    "another {type} of the subject names the same {field}: each names its own",
+                    type=event_type,
+                    field=key,
+                ),
             )
         problems.raise_if_any()
 

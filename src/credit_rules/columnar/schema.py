@@ -22,6 +22,7 @@ from credit_rules.model.vocabularies import (
     decision_day_fields,
     event_classes,
     key_fields,
+    one_per_key_fields,
 )
 
 ColumnKind = Literal["text", "date", "count", "flag", "list"]
@@ -65,6 +66,9 @@ class VocabularySchema:
     #: Each event type's pairs of date columns ``(field, earlier)`` that must be in order
     #: (:attr:`credit_rules.model.events.Event.not_before`).
     not_before: Mapping[str, tuple[tuple[str, str], ...]]
+    #: Event types whose key names one event, and that key's field
+    #: (:attr:`credit_rules.model.events.Event.one_per_key`).
+    once: Mapping[str, str]
 
 
 def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
@@ -123,6 +127,7 @@ def vocabulary_schema(vocabulary: str) -> VocabularySchema:
         dict(key_fields(vocabulary)),
         dict(decision_day_fields(vocabulary)),
         {event_type: cls.not_before for event_type, cls in event_classes(vocabulary).items()},
+        dict(one_per_key_fields(vocabulary)),
     )
 
 

@@ -48,6 +48,7 @@ from credit_rules.model.vocabularies import (
     decision_day_fields,
     event_classes,
     key_fields,
+    one_per_key_fields,
     parse_events,
     raw_events,
     tie_fields,
@@ -114,7 +115,8 @@ class _ClassFacts(NamedTuple):
     """What :class:`Known`'s pass needs to know of one event class."""
 
     type: str
-    #: The field naming the record the type enters (its identity); None if it enters none.
+    #: The field naming the record the type enters, or the one event it is (its identity);
+    #: None if it has no identity of its own.
     key_field: str | None
     #: (correction type, key field) of the records it enters whose early corrections are
     #: set aside (``FrontDoor.early_entries``).
@@ -163,6 +165,14 @@ class FrontDoor:
         self.tie_fields = tie_fields(ruleset.vocabulary)
         # Event types that enter a record: their record id is their identity.
         self.entering = frozenset(register.entered_by for register in ruleset.registers)
+        #: Other event types whose key names one event (an evaluation, an objection): a
+        #: second naming the same key for the same subject is refused, like a record
+        #: entered twice, and found by the same pass.
+        self.once = {
+            event_type: key
+            for event_type, key in one_per_key_fields(ruleset.vocabulary).items()
+            if event_type not in self.entering
+        }
         self.decided = dict(decision_day_fields(ruleset.vocabulary))
         # Correction type -> the registers it corrects (entry type, key field): a correction
         # must find its record, which outcomes checks without walking (Known._plainly_corrects),
@@ -197,7 +207,9 @@ class FrontDoor:
         self.by_class: dict[type, _ClassFacts] = {
             cls: _ClassFacts(
                 event_type,
-                self.keys.get(event_type, "") if event_type in self.entering else None,
+                self.keys.get(event_type, "")
+                if event_type in self.entering or event_type in self.once
+                else None,
                 tuple(self.early_entries.get(event_type, ())),
                 event_type in self.kept_early,
                 self.decided.get(event_type),
@@ -581,7 +593,9 @@ class Known:
         # more than once).
         firsts = dict(zip(reversed(alikes), reversed(entries), strict=True)) if correcting else {}
         distinct = len(firsts) if correcting else len(set(alikes))
-        twice, again = ([], []) if distinct == len(alikes) else _repeats(events, entries, alikes)
+        twice, again = (
+            ([], []) if distinct == len(alikes) else _repeats(events, entries, alikes, door.once)
+        )
         if wrong:
             raise ScenarioError(None, wrong)
         if twice:
@@ -670,12 +684,13 @@ class Known:
 
 
 def _repeats(
-    events: list[Any], entries: Sequence[int], alikes: Sequence[int]
+    events: list[Any], entries: Sequence[int], alikes: Sequence[int], once: Mapping[str, str]
 ) -> tuple[list[Problem], list[int]]:
     """Records entered more than once: the problems of those entered twice alike, field for
     field, and the places of the later entries of a record entered again otherwise (walked,
-    where the walk says what is wrong). Events whose hashes collide are compared field by
-    field like the alike."""
+    where the walk says what is wrong). An event of a type that is ``once`` per key is a
+    problem whenever its key comes again, alike or not: nothing walks such events. Events
+    whose hashes collide are compared field by field like the alike."""
     seen: set[int] = set()
     repeated: set[int] = set()
     for alike in alikes:
@@ -693,6 +708,12 @@ def _repeats(
             more[alike] = [index]
             continue
         event = events[index]
+        key_field = once.get(event.type)
+        if key_field is not None:
+            first = _same_key(events, places, event, key_field)
+            if first is not None:
+                twice.append(_named_again(index, first, event, key_field))
+                continue
         same = next((place for place in places if events[place] == event), None)
         if same is None:
             places.append(index)
@@ -700,6 +721,21 @@ def _repeats(
         else:
             twice.append(_entered_twice(index, same))
     return twice, again
+
+
+def _same_key(events: list[Any], places: Sequence[int], event: Event, key_field: str) -> int | None:
+    """The first of ``places`` holding an event of ``event``'s type, subject and key (their
+    hashes are equal, the values need not be)."""
+    key = event.__dict__.get(key_field)
+    for place in places:
+        other = events[place]
+        if (
+            other.type == event.type
+            and other.subject == event.subject
+            and other.__dict__.get(key_field) == key
+        ):
+            return place
+    return None
 
 
 def _grouped_chosen(
@@ -753,6 +789,24 @@ def _entered_twice(index: int, same: int) -> Problem:
             same=same,
         ),
         field=f"events[{index}]",
+    )
+
+
+def _named_again(index: int, first: int, event: Event, key_field: str) -> Problem:
+    # An evaluation published twice would raise each of its deadlines twice, and an
+    # objection decided twice says two things of one objection: the key names one event.
+    return Problem(
+        Message(
+            "events[{index}] names {field} {key!r} of subject {subject!r} again (first at "
+            "events[{first}]): each {type} names its own {field}",
+            index=index,
+            field=key_field,
+            key=event.__dict__.get(key_field),
+            subject=event.subject,
+            first=first,
+            type=event.type,
+        ),
+        field=f"events[{index}].{key_field}",
     )
 
 

@@ -11,6 +11,13 @@ checked never to go back.
   is later: several producers write without tripping each other, and time only moves forward.
 - :class:`StrictClock` refuses a proposed day before the ledger's last (the old behaviour:
   :class:`~credit_rules.errors.LedgerClockError`), for a single producer who wants to know.
+
+Both refuse a proposed day more than ``max_leap`` days (3,653, ten years, by default) after
+the ledger's last (:class:`~credit_rules.errors.LedgerClockLeap`): since today never goes
+back, one mistyped year (7999, 2205 or 2052 for 2025) would otherwise hold every later call,
+for good, at that day. Ten years, because a small ledger may well see no event for a few
+years; a slip in the year's last digit is not caught. A real leap is made on purpose with
+``Ledger.advance``, or with ``max_leap=None``.
 - :class:`SourceClock` reads a day from a callable the service supplies (its own clock, in its
   own time zone), clamped forward; the library itself never reads the wall clock.
 """
@@ -21,7 +28,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
 
-from credit_rules.errors import LedgerClockError
+from credit_rules.errors import LedgerArgumentError, LedgerClockError, LedgerClockLeap, shown
 from credit_rules.i18n import Message
 
 
@@ -31,7 +38,36 @@ class Clock(Protocol):
         ...
 
 
-class ForwardClock:
+#: How many days after the ledger's today a caller may propose, by default: ten years.
+MAX_LEAP = 3653
+
+
+class _Bounded:
+    """A clock that refuses a proposed day more than ``max_leap`` days after the last."""
+
+    def __init__(self, *, max_leap: int | None = MAX_LEAP) -> None:
+        if max_leap is not None and (
+            not isinstance(max_leap, int) or isinstance(max_leap, bool) or max_leap < 1
+        ):
+            raise LedgerArgumentError(
+                Message(
+                    "max_leap must be a whole number of days, 1 or more (or None), got {value}",
+                    value=shown(max_leap),
+                )
+            )
+        self.max_leap = max_leap
+
+    def _within_leap(self, proposed: dt.date, last: dt.date | None) -> dt.date:
+        if (
+            self.max_leap is not None
+            and last is not None
+            and (proposed - last).days > self.max_leap
+        ):
+            raise LedgerClockLeap(proposed, last, self.max_leap)
+        return proposed
+
+
+class ForwardClock(_Bounded):
     """The proposed day, or the ledger's last day if that is later."""
 
     def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
@@ -39,16 +75,16 @@ class ForwardClock:
             if last is None:
                 raise LedgerClockError(Message("recorded_at"), None, None)
             return last
-        return proposed if last is None or proposed > last else last
+        return self._within_leap(proposed, last) if last is None or proposed > last else last
 
 
-class StrictClock:
+class StrictClock(_Bounded):
     """The proposed day, refused if it is before the ledger's last day."""
 
     def stamp(self, proposed: dt.date | None, last: dt.date | None) -> dt.date:
         if proposed is None or (last is not None and proposed < last):
             raise LedgerClockError(Message("recorded_at"), proposed, last)
-        return proposed
+        return self._within_leap(proposed, last)
 
 
 class SourceClock:

@@ -142,9 +142,12 @@ class Event(Frozen):
     key in results); ``decision_day_field`` holds the day it was decided when that may differ
     from the day it takes effect (it does not exist before it is decided); ``severity_field``
     grades it by an ordered enum; ``category_field`` classifies what it concerns.
+    ``one_per_key`` says the key names this event alone: a second event of the type naming
+    the same key for the same subject contradicts the first, and is refused.
     """
 
     key_field: ClassVar[str | None] = None
+    one_per_key: ClassVar[bool] = False
     decision_day_field: ClassVar[str | None] = None
     severity_field: ClassVar[str | None] = None
     category_field: ClassVar[str | None] = None

@@ -94,6 +94,7 @@ class InformationCollected(Event):
     """Arts 5–6: a piece of credit information and where it came from."""
 
     key_field = "information"
+    one_per_key = True
 
     type: Literal["information_collected"] = "information_collected"
     shown_as = N_("Information collected")
@@ -107,6 +108,7 @@ class CommitmentMade(Event):
     """Arts 7–9: a public credit commitment."""
 
     key_field = "commitment"
+    one_per_key = True
 
     type: Literal["commitment_made"] = "commitment_made"
     shown_as = N_("Commitment made")
@@ -149,6 +151,7 @@ class EvaluationPublished(Event):
     """Arts 12–13: an evaluation result for one cycle (year) is published for publicity."""
 
     key_field = "evaluation"
+    one_per_key = True
 
     type: Literal["evaluation_published"] = "evaluation_published"
     shown_as = N_("Evaluation published")
@@ -170,6 +173,7 @@ class ObjectionFiled(Event):
     made the evaluation (Art 19)."""
 
     key_field = "objection"
+    one_per_key = True
 
     type: Literal["objection_filed"] = "objection_filed"
     shown_as = N_("Objection filed")
@@ -219,6 +223,7 @@ class ObjectionDecided(Event):
     """
 
     key_field = "objection"
+    one_per_key = True
 
     type: Literal["objection_decided"] = "objection_decided"
     shown_as = N_("Objection decided")
@@ -237,6 +242,7 @@ class RepairApplied(Event):
     """
 
     key_field = "application"
+    one_per_key = True
 
     type: Literal["repair_applied"] = "repair_applied"
     shown_as = N_("Repair applied for")
@@ -262,6 +268,7 @@ class RepairAccepted(Event):
     """Art 25: the application is accepted; the 15 working days start."""
 
     key_field = "application"
+    one_per_key = True
 
     type: Literal["repair_accepted"] = "repair_accepted"
     shown_as = N_("Repair accepted")
@@ -286,6 +293,7 @@ class RepairDecided(Event):
     """Art 25: the repair is granted (the record stops being published) or refused."""
 
     key_field = "application"
+    one_per_key = True
 
     type: Literal["repair_decided"] = "repair_decided"
     shown_as = N_("Repair decided")

@@ -34,7 +34,9 @@ class RegulationPack:
     ask (see :class:`~credit_rules.model._base.Event`): for each event type, the field naming
     what it concerns (``key_fields``), the field holding its decision day where that differs
     from the day it takes effect (``decision_day_fields``), the field grading it
-    (``severity_fields``) and the field classifying it (``category_fields``).
+    (``severity_fields``) and the field classifying it (``category_fields``); and the types
+    whose key names one event only, with that key's field (``one_per_key_fields``): an
+    evaluation, an objection, an application is published, filed, made once.
     """
 
     vocabulary: str
@@ -43,6 +45,7 @@ class RegulationPack:
     decision_day_fields: Mapping[str, str] = field(init=False)
     severity_fields: Mapping[str, str] = field(init=False)
     category_fields: Mapping[str, str] = field(init=False)
+    one_per_key_fields: Mapping[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         classes = self.event_classes()
@@ -66,6 +69,20 @@ class RegulationPack:
                     )
                 found[event_type] = name
             object.__setattr__(self, f"{table}s", types.MappingProxyType(found))
+        once: dict[str, str] = {}
+        for event_type, cls in classes.items():
+            if not cls.one_per_key:
+                continue
+            if cls.key_field is None:
+                raise ValueError(
+                    Message(
+                        "{vocabulary}: {name} is one per key but names no key_field",
+                        vocabulary=self.vocabulary,
+                        name=cls.__name__,
+                    )
+                )
+            once[event_type] = cls.key_field
+        object.__setattr__(self, "one_per_key_fields", types.MappingProxyType(once))
 
     def event_classes(self) -> Mapping[str, type[Event]]:
         """Each event type and the model class that validates it, read off the union."""

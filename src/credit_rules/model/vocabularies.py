@@ -72,6 +72,12 @@ def key_fields(vocabulary: str) -> Mapping[str, str]:
     return PACKS[vocabulary].key_fields
 
 
+def one_per_key_fields(vocabulary: str) -> Mapping[str, str]:
+    """Event types whose key names one event only (an evaluation is published once), and
+    that key's field: a second one naming the same key for the same subject is refused."""
+    return PACKS[vocabulary].one_per_key_fields
+
+
 def decision_day_fields(vocabulary: str) -> Mapping[str, str]:
     """Event types decided on a day other than the one they take effect, and the field that
     holds the decision day: such an event does not exist before it is decided."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from credit_rules.model.vocabularies import event_types
+from credit_rules.model.vocabularies import event_types, one_per_key_fields
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -301,12 +301,17 @@ def event_types_read(ruleset: ir.Ruleset) -> frozenset[str]:
 
 
 def inert_event_types(ruleset: ir.Ruleset) -> frozenset[str]:
-    """Event types no register, rule, fact, exclusion or extension of the ruleset reads.
+    """Event types no register, rule, fact, exclusion or extension of the ruleset reads, and
+    that are not one per key.
 
     Such an event (say Lianyungang's ``dishonesty_collected``, Art 8(一): only entered records
     count) is checked by pydantic alone: the engine has no history check for it, and adding it
     only splits a segment whose pieces the engine joins again, so no measure, duty or deadline
     changes. A ledger records one without an evaluation; the columnar backend leaves them out
-    of a question that does not number events (outcomes).
+    of a question that does not number events (outcomes). A type one per key is never inert:
+    the engine refuses a second one naming the same key, read or not.
     """
-    return frozenset(event_types(ruleset.vocabulary) - event_types_read(ruleset))
+    vocabulary = ruleset.vocabulary
+    return frozenset(
+        event_types(vocabulary) - event_types_read(ruleset) - set(one_per_key_fields(vocabulary))
+    )
