@@ -664,6 +664,30 @@ def test_check_passes_on_a_bundled_ruleset(capsys: pytest.CaptureFixture[str]) -
     assert re.search(r"deadline_sanity\s+│\s+n/a", out)
 
 
+def test_check_reports_a_violation_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An analyst reading Chinese reads the finding in Chinese: what made which measure
+    milder, on which day, with dates as Chinese documents write them."""
+    code, out, _ = run(
+        capsys,
+        "check",
+        str(BROKEN / "lianyungang-third-record-milder.yaml"),
+        "--profile",
+        "ci",
+        "--invariant",
+        "monotonicity",
+        "--lang",
+        "zh",
+    )
+    assert code == 1
+    finding = next(line for line in out.splitlines() if "变轻" in line)
+    assert re.search(r"于 \d{4}年\d{1,2}月\d{1,2}日 记入记录 r\d+使 p1 的", finding), finding
+    assert "没有它时适用" in finding and "made p1" not in finding and "milder" not in finding
+    # The counterexample is a file to keep: its comments stay in one language, English.
+    assert "# entering record r" in out
+
+
 def test_check_fails_and_saves_the_counterexample(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -97,13 +97,17 @@ def canonical(evaluation: Evaluation) -> dict[str, Any]:
     return dumped
 
 
-def first_difference(left: str, right: str, width: int = 80) -> str:
+def first_difference(left: str, right: str, width: int = 80) -> Message:
     """Where two texts part, with a little context: enough to see what differs."""
     at = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), None)
     if at is None:
         at = min(len(left), len(right))
     start = max(0, at - width // 2)
-    return f"…{left[start : at + width]}… versus …{right[start : at + width]}…"
+    return Message(
+        "…{left}… versus …{right}…",
+        left=left[start : at + width],
+        right=right[start : at + width],
+    )
 
 
 # -- severity ------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from credit_rules.errors import (
     InvariantViolation,
     RulesetError,
 )
-from credit_rules.i18n import Message
+from credit_rules.i18n import Message, Quantity, listing
 from credit_rules.model.events import Event
 from credit_rules.model.results import Deadline, Decision, Evaluation
 from credit_rules.model.vocabularies import field_of
@@ -92,7 +92,7 @@ _ONE_DAY: Final = dt.timedelta(days=1)
 def _violation(
     name: str,
     cites: str,
-    message: str,
+    message: Message,
     engine: Engine,
     case: Case,
     *,
@@ -144,8 +144,10 @@ def determinism(engine: Engine, case: Case) -> None:
         raise _violation(
             name,
             _DETERMINISM,
-            "evaluating the same case twice gave different results: "
-            + support.first_difference(first, second),
+            Message(
+                "evaluating the same case twice gave different results: {difference}",
+                difference=support.first_difference(first, second),
+            ),
             engine,
             case,
         )
@@ -154,8 +156,11 @@ def determinism(engine: Engine, case: Case) -> None:
         raise _violation(
             name,
             _DETERMINISM,
-            "a freshly compiled engine on the same ruleset gave a different result: "
-            + support.first_difference(first, fresh),
+            Message(
+                "a freshly compiled engine on the same ruleset gave a different result: "
+                "{difference}",
+                difference=support.first_difference(first, fresh),
+            ),
             engine,
             case,
         )
@@ -167,8 +172,10 @@ def determinism(engine: Engine, case: Case) -> None:
         raise _violation(
             name,
             _DETERMINISM,
-            "listing the events latest day first (and each day's types in reverse) changed "
-            "the result",
+            Message(
+                "listing the events latest day first (and each day's types in reverse) "
+                "changed the result"
+            ),
             engine,
             case,
             comments=(
@@ -208,7 +215,9 @@ def order_independence(engine: Engine, case: Case) -> None:
         raise _violation(
             "order_independence",
             _DETERMINISM,
-            "listing the same events in reverse order (same-day events too) changed the result",
+            Message(
+                "listing the same events in reverse order (same-day events too) changed the result"
+            ),
             engine,
             case,
             comments=("Reverse the order of the events to see the other result.",),
@@ -246,12 +255,17 @@ def time_locality(engine: Engine, case: Case) -> None:
         }
     except CreditRulesError:
         expect = None
-    days = ", ".join(sorted({e.date.isoformat() for e in later}))
+    days = listing(sorted({e.date.isoformat() for e in later}))
     raise _violation(
         "time_locality",
         _TIME_LOCALITY,
-        f"{len(later)} event(s) dated after {case.as_of.isoformat()} (on {days}) changed the "
-        "result: " + support.first_difference(known, everything),
+        Message(
+            "{count} event(s) dated after {as_of} (on {days}) changed the result: {difference}",
+            count=len(later),
+            as_of=case.as_of,
+            days=days,
+            difference=support.first_difference(known, everything),
+        ),
         engine,
         case,
         expect=expect,
@@ -267,7 +281,7 @@ def time_locality(engine: Engine, case: Case) -> None:
 _MONOTONICITY = Message("Lianyungang Arts 9–11, Ganzhou Arts 11 and 14")
 
 
-def _more_severe(record: Event) -> tuple[Event, str] | None:
+def _more_severe(record: Event) -> tuple[Event, Message] | None:
     """``record`` at the gravest severity its vocabulary knows, if it is not there already, and
     how its severity changed."""
     field = field_of(record, "severity_fields")
@@ -277,7 +291,8 @@ def _more_severe(record: Event) -> tuple[Event, str] | None:
     levels = list(type(value))
     if value == levels[-1]:
         return None
-    return record.model_copy(update={field: levels[-1]}), f"from {value} to {levels[-1]}"
+    change = Message("from {value} to {graver}", value=str(value), graver=str(levels[-1]))
+    return record.model_copy(update={field: levels[-1]}), change
 
 
 def _milder_on(
@@ -300,7 +315,7 @@ def _check_not_milder(
     fewer_events: Sequence[Event],
     more_events: Sequence[Event],
     since: dt.date,
-    what: str,
+    what: Message,
 ) -> None:
     fewer = support.evaluate(run, case, fewer_events)
     more = support.evaluate(run, case, more_events)
@@ -320,16 +335,31 @@ def _check_not_milder(
         (subject, group), stricter, milder = confirmed
         rung = ladder[stricter.rule][1]
         got = (
-            f"{milder.outcome} (rule {milder.rule}, priority {ladder[milder.rule][1]})"
+            Message(
+                "{outcome} (rule {rule}, priority {priority})",
+                outcome=milder.outcome,
+                rule=milder.rule,
+                priority=ladder[milder.rule][1],
+            )
             if milder is not None
-            else "no measure of that group"
+            else Message("no measure of that group")
         )
         shown = case.with_events([e for e in more_events if e.date <= day], as_of=day)
         raise _violation(
             "monotonicity",
             _MONOTONICITY,
-            f"{what} made {subject}'s {group!r} measure milder on {day.isoformat()}: without it "
-            f"{stricter.outcome} (rule {stricter.rule}, priority {rung}) applies, with it {got}",
+            Message(
+                "{what} made {subject}'s {group!r} measure milder on {day}: without it "
+                "{outcome} (rule {rule}, priority {priority}) applies, with it {got}",
+                what=what,
+                subject=subject,
+                group=group,
+                day=day,
+                outcome=stricter.outcome,
+                rule=stricter.rule,
+                priority=rung,
+                got=got,
+            ),
             engine,
             shown,
             expect={
@@ -358,7 +388,6 @@ def monotonicity(engine: Engine, case: Case) -> None:
         return
     for register, record in support.records(run.ruleset, case):
         key = support.record_key(register, record)
-        when = record.date.isoformat()
         _check_not_milder(
             engine,
             run,
@@ -367,7 +396,7 @@ def monotonicity(engine: Engine, case: Case) -> None:
             support.without_record(case.events, register, record),
             case.events,
             record.date,
-            f"entering record {key} on {when}",
+            Message("entering record {key} on {day}", key=key, day=record.date),
         )
         raised = _more_severe(record)
         if raised is not None:
@@ -381,7 +410,7 @@ def monotonicity(engine: Engine, case: Case) -> None:
                 case.events,
                 events,
                 record.date,
-                f"raising record {key}'s severity {change}",
+                Message("raising record {key}'s severity {change}", key=key, change=change),
             )
 
 
@@ -455,16 +484,30 @@ def expiry(engine: Engine, case: Case) -> None:
             raise _violation(
                 "expiry",
                 _EXPIRY,
-                f"record {key}, entered {record.date.isoformat()}, was valid through "
-                f"{last_valid.isoformat()} ({register.validity} = {validity}); every measure "
-                f"it could help set had ended by {(free_from - _ONE_DAY).isoformat()}, yet on "
-                f"{day.isoformat()} it still counts: with it "
-                f"{[o for _, o in sorted(with_it)] or 'no measure'}, without it "
-                f"{[o for _, o in sorted(without)] or 'no measure'}",
+                Message(
+                    "record {key}, entered {entered}, was valid through {last_valid} "
+                    "({parameter} = {validity}); every measure it could help set had ended by "
+                    "{ended}, yet on {day} it still counts: with it {with_it}, without it "
+                    "{without}",
+                    key=key,
+                    entered=record.date,
+                    last_valid=last_valid,
+                    parameter=register.validity,
+                    validity=validity,
+                    ended=free_from - _ONE_DAY,
+                    day=day,
+                    with_it=_measures(with_it),
+                    without=_measures(without),
+                ),
                 engine,
                 shown,
                 expect=expect,
             )
+
+
+def _measures(active: set[tuple[str, str]]) -> Message:
+    outcomes = [outcome for _, outcome in sorted(active)]
+    return listing(outcomes) if outcomes else Message("no measure")
 
 
 # -- deadline sanity -------------------------------------------------------------------------
@@ -473,12 +516,16 @@ _DEADLINES = Message("Civil Code Arts 201–203, Ganzhou Arts 12, 20 and 25")
 _WORKING_DAYS = "工作日"
 
 
-def _cited_texts(ruleset: ir.Ruleset, cites: Iterable[ir.Cite]) -> list[tuple[str, str]]:
+def _cited_texts(ruleset: ir.Ruleset, cites: Iterable[ir.Cite]) -> list[tuple[Message, str]]:
     texts = []
     for cite in cites:
         article = ruleset.article(cite.article)
         item = article.item(cite.item) if cite.item is not None else None
-        where = f"Art {cite.article}" + (f"({cite.item})" if cite.item is not None else "")
+        where = (
+            Message("Art {article}({item})", article=cite.article, item=cite.item)
+            if cite.item is not None
+            else Message("Art {article}", article=cite.article)
+        )
         texts.append((where, item.zh if item is not None else article.zh))
     return texts
 
@@ -504,41 +551,63 @@ def _nth_counted(deadline: Deadline, run: Engine) -> dt.date | None:
 
 def _deadline_problem(
     ruleset: ir.Ruleset, deadline: Deadline, run: Engine
-) -> tuple[str, dt.date | None] | None:
+) -> tuple[Message, dt.date | None] | None:
     """What is wrong with ``deadline``, and the due date the law gives instead (if known)."""
     rule = next((r for r in ruleset.rules if r.id == deadline.rule), None)
     if rule is None or rule.period is None:
         return None
     parameter = ruleset.parameter(rule.period)
-    what = f"deadline {deadline.name} (rule {deadline.rule}) from {deadline.start.isoformat()}"
+    what = Message(
+        "deadline {name} (rule {rule}) from {start}",
+        name=deadline.name,
+        rule=deadline.rule,
+        start=deadline.start,
+    )
     if deadline.unit != "working_days":
         for where, text in _cited_texts(ruleset, parameter.cites or rule.cites):
             if _WORKING_DAYS in text:
                 expected = _nth_counted(deadline, run)
-                shown = expected.isoformat() if expected else "later"
                 return (
-                    f"{what} counts {deadline.count} {deadline.unit.replace('_', ' ')} "
-                    f"({rule.period} = {parameter.value}), but {where}, which it cites, counts "
-                    f"working days ({_WORKING_DAYS}): due {deadline.due.isoformat()} instead of "
-                    f"{shown}",
+                    Message(
+                        "{what} counts {period} ({parameter} = {value}), but {where}, which it "
+                        "cites, counts working days ({words}): due {due} instead of {expected}",
+                        what=what,
+                        period=Quantity(deadline.count, deadline.unit),
+                        parameter=rule.period,
+                        value=parameter.value,
+                        where=where,
+                        words=_WORKING_DAYS,
+                        due=deadline.due,
+                        expected=expected if expected else Message("later"),
+                    ),
                     expected,
                 )
     if deadline.due < deadline.start:
-        return f"{what} is due {deadline.due.isoformat()}, before it starts", None
+        return Message("{what} is due {due}, before it starts", what=what, due=deadline.due), None
     if not run.calendar.is_working_day(deadline.due, strict=False):
         return (
-            f"{what} is due {deadline.due.isoformat()}, which is not a working day "
-            "(Civil Code Art 203 moves the last day of an act past rest days)",
+            Message(
+                "{what} is due {due}, which is not a working day (Civil Code Art 203 moves "
+                "the last day of an act past rest days)",
+                what=what,
+                due=deadline.due,
+            ),
             run.calendar.roll_forward(deadline.due, strict=False),
         )
     if deadline.unit == "working_days":
         expected = _nth_counted(deadline, run)
         if expected != deadline.due:
             return (
-                f"{what} is due {deadline.due.isoformat()}, but {deadline.count} working days "
-                f"plus {deadline.extended_by} of extension, not counting "
-                f"{len(deadline.excluded)} excluded period(s), end on "
-                f"{expected.isoformat() if expected else 'a later day'}",
+                Message(
+                    "{what} is due {due}, but {count} working days plus {extended} of "
+                    "extension, not counting {excluded} excluded period(s), end on {expected}",
+                    what=what,
+                    due=deadline.due,
+                    count=deadline.count,
+                    extended=deadline.extended_by,
+                    excluded=len(deadline.excluded),
+                    expected=expected if expected else Message("a later day"),
+                ),
                 expected,
             )
     return None
@@ -603,10 +672,18 @@ def deadline_sanity(engine: Engine, case: Case) -> None:
             raise _violation(
                 name,
                 _DEADLINES,
-                f"deadline {deadline.name} (rule {deadline.rule}) from "
-                f"{deadline.start.isoformat()} is due {deadline.due.isoformat()} with "
-                f"{len(deadline.excluded)} excluded period(s) and {deadline.extended_by} working "
-                f"days of extension, earlier than {without.due.isoformat()} without them",
+                Message(
+                    "deadline {name} (rule {rule}) from {start} is due {due} with {excluded} "
+                    "excluded period(s) and {extended} working days of extension, earlier than "
+                    "{earlier} without them",
+                    name=deadline.name,
+                    rule=deadline.rule,
+                    start=deadline.start,
+                    due=deadline.due,
+                    excluded=len(deadline.excluded),
+                    extended=deadline.extended_by,
+                    earlier=without.due,
+                ),
                 engine,
                 case,
             )
@@ -649,8 +726,12 @@ def backend_agreement(engine: Engine, case: Case) -> None:
     raise _violation(
         "backend_agreement",
         _BACKENDS,
-        f"the {other.backend} backend disagrees with the {run.backend} backend: "
-        + support.first_difference(mine, theirs),
+        Message(
+            "the {other} backend disagrees with the {backend} backend: {difference}",
+            other=other.backend,
+            backend=run.backend,
+            difference=support.first_difference(mine, theirs),
+        ),
         engine,
         case,
         expect=expect,
@@ -665,7 +746,8 @@ def _backend_skip(engine: Engine) -> str | None:
     try:
         _other_backend(engine)
     except BackendUnavailable as error:
-        return str(error)
+        first = error.args[0] if error.args else None
+        return first if isinstance(first, Message) else str(error)
     return None
 
 
@@ -686,10 +768,12 @@ def _layered(run: Engine) -> Engine | RulesetError:
     return found
 
 
-def _first_problem(error: RulesetError) -> str:
+def _first_problem(error: RulesetError) -> Message:
     first = error.problems[0].render(error.source) if error.problems else str(error)
     more = len(error.problems) - 1
-    return first + (f" (and {more} more problems)" if more > 0 else "")
+    if more > 0:
+        return Message("{first} (and {more} more problems)", first=first, more=more)
+    return Message.raw(first)
 
 
 def _content(evaluation: Evaluation) -> dict[str, Any]:
@@ -717,7 +801,11 @@ def layering_neutrality(engine: Engine, case: Case) -> None:
         raise _violation(
             name,
             _LAYERING,
-            f"an empty layer over {run.ruleset.source} does not load: {_first_problem(layered)}",
+            Message(
+                "an empty layer over {source} does not load: {problem}",
+                source=run.ruleset.source,
+                problem=_first_problem(layered),
+            ),
             engine,
             case,
             comments=("Any scenario shows it: the layer itself cannot be loaded.",),
@@ -737,8 +825,10 @@ def layering_neutrality(engine: Engine, case: Case) -> None:
     raise _violation(
         name,
         _LAYERING,
-        "an empty layer over the ruleset changed the result: "
-        + support.first_difference(base, support.outcome_text(layered, case)),
+        Message(
+            "an empty layer over the ruleset changed the result: {difference}",
+            difference=support.first_difference(base, support.outcome_text(layered, case)),
+        ),
         engine,
         case,
         expect=expect,
@@ -773,30 +863,31 @@ class Invariant:
 
 def _needs_ladder(ruleset: ir.Ruleset) -> str | None:
     if not ruleset.registers:
-        return "the ruleset has no register of records"
+        return Message("the ruleset has no register of records")
     if not support.ladders(ruleset):
-        return "no measure rule has a group, so the ruleset orders no measures by severity"
+        return Message("no measure rule has a group, so the ruleset orders no measures by severity")
     return None
 
 
 def _needs_validity(ruleset: ir.Ruleset) -> str | None:
     if not any(register.validity is not None for register in ruleset.registers):
-        return "no register has a validity: records count until removed"
+        return Message("no register has a validity: records count until removed")
     if not support.bounded_measures(ruleset):
-        return "no measure rule has an until, so there is no term to run out"
+        return Message("no measure rule has an until, so there is no term to run out")
     return None
 
 
 def _needs_deadlines(ruleset: ir.Ruleset) -> str | None:
     if any(rule.outcome_kind == "deadline" for rule in ruleset.rules):
         return None
-    return "the ruleset has no deadline rules"
+    return Message("the ruleset has no deadline rules")
 
 
 def _needs_file(ruleset: ir.Ruleset) -> str | None:
     if support.layer_base(ruleset) is None:
-        return (
-            f"the ruleset was not loaded from a file ({ruleset.source}), so nothing can extend it"
+        return Message(
+            "the ruleset was not loaded from a file ({source}), so nothing can extend it",
+            source=ruleset.source,
         )
     return None
 
