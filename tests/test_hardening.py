@@ -567,6 +567,12 @@ def test_masking_keeps_four_characters_at_each_end_and_spares_other_numbers() ->
     assert mask_identities(f"id {ID_NUMBER}.") == f"id {MASKED}."
     assert mask_identities("sha256:ab12" + "3" * 20) == "sha256:ab12" + "3" * 20
     assert mask_identities("records 2024-01-01 and 12345") == "records 2024-01-01 and 12345"
+    # A prefix glued to the number (an id), and a social credit code lower-cased.
+    assert mask_identities(f"subject p{ID_NUMBER}:") == f"subject p{MASKED}:"
+    assert mask_identities("org 91350100m000100y43") == "org 9135**********0y43"
+    # A digest the library writes is a longer run: never taken for a number.
+    for digest in ("0123456789" * 3 + "ab", "a" + "1" * 31, "ab" + "3" * 62):
+        assert mask_identities(f"id {digest}.") == f"id {digest}."
     assert shown(10**5000).startswith("<a int too large")
 
 

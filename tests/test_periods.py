@@ -139,6 +139,26 @@ def test_parse_rejects_what_is_not_a_period(text: str) -> None:
         Period.parse(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("2 yeers", "did you mean '2 years'?"),
+        ("0 dayz", "did you mean '0 days'?"),
+        ("15 working dyas", "did you mean '15 working days'?"),
+        ("1 mnth", "did you mean '1 month'?"),
+        ("5 fortnights", None),
+        ("5", None),
+    ],
+)
+def test_a_misspelt_unit_is_answered_with_the_period_to_write(text: str, hint: str | None) -> None:
+    with pytest.raises(ValueError) as raised:
+        Period.parse(text)
+    message = str(raised.value)
+    assert (hint in message) if hint else ("did you mean" not in message)
+    if hint:
+        assert "是否想写" in raised.value.args[0].render("zh")
+
+
 def test_period_rejects_negative_counts_and_unknown_units() -> None:
     with pytest.raises(ValueError, match="negative"):
         Period(-1, "days")

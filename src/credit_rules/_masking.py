@@ -21,23 +21,32 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 # 18 characters: 17 digits and a digit or X (GB 11643), or the GB 32100 alphabet (digits and
-# capitals without I, O, S, V, Z). Not inside a longer run of letters or digits.
-_SHAPE = re.compile(
-    r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10})"
-    r"(?![0-9A-Za-z])"
-)
+# letters without I, O, S, V, Z, in either case: systems lower-case codes too). Not inside a
+# longer run of letters or digits, except behind up to 12 letters (an id such as
+# ``p110101199003071234``, a prefix glued to the number). The run is then at most 30
+# characters, so no hex digest the library writes (16, 32 or 64 characters) is ever taken for
+# one.
+_CODE = "[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]"
+#: A run of 18 to 30 letters and digits standing alone: the only places a number can be, found
+#: in one pass as fast as the number itself would be; only these are looked at closely.
+_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18,30}(?![0-9A-Za-z])")
+_NUMBER = re.compile(rf"([A-Za-z]{{0,12}}?)(\d{{17}}[\dXx]|{_CODE}{{2}}\d{{6}}{_CODE}{{10}})")
 
 
 def _mask(match: re.Match[str]) -> str:
-    number = match.group(0)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    run = match.group(0)
+    found = _NUMBER.fullmatch(run)
+    if found is None:
+        return run
+    number = found.group(2)
+    return found.group(1) + number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
 def mask_text(text: str) -> str:
     """``text`` with every identity-number-shaped run masked as ``3607**********1234``."""
     if len(text) < 18:
         return text
-    return _SHAPE.sub(_mask, text)
+    return _RUN.sub(_mask, text)
 
 
 class MaskedStream:

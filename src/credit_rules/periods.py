@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -42,6 +43,24 @@ LONGEST: dict[str, int] = {
     "years": 1000,
     "working_days": 1000 * 250,
 }
+
+
+def _unit_hint(match: re.Match[str] | None) -> str:
+    """``"; did you mean '5 years'?"`` for a misspelt unit (``5 yeers``), or ``""``: the
+    number was read, so the hint is the whole period to write."""
+    if match is None:
+        return ""
+    close = difflib.get_close_matches(match.group(2), list(_UNITS), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    written = _written(int(match.group(1)), _UNITS[close[0]])
+    return Message("; did you mean {period!r}?", period=written)
+
+
+def _written(count: int, unit: Unit) -> str:
+    """``1 year``, ``0 days``, ``15 working days``: a period as a ruleset writes it."""
+    plain = unit.replace("_", " ")
+    return f"{count} {plain[:-1] if count == 1 else plain}"
 
 
 @dataclass(frozen=True, order=True)
@@ -83,12 +102,12 @@ class Period:
                     "years', '1 month', '15 days' or '15 working days'",
                     text=text,
                 )
+                + _unit_hint(match)
             )
         return cls(int(match.group(1)), _UNITS[match.group(2)])
 
     def __str__(self) -> str:
-        unit = self.unit.replace("_", " ")
-        return f"{self.count} {unit[:-1] if self.count == 1 else unit}"
+        return _written(self.count, self.unit)
 
     def last_day(self, start: dt.date) -> dt.date:
         """The last day of this period when it starts on (but does not count) ``start``."""
