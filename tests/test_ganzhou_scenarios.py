@@ -1286,3 +1286,60 @@ def test_art30_outside_reading_keeps_an_earlier_determination_out_of_the_facts()
         "art22_repair_refused_no_such_record"
     ]
     assert not [d for d in result.duties if d.name == "stop_dishonesty_publicity"]
+
+
+# -- Art 20: an objection to a result not yet published ----------------------------------------
+
+
+def _objected_before_publication() -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "objection_filed",
+            "subject": "ph1",
+            "objection": "o1",
+            "evaluation": "e2024",
+            "ground": "evaluation_result_disputed",
+            "written": True,
+            "reasons_given": True,
+            "evidence_supplied": True,
+            "date": "2025-01-06",
+        },
+        {
+            "type": "evaluation_published",
+            "subject": "ph1",
+            "evaluation": "e2024",
+            "year": 2024,
+            "score": 78,
+            "date": "2025-01-10",
+        },
+    ]
+
+
+@pytest.mark.parametrize("as_of", ["2025-01-06", "2025-01-10", "2025-03-03"])
+def test_an_objection_before_publication_owes_no_decision_whatever_the_day(as_of: str) -> None:
+    """Art 20: only a published result can be objected to. Whether the publication is known
+    yet (on the filing day it is not) or later, the early objection is not made as required:
+    no decision on it falls due, and it never holds back the report (Art 12)."""
+    result = ENGINE.evaluate(
+        [{"id": "ph1", "kind": "retail_pharmacy"}],
+        _objected_before_publication(),
+        as_of=dt.date.fromisoformat(as_of),
+    )
+    assert "objection_decision_due" not in {d.name for d in result.deadlines}
+    assert [d.rule for d in result.decisions if d.outcome.startswith("objection")] == [
+        "art20_objection_before_publication"
+    ]
+
+
+def test_a_bureau_may_handle_an_objection_filed_before_publication() -> None:
+    """The other reading of interpretation objection_before_publication: the early objection
+    is admitted and decided, and the report waits for the decision."""
+    handled = Engine(with_parameters(RULESET, {"objection_before_publication_counts": True}))
+    result = handled.evaluate(
+        [{"id": "ph1", "kind": "retail_pharmacy"}],
+        _objected_before_publication(),
+        as_of=dt.date(2025, 3, 3),
+    )
+    assert "objection_admitted" in {d.outcome for d in result.decisions}
+    assert "report_formed" not in {d.outcome for d in result.decisions}
+    assert "objection_decision_due" in {d.name for d in result.deadlines}
