@@ -122,6 +122,22 @@ def test_an_article_without_a_scenario_fails_the_run(
     assert by_number[9]["covered"] and by_number[9]["rules_never_fired"] == []
 
 
+def test_the_coverage_table_names_its_evidence_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    only = LIANYUNGANG / "art09-first-record-warning-on-entry-day.scenario.yaml"
+    assert main(["test", "--coverage", str(only), "--lang", "zh"]) == 1
+    row = next(
+        line for line in capsys.readouterr().out.splitlines() if "art9_written_warning" in line
+    )
+    assert "规则、事实、参数、结果" in row and "rule" not in row.replace("art9_written_warning", "")
+    assert main(["test", "--coverage", str(only)]) == 1
+    row = next(
+        line for line in capsys.readouterr().out.splitlines() if "art9_written_warning" in line
+    )
+    assert "rule, fact, parameter, outcome" in row
+
+
 def test_coverage_api_counts_only_scenarios_with_expectations() -> None:
     example = load_scenario(RULESETS / "ganzhou-2023" / "scenarios" / "example.scenario.yaml")
     tested = load_scenario(LIANYUNGANG / "art10-measure-last-day.scenario.yaml")

@@ -15,7 +15,7 @@ from typing import Any
 from credit_rules._console import Console, Padding, Table, Text
 from credit_rules.cli import common
 from credit_rules.cli.console import progress_bar, stderr_console, stdout_console
-from credit_rules.i18n import N_, Gettext, Lang, clauses, render
+from credit_rules.i18n import N_, Gettext, Lang, clauses, listed, render
 from credit_rules.testing.coverage import Coverage, CoverageCollector, RulesetCoverage
 from credit_rules.testing.expectations import Mismatch, Runner, ScenarioResult, find_scenarios
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     coverage = collector.report() if collector is not None else None
     if coverage is not None:
         for ruleset in coverage.rulesets:
-            _print_coverage(out, ruleset, _)
+            _print_coverage(out, ruleset, _, args.lang)
     if args.json:
         _write_json(args.json, results, coverage, args.lang)
     if any(r.error is not None for r in results):
@@ -174,7 +174,20 @@ def _print_summary(console: Console, results: list[ScenarioResult], _: Gettext, 
     console.print(Text.assemble(*parts), soft_wrap=True)
 
 
-def _print_coverage(console: Console, coverage: RulesetCoverage, _: Gettext) -> None:
+#: How each kind of evidence an article was exercised by is called in the report (the JSON
+#: keeps the kinds themselves, which are names, not words).
+_VIA_WORDS = {
+    "rule": N_("rule"),
+    "fact": N_("fact"),
+    "parameter": N_("parameter"),
+    "register": N_("register"),
+    "outcome": N_("outcome"),
+    "term": N_("term"),
+    "in force": N_("in-force date"),
+}
+
+
+def _print_coverage(console: Console, coverage: RulesetCoverage, _: Gettext, lang: Lang) -> None:
     table = Table(
         title=_("Article coverage: {id} {version} ({count} scenarios with expect:)").format(
             id=coverage.id, version=coverage.version, count=coverage.scenarios
@@ -198,7 +211,7 @@ def _print_coverage(console: Console, coverage: RulesetCoverage, _: Gettext) -> 
             _("executable"),
             Text("\n".join(article.rules)),
             count,
-            Text(", ".join(article.via)),
+            Text(listed([_(_VIA_WORDS.get(kind, kind)) for kind in article.via], lang)),
             Text("\n".join(article.never_fired), style="yellow"),
             Text("\n".join(article.never_read), style="yellow"),
         )
