@@ -173,6 +173,33 @@ def test_procedural_events_must_name_what_is_on_record(journal_factory: JournalF
     ledger.close()
 
 
+def test_a_dismissal_answers_an_objection_on_record(journal_factory: JournalFactory) -> None:
+    """Lianyungang Art 13: a dismissal (verified, nothing to correct) answers an objection;
+    without one on record it would owe the person an answer to nothing."""
+    ledger = Ledger.open(journal_factory(), LIANYUNGANG)
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    dismissed = {
+        "type": "objection_dismissed",
+        "subject": "p1",
+        "record": "r1",
+        "date": "2008-04-15",
+    }
+    with pytest.raises(MissingReference, match="record 'r1'"):
+        ledger.record(dismissed, recorded_at=day("2008-04-15"))
+    objected = {
+        "type": "objection_filed",
+        "subject": "p1",
+        "record": "r1",
+        "ground": "inaccurate",
+        "date": "2008-04-01",
+    }
+    ledger.record_many([objected, dismissed], recorded_at=day("2008-04-15"))
+    owed = ledger.agenda(day("2008-04-15"), horizon=0)
+    assert [(a.action, a.due) for a in owed] == [("notify_objection_result", day("2008-04-15"))]
+    ledger.close()
+
+
 def test_an_evaluation_objection_or_decision_is_recorded_once(
     journal_factory: JournalFactory,
 ) -> None:

@@ -244,7 +244,7 @@ def test_a_misspelt_for_each_gets_the_closest_name(tmp_path: Path, section: str)
     error = _one_problem(
         tmp_path, f"\n{section}:\n", "for_each: objection_filed", "for_each: objection_filled"
     )
-    assert "did you mean objection_filed?" in str(error)
+    assert "did you mean objection_filed or objection_dismissed?" in str(error)
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,18 @@ class RecordCorrected(Event):
         return data
 
 
+class ObjectionDismissed(Event):
+    """Art 13: the agency verified an objection and found nothing to correct (经核实无需更正).
+    The objecting person is told the result all the same ("应及时将异议处理结果告知"); a
+    correction is recorded as ``record_corrected`` instead."""
+
+    key_field = "record"
+
+    type: Literal["objection_dismissed"] = "objection_dismissed"
+    shown_as = N_("Objection dismissed")
+    record: str = Field(min_length=1)
+
+
 class QueryRequested(Event):
     """Art 12: the subject asks for their own record."""
 
@@ -135,6 +147,7 @@ LianyungangEvent = Annotated[
     | DishonestyEntered
     | ObjectionFiled
     | RecordCorrected
+    | ObjectionDismissed
     | QueryRequested,
     Field(discriminator="type"),
 ]

@@ -2,7 +2,8 @@
 
 Its only action is a duty (notify the subject of an entry, Art 8(四); tell an objector the
 result, Art 13), and no event says "the subject was notified", so nothing here can be shown
-done: the duties are listed on their day and never overdue.
+done: the duties are listed on their day and never overdue. A dismissal of an objection
+(Art 13) answers one, so the objection must be on record first.
 """
 
 from __future__ import annotations
@@ -12,4 +13,9 @@ from typing import Final
 
 from credit_rules.ledger.agenda import LedgerPack
 
-PACK: Final = LedgerPack(vocabulary="lianyungang-2007", discharges=MappingProxyType({}))
+PACK: Final = LedgerPack(
+    vocabulary="lianyungang-2007",
+    discharges=MappingProxyType({}),
+    # Art 13: a dismissal answers an objection, which must be on record first.
+    references=MappingProxyType({("objection_dismissed", "record"): "objection_filed"}),
+)

@@ -19,6 +19,7 @@ from credit_rules.model.lianyungang import (
     DishonestyDetermined,
     DishonestyEntered,
     DishonestyVerified,
+    ObjectionDismissed,
     ObjectionFiled,
     ObjectionGround,
     QueryRequested,
@@ -90,7 +91,8 @@ def lianyungang_histories(
     stages: bool = False,
 ) -> st.SearchStrategy[History]:
     """One insured person with 0..max_records entered records, and perhaps objections,
-    corrections (removals and amendments) and queries that refer to those records.
+    each answered by a correction (a removal or an amendment) or a dismissal, and queries
+    that refer to those records.
 
     With ``stages``, records also go through the earlier steps of Art 8 (collected, verified,
     determined) before entry, and one record may stop before entry (it must not count).
@@ -128,14 +130,21 @@ def lianyungang_histories(
                         subject=person.id, record=record.record, ground=draw(_GROUND), date=filed
                     )
                 )
-                events.append(
-                    RecordCorrected(
-                        subject=person.id,
-                        record=record.record,
-                        action=draw(_ACTION),
-                        date=draw(dates(filed, end)),
+                # Art 13: verified, the record is corrected, or nothing needs correcting.
+                answered = draw(dates(filed, end))
+                if draw(st.integers(0, 3)) == 0:
+                    events.append(
+                        ObjectionDismissed(subject=person.id, record=record.record, date=answered)
                     )
-                )
+                else:
+                    events.append(
+                        RecordCorrected(
+                            subject=person.id,
+                            record=record.record,
+                            action=draw(_ACTION),
+                            date=answered,
+                        )
+                    )
         if queries:
             events.extend(QueryRequested(subject=person.id, date=day) for day in draw(queried))
         return History(person, tuple(events))
