@@ -1,9 +1,10 @@
 """``credit-rules validate --strict``: static checks beyond the schema.
 
 Each check is shown to find a defect planted in a copy of the Lianyungang ruleset (a ladder
-with a missing rung, a rule no history can fire, two measures with nothing to say which wins,
-an unused parameter or fact, a preamble cited as law), with its line and a suggested fix, and
-to stay quiet on the bundled rulesets, whose conditions it must prove exclusive to do so.
+with a missing rung or ranked the wrong way, a rule no history can fire, two measures with
+nothing to say which wins, an unused parameter or fact, a preamble cited as law), with its
+line and a suggested fix, and to stay quiet on the bundled rulesets, whose conditions it must
+prove exclusive to do so.
 """
 
 from __future__ import annotations
@@ -93,6 +94,32 @@ def test_art11_top_rung_with_equality_leaves_four_or_more_uncovered() -> None:
     text = planted((ART11_WHEN, 'when: "record_count == time_limited_records"'))
     finding = only(findings(text), "ladder-gap")
     assert "no rule covers record_count >= 4" in finding.message
+
+
+def test_art11_ranked_below_art10_is_a_ladder_inversion() -> None:
+    """One more record must never give a milder measure (Arts 10-11): the rung for three or
+    more records ranked below the rung for two is found without running a case, at the
+    higher rung's line, in both languages."""
+    text = planted((ART11_GROUP, "    group: settlement_measure\n    priority: 1\n"))
+    finding = only(findings(text), "ladder-inversion")
+    assert finding.subject == "art11_time_limited_reimbursement"
+    assert finding.message == (
+        "in group settlement_measure, art11_time_limited_reimbursement (record_count >= 3) "
+        "needs more than art10_cash_settlement (record_count = 2) but ranks below it "
+        "(priority 1 < 2): one more record would give the milder measure"
+    )
+    assert finding.line == line_of(text, "- id: art11_time_limited_reimbursement")
+    assert "多一条记录反而得到较轻的措施" in Message.render(finding.message, "zh")  # type: ignore[arg-type]
+    # Equal priorities rank nothing: the written warning (one record) and Art 11 share 1.
+    assert "art9_written_warning" not in finding.message
+
+
+def test_the_broken_ruleset_of_the_check_command_is_caught_statically(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = ROOT / "tests" / "broken_rulesets" / "lianyungang-third-record-milder.yaml"
+    assert main(["validate", "--strict", str(path)]) == 1
+    assert f"{path}:9: ladder-inversion: in group settlement_measure" in capsys.readouterr().out
 
 
 # -- unreachable --------------------------------------------------------------------------------

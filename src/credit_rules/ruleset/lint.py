@@ -2,8 +2,8 @@
 
 A ruleset can load cleanly and still say something the analyst did not mean: two measures that
 both apply where the regulation gives one, a rule no history can ever fire, a ladder of counts
-with a rung missing, a parameter nothing reads, a rule that cites a preamble as if it were law
-to execute. Each finding names its line and suggests a fix.
+with a rung missing or a higher rung ranked milder, a parameter nothing reads, a rule that
+cites a preamble as if it were law to execute. Each finding names its line and suggests a fix.
 
 Conditions are reasoned about after folding the parameters in, in the normal form the
 durable backend also runs (:mod:`credit_rules.ruleset.analysis`): a disjunction of conjunctions,
@@ -37,6 +37,7 @@ from credit_rules.ruleset.expressions import (
     Arith,
     Compare,
     CompareOp,
+    Conditional,
     Expr,
     Ref,
     fields_in,
@@ -53,6 +54,7 @@ Check = Literal[
     "unreachable",
     "empty-term",
     "ladder-gap",
+    "ladder-inversion",
     "unused-parameter",
     "unused-fact",
     "unused-register",
@@ -97,6 +99,7 @@ def lint(ruleset: ir.Ruleset, text: str | None = None) -> tuple[Finding, ...]:
         *_unreachable(ruleset, conditions),
         *_empty_terms(ruleset),
         *_ladder_gaps(ruleset, conditions),
+        *_ladder_inversions(ruleset, conditions),
         *_conflicts(ruleset, conditions),
     ]
     return tuple(sorted(findings, key=lambda f: (f.line or 0, f.check, f.subject)))
@@ -358,22 +361,31 @@ def _shown(value: ir.ParameterValue) -> str:
     return str(value) if not isinstance(value, Period) else f"'{value}'"
 
 
+Span = tuple[int | None, int | None]
+Rungs = dict[Expr, list[tuple[ir.Rule, list[Span]]]]
+
+
+def _ladders(
+    ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
+) -> dict[tuple[str, str | None], Rungs]:
+    """The measures on each trigger and group, as rungs: for each count variable their
+    conditions bound, each rule and the ranges it allows."""
+    ladders: dict[tuple[str, str | None], Rungs] = {}
+    for rule in ruleset.rules:
+        clauses = conditions[rule.id]
+        if rule.outcome_kind != "measure" or not clauses:
+            continue
+        spans = ladders.setdefault((rule.on, rule.group), {})
+        for variable, ranges in _ranges(clauses).items():
+            spans.setdefault(variable, []).append((rule, ranges))
+    return ladders
+
+
 def _ladder_gaps(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]) -> list[Finding]:
     """Measures on one trigger that split a count into ranges (1 record, 2, 3 or more) must
     leave no count between the lowest and the highest rung without a rule."""
-    ladders: dict[tuple[str, str | None], list[ir.Rule]] = {}
-    for rule in ruleset.rules:
-        if rule.outcome_kind == "measure":
-            ladders.setdefault((rule.on, rule.group), []).append(rule)
     found = []
-    for (on, group), rules in ladders.items():
-        spans: dict[Expr, list[tuple[ir.Rule, list[tuple[int | None, int | None]]]]] = {}
-        for rule in rules:
-            clauses = conditions[rule.id]
-            if not clauses:
-                continue
-            for variable, ranges in _ranges(clauses).items():
-                spans.setdefault(variable, []).append((rule, ranges))
+    for (on, group), spans in _ladders(ruleset, conditions).items():
         for variable, rungs in spans.items():
             if len(rungs) < 2:
                 continue
@@ -416,6 +428,69 @@ def _ladder_gaps(ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
                 )
             )
     return found
+
+
+def _ladder_inversions(
+    ruleset: ir.Ruleset, conditions: dict[str, list[Clause] | None]
+) -> list[Finding]:
+    """In a group of measures, a rung that needs more records than another must not rank
+    below it: the engine applies the higher priority, so one more record would give the
+    milder measure (the monotonicity invariant's counterexample, found without running it).
+    Only counts of records are read this way; a score may well rank the other way."""
+    facts = {fact.id: fact for fact in ruleset.facts}
+    found = []
+    for (_, group), spans in _ladders(ruleset, conditions).items():
+        if group is None:
+            continue
+        for variable, rungs in spans.items():
+            if not _counts_records(variable, facts):
+                continue
+            for (higher, above), (lower, below) in itertools.permutations(rungs, 2):
+                least = min(-(10**9) if low is None else low for low, _ in above)
+                most = max(10**9 if high is None else high for _, high in below)
+                if least <= most or higher.priority >= lower.priority:
+                    continue
+                name = expression_text(variable)
+                found.append(
+                    Finding(
+                        "ladder-inversion",
+                        higher.id,
+                        Message(
+                            "in group {group}, {higher} ({needs}) needs more than {lower} "
+                            "({other}) but ranks below it (priority {priority} < "
+                            "{lower_priority}): one more record would give the milder measure",
+                            group=group,
+                            higher=higher.id,
+                            needs=join(OR, (_range_text(name, r) for r in above)),
+                            lower=lower.id,
+                            other=join(OR, (_range_text(name, r) for r in below)),
+                            priority=higher.priority,
+                            lower_priority=lower.priority,
+                        ),
+                        Message(
+                            "give {higher} a priority above {lower_priority}, or check which "
+                            "measure the article makes the graver",
+                            higher=higher.id,
+                            lower_priority=lower.priority,
+                        ),
+                        ruleset.source,
+                        higher.line,
+                    )
+                )
+    return found
+
+
+def _counts_records(expr: Expr, facts: dict[str, ir.Fact]) -> bool:
+    """Whether ``expr`` is a count of a register's records (a ``count`` fact, or a choice
+    between such counts), which one more record can only raise."""
+    if isinstance(expr, Conditional):
+        return _counts_records(expr.then, facts) and _counts_records(expr.otherwise, facts)
+    fact = facts.get(expr.name) if isinstance(expr, Ref) else None
+    if fact is None:
+        return False
+    if isinstance(fact.derivation, ir.CountOf):
+        return True
+    return isinstance(fact.derivation, ir.Computed) and _counts_records(fact.derivation.expr, facts)
 
 
 def _ranges(clauses: list[Clause]) -> dict[Expr, list[tuple[int | None, int | None]]]:
