@@ -405,12 +405,23 @@ def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> No
     duties read no record count), and still is a column of its type, all null."""
     events = pl.DataFrame(
         {
-            "type": ["dishonesty_entered", "dishonesty_entered", "record_corrected"],
-            "subject": ["p1", "p1", "p1"],
-            "record": ["r1", "r2", "r1"],
-            "category": ["resell_drugs", "resell_drugs", None],
-            "action": [None, None, "amended"],
-            "date": [dt.date(2012, 1, 5), dt.date(2012, 3, 1), dt.date(2012, 4, 2)],
+            "type": [
+                "dishonesty_entered",
+                "dishonesty_entered",
+                "objection_filed",
+                "record_corrected",
+            ],
+            "subject": ["p1", "p1", "p1", "p1"],
+            "record": ["r1", "r2", "r1", "r1"],
+            "category": ["resell_drugs", "resell_drugs", None, None],
+            "ground": [None, None, "inaccurate", None],
+            "action": [None, None, None, "amended"],
+            "date": [
+                dt.date(2012, 1, 5),
+                dt.date(2012, 3, 1),
+                dt.date(2012, 3, 20),
+                dt.date(2012, 4, 2),
+            ],
         }
     )
     result = LIANYUNGANG.evaluate(events, as_of=dt.date(2012, 6, 1))
@@ -422,6 +433,7 @@ def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> No
     assert duties.rows() == [
         ("art8_notify_entry", None, None),
         ("art8_notify_entry", None, None),
+        ("art13_verify_objection", None, 2),
         ("art13_notify_objection_result", None, 2),
     ]
     decisions = result.decisions.select("rule", "fact_record_count", "fact_records_in_force")

@@ -461,6 +461,37 @@ def test_art13_the_objection_result_is_not_notified_before_the_objection() -> No
         assert all(on >= filed for on in notices), (name, notices, filed)
 
 
+def test_art13_a_correction_nobody_objected_to_tells_no_objector() -> None:
+    """Art 13 tells the result of an objection "提出异议的参保人员": a correction the agency
+    makes of its own accord has no objector to tell. Objected to, it does."""
+    entered = {
+        "type": "dishonesty_entered",
+        "subject": "p1",
+        "record": "r1",
+        "category": "lend_certificate",
+        "date": "2008-03-10",
+    }
+    corrected = {
+        "type": "record_corrected",
+        "subject": "p1",
+        "record": "r1",
+        "action": "amended",
+        "date": "2008-04-15",
+    }
+    objected = {
+        "type": "objection_filed",
+        "subject": "p1",
+        "record": "r1",
+        "ground": "outdated",
+        "date": "2008-04-01",
+    }
+    person = [{"id": "p1", "kind": "insured_person"}]
+    alone = ENGINE.evaluate(person, [entered, corrected], as_of=dt.date(2008, 5, 1))
+    assert duties(alone, "notify_objection_result") == []
+    answered = ENGINE.evaluate(person, [entered, objected, corrected], as_of=dt.date(2008, 5, 1))
+    assert duties(answered, "notify_objection_result") == ["2008-04-15"]
+
+
 def test_art13_removed_part_way_ends_the_measure_the_day_before_the_correction() -> None:
     _, before = scenario("art13-day-before-removal")
     _, after = scenario("art13-removed-part-way-ends-measure")

@@ -244,9 +244,10 @@ def test_art13_a_correction_decided_after_as_of_changes_nothing(case: Case, data
 
 
 def test_art13_the_day_before_the_decision_the_record_still_counts() -> None:
-    """r2 entered 2009-05-20 gives cash settlement; its removal void from entry is decided on
-    2009-07-01. On 2009-06-30 no correction had been made, so cash settlement applied; from
-    2009-07-01 the record is gone from its entry day on."""
+    """r2 entered 2009-05-20 gives cash settlement; p2 objects to it on 2009-06-25, and its
+    removal void from entry is decided on 2009-07-01. On 2009-06-30 no correction had been
+    made, so cash settlement applied; from 2009-07-01 the record is gone from its entry day
+    on, and the objector is told."""
     engine = ENGINES["lianyungang-2007"]
     person = {"id": "p2", "kind": "insured_person"}
     events = [
@@ -263,6 +264,13 @@ def test_art13_the_day_before_the_decision_the_record_still_counts() -> None:
             "record": "r2",
             "category": "resell_drugs",
             "date": "2009-05-20",
+        },
+        {
+            "type": "objection_filed",
+            "subject": "p2",
+            "record": "r2",
+            "ground": "inaccurate",
+            "date": "2009-06-25",
         },
         {
             "type": "record_corrected",
