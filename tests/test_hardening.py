@@ -570,6 +570,11 @@ def test_masking_keeps_four_characters_at_each_end_and_spares_other_numbers() ->
     # A prefix glued to the number (an id), and a social credit code lower-cased.
     assert mask_identities(f"subject p{ID_NUMBER}:") == f"subject p{MASKED}:"
     assert mask_identities("org 91350100m000100y43") == "org 9135**********0y43"
+    # Typed in full width on a Chinese keyboard, it is the same number.
+    assert (
+        mask_identities("身份证号１１０１０１１９９００３０７１２３Ｘ")
+        == "身份证号１１０１**********１２３Ｘ"
+    )
     # A digest the library writes is a longer run: never taken for a number.
     for digest in ("0123456789" * 3 + "ab", "a" + "1" * 31, "ab" + "3" * 62):
         assert mask_identities(f"id {digest}.") == f"id {digest}."

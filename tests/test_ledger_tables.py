@@ -23,6 +23,7 @@ from credit_rules.errors import (  # noqa: E402
     BackendUnavailable,
     EventRejected,
     LedgerClockError,
+    LedgerClockLeap,
     MissingReference,
     ScenarioError,
     SubjectRejected,
@@ -336,3 +337,39 @@ def test_an_event_id_must_be_text_on_every_path() -> None:
     assert len(ledger.history("p1")) == 0
     ledger.record({**event, "event_id": "7"}, recorded_at=day)
     assert ledger.record(event, recorded_at=day, event_id="7").seq == 1  # a replay
+
+
+@pytest.mark.parametrize("loader", ["iterable", "tables"])
+def test_a_bulk_load_takes_no_leap_of_a_mistyped_year(loader: str) -> None:
+    """Issue 12: a recording day in 7999 among those of 2008 would move the ledger's today
+    there for good. A bulk load holds each step between its recording days (sorted) to the
+    clock's max_leap, names the row, and loads nothing; steps of years within it pass."""
+    ledger = Ledger(bundled("lianyungang-2007"))
+    recorded = [dt.date(2008, 3, 10), dt.date(2012, 3, 10), dt.date(7999, 3, 10)]
+    events = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": f"r{n}",
+            "category": "lend_certificate",
+            "date": dt.date(2008, 3, 10),
+        }
+        for n in range(3)
+    ]
+    people = [{"id": "p1", "kind": "insured_person"}]
+    with pytest.raises(LedgerClockLeap) as caught:
+        if loader == "iterable":
+            ledger.bulk_load(people, list(zip(recorded, events, strict=True)))
+        else:
+            table = as_table(events).with_columns(pl.Series("recorded_at", recorded))
+            ledger.bulk_load_tables(table, pl.DataFrame(people))
+    assert caught.value.day == dt.date(7999, 3, 10) and caught.value.today == dt.date(2012, 3, 10)
+    assert "[2]: recorded_at 7999-03-10" in str(caught.value)
+    assert len(ledger) == 0 and ledger.today is None
+    recorded[2] = dt.date(2020, 3, 10)
+    if loader == "iterable":
+        ledger.bulk_load(people, list(zip(recorded, events, strict=True)))
+    else:
+        table = as_table(events).with_columns(pl.Series("recorded_at", recorded))
+        ledger.bulk_load_tables(table, pl.DataFrame(people))
+    assert len(ledger) == 3 and ledger.today == dt.date(2020, 3, 10)

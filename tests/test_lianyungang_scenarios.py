@@ -490,6 +490,21 @@ def test_art13_a_correction_nobody_objected_to_tells_no_objector() -> None:
     assert duties(alone, "notify_objection_result") == []
     answered = ENGINE.evaluate(person, [entered, objected, corrected], as_of=dt.date(2008, 5, 1))
     assert duties(answered, "notify_objection_result") == ["2008-04-15"]
+    # A dismissal answers an objection filed on or before it, and only then is told.
+    dismissed = {
+        "type": "objection_dismissed",
+        "subject": "p1",
+        "record": "r1",
+        "date": "2008-04-15",
+    }
+    later = {**objected, "date": "2008-04-20"}
+    for events, told in (
+        ([entered, dismissed], []),
+        ([entered, dismissed, later], []),
+        ([entered, objected, dismissed], ["2008-04-15"]),
+    ):
+        result = ENGINE.evaluate(person, events, as_of=dt.date(2008, 5, 1))
+        assert duties(result, "notify_objection_result") == told, events
 
 
 def test_art13_removed_part_way_ends_the_measure_the_day_before_the_correction() -> None:

@@ -148,6 +148,11 @@ def test_parse_rejects_what_is_not_a_period(text: str) -> None:
         ("1 mnth", "did you mean '1 month'?"),
         ("5 fortnights", None),
         ("5", None),
+        # No slip of "days": another legal period, which the hint must not turn into days.
+        ("10 weekdays", "did you mean '10 working days'?"),
+        ("15 business days", "did you mean '15 working days'?"),
+        # Past the longest period the library counts: nothing to suggest.
+        ("9999 yeers", None),
     ],
 )
 def test_a_misspelt_unit_is_answered_with_the_period_to_write(text: str, hint: str | None) -> None:

@@ -29,8 +29,10 @@ from typing import Any, TextIO
 _CODE = "[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]"
 #: A run of 18 to 30 letters and digits standing alone: the only places a number can be, found
 #: in one pass as fast as the number itself would be; only these are looked at closely.
-_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18,30}(?![0-9A-Za-z])")
-_NUMBER = re.compile(rf"([A-Za-z]{{0,12}}?)(\d{{17}}[\dXx]|{_CODE}{{2}}\d{{6}}{_CODE}{{10}})")
+#: Digits are any the Unicode standard calls decimal (``\d``): a number typed on a Chinese
+#: keyboard in full width (１１０１…, check character Ｘ) is a number all the same.
+_RUN = re.compile(r"(?<![\dA-Za-zＸｘ])[\dA-Za-zＸｘ]{18,30}(?![\dA-Za-zＸｘ])")
+_NUMBER = re.compile(rf"([A-Za-z]{{0,12}}?)(\d{{17}}[\dXxＸｘ]|{_CODE}{{2}}\d{{6}}{_CODE}{{10}})")
 
 
 def _mask(match: re.Match[str]) -> str:

@@ -395,16 +395,16 @@ class LedgerClockError(LedgerError):
 
 
 class LedgerClockLeap(LedgerClockError):
-    """A ``recorded_at`` further after the ledger's today than its clock allows in one step.
+    """A ``recorded_at`` further after the ledger's today (or, in a bulk load, after the
+    recording day before it) than its clock allows in one step.
 
     Today never goes back, and the journal is append-only, so a mistyped year (7999 for 2025)
     would move every later call to that day for good, and evaluate every subject that far
     ahead. A real leap is made on purpose, with ``advance``."""
 
-    def __init__(self, day: dt.date, today: dt.date, most: int) -> None:
-        LedgerError.__init__(
-            self,
-            Message(
+    def __init__(self, day: dt.date, today: dt.date, most: int, label: str | None = None) -> None:
+        if label is None:
+            message = Message(
                 "recorded_at {day} is {days} days after the ledger's today ({today}), more "
                 "than its clock allows in one step ({most} days): today never goes back, so "
                 "a mistyped year would stay for good; if that much time has passed, "
@@ -413,8 +413,19 @@ class LedgerClockLeap(LedgerClockError):
                 days=(day - today).days,
                 today=today,
                 most=most,
-            ),
-        )
+            )
+        else:
+            message = Message(
+                "{label}: recorded_at {day} is {days} days after the recording day before it "
+                "({today}), more than the ledger's clock allows in one step ({most} days): a "
+                "mistyped year would move the ledger's today there for good",
+                label=label,
+                day=day,
+                days=(day - today).days,
+                today=today,
+                most=most,
+            )
+        LedgerError.__init__(self, message)
         self.day = day
         self.today = today
         self.most = most

@@ -45,16 +45,37 @@ LONGEST: dict[str, int] = {
 }
 
 
+#: Words for a unit that are no spelling slip of it: "10 weekdays" means working days, which
+#: the closest spelling ("days") would turn into calendar days, another legal period.
+_SAID_OTHERWISE: dict[str, Unit] = {
+    "weekday": "working_days",
+    "weekdays": "working_days",
+    "workday": "working_days",
+    "workdays": "working_days",
+    "work day": "working_days",
+    "work days": "working_days",
+    "business day": "working_days",
+    "business days": "working_days",
+}
+
+
 def _unit_hint(match: re.Match[str] | None) -> str:
     """``"; did you mean '5 years'?"`` for a misspelt unit (``5 yeers``), or ``""``: the
-    number was read, so the hint is the whole period to write."""
+    number was read, so the hint is the whole period to write, and only one the library
+    accepts."""
     if match is None:
         return ""
-    close = difflib.get_close_matches(match.group(2), list(_UNITS), n=1, cutoff=0.6)
-    if not close:
+    word = match.group(2)
+    unit = _SAID_OTHERWISE.get(word)
+    if unit is None:
+        close = difflib.get_close_matches(word, list(_UNITS), n=1, cutoff=0.6)
+        if not close:
+            return ""
+        unit = _UNITS[close[0]]
+    count = int(match.group(1))
+    if count > LONGEST[unit]:
         return ""
-    written = _written(int(match.group(1)), _UNITS[close[0]])
-    return Message("; did you mean {period!r}?", period=written)
+    return Message("; did you mean {period!r}?", period=_written(count, unit))
 
 
 def _written(count: int, unit: Unit) -> str:

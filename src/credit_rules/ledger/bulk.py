@@ -35,6 +35,7 @@ from credit_rules.errors import (
     EventRejected,
     JournalError,
     LedgerClockError,
+    LedgerClockLeap,
     Problem,
     SnapshotCorrupt,
     SubjectRejected,
@@ -488,6 +489,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     loaded = Loaded()
     last = ledger._today
     last_ordinal = last.toordinal() if last is not None else None
+    leap = max_leap(ledger)
     held = ledger._held
     known_ids = ledger._event_ids
     load_ids: set[str] = set()
@@ -502,7 +504,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
         _check_recording_days(chunk, labels)
         raws = [item[1] for item in chunk]
         typed = typed_events(ledger.ruleset, raws, labels)
-        reached = _plain_chunk(loaded, chunk, raws, typed, last_ordinal, (held, new))
+        reached = _plain_chunk(loaded, chunk, raws, typed, (last_ordinal, leap), (held, new))
         if reached is not None:
             for index in introductions.concerned(typed):
                 introductions.check(typed[index], labels, index)
@@ -520,6 +522,8 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
                     day,
                     dt.date.fromordinal(last_ordinal),
                 )
+            if leap is not None and last_ordinal is not None and ordinal - last_ordinal > leap:
+                raise LedgerClockLeap(day, dt.date.fromordinal(last_ordinal), leap, labels[index])
             last_ordinal = ordinal
             subject_id = event.subject
             if subject_id not in held and subject_id not in new:
@@ -599,19 +603,30 @@ def _plain_chunk(
     chunk: Sequence[LoadItem],
     raws: Sequence[Event | Mapping[str, Any]],
     typed: Sequence[Event],
-    last_ordinal: int | None,
+    clock: tuple[int | None, int | None],
     subjects: tuple[Mapping[str, str], Mapping[str, str]],
 ) -> int | None:
     """Keep a chunk of validated events whole, by passes in C rather than a Python loop per
     event, when nothing in it needs looking at one by one: no event id, recording days in
-    order, every subject held or loaded. Returns the chunk's last recording day (an ordinal),
-    or None, keeping nothing, if the chunk must be checked event by event (which names the
-    problem). References are the caller's to check, in order."""
+    order and no step between them longer than the clock's ``max_leap`` (``clock`` is the
+    last recording day, an ordinal, and that leap), every subject held or loaded. Returns the
+    chunk's last recording day (an ordinal), or None, keeping nothing, if the chunk must be
+    checked event by event (which names the problem). References are the caller's to check,
+    in order."""
     if set(map(len, chunk)) != {2}:
         return None
+    last_ordinal, leap = clock
     ordinals = list(map(_TO_ORDINAL, map(_FIRST, chunk)))
     if ordinals != sorted(ordinals) or (last_ordinal is not None and ordinals[0] < last_ordinal):
         return None
+    if leap is not None:
+        steps = map(
+            operator.sub,
+            ordinals,
+            [ordinals[0] if last_ordinal is None else last_ordinal, *ordinals],
+        )
+        if max(steps) > leap:
+            return None
     ids = list(map(_SUBJECT, typed))
     missing = set(ids).difference(subjects[1])
     if missing and missing.difference(subjects[0]):
@@ -629,6 +644,13 @@ _TO_ORDINAL = operator.methodcaller("toordinal")
 _SUBJECT = operator.attrgetter("subject")
 _DATE = operator.attrgetter("date")
 _TYPE = operator.attrgetter("type")
+
+
+def max_leap(ledger: Ledger) -> int | None:
+    """The longest step between two recording days the ledger's clock allows (None: any);
+    a clock the caller wrote may not say (:class:`~credit_rules.ledger.clock.ForwardClock`)."""
+    leap = getattr(ledger.clock, "max_leap", None)
+    return leap if isinstance(leap, int) and not isinstance(leap, bool) else None
 
 
 def _check_histories(

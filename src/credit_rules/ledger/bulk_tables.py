@@ -30,7 +30,13 @@ import polars as pl
 
 from credit_rules.columnar.inputs import EventTables, Table, read_records
 from credit_rules.columnar.schema import ENGINE, ColumnKind, vocabulary_schema
-from credit_rules.errors import EventRejected, LedgerClockError, Problem, SubjectRejected
+from credit_rules.errors import (
+    EventRejected,
+    LedgerClockError,
+    LedgerClockLeap,
+    Problem,
+    SubjectRejected,
+)
 from credit_rules.i18n import Message
 from credit_rules.ledger import bulk
 from credit_rules.ledger.references import Introductions
@@ -96,6 +102,26 @@ def _in_recording_order(
                 Message("{labels} recorded_at", labels=_label(first["_table"], first["_row"])),
                 first["recorded_at"],
                 today,
+            )
+    leap = bulk.max_leap(ledger)
+    if frame.height and leap is not None:
+        # The steps between recording days in order, the first from today (or from itself).
+        start = pl.lit(today) if today is not None else pl.col("recorded_at").first()
+        before = pl.col("recorded_at").shift(1, fill_value=start)
+        steps = frame.select(
+            (pl.col("recorded_at") - before).dt.total_days().alias("_step"),
+            "recorded_at",
+            "_table",
+            "_row",
+        )
+        over = steps.filter(pl.col("_step") > leap)
+        if over.height:
+            row = over.row(0, named=True)
+            raise LedgerClockLeap(
+                row["recorded_at"],
+                row["recorded_at"] - dt.timedelta(days=row["_step"]),
+                leap,
+                _label(row["_table"], row["_row"]),
             )
     return frame
 

@@ -16,7 +16,8 @@ Both refuse a proposed day more than ``max_leap`` days (3,653, ten years, by def
 the ledger's last (:class:`~credit_rules.errors.LedgerClockLeap`): since today never goes
 back, one mistyped year (7999, 2205 or 2052 for 2025) would otherwise hold every later call,
 for good, at that day. Ten years, because a small ledger may well see no event for a few
-years; a slip in the year's last digit is not caught. A real leap is made on purpose with
+years; a year off by ten or less (2035 for 2025) is therefore not caught. A bulk load holds
+each step between its recording days to the same bound. A real leap is made on purpose with
 ``Ledger.advance``, or with ``max_leap=None``.
 - :class:`SourceClock` reads a day from a callable the service supplies (its own clock, in its
   own time zone), clamped forward; the library itself never reads the wall clock.
