@@ -20,6 +20,7 @@ from credit_rules import bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.columnar.on_dask import evaluate_dask  # noqa: E402
 from credit_rules.columnar.partitions import RESULT_TABLES  # noqa: E402
+from credit_rules.errors import TableError  # noqa: E402
 
 RULESET = bundled("lianyungang-2007")
 AS_OF = dt.date(2015, 6, 30)
@@ -108,3 +109,10 @@ def test_two_worker_processes_give_the_single_machine_result() -> None:
                 frame, GANZHOU, as_of=GANZHOU_AS_OF, table=table, subjects=institutions_
             ).compute()
             _same(found, getattr(counted, table))
+        # A partition refused on a worker reaches the client as the error it is, with its
+        # rows and total.
+        entry = events.filter(pl.col("type") == "dishonesty_entered").head(1)
+        frame = dd.from_pandas(pl.concat([entry, entry]).to_pandas(), npartitions=1, sort=False)
+        with pytest.raises(TableError, match="the same record entered twice") as caught:
+            evaluate_dask(frame, RULESET, as_of=AS_OF).compute()
+        assert caught.value.total == 2

@@ -87,6 +87,22 @@ class CreditRulesError(Exception):
     def __repr__(self) -> str:
         return mask_text(super().__repr__())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # An error raised in a worker process (a process pool's) reaches the caller by
+        # pickle. Exception's own reduction calls ``type(self)(*self.args)``, which no
+        # subclass with its own arguments accepts; rebuild from the state instead.
+        return (_rebuilt, (type(self), self.args, dict(vars(self))))
+
+
+def _rebuilt(
+    cls: type[CreditRulesError], args: tuple[Any, ...], state: dict[str, Any]
+) -> CreditRulesError:
+    """An error as it was pickled, its ``__init__`` not run again (see ``__reduce__``)."""
+    error = cls.__new__(cls)
+    error.args = args
+    vars(error).update(state)
+    return error
+
 
 @dataclass(frozen=True)
 class Problem:
