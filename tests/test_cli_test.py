@@ -348,24 +348,34 @@ def test_a_misspelt_expect_key_is_reported_with_its_line(
     assert "outcome cash_settlement: active differs" in out
 
 
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        # Art 8(4): notify_entry is a duty of the day of entry, never active or not, so under
-        # absent it was never looked for and the expectation always held.
-        ("notify_entry", "notify_entry is a duty, not a measure, in lianyungang-2007"),
-        ("cash_setlement", "did you mean cash_settlement?"),
-    ],
-)
-def test_absent_names_only_measures(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+def test_absent_names_an_outcome_of_the_ruleset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path, "absent.scenario.yaml", TWO_RECORDS + f"  absent: [{name}]\n")
+    path = write(tmp_path, "absent.scenario.yaml", TWO_RECORDS + "  absent: [cash_setlement]\n")
     code, out, err = run(capsys, "test", str(path))
     assert code == 2, out + err
     assert f"{path}:{line_of(path, 'absent:')}:" in err
-    assert f"[expect.absent[0]] {name} " in err and message in err
+    assert "[expect.absent[0]] cash_setlement is not an outcome of lianyungang-2007" in err
+    assert "did you mean cash_settlement?" in err
     assert "1 could not be run" in out and "passed" not in out.replace("0 passed", "")
+
+
+def test_absent_says_a_deadline_or_duty_is_not_owed_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A measure is active or not on as_of; a deadline or a duty is owed or not. Art 8(4)
+    owes notify_entry on each entry day, so listing it under absent fails on each; a
+    deadline the history never raises holds."""
+    path = write(tmp_path, "absent.scenario.yaml", TWO_RECORDS + "  absent: [notify_entry]\n")
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert out.count("duty notify_entry: should not be owed (listed under absent)") == 2
+    assert re.search(r"owed\s+none\s+on 2008-03-10", out), out
+    published = write(
+        tmp_path, "none.scenario.yaml", PUBLISHED + "  absent: [objection_decision_due]\n"
+    )
+    code, out, _ = run(capsys, "test", str(published))
+    assert code == 0, out
 
 
 @pytest.mark.parametrize(

@@ -85,8 +85,8 @@ class Expectation(BaseModel):
     duties: tuple[ExpectedDuty, ...] = ()
     absent: tuple[str, ...] = Field(
         default=(),
-        description="Measures that must not be active on as_of for any subject (a deadline or "
-        "a duty is refused: expect those under deadlines or duties).",
+        description="Outcomes that must not be there for any subject: a measure must not be "
+        "active on as_of; a deadline or a duty must not be owed at all.",
     )
     exactly: bool = Field(
         default=False,
@@ -336,9 +336,13 @@ def _unknown_expectations(
     for i, duty in enumerate(expect.duties):
         check(("expect", "duties", i, "name"), duty.name, "duty")
     for i, name in enumerate(expect.absent):
-        # Only a measure is active or not on a day; a deadline or a duty named here was
-        # never looked for, so the expectation would always hold.
-        check(("expect", "absent", i), name, "measure")
+        # Any outcome: a measure must not be active on as_of, a deadline or a duty must not
+        # be owed at all (testing.expectations.compare looks for each kind).
+        if name not in kinds:
+            message = Message("{name} is not an outcome of {id}", name=name, id=ruleset.id)
+            problems.append(
+                source_map.problem(("expect", "absent", i), message + suggestion(name, kinds))
+            )
     return problems
 
 

@@ -354,6 +354,24 @@ def compare(
                         _reasons(decision.because),
                     )
                 )
+        owed: list[tuple[Kind, Deadline | Duty, dt.date]] = [
+            *(("deadline", d, d.due) for d in evaluation.deadlines if d.name == outcome),
+            *(("duty", d, d.on) for d in evaluation.duties if d.name == outcome),
+        ]
+        for kind, result, day in owed:
+            found.append(
+                Mismatch(
+                    source,
+                    where.get(f"expect.absent[{index}]"),
+                    result.subject,
+                    kind,
+                    outcome,
+                    Message("should not be owed (listed under absent)"),
+                    (Difference("owed", Message("none"), Message("on {day}", day=day)),),
+                    result.rule,
+                    _reasons(result.because),
+                )
+            )
     return found
 
 
