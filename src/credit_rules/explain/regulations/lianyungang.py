@@ -1,9 +1,10 @@
 """Lianyungang 2007 as a population: insured persons, most of them with a clean record.
 
 Like the benchmark population of ARCHITECTURE.md, 15% of insured persons have 1–5 entered
-records (Art 8(四)) of random Art 7 categories; some records are objected to and corrected
-(Art 13), some persons ask for their record (Art 12), and a few records stop at determination
-and never count (Art 8). Nine years by default: the 5-year validity runs out within it.
+records (Art 8(四)) of random Art 7 categories; some records are objected to, then corrected
+or found to need no correction (Art 13), some persons ask for their record (Art 12), and a
+few records stop at determination and never count (Art 8). Nine years by default: the
+5-year validity runs out within it.
 """
 
 from __future__ import annotations
@@ -55,16 +56,27 @@ def _generate(
                         "date": filed,
                     }
                 )
-                action = "removed" if rng.random() < 0.67 else "amended"
-                events.append(
-                    {
-                        "type": "record_corrected",
-                        "subject": subject,
-                        "record": record,
-                        "action": action,
-                        "date": corrected,
-                    }
-                )
+                # Verified (Art 13): corrected, or one time in four nothing to correct.
+                answer = rng.random()
+                if answer < 0.25:
+                    events.append(
+                        {
+                            "type": "objection_dismissed",
+                            "subject": subject,
+                            "record": record,
+                            "date": corrected,
+                        }
+                    )
+                else:
+                    events.append(
+                        {
+                            "type": "record_corrected",
+                            "subject": subject,
+                            "record": record,
+                            "action": "removed" if answer < 0.75 else "amended",
+                            "date": corrected,
+                        }
+                    )
     if rng.random() < 0.1:
         events.append({"type": "query_requested", "subject": subject, "date": day(rng, start, end)})
     return person, events
