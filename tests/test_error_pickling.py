@@ -83,7 +83,8 @@ def test_an_error_comes_back_from_pickle_as_it_was(name: str) -> None:
     assert again.render("zh") == error.render("zh")
     assert again.unmasked == error.unmasked
     assert vars(again) == vars(error)  # the fields a caller reads (problems, day, total…)
-    assert "1101**********1234" in str(again) or "110101199003071234" not in error.unmasked
+    if "110101199003071234" in error.unmasked:
+        assert "1101**********1234" in str(again)  # still masked, as the original is
 
 
 def _refuse(events: list[dict[str, object]]) -> None:

@@ -664,22 +664,20 @@ def test_check_passes_on_a_bundled_ruleset(capsys: pytest.CaptureFixture[str]) -
     assert re.search(r"deadline_sanity\s+│\s+n/a", out)
 
 
+def check_third_record_milder(
+    capsys: pytest.CaptureFixture[str], *more: str
+) -> tuple[int, str, str]:
+    """``credit-rules check`` of monotonicity on the ruleset broken on purpose for it."""
+    path = str(BROKEN / "lianyungang-third-record-milder.yaml")
+    return run(capsys, "check", path, "--profile", "ci", "--invariant", "monotonicity", *more)
+
+
 def test_check_reports_a_violation_in_the_readers_language(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """An analyst reading Chinese reads the finding in Chinese: what made which measure
     milder, on which day, with dates as Chinese documents write them."""
-    code, out, _ = run(
-        capsys,
-        "check",
-        str(BROKEN / "lianyungang-third-record-milder.yaml"),
-        "--profile",
-        "ci",
-        "--invariant",
-        "monotonicity",
-        "--lang",
-        "zh",
-    )
+    code, out, _ = check_third_record_milder(capsys, "--lang", "zh")
     assert code == 1
     finding = next(line for line in out.splitlines() if "变轻" in line)
     assert re.search(r"于 \d{4}年\d{1,2}月\d{1,2}日 记入记录 r\d+使 p1 的", finding), finding
@@ -692,17 +690,7 @@ def test_check_fails_and_saves_the_counterexample(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     folder = tmp_path / "found"
-    code, out, _ = run(
-        capsys,
-        "check",
-        str(BROKEN / "lianyungang-third-record-milder.yaml"),
-        "--profile",
-        "ci",
-        "--invariant",
-        "monotonicity",
-        "--save-counterexamples",
-        str(folder),
-    )
+    code, out, _ = check_third_record_milder(capsys, "--save-counterexamples", str(folder))
     assert code == 1
     # The counterexample is the scenario; Hypothesis' own reproduction line is for developers
     # and stays out of the analyst's report.

@@ -42,6 +42,7 @@ from credit_rules.errors import (
     shown,
 )
 from credit_rules.i18n import Message
+from credit_rules.ledger.clock import max_leap_of
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
 from credit_rules.ledger.entry import check_date, check_event_id, parse_subjects, typed_events
 from credit_rules.ledger.journal import MINIMAL_ROW, Batch, EventRow, Journal, SubjectChunk
@@ -489,7 +490,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     loaded = Loaded()
     last = ledger._today
     last_ordinal = last.toordinal() if last is not None else None
-    leap = max_leap(ledger)
+    leap = max_leap_of(ledger.clock)
     held = ledger._held
     known_ids = ledger._event_ids
     load_ids: set[str] = set()
@@ -644,13 +645,6 @@ _TO_ORDINAL = operator.methodcaller("toordinal")
 _SUBJECT = operator.attrgetter("subject")
 _DATE = operator.attrgetter("date")
 _TYPE = operator.attrgetter("type")
-
-
-def max_leap(ledger: Ledger) -> int | None:
-    """The longest step between two recording days the ledger's clock allows (None: any);
-    a clock the caller wrote may not say (:class:`~credit_rules.ledger.clock.ForwardClock`)."""
-    leap = getattr(ledger.clock, "max_leap", None)
-    return leap if isinstance(leap, int) and not isinstance(leap, bool) else None
 
 
 def _check_histories(

@@ -39,6 +39,7 @@ from credit_rules.errors import (
 )
 from credit_rules.i18n import Message
 from credit_rules.ledger import bulk
+from credit_rules.ledger.clock import max_leap_of
 from credit_rules.ledger.references import Introductions
 from credit_rules.model.vocabularies import parse_events
 
@@ -103,7 +104,7 @@ def _in_recording_order(
                 first["recorded_at"],
                 today,
             )
-    leap = bulk.max_leap(ledger)
+    leap = max_leap_of(ledger.clock)
     if frame.height and leap is not None:
         # The steps between recording days in order, the first from today (or from itself).
         start = pl.lit(today) if today is not None else pl.col("recorded_at").first()

@@ -43,6 +43,14 @@ class Clock(Protocol):
 MAX_LEAP = 3653
 
 
+def max_leap_of(clock: object) -> int | None:
+    """The longest step between two recording days ``clock`` allows (None: any). A clock the
+    caller wrote (:class:`Clock`) may not say; a bulk load, which stamps no day through the
+    clock, holds its steps to this."""
+    leap = getattr(clock, "max_leap", None)
+    return leap if isinstance(leap, int) and not isinstance(leap, bool) else None
+
+
 class _Bounded:
     """A clock that refuses a proposed day more than ``max_leap`` days after the last."""
 

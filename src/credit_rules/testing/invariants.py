@@ -59,6 +59,7 @@ from credit_rules.model.events import Event
 from credit_rules.model.results import Deadline, Decision, Evaluation
 from credit_rules.model.vocabularies import field_of
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.render import cite_text
 from credit_rules.scenario import Expectation
 from credit_rules.testing import _support as support
 from credit_rules.testing._suite import InvariantResult, Report, Status, run_suite
@@ -516,17 +517,12 @@ _DEADLINES = Message("Civil Code Arts 201–203, Ganzhou Arts 12, 20 and 25")
 _WORKING_DAYS = "工作日"
 
 
-def _cited_texts(ruleset: ir.Ruleset, cites: Iterable[ir.Cite]) -> list[tuple[Message, str]]:
+def _cited_texts(ruleset: ir.Ruleset, cites: Iterable[ir.Cite]) -> list[tuple[str, str]]:
     texts = []
     for cite in cites:
         article = ruleset.article(cite.article)
         item = article.item(cite.item) if cite.item is not None else None
-        where = (
-            Message("Art {article}({item})", article=cite.article, item=cite.item)
-            if cite.item is not None
-            else Message("Art {article}", article=cite.article)
-        )
-        texts.append((where, item.zh if item is not None else article.zh))
+        texts.append((cite_text(cite), item.zh if item is not None else article.zh))
     return texts
 
 
