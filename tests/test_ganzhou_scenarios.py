@@ -38,6 +38,7 @@ from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main as cli_main
 from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
 from credit_rules.explain import render_text
+from credit_rules.model.ganzhou import ObjectionGround
 from credit_rules.ruleset.catalog import select_ruleset
 from credit_rules.testing.expectations import run_scenario
 
@@ -1343,3 +1344,84 @@ def test_a_bureau_may_handle_an_objection_filed_before_publication() -> None:
     assert "objection_admitted" in {d.outcome for d in result.decisions}
     assert "report_formed" not in {d.outcome for d in result.decisions}
     assert "objection_decision_due" in {d.name for d in result.deadlines}
+
+
+#: Art 18's six grounds, as the event model knows them.
+_GROUNDS = tuple(ground.value for ground in ObjectionGround)
+
+
+def _objected_the_day_after_the_window(ground: str) -> list[dict[str, Any]]:
+    """Result e2024 published Fri 2024-09-27, window closed Wed 2024-10-23; an objection on
+    ``ground`` naming it is filed Thu 2024-10-24."""
+    return [
+        {
+            "type": "evaluation_published",
+            "subject": "ph1",
+            "evaluation": "e2024",
+            "year": 2024,
+            "score": 70,
+            "date": "2024-09-27",
+        },
+        {
+            "type": "objection_filed",
+            "subject": "ph1",
+            "objection": "o1",
+            "evaluation": "e2024",
+            "ground": ground,
+            "date": "2024-10-24",
+        },
+    ]
+
+
+def _objection_answers(engine: Engine, events: list[dict[str, Any]], as_of: str) -> Any:
+    return engine.evaluate(
+        [{"id": "ph1", "kind": "retail_pharmacy"}], events, as_of=dt.date.fromisoformat(as_of)
+    )
+
+
+@pytest.mark.parametrize("ground", _GROUNDS)
+def test_by_default_the_window_binds_an_objection_on_every_ground(ground: str) -> None:
+    """Interpretation objection_window_grounds, every_ground: an objection naming a published
+    result is late after the window whatever its Art 18 ground."""
+    result = _objection_answers(ENGINE, _objected_the_day_after_the_window(ground), "2024-10-24")
+    assert [d.outcome for d in result.decisions if d.outcome.startswith("objection")] == [
+        "objection_late"
+    ]
+    assert "objection_decision_due" not in {d.name for d in result.deadlines}
+
+
+@pytest.mark.parametrize("ground", _GROUNDS)
+def test_a_bureau_may_bind_only_objections_to_the_result(ground: str) -> None:
+    """result_disputes_only: an Art 18(2) objection after the window is still late; one on
+    another ground is handled and decided, but filed after the window it holds back no
+    report (Art 12): the report formed the day after the window all the same."""
+    engine = Engine(with_parameters(RULESET, {"objection_window_binds_every_ground": False}))
+    result = _objection_answers(engine, _objected_the_day_after_the_window(ground), "2024-10-24")
+    disputes_the_result = ground == "evaluation_result_disputed"
+    answers = [d.outcome for d in result.decisions if d.outcome.startswith("objection")]
+    assert answers == ["objection_late" if disputes_the_result else "objection_admitted"]
+    owed = {d.name for d in result.deadlines}
+    assert ("objection_decision_due" in owed) is not disputes_the_result
+    (report,) = [d for d in result.decisions if d.outcome == "report_formed"]
+    assert report.from_ == dt.date(2024, 10, 24)
+
+
+def test_only_objections_to_the_result_need_a_publication_under_the_other_reading() -> None:
+    """result_disputes_only: a record-error objection filed before the result it names is
+    published is handled (it disputes information, not a published result), while the
+    report still forms the day after the window, since the early objection was never
+    filed inside it."""
+    engine = Engine(with_parameters(RULESET, {"objection_window_binds_every_ground": False}))
+    events = _objected_before_publication()
+    events[0] = {**events[0], "ground": "record_error_or_omission"}
+    result = _objection_answers(engine, events, "2025-03-03")
+    assert [d.rule for d in result.decisions if d.outcome.startswith("objection")] == [
+        "art20_objection_admitted"
+    ]
+    (report,) = [d for d in result.decisions if d.outcome == "report_formed"]
+    assert report.from_ == dt.date(2025, 2, 8)
+    # The default reading refuses the same objection, whatever its ground.
+    refused = _objection_answers(ENGINE, events, "2025-03-03")
+    assert [d.rule for d in refused.decisions if d.outcome.startswith("objection")] == [
+        "art20_objection_before_publication"
+    ]
