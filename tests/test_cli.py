@@ -21,6 +21,7 @@ import pytest
 
 from credit_rules import Engine, bundled, load_scenario
 from credit_rules.cli.main import main
+from credit_rules.explain import render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = Path(__file__).resolve().parent / "contract" / "evaluation.schema.json"
@@ -193,6 +194,38 @@ def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixtu
     assert "Art 10(1)" in out and "Art 10(2)" in out and "Art 9" in out
     assert "第10条第1项" in zh_out and "第9条" in zh_out
     assert "2010-05-20" in out
+
+
+def test_chinese_output_names_each_outcome_in_the_rulesets_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A Chinese reader is shown 书面警告, not only the id written_warning: the table gives
+    the ruleset's Chinese words, each detail line the words and the id (which scenarios and
+    --outcome name); English output keeps the ids alone (its reasons carry the Chinese)."""
+    scenario = load_scenario(EXAMPLE)
+    evaluation = Engine(scenario.ruleset).evaluate(
+        scenario.subjects, scenario.events, as_of=scenario.as_of
+    )
+    code, zh_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "zh")
+    assert code == 0, err
+    code, en_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "en")
+    assert code == 0, err
+    words = {d.outcome: d.meaning.zh for d in evaluation.decisions}
+    assert words["written_warning"] == "书面警告"
+    table = zh_out.split("主体")[0]
+    for outcome, zh in words.items():
+        assert f"{zh}（{outcome}）：" in zh_out
+        # The table folds long words at its width, never into the id, which it leaves out.
+        assert zh[:4] in table and outcome not in table
+        assert zh not in en_out.split("Subject")[0] and f"  {outcome}: " in en_out
+    # Deadlines and duties are named the same way (Ganzhou Arts 12 and 20).
+    gz = load_scenario(
+        ROOT / "rulesets/ganzhou-2023/scenarios/art20-suspension-for-expert-review.scenario.yaml"
+    )
+    shown = render_text(
+        Engine(gz.ruleset).evaluate(gz.subjects, gz.events, as_of=gz.as_of), lang="zh"
+    )
+    assert "异议期限届满（objection_window_closes）：自 2024年9月27日 起" in shown
 
 
 def test_as_of_override(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Literal
 
 from credit_rules._console import Console, Table, Text
 from credit_rules.i18n import Gettext, Lang, date_text, listed, translator
@@ -100,12 +101,13 @@ def _decision_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
     )
     if several:
         table.add_column(_("Subject"), overflow="fold")
-    for column in (_("Outcome"), _("From"), _("Until"), _("Active")):
+    table.add_column(_("Outcome"), no_wrap=lang != "zh", overflow=_name_overflow(lang))
+    for column in (_("From"), _("Until"), _("Active")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("Cites"), overflow="fold")
     for d in evaluation.decisions:
         row = [
-            Text(d.outcome, style=_OUTCOME),
+            Text(_named(d, lang, in_table=True), style=_OUTCOME),
             Text(_day(d.from_, lang)),
             Text(_day(d.until, lang) if d.until else _("open-ended")),
             Text(_("ACTIVE"), style=_ACTIVE) if d.active else Text(_("no"), style=_INACTIVE),
@@ -120,7 +122,8 @@ def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
     table = Table(title=_("Deadlines"), title_justify="left", header_style="bold")
     if several:
         table.add_column(_("Subject"), overflow="fold")
-    for column in (_("Deadline"), _("From"), _("Due")):
+    table.add_column(_("Deadline"), no_wrap=lang != "zh", overflow=_name_overflow(lang))
+    for column in (_("From"), _("Due")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("Counted"), overflow="fold")
     table.add_column(_("Cites"), overflow="fold")
@@ -129,7 +132,7 @@ def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
         if d.provisional:
             due.append(" " + _("provisional"), style=_WARN)
         row = [
-            Text(d.name, style=_DEADLINE),
+            Text(_named(d, lang, in_table=True), style=_DEADLINE),
             Text(_day(d.start, lang)),
             due,
             Text(_amount(d, _)),
@@ -140,6 +143,24 @@ def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
 
 
 # -- the detail lines -------------------------------------------------------------------------
+
+
+def _named(result: Decision | Duty | Deadline, lang: Lang | None, *, in_table: bool = False) -> str:
+    """In Chinese, the outcome in the ruleset's Chinese words, then its id in brackets
+    (书面警告（written_warning）): the words are what a Chinese reader knows, the id what
+    scenarios, the JSON and ``--outcome`` name. A table, narrow with Chinese dates, shows
+    the words alone; the lines below it give both. In English, the id alone, as ever."""
+    if lang != "zh":
+        return result.outcome
+    words = result.meaning.zh
+    if in_table or words == result.outcome:
+        return words
+    return f"{words}（{result.outcome}）"
+
+
+def _name_overflow(lang: Lang | None) -> Literal["fold", "ellipsis"]:
+    """An id is kept on one line (rich's default); Chinese words may fold, anywhere."""
+    return "fold" if lang == "zh" else "ellipsis"
 
 
 def _day(day: dt.date, lang: Lang | None) -> str:
@@ -172,7 +193,7 @@ def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | Non
     )
     head = Text.assemble(
         "  ",
-        (decision.outcome, _OUTCOME),
+        (_named(decision, lang), _OUTCOME),
         _(": {start} to {until} [").format(start=_day(decision.from_, lang), until=until),
         state,
         _(" on {as_of}]").format(as_of=as_of),
@@ -190,7 +211,7 @@ def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
     cites = listed((_cite(c, _, lang) for c in duty.cites), lang)
     head = Text.assemble(
         "  " + _("duty") + " ",
-        (duty.name, _OUTCOME),
+        (_named(duty, lang), _OUTCOME),
         _(" on {on} (rule {rule}; {cites})").format(
             on=_day(duty.on, lang), rule=duty.rule, cites=cites
         ),
@@ -226,7 +247,7 @@ def _amount(deadline: Deadline, _: Gettext) -> str:
 def _deadline_lines(deadline: Deadline, _: Gettext, lang: Lang | None) -> list[Text]:
     head = Text.assemble(
         "  " + _("deadline") + " ",
-        (deadline.name, _DEADLINE),
+        (_named(deadline, lang), _DEADLINE),
         _(": {amount} from {start}, due {due}").format(
             amount=_amount(deadline, _),
             start=_day(deadline.start, lang),

@@ -154,6 +154,15 @@ class RuleText:
         repr=False,
     )
 
+    @property
+    def meaning(self) -> Reason:
+        """What the outcome is, in the ruleset's words: the last of ``steps``, where the
+        engine puts it; the bare id for a text built without it."""
+        last = self.steps[-1] if self.steps else None
+        if isinstance(last, Reason) and last.name == "outcome":
+            return last
+        return Reason(name="outcome", value=self.outcome, en=self.outcome, zh=self.outcome)
+
 
 class Provenance(NamedTuple):
     """The facts a rule read (their values, in the rule's order) and the rule's fixed texts."""
@@ -481,6 +490,12 @@ class _ResultParts:
     def cites(self) -> tuple[Citation, ...]:
         """The articles the result's rule cites."""
         return cast(_Cause, self).provenance.text.cites
+
+    @property
+    def meaning(self) -> Reason:
+        """What the outcome is, in the ruleset's words in zh and en (``written_warning`` is
+        书面警告, a written warning): what a reader who does not know the ids is shown."""
+        return cast(_Cause, self).provenance.text.meaning
 
     @property
     def because(self) -> tuple[Reason, ...]:
