@@ -406,6 +406,88 @@ def test_exactly_true_alone_checks_that_nothing_is_decided(
     assert "outcome audit_flag: unexpected (exactly: true)" in out
 
 
+def test_exactly_may_say_deadlines_are_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """exactly: [deadlines] holds the listed deadlines to be all of them, and leaves the
+    decisions, which this scenario does not list, unchecked."""
+    path = write(
+        tmp_path,
+        "deadlines.scenario.yaml",
+        PUBLISHED
+        + "  exactly: [deadlines]\n"
+        + "  deadlines:\n"
+        + "    - {subject: ph1, name: publicity_ends, due: 2024-11-13}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1, out
+    assert f"{path}:{line_of(path, 'exactly:')}" in out
+    assert "deadline objection_window_closes: unexpected (exactly: deadlines)" in out
+    assert "start 2024-11-04, due 2024-11-25" in out
+    assert "general_supervision" not in out.split("unexpected")[0]
+    complete = PUBLISHED + (
+        "  exactly: [deadlines]\n"
+        "  deadlines:\n"
+        "    - {subject: ph1, name: publicity_ends, due: 2024-11-13}\n"
+        "    - {subject: ph1, name: objection_window_closes, due: 2024-11-25}\n"
+    )
+    path.write_text(complete, encoding="utf-8")
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 0, out
+
+
+def test_exactly_may_name_several_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    decisions = (
+        "  decisions:\n"
+        "    - {subject: p1, outcome: written_warning}\n"
+        "    - {subject: p1, outcome: cash_settlement}\n"
+        "    - {subject: p1, outcome: audit_flag}\n"
+    )
+    path = write(
+        tmp_path,
+        "duties.scenario.yaml",
+        TWO_RECORDS + "  exactly: [decisions, duties]\n" + decisions,
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1, out
+    unexpected = [line for line in out.splitlines() if "unexpected" in line]
+    assert len(unexpected) == 2, out
+    assert all(
+        "duty notify_entry: unexpected (exactly: decisions, duties)" in u for u in unexpected
+    )
+    assert "on 2008-03-10" in out and "on 2009-05-20" in out
+    duties = (
+        "  duties:\n"
+        "    - {subject: p1, name: notify_entry, on: 2008-03-10}\n"
+        "    - {subject: p1, name: notify_entry, on: 2009-05-20}\n"
+    )
+    path.write_text(
+        TWO_RECORDS + "  exactly: [decisions, duties]\n" + decisions + duties, encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    ("exactly", "said"),
+    [
+        ("[]", "checks nothing"),
+        ("[decision]", "decisions"),
+        ("yes", "exactly"),
+    ],
+)
+def test_an_exactly_that_says_nothing_or_names_no_list_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exactly: str, said: str
+) -> None:
+    path = write(tmp_path, "bad.scenario.yaml", TWO_RECORDS + f"  exactly: {exactly}\n")
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 2, out + err
+    assert (
+        f"{path}:{line_of(path, 'exactly') if exactly != '[]' else line_of(path, 'expect:')}" in err
+    )
+    assert said in err
+
+
 def test_error_beside_expected_results_is_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

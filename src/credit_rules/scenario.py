@@ -13,9 +13,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from credit_rules.errors import (
     InputError,
@@ -74,6 +74,11 @@ class ExpectedDuty(BaseModel):
     on: IsoDate | None = None
 
 
+#: The lists of an ``expect:`` that ``exactly:`` may say are complete.
+CompleteList = Literal["decisions", "deadlines", "duties"]
+COMPLETE_LISTS: tuple[CompleteList, ...] = ("decisions", "deadlines", "duties")
+
+
 class Expectation(BaseModel):
     """What a scenario expects: decisions, deadlines and duties that must be present, and
     measures that must not be active."""
@@ -88,11 +93,11 @@ class Expectation(BaseModel):
         description="Outcomes that must not be there for any subject: a measure must not be "
         "active on as_of; a deadline or a duty must not be owed at all.",
     )
-    exactly: bool = Field(
+    exactly: bool | tuple[CompleteList, ...] = Field(
         default=False,
-        strict=True,
-        description="If true, the listed decisions must be all the decisions (deadlines and "
-        "duties are checked one by one only).",
+        description="true: the listed decisions must be all the decisions (deadlines and "
+        "duties are then checked one by one only). A list of decisions, deadlines and duties: "
+        "for each kind it names, the listed results must be all of that kind.",
     )
     error: str | None = Field(
         default=None,
@@ -102,6 +107,35 @@ class Expectation(BaseModel):
         "extensions over Ganzhou Art 25's cap). It stands alone: decisions, deadlines, "
         "duties, absent or exactly beside it are refused.",
     )
+
+    @field_validator("exactly", mode="before")
+    @classmethod
+    def _true_false_or_lists(cls, value: Any) -> Any:
+        """One plain message for a wrong ``exactly:``, not one per branch of its type."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+            unknown = [item for item in value if item not in COMPLETE_LISTS]
+            if not unknown:
+                return tuple(value)
+            raise ValueError(
+                Message(
+                    "{name!r} is no list of expect:, use decisions, deadlines or duties",
+                    name=unknown[0],
+                )
+                + suggestion(unknown[0], COMPLETE_LISTS)
+            )
+        # The error's own text adds what was written: "(got yes)".
+        raise ValueError(
+            Message("expected true, false or a list of decisions, deadlines and duties")
+        )
+
+    @property
+    def complete(self) -> frozenset[CompleteList]:
+        """The kinds of result whose lists must be complete: ``exactly: true`` is decisions."""
+        if isinstance(self.exactly, bool):
+            return frozenset({"decisions"}) if self.exactly else frozenset()
+        return frozenset(self.exactly)
 
     def checks_nothing(self) -> bool:
         """Whether no result could fail this expectation: it would pass whatever the ruleset

@@ -301,14 +301,14 @@ def compare(
         lambda i, e, d: _mismatch(source, where.get(f"expect.decisions[{i}]"), "decision", e, d),
         found,
     )
-    _pair(
+    unlisted_deadlines = _pair(
         expect.deadlines,
         list(evaluation.deadlines),
         _deadline_fields,
         lambda i, e, d: _mismatch(source, where.get(f"expect.deadlines[{i}]"), "deadline", e, d),
         found,
     )
-    _pair(
+    unlisted_duties = _pair(
         expect.duties,
         list(evaluation.duties),
         _duty_fields,
@@ -316,21 +316,40 @@ def compare(
         found,
     )
     found = [_with_context(m, evaluation) for m in found]
-    if expect.exactly:
-        for extra in leftover:
-            found.append(
-                Mismatch(
-                    source,
-                    where.get("expect.exactly"),
-                    extra.subject,
-                    "decision",
-                    extra.outcome,
-                    Message("unexpected (exactly: true)"),
-                    (Difference("outcome", Message("not listed"), _describe_decision(extra)),),
-                    extra.rule,
-                    _reasons(extra.because),
-                )
+    complete = expect.complete
+    problem = (
+        Message("unexpected (exactly: true)")
+        if expect.exactly is True
+        else Message("unexpected (exactly: {lists})", lists=", ".join(sorted(complete)))
+    )
+    unlisted: list[tuple[Kind, Decision | Deadline | Duty, str, Message]] = [
+        *(
+            ("decision", d, "outcome", _describe_decision(d))
+            for d in (leftover if "decisions" in complete else ())
+        ),
+        *(
+            ("deadline", d, "name", _deadline_days(d))
+            for d in (unlisted_deadlines if "deadlines" in complete else ())
+        ),
+        *(
+            ("duty", d, "name", Message("on {day}", day=d.on.isoformat()))
+            for d in (unlisted_duties if "duties" in complete else ())
+        ),
+    ]
+    for kind, extra, field, described in unlisted:
+        found.append(
+            Mismatch(
+                source,
+                where.get("expect.exactly"),
+                extra.subject,
+                kind,
+                extra.outcome,
+                problem,
+                (Difference(field, Message("not listed"), described),),
+                extra.rule,
+                _reasons(extra.because),
             )
+        )
     for index, outcome in enumerate(expect.absent):
         for decision in evaluation.decisions:
             if decision.outcome == outcome and decision.active:
@@ -547,6 +566,13 @@ def _span(decision: Decision) -> Message:
         "from {first} until {until}",
         first=decision.from_.isoformat(),
         until=decision.until.isoformat(),
+    )
+
+
+def _deadline_days(deadline: Deadline) -> Message:
+    # Days as the scenario file writes them, as _span does.
+    return Message(
+        "start {start}, due {due}", start=deadline.start.isoformat(), due=deadline.due.isoformat()
     )
 
 
