@@ -8,12 +8,14 @@ Ganzhou Art 12 and 20: 7 and 15 working days, counted on the 2024 holiday notice
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main
 from credit_rules.scenario import load_scenario
 from credit_rules.testing.expectations import compare, find_scenarios
@@ -486,6 +488,42 @@ def test_an_exactly_that_says_nothing_or_names_no_list_is_bad_input(
         f"{path}:{line_of(path, 'exactly') if exactly != '[]' else line_of(path, 'expect:')}" in err
     )
     assert said in err
+
+
+def test_a_decision_may_be_expected_provisional_or_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report of a result published on the last Friday of the calendar's last published
+    year forms on a day counted through the next, unpublished one."""
+    through = default_calendar().published_through
+    assert through is not None
+    last = dt.date(through, 12, 31)
+    friday = last - dt.timedelta(days=(last.weekday() - 4) % 7)
+    scenario = (
+        "ruleset: ganzhou-2023\n"
+        f"as_of: {friday.isoformat()}\n"
+        "subjects:\n  - {id: ph1, kind: retail_pharmacy}\n"
+        "events:\n"
+        "  - {type: evaluation_published, subject: ph1, evaluation: e1, year: "
+        f"{through}, score: 78, date: {friday.isoformat()}}}\n"
+        "expect:\n  decisions:\n"
+    )
+    path = write(
+        tmp_path,
+        "report.scenario.yaml",
+        scenario + "    - {subject: ph1, outcome: report_formed, provisional: false}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1, out
+    assert "outcome report_formed" in out and re.search(r"provisional\s+false\s+true", out), out
+    path.write_text(
+        scenario
+        + "    - {subject: ph1, outcome: report_formed, provisional: true}\n"
+        + "    - {subject: ph1, outcome: general_supervision, provisional: false}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 0, out
 
 
 def test_error_beside_expected_results_is_bad_input(

@@ -182,6 +182,7 @@ def expected(engine: Engine, population: Population) -> Any:
             d.from_,
             d.until,
             d.active,
+            d.provisional,
             d.rule,
             *d.trigger,
             _engine_facts(d.provenance.facts),
@@ -230,7 +231,8 @@ def columnar(engine: ColumnarEngine, population: Population) -> Any:
     trigger = ("trigger_type", "trigger_key", "trigger_date", "trigger_seq")
     decisions = Counter(
         (
-            *(r[c] for c in ("subject", "outcome", "from", "until", "active", "rule")),
+            *(r[c] for c in ("subject", "outcome", "from", "until", "active", "provisional")),
+            r["rule"],
             *(r[c] for c in trigger),
             _facts(engine.fact_names(r["rule"]), r),
         )

@@ -203,6 +203,8 @@ def test_a_long_history_gives_the_engines_rows() -> None:
     want = ENGINE.evaluate(SUBJECTS, events, as_of=as_of)
     got = COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=as_of)
     assert got.decisions.height == len(want.decisions)
+    # A decision that rests on working days counted into an unpublished year says so in both.
+    assert got.decisions["provisional"].sum() == sum(d.provisional for d in want.decisions) > 0
     assert got.duties.height == len(want.duties)
     engine, columnar = _clocks(events, as_of)
     assert engine == columnar

@@ -13,6 +13,7 @@ cross-check, never the source of an expectation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -34,7 +35,7 @@ from credit_rules import (
     load_scenario,
     with_parameters,
 )
-from credit_rules.calendar import default_calendar
+from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.cli.main import main as cli_main
 from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
 from credit_rules.explain import render_text
@@ -1075,6 +1076,64 @@ def test_art12_publicity_from_2026_12_25_ends_provisionally_on_2027_01_06() -> N
     result = evaluate([published("e1", "2026-12-25", 90)], "2026-12-25")
     publicity = deadline(result, "publicity_ends")
     assert (publicity.due, publicity.provisional) == (day("2027-01-06"), True)
+
+
+def _with_unpublished(year: int) -> WorkingCalendar:
+    """The default calendar with ``year`` as if its State Council notice were not out yet:
+    the same days, so only what is provisional can differ."""
+    base = default_calendar()
+    return WorkingCalendar.from_schedules(
+        dataclasses.replace(base.schedule(y), published=False) if y == year else base.schedule(y)
+        for y in range(base.first_year, base.last_year + 1)
+    )
+
+
+def test_a_report_formed_on_working_days_counted_into_an_unpublished_year_is_provisional() -> None:
+    """Art 12/20: the report forms the day after the 15-working-day window. Published Fri
+    2024-12-20, the window runs into 2025; with 2025 unpublished the report's day rests on
+    a guessed holiday schedule and says so, like the window's deadline. The supervision of
+    the same evaluation counts no working day and is not provisional."""
+    events = [published("e1", "2024-12-20", 78)]
+    unsure = Engine(RULESET, calendar=_with_unpublished(2025))
+    result = evaluate(events, "2024-12-23", engine=unsure)
+    (report,) = [d for d in result.decisions if d.outcome == "report_formed"]
+    assert report.from_.year == 2025 and report.provisional
+    assert deadline(result, "objection_window_closes").provisional
+    (supervision,) = [d for d in result.decisions if d.outcome == "general_supervision"]
+    assert not supervision.provisional
+    assert '"provisional":true' in report.json_text()
+    # The same days on the calendar with 2025 published: nothing is provisional.
+    known = evaluate(events, "2024-12-23")
+    assert [(d.outcome, d.from_) for d in known.decisions] == [
+        (d.outcome, d.from_) for d in result.decisions
+    ]
+    assert not any(d.provisional for d in known.decisions)
+
+
+def test_an_objection_answered_on_an_unpublished_window_is_provisional() -> None:
+    """Art 20: whether an objection of 2025-01-10 is in time depends on the window counted
+    through January 2025; with 2025 unpublished the answer is provisional."""
+    unsure = Engine(RULESET, calendar=_with_unpublished(2025))
+    events = [
+        published("e1", "2024-12-20", 78),
+        {
+            "type": "objection_filed",
+            "objection": "o1",
+            "evaluation": "e1",
+            "ground": "evaluation_result_disputed",
+            "date": "2025-01-10",
+        },
+    ]
+    result = evaluate(events, "2025-01-10", engine=unsure)
+    (answer,) = [d for d in result.decisions if d.outcome.startswith("objection")]
+    assert answer.outcome == "objection_admitted" and answer.provisional
+
+
+def test_no_lianyungang_rule_counts_working_days() -> None:
+    """Lianyungang counts in years and days only: none of its decisions is ever provisional."""
+    program = Engine(bundled("lianyungang-2007"))._program
+    assert not any(rule.working_days for rule in program.rules)
+    assert any(rule.working_days for rule in ENGINE._program.rules)
 
 
 def test_a_strict_calendar_refuses_a_provisional_deadline() -> None:

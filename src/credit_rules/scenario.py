@@ -47,6 +47,12 @@ class ExpectedDecision(BaseModel):
     from_: IsoDate | None = Field(default=None, alias="from")
     until: IsoDate | None = None
     active: bool | None = Field(default=None, strict=True)
+    provisional: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Whether the decision rests on working days counted through a year whose "
+        "holidays are not yet published.",
+    )
 
 
 class ExpectedDeadline(BaseModel):

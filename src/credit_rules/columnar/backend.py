@@ -703,6 +703,23 @@ class ColumnarEngine:
         missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
         return frame.with_columns(missing)
 
+    def _provisional(self, values: pl.DataFrame, until: pl.Expr, table: frozenset[int]) -> pl.Expr:
+        """Whether a decision of a rule that counts working days reaches a year without a
+        published holiday schedule, from its trigger's day to the latest of its days and the
+        dates its rule read: the walk's test (Engine._unpublished), on every row at once."""
+        rules = self._program.rules
+        working = sorted(i for i in table if rules[i].working_days)
+        if not working:
+            return pl.lit(False)
+        dated = [
+            self._fact_of_rule(name, values, table)
+            for name in self._all_facts
+            if values.schema.get(f"fact_{name}") == pl.Date
+        ]
+        last = pl.max_horizontal(pl.col("_first"), until, *dated)
+        reaches = self._days.unpublished_between(pl.col("trigger_date"), last)
+        return pl.col("_rule").is_in(working) & reaches
+
     def _fact_of_rule(self, name: str, values: pl.DataFrame, table: frozenset[int]) -> pl.Expr:
         """Fact ``name`` where the row's rule read it, else null: a stretch holds every fact
         its trigger kind needs, but a rule's row shows only its own. ``table`` holds the
@@ -795,6 +812,7 @@ class ColumnarEngine:
             pl.col("_first").alias("from"),
             until.alias("until"),
             active.alias("active"),
+            self._provisional(values, until, measure_rules).alias("provisional"),
             *trigger,
             *shown(measure_rules),
         )

@@ -231,7 +231,17 @@ def results(
         triggers,
         values,
         Decision,
-        ("subject", _OUTCOME, "from", "until", "active", _RULE, _TRIGGER_OBJECT, _PROVENANCE),
+        (
+            "subject",
+            _OUTCOME,
+            "from",
+            "until",
+            "active",
+            _RULE,
+            _TRIGGER_OBJECT,
+            _PROVENANCE,
+            "provisional",
+        ),
     )
     owed = _rows(
         with_triggers(found.duties, split),

@@ -286,6 +286,9 @@ class Engine:
                 continue
             stop = piece.stop
             active = piece.start <= as_of and (stop is None or as_of <= stop)
+            provisional = rule.working_days and self._unpublished(
+                trigger.date, piece.start, stop, provenance.values
+            )
             decisions.append(
                 new_tuple(
                     Decision,
@@ -298,9 +301,22 @@ class Engine:
                         rule.id,
                         trigger,
                         provenance,
+                        provisional,
                     ),
                 )
             )
+
+    def _unpublished(
+        self, first: dt.date, start: dt.date, stop: dt.date | None, read: tuple[Any, ...]
+    ) -> bool:
+        """Whether a decision of a rule that counts working days reaches a year without a
+        published holiday schedule: from its trigger's day ``first`` to the latest of its
+        days and the dates its rule read (docs/calendar.md)."""
+        last = start if stop is None or stop < start else stop
+        for value in read:
+            if type(value) is dt.date and value > last:
+                last = value
+        return bool(self.calendar.unpublished_years(first, last))
 
 
 def _columnar_plans(

@@ -31,6 +31,7 @@ from credit_rules.model.results import Provenance, RuleText
 from credit_rules.model.vocabularies import decision_day_fields, key_fields
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import counts_working_days
 from credit_rules.ruleset.expressions import Arith, Expr, Field, Ref, nodes
 
 Kind = Literal["measure", "duty", "deadline"]
@@ -57,6 +58,9 @@ class CompiledRule:
     #: When the rule's last day is the trigger's day plus a fixed period (Lianyungang: entry +
     #: 1 year), that period: then the earliest trigger that can reach a day is known at once.
     reach_period: Period | None = None
+    #: Whether its condition or days rest on a count of working days (analysis.counts_working_days):
+    #: its decisions are then provisional where their days reach an unpublished year.
+    working_days: bool = False
 
     def provenance_values(self, env: Mapping[str, Any]) -> tuple[Any, ...]:
         names = self.text.fact_names
@@ -255,6 +259,7 @@ def _compile_rule(
         if rule.outcome_kind == "deadline"
         else None,
         reach_period=_fixed_period(end, parameters) if rule.outcome_kind == "measure" else None,
+        working_days=rule.outcome_kind == "measure" and counts_working_days(ruleset, rule),
     )
 
 

@@ -106,9 +106,12 @@ def _decision_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
         table.add_column(column, no_wrap=True)
     table.add_column(_("Cites"), overflow="fold")
     for d in evaluation.decisions:
+        start = Text(_day(d.from_, lang))
+        if d.provisional:
+            start.append(" " + _("provisional"), style=_WARN)
         row = [
             Text(_named(d, lang, in_table=True), style=_OUTCOME),
-            Text(_day(d.from_, lang)),
+            start,
             Text(_day(d.until, lang) if d.until else _("open-ended")),
             Text(_("ACTIVE"), style=_ACTIVE) if d.active else Text(_("no"), style=_INACTIVE),
             Text(listed((_cite(c, _, lang) for c in d.cites), lang)),
@@ -198,6 +201,9 @@ def _decision_lines(decision: Decision, as_of: str, _: Gettext, lang: Lang | Non
         state,
         _(" on {as_of}]").format(as_of=as_of),
     )
+    if decision.provisional:
+        # The deadline it was counted from (listed below) says which year, and why.
+        head.append(" [" + _("PROVISIONAL") + "]", style=_WARN)
     return [
         head,
         Text("    " + _("rule {rule}; because:").format(rule=decision.rule)),

@@ -566,10 +566,17 @@ class _DecisionFields(NamedTuple):
     rule: str
     trigger: Trigger
     provenance: Provenance
+    provisional: bool = False
 
 
 class Decision(_DecisionFields, _ResultParts):
-    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open)."""
+    """A measure on a subject, from a day to a day (both inclusive; ``until`` None is open).
+
+    ``provisional`` is true when the measure, or its days, rest on a count of working days
+    that reaches a year whose holiday schedule the calendar does not have yet (from the
+    trigger's day to the latest of its days and the dates its rule read): a report formed
+    on a day counted through next year's unpublished holidays may still move.
+    """
 
     __slots__ = ()
     __repr__ = _masked_repr
@@ -579,7 +586,8 @@ class Decision(_DecisionFields, _ResultParts):
         return (
             f'"subject":{json_text.string(self.subject)},'
             f'"outcome":{json_text.string(self.outcome)},"from":"{self.from_.isoformat()}",'
-            f'"until":{until},"active":{"true" if self.active else "false"}'
+            f'"until":{until},"active":{"true" if self.active else "false"},'
+            f'"provisional":{"true" if self.provisional else "false"}'
         )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
@@ -589,6 +597,7 @@ class Decision(_DecisionFields, _ResultParts):
             "from": _day(self.from_, mode),
             "until": _day(self.until, mode),
             "active": self.active,
+            "provisional": self.provisional,
             **self._cause(mode),
             "because": self._reasons(mode),
         }

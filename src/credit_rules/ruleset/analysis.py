@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_rules.model.vocabularies import event_types, one_per_key_fields
+from credit_rules.periods import Period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -52,6 +53,7 @@ __all__ = [
     "canonical",
     "closure",
     "consistent",
+    "counts_working_days",
     "depends_on",
     "derivation_reads",
     "dnf",
@@ -192,6 +194,25 @@ def closure(ruleset: ir.Ruleset, names: Iterable[str], registers: Iterable[str] 
             validity = () if register.validity is None else (register.validity,)
             pending += [(None, n) for n in (*validity, *_read_all(register.removed_by_where))]
     return Uses(*(frozenset(found[s]) for s in ("facts", "parameters", "registers")))
+
+
+def counts_working_days(ruleset: ir.Ruleset, rule: ir.Rule) -> bool:
+    """Whether the rule's condition or its days depend on a count of working days: a period
+    parameter in working days read by its ``when``, ``from`` or ``until`` (as the ruleset's
+    parameters fold them), itself or through the facts, registers and where-clauses behind
+    them. Such a result can move once a year's holiday schedule is published, so the engine
+    marks it provisional where its days reach a year that is not (docs/calendar.md)."""
+    parameters = ruleset.parameter_values()
+    names = [
+        name
+        for expr in (rule.when, rule.from_, rule.until)
+        if expr is not None
+        for name in names_read(fold(expr, parameters))
+    ]
+    return any(
+        isinstance(value := parameters.get(name), Period) and value.unit == "working_days"
+        for name in closure(ruleset, names).parameters
+    )
 
 
 def depends_on(ruleset: ir.Ruleset, names: Iterable[str]) -> frozenset[str]:

@@ -517,6 +517,7 @@ def _decision_fields(expected: ExpectedDecision, actual: Decision) -> list[Diffe
         ("from", expected.from_, actual.from_),
         ("until", expected.until, actual.until),
         ("active", expected.active, actual.active),
+        ("provisional", expected.provisional, actual.provisional),
     )
 
 
@@ -593,6 +594,10 @@ def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedD
             parts.append(Message("until {day}", day=_shown(expected.until)))
         if expected.active is not None:
             parts.append(_state(expected.active))
+        if expected.provisional is not None:
+            parts.append(
+                Message("provisional") if expected.provisional else Message("not provisional")
+            )
     elif isinstance(expected, ExpectedDeadline):
         if expected.start:
             parts.append(Message("start {day}", day=_shown(expected.start)))
