@@ -218,6 +218,11 @@ def test_chinese_output_names_each_outcome_in_the_rulesets_words(
         # The table folds long words at its width, never into the id, which it leaves out.
         assert zh[:4] in table and outcome not in table
         assert zh not in en_out.split("Subject")[0] and f"  {outcome}: " in en_out
+    # So is the event that triggered each: its id stays in the English and the value.
+    assert (
+        "触发事件：2008年3月10日 失信信息录入 r1" in zh_out and "dishonesty_entered" not in zh_out
+    )
+    assert "Triggered by dishonesty_entered r1 on 2008-03-10" in en_out
     # Deadlines and duties are named the same way (Ganzhou Arts 12 and 20).
     gz = load_scenario(
         ROOT / "rulesets/ganzhou-2023/scenarios/art20-suspension-for-expert-review.scenario.yaml"

@@ -253,17 +253,22 @@ _AWKWARD = st.text(
     st.none() | _AWKWARD,
     st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)),
     st.none() | st.integers(0, 10**12),
+    st.just("") | _AWKWARD,
 )
 def test_a_trigger_and_its_reason_are_written_as_their_dicts_encode(
-    kind: str, key: str | None, day: dt.date, seq: int | None
+    kind: str, key: str | None, day: dt.date, seq: int | None, named_zh: str
 ) -> None:
-    """Triggers and their reasons are written straight to text; whatever their type and key
-    say (quotes, backslashes, control characters, Chinese, astral characters), the text is
-    the one ``json.dumps`` writes for their dicts."""
+    """Triggers and their reasons are written straight to text; whatever their type, key
+    and the event's Chinese name say (quotes, backslashes, control characters, Chinese,
+    astral characters), the text is the one ``json.dumps`` writes for their dicts."""
     trigger = results.Trigger(kind, key, day, seq)
-    written, reason = results._trigger_json(trigger, None)
+    written, reason = results._trigger_json(trigger, None, named_zh)
     assert written == json_text.encode(trigger.dump("json"))
-    assert reason == json_text.encode(results.trigger_reason(trigger).model_dump(mode="json"))
+    made = results.trigger_reason(trigger, named_zh)
+    assert reason == json_text.encode(made.model_dump(mode="json"))
+    # The value and the English name the event by its type; the Chinese by its name.
+    assert made.value.startswith(kind) and f"by {kind}" in made.en
+    assert (named_zh or kind) in made.zh
 
 
 @given(

@@ -347,7 +347,7 @@ def test_rewording_every_reason_changes_no_ledger_agenda_or_why_not_answer(
 
     plain = build()
 
-    def other_trigger(trigger: results.Trigger) -> results.Reason:
+    def other_trigger(trigger: results.Trigger, named_zh: str = "") -> results.Reason:
         return results.Reason(
             name="trigger", value=f"<{trigger.date}> {trigger.type}", en="x", zh="y"
         )

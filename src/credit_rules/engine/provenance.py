@@ -136,7 +136,19 @@ def rule_text(
         parameters=tuple((n, parameters[n]) for n in reads if n in parameters),
         steps=tuple(steps),
         cites=cites,
+        trigger_zh=trigger_name(ruleset, rule).zh,
     )
+
+
+def trigger_name(ruleset: ir.Ruleset, rule: ir.Rule) -> ir.Text:
+    """The event that triggers ``rule`` (a register's entering event, for a rule on a
+    register), in the ruleset's words; its id in both languages where the ruleset describes
+    no such event."""
+    event = rule.on
+    if rule.on_register:
+        event = next((r.entered_by for r in ruleset.registers if r.id == rule.on), rule.on)
+    term = next((t for t in ruleset.terms if t.id == event and t.kind == "event"), None)
+    return term.description if term is not None else ir.Text(zh=event, en=event)
 
 
 def _fixed(name: str, value: Any, text: ir.Text) -> Reason:

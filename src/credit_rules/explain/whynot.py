@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.engine import Assessed, Engine
-from credit_rules.engine.provenance import citations
+from credit_rules.engine.provenance import citations, trigger_name
 from credit_rules.errors import Problem, ScenarioError
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event, parse_events, raw_events
@@ -283,7 +283,7 @@ def _chain(
     ruleset: ir.Ruleset, rule: ir.Rule, env: Mapping[str, Any], trigger: Trigger
 ) -> tuple[Link, ...]:
     """The trigger, then each name the rule reads directly, each with what it derives from."""
-    reason = trigger_reason(trigger)
+    reason = trigger_reason(trigger, trigger_name(ruleset, rule).zh)
     links = [Link("trigger", "trigger", reason.value, reason.en, reason.zh)]
     direct = names_in(rule.when) + names_in(rule.from_)
     if rule.until is not None:

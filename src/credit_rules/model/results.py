@@ -142,6 +142,9 @@ class RuleText:
     parameters: tuple[tuple[str, Any], ...]
     steps: tuple[Reason | int, ...]
     cites: tuple[Citation, ...]
+    #: The event that triggers the rule in the ruleset's Chinese words (失信信息录入), for the
+    #: trigger's reason; empty where the ruleset gives none, and the event's id is shown.
+    trigger_zh: str = ""
     #: The JSON text its results write alike (json_text.Fragments); not part of its value.
     json: json_text.Fragments = field(
         default_factory=json_text.Fragments, compare=False, hash=False, repr=False
@@ -188,7 +191,7 @@ class Provenance(NamedTuple):
         """The trigger, then every fact and parameter the rule read with its value, then what
         the outcome means: the ``because`` of the JSON contract, rendered now."""
         text = self.text
-        found = [trigger_reason(trigger)]
+        found = [trigger_reason(trigger, text.trigger_zh)]
         for step in text.steps:
             if isinstance(step, Reason):
                 found.append(step)
@@ -202,21 +205,27 @@ class Provenance(NamedTuple):
         return tuple(found)
 
 
-def trigger_reason(trigger: Trigger) -> Reason:
-    """What set the rule off: the event, its key if any, and its date."""
+def trigger_reason(trigger: Trigger, named_zh: str = "") -> Reason:
+    """What set the rule off: the event, its key if any, and its date. ``named_zh`` is the
+    event in the ruleset's Chinese words (RuleText.trigger_zh), shown in the Chinese text
+    in place of its id."""
     # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
-    reason: Reason = new_tuple(Reason, ("trigger", *_trigger_words(trigger)))
+    reason: Reason = new_tuple(Reason, ("trigger", *_trigger_words(trigger, named_zh)))
     return reason
 
 
-def _trigger_words(trigger: Trigger) -> tuple[str, str, str]:
+def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]:
     """The trigger reason's value, English and Chinese: the one place they are worded (the
-    JSON writer writes them without making the reason first)."""
+    JSON writer writes them without making the reason first). The value and the English
+    name the event by its id, which services and scenarios use; the Chinese by the
+    ruleset's words for it (触发事件：2008年3月10日 失信信息录入 r1)."""
     what, day = trigger.label(), trigger.date.isoformat()
+    named = named_zh or trigger.type
+    said = named if trigger.key is None else f"{named} {trigger.key}"
     return (
         f"{what} on {day}",
         f"Triggered by {what} on {day}",
-        f"触发事件：{date_text(trigger.date, 'zh')} {what}",
+        f"触发事件：{date_text(trigger.date, 'zh')} {said}",
     )
 
 
@@ -392,13 +401,14 @@ class _Document(Generic[_Text]):
         self._triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
         self._tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
 
-    def trigger(self, trigger: Trigger) -> tuple[str, _Text]:
+    def trigger(self, trigger: Trigger, named_zh: str) -> tuple[str, _Text]:
         """The trigger's JSON (a short text, written into the result's first piece) and its
-        reason's, as the document's pieces are."""
+        reason's, as the document's pieces are. Every rule a trigger sets off names its
+        event alike (``named_zh``), so the trigger's text is remembered once."""
         found = self._triggers.get(id(trigger))
         if found is not None and found[0] is trigger:
             return found[1]
-        written, reason = _trigger_json(trigger, self.by_value)
+        written, reason = _trigger_json(trigger, self.by_value, named_zh)
         texts = (written, self.out(reason))
         self._triggers[id(trigger)] = (trigger, texts)
         return texts
@@ -417,7 +427,9 @@ class _Document(Generic[_Text]):
         return pieces
 
 
-def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None) -> tuple[str, str]:
+def _trigger_json(
+    trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None, named_zh: str
+) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
     found = seen.get(trigger) if seen is not None else None
     if found is None:
@@ -429,7 +441,7 @@ def _trigger_json(trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None)
             f'{{"type":{json_text.string(trigger.type)},"key":{key},'
             f'"date":"{trigger.date.isoformat()}"{seq}}}'
         )
-        value, en, zh = map(json_text.string, _trigger_words(trigger))
+        value, en, zh = map(json_text.string, _trigger_words(trigger, named_zh))
         found = (written, f'{{"name":"trigger","value":{value},"en":{en},"zh":{zh}}}')
         if seen is not None:
             seen[trigger] = found
@@ -536,7 +548,7 @@ class _ResultParts:
 
     def _pieces(self, document: _Document[_Text]) -> tuple[_Text, ...]:
         cause = cast(_Cause, self)
-        trigger, reason = document.trigger(cause.trigger)
+        trigger, reason = document.trigger(cause.trigger, cause.provenance.text.trigger_zh)
         tail = document.tail(cause.provenance)
         rule = document.rules.get(cause.rule)
         if rule is None:
