@@ -279,3 +279,61 @@ def test_a_trigger_and_its_reason_are_written_as_their_dicts_encode(
 def test_a_reason_is_written_as_its_dict_encodes(name: str, value: object) -> None:
     reason = results.Reason(name, value, f"en {name}", f"中文 {name}")  # type: ignore[arg-type]
     assert results._reason_json(reason) == json_text.encode(reason.model_dump(mode="json"))
+
+
+def test_one_trigger_dict_serves_results_of_two_rulesets() -> None:
+    """A caller may keep one dict of trigger texts across results; the same trigger (type,
+    key, day, place) under two rulesets is named in each one's Chinese words."""
+    ganzhou = Engine(bundled("ganzhou-2023")).evaluate(
+        [{"id": "s1", "kind": "retail_pharmacy"}],
+        [
+            {
+                "type": "evaluation_published",
+                "subject": "s1",
+                "evaluation": "e1",
+                "year": 2024,
+                "score": 78,
+                "date": "2024-03-01",
+            },
+            {
+                "type": "objection_filed",
+                "subject": "s1",
+                "objection": "o1",
+                "evaluation": "e1",
+                "ground": "evaluation_result_disputed",
+                "date": "2024-03-05",
+            },
+        ],
+        as_of=dt.date(2024, 3, 6),
+    )
+    lianyungang = Engine(bundled("lianyungang-2007")).evaluate(
+        [{"id": "s1", "kind": "insured_person"}],
+        [
+            {
+                "type": "dishonesty_entered",
+                "subject": "s1",
+                "record": "o1",
+                "category": "lend_certificate",
+                "date": "2024-03-01",
+            },
+            {
+                "type": "objection_filed",
+                "subject": "s1",
+                "record": "o1",
+                "ground": "inaccurate",
+                "date": "2024-03-05",
+            },
+        ],
+        as_of=dt.date(2024, 3, 6),
+    )
+    first, second = (
+        next(r for r in (*found.duties, *found.decisions) if r.trigger.type == "objection_filed")
+        for found in (ganzhou, lianyungang)
+    )
+    assert first.trigger == second.trigger
+    shared: results.TriggerTexts = {}
+    for result in (first, second):
+        written = json.loads(result.json_text(shared))
+        assert written == result.model_dump(mode="json")
+    assert "提出异议申请 o1" in json.loads(first.json_text(shared))["because"][0]["zh"]
+    assert "提出异议 o1" in json.loads(second.json_text(shared))["because"][0]["zh"]

@@ -118,6 +118,11 @@ class Trigger(NamedTuple):
         )
 
 
+#: The JSON text of each trigger and of its reason, remembered for one document (or across
+#: documents, by a caller that keeps the dict), by the trigger and its event's Chinese name.
+TriggerTexts = dict[tuple[Trigger, str], tuple[str, str]]
+
+
 def _masked_repr(result: tuple[Any, ...]) -> str:
     """A result's ``repr`` with identity numbers masked (its subject is often one): the named
     tuple's own ``repr``, of the fields class it is built on."""
@@ -390,13 +395,11 @@ class _Document(Generic[_Text]):
 
     __slots__ = ("_tails", "_triggers", "by_value", "out", "rules")
 
-    def __init__(
-        self, out: Callable[[str], _Text], by_value: dict[Trigger, tuple[str, str]] | None = None
-    ) -> None:
+    def __init__(self, out: Callable[[str], _Text], by_value: TriggerTexts | None = None) -> None:
         self.out: Callable[[str], _Text] = out
         #: Triggers' texts by value, for equal triggers that are different objects (and for
         #: a caller's dict, given to :meth:`_ResultParts.json_pieces` across results).
-        self.by_value: dict[Trigger, tuple[str, str]] = {} if by_value is None else by_value
+        self.by_value: TriggerTexts = {} if by_value is None else by_value
         self.rules: dict[str, str] = {}
         self._triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
         self._tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
@@ -427,11 +430,11 @@ class _Document(Generic[_Text]):
         return pieces
 
 
-def _trigger_json(
-    trigger: Trigger, seen: dict[Trigger, tuple[str, str]] | None, named_zh: str
-) -> tuple[str, str]:
+def _trigger_json(trigger: Trigger, seen: TriggerTexts | None, named_zh: str) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
-    found = seen.get(trigger) if seen is not None else None
+    # By the trigger and its event's Chinese name: one dict may serve results of two
+    # rulesets, whose words for the same event differ.
+    found = seen.get((trigger, named_zh)) if seen is not None else None
     if found is None:
         # Written directly, in the order of Trigger.dump: a population's document has a
         # trigger for every two or three results, and a dict encoded costs several times more.
@@ -444,7 +447,7 @@ def _trigger_json(
         value, en, zh = map(json_text.string, _trigger_words(trigger, named_zh))
         found = (written, f'{{"name":"trigger","value":{value},"en":{en},"zh":{zh}}}')
         if seen is not None:
-            seen[trigger] = found
+            seen[(trigger, named_zh)] = found
     return found
 
 
@@ -533,15 +536,13 @@ class _ResultParts:
         """The result's own leading fields, as JSON members (each result type has its own)."""
         raise NotImplementedError
 
-    def json_text(self, triggers: dict[Trigger, tuple[str, str]] | None = None) -> str:
+    def json_text(self, triggers: TriggerTexts | None = None) -> str:
         """The result as the contract's JSON text: ``json.loads`` of it equals
         ``model_dump(mode="json")``. ``triggers`` remembers the text of triggers several
         results share, for one document."""
         return "".join(self.json_pieces(triggers))
 
-    def json_pieces(
-        self, triggers: dict[Trigger, tuple[str, str]] | None = None
-    ) -> tuple[str, ...]:
+    def json_pieces(self, triggers: TriggerTexts | None = None) -> tuple[str, ...]:
         """:meth:`json_text` in the pieces it is made of, which a document joins once with
         all the others (joining each result's first would copy its text twice)."""
         return self._pieces(_Document(_as_text, triggers))
