@@ -25,6 +25,7 @@ from credit_rules import (
     bundled,
     load_ruleset,
     load_scenario,
+    with_parameters,
 )
 from credit_rules.cli.main import main
 from credit_rules.i18n import render
@@ -844,3 +845,28 @@ def test_a_failed_load_leaves_the_bundled_ruleset_untouched(tmp_path: Path) -> N
     with pytest.raises(RulesetError):
         load_ruleset(path)
     assert bundled("lianyungang-2007").digest == RULESET.digest
+
+
+def test_a_register_validity_in_working_days_is_refused_where_it_is_written(
+    tmp_path: Path,
+) -> None:
+    """A record's validity runs day to day like the Civil Code's periods; in working days it
+    was accepted and every evaluation then failed with a bare ValueError."""
+    path, _ = replaced(
+        tmp_path, "value: 5 years", "value: 200 working days", after=block_of("record_validity")
+    )
+    error = refused(path)
+    line = line_at(ORIGINAL, ORIGINAL.index("validity: record_validity"))
+    assert_located(error, path, line, "registers[0].validity")
+    assert "not in working days" in str(error)
+
+
+def test_with_parameters_refuses_a_register_validity_in_working_days() -> None:
+    with pytest.raises(RulesetError) as raised:
+        with_parameters(RULESET, {"record_validity": "200 working days"})
+    assert [p.field for p in raised.value.problems] == ["parameters.record_validity"]
+    assert "not in working days" in str(raised.value)
+    # Days, months and years stay open to a bureau.
+    assert with_parameters(RULESET, {"record_validity": "1000 days"}).parameter_values()[
+        "record_validity"
+    ]

@@ -1116,13 +1116,7 @@ def test_an_objection_answered_on_an_unpublished_window_is_provisional() -> None
     unsure = Engine(RULESET, calendar=_with_unpublished(2025))
     events = [
         published("e1", "2024-12-20", 78),
-        {
-            "type": "objection_filed",
-            "objection": "o1",
-            "evaluation": "e1",
-            "ground": "evaluation_result_disputed",
-            "date": "2025-01-10",
-        },
+        objection("o1", "2025-01-10"),
     ]
     result = evaluate(events, "2025-01-10", engine=unsure)
     (answer,) = [d for d in result.decisions if d.outcome.startswith("objection")]
@@ -1132,8 +1126,44 @@ def test_an_objection_answered_on_an_unpublished_window_is_provisional() -> None
 def test_no_lianyungang_rule_counts_working_days() -> None:
     """Lianyungang counts in years and days only: none of its decisions is ever provisional."""
     program = Engine(bundled("lianyungang-2007"))._program
-    assert not any(rule.working_days for rule in program.rules)
-    assert any(rule.working_days for rule in ENGINE._program.rules)
+    assert not any(rule.counted for rule in program.rules)
+    assert any(rule.counted for rule in ENGINE._program.rules)
+
+
+def test_a_day_that_is_an_events_own_is_not_provisional() -> None:
+    """Only counted days make a decision provisional. With 2025 unpublished: a late
+    objection filed in February 2025 against a window that closed in June 2024 is late for
+    certain; a report that forms the day after an objection was decided in January 2025,
+    on a window that closed in December 2024, forms on that day for certain."""
+    unsure = Engine(RULESET, calendar=_with_unpublished(2025))
+    late = evaluate(
+        [
+            published("e1", "2024-06-03", 78),
+            objection("o1", "2025-02-10"),
+        ],
+        "2025-02-10",
+        engine=unsure,
+    )
+    (answer,) = [d for d in late.decisions if d.outcome.startswith("objection")]
+    assert (answer.outcome, answer.provisional) == ("objection_late", False)
+    decided = evaluate(
+        [
+            published("e1", "2024-11-20", 78),
+            objection("o1", "2024-11-25"),
+            {
+                "type": "objection_decided",
+                "objection": "o1",
+                "evaluation": "e1",
+                "result": "rejected",
+                "date": "2025-01-06",
+            },
+        ],
+        "2025-01-10",
+        engine=unsure,
+    )
+    (report,) = [d for d in decided.decisions if d.outcome == "report_formed"]
+    assert (report.from_, report.provisional) == (day("2025-01-07"), False)
+    assert not deadline(decided, "objection_window_closes").provisional
 
 
 def test_a_strict_calendar_refuses_a_provisional_deadline() -> None:

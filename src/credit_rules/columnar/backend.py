@@ -704,21 +704,37 @@ class ColumnarEngine:
         return frame.with_columns(missing)
 
     def _provisional(self, values: pl.DataFrame, until: pl.Expr, table: frozenset[int]) -> pl.Expr:
-        """Whether a decision of a rule that counts working days reaches a year without a
-        published holiday schedule, from its trigger's day to the latest of its days and the
-        dates its rule read: the walk's test (Engine._unpublished), on every row at once."""
-        rules = self._program.rules
-        working = sorted(i for i in table if rules[i].working_days)
-        if not working:
+        """Whether a decision rests on a day counted in working days that lies in a year
+        without a published holiday schedule, on every row at once: the walk's test
+        (Engine._provisional), rule by rule, through the same day index as the deadlines."""
+        counted = {i: found for i in table if (found := self._program.rules[i].counted) is not None}
+        if not counted:
             return pl.lit(False)
-        dated = [
-            self._fact_of_rule(name, values, table)
-            for name in self._all_facts
-            if values.schema.get(f"fact_{name}") == pl.Date
-        ]
-        last = pl.max_horizontal(pl.col("_first"), until, *dated)
-        reaches = self._days.unpublished_between(pl.col("trigger_date"), last)
-        return pl.col("_rule").is_in(working) & reaches
+        days = self._days
+
+        def unpublished(day: pl.Expr) -> pl.Expr:
+            return days.unpublished_between(day, day)
+
+        def of_rules(rules: list[int], test: pl.Expr) -> pl.Expr:
+            return pl.when(pl.col("_rule").is_in(sorted(rules))).then(test).otherwise(False)
+
+        tests: list[pl.Expr] = []
+        for name in sorted({name for found in counted.values() for name in found.dates}):
+            readers = [i for i, found in counted.items() if name in found.dates]
+            tests.append(of_rules(readers, unpublished(self._fact_of_rule(name, values, table))))
+        own = [i for i, found in counted.items() if found.own]
+        if own:
+            tests.append(of_rules(own, unpublished(pl.col("_first")) | unpublished(until)))
+        opaque = [i for i, found in counted.items() if found.opaque]
+        if opaque:
+            dated = [
+                self._fact_of_rule(name, values, table)
+                for name in self._all_facts
+                if values.schema.get(f"fact_{name}") == pl.Date
+            ]
+            last = pl.max_horizontal(pl.col("_first"), until, *dated)
+            tests.append(of_rules(opaque, days.unpublished_between(pl.col("trigger_date"), last)))
+        return pl.any_horizontal(tests).fill_null(False) if tests else pl.lit(False)
 
     def _fact_of_rule(self, name: str, values: pl.DataFrame, table: frozenset[int]) -> pl.Expr:
         """Fact ``name`` where the row's rule read it, else null: a stretch holds every fact

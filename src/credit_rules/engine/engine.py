@@ -39,6 +39,7 @@ from credit_rules.model.results import (
     new_tuple,
 )
 from credit_rules.ruleset import ir
+from credit_rules.ruleset.analysis import CountedDays
 
 if TYPE_CHECKING:
     from credit_rules.columnar.typed import PopulationPlans
@@ -286,8 +287,9 @@ class Engine:
                 continue
             stop = piece.stop
             active = piece.start <= as_of and (stop is None or as_of <= stop)
-            provisional = rule.working_days and self._unpublished(
-                trigger.date, piece.start, stop, provenance.values
+            counted = rule.counted
+            provisional = counted is not None and self._provisional(
+                counted, rule.counted_places, trigger.date, piece.start, stop, provenance.values
             )
             decisions.append(
                 new_tuple(
@@ -306,17 +308,38 @@ class Engine:
                 )
             )
 
-    def _unpublished(
-        self, first: dt.date, start: dt.date, stop: dt.date | None, read: tuple[Any, ...]
+    def _provisional(
+        self,
+        counted: CountedDays,
+        places: tuple[int, ...],
+        first: dt.date,
+        start: dt.date,
+        stop: dt.date | None,
+        read: tuple[Any, ...],
     ) -> bool:
-        """Whether a decision of a rule that counts working days reaches a year without a
-        published holiday schedule: from its trigger's day ``first`` to the latest of its
-        days and the dates its rule read (docs/calendar.md)."""
+        """Whether a decision rests on a day counted in working days that lies in a year
+        without a published holiday schedule: a counted date its rule read (at ``places``
+        among ``read``), or its own ``from`` or ``until`` where the rule counts them. A
+        count read where no date shows it (``opaque``) is judged by the span from the
+        trigger's day ``first`` to the latest day the decision shows. Counts run for weeks
+        and schedules are published year after year, so a count that ends in a published
+        year began in one (docs/calendar.md)."""
+        unpublished = self.calendar.unpublished_years
+        for place in places:
+            day = read[place]
+            if type(day) is dt.date and unpublished(day, day):
+                return True
+        if counted.own and (
+            unpublished(start, start) or (stop is not None and bool(unpublished(stop, stop)))
+        ):
+            return True
+        if not counted.opaque:
+            return False
         last = start if stop is None or stop < start else stop
         for value in read:
             if type(value) is dt.date and value > last:
                 last = value
-        return bool(self.calendar.unpublished_years(first, last))
+        return bool(unpublished(first, last))
 
 
 def _columnar_plans(

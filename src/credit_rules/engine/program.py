@@ -31,7 +31,7 @@ from credit_rules.model.results import Provenance, RuleText
 from credit_rules.model.vocabularies import decision_day_fields, key_fields
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.analysis import counts_working_days
+from credit_rules.ruleset.analysis import CountedDays, counted_days
 from credit_rules.ruleset.expressions import Arith, Expr, Field, Ref, nodes
 
 Kind = Literal["measure", "duty", "deadline"]
@@ -58,9 +58,10 @@ class CompiledRule:
     #: When the rule's last day is the trigger's day plus a fixed period (Lianyungang: entry +
     #: 1 year), that period: then the earliest trigger that can reach a day is known at once.
     reach_period: Period | None = None
-    #: Whether its condition or days rest on a count of working days (analysis.counts_working_days):
-    #: its decisions are then provisional where their days reach an unpublished year.
-    working_days: bool = False
+    #: Where its decisions rest on counts of working days (analysis.counted_days), and the
+    #: places of the counted dates among its provenance's values; None where nothing counts.
+    counted: CountedDays | None = None
+    counted_places: tuple[int, ...] = ()
 
     def provenance_values(self, env: Mapping[str, Any]) -> tuple[Any, ...]:
         names = self.text.fact_names
@@ -241,6 +242,12 @@ def _compile_rule(
     fixed_end = (
         end is not None and rule.outcome_kind != "deadline" and reads_trigger_only(end, parameters)
     )
+    text = rule_text(
+        ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
+    )
+    counted = (
+        counted_days(ruleset, rule, text.fact_names) if rule.outcome_kind == "measure" else None
+    )
     return CompiledRule(
         index=index,
         id=rule.id,
@@ -252,14 +259,17 @@ def _compile_rule(
         start=compiler.expr(rule.from_),
         stop=compiler.expr(rule.until) if rule.until is not None else None,
         reach=compiler.expr(end) if fixed_end and end is not None else None,
-        text=rule_text(
-            ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
-        ),
+        text=text,
         deadline=CompiledDeadline(rule, parameters, calendar)
         if rule.outcome_kind == "deadline"
         else None,
         reach_period=_fixed_period(end, parameters) if rule.outcome_kind == "measure" else None,
-        working_days=rule.outcome_kind == "measure" and counts_working_days(ruleset, rule),
+        counted=counted or None,
+        counted_places=tuple(
+            place
+            for place, name in enumerate(text.fact_names)
+            if counted is not None and name in counted.dates
+        ),
     )
 
 

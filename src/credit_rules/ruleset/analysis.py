@@ -28,6 +28,7 @@ from credit_rules.ruleset.expressions import (
     Not,
     Ref,
     names_in,
+    nodes,
 )
 from credit_rules.ruleset.normal_form import (
     MAX_CLAUSES,
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_CLAUSES",
     "Bounds",
     "Clause",
+    "CountedDays",
     "Requirement",
     "TooComplex",
     "Uses",
@@ -53,7 +55,7 @@ __all__ = [
     "canonical",
     "closure",
     "consistent",
-    "counts_working_days",
+    "counted_days",
     "depends_on",
     "derivation_reads",
     "dnf",
@@ -196,23 +198,69 @@ def closure(ruleset: ir.Ruleset, names: Iterable[str], registers: Iterable[str] 
     return Uses(*(frozenset(found[s]) for s in ("facts", "parameters", "registers")))
 
 
-def counts_working_days(ruleset: ir.Ruleset, rule: ir.Rule) -> bool:
-    """Whether the rule's condition or its days depend on a count of working days: a period
-    parameter in working days read by its ``when``, ``from`` or ``until`` (as the ruleset's
-    parameters fold them), itself or through the facts, registers and where-clauses behind
-    them. Such a result can move once a year's holiday schedule is published, so the engine
-    marks it provisional where its days reach a year that is not (docs/calendar.md)."""
+@dataclass(frozen=True)
+class CountedDays:
+    """Where a rule's decisions rest on a count of working days, which can move once a year's
+    holiday schedule is published (docs/calendar.md, decision 20).
+
+    ``dates`` are the facts the rule's explanation shows whose own definition adds or
+    subtracts a working-day period: their values are counted days. ``own`` says the rule's
+    ``from`` or ``until`` counts itself. ``opaque`` says a count is read where no such date
+    shows it (a where-clause, a register's validity, a fact that is not a date): then only
+    the span from the trigger to the latest day the decision shows can be tested."""
+
+    dates: frozenset[str] = frozenset()
+    own: bool = False
+    opaque: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.dates) or self.own or self.opaque
+
+
+def counted_days(ruleset: ir.Ruleset, rule: ir.Rule, shown: Iterable[str]) -> CountedDays:
+    """Where ``rule``'s condition and days rest on a count of working days, as the ruleset's
+    parameters fold its expressions; ``shown`` are the facts its explanation shows (its
+    provenance). A count ends on the day it gives, so a decision is as provisional as the
+    counted days it rests on."""
     parameters = ruleset.parameter_values()
+    working = frozenset(
+        name
+        for name, value in parameters.items()
+        if isinstance(value, Period) and value.unit == "working_days"
+    )
+    if not working:
+        return CountedDays()
+
+    def counts(expr: Expr | None) -> bool:
+        return expr is not None and any(
+            isinstance(node, Arith)
+            and any(
+                isinstance(side, Ref) and side.name in working for side in (node.left, node.right)
+            )
+            for node in nodes(fold(expr, parameters))
+        )
+
     names = [
         name
         for expr in (rule.when, rule.from_, rule.until)
         if expr is not None
         for name in names_read(fold(expr, parameters))
     ]
-    return any(
-        isinstance(value := parameters.get(name), Period) and value.unit == "working_days"
-        for name in closure(ruleset, names).parameters
+    used = closure(ruleset, names)
+    visible = frozenset(shown)
+    dates: set[str] = set()
+    opaque = any(
+        register.id in used.registers and register.validity in working
+        for register in ruleset.registers
     )
+    for fact in ruleset.facts:
+        if fact.id not in used.facts or not any(map(counts, derivation_exprs(fact.derivation))):
+            continue
+        if isinstance(fact.derivation, ir.Computed) and fact.type == "date" and fact.id in visible:
+            dates.add(fact.id)
+        else:
+            opaque = True
+    return CountedDays(frozenset(dates), counts(rule.from_) or counts(rule.until), opaque)
 
 
 def depends_on(ruleset: ir.Ruleset, names: Iterable[str]) -> frozenset[str]:

@@ -297,6 +297,18 @@ def _load_base(
     return _load_file(path, limits, chain)
 
 
+#: A record's validity runs like the Civil Code's periods (Art 201-202), from day to day: a
+#: count of working days would make every record's expiry hang on the holiday calendar, which
+#: no register is evaluated with.
+_VALIDITY_IN_WORKING_DAYS = Message(
+    "a register's validity is counted in days, months or years, not in working days"
+)
+
+
+def _in_working_days(value: object) -> bool:
+    return isinstance(value, Period) and value.unit == "working_days"
+
+
 def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
     """A copy of ``ruleset`` with some parameters changed, each checked against its type and
     declared bounds. The digest changes, so results never claim to come from the file."""
@@ -318,6 +330,8 @@ def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Rulese
             problems.append(Problem(_said(error), field=f"parameters.{name}"))
             continue
         replaced[name] = dataclasses.replace(parameter, value=value)
+        if _in_working_days(value) and any(r.validity == name for r in ruleset.registers):
+            problems.append(Problem(_VALIDITY_IN_WORKING_DAYS, field=f"parameters.{name}"))
     if problems:
         raise RulesetError(ruleset.source, problems)
     overrides = ",".join(f"{k}={replaced[k].value}" for k in sorted(values))
@@ -778,6 +792,8 @@ class _Checker:
                     (*path, "validity"),
                     Message("{validity!r} is not a period parameter", validity=r.validity),
                 )
+            elif validity is not None and _in_working_days(validity.value):
+                self.problem((*path, "validity"), _VALIDITY_IN_WORKING_DAYS)
             removal = r.removed_by
             where = None
             if removal is not None and self._event((*path, "removed_by", "event"), removal.event):
@@ -1464,6 +1480,11 @@ class _Checker:
                 )
             except ValueError as error:
                 self.problem(where, _said(error))
+                continue
+            if _in_working_days(value) and any(
+                r.validity == parameter.id for r in self.spec.registers
+            ):
+                self.problem(where, _VALIDITY_IN_WORKING_DAYS)
                 continue
             meanings.setdefault(alternative.id, value)
         return meanings
