@@ -171,15 +171,23 @@ def test_acceptance_example_decisions(capsys: pytest.CaptureFixture[str]) -> Non
         assert all(c["zh"] and c["en"] for c in decision["cites"])
 
 
-def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixture[str]) -> None:
+def _example_in_both_languages(capsys: pytest.CaptureFixture[str]) -> tuple[Any, str, str]:
+    """The bundled example's evaluation, and `credit-rules evaluate` of it in English and in
+    Chinese."""
     scenario = load_scenario(EXAMPLE)
     evaluation = Engine(scenario.ruleset).evaluate(
         scenario.subjects, scenario.events, as_of=scenario.as_of
     )
-    code, out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "en")
-    assert code == 0, err
-    code, zh_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "zh")
-    assert code == 0, err
+    printed = []
+    for lang in ("en", "zh"):
+        code, out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", lang)
+        assert code == 0, err
+        printed.append(out)
+    return evaluation, printed[0], printed[1]
+
+
+def test_text_format_shows_every_reason_and_citation(capsys: pytest.CaptureFixture[str]) -> None:
+    evaluation, out, zh_out = _example_in_both_languages(capsys)
     assert evaluation.decisions
     for decision in evaluation.decisions:
         assert decision.outcome in out
@@ -202,14 +210,7 @@ def test_chinese_output_names_each_outcome_in_the_rulesets_words(
     """A Chinese reader is shown 书面警告, not only the id written_warning: the table gives
     the ruleset's Chinese words, each detail line the words and the id (which scenarios and
     --outcome name); English output keeps the ids alone (its reasons carry the Chinese)."""
-    scenario = load_scenario(EXAMPLE)
-    evaluation = Engine(scenario.ruleset).evaluate(
-        scenario.subjects, scenario.events, as_of=scenario.as_of
-    )
-    code, zh_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "zh")
-    assert code == 0, err
-    code, en_out, err = run(capsys, "evaluate", str(EXAMPLE), "--lang", "en")
-    assert code == 0, err
+    evaluation, en_out, zh_out = _example_in_both_languages(capsys)
     words = {d.outcome: d.meaning.zh for d in evaluation.decisions}
     assert words["written_warning"] == "书面警告"
     table = zh_out.split("主体")[0]

@@ -135,6 +135,13 @@ class Period:
         return last_day_of_period(start, self)
 
 
+def in_working_days(value: object) -> bool:
+    """Whether ``value`` (a parameter's, say) is a period counted on the working-day calendar:
+    what only an engine with a calendar can count, and what can move once a year's holiday
+    schedule is published."""
+    return isinstance(value, Period) and value.unit == "working_days"
+
+
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -82,7 +82,7 @@ class ExpectedDuty(BaseModel):
 
 #: The lists of an ``expect:`` that ``exactly:`` may say are complete.
 CompleteList = Literal["decisions", "deadlines", "duties"]
-COMPLETE_LISTS: tuple[CompleteList, ...] = ("decisions", "deadlines", "duties")
+COMPLETE_LISTS: tuple[CompleteList, ...] = get_args(CompleteList)
 
 
 class Expectation(BaseModel):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Literal
 
 from credit_rules._console import Console, Table, Text
 from credit_rules.i18n import Gettext, Lang, date_text, listed, translator
@@ -101,7 +100,7 @@ def _decision_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
     )
     if several:
         table.add_column(_("Subject"), overflow="fold")
-    table.add_column(_("Outcome"), no_wrap=lang != "zh", overflow=_name_overflow(lang))
+    _add_name_column(table, _("Outcome"), lang)
     for column in (_("From"), _("Until"), _("Active")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("Cites"), overflow="fold")
@@ -125,7 +124,7 @@ def _deadline_table(evaluation: Evaluation, _: Gettext, lang: Lang | None) -> Ta
     table = Table(title=_("Deadlines"), title_justify="left", header_style="bold")
     if several:
         table.add_column(_("Subject"), overflow="fold")
-    table.add_column(_("Deadline"), no_wrap=lang != "zh", overflow=_name_overflow(lang))
+    _add_name_column(table, _("Deadline"), lang)
     for column in (_("From"), _("Due")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("Counted"), overflow="fold")
@@ -161,9 +160,13 @@ def _named(result: Decision | Duty | Deadline, lang: Lang | None, *, in_table: b
     return f"{words}（{result.outcome}）"
 
 
-def _name_overflow(lang: Lang | None) -> Literal["fold", "ellipsis"]:
-    """An id is kept on one line (rich's default); Chinese words may fold, anywhere."""
-    return "fold" if lang == "zh" else "ellipsis"
+def _add_name_column(table: Table, title: str, lang: Lang | None) -> None:
+    """The column of outcome names: an id is kept on one line (with rich's ellipsis, as
+    ever); Chinese words may fold, anywhere."""
+    if lang == "zh":
+        table.add_column(title, overflow="fold")
+    else:
+        table.add_column(title, no_wrap=True)
 
 
 def _day(day: dt.date, lang: Lang | None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credit_rules.model.vocabularies import event_types, one_per_key_fields
-from credit_rules.periods import Period
+from credit_rules.periods import in_working_days
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
     Arith,
@@ -223,11 +223,7 @@ def counted_days(ruleset: ir.Ruleset, rule: ir.Rule, shown: Iterable[str]) -> Co
     provenance). A count ends on the day it gives, so a decision is as provisional as the
     counted days it rests on."""
     parameters = ruleset.parameter_values()
-    working = frozenset(
-        name
-        for name, value in parameters.items()
-        if isinstance(value, Period) and value.unit == "working_days"
-    )
+    working = frozenset(name for name, value in parameters.items() if in_working_days(value))
     if not working:
         return CountedDays()
 

@@ -29,7 +29,7 @@ from credit_rules.i18n import N_, Message, listing
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, read_capped, too_large
 from credit_rules.model.subjects import SUBJECT_CLASSES
 from credit_rules.model.vocabularies import event_fields, event_types, field_choices, vocabularies
-from credit_rules.periods import Period
+from credit_rules.periods import Period, in_working_days
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import derivation_exprs, uses, with_dependencies
 from credit_rules.ruleset.bundle import bundled_ids, bundled_source
@@ -305,10 +305,6 @@ _VALIDITY_IN_WORKING_DAYS = Message(
 )
 
 
-def _in_working_days(value: object) -> bool:
-    return isinstance(value, Period) and value.unit == "working_days"
-
-
 def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Ruleset:
     """A copy of ``ruleset`` with some parameters changed, each checked against its type and
     declared bounds. The digest changes, so results never claim to come from the file."""
@@ -330,7 +326,7 @@ def with_parameters(ruleset: ir.Ruleset, values: Mapping[str, Any]) -> ir.Rulese
             problems.append(Problem(_said(error), field=f"parameters.{name}"))
             continue
         replaced[name] = dataclasses.replace(parameter, value=value)
-        if _in_working_days(value) and any(r.validity == name for r in ruleset.registers):
+        if in_working_days(value) and any(r.validity == name for r in ruleset.registers):
             problems.append(Problem(_VALIDITY_IN_WORKING_DAYS, field=f"parameters.{name}"))
     if problems:
         raise RulesetError(ruleset.source, problems)
@@ -792,7 +788,7 @@ class _Checker:
                     (*path, "validity"),
                     Message("{validity!r} is not a period parameter", validity=r.validity),
                 )
-            elif validity is not None and _in_working_days(validity.value):
+            elif validity is not None and in_working_days(validity.value):
                 self.problem((*path, "validity"), _VALIDITY_IN_WORKING_DAYS)
             removal = r.removed_by
             where = None
@@ -1481,7 +1477,7 @@ class _Checker:
             except ValueError as error:
                 self.problem(where, _said(error))
                 continue
-            if _in_working_days(value) and any(
+            if in_working_days(value) and any(
                 r.validity == parameter.id for r in self.spec.registers
             ):
                 self.problem(where, _VALIDITY_IN_WORKING_DAYS)

@@ -577,6 +577,10 @@ def _deadline_days(deadline: Deadline) -> Message:
     )
 
 
+def _provisional(flag: bool) -> Message:
+    return Message("provisional") if flag else Message("not provisional")
+
+
 def _state(active: bool) -> Message:
     return Message("active") if active else Message("not active")
 
@@ -595,18 +599,14 @@ def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedD
         if expected.active is not None:
             parts.append(_state(expected.active))
         if expected.provisional is not None:
-            parts.append(
-                Message("provisional") if expected.provisional else Message("not provisional")
-            )
+            parts.append(_provisional(expected.provisional))
     elif isinstance(expected, ExpectedDeadline):
         if expected.start:
             parts.append(Message("start {day}", day=_shown(expected.start)))
         if expected.due:
             parts.append(Message("due {day}", day=_shown(expected.due)))
         if expected.provisional is not None:
-            parts.append(
-                Message("provisional") if expected.provisional else Message("not provisional")
-            )
+            parts.append(_provisional(expected.provisional))
     elif expected.on:
         parts.append(Message("on {day}", day=_shown(expected.on)))
     return join(" ", parts) if parts else Message("present")
