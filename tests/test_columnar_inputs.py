@@ -130,6 +130,38 @@ def test_contradicting_events_are_refused_like_the_engine_does() -> None:
         assert found == [(f"events[{row}].record", text) for row, text in said]
 
 
+def test_a_correction_after_the_records_removal_is_refused_like_the_engine_does() -> None:
+    """Removed on 2008-04-01, r1 has nothing left to correct: a second removal and an
+    amendment decided later are refused, in evaluate and outcomes alike (the latter looks at
+    every subject with a correction, however old), and nothing is refused without them."""
+    correction = {"type": "record_corrected", "subject": "p2", "record": "r1", "category": None}
+    removal = {**correction, "action": "removed", "date": dt.date(2008, 4, 1)}
+    rows = [
+        *EVENTS,
+        removal,
+        {**removal, "date": dt.date(2008, 5, 1)},
+        {**correction, "action": "amended", "date": dt.date(2008, 6, 1)},
+    ]
+    frame = pl.DataFrame(rows)
+    said = "a correction of a record decided on or after the day it was removed (value 'r1')"
+    for ask in (ENGINE.evaluate, ENGINE.outcomes):
+        with pytest.raises(TableError) as caught:
+            ask(frame, as_of=AS_OF)
+        found = [(p.field, str(p.message)) for p in caught.value.problems]
+        assert found == [("events[4].record", said), ("events[5].record", said)]
+    people = [{"id": s, "kind": "insured_person"} for s in ("p2", "p3")]
+    given = [{k: v for k, v in event.items() if v is not None} for event in rows]
+    # The first removal alone is accepted by both, with the same answer.
+    # (On r2's entry day, r1 removed: one record, a written warning.)
+    entry_day = dt.date(2009, 5, 20)
+    walked = Engine(RULESET).outcomes(people, given[:4], as_of=entry_day)
+    want_rows = sorted((s, o) for s, found in walked.items() for o in found)
+    assert want_rows == [("p2", "written_warning")]
+    assert outcomes(ENGINE.evaluate(pl.DataFrame(rows[:4]), as_of=entry_day)) == want_rows
+    with pytest.raises(HistoryError, match=r"\[events\[4\]\.record\].*removed by events\[3\]"):
+        Engine(RULESET).evaluate(people, given, as_of=AS_OF)
+
+
 def test_the_engine_pickles_for_worker_processes() -> None:
     again = pickle.loads(pickle.dumps(ENGINE))
     frame = pl.DataFrame(EVENTS)

@@ -259,6 +259,21 @@ def test_art13_a_correction_of_a_record_never_entered_is_rejected() -> None:
         )
 
 
+def test_art13_a_correction_after_the_records_removal_is_rejected() -> None:
+    """A removed record is no longer in the register: a second removal has nothing to
+    correct, and the ledger keeps the history it had."""
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    ledger.record(removed("r1", "2008-03-10", "2008-04-01", "p1"), recorded_at=day("2008-04-01"))
+    before = ledger.status("p1", day("2008-06-01"))
+    with pytest.raises(EventRejected, match=r"decided on 2008-05-01, .* removed by seq 2"):
+        ledger.record(
+            removed("r1", "2008-03-10", "2008-05-01", "p1"), recorded_at=day("2008-05-01")
+        )
+    assert len(ledger) == 2
+    assert ledger.status("p1", day("2008-06-01")) == before
+
+
 def test_a_batch_with_one_bad_event_records_nothing() -> None:
     ledger = ledger_with("p1", "p2")
     ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))

@@ -164,7 +164,9 @@ def test_a_population_sets_aside_corrections_of_records_older_than_the_ruleset()
 def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:
     """Found by hand (2026-12-04): a record entered twice in 2010, a correction of a record
     never entered and one dated before its record's entry were refused by ``evaluate`` and
-    silently passed over by ``outcomes`` as of 2026, when no measure reaches the subject."""
+    silently passed over by ``outcomes`` as of 2026, when no measure reaches the subject.
+    Found by hand (2026-12-05): a record removed twice, or amended once removed, was accepted
+    by both, the second correction folded into the first."""
     engine = ENGINES["lianyungang-2007"]
     subjects = [{"id": "p1", "kind": "insured_person"}]
     entry = {"type": "dishonesty_entered", "subject": "p1", "record": "r1"}
@@ -174,6 +176,16 @@ def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:
         "entered twice": [entry, {**entry, "date": "2010-05-10"}],
         "corrects nothing": [{**correction, "record": "r9", "date": "2012-03-10"}],
         "corrects first": [{**correction, "record": "r1", "date": "2010-01-10"}, entry],
+        "removed twice": [
+            entry,
+            {**correction, "record": "r1", "date": "2010-04-10"},
+            {**correction, "record": "r1", "date": "2010-06-10"},
+        ],
+        "amended once removed": [
+            entry,
+            {**correction, "record": "r1", "date": "2010-04-10"},
+            {**correction, "record": "r1", "action": "amended", "date": "2010-04-10"},
+        ],
     }
     for name, events in histories.items():
         with pytest.raises(HistoryError) as by_evaluate:
@@ -181,6 +193,69 @@ def test_an_old_contradiction_is_refused_by_outcomes_as_by_evaluate() -> None:
         with pytest.raises(HistoryError) as by_outcomes:
             engine.outcomes(subjects, events, as_of=dt.date(2026, 6, 30))
         assert str(by_outcomes.value) == str(by_evaluate.value), name
+
+
+def test_only_the_corrections_after_a_records_removal_are_refused() -> None:
+    """A removed record has nothing left to correct (Lianyungang Art 13; a Ganzhou
+    determination once repaired, Art 25): what is decided on or after the removal's day of
+    decision is refused, in every projection. What was decided before it stands, though it
+    takes effect later than a removal void from the start."""
+    lianyungang = ENGINES["lianyungang-2007"]
+    person = [{"id": "p1", "kind": "insured_person"}]
+    entry = {"type": "dishonesty_entered", "subject": "p1", "record": "r1"}
+    entry |= {"category": "lend_certificate", "date": "2010-03-10"}
+    correction = {"type": "record_corrected", "subject": "p1", "record": "r1"}
+    amended = {**correction, "action": "amended", "date": "2010-04-10"}
+    void = {**correction, "action": "removed", "date": "2010-03-10"}
+    accepted = {
+        "amended twice": ([entry, amended, {**amended, "date": "2010-05-10"}], ["written_warning"]),
+        # Void from the start: the record never counted, the earlier amendment with it.
+        "amended, then found void": ([entry, amended, {**void, "decided_on": "2010-05-10"}], []),
+    }
+    for name, (events, measures) in accepted.items():
+        evaluation = lianyungang.evaluate(person, events, as_of=dt.date(2010, 6, 1))
+        assert [d.outcome for d in evaluation.decisions] == measures, name
+        assert lianyungang.outcomes(person, events, as_of=dt.date(2010, 6, 1)) == {}, name
+    found_void = [
+        entry,
+        {**void, "decided_on": "2010-05-10"},
+        {**amended, "decided_on": "2010-05-10"},
+    ]
+    with pytest.raises(HistoryError, match=r"\[events\[2\]\.record\].*removed by events\[1\]"):
+        lianyungang.evaluate(person, found_void, as_of=dt.date(2010, 6, 1))
+
+    ganzhou = ENGINES["ganzhou-2023"]
+    pharmacy = [{"id": "ph1", "kind": "retail_pharmacy"}]
+    determined = {"type": "dishonesty_determined", "subject": "ph1", "record": "d1"}
+    determined |= {"category": "false_billing", "date": "2024-02-01"}
+
+    def repair(application: str, applied: str, decided: str, granted: bool) -> list[Any]:
+        materials = ["application_and_commitment", "rectification_evidence"]
+        mine = {"subject": "ph1", "application": application}
+        return [
+            {**mine, "type": "repair_applied", "record": "d1", "materials": materials}
+            | {"date": applied},
+            {**mine, "type": "repair_decided", "record": "d1", "granted": granted}
+            | {"date": decided},
+        ]
+
+    refused_then_granted = [
+        determined,
+        *repair("a1", "2024-05-06", "2024-05-20", False),
+        *repair("a2", "2024-06-03", "2024-06-17", True),
+    ]
+    as_of = dt.date(2024, 7, 1)
+    assert ganzhou.evaluate(pharmacy, refused_then_granted, as_of=as_of).duties
+    granted_twice = [
+        determined,
+        *repair("a1", "2024-05-06", "2024-05-20", True),
+        *repair("a2", "2024-06-03", "2024-06-17", True),
+    ]
+    with pytest.raises(HistoryError, match="decided on 2024-06-17") as by_evaluate:
+        ganzhou.evaluate(pharmacy, granted_twice, as_of=as_of)
+    with pytest.raises(HistoryError) as by_outcomes:
+        ganzhou.outcomes(pharmacy, granted_twice, as_of=as_of)
+    assert str(by_outcomes.value) == str(by_evaluate.value)
 
 
 def test_a_record_entered_before_force_and_corrected_after_is_outside_every_projection() -> None:
@@ -219,7 +294,16 @@ def test_a_record_entered_before_force_and_corrected_after_is_outside_every_proj
 @given(cases(LIANYUNGANG), st.data())
 def test_art13_a_correction_decided_after_as_of_changes_nothing(case: Case, data: Any) -> None:
     engine = ENGINES["lianyungang-2007"]
-    entered = [e for e in case.events if e.type == "dishonesty_entered" and e.date <= case.as_of]
+    # A record the case corrects already is left alone: once removed, a second correction
+    # would be refused, not ignored.
+    corrected = {e.__dict__["record"] for e in case.events if e.type == "record_corrected"}
+    entered = [
+        e
+        for e in case.events
+        if e.type == "dishonesty_entered"
+        and e.date <= case.as_of
+        and e.__dict__["record"] not in corrected
+    ]
     if not entered:
         return
     target = data.draw(st.sampled_from(entered))

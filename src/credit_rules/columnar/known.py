@@ -356,6 +356,17 @@ class History:
                 register.key,
                 Message("a correction of a record with no entry on or before it"),
             )
+            # The day each correction was decided: its own day of decision, if it has one.
+            decided_day = (
+                pl.coalesce(pl.col(decided), pl.col("date"))
+                if decided is not None
+                else pl.col("date")
+            ).alias("_decided")
+            # Each correction's place among them: in the canonical order when the history is
+            # in it, which breaks ties between removals decided on one day as the walk does.
+            corrections = corrections.with_columns(
+                decided_day, pl.int_range(pl.len(), dtype=pl.Int64).alias("_place")
+            )
             matching = corrections
             if register.removed_by_action is not None:
                 matching = matching.filter(pl.col("action") == register.removed_by_action)
@@ -364,9 +375,16 @@ class History:
                     "_sid",
                     register.key,
                     "date",
+                    "_decided",
+                    "_place",
                     *[pl.col(c).alias(column("event", c)) for c in self._used["event"]],
                 )
                 matching = scoped.filter(spec.removal)
+            problems.rows(
+                _after_removal(corrections, matching, register.key),
+                register.key,
+                Message("a correction of a record decided on or after the day it was removed"),
+            )
             removed = (
                 matching.group_by("_sid", register.key)
                 .agg(pl.col("date").min().alias("_removed"))
@@ -387,6 +405,29 @@ class History:
             found.get_column("_i"), found.get_column("_removed")
         )
         return records.with_columns(day.alias("_removed"))
+
+
+def _after_removal(corrections: pl.DataFrame, removals: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The corrections of a record decided on or after the day its first removal was decided
+    (first by day of decision, then of effect, then place), other than that removal: a
+    removed record has nothing left to correct, as
+    :func:`~credit_rules.engine.history.build_records` refuses it."""
+    first = (
+        removals.select("_sid", key, "_decided", "date", "_place")
+        .sort("_decided", "date", "_place")
+        .group_by("_sid", key, maintain_order=True)
+        .first()
+        .select(
+            "_sid",
+            key,
+            pl.col("_decided").alias("_removal_decided"),
+            pl.col("_place").alias("_removal_place"),
+        )
+    )
+    return corrections.join(first, on=["_sid", key], how="inner").filter(
+        (pl.col("_place") != pl.col("_removal_place"))
+        & (pl.col("_decided") >= pl.col("_removal_decided"))
+    )
 
 
 def _reaching(

@@ -371,6 +371,9 @@ def build_records(
     # The corrections' places, noted in the same pass: they are read once all entries are
     # known, and most histories have none.
     corrections: list[int] = []
+    # Each record's accepted corrections (decided, effective, place, whether it removes), to
+    # find those that come after the record's removal.
+    corrected: dict[str, list[tuple[dt.date, dt.date, int, bool]]] = {}
     for index, event in enumerate(events):
         event_type = event.type
         if event_type == removed_by:
@@ -438,8 +441,14 @@ def build_records(
                 )
             )
             continue
-        if removal_where is None or removal_where({"event": event}):
+        removes = removal_where is None or bool(removal_where({"event": event}))
+        if removes:
             removed[key] = min(event.date, removed.get(key, event.date))
+        day = decided if isinstance(decided, dt.date) else event.date
+        corrected.setdefault(key, []).append((day, event.date, index, removes))
+    for key, found_corrections in corrected.items():
+        if len(found_corrections) > 1:
+            problems.extend(_after_removal(key, found_corrections, positions, register.key))
     if problems:
         raise HistoryError(None, problems)
     register_id = register.id
@@ -462,6 +471,39 @@ def build_records(
             ),
         )
         for key, (index, event) in ordered
+    ]
+
+
+def _after_removal(
+    key: str,
+    corrections: list[tuple[dt.date, dt.date, int, bool]],
+    positions: Sequence[int],
+    key_field: str,
+) -> list[Problem]:
+    """The corrections of one record decided on or after the day the record was removed
+    (the removal decided first: by day of decision, then of effect, then place). A removed
+    record is no longer in the register (Lianyungang Art 13 "予以更正"; Ganzhou Art 25: a
+    repaired determination), so a second removal or a later amendment has nothing to correct:
+    it is refused, never folded into the first."""
+    removals = [c for c in corrections if c[3]]
+    if not removals:
+        return []
+    first_day, _, first_index, _ = min(removals)
+    return [
+        Problem(
+            Message(
+                "correction of record {key!r} decided on {decided}, when the record had been "
+                "removed by events[{first}] decided on {removed}: a removed record has nothing "
+                "left to correct",
+                key=key,
+                decided=day,
+                first=positions[first_index],
+                removed=first_day,
+            ),
+            field=f"events[{positions[index]}].{key_field}",
+        )
+        for day, _, index, _ in corrections
+        if index != first_index and day >= first_day
     ]
 
 

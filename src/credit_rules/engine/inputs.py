@@ -626,12 +626,17 @@ class Known:
             # walked too.
             if again:
                 chosen.update(events[index].subject for index in again)
+            # A record corrected more than once may be corrected after its removal, which
+            # the walk refuses: its subject is walked.
+            corrected: set[tuple[Any, ...]] = set()
             for index in correcting:
                 event = events[index]
                 if event.subject in chosen or (early and self._ignored(event, early)):
                     continue
-                if not self._plainly_corrects(event, events, firsts):
+                record = self._corrected_record(event)
+                if record in corrected or not self._plainly_corrects(event, events, firsts):
                     chosen.add(event.subject)
+                corrected.add(record)
         if defer:
             grouped = _grouped_chosen(kept, kept_hashes, kept_subjects, chosen, dropped)
         elif early or (floor is not None and not chosen.issuperset(grouped)):
@@ -670,6 +675,12 @@ class Known:
             ):
                 return False
         return True
+
+    def _corrected_record(self, event: Event) -> tuple[Any, ...]:
+        """The identity of the record (or records) the correction ``event`` corrects."""
+        values = event.__dict__
+        keys = tuple(values.get(key) for _, key in self.door.removals[event.type])
+        return (event.type, event.subject, keys)
 
     def _ignored(self, event: Event, early: Mapping[str, set[tuple[str, Any]]]) -> bool:
         """Whether ``event`` corrects a record entered before the ruleset came into force."""
