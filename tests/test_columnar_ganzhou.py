@@ -16,7 +16,7 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from credit_rules import Engine, bundled  # noqa: E402
+from credit_rules import Engine, bundled, with_parameters  # noqa: E402
 from credit_rules.calendar import default_calendar  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
 from credit_rules.errors import (  # noqa: E402
@@ -212,6 +212,29 @@ def test_a_long_history_gives_the_engines_rows() -> None:
     outcomes = {subject: frozenset(names) for subject, names in [("m1", set())]}
     outcomes["m1"] = frozenset(got.outcomes["outcome"].to_list())
     assert outcomes == {"m1": ENGINE.outcomes(SUBJECTS, events, as_of=as_of).get("m1", frozenset())}
+
+
+def test_a_window_in_calendar_days_is_rolled_past_rest_days_by_both() -> None:
+    """With the objection window set to 15 calendar days, a last day on a rest day moves to
+    the next working day (Civil Code Art 203, ``working_day_on_or_after``): the backend rolls
+    it on its day index as the engine does on its calendar, and says the same decisions are
+    provisional where the roll lands in a year not yet published."""
+    ruleset = with_parameters(GANZHOU, {"objection_window": "15 days"})
+    events = ganzhou_history(600)
+    as_of = max(event["date"] for event in events)
+    want = Engine(ruleset).evaluate(SUBJECTS, events, as_of=as_of)
+    got = ColumnarEngine(ruleset).evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=as_of)
+    columns = ("rule", "trigger_key", "from", "until", "provisional")
+    assert sorted(got.decisions.select(columns).iter_rows()) == sorted(
+        (d.rule, d.trigger.key, d.from_, d.until, d.provisional) for d in want.decisions
+    )
+    window = got.decisions.select("fact_objection_window_opens", "fact_objection_window_last_day")
+    rolled = window.drop_nulls().filter(
+        pl.col("fact_objection_window_last_day")
+        != pl.col("fact_objection_window_opens") + pl.duration(days=15)
+    )
+    assert rolled.height > 0, "some 15th day falls on a rest day"
+    assert any(d.provisional for d in want.decisions)
 
 
 def test_a_count_past_the_calendar_is_refused_by_both() -> None:

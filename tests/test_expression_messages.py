@@ -21,7 +21,11 @@ CASES = [
     ("record_count * 2 > 1", "multiplication (*) is not allowed", "乘法（*）"),
     ("record_count & 1", "the operator & (write 'and')", "运算符 &（请写 'and'）"),
     ("(lambda: 1) > 0", "a lambda is not allowed", "lambda 表达式"),
-    ("foo(1) > 0", "(known: end_of_year, next_day, year_of)", "（已有：end_of_year"),
+    (
+        "foo(1) > 0",
+        "(known: end_of_year, next_day, working_day_on_or_after, year_of)",
+        "（已有：end_of_year",
+    ),
 ]
 
 

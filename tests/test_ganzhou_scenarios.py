@@ -585,6 +585,39 @@ def test_art20_window_counts_from_the_end_of_publicity_under_the_other_reading()
     assert spans(default, "objection_late") == [("2024-10-24", "2024-10-24", True)]
 
 
+def test_art20_a_window_in_calendar_days_ends_where_its_deadline_does() -> None:
+    """Civil Code Art 203: a period whose last day is a statutory rest day ends on the day the
+    rest ends. With the window set to 15 calendar days, a result published 2025-09-17 reaches
+    its 15th day on 2025-10-02, inside the National Day rest (10-01..10-08), so the last day to
+    object is 2025-10-09. The deadline said so, but the facts that judge an objection in time
+    and form the report stopped at 2025-10-02: an objection on 10-09 was late, and without one
+    the report formed on 10-03, while the window was still open."""
+    calendar_days = Engine(with_parameters(RULESET, {"objection_window": "15 days"}))
+    events = [published("e1", "2025-09-17", 78)]
+    quiet = evaluate(events, "2025-10-10", engine=calendar_days)
+    assert deadline(quiet, "objection_window_closes").due == day("2025-10-09")
+    assert spans(quiet, "report_formed") == [("2025-10-10", None, True)]
+    on_time = evaluate([*events, objection("o1", "2025-10-09")], "2025-10-09", engine=calendar_days)
+    assert spans(on_time, "objection_admitted") == [("2025-10-09", "2025-10-09", True)]
+    assert not spans(on_time, "objection_late")
+    late = evaluate([*events, objection("o1", "2025-10-10")], "2025-10-10", engine=calendar_days)
+    assert spans(late, "objection_late") == [("2025-10-10", "2025-10-10", True)]
+    # A 15th day that is a working day is the last day, as before.
+    plain = evaluate([published("e1", "2025-09-01", 78)], "2025-09-17", engine=calendar_days)
+    assert deadline(plain, "objection_window_closes").due == day("2025-09-16")
+    assert spans(plain, "report_formed") == [("2025-09-17", None, True)]
+    assert not any(d.provisional for d in plain.decisions)
+    # Whether a 15th day is a rest day is the holiday schedule's to say: with 2025 unpublished,
+    # a window ending on 2025-01-04 gives a report that says it is provisional.
+    unsure = Engine(
+        with_parameters(RULESET, {"objection_window": "15 days"}),
+        calendar=_with_unpublished(2025),
+    )
+    guessed = evaluate([published("e1", "2024-12-20", 78)], "2024-12-23", engine=unsure)
+    (report,) = [d for d in guessed.decisions if d.outcome == "report_formed"]
+    assert report.provisional
+
+
 def test_art12_report_is_not_formed_before_the_objection_window_closes() -> None:
     # Art 20: until the 15 working days have run, anyone may still object in writing; only
     # "逾期未提出异议" counts as no objection, and Art 12 forms the report once there is none.

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credit_rules.calendar import default_calendar
-from credit_rules.engine.closures import _FUNCTIONS, _add_period, compile_expr
+from credit_rules.engine.closures import _add_period, _functions, compile_expr
 from credit_rules.engine.generated import Source
 from credit_rules.periods import Period
 from credit_rules.ruleset.expressions import (
@@ -58,6 +58,12 @@ DATES = st.sampled_from(
         Arith("+", Ref("trigger_date", "date"), Ref("grace", "period"), "date"),
         Call("next_day", Ref("latest", "date"), "date"),
         Call("end_of_year", Ref("trigger_date", "date"), "date"),
+        Call("working_day_on_or_after", Ref("latest", "date"), "date"),
+        Call(
+            "working_day_on_or_after",
+            Arith("+", Ref("trigger_date", "date"), Ref("term", "period"), "date"),
+            "date",
+        ),
     ]
 )
 TEXTS = st.sampled_from(
@@ -231,9 +237,23 @@ def test_one_firing_function_gives_what_the_conditions_give_one_by_one(
     the conditions the closures find true, in order, and fail as the first failing one
     does."""
     numbered = [(number * 3 + 1, expr) for number, expr in enumerate(conditions)]
-    source = Source(dict(PARAMETERS), _FUNCTIONS, _add_period, default_calendar())
+    calendar = default_calendar()
+    source = Source(dict(PARAMETERS), _functions(calendar), _add_period, calendar)
     together = source.firing(numbered)
     alone = [(n, compile_expr(expr, PARAMETERS, generated=False)) for n, expr in numbered]
     for env in environments:
         expected = outcome(lambda e: [n for n, condition in alone if condition(e)], env)
         assert outcome(together, env) == expected, conditions
+
+
+def test_working_day_on_or_after_keeps_a_working_day_and_rolls_a_rest_day() -> None:
+    """Civil Code Art 203 on the PRC calendar: 2025-10-02 lies in the National Day rest
+    (10-01..10-08), so it moves to 2025-10-09; Saturday 2025-10-11 is an adjusted working
+    day and stays; a missing day stays missing. Both compilers agree."""
+    expr = Call("working_day_on_or_after", Ref("latest", "date"), "date")
+    for generated in (True, False):
+        rolled = compile_expr(expr, PARAMETERS, generated=generated)
+        assert rolled({"latest": dt.date(2025, 10, 2)}) == dt.date(2025, 10, 9)
+        assert rolled({"latest": dt.date(2025, 10, 11)}) == dt.date(2025, 10, 11)
+        assert rolled({"latest": dt.date(2025, 10, 12)}) == dt.date(2025, 10, 13)
+        assert rolled({"latest": None}) is None

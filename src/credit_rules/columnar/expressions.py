@@ -141,6 +141,12 @@ class ExprCompiler:
             return argument + pl.duration(days=1)
         if expr.function == "year_of":
             return argument.dt.year().cast(pl.Int64)
+        if expr.function == "working_day_on_or_after":
+            if self.days is None:
+                raise Refused(Message("working_day_on_or_after() without a calendar"))
+            rolled = self.days.roll_forward(argument)
+            self.overflows.append(argument.is_not_null() & rolled.is_null())
+            return rolled
         raise Refused(Message("the function {function}()", function=expr.function))
 
     def _compare(self, expr: Compare) -> pl.Expr:

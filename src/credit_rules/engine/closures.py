@@ -44,9 +44,12 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class WorkingDays(Protocol):
-    """What expressions need of a calendar: the Nth working day after a date."""
+    """What expressions need of a calendar: the Nth working day after a date, and the
+    first working day on or after one."""
 
     def add_working_days(self, start: dt.date, n: int) -> dt.date: ...
+
+    def roll_forward(self, day: dt.date) -> dt.date: ...
 
 
 def _end_of_year(day: dt.date | None) -> dt.date | None:
@@ -66,6 +69,16 @@ _FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "next_day": _next_day,
     "year_of": _year_of,
 }
+
+
+def _functions(days: WorkingDays) -> dict[str, Callable[[Any], Any]]:
+    """The functions of the language, those that read the calendar bound to ``days``."""
+
+    def working_day_on_or_after(day: dt.date | None) -> dt.date | None:
+        # Civil Code Art 203: a last day that is a rest day moves to the day the rest ends.
+        return None if day is None else days.roll_forward(day)
+
+    return {**_FUNCTIONS, "working_day_on_or_after": working_day_on_or_after}
 
 
 def compile_expr(
@@ -88,7 +101,7 @@ def compile_expr(
     days = calendar if calendar is not None else default_calendar()
     if generated:
         try:
-            return Source(parameters, _FUNCTIONS, _add_period, days).function(expr)
+            return Source(parameters, _functions(days), _add_period, days).function(expr)
         except (SyntaxError, RecursionError, MemoryError):
             pass  # nested deeper than Python compiles: the closures have no such limit
     return _Compiler(parameters, days).compile(expr)
@@ -98,6 +111,7 @@ class _Compiler:
     def __init__(self, parameters: Mapping[str, ir.ParameterValue], days: WorkingDays) -> None:
         self.parameters = parameters
         self.days = days
+        self.functions = _functions(days)
 
     def compile(self, expr: Expr) -> Compiled:
         if isinstance(expr, Const):
@@ -113,7 +127,7 @@ class _Compiler:
             scope, field = expr.scope, expr.name
             return lambda env: getattr(env[scope], field)
         if isinstance(expr, Call):
-            function = _FUNCTIONS[expr.function]
+            function = self.functions[expr.function]
             argument = self.compile(expr.argument)
             return lambda env: function(argument(env))
         if isinstance(expr, Not):
@@ -210,7 +224,7 @@ class ClosureMatcher:
         self._by_trigger: dict[str, Callable[[Env], list[int]]] = {}
         for on, rules in by_trigger.items():
             try:
-                found = Source(parameters, _FUNCTIONS, _add_period, days).firing(
+                found = Source(parameters, _functions(days), _add_period, days).firing(
                     [(index, rule.when) for index, rule in rules]
                 )
             except (SyntaxError, RecursionError, MemoryError):

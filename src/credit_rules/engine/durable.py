@@ -84,7 +84,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from credit_rules.engine.closures import Compiled, compile_conditions
+from credit_rules.engine.closures import Compiled, WorkingDays, compile_conditions
 from credit_rules.errors import BackendUnavailable, CreditRulesError
 from credit_rules.i18n import Message
 from credit_rules.ruleset import ir
@@ -552,13 +552,21 @@ class DurableMatcher:
 
     name = "durable"
 
-    def __init__(self, ruleset: ir.Ruleset, *, max_tests: int = MAX_TESTS) -> None:
+    def __init__(
+        self,
+        ruleset: ir.Ruleset,
+        *,
+        max_tests: int = MAX_TESTS,
+        calendar: WorkingDays | None = None,
+    ) -> None:
         self._engine = load_engine()
         self.ruleset_id = ruleset.id
         safe_id = re.sub(r"[^A-Za-z0-9_]", "_", ruleset.id)
         self.ruleset_name = f"credit_rules_{safe_id}_{next(_instances)}_{uuid.uuid4().hex[:12]}"
         compiler = _Compiler(ruleset)
-        conditions = compile_conditions(ruleset)
+        # The closures that stand in for rules outside the safe subset count working days
+        # on the engine's calendar, as every other backend does.
+        conditions = compile_conditions(ruleset, calendar)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self.fallbacks: dict[str, str] = {}
         compiled: dict[str, list[tuple[int, Dnf]]] = {}

@@ -368,7 +368,7 @@ def _make_matcher(ruleset: ir.Ruleset, backend: Backend, calendar: WorkingCalend
         return ClosureMatcher(ruleset, calendar)
     if backend == "durable":
         # The durable_rules C module itself is loaded only here, when a matcher is built.
-        return DurableMatcher(ruleset)
+        return DurableMatcher(ruleset, calendar=calendar)
     raise ArgumentError(
         Message(
             "unknown backend {backend!r}; use 'closures', 'durable' or 'columnar'",

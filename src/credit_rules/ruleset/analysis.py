@@ -18,6 +18,7 @@ from credit_rules.model.vocabularies import event_types, one_per_key_fields
 from credit_rules.periods import in_working_days
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import (
+    CALENDAR_FUNCTIONS,
     Arith,
     BoolOp,
     Call,
@@ -224,15 +225,19 @@ def counted_days(ruleset: ir.Ruleset, rule: ir.Rule, shown: Iterable[str]) -> Co
     counted days it rests on."""
     parameters = ruleset.parameter_values()
     working = frozenset(name for name, value in parameters.items() if in_working_days(value))
-    if not working:
-        return CountedDays()
 
     def counts(expr: Expr | None) -> bool:
+        # A working-day period added, or a day moved to the next working day (the calendar
+        # says which days are rest days, Civil Code Art 203).
         return expr is not None and any(
-            isinstance(node, Arith)
-            and any(
-                isinstance(side, Ref) and side.name in working for side in (node.left, node.right)
+            (
+                isinstance(node, Arith)
+                and any(
+                    isinstance(side, Ref) and side.name in working
+                    for side in (node.left, node.right)
+                )
             )
+            or (isinstance(node, Call) and node.function in CALENDAR_FUNCTIONS)
             for node in nodes(fold(expr, parameters))
         )
 

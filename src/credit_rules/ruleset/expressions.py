@@ -40,8 +40,12 @@ Scopes = Mapping[str, Mapping[str, Type]]
 FUNCTIONS: Mapping[str, tuple[Type, Type]] = {
     "end_of_year": ("date", "date"),
     "next_day": ("date", "date"),
+    "working_day_on_or_after": ("date", "date"),
     "year_of": ("date", "count"),
 }
+
+#: Functions whose answer depends on the working-day calendar.
+CALENDAR_FUNCTIONS: frozenset[str] = frozenset({"working_day_on_or_after"})
 
 _COMPARE_OPS: dict[type[ast.cmpop], CompareOp] = {
     ast.Eq: "==",
