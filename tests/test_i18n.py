@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from credit_rules import Engine, load_scenario
-from credit_rules.i18n import Message, date_text, language_from_environment, period_text
+from credit_rules.i18n import (
+    EventPlace,
+    Message,
+    date_text,
+    language_from_environment,
+    period_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (
@@ -97,6 +103,32 @@ def _catalogue() -> dict[str, str]:
     with PO.open("rb") as stream:
         catalogue = pofile.read_po(stream, locale="zh")
     return {str(m.id): str(m.string) for m in catalogue if m.id}
+
+
+def test_an_event_place_is_renamed_without_losing_the_translation() -> None:
+    """A message names events by place (``events[3]``) as parameters; a caller that names them
+    otherwise renames them, nested messages included, and both languages keep the template."""
+    inner = Message(
+        "record {key!r} of subject {subject!r} is entered twice (first at {first})",
+        key="r1",
+        subject="p1",
+        first=EventPlace(3),
+    )
+    assert str(inner).endswith("(first at events[3])")
+    outer = Message(
+        "{index} is {same} again: the same record entered twice; list each event once",
+        index=EventPlace(1),
+        same=EventPlace(0),
+    )
+    renamed = (inner + "; " + outer).with_places(lambda index: f"seq {index + 1}")
+    assert str(renamed) == (
+        "record 'r1' of subject 'p1' is entered twice (first at seq 4); "
+        "seq 2 is seq 1 again: the same record entered twice; list each event once"
+    )
+    assert renamed.render("zh") == (
+        "主体 'p1' 的记录 'r1' 录入了两次（第一次在 seq 4）; "
+        "seq 2 与 seq 1 相同：同一记录录入了两次；每个事件只列一次"
+    )
 
 
 def test_every_message_has_both_languages() -> None:

@@ -274,6 +274,21 @@ def test_art13_a_correction_after_the_records_removal_is_rejected() -> None:
     assert ledger.status("p1", day("2008-06-01")) == before
 
 
+def test_a_rejection_names_the_ledgers_events_in_either_language() -> None:
+    """The engine names the earlier entry by its place in the history it walked; the ledger
+    names it by its sequence number, and the Chinese message says the same."""
+    ledger = ledger_with("p1")
+    ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))
+    with pytest.raises(EventRejected) as caught:
+        ledger.record(entered("r1", "2008-05-10", "p1"), recorded_at=day("2008-05-10"))
+    assert caught.value.render("en").endswith(
+        "[event.record] record 'r1' of subject 'p1' is entered twice (first at seq 1)"
+    )
+    assert caught.value.render("zh").endswith(
+        "[event.record] 主体 'p1' 的记录 'r1' 录入了两次（第一次在 seq 1）"
+    )
+
+
 def test_a_batch_with_one_bad_event_records_nothing() -> None:
     ledger = ledger_with("p1", "p2")
     ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))

@@ -115,6 +115,22 @@ class _Both:
     zh: str
 
 
+@dataclass(frozen=True)
+class EventPlace:
+    """Where an event stands in the input a message is about, written ``events[3]``: a
+    parameter rather than text, so that a caller that names events otherwise (a ledger's
+    ``seq 4``) renames it with :meth:`Message.with_places` and the message keeps its
+    translation, instead of having its English text rewritten."""
+
+    index: int
+
+    def __str__(self) -> str:
+        return f"events[{self.index}]"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 #: One piece of a message: a template and its parameters, text that is shown as it is (a
 #: name, a piece of a file, anything not written by this library), or such text in both
 #: languages.
@@ -178,6 +194,26 @@ class Message(str):
                 return _Both(change(item.en), change(item.zh))
             template, params = item
             return template, {name: value(v) for name, v in params.items()}
+
+        return Message._of(tuple(part(item) for item in self._parts))
+
+    def with_places(self, name: Callable[[int], str]) -> Message:
+        """The same message with every :class:`EventPlace` among its parameters (nested
+        messages' too) named ``name(index)`` instead: the template, and so its translation,
+        is kept."""
+
+        def value(item: Any) -> Any:
+            if isinstance(item, EventPlace):
+                return name(item.index)
+            if isinstance(item, Message):
+                return item.with_places(name)
+            return item
+
+        def part(item: _Part) -> _Part:
+            if isinstance(item, str | _Both):
+                return item
+            template, params = item
+            return template, {key: value(v) for key, v in params.items()}
 
         return Message._of(tuple(part(item) for item in self._parts))
 

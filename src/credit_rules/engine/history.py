@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from credit_rules.errors import HistoryError, Problem
-from credit_rules.i18n import Message
+from credit_rules.i18n import EventPlace, Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import Trigger, new_tuple
 from credit_rules.periods import Period, last_day_of_period
@@ -391,10 +391,10 @@ def build_records(
                     Problem(
                         Message(
                             "record {key!r} of subject {subject!r} is entered twice (first at "
-                            "events[{first}])",
+                            "{first})",
                             key=key,
                             subject=event.subject,
-                            first=positions[entered[key][0]],
+                            first=EventPlace(positions[entered[key][0]]),
                         ),
                         field=f"events[{positions[index]}].{register.key}",
                     )
@@ -493,11 +493,11 @@ def _after_removal(
         Problem(
             Message(
                 "correction of record {key!r} decided on {decided}, when the record had been "
-                "removed by events[{first}] decided on {removed}: a removed record has nothing "
+                "removed by {first} decided on {removed}: a removed record has nothing "
                 "left to correct",
                 key=key,
                 decided=day,
-                first=positions[first_index],
+                first=EventPlace(positions[first_index]),
                 removed=first_day,
             ),
             field=f"events[{positions[index]}].{key_field}",

@@ -39,7 +39,7 @@ from credit_rules.errors import (
     shown,
     validation_message,
 )
-from credit_rules.i18n import Message
+from credit_rules.i18n import EventPlace, Message
 from credit_rules.limits import after_last_day
 from credit_rules.model.events import Event
 from credit_rules.model.results import new_tuple
@@ -794,10 +794,9 @@ def _entered_twice(index: int, same: int) -> Problem:
     # application on one day).
     return Problem(
         Message(
-            "events[{index}] is events[{same}] again: the same record entered twice; "
-            "list each event once",
-            index=index,
-            same=same,
+            "{index} is {same} again: the same record entered twice; list each event once",
+            index=EventPlace(index),
+            same=EventPlace(same),
         ),
         field=f"events[{index}]",
     )
@@ -808,13 +807,13 @@ def _named_again(index: int, first: int, event: Event, key_field: str) -> Proble
     # objection decided twice says two things of one objection: the key names one event.
     return Problem(
         Message(
-            "events[{index}] names {field} {key!r} of subject {subject!r} again (first at "
-            "events[{first}]): each {type} names its own {field}",
-            index=index,
+            "{index} names {field} {key!r} of subject {subject!r} again (first at "
+            "{first}): each {type} names its own {field}",
+            index=EventPlace(index),
             field=key_field,
             key=event.__dict__.get(key_field),
             subject=event.subject,
-            first=first,
+            first=EventPlace(first),
             type=event.type,
         ),
         field=f"events[{index}].{key_field}",

@@ -33,7 +33,8 @@ from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
 from credit_rules.ruleset import ir
 
-_EVENT_INDEX = re.compile(r"events\[(\d+)\]")
+#: The first step of a problem's field, a path into the input such as ``events[3].record``.
+_EVENT_INDEX = re.compile(r"^events\[(\d+)\]")
 
 
 def parse_subject(ruleset: ir.Ruleset, raw: Subject | Mapping[str, Any]) -> Subject:
@@ -172,12 +173,22 @@ def relabel(error: CreditRulesError, names: Sequence[str], new: Sequence[str]) -
 
 
 def _renamed(problem: Problem, names: Sequence[str], fallback: Sequence[str]) -> Problem:
-    def name(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        return names[index] if index < len(names) else match.group(0)
+    """The problem with the history's places named for the ledger's user. The message names
+    its events as parameters (:class:`~credit_rules.i18n.EventPlace`), renamed without
+    touching its text, so it keeps its translation; the field is a path (``events[3].record``)
+    whose first step is renamed."""
 
-    field = _EVENT_INDEX.sub(name, problem.field) if problem.field else ", ".join(fallback)
-    return Problem(_EVENT_INDEX.sub(name, problem.message), field, problem.line, problem.column)
+    def named(index: int) -> str:
+        return names[index] if index < len(names) else f"events[{index}]"
+
+    def step(match: re.Match[str]) -> str:
+        return named(int(match.group(1)))
+
+    field = _EVENT_INDEX.sub(step, problem.field) if problem.field else ", ".join(fallback)
+    message = problem.message
+    if isinstance(message, Message):
+        message = message.with_places(named)
+    return Problem(message, field, problem.line, problem.column)
 
 
 def raise_first(errors: list[BaseException]) -> None:
