@@ -566,6 +566,87 @@ def test_an_expectation_about_a_subject_not_in_the_scenario_is_bad_input(
     assert f"{path}:{line_of(path, 'p11')}:" in err and "did you mean p1?" in err
 
 
+def test_a_scenario_may_take_another_reading_and_set_a_parameter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Art 9 under the alternative reading while_record_valid: the warning of 2008-03-10
+    stands for the record's validity, set here to 3 years, and counts for lianyungang-2007's
+    coverage as any of its scenarios does."""
+    reading = TWO_RECORDS.replace(
+        "as_of: 2010-05-20\n",
+        "interpretations:\n  written_warning_is_one_off: while_record_valid\n"
+        "parameters:\n  warning_records: 1\nas_of: 2009-01-01\n",
+    ).split("  - {type: dishonesty_entered, subject: p1, record: r2")[0]
+    path = write(
+        tmp_path,
+        "reading.scenario.yaml",
+        reading
+        + "expect:\n  exactly: true\n  decisions:\n"
+        + "    - {subject: p1, outcome: written_warning, from: 2008-03-10, until: 2013-03-10,"
+        + " active: true}\n",
+    )
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 0, out + err
+    assert "1 passed" in out
+    # Coverage (which fails: one scenario leaves most articles uncovered) is of the ruleset
+    # the scenario names, not of a ruleset of its own.
+    _, out, _ = run(capsys, "test", "--coverage", str(path))
+    assert out.count("Article coverage: lianyungang-2007 1.0.0 (1 scenarios") == 1
+    assert "+warning_term" not in out
+    scenario = load_scenario(path)
+    assert scenario.settings == {"warning_term": "5 years", "warning_records": 1}
+    assert scenario.base.digest != scenario.ruleset.digest
+    assert scenario.on(scenario.base).digest == scenario.ruleset.digest
+
+
+def test_a_reading_or_parameter_the_ruleset_cannot_take_is_refused_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "readings.scenario.yaml",
+        TWO_RECORDS.replace(
+            "as_of: 2010-05-20\n",
+            "interpretations:\n"
+            "  written_warning_is_one_of: while_record_valid\n"
+            "  audit_flag_term: forever\n"
+            "  terms_in_principle: case_by_case\n"
+            "  audit_flag_beyond_two: exactly_two\n"
+            "parameters:\n"
+            "  audit_flag_beyond_two: false\n"
+            "  warning_records: x\n"
+            "as_of: 2010-05-20\n",
+        )
+        + "  exactly: true\n",
+    )
+    code, out, err = run(capsys, "test", str(path))
+    assert code == 2, out + err
+    expected = [
+        (
+            "written_warning_is_one_of",
+            "is not an interpretation of lianyungang-2007; did you "
+            "mean written_warning_is_one_off?",
+        ),
+        (
+            "audit_flag_term: forever",
+            "'forever' is not an alternative of audit_flag_term (it "
+            "has with_settlement_change, while_record_valid)",
+        ),
+        (
+            "case_by_case",
+            "alternative case_by_case of terms_in_principle is not carried out by a parameter",
+        ),
+        (
+            "audit_flag_beyond_two: false",
+            "parameter audit_flag_beyond_two is set here and by "
+            "interpretations.audit_flag_beyond_two",
+        ),
+        ("warning_records: x", "[parameters.warning_records] expected a whole number, got 'x'"),
+    ]
+    for needle, said in expected:
+        assert f"{path}:{line_of(path, needle)}:" in err and said in err, (needle, err)
+
+
 def test_broken_yaml_and_unknown_ruleset_are_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,7 +32,7 @@ from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
 from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
 from credit_rules.ruleset import ir
-from credit_rules.ruleset.loader import load_ruleset
+from credit_rules.ruleset.loader import load_ruleset, with_parameters
 from credit_rules.ruleset.shipped import bundled, bundled_ids
 from credit_rules.yaml_source import SourceMap, YamlSyntaxError, not_utf8, plain, read_yaml
 
@@ -155,6 +155,18 @@ class _ScenarioSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ruleset: str = Field(min_length=1)
+    interpretations: dict[str, str] = Field(
+        default_factory=dict,
+        description="Readings other than the ruleset's defaults, by interpretation id: the id "
+        "of the alternative to take (objection_window_grounds: disputed_result_only). Each "
+        "sets the parameter that carries the alternative out.",
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Parameters set to other values than the ruleset's, written as in a "
+        "ruleset file (objection_window: 15 days); checked against each parameter's type "
+        "and bounds.",
+    )
     as_of: IsoDate
     description: str | None = None
     subjects: tuple[dict[str, Any], ...] = ()
@@ -174,6 +186,21 @@ class Scenario:
     events: tuple[Event, ...]
     expect: Expectation | None
     lines: Mapping[str, int] = field(default_factory=dict)
+    #: The parameters the scenario sets (through ``interpretations:`` and ``parameters:``),
+    #: already applied to :attr:`ruleset`.
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    #: The ruleset as the scenario names it, before its settings (None: :attr:`ruleset`).
+    named_ruleset: ir.Ruleset | None = None
+
+    @property
+    def base(self) -> ir.Ruleset:
+        """The ruleset the scenario names, as its file says it: what it covers."""
+        return self.named_ruleset if self.named_ruleset is not None else self.ruleset
+
+    def on(self, ruleset: ir.Ruleset) -> ir.Ruleset:
+        """``ruleset`` read as this scenario reads it: with the parameters it sets. The
+        scenarios beside a layer are evaluated against the layer, under their own readings."""
+        return with_parameters(ruleset, self.settings) if self.settings else ruleset
 
     def locate(self, error: InputError) -> InputError:
         """The same error, naming this file and the line of each subject or event it names.
@@ -248,7 +275,11 @@ def loads_scenario(
             source_map.problem(tuple(item["loc"]), _message(item)) for item in error.errors()
         ]
         raise ScenarioError(source, problems) from None
-    ruleset = _resolve_ruleset(spec.ruleset, file, source, source_map, limits)
+    named = _resolve_ruleset(spec.ruleset, file, source, source_map, limits)
+    settings, refused = _settings(spec, named, source_map)
+    ruleset, wrong = _read_as(named, settings, source_map)
+    if refused or wrong:
+        raise ScenarioError(source, [*refused, *wrong])
     if spec.expect is not None:
         unusable = [
             *_idle_expectations(spec.expect, source_map),
@@ -279,7 +310,94 @@ def loads_scenario(
         events=tuple(events),
         expect=spec.expect,
         lines=located,
+        settings=settings.values,
+        named_ruleset=named if settings.values else None,
     )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The parameters a scenario sets, and where each was set (for the messages)."""
+
+    values: Mapping[str, Any]
+    paths: Mapping[str, tuple[str, str]]
+
+
+def _settings(
+    spec: _ScenarioSpec, ruleset: ir.Ruleset, source_map: SourceMap
+) -> tuple[_Settings, list[Problem]]:
+    """The parameter values of the readings and parameters the scenario chooses, and the
+    problems of those it cannot take: an interpretation or alternative the ruleset does not
+    have, an alternative no parameter carries out, one parameter set twice; each located
+    where it is written."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    paths: dict[str, tuple[str, str]] = {}
+    readings = {i.id: i for i in ruleset.interpretations}
+    for name, chosen in spec.interpretations.items():
+        path = ("interpretations", name)
+        reading = readings.get(name)
+        if reading is None:
+            message = Message(
+                "{name!r} is not an interpretation of {ruleset}", name=name, ruleset=ruleset.id
+            )
+            problems.append(source_map.problem(path, message + suggestion(name, readings)))
+            continue
+        alternatives = {a.id: a for a in reading.alternatives}
+        alternative = alternatives.get(chosen)
+        if alternative is None:
+            message = Message(
+                "{chosen!r} is not an alternative of {name} (it has {known})",
+                chosen=chosen,
+                name=name,
+                known=", ".join(alternatives),
+            )
+            problems.append(source_map.problem(path, message))
+            continue
+        if chosen == reading.default:
+            continue  # the ruleset's own reading: nothing to set
+        if reading.parameter is None or alternative.value is None:
+            message = Message(
+                "alternative {chosen} of {name} is not carried out by a parameter, so no "
+                "scenario can take it; write a layer with the rules it needs",
+                chosen=chosen,
+                name=name,
+            )
+            problems.append(source_map.problem(path, message))
+            continue
+        values[reading.parameter] = alternative.value
+        paths[reading.parameter] = path
+    for name, value in spec.parameters.items():
+        path = ("parameters", name)
+        if name in paths:
+            message = Message(
+                "parameter {name} is set here and by interpretations.{reading}",
+                name=name,
+                reading=paths[name][1],
+            )
+            problems.append(source_map.problem(path, message))
+            continue
+        values[name] = value
+        paths[name] = path
+    return _Settings(values, paths), problems
+
+
+def _read_as(
+    ruleset: ir.Ruleset, settings: _Settings, source_map: SourceMap
+) -> tuple[ir.Ruleset, list[Problem]]:
+    """``ruleset`` with the scenario's parameters, and the problem of each value refused,
+    said where the scenario wrote it."""
+    if not settings.values:
+        return ruleset, []
+    try:
+        return with_parameters(ruleset, settings.values), []
+    except RulesetError as error:
+        problems = []
+        for problem in error.problems:
+            name = problem.field.removeprefix("parameters.").split(".")[0]
+            path = settings.paths.get(name, ("parameters", name))
+            problems.append(source_map.problem(path, problem.message))
+        return ruleset, problems
 
 
 #: The kinds of outcome, in the words of a message (translated where it is rendered).

@@ -207,9 +207,9 @@ class CoverageCollector:
         self._tallies.setdefault(ruleset.digest, _Tally(ruleset))
 
     def add(self, scenario: Scenario, engine: Engine, ruleset: ir.Ruleset | None = None) -> None:
-        """Record what ``scenario`` exercised of ``ruleset`` (by default its own); one that
+        """Record what ``scenario`` exercised of ``ruleset`` (by default the one it names); one that
         counts for nothing (see :func:`exercised`) is skipped."""
-        target = ruleset if ruleset is not None else scenario.ruleset
+        target = ruleset if ruleset is not None else scenario.base
         found = exercised(target, engine, scenario)
         if found is None:
             return
@@ -240,8 +240,22 @@ def ruleset_coverage(ruleset: ir.Ruleset, scenarios: Iterable[Scenario]) -> Rule
     collector = CoverageCollector()
     collector.include(ruleset)
     with Engine(ruleset) as engine:
-        for scenario in scenarios:
-            collector.add(scenario, engine, ruleset)
+        # A scenario that reads the ruleset otherwise (its interpretations or parameters) is
+        # evaluated under its reading; what it exercised is counted for the ruleset.
+        variants: dict[str, Engine] = {}
+        try:
+            for scenario in scenarios:
+                read_as = scenario.on(ruleset)
+                if read_as is ruleset:
+                    collector.add(scenario, engine, ruleset)
+                    continue
+                variant = variants.get(read_as.digest)
+                if variant is None:
+                    variant = variants[read_as.digest] = Engine(read_as)
+                collector.add(scenario, variant, ruleset)
+        finally:
+            for variant in variants.values():
+                variant.close()
     (report,) = collector.report().rulesets
     return report
 
