@@ -570,8 +570,9 @@ def test_a_scenario_may_take_another_reading_and_set_a_parameter(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Art 9 under the alternative reading while_record_valid: the warning of 2008-03-10
-    stands for the record's validity, set here to 3 years, and counts for lianyungang-2007's
-    coverage as any of its scenarios does."""
+    stands for the record's 5-year validity. A parameter is set beside the reading (one record
+    still gives a warning), and the scenario counts for lianyungang-2007's coverage as any of
+    its scenarios does."""
     reading = TWO_RECORDS.replace(
         "as_of: 2010-05-20\n",
         "interpretations:\n  written_warning_is_one_off: while_record_valid\n"

@@ -149,6 +149,16 @@ def test_a_correction_after_the_records_removal_is_refused_like_the_engine_does(
             ask(frame, as_of=AS_OF)
         found = [(p.field, str(p.message)) for p in caught.value.problems]
         assert found == [("events[4].record", said), ("events[5].record", said)]
+    # A removal refused for itself (dated before the entry) removes nothing, so the removal
+    # after it is no correction after a removal: one problem, as the walk finds.
+    early = [
+        *EVENTS,
+        {**removal, "date": dt.date(2008, 3, 1)},
+        {**removal, "date": dt.date(2008, 5, 1)},
+    ]
+    with pytest.raises(TableError) as caught:
+        ENGINE.evaluate(pl.DataFrame(early), as_of=AS_OF)
+    assert [p.field for p in caught.value.problems] == ["events[3].record"]
     people = [{"id": s, "kind": "insured_person"} for s in ("p2", "p3")]
     given = [{k: v for k, v in event.items() if v is not None} for event in rows]
     # The first removal alone is accepted by both, with the same answer.

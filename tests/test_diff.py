@@ -242,6 +242,30 @@ def test_a_changed_rule_is_the_cause_of_what_it_changes(tmp_path: Path) -> None:
     assert "time_limited_reimbursement" in lost
 
 
+def test_a_scenario_is_compared_under_its_own_reading(three_years: Path, tmp_path: Path) -> None:
+    """A scenario that sets the validity to 3 years itself sees no change from a version that
+    sets it to 3 years; without the setting the same history loses a measure."""
+    history = """\
+ruleset: lianyungang-2007
+as_of: 2013-03-10
+subjects:
+  - {id: p1, kind: insured_person}
+events:
+  - {type: dishonesty_entered, subject: p1, record: r1, category: lend_certificate,
+     date: 2008-03-10}
+  - {type: dishonesty_entered, subject: p1, record: r2, category: resell_drugs,
+     date: 2013-03-10}
+"""
+    plain = tmp_path / "plain.scenario.yaml"
+    plain.write_text(history, encoding="utf-8")
+    read = tmp_path / "read.scenario.yaml"
+    read.write_text(history + "parameters:\n  record_validity: 3 years\n", encoding="utf-8")
+    diff = diff_rulesets(bundled("lianyungang-2007"), load_ruleset(three_years))
+    assert compare_behaviour(diff, scenarios=[load_scenario(plain)]).differing
+    behaviour = compare_behaviour(diff, scenarios=[load_scenario(read)])
+    assert behaviour.scenarios == ("read.scenario.yaml",) and not behaviour.differing
+
+
 def test_ganzhou_grade_threshold_change_is_traced_to_art11_on_scenarios_and_population(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

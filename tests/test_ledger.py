@@ -289,6 +289,35 @@ def test_a_rejection_names_the_ledgers_events_in_either_language() -> None:
     )
 
 
+def test_a_refusal_that_names_no_event_keeps_its_chinese_too() -> None:
+    """Ganzhou Art 25: a second extension past the cap of 15 working days is rejected; the
+    engine's error, which names no event, is said in Chinese with the unit in Chinese."""
+    ledger = Ledger(GANZHOU)
+    ledger.add_subject({"id": "ph1", "kind": "retail_pharmacy"})
+    application = {"subject": "ph1", "application": "a1"}
+    materials = ["application_and_commitment", "rectification_evidence"]
+    events: list[dict[str, Any]] = [
+        {"type": "dishonesty_determined", "subject": "ph1", "record": "d1"}
+        | {"category": "false_billing", "date": "2024-06-03"},
+        {**application, "type": "repair_applied", "record": "d1", "materials": materials}
+        | {"date": "2024-09-04"},
+        {**application, "type": "repair_accepted", "date": "2024-09-05"},
+        {**application, "type": "repair_extended", "working_days": 10, "date": "2024-09-20"},
+    ]
+    for event in events:
+        ledger.record(event, recorded_at=day(event["date"]))
+    over = {**application, "type": "repair_extended", "working_days": 10, "date": "2024-10-15"}
+    with pytest.raises(EventRejected) as caught:
+        ledger.record(over, recorded_at=day("2024-10-15"))
+    assert caught.value.render("en").endswith(
+        "extensions add up to 20 working days, over the cap of 15 working days under "
+        "art25_repair_decision_due"
+    )
+    assert caught.value.render("zh").endswith(
+        "延长合计 20个工作日，超过 art25_repair_decision_due 规定的上限 15个工作日"
+    )
+
+
 def test_a_batch_with_one_bad_event_records_nothing() -> None:
     ledger = ledger_with("p1", "p2")
     ledger.record(entered("r1", "2008-03-10", "p1"), recorded_at=day("2008-03-10"))

@@ -267,6 +267,8 @@ class ExtensionOverCap(CreditRulesError):
     at most 15 working days). The library refuses rather than silently clamping."""
 
     def __init__(self, total: int, cap: int, unit: str, rule: str) -> None:
+        # ``unit`` is a period's unit as the rulesets write it (working_days), which each
+        # language words its own way.
         self.total = total
         self.cap = cap
         self.unit = unit

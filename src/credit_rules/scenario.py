@@ -27,7 +27,7 @@ from credit_rules.errors import (
     suggestion,
     validation_message,
 )
-from credit_rules.i18n import N_, Message
+from credit_rules.i18n import N_, Message, listing
 from credit_rules.limits import DEFAULT_LIMITS, Limits, read_capped
 from credit_rules.model._base import IsoDate
 from credit_rules.model.events import Event, parse_events
@@ -350,7 +350,7 @@ def _settings(
                 "{chosen!r} is not an alternative of {name} (it has {known})",
                 chosen=chosen,
                 name=name,
-                known=", ".join(alternatives),
+                known=listing(alternatives),
             )
             problems.append(source_map.problem(path, message))
             continue

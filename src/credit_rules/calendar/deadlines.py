@@ -89,7 +89,7 @@ def check_extensions(
         if cap < 0:
             raise ValueError(Message("an extension cap cannot be negative: {cap}", cap=cap))
         if total > cap:
-            raise ExtensionOverCap(total, cap, _UNIT_WORDS[unit][1], rule)
+            raise ExtensionOverCap(total, cap, unit, rule)
     return total
 
 

@@ -29,12 +29,6 @@ from credit_rules.i18n import Message
 
 #: Days a clock leaves out, with the reason, in the order of the history.
 EXCLUDED = pl.List(pl.Struct({"first": pl.Date, "last": pl.Date, "reason": pl.String}))
-_UNIT_WORDS = {
-    "working_days": "working days",
-    "days": "days",
-    "months": "months",
-    "years": "years",
-}
 
 
 class _Counting(Protocol):
@@ -156,7 +150,7 @@ def _extended(
         over = totals.filter(pl.col("extended_by") > plan.cap)
         if over.height:
             total = int(over["extended_by"][0])
-            raise ExtensionOverCap(total, plan.cap, _UNIT_WORDS[plan.period.unit], rule)
+            raise ExtensionOverCap(total, plan.cap, plan.period.unit, rule)
     # Within the cap (every extension has one), so back in 64 bits.
     return totals.select("_did", pl.col("extended_by").cast(pl.Int64))
 

@@ -340,22 +340,26 @@ class History:
                 how="left",
             ).filter(~(pl.col("_before").fill_null(False) & pl.col("_entered").is_null()))
             decided = self._schema.decided.get(register.removed_by_event)
+            unentered = pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
+            refused = unentered
             if decided is not None:
+                too_early = (pl.col("_entered") <= pl.col("date")) & (
+                    pl.col(decided) < pl.col("_entered")
+                )
                 problems.rows(
-                    corrections.filter(
-                        (pl.col("_entered") <= pl.col("date"))
-                        & (pl.col(decided) < pl.col("_entered"))
-                    ),
+                    corrections.filter(too_early),
                     decided,
                     Message("a correction decided before the record was entered"),
                 )
+                refused = refused | too_early.fill_null(False)
             problems.rows(
-                corrections.filter(
-                    pl.col("_entered").is_null() | (pl.col("_entered") > pl.col("date"))
-                ),
+                corrections.filter(unentered),
                 register.key,
                 Message("a correction of a record with no entry on or before it"),
             )
+            # Only the corrections accepted so far can remove a record or come after a
+            # removal, as in the walk (build_records).
+            corrections = corrections.filter(~refused)
             # The day each correction was decided: its own day of decision, if it has one.
             decided_day = (
                 pl.coalesce(pl.col(decided), pl.col("date"))

@@ -169,7 +169,8 @@ def relabel(error: CreditRulesError, names: Sequence[str], new: Sequence[str]) -
     ``names[i]`` is the name of the history's i-th event, ``new`` those being recorded."""
     if isinstance(error, InputError):
         return [_renamed(problem, names, new) for problem in error.problems]
-    return [Problem(str(error), ", ".join(new))]
+    # The error itself as the message's one parameter: rendered in the reader's language.
+    return [Problem(Message("{error}", error=error), ", ".join(new))]
 
 
 def _renamed(problem: Problem, names: Sequence[str], fallback: Sequence[str]) -> Problem:
