@@ -32,6 +32,7 @@ from credit_rules.testing.strategies import Case, cases
 LIANYUNGANG = bundled("lianyungang-2007")
 GANZHOU = bundled("ganzhou-2023")
 ENGINES = {"lianyungang-2007": Engine(LIANYUNGANG), "ganzhou-2023": Engine(GANZHOU)}
+COLUMNAR = Engine(LIANYUNGANG, backend="columnar")
 
 
 def _check_projections_agree(engine: Engine, case: Case) -> None:
@@ -325,6 +326,48 @@ def test_art13_a_correction_decided_after_as_of_changes_nothing(case: Case, data
     if correction.action == "removed":
         records = {d.trigger.key for d in known.decisions if d.trigger.type == "dishonesty_entered"}
         assert target.__dict__["record"] not in records
+
+
+@settings(max_examples=60)
+@given(cases(LIANYUNGANG), st.data())
+def test_art13_a_correction_after_a_removal_is_refused_by_every_projection(
+    case: Case, data: Any
+) -> None:
+    """Bad input is never silently accepted: a generated history with one record removed is
+    evaluated as before, and adding any correction of that record decided on or after the
+    removal makes ``evaluate``, ``outcomes`` and the columnar backend all refuse it."""
+    engine = ENGINES["lianyungang-2007"]
+    corrected = {e.__dict__["record"] for e in case.events if e.type == "record_corrected"}
+    entered = [
+        e
+        for e in case.events
+        if e.type == "dishonesty_entered"
+        and LIANYUNGANG.in_force_from <= e.date <= case.as_of
+        and e.__dict__["record"] not in corrected
+    ]
+    assume(entered)
+    target = data.draw(st.sampled_from(entered))
+    record = target.__dict__["record"]
+    removed_on = target.date + dt.timedelta(days=data.draw(st.integers(0, 30)))
+    removal = RecordCorrected(
+        subject=target.subject, record=record, action="removed", date=removed_on
+    )
+    later = RecordCorrected(
+        subject=target.subject,
+        record=record,
+        action=data.draw(st.sampled_from(["removed", "amended"])),
+        date=removed_on + dt.timedelta(days=data.draw(st.integers(0, 30))),
+    )
+    as_of = max(case.as_of, later.date)
+    accepted = [*case.events, removal]
+    engine.evaluate(case.subjects, accepted, as_of=as_of)
+    refused = [*accepted, later]
+    with pytest.raises(HistoryError, match="a removed record has nothing left to correct"):
+        engine.evaluate(case.subjects, refused, as_of=as_of)
+    with pytest.raises(HistoryError, match="a removed record has nothing left to correct"):
+        engine.outcomes(case.subjects, refused, as_of=as_of)
+    with pytest.raises(HistoryError, match="a removed record has nothing left to correct"):
+        COLUMNAR.evaluate(case.subjects, refused, as_of=as_of)
 
 
 def test_art13_the_day_before_the_decision_the_record_still_counts() -> None:
