@@ -646,6 +646,9 @@ def test_a_reading_or_parameter_the_ruleset_cannot_take_is_refused_at_its_line(
     ]
     for needle, said in expected:
         assert f"{path}:{line_of(path, needle)}:" in err and said in err, (needle, err)
+    # In Chinese the alternatives are listed with the enumeration comma.
+    code, _, err = run(capsys, "--lang", "zh", "test", str(path))
+    assert code == 2 and "（已有：with_settlement_change、while_record_valid）" in err, err
 
 
 def test_broken_yaml_and_unknown_ruleset_are_bad_input(
