@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from credit_rules.engine.engine import Engine
+from credit_rules.engine.by_text import EnginesByText
 from credit_rules.errors import NotInForce, RulesetError
 from credit_rules.explain.population import Population
 from credit_rules.i18n import Message, join
@@ -201,17 +200,10 @@ def compare_behaviour(
     used: list[str] = []
     skipped: list[str] = []
     subjects = 0
-    with Engine(old) as before, Engine(new) as after, ExitStack() as variants:
-        # A scenario that reads the ruleset otherwise (interpretations:, parameters:) runs
-        # both versions under its reading, one engine per reading.
-        read_as: dict[str, Engine] = {}
-
-        def engine_for(ruleset: ir.Ruleset) -> Engine:
-            found = read_as.get(ruleset.digest)
-            if found is None:
-                found = read_as[ruleset.digest] = variants.enter_context(Engine(ruleset))
-            return found
-
+    # A scenario that reads the ruleset otherwise (interpretations:, parameters:) runs both
+    # versions under its reading, one engine per reading.
+    with EnginesByText() as engines:
+        before, after = engines.of(old), engines.of(new)
         for scenario in scenarios:
             name = Path(scenario.path).name
             if scenario.ruleset.vocabulary != old.vocabulary:
@@ -221,10 +213,8 @@ def compare_behaviour(
                 skipped.append(f"{name}: its history is expected to be refused")
                 continue
             day = as_of or scenario.as_of
-            older, newer = before, after
             try:
-                if scenario.settings:
-                    older, newer = engine_for(scenario.on(old)), engine_for(scenario.on(new))
+                older, newer = engines.of(scenario.on(old)), engines.of(scenario.on(new))
                 a = older.evaluate(scenario.subjects, scenario.events, as_of=day)
                 b = newer.evaluate(scenario.subjects, scenario.events, as_of=day)
             except RulesetError as error:

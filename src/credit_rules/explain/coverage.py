@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from credit_rules.engine.by_text import EnginesByText
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import CreditRulesError
 from credit_rules.model.events import Event
@@ -239,23 +240,11 @@ def ruleset_coverage(ruleset: ir.Ruleset, scenarios: Iterable[Scenario]) -> Rule
     (so the scenarios beside a layer cover the layer, whichever ruleset they name)."""
     collector = CoverageCollector()
     collector.include(ruleset)
-    with Engine(ruleset) as engine:
-        # A scenario that reads the ruleset otherwise (its interpretations or parameters) is
-        # evaluated under its reading; what it exercised is counted for the ruleset.
-        variants: dict[str, Engine] = {}
-        try:
-            for scenario in scenarios:
-                read_as = scenario.on(ruleset)
-                if read_as is ruleset:
-                    collector.add(scenario, engine, ruleset)
-                    continue
-                variant = variants.get(read_as.digest)
-                if variant is None:
-                    variant = variants[read_as.digest] = Engine(read_as)
-                collector.add(scenario, variant, ruleset)
-        finally:
-            for variant in variants.values():
-                variant.close()
+    # A scenario that reads the ruleset otherwise (its interpretations or parameters) is
+    # evaluated under its reading; what it exercised is counted for the ruleset.
+    with EnginesByText() as engines:
+        for scenario in scenarios:
+            collector.add(scenario, engines.of(scenario.on(ruleset)), ruleset)
     (report,) = collector.report().rulesets
     return report
 

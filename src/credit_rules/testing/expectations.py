@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from credit_rules.engine.by_text import EnginesByText
 from credit_rules.engine.engine import Engine
 from credit_rules.errors import (
     ArgumentError,
@@ -155,16 +156,13 @@ class Runner:
     def __init__(
         self, *, explain_error: Callable[[CreditRulesError], object] | None = None
     ) -> None:
-        self._engines: dict[str, Engine] = {}
+        self._engines = EnginesByText()
         #: How an error of the engine is said in a result: as it is, or (the command line)
         #: with advice its reader can follow in place of the one for Python callers.
         self._explain_error = explain_error or (lambda error: error)
 
     def engine(self, scenario: Scenario) -> Engine:
-        digest = scenario.ruleset.digest
-        if digest not in self._engines:
-            self._engines[digest] = Engine(scenario.ruleset)
-        return self._engines[digest]
+        return self._engines.of(scenario.ruleset)
 
     def run(
         self, path: str | Path, *, load: Callable[[str], Scenario] | None = None
