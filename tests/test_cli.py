@@ -111,11 +111,22 @@ def test_python_api_model_dump_follows_the_contract_and_equals_the_cli(
 DUTY_SCHEMA = {
     "$defs": SCHEMA["$defs"],
     "type": "object",
-    "required": ["subject", "name", "on", "rule", "trigger", "cites", "because", "provenance"],
+    "required": [
+        "subject",
+        "name",
+        "on",
+        "provisional",
+        "rule",
+        "trigger",
+        "cites",
+        "because",
+        "provenance",
+    ],
     "properties": {
         "subject": {"type": "string"},
         "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
         "on": {"$ref": "#/$defs/date"},
+        "provisional": {"type": "boolean"},
         "rule": {"type": "string"},
         "trigger": {"$ref": "#/$defs/trigger"},
         "cites": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/citation"}},

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_ganzhou_scenarios import DUTY_LAYER
 
 from credit_rules.calendar import default_calendar
 from credit_rules.cli.main import main
@@ -520,6 +521,41 @@ def test_a_decision_may_be_expected_provisional_or_not(
         scenario
         + "    - {subject: ph1, outcome: report_formed, provisional: true}\n"
         + "    - {subject: ph1, outcome: general_supervision, provisional: false}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 0, out
+
+
+def test_a_duty_may_be_expected_provisional_or_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A layer's duty owed the day the report forms: published on the last Friday of the last
+    published year, that day is counted through the next, unpublished one."""
+    through = default_calendar().published_through
+    assert through is not None
+    last = dt.date(through, 12, 31)
+    friday = last - dt.timedelta(days=(last.weekday() - 4) % 7)
+    layer = write(tmp_path, "layer.yaml", DUTY_LAYER)
+    scenario = (
+        f"ruleset: {layer}\n"
+        f"as_of: {friday.isoformat()}\n"
+        "subjects:\n  - {id: ph1, kind: retail_pharmacy}\n"
+        "events:\n"
+        "  - {type: evaluation_published, subject: ph1, evaluation: e1, year: "
+        f"{through}, score: 78, date: {friday.isoformat()}}}\n"
+        "expect:\n  duties:\n"
+    )
+    path = write(
+        tmp_path,
+        "duty.scenario.yaml",
+        scenario + "    - {subject: ph1, name: tell_subject_of_report, provisional: false}\n",
+    )
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1, out
+    assert "tell_subject_of_report" in out and re.search(r"provisional\s+false\s+true", out), out
+    path.write_text(
+        scenario + "    - {subject: ph1, name: tell_subject_of_report, provisional: true}\n",
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "test", str(path))

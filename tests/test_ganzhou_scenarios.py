@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
@@ -1141,6 +1141,55 @@ def test_a_report_formed_on_working_days_counted_into_an_unpublished_year_is_pro
         (d.outcome, d.from_) for d in result.decisions
     ]
     assert not any(d.provisional for d in known.decisions)
+
+
+#: A layer with a duty owed on the day the report forms (the day after the objection window of
+#: 15 working days): a duty whose day is counted in working days, which no bundled rule has.
+DUTY_LAYER = """id: gz-report-notice
+version: "1.0.1"
+extends: ganzhou-2023
+outcomes:
+  - id: tell_subject_of_report
+    kind: duty
+    cites: [{article: 12}]
+    description: {zh: 告知信用报告已形成, en: Tell the subject its credit report is formed}
+rules:
+  - id: art12_tell_subject_of_report
+    description: {zh: 报告形成之日告知, en: Tell the subject on the day the report forms}
+    cites: [{article: 12}]
+    for_each: evaluation_published
+    when: "timely_written_objections == 0"
+    outcome: tell_subject_of_report
+    from: next_day(objection_window_last_day)
+"""
+
+
+@pytest.mark.parametrize("backend", ["closures", "columnar"])
+def test_a_duty_owed_on_a_day_counted_into_an_unpublished_year_is_provisional(
+    tmp_path: Path, backend: Literal["closures", "columnar"]
+) -> None:
+    """The duty owed the day the report forms (Art 12) rests on the same count as the report:
+    published Fri 2024-12-20, both fall in 2025. With 2025 unpublished both say so, in the
+    tuple and in the JSON; with it published neither does, on the same day."""
+    path = tmp_path / "layer.yaml"
+    path.write_text(DUTY_LAYER, encoding="utf-8")
+    layer = load_ruleset(path)
+    events = [published("e1", "2024-12-20", 78)]
+    unsure = Engine(layer, calendar=_with_unpublished(2025), backend=backend)
+    result = evaluate(events, "2025-02-01", engine=unsure)
+    (duty,) = [d for d in result.duties if d.name == "tell_subject_of_report"]
+    (report,) = [d for d in result.decisions if d.outcome == "report_formed"]
+    assert duty.on == report.from_ and duty.on.year == 2025
+    assert duty.provisional and report.provisional
+    assert '"provisional":true' in duty.json_text()
+    assert duty.model_dump(mode="json")["provisional"] is True
+    (line,) = [x for x in render_text(result).splitlines() if "rule art12_tell_subject" in x]
+    assert "PROVISIONAL" in line
+    # A duty on an event's own day counts nothing and stays certain.
+    assert not any(d.provisional for d in result.duties if d.name != "tell_subject_of_report")
+    known = evaluate(events, "2025-02-01", engine=Engine(layer, backend=backend))
+    (certain,) = [d for d in known.duties if d.name == "tell_subject_of_report"]
+    assert (certain.on, certain.provisional) == (duty.on, False)
 
 
 def test_an_objection_answered_on_an_unpublished_window_is_provisional() -> None:

@@ -71,13 +71,15 @@ class ExpectedDeadline(BaseModel):
 
 class ExpectedDuty(BaseModel):
     """An act the administration owes the subject on a day (to notify, to record, to verify);
-    ``on`` left out is not checked."""
+    fields left out are not checked. ``provisional`` as for a decision: whether the day rests
+    on working days counted through a year whose holidays are not yet published."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     subject: str
     name: str
     on: IsoDate | None = None
+    provisional: bool | None = Field(default=None, strict=True)
 
 
 #: The lists of an ``expect:`` that ``exactly:`` may say are complete.

@@ -704,8 +704,8 @@ class ColumnarEngine:
         return frame.with_columns(missing)
 
     def _provisional(self, values: pl.DataFrame, until: pl.Expr, table: frozenset[int]) -> pl.Expr:
-        """Whether a decision rests on a day counted in working days that lies in a year
-        without a published holiday schedule, on every row at once: the walk's test
+        """Whether a decision or duty rests on a day counted in working days that lies in a
+        year without a published holiday schedule, on every row at once: the walk's test
         (Engine._provisional), rule by rule, through the same day index as the deadlines."""
         counted = {i: found for i in table if (found := self._program.rules[i].counted) is not None}
         if not counted:
@@ -836,6 +836,7 @@ class ColumnarEngine:
             subject,
             outcome.alias("name"),
             pl.col("_first").alias("on"),
+            self._provisional(values, pl.lit(None, pl.Date), duty_rules).alias("provisional"),
             *trigger,
             *shown(duty_rules),
         )

@@ -249,7 +249,7 @@ def results(
         triggers,
         values,
         Duty,
-        ("subject", _OUTCOME, "on", _RULE, _TRIGGER_OBJECT, _PROVENANCE),
+        ("subject", _OUTCOME, "on", _RULE, _TRIGGER_OBJECT, _PROVENANCE, "provisional"),
     )
     return decided, _in_walk_order(_deadlines(found.deadlines, by_id), by_id), owed
 

@@ -278,16 +278,20 @@ class Engine:
             trigger = piece.occasion.trigger
             # The tuples made directly: a NamedTuple's own __new__ is a Python function, and
             # a population's results are a million.
+            counted = rule.counted
             if rule.kind == "duty":
+                owed = counted is not None and self._provisional(
+                    counted, rule.counted_places, trigger.date, piece.start, None, provenance.values
+                )
                 duties.append(
                     new_tuple(
-                        Duty, (subject, rule.outcome, piece.start, rule.id, trigger, provenance)
+                        Duty,
+                        (subject, rule.outcome, piece.start, rule.id, trigger, provenance, owed),
                     )
                 )
                 continue
             stop = piece.stop
             active = piece.start <= as_of and (stop is None or as_of <= stop)
-            counted = rule.counted
             provisional = counted is not None and self._provisional(
                 counted, rule.counted_places, trigger.date, piece.start, stop, provenance.values
             )
@@ -317,7 +321,7 @@ class Engine:
         stop: dt.date | None,
         read: tuple[Any, ...],
     ) -> bool:
-        """Whether a decision rests on a day counted in working days that lies in a year
+        """Whether a decision or duty rests on a day counted in working days that lies in a year
         without a published holiday schedule: a counted date its rule read (at ``places``
         among ``read``), or its own ``from`` or ``until`` where the rule counts them. A
         count read where no date shows it (``opaque``) is judged by the span from the

@@ -225,6 +225,8 @@ def _duty_lines(duty: Duty, _: Gettext, lang: Lang | None) -> list[Text]:
             on=_day(duty.on, lang), rule=duty.rule, cites=cites
         ),
     )
+    if duty.provisional:
+        head.append(" [" + _("PROVISIONAL") + "]", style=_WARN)
     return [head, *_reason_lines(duty.because, lang)]
 
 

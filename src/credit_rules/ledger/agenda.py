@@ -164,7 +164,7 @@ def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
             d.name,
             d.on,
             d.on,
-            False,
+            d.provisional,
             None,
             d.rule,
             d.cites,

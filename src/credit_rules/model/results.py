@@ -625,13 +625,17 @@ class _DutyFields(NamedTuple):
     rule: str
     trigger: Trigger
     provenance: Provenance
+    provisional: bool = False
 
 
 class Duty(_DutyFields, _ResultParts):
     """An act the administration owes a subject on a day (to notify it, to give it its report).
 
     Duties are not measures on the subject, so they are kept apart from ``decisions``; they
-    share the decision's names for who, which rule, which trigger and which articles.
+    share the decision's names for who, which rule, which trigger and which articles, and
+    its ``provisional``: a duty owed on a day counted in working days into a year whose
+    holiday schedule is not out yet may still move, and says so rather than pass a guessed
+    day for a known one.
     """
 
     __slots__ = ()
@@ -644,7 +648,8 @@ class Duty(_DutyFields, _ResultParts):
     def _head_json(self) -> str:
         return (
             f'"subject":{json_text.string(self.subject)},"name":{json_text.string(self.name)},'
-            f'"on":"{self.on.isoformat()}"'
+            f'"on":"{self.on.isoformat()}",'
+            f'"provisional":{"true" if self.provisional else "false"}'
         )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
@@ -652,6 +657,7 @@ class Duty(_DutyFields, _ResultParts):
             "subject": self.subject,
             "name": self.name,
             "on": _day(self.on, mode),
+            "provisional": self.provisional,
             **self._cause(mode),
             "because": self._reasons(mode),
         }

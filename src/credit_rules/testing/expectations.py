@@ -532,7 +532,10 @@ def _deadline_fields(expected: ExpectedDeadline, actual: Deadline) -> list[Diffe
 def _duty_fields(expected: ExpectedDuty, actual: Duty) -> list[Difference] | None:
     if (expected.subject, expected.name) != (actual.subject, actual.name):
         return None
-    return _differences(("on", expected.on, actual.on))
+    return _differences(
+        ("on", expected.on, actual.on),
+        ("provisional", expected.provisional, actual.provisional),
+    )
 
 
 def _differences(*fields: tuple[str, object, object]) -> list[Difference]:
@@ -605,8 +608,11 @@ def _describe_expected(expected: ExpectedDecision | ExpectedDeadline | ExpectedD
             parts.append(Message("due {day}", day=_shown(expected.due)))
         if expected.provisional is not None:
             parts.append(_provisional(expected.provisional))
-    elif expected.on:
-        parts.append(Message("on {day}", day=_shown(expected.on)))
+    else:
+        if expected.on:
+            parts.append(Message("on {day}", day=_shown(expected.on)))
+        if expected.provisional is not None:
+            parts.append(_provisional(expected.provisional))
     return join(" ", parts) if parts else Message("present")
 
 
