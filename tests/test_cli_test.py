@@ -491,24 +491,31 @@ def test_an_exactly_that_says_nothing_or_names_no_list_is_bad_input(
     assert said in err
 
 
-def test_a_decision_may_be_expected_provisional_or_not(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The report of a result published on the last Friday of the calendar's last published
-    year forms on a day counted through the next, unpublished one."""
+def _published_at_the_calendars_edge(ruleset: str, expected: str) -> str:
+    """A Ganzhou scenario up to its ``expect:`` list ``expected``: an evaluation published on
+    the last Friday of the calendar's last published year, whose window of 15 working days
+    runs into the next, unpublished one."""
     through = default_calendar().published_through
     assert through is not None
     last = dt.date(through, 12, 31)
     friday = last - dt.timedelta(days=(last.weekday() - 4) % 7)
-    scenario = (
-        "ruleset: ganzhou-2023\n"
+    return (
+        f"ruleset: {ruleset}\n"
         f"as_of: {friday.isoformat()}\n"
         "subjects:\n  - {id: ph1, kind: retail_pharmacy}\n"
         "events:\n"
         "  - {type: evaluation_published, subject: ph1, evaluation: e1, year: "
         f"{through}, score: 78, date: {friday.isoformat()}}}\n"
-        "expect:\n  decisions:\n"
+        f"expect:\n  {expected}:\n"
     )
+
+
+def test_a_decision_may_be_expected_provisional_or_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report of a result published on the last Friday of the calendar's last published
+    year forms on a day counted through the next, unpublished one."""
+    scenario = _published_at_the_calendars_edge("ganzhou-2023", "decisions")
     path = write(
         tmp_path,
         "report.scenario.yaml",
@@ -532,20 +539,8 @@ def test_a_duty_may_be_expected_provisional_or_not(
 ) -> None:
     """A layer's duty owed the day the report forms: published on the last Friday of the last
     published year, that day is counted through the next, unpublished one."""
-    through = default_calendar().published_through
-    assert through is not None
-    last = dt.date(through, 12, 31)
-    friday = last - dt.timedelta(days=(last.weekday() - 4) % 7)
     layer = write(tmp_path, "layer.yaml", DUTY_LAYER)
-    scenario = (
-        f"ruleset: {layer}\n"
-        f"as_of: {friday.isoformat()}\n"
-        "subjects:\n  - {id: ph1, kind: retail_pharmacy}\n"
-        "events:\n"
-        "  - {type: evaluation_published, subject: ph1, evaluation: e1, year: "
-        f"{through}, score: 78, date: {friday.isoformat()}}}\n"
-        "expect:\n  duties:\n"
-    )
+    scenario = _published_at_the_calendars_edge(str(layer), "duties")
     path = write(
         tmp_path,
         "duty.scenario.yaml",
