@@ -1174,7 +1174,15 @@ def test_a_duty_owed_on_a_day_counted_into_an_unpublished_year_is_provisional(
     path = tmp_path / "layer.yaml"
     path.write_text(DUTY_LAYER, encoding="utf-8")
     layer = load_ruleset(path)
-    events = [published("e1", "2024-12-20", 78)]
+    # Arts 5–6: information collected in 2025 is recorded on its own day, counting nothing.
+    collected = {
+        "type": "information_collected",
+        "information": "i1",
+        "kind": "other_information",
+        "source": "self_reported",
+        "date": "2025-01-20",
+    }
+    events = [published("e1", "2024-12-20", 78), collected]
     unsure = Engine(layer, calendar=_with_unpublished(2025), backend=backend)
     result = evaluate(events, "2025-02-01", engine=unsure)
     (duty,) = [d for d in result.duties if d.name == "tell_subject_of_report"]
@@ -1185,8 +1193,9 @@ def test_a_duty_owed_on_a_day_counted_into_an_unpublished_year_is_provisional(
     assert duty.model_dump(mode="json")["provisional"] is True
     (line,) = [x for x in render_text(result).splitlines() if "rule art12_tell_subject" in x]
     assert "PROVISIONAL" in line
-    # A duty on an event's own day counts nothing and stays certain.
-    assert not any(d.provisional for d in result.duties if d.name != "tell_subject_of_report")
+    # A duty on an event's own day counts nothing and stays certain, in 2025 too.
+    (recorded,) = [d for d in result.duties if d.name == "record_information"]
+    assert (recorded.on, recorded.provisional) == (day("2025-01-20"), False)
     known = evaluate(events, "2025-02-01", engine=Engine(layer, backend=backend))
     (certain,) = [d for d in known.duties if d.name == "tell_subject_of_report"]
     assert (certain.on, certain.provisional) == (duty.on, False)

@@ -278,23 +278,29 @@ class Engine:
             trigger = piece.occasion.trigger
             # The tuples made directly: a NamedTuple's own __new__ is a Python function, and
             # a population's results are a million.
+            # A duty is owed on its one day: it has no until to count.
+            stop = None if rule.kind == "duty" else piece.stop
             counted = rule.counted
-            if rule.kind == "duty":
-                owed = counted is not None and self._provisional(
-                    counted, rule.counted_places, trigger.date, piece.start, None, provenance.values
-                )
-                duties.append(
-                    new_tuple(
-                        Duty,
-                        (subject, rule.outcome, piece.start, rule.id, trigger, provenance, owed),
-                    )
-                )
-                continue
-            stop = piece.stop
-            active = piece.start <= as_of and (stop is None or as_of <= stop)
             provisional = counted is not None and self._provisional(
                 counted, rule.counted_places, trigger.date, piece.start, stop, provenance.values
             )
+            if rule.kind == "duty":
+                duties.append(
+                    new_tuple(
+                        Duty,
+                        (
+                            subject,
+                            rule.outcome,
+                            piece.start,
+                            rule.id,
+                            trigger,
+                            provenance,
+                            provisional,
+                        ),
+                    )
+                )
+                continue
+            active = piece.start <= as_of and (stop is None or as_of <= stop)
             decisions.append(
                 new_tuple(
                     Decision,

@@ -246,9 +246,7 @@ def _compile_rule(
         ruleset, rule, rule_reads(rule, facts, parameters), citations(ruleset, rule.cites)
     )
     counted = (
-        counted_days(ruleset, rule, text.fact_names)
-        if rule.outcome_kind in ("measure", "duty")
-        else None
+        counted_days(ruleset, rule, text.fact_names) if rule.outcome_kind != "deadline" else None
     )
     return CompiledRule(
         index=index,
