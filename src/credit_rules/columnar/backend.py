@@ -152,6 +152,11 @@ class ColumnarEngine:
                 self._rules.append(plan)
         if refused:
             raise UnsupportedConstruct(Message.raw("columnar"), ruleset.id, refused)
+        #: The rules of the duties table (the others give the decisions): one piece per
+        #: trigger each, which precedence never compares and joining never joins.
+        self._duty_rules = frozenset(
+            plan.index for plan in self._rules if plan.rule.outcome_kind != "measure"
+        )
         self._by_on: dict[str, list[RulePlan]] = {}
         for plan in self._rules:
             self._by_on.setdefault(plan.rule.on, []).append(plan)
@@ -274,14 +279,15 @@ class ColumnarEngine:
         stacked = pl.concat(pieces).with_row_index("_pid").collect(engine=ENGINE)
         # In one chunk: a gather from several chunks costs up to eight times as much (texts).
         values = pl.concat(grids, how="diagonal_relaxed", rechunk=True)
-        resolved = resolve(
+        runs, single = resolve(
             stacked,
             self._ranks,
             values.get_column("trigger_date"),
             None if self._keys_in_seq else values.get_column("trigger_key"),
+            self._duty_rules,
         )
         deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
-        return self._results(resolved, values, deadlines, names, as_of)
+        return self._results(runs, single, values, deadlines, names, as_of)
 
     def outcomes(
         self,
@@ -769,13 +775,15 @@ class ColumnarEngine:
 
     def _results(
         self,
-        resolved: pl.DataFrame,
+        runs: pl.DataFrame,
+        single: pl.DataFrame,
         values: pl.DataFrame,
         deadlines: pl.DataFrame,
         names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables, from ``resolved`` in their order; ``values`` holds the trigger
+        """The result tables, from the measures' ``runs`` and the duties' ``single`` pieces
+        in their order (:func:`resolve`); ``values`` holds the trigger
         and fact columns of a row's stretch in its row ``_v``, taken only once the rows are
         chosen, and ``names`` the subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
@@ -802,10 +810,8 @@ class ColumnarEngine:
             return rows.hstack(taken).lazy()
 
         registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
-        measures = [plan.index for plan in plans if plan.rule.outcome_kind == "measure"]
-        is_measure = pl.col("_rule").is_in(measures)
-        measure_rules = frozenset(measures)
-        duty_rules = frozenset(plan.index for plan in plans) - measure_rules
+        duty_rules = self._duty_rules
+        measure_rules = frozenset(plan.index for plan in plans) - duty_rules
         trigger: list[str | pl.Expr] = [
             by_rule(lambda plan: plan.rule.id).alias("rule"),
             by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on)).alias("trigger_type"),
@@ -821,8 +827,7 @@ class ColumnarEngine:
 
         outcome = by_rule(lambda plan: plan.rule.outcome)
         active = (pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)
-        rows = resolved.lazy()
-        decisions = valued(resolved.filter(is_measure), measure_rules).select(
+        decisions = valued(runs, measure_rules).select(
             subject,
             outcome.alias("outcome"),
             pl.col("_first").alias("from"),
@@ -832,7 +837,7 @@ class ColumnarEngine:
             *trigger,
             *shown(measure_rules),
         )
-        duties = valued(resolved.filter(~is_measure), duty_rules).select(
+        duties = valued(single, duty_rules).select(
             subject,
             outcome.alias("name"),
             pl.col("_first").alias("on"),
@@ -843,7 +848,8 @@ class ColumnarEngine:
         # Subjects are numbered in the order of their ids, so the number sorts them as the
         # ids do, and the names are looked up once the rows are few.
         outcomes = (
-            rows.filter(is_measure & active)
+            runs.lazy()
+            .filter(active)
             .select("_sid", outcome.alias("outcome"))
             .unique()
             .sort("_sid", "outcome")

@@ -4,6 +4,7 @@ subject at once, and contradictions between events reported in bulk."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -95,16 +96,23 @@ class Ranks:
 
 
 def resolve(
-    pieces: pl.DataFrame, ranks: Ranks, days: pl.Series, keys: pl.Series | None
-) -> pl.DataFrame:
+    pieces: pl.DataFrame,
+    ranks: Ranks,
+    days: pl.Series,
+    keys: pl.Series | None,
+    alone: Collection[int],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
     holds piece ``_pid`` in row ``_pid``, its rule's number and its stretch's row ``_v`` of
     the trigger and fact values; ``days`` holds the trigger's day of row ``_v`` and ``keys``
     its trigger key, or None where the keys of triggers of one subject, day and kind are in
-    the order of their ``trigger_seq`` (:func:`_segments`). The result names each run of
-    pieces by its last piece's stretch (``_v``), with its subject, rule and days, in the
-    order of the result tables."""
+    the order of their ``trigger_seq`` (:func:`_segments`). ``alone`` numbers the rules that
+    give at most one piece per trigger and take no group (duties): theirs meet no other
+    piece and join none. The result names each run of pieces by its last piece's stretch
+    (``_v``), with its subject, rule and days, in the order of the result tables: the runs
+    of the other rules, then the pieces of those in ``alone``, as the two tables take
+    them."""
     clusters = _clusters(pieces, ranks)
     # Piece _pid is row _pid: a mask and a gather, not joins, part the pieces.
     rows = clusters.get_column("_pid")
@@ -118,10 +126,13 @@ def resolve(
     # Only what orders and joins the pieces goes on; the rest is the stretch's, read by _v.
     kept = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
     # In one chunk: a gather from several chunks costs up to eight times as much (texts).
-    both = pl.concat(
-        [_segments(meeting, keys).select(kept), pieces.select(kept).filter(~inside)], rechunk=True
-    )
-    return _joined(both)
+    rest = pieces.select(kept).filter(~inside)
+    lone = pl.col("_rule").is_in(sorted(alone))
+    runs = pl.concat([_segments(meeting, keys).select(kept), rest.filter(~lone)], rechunk=True)
+    # A duty's one piece per trigger has nothing to join, and its rules come in one block
+    # each: most often already in order, which costs one look to see.
+    single = _in_table_order(rest.filter(lone), ["_v", "_sid", "_rule", "_first", "_last"])
+    return _joined(runs), single.collect(engine=ENGINE)
 
 
 def _clusters(pieces: pl.DataFrame, ranks: Ranks) -> pl.DataFrame:
@@ -236,18 +247,26 @@ def _by_key(candidates: pl.DataFrame, numbers: list[str], keys: pl.Series) -> pl
     return ordered
 
 
+def _in_table_order(frame: pl.DataFrame, moved: list[str]) -> pl.LazyFrame:
+    """The ``moved`` columns of ``frame`` in the order of the result tables: by subject,
+    rule, trigger, then day. The rows move only if they are not in that order already."""
+    columns = ["_sid", "_rule", "trigger_seq", "_first"]
+    key = sort_key(frame, columns) if frame.height > 1 else None
+    if key is None:
+        return frame.lazy().sort(columns).select(moved)
+    keys = frame.select(key).to_series()
+    if keys.is_sorted():
+        return frame.lazy().select(moved)
+    return frame.lazy().select(pl.col(moved).gather(keys.arg_sort()))
+
+
 def _joined(both: pl.DataFrame) -> pl.DataFrame:
     """Touching pieces of one rule and trigger joined into one run, in the order of the
     result tables: by subject, rule, trigger, then day. A trigger is one place in its
     subject's history, so each rule's pieces on it are next to each other. The run's last
     piece carries the facts that hold at its end, and its first piece's first day is the
     run's. Only the columns that find the runs are moved into that order."""
-    columns = ["_sid", "_rule", "trigger_seq", "_first"]
-    key = sort_key(both, columns) if both.height > 1 else None
-    order = both.select(pl.arg_sort_by(columns) if key is None else key.arg_sort()).to_series()
-    ordered = both.lazy().select(
-        pl.col("_v", "_sid", "_occ", "_first", "_last", "_rule").gather(order)
-    )
+    ordered = _in_table_order(both, ["_v", "_sid", "_occ", "_first", "_last", "_rule"])
     same = (
         (pl.col("_rule") == pl.col("_rule").shift(1))
         & (pl.col("_occ") == pl.col("_occ").shift(1))
