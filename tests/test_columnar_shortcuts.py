@@ -444,10 +444,12 @@ def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> No
     }
 
 
-def test_an_occasions_stretches_are_together_and_in_order_of_their_days() -> None:
-    """A record removed during another's term cuts that occasion into stretches; the grid
-    holds each occasion's stretches together, by day, in the order of the occasions (the
-    rules' pieces then come in the result tables' order, which precedence sorts cheaply)."""
+def test_an_occasion_is_cut_where_its_facts_change_and_its_first_stretches_come_first() -> None:
+    """A record removed during another's term cuts that occasion into stretches. The grid
+    holds each occasion's first stretch, from its trigger's day, in the order of the
+    occasions, then the few later ones: a duty owed on its trigger's day takes its piece from
+    the first (in the result tables' order already), and precedence puts the rest in that
+    order."""
     events = pl.DataFrame(
         {
             "type": ["dishonesty_entered"] * 3 + ["record_corrected"] * 2,
@@ -469,10 +471,16 @@ def test_an_occasions_stretches_are_together_and_in_order_of_their_days() -> Non
         occasions, known, typed, records, as_of, ("records_in_force", "records_at_entry")
     )
     # p1's r1 is cut when r2 enters, and ends the day before its removal; r2 is cut then.
-    assert grid.select("_occ", "_d", "_e").rows() == [
+    rows = grid.select("_occ", "_d", "_e").rows()
+    assert sorted(rows) == [
         (0, dt.date(2012, 1, 5), dt.date(2012, 2, 29)),
         (0, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
         (1, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
         (1, dt.date(2012, 6, 1), None),
+        (2, dt.date(2012, 2, 1), None),
+    ]
+    assert rows[:3] == [
+        (0, dt.date(2012, 1, 5), dt.date(2012, 2, 29)),
+        (1, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
         (2, dt.date(2012, 2, 1), None),
     ]

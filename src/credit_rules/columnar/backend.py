@@ -44,7 +44,7 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve, sorted_by
+from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
@@ -507,13 +507,11 @@ class ColumnarEngine:
         starts = occasions.join(
             first_cut, on="_occ", how="left", maintain_order="left"
         ).with_columns(pl.col("trigger_date").alias("_d"))
+        # The few cuts go after the starts, out of the occasions' order: a duty owed on its
+        # trigger's day (most are) takes its piece from a start, in the order of the result
+        # tables, and precedence puts the other pieces in that order anyway (resolve).
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
-        if cuts.height:
-            # Each occasion's stretches together, in their order: then every rule's pieces
-            # come in the order of the result tables (subject, trigger, day), and the final
-            # order of precedence merges a few runs instead of moving scattered rows.
-            grid = sorted_by(grid, ["_occ", "_d"])
         return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
 
     def _pieces(
