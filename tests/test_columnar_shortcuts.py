@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E
 from credit_rules.columnar.expressions import add_period, per_day, shifted  # noqa: E402
 from credit_rules.columnar.facts import EventsOfType, _count_valid  # noqa: E402
 from credit_rules.columnar.known import _hashed_ids  # noqa: E402
-from credit_rules.columnar.resolve import sorted_by  # noqa: E402
+from credit_rules.columnar.resolve import _clusters, sorted_by  # noqa: E402
 from credit_rules.columnar.workdays import DayIndex  # noqa: E402
 from credit_rules.errors import TableError  # noqa: E402
 from credit_rules.periods import Period  # noqa: E402
@@ -397,6 +398,53 @@ def test_precedence_looks_up_each_rules_group_priority_and_kind_by_its_number() 
     by_id = {rule.id: row for rule, row in zip(rules, found.rows(), strict=True)}
     assert by_id["art11_time_limited_reimbursement"][:2] == (codes.index("settlement_measure"), 3)
     assert by_id["art10_audit_flag"][0] == codes.index("audit_flag")
+
+
+def _overlapping(pieces: pl.DataFrame, groups: list[int | None]) -> set[frozenset[int]]:
+    """The clusters by their definition: pieces of one subject and group joined when their
+    terms share a day, directly or through others; those of two pieces or more."""
+    members: dict[tuple[int, int | None], list[tuple[int, dt.date, dt.date]]] = {}
+    for pid, sid, rule, first, last in pieces.select(
+        "_pid", "_sid", "_rule", "_first", "_last"
+    ).rows():
+        members.setdefault((sid, groups[rule]), []).append((pid, first, last))
+    clusters: set[frozenset[int]] = set()
+    for pieces_of_one in members.values():
+        joined = {pid: {pid} for pid, _, _ in pieces_of_one}
+        for a, a_first, a_last in pieces_of_one:
+            for b, b_first, b_last in pieces_of_one:
+                if a_first <= b_last and b_first <= a_last and joined[a] is not joined[b]:
+                    union = joined[a] | joined[b]
+                    for pid in union:
+                        joined[pid] = union
+        clusters |= {frozenset(found) for found in joined.values() if len(found) > 1}
+    return clusters
+
+
+def test_precedence_compares_the_pieces_whose_terms_share_a_day_however_wide_the_numbers() -> None:
+    """Precedence compares only the pieces of a subject and group whose terms share a day
+    with another's, directly or through others. Each piece's first and last day are packed
+    with its subject and group into one integer each; numbers too wide to pack take a plain
+    sort, and both find the clusters of the definition."""
+    ranks = LIANYUNGANG._ranks
+    grouped = ranks.grouped()
+    draw = random.Random(20071001)
+    rows = 400
+    firsts = [DAY0 + dt.timedelta(days=draw.randrange(600)) for _ in range(rows)]
+    pieces = pl.DataFrame(
+        {
+            "_pid": pl.Series(range(rows), dtype=pl.UInt32),
+            "_sid": pl.Series([draw.randrange(12) for _ in range(rows)], dtype=pl.UInt64),
+            "_rule": pl.Series([draw.choice(grouped) for _ in range(rows)], dtype=pl.Int32),
+            "_first": firsts,
+            "_last": [first + dt.timedelta(days=draw.randrange(90)) for first in firsts],
+        }
+    )
+    expected = _overlapping(pieces, ranks.group.to_list())
+    assert len(expected) > 10
+    for frame in (pieces, pieces.with_columns(pl.col("_sid") * (1 << 52))):
+        found = _clusters(frame, ranks).group_by("_g").agg("_pid").get_column("_pid")
+        assert {frozenset(cluster) for cluster in found.to_list()} == expected
 
 
 def test_a_tables_rows_show_their_rules_facts_and_keep_every_fact_column() -> None:

@@ -46,25 +46,37 @@ def sort_key(frame: pl.DataFrame, columns: list[str]) -> pl.Expr | None:
     fit in 62 bits and hold no null (they do for any real population); else None. One key
     instead of several costs less than half as much to sort, and two rows tie on the key
     exactly when they tie on every column."""
+    keys = sort_keys(frame, columns[:-1], columns[-1:])
+    return None if keys is None else keys[0]
+
+
+def sort_keys(frame: pl.DataFrame, leading: list[str], last: list[str]) -> list[pl.Expr] | None:
+    """:func:`sort_key` of ``leading`` and then each column of ``last`` in turn. The ``last``
+    columns share one range, so one row's key compares with another's as their columns do:
+    a piece's first day with another piece's last, within their subject, say."""
     # The ranges are read on the columns as they are stored (no copy cast to Int64 first).
-    stored = [pl.col(c).to_physical() for c in columns]
+    stored = [pl.col(c).to_physical() for c in leading]
+    ends = [pl.col(c).to_physical() for c in last]
     stats = frame.select(
         *[p.min().cast(pl.Int64).alias(f"lo{i}") for i, p in enumerate(stored)],
         *[p.max().cast(pl.Int64).alias(f"hi{i}") for i, p in enumerate(stored)],
         *[p.null_count().alias(f"nulls{i}") for i, p in enumerate(stored)],
+        pl.min_horizontal(e.min() for e in ends).cast(pl.Int64).alias("lo_last"),
+        pl.max_horizontal(e.max() for e in ends).cast(pl.Int64).alias("hi_last"),
+        pl.sum_horizontal(e.null_count() for e in ends).alias("nulls_last"),
     ).row(0, named=True)
-    physical = [p.cast(pl.Int64) for p in stored]
+    bounds = [(f"lo{i}", f"hi{i}", f"nulls{i}") for i in range(len(leading))]
     widths = []
-    for i in range(len(columns)):
-        if stats[f"nulls{i}"] or stats[f"lo{i}"] is None:
+    for lo, hi, nulls in [*bounds, ("lo_last", "hi_last", "nulls_last")]:
+        if stats[nulls] or stats[lo] is None:
             return None
-        widths.append(int(stats[f"hi{i}"] - stats[f"lo{i}"]).bit_length())
+        widths.append(int(stats[hi] - stats[lo]).bit_length())
     if sum(widths) > 62:
         return None
-    key: pl.Expr = pl.lit(0, pl.Int64)
-    for i, expr in enumerate(physical):
-        key = key * (1 << widths[i]) + (expr - stats[f"lo{i}"])
-    return key
+    prefix: pl.Expr = pl.lit(0, pl.Int64)
+    for i, expr in enumerate(stored):
+        prefix = prefix * (1 << widths[i]) + (expr.cast(pl.Int64) - stats[f"lo{i}"])
+    return [prefix * (1 << widths[-1]) + (end.cast(pl.Int64) - stats["lo_last"]) for end in ends]
 
 
 def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -142,32 +154,44 @@ def _clusters(pieces: pl.DataFrame, ranks: Ranks) -> pl.DataFrame:
     grouped = pieces.filter(pl.col("_rule").is_in(ranks.grouped())).select(
         "_pid", "_sid", ranks.of("group"), "_first", "_last"
     )
-    columns = ["_sid", "_group", "_first"]
-    key = sort_key(grouped, columns) if grouped.height > 1 else None
-    # One integer per subject and group (the rows are sorted so), for cheap comparisons.
-    group = (
-        (
-            (pl.col("_sid") != pl.col("_sid").shift(1))
-            | (pl.col("_group") != pl.col("_group").shift(1))
+    # Each piece's first and last day as keys of its subject and group, in that order: a key
+    # of one group is below every key of the next, so comparing keys compares days only
+    # within a group.
+    keys = sort_keys(grouped, ["_sid", "_group"], ["_first", "_last"])
+    if keys is not None:
+        ordered = grouped.lazy().select("_pid", keys[0].alias("_kf"), keys[1].alias("_kl"))
+        ordered = ordered.sort("_kf")
+    else:
+        # The same keys with a number per subject and group (the rows are sorted so),
+        # offset far enough apart.
+        group = (
+            (
+                (pl.col("_sid") != pl.col("_sid").shift(1))
+                | (pl.col("_group") != pl.col("_group").shift(1))
+            )
+            .fill_null(True)
+            .cum_sum()
+            .cast(pl.Int64)
         )
-        .fill_null(True)
-        .cum_sum()
-        .cast(pl.Int64)
-    )
-    # A running maximum of the last days, offset by group so that it never crosses into the
-    # next group, says whether a piece meets one before it; one that does not starts a
-    # cluster.
-    scale = 10_000_000
-    reach = (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).cum_max().shift(1)
-    meets = (reach >= pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).fill_null(False)
+        scale = 10_000_000
+        ordered = (
+            grouped.lazy()
+            .sort(["_sid", "_group", "_first"])
+            .with_columns(group.alias("_g"))
+            .select(
+                "_pid",
+                (pl.col("_g") * scale + pl.col("_first").cast(pl.Int64)).alias("_kf"),
+                (pl.col("_g") * scale + pl.col("_last").cast(pl.Int64)).alias("_kl"),
+            )
+        )
+    # A running maximum of the last days says whether a piece meets one before it; one that
+    # does not starts a cluster.
+    meets = (pl.col("_kl").cum_max().shift(1) >= pl.col("_kf")).fill_null(False)
     # Every piece of a cluster but its first meets one before it, so a piece belongs to a
     # cluster of several if it meets one, or if the piece after it does.
     met = pl.col("_meets") | pl.col("_meets").shift(-1).fill_null(False)
     return (
-        grouped.lazy()
-        .sort(columns if key is None else key)
-        .with_columns(group.alias("_g"))
-        .select("_pid", meets.alias("_meets"))
+        ordered.select("_pid", meets.alias("_meets"))
         .with_columns((~pl.col("_meets")).cum_sum().cast(pl.Int64).alias("_g"))
         .filter(met)
         .select("_pid", "_g")
