@@ -780,10 +780,10 @@ class ColumnarEngine:
         names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables, from the measures' ``runs`` and the duties' ``single`` pieces
-        in their order (:func:`resolve`); ``values`` holds the trigger
-        and fact columns of a row's stretch in its row ``_v``, taken only once the rows are
-        chosen, and ``names`` the subject of each number."""
+        """The result tables, from the measures' ``runs`` and the duties' ``single`` pieces,
+        each in its table's order (:func:`resolve`); ``values`` holds the trigger and fact
+        columns of a row's stretch in its row ``_v``, taken only once the rows are chosen,
+        and ``names`` the subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
         plans = self._rules
 
