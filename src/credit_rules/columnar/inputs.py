@@ -625,10 +625,6 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
         .items()
         if found
     }
-    #: The types whose field takes one of the same few values, by field and values: one
-    #: look at the column for all of them (Lianyungang: an entry's category and a
-    #: correction's), where a look per type passes over every row again.
-    one_of: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for event_type, fields in schema.fields.items():
         if event_type not in present:
             continue
@@ -656,7 +652,13 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
             if nulls == frame.height:
                 continue
             if spec.allowed is not None and spec.kind == "text":
-                one_of.setdefault((column, tuple(sorted(spec.allowed))), []).append(event_type)
+                allowed = sorted(spec.allowed)
+                problems.rows(
+                    frame,
+                    mine & value.is_not_null() & ~value.is_in(allowed),
+                    column,
+                    Message("not one of {allowed}", allowed=", ".join(allowed)),
+                )
             elif spec.allowed is not None and spec.kind == "list":
                 allowed = sorted(spec.allowed)
                 outside = (~pl.element().is_in(allowed)).fill_null(True)
@@ -676,14 +678,6 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                 later,
                 Message("must not be before its {earlier}", earlier=earlier),
             )
-    for (column, values), types in one_of.items():
-        value = pl.col(column)
-        problems.rows(
-            frame,
-            pl.col("type").is_in(types) & value.is_not_null() & ~value.is_in(values),
-            column,
-            Message("not one of {allowed}", allowed=", ".join(values)),
-        )
     _check_date_range(
         frame, ("date", *(c for c, kind in schema.columns.items() if kind == "date")), problems
     )
