@@ -496,8 +496,8 @@ def test_an_occasion_is_cut_where_its_facts_change_and_its_first_stretches_come_
     """A record removed during another's term cuts that occasion into stretches. The grid
     holds each occasion's first stretch, from its trigger's day, in the order of the
     occasions, then the few later ones: a duty owed on its trigger's day takes its piece from
-    the first (in the result tables' order already), and precedence puts the rest in that
-    order."""
+    the first, in the occasions' order, and precedence puts every other piece in the result
+    tables' order."""
     events = pl.DataFrame(
         {
             "type": ["dishonesty_entered"] * 3 + ["record_corrected"] * 2,

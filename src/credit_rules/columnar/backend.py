@@ -152,8 +152,9 @@ class ColumnarEngine:
                 self._rules.append(plan)
         if refused:
             raise UnsupportedConstruct(Message.raw("columnar"), ruleset.id, refused)
-        #: The rules of the duties table (the others give the decisions): one piece per
-        #: trigger each, which precedence never compares and joining never joins.
+        #: The rules that are not measures: the duties table's, one piece per trigger each,
+        #: which precedence never compares and joining never joins (and the deadlines', which
+        #: give no pieces: they are counted on as_of alone).
         self._duty_rules = frozenset(
             plan.index for plan in self._rules if plan.rule.outcome_kind != "measure"
         )
@@ -508,8 +509,8 @@ class ColumnarEngine:
             first_cut, on="_occ", how="left", maintain_order="left"
         ).with_columns(pl.col("trigger_date").alias("_d"))
         # The few cuts go after the starts, out of the occasions' order: a duty owed on its
-        # trigger's day (most are) takes its piece from a start, in the order of the result
-        # tables, and precedence puts the other pieces in that order anyway (resolve).
+        # trigger's day takes its piece from a start, in the occasions' order, and precedence
+        # puts every other piece in the order of the result tables anyway (resolve).
         cuts = later.join(occasions, on="_occ", how="inner")
         grid = pl.concat([starts, cuts], how="diagonal_relaxed")
         return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")

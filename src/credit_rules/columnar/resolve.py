@@ -141,8 +141,9 @@ def resolve(
     rest = pieces.select(kept).filter(~inside)
     lone = pl.col("_rule").is_in(sorted(alone))
     runs = pl.concat([_segments(meeting, keys).select(kept), rest.filter(~lone)], rechunk=True)
-    # A duty's one piece per trigger has nothing to join, and its rules come in one block
-    # each: most often already in order, which costs one look to see.
+    # A duty's one piece per trigger has nothing to join. The pieces come rule by rule, so
+    # where one duty rule gives them all (Lianyungang's), they are in order already, which
+    # costs one look to see; several rules' pieces are sorted.
     single = _in_table_order(
         rest.filter(lone), ["_v", "_sid", "_rule", "_first", "_last"], looked_at=True
     )
@@ -275,8 +276,9 @@ def _by_key(candidates: pl.DataFrame, numbers: list[str], keys: pl.Series) -> pl
 
 def _in_table_order(frame: pl.DataFrame, moved: list[str], *, looked_at: bool) -> pl.LazyFrame:
     """The ``moved`` columns of ``frame`` in the order of the result tables: by subject,
-    rule, trigger, then day. With ``looked_at``, rows that are in that order already (a
-    duty's, most often) are seen to be so and not moved; a look costs a fifth of a sort."""
+    rule, trigger, then day. With ``looked_at``, rows that are in that order already (the
+    pieces of one duty rule) are seen to be so and not moved; a look costs a fifth of a
+    sort."""
     columns = ["_sid", "_rule", "trigger_seq", "_first"]
     key = sort_key(frame, columns) if frame.height > 1 else None
     if key is None:
