@@ -128,8 +128,8 @@ EVERY_RUN: dict[str, list[float]] = {}
 
 def interleaved(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, Any]:
     """Each of ``calls`` once per round, in order, ``rounds`` times: the fastest and the
-    median time of each, and the median over the rounds of each call's time over the first
-    call's (the yardstick) in the same round."""
+    median time of each, the median over the rounds of each call's time over the first
+    call's (the yardstick) in the same round, and every round's times."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
@@ -149,6 +149,9 @@ def interleaved(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, A
             )
             for name, found in times.items()
             if name != yardstick
+        },
+        "seconds_every_round": {
+            name: [round(x, 4) for x in found] for name, found in times.items()
         },
     }
 

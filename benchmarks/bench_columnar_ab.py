@@ -8,9 +8,9 @@ on the same input (each validates it once, with its own classes, untimed), and t
 
 1. checks that both give the same four tables (decisions, duties, outcomes, deadlines), row
    for row and in order, and exits 1 if not;
-2. runs the hand-written query (``bench_columnar.handwritten_outcomes``, Lianyungang only),
-   the other commit's ``evaluate`` (or ``outcomes``) and this checkout's, one after the other
-   in each of ``--rounds`` rounds;
+2. runs the other commit's ``evaluate`` (or ``outcomes``), this checkout's and the
+   hand-written query (``bench_columnar.handwritten_outcomes``, Lianyungang only), one after
+   the other in each of ``--rounds`` rounds (``bench_columnar.interleaved``);
 3. prints the best and median of each and the median of the rounds' own ratios (this
    checkout's time over the other commit's), and writes ``columnar-ab-results.json``.
 
@@ -31,11 +31,9 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -46,7 +44,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_columnar import AS_OF, handwritten_outcomes, header  # noqa: E402
+from bench_columnar import AS_OF, handwritten_outcomes, header, interleaved  # noqa: E402
 from bench_columnar_ganzhou import generate as ganzhou_population  # noqa: E402
 from population import PopulationParams, generate  # noqa: E402
 
@@ -136,26 +134,17 @@ def main() -> int:
     if differ:
         print(f"the tables differ: {', '.join(differ)}", file=sys.stderr)
         return 1
+    # REV's call first: interleaved() gives every other call's time over the first's.
     calls: dict[str, Callable[[], Any]] = {
         "rev": lambda: getattr(before, args.method)(read_before, as_of=as_of),
         "checkout": lambda: getattr(after, args.method)(read_after, as_of=as_of),
     }
     if args.ruleset == "lianyungang-2007":
-        calls = {"handwritten_outcomes": lambda: handwritten_outcomes(events, as_of), **calls}
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(args.rounds):
-        for name, call in calls.items():
-            started = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - started)
+        calls["handwritten_outcomes"] = lambda: handwritten_outcomes(events, as_of)
+    found = interleaved(calls, args.rounds)
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    report["rounds"] = args.rounds
-    report["seconds_best"] = {name: round(min(t), 4) for name, t in times.items()}
-    report["seconds_median"] = {name: round(statistics.median(t), 4) for name, t in times.items()}
-    report["median_ratio_checkout_to_rev"] = round(
-        statistics.median(b / a for a, b in zip(times["rev"], times["checkout"], strict=True)), 3
-    )
-    report["seconds_every_round"] = {name: [round(x, 4) for x in t] for name, t in times.items()}
+    report["median_ratio_checkout_to_rev"] = found["median_ratio_in_round"]["checkout"]
+    report.update(found)
     text = json.dumps(report, indent=2)
     print(text)
     args.output.write_text(text + "\n", encoding="utf-8")
