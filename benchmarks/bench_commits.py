@@ -1,0 +1,182 @@
+"""The columnar backend at several commits, each whole (its library and its rulesets), in turns.
+
+``bench_columnar_ab.py`` loads only another commit's ``credit_rules.columnar`` beside this
+checkout's, and it stops when the two give different tables. So it cannot time a commit whose
+ruleset uses what an older columnar package refuses, and it cannot see a slowdown that came
+with a legal change. Such a slowdown stood for a day: a roll of the Ganzhou objection window
+past rest days (2922c67) doubled the Ganzhou evaluation, the tables changed on other commits
+of the same hours, and the figure was taken for the host's. This script times whole commits
+instead:
+
+1. each ``REV`` is extracted (``git archive``: its ``src`` and ``rulesets``) into a temporary
+   folder;
+2. in each of ``--rounds`` rounds, every commit runs once in a fresh process of its own
+   (``PYTHONPATH`` on its ``src``). The process builds the population (``population.py`` for
+   Lianyungang, ``bench_columnar_ganzhou.py`` for Ganzhou), loads that commit's ruleset file,
+   validates the input once untimed, makes one first call and then ``--calls`` more, all
+   timed;
+3. it prints and writes (``commits-results.json``) each commit's best and median call, its
+   first calls, and its rows per table. Rows that differ between commits are the legal
+   changes between them, shown, not refused.
+
+Alternating whole processes spreads the host's slow minutes over every commit. It cannot
+remove them, so look at the best calls and at rounds that agree. Bisecting a slowdown is
+running this on a few commits at a time.
+
+    .venv/bin/python benchmarks/bench_commits.py 87d5536 2922c67 --ruleset ganzhou-2023
+    .venv/bin/python benchmarks/bench_commits.py HEAD~5 HEAD --rounds 3 --calls 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TABLES = ("decisions", "duties", "outcomes", "deadlines")
+RULESETS = ("lianyungang-2007", "ganzhou-2023")
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def extracted(rev: str, into: Path) -> Path:
+    """``rev``'s ``src`` and ``rulesets`` under ``into``/<short hash>."""
+    folder = into / _git("rev-parse", "--short", rev)
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", rev, "src", "rulesets"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def run_commit(folder: Path, ruleset: str, size: int, method: str, calls: int) -> dict[str, Any]:
+    """One fresh process on ``folder``'s library: what :func:`child` prints."""
+    environment = {**os.environ, "PYTHONPATH": str(folder / "src")}
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
+    command += ["--ruleset", ruleset, "--size", str(size), "--method", method]
+    command += ["--calls", str(calls)]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if done.returncode:
+        # An older commit may lack what the script calls: say which, with its own words.
+        raise SystemExit(f"{folder.name} failed:\n{done.stderr.strip()}")
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def child(folder: Path, ruleset_id: str, size: int, method: str, calls: int) -> None:
+    """In the commit's own process: its library (by ``PYTHONPATH``) on its own ruleset file."""
+    sys.path.insert(0, str(HERE))
+    import polars as pl
+
+    from credit_rules import load_ruleset
+    from credit_rules.columnar import ColumnarEngine
+
+    if ruleset_id == "lianyungang-2007":
+        from bench_columnar import AS_OF
+        from population import PopulationParams, generate
+
+        raw = generate(PopulationParams(persons=size))
+        events = pl.DataFrame(raw.events, infer_schema_length=None)
+        subjects, as_of = None, AS_OF
+    else:
+        from bench_columnar_ganzhou import YEAR
+        from bench_columnar_ganzhou import generate as ganzhou
+
+        listed, dicts = ganzhou(size)
+        events = pl.DataFrame(
+            dicts, infer_schema_length=None, schema_overrides={"materials": pl.List(pl.String)}
+        )
+        subjects, as_of = pl.DataFrame(listed), dt.date(YEAR, 12, 31)
+    engine = ColumnarEngine(load_ruleset(folder / "rulesets" / f"{ruleset_id}.yaml"))
+    inputs = engine.read(events, subjects)
+    seconds = []
+    result: Any = None
+    for _ in range(calls + 1):
+        started = time.perf_counter()
+        result = getattr(engine, method)(inputs, as_of=as_of)
+        seconds.append(time.perf_counter() - started)
+    if method == "evaluate":
+        rows = {table: getattr(result, table).height for table in TABLES}
+    else:
+        rows = {"outcomes": result.height}
+    print(json.dumps({"first": seconds[0], "seconds": seconds[1:], "rows": rows}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("revs", nargs="*", help="commits to time (at least two)")
+    parser.add_argument("--ruleset", choices=RULESETS, default="lianyungang-2007")
+    parser.add_argument("--size", type=int, help="persons or institutions (1M or 100,000)")
+    parser.add_argument("--method", choices=("evaluate", "outcomes"), default="evaluate")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per commit")
+    parser.add_argument("--calls", type=int, default=3, help="timed calls after the first")
+    parser.add_argument("--output", type=Path, default=HERE / "commits-results.json")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    size = args.size or (1_000_000 if args.ruleset == "lianyungang-2007" else 100_000)
+    if args.child is not None:
+        child(args.child, args.ruleset, size, args.method, args.calls)
+        return 0
+    # A commit named twice (HEAD and its hash, say) is timed once.
+    commits = dict.fromkeys(_git("rev-parse", "--short", rev) for rev in args.revs)
+    if len(commits) < 2:
+        parser.error("give two different commits or more")
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    runs: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        folders = [extracted(commit, Path(scratch)) for commit in commits]
+        for round_number in range(args.rounds):
+            for folder in folders:
+                found = run_commit(folder, args.ruleset, size, args.method, args.calls)
+                runs.setdefault(folder.name, []).append(found)
+                best = min(found["seconds"])
+                print(f"round {round_number + 1}, {folder.name}: best {best:.3f} s", flush=True)
+    timed = {}
+    for name, found in runs.items():
+        every = [s for run in found for s in run["seconds"]]
+        timed[name] = {
+            "seconds_best": round(min(every), 4),
+            "seconds_median": round(statistics.median(every), 4),
+            "best_per_round": [round(min(run["seconds"]), 4) for run in found],
+            "first_calls": [round(run["first"], 4) for run in found],
+            "rows": found[0]["rows"],
+        }
+    report = {
+        "benchmark": "bench_commits.py",
+        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "ruleset": args.ruleset,
+        "size": size,
+        "method": args.method,
+        "rounds": args.rounds,
+        "calls_per_round": args.calls,
+        "commits": timed,
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    args.output.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
