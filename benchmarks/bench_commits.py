@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,14 @@ def extracted(rev: str, into: Path) -> Path:
     return folder
 
 
-def run_commit(folder: Path, ruleset: str, size: int, method: str, calls: int) -> dict[str, Any]:
+def run_commit(
+    folder: Path, ruleset: str, size: int, method: str, calls: int, backend: str
+) -> dict[str, Any]:
     """One fresh process on ``folder``'s library: what :func:`child` prints."""
     environment = {**os.environ, "PYTHONPATH": str(folder / "src")}
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
     command += ["--ruleset", ruleset, "--size", str(size), "--method", method]
-    command += ["--calls", str(calls)]
+    command += ["--calls", str(calls), "--backend", backend]
     done = subprocess.run(command, env=environment, capture_output=True, text=True)
     if done.returncode:
         # An older commit may lack what the script calls: say which, with its own words.
@@ -79,12 +82,32 @@ def run_commit(folder: Path, ruleset: str, size: int, method: str, calls: int) -
     return found
 
 
-def child(folder: Path, ruleset_id: str, size: int, method: str, calls: int) -> None:
+def child(folder: Path, ruleset_id: str, size: int, method: str, calls: int, backend: str) -> None:
     """In the commit's own process: its library (by ``PYTHONPATH``) on its own ruleset file."""
     sys.path.insert(0, str(HERE))
+    from credit_rules import load_ruleset
+
+    ruleset = load_ruleset(folder / "rulesets" / f"{ruleset_id}.yaml")
+    if backend == "columnar":
+        call, rows_of = _on_columns(ruleset, ruleset_id, size, method)
+    else:
+        call, rows_of = _per_subject(ruleset, ruleset_id, size, method)
+    seconds = []
+    result: Any = None
+    for _ in range(calls + 1):
+        started = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - started)
+    print(json.dumps({"first": seconds[0], "seconds": seconds[1:], "rows": rows_of(result)}))
+
+
+Call = tuple[Callable[[], Any], Callable[[Any], dict[str, int]]]
+
+
+def _on_columns(ruleset: Any, ruleset_id: str, size: int, method: str) -> Call:
+    """``ColumnarEngine`` on the population as one events frame, validated once untimed."""
     import polars as pl
 
-    from credit_rules import load_ruleset
     from credit_rules.columnar import ColumnarEngine
 
     if ruleset_id == "lianyungang-2007":
@@ -103,19 +126,45 @@ def child(folder: Path, ruleset_id: str, size: int, method: str, calls: int) -> 
             dicts, infer_schema_length=None, schema_overrides={"materials": pl.List(pl.String)}
         )
         subjects, as_of = pl.DataFrame(listed), dt.date(YEAR, 12, 31)
-    engine = ColumnarEngine(load_ruleset(folder / "rulesets" / f"{ruleset_id}.yaml"))
+    engine = ColumnarEngine(ruleset)
     inputs = engine.read(events, subjects)
-    seconds = []
-    result: Any = None
-    for _ in range(calls + 1):
-        started = time.perf_counter()
-        result = getattr(engine, method)(inputs, as_of=as_of)
-        seconds.append(time.perf_counter() - started)
-    if method == "evaluate":
-        rows = {table: getattr(result, table).height for table in TABLES}
+
+    def rows_of(result: Any) -> dict[str, int]:
+        if method == "evaluate":
+            return {table: getattr(result, table).height for table in TABLES}
+        return {"outcomes": result.height}
+
+    return lambda: getattr(engine, method)(inputs, as_of=as_of), rows_of
+
+
+def _per_subject(ruleset: Any, ruleset_id: str, size: int, method: str) -> Call:
+    """``Engine`` (the closures, one walk per subject) on the population as the benchmarks
+    give it: typed models for Lianyungang (``bench_engine.py``), dicts for Ganzhou
+    (``bench_columnar_ganzhou.py``)."""
+    from credit_rules import Engine
+
+    subjects: Any
+    events: Any
+    if ruleset_id == "lianyungang-2007":
+        from bench_engine import DEFAULT_AS_OF as as_of
+        from population import PopulationParams, build
+
+        population = build(PopulationParams(persons=size))
+        subjects, events = population.subjects, population.events
     else:
-        rows = {"outcomes": result.height}
-    print(json.dumps({"first": seconds[0], "seconds": seconds[1:], "rows": rows}))
+        from bench_columnar_ganzhou import YEAR
+        from bench_columnar_ganzhou import generate as ganzhou
+
+        subjects, events = ganzhou(size)
+        as_of = dt.date(YEAR, 12, 31)
+    engine = Engine(ruleset)
+
+    def rows_of(result: Any) -> dict[str, int]:
+        if method == "evaluate":
+            return {table: len(getattr(result, table)) for table in TABLES if table != "outcomes"}
+        return {"subjects_with_outcomes": len(result)}
+
+    return lambda: getattr(engine, method)(subjects, events, as_of=as_of), rows_of
 
 
 def main() -> int:
@@ -124,6 +173,12 @@ def main() -> int:
     parser.add_argument("--ruleset", choices=RULESETS, default="lianyungang-2007")
     parser.add_argument("--size", type=int, help="persons or institutions (1M or 100,000)")
     parser.add_argument("--method", choices=("evaluate", "outcomes"), default="evaluate")
+    parser.add_argument(
+        "--backend",
+        choices=("columnar", "closures"),
+        default="columnar",
+        help="ColumnarEngine on a frame, or Engine's walk per subject",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="processes per commit")
     parser.add_argument("--calls", type=int, default=3, help="timed calls after the first")
     parser.add_argument("--output", type=Path, default=HERE / "commits-results.json")
@@ -131,7 +186,7 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size or (1_000_000 if args.ruleset == "lianyungang-2007" else 100_000)
     if args.child is not None:
-        child(args.child, args.ruleset, size, args.method, args.calls)
+        child(args.child, args.ruleset, size, args.method, args.calls, args.backend)
         return 0
     # A commit named twice (HEAD and its hash, say) is timed once.
     commits = dict.fromkeys(_git("rev-parse", "--short", rev) for rev in args.revs)
@@ -143,7 +198,9 @@ def main() -> int:
         folders = [extracted(commit, Path(scratch)) for commit in commits]
         for round_number in range(args.rounds):
             for folder in folders:
-                found = run_commit(folder, args.ruleset, size, args.method, args.calls)
+                found = run_commit(
+                    folder, args.ruleset, size, args.method, args.calls, args.backend
+                )
                 runs.setdefault(folder.name, []).append(found)
                 best = min(found["seconds"])
                 print(f"round {round_number + 1}, {folder.name}: best {best:.3f} s", flush=True)
@@ -168,6 +225,7 @@ def main() -> int:
         "ruleset": args.ruleset,
         "size": size,
         "method": args.method,
+        "backend": args.backend,
         "rounds": args.rounds,
         "calls_per_round": args.calls,
         "commits": timed,
