@@ -55,10 +55,27 @@ def test_rolling_forward_on_columns_gives_the_calendars_day() -> None:
 
 
 def test_a_roll_of_a_count_reads_its_column_once() -> None:
-    # Each lookup used to name its argument twice (once to test it lies inside the calendar,
-    # once to gather it), so a roll of a count named the column four times and its expression
-    # grew fourfold with each level (92,000 characters for Ganzhou's last day to object).
+    # Each lookup used to name its argument three times (twice to test that it lies inside
+    # the calendar, once to gather it), and a count or a roll nests three lookups, so a roll of
+    # a count named the column 729 times (92,000 characters for Ganzhou's last day to object).
     rolled = DAYS.roll_forward(DAYS.add_working_days(pl.col("day"), 15))
     assert str(rolled).count('col("day")') == 1
     expected = _answered(lambda day: CALENDAR.roll_forward(CALENDAR.add_working_days(day, 15)))
     assert _on_columns(rolled) == expected
+
+
+@pytest.mark.parametrize("dtype", [pl.UInt16, pl.UInt32, pl.Int16, pl.Int32])
+def test_a_lookup_takes_a_position_of_any_integer_type(dtype: pl.DataType) -> None:
+    # Positions of another integer type get the answers Int64 positions get, those out of
+    # range included: 0 lies before the first working day, 20,000 past both tables.
+    given = [0, 1, 2, 250, 20_000]
+
+    def looked_up(of_type: pl.DataType) -> list[tuple[int | None, int | None]]:
+        frame = pl.DataFrame({"t": given}, schema={"t": of_type})
+        return frame.select(
+            DAYS.work_at(pl.col("t")).alias("work"), DAYS.cum_at(pl.col("t")).alias("cum")
+        ).rows()
+
+    wide = looked_up(pl.Int64())
+    assert looked_up(dtype) == wide
+    assert wide[0][0] is None and wide[1][0] is not None and wide[-1] == (None, None)

@@ -123,8 +123,11 @@ def _looked_up(table: pl.Series, position: pl.Expr, first: int) -> pl.Expr:
     ``first``; null for a position outside them, or null.
 
     ``position`` appears once in the expression. Written as "when inside, then gather" it
-    appeared twice, and a lookup of a lookup four times: Ganzhou's last day to object, a roll
-    of a count of working days, grew to 92,000 characters of expression and took 0.45 s on
-    164,385 rows instead of a few milliseconds (2026-12-06)."""
+    appeared three times (twice in the test of its range, once gathered), and a count or a
+    roll nests three lookups, so a roll of a count named its day 729 times: Ganzhou's last day
+    to object grew to 92,000 characters of expression and took 0.45 s on 164,385 rows instead
+    of a few milliseconds (2026-12-06). The position is taken as Int64, so that the bounds
+    below (-1 among them) fit whatever integer type it comes in."""
     last = first + table.len() - 3
-    return pl.lit(table).gather(position.clip(first - 1, last + 1) - (first - 1))
+    wide = position.cast(pl.Int64)
+    return pl.lit(table).gather(wide.clip(first - 1, last + 1) - (first - 1))
