@@ -12,12 +12,18 @@ instead:
    folder;
 2. in each of ``--rounds`` rounds, every commit runs once in a fresh process of its own
    (``PYTHONPATH`` on its ``src``). The process builds the population (``population.py`` for
-   Lianyungang, ``bench_columnar_ganzhou.py`` for Ganzhou), loads that commit's ruleset file,
-   validates the input once untimed, makes one first call and then ``--calls`` more, all
-   timed;
-3. it prints and writes (``commits-results.json``) each commit's best and median call, its
-   first calls, and its rows per table. Rows that differ between commits are the legal
+   Lianyungang, ``bench_columnar_ganzhou.py`` for Ganzhou, both from this checkout), loads
+   that commit's ruleset file by its path, makes one first call and then ``--calls`` more,
+   all timed. On the columnar backend the input is validated once beforehand, untimed; the
+   per-subject engine (``--backend closures``) validates it in every call, as its callers see;
+3. it prints and writes (``--output``, by default ``commits-results.json``, replaced on each
+   run) each commit's best and median call, its first calls, and its rows per table, with
+   whether every round gave the same rows. Rows that differ between commits are the legal
    changes between them, shown, not refused.
+
+The ``credit_rules`` package is the commit's; data the package finds through an editable
+install (the bundled rulesets by id, the JSON schemas) may still be this checkout's, which is
+why each ruleset is loaded by the path of the commit's own file.
 
 Alternating whole processes spreads the host's slow minutes over every commit. It cannot
 remove them, so look at the best calls and at rounds that agree. Bisecting a slowdown is
@@ -192,6 +198,8 @@ def main() -> int:
     commits = dict.fromkeys(_git("rev-parse", "--short", rev) for rev in args.revs)
     if len(commits) < 2:
         parser.error("give two different commits or more")
+    if args.rounds < 1 or args.calls < 1:
+        parser.error("--rounds and --calls take 1 or more")
     load_before = [round(x, 2) for x in os.getloadavg()]
     runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -213,6 +221,7 @@ def main() -> int:
             "best_per_round": [round(min(run["seconds"]), 4) for run in found],
             "first_calls": [round(run["first"], 4) for run in found],
             "rows": found[0]["rows"],
+            "rows_same_every_round": all(run["rows"] == found[0]["rows"] for run in found),
         }
     report = {
         "benchmark": "bench_commits.py",
