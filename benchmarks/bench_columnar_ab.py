@@ -86,7 +86,10 @@ def columnar_at(rev: str, folder: Path) -> ModuleType:
     return module
 
 
-def _population(ruleset: str, size: int) -> tuple[pl.DataFrame, pl.DataFrame | None, dt.date]:
+def population_frames(ruleset: str, size: int) -> tuple[pl.DataFrame, pl.DataFrame | None, dt.date]:
+    """The events (and, for Ganzhou, the subjects) as the columnar backend reads them, and the
+    day to evaluate on: the populations of ``bench_columnar.py`` and
+    ``bench_columnar_ganzhou.py``. ``bench_commits.py`` reads the same."""
     if ruleset == "lianyungang-2007":
         events = pl.DataFrame(
             generate(PopulationParams(persons=size)).events, infer_schema_length=None
@@ -121,7 +124,7 @@ def main() -> int:
         "method": args.method,
     }
     ruleset = bundled(args.ruleset)
-    events, subjects, as_of = _population(args.ruleset, size)
+    events, subjects, as_of = population_frames(args.ruleset, size)
     # Kept to the end: a module may import another of its package only when first called.
     folder = tempfile.TemporaryDirectory()
     before = columnar_at(args.rev, Path(folder.name)).ColumnarEngine(ruleset)

@@ -112,26 +112,11 @@ Call = tuple[Callable[[], Any], Callable[[Any], dict[str, int]]]
 
 def _on_columns(ruleset: Any, ruleset_id: str, size: int, method: str) -> Call:
     """``ColumnarEngine`` on the population as one events frame, validated once untimed."""
-    import polars as pl
+    from bench_columnar_ab import population_frames
 
     from credit_rules.columnar import ColumnarEngine
 
-    if ruleset_id == "lianyungang-2007":
-        from bench_columnar import AS_OF
-        from population import PopulationParams, generate
-
-        raw = generate(PopulationParams(persons=size))
-        events = pl.DataFrame(raw.events, infer_schema_length=None)
-        subjects, as_of = None, AS_OF
-    else:
-        from bench_columnar_ganzhou import YEAR
-        from bench_columnar_ganzhou import generate as ganzhou
-
-        listed, dicts = ganzhou(size)
-        events = pl.DataFrame(
-            dicts, infer_schema_length=None, schema_overrides={"materials": pl.List(pl.String)}
-        )
-        subjects, as_of = pl.DataFrame(listed), dt.date(YEAR, 12, 31)
+    events, subjects, as_of = population_frames(ruleset_id, size)
     engine = ColumnarEngine(ruleset)
     inputs = engine.read(events, subjects)
 
