@@ -133,15 +133,32 @@ class Problem:
 
 
 class InputError(CreditRulesError):
-    """Bad input: every problem found, not just the first, so one edit cycle fixes them all."""
+    """Bad input: every problem found, not just the first, so one edit cycle fixes them all.
+
+    ``problems`` holds them all; the message lists the first :attr:`SHOWN` and says how many
+    there are. A population's list of events can hold a hundred thousand problems (every
+    event naming a subject left out, say), and a message of a hundred thousand lines helps no
+    one: it floods a log and is built before anyone reads it."""
+
+    SHOWN = 50
 
     def __init__(self, source: str | None, problems: list[Problem]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        super().__init__("\n".join(p.render(source) for p in self.problems))
+        super().__init__(self._listed(self.problems[: self.SHOWN], "en"))
+
+    def _listed(self, shown: Sequence[Problem], lang: Lang) -> str:
+        text = "\n".join(p.render(self.source, lang) for p in shown)
+        if len(self.problems) > len(shown):
+            text += render(self._more(len(self.problems), len(shown)), lang)
+        return text
+
+    @staticmethod
+    def _more(total: int, shown: int) -> Message:
+        return Message("\n… {total} problems in all, {shown} shown", total=total, shown=shown)
 
     def render(self, lang: Lang) -> str:
-        return "\n".join(p.render(self.source, lang) for p in self.problems)
+        return self._listed(self.problems[: self.SHOWN], lang)
 
 
 class LimitExceeded(InputError):
@@ -563,19 +580,15 @@ class TableError(InputError):
 
     def __init__(self, source: str | None, problems: list[Problem], total: int) -> None:
         self.total = total
-        shown = problems[: self.SHOWN]
-        super().__init__(source, shown)
-        if total > len(shown):
-            self.args = (self.args[0] + self._more(),)
+        super().__init__(source, problems[: self.SHOWN])
 
-    def _more(self) -> Message:
-        return Message(
-            "\n… {total} problems in all, {shown} shown", total=self.total, shown=len(self.problems)
-        )
-
-    def render(self, lang: Lang) -> str:
-        more = render(self._more(), lang) if self.total > len(self.problems) else ""
-        return super().render(lang) + more
+    def _listed(self, shown: Sequence[Problem], lang: Lang) -> str:
+        # Only the first problems were kept (the table's rows were looked at for those
+        # alone); the total was counted.
+        text = "\n".join(p.render(self.source, lang) for p in shown)
+        if self.total > len(shown):
+            text += render(self._more(self.total, len(shown)), lang)
+        return text
 
 
 class UnsupportedConstruct(CreditRulesError):
