@@ -110,6 +110,43 @@ def test_piped_cli_output_has_no_escape_codes(capsys: pytest.CaptureFixture[str]
     assert "Decisions as of 2024-10-21" in out and "Deadlines" in out
 
 
+#: What rich draws tables with.
+BOX = re.compile("[\u2500-\u257f]")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_piped_cli_tables_are_plain_columns_nothing_wrapped_or_cut(
+    lang: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With rich installed, a pipe or a file still gets the plain stand-ins' columns: rich
+    would draw boxes 80 columns wide, wrap the deadline table's headers ("Coun" / "ted") and
+    cut long cells short with "…"."""
+    assert main(["--lang", lang, "evaluate", str(GANZHOU_EXAMPLE)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not any(BOX.search(line) for line in lines), lines
+    # Only the ruleset's digest is shortened, on the first line.
+    assert not any("…" in line for line in lines[1:]), lines
+    heading = "Deadlines" if lang == "en" else "期限"
+    at = next(i for i, line in enumerate(lines) if line.strip() == heading)
+    header, rule, first = lines[at + 1], lines[at + 2], lines[at + 3]
+    assert set(rule) <= {"-", " "} and rule.startswith("-")
+    # Every header is whole on the one header line, and each row on one line.
+    assert len(header.split()) == len(rule.split())
+    assert "objection_decision_due" in first or "异议" in first
+    assert ("15 working days" if lang == "en" else "15个工作日") in "\n".join(lines[at:])
+
+
+def test_piped_check_report_keeps_every_article_it_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["check", "ganzhou-2023", "--max-examples", "2", "--profile", "ci"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert not BOX.search(out), out
+    assert "Lianyungang Art 5, Ganzhou Art 3" in out
+    assert "Civil Code Arts 201–203, Ganzhou Arts 12, 20 and 25" in out
+
+
 def _console_script() -> str:
     found = shutil.which("credit-rules", path=str(Path(sys.executable).parent))
     assert found, f"the credit-rules console script is not installed next to {sys.executable}"

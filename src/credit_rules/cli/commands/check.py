@@ -18,6 +18,7 @@ from typing import Any
 
 from credit_rules._console import Console, Table, Text
 from credit_rules.cli import common
+from credit_rules.cli.console import PipeAwareConsole
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import InputError, Problem
 from credit_rules.i18n import N_, Gettext, Lang, Message, render
@@ -95,10 +96,10 @@ def _console(*, stderr: bool = False) -> Console:
     # (https://no-color.org/: any non-empty value): then no escape codes at all, not even bold,
     # so the report reads the same in a log. A pipe or a CI log gets plain text anyway.
     if os.environ.get("NO_COLOR"):
-        return Console(
+        return PipeAwareConsole(
             color_system=None, no_color=True, highlight=False, soft_wrap=True, stderr=stderr
         )
-    return Console(highlight=False, soft_wrap=True, stderr=stderr)
+    return PipeAwareConsole(highlight=False, soft_wrap=True, stderr=stderr)
 
 
 def run(args: argparse.Namespace) -> int:
