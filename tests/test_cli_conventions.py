@@ -201,6 +201,77 @@ def test_evaluate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monkey
     assert code == 2 and "2011年2月只有 28 天" in err
 
 
+def _misspelt_scenario(tmp_path: Path) -> Path:
+    text = EXAMPLE.read_text("utf-8")
+    assert "category:" in text
+    broken = tmp_path / "misspelt.scenario.yaml"
+    broken.write_text(text.replace("category:", "categry:", 1), encoding="utf-8")
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [("evaluate", ()), ("explain", ("--subject", "p2"))],
+)
+def test_a_refused_scenario_under_json_is_one_refused_document(
+    command: str,
+    extra: tuple[str, ...],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A program reading stdout under --format json gets one document even when the input is
+    refused: the Refused document with each problem located; the message still goes to
+    stderr, in the reader's language, and the exit code is 2."""
+    broken = _misspelt_scenario(tmp_path)
+    for lang, required in (("en", "this field is required"), ("zh", "必填")):
+        code, out, err = run(
+            capsys, monkeypatch, command, str(broken), *extra, "--format", "json", "--lang", lang
+        )
+        assert code == 2
+        document = json.loads(out)
+        conforms(document, "Refused")
+        assert document["command"] == command and document["total"] == 2
+        fields = {error["field"]: error for error in document["errors"]}
+        assert set(fields) == {"events[0].category", "events[0].categry"}
+        missing = fields["events[0].category"]
+        assert missing["file"] == str(broken) and missing["line"] is not None
+        assert required in missing["message"] and required in err
+
+
+def test_a_day_not_in_force_under_json_is_one_refused_document(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(
+        capsys, monkeypatch, "evaluate", str(EXAMPLE), "--as-of", "2006-01-01", "--format", "json"
+    )
+    assert code == 2
+    document = json.loads(out)
+    conforms(document, "Refused")
+    [error] = document["errors"]
+    assert error["file"] == str(EXAMPLE) and error["message"] in err
+
+
+def test_a_refused_table_under_json_counts_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("polars")
+    events = tmp_path / "events.csv"
+    rows = "".join(f"dishonesty_entered,p{i},r1,lend_certificate,2008-02-30\n" for i in range(30))
+    events.write_text("type,subject,record,category,date\n" + rows, encoding="utf-8")
+    out_path = tmp_path / "out.parquet"
+    code, out, _ = run(
+        capsys,
+        monkeypatch,
+        *("batch", "lianyungang-2007", "--events", str(events), "--as-of", "2009-06-01"),
+        *("-o", str(out_path), "--format", "json"),
+    )
+    assert code == 2 and not out_path.exists()
+    document = json.loads(out)
+    conforms(document, "Refused")
+    assert document["total"] == 30 and len(document["errors"]) == 20
+
+
 # -- explain ----------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from credit_rules.errors import CalendarRangeError, CreditRulesError, InputError, Problem, closest
-from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message
+from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message, render
 from credit_rules.ruleset import ir
 
 if TYPE_CHECKING:
@@ -187,6 +187,21 @@ def print_json(document: Any) -> None:
     """The one JSON document a ``--format json`` command prints."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
+
+
+def located_errors(error: InputError, lang: Lang) -> list[dict[str, Any]]:
+    """Each problem of ``error`` as the ``errors`` of a JSON document give it (the
+    ``Validate`` and ``Refused`` documents of schemas/cli-output.schema.json)."""
+    return [
+        {
+            "file": error.source,
+            "line": problem.line,
+            "column": problem.column,
+            "field": problem.field or None,
+            "message": render(problem.message, lang),
+        }
+        for problem in error.problems
+    ]
 
 
 def ruleset_ref(ruleset: ir.Ruleset) -> dict[str, str]:

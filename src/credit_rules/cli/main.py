@@ -30,10 +30,26 @@ from credit_rules.cli.common import (
     Parser,
     add_lang,
     explain_error,
+    located_errors,
+    print_json,
     shows_identity_numbers,
 )
-from credit_rules.errors import CalendarRangeError, CreditRulesError, NotInForce
-from credit_rules.i18n import LANGUAGES, Gettext, Lang, language_from_environment, translator
+from credit_rules.errors import (
+    CalendarRangeError,
+    CreditRulesError,
+    InputError,
+    NotInForce,
+    TableError,
+)
+from credit_rules.i18n import (
+    LANGUAGES,
+    Gettext,
+    Lang,
+    Message,
+    language_from_environment,
+    render,
+    translator,
+)
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "chosen_language", "main"]
 
@@ -165,9 +181,11 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
         # and say a day past the calendar in the command line's words (explain_error).
         said = explain_error(error)
         print(f"credit-rules: {_scenario_named(args)}{said.render(lang)}", file=sys.stderr)
+        _refused_json(args, words, said, lang)
         return EXIT_BAD_INPUT
     except CreditRulesError as error:
         print(f"credit-rules: {error.render(lang)}", file=sys.stderr)
+        _refused_json(args, words, error, lang)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader of our output has gone (``| head``): stop quietly, as other tools do,
@@ -176,6 +194,35 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILED
     return code
+
+
+def _refused_json(
+    args: argparse.Namespace, words: list[str], error: CreditRulesError | Message, lang: Lang
+) -> None:
+    """Under ``--format json``, the ``Refused`` document of schemas/cli-output.schema.json on
+    stdout, so that a program reading it gets one document whatever happens; the message
+    stays on stderr. Nothing was printed on stdout yet: every command prints its document
+    once its work is done."""
+    if getattr(args, "format", None) != "json" or getattr(args, "refusal_printed", False):
+        return
+    if isinstance(error, InputError):
+        errors = located_errors(error, lang)
+        total = error.total if isinstance(error, TableError) else len(error.problems)
+    else:
+        where = getattr(args, "scenario", None)
+        errors = [
+            {
+                "file": None if where is None else str(where),
+                "line": None,
+                "column": None,
+                "field": None,
+                "message": render(error, lang)
+                if isinstance(error, Message)
+                else error.render(lang),
+            }
+        ]
+        total = 1
+    print_json({"command": _command_named(words), "ok": False, "total": total, "errors": errors})
 
 
 def _scenario_named(args: argparse.Namespace) -> str:

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
             # One document, refusal included, for a program reading stdout; the message
             # still goes to stderr, and the exit code is still 2.
             common.print_json(_refused(error, args.strict, common.lang_of(args)))
+            args.refusal_printed = True  # its own document: the generic one is not printed
         raise
     ruleset = named.ruleset
     counts = {
@@ -133,14 +134,5 @@ def _refused(error: InputError, strict: bool, lang: Lang) -> dict[str, Any]:
         "strict": strict,
         "counts": {},
         "findings": [],
-        "errors": [
-            {
-                "file": error.source,
-                "line": problem.line,
-                "column": problem.column,
-                "field": problem.field or None,
-                "message": render(problem.message, lang),
-            }
-            for problem in error.problems
-        ],
+        "errors": common.located_errors(error, lang),
     }
