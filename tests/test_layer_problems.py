@@ -15,6 +15,8 @@ import pytest
 from credit_rules import RulesetError, load_ruleset
 from credit_rules.i18n import render
 
+ROOT = Path(__file__).resolve().parents[1]
+
 HEAD = 'id: lyg-layer\nversion: "1.0.1"\nextends: lianyungang-2007\n'
 WARNING_RECORDS = """  - id: warning_records
     type: count
@@ -138,3 +140,42 @@ def test_a_replaced_fact_reading_a_base_fact_below_it_is_told_so_without_a_line(
     )
     assert "None" not in en and "None" not in zh
     assert zh.startswith("record_count 是本层所扩展的规则集中列在下方的事实")
+
+
+def _count_set_to(tmp_path: Path, value: str, *, keep_minimum: bool) -> Path:
+    """The Lianyungang ruleset with its first count parameter set to ``value`` as written in
+    YAML (and, without ``keep_minimum``, its declared minimum left out)."""
+    text = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    at = text.index("type: count")
+    start = text.index("value:", at)
+    end = text.index("\n", start)
+    rest = text[end:]
+    if not keep_minimum:
+        assert rest.startswith("\n    min: 1\n")
+        rest = rest.removeprefix("\n    min: 1")
+    path = tmp_path / "counts.yaml"
+    path.write_text(text[:start] + f"value: {value}" + rest, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "keep_minimum", "said"),
+    [
+        ("-1", True, "-1 is below the declared minimum 1"),
+        ("-1", False, "a count cannot be negative, got -1"),
+        ("true", True, "expected a whole number, got true"),
+        ("x", True, "expected a whole number, got 'x'"),
+    ],
+)
+def test_a_count_parameter_refused_says_what_is_wrong_in_the_file_s_words(
+    tmp_path: Path, value: str, keep_minimum: bool, said: str
+) -> None:
+    """-1 is a whole number, so "expected a whole number" would mislead; and the file says
+    true, not Python's True."""
+    path = _count_set_to(tmp_path, value, keep_minimum=keep_minimum)
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(path)
+    [problem] = caught.value.problems
+    assert problem.field == "parameters[1].value" and problem.line is not None
+    assert render(problem.message, "en") == said
+    assert "True" not in render(problem.message, "zh")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -60,3 +62,22 @@ def test_the_repository_points_nowhere_outside_itself() -> None:
         text = path.read_text(encoding="utf-8")
         for outside in ("../shared", "ARCHITECTURE.md"):
             assert outside not in text, f"{path.relative_to(ROOT)} refers to {outside}"
+
+
+def test_the_worked_example_of_the_docs_is_what_the_command_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/index.md shows the README's first command and the table it prints; the table
+    must be the one the command prints today (its first line names the ruleset's digest,
+    which changes with every edit of the ruleset, so only its start is compared)."""
+    from credit_rules.cli.main import main
+
+    page = (ROOT / "docs" / "index.md").read_text("utf-8")
+    block = re.search(r"```console\n\$ credit-rules (evaluate \S+)\n(.*?)```", page, re.S)
+    assert block, "docs/index.md has no worked example"
+    command, shown = block.group(1).split(), block.group(2).splitlines()
+    assert (ROOT / command[1]).exists()
+    assert main([command[0], str(ROOT / command[1])], environ={}) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith(shown[0].partition("(sha256:")[0])
+    assert printed[1 : len(shown)] == shown[1:]

@@ -469,8 +469,15 @@ def _coerce_parameter(kind: str, raw: Any, low: int | None, high: int | None) ->
             raise ValueError(Message("expected true or false, got {raw}", raw=shown(raw)))
         return raw
     if kind == "count":
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        if isinstance(raw, bool):
+            # As the file says it, not as Python prints it (True).
+            said = "true" if raw else "false"
+            raise ValueError(Message("expected a whole number, got {raw}", raw=said))
+        if not isinstance(raw, int):
             raise ValueError(Message("expected a whole number, got {raw}", raw=shown(raw)))
+        if raw < 0 and low is None:
+            raise ValueError(Message("a count cannot be negative, got {raw}", raw=raw))
+        # A negative count below a declared minimum is said so below.
         if raw >= _LARGEST_COUNT:
             raise ValueError(
                 Message("{raw} is larger than any count a regulation sets", raw=shown(raw))

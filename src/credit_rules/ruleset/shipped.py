@@ -101,7 +101,8 @@ def _bundled(ruleset_id: str) -> ir.Ruleset:
                         "no bundled ruleset {ruleset_id!r}; bundled: {known}",
                         ruleset_id=ruleset_id,
                         known=known,
-                    )
+                    ),
+                    "ruleset_id",
                 )
             ],
         )
