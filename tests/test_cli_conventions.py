@@ -460,6 +460,41 @@ def test_an_impossible_date_in_a_file_says_why(
     assert "不是真实的日期" in text and "2011-02 只有 28 天" in text
 
 
+def test_an_impossible_date_given_to_the_api_says_why_in_the_reader_s_words() -> None:
+    """The models say why a date is not one as the files do ("2023-02 has 28 days"), not in
+    Python's words ("day is out of range for month"), which no Chinese reader gets."""
+    from credit_rules import Engine, bundled
+    from credit_rules.errors import CreditRulesError
+
+    event = {"type": "dishonesty_entered", "subject": "p1", "record": "r1"}
+    event |= {"category": "lend_certificate", "date": "2023-02-30"}
+    with pytest.raises(CreditRulesError) as caught:
+        Engine(bundled("lianyungang-2007")).evaluate(
+            [{"id": "p1", "kind": "insured_person"}], [event], as_of="2024-01-01"
+        )
+    assert "2023-02 has 28 days" in str(caught.value)
+    assert "out of range" not in str(caught.value)
+    assert "2023-02 只有 28 天" in caught.value.render("zh")
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_a_file_the_system_refuses_is_said_in_the_reader_s_language(
+    missing: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The system's reason (strerror) is in the machine's language; the common ones are
+    said in the reader's."""
+    path = tmp_path / "absent.yaml" if missing else tmp_path
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(path))
+    assert code == 2
+    said = "no such file or directory" if missing else "it is a directory"
+    assert f"cannot read the file: {said}" in one_paragraph(err)
+    text = chinese_paragraph(capsys, monkeypatch, "evaluate", str(path), quoted=(str(path),))
+    assert ("没有这个文件或目录" if missing else "这是一个目录") in text
+
+
 def test_a_key_typo_shows_no_python_repr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,8 +8,10 @@ paragraph in Chinese, rendered where the reader's language is known (the command
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
+import errno
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +65,42 @@ def shown(value: object) -> str:
     if len(text) > _SHOWN:
         text = text[: _SHOWN - 1] + "…"
     return mask_identities(text)
+
+
+_OS_REASONS: Mapping[int, str] = {
+    errno.ENOENT: N_("no such file or directory"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.EISDIR: N_("it is a directory"),
+    errno.ENOTDIR: N_("a part of the path is not a directory"),
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.ENAMETOOLONG: N_("the file name is too long"),
+}
+
+
+def os_reason(error: OSError) -> Message | str:
+    """Why the operating system refused a file, in words the reader's language has: the
+    system's own text (``strerror``) is in the language of the machine, which is not the
+    reader's. A reason not listed keeps the system's text."""
+    known = _OS_REASONS.get(error.errno) if error.errno is not None else None
+    if known is not None:
+        return Message(known)
+    return error.strerror or type(error).__name__
+
+
+def why_not_a_date(text: str) -> str:
+    """Why YYYY-MM-DD text names no day: "2011-02 has 28 days", "there is no month 13"."""
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+    except ValueError:
+        return Message("write it as YYYY-MM-DD")
+    if not 1 <= month <= 12:
+        return Message("there is no month {month}", month=month)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return Message("{year}-{month:02d} has {days} days", year=year, month=month, days=days)
+    return Message("write it as YYYY-MM-DD")
 
 
 class CreditRulesError(Exception):

@@ -23,6 +23,7 @@ from credit_rules.errors import (
     RulesetError,
     ScenarioError,
     mask_identities,
+    os_reason,
     require,
     suggestion,
     validation_message,
@@ -228,7 +229,8 @@ def load_scenario(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Scena
         raw = read_capped(file, limits, source)
     except OSError as error:
         raise ScenarioError(
-            source, [Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))]
+            source,
+            [Problem(Message("cannot read the file: {strerror}", strerror=os_reason(error)))],
         ) from None
     try:
         text = raw.decode("utf-8")

@@ -11,7 +11,6 @@ layer are read with it: calendar overlays, rulesets and scenarios.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from credit_rules.errors import Problem, ScenarioError
+from credit_rules.errors import Problem, ScenarioError, why_not_a_date
 from credit_rules.i18n import N_, Message
 from credit_rules.limits import DEFAULT_LIMITS, Limits, check_bytes, too_large
 
@@ -561,20 +560,6 @@ def _read(loader_class: type[yaml.SafeLoader], text: str) -> tuple[Any, SourceMa
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
-
-def why_not_a_date(text: str) -> str:
-    """Why YYYY-MM-DD text names no day: "2011-02 has 28 days", "there is no month 13"."""
-    try:
-        year, month, day = (int(part) for part in text.split("-"))
-    except ValueError:
-        return Message("write it as YYYY-MM-DD")
-    if not 1 <= month <= 12:
-        return Message("there is no month {month}", month=month)
-    days = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= days:
-        return Message("{year}-{month:02d} has {days} days", year=year, month=month, days=days)
-    return Message("write it as YYYY-MM-DD")
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

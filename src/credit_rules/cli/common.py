@@ -22,7 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from credit_rules.errors import CalendarRangeError, CreditRulesError, InputError, Problem, closest
+from credit_rules.errors import (
+    CalendarRangeError,
+    CreditRulesError,
+    InputError,
+    Problem,
+    closest,
+    os_reason,
+)
 from credit_rules.i18n import LANGUAGES, Gettext, Lang, Message, render
 from credit_rules.ruleset import ir
 
@@ -158,7 +165,7 @@ def read_bytes(name: str, what: str) -> tuple[bytes, str, Path]:
             [
                 Problem(
                     Message(
-                        "cannot read the {what}: {strerror}", what=what, strerror=error.strerror
+                        "cannot read the {what}: {strerror}", what=what, strerror=os_reason(error)
                     )
                 )
             ],
@@ -179,7 +186,7 @@ def write_text(name: str | Path, text: str, *, make_folder: bool = False) -> Non
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise InputError(
-            str(path), [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
+            str(path), [Problem(Message("cannot write: {strerror}", strerror=os_reason(error)))]
         ) from None
 
 

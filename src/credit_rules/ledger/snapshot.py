@@ -56,7 +56,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from credit_rules.errors import CreditRulesError, SnapshotCorrupt, SnapshotMismatch
+from credit_rules.errors import CreditRulesError, SnapshotCorrupt, SnapshotMismatch, os_reason
 from credit_rules.i18n import Message
 from credit_rules.ledger import snapshot_v2
 from credit_rules.model.events import Event, parse_events
@@ -316,7 +316,7 @@ def read_snapshot(path: str | os.PathLike[str], ruleset: ir.Ruleset) -> Snapshot
         stream = open(path, "rb")  # noqa: SIM115 - closed below, read line by line
     except OSError as error:
         raise SnapshotCorrupt(
-            where, Message("cannot be read ({value})", value=error.strerror or error)
+            where, Message("cannot be read ({value})", value=os_reason(error))
         ) from error
     with stream:
         first = stream.readline()

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from credit_rules._masking import mask_text
+from credit_rules.errors import why_not_a_date
 from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY, after_last_day
 
@@ -30,8 +31,11 @@ def _iso_date(value: Any) -> Any:
             raise ValueError(Message("expected a date written YYYY-MM-DD"))
         try:
             value = dt.date.fromisoformat(value)
-        except ValueError as error:
-            raise ValueError(Message("not a real date ({error})", error=error)) from None
+        except ValueError:
+            # Why, in words of the reader's language ("2023-02 has 28 days"), not Python's.
+            raise ValueError(
+                Message("not a real date ({error})", error=why_not_a_date(value))
+            ) from None
     if value > LAST_DAY:
         raise ValueError(after_last_day(value))
     return value

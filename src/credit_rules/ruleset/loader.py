@@ -20,6 +20,7 @@ from credit_rules.errors import (
     Problem,
     RulesetError,
     mask_identities,
+    os_reason,
     require,
     shown,
     suggestion,
@@ -83,7 +84,7 @@ def _load_file(file: Path, limits: Limits, chain: tuple[str, ...]) -> ir.Ruleset
     except OSError as error:
         raise RulesetError(
             str(file),
-            [Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))],
+            [Problem(Message("cannot read the file: {strerror}", strerror=os_reason(error)))],
         ) from None
     return _loads(data, str(file), file.parent, limits, chain)
 
@@ -246,7 +247,9 @@ def _resolved_document(
         try:
             raw = read_capped(path, limits, source)
         except OSError as error:
-            problem = Problem(Message("cannot read the file: {strerror}", strerror=error.strerror))
+            problem = Problem(
+                Message("cannot read the file: {strerror}", strerror=os_reason(error))
+            )
             raise RulesetError(source, [problem]) from None
     if source in seen or len(seen) > limits.max_extends:
         raise RulesetError(source, [Problem(Message("layers extend each other in a cycle"))])

@@ -15,7 +15,7 @@ from typing import Any
 from credit_rules.cli import common
 from credit_rules.cli.console import stdout_console
 from credit_rules.engine.engine import Engine
-from credit_rules.errors import InputError, Problem, ScenarioError
+from credit_rules.errors import InputError, Problem, ScenarioError, os_reason
 from credit_rules.explain.timeline_svg import render_timeline, svg_to_png
 from credit_rules.i18n import N_, Gettext, Message
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             Path(output).write_bytes(png)
         except OSError as error:
             raise InputError(
-                output, [Problem(Message("cannot write: {strerror}", strerror=error.strerror))]
+                output, [Problem(Message("cannot write: {strerror}", strerror=os_reason(error)))]
             ) from None
     else:
         common.write_text(output, svg)
