@@ -552,6 +552,30 @@ def test_test(
 # -- diff -------------------------------------------------------------------------------------
 
 
+def test_diff_says_when_a_changed_ruleset_kept_its_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/analysts.md, step 2: a changed ruleset needs a new version, since every result
+    names the version it came from; diff says so, and says nothing when nothing changed."""
+    text = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("value: 5 years", "value: 3 years", 1), encoding="utf-8")
+    words = ("diff", "lianyungang-2007", str(edited), "--population", "20", "--format", "json")
+    code, out, err = run(capsys, monkeypatch, *words)
+    assert code == 0, err
+    [note] = [n for n in json.loads(out)["notes"] if "version" in n]
+    assert "lianyungang-2007 changed but its version is 1.0.0 in both" in note
+    raised = tmp_path / "raised.yaml"
+    raised.write_text(
+        edited.read_text("utf-8").replace('version: "1.0.0"', 'version: "1.1.0"', 1),
+        encoding="utf-8",
+    )
+    for new in (str(raised), "lianyungang-2007"):
+        code, out, err = run(capsys, monkeypatch, *words[:2], new, *words[3:])
+        assert code == 0, err
+        assert not [n for n in json.loads(out)["notes"] if "version" in n]
+
+
 def test_diff(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

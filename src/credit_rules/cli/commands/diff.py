@@ -115,6 +115,19 @@ def run(args: argparse.Namespace) -> int:
         [load_scenario(path) for path in sorted(folder.rglob("*.scenario.yaml"))] if folder else []
     )
     notes: list[str] = []
+    if (
+        not structural.empty
+        and old.ruleset.id == new.ruleset.id
+        and old.ruleset.version == new.ruleset.version
+    ):
+        # docs/analysts.md, step 2: results name the version they came from, so two
+        # rulesets that decide differently must not share one.
+        notes.append(
+            _(
+                "{id} changed but its version is {version} in both: raise the version, since "
+                "every result names the version it came from"
+            ).format(id=new.ruleset.id, version=new.ruleset.version)
+        )
     population = _population(args, structural, notes, _)
     if old.ruleset.vocabulary != new.ruleset.vocabulary:
         notes.append(
