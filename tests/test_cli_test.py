@@ -183,7 +183,9 @@ def test_a_second_expectation_of_an_outcome_had_once_says_the_one_is_taken(
     code, out, _ = run(capsys, "test", str(path))
     assert code == 1
     assert "outcome cash_settlement: missing" in out
-    assert "no other: each cash_settlement of p1 is matched by another expectation" in out
+    assert (
+        "none left: p1's cash_settlement (2009-05-20 – 2010-05-20) each match another expected line"
+    ) in out
     assert "none;" not in out
 
 

@@ -493,10 +493,29 @@ def _with_context(mismatch: Mismatch, evaluation: Evaluation) -> Mismatch:
     if mismatch.name in names:
         # The subject has results of this name, each one taken by another expectation: "none"
         # beside a list naming it would read as a contradiction.
+        # Which ones, so that the reader can see which expected line took the one meant.
+        periods = (
+            [
+                f"{d.from_} – {d.until if d.until is not None else '…'}"
+                for d in evaluation.decisions
+                if d.subject == mismatch.subject and d.outcome == mismatch.name
+            ]
+            or [
+                str(d.due)
+                for d in evaluation.deadlines
+                if d.subject == mismatch.subject and d.name == mismatch.name
+            ]
+            or [
+                str(d.on)
+                for d in evaluation.duties
+                if d.subject == mismatch.subject and d.name == mismatch.name
+            ]
+        )
         has = Message(
-            "no other: each {name} of {subject} is matched by another expectation",
+            "none left: {subject}'s {name} ({periods}) each match another expected line",
             name=mismatch.name,
             subject=mismatch.subject,
+            periods="; ".join(periods),
         )
     else:
         has = Message(
