@@ -509,6 +509,24 @@ def test_a_key_typo_shows_no_python_repr(
     code, _, err = run(capsys, monkeypatch, "evaluate", str(scenario))
     assert code == 2
     assert "datetime.date" not in err and "Traceback" not in err
+    # The misspelt field is named with the event type's field it was meant to be.
+    assert "[events[0].dat] unknown field (check its spelling); did you mean date?" in err
+
+
+def test_a_misspelt_event_field_given_to_the_api_suggests_the_closest() -> None:
+    from credit_rules import Engine, bundled
+    from credit_rules.errors import CreditRulesError
+
+    event = {"type": "dishonesty_entered", "subjct": "p1", "subject": "p1", "record": "r1"}
+    event |= {"category": "lend_certificate", "date": "2008-03-10"}
+    with pytest.raises(CreditRulesError) as caught:
+        Engine(bundled("lianyungang-2007")).evaluate(
+            [{"id": "p1", "kind": "insured_person"}], [event], as_of="2009-01-01"
+        )
+    assert "[events[0].subjct] unknown field (check its spelling); did you mean subject?" in str(
+        caught.value
+    )
+    assert "是否想写 subject" in caught.value.render("zh")
 
 
 # -- test -------------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def parse_events(
             rest = [str(part) for part in loc[1:] if not (isinstance(part, str) and part in tags)]
             field = f"events[{index}]" + "".join(f".{part}" for part in rest)
             line = lines.get(index) if (lines is not None and index is not None) else None
-            problems.append(Problem(_plain(item), field=field, line=line))
+            problems.append(Problem(_plain(item, vocabulary), field=field, line=line))
         raise ScenarioError(source, problems) from None
     return parsed
 
@@ -248,7 +248,7 @@ def events_from_json(vocabulary: str, text: str | bytes) -> list[Event]:
     return parsed
 
 
-def _plain(item: Mapping[str, Any]) -> str:
+def _plain(item: Mapping[str, Any], vocabulary: str) -> str:
     if item["type"] == "union_tag_invalid":
         expected = str(item.get("ctx", {}).get("expected_tags", ""))
         found = item["input"].get("type") if isinstance(item["input"], Mapping) else None
@@ -262,7 +262,14 @@ def _plain(item: Mapping[str, Any]) -> str:
     if item["type"] == "union_tag_not_found":
         return Message("the event has no 'type'")
     if item["type"] == "extra_forbidden":
-        return Message("unknown field (check its spelling)")
+        # The event's type is the tag pydantic put in the location: its fields are the
+        # names a misspelt one was meant to be.
+        loc = item["loc"]
+        classes = event_classes(vocabulary)
+        tag = next((part for part in loc if isinstance(part, str) and part in classes), None)
+        known = () if tag is None else (*classes[tag].model_fields, "type")
+        hint = suggestion(str(loc[-1]), known) if known else ""
+        return Message("unknown field (check its spelling)") + hint
     message = validation_message(item)
     if "input" not in item or item["type"] == "missing":
         # A missing field's "input" is the whole event: the field's path says enough.
