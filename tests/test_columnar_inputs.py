@@ -529,3 +529,24 @@ def test_an_evaluation_published_twice_is_refused_by_both_engines(
     assert "another evaluation_published of the subject names the same evaluation" in str(
         read.value
     )
+
+
+def test_a_misspelt_column_is_named_with_the_field_it_was_meant_to_be() -> None:
+    """A header typo (``categry``) is one problem per row; each says which field it was
+    meant to be, and the field left without a value is said to be empty, not None."""
+    misspelt = pl.DataFrame(
+        {
+            "type": ["dishonesty_entered"] * 2,
+            "subject": ["p1", "p2"],
+            "record": ["r1", "r1"],
+            "categry": ["lend_certificate"] * 2,
+            "date": ["2008-03-10", "2008-04-01"],
+        }
+    )
+    with pytest.raises(TableError) as caught:
+        ENGINE.evaluate(misspelt, as_of=AS_OF)
+    message = str(caught.value)
+    assert "[events[0].categry] 'categry' is not a field of any lianyungang-2007 event" in message
+    assert "did you mean category?" in message
+    assert "(the cell is empty)" in message and "None" not in message
+    assert "单元格为空" in caught.value.render("zh")

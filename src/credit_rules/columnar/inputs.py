@@ -20,7 +20,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, FieldSpec, vocabulary_schema
-from credit_rules.errors import Problem, TableError, validation_message
+from credit_rules.errors import Problem, TableError, suggestion, validation_message
 from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
@@ -304,7 +304,10 @@ def _out_of_range(physical: int, per_day: int) -> str:
 
 
 def with_value(message: Message, value: object) -> Message:
-    """A row's problem with the value found in it, as every table problem shows it."""
+    """A row's problem with the value found in it, as every table problem shows it; an empty
+    cell is said so, not in Python's word (None)."""
+    if value is None:
+        return message + Message(" (the cell is empty)")
     return message + Message(" (value {value!r})", value=value)
 
 
@@ -534,7 +537,8 @@ def _one_frame(
                     "{column!r} is not a field of any {vocabulary} event",
                     column=column,
                     vocabulary=vocabulary,
-                ),
+                )
+                + suggestion(column, schema.columns),
             )
         if missing:
             continue
