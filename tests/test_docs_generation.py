@@ -265,3 +265,44 @@ def test_every_event_type_and_field_is_documented(generated: Path, ruleset_id: s
         for field, info in cls.model_fields.items():
             if field != "type":
                 assert f"| `{info.alias or field}` |" in section, f"{name}.{field}"
+
+
+#: Words of the English page's frame; the Chinese page has none of them outside what the
+#: ruleset has in English only (an interpretation's alternatives and rationale, an article's
+#: reason to be context) and the ruleset's English title.
+ENGLISH_FRAME = (
+    "## Art ",
+    "| Ruleset |",
+    "| In force |",
+    "**Parameters**",
+    "**Rules**",
+    "**Scenarios**",
+    "Context only",
+    "Events of `",
+    "| Field | Value | Required |",
+    " scenarios fire ",
+    "Entered by `",
+)
+
+
+@pytest.mark.parametrize("ruleset_id", RULESETS)
+def test_the_chinese_page_is_framed_in_chinese_and_its_links_land(
+    ruleset_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``credit-rules --lang zh docs`` gave the English page with only its status line in
+    Chinese. The Chinese page quotes the Chinese text under Chinese headings, keeps the
+    English page's anchors (so a link to #art-9 lands on 第9条), and every link inside it
+    names an anchor the page has."""
+    code, page, err = run(capsys, "--lang", "zh", "docs", ruleset_id, "-o", "-")
+    assert code == 0, err
+    for english in ENGLISH_FRAME:
+        assert english not in page, english
+    ruleset = bundled(ruleset_id)
+    assert page.startswith(f"# {ruleset.title.zh}\n")
+    for article in ruleset.articles:
+        assert f'<a id="art-{article.number}"></a>\n\n## 第{article.number}条\n' in page
+    assert "**参数**" in page and "**规则**" in page and "| 规则集 |" in page
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
+    anchors |= {name for name in re.findall(r"^#### (\S+)$", page, re.M)}
+    for target in re.findall(r"\]\(#([^)]+)\)", page):
+        assert target in anchors, target

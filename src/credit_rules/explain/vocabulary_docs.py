@@ -14,53 +14,69 @@ import types
 import typing
 from typing import Any
 
+from credit_rules.i18n import OR, Lang, Message, join, listing
 from credit_rules.model.vocabularies import event_classes
 
 
-def render_vocabulary(vocabulary: str, heading: str = "##") -> list[str]:
-    """Markdown lines: a section per event type, with its docstring and a table of fields."""
+def render_vocabulary(vocabulary: str, heading: str = "##", lang: Lang = "en") -> list[str]:
+    """Markdown lines: a section per event type, with its docstring and a table of fields.
+    In Chinese the frame is Chinese; the docstrings, which the models have in English only,
+    stay as they are."""
     lines = [
-        f"{heading} Events of `{vocabulary}`",
+        *_anchor(f"events-of-{vocabulary}", lang),
+        f"{heading} " + Message("Events of `{vocabulary}`", vocabulary=vocabulary).render(lang),
         "",
-        "Every event has `type`, `subject` (the subject's id) and `date` (YYYY-MM-DD). A field "
-        "that is not required may be left out. Values of the kind *one of* are written exactly "
-        "as listed.",
+        Message(
+            "Every event has `type`, `subject` (the subject's id) and `date` (YYYY-MM-DD). A "
+            "field that is not required may be left out. Values of the kind *one of* are "
+            "written exactly as listed."
+        ).render(lang),
         "",
     ]
+    header = Message("| Field | Value | Required |").render(lang)
     for name, cls in sorted(event_classes(vocabulary).items()):
         lines += [f"{heading}# `{name}`", ""]
         doc = " ".join((cls.__doc__ or "").split()).replace("``", "`")
         if doc:
             lines += [doc, ""]
-        lines += ["| Field | Value | Required |", "|---|---|---|"]
+        lines += [header, "|---|---|---|"]
         for field, info in cls.model_fields.items():
             if field == "type":
                 continue
             key = info.alias or field
-            required = "yes" if info.is_required() else "no"
-            lines.append(f"| `{key}` | {_kind(info.annotation)} | {required} |")
+            required = Message("yes") if info.is_required() else Message("no")
+            kind = _kind(info.annotation).render(lang)
+            lines.append(f"| `{key}` | {kind} | {required.render(lang)} |")
         lines.append("")
     return lines
 
 
-def _kind(annotation: Any) -> str:
+def _anchor(name: str, lang: Lang) -> list[str]:
+    """An explicit anchor before a heading whose words are not English: links name the
+    English heading's anchor (``#art-9``), which a Chinese heading would not make."""
+    return [] if lang == "en" else [f'<a id="{name}"></a>', ""]
+
+
+def _kind(annotation: Any) -> Message:
     """How a person writes a value of this field in a scenario file."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         kinds = [_kind(a) for a in typing.get_args(annotation) if a is not type(None)]
-        return " or ".join(kinds)
+        return join(OR, kinds)
     if origin is typing.Literal:
-        return "one of " + ", ".join(f"`{v}`" for v in typing.get_args(annotation))
+        values = [f"`{v}`" for v in typing.get_args(annotation)]
+        return Message("one of {values}", values=listing(values))
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return "one of " + ", ".join(f"`{m.value}`" for m in annotation)
+        values = [f"`{m.value}`" for m in annotation]
+        return Message("one of {values}", values=listing(values))
     if annotation is bool:
-        return "true or false"
+        return Message("true or false")
     if annotation is int:
-        return "a whole number"
+        return Message("a whole number")
     if annotation is dt.date:
-        return "a date"
+        return Message("a date")
     if annotation is str:
-        return "text"
+        return Message("text")
     if origin in (tuple, list):
-        return "a list of " + _kind(typing.get_args(annotation)[0])
-    return f"`{getattr(annotation, '__name__', annotation)}`"
+        return Message("a list of {kind}", kind=_kind(typing.get_args(annotation)[0]))
+    return Message.raw(f"`{getattr(annotation, '__name__', annotation)}`")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from credit_rules.i18n import Message, join
+from credit_rules.i18n import Message, listing
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import expression_text, uses
 
@@ -25,7 +25,8 @@ def cite_text(cite: ir.Cite) -> str:
 
 
 def cites_text(cites: Iterable[ir.Cite]) -> str:
-    return join(", ", (cite_text(c) for c in cites))
+    """``Art 9, Art 10(1)``; 第9条、第10条第1项 in Chinese."""
+    return listing(cite_text(c) for c in cites)
 
 
 def value_text(value: ir.ParameterValue | str | None) -> str:

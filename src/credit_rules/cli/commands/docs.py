@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             source_name=source,
             written_to=None if to_stdout else output,
             descriptions={s.path: s.description or "" for s in scenarios},
+            lang=common.lang_of(args),
         )
         pages.append((named.ruleset.id, text, len(paths)))
     if to_stdout:
