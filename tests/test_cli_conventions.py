@@ -739,3 +739,35 @@ def test_check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     assert "不变式" in out and "通过" in out and "所有不变式均成立" in out, out
     assert "连云港办法第5条" in out and "Lianyungang Art" not in out, out
     assert "invariants hold" not in out and "passed" not in out
+
+
+def test_an_unknown_option_of_a_command_shows_that_command_s_usage(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, monkeypatch, "evaluate", str(EXAMPLE), "--bogus")
+    assert code == 2
+    assert err.startswith("usage: credit-rules evaluate ")
+    assert err.rstrip().endswith("credit-rules: error: unknown arguments: --bogus")
+
+
+def test_chinese_help_and_errors_use_the_full_width_colon(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """用法：, 选项：, 命令：, 错误： alike (argparse writes its headings with an ASCII colon);
+    the English help keeps options: and error:."""
+    code, out, _ = run(capsys, monkeypatch, "--lang", "zh", "--help")
+    assert code == 0
+    assert "\n选项：\n" in out and "\n命令：\n" in out and "选项:" not in out
+    code, _, err = run(capsys, monkeypatch, "--lang", "zh", "evaluate")
+    assert code == 2 and "credit-rules: 错误：" in err
+    code, out, _ = run(capsys, monkeypatch, "--help")
+    assert "\noptions:\n" in out
+    code, _, err = run(capsys, monkeypatch, "evaluate")
+    assert "credit-rules: error: " in err
+
+
+def test_the_chinese_catalogue_names_an_invariant_one_way() -> None:
+    """不变式 throughout: the help said 不变性 where check's report said 不变式."""
+    catalogue = ROOT / "src" / "credit_rules" / "locale" / "zh" / "LC_MESSAGES"
+    text = (catalogue / "credit_rules.po").read_text("utf-8")
+    assert "不变性" not in text and "不变式" in text

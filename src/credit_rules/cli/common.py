@@ -148,6 +148,7 @@ def add_command(subparsers: Any, name: str, _: Gettext, *, help: str, descriptio
     """A command's parser, with the options every command takes."""
     parser = subparsers.add_parser(name, help=help, description=description, gettext=_)
     add_lang(parser, _)
+    parser.set_defaults(command_parser=parser)
     return parser
 
 
@@ -259,8 +260,8 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         _ = self.gettext
         self.print_usage(sys.stderr)
-        label = _("error")
-        print(f"credit-rules: {label}: {_translate_argparse(message, _)}", file=sys.stderr)
+        said = _("error: {message}").format(message=_translate_argparse(message, _))
+        print(f"credit-rules: {said}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -268,6 +269,24 @@ def _formatter(_: Gettext) -> type[argparse.HelpFormatter]:
     class Formatter(argparse.RawDescriptionHelpFormatter):
         def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any = None) -> None:
             super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+        def start_section(self, heading: str | None) -> None:
+            # argparse ends a section's heading with its own ASCII colon; a Chinese heading
+            # takes the full-width one, as the usage line does (用法：).
+            if heading:
+                self.headings.append(heading)
+            super().start_section(heading)
+
+        def format_help(self) -> str:
+            text = super().format_help()
+            for heading in getattr(self, "headings", ()):
+                text = text.replace(f"{heading}:\n", _("{heading}:").format(heading=heading) + "\n")
+            return text
+
+        @property
+        def headings(self) -> list[str]:
+            found: list[str] = self.__dict__.setdefault("_credit_rules_headings", [])
+            return found
 
     return Formatter
 

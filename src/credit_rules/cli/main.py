@@ -171,7 +171,12 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
     # batch: Polars); building only the one named spared `batch` 0.35 s of a 1.1 s run
     # (docs/batch.md, "Where a fresh credit-rules batch spends its time").
     parser = build_parser(_, only=_command_named(words))
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:
+        # Refused by the command's own parser, so that its usage, not the whole command
+        # line's, is shown with the error.
+        named: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        named.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.lang, args.gettext, args.parser = lang, _, parser
     try:
         code: int = args.func(args)

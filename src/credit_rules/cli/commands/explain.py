@@ -209,7 +209,9 @@ def _change(change: NextChange | None, _: Gettext, lang: Lang) -> Text:
     if change is None:
         return Text(_("When could it change: never, unless something else happens"), style="bold")
     text = Text.assemble(
-        (_("When could it change:") + " ", "bold"), (date_text(change.on, lang), "bold magenta")
+        # A Chinese label ends in a full-width colon, which takes no space after it.
+        (_("When could it change:") + ("" if lang == "zh" else " "), "bold"),
+        (date_text(change.on, lang), "bold magenta"),
     )
     for cause in change.causes:
         text.append(f"\n  - {in_language(cause, lang)}")
