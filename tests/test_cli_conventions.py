@@ -771,3 +771,17 @@ def test_the_chinese_catalogue_names_an_invariant_one_way() -> None:
     catalogue = ROOT / "src" / "credit_rules" / "locale" / "zh" / "LC_MESSAGES"
     text = (catalogue / "credit_rules.po").read_text("utf-8")
     assert "不变性" not in text and "不变式" in text
+
+
+def test_chinese_explain_names_what_changes_in_the_ruleset_s_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines under 何时可能变化 named each outcome by its id where the rest of the Chinese
+    explanation uses the ruleset's words; the English keeps the id."""
+    words = ("explain", str(EXAMPLE), "--subject", "p2")
+    code, out, _ = run(capsys, monkeypatch, *words, "--lang", "zh")
+    assert code == 0
+    changes = out[out.index("何时可能变化：") :]
+    assert "改变医疗保险结算方式为现金结算（cash_settlement） 结束" in changes
+    code, out, _ = run(capsys, monkeypatch, *words)
+    assert "  - cash_settlement ends: it applied until 2010-05-20" in out

@@ -515,6 +515,11 @@ def _next_change(
                 )
             )
     until = ruleset.in_force_until
+    # Named as the rest of a Chinese explanation names them: the ruleset's own words, the
+    # id after them (书面警告（written_warning）); in English by the id.
+    named = {
+        o.id: Message.bilingual(o.id, f"{o.description.zh}（{o.id}）") for o in ruleset.outcomes
+    }
     now = {d.outcome: d for d in evaluation.active(case.id)}
     for day in sorted(c for c in candidates if until is None or c <= until):
         later = case.evaluate(day)
@@ -523,11 +528,11 @@ def _next_change(
             continue
         ends = tuple(sorted(set(now) - set(then)))
         starts = tuple(sorted(set(then) - set(now)))
-        causes = [_ending(name, now[name], day) for name in ends]
+        causes = [_ending(named.get(name, name), now[name], day) for name in ends]
         causes += [
             Message(
                 "{name} starts: it applies from {from_} (rule {rule})",
-                name=name,
+                name=named.get(name, name),
                 from_=then[name].from_,
                 rule=then[name].rule,
             )
