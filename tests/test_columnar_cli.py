@@ -80,7 +80,7 @@ def test_the_summary_line_counts_outcomes_and_says_how_fast(
     assert captured.err == "", "no progress display when stderr is not a terminal"
     line = captured.out.strip()
     assert "\n" not in line
-    assert line.startswith(f"decisions: 3 rows to {out}; on 2009-06-01 1 subjects under measures")
+    assert line.startswith(f"decisions: 3 rows to {out}; on 2009-06-01 1 subject under measures")
     assert "(audit_flag 1, cash_settlement 1)" in line
     assert re.search(r"; 2 events in \d+\.\d\d s \([\d,]+ events/s\)$", line), line
 

@@ -62,7 +62,9 @@ def register(commands: Any, _: Gettext) -> None:
             "one-line summary."
         ),
     )
-    parser.add_argument("ruleset", help=_("a ruleset file or the id of a bundled ruleset"))
+    parser.add_argument(
+        "ruleset", metavar="RULESET", help=_("a ruleset file or the id of a bundled ruleset")
+    )
     parser.add_argument(
         "--events",
         nargs="+",
@@ -159,18 +161,25 @@ def run(args: argparse.Namespace) -> int:
         stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     per_outcome = listed((f"{name} {n}" for name, n in counts.items()), lang_of(args)) or _("none")
+    rows = _("1 row") if table.height == 1 else _("{count} rows").format(count=table.height)
+    under = (
+        _("1 subject under measures")
+        if people == 1
+        else _("{count} subjects under measures").format(count=people)
+    )
+    counted = _("1 event") if total == 1 else _("{count} events").format(count=total)
     summary = _(
-        "{table}: {rows} rows to {output}; on {day} {people} subjects under measures "
-        "({outcomes}); {events} events in {seconds:.2f} s ({rate:,.0f} events/s)"
+        "{table}: {rows} to {output}; on {day} {people} ({outcomes}); {events} in "
+        "{seconds:.2f} s ({rate:,.0f} events/s)"
     ).format(
         table=args.table,
-        rows=table.height,
+        rows=rows,
         output=_("standard output") if to_stdout else output,
         day=date_text(args.as_of, lang_of(args)),
-        people=people,
+        people=under,
         outcomes=per_outcome,
         seconds=elapsed,
-        events=total,
+        events=counted,
         rate=rate,
     )
     print(summary, file=sys.stderr if to_stdout else sys.stdout)
