@@ -550,3 +550,45 @@ def test_a_misspelt_column_is_named_with_the_field_it_was_meant_to_be() -> None:
     assert "did you mean category?" in message
     assert "(the cell is empty)" in message and "None" not in message
     assert "单元格为空" in caught.value.render("zh")
+
+
+_HEADER = "type,subject,record,category,date\n"
+_GOOD = "dishonesty_entered,p1,r1,lend_certificate,2008-03-10\n"
+
+
+def _refused(*sources: object) -> TableError:
+    with pytest.raises(TableError) as caught:
+        ENGINE.read(list(sources) if len(sources) > 1 else sources[0])
+    return caught.value
+
+
+def test_problems_of_a_csv_file_name_its_lines(tmp_path: Path) -> None:
+    """README: bad input names the file, line and field. A CSV file's problems are given as
+    its lines (the header is line 1), not as rows counted from 0."""
+    path = tmp_path / "events.csv"
+    path.write_text(_HEADER + _GOOD + _GOOD.replace("p1", "p2").replace("03-10", "02-30"), "utf-8")
+    error = _refused(path)
+    assert error.source == str(path)
+    [problem] = error.problems
+    assert (problem.line, problem.field) == (3, "date")
+    assert str(error) == f"{path}:3: [date] not a date (value '2008-02-30')"
+
+
+@pytest.mark.parametrize("shape", ["a field over two lines", "a blank line", "two files"])
+def test_rows_stay_rows_where_lines_would_mislead(tmp_path: Path, shape: str) -> None:
+    bad = _GOOD.replace("p1", "p2").replace("03-10", "02-30")
+    path = tmp_path / "events.csv"
+    sources: list[object] = [path]
+    if shape == "a field over two lines":
+        path.write_text(_HEADER + _GOOD.replace("r1", '"r\n1"') + bad, "utf-8")
+    elif shape == "a blank line":
+        path.write_text(_HEADER + _GOOD + "\n" + bad, "utf-8")
+    else:
+        path.write_text(_HEADER + bad, "utf-8")
+        other = tmp_path / "more.csv"
+        other.write_text(_HEADER + bad.replace("p2", "p3"), "utf-8")
+        sources.append(other)
+    error = _refused(*sources)
+    assert error.source is None
+    assert all(problem.line is None for problem in error.problems)
+    assert "[" + str(path) + "[" in str(error)

@@ -323,6 +323,16 @@ class _Problems:
         self._wanted: list[tuple[pl.DataFrame, str, pl.Expr]] = []
         #: The values :meth:`also` asked for, once :meth:`raise_if_any` has passed.
         self.found: dict[str, Any] = {}
+        #: CSV files read, by the name their problems call them, with their number of rows:
+        #: their problems can name a line of the file (:meth:`_located`).
+        self._csv: dict[str, int] = {}
+
+    def read(self, source: Table, name: str) -> tuple[pl.DataFrame, str]:
+        """:func:`read_table`, noting a CSV file for :meth:`_located`."""
+        frame, named = read_table(source, name)
+        if isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".csv":
+            self._csv[named] = frame.height
+        return frame, named
 
     def also(self, frame: pl.DataFrame, name: str, value: pl.Expr) -> None:
         """One more aggregate of ``frame``, wanted whatever the checks find, computed in
@@ -368,18 +378,56 @@ class _Problems:
         if not total:
             return
         shown: list[Problem] = []
+        rows: list[tuple[str, int] | None] = []
         for (frame, mask, column, message, given), count in zip(self._checks, counts, strict=True):
             room = _KEEP - len(shown)
             if not count or room <= 0:
                 continue
             if frame is None or mask is None:
                 shown.append(Problem(message, column))
+                rows.append(None)
                 continue
             value = given or (column if column in frame.columns else "_row")
             bad = frame.lazy().filter(mask).head(room)
             for table, row, found in shown_rows(bad, value):
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
+                rows.append((table, row))
+        located = self._located(shown, rows)
+        if located is not None:
+            source, shown = located
+            raise TableError(source, shown, total)
         raise TableError(None, shown, total)
+
+    def _located(
+        self, shown: list[Problem], rows: list[tuple[str, int] | None]
+    ) -> tuple[str, list[Problem]] | None:
+        """The problems of one CSV file as its lines: ``file:LINE: [column]``, as a file's
+        problems are given everywhere else, where the row numbers say less (0 is the first
+        row after the header, line 2). Only when every problem shown is in that file and
+        each row is one line of it (no field spans lines, no line is blank, which the file's
+        count of lines tells); otherwise None, and the rows stay as they are."""
+        tables = {row[0] for row in rows if row is not None}
+        if len(tables) != 1 or None in rows:
+            return None
+        (table,) = tables
+        height = self._csv.get(table)
+        if height is None:
+            return None
+        try:
+            data = Path(table).read_bytes()
+        except OSError:
+            return None
+        # A header and a line per row: as many newlines as rows, one more if the last ends.
+        ends = data.count(b"\n")
+        if ends not in (height, height + 1) or b"\n\n" in data.replace(b"\r\n", b"\n"):
+            return None
+        prefix = f"{table}["
+        located = []
+        for problem, row in zip(shown, rows, strict=True):
+            assert row is not None
+            column = problem.field[len(prefix) :].partition("].")[2]
+            located.append(Problem(problem.message, column, line=row[1] + 2))
+        return table, located
 
 
 def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Problems) -> pl.Expr:
@@ -486,7 +534,7 @@ def _one_frame(
         named = [(events, "events", None)]
     frames = []
     for source, default, event_type in named:
-        frame, name = read_table(source, default)
+        frame, name = problems.read(source, default)
         reserved = [c for c in frame.columns if c.startswith("_")]
         for column in reserved:
             problems.add(
@@ -750,7 +798,7 @@ def _subjects(
             )
             return pl.DataFrame(schema={"subject": pl.String, "subject_kind": pl.String})
         return None
-    frame, name = read_table(subjects, "subjects")
+    frame, name = problems.read(subjects, "subjects")
     frame = frame.with_columns(
         pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
     )
