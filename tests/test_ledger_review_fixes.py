@@ -374,8 +374,11 @@ def test_lookups_by_an_id_that_is_not_text_and_a_day_that_is_not_a_date_are_type
     for lookup in (ledger.status, ledger.report):
         with pytest.raises(LedgerArgumentError, match="a subject id is text"):
             lookup([], day("2009-01-01"))  # type: ignore[arg-type]
+        # ISO text is a day (tests/test_days_as_text.py); other text is not.
+        with pytest.raises(ScenarioError, match=r"\[as_of\] '2009-1-1' is not a date"):
+            lookup("p1", "2009-1-1")
         with pytest.raises(ScenarioError, match="as_of must be a date"):
-            lookup("p1", "2009-01-01")  # type: ignore[arg-type]
+            lookup("p1", 20090101)  # type: ignore[arg-type]
     with pytest.raises(LedgerArgumentError, match="a subject id is text"):
         ledger.history([])  # type: ignore[arg-type]
     with pytest.raises(LedgerArgumentError, match="a subject id is text"):

@@ -20,7 +20,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, FieldSpec, vocabulary_schema
-from credit_rules.errors import Problem, TableError, suggestion, validation_message
+from credit_rules.errors import ArgumentError, Problem, TableError, suggestion, validation_message
 from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
@@ -85,7 +85,7 @@ class Inputs:
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
     ) -> None:
         if subjects is None and kind is None:
-            raise ValueError(Message("Inputs needs a subjects table or the one subject kind"))
+            raise ArgumentError(Message("Inputs needs a subjects table or the one subject kind"))
         self.events = events
         self._subjects = subjects
         self._kind = kind

@@ -107,7 +107,7 @@ class Engine:
         events: Iterable[EventInput],
         *,
         as_of: dt.date | str,
-        known_at: dt.date | None = None,
+        known_at: dt.date | str | None = None,
         counter: Counter | None = None,
     ) -> Evaluation:
         """Everything that applies to ``subjects`` on ``as_of``, and the decisions before it.
@@ -165,7 +165,7 @@ class Engine:
         events: Iterable[EventInput],
         *,
         as_of: dt.date | str,
-        known_at: dt.date | None = None,
+        known_at: dt.date | str | None = None,
         counter: Counter | None = None,
     ) -> dict[str, frozenset[str]]:
         """The measures that apply to each subject on ``as_of``, and nothing else.
@@ -205,7 +205,7 @@ class Engine:
         events: Iterable[EventInput],
         *,
         as_of: dt.date | str,
-        known_at: dt.date | None = None,
+        known_at: dt.date | str | None = None,
     ) -> tuple[Assessed, ...]:
         """Every occasion on which the rules were assessed for one subject, up to ``as_of``.
 

@@ -222,6 +222,10 @@ class FrontDoor:
     def check_known_at(self, known_at: object) -> dt.date | None:
         if known_at is None:
             return None
+        if isinstance(known_at, str):
+            # ISO text, as as_of may be: a day given one way for one and refused for the
+            # other would only puzzle.
+            known_at = iso_date(known_at, "known_at")
         if not isinstance(known_at, dt.date) or isinstance(known_at, dt.datetime):
             raise ScenarioError(
                 None,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from credit_rules.errors import ArgumentError
 from credit_rules.explain.coverage import RulesetCoverage
 from credit_rules.explain.vocabulary_docs import render_vocabulary
 from credit_rules.i18n import N_, Lang, Message, listing, render
@@ -47,7 +48,7 @@ def render_ruleset_page(
     alone, under Chinese headings; what the ruleset has in English only (an
     interpretation's rationale, its alternatives) is shown as it is."""
     if coverage.digest != ruleset.digest:
-        raise ValueError(
+        raise ArgumentError(
             Message(
                 "coverage of {id} {version} is not of this ruleset",
                 id=coverage.id,

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from credit_rules.errors import LedgerArgumentError
 from credit_rules.i18n import Message
 from credit_rules.ledger.timeline import Interval, TriggerKey, trigger_of
 from credit_rules.model._base import Frozen
@@ -77,9 +78,9 @@ class Discharge:
 
     def __post_init__(self) -> None:
         if (self.event is None) != (self.key is None):
-            raise ValueError(Message("a Discharge by event needs both `event` and `key`"))
+            raise LedgerArgumentError(Message("a Discharge by event needs both `event` and `key`"))
         if (self.waits_for is None) != (self.waits_via is None):
-            raise ValueError(
+            raise LedgerArgumentError(
                 Message("a Discharge that waits needs both `waits_for` and `waits_via`")
             )
 

@@ -257,7 +257,7 @@ def checkpoint(ledger: Ledger) -> int:
     with ledger._lock:
         ledger._usable()
         if ledger._journal is None:
-            raise ValueError(
+            raise LedgerArgumentError(
                 Message("a compaction point needs a journal: open the ledger with Ledger.open")
             )
         written = 0

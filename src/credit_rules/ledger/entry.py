@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,6 +32,7 @@ from credit_rules.model.events import Event, parse_events, raw_events
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
 from credit_rules.model.vocabularies import event_classes
 from credit_rules.ruleset import ir
+from credit_rules.yaml_source import iso_date
 
 #: The first step of a problem's field, a path into the input such as ``events[3].record``.
 _EVENT_INDEX = re.compile(r"^events\[(\d+)\]")
@@ -140,6 +141,23 @@ def _parsed(
         return parse_events(ruleset.vocabulary, plain)
     except ScenarioError as error:
         raise EventRejected(None, [_renamed(p, labels, labels) for p in error.problems]) from None
+
+
+@overload
+def day_of(value: object, what: str) -> dt.date: ...
+
+
+@overload
+def day_of(value: object, what: str, *, optional: bool) -> dt.date | None: ...
+
+
+def day_of(value: object, what: str, *, optional: bool = False) -> dt.date | None:
+    """A day the ledger is given: a date, or its ISO text (``"2009-06-01"``) as
+    :meth:`credit_rules.Engine.evaluate` takes ``as_of``; anything else is refused."""
+    if isinstance(value, str):
+        return iso_date(value, what)
+    check_date(value, what, optional=optional)
+    return value  # type: ignore[return-value]  # checked just above
 
 
 def check_date(value: object, what: str, *, optional: bool = False) -> None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credit_rules.errors import JournalError
+from credit_rules.errors import JournalError, LedgerArgumentError
 from credit_rules.i18n import Message
 
 FORMAT = "credit-rules-journal"
@@ -392,7 +392,7 @@ class SqliteJournal(Journal):
     def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "full") -> None:
         super().__init__()
         if synchronous not in ("full", "normal"):
-            raise ValueError(Message("synchronous must be 'full' or 'normal'"))
+            raise LedgerArgumentError(Message("synchronous must be 'full' or 'normal'"))
         self.path = Path(path)
         try:
             # Created owner-only before SQLite opens it; its -wal and -shm files take its mode.

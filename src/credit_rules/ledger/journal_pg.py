@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from credit_rules.errors import BackendUnavailable, JournalError
+from credit_rules.errors import BackendUnavailable, JournalError, LedgerArgumentError
 from credit_rules.i18n import Message
 from credit_rules.ledger.journal import Journal
 
@@ -45,7 +45,7 @@ class PostgresJournal(Journal):
     def __init__(self, dsn: str, *, schema: str = "credit_rules") -> None:
         super().__init__()
         if not _SCHEMA.match(schema):
-            raise ValueError(Message("not a plain schema name: {schema!r}", schema=schema))
+            raise LedgerArgumentError(Message("not a plain schema name: {schema!r}", schema=schema))
         self.schema = schema
         self._where = _PASSWORD.sub(r"\1***@", dsn) + f" schema {schema}"
         try:

@@ -80,6 +80,7 @@ from credit_rules.ledger.clock import Clock, ForwardClock
 from credit_rules.ledger.codec import event_json, subject_json
 from credit_rules.ledger.entry import (
     check_date,
+    day_of,
     parse_subject,
     raise_first,
     relabel,
@@ -212,11 +213,11 @@ class Ledger:
         clock: Clock | None = None,
     ) -> None:
         if lookahead is not None and lookahead < dt.timedelta(0):
-            raise ValueError(Message("lookahead must not be negative"))
+            raise LedgerArgumentError(Message("lookahead must not be negative"))
         if backend == "columnar":
             # Every answer of a ledger is one subject's: Polars' fixed cost per plan would be
             # paid on each, for nothing.
-            raise ValueError(
+            raise LedgerArgumentError(
                 Message(
                     "a ledger evaluates one subject at a time, and the columnar backend is for "
                     "populations; use 'closures' or 'durable'"
@@ -369,10 +370,10 @@ class Ledger:
             return self._state(subject_id).subject
 
     def history(
-        self, subject_id: str, *, known_at: dt.date | None = None
+        self, subject_id: str, *, known_at: dt.date | str | None = None
     ) -> tuple[LedgerEntry, ...]:
         """The subject's recorded events in recording order (those recorded by ``known_at``)."""
-        check_date(known_at, "known_at", optional=True)
+        known_at = day_of(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
             return Answer(state.entries(state.known(known_at)), self.seq)
@@ -431,7 +432,7 @@ class Ledger:
         self,
         event: Event | Mapping[str, Any],
         *,
-        recorded_at: dt.date | None = None,
+        recorded_at: dt.date | str | None = None,
         event_id: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> LedgerEntry:
@@ -445,7 +446,7 @@ class Ledger:
         self,
         events: Iterable[Event | Mapping[str, Any]],
         *,
-        recorded_at: dt.date | None = None,
+        recorded_at: dt.date | str | None = None,
         event_ids: Sequence[str | None] | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> tuple[LedgerEntry, ...]:
@@ -474,13 +475,13 @@ class Ledger:
     def _record(
         self,
         raw: Sequence[Event | Mapping[str, Any]],
-        proposed: dt.date | None,
+        proposed: dt.date | str | None,
         ids: list[str | None],
         metadata: Mapping[str, str] | None,
         *,
         single: bool,
     ) -> tuple[LedgerEntry, ...]:
-        check_date(proposed, "recorded_at", optional=True)
+        proposed = day_of(proposed, "recorded_at", optional=True)
         caller = _checked_metadata(metadata)
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
@@ -826,11 +827,11 @@ class Ledger:
 
     # -- time -------------------------------------------------------------------------------
 
-    def advance(self, to_date: dt.date) -> tuple[Change, ...]:
+    def advance(self, to_date: dt.date | str) -> tuple[Change, ...]:
         """Move today forward to ``to_date``, reporting, in date order, every change that time
         passing brings (a measure ends, a ban lifts, a measure recorded ahead starts), and
         writing to the outbox what falls due or overdue meanwhile."""
-        check_date(to_date, "advance to")
+        to_date = day_of(to_date, "advance to")
         with self._lock, self._write():
             self._usable()
             self._freshen_all()
@@ -1117,18 +1118,18 @@ class Ledger:
     # -- questions --------------------------------------------------------------------------
 
     def status(
-        self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
+        self, subject_id: str, as_of: dt.date | str, *, known_at: dt.date | str | None = None
     ) -> Evaluation:
         """The evaluation of one subject as of ``as_of``, on the events recorded by ``known_at``
         (all of them without it): exactly ``engine.evaluate`` on that history."""
         return self.status_at(subject_id, as_of, known_at=known_at)[0]
 
     def status_at(
-        self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
+        self, subject_id: str, as_of: dt.date | str, *, known_at: dt.date | str | None = None
     ) -> tuple[Evaluation, int]:
         """:meth:`status` with the ledger seq it reflects (the last event recorded then)."""
-        check_date(as_of, "as_of")
-        check_date(known_at, "known_at", optional=True)
+        as_of = day_of(as_of, "as_of")
+        known_at = day_of(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
             seq = len(self._log_subject)
@@ -1153,21 +1154,22 @@ class Ledger:
         return evaluation, seq
 
     def report(
-        self, subject_id: str, as_of: dt.date, *, known_at: dt.date | None = None
+        self, subject_id: str, as_of: dt.date | str, *, known_at: dt.date | str | None = None
     ) -> RecordReport:
         """The subject's own record report (Lianyungang Art 12; Ganzhou Art 12 credit report),
         with personal identity numbers masked."""
         evaluation = self.status(subject_id, as_of, known_at=known_at)
+        known = day_of(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
-            entries = state.entries(state.known(known_at))
+            entries = state.entries(state.known(known))
         return build_report(self.ruleset, self.calendar, state.subject, entries, evaluation)
 
-    def subjects_with(self, outcome: str, as_of: dt.date) -> tuple[str, ...]:
+    def subjects_with(self, outcome: str, as_of: dt.date | str) -> tuple[str, ...]:
         """The ids of the subjects to whom ``outcome`` (a measure) applies on ``as_of``."""
         if outcome not in self._measures:
             raise UnknownOutcome(outcome, self.ruleset.id, self._measures)
-        self._check_in_force(as_of)
+        as_of = self._check_in_force(as_of)
         found: list[str] = []
         pending: list[_Held] = []
         with self._lock:
@@ -1192,7 +1194,7 @@ class Ledger:
 
     # -- agenda -----------------------------------------------------------------------------
 
-    def agenda(self, as_of: dt.date, *, horizon: int | dt.timedelta) -> tuple[Action, ...]:
+    def agenda(self, as_of: dt.date | str, *, horizon: int | dt.timedelta) -> tuple[Action, ...]:
         """What the administration owes from ``as_of`` through ``as_of + horizon`` (inclusive),
         sorted by due day: duties on their day, deadlines on their last day (after what they
         wait for), less what the history shows already done (see
@@ -1204,7 +1206,7 @@ class Ledger:
                     horizon=shown(horizon),
                 )
             )
-        check_date(as_of, "as_of")
+        as_of = day_of(as_of, "as_of")
         days = horizon.days if isinstance(horizon, dt.timedelta) else horizon
         if days < 0:
             raise LedgerArgumentError(Message("the agenda's horizon must not be negative"))
@@ -1218,18 +1220,18 @@ class Ledger:
                     LAST_DAY=LAST_DAY,
                 )
             )
-        self._check_in_force(as_of)
+        as_of = self._check_in_force(as_of)
         end = as_of + dt.timedelta(days=days)
         views, seq = self._action_views(end)
         return Answer(owed(views, as_of, end, self.discharges), seq)
 
-    def overdue(self, as_of: dt.date) -> tuple[Action, ...]:
+    def overdue(self, as_of: dt.date | str) -> tuple[Action, ...]:
         """Actions due before ``as_of`` that the history does not show done by ``as_of``.
 
         Only actions that a recorded event or outcome can discharge are ever overdue (duties
         are not: no event records them done).
         """
-        self._check_in_force(as_of)
+        as_of = self._check_in_force(as_of)
         views, seq = self._action_views(as_of)
         return Answer(past_due(views, as_of, self.discharges), seq)
 
@@ -1320,7 +1322,7 @@ class Ledger:
         events: Any,
         subjects: Any = None,
         *,
-        recorded_at: dt.date | None = None,
+        recorded_at: dt.date | str | None = None,
         freeze: bool = True,
         check: bool = False,
     ) -> int:
@@ -1331,7 +1333,7 @@ class Ledger:
         one. Checked on whole columns, one :class:`~credit_rules.errors.TableError` for bad
         cells; see :mod:`credit_rules.ledger.bulk_tables`. Needs the ``columnar`` extra.
         Returns the seq reached."""
-        check_date(recorded_at, "recorded_at", optional=True)
+        recorded_at = day_of(recorded_at, "recorded_at", optional=True)
         try:
             from credit_rules.ledger import bulk_tables
         except ImportError as error:
@@ -1404,8 +1406,10 @@ class Ledger:
     def _where(self) -> str:
         return self._journal.where if self._journal is not None else "<ledger>"
 
-    def _check_in_force(self, as_of: dt.date) -> None:
-        check_date(as_of, "as_of")
-        if not in_force_on(self.ruleset, as_of):
+    def _check_in_force(self, as_of: dt.date | str) -> dt.date:
+        """``as_of`` as a date (its ISO text read), refused if the ruleset is not in force."""
+        day = day_of(as_of, "as_of")
+        if not in_force_on(self.ruleset, day):
             rs = self.ruleset
-            raise NotInForce(rs.id, as_of, rs.in_force_from, rs.in_force_until)
+            raise NotInForce(rs.id, day, rs.in_force_from, rs.in_force_until)
+        return day

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from credit_rules.errors import LedgerArgumentError
 from credit_rules.i18n import Message
 from credit_rules.ledger.journal import Batch, Journal
 from credit_rules.ledger.ledger import Ledger
@@ -61,7 +62,7 @@ def migrate(
         new = Ledger.open(target, target_ruleset)
         if len(new) or new.subject_ids():
             new.close()
-            raise ValueError(Message("migrate into a new, empty journal"))
+            raise LedgerArgumentError(Message("migrate into a new, empty journal"))
         with old._lock:
             subjects = [old._state(sid).subject for sid in old._held]
             ids = {seq: event_id for event_id, seq in old._event_ids.items()}

@@ -48,6 +48,7 @@ from typing import Any, Final
 
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
+    ArgumentError,
     BackendUnavailable,
     CalendarRangeError,
     CreditRulesError,
@@ -957,7 +958,7 @@ def by_name(name: str) -> Invariant:
         if invariant.name == name:
             return invariant
     known = ", ".join(i.name for i in ALL_INVARIANTS)
-    raise ValueError(Message("no invariant {name!r}; known: {known}", name=name, known=known))
+    raise ArgumentError(Message("no invariant {name!r}; known: {known}", name=name, known=known))
 
 
 def applicable(ruleset: ir.Ruleset) -> tuple[Invariant, ...]:
