@@ -1154,16 +1154,25 @@ class Ledger:
         return evaluation, seq
 
     def report(
-        self, subject_id: str, as_of: dt.date | str, *, known_at: dt.date | str | None = None
+        self,
+        subject_id: str,
+        as_of: dt.date | str,
+        *,
+        known_at: dt.date | str | None = None,
+        clear: bool = False,
     ) -> RecordReport:
         """The subject's own record report (Lianyungang Art 12; Ganzhou Art 12 credit report),
-        with personal identity numbers masked."""
+        with personal identity numbers masked wherever they sit (the subject's id, often one,
+        is on every event and result); ``clear=True`` leaves all but the identity field as
+        they are, for a caller who asks for clear values."""
         evaluation = self.status(subject_id, as_of, known_at=known_at)
         known = day_of(known_at, "known_at", optional=True)
         with self._lock:
             state = self._state(subject_id)
             entries = state.entries(state.known(known))
-        return build_report(self.ruleset, self.calendar, state.subject, entries, evaluation)
+        return build_report(
+            self.ruleset, self.calendar, state.subject, entries, evaluation, clear=clear
+        )
 
     def subjects_with(self, outcome: str, as_of: dt.date | str) -> tuple[str, ...]:
         """The ids of the subjects to whom ``outcome`` (a measure) applies on ``as_of``."""

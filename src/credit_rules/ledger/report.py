@@ -4,17 +4,19 @@ Lianyungang Art 12 lets an insured person with a record query their own dishones
 information; Ganzhou Art 12 forms a credit report for each subject. Both show the subject its
 records, the measures taken and what is pending. Personal identity numbers are masked
 (``Subject.public_view``): Art 5 information serves credit management, not display, and a report
-is made to be shown.
+is made to be shown. So is anything else shaped like one, whatever field it sits in: a subject's
+id is often its identity number, and it is on every event and result of the report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import SerializeAsAny
 
+from credit_rules._masking import mask_text
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.closures import compile_expr
 from credit_rules.engine.history import build_records
@@ -75,7 +77,10 @@ def build_report(
     subject: Subject,
     entries: Sequence[LedgerEntry],
     evaluation: Evaluation,
+    *,
+    clear: bool = False,
 ) -> RecordReport:
+    """The report; with ``clear``, identity numbers outside the identity field as they are."""
     as_of = evaluation.as_of
     shown = [entry for entry in entries if entry.event.date <= as_of]
     counted = [
@@ -84,19 +89,67 @@ def build_report(
         if ruleset.in_force_from <= entry.event.date
     ]
     basis = next((o for o in ruleset.outcomes if o.id in _REPORT_BASIS), None)
+    shown_as = _as_it_is if clear else _masked
+    records = _records(ruleset, calendar, counted, as_of)
     return RecordReport.model_construct(
         ruleset=evaluation.ruleset,
         as_of=as_of,
-        subject=subject.public_view(),
-        records=_records(ruleset, calendar, counted, as_of),
+        subject={k: shown_as(v) for k, v in subject.public_view().items()},
+        records=records if clear else tuple(map(_masked_record, records)),
         history=tuple(
-            ReportedEvent.model_construct(seq=e.seq, recorded_at=e.recorded_at, event=e.event)
+            ReportedEvent.model_construct(
+                seq=e.seq,
+                recorded_at=e.recorded_at,
+                event=e.event if clear else _masked_event(e.event),
+            )
             for e in sorted(shown, key=lambda e: (e.event.date, e.seq))
         ),
-        decisions=evaluation.decisions,
-        deadlines=evaluation.deadlines,
+        decisions=evaluation.decisions
+        if clear
+        else tuple(map(_masked_result, evaluation.decisions)),
+        deadlines=evaluation.deadlines
+        if clear
+        else tuple(map(_masked_result, evaluation.deadlines)),
         cites=citations(ruleset, basis.cites) if basis is not None else (),
     )
+
+
+def _as_it_is(value: Any) -> Any:
+    return value
+
+
+def _masked(value: Any) -> Any:
+    """Text with every run shaped like an identity number masked; anything else as it is."""
+    return mask_text(value) if isinstance(value, str) else value
+
+
+def _masked_event(event: Event) -> Event:
+    changed = {
+        name: masked
+        for name, value in event.__dict__.items()
+        if isinstance(value, str) and (masked := mask_text(value)) != value
+    }
+    return event.model_copy(update=changed) if changed else event
+
+
+def _masked_record(record: RegisterRecord) -> RegisterRecord:
+    masked = mask_text(record.record)
+    return record if masked == record.record else record.model_copy(update={"record": masked})
+
+
+_Result = TypeVar("_Result", Decision, Deadline)
+
+
+def _masked_result(result: _Result) -> _Result:
+    """A decision or deadline with its subject and its trigger's key masked."""
+    trigger = result.trigger
+    key = trigger.key
+    if isinstance(key, str) and (masked_key := mask_text(key)) != key:
+        trigger = trigger._replace(key=masked_key)
+    subject = mask_text(result.subject)
+    if subject == result.subject and trigger is result.trigger:
+        return result
+    return result._replace(subject=subject, trigger=trigger)
 
 
 def _records(
