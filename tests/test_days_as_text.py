@@ -73,3 +73,17 @@ def test_a_ledger_refuses_text_that_is_no_day_and_changes_nothing(bad: str) -> N
     with pytest.raises(ScenarioError, match="is not a date"):
         ledger.status("p1", bad)
     assert (len(ledger), ledger.seq, ledger.today) == before
+
+
+def test_the_columnar_engine_reads_days_as_text_as_the_per_subject_engine_does() -> None:
+    polars = pytest.importorskip("polars")
+    from credit_rules.columnar import ColumnarEngine
+
+    engine = ColumnarEngine(RULESET)
+    frame = polars.DataFrame([ENTRY, SECOND])
+    by_text = engine.evaluate(frame, as_of="2009-06-01", known_at="2009-06-01")
+    by_date = engine.evaluate(frame, as_of=dt.date(2009, 6, 1), known_at=dt.date(2009, 6, 1))
+    assert by_text.decisions.equals(by_date.decisions)
+    assert engine.outcomes(frame, as_of="2009-06-01").equals(
+        engine.outcomes(frame, as_of=dt.date(2009, 6, 1))
+    )

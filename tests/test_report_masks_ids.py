@@ -1,4 +1,5 @@
-"""A subject's report masks an identity number wherever it sits, unless asked not to.
+"""A subject's report and an error mask an identity number wherever it sits, unless asked not
+to.
 
 The report is made to be handed over (ledger/report.py), and a subject's id is often its
 identity number: it was masked in the identity field but shown whole as the subject's id, on
@@ -8,8 +9,13 @@ every event of the history and on every decision and deadline.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+
+import pytest
 
 from credit_rules import Ledger, bundled
+from credit_rules._masking import mask_text
+from credit_rules.errors import EventRejected
 
 NUMBER = "11010519491231002X"
 MASKED = "1101**********002X"
@@ -48,3 +54,21 @@ def test_asked_for_clear_values_the_report_gives_the_ids_as_they_are() -> None:
     assert {e.event.subject for e in report.history} == {NUMBER}
     # The identity field itself stays masked: it is shown, never handed over whole.
     assert report.subject["identity_number"] == MASKED
+
+
+def test_an_input_error_keeps_its_clear_text_for_a_caller_who_asks() -> None:
+    """docs/services.md: ``error.unmasked`` gives an error's clear text. An input error's
+    problems were masked when made, so its clear text was masked too."""
+    ledger = _ledger()
+    entry = {"type": "dishonesty_entered", "subject": NUMBER, "record": "r1"}
+    entry |= {"category": "lend_certificate", "date": "2009-06-01"}
+    with pytest.raises(EventRejected) as caught:
+        ledger.record(entry, recorded_at="2009-06-01")
+    error = caught.value
+    assert NUMBER not in str(error) and NUMBER not in repr(error) and MASKED in str(error)
+    assert NUMBER not in error.render("zh")
+    assert NUMBER not in str(error.problems[0].message) and NUMBER not in repr(error.problems)
+    assert f"subject '{NUMBER}' is entered twice" in error.unmasked
+    assert error.unmasked == mask_text(error.unmasked).replace(MASKED, NUMBER)
+    again = pickle.loads(pickle.dumps(error))
+    assert again.unmasked == error.unmasked and str(again) == str(error)

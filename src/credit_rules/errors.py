@@ -9,6 +9,7 @@ paragraph in Chinese, rendered where the reader's language is known (the command
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import difflib
 import errno
@@ -150,9 +151,15 @@ class Problem:
     field: str = ""
     line: int | None = None
     column: int | None = None
+    #: The message and field as given, before masking: what ``error.unmasked`` shows a
+    #: caller who asks for clear values. Not compared and not shown by ``repr``.
+    clear_message: str = dataclasses.field(default="", init=False, repr=False, compare=False)
+    clear_field: str = dataclasses.field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         message = self.message
+        object.__setattr__(self, "clear_message", message)
+        object.__setattr__(self, "clear_field", self.field)
         if isinstance(message, Message):
             message = message.map_values(mask_identities)
         else:
@@ -160,14 +167,16 @@ class Problem:
         object.__setattr__(self, "message", message)
         object.__setattr__(self, "field", mask_identities(self.field))
 
-    def render(self, source: str | None, lang: Lang = "en") -> str:
+    def render(self, source: str | None, lang: Lang = "en", *, clear: bool = False) -> str:
         where = source or "<input>"
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        field = f" [{self.field}]" if self.field else ""
-        return mask_identities(f"{where}:{field} {render(self.message, lang)}")
+        said = self.clear_field if clear else self.field
+        field = f" [{said}]" if said else ""
+        text = f"{where}:{field} {render(self.clear_message if clear else self.message, lang)}"
+        return text if clear else mask_identities(text)
 
 
 class InputError(CreditRulesError):
@@ -183,10 +192,11 @@ class InputError(CreditRulesError):
     def __init__(self, source: str | None, problems: list[Problem]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        super().__init__(self._listed(self.problems[: self.SHOWN], "en"))
+        # The clear text, as every error keeps it (``unmasked``); str, repr and render mask.
+        super().__init__(self._listed(self.problems[: self.SHOWN], "en", clear=True))
 
-    def _listed(self, shown: Sequence[Problem], lang: Lang) -> str:
-        text = "\n".join(p.render(self.source, lang) for p in shown)
+    def _listed(self, shown: Sequence[Problem], lang: Lang, *, clear: bool = False) -> str:
+        text = "\n".join(p.render(self.source, lang, clear=clear) for p in shown)
         if len(self.problems) > len(shown):
             text += render(self._more(len(self.problems), len(shown)), lang)
         return text
@@ -620,10 +630,10 @@ class TableError(InputError):
         self.total = total
         super().__init__(source, problems[: self.SHOWN])
 
-    def _listed(self, shown: Sequence[Problem], lang: Lang) -> str:
+    def _listed(self, shown: Sequence[Problem], lang: Lang, *, clear: bool = False) -> str:
         # Only the first problems were kept (the table's rows were looked at for those
         # alone); the total was counted.
-        text = "\n".join(p.render(self.source, lang) for p in shown)
+        text = "\n".join(p.render(self.source, lang, clear=clear) for p in shown)
         if self.total > len(shown):
             text += render(self._more(self.total, len(shown)), lang)
         return text

@@ -7,7 +7,6 @@ errors as ruleset files.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -214,7 +213,10 @@ class Scenario:
         for problem in error.problems:
             key = problem.field.split(".")[0]
             line = problem.line if problem.line is not None else self.lines.get(key)
-            problems.append(dataclasses.replace(problem, line=line))
+            # Made from the clear message and field, which the new problem masks and keeps.
+            problems.append(
+                Problem(problem.clear_message, problem.clear_field, line, problem.column)
+            )
         return type(error)(error.source or self.path, problems)
 
 
@@ -400,7 +402,7 @@ def _read_as(
         for problem in error.problems:
             name = problem.field.removeprefix("parameters.").split(".")[0]
             path = settings.paths.get(name, ("parameters", name))
-            problems.append(source_map.problem(path, problem.message))
+            problems.append(source_map.problem(path, problem.clear_message))
         return ruleset, problems
 
 

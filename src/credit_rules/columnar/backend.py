@@ -48,11 +48,19 @@ from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
-from credit_rules.errors import NotInForce, Problem, TableError, UnsupportedConstruct, shown
+from credit_rules.errors import (
+    NotInForce,
+    Problem,
+    ScenarioError,
+    TableError,
+    UnsupportedConstruct,
+    shown,
+)
 from credit_rules.i18n import Message
 from credit_rules.limits import after_last_day
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
+from credit_rules.yaml_source import iso_date
 
 #: The deadlines table before its rule and fact columns (the fields of credit_rules.Deadline).
 _DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -239,12 +247,14 @@ class ColumnarEngine:
         events: EventTables | Inputs,
         subjects: Table | None = None,
         *,
-        as_of: dt.date,
-        known_at: dt.date | None = None,
+        as_of: dt.date | str,
+        known_at: dt.date | str | None = None,
     ) -> ColumnarResult:
         """Every decision and duty up to ``as_of``, the measures that apply on it and the
         deadlines counted on it. ``known_at`` is :meth:`credit_rules.Engine.evaluate`'s: an
-        event decided on a day of its own exists from that day (by default ``as_of``)."""
+        event decided on a day of its own exists from that day (by default ``as_of``). Either
+        day may be its ISO text, as there."""
+        as_of, known_at = _days(as_of, known_at)
         inputs = self._inputs(events, subjects, as_of, known_at)
         known = self._history.known(inputs, as_of, known_at=known_at)
         # The subject of each number (numbered in id order, from 0).
@@ -295,13 +305,14 @@ class ColumnarEngine:
         events: EventTables | Inputs,
         subjects: Table | None = None,
         *,
-        as_of: dt.date,
-        known_at: dt.date | None = None,
+        as_of: dt.date | str,
+        known_at: dt.date | str | None = None,
     ) -> pl.DataFrame:
         """The measures that apply on ``as_of`` (subject, outcome), and nothing else: the
         population question. Only triggers whose measures can still cover ``as_of`` are
         assessed, on that day alone, as :meth:`credit_rules.Engine.outcomes` does; the
         differential test holds it to :meth:`evaluate`'s active decisions."""
+        as_of, known_at = _days(as_of, known_at)
         inputs = self._inputs(events, subjects, as_of, known_at)
         # As the per-subject engine's outcomes: only subjects with a trigger recent enough
         # for a measure to reach as_of are looked at (Lianyungang: an entry of the last year).
@@ -873,6 +884,23 @@ class ColumnarEngine:
             [decisions, duties, outcomes, clocks], engine=ENGINE
         )
         return ColumnarResult(as_of, decisions_, duties_, outcomes_, deadlines_)
+
+
+def _days(as_of: object, known_at: object) -> tuple[dt.date, dt.date | None]:
+    """``as_of`` and ``known_at`` as dates, ISO text read as the per-subject engine reads it,
+    and checked (:func:`_check_day`)."""
+
+    def read(day: object, name: str) -> dt.date:
+        if isinstance(day, str):
+            try:
+                day = iso_date(day, name)
+            except ScenarioError as error:
+                raise TableError(None, list(error.problems), len(error.problems)) from None
+        _check_day(day, name)
+        assert isinstance(day, dt.date)  # _check_day refuses anything else
+        return day
+
+    return read(as_of, "as_of"), None if known_at is None else read(known_at, "known_at")
 
 
 def _check_day(day: object, name: str) -> None:

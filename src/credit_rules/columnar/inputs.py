@@ -425,8 +425,8 @@ class _Problems:
         located = []
         for problem, row in zip(shown, rows, strict=True):
             assert row is not None
-            column = problem.field[len(prefix) :].partition("].")[2]
-            located.append(Problem(problem.message, column, line=row[1] + 2))
+            column = problem.clear_field[len(prefix) :].partition("].")[2]
+            located.append(Problem(problem.clear_message, column, line=row[1] + 2))
         return table, located
 
 

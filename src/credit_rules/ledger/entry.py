@@ -203,8 +203,11 @@ def _renamed(problem: Problem, names: Sequence[str], fallback: Sequence[str]) ->
     def step(match: re.Match[str]) -> str:
         return named(int(match.group(1)))
 
-    field = _EVENT_INDEX.sub(step, problem.field) if problem.field else ", ".join(fallback)
-    message = problem.message
+    # From the clear message and field: the new problem masks them itself, and keeps them
+    # for ``error.unmasked``.
+    given = problem.clear_field
+    field = _EVENT_INDEX.sub(step, given) if given else ", ".join(fallback)
+    message = problem.clear_message
     if isinstance(message, Message):
         message = message.with_places(named)
     return Problem(message, field, problem.line, problem.column)

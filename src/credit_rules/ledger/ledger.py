@@ -55,6 +55,7 @@ from credit_rules.errors import (
     JournalError,
     LedgerArgumentError,
     LedgerClockError,
+    LedgerError,
     NotInForce,
     Problem,
     SubjectRejected,
@@ -258,6 +259,8 @@ class Ledger:
         self._measures = tuple(sorted(o.id for o in ruleset.outcomes if o.kind == "measure"))
         self._journal: Journal | None = None
         self._failed: BaseException | None = None
+        #: Set by close(): a closed ledger answers from memory but takes nothing more.
+        self._closed = False
         # Memory changed by a write whose transaction has not committed yet (_mutating).
         self._uncommitted = False
         self._stale: set[str] = set()  # subjects whose derived cache awaits an evaluation
@@ -300,8 +303,12 @@ class Ledger:
         return ledger
 
     def close(self) -> None:
-        """Release the journal and what the backend holds."""
+        """Release the journal and what the backend holds. A closed ledger still answers
+        from what it holds; whatever would change it is refused with a :class:`LedgerError`
+        saying it is closed (an in-memory ledger took on recording as if nothing had
+        happened, and one on a journal failed on the closed database)."""
         with self._lock:
+            self._closed = True
             if self._journal is not None:
                 self._journal.close()
         self._engine.close()
@@ -744,6 +751,13 @@ class Ledger:
     # -- the journal ------------------------------------------------------------------------
 
     def _usable(self) -> None:
+        if self._closed:
+            raise LedgerError(
+                Message(
+                    "the ledger {where} is closed: open it again (Ledger.open) to change it",
+                    where=self._where(),
+                )
+            )
         if self._failed is None:
             return
         if self._journal is None:
