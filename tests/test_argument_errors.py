@@ -114,3 +114,16 @@ def test_a_wrong_argument_is_an_argument_error_in_both_languages(
 
 def test_the_ledger_s_argument_errors_are_argument_errors_too() -> None:
     assert issubclass(LedgerArgumentError, ArgumentError)
+
+
+def test_assessments_of_a_list_is_said_of_its_one_subject() -> None:
+    """``assessments`` takes one subject; a list of them was refused as
+    ``[subjects[0]] a subject must be a mapping``, naming an argument it does not have."""
+    from credit_rules import Engine, bundled
+    from credit_rules.errors import ArgumentError
+
+    engine = Engine(bundled("lianyungang-2007"))
+    person = {"id": "p1", "kind": "insured_person"}
+    with pytest.raises(ArgumentError, match=r"assessments takes one subject .*, got \[\{"):
+        engine.assessments([person], [], as_of="2009-01-01")
+    assert engine.assessments(person, [], as_of="2009-01-01") == ()

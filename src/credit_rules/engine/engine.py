@@ -38,6 +38,7 @@ from credit_rules.model.results import (
     RulesetRef,
     new_tuple,
 )
+from credit_rules.model.subjects import Subject
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.analysis import CountedDays
 
@@ -217,6 +218,14 @@ class Engine:
         """
         as_of = self._door.check_as_of(as_of)
         known_at = self._door.check_known_at(known_at)
+        if not isinstance(subject, Mapping | Subject):
+            # One subject, not a list of them: said of the argument, not of subjects[0].
+            raise ArgumentError(
+                Message(
+                    "assessments takes one subject (a Subject or a mapping), got {value}",
+                    value=shown(subject),
+                )
+            )
         (parsed,) = self._door.subjects([subject])
         known = {parsed.id: parsed.kind}
         found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
