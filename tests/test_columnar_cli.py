@@ -226,3 +226,29 @@ def test_batch_imports_only_what_it_needs(tmp_path: Path) -> None:
         "pyarrow",
     ):
         assert module not in loaded, module
+
+
+@pytest.mark.parametrize("where", ["no such folder", "a folder"])
+def test_batch_refuses_an_output_path_it_cannot_write_before_it_works(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing folder or a folder in the file's place raised FileNotFoundError or
+    IsADirectoryError after the whole evaluation, with a traceback and exit code 1."""
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    if where == "a folder":
+        output = tmp_path / "taken.parquet"
+        output.mkdir()
+        said = "is a folder, not a file"
+    else:
+        output = tmp_path / "missing" / "d.parquet"
+        said = "no such folder"
+    args = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    code = main([*args, "-o", str(output)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert "Traceback" not in err and f"[-o] {output if where == 'a folder' else ''}" in err
+    assert said in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["events.parquet", *(["taken.parquet"] if where == "a folder" else [])]
+    )

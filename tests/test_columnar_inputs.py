@@ -483,7 +483,7 @@ def test_a_needed_value_left_empty_is_still_missing() -> None:
         [{**row, "score": None, "date": "2025-01-10"}], schema_overrides={"score": pl.String}
     )
     with pytest.raises(
-        TableError, match=r"events\[0\]\.score\] a evaluation_published event needs it"
+        TableError, match=r"events\[0\]\.score\] evaluation_published events need it"
     ):
         GANZHOU_ENGINE.read(table, INSTITUTION)
 

@@ -378,3 +378,38 @@ def test_cli_bad_subject_outcome_and_file_exit_2(
         main(["explain", path])
     assert exit_info.value.code == 2
     assert "--subject" in capsys.readouterr().err
+
+
+def _why_not_for(dates: tuple[str, ...], as_of: dt.date, record: str) -> str:
+    events = [
+        {
+            "type": "dishonesty_entered",
+            "subject": "p1",
+            "record": f"r{index}",
+            "category": "lend_certificate",
+            "date": day,
+        }
+        for index, day in enumerate(dates, start=1)
+    ]
+    found = explain(ENGINE, [PERSON], events, subject="p1", as_of=as_of, outcome="cash_settlement")
+    (item,) = [w for w in found.why_not if w.trigger is not None and f" {record} " in w.trigger]
+    return str(item.note)
+
+
+def test_a_measure_that_ran_its_term_has_ended_whatever_applies_today() -> None:
+    """r2's cash settlement ran 2008-06-02 to 2009-06-02 and ended. On 2014-01-20 an entry of
+    that day brings a warning: the explanation blamed it ('written_warning, priority 1, takes
+    precedence' over priority 2), a reason that is false on both counts."""
+    note = _why_not_for(("2008-01-15", "2008-06-02", "2014-01-20"), dt.date(2014, 1, 20), "r2")
+    assert note == (
+        "the condition holds, but it applied from 2008-06-02 until 2009-06-02 and has ended"
+    )
+
+
+def test_a_measure_cut_short_by_a_higher_one_is_said_to_be_outranked() -> None:
+    """r3 (the third record in a year) brings time-limited reimbursement from 2008-09-01,
+    which outranks r2's cash settlement from that day on (Arts 10-11)."""
+    note = _why_not_for(("2008-01-15", "2008-06-02", "2008-09-01"), dt.date(2008, 10, 1), "r2")
+    assert "but time_limited_reimbursement (rule art11_time_limited_reimbursement" in note
+    assert "takes precedence in group settlement_measure" in note
+    assert note.endswith("it applied from 2008-06-02 until 2008-08-31")

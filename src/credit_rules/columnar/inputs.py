@@ -695,12 +695,9 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
                     )
                 continue
             if spec.required and nulls:
-                problems.rows(
-                    frame,
-                    mine & ~pl.col(_given(column)),
-                    column,
-                    Message("a {type} event needs it", type=event_type),
-                )
+                # No article before the type: "a objection_filed event" read wrong.
+                needed = Message("{type} events need it", type=event_type)
+                problems.rows(frame, mine & ~pl.col(_given(column)), column, needed)
             if nulls == frame.height:
                 continue
             if spec.allowed is not None and spec.kind == "text":

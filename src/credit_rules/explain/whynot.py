@@ -445,6 +445,18 @@ def _held(
             for d in evaluation.active(subject)
             if groups.get(d.rule) == rule.group and d.rule != rule.id
         ]
+        if ended:
+            # It did apply: a winner explains its end only if it took over the next day.
+            # Otherwise its term ran out, whatever applies in the group today (an entry of
+            # years later that brought a warning, say).
+            resumed = last.until + _ONE_DAY if last.until is not None else None
+            winners = [
+                d
+                for d in winners
+                if resumed is not None
+                and d.from_ <= resumed
+                and (d.until is None or resumed <= d.until)
+            ]
         if winners:
             winner = max(winners, key=lambda d: ranks[d.rule])
             return Message(

@@ -38,7 +38,7 @@ from credit_rules.cli.common import (
     whole_number,
 )
 from credit_rules.cli.ruleset_arg import resolve
-from credit_rules.errors import Problem, ScenarioError
+from credit_rules.errors import Problem, ScenarioError, os_reason
 from credit_rules.i18n import Gettext, Message, date_text, listed
 
 if TYPE_CHECKING:
@@ -124,6 +124,17 @@ def run(args: argparse.Namespace) -> int:
             None,
             [Problem(Message("the output must end in .parquet or .csv"), f"-o {args.output}")],
         )
+    if not to_stdout:
+        # Before the evaluation, not after it: a path that cannot be written is bad input.
+        folder = output.parent if str(output.parent) else Path(".")
+        if not folder.is_dir():
+            raise ScenarioError(
+                None, [Problem(Message("no such folder: {folder}", folder=str(folder)), "-o")]
+            )
+        if output.is_dir():
+            raise ScenarioError(
+                None, [Problem(Message("{path} is a folder, not a file", path=str(output)), "-o")]
+            )
     named = [p for p in (*args.events, args.subjects) if p is not None and p != STDIO]
     missing = [p for p in named if not Path(p).is_file()]
     if missing:
@@ -243,10 +254,14 @@ def _from_stdin(folder: str) -> str:
 
 
 def _write(table: Any, output: Path) -> None:
-    """Write to a temporary file beside ``output`` and rename it into place when complete."""
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent or "."
-    )
+    """Write to a temporary file beside ``output`` and rename it into place when complete.
+    A folder that cannot be written (its permissions, a full disk) is bad input, said so."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent or "."
+        )
+    except OSError as error:
+        raise _unwritable(output, error) from None
     os.close(handle)
     try:
         if output.suffix == ".csv":
@@ -254,9 +269,18 @@ def _write(table: Any, output: Path) -> None:
         else:
             table.write_parquet(temporary)
         os.replace(temporary, output)
+    except OSError as error:
+        raise _unwritable(output, error) from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _unwritable(output: Path, error: OSError) -> ScenarioError:
+    return ScenarioError(
+        str(output),
+        [Problem(Message("cannot write: {strerror}", strerror=os_reason(error)), "-o")],
+    )
 
 
 def _flat(table: Any) -> Any:
