@@ -785,3 +785,20 @@ def test_chinese_explain_names_what_changes_in_the_ruleset_s_words(
     assert "改变医疗保险结算方式为现金结算（cash_settlement） 结束" in changes
     code, out, _ = run(capsys, monkeypatch, *words)
     assert "  - cash_settlement ends: it applied until 2010-05-20" in out
+
+
+def test_diff_says_when_it_compared_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two copies outside the repository, no scenarios beside either and no population:
+    'No subject's outcomes differ' alone read as a finding of a comparison never made."""
+    text = (ROOT / "rulesets" / "lianyungang-2007.yaml").read_text("utf-8")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text, encoding="utf-8")
+    new.write_text(text.replace("value: 5 years", "value: 3 years", 1), encoding="utf-8")
+    words = ("diff", str(old), str(new), "--population", "0", "--format", "json")
+    code, out, err = run(capsys, monkeypatch, *words)
+    assert code == 0, err
+    assert any(n.startswith("nothing was compared") for n in json.loads(out)["notes"])
+    code, out, err = run(capsys, monkeypatch, "diff", "lianyungang-2007", str(new), *words[3:])
+    assert not any(n.startswith("nothing was compared") for n in json.loads(out)["notes"])

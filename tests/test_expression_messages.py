@@ -21,6 +21,9 @@ CASES = [
     ("record_count * 2 > 1", "multiplication (*) is not allowed", "乘法（*）"),
     ("record_count & 1", "the operator & (write 'and')", "运算符 &（请写 'and'）"),
     ("(lambda: 1) > 0", "a lambda is not allowed", "lambda 表达式"),
+    ("record_count >= -1", "a sign before a value (-1, +x) is not allowed", "值前的正负号"),
+    ("record_count is 1", "'is' is not a comparison here; use == or !=", "'is' 在此不是比较运算"),
+    ("record_count is not 1", "'is not' is not a comparison here", "请用 == 或 !="),
     (
         "foo(1) > 0",
         "(known: end_of_year, next_day, working_day_on_or_after, year_of)",
@@ -37,6 +40,14 @@ def test_a_refused_expression_is_said_in_the_writers_words(text: str, en: str, z
     assert en in render(message, "en")
     said = render(message, "zh")
     assert zh in said
-    for python in ("invalid syntax", "was never closed", "unmatched", "subscript", "binop"):
+    for python in (
+        "invalid syntax",
+        "was never closed",
+        "unmatched",
+        "subscript",
+        "binop",
+        "unaryop",
+        "Is ",
+    ):
         assert python not in said and python not in render(message, "en")
     assert "known:" not in said

@@ -230,6 +230,9 @@ _CONSTRUCTS: Mapping[type[ast.AST], str] = {
     ast.GeneratorExp: N_("a comprehension"),
     ast.Starred: N_("unpacking (*x)"),
 }
+#: Python's identity tests as written, for the message refusing them.
+_IDENTITY_OPS: Mapping[type[ast.AST], str] = {ast.Is: "is", ast.IsNot: "is not"}
+
 _OPERATORS: Mapping[type[ast.AST], str] = {
     ast.Mult: N_("multiplication (*)"),
     ast.Div: N_("division (/)"),
@@ -250,7 +253,11 @@ def _construct(node: ast.AST) -> str:
     if isinstance(node, ast.BinOp):
         named = _OPERATORS.get(type(node.op))
     elif isinstance(node, ast.UnaryOp):
-        named = N_("the operator ~") if isinstance(node.op, ast.Invert) else None
+        named = (
+            N_("the operator ~")
+            if isinstance(node.op, ast.Invert)
+            else N_("a sign before a value (-1, +x)")
+        )
     else:
         named = _CONSTRUCTS.get(type(node))
     return Message(named) if named is not None else type(node).__name__.lower()
@@ -485,7 +492,11 @@ class _Translator:
             symbol = _COMPARE_OPS.get(type(op))
             if symbol is None:
                 raise ExpressionError(
-                    Message("{name} is not a comparison here", name=type(op).__name__), column
+                    Message(
+                        "{name!r} is not a comparison here; use == or !=",
+                        name=_IDENTITY_OPS.get(type(op), type(op).__name__),
+                    ),
+                    column,
                 )
             if symbol in ("in", "not in"):
                 if type_of(left) != "text" or type_of(right) != "list":

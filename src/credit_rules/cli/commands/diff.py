@@ -152,6 +152,14 @@ def run(args: argparse.Namespace) -> int:
                 as_of=args.as_of,
                 progress=advance,
             )
+    if behaviour is not None and not scenarios and (population is None or not population.subjects):
+        # "No subject's outcomes differ" would read as a finding, of a comparison never made.
+        notes.append(
+            _(
+                "nothing was compared: no scenarios were found (--scenarios DIR names them) "
+                "and the population is empty (--population N)"
+            )
+        )
     differs = behaviour is not None and bool(behaviour.differing)
     code = EXIT_FAILED if (args.exit_code and differs) else EXIT_OK
     if args.format == "json":
