@@ -189,24 +189,28 @@ class InputError(CreditRulesError):
 
     SHOWN = 50
 
-    def __init__(self, source: str | None, problems: list[Problem]) -> None:
+    def __init__(
+        self, source: str | None, problems: list[Problem], total: int | None = None
+    ) -> None:
         self.source = source
         self.problems = tuple(problems)
+        #: How many problems there are in all (a table's error keeps only its first few).
+        self.total = len(self.problems) if total is None else total
         # The clear text, as every error keeps it (``unmasked``); str, repr and render mask.
-        super().__init__(self._listed(self.problems[: self.SHOWN], "en", clear=True))
+        super().__init__(self._listed("en", clear=True))
 
-    def _listed(self, shown: Sequence[Problem], lang: Lang, *, clear: bool = False) -> str:
+    def _listed(self, lang: Lang, *, clear: bool = False) -> str:
+        shown = self.problems[: self.SHOWN]
         text = "\n".join(p.render(self.source, lang, clear=clear) for p in shown)
-        if len(self.problems) > len(shown):
-            text += render(self._more(len(self.problems), len(shown)), lang)
+        if self.total > len(shown):
+            more = Message(
+                "\n… {total} problems in all, {shown} shown", total=self.total, shown=len(shown)
+            )
+            text += render(more, lang)
         return text
 
-    @staticmethod
-    def _more(total: int, shown: int) -> Message:
-        return Message("\n… {total} problems in all, {shown} shown", total=total, shown=shown)
-
     def render(self, lang: Lang) -> str:
-        return self._listed(self.problems[: self.SHOWN], lang)
+        return self._listed(lang)
 
 
 class LimitExceeded(InputError):
@@ -627,16 +631,9 @@ class TableError(InputError):
     SHOWN = 20
 
     def __init__(self, source: str | None, problems: list[Problem], total: int) -> None:
-        self.total = total
-        super().__init__(source, problems[: self.SHOWN])
-
-    def _listed(self, shown: Sequence[Problem], lang: Lang, *, clear: bool = False) -> str:
-        # Only the first problems were kept (the table's rows were looked at for those
+        # Only the first problems are kept (the table's rows were looked at for those
         # alone); the total was counted.
-        text = "\n".join(p.render(self.source, lang, clear=clear) for p in shown)
-        if self.total > len(shown):
-            text += render(self._more(self.total, len(shown)), lang)
-        return text
+        super().__init__(source, problems[: self.SHOWN], total)
 
 
 class UnsupportedConstruct(CreditRulesError):

@@ -270,6 +270,10 @@ def _formatter(_: Gettext) -> type[argparse.HelpFormatter]:
         def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any = None) -> None:
             super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headings: list[str] = []
+
         def start_section(self, heading: str | None) -> None:
             # argparse ends a section's heading with its own ASCII colon; a Chinese heading
             # takes the full-width one, as the usage line does (用法：).
@@ -279,14 +283,9 @@ def _formatter(_: Gettext) -> type[argparse.HelpFormatter]:
 
         def format_help(self) -> str:
             text = super().format_help()
-            for heading in getattr(self, "headings", ()):
+            for heading in self.headings:
                 text = text.replace(f"{heading}:\n", _("{heading}:").format(heading=heading) + "\n")
             return text
-
-        @property
-        def headings(self) -> list[str]:
-            found: list[str] = self.__dict__.setdefault("_credit_rules_headings", [])
-            return found
 
     return Formatter
 

@@ -39,7 +39,6 @@ from credit_rules.errors import (
     CreditRulesError,
     InputError,
     NotInForce,
-    TableError,
 )
 from credit_rules.i18n import (
     LANGUAGES,
@@ -212,7 +211,7 @@ def _refused_json(
         return
     if isinstance(error, InputError):
         errors = located_errors(error, lang)
-        total = error.total if isinstance(error, TableError) else len(error.problems)
+        total = error.total
     else:
         where = getattr(args, "scenario", None)
         errors = [

@@ -394,10 +394,7 @@ class ColumnarEngine:
         as_of: dt.date,
         known_at: dt.date | None = None,
     ) -> Inputs:
-        ruleset = self.ruleset
-        _check_day(as_of, "as_of")
-        if known_at is not None:
-            _check_day(known_at, "known_at")
+        ruleset = self.ruleset  # the days were checked by _days, on the way in
         if as_of < ruleset.in_force_from or (
             ruleset.in_force_until is not None and as_of > ruleset.in_force_until
         ):

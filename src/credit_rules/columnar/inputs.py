@@ -378,7 +378,7 @@ class _Problems:
         if not total:
             return
         shown: list[Problem] = []
-        rows: list[tuple[str, int] | None] = []
+        rows: list[tuple[str, int, str] | None] = []
         for (frame, mask, column, message, given), count in zip(self._checks, counts, strict=True):
             room = _KEEP - len(shown)
             if not count or room <= 0:
@@ -391,7 +391,7 @@ class _Problems:
             bad = frame.lazy().filter(mask).head(room)
             for table, row, found in shown_rows(bad, value):
                 shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
-                rows.append((table, row))
+                rows.append((table, row, column))
         located = self._located(shown, rows)
         if located is not None:
             source, shown = located
@@ -399,7 +399,7 @@ class _Problems:
         raise TableError(None, shown, total)
 
     def _located(
-        self, shown: list[Problem], rows: list[tuple[str, int] | None]
+        self, shown: list[Problem], rows: list[tuple[str, int, str] | None]
     ) -> tuple[str, list[Problem]] | None:
         """The problems of one CSV file as its lines: ``file:LINE: [column]``, as a file's
         problems are given everywhere else, where the row numbers say less (0 is the first
@@ -421,12 +421,11 @@ class _Problems:
         ends = data.count(b"\n")
         if ends not in (height, height + 1) or b"\n\n" in data.replace(b"\r\n", b"\n"):
             return None
-        prefix = f"{table}["
         located = []
-        for problem, row in zip(shown, rows, strict=True):
-            assert row is not None
-            column = problem.clear_field[len(prefix) :].partition("].")[2]
-            located.append(Problem(problem.clear_message, column, line=row[1] + 2))
+        for problem, place in zip(shown, rows, strict=True):
+            assert place is not None
+            _, row, column = place
+            located.append(Problem(problem.clear_message, column, line=row + 2))
         return table, located
 
 

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if not to_stdout:
         # Before the evaluation, not after it: a path that cannot be written is bad input.
-        folder = output.parent if str(output.parent) else Path(".")
+        folder = output.parent  # Path("out.parquet").parent is Path(".")
         if not folder.is_dir():
             raise ScenarioError(
                 None, [Problem(Message("no such folder: {folder}", folder=str(folder)), "-o")]
@@ -172,13 +172,9 @@ def run(args: argparse.Namespace) -> int:
         stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     per_outcome = listed((f"{name} {n}" for name, n in counts.items()), lang_of(args)) or _("none")
-    rows = _("1 row") if table.height == 1 else _("{count} rows").format(count=table.height)
-    under = (
-        _("1 subject under measures")
-        if people == 1
-        else _("{count} subjects under measures").format(count=people)
-    )
-    counted = _("1 event") if total == 1 else _("{count} events").format(count=total)
+    rows = _counted(table.height, _("1 row"), _("{count} rows"))
+    under = _counted(people, _("1 subject under measures"), _("{count} subjects under measures"))
+    counted = _counted(total, _("1 event"), _("{count} events"))
     summary = _(
         "{table}: {rows} to {output}; on {day} {people} ({outcomes}); {events} in "
         "{seconds:.2f} s ({rate:,.0f} events/s)"
@@ -274,6 +270,11 @@ def _write(table: Any, output: Path) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    """``one`` for a count of one, else ``many`` with the count in it (both translated)."""
+    return one if count == 1 else many.format(count=count)
 
 
 def _unwritable(output: Path, error: OSError) -> ScenarioError:
