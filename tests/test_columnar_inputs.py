@@ -592,3 +592,23 @@ def test_rows_stay_rows_where_lines_would_mislead(tmp_path: Path, shape: str) ->
     assert error.source is None
     assert all(problem.line is None for problem in error.problems)
     assert "[" + str(path) + "[" in str(error)
+
+
+def test_the_header_of_a_file_with_no_rows_is_still_checked(tmp_path: Path) -> None:
+    """A misspelt or foreign header is refused tonight, while the file is empty, not on the
+    first night it has rows; a right header with no rows, or a table of no columns at all,
+    is no events."""
+    misspelt = tmp_path / "misspelt.csv"
+    misspelt.write_text("type,subjet,date,categry\n", "utf-8")
+    error = _refused(misspelt)
+    message = str(error)
+    assert "misspelt.csv.subject] the table has no 'subject' column" in message
+    assert "'subjet' is not a field of any lianyungang-2007 event; did you mean subject?" in message
+    assert (
+        "'categry' is not a field of any lianyungang-2007 event; did you mean category?" in message
+    )
+    assert len(error.problems) == 3
+    right = tmp_path / "right.csv"
+    right.write_text(_HEADER, "utf-8")
+    for empty in (right, pl.DataFrame(), {"dishonesty_entered": pl.DataFrame()}):
+        assert ENGINE.evaluate(empty, as_of=AS_OF).decisions.height == 0

@@ -540,7 +540,9 @@ def _one_frame(
                 Message("{column!r}: names starting with _ are the library's own", column=column),
                 f"{name}.{column}",
             )
-        frame = frame.drop(reserved).with_columns(
+        frame = frame.drop(reserved)
+        header = frame.columns
+        frame = frame.with_columns(
             pl.lit(name).alias("_table"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
         )
         if event_type is not None:
@@ -563,8 +565,10 @@ def _one_frame(
                     ),
                 )
             frame = frame.with_columns(pl.lit(event_type).alias("type"))
-        if frame.height == 0:
-            continue  # an empty table, however its columns were declared, holds no events
+        if frame.height == 0 and not header:
+            continue  # a table of no columns and no rows holds no events
+        # A header is checked even with no rows under it: a misspelt header of an empty
+        # file would otherwise pass tonight and fail on the first night it has rows.
         missing = [c for c in BASE if c not in frame.columns]
         for column in missing:
             problems.add(
@@ -576,18 +580,16 @@ def _one_frame(
             if c not in schema.columns and c not in (*BASE, *carried, "_table", "_row")
         ]
         for column in unknown:
-            problems.rows(
-                frame,
-                pl.col(column).is_not_null(),
-                column,
-                Message(
-                    "{column!r} is not a field of any {vocabulary} event",
-                    column=column,
-                    vocabulary=vocabulary,
-                )
-                + suggestion(column, schema.columns),
-            )
-        if missing:
+            unknown_field = Message(
+                "{column!r} is not a field of any {vocabulary} event",
+                column=column,
+                vocabulary=vocabulary,
+            ) + suggestion(column, (*missing, *schema.columns))
+            if frame.height == 0:
+                problems.add(unknown_field, f"{name}.{column}")
+            else:
+                problems.rows(frame, pl.col(column).is_not_null(), column, unknown_field)
+        if missing or frame.height == 0:
             continue
         given_type = _typed(frame, "type", "text", problems)
         typed = [
