@@ -187,6 +187,11 @@ def test_a_second_expectation_of_an_outcome_had_once_says_the_one_is_taken(
         "none left: p1's cash_settlement (2009-05-20 – 2010-05-20) each match another expected line"
     ) in out
     assert "none;" not in out
+    # No rule failed to give it (it applies on the day), so the lines say which rule gave it.
+    assert (
+        "because:\n      - rule art10_cash_settlement: gave it from 2009-05-20 until 2010-05-20"
+        in out
+    )
 
 
 def test_missing_outcome_says_which_condition_failed_and_what_it_saw(

@@ -25,7 +25,7 @@ from credit_rules.errors import (
     Problem,
     ScenarioError,
 )
-from credit_rules.explain.whynot import explain
+from credit_rules.explain.whynot import Why, explain
 from credit_rules.i18n import Message, join
 from credit_rules.model.results import Deadline, Decision, Duty, Evaluation, Reason
 from credit_rules.scenario import (
@@ -246,6 +246,10 @@ def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mis
     except CreditRulesError as error:
         return replace(mismatch, because=(*mismatch.because, Message("{error}", error=error)))
     lines = list(mismatch.because)
+    if not found.why_not:
+        # The outcome applies on the scenario's day, so no rule failed to give it: say which
+        # rules gave it, and when, for the reader to set beside the expected line.
+        lines.extend(_given(item) for item in found.why)
     for item in found.why_not:
         on = Message(" for {trigger}", trigger=item.trigger) if item.trigger else ""
         seen = ""
@@ -258,6 +262,21 @@ def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mis
             )
         )
     return replace(mismatch, because=tuple(lines))
+
+
+def _given(item: Why) -> str:
+    """One line of what a rule gave: a measure's period, a duty's day, a deadline's due day."""
+    if item.kind == "measure" and item.last is None:
+        period = Message("from {first} until open-ended", first=item.first.isoformat())
+    elif item.kind == "measure":
+        period = Message(
+            "from {first} until {until}", first=item.first.isoformat(), until=str(item.last)
+        )
+    elif item.kind == "duty":
+        period = Message("on {day}", day=item.first.isoformat())
+    else:
+        period = Message("due {day}", day=str(item.last))
+    return Message("rule {rule}: gave it {period}", rule=item.rule, period=period)
 
 
 # -- comparing ----------------------------------------------------------------------------------
