@@ -87,3 +87,26 @@ def test_the_columnar_engine_reads_days_as_text_as_the_per_subject_engine_does()
     assert engine.outcomes(frame, as_of="2009-06-01").equals(
         engine.outcomes(frame, as_of=dt.date(2009, 6, 1))
     )
+
+
+def test_bulk_load_reads_recording_days_as_text_as_record_does() -> None:
+    """``bulk_load``'s rows took only dates, where ``record`` took ISO text too."""
+    by_text, by_date = Ledger(RULESET), Ledger(RULESET)
+    by_text.bulk_load([PERSON], [("2008-03-10", ENTRY), ("2009-05-20", SECOND)])
+    by_date.bulk_load([PERSON], [(dt.date(2008, 3, 10), ENTRY), (dt.date(2009, 5, 20), SECOND)])
+    assert by_text.today == by_date.today == dt.date(2009, 5, 20)
+    assert by_text.status("p1", "2009-06-01") == by_date.status("p1", "2009-06-01")
+    for bad, problem in (("2009-02-30", "is not a date"), ("9999-12-31", "recorded_at")):
+        ledger = Ledger(RULESET)
+        with pytest.raises(ScenarioError, match=problem):
+            ledger.bulk_load([PERSON], [(bad, ENTRY)])
+        assert len(ledger) == 0 and ledger.seq == 0
+
+
+def test_a_day_as_text_beyond_the_last_day_is_refused_as_the_date_is() -> None:
+    ledger = _ledger(dt.date(2008, 3, 10))
+    for late in (dt.date(9999, 12, 31), "9999-12-31"):
+        with pytest.raises(ScenarioError) as caught:
+            ledger.advance(late)
+        assert "9999-12-31" in str(caught.value)
+    assert ledger.today == dt.date(2009, 5, 20)

@@ -44,7 +44,7 @@ from credit_rules.errors import (
 from credit_rules.i18n import Message
 from credit_rules.ledger.clock import max_leap_of
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
-from credit_rules.ledger.entry import check_date, check_event_id, parse_subjects, typed_events
+from credit_rules.ledger.entry import check_event_id, day_of, parse_subjects, typed_events
 from credit_rules.ledger.journal import MINIMAL_ROW, Batch, EventRow, Journal, SubjectChunk
 from credit_rules.ledger.references import Introductions
 from credit_rules.ledger.store import Codec
@@ -502,7 +502,7 @@ def _check_events(ledger: Ledger, new: Mapping[str, str], events: Iterable[LoadI
     while chunk := list(islice(iterator, _CHUNK)):
         labels = _Labels(start, len(chunk))
         _check_items(chunk, labels)
-        _check_recording_days(chunk, labels)
+        chunk = _recording_days(chunk, labels)
         raws = [item[1] for item in chunk]
         typed = typed_events(ledger.ruleset, raws, labels)
         reached = _plain_chunk(loaded, chunk, raws, typed, (last_ordinal, leap), (held, new))
@@ -589,14 +589,15 @@ def _check_items(chunk: Sequence[object], labels: Sequence[str]) -> None:
             )
 
 
-def _check_recording_days(chunk: Sequence[LoadItem], labels: Sequence[str]) -> None:
-    """Each item's recording day a date no later than the last day, as :meth:`Ledger.record`
-    requires: checked by passes in C, and one by one only to name the first wrong one."""
+def _recording_days(chunk: list[LoadItem], labels: Sequence[str]) -> list[LoadItem]:
+    """``chunk`` with each item's recording day a date no later than the last day, as
+    :meth:`Ledger.record` requires, ISO text read as it reads it: checked by passes in C,
+    and one by one only to read text or name the first wrong one."""
     days = list(map(_FIRST, chunk))
     if set(map(type, days)) == {dt.date} and max(days) <= LAST_DAY:
-        return
-    for index, day in enumerate(days):
-        check_date(day, f"{labels[index]}.recorded_at")
+        return chunk
+    read = [day_of(day, f"{labels[index]}.recorded_at") for index, day in enumerate(days)]
+    return [(day, *item[1:]) for day, item in zip(read, chunk, strict=True)]
 
 
 def _plain_chunk(

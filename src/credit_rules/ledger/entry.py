@@ -155,7 +155,7 @@ def day_of(value: object, what: str, *, optional: bool = False) -> dt.date | Non
     """A day the ledger is given: a date, or its ISO text (``"2009-06-01"``) as
     :meth:`credit_rules.Engine.evaluate` takes ``as_of``; anything else is refused."""
     if isinstance(value, str):
-        return iso_date(value, what)
+        value = iso_date(value, what)
     check_date(value, what, optional=optional)
     return value  # type: ignore[return-value]  # checked just above
 
