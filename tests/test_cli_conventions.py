@@ -224,7 +224,10 @@ def test_a_refused_scenario_under_json_is_one_refused_document(
     refused: the Refused document with each problem located; the message still goes to
     stderr, in the reader's language, and the exit code is 2."""
     broken = _misspelt_scenario(tmp_path)
-    for lang, required in (("en", "this field is required"), ("zh", "必填")):
+    for lang, required in (
+        ("en", "the required field 'category' is missing"),
+        ("zh", "缺少必填字段 'category'"),
+    ):
         code, out, err = run(
             capsys, monkeypatch, command, str(broken), *extra, "--format", "json", "--lang", lang
         )

@@ -378,7 +378,7 @@ def test_a_missing_event_field_does_not_repeat_the_whole_event() -> None:
     with pytest.raises(ScenarioError) as refused:
         parse_events("lianyungang-2007", [{"type": "dishonesty_entered", "subject": "p"}])
     zh = refused.value.render("zh")
-    assert "[events[0].date] 此字段必填" in zh and "实际为" not in zh, zh
+    assert "[events[0].date] 缺少必填字段 'date'" in zh and "实际为" not in zh, zh
 
 
 @pytest.mark.parametrize(

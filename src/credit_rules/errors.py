@@ -724,6 +724,10 @@ def validation_message(item: Mapping[str, Any]) -> Message:
     error = context.get("error")
     if isinstance(error, BaseException) and error.args and isinstance(error.args[0], Message):
         return error.args[0]
+    location = item.get("loc") or ()
+    if item.get("type") == "missing" and location and isinstance(location[-1], str):
+        # The field's name, as the ruleset and scenario loaders say it of theirs.
+        return Message("the required field {key!r} is missing", key=location[-1])
     template = _VALIDATION.get(str(item.get("type")))
     if template is None:
         said = str(item.get("msg", ""))

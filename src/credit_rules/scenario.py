@@ -512,7 +512,7 @@ def _unknown_expectations(
 
 def _message(item: Any) -> str:
     if item["type"] == "missing":
-        return Message("the required field {key!r} is missing", key=item["loc"][-1])
+        return validation_message(item)  # names the field: what it was given is beside it
     if item["type"] == "extra_forbidden":
         return Message("unknown key {key!r} (check its spelling)", key=item["loc"][-1])
     return Message(
