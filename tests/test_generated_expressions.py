@@ -257,3 +257,15 @@ def test_working_day_on_or_after_keeps_a_working_day_and_rolls_a_rest_day() -> N
         assert rolled({"latest": dt.date(2025, 10, 11)}) == dt.date(2025, 10, 11)
         assert rolled({"latest": dt.date(2025, 10, 12)}) == dt.date(2025, 10, 13)
         assert rolled({"latest": None}) is None
+
+
+def test_a_chained_comparison_means_each_pair_joined_by_and() -> None:
+    """docs/rulesets.md: ``a <= x < b`` is ``a <= x and x < b``, as in Python and the law's
+    "not less than… and less than…"."""
+    from credit_rules.ruleset.expressions import parse
+
+    chained = parse("two <= a < b", {"two": "count", "a": "count", "b": "count"})
+    assert chained == parse("two <= a and a < b", {"two": "count", "a": "count", "b": "count"})
+    check = compile_expr(chained, PARAMETERS)
+    for a, b, expected in ((2, 3, True), (1, 3, False), (3, 3, False), (4, 9, True)):
+        assert outcome(check, {"a": a, "b": b}) == ("value", (bool, expected))
