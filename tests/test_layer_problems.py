@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from credit_rules import RulesetError, load_ruleset
+from credit_rules import RulesetError, bundled, load_ruleset
 from credit_rules.i18n import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +69,11 @@ def test_a_base_entry_the_layer_breaks_is_named_as_the_bases(tmp_path: Path) -> 
     texts = [render(p.message, "en") for p in inherited]
     assert any("entry 'art10_cash_settlement' of lianyungang-2007" in t for t in texts), texts
     assert all("which this layer extends" in t for t in texts)
+    # Where the base writes it, for the writer to read what the layer broke.
+    line = bundled("lianyungang-2007").rules[2].line
+    assert f"'art10_cash_settlement' of lianyungang-2007, lianyungang-2007.yaml:{line}," in (
+        "\n".join(texts)
+    )
     assert all("本层所扩展的 lianyungang-2007" in render(p.message, "zh") for p in inherited)
 
 

@@ -38,11 +38,18 @@ class Merged:
 
 
 def merge(
-    base: Mapping[str, Any], child: Mapping[str, Any], child_map: SourceMap, layer_id: str
+    base: Mapping[str, Any],
+    child: Mapping[str, Any],
+    child_map: SourceMap,
+    layer_id: str,
+    base_lines: Mapping[tuple[str, str], str] | None = None,
 ) -> Merged:
     """``base`` with ``child``'s entries laid over it. Positions in the result point into the
     child's file for what the child wrote; entries kept from the base carry no position
-    (the base was already checked on its own)."""
+    (the base was already checked on its own). ``base_lines`` gives, by section and id, the
+    ``file:line`` where the base writes an entry: a problem the layer causes in it is then
+    named where the writer can read it, not at a slot of the merged list."""
+    where_in_base = base_lines or {}
     document: dict[str, Any] = {k: v for k, v in base.items() if k != "extends"}
     positions: dict[tuple[str | int, ...], tuple[int, int]] = {}
     written_as: dict[tuple[str | int, ...], tuple[str | int, ...]] = {}
@@ -87,11 +94,23 @@ def merge(
         section = document.get(key)
         for target, entry in enumerate(section if isinstance(section, list) else ()):
             if (key, target) not in written_as:
-                inherited[(key, target)] = Message(
-                    " (entry {name!r} of {base}, which this layer extends, read with the "
-                    "layer's changes)",
-                    name=entry.get(ident) if isinstance(entry, Mapping) else target,
-                    base=base.get("id", "<base>"),
+                name = entry.get(ident) if isinstance(entry, Mapping) else target
+                line = where_in_base.get((key, str(name)))
+                inherited[(key, target)] = (
+                    Message(
+                        " (entry {name!r} of {base}, which this layer extends, read with the "
+                        "layer's changes)",
+                        name=name,
+                        base=base.get("id", "<base>"),
+                    )
+                    if line is None
+                    else Message(
+                        " (entry {name!r} of {base}, {line}, which this layer extends, read with "
+                        "the layer's changes)",
+                        name=name,
+                        base=base.get("id", "<base>"),
+                        line=line,
+                    )
                 )
     return Merged(document, SourceMap(positions, written_as, inherited), overridden, tuple(added))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -47,7 +47,7 @@ from credit_rules.ruleset.expressions import (
     parse,
     type_of,
 )
-from credit_rules.ruleset.layering import merge
+from credit_rules.ruleset.layering import SECTIONS, merge
 from credit_rules.ruleset.schema import (
     CiteSpec,
     FactSpec,
@@ -145,7 +145,7 @@ def _loads(
         base = _load_base(document["extends"], source, source_map, base_dir, limits, chain)
         base_document = _resolved_document(document["extends"], base_dir, {source}, limits)
         layer_id = str(document.get("id", "<layer>"))
-        merged = merge(base_document, document, source_map, layer_id)
+        merged = merge(base_document, document, source_map, layer_id, _lines_of(base))
         document, source_map = merged.document, merged.source_map
         overridden = {**base.overridden, **merged.overridden}
         digest = "sha256:" + hashlib.sha256(f"{base.digest}|{digest}".encode()).hexdigest()
@@ -258,6 +258,30 @@ def _resolved_document(
         return document
     below = _resolved_document(str(document["extends"]), here, {*seen, source}, limits)
     return merge(below, document, source_map, str(document.get("id", "<layer>"))).document
+
+
+def _lines_of(base: ir.Ruleset) -> dict[tuple[str, str], str]:
+    """``file:line`` of each entry of ``base``, by section and id. Only for a base of one
+    file: a layered base's lines are in several files, and a wrong file is worse than none."""
+    if base.layers:
+        return {}
+    file = PurePath(base.source).name
+    sections: dict[str, Iterable[Any]] = {
+        "articles": base.articles,
+        "terms": base.terms,
+        "parameters": base.parameters,
+        "registers": base.registers,
+        "facts": base.facts,
+        "outcomes": base.outcomes,
+        "rules": base.rules,
+        "interpretations": base.interpretations,
+    }
+    return {
+        (section, str(getattr(entry, SECTIONS[section]))): f"{file}:{entry.line}"
+        for section, entries in sections.items()
+        for entry in entries
+        if entry.line is not None
+    }
 
 
 def _load_base(
