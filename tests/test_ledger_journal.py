@@ -20,12 +20,14 @@ from credit_rules.engine.engine import Engine
 from credit_rules.errors import (
     DuplicateEventId,
     EventRejected,
+    LedgerClockError,
     MissingReference,
     SnapshotMismatch,
     UnknownSubject,
 )
 from credit_rules.ledger import bulk
 from credit_rules.ledger import ledger as ledger_module
+from credit_rules.ledger.clock import StrictClock
 from credit_rules.ledger.journal import SqliteJournal
 
 LIANYUNGANG = bundled("lianyungang-2007")
@@ -128,6 +130,32 @@ def test_an_exact_replay_is_acknowledged_once_and_a_different_event_refused(
     )
     assert [e.seq for e in entries] == [1, 2] and len(reopened) == 2
     reopened.close()
+
+
+def test_a_replay_is_acknowledged_whatever_day_it_proposes(
+    journal_factory: JournalFactory,
+) -> None:
+    """A redelivered message carries the day it was first sent (before today, under a strict
+    clock) or a mistyped one (a leap of decades): it is still a replay, acknowledged with the
+    entry first recorded, and today does not move."""
+    ledger = Ledger.open(journal_factory(), LIANYUNGANG, clock=StrictClock())
+    ledger.add_subject({"id": "p1", "kind": "insured_person"})
+    first = ledger.record(
+        entered("r1", "2008-03-10"), recorded_at=day("2008-03-10"), event_id="m-1"
+    )
+    ledger.record(entered("r2", "2008-04-01"), recorded_at=day("2008-04-01"), event_id="m-2")
+    for proposed in (day("2008-03-10"), day("2080-03-10")):
+        again = ledger.record(entered("r1", "2008-03-10"), recorded_at=proposed, event_id="m-1")
+        assert again == first
+    assert (len(ledger), ledger.today) == (2, day("2008-04-01"))
+    # A call with anything new in it is stamped and checked as before.
+    with pytest.raises(LedgerClockError):
+        ledger.record_many(
+            [entered("r1", "2008-03-10"), entered("r3", "2008-03-20")],
+            recorded_at=day("2008-03-20"),
+            event_ids=["m-1", "m-3"],
+        )
+    ledger.close()
 
 
 def test_caller_metadata_is_committed_with_its_events(journal_factory: JournalFactory) -> None:

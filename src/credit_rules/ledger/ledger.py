@@ -557,12 +557,18 @@ class Ledger:
             call.done = True
 
     def _prepare(self, call: _Call) -> tuple[dt.date, list[int], dict[str, Evaluation | None]]:
-        """Stamp, deduplicate and plan one call; raises, changing nothing, if it is refused."""
+        """Deduplicate, stamp and plan one call; raises, changing nothing, if it is refused.
+
+        A call that only replays events already recorded is acknowledged whatever day it
+        proposes: the day it was first recorded stands, nothing moves the ledger's today,
+        and a redelivered message (yesterday's day, a mistyped year) is still a replay."""
+        fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
+        if not fresh and self._today is not None:
+            return self._today, fresh, {}
         recorded_at = self.clock.stamp(call.proposed, self._today)
         check_date(recorded_at, "recorded_at")
         if self._today is not None and recorded_at < self._today:
             raise LedgerClockError(Message("recorded_at"), recorded_at, self._today)
-        fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
         if fresh and (self._today is None or recorded_at > self._today):
             # Time passes before the events (_apply advances): the subjects a bulk load left
             # for later are evaluated now, as advance() does before it changes anything, so
