@@ -252,3 +252,43 @@ def test_batch_refuses_an_output_path_it_cannot_write_before_it_works(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["events.parquet", *(["taken.parquet"] if where == "a folder" else [])]
     )
+
+
+@pytest.mark.parametrize("named", ["--events", "--subjects"])
+def test_batch_refuses_to_write_over_one_of_its_inputs(
+    named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o naming an input replaced the night's source data with its results, and said
+    nothing. It is refused before anything is read, and the input is left as it was."""
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    subjects = tmp_path / "subjects.parquet"
+    pl.DataFrame({"id": ["p2"], "kind": ["insured_person"]}).write_parquet(subjects)
+    before = {path: path.read_bytes() for path in (source, subjects)}
+    target = source if named == "--events" else subjects
+    args = ["batch", "lianyungang-2007", "--events", str(source), "--subjects", str(subjects)]
+    code = main([*args, "--as-of", "2009-06-01", "-o", str(target)])
+    assert code == EXIT_BAD_INPUT
+    assert "is an input of this run; write the results elsewhere" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_ctrl_c_is_one_line_and_exit_code_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during a long run printed a traceback from inside Polars."""
+    from credit_rules.cli.commands import batch
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "evaluate", interrupted)
+    source = tmp_path / "events.parquet"
+    EVENTS.write_parquet(source)
+    out = tmp_path / "out.parquet"
+    args = ["batch", "lianyungang-2007", "--events", str(source), "--as-of", "2009-06-01"]
+    assert main([*args, "-o", str(out)]) == 130
+    assert capsys.readouterr().err == "credit-rules: interrupted\n"
+    assert main([*args, "-o", str(out), "--lang", "zh"]) == 130
+    assert capsys.readouterr().err == "credit-rules: 已中断\n"
+    assert not out.exists()

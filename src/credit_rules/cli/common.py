@@ -43,6 +43,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 #: The input could not be used: a bad file, a bad date, a bad argument.
 EXIT_BAD_INPUT = 2
+#: Stopped by Ctrl-C (SIGINT), as shells report it: 128 + the signal's number.
+EXIT_INTERRUPTED = 130
 
 #: The optional packages some commands need, and the extra that installs each.
 EXTRAS = {

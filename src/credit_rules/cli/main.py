@@ -25,6 +25,7 @@ from credit_rules.cli import commands
 from credit_rules.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXTRAS,
     Parser,
@@ -191,6 +192,12 @@ def _main(words: list[str], environ: Mapping[str, str] | None) -> int:
         print(f"credit-rules: {error.render(lang)}", file=sys.stderr)
         _refused_json(args, words, error, lang)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's own act: one line, not a traceback from inside Polars. The
+        # commands write their files whole or not at all, so nothing partial is left.
+        stopped = _("interrupted")
+        print(f"credit-rules: {stopped}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output has gone (``| head``): stop quietly, as other tools do,
         # and point stdout at nothing so the interpreter's final flush cannot fail again.

@@ -139,6 +139,22 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in named if not Path(p).is_file()]
     if missing:
         raise ScenarioError(None, [Problem(Message("no such file"), p) for p in missing])
+    if not to_stdout and output.exists():
+        # -o naming an input would replace the night's source data with its results.
+        clash = [p for p in named if Path(p).is_file() and os.path.samefile(p, output)]
+        if clash:
+            raise ScenarioError(
+                None,
+                [
+                    Problem(
+                        Message(
+                            "{path} is an input of this run; write the results elsewhere",
+                            path=str(output),
+                        ),
+                        "-o",
+                    )
+                ],
+            )
     if args.events.count(STDIO) + (args.subjects == STDIO) > 1:
         raise ScenarioError(
             None, [Problem(Message("only one table can be read from standard input"), "-")]
