@@ -596,8 +596,9 @@ def test_rows_stay_rows_where_lines_would_mislead(tmp_path: Path, shape: str) ->
 
 def test_the_header_of_a_file_with_no_rows_is_still_checked(tmp_path: Path) -> None:
     """A misspelt or foreign header is refused tonight, while the file is empty, not on the
-    first night it has rows; a right header with no rows, or a table of no columns at all,
-    is no events."""
+    first night it has rows, and so is a file of no columns at all (a failed extract); a
+    right header with no rows is no events, as is a table in memory of no columns (what
+    ``pl.DataFrame([])`` makes of an empty list of events)."""
     misspelt = tmp_path / "misspelt.csv"
     misspelt.write_text("type,subjet,date,categry\n", "utf-8")
     error = _refused(misspelt)
@@ -610,5 +611,23 @@ def test_the_header_of_a_file_with_no_rows_is_still_checked(tmp_path: Path) -> N
     assert len(error.problems) == 3
     right = tmp_path / "right.csv"
     right.write_text(_HEADER, "utf-8")
-    for empty in (right, pl.DataFrame(), {"dishonesty_entered": pl.DataFrame()}):
+    assert ENGINE.evaluate(right, as_of=AS_OF).decisions.height == 0
+    nothing = tmp_path / "nothing.parquet"
+    pl.DataFrame().write_parquet(nothing)
+    assert "the table has no 'subject' column" in str(_refused(nothing))
+    for empty in (pl.DataFrame([]), {"dishonesty_entered": pl.DataFrame()}):
         assert ENGINE.evaluate(empty, as_of=AS_OF).decisions.height == 0
+
+
+@pytest.mark.parametrize("blank", ["  ", "\t", "\u3000"])
+def test_an_id_of_white_space_only_is_refused_as_the_subject_model_refuses_it(blank: str) -> None:
+    """The per-subject engine refuses a subject id of spaces; the columnar one wrote
+    decisions for subject '  '."""
+    events = pl.DataFrame(EVENTS[:1]).with_columns(pl.lit(blank).alias("subject"))
+    with pytest.raises(TableError, match=r"\[events\[0\]\.subject\] an id must not be blank"):
+        ENGINE.read(events)
+    subjects = pl.DataFrame({"id": [blank], "kind": ["insured_person"]})
+    with pytest.raises(TableError, match=r"\[subjects\[0\]\.id\] an id must not be blank"):
+        ENGINE.read(events, subjects)
+    with pytest.raises(CreditRulesError, match="an id must not be blank"):
+        Engine(RULESET).evaluate([{"id": blank, "kind": "insured_person"}], [], as_of=AS_OF)

@@ -429,6 +429,12 @@ class _Problems:
         return table, located
 
 
+def _blank(ids: pl.Expr) -> pl.Expr:
+    """An id of white space only (spaces, a tab, the ideographic space), which the subject
+    model refuses: a person can neither tell it from none nor type it back."""
+    return (ids != "") & (ids.str.strip_chars() == "")
+
+
 def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Problems) -> pl.Expr:
     """The column in its canonical type; a value that cannot be read so is a problem."""
     dtype = frame.schema[column]
@@ -565,10 +571,13 @@ def _one_frame(
                     ),
                 )
             frame = frame.with_columns(pl.lit(event_type).alias("type"))
-        if frame.height == 0 and not header:
-            continue  # a table of no columns and no rows holds no events
-        # A header is checked even with no rows under it: a misspelt header of an empty
-        # file would otherwise pass tonight and fail on the first night it has rows.
+        if frame.height == 0 and not header and not isinstance(source, str | os.PathLike):
+            # What pl.DataFrame([]) makes of an empty list of events: no events. A file of
+            # no columns is another matter (a failed extract), and is refused below.
+            continue
+        # A header is checked even with no rows under it: a misspelt header, or a failed
+        # extract written as a file of no columns, would otherwise pass tonight as "no
+        # events" and fail, or mislead, on a later night.
         missing = [c for c in BASE if c not in frame.columns]
         for column in missing:
             problems.add(
@@ -663,6 +672,7 @@ def _check_fields(frame: pl.DataFrame, vocabulary: str, problems: _Problems) -> 
         "subject",
         Message("every event needs a subject"),
     )
+    problems.rows(frame, _blank(pl.col("subject")), "subject", Message("an id must not be blank"))
     # A date that was given but could not be read is reported once, as not a date.
     problems.rows(frame, ~pl.col(_given("date")), "date", Message("every event needs a date"))
     # Only the types present are checked, and a check that a column's null count already
@@ -818,6 +828,7 @@ def _subjects(
         "id",
         Message("a subject needs an id"),
     )
+    problems.rows(frame, _blank(pl.col("id")), "id", Message("an id must not be blank"))
     problems.rows(frame, pl.col("id").is_duplicated(), "id", Message("duplicate subject id"))
     problems.rows(
         frame,
