@@ -106,30 +106,33 @@ def _excluded(
     )
 
 
-def _extended(
+def _granted(
     rows: pl.DataFrame,
     known: pl.DataFrame,
     plan: DeadlinePlan,
     used: tuple[str, ...],
     rule: str,
 ) -> pl.DataFrame:
-    """Each clock's extension total; a history over ``max_times`` is refused as the engine
-    refuses it, a total over the cap raises :class:`ExtensionOverCap`."""
+    """Each clock's extensions known on ``as_of`` (``_did``, ``_eseq``, ``_xday``,
+    ``_xdays``); a history over ``max_times`` is refused as the engine refuses it."""
     spec = plan.extension
     assert spec is not None
     fields = tuple(dict.fromkeys((*used, spec.field)))
-    found = _events(rows, known, spec.event_type, plan.extended_where, fields)
-    # Summed in 128 bits: extensions each within 64 bits may add up beyond them, and the
-    # engine compares their exact total with the cap (a wrapped sum would pass under it).
-    totals = found.group_by("_did").agg(
-        pl.col(column("event", spec.field)).cast(pl.Int128).sum().alias("extended_by"),
-        pl.len().alias("_times"),
-        pl.col(column("event", "date")).sort_by("_eseq").alias("_days"),
+    found = _events(rows, known, spec.event_type, plan.extended_where, fields).select(
+        "_did",
+        "_eseq",
+        pl.col(column("event", "date")).alias("_xday"),
+        # In 128 bits: extensions each within 64 bits may add up beyond them, and the engine
+        # compares their exact total with the cap (a wrapped sum would pass under it).
+        pl.col(column("event", spec.field)).cast(pl.Int128).alias("_xdays"),
     )
     if spec.max_times is not None:
-        over = totals.filter(pl.col("_times") > spec.max_times)
+        times = found.group_by("_did").agg(
+            pl.len().alias("_times"), pl.col("_xday").sort_by("_eseq").alias("_days")
+        )
+        over = times.filter(pl.col("_times") > spec.max_times)
         if over.height:
-            times, days = over.select("_times", "_days").row(0)
+            count, days = over.select("_times", "_days").row(0)
             listed = ", ".join(day.isoformat() for day in days)
             raise HistoryError(
                 None,
@@ -138,7 +141,7 @@ def _extended(
                         Message(
                             "{rule}: {count} extensions ({days}) where at most {limit} is allowed",
                             rule=rule,
-                            count=times,
+                            count=count,
                             days=listed,
                             limit=spec.max_times,
                         ),
@@ -146,13 +149,74 @@ def _extended(
                     )
                 ],
             )
+    return found
+
+
+def _running(
+    rows: pl.DataFrame,
+    granted: pl.DataFrame,
+    excluded: pl.DataFrame | None,
+    days: DayIndex,
+    plan: DeadlinePlan,
+    rule: str,
+) -> pl.DataFrame:
+    """Each clock's total of the extensions granted while its period ran (``_did``,
+    ``extended_by``), as :meth:`CompiledDeadline._running` counts them: in the history's
+    order, one dated before the start or after the due day that the extensions before it
+    set extends nothing. A round per rank of extension (a clock has a handful at most), each
+    counting the due day of every clock with one more at once; a total over the cap raises
+    :class:`ExtensionOverCap`."""
+    ranked = granted.sort("_did", "_eseq").with_columns(
+        pl.int_range(pl.len()).over("_did").alias("_r")
+    )
+    totals = ranked.select("_did").unique().with_columns(pl.lit(0, pl.Int128).alias("extended_by"))
+    ranks = ranked.select(pl.col("_r").max()).item()
+    starts = rows.select("_did", "start")
+    for rank in range(0 if ranks is None else int(ranks) + 1):
+        probe = ranked.filter(pl.col("_r") == rank).join(totals, on="_did").join(starts, on="_did")
+        if plan.cap is not None:
+            # A clock already over its cap is refused below, as the engine refuses it on
+            # its next count: counting on would only overflow.
+            probe = probe.filter(pl.col("extended_by") <= plan.cap)
+        probe = probe.with_columns(
+            (pl.col("extended_by") + plan.period.count).cast(pl.Int64).alias("_n")
+        )
+        probe = _due(probe, excluded, days, plan)
+        inside = probe.filter(
+            (pl.col("_xday") >= pl.col("start")) & (pl.col("_xday") <= pl.col("due"))
+        ).select("_did", "_xdays")
+        totals = (
+            totals.join(inside, on="_did", how="left")
+            .with_columns(
+                (pl.col("extended_by") + pl.col("_xdays").fill_null(0)).alias("extended_by")
+            )
+            .drop("_xdays")
+        )
     if plan.cap is not None:
-        over = totals.filter(pl.col("extended_by") > plan.cap)
+        over = totals.sort("_did").filter(pl.col("extended_by") > plan.cap)
         if over.height:
             total = int(over["extended_by"][0])
             raise ExtensionOverCap(total, plan.cap, plan.period.unit, rule)
     # Within the cap (every extension has one), so back in 64 bits.
     return totals.select("_did", pl.col("extended_by").cast(pl.Int64))
+
+
+def _due(
+    rows: pl.DataFrame, excluded: pl.DataFrame | None, days: DayIndex, plan: DeadlinePlan
+) -> pl.DataFrame:
+    """``_last`` (the last day by counting ``_n`` units from ``start``) and ``due`` (that
+    day, or the working day after it for a period of days, months or years)."""
+    period = plan.period
+    if period.unit in ("working_days", "days"):
+        counting: _Counting = days if period.unit == "working_days" else _EveryDay()
+        rows = _last_days(rows, excluded, counting)
+    else:
+        months = 12 if period.unit == "years" else 1
+        offset = pl.concat_str((pl.col("_n") * months).cast(pl.String), pl.lit("mo"))
+        rows = rows.with_columns(pl.col("start").dt.offset_by(offset).alias("_last"))
+    if period.unit == "working_days":
+        return rows.with_columns(pl.col("_last").alias("due"))
+    return rows.with_columns(days.roll_forward(pl.col("_last")).alias("due"))
 
 
 def _spans(excluded: pl.DataFrame, rows: pl.DataFrame, counting: _Counting) -> pl.DataFrame:
@@ -237,25 +301,18 @@ def clocks(
     rows = rows.with_row_index("_did")
     excluded = _excluded(rows, known, deadline, used) if deadline.excluding else None
     if deadline.extension is not None:
-        extended = _extended(rows, known, deadline, used, rule)
+        granted = _granted(rows, known, deadline, used, rule)
+        extended = _running(rows, granted, excluded, days, deadline, rule)
         rows = rows.join(extended, on="_did", how="left")
         rows = rows.with_columns(pl.col("extended_by").fill_null(0))
     else:
         rows = rows.with_columns(pl.lit(0, pl.Int64).alias("extended_by"))
     rows = rows.with_columns((pl.col("extended_by") + period.count).alias("_n"))
-    if period.unit in ("working_days", "days"):
-        counting: _Counting = days if period.unit == "working_days" else _EveryDay()
-        rows = _last_days(rows, excluded, counting)
-    else:
-        months = 12 if period.unit == "years" else 1
-        offset = pl.concat_str((pl.col("_n") * months).cast(pl.String), pl.lit("mo"))
-        rows = rows.with_columns(pl.col("start").dt.offset_by(offset).alias("_last"))
+    rows = _due(rows, excluded, days, deadline)
     if period.unit == "working_days":
-        rows = rows.with_columns(pl.col("_last").alias("due"))
         depends = (pl.col("start") + pl.duration(days=1), pl.col("due"))
         provisional = (pl.col("due") > pl.col("start")) & days.unpublished_between(*depends)
     else:
-        rows = rows.with_columns(days.roll_forward(pl.col("_last")).alias("due"))
         depends = (pl.col("_last"), pl.col("due"))
         provisional = days.unpublished_between(*depends)
     days.raise_if_past(rows.filter(pl.col("due").is_null()), f"{rule} ({period})")

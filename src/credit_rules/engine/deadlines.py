@@ -8,13 +8,14 @@ turns the calendar's clock into the result services see.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from credit_rules.calendar import DeadlineClock, ExcludedPeriod, Extension, WorkingCalendar
 from credit_rules.engine.facts import Compiler, Env, EventSelector
 from credit_rules.engine.history import History, Occasion
 from credit_rules.errors import HistoryError, Problem
 from credit_rules.i18n import Message
+from credit_rules.model.events import Event
 from credit_rules.model.results import Deadline, ExcludedDays, Provenance
 from credit_rules.periods import Period
 from credit_rules.ruleset import ir
@@ -90,10 +91,35 @@ class CompiledDeadline:
                         )
                     ],
                 )
-            extensions = tuple(
-                Extension(int(event.__dict__[self._extension.field]), f"{event.type} {event.date}")
-                for event in granted
-            )
+            extensions = self._running(start, occasion, excluded, granted)
+        return self._counted(start, occasion, excluded, extensions)
+
+    def _running(
+        self,
+        start: dt.date,
+        occasion: Occasion,
+        excluded: tuple[ExcludedPeriod, ...],
+        granted: Sequence[Event],
+    ) -> tuple[Extension, ...]:
+        """The extensions granted while the period ran, in the history's order: one dated
+        before its start, or after its due day as the extensions before it set it, extends
+        nothing. A period that has run out cannot be extended (as a suspension dated after
+        the due day suspends nothing), and its deadline stays missed."""
+        assert self._extension is not None
+        field = self._extension.field
+        counted: list[Extension] = []
+        for event in granted:
+            if start <= event.date <= self._counted(start, occasion, excluded, tuple(counted)).due:
+                counted.append(Extension(int(event.__dict__[field]), f"{event.type} {event.date}"))
+        return tuple(counted)
+
+    def _counted(
+        self,
+        start: dt.date,
+        occasion: Occasion,
+        excluded: tuple[ExcludedPeriod, ...],
+        extensions: tuple[Extension, ...],
+    ) -> DeadlineClock:
         return self.calendar.deadline(
             start,
             self.period.count,
