@@ -21,7 +21,9 @@ CITES = "    cites: [{article: 9}, {article: 10}, {article: 11}]\n"
 
 EDITS = {
     "full-width colon": lambda text: text.replace(
-        "    cites: [{article: 10}, {article: 14}]", "    cites: [{article：10}, {article: 14}]", 1
+        "    cites: [{article: 9}, {article: 10}, {article: 11}, {article: 14}]",
+        "    cites: [{article：9}, {article: 10}, {article: 11}, {article: 14}]",
+        1,
     ),
     "quote left open": lambda text: text.replace(
         "    value: 5 years\n", '    value: "5 years\n', 1
