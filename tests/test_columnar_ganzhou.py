@@ -9,6 +9,7 @@ history; and the constructs still refused, named when the engine is built.
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 from typing import Any
 
@@ -279,3 +280,25 @@ def test_constructs_it_cannot_compile_are_refused_when_built_with_their_names() 
     chinese = caught.value.render("zh")
     assert "规则 art20_objection_decision_due：以 years 计的期限上的扣除期间" in chinese, chinese
     assert "日历：严格模式的日历" in chinese, chinese
+
+
+def test_a_list_field_in_a_csv_file_is_json_text_as_batch_writes_it(tmp_path: Any) -> None:
+    """Ganzhou's ``materials`` could not be given in a CSV file at all ("expected list, the
+    column is String"); as JSON text, the form `credit-rules batch` writes lists in, it reads
+    as the list, and text that is no list of texts is refused where it is."""
+    events = _repair(5)
+    frame = _frame(events)
+    path = tmp_path / "events.csv"
+    texts = pl.col("materials").map_elements(
+        lambda items: json.dumps(list(items)), return_dtype=pl.String
+    )
+    frame.with_columns(texts.alias("materials")).write_csv(path)
+    as_of = dt.date(2024, 12, 31)
+    read_back = COLUMNAR.evaluate(str(path), pl.DataFrame(SUBJECTS), as_of=as_of)
+    in_memory = COLUMNAR.evaluate(frame, pl.DataFrame(SUBJECTS), as_of=as_of)
+    assert read_back.decisions.equals(in_memory.decisions)
+    assert read_back.decisions.height > 0
+    bad = path.read_text("utf-8").replace('"[""application_and_commitment""', '"[oops', 1)
+    path.write_text(bad, "utf-8")
+    with pytest.raises(TableError, match=r"\[materials\] not a list: write it as JSON text"):
+        COLUMNAR.read(str(path), pl.DataFrame(SUBJECTS))

@@ -11,6 +11,7 @@ table, row, column and value, and the total.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -429,6 +430,17 @@ class _Problems:
         return table, located
 
 
+def _text_list(text: str) -> list[str] | None:
+    """``text`` as a list of texts if it is one in JSON, else None."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(items, list) and all(isinstance(item, str) for item in items):
+        return items
+    return None
+
+
 def _blank(ids: pl.Expr) -> pl.Expr:
     """An id of white space only (spaces, a tab, the ideographic space), which the subject
     model refuses: a person can neither tell it from none nor type it back."""
@@ -446,6 +458,23 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
         # What Polars infers for a list field given only as [] or null (``to_dicts`` of a
         # long table); a list of nothing is a list of text.
         return source.cast(target)
+    if kind == "list" and dtype in (pl.String, pl.Categorical):
+        # A CSV file holds a list as JSON text, as `credit-rules batch` writes one: ["a", "b"].
+        # Read once per distinct text (a list field takes a few values, over many rows).
+        text = source.cast(pl.String)
+        given = frame.select(text.drop_nulls().unique()).to_series().to_list()
+        lists = {value: items for value in given if (items := _text_list(value)) is not None}
+        problems.rows(
+            frame,
+            text.is_not_null() & ~text.is_in(list(lists)),
+            column,
+            Message('not a list: write it as JSON text, ["a", "b"]'),
+        )
+        if not lists:
+            return pl.lit(None, target)
+        return text.replace_strict(
+            list(lists), list(lists.values()), default=None, return_dtype=target
+        )
     if kind == "date" and dtype in (pl.String, pl.Categorical):
         # Only the form the event models take, YYYY-MM-DD: a lenient parser would read
         # "2009-05-2" as the 2nd, a date silently changed.
