@@ -9,8 +9,8 @@ history; and the constructs still refused, named when the engine is built.
 from __future__ import annotations
 
 import dataclasses
-import json
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
