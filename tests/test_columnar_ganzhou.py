@@ -165,11 +165,16 @@ def test_extended_repair_clocks_are_the_engines(extensions: tuple[int, ...]) -> 
 
 
 def test_extensions_over_the_cap_are_refused_by_both() -> None:
+    """Both name the subject whose history it is (a bureau's table of a million rows gave
+    "extensions add up to 16 working days", and nothing to find them by)."""
     events = _repair(10, 6)
-    with pytest.raises(ExtensionOverCap):
+    said = r"subject m1: extensions add up to 16 working days, over the cap of 15"
+    with pytest.raises(ExtensionOverCap, match=said) as walked:
         ENGINE.evaluate(SUBJECTS, events, as_of=dt.date(2024, 12, 31))
-    with pytest.raises(ExtensionOverCap, match="16 working days, over the cap of 15"):
+    with pytest.raises(ExtensionOverCap, match=said) as columns:
         COLUMNAR.evaluate(_frame(events), pl.DataFrame(SUBJECTS), as_of=dt.date(2024, 12, 31))
+    assert walked.value.subject == columns.value.subject == "m1"
+    assert "主体 m1：" in columns.value.render("zh")
 
 
 @pytest.mark.parametrize(

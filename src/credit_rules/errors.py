@@ -335,21 +335,39 @@ class ExtensionOverCap(CreditRulesError):
     """Extensions of a deadline that add up to more than the law allows (e.g. Ganzhou Art 25:
     at most 15 working days). The library refuses rather than silently clamping."""
 
-    def __init__(self, total: int, cap: int, unit: str, rule: str) -> None:
+    def __init__(
+        self,
+        total: int,
+        cap: int,
+        unit: str,
+        rule: str,
+        subject: str | None = None,
+        *,
+        subject_number: int | None = None,
+    ) -> None:
         # ``unit`` is a period's unit as the rulesets write it (working_days), which each
         # language words its own way.
         self.total = total
         self.cap = cap
         self.unit = unit
         self.rule = rule
+        #: Whose history it is, once known: the calendar that counts it knows no subject.
+        self.subject = subject
+        #: The columnar backend's number of the subject, until it is named (``of_subject``).
+        self.subject_number = subject_number
         template = (
             N_("extensions add up to {total}, over the cap of {cap} under {rule}")
             if rule
             else N_("extensions add up to {total}, over the cap of {cap}")
         )
-        super().__init__(
-            Message(template, total=Quantity(total, unit), cap=Quantity(cap, unit), rule=rule)
-        )
+        message = Message(template, total=Quantity(total, unit), cap=Quantity(cap, unit), rule=rule)
+        if subject is not None:
+            message = Message("subject {subject}: {problem}", subject=subject, problem=message)
+        super().__init__(message)
+
+    def of_subject(self, subject: str) -> ExtensionOverCap:
+        """The same refusal, naming the subject whose history it is."""
+        return ExtensionOverCap(self.total, self.cap, self.unit, self.rule, subject)
 
 
 class NoRulesetInForce(CreditRulesError):

@@ -49,6 +49,7 @@ from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
 from credit_rules.errors import (
+    ExtensionOverCap,
     NotInForce,
     Problem,
     ScenarioError,
@@ -297,7 +298,12 @@ class ColumnarEngine:
             None if self._keys_in_seq else values.get_column("trigger_key"),
             self._duty_rules,
         )
-        deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
+        try:
+            deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
+        except ExtensionOverCap as error:
+            if error.subject_number is None:
+                raise
+            raise error.of_subject(str(names[error.subject_number])) from None
         return self._results(runs, single, values, deadlines, names, as_of)
 
     def outcomes(

@@ -193,10 +193,17 @@ def _running(
             .drop("_xdays")
         )
     if plan.cap is not None:
-        over = totals.sort("_did").filter(pl.col("extended_by") > plan.cap)
+        over = (
+            totals.filter(pl.col("extended_by") > plan.cap)
+            .join(rows.select("_did", "_sid"), on="_did")
+            .sort("_sid", "_did")
+        )
         if over.height:
-            total = int(over["extended_by"][0])
-            raise ExtensionOverCap(total, plan.cap, plan.period.unit, rule)
+            # The first subject in id order (subjects are numbered so), named by the caller.
+            total, number = over.select("extended_by", "_sid").row(0)
+            raise ExtensionOverCap(
+                int(total), plan.cap, plan.period.unit, rule, subject_number=int(number)
+            )
     # Within the cap (every extension has one), so back in 64 bits.
     return totals.select("_did", pl.col("extended_by").cast(pl.Int64))
 

@@ -27,7 +27,7 @@ from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectI
 from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
-from credit_rules.errors import ArgumentError, shown
+from credit_rules.errors import ArgumentError, ExtensionOverCap, shown
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import (
@@ -279,7 +279,10 @@ class Engine:
             start = rule.start(env)
             if start is None or rule.deadline is None:
                 continue
-            clock = rule.deadline.clock(start, occasion, env, history, as_of)
+            try:
+                clock = rule.deadline.clock(start, occasion, env, history, as_of)
+            except ExtensionOverCap as error:
+                raise error.of_subject(subject) from None
             deadlines.append(deadline_result(subject, occasion, clock, shared.of(rule, env)))
         for piece in resolve(walk.pieces):
             rule = rules[piece.rule]
