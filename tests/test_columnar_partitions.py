@@ -173,3 +173,22 @@ def test_a_worker_compiles_each_ruleset_once_and_keeps_the_last_few() -> None:
     engines.of(bundled("ganzhou-2023"))
     assert len(engines) == 2
     assert engines.of(lianyungang) is not first  # the least recently used was let go
+
+
+@pytest.mark.parametrize("ruleset_id", ["lianyungang-2007", "ganzhou-2023"])
+def test_every_fact_column_has_its_facts_type_in_every_table(ruleset_id: str) -> None:
+    """The deadlines table had a Null column for each fact no deadline rule reads, which
+    warehouses refuse, and which would not stack with the other tables' columns."""
+    ruleset = bundled(ruleset_id)
+    schemas = {
+        table: result_schema(ruleset, dt.date(2025, 6, 30), table)
+        for table in ("decisions", "duties", "deadlines")
+    }
+    types = {
+        (field.name, str(field.type))
+        for schema in schemas.values()
+        for field in schema
+        if field.name.startswith("fact_")
+    }
+    assert all(kind != "null" for _, kind in types), sorted(types)
+    assert len({name for name, _ in types}) == len(types)  # one type per fact, every table

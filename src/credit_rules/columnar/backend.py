@@ -32,7 +32,7 @@ from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.columnar.deadlines import EXCLUDED, clocks
 from credit_rules.columnar.expressions import ExprCompiler, Refused, column, per_day
 from credit_rules.columnar.facts import EventsOfType, fact_column, of_few_subjects
-from credit_rules.columnar.inputs import EventTables, Inputs, Table, read_inputs
+from credit_rules.columnar.inputs import COLUMN_DTYPES, EventTables, Inputs, Table, read_inputs
 from credit_rules.columnar.known import History
 from credit_rules.columnar.plans import (
     FactPlan,
@@ -713,13 +713,23 @@ class ColumnarEngine:
                         *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                     )
                 )
-        facts = {f"fact_{name}": None for name in self._all_facts}
+        # A fact no deadline rule reads is an empty column of the fact's own type, as in
+        # the other tables: a Null column is refused or mangled by warehouses reading the
+        # Parquet, and tables of one night would not stack.
+        dtypes = {str(kind): dtype for kind, dtype in COLUMN_DTYPES.items()}
+        declared = {fact.id: dtypes.get(fact.type) for fact in self.ruleset.facts}
+        declared["subject_kind"] = pl.String()  # the built-in fact
+        empty = {f"fact_{name}": declared.get(name) for name in self._all_facts}
         if not found:
             return pl.DataFrame(schema=_DEADLINE_SCHEMA).with_columns(
-                pl.lit(None).alias(name) for name in facts
+                pl.lit(None, dtype).alias(name) for name, dtype in empty.items()
             )
         frame = pl.concat(found, how="diagonal_relaxed")
-        missing = [pl.lit(None).alias(name) for name in facts if name not in frame.columns]
+        missing = [
+            pl.lit(None, dtype).alias(name)
+            for name, dtype in empty.items()
+            if name not in frame.columns
+        ]
         return frame.with_columns(missing)
 
     def _provisional(self, values: pl.DataFrame, until: pl.Expr, table: frozenset[int]) -> pl.Expr:
