@@ -421,6 +421,7 @@ def test_thousands_of_sequential_assessments_stay_under_the_session_limit() -> N
                 records_in_force=n % 4,
                 records_at_entry=n % 5,
                 objected_record_on_file=n % 2,
+                objected_record_removed=n % 3,
             )
             on = ("dishonesty_records", "query_requested", "objection_filed")[n % 3]
             assert matcher.firing(on, values) == oracle.firing(on, values)
