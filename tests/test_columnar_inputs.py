@@ -364,8 +364,11 @@ def test_a_file_that_is_not_parquet_and_an_upper_case_csv_suffix(tmp_path: Path)
 def test_a_time_zone_makes_a_time_not_a_date() -> None:
     when = dt.datetime(2009, 5, 20, tzinfo=dt.UTC)
     table = pl.DataFrame([{**EVENTS[1], "date": when}])
-    with pytest.raises(TableError, match="a time with a time zone"):
+    with pytest.raises(TableError, match="a time with a time zone") as caught:
         ENGINE.outcomes(table, as_of=AS_OF)
+    # The value as a person writes it, not Python's repr of it.
+    assert "(value '2009-05-20T00:00:00+00:00')" in str(caught.value)
+    assert "datetime.datetime" not in str(caught.value)
 
 
 FILED = {

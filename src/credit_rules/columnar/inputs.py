@@ -309,6 +309,10 @@ def with_value(message: Message, value: object) -> Message:
     cell is said so, not in Python's word (None)."""
     if value is None:
         return message + Message(" (the cell is empty)")
+    if isinstance(value, dt.date | dt.time):
+        # As the file or a person writes it, not Python's repr (datetime.datetime(2020, 1,
+        # 7, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Shanghai'))). A datetime is a date.
+        value = value.isoformat()
     return message + Message(" (value {value!r})", value=value)
 
 
