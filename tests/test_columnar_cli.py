@@ -292,3 +292,18 @@ def test_ctrl_c_is_one_line_and_exit_code_130(
     assert main([*args, "-o", str(out), "--lang", "zh"]) == 130
     assert capsys.readouterr().err == "credit-rules: 已中断\n"
     assert not out.exists()
+
+
+def test_problems_of_standard_input_call_it_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They named the temporary file standard input was read through, gone by then."""
+    bad = (
+        "type,subject,record,category,date\ndishonesty_entered,p1,r1,lend_certificate,2008-02-30\n"
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(bad.encode())))
+    args = ("batch", "lianyungang-2007", "--as-of", "2009-06-01", "--events", "-", "-o", "-")
+    assert main(list(args), environ={}) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "credit-rules: <stdin>:2: [date] not a date (value '2008-02-30')" in err
+    assert "credit-rules-batch-" not in err

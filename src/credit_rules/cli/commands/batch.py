@@ -38,7 +38,7 @@ from credit_rules.cli.common import (
     whole_number,
 )
 from credit_rules.cli.ruleset_arg import resolve
-from credit_rules.errors import Problem, ScenarioError, os_reason
+from credit_rules.errors import Problem, ScenarioError, TableError, os_reason
 from credit_rules.i18n import Gettext, Message, date_text, listed
 
 if TYPE_CHECKING:
@@ -218,7 +218,27 @@ def read(engine: ColumnarEngine, args: argparse.Namespace) -> Inputs:
         # Standard input is read as a CSV file would be, through the same reader.
         events = [_from_stdin(folder) if p == STDIO else p for p in args.events]
         subjects = _from_stdin(folder) if args.subjects == STDIO else args.subjects
-        return engine.read(events[0] if len(events) == 1 else events, subjects)
+        try:
+            return engine.read(events[0] if len(events) == 1 else events, subjects)
+        except TableError as error:
+            if STDIO not in (*args.events, args.subjects):
+                raise
+            raise _named_stdin(error, str(Path(folder) / "stdin.csv")) from None
+
+
+def _named_stdin(error: TableError, copy: str) -> TableError:
+    """``error`` with standard input called ``<stdin>``, not by the temporary file it was
+    read through, which is gone by the time the message is read. The file's name is the
+    table's name in each problem's field, so the field is renamed, not its words."""
+
+    def renamed(text: str) -> str:
+        return text.replace(copy, STDIN_NAME)
+
+    problems = [
+        Problem(p.clear_message, renamed(p.clear_field), p.line, p.column) for p in error.problems
+    ]
+    source = None if error.source is None else renamed(error.source)
+    return TableError(source, problems, error.total)
 
 
 def evaluate(
@@ -257,6 +277,10 @@ def _progress(total: int, description: str) -> Any:
     from credit_rules.cli.console import progress_bar
 
     return progress_bar(total, description)
+
+
+#: What problems in a table read from standard input call it.
+STDIN_NAME = "<stdin>"
 
 
 def _from_stdin(folder: str) -> str:
