@@ -205,6 +205,13 @@ class ColumnarEngine:
             ranked(lambda plan: self._on_rank[plan.rule.on]),
         )
         self._all_facts = tuple(dict.fromkeys(name for plan in self._rules for name in plan.facts))
+        # Each fact column's type, for the tables where no rule of theirs reads it: a Null
+        # column is refused or mangled by warehouses reading the Parquet, and tables of one
+        # night would not stack.
+        dtypes = {str(kind): dtype for kind, dtype in COLUMN_DTYPES.items()}
+        declared = {fact.id: dtypes.get(fact.type) for fact in ruleset.facts}
+        declared["subject_kind"] = pl.String()  # the built-in fact
+        self._empty_facts = {f"fact_{name}": declared.get(name) for name in self._all_facts}
         #: The per-subject program, for its analysis of which triggers can reach a day.
         self._program = Program(ruleset, self.calendar)
         #: Whether a fact picks an event by its place in the history (the first, the last, all
@@ -713,13 +720,7 @@ class ColumnarEngine:
                         *[pl.col(name).alias(f"fact_{name}") for name in plan.facts],
                     )
                 )
-        # A fact no deadline rule reads is an empty column of the fact's own type, as in
-        # the other tables: a Null column is refused or mangled by warehouses reading the
-        # Parquet, and tables of one night would not stack.
-        dtypes = {str(kind): dtype for kind, dtype in COLUMN_DTYPES.items()}
-        declared = {fact.id: dtypes.get(fact.type) for fact in self.ruleset.facts}
-        declared["subject_kind"] = pl.String()  # the built-in fact
-        empty = {f"fact_{name}": declared.get(name) for name in self._all_facts}
+        empty = self._empty_facts  # a fact no deadline rule reads: empty, of its own type
         if not found:
             return pl.DataFrame(schema=_DEADLINE_SCHEMA).with_columns(
                 pl.lit(None, dtype).alias(name) for name, dtype in empty.items()

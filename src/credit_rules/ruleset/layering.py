@@ -96,21 +96,12 @@ def merge(
             if (key, target) not in written_as:
                 name = entry.get(ident) if isinstance(entry, Mapping) else target
                 line = where_in_base.get((key, str(name)))
-                inherited[(key, target)] = (
-                    Message(
-                        " (entry {name!r} of {base}, which this layer extends, read with the "
-                        "layer's changes)",
-                        name=name,
-                        base=base.get("id", "<base>"),
-                    )
-                    if line is None
-                    else Message(
-                        " (entry {name!r} of {base}, {line}, which this layer extends, read with "
-                        "the layer's changes)",
-                        name=name,
-                        base=base.get("id", "<base>"),
-                        line=line,
-                    )
+                inherited[(key, target)] = Message(
+                    " (entry {name!r} of {base}{where}, which this layer extends, read with "
+                    "the layer's changes)",
+                    name=name,
+                    base=base.get("id", "<base>"),
+                    where="" if line is None else Message.bilingual(", ", "，") + line,
                 )
     return Merged(document, SourceMap(positions, written_as, inherited), overridden, tuple(added))
 

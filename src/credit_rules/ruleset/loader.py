@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
@@ -266,20 +266,11 @@ def _lines_of(base: ir.Ruleset) -> dict[tuple[str, str], str]:
     if base.layers:
         return {}
     file = PurePath(base.source).name
-    sections: dict[str, Iterable[Any]] = {
-        "articles": base.articles,
-        "terms": base.terms,
-        "parameters": base.parameters,
-        "registers": base.registers,
-        "facts": base.facts,
-        "outcomes": base.outcomes,
-        "rules": base.rules,
-        "interpretations": base.interpretations,
-    }
+    # The IR names each section's entries as the file does (ruleset.rules for rules:).
     return {
-        (section, str(getattr(entry, SECTIONS[section]))): f"{file}:{entry.line}"
-        for section, entries in sections.items()
-        for entry in entries
+        (section, str(getattr(entry, key))): f"{file}:{entry.line}"
+        for section, key in SECTIONS.items()
+        for entry in getattr(base, section)
         if entry.line is not None
     }
 

@@ -266,12 +266,8 @@ def _with_why_not(engine: Engine, scenario: Scenario, mismatch: Mismatch) -> Mis
 
 def _given(item: Why) -> str:
     """One line of what a rule gave: a measure's period, a duty's day, a deadline's due day."""
-    if item.kind == "measure" and item.last is None:
-        period = Message("from {first} until open-ended", first=item.first.isoformat())
-    elif item.kind == "measure":
-        period = Message(
-            "from {first} until {until}", first=item.first.isoformat(), until=str(item.last)
-        )
+    if item.kind == "measure":
+        period = _span_of(item.first, item.last)
     elif item.kind == "duty":
         period = Message("on {day}", day=item.first.isoformat())
     else:
@@ -599,14 +595,14 @@ def _shown(value: object) -> str:
 
 
 def _span(decision: Decision) -> Message:
+    return _span_of(decision.from_, decision.until)
+
+
+def _span_of(first: dt.date, until: dt.date | None) -> Message:
     # Days as the scenario file writes them, in either language: they are compared with it.
-    if decision.until is None:
-        return Message("from {first} until open-ended", first=decision.from_.isoformat())
-    return Message(
-        "from {first} until {until}",
-        first=decision.from_.isoformat(),
-        until=decision.until.isoformat(),
-    )
+    if until is None:
+        return Message("from {first} until open-ended", first=first.isoformat())
+    return Message("from {first} until {until}", first=first.isoformat(), until=until.isoformat())
 
 
 def _deadline_days(deadline: Deadline) -> Message:
