@@ -1,5 +1,6 @@
 """Histories the engine must refuse, made from valid ones: a record entered again on another
-day, a correction naming a record never entered, a correction dated before its record's entry.
+day, a correction naming a record never entered, a correction dated before its record's entry,
+a procedural step naming an objection never filed (``Event.refers_to``).
 
 Each is a contradiction the walk refuses (``build_records``), wherever in the history it sits:
 an old one, on a subject no measure reaches on ``as_of`` any more, must be refused by the
@@ -35,6 +36,24 @@ _CORRECTIONS = {
 }
 
 
+#: A step answering an objection never filed, as each vocabulary writes one (JSON form).
+_DANGLING = {
+    "lianyungang-2007": lambda subject, day: {
+        "type": "objection_dismissed",
+        "subject": subject,
+        "record": "never-objected",
+        "date": day,
+    },
+    "ganzhou-2023": lambda subject, day: {
+        "type": "objection_decided",
+        "subject": subject,
+        "objection": "never-filed",
+        "result": "rejected",
+        "date": day,
+    },
+}
+
+
 def contradicted(
     draw: st.DrawFn, ruleset: ir.Ruleset, events: list[dict[str, Any]], as_of: dt.date
 ) -> list[dict[str, Any]]:
@@ -44,7 +63,8 @@ def contradicted(
     subjects = sorted({e["subject"] for e in events})
     if not subjects:
         return events
-    kinds = ["corrects nothing"] + (["entered again", "corrects first"] if entries else [])
+    kinds = ["corrects nothing", "names nothing"]
+    kinds += ["entered again", "corrects first"] if entries else []
     kind = draw(st.sampled_from(kinds))
     if kind == "entered again":
         entry = draw(st.sampled_from(entries))
@@ -59,4 +79,6 @@ def contradicted(
         return [*events, added]
     day = as_of - dt.timedelta(days=draw(st.integers(0, 3650)))
     subject = draw(st.sampled_from(subjects))
+    if kind == "names nothing":
+        return [*events, _DANGLING[ruleset.vocabulary](subject, day.isoformat())]
     return [*events, correction(subject, "never-entered", day.isoformat())]

@@ -207,6 +207,13 @@ def test_what_the_plans_refuse_the_walk_answers_or_refuses_in_its_own_words() ->
     for number, subject in enumerate(GANZHOU_SUBJECTS):
         common = {"subject": subject["id"], "application": "a1"}
         over_cap += [
+            {
+                **common,
+                "type": "repair_applied",
+                "record": "d1",
+                "materials": ["application_and_commitment", "rectification_evidence"],
+                "date": "2024-03-29",
+            },
             {**common, "type": "repair_accepted", "date": "2024-04-01"},
             {
                 **common,

@@ -530,6 +530,10 @@ def test_events_after_as_of_change_nothing(
         # An objection is decided once (a second decision of one is refused, whatever day).
         decided = {e["objection"] for e in events if e["type"] == "objection_decided"}
         for event in events:
+            # Only what is pending on as_of: a step dated tomorrow cannot act on an
+            # objection or application made later (Event.refers_to).
+            if event["date"] > as_of:
+                continue
             if event["type"] == "objection_filed" and event["objection"] not in decided:
                 later.append(
                     {
@@ -560,6 +564,15 @@ def test_events_after_as_of_change_nothing(
                     }
                 )
             if event["type"] == "dishonesty_determined":
+                later.append(
+                    {
+                        "type": "repair_applied",
+                        "application": f"late_{event['record']}",
+                        "record": event["record"],
+                        "materials": ["application_and_commitment", "rectification_evidence"],
+                        "date": tomorrow,
+                    }
+                )
                 later.append(
                     {
                         "type": "repair_decided",

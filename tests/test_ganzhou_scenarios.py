@@ -37,7 +37,7 @@ from credit_rules import (
 )
 from credit_rules.calendar import WorkingCalendar, default_calendar
 from credit_rules.cli.main import main as cli_main
-from credit_rules.errors import ExtensionOverCap, NoRulesetInForce
+from credit_rules.errors import ExtensionOverCap, HistoryError, NoRulesetInForce
 from credit_rules.explain import render_text
 from credit_rules.model.ganzhou import ObjectionGround
 from credit_rules.ruleset.catalog import select_ruleset
@@ -1026,14 +1026,24 @@ def test_art25_one_extension_of_15_working_days_is_allowed() -> None:
 
 
 def test_art25_the_extension_of_another_application_does_not_count() -> None:
+    # a2, an application for another record, is not yet accepted: its extension moves no
+    # due date, and a1's stays where it was.
     events = [
         determined("d1", "2024-06-03"),
+        determined("d2", "2024-06-10"),
         applied("a1", "d1", "2024-09-04"),
+        applied("a2", "d2", "2024-09-10"),
         accepted("a1", "2024-09-05"),
         extended("a2", "2024-09-20", 10),
     ]
     due = deadline(evaluate(events, "2024-09-27"), "repair_decision_due")
     assert (due.due, due.extended_by) == (day("2024-09-27"), 0)
+
+
+def test_art25_an_extension_of_an_application_never_made_is_refused() -> None:
+    events = [*REPAIR, extended("a2", "2024-09-20", 10)]
+    with pytest.raises(HistoryError, match=r"names application 'a2', which no repair_applied"):
+        evaluate(events, "2024-09-27")
 
 
 REPAIR = [

@@ -20,6 +20,7 @@ from credit_rules import Engine, Evaluation, Event, bundled, with_parameters
 from credit_rules.model.events import (
     CorrectionAction,
     DishonestyEntered,
+    ObjectionDismissed,
     ObjectionFiled,
     ObjectionGround,
     QueryRequested,
@@ -224,8 +225,11 @@ def test_an_amended_record_counts_like_an_untouched_one(
         for e in history.events
         if not (isinstance(e, RecordCorrected) and e.action == CorrectionAction.removed)
     )
+    # Without its objections, a record has no dismissals answering them either.
     untouched = tuple(
-        e for e in amended_only if not isinstance(e, RecordCorrected | ObjectionFiled)
+        e
+        for e in amended_only
+        if not isinstance(e, RecordCorrected | ObjectionFiled | ObjectionDismissed)
     )
     assert placeless(run(ENGINE, amended_only, as_of).decisions) == placeless(
         run(ENGINE, untouched, as_of).decisions

@@ -93,6 +93,7 @@ class History:
         in_force = self.ruleset.in_force_from
         knowledge = as_of if known_at is None else known_at
         self._entered_twice(frame, as_of, knowledge, distinct)
+        self._dangling(frame)
         #: Every subject the events can name from here on, when the narrowing found them.
         named: pl.Series | None = None
         if floor is not None:
@@ -289,6 +290,98 @@ class History:
                 ),
             )
         problems.raise_if_any()
+
+    def _dangling(self, events: pl.DataFrame) -> None:
+        """Events naming an id that no event of their subject gave on or before their day,
+        or saying otherwise than the event they name, refused as the front door refuses them
+        (:mod:`credit_rules.engine.references`), known or not. Only the few events of the
+        types that name or give such ids are looked at."""
+        schema = self._schema
+        if not schema.references:
+            return
+        linked = {t for t, _ in schema.references} | set(schema.references.values())
+        rows = events.lazy().filter(pl.col("type").is_in(sorted(linked))).collect(engine=ENGINE)
+        if rows.height == 0:
+            return
+        problems = HistoryProblems()
+        for (event_type, name), source in sorted(schema.references.items()):
+            referring, given = self._named_and_given(rows, event_type, name, source)
+            if referring is None:
+                continue
+            problems.rows(
+                referring.filter(pl.col("_given").is_null() | (pl.col("_given") > pl.col("_by"))),
+                name,
+                Message(
+                    "the {field} this {type} names was given by no {source} of its subject "
+                    "on or before its {day}",
+                    type=event_type,
+                    field=name,
+                    source=source,
+                    day=schema.reference_days[event_type],
+                ),
+            )
+        for event_type, agreement in sorted(schema.agreements.items()):
+            referring, given = self._named_and_given(
+                rows, event_type, agreement.field, agreement.source, agreement.fields
+            )
+            if referring is None or given is None:
+                continue
+            for name in agreement.fields:
+                if name not in rows.columns:
+                    continue
+                theirs = pl.col(f"_given_{name}")
+                problems.rows(
+                    referring.filter(
+                        pl.col("_given").is_not_null()
+                        & (pl.col("_given") <= pl.col("_by"))
+                        & pl.col(name).is_not_null()
+                        & (theirs.is_null() | (theirs != pl.col(name)))
+                    ),
+                    name,
+                    Message(
+                        "the {field} this {type} names is not the one the {source} it names gives",
+                        type=event_type,
+                        field=name,
+                        source=agreement.source,
+                    ),
+                )
+        problems.raise_if_any()
+
+    def _named_and_given(
+        self,
+        rows: pl.DataFrame,
+        event_type: str,
+        name: str,
+        source: str,
+        repeated: tuple[str, ...] = (),
+    ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+        """The ``event_type`` rows of ``rows`` that name an id in ``name``, each with the day
+        by which it must have been given (``_by``) and the first day a ``source`` of its
+        subject gave it (``_given``, null: never), with that first event's ``repeated``
+        fields (``_given_<field>``); and those first events. None where no row names one."""
+        if name not in rows.columns:
+            return None, None
+        day = self._schema.reference_days[event_type]
+        referring = rows.filter((pl.col("type") == event_type) & pl.col(name).is_not_null())
+        if referring.height == 0:
+            return None, None
+        present = [field for field in repeated if field in rows.columns]
+        # The first by day, then by place: the event the front door finds first.
+        given = (
+            rows.lazy()
+            .filter((pl.col("type") == source) & pl.col(name).is_not_null())
+            .sort("date", "_table", "_row")
+            .group_by("subject", name, maintain_order=True)
+            .agg(
+                pl.col("date").first().alias("_given"),
+                *[pl.col(field).first().alias(f"_given_{field}") for field in present],
+            )
+            .collect(engine=ENGINE)
+        )
+        named = referring.with_columns(pl.col(day).alias("_by")).join(
+            given, on=["subject", name], how="left"
+        )
+        return named, given
 
     def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register

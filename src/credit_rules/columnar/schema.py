@@ -17,12 +17,14 @@ from enum import Enum
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
+from credit_rules.model.pack import Agreement
 from credit_rules.model.vocabularies import (
     allowed_values,
     decision_day_fields,
     event_classes,
     key_fields,
     one_per_key_fields,
+    pack,
 )
 
 ColumnKind = Literal["text", "date", "count", "flag", "list"]
@@ -69,6 +71,12 @@ class VocabularySchema:
     #: Event types whose key names one event, and that key's field
     #: (:attr:`credit_rules.model.events.Event.one_per_key`).
     once: Mapping[str, str]
+    #: (event type, field) -> the event type that gives the id it names, by the day in the
+    #: field ``reference_days`` names; and the fields a referring type repeats from the event
+    #: it names (:attr:`credit_rules.model.pack.RegulationPack.references`).
+    references: Mapping[tuple[str, str], str]
+    reference_days: Mapping[str, str]
+    agreements: Mapping[str, Agreement]
 
 
 def _kind(annotation: Any) -> tuple[ColumnKind, frozenset[str] | None]:
@@ -95,6 +103,7 @@ def _column_kind(annotation: Any) -> ColumnKind:
 
 @cache
 def vocabulary_schema(vocabulary: str) -> VocabularySchema:
+    links = pack(vocabulary)
     fields: dict[str, dict[str, FieldSpec]] = {}
     columns: dict[str, ColumnKind] = {}
     for event_type, cls in event_classes(vocabulary).items():
@@ -128,6 +137,9 @@ def vocabulary_schema(vocabulary: str) -> VocabularySchema:
         dict(decision_day_fields(vocabulary)),
         {event_type: cls.not_before for event_type, cls in event_classes(vocabulary).items()},
         dict(one_per_key_fields(vocabulary)),
+        dict(links.references),
+        dict(links.reference_days),
+        dict(links.agreements),
     )
 
 

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, cast, get_args
 
 from pydantic import ValidationError
 
+from credit_rules.engine.references import dangling
 from credit_rules.errors import (
     HistoryError,
     NotInForce,
@@ -49,6 +50,7 @@ from credit_rules.model.vocabularies import (
     event_classes,
     key_fields,
     one_per_key_fields,
+    pack,
     parse_events,
     raw_events,
     tie_fields,
@@ -129,6 +131,9 @@ class _ClassFacts(NamedTuple):
     corrects: bool
     #: Whether it is a correction set aside until the pass knows the records entered early.
     set_aside: bool
+    #: Whether it names an id another event must have given, or gives one that is named
+    #: (:mod:`credit_rules.engine.references`).
+    linked: bool
 
 
 class FrontDoor:
@@ -174,6 +179,11 @@ class FrontDoor:
             if event_type not in self.entering
         }
         self.decided = dict(decision_day_fields(ruleset.vocabulary))
+        #: The vocabulary's references between events (what a decision must name).
+        self.links = pack(ruleset.vocabulary)
+        linked = {event_type for event_type, _ in self.links.references} | set(
+            self.links.references.values()
+        )
         # Correction type -> the registers it corrects (entry type, key field): a correction
         # must find its record, which outcomes checks without walking (Known._plainly_corrects),
         # and one of a record entered before the in-force date corrects nothing (Known._ignored).
@@ -215,6 +225,7 @@ class FrontDoor:
                 self.decided.get(event_type),
                 event_type in self.removals,
                 event_type in self.early_corrections,
+                event_type in linked,
             )
             for event_type, cls in self.classes.items()
         }
@@ -541,6 +552,7 @@ class Known:
         kept_hashes: MutableSequence[int] = array("q") if defer else []
         kept_subjects: list[str] = []
         dropped: set[int] = set()
+        linking: list[int] = []
         for index, event in enumerate(events):
             facts = by_class.get(type(event))
             if facts is None:
@@ -549,7 +561,16 @@ class Known:
                 wrong.append(_not_of_vocabulary(index, event.type, door))
                 continue
             event_type = event.type
-            known_type, key_field, early_pairs, early_kept, decided_field, corrects, aside = facts
+            (
+                known_type,
+                key_field,
+                early_pairs,
+                early_kept,
+                decided_field,
+                corrects,
+                aside,
+                linked,
+            ) = facts
             if event_type != known_type:
                 wrong.append(_not_of_vocabulary(index, event_type, door))
                 continue
@@ -563,6 +584,8 @@ class Known:
                         early.setdefault(removal, set()).add(
                             (subject, event.__dict__.get(field_name))
                         )
+            if linked:
+                linking.append(index)
             if only is not None and subject != only:
                 continue
             if subject not in given:
@@ -610,6 +633,10 @@ class Known:
                 for index in strangers
                 if not self._ignored(events[index], early)
             ]
+            if problems:
+                raise HistoryError(None, problems)
+        if linking:
+            problems = dangling(events, linking, door.links)
             if problems:
                 raise HistoryError(None, problems)
         for index in set_aside:

@@ -107,8 +107,9 @@ class Discharge:
 class LedgerPack:
     """What the ledger knows about one regulation: how the history shows each of its actions
     done, by the name of the outcome that owes it, and which procedural events must name an id
-    an earlier event introduced ((event type, field) -> the introducing event type; see
-    :mod:`credit_rules.ledger.references`)."""
+    an event recorded earlier introduced, besides those the vocabulary declares
+    (``Event.refers_to``): (event type, field) -> the introducing event type; see
+    :mod:`credit_rules.ledger.references`."""
 
     vocabulary: str
     discharges: Mapping[str, Discharge]

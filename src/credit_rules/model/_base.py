@@ -159,6 +159,20 @@ class Event(Frozen):
     #: ``earlier``. Data, not only a validator, so that the columnar input checks the same
     #: order as a filter over two columns (:mod:`credit_rules.columnar.schema` reads it).
     not_before: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: Pairs ``(field, introduced_by)``: the id in ``field`` is one that an event of type
+    #: ``introduced_by`` gave, under the same field name, for the same subject, on or before
+    #: this event's day (a decision decides an objection that was filed). Data, so that the
+    #: front door, the columnar input and the ledger refuse the same dangling references
+    #: (:attr:`credit_rules.model.pack.RegulationPack.references`).
+    refers_to: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: The field holding the day by which the ids of ``refers_to`` must have been given, if
+    #: not ``date``: a suspension may start before the objection it suspends is filed (an
+    #: inspection already under way), but not end before it.
+    refers_by: ClassVar[str] = "date"
+    #: Fields that, where this event sets them, repeat what the event named by the first of
+    #: ``refers_to`` says: a repair decided for one record under another record's application
+    #: contradicts the application.
+    agrees_with: ClassVar[tuple[str, ...]] = ()
     #: What the event type is called in pictures and tables (English, marked for the
     #: catalogue's Chinese); it lives with the type so that a new event type is named where
     #: it is defined.

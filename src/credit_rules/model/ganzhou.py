@@ -191,6 +191,8 @@ class ObjectionSuspended(Event):
 
     key_field = "objection"
     not_before = (("until", "date"),)
+    refers_to = (("objection", "objection_filed"),)
+    refers_by = "until"
 
     type: Literal["objection_suspended"] = "objection_suspended"
     shown_as = N_("Objection handling suspended")
@@ -224,6 +226,8 @@ class ObjectionDecided(Event):
 
     key_field = "objection"
     one_per_key = True
+    refers_to = (("objection", "objection_filed"),)
+    agrees_with = ("evaluation",)
 
     type: Literal["objection_decided"] = "objection_decided"
     shown_as = N_("Objection decided")
@@ -269,6 +273,7 @@ class RepairAccepted(Event):
 
     key_field = "application"
     one_per_key = True
+    refers_to = (("application", "repair_applied"),)
 
     type: Literal["repair_accepted"] = "repair_accepted"
     shown_as = N_("Repair accepted")
@@ -279,6 +284,7 @@ class RepairExtended(Event):
     """Art 25: a complex case is extended, by at most 15 working days."""
 
     key_field = "application"
+    refers_to = (("application", "repair_applied"),)
 
     type: Literal["repair_extended"] = "repair_extended"
     shown_as = N_("Repair handling extended")
@@ -294,6 +300,8 @@ class RepairDecided(Event):
 
     key_field = "application"
     one_per_key = True
+    refers_to = (("application", "repair_applied"),)
+    agrees_with = ("record",)
 
     type: Literal["repair_decided"] = "repair_decided"
     shown_as = N_("Repair decided")

@@ -127,6 +127,7 @@ class ObjectionDismissed(Event):
     correction is recorded as ``record_corrected`` instead."""
 
     key_field = "record"
+    refers_to = (("record", "objection_filed"),)
 
     type: Literal["objection_dismissed"] = "objection_dismissed"
     shown_as = N_("Objection dismissed")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, get_args
+from typing import Any, NamedTuple, Protocol, TypeVar, get_args
 
 from credit_rules.i18n import Message
 from credit_rules.model._base import Event
@@ -27,6 +27,15 @@ class Extension(Protocol):
     def vocabulary(self) -> str: ...
 
 
+class Agreement(NamedTuple):
+    """An event type's first reference (``field`` naming an id that ``source`` introduced),
+    and the fields it must repeat from that event where it sets them."""
+
+    field: str
+    source: str
+    fields: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class RegulationPack:
     """One regulation as the vocabulary layer knows it: its vocabulary id and the discriminated
@@ -36,7 +45,11 @@ class RegulationPack:
     from the day it takes effect (``decision_day_fields``), the field grading it
     (``severity_fields``) and the field classifying it (``category_fields``); and the types
     whose key names one event only, with that key's field (``one_per_key_fields``): an
-    evaluation, an objection, an application is published, filed, made once.
+    evaluation, an objection, an application is published, filed, made once. ``references``
+    holds, by (event type, field), the type that must have introduced the id the field names
+    (``Event.refers_to``) by the day in the field ``reference_days`` gives by referring type
+    (``Event.refers_by``), and ``agreements``, by event type, its first reference with the
+    fields that must repeat what the referred event says (``Event.agrees_with``).
     """
 
     vocabulary: str
@@ -46,6 +59,9 @@ class RegulationPack:
     severity_fields: Mapping[str, str] = field(init=False)
     category_fields: Mapping[str, str] = field(init=False)
     one_per_key_fields: Mapping[str, str] = field(init=False)
+    references: Mapping[tuple[str, str], str] = field(init=False)
+    agreements: Mapping[str, Agreement] = field(init=False)
+    reference_days: Mapping[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         classes = self.event_classes()
@@ -55,18 +71,7 @@ class RegulationPack:
                 name = getattr(cls, table)
                 if name is None:
                     continue
-                if name not in cls.model_fields:
-                    raise ValueError(
-                        Message(
-                            "{vocabulary}: {name}.{table} names {name2!r}, which is not a field of "
-                            "{event_type}",
-                            vocabulary=self.vocabulary,
-                            name=cls.__name__,
-                            table=table,
-                            name2=name,
-                            event_type=event_type,
-                        )
-                    )
+                self._check_field(cls.__name__, table, name, cls, event_type)
                 found[event_type] = name
             object.__setattr__(self, f"{table}s", types.MappingProxyType(found))
         once: dict[str, str] = {}
@@ -83,6 +88,63 @@ class RegulationPack:
                 )
             once[event_type] = cls.key_field
         object.__setattr__(self, "one_per_key_fields", types.MappingProxyType(once))
+        references: dict[tuple[str, str], str] = {}
+        agreements: dict[str, Agreement] = {}
+        days: dict[str, str] = {}
+        for event_type, cls in classes.items():
+            if cls.refers_to:
+                self._check_field(cls.__name__, "refers_by", cls.refers_by, cls, event_type)
+                days[event_type] = cls.refers_by
+            for name, source in cls.refers_to:
+                self._check_field(cls.__name__, "refers_to", name, cls, event_type)
+                if source not in classes:
+                    raise ValueError(
+                        Message(
+                            "{vocabulary}: {name}.refers_to names event type {source!r}, which "
+                            "the vocabulary does not have",
+                            vocabulary=self.vocabulary,
+                            name=cls.__name__,
+                            source=source,
+                        )
+                    )
+                self._check_field(cls.__name__, "refers_to", name, classes[source], source)
+                references[event_type, name] = source
+            if cls.agrees_with:
+                if not cls.refers_to:
+                    raise ValueError(
+                        Message(
+                            "{vocabulary}: {name}.agrees_with needs a reference (refers_to)",
+                            vocabulary=self.vocabulary,
+                            name=cls.__name__,
+                        )
+                    )
+                name, source = cls.refers_to[0]
+                for agreeing in cls.agrees_with:
+                    for checked, checked_type in ((cls, event_type), (classes[source], source)):
+                        self._check_field(
+                            cls.__name__, "agrees_with", agreeing, checked, checked_type
+                        )
+                agreements[event_type] = Agreement(name, source, cls.agrees_with)
+        object.__setattr__(self, "references", types.MappingProxyType(references))
+        object.__setattr__(self, "agreements", types.MappingProxyType(agreements))
+        object.__setattr__(self, "reference_days", types.MappingProxyType(days))
+
+    def _check_field(
+        self, owner: str, table: str, name: str, cls: type[Event], event_type: str
+    ) -> None:
+        """Refuse a table of class ``owner`` naming ``name`` unless ``event_type`` has it."""
+        if name not in cls.model_fields:
+            raise ValueError(
+                Message(
+                    "{vocabulary}: {name}.{table} names {name2!r}, which is not a field of "
+                    "{event_type}",
+                    vocabulary=self.vocabulary,
+                    name=owner,
+                    table=table,
+                    name2=name,
+                    event_type=event_type,
+                )
+            )
 
     def event_classes(self) -> Mapping[str, type[Event]]:
         """Each event type and the model class that validates it, read off the union."""

@@ -18,6 +18,7 @@ from credit_rules.errors import CalendarRangeError, CreditRulesError
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event
 from credit_rules.model.results import Decision, Evaluation
+from credit_rules.model.vocabularies import pack_of
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
 from credit_rules.ruleset.expressions import names_in
@@ -187,14 +188,38 @@ def without_record(
     events: Sequence[Event], register: ir.Register, record: Event
 ) -> tuple[Event, ...]:
     """The history had ``record`` never been entered: it, and every later step of a procedure
-    that names it (its objections, corrections, repairs), are left out."""
+    that names it (its objections, corrections, repairs), are left out, and so are the steps
+    that name one of those by its own id (the acceptance of a repair application for it):
+    what they name would be gone (``Event.refers_to``)."""
     key = record_key(register, record)
-    return tuple(
+    kept = [
         e
         for e in events
         if e is not record
         and not (e.subject == record.subject and getattr(e, register.key, None) == key)
-    )
+    ]
+    references = pack_of(type(record)).references
+    while True:
+        given = {
+            (e.type, name, getattr(e, name, None))
+            for e in kept
+            if e.subject == record.subject
+            for (_, name), source in references.items()
+            if e.type == source
+        }
+        left = [
+            e
+            for e in kept
+            if e.subject != record.subject
+            or all(
+                getattr(e, name, None) is None or (source, name, getattr(e, name)) in given
+                for (event_type, name), source in references.items()
+                if e.type == event_type
+            )
+        ]
+        if len(left) == len(kept):
+            return tuple(kept)
+        kept = left
 
 
 def after_periods(

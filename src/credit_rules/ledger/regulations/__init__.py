@@ -34,6 +34,9 @@ def discharges_for(vocabulary: str) -> Mapping[str, Discharge]:
 
 
 def references_for(vocabulary: str) -> Mapping[tuple[str, str], str]:
-    """Which procedural events of one regulation must name an id already on record."""
+    """Which procedural events of one regulation must name an id already on record: those
+    the vocabulary declares (every backend refuses them dangling in valid time, too), and
+    those the ledger alone asks on entry (its pack's ``references``)."""
     pack = PACKS.get(vocabulary)
-    return pack.references if pack is not None else MappingProxyType({})
+    declared = VOCABULARIES[vocabulary].references if vocabulary in VOCABULARIES else {}
+    return MappingProxyType({**declared, **(pack.references if pack is not None else {})})

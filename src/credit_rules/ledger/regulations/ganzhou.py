@@ -33,17 +33,15 @@ PACK: Final = LedgerPack(
             "publicity_ends": Discharge("end_publicity", by_itself=True),
         }
     ),
-    # Arts 19, 20 and 25: a decision, suspension or acceptance names what it acts on; it must
-    # be on record first, or it would discharge nothing (or double an agenda item).
+    # Arts 20 and 25: a decision, suspension or acceptance names what it acts on, and the
+    # vocabulary declares it (Event.refers_to). Arts 12 and 19: an objection names the
+    # evaluation it disputes; the rules read one naming an evaluation not yet published as
+    # made before publication (Art 20), but the ledger takes events as they happen, so the
+    # evaluation must be on record first, or the objection would be lost for its deadline.
     references=MappingProxyType(
         {
             ("objection_filed", "evaluation"): "evaluation_published",
-            ("objection_suspended", "objection"): "objection_filed",
-            ("objection_decided", "objection"): "objection_filed",
             ("objection_decided", "evaluation"): "evaluation_published",
-            ("repair_accepted", "application"): "repair_applied",
-            ("repair_extended", "application"): "repair_applied",
-            ("repair_decided", "application"): "repair_applied",
         }
     ),
 )

@@ -15,7 +15,7 @@ from credit_rules.ledger.agenda import LedgerPack
 
 PACK: Final = LedgerPack(
     vocabulary="lianyungang-2007",
+    # Art 13: a dismissal answers an objection, which must be on record first: the
+    # vocabulary declares it (ObjectionDismissed.refers_to), so nothing more is asked here.
     discharges=MappingProxyType({}),
-    # Art 13: a dismissal answers an objection, which must be on record first.
-    references=MappingProxyType({("objection_dismissed", "record"): "objection_filed"}),
 )
