@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +19,9 @@ from test_columnar_partitions import GANZHOU, GANZHOU_AS_OF, institutions  # noq
 
 from credit_rules import bundled  # noqa: E402
 from credit_rules.columnar import ColumnarEngine  # noqa: E402
-from credit_rules.columnar.on_dask import evaluate_dask  # noqa: E402
+from credit_rules.columnar.on_dask import evaluate_dask, write_parquet  # noqa: E402
 from credit_rules.columnar.partitions import RESULT_TABLES  # noqa: E402
-from credit_rules.errors import TableError  # noqa: E402
+from credit_rules.errors import ArgumentError, TableError  # noqa: E402
 
 RULESET = bundled("lianyungang-2007")
 AS_OF = dt.date(2015, 6, 30)
@@ -116,3 +117,58 @@ def test_two_worker_processes_give_the_single_machine_result() -> None:
         with pytest.raises(TableError, match="the same record entered twice") as caught:
             evaluate_dask(frame, RULESET, as_of=AS_OF).compute()
         assert caught.value.total == 2
+
+
+def test_write_parquet_writes_all_partitions_or_nothing(tmp_path: Path) -> None:
+    """docs/batch.md's nightly job on a cluster: the result folder appears only once every
+    partition is written; bad input anywhere leaves nothing behind and is refused with one
+    error counting the problems of all partitions, each named by its row in the input."""
+    events = population(300)
+    alone = ColumnarEngine(RULESET).evaluate(events, as_of=AS_OF)
+    mixed = events.sample(fraction=1.0, shuffle=True, seed=11)
+    out = tmp_path / "decisions"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        frame = dd.from_pandas(mixed.to_pandas(), npartitions=4, sort=False)
+        sizes = [len(frame.partitions[i]) for i in range(4)]
+        starts = [sum(sizes[:i]) for i in range(4)]
+        # Rows 5 of partition 0, 3 and 4 of partition 1, and 0 of partition 3.
+        places = [(0, 5), (1, 3), (1, 4), (3, 0)]
+        bad_rows = [starts[p] + r for p, r in places]
+        category = mixed.get_column("category").to_list()
+        for row in bad_rows:
+            category[row] = "bogus"
+        broken = mixed.with_columns(pl.Series("category", category))
+        frame = dd.from_pandas(broken.to_pandas(), npartitions=4, sort=False)
+        assert [len(frame.partitions[i]) for i in range(4)] == sizes
+        want = [f"events.partitions[{p}][{r}]" for p, r in places]
+        with pytest.raises(TableError) as caught:
+            write_parquet(frame, RULESET, out, as_of=AS_OF)
+        assert caught.value.total == len(bad_rows)
+        assert [p.cell.table + f"[{p.cell.row}]" for p in caught.value.problems] == want
+        assert all(p.cell.column == "category" for p in caught.value.problems)
+        assert list(tmp_path.iterdir()) == []  # nothing at the path, no partial folder
+        # The lazy path names the same rows, one partition's at a time.
+        with pytest.raises(TableError) as lazily:
+            evaluate_dask(frame, RULESET, as_of=AS_OF).compute()
+        assert {p.field.rsplit(".", 1)[0] for p in lazily.value.problems} <= set(want)
+
+        frame = dd.from_pandas(mixed.to_pandas(), npartitions=4, sort=False)
+        rows = write_parquet(frame, RULESET, out, as_of=AS_OF)
+        assert rows == alone.decisions.height > 100
+        assert [p.name for p in tmp_path.iterdir()] == ["decisions"]
+        assert sorted(p.name for p in out.iterdir()) == [f"part.{i}.parquet" for i in range(4)]
+        assert out.stat().st_mode & 0o777 == 0o700
+        assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o600}
+        written = pl.read_parquet(out)
+        key = [n for n, dtype in written.schema.items() if not dtype.is_nested()]
+        assert written.sort(key).rows() == alone.decisions.sort(key).rows()
+        with pytest.raises(ArgumentError, match="exists already"):
+            write_parquet(frame, RULESET, out, as_of=AS_OF, table="outcomes")
+        rows = write_parquet(frame, RULESET, out, as_of=AS_OF, table="outcomes", overwrite=True)
+        assert pl.read_parquet(out).sort("subject").rows() == alone.outcomes.sort("subject").rows()
+        assert rows == alone.outcomes.height

@@ -16,7 +16,7 @@ import errno
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from credit_rules._masking import mask_text
 from credit_rules.i18n import N_, OR, Lang, Message, Quantity, join, listing, render
@@ -143,6 +143,17 @@ def _rebuilt(
     return error
 
 
+class TableCell(NamedTuple):
+    """Where a problem of columnar input sits, as data: the table's name as the problem
+    shows it (``events``, a file's path, ``events[dishonesty_entered]``), the row (0 is the
+    first row of data) and the column. A caller that gave the rows in pieces (a cluster's
+    partitions) maps the row back to its own numbering from here, not from the text."""
+
+    table: str
+    row: int
+    column: str
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, located as precisely as the input allows."""
@@ -151,6 +162,8 @@ class Problem:
     field: str = ""
     line: int | None = None
     column: int | None = None
+    #: For a row of a table, where it is (the ``field`` says the same in text).
+    cell: TableCell | None = None
     #: The message and field as given, before masking: what ``error.unmasked`` shows a
     #: caller who asks for clear values. Not compared and not shown by ``repr``.
     clear_message: str = dataclasses.field(default="", init=False, repr=False, compare=False)

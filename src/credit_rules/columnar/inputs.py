@@ -21,7 +21,14 @@ import polars as pl
 from pydantic import ValidationError
 
 from credit_rules.columnar.schema import BASE, ENGINE, ColumnKind, FieldSpec, vocabulary_schema
-from credit_rules.errors import ArgumentError, Problem, TableError, suggestion, validation_message
+from credit_rules.errors import (
+    ArgumentError,
+    Problem,
+    TableCell,
+    TableError,
+    suggestion,
+    validation_message,
+)
 from credit_rules.i18n import Message
 from credit_rules.limits import LAST_DAY
 from credit_rules.model.subjects import SUBJECT_CLASSES, Subject
@@ -326,6 +333,8 @@ class _Problems:
             tuple[pl.DataFrame | None, pl.Expr | None, str, Message, str | None]
         ] = []
         self._wanted: list[tuple[pl.DataFrame, str, pl.Expr]] = []
+        #: The row of a problem added alone (:meth:`add`), by its place among the checks.
+        self._cells: dict[int, TableCell] = {}
         #: The values :meth:`also` asked for, once :meth:`raise_if_any` has passed.
         self.found: dict[str, Any] = {}
         #: CSV files read, by the name their problems call them, with their number of rows:
@@ -344,7 +353,10 @@ class _Problems:
         their pass over it: Polars runs a select's expressions side by side."""
         self._wanted.append((frame, name, value))
 
-    def add(self, message: Message, field: str = "") -> None:
+    def add(self, message: Message, field: str = "", cell: TableCell | None = None) -> None:
+        """One problem, not of a mask's rows; ``cell`` if it is in one row all the same."""
+        if cell is not None:
+            self._cells[len(self._checks)] = cell
         self._checks.append((None, None, field, message, None))
 
     def rows(
@@ -384,18 +396,25 @@ class _Problems:
             return
         shown: list[Problem] = []
         rows: list[tuple[str, int, str] | None] = []
-        for (frame, mask, column, message, given), count in zip(self._checks, counts, strict=True):
+        checks = zip(self._checks, counts, strict=True)
+        for index, ((frame, mask, column, message, given), count) in enumerate(checks):
             room = _KEEP - len(shown)
             if not count or room <= 0:
                 continue
             if frame is None or mask is None:
-                shown.append(Problem(message, column))
+                shown.append(Problem(message, column, cell=self._cells.get(index)))
                 rows.append(None)
                 continue
             value = given or (column if column in frame.columns else "_row")
             bad = frame.lazy().filter(mask).head(room)
             for table, row, found in shown_rows(bad, value):
-                shown.append(Problem(with_value(message, found), f"{table}[{row}].{column}"))
+                shown.append(
+                    Problem(
+                        with_value(message, found),
+                        f"{table}[{row}].{column}",
+                        cell=TableCell(table, row, column),
+                    )
+                )
                 rows.append((table, row, column))
         located = self._located(shown, rows)
         if located is not None:
@@ -430,7 +449,7 @@ class _Problems:
         for problem, place in zip(shown, rows, strict=True):
             assert place is not None
             _, row, column = place
-            located.append(Problem(problem.clear_message, column, line=row + 2))
+            located.append(Problem(problem.clear_message, column, line=row + 2, cell=problem.cell))
         return table, located
 
 
@@ -898,7 +917,10 @@ def _check_subject_fields(frame: pl.DataFrame, problems: _Problems) -> None:
         except ValidationError as error:
             for item in error.errors():
                 where = "".join(f".{part}" for part in item["loc"])
-                problems.add(validation_message(item), f"{row['_table']}[{row['_row']}]{where}")
+                cell = TableCell(row["_table"], row["_row"], str(item["loc"][0]))
+                problems.add(
+                    validation_message(item), f"{row['_table']}[{row['_row']}]{where}", cell
+                )
 
 
 def read_records(

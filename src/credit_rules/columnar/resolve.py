@@ -11,7 +11,7 @@ import polars as pl
 
 from credit_rules.columnar.inputs import shown_rows, with_value
 from credit_rules.columnar.schema import ENGINE
-from credit_rules.errors import Problem, TableError
+from credit_rules.errors import Problem, TableCell, TableError
 from credit_rules.i18n import Message
 
 #: An open end (until None) while intervals are computed; one day short of the last date so
@@ -33,7 +33,11 @@ class HistoryProblems:
         if room > 0 and frame.height:
             for table, row, value in shown_rows(frame.head(room).lazy(), column_name):
                 self.shown.append(
-                    Problem(with_value(message, value), f"{table}[{row}].{column_name}")
+                    Problem(
+                        with_value(message, value),
+                        f"{table}[{row}].{column_name}",
+                        cell=TableCell(table, row, column_name),
+                    )
                 )
 
     def raise_if_any(self) -> None:
