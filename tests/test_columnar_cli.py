@@ -153,6 +153,8 @@ def test_batch_in_chinese_and_its_exit_codes(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "2009年6月1日" in out and "个主体" in out
+    # Each outcome in the ruleset's Chinese words, then its id, as the other commands do.
+    assert "改变医疗保险结算方式为现金结算（cash_settlement） 1" in out, out
     code = main([*args, "-o", str(tmp_path / "d.txt"), "--lang", "zh"])
     assert code == 2 and "输出文件必须以 .parquet 或 .csv 结尾" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:

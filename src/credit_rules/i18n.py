@@ -103,6 +103,16 @@ def none_text(lang: Lang) -> str:
     return "无" if lang == "zh" else "none"
 
 
+def named_text(identifier: str, words_zh: str, lang: Lang | None) -> str:
+    """An outcome (or any id a ruleset describes) as a reader of ``lang`` knows it: in
+    Chinese, the ruleset's Chinese words and then the id in brackets (书面警告（written_warning）),
+    the words being what the reader knows and the id what scenarios, the JSON and
+    ``--outcome`` name; in English, the id alone."""
+    if lang != "zh" or words_zh == identifier:
+        return identifier
+    return f"{words_zh}（{identifier}）"
+
+
 # -- messages --------------------------------------------------------------------------------
 
 

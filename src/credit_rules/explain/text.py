@@ -14,7 +14,7 @@ import datetime as dt
 import io
 
 from credit_rules._console import Console, Table, Text
-from credit_rules.i18n import Gettext, Lang, date_text, listed, translator
+from credit_rules.i18n import Gettext, Lang, date_text, listed, named_text, translator
 from credit_rules.model.results import Citation, Deadline, Decision, Duty, Evaluation, Reason
 
 #: The width of :func:`render_text`'s tables; detail lines are never wrapped at any width.
@@ -152,12 +152,9 @@ def _named(result: Decision | Duty | Deadline, lang: Lang | None, *, in_table: b
     (书面警告（written_warning）): the words are what a Chinese reader knows, the id what
     scenarios, the JSON and ``--outcome`` name. A table, narrow with Chinese dates, shows
     the words alone; the lines below it give both. In English, the id alone, as ever."""
-    if lang != "zh":
-        return result.outcome
-    words = result.meaning.zh
-    if in_table or words == result.outcome:
-        return words
-    return f"{words}（{result.outcome}）"
+    if lang == "zh" and in_table:
+        return result.meaning.zh
+    return named_text(result.outcome, result.meaning.zh, lang)
 
 
 def _add_name_column(table: Table, title: str, lang: Lang | None) -> None:

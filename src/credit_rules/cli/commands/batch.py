@@ -39,7 +39,7 @@ from credit_rules.cli.common import (
 )
 from credit_rules.cli.ruleset_arg import resolve
 from credit_rules.errors import Problem, ScenarioError, TableError, os_reason
-from credit_rules.i18n import Gettext, Message, date_text, listed
+from credit_rules.i18n import Gettext, Message, date_text, listed, named_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -187,7 +187,14 @@ def run(args: argparse.Namespace) -> int:
         stream = sys.stderr if to_stdout else sys.stdout
         stream.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
-    per_outcome = listed((f"{name} {n}" for name, n in counts.items()), lang_of(args)) or _("none")
+    lang = lang_of(args)
+    per_outcome = listed(
+        (
+            f"{named_text(name, engine.ruleset.outcome(name).description.zh, lang)} {n}"
+            for name, n in counts.items()
+        ),
+        lang,
+    ) or _("none")
     rows = _counted(table.height, _("1 row"), _("{count} rows"))
     under = _counted(people, _("1 subject under measures"), _("{count} subjects under measures"))
     counted = _counted(total, _("1 event"), _("{count} events"))
@@ -235,7 +242,14 @@ def _named_stdin(error: TableError, copy: str) -> TableError:
         return text.replace(copy, STDIN_NAME)
 
     problems = [
-        Problem(p.clear_message, renamed(p.clear_field), p.line, p.column) for p in error.problems
+        Problem(
+            p.clear_message,
+            renamed(p.clear_field),
+            p.line,
+            p.column,
+            None if p.cell is None else p.cell._replace(table=renamed(p.cell.table)),
+        )
+        for p in error.problems
     ]
     source = None if error.source is None else renamed(error.source)
     return TableError(source, problems, error.total)
