@@ -634,3 +634,25 @@ def test_an_id_of_white_space_only_is_refused_as_the_subject_model_refuses_it(bl
         ENGINE.read(events, subjects)
     with pytest.raises(CreditRulesError, match="an id must not be blank"):
         Engine(RULESET).evaluate([{"id": blank, "kind": "insured_person"}], [], as_of=AS_OF)
+
+
+def test_a_column_of_the_wrong_kind_is_named_in_the_readers_language() -> None:
+    """A Ganzhou `year` read as floats (nulls through numpy) is refused; in Chinese the kind
+    it should hold is said in Chinese too, not as the English name of the kind."""
+    events = pl.DataFrame(
+        {
+            "type": ["evaluation_published"],
+            "subject": ["s1"],
+            "evaluation": ["e1"],
+            "year": [2024.0],
+            "score": [70],
+            "date": [dt.date(2024, 3, 1)],
+        }
+    )
+    subjects = pl.DataFrame({"id": ["s1"], "kind": ["retail_pharmacy"]})
+    with pytest.raises(TableError) as caught:
+        ColumnarEngine(bundled("ganzhou-2023")).evaluate(events, subjects, as_of="2024-06-01")
+    assert "[events[0].year] expected count, the column is Float64" in str(caught.value)
+    assert "应为 计数（整数），而该列为 Float64" in caught.value.render("zh")
+    cell = caught.value.problems[0].cell
+    assert cell is not None and (cell.table, cell.row, cell.column) == ("events", 0, "year")

@@ -45,6 +45,15 @@ COLUMN_DTYPES: dict[ColumnKind, pl.DataType] = {
     "flag": pl.Boolean(),
     "list": pl.List(pl.String()),
 }
+#: Each kind of column in the reader's language, as a problem names what a column should hold
+#: (the English words are the kinds' own names, which the docs use).
+KIND_WORDS: dict[ColumnKind, Message] = {
+    "text": Message("text"),
+    "date": Message("date"),
+    "count": Message("count"),
+    "flag": Message("flag"),
+    "list": Message("list"),
+}
 #: The text pydantic reads as a flag (lower-cased), for flags given as text (a CSV file).
 _TRUE = ["1", "on", "t", "true", "y", "yes"]
 _FALSE = ["0", "f", "false", "n", "no", "off"]
@@ -566,7 +575,7 @@ def _typed(frame: pl.DataFrame, column: str, kind: ColumnKind, problems: _Proble
         frame,
         source.is_not_null(),
         column,
-        Message("expected {kind}, the column is {dtype}", kind=kind, dtype=str(dtype)),
+        Message("expected {kind}, the column is {dtype}", kind=KIND_WORDS[kind], dtype=str(dtype)),
     )
     return pl.lit(None, target)
 
@@ -619,7 +628,9 @@ def _one_frame(
                     pl.col("type").is_not_null(),
                     "type",
                     Message(
-                        "expected {kind}, the column is {dtype}", kind="text", dtype=str(declared)
+                        "expected {kind}, the column is {dtype}",
+                        kind=KIND_WORDS["text"],
+                        dtype=str(declared),
                     ),
                 )
             frame = frame.with_columns(pl.lit(event_type).alias("type"))
