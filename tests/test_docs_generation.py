@@ -265,6 +265,11 @@ def test_every_event_type_and_field_is_documented(generated: Path, ruleset_id: s
         for field, info in cls.model_fields.items():
             if field != "type":
                 assert f"| `{info.alias or field}` |" in section, f"{name}.{field}"
+        # What a step must name is said beside its fields (docs/semantics.md).
+        for field, source in cls.refers_to:
+            assert f"`{field}` must have been given by an event `{source}`" in section, name
+        for field in cls.agrees_with:
+            assert f"`{field}`, where given, must be what that" in section, name
 
 
 #: Words of the English page's frame; the Chinese page has none of them outside what the

@@ -15,7 +15,7 @@ import typing
 from typing import Any
 
 from credit_rules.i18n import OR, Lang, Message, join, listing
-from credit_rules.model.vocabularies import event_classes
+from credit_rules.model.vocabularies import event_classes, pack
 
 
 def render_vocabulary(vocabulary: str, heading: str = "##", lang: Lang = "en") -> list[str]:
@@ -48,7 +48,39 @@ def render_vocabulary(vocabulary: str, heading: str = "##", lang: Lang = "en") -
             kind = _kind(info.annotation).render(lang)
             lines.append(f"| `{key}` | {kind} | {required.render(lang)} |")
         lines.append("")
+        lines += _references(vocabulary, name, lang)
     return lines
+
+
+def _references(vocabulary: str, event_type: str, lang: Lang) -> list[str]:
+    """What an event of ``event_type`` must name, said beside its fields: a history whose
+    step names what no event gave is refused (docs/semantics.md), and an analyst writing a
+    scenario should read so before the refusal does."""
+    links = pack(vocabulary)
+    said = []
+    for (referring, name), source in sorted(links.references.items()):
+        if referring != event_type:
+            continue
+        said.append(
+            Message(
+                "`{field}` must have been given by an event `{source}` of the same subject, on "
+                "or before this event's `{day}`.",
+                field=name,
+                source=source,
+                day=links.reference_days[event_type],
+            )
+        )
+    agreement = links.agreements.get(event_type)
+    if agreement is not None:
+        for name in agreement.fields:
+            said.append(
+                Message(
+                    "`{field}`, where given, must be what that `{source}` event gives.",
+                    field=name,
+                    source=agreement.source,
+                )
+            )
+    return [line for message in said for line in (message.render(lang), "")]
 
 
 def _anchor(name: str, lang: Lang) -> list[str]:
