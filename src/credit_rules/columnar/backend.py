@@ -44,7 +44,7 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import DAY, OPEN, Ranks, resolve
+from credit_rules.columnar.resolve import OPEN, Ranks, days_later, resolve
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
@@ -80,6 +80,20 @@ _DEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "trigger_key": pl.String,
     "trigger_date": pl.Date,
     "trigger_seq": pl.Int64,
+}
+
+
+#: A piece of a measure or duty: its subject, occasion, stretch (row ``_v`` of the values),
+#: trigger, days and rule. The typed empty frame each list of pieces starts from, so that a
+#: kind or population without measures, or without duties, still gives a frame.
+_PIECE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "_sid": pl.UInt64,
+    "_occ": pl.UInt32,
+    "_v": pl.UInt32,
+    "trigger_seq": pl.Int64,
+    "_first": pl.Date,
+    "_last": pl.Date,
+    "_rule": pl.Int32,
 }
 
 
@@ -279,23 +293,34 @@ class ColumnarEngine:
         kinds = _Kinds(inputs, numbered if self._reads_kind else None)
         records = {spec.register.id: self._history.records(spec, known) for spec in self._registers}
         typed = EventsOfType(known, self._used["event"], self._used["trigger"])
-        pieces: list[pl.LazyFrame] = []
+        # The measures' pieces and the duties' apart from the start: precedence and joining
+        # read only the measures', and a duty's one piece per trigger goes to its table as it
+        # is, never copied through their steps (Lianyungang: 438,203 of 1,076,405 pieces).
+        measures: list[pl.LazyFrame] = [pl.LazyFrame(schema=_PIECE_SCHEMA)]
+        duties: list[pl.LazyFrame] = [pl.LazyFrame(schema=_PIECE_SCHEMA)]
         grids: list[pl.DataFrame] = []
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
         rows = 0
         for on, rules in self._by_on.items():
             if any(plan.deadline is None for plan in rules):
-                found, grid, final[on] = self._pieces(
+                found, owed, grid, ending = self._pieces(
                     on, rules, known, typed, records, kinds, as_of
                 )
+                if ending is not None:
+                    final[on] = ending
                 # Row _v of the stacked grids holds the trigger and facts of a piece.
-                pieces.append(found.lazy().with_columns(pl.col("_v") + rows))
+                offset = pl.col("_v") + rows
+                measures.append(found.with_columns(offset))
+                duties.append(owed.with_columns(offset))
                 grids.append(grid)
                 rows += grid.height
         # Precedence and joining move rows, not values: the trigger and fact columns wait
         # aside, by stretch (fewer rows than pieces), and are read once the rows are chosen.
-        stacked = pl.concat(pieces).with_row_index("_pid").collect(engine=ENGINE)
+        # Each kind's pieces are plans over its grid, collected here once, both sets together.
+        stacked, owed_pieces = pl.collect_all(
+            [pl.concat(measures).with_row_index("_pid"), pl.concat(duties)], engine=ENGINE
+        )
         # In one chunk: a gather from several chunks costs up to eight times as much (texts).
         values = pl.concat(grids, how="diagonal_relaxed", rechunk=True)
         runs, single = resolve(
@@ -303,7 +328,7 @@ class ColumnarEngine:
             self._ranks,
             values.get_column("trigger_date"),
             None if self._keys_in_seq else values.get_column("trigger_key"),
-            self._duty_rules,
+            owed_pieces,
         )
         try:
             deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
@@ -430,7 +455,6 @@ class ColumnarEngine:
                 pl.col("_seq").alias("trigger_seq"),
                 "_removed",
                 *[column("trigger", c) for c in self._used["trigger"]],
-                pl.lit(on).alias("_on"),
             )
         return (
             typed.raw(on)
@@ -444,7 +468,6 @@ class ColumnarEngine:
                 pl.col("_seq").alias("trigger_seq"),
                 pl.lit(None, pl.Date).alias("_removed"),
                 *trigger_fields,
-                pl.lit(on).alias("_on"),
             )
             .collect(engine=ENGINE)
         )
@@ -461,9 +484,12 @@ class ColumnarEngine:
         """Each occasion on each stretch ``[_d, _e]`` (``_e`` null: on past ``as_of``), cut
         on every day on which a fact the occasion's rules read may change, as the walk's
         ``next_change`` says (:mod:`credit_rules.engine.facts`), and where its record goes."""
-        occasions = occasions.with_row_index("_occ").filter(
-            pl.col("_removed").is_null() | (pl.col("_removed") > pl.col("trigger_date"))
-        )
+        occasions = occasions.with_row_index("_occ")
+        # An occasion removed by its trigger's day has no stretch. Seldom any is: a look at
+        # the days costs less than a filter's copy of every column (texts among them).
+        gone = pl.col("_removed") <= pl.col("trigger_date")
+        if occasions.select(gone.any()).item():
+            occasions = occasions.filter(~gone.fill_null(False))
         if occasions.height == 0:
             # Nothing to cut, and no source of days is read for nothing.
             return occasions.with_columns(
@@ -500,41 +526,54 @@ class ColumnarEngine:
             if moving:
                 cut = mine(frame)
                 points.append(cut.select("_sid", pl.col("_entered").alias("_d")))
-                points.append(cut.select("_sid", (pl.col("_last_valid") + DAY).alias("_d")))
+                points.append(cut.select("_sid", days_later(pl.col("_last_valid"), 1).alias("_d")))
             points.append(frame.lazy().select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
-        changes = (
-            pl.concat(points)
-            .drop_nulls()
-            .filter(pl.col("_d") <= as_of)
-            .unique()
-            .collect(engine=ENGINE)
-        )
+        # Several sources may give one day: each cut is kept once below, where the cuts are
+        # in order anyway, rather than by a hash of every day of every source.
+        changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of)
+        occ, day = pl.col("_occ"), pl.col("_d")
         later = (
-            occasions.select("_occ", "_sid", "trigger_date", "_removed")
+            occasions.lazy()
+            .select("_occ", "_sid", "trigger_date", "_removed")
             .join(changes, on="_sid", how="inner")
             .filter(
-                (pl.col("_d") > pl.col("trigger_date"))
-                & (pl.col("_removed").is_null() | (pl.col("_d") < pl.col("_removed")))
+                (day > pl.col("trigger_date"))
+                & (pl.col("_removed").is_null() | (day < pl.col("_removed")))
             )
             .select("_occ", "_d")
+            .sort("_occ", "_d")
+            .filter(((occ != occ.shift(1)) | (day != day.shift(1))).fill_null(True))
+            .with_columns(
+                pl.when(occ == occ.shift(-1)).then(day.shift(-1)).alias("_next"),
+                (occ != occ.shift(1)).fill_null(True).alias("_first_cut"),
+            )
+            .collect(engine=ENGINE)
         )
-        # Most occasions are never cut: their one stretch starts on the trigger's day. The
-        # few cuts are ordered on their own and joined back.
-        later = later.sort("_occ", "_d").with_columns(
-            pl.when(pl.col("_occ") == pl.col("_occ").shift(-1))
-            .then(pl.col("_d").shift(-1))
-            .alias("_next")
+        # Most occasions are never cut: their one stretch starts on the trigger's day and
+        # ends where the first cut is, put in place by the occasion's row (the numbers are
+        # ascending, so a binary search finds it), not by a join of every occasion.
+        numbers = occasions.get_column("_occ")
+        first_cut = later.filter(pl.col("_first_cut"))
+        next_day = pl.repeat(None, occasions.height, dtype=pl.Date, eager=True).scatter(
+            numbers.search_sorted(first_cut.get_column("_occ")), first_cut.get_column("_d")
         )
-        first_cut = later.group_by("_occ").agg(pl.col("_d").min().alias("_next"))
-        starts = occasions.join(
-            first_cut, on="_occ", how="left", maintain_order="left"
-        ).with_columns(pl.col("trigger_date").alias("_d"))
+
+        # A stretch ends the day before the next cut, or before its record goes. Each part's
+        # end is computed on its own, in one chunk, before the two are stacked.
+        def until(following: pl.Expr) -> pl.Expr:
+            return days_later(pl.coalesce(following, pl.col("_removed")), -1).alias("_e")
+
+        starts = occasions.with_columns(pl.col("trigger_date").alias("_d"), until(pl.lit(next_day)))
         # The few cuts go after the starts, out of the occasions' order: a duty owed on its
         # trigger's day takes its piece from a start, in the occasions' order, and precedence
         # puts every other piece in the order of the result tables anyway (resolve).
-        cuts = later.join(occasions, on="_occ", how="inner")
-        grid = pl.concat([starts, cuts], how="diagonal_relaxed")
-        return grid.with_columns((pl.coalesce("_next", "_removed") - DAY).alias("_e")).drop("_next")
+        cuts = (
+            occasions[numbers.search_sorted(later.get_column("_occ"))]
+            .with_columns(later.get_column("_d"), later.get_column("_next"))
+            .with_columns(until(pl.col("_next")))
+            .drop("_next")
+        )
+        return pl.concat([starts, cuts], how="diagonal_relaxed")
 
     def _pieces(
         self,
@@ -545,9 +584,10 @@ class ColumnarEngine:
         records: Mapping[str, pl.DataFrame],
         kinds: _Kinds,
         as_of: dt.date,
-    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """The pieces of the measures and duties on ``on``, the trigger and facts of each
-        stretch (row ``_v`` of a piece) and the last stretches."""
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.DataFrame, pl.DataFrame | None]:
+        """The pieces of the measures and of the duties on ``on`` (plans, not collected), the
+        trigger and facts of each stretch (row ``_v`` of a piece) and the last stretches, if
+        a deadline rule of the kind reads them (else None)."""
         occasions = self._occasions(on, typed, records)
         # An occasion's stretches and facts read its own subject's records only.
         records = {name: of_few_subjects(frame, occasions) for name, frame in records.items()}
@@ -560,7 +600,8 @@ class ColumnarEngine:
         grid = grid.with_row_index("_v")
         # Every rule's pieces as one lazy plan over the grid, collected once: a few eager
         # steps per rule cost their fixed overhead each, on a grid of every trigger.
-        found = []
+        found: list[pl.LazyFrame] = [pl.LazyFrame(schema=_PIECE_SCHEMA)]
+        owed: list[pl.LazyFrame] = [pl.LazyFrame(schema=_PIECE_SCHEMA)]
         for plan in rules:
             rule = plan.rule
             if plan.deadline is not None:
@@ -599,7 +640,7 @@ class ColumnarEngine:
                     & (pl.col("_last").is_null() | (pl.col("_first") <= pl.col("_last")))
                 )
             # Only numbers travel through precedence; the rule's names are put back at the end.
-            found.append(
+            (owed if plan.index in self._duty_rules else found).append(
                 fired.select(
                     "_sid",
                     "_occ",
@@ -611,8 +652,11 @@ class ColumnarEngine:
                 )
             )
         # A stretch that runs on past as_of holds the facts as of as_of (nothing they read
-        # changes before it ends): the walk counts deadlines on them.
-        ending = grid.filter(pl.col("_e").is_null()).drop("_v")
+        # changes before it ends): the walk counts deadlines on them. Only a deadline rule
+        # reads them, and a kind without one does not copy them out of its grid.
+        ending = None
+        if any(plan.deadline is not None for plan in rules):
+            ending = grid.filter(pl.col("_e").is_null()).drop("_v")
         # The facts the rules show (a builtin such as subject_kind among them).
         shown = dict.fromkeys(
             name for plan in rules if plan.deadline is None for name in plan.facts
@@ -623,7 +667,7 @@ class ColumnarEngine:
             "trigger_seq",
             *[pl.col(name).alias(f"fact_{name}") for name in shown],
         )
-        return pl.concat(found).collect(engine=ENGINE), values, ending
+        return pl.concat(found), pl.concat(owed), values, ending
 
     def _on_day(
         self,

@@ -143,6 +143,8 @@ def of_few_subjects(rows: pl.DataFrame, asking: pl.DataFrame) -> pl.DataFrame:
     step over all the rows costs their whole length however few ask. Otherwise ``rows``."""
     if asking.height * 4 >= rows.height:
         return rows
+    if asking.height == 0:
+        return rows.clear()  # nobody asks: no row is looked up to be left out
     return rows.filter(pl.col("_sid").is_in(asking.get_column("_sid").unique().implode()))
 
 
@@ -157,20 +159,26 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
         return pl.Series("_n", [], pl.Int64)
     # A few triggers (corrections, queries) count among their own subjects' records only.
     records = of_few_subjects(records, grid)
-    days = pl.concat(
-        [
-            records.select(pl.col("_entered").alias("_x")),
-            records.select(pl.col("_last_valid").alias("_x")),
-            grid.select(valid_on.alias("_x")),
-        ]
-    ).select(
-        pl.col("_x").min().alias("low"),
-        pl.col("_x").max().alias("high"),
-        pl.col("_x").null_count().alias("nulls"),
-    )
-    low, high, nulls = days.row(0)
-    if nulls or low is None or records.filter(pl.col("_last_valid") < pl.col("_entered")).height:
+    # The range of every day read, each column's read where it is (not copied into one).
+    span = [pl.col("_entered"), pl.col("_last_valid")]
+    own = records.select(
+        pl.min_horizontal(day.min() for day in span).alias("low"),
+        pl.max_horizontal(day.max() for day in span).alias("high"),
+        pl.sum_horizontal(day.null_count() for day in span).alias("nulls"),
+        (pl.col("_last_valid") < pl.col("_entered")).any().alias("backwards"),
+    ).row(0, named=True)
+    asked_days = grid.select(
+        valid_on.min().alias("low"),
+        valid_on.max().alias("high"),
+        valid_on.null_count().alias("nulls"),
+    ).row(0, named=True)
+    if own["nulls"] or asked_days["nulls"] or own["backwards"]:
         return None
+    ends = (own["low"], own["high"], asked_days["low"], asked_days["high"])
+    found_days = [day for day in ends if day is not None]
+    if not found_days:
+        return None
+    low, high = min(found_days), max(found_days)
     width = ((high - low).days + 1).bit_length()
     most = max(grid.get_column("_sid").max() or 0, records.get_column("_sid").max() or 0)
     assert isinstance(most, int)
@@ -178,30 +186,65 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
         return None
     base = pl.lit(low, pl.Date).cast(pl.Int32).cast(pl.Int64)
 
+    # A UInt64 subject number below 2**62 (checked above) is the same Int64 bit for bit:
+    # reinterpreted, not cast, which checks every value (seven times the arithmetic).
+    sid = pl.col("_sid")
+    unsigned = grid.schema["_sid"] == records.schema["_sid"] == pl.UInt64
+    wide_sid = sid.reinterpret(signed=True) if unsigned else sid
+
     def key(day: pl.Expr) -> pl.Expr:
-        subject: pl.Expr = pl.col("_sid").cast(pl.Int64) * (1 << width)
+        subject: pl.Expr = wide_sid.cast(pl.Int64) * (1 << width)
         return subject + (day.cast(pl.Int32).cast(pl.Int64) - base)
 
-    asked = grid.select(key(valid_on)).to_series()
-    order = asked.arg_sort()
-    questions = asked.gather(order).set_sorted().to_frame("_k")
-
-    def below(day: str, exact: bool) -> pl.Series:
-        """How many keys of (subject, ``day``) are at most (``exact``) or below each
-        question, in the questions' sorted order: an as-of join on sorted keys is one
-        merge, where a binary search per row costs several times more."""
-        keys = records.select(key(pl.col(day)).alias("_k")).sort("_k").with_row_index("_n")
-        found = questions.join_asof(
-            keys, on="_k", strategy="backward", allow_exact_matches=exact
-        ).get_column("_n")
-        return (found.cast(pl.Int64) + 1).fill_null(0)
-
-    # Each count put back in the grid's row: a scatter, where an inverse permutation would
-    # sort the rows a second time.
-    count = pl.repeat(0, grid.height, dtype=pl.Int64, eager=True).scatter(
-        order, below("_entered", True) - below("_last_valid", False)
+    # Each (subject, day) key of the records, sorted.
+    entered, last_valid = (
+        records.select(key(pl.col(day)).alias("_k")).to_series().sort()
+        for day in ("_entered", "_last_valid")
     )
-    removed = records.filter(pl.col("_removed").is_not_null())
+
+    def counted(questions: pl.Series, ordered: bool) -> pl.Series:
+        """The records valid on each of the ``questions`` (keys): those entered by its day
+        less those whose last valid day is before it. Questions in order (``ordered``), as
+        many as the records, are answered by an as-of join on sorted keys, one merge, where
+        a binary search per row costs several times more; a few, in any order, by a binary
+        search each, where a merge would walk every record's key."""
+        if questions.len() * 8 < entered.len() or not ordered:
+            at_most = entered.search_sorted(questions, side="right").cast(pl.Int64)
+            return at_most - last_valid.search_sorted(questions, side="left").cast(pl.Int64)
+        frame = questions.set_sorted().to_frame("_k")
+
+        def below(keys: pl.Series, exact: bool) -> pl.Series:
+            found = frame.join_asof(
+                keys.to_frame("_k").with_row_index("_n"),
+                on="_k",
+                strategy="backward",
+                allow_exact_matches=exact,
+            ).get_column("_n")
+            return (found.cast(pl.Int64) + 1).fill_null(0)
+
+        return below(entered, True) - below(last_valid, False)
+
+    asked = grid.select(key(valid_on)).to_series()
+    # The grid holds each occasion's first stretch in the occasions' order, so its keys are
+    # in order up to the few later stretches after them: that head is asked as it is, in
+    # one merge, and the rest (a few, out of order) by binary searches.
+    descents = asked.diff().lt(0).arg_true()
+    head = int(descents[0]) if descents.len() else asked.len()
+    count = counted(asked.slice(0, head), ordered=True)
+    if head < asked.len():
+        tail = asked.slice(head)
+        if tail.len() * 8 >= entered.len():
+            # Many out of order: sorted, asked in one merge, the counts put back in place
+            # by a scatter, where an inverse permutation would sort them a second time.
+            order = tail.arg_sort()
+            found = counted(tail.gather(order), ordered=True)
+            back = pl.repeat(0, tail.len(), dtype=pl.Int64, eager=True).scatter(order, found)
+        else:
+            back = counted(tail, ordered=False)
+        count = pl.concat([count, back], rechunk=True)
+    removed = records.select("_sid", "_entered", "_last_valid", "_removed").filter(
+        pl.col("_removed").is_not_null()
+    )
     if removed.height:
         # Only the rows of subjects with a removed record (a few of them) are joined.
         hit = pl.col("_sid").is_in(removed.get_column("_sid").unique().implode())
@@ -213,7 +256,7 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
                 valid_on.alias("_v"),
             )
             .filter(hit)
-            .join(removed.select("_sid", "_entered", "_last_valid", "_removed"), on="_sid")
+            .join(removed, on="_sid")
             .filter(
                 (pl.col("_entered") <= pl.col("_v"))
                 & (pl.col("_v") <= pl.col("_last_valid"))

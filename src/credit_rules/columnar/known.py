@@ -202,10 +202,14 @@ class History:
         row = pl.int_range(pl.len(), dtype=pl.Int64)
         first = (pl.col("subject") != pl.col("subject").shift(1)).fill_null(True)
         # Subjects numbered in the order of their ids: every join, group and sort after this
-        # one is on that number, and sorting by it sorts by subject.
+        # one is on that number, and sorting by it sorts by subject. The first events so far
+        # are counted as the non-null values so far, and each event's subject's first row
+        # looked up by that number: a cumulative sum of the flags and a forward fill of the
+        # first rows cost several times as much.
+        number = pl.when(first).then(1).cum_count() - 1
         return frame.with_columns(
-            (first.cum_sum().cast(pl.UInt64) - 1).alias("_sid"),
-            (row - pl.when(first).then(row).forward_fill()).alias("_seq"),
+            number.cast(pl.UInt64).alias("_sid"),
+            (row - row.filter(first).gather(number)).alias("_seq"),
             (pl.col("date") < self.ruleset.in_force_from).alias("_early"),
         )
 
@@ -413,13 +417,17 @@ class History:
             "_row",
         )
         removed = pl.DataFrame(schema={"_sid": pl.UInt64, "_rkey": pl.String, "_removed": pl.Date})
+        # The records of the subjects with a correction, with their row numbers.
+        corrected = pl.DataFrame(schema={"_i": pl.UInt32, "_sid": pl.UInt64, "_rkey": pl.String})
         if register.removed_by_event is not None:
             early = known.filter((pl.col("type") == register.entered_by) & pl.col("_early")).select(
                 "_sid", pl.col(register.key).alias("_rkey")
             )
             corrections = known.filter(pl.col("type") == register.removed_by_event)
             # Only the records of subjects with a correction are looked up (a few of them).
-            corrected = records.join(corrections.select("_sid"), on="_sid", how="semi")
+            corrected = records.with_row_index("_i").join(
+                corrections.select("_sid"), on="_sid", how="semi"
+            )
             corrections = corrections.join(
                 corrected.select("_sid", "_rkey", "_entered"),
                 left_on=["_sid", register.key],
@@ -490,13 +498,11 @@ class History:
         problems.raise_if_any()
         if removed.height == 0:
             return records.with_columns(pl.lit(None, pl.Date).alias("_removed"))
-        # Only the records of subjects with a removal (a few of them) are joined, and their
-        # days put in place by row number: a join of every record hashes every key.
-        hit = records.get_column("_sid").is_in(removed.get_column("_sid").unique().implode())
-        found = (
-            records.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "_sid", "_rkey")
-            .filter(hit)
-            .join(removed, on=["_sid", "_rkey"], how="inner")
+        # Only the records of subjects with a correction (a few of them, found above; every
+        # removal is a correction) are joined, and their days put in place by row number: a
+        # join of every record hashes every key.
+        found = corrected.select("_i", "_sid", "_rkey").join(
+            removed, on=["_sid", "_rkey"], how="inner"
         )
         day = pl.repeat(None, records.height, dtype=pl.Date, eager=True).scatter(
             found.get_column("_i"), found.get_column("_removed")
