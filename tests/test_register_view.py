@@ -56,6 +56,13 @@ def test_looking_at_each_record_and_bisecting_count_alike(
         )
         assert scanning.count_valid_at(day, known) == valid_at
         assert bisecting.count_valid_at(day, known) == valid_at
+        removals = sorted(r.removed_from for r in records if r.removed_from is not None)
+        next_removal = next((removed for removed in removals if removed > known), None)
+        assert scanning.next_removal(known) == bisecting.next_removal(known) == next_removal
+        # The walk asks both at once (facts.RegisterStep.value_and_change).
+        both = (valid_at, next_removal)
+        assert scanning.count_valid_and_next_removal(day, known) == both
+        assert bisecting.count_valid_and_next_removal(day, known) == both
 
 
 def test_a_view_of_a_few_records_looks_at_each_and_of_more_bisects() -> None:

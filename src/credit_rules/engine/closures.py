@@ -210,6 +210,10 @@ def compile_conditions(
     return {rule.id: compile_expr(rule.when, parameters, calendar) for rule in ruleset.rules}
 
 
+def _none_firing(env: Env) -> list[int]:
+    return []  # no rule is on this kind of trigger
+
+
 class ClosureMatcher:
     """Decides which rules fire for one assessment, by calling their compiled conditions."""
 
@@ -239,6 +243,11 @@ class ClosureMatcher:
         """Indexes (into ``ruleset.rules``) of the rules on ``on`` whose condition holds."""
         found = self._by_trigger.get(on)
         return [] if found is None else found(env)
+
+    def firing_on(self, on: str) -> Callable[[Env], list[int]]:
+        """:meth:`firing` for one ``on``, as a function of the facts alone (for a caller that
+        asks about the same kind of trigger many times)."""
+        return self._by_trigger.get(on, _none_firing)
 
     def close(self) -> None:
         """Nothing to release; present so every matcher can be closed the same way."""

@@ -62,6 +62,21 @@ class FactPlan:
             (step.name, step.function if isinstance(step, ComputedStep) else None, step)
             for step in steps
         )
+        # For :meth:`assess`: a register's count says when it next changes from the view it
+        # has just read, and a computed fact changes only with the facts it reads; the other
+        # steps are asked once every fact is known, as :meth:`next_change` asks them.
+        self._assessed = tuple(
+            (
+                step.name,
+                step.function if isinstance(step, ComputedStep) else None,
+                step if isinstance(step, RegisterStep) else None,
+                step,
+            )
+            for step in steps
+        )
+        self._asked_after = tuple(
+            step for step in steps if not isinstance(step, ComputedStep | RegisterStep)
+        )
 
     def environment(self, history: History, occasion: Occasion, day: dt.date) -> Env:
         """Every fact as of ``day``: what the rules on ``occasion`` see on that day."""
@@ -75,6 +90,32 @@ class FactPlan:
                 computed(env) if computed is not None else step.value(env, history, occasion, day)
             )
         return env
+
+    def assess(
+        self, history: History, occasion: Occasion, day: dt.date
+    ) -> tuple[Env, dt.date | None]:
+        """:meth:`environment` and :meth:`next_change` at once: a register's view is looked
+        up once for both (a small request's walk asks little else)."""
+        env: Env = {
+            "trigger_date": occasion.date,
+            "subject_kind": history.kind,
+            "trigger": occasion.event,
+        }
+        found: dt.date | None = None
+        for name, computed, register, step in self._assessed:
+            if computed is not None:
+                env[name] = computed(env)
+            elif register is not None:
+                env[name], change = register.value_and_change(env, history, occasion, day)
+                if change is not None and (found is None or change < found):
+                    found = change
+            else:
+                env[name] = step.value(env, history, occasion, day)
+        for step in self._asked_after:
+            change = step.next_change(env, history, occasion, day)
+            if change is not None and (found is None or change < found):
+                found = change
+        return env, found
 
     def next_change(
         self, env: Env, history: History, occasion: Occasion, day: dt.date
@@ -420,6 +461,21 @@ class RegisterStep:
                 return view.count_valid_at(occasion.date, day)
             return view.latest_valid_at(occasion.date, day)
         return view.count_on(day) if self.counting else view.latest_on(day)
+
+    def value_and_change(
+        self, env: Env, history: History, occasion: Occasion, day: dt.date
+    ) -> tuple[Any, dt.date | None]:
+        """:meth:`value` and :meth:`next_change`, from one look-up of the view."""
+        view = history.register(self.register, self.name, self.keep)
+        if self.where is not None:
+            return self._scanned(env, history, view.records, occasion, day), view.next_change(day)
+        if self.on_trigger:
+            # The count on the trigger's day, as known on ``day``: only a removal changes it.
+            if self.counting:
+                return view.count_valid_and_next_removal(occasion.date, day)
+            return view.latest_valid_at(occasion.date, day), view.next_removal(day)
+        found = view.count_on(day) if self.counting else view.latest_on(day)
+        return found, view.next_change(day)
 
     def _scanned(
         self, env: Env, history: History, records: Sequence[Any], occasion: Occasion, day: dt.date

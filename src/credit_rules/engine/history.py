@@ -113,7 +113,9 @@ class RegisterView:
     def __init__(self, records: Sequence[Record], scan_up_to: int = SCAN_UP_TO) -> None:
         # Records come in entry order from build_records; each array below is built the
         # first time a question needs it, since most subjects are asked one or two.
-        self.records = list(records)
+        # Read only: the caller's list is kept as it is (build_records made it for this view's
+        # history), anything else made a list.
+        self.records = records if type(records) is list else list(records)
         self.scanned = len(self.records) <= scan_up_to
         self._span: dt.timedelta | None = None
         self._unbounded = False
@@ -138,7 +140,10 @@ class RegisterView:
 
     @_once_per_view
     def removals(self) -> list[dt.date]:
-        return sorted(r.removed_from for r in self.records if r.removed_from is not None)
+        # Unpacked: a named tuple's field read by name costs a lookup on its class.
+        found = [removed for _, _, _, _, removed, _, _ in self.records if removed is not None]
+        found.sort()
+        return found
 
     @_once_per_view
     def changes(self) -> list[dt.date]:
@@ -150,8 +155,12 @@ class RegisterView:
         """Records valid on ``day`` and not removed by it."""
         if self.scanned:
             count = 0
-            for record in self.records:
-                if record.entered <= day <= record.counts_until:
+            # Each record's fields unpacked at once (a named tuple's field read by name costs
+            # a lookup on its class), and its Record.counts_until worked out in place.
+            for _, _, entered, last_valid, removed, _, _ in self.records:
+                if entered <= day and (
+                    day <= last_valid if removed is None else day <= last_valid and day < removed
+                ):
                     count += 1
             return count
         return bisect.bisect_right(self.starts, day) - bisect.bisect_left(self.ends, day)
@@ -166,10 +175,9 @@ class RegisterView:
         """Records valid on ``day`` that had not been removed by ``known`` (a later day)."""
         if self.scanned:
             count = 0
-            for record in self.records:
-                if record.entered <= day <= record.last_valid and (
-                    record.removed_from is None or record.removed_from > known
-                ):
+            # Unpacked: a named tuple's field read by name costs a lookup on its class.
+            for _, _, entered, last_valid, removed, _, _ in self.records:
+                if entered <= day <= last_valid and (removed is None or removed > known):
                     count += 1
             return count
         entered_by = bisect.bisect_right(self.starts, day)
@@ -190,6 +198,25 @@ class RegisterView:
             if record.last_valid >= day and removed is not None and removed <= known:
                 gone += 1
         return valid - gone
+
+    def count_valid_and_next_removal(
+        self, day: dt.date, known: dt.date
+    ) -> tuple[int, dt.date | None]:
+        """:meth:`count_valid_at` of ``day`` as known on ``known``, and the first removal
+        after ``known`` (:meth:`next_removal`): a count on a trigger's day and the day it may
+        next change, in one look at a few records."""
+        if not self.scanned:
+            return self.count_valid_at(day, known), self.next_removal(known)
+        count = 0
+        found: dt.date | None = None
+        # Unpacked: a named tuple's field read by name costs a lookup on its class.
+        for _, _, entered, last_valid, removed, _, _ in self.records:
+            if removed is None or removed > known:
+                if entered <= day <= last_valid:
+                    count += 1
+                if removed is not None and (found is None or removed < found):
+                    found = removed
+        return count, found
 
     def _earliest_valid(self, day: dt.date) -> dt.date:
         """The earliest entry day of a record that may still be valid on ``day``."""
@@ -220,6 +247,14 @@ class RegisterView:
         return self.changes[index] if index < len(self.changes) else None
 
     def next_removal(self, after: dt.date) -> dt.date | None:
+        if self.scanned:
+            # A few records: the earliest removal after ``after`` found by looking at each,
+            # without sorting the removals for a bisection (most records have none).
+            found: dt.date | None = None
+            for _, _, _, _, removed, _, _ in self.records:
+                if removed is not None and removed > after and (found is None or removed < found):
+                    found = removed
+            return found
         index = bisect.bisect_right(self.removals, after)
         return self.removals[index] if index < len(self.removals) else None
 
@@ -279,17 +314,20 @@ class History:
         #: How many events and records the questions asked of this history looked at one
         #: by one (after bisection): what the complexity test counts instead of timing.
         self.inspected = 0
-        self._seq: dict[int, int] = {}
+        # The places by event and the series are made when first asked (most histories are
+        # asked neither: a register's count needs only its view).
+        self._seq: dict[int, int] | None = None
         self._views: dict[Hashable, RegisterView] = {}
-        self._series: dict[Hashable, Any] = {}
+        self._series: dict[Hashable, Any] | None = None
 
     def __repr__(self) -> str:
         return f"History(subject={self.subject!r}, kind={self.kind!r}, events={len(self.events)})"
 
     def seq_of(self, event: Event) -> int:
-        if not self._seq:
-            self._seq.update((id(e), index) for index, e in enumerate(self.events))
-        return self._seq[id(event)]
+        seq = self._seq
+        if seq is None:
+            seq = self._seq = {id(e): index for index, e in enumerate(self.events)}
+        return seq[id(event)]
 
     def register(self, register: str, name: Hashable, keep: EventTest | None) -> RegisterView:
         """The register's records passing ``keep`` (a fixed filter named ``name``)."""
@@ -302,20 +340,26 @@ class History:
 
     def series(self, event_type: str, name: Hashable, keep: EventTest | None) -> Series:
         """Events of ``event_type`` passing ``keep``, in the history's order."""
-        found = self._series.get((event_type, name, None))
+        made = self._series
+        if made is None:
+            made = self._series = {}
+        found: Series | None = made.get((event_type, name, None))
         if found is None:
             found = Series()
             for event in self.events:
                 if event.type == event_type and (keep is None or keep(event)):
                     found.append(event)
-            self._series[(event_type, name, None)] = found
+            made[(event_type, name, None)] = found
         return found
 
     def keyed(
         self, event_type: str, name: Hashable, keep: EventTest | None, field_name: str
     ) -> Mapping[Any, Series]:
         """Events of ``event_type`` passing ``keep``, by the value of ``field_name``."""
-        found = self._series.get((event_type, name, field_name))
+        made = self._series
+        if made is None:
+            made = self._series = {}
+        found = made.get((event_type, name, field_name))
         if found is None:
             found = {}
             for event in self.series(event_type, name, keep).events:
@@ -325,7 +369,7 @@ class History:
                     if series is None:
                         series = found[value] = Series()
                     series.append(event)
-            self._series[(event_type, name, field_name)] = found
+            made[(event_type, name, field_name)] = found
         return found
 
     def keyed_series(
@@ -375,7 +419,10 @@ def build_records(
     # find those that come after the record's removal.
     corrected: dict[str, list[tuple[dt.date, dt.date, int, bool]]] = {}
     for index, event in enumerate(events):
-        event_type = event.type
+        # The model's fields read from its dict, in one look-up through the model's class
+        # (each field read by name costs one).
+        values = event.__dict__
+        event_type = values["type"]
         if event_type == removed_by:
             corrections.append(index)
         if early and index in early:
@@ -383,7 +430,7 @@ def build_records(
                 before.add(_key(event, key_field))
             continue
         if event_type == entered_by:
-            key = event.__dict__.get(key_field)
+            key = values.get(key_field)
             if not isinstance(key, str):
                 key = _key(event, key_field)  # raises
             if key in entered:
@@ -460,17 +507,10 @@ def build_records(
         # costs more than the rest of the record (a population's records are a million).
         new_tuple(
             Record,
-            (
-                register_id,
-                key,
-                event.date,
-                last_valid_of(event.date),
-                removed.get(key),
-                event,
-                index,
-            ),
+            (register_id, key, day, last_valid_of(day), removed.get(key), event, index),
         )
         for key, (index, event) in ordered
+        for day in (event.date,)
     ]
 
 

@@ -59,6 +59,8 @@ from credit_rules.ruleset import ir
 from credit_rules.yaml_source import iso_date
 
 SubjectInput = Subject | Mapping[str, Any]
+#: The input place of a ranked event (FrontDoor.canonical).
+_PLACE_OF_RANK = operator.itemgetter(3)
 _ID = operator.attrgetter("id")
 _KIND = operator.attrgetter("kind")
 EventInput = Event | Mapping[str, Any]
@@ -141,6 +143,8 @@ class FrontDoor:
 
     def __init__(self, ruleset: ir.Ruleset) -> None:
         self.ruleset = ruleset
+        #: The last ``as_of`` that :meth:`check_as_of` accepted (a plain date).
+        self._accepted: dt.date | None = None
         self.kinds = frozenset(ruleset.subject_kinds)
         # Plain dicts: these are read once or twice per event of a population, and a
         # mappingproxy's lookup costs more than a dict's.
@@ -250,6 +254,11 @@ class FrontDoor:
         return known_at
 
     def check_as_of(self, as_of: object) -> dt.date:
+        # The day last accepted is accepted again at once: the checks below are a pure
+        # function of the day and the ruleset, and a service asks about the same day over
+        # and over. (Two threads may each store theirs; either is a day that passed.)
+        if type(as_of) is dt.date and as_of == self._accepted:
+            return as_of
         if isinstance(as_of, str):
             as_of = iso_date(as_of, "as_of")
         if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
@@ -269,6 +278,8 @@ class FrontDoor:
         until = ruleset.in_force_until
         if until is not None and as_of > until:
             raise NotInForce(ruleset.id, as_of, ruleset.in_force_from, until)
+        if type(as_of) is dt.date:
+            self._accepted = as_of
         return as_of
 
     def subject_kinds(self, subjects: Iterable[SubjectInput]) -> Mapping[str, str]:
@@ -419,7 +430,8 @@ class FrontDoor:
         histories, all held at once, would each outlive its walk and be scanned by the garbage
         collector over and over.
         """
-        items = self.event_list(events)
+        # A list, the usual case, asked here: event_list's call costs more than the test.
+        items = events if type(events) is list else self.event_list(events)
         known = Known(self, as_of, known_at, floor, only)
         # Dicts (what a service receives) are parsed first: the pass over models would stop
         # at the first one anyway, after setting up all it needs (a tenth of a small request).
@@ -450,13 +462,19 @@ class FrontDoor:
         keys = self.keys
         ranked: list[tuple[dt.date, str, str, int]] = []
         for index in indexes:
-            event = events[index]
-            event_type = event.type
+            # The model's fields read from its dict, in one look-up through the model's
+            # class (each field read by name costs one): the events are this vocabulary's
+            # models, validated (Known.gathered), every field in their dict.
+            values = events[index].__dict__
+            event_type = values["type"]
             field_name = keys.get(event_type)
-            value = event.__dict__.get(field_name) if field_name is not None else None
-            ranked.append((event.date, event_type, value if isinstance(value, str) else "", index))
+            value = values.get(field_name) if field_name is not None else None
+            ranked.append(
+                (values["date"], event_type, value if isinstance(value, str) else "", index)
+            )
         ranked.sort()
-        ordered = [rank[3] for rank in ranked]
+        # Lists made by C-level maps, not comprehensions (each a function call of its own).
+        ordered = list(map(_PLACE_OF_RANK, ranked))
         start, count = 0, len(ranked)
         while start < count - 1:
             day, event_type, key, _ = ranked[start]
@@ -469,11 +487,11 @@ class FrontDoor:
             if end - start > 1:
                 ordered[start:end] = sorted(ordered[start:end], key=lambda i: self._tie(events[i]))
             start = end
-        chosen = [events[i] for i in ordered]
+        chosen = list(map(events.__getitem__, ordered))
         # Events are in day order, so those before the in-force date come first.
         in_force = self.ruleset.in_force_from
         early: frozenset[int] = frozenset()
-        if chosen and chosen[0].date < in_force:
+        if chosen and ranked[0][0] < in_force:  # the first event's day
             early = frozenset(place for place, event in enumerate(chosen) if event.date < in_force)
         # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
         history: SubjectHistory = new_tuple(SubjectHistory, (kind, chosen, ordered, early))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from credit_rules.engine.provenance import (
     rule_reads,
     rule_text,
 )
-from credit_rules.model.results import Provenance, RuleText
+from credit_rules.model.results import Provenance, RuleText, new_tuple
 from credit_rules.model.vocabularies import decision_day_fields, key_fields
 from credit_rules.periods import Period, last_day_of_period
 from credit_rules.ruleset import ir
@@ -62,12 +62,27 @@ class CompiledRule:
     #: places of the counted dates among its provenance's values; None where nothing counts.
     counted: CountedDays | None = None
     counted_places: tuple[int, ...] = ()
+    #: The values of ``text.fact_names`` from an assessment's facts: a getter made once per
+    #: rule, from its text (every result of the rule reads them).
+    values_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values_of", values_getter(self.text.fact_names))
 
     def provenance_values(self, env: Mapping[str, Any]) -> tuple[Any, ...]:
-        names = self.text.fact_names
-        if len(names) > 1:
-            return itemgetter(*names)(env)  # type: ignore[no-any-return]
-        return (env[names[0]],) if names else ()
+        return self.values_of(env)
+
+
+def values_getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` in a mapping, as a tuple in their order."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    if names:
+        (name,) = names
+        return lambda env: (env[name],)
+    return lambda env: ()
 
 
 class SharedProvenances:
@@ -80,20 +95,23 @@ class SharedProvenances:
     changes no answer. Made per call, never shared between calls or engines.
     """
 
-    __slots__ = ("_made",)
+    __slots__ = ("made",)
 
     def __init__(self) -> None:
-        self._made: dict[tuple[int, tuple[Any, ...]], Provenance] = {}
+        #: The provenances made, by rule index and values (read directly by the engine's
+        #: loop over a subject's results, which :meth:`of` would cost two calls per result).
+        self.made: dict[tuple[int, tuple[Any, ...]], Provenance] = {}
 
     def of(self, rule: CompiledRule, env: Mapping[str, Any]) -> Provenance:
         values = rule.provenance_values(env)
         key = (rule.index, values)
         try:
-            found = self._made.get(key)
+            found = self.made.get(key)
         except TypeError:  # a value that cannot be a key is not shared
             return Provenance(values, rule.text)
         if found is None:
-            found = self._made[key] = Provenance(values, rule.text)
+            # Made as the tuple it is: a NamedTuple's own __new__ is a Python function.
+            found = self.made[key] = new_tuple(Provenance, (values, rule.text))
         return found
 
 

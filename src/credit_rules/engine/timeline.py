@@ -12,25 +12,43 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from typing import Any, Final
 
 from credit_rules.engine.history import Occasion
 
 _ONE_DAY = dt.timedelta(days=1)
 _END = dt.date.max
 
+#: Where an occasion's pieces go among a rule's (see :func:`_join`): its day, the id it
+#: names (or ""), its kind (``on``) and its trigger's place in the history (``seq``, or 0),
+#: made once per occasion by the walk.
+Place = tuple[dt.date, str, str, int]
 
-@dataclass(slots=True)
-class Piece:
-    rule: int
-    group: str | None
-    priority: int
-    occasion: Occasion
-    start: dt.date
-    stop: dt.date | None  # inclusive; None means open-ended
-    env: Any
+
+Piece = tuple[int, str | None, int, Occasion, dt.date, dt.date | None, Any, Place]
+"""A rule's days on one trigger over one stretch: the rule's index, group and priority, the
+trigger's occasion, the first and last day (inclusive; None for open-ended), the facts it
+was found on, and the occasion's :data:`Place`. A plain tuple, read by the positions below
+or unpacked: a subject's walk makes one per firing (a population's by the million), and a
+named tuple is made through a call of ``tuple.__new__``, a dataclass through its
+``__init__``, each several times the cost of the tuple itself."""
+
+RULE: Final = 0
+GROUP: Final = 1
+PRIORITY: Final = 2
+OCCASION: Final = 3
+START: Final = 4
+STOP: Final = 5
+ENV: Final = 6
+PLACE: Final = 7
+
+
+def with_days(piece: Piece, first: dt.date, last: dt.date | None) -> Piece:
+    """``piece`` over the days from ``first`` to ``last`` instead."""
+    rule, group, priority, occasion, _, _, env, place = piece
+    return (rule, group, priority, occasion, first, last, env, place)
 
 
 class Cover:
@@ -82,37 +100,74 @@ class Cover:
         return parts
 
 
-def resolve(pieces: Iterable[Piece]) -> list[Piece]:
-    """Apply group precedence, then join touching pieces of the same rule and trigger."""
-    grouped: dict[str | None, list[Piece]] = {}
-    for piece in pieces:
-        grouped.setdefault(piece.group, []).append(piece)
-    kept: list[Piece] = list(grouped.pop(None, []))
-    for members in grouped.values():
-        if len(members) == 1:
-            kept.append(members[0])  # nothing to outrank it
+def resolve(
+    free: Iterable[Piece], grouped: Iterable[Piece] = (), joinable: bool = True
+) -> list[Piece]:
+    """Apply group precedence, then join touching pieces of the same rule and trigger.
+
+    ``free`` are pieces of no group, which nothing outranks, and ``grouped`` the others.
+    ``joinable`` False says no two pieces of one rule and trigger come from different
+    stretches (the walk knows), so that none can touch another: they are only put in order.
+    """
+    kept: list[Piece] = list(free)
+    groups: dict[str, list[Piece]] = {}
+    for piece in grouped:
+        group = piece[GROUP]
+        if group is None:
+            kept.append(piece)
             continue
-        members.sort(key=lambda p: (-p.priority, -p.occasion.date.toordinal(), p.rule))
+        members = groups.get(group)
+        if members is None:
+            groups[group] = [piece]
+        else:
+            members.append(piece)
+    for members in groups.values():
+        if len(members) == 1 or _apart(members):
+            # No two of them share a day: none is outranked on any of its days, and each is
+            # kept as it is (the ranking below would find the same). A subject with a few
+            # records has its group's measures years apart, so this is the common case.
+            kept.extend(members)
+            continue
+        members.sort(key=lambda p: (-p[PRIORITY], -p[OCCASION].date.toordinal(), p[RULE]))
         covered = Cover()
         for piece in members:
-            gaps = covered.gaps(piece.start, piece.stop)
-            if len(gaps) == 1 and gaps[0] == (piece.start, piece.stop):
+            start, stop = piece[START], piece[STOP]
+            gaps = covered.gaps(start, stop)
+            if len(gaps) == 1 and gaps[0] == (start, stop):
                 kept.append(piece)  # outranked on none of its days: kept as it is
             else:
-                kept.extend(
-                    Piece(
-                        piece.rule,
-                        piece.group,
-                        piece.priority,
-                        piece.occasion,
-                        first,
-                        last,
-                        piece.env,
-                    )
-                    for first, last in gaps
-                )
-            covered.add(piece.start, piece.stop)
+                # The parts of one piece, with days between them: none touches another.
+                kept.extend(with_days(piece, first, last) for first, last in gaps)
+            covered.add(start, stop)
+    if not joinable:
+        kept.sort(key=_JOIN_ORDER)  # in _join's order, with nothing to join
+        return kept
     return _join(kept)
+
+
+_BY_START = itemgetter(START)
+
+
+def _apart(members: Sequence[Piece]) -> bool:
+    """Whether no two of ``members`` share a day."""
+    if len(members) == 2:
+        (_, _, _, _, one_start, one_stop, _, _), (_, _, _, _, other_start, other_stop, _, _) = (
+            members
+        )
+        return (one_stop is not None and one_stop < other_start) or (
+            other_stop is not None and other_stop < one_start
+        )
+    ordered = sorted(members, key=_BY_START)
+    end = ordered[0][STOP]
+    for piece in ordered[1:]:
+        if end is None or piece[START] <= end:
+            return False
+        end = piece[STOP]
+    return True
+
+
+#: By rule, then trigger (its place), then day: read in C, with no Python call per piece.
+_JOIN_ORDER = itemgetter(RULE, PLACE, START)
 
 
 def _join(pieces: list[Piece]) -> list[Piece]:
@@ -120,29 +175,20 @@ def _join(pieces: list[Piece]) -> list[Piece]:
     # each other: two triggers of one day and key (two applications of one id on one day)
     # would otherwise interleave, and neither's touching pieces would be joined. A trigger's
     # place in the history (seq) tells such twins apart, in the history's order.
-    pieces.sort(
-        key=lambda p: (
-            p.rule,
-            p.occasion.date,
-            p.occasion.key or "",
-            p.occasion.on,
-            p.occasion.trigger.seq or 0,
-            p.start,
-        )
-    )
+    pieces.sort(key=_JOIN_ORDER)
     joined: list[Piece] = []
     for piece in pieces:
         last = joined[-1] if joined else None
         if (
             last is not None
-            and last.rule == piece.rule
-            and last.occasion is piece.occasion
-            and last.stop is not None
-            and last.stop + _ONE_DAY == piece.start
+            and last[RULE] == piece[RULE]
+            and last[OCCASION] is piece[OCCASION]
+            and (stop := last[STOP]) is not None
+            and stop + _ONE_DAY == piece[START]
         ):
             # The later piece's facts describe the situation that holds at the end.
-            last.stop = piece.stop
-            last.env = piece.env
+            rule, group, priority, occasion, start, _, _, place = last
+            joined[-1] = (rule, group, priority, occasion, start, piece[STOP], piece[ENV], place)
         else:
             joined.append(piece)
     return joined

@@ -19,14 +19,16 @@ assessments to hold it so).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.facts import Env
 from credit_rules.engine.history import History, Occasion, Record, build_records
 from credit_rules.engine.program import CompiledRule, Program
-from credit_rules.engine.timeline import Cover, Piece
+from credit_rules.engine.timeline import Cover, Piece, Place
 from credit_rules.model.events import Event
 from credit_rules.model.results import Trigger, new_tuple
 
@@ -70,12 +72,65 @@ class Counter:
     inspected: int = 0
 
 
-@dataclass
 class Walk:
-    """One subject's walk: the pieces of measures and duties, and the deadlines' inputs."""
+    """One subject's walk: the pieces of measures and duties, and the deadlines' inputs. A
+    plain class with slots: one is made per subject walked, and a dataclass's ``__init__``
+    calls a factory for each list.
 
-    pieces: list[Piece] = field(default_factory=list)
-    deadlines: list[tuple[CompiledRule, Occasion, Env]] = field(default_factory=list)
+    Pieces of no group (``free``) are kept apart from those of a group (``grouped``, in the
+    order walked), which are all that precedence reads. ``joinable`` says whether some
+    trigger gave pieces on more than one stretch: only then may two pieces of one rule and
+    trigger touch, to be joined (:func:`~credit_rules.engine.timeline.resolve`).
+
+    While the walk goes on, the first ``ready`` of ``grouped`` are those of the days already
+    walked, which outrank the triggers of older days (a day's own do not outrank each other):
+    docs/decisions/0003's precedence, read through :meth:`outranking`. They are added to
+    covers only when a rule of a group is first asked about: a subject with a few records
+    is most often asked about none (a rule of no group, such as a duty to notify, is never
+    outranked), and then no cover is built.
+    """
+
+    __slots__ = (
+        "_added",
+        "_covers",
+        "_priorities",
+        "deadlines",
+        "free",
+        "grouped",
+        "joinable",
+        "ready",
+    )
+
+    def __init__(self, priorities: Mapping[str, tuple[int, ...]]) -> None:
+        self.free: list[Piece] = []
+        self.grouped: list[Piece] = []
+        self.joinable = False
+        self.deadlines: list[tuple[CompiledRule, Occasion, Env]] = []
+        self.ready = 0
+        self._added = 0
+        self._priorities = priorities
+        self._covers: dict[tuple[str, int], Cover] | None = None  # made when first asked
+
+    def outranking(self, group: str, priority: int) -> Cover | None:
+        """The days on which pieces of newer triggers outrank a rule of ``group`` at
+        ``priority``: those of the same group at the same or a higher priority."""
+        covers = self._covers
+        if covers is None:
+            covers = self._covers = {}
+        if self._added < self.ready:
+            priorities = self._priorities
+            for _, piece_group, piece_priority, _, start, stop, _, _ in self.grouped[
+                self._added : self.ready
+            ]:
+                assert piece_group is not None
+                for outranked in priorities[piece_group]:
+                    if outranked <= piece_priority:
+                        cover = covers.get((piece_group, outranked))
+                        if cover is None:
+                            cover = covers[(piece_group, outranked)] = Cover()
+                        cover.add(start, stop)
+            self._added = self.ready
+        return covers.get((group, priority))
 
 
 def history_of(
@@ -106,14 +161,18 @@ def history_of(
             spec.in_entry_order,
         )
         register_id = spec.register.id
+        # Every record entered on an event of this type (build_records), so its trigger's
+        # type is known without reading the event (a model's field read by name costs a
+        # lookup through its class's hooks).
+        entered_by = spec.register.entered_by
         records[register_id] = found
         first = reaching.get(register_id) if reaching is not None else None
         for record in found:
-            if first is not None and record.entered < first:
+            # Unpacked at once: a named tuple's field read by name costs a lookup on its class.
+            _, key, entered, _, _, event, seq = record
+            if first is not None and entered < first:
                 continue
-            event = record.event
-            entered, key = record.entered, record.key
-            trigger = new_tuple(Trigger, (event.type, key, entered, record.seq))
+            trigger = new_tuple(Trigger, (entered_by, key, entered, seq))
             occasions.append(
                 new_tuple(Occasion, (register_id, entered, key, record, event, trigger))
             )
@@ -121,15 +180,16 @@ def history_of(
     wanted = program.event_triggers
     keys = program.key_fields
     for seq, event in enumerate(events):
-        if event.type in wanted and seq not in early:
-            first = reaching.get(event.type) if reaching is not None else None
+        event_type = event.type
+        if event_type in wanted and seq not in early:
+            first = reaching.get(event_type) if reaching is not None else None
             if first is not None and event.date < first:
                 continue
-            field_name = keys.get(event.type)
+            field_name = keys.get(event_type)
             named = event.__dict__.get(field_name) if field_name is not None else None
-            trigger = new_tuple(Trigger, (event.type, named, event.date, seq))
+            trigger = new_tuple(Trigger, (event_type, named, event.date, seq))
             occasions.append(
-                new_tuple(Occasion, (event.type, event.date, named, None, event, trigger))
+                new_tuple(Occasion, (event_type, event.date, named, None, event, trigger))
             )
     if len(program.registers) > 1 or len(occasions) > from_records:
         # One register's records come in this order already (build_records: by day, then id).
@@ -144,6 +204,11 @@ class Walker:
     def __init__(self, program: Program, matcher: Matcher) -> None:
         self.program = program
         self.matcher = matcher
+        #: The matcher's question for each trigger kind, asked without naming the kind on
+        #: every assessment (the closures' own function where the matcher has one).
+        self._firing: dict[str, Callable[[Mapping[str, Any]], list[int]]] = {
+            on: _firing_on(matcher, on) for on in program.by_on
+        }
 
     def _stretch(
         self,
@@ -188,26 +253,16 @@ class Walker:
         counter: Counter | None = None,
     ) -> Walk:
         """Every piece of every measure and duty up to ``as_of``, and what deadlines need."""
-        found = Walk()
-        covers: dict[tuple[str, int], Cover] = {}
-        priorities = self.program.group_priorities
+        found = Walk(self.program.group_priorities)
         index = len(occasions) - 1
         while index >= 0:
             # Triggers of one day are walked together; their pieces outrank older triggers
             # only, so they join the covers after the whole day.
             day = occasions[index].date
-            batch: list[Piece] = []
             while index >= 0 and occasions[index].date == day:
-                self._walk_one(history, occasions[index], as_of, covers, found, batch, counter)
+                self._walk_one(history, occasions[index], as_of, found, counter)
                 index -= 1
-            if index < 0:
-                break  # no older trigger is left for these pieces to outrank
-            for piece in batch:
-                assert piece.group is not None
-                for priority in priorities[piece.group]:
-                    if priority <= piece.priority:
-                        cover = covers.setdefault((piece.group, priority), Cover())
-                        cover.add(piece.start, piece.stop)
+            found.ready = len(found.grouped)
         return found
 
     def _walk_one(
@@ -215,52 +270,112 @@ class Walker:
         history: History,
         occasion: Occasion,
         as_of: dt.date,
-        covers: Mapping[tuple[str, int], Cover],
         found: Walk,
-        batch: list[Piece],
         counter: Counter | None,
     ) -> None:
         program = self.program
-        producing = program.producing[occasion.on]
+        # Unpacked at once: a named tuple's field read by name costs a lookup on its class.
+        on, first_day, key, record, _, trigger = occasion
+        producing = program.producing[on]
+        # The stretches of :meth:`_stretch`, written out: most triggers have one stretch, and a
+        # small request's walk is mostly this loop's calls.
+        plan = program.plans[on]
+        removed = record.removed_from if record is not None else None
+        rules = program.rules
+        firing = self._firing[on]
+        free, grouped = found.free, found.grouped
+        # Pieces of the stretches before this one: a rule's pieces of two stretches may touch.
+        earlier = 0
         # The last day each rule can cover is worked out only if the walk goes past the
         # trigger's first stretch: most triggers have one stretch, and it costs a period sum.
         reaches: list[tuple[CompiledRule, dt.date]] | None = None
         final: Env | None = None
-        day = occasion.date
-        while producing and self._assessable(occasion, day, as_of):
+        day = first_day
+        place: Place | None = None
+        # While the trigger is assessable (:meth:`_assessable`): a record's entry is its day.
+        while producing and day <= as_of and (removed is None or day < removed):
             live: Sequence[CompiledRule] = producing
-            if day != occasion.date:
+            if day != first_day:
                 if reaches is None:
                     reaches = [(rule, program.reach(rule, occasion)) for rule in producing]
                 live = [rule for rule, reach in reaches if reach >= day]
                 if not live:
                     break
-            if covers:
-                start = _undominated(live, day, covers)
+            if found.ready:
+                start = _undominated(live, day, found)
                 if start is None:
                     break
                 if start > day:
                     day = start
                     continue
-            last, env = self._stretch(history, occasion, as_of, day, counter)
-            for index in self.matcher.firing(occasion.on, env):
-                rule = program.rules[index]
-                if rule.kind == "deadline":
+            if counter is not None:
+                counter.assessments += 1
+                counter.facts += len(plan.steps)
+            env, following = plan.assess(history, occasion, day)
+            if removed is not None and (following is None or removed < following):
+                following = removed
+            last = None if following is None or following > as_of else following - _ONE_DAY
+            made = 0
+            for index in firing(env):
+                rule = rules[index]
+                kind = rule.kind
+                if kind == "deadline":
                     continue
-                piece = _piece(rule, occasion, env, day, last)
-                if piece is not None:
-                    found.pieces.append(piece)
-                    if piece.group is not None:
-                        batch.append(piece)
+                # The rule's piece of this stretch, if it has days in it (written out here,
+                # not a call per firing: a small request's walk is mostly these few lines).
+                begins: dt.date | None = rule.start(env)
+                if begins is None:
+                    continue
+                first: dt.date = begins
+                stop: dt.date | None = begins
+                if kind == "duty":
+                    # A duty is owed on one day; it belongs to the stretch of days that
+                    # contains it, or to the trigger's first stretch when it falls before the
+                    # trigger (a correction decided before the day it takes effect is
+                    # notified when decided, Art 13).
+                    if begins < day:
+                        if day != first_day:
+                            continue
+                    elif last is not None and begins > last:
+                        continue  # owed after this stretch
+                else:
+                    stop = rule.stop(env) if rule.stop is not None else None
+                    if begins < day:
+                        first = day
+                    if last is not None and (stop is None or last < stop):
+                        stop = last
+                    if stop is not None and first > stop:
+                        continue
+                if place is None:  # the occasion's Place, once it has a piece
+                    place = (first_day, key or "", on, trigger.seq or 0)
+                piece: Piece = (
+                    rule.index,
+                    rule.group,
+                    rule.priority,
+                    occasion,
+                    first,
+                    stop,
+                    env,
+                    place,
+                )
+                made += 1
+                if rule.group is None:
+                    free.append(piece)
+                else:
+                    grouped.append(piece)
+            if made:
+                if earlier:
+                    found.joinable = True
+                earlier += made
             if last is None:
                 final = env
                 break
             day = last + _ONE_DAY
-        if program.counts_deadlines[occasion.on] and self._assessable(occasion, as_of, as_of):
+        if program.counts_deadlines[on] and self._assessable(occasion, as_of, as_of):
             # A deadline is counted once, on everything known on as_of.
             env = final if final is not None else self._assessed(history, occasion, as_of, counter)
-            for index in self.matcher.firing(occasion.on, env):
-                rule = program.rules[index]
+            for index in firing(env):
+                rule = rules[index]
                 if rule.deadline is not None:
                     found.deadlines.append((rule, occasion, env))
 
@@ -331,14 +446,19 @@ class Walker:
         return found
 
 
-def _undominated(
-    live: Sequence[CompiledRule], day: dt.date, covers: Mapping[tuple[str, int], Cover]
-) -> dt.date | None:
+def _firing_on(matcher: Matcher, on: str) -> Callable[[Mapping[str, Any]], list[int]]:
+    """What ``matcher.firing(on, env)`` gives, as a function of ``env`` alone."""
+    if isinstance(matcher, ClosureMatcher):
+        return matcher.firing_on(on)
+    return functools.partial(matcher.firing, on)
+
+
+def _undominated(live: Sequence[CompiledRule], day: dt.date, walk: Walk) -> dt.date | None:
     """``day`` if some live rule is not outranked on ``day``; otherwise the first day after
     that on which one is not (None if that never comes)."""
     ends = []
     for rule in live:
-        cover = covers.get((rule.group, rule.priority)) if rule.group is not None else None
+        cover = walk.outranking(rule.group, rule.priority) if rule.group is not None else None
         until = cover.until(day) if cover is not None else None
         if until is None:
             return day
@@ -353,33 +473,3 @@ def _covers(rule: CompiledRule, env: Env, day: dt.date) -> bool:
         return False
     stop = rule.stop(env) if rule.stop is not None else None
     return stop is None or day <= stop
-
-
-def _piece(
-    rule: CompiledRule,
-    occasion: Occasion,
-    env: Env,
-    point: dt.date,
-    segment_end: dt.date | None,
-) -> Piece | None:
-    start: dt.date | None = rule.start(env)
-    if start is None:
-        return None
-    if rule.kind == "duty":
-        # A duty is owed on one day; it belongs to the stretch of days that contains it, or to
-        # the trigger's first stretch when it falls before the trigger (a correction decided
-        # before the day it takes effect is notified when decided, Art 13).
-        if start < point:
-            if point != occasion.date:
-                return None
-            return Piece(rule.index, rule.group, rule.priority, occasion, start, start, env)
-        stop: dt.date | None = start
-    else:
-        stop = rule.stop(env) if rule.stop is not None else None
-    first = max(start, point)
-    last = (
-        stop if segment_end is None else (segment_end if stop is None else min(stop, segment_end))
-    )
-    if last is not None and first > last:
-        return None
-    return Piece(rule.index, rule.group, rule.priority, occasion, first, last, env)

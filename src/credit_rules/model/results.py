@@ -733,6 +733,10 @@ def _write_joined(
         write(join(batch))
 
 
+#: The fields :meth:`Evaluation.of` gives, as the set every evaluation it makes shares.
+_EVALUATION_FIELDS = {"ruleset", "as_of", "decisions", "deadlines", "duties", "subjects"}
+
+
 class _SubjectIndex(NamedTuple):
     active: dict[str, tuple[Decision, ...]]
     evaluated: frozenset[str]
@@ -838,7 +842,9 @@ class Evaluation(Frozen):
             "subjects": subjects,
         }
         object.__setattr__(evaluation, "__dict__", fields)
-        object.__setattr__(evaluation, "__pydantic_fields_set__", set(fields))
+        # One set of the fields given, shared by every evaluation made here, as frozen models
+        # share theirs (model/_base.py, Frozen.model_post_init says why that is safe).
+        object.__setattr__(evaluation, "__pydantic_fields_set__", _EVALUATION_FIELDS)
         object.__setattr__(evaluation, "__pydantic_extra__", None)
         object.__setattr__(evaluation, "__pydantic_private__", {"_by_subject": None})
         return evaluation
