@@ -309,7 +309,7 @@ class History:
             return
         problems = HistoryProblems()
         for (event_type, name), source in sorted(schema.references.items()):
-            referring, given = self._named_and_given(rows, event_type, name, source)
+            referring = self._named_and_given(rows, event_type, name, source)
             if referring is None:
                 continue
             problems.rows(
@@ -325,10 +325,10 @@ class History:
                 ),
             )
         for event_type, agreement in sorted(schema.agreements.items()):
-            referring, given = self._named_and_given(
+            referring = self._named_and_given(
                 rows, event_type, agreement.field, agreement.source, agreement.fields
             )
-            if referring is None or given is None:
+            if referring is None:
                 continue
             for name in agreement.fields:
                 if name not in rows.columns:
@@ -358,17 +358,17 @@ class History:
         name: str,
         source: str,
         repeated: tuple[str, ...] = (),
-    ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    ) -> pl.DataFrame | None:
         """The ``event_type`` rows of ``rows`` that name an id in ``name``, each with the day
         by which it must have been given (``_by``) and the first day a ``source`` of its
         subject gave it (``_given``, null: never), with that first event's ``repeated``
-        fields (``_given_<field>``); and those first events. None where no row names one."""
+        fields (``_given_<field>``). None where no row names one."""
         if name not in rows.columns:
-            return None, None
+            return None
         day = self._schema.reference_days[event_type]
         referring = rows.filter((pl.col("type") == event_type) & pl.col(name).is_not_null())
         if referring.height == 0:
-            return None, None
+            return None
         present = [field for field in repeated if field in rows.columns]
         # The first by day, then by place: the event the front door finds first.
         given = (
@@ -382,10 +382,9 @@ class History:
             )
             .collect(engine=ENGINE)
         )
-        named = referring.with_columns(pl.col(day).alias("_by")).join(
+        return referring.with_columns(pl.col(day).alias("_by")).join(
             given, on=["subject", name], how="left"
         )
-        return named, given
 
     def records(self, spec: RegisterPlan, known: pl.DataFrame) -> pl.DataFrame:
         register = spec.register

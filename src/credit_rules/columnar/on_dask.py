@@ -53,24 +53,20 @@ def _placed(frame: pd.DataFrame, partition_info: Mapping[str, Any] | None = None
 _NO_PLACE = 1 << 62
 
 
-def _in_input(error: TableError, places: np.ndarray[Any, Any] | None) -> TableError:
+def _in_input(error: TableError, places: np.ndarray[Any, Any]) -> TableError:
     """``error`` of one partition's events with each row named by its place in the input
     (``events.partitions[P][R]``)."""
-    if places is None:
-        return error
     return TableError(error.source, [p for _, p in _placed_problems(error, places)], error.total)
 
 
-def _placed_problems(
-    error: TableError, places: np.ndarray[Any, Any] | None
-) -> list[tuple[int, Problem]]:
+def _placed_problems(error: TableError, places: np.ndarray[Any, Any]) -> list[tuple[int, Problem]]:
     """Each problem of ``error`` with its row renamed by its place in the input, read off the
     problem's cell (never off its text), and that place as a number that sorts the input's
     rows in order."""
     found = []
     for problem in error.problems:
         cell = problem.cell
-        if places is None or cell is None or cell.table != "events":
+        if cell is None or cell.table != "events":
             found.append((_NO_PLACE, problem))
             continue
         place = int(places[cell.row])
@@ -110,10 +106,9 @@ def _evaluated(
         raise _in_input(error, places) from None
 
 
-def _split(frame: pd.DataFrame) -> tuple[np.ndarray[Any, Any] | None, pa.Table]:
-    """The places of a partition's rows in the input, and its events without them."""
-    if _PLACE not in frame.columns:
-        return None, pa.Table.from_pandas(frame, preserve_index=False)
+def _split(frame: pd.DataFrame) -> tuple[np.ndarray[Any, Any], pa.Table]:
+    """The places of a partition's rows in the input (every partition has them, from
+    :func:`_by_subject`), and its events without them."""
     places = frame[_PLACE].to_numpy()
     return places, pa.Table.from_pandas(frame.drop(columns=[_PLACE]), preserve_index=False)
 

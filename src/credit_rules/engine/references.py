@@ -18,7 +18,7 @@ The columnar input checks the same in bulk (:mod:`credit_rules.columnar.known`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from credit_rules.errors import Problem
@@ -28,6 +28,34 @@ from credit_rules.model.pack import Agreement, RegulationPack
 
 #: (subject, introducing type, field, id) -> the place of the first event introducing it.
 Introduced = dict[tuple[str, str, str, Any], int]
+#: (event type, field) -> the event type that gives the id the field names.
+References = Mapping[tuple[str, str], str]
+
+
+def introduced(events: Iterable[Event], references: References) -> set[tuple[str, str]]:
+    """The (event type, id) pairs ``events`` give, for the types ``references`` refers to,
+    whatever their days: what a ledger has on record, or a history keeps."""
+    sources = {(source, name) for (_, name), source in references.items()}
+    found: set[tuple[str, str]] = set()
+    for event in events:
+        for source, name in sources:
+            if event.type == source:
+                value = getattr(event, name, None)
+                if isinstance(value, str):
+                    found.add((source, value))
+    return found
+
+
+def unknown_names(
+    event: Event, references: References, known: Container[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """The (field, id) pairs ``event`` names that ``known`` (from :func:`introduced`) lacks."""
+    for (event_type, name), source in references.items():
+        if event.type != event_type:
+            continue
+        value = getattr(event, name, None)
+        if isinstance(value, str) and (source, value) not in known:
+            yield name, value
 
 
 def dangling(

@@ -14,25 +14,11 @@ entry applies only where the event has the field set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
+from credit_rules.engine.references import References, introduced, unknown_names
 from credit_rules.errors import MissingReference
 from credit_rules.model.events import Event
-
-References = Mapping[tuple[str, str], str]
-
-
-def introduced(events: Iterable[Event], references: References) -> set[tuple[str, str]]:
-    """The (event type, id) pairs a history introduces, for the types the table refers to."""
-    sources = {(source, name) for (_, name), source in references.items()}
-    found: set[tuple[str, str]] = set()
-    for event in events:
-        for source, name in sources:
-            if event.type == source:
-                value = getattr(event, name, None)
-                if isinstance(value, str):
-                    found.add((source, value))
-    return found
 
 
 def check_references(
@@ -48,12 +34,8 @@ def check_references(
         return
     known = introduced(history, references)
     for event, label in zip(added, labels, strict=True):
-        for (event_type, name), source in references.items():
-            if event.type != event_type:
-                continue
-            value = getattr(event, name, None)
-            if isinstance(value, str) and (source, value) not in known:
-                raise MissingReference(label, event.type, name, value, event.subject)
+        for name, value in unknown_names(event, references, known):
+            raise MissingReference(label, event.type, name, value, event.subject)
         known |= introduced([event], references)
 
 
@@ -86,12 +68,7 @@ class Introductions:
         """Refuse ``event`` (``labels[index]``) if it names an id not introduced before it;
         else note its own. The label is made only for the message."""
         if event.type in self._referring:
-            known = self._of(event.subject)
-            for (event_type, name), source in self._references.items():
-                if event.type != event_type:
-                    continue
-                value = getattr(event, name, None)
-                if isinstance(value, str) and (source, value) not in known:
-                    raise MissingReference(labels[index], event.type, name, value, event.subject)
+            for name, value in unknown_names(event, self._references, self._of(event.subject)):
+                raise MissingReference(labels[index], event.type, name, value, event.subject)
         if event.type in self._introducing:
             self._of(event.subject).update(introduced([event], self._references))

@@ -14,6 +14,7 @@ from typing import Any
 
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
+from credit_rules.engine.references import introduced, unknown_names
 from credit_rules.errors import CalendarRangeError, CreditRulesError
 from credit_rules.i18n import Message
 from credit_rules.model.events import Event
@@ -200,22 +201,11 @@ def without_record(
     ]
     references = pack_of(type(record)).references
     while True:
-        given = {
-            (e.type, name, getattr(e, name, None))
-            for e in kept
-            if e.subject == record.subject
-            for (_, name), source in references.items()
-            if e.type == source
-        }
+        given = introduced((e for e in kept if e.subject == record.subject), references)
         left = [
             e
             for e in kept
-            if e.subject != record.subject
-            or all(
-                getattr(e, name, None) is None or (source, name, getattr(e, name)) in given
-                for (event_type, name), source in references.items()
-                if e.type == event_type
-            )
+            if e.subject != record.subject or not any(unknown_names(e, references, given))
         ]
         if len(left) == len(kept):
             return tuple(kept)
