@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msgspec.structs import astuple
 
 pl = pytest.importorskip("polars")
 
@@ -184,13 +185,13 @@ def expected(engine: Engine, population: Population) -> Any:
             d.active,
             d.provisional,
             d.rule,
-            *d.trigger,
+            *astuple(d.trigger),
             _engine_facts(d.provenance.facts),
         )
         for d in result.decisions
     )
     duties = Counter(
-        (d.subject, d.name, d.on, d.rule, *d.trigger, _engine_facts(d.provenance.facts))
+        (d.subject, d.name, d.on, d.rule, *astuple(d.trigger), _engine_facts(d.provenance.facts))
         for d in result.duties
     )
     deadlines = Counter(
@@ -206,7 +207,7 @@ def expected(engine: Engine, population: Population) -> Any:
             d.extended_by,
             tuple((e.first, e.last, e.reason) for e in d.excluded),
             d.rule,
-            *d.trigger,
+            *astuple(d.trigger),
             _engine_facts(d.provenance.facts),
         )
         for d in result.deadlines

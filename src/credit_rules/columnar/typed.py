@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, repeat
+from itertools import chain, repeat, starmap
 from typing import Any, TypeVar
 
 import polars as pl
@@ -38,7 +38,6 @@ from credit_rules.model.results import (
     Provenance,
     RuleText,
     Trigger,
-    new_tuple,
 )
 from credit_rules.ruleset import ir
 
@@ -219,7 +218,7 @@ def results(
     numbers = (first.cum_sum() - 1).gather(both.get_column("_first")).alias("_trigger")
     distinct = both.filter(first)
     fields = zip(*(values.of(distinct, name) for name in _TRIGGER), strict=True)
-    triggers: list[Trigger] = list(map(new_tuple, repeat(Trigger), fields))
+    triggers: list[Trigger] = list(starmap(Trigger, fields))
     split = found.decisions.height
 
     def with_triggers(table: pl.DataFrame, offset: int) -> pl.DataFrame:
@@ -301,9 +300,8 @@ def _rows(
             _PROVENANCE: _provenances(text, facts, rows.height),
         }
         columns = (made[name] if name in made else values.of(rows, name) for name in fields)
-        # The tuples straight from the rows: a NamedTuple's own __new__ is Python code. The
-        # rule's own fields repeat without end, so the zip ends with the columns.
-        built.extend(map(new_tuple, repeat(kind), zip(*columns, strict=False)))
+        # The rule's own fields repeat without end, so the zip ends with the columns.
+        built.extend(starmap(kind, zip(*columns, strict=False)))
         places.append(rows.get_column("_place"))
     if len(places) > 1:
         # Rule by rule, then back in the table's order.

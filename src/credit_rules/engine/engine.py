@@ -317,31 +317,23 @@ class Engine:
             provisional = counted is not None and self._provisional(
                 counted, rule.counted_places, trigger.date, start, stop, provenance.values
             )
-            # The tuples made directly: a NamedTuple's own __new__ is a Python function, and
-            # a population's results are a million.
             if duty:
                 duties.append(
-                    new_tuple(
-                        Duty,
-                        (subject, rule.outcome, start, rule.id, trigger, provenance, provisional),
-                    )
+                    Duty(subject, rule.outcome, start, rule.id, trigger, provenance, provisional)
                 )
                 continue
             active = start <= as_of and (stop is None or as_of <= stop)
             decisions.append(
-                new_tuple(
-                    Decision,
-                    (
-                        subject,
-                        rule.outcome,
-                        start,
-                        stop,
-                        active,
-                        rule.id,
-                        trigger,
-                        provenance,
-                        provisional,
-                    ),
+                Decision(
+                    subject,
+                    rule.outcome,
+                    start,
+                    stop,
+                    active,
+                    rule.id,
+                    trigger,
+                    provenance,
+                    provisional,
                 )
             )
 

@@ -172,7 +172,7 @@ def history_of(
             _, key, entered, _, _, event, seq = record
             if first is not None and entered < first:
                 continue
-            trigger = new_tuple(Trigger, (entered_by, key, entered, seq))
+            trigger = Trigger(entered_by, key, entered, seq)
             occasions.append(
                 new_tuple(Occasion, (register_id, entered, key, record, event, trigger))
             )
@@ -187,7 +187,7 @@ def history_of(
                 continue
             field_name = keys.get(event_type)
             named = event.__dict__.get(field_name) if field_name is not None else None
-            trigger = new_tuple(Trigger, (event_type, named, event.date, seq))
+            trigger = Trigger(event_type, named, event.date, seq)
             occasions.append(
                 new_tuple(Occasion, (event_type, event.date, named, None, event, trigger))
             )

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
+import msgspec
 from pydantic import SerializeAsAny
 
 from credit_rules._masking import mask_text
@@ -145,11 +146,11 @@ def _masked_result(result: _Result) -> _Result:
     trigger = result.trigger
     key = trigger.key
     if isinstance(key, str) and (masked_key := mask_text(key)) != key:
-        trigger = trigger._replace(key=masked_key)
+        trigger = msgspec.structs.replace(trigger, key=masked_key)
     subject = mask_text(result.subject)
     if subject == result.subject and trigger is result.trigger:
         return result
-    return result._replace(subject=subject, trigger=trigger)
+    return msgspec.structs.replace(result, subject=subject, trigger=trigger)
 
 
 def _records(
