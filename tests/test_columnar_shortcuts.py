@@ -513,7 +513,7 @@ def test_an_occasion_is_cut_where_its_facts_change_and_its_first_stretches_come_
     engine = LIANYUNGANG
     known = engine._history.known(engine.read(events), as_of)
     records = {s.register.id: engine._history.records(s, known) for s in engine._registers}
-    typed = EventsOfType(known, engine._used["event"], engine._used["trigger"])
+    typed = EventsOfType(known, engine._used["event"], engine._used["trigger"], engine._schema.keys)
     occasions = engine._occasions("dishonesty_records", typed, records)
     grid = engine._stretches(
         occasions, known, typed, records, as_of, ("records_in_force", "records_at_entry")

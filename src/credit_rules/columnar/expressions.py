@@ -230,8 +230,7 @@ def per_day(expr: pl.Expr, frame: pl.DataFrame) -> pl.Expr:
         return expr
     span = pl.date_range(low, high, eager=True).alias(name).to_frame()
     table = span.select(expr).to_series()
-    offset = (pl.col(name).cast(pl.Int32) - (low - _EPOCH).days).cast(pl.UInt32)
-    return pl.lit(table).gather(offset)
+    return pl.lit(table).gather(days_after(pl.col(name), low))
 
 
 def shifted(dates: pl.Series, period: Period) -> pl.Series:
@@ -246,5 +245,13 @@ def shifted(dates: pl.Series, period: Period) -> pl.Series:
         return pl.select(add_period(pl.lit(dates), period)).to_series()
     span = pl.date_range(low, high, eager=True)
     table = pl.select(add_period(pl.lit(span), period)).to_series()
-    offset = (dates.cast(pl.Int32) - (low - _EPOCH).days).cast(pl.UInt32)
+    offset = dates.to_frame("_day").select(days_after(pl.col("_day"), low)).to_series()
     return table.gather(offset).alias(dates.name)
+
+
+def days_after(day: pl.Expr, first: dt.date) -> pl.Expr:
+    """The number of days from ``first`` to ``day``, a date on or after it, as a gather's
+    row number: the date's day number less ``first``'s, read as unsigned (it is never
+    negative). A checked cast to UInt32 costs as much as the gather it feeds (0.6 of 1.2
+    ms on 450,000 dates), and a date's cast to Int32 more than its day number's."""
+    return (day.to_physical() - (first - _EPOCH).days).reinterpret(signed=False)
