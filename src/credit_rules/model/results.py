@@ -221,19 +221,27 @@ def trigger_reason(trigger: Trigger, named_zh: str = "") -> Reason:
     return reason
 
 
-def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]:
+def _trigger_words(
+    trigger: Trigger, named_zh: str = "", dated: tuple[str, str] | None = None
+) -> tuple[str, str, str]:
     """The trigger reason's value, English and Chinese: the one place they are worded (the
     JSON writer writes them without making the reason first). The value and the English
     name the event by its id, which services and scenarios use; the Chinese by the
-    ruleset's words for it (触发事件：2008年3月10日 失信信息录入 r1)."""
-    what, day = trigger.label(), trigger.date.isoformat()
+    ruleset's words for it (触发事件：2008年3月10日 失信信息录入 r1). ``dated`` is the
+    trigger's day as ISO and Chinese text, where the caller has them already."""
+    day, day_zh = _dated(trigger.date) if dated is None else dated
+    what = trigger.label()
     named = named_zh or trigger.type
     said = named if trigger.key is None else f"{named} {trigger.key}"
     return (
         f"{what} on {day}",
         f"Triggered by {what} on {day}",
-        f"触发事件：{date_text(trigger.date, 'zh')} {said}",
+        f"触发事件：{day_zh} {said}",
     )
+
+
+def _dated(day: dt.date) -> tuple[str, str]:
+    return day.isoformat(), date_text(day, "zh")
 
 
 def reason_value(value: Any) -> ReasonValue:
@@ -395,14 +403,19 @@ class _Document(Generic[_Text]):
     bytes. Bytes are what a file or a socket takes in the end, and the long shared pieces
     (citations and reasons, mostly Chinese) are then encoded once, not once per result."""
 
-    __slots__ = ("_tails", "_triggers", "by_value", "out", "rules")
+    __slots__ = ("_days", "_tails", "_triggers", "by_value", "out", "rules")
 
     def __init__(self, out: Callable[[str], _Text], by_value: TriggerTexts | None = None) -> None:
         self.out: Callable[[str], _Text] = out
-        #: Triggers' texts by value, for equal triggers that are different objects (and for
-        #: a caller's dict, given to :meth:`_ResultParts.json_pieces` across results).
-        self.by_value: TriggerTexts = {} if by_value is None else by_value
+        #: A caller's dict of triggers' texts by value, kept across results
+        #: (:meth:`_ResultParts.json_pieces`). A document of its own remembers a trigger by
+        #: the object alone: an evaluation shares one object per trigger, so a lookup by
+        #: value (a hash of its fields, per trigger) would never find one, and two equal
+        #: triggers that are different objects only cost their text twice.
+        self.by_value: TriggerTexts | None = by_value
         self.rules: dict[str, str] = {}
+        #: Each day's ISO and Chinese text: a population's triggers fall on a few thousand.
+        self._days: dict[dt.date, tuple[str, str]] = {}
         self._triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
         self._tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
 
@@ -413,7 +426,11 @@ class _Document(Generic[_Text]):
         found = self._triggers.get(id(trigger))
         if found is not None and found[0] is trigger:
             return found[1]
-        written, reason = _trigger_json(trigger, self.by_value, named_zh)
+        day = trigger.date
+        dated = self._days.get(day)
+        if dated is None:
+            dated = self._days[day] = _dated(day)
+        written, reason = _trigger_json(trigger, self.by_value, named_zh, dated)
         texts = (written, self.out(reason))
         self._triggers[id(trigger)] = (trigger, texts)
         return texts
@@ -432,8 +449,13 @@ class _Document(Generic[_Text]):
         return pieces
 
 
-def _trigger_json(trigger: Trigger, seen: TriggerTexts | None, named_zh: str) -> tuple[str, str]:
-    """The trigger's JSON and its reason's, remembered in ``seen`` for one document."""
+def _trigger_json(
+    trigger: Trigger, seen: TriggerTexts | None, named_zh: str, dated: tuple[str, str] | None = None
+) -> tuple[str, str]:
+    """The trigger's JSON and its reason's, remembered in ``seen`` for one document;
+    ``dated`` is its day as :func:`_dated` writes it, where the caller has it."""
+    if dated is None:
+        dated = _dated(trigger.date)
     # By the trigger and its event's Chinese name: one dict may serve results of two
     # rulesets, whose words for the same event differ.
     found = seen.get((trigger, named_zh)) if seen is not None else None
@@ -443,10 +465,9 @@ def _trigger_json(trigger: Trigger, seen: TriggerTexts | None, named_zh: str) ->
         key = "null" if trigger.key is None else json_text.string(trigger.key)
         seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
         written = (
-            f'{{"type":{json_text.string(trigger.type)},"key":{key},'
-            f'"date":"{trigger.date.isoformat()}"{seq}}}'
+            f'{{"type":{json_text.string(trigger.type)},"key":{key},"date":"{dated[0]}"{seq}}}'
         )
-        value, en, zh = map(json_text.string, _trigger_words(trigger, named_zh))
+        value, en, zh = map(json_text.string, _trigger_words(trigger, named_zh, dated))
         found = (written, f'{{"name":"trigger","value":{value},"en":{en},"zh":{zh}}}')
         if seen is not None:
             seen[(trigger, named_zh)] = found
