@@ -496,13 +496,16 @@ class ColumnarEngine:
                 pl.col("trigger_date").alias("_d"), pl.lit(None, pl.Date).alias("_e")
             )
         # Only the subjects with an occasion can cut one: the others' days are never read.
-        # They are found by a test of membership, a third of a semi join's cost.
+        # They are found by a test of membership, a third of a semi join's cost, each source's
+        # rows filtered on their own, before the plan: a plan that holds the subjects as a
+        # literal, twice for a register (its two days), takes longer to optimize than to run
+        # (Lianyungang's 9,964 corrections: 2.8 of the plan's 6.7 ms go to optimizing it; the
+        # stretches of every kind 25.2 against 21.9 ms).
         few = occasions.height * 4 < known.height
         present = occasions.get_column("_sid").implode()
 
         def mine(frame: pl.DataFrame) -> pl.LazyFrame:
-            lazy = frame.lazy()
-            return lazy.filter(pl.col("_sid").is_in(present)) if few else lazy
+            return (frame.filter(pl.col("_sid").is_in(present)) if few else frame).lazy()
 
         # Each source of days is read once, however many facts read it, and all of them
         # in one plan.
