@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from msgspec.structs import astuple
 
 from credit_rules import Engine, bundled
 from credit_rules.columnar import ColumnarEngine
@@ -181,13 +182,13 @@ def engine_rows(result: Any, outcomes: dict[str, frozenset[str]]) -> dict[str, C
                 d.until,
                 d.active,
                 d.rule,
-                *d.trigger,
+                *astuple(d.trigger),
                 facts(d.provenance),
             )
             for d in result.decisions
         ),
         "duties": Counter(
-            (d.subject, d.name, d.on, d.rule, *d.trigger, facts(d.provenance))
+            (d.subject, d.name, d.on, d.rule, *astuple(d.trigger), facts(d.provenance))
             for d in result.duties
         ),
         "deadlines": Counter(
@@ -200,7 +201,7 @@ def engine_rows(result: Any, outcomes: dict[str, frozenset[str]]) -> dict[str, C
                 d.extended_by,
                 tuple((e.first, e.last, e.reason) for e in d.excluded),
                 d.rule,
-                *d.trigger,
+                *astuple(d.trigger),
                 facts(d.provenance),
             )
             for d in result.deadlines
