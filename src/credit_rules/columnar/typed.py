@@ -1,4 +1,4 @@
-"""The columnar backend behind the typed API: event models in, result tuples out.
+"""The columnar backend behind the typed API: event models in, result values out.
 
 ``Engine(ruleset, backend="columnar")`` answers ``evaluate`` and ``outcomes`` for a whole
 population with the Polars plans of :class:`~credit_rules.columnar.ColumnarEngine` instead of one
@@ -9,7 +9,7 @@ would have built, in the same order.
 
 Why a population is worth the round trip: the walk spends a few dozen microseconds of Python on
 each subject, the plans a fraction of a microsecond per row, and turning a row back into a
-result tuple costs about what building it in the walk did.
+result value costs about what building it in the walk did.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def _subjects_named(tables: Sequence[pl.DataFrame]) -> list[str]:
 def results(
     found: ColumnarResult, by_id: Mapping[str, CompiledRule], values: _Values
 ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]]:
-    """The result tuples of ``found``, in the walk's order. For decisions and duties that is
+    """The result values of ``found``, in the walk's order. For decisions and duties that is
     the table's: by subject id, then rule, then trigger in the subject's history, then day;
     deadlines are put in it (:func:`_in_walk_order`). ``by_id`` gives the walk's compiled
     rules by id; ``values`` makes the Python values."""
@@ -278,9 +278,8 @@ def _rows(
 ) -> tuple[_Result, ...]:
     """One result per row of ``table``, in its order, built rule by rule: a rule fixes the
     outcome and the rule id, which are then the rule's own strings, not a copy per row, and
-    its results that read the same values share one provenance, as in the walk. Fewer
-    objects also keep the garbage collector quieter: a population's results are a million
-    tuples, and each one more brings the next full collection nearer.
+    its results that read the same values share one provenance, as in the walk (fewer
+    objects: a population's results are a million).
 
     ``kind`` is the result's class and ``fields`` its fields in order: a column's name, or
     one of the markers for what comes from the rule (``_OUTCOME``, ``_RULE``), the trigger

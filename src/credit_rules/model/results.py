@@ -479,7 +479,7 @@ def _day(value: dt.date | None, mode: DumpMode) -> Any:
 
 
 class _Schema:
-    """A pydantic schema for a result tuple: validated as itself, dumped as the contract says."""
+    """A pydantic schema for a result: validated as itself, dumped as the contract says."""
 
     @staticmethod
     def of(cls: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -860,7 +860,7 @@ class Evaluation(Frozen):
         return (*self.decisions, *self.duties, *self.deadlines)
 
     def model_dump_json(self, *, indent: int | None = None, **options: Any) -> str:
-        """The JSON contract as text, written straight from the result tuples (json_text.py
+        """The JSON contract as text, written straight from the results (json_text.py
         says why); ``json.loads`` of it equals ``model_dump(mode="json")``. With ``indent`` or
         options pydantic knows, pydantic's own serialiser writes it."""
         if indent is not None or options:
@@ -906,7 +906,7 @@ class Evaluation(Frozen):
 
     def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
         """The JSON contract (``mode="json"``) or the same with Python values. Built directly
-        from the result tuples: a population's evaluation holds hundreds of thousands, and
+        from the results: a population's evaluation holds hundreds of thousands, and
         going through pydantic's serialiser for each costs as much as building it. Options
         pydantic knows (``include``, ``exclude``…) take pydantic's own path."""
         if options or mode not in ("python", "json"):
