@@ -596,9 +596,10 @@ class ColumnarEngine:
         # An occasion's stretches and facts read its own subject's records only.
         records = {name: of_few_subjects(frame, occasions) for name, frame in records.items()}
         grid = self._stretches(occasions, known, typed, records, as_of, self._needed[on])
-        grid = grid.with_row_index("_g")
         if on in self._kind_read:
             grid = kinds.of(grid)
+        # Numbered last: a fact's values go back to the grid by row number (fact_column).
+        grid = grid.with_row_index("_g")
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, typed, records)
         grid = grid.with_row_index("_v")
@@ -693,13 +694,12 @@ class ColumnarEngine:
                 occasions = occasions.join(kept, on=read, how="semi", nulls_equal=True)
             else:
                 present &= keep
-        grid = (
-            occasions.filter(present)
-            .with_columns(pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e"))
-            .with_row_index("_g")
+        grid = occasions.filter(present).with_columns(
+            pl.lit(as_of).alias("_d"), pl.lit(None, pl.Date).alias("_e")
         )
         if on in self._kind_read:
             grid = kinds.of(grid)
+        grid = grid.with_row_index("_g")  # after the join: _g is the row's number
         for name in self._needed[on]:
             grid = self._fact_column(self._facts[name], grid, typed, records)
         return grid

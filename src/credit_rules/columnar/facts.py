@@ -55,9 +55,9 @@ def fact_column(
             joined = joined.filter(plan.where)
         if isinstance(derivation, ir.CountOf):
             counted = joined.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-            return grid.join(counted, on=keys, how="left").with_columns(pl.col(name).fill_null(0))
+            return _put_back(grid, counted, name, pl.lit(0, pl.Int64))
         latest = joined.group_by(keys).agg(pl.col("_entered").max().alias(name))
-        return grid.join(latest, on=keys, how="left")
+        return _put_back(grid, latest, name)
     assert isinstance(derivation, ir.EventQuery)
     if derivation.pick == "count" and grid.height == 0:
         # No trigger of the kind: its events are not cut out of the history to count none.
@@ -73,24 +73,31 @@ def fact_column(
         matched = matched.filter(plan.where)
     if derivation.pick == "count":
         tally = matched.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
-        return (
-            grid.lazy()
-            .join(tally, on=keys, how="left")
-            .with_columns(pl.col(name).fill_null(0))
-            .collect(engine=ENGINE)
-        )
+        return _put_back(grid, tally.collect(engine=ENGINE), name, pl.lit(0, pl.Int64))
     value = plan.value if plan.value is not None else pl.col(column("event", "date"))
     picked = matched.with_columns(value.alias("_value")).sort("_eseq")
     if derivation.pick == "collect":
         # Every matching value in the history's order; none is an empty list, not null.
         found = picked.group_by(keys).agg(pl.col("_value").alias(name)).collect(engine=ENGINE)
-        kind = found.schema[name]
-        return grid.join(found, on=keys, how="left").with_columns(
-            pl.col(name).fill_null(pl.lit([], kind))
-        )
+        return _put_back(grid, found, name, pl.lit([], found.schema[name]))
     chosen = pl.col("_value").first() if derivation.pick == "first" else pl.col("_value").last()
-    found_lazy = picked.group_by(keys).agg(chosen.alias(name))
-    return grid.lazy().join(found_lazy, on=keys, how="left").collect(engine=ENGINE)
+    found = picked.group_by(keys).agg(chosen.alias(name)).collect(engine=ENGINE)
+    return _put_back(grid, found, name)
+
+
+def _put_back(
+    grid: pl.DataFrame, found: pl.DataFrame, name: str, missing: pl.Expr | None = None
+) -> pl.DataFrame:
+    """``grid`` with ``found``'s column ``name`` on the rows its ``_g`` names (``_g`` is the
+    grid's row number: numbered last, after every join that could move rows), ``missing``
+    (or null) on the others. A gather by a scattered index, not a left join on ``_g``: the
+    join hashes every row of the grid (Ganzhou's 164,385 stretches: 7.4 against 3.6 ms a
+    collected fact, most of the grid's rows having no value)."""
+    at = pl.repeat(None, grid.height, dtype=pl.UInt32, eager=True).scatter(
+        found.get_column("_g"), pl.int_range(found.height, dtype=pl.UInt32, eager=True)
+    )
+    value = found.get_column(name).gather(at)
+    return grid.with_columns(value if missing is None else value.fill_null(missing))
 
 
 class EventsOfType:
