@@ -111,7 +111,7 @@ def test_a_value_that_cannot_be_a_key_gets_its_own_provenance() -> None:
     class Unhashable:
         index, text = rule.index, rule.text
 
-        def provenance_values(self, env: dict[str, object]) -> tuple[object, ...]:
+        def values_of(self, env: dict[str, object]) -> tuple[object, ...]:
             return ([1, 2],)
 
     shared = SharedProvenances()

@@ -173,10 +173,13 @@ class Inputs:
         return parts
 
 
-def entry_pair(key: str) -> pl.Expr:
+def entry_pair(key: str, rows: pl.Expr | None = None) -> pl.Expr:
     """One hash of an entry's subject and record ``key``: equal for two entries of one
-    record, and for the rare pair whose hashes collide."""
-    return pl.col("subject").hash(seed=1) ^ pl.col(key).hash(seed=2)
+    record, and for the rare pair whose hashes collide. With ``rows``, of those rows only."""
+    subject, named = pl.col("subject"), pl.col(key)
+    if rows is not None:
+        subject, named = subject.filter(rows), named.filter(rows)
+    return subject.hash(seed=1) ^ named.hash(seed=2)
 
 
 def alike(entered_by: str, key: str) -> pl.Expr:
@@ -187,10 +190,7 @@ def alike(entered_by: str, key: str) -> pl.Expr:
     # The entries are cut out before they are hashed, not after: a hash of every event's
     # subject and key, for each register, cost twice the count (Ganzhou's nine pairs over
     # 233,667 events).
-    entries = pl.col("type") == entered_by
-    hashes = pl.col("subject").filter(entries).hash(seed=1) ^ pl.col(key).filter(entries).hash(
-        seed=2
-    )
+    hashes = entry_pair(key, pl.col("type") == entered_by)
     return hashes.n_unique() < hashes.len()
 
 

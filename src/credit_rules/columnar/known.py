@@ -12,7 +12,7 @@ record never entered) reported in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -336,7 +336,7 @@ class History:
             naming.setdefault((source, name), set()).add(event_type)
         for event_type, agreement in schema.agreements.items():
             naming.setdefault((agreement.source, agreement.field), set()).add(event_type)
-        referrals = _Referrals(rows, _FirstGiven(rows, repeated), naming, schema.reference_days)
+        referrals = _Referrals(rows, repeated, naming, schema.reference_days)
         problems = HistoryProblems()
         for (event_type, name), source in sorted(schema.references.items()):
             referring = referrals.of(event_type, source, name)
@@ -512,73 +512,59 @@ class History:
         return records.with_columns(day.alias("_removed"))
 
 
-class _FirstGiven:
-    """For each (source type, id field), the first day a source event of each subject gave
-    each id (``_given``, null: never) and that first event's fields an agreement compares
-    (``_given_<field>``), found once when first asked for, however many types name it."""
-
-    def __init__(self, rows: pl.DataFrame, repeated: Mapping[tuple[str, str], set[str]]) -> None:
-        self._rows = rows
-        self._repeated = repeated
-        self._found: dict[tuple[str, str], pl.DataFrame] = {}
-
-    def of(self, source: str, name: str) -> pl.LazyFrame | None:
-        """None where no event holds the field ``name``."""
-        if name not in self._rows.columns:
-            return None
-        found = self._found.get((source, name))
-        if found is None:
-            found = self._found[(source, name)] = self._first(source, name)
-        return found.lazy()
-
-    def _first(self, source: str, name: str) -> pl.DataFrame:
-        rows = self._rows
-        present = sorted(f for f in self._repeated.get((source, name), ()) if f in rows.columns)
-        given = rows.lazy().filter((pl.col("type") == source) & pl.col(name).is_not_null())
-        if not present:
-            # The first day alone is the least: no sort, no order kept.
-            return (
-                given.group_by("subject", name)
-                .agg(pl.col("date").min().alias("_given"))
-                .collect(engine=ENGINE)
-            )
-        fields = [pl.col(field).first().alias(f"_given_{field}") for field in present]
-        # Most ids are given once: grouped as they come, with a count, the first event is
-        # the only one. Only where some id is given twice are the events sorted first (a
-        # sort of every event moved every column: 10.3 against 4 ms, Ganzhou's 30,000
-        # objections).
-        once = (
-            given.group_by("subject", name)
-            .agg(pl.col("date").first().alias("_given"), *fields, pl.len().alias("_times"))
-            .collect(engine=ENGINE)
-        )
-        if once.get_column("_times").max() == 1:
-            return once.drop("_times")
-        # The first by day, then by place: the event the front door finds first.
+def _first_given(
+    rows: pl.DataFrame, source: str, name: str, repeated: Iterable[str]
+) -> pl.DataFrame:
+    """The first day a ``source`` event of each subject gave each id in ``name`` (``_given``)
+    and that first event's ``repeated`` fields, which an agreement compares
+    (``_given_<field>``)."""
+    present = sorted(f for f in repeated if f in rows.columns)
+    given = rows.lazy().filter((pl.col("type") == source) & pl.col(name).is_not_null())
+    if not present:
+        # The first day alone is the least: no sort, no order kept.
         return (
-            given.sort("date", "_table", "_row")
-            .group_by("subject", name, maintain_order=True)
-            .agg(pl.col("date").first().alias("_given"), *fields)
+            given.group_by("subject", name)
+            .agg(pl.col("date").min().alias("_given"))
             .collect(engine=ENGINE)
         )
+    fields = [pl.col(field).first().alias(f"_given_{field}") for field in present]
+    # Most ids are given once: grouped as they come, with a count, the first event is
+    # the only one. Only where some id is given twice are the events sorted first (a
+    # sort of every event moved every column: 10.3 against 4 ms, Ganzhou's 30,000
+    # objections).
+    once = (
+        given.group_by("subject", name)
+        .agg(pl.col("date").first().alias("_given"), *fields, pl.len().alias("_times"))
+        .collect(engine=ENGINE)
+    )
+    if once.get_column("_times").max() == 1:
+        return once.drop("_times")
+    # The first by day, then by place: the event the front door finds first.
+    return (
+        given.sort("date", "_table", "_row")
+        .group_by("subject", name, maintain_order=True)
+        .agg(pl.col("date").first().alias("_given"), *fields)
+        .collect(engine=ENGINE)
+    )
 
 
 class _Referrals:
     """The events that name an id, each with the day by which it must have been given
-    (``_by``) and what :class:`_FirstGiven` says of the first event of its subject that gave
-    it. The events of every type that names one (source, id field) are joined to its first
-    days at once, not type by type: each join hashes two texts a row (Ganzhou's seven
-    references and agreements on two fields: 28 against 9 ms)."""
+    (``_by``) and what :func:`_first_given` says of the first event of its subject that gave
+    it (``_given`` null: none did), found once per (source, id field). The events of every
+    type that names one (source, id field) are joined to its first days at once, not type
+    by type: each join hashes two texts a row (Ganzhou's seven references and agreements on
+    two fields: 28 against 9 ms)."""
 
     def __init__(
         self,
         rows: pl.DataFrame,
-        given: _FirstGiven,
+        repeated: Mapping[tuple[str, str], set[str]],
         naming: Mapping[tuple[str, str], set[str]],
         days: Mapping[str, str],
     ) -> None:
         self._rows = rows
-        self._given = given
+        self._repeated = repeated
         self._naming = naming
         self._days = days
         self._found: dict[tuple[str, str], pl.DataFrame | None] = {}
@@ -595,13 +581,14 @@ class _Referrals:
         return referring if referring.height else None
 
     def _joined(self, source: str, name: str) -> pl.DataFrame | None:
-        given = self._given.of(source, name)
-        if given is None:
-            return None
+        rows = self._rows
+        if name not in rows.columns:
+            return None  # no event holds the field
         types = sorted(self._naming[(source, name)])
-        referring = self._rows.filter(pl.col("type").is_in(types) & pl.col(name).is_not_null())
+        referring = rows.filter(pl.col("type").is_in(types) & pl.col(name).is_not_null())
         if referring.height == 0:
             return None
+        given = _first_given(rows, source, name, self._repeated.get((source, name), ()))
         by: pl.Expr = pl.lit(None, pl.Date)
         for event_type in types:
             by = (
@@ -610,7 +597,7 @@ class _Referrals:
                 .otherwise(by)
             )
         return referring.with_columns(by.alias("_by")).join(
-            given.collect(engine=ENGINE), on=["subject", name], how="left", maintain_order="left"
+            given, on=["subject", name], how="left", maintain_order="left"
         )
 
 

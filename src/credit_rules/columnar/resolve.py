@@ -132,10 +132,6 @@ class Ranks:
         """The rule's ``group``, ``priority`` or ``on``, looked up by ``_rule``."""
         return pl.lit(getattr(self, name)).gather(pl.col("_rule")).alias(f"_{name}")
 
-    def grouped(self) -> list[int]:
-        """The numbers of the rules in a group."""
-        return self.group.to_frame("g").with_row_index().drop_nulls().get_column("index").to_list()
-
 
 def resolve(
     pieces: pl.DataFrame,

@@ -57,14 +57,10 @@ class FactPlan:
         self.steps = tuple(steps)
         self.names = tuple(step.name for step in steps)
         # A computed fact is its compiled expression of the facts before it: called as that,
-        # without the step's own frame around it (every assessment derives every fact).
-        self._calls = tuple(
-            (step.name, step.function if isinstance(step, ComputedStep) else None, step)
-            for step in steps
-        )
-        # For :meth:`assess`: a register's count says when it next changes from the view it
-        # has just read, and a computed fact changes only with the facts it reads; the other
-        # steps are asked once every fact is known, as :meth:`next_change` asks them.
+        # without the step's own frame around it (every assessment derives every fact). For
+        # :meth:`assess`, a register's count says when it next changes from the view it has
+        # just read, and a computed fact changes only with the facts it reads; the other
+        # steps are asked once every fact is known.
         self._assessed = tuple(
             (
                 step.name,
@@ -85,7 +81,7 @@ class FactPlan:
             "subject_kind": history.kind,
             "trigger": occasion.event,
         }
-        for name, computed, step in self._calls:
+        for name, computed, _, step in self._assessed:
             env[name] = (
                 computed(env) if computed is not None else step.value(env, history, occasion, day)
             )
@@ -94,7 +90,8 @@ class FactPlan:
     def assess(
         self, history: History, occasion: Occasion, day: dt.date
     ) -> tuple[Env, dt.date | None]:
-        """:meth:`environment` and :meth:`next_change` at once: a register's view is looked
+        """:meth:`environment`, and the first day after ``day`` on which any fact of the plan
+        may take another value (None: none after it), at once: a register's view is looked
         up once for both (a small request's walk asks little else)."""
         env: Env = {
             "trigger_date": occasion.date,
@@ -116,17 +113,6 @@ class FactPlan:
             if change is not None and (found is None or change < found):
                 found = change
         return env, found
-
-    def next_change(
-        self, env: Env, history: History, occasion: Occasion, day: dt.date
-    ) -> dt.date | None:
-        """The first day after ``day`` on which any fact of the plan may take another value."""
-        found: dt.date | None = None
-        for step in self.steps:
-            change = step.next_change(env, history, occasion, day)
-            if change is not None and (found is None or change < found):
-                found = change
-        return found
 
 
 # -- compiling ---------------------------------------------------------------------------------

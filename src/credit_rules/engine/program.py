@@ -71,9 +71,6 @@ class CompiledRule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "values_of", values_getter(self.text.fact_names))
 
-    def provenance_values(self, env: Mapping[str, Any]) -> tuple[Any, ...]:
-        return self.values_of(env)
-
 
 def values_getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """The values of ``names`` in a mapping, as a tuple in their order."""
@@ -103,7 +100,7 @@ class SharedProvenances:
         self.made: dict[tuple[int, tuple[Any, ...]], Provenance] = {}
 
     def of(self, rule: CompiledRule, env: Mapping[str, Any]) -> Provenance:
-        values = rule.provenance_values(env)
+        values = rule.values_of(env)
         key = (rule.index, values)
         try:
             found = self.made.get(key)

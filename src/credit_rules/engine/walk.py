@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from credit_rules.engine.closures import ClosureMatcher
-from credit_rules.engine.facts import Env
+from credit_rules.engine.facts import Env, FactPlan
 from credit_rules.engine.history import History, Occasion, Record, build_records
 from credit_rules.engine.program import CompiledRule, Program
 from credit_rules.engine.timeline import Cover, Piece, Place
@@ -221,8 +221,9 @@ class Walker:
         """The facts of ``occasion`` as of ``day`` and the stretch's last day (None if it runs
         on past ``as_of``): the day before the facts may next change, or the record goes."""
         plan = self.program.plans[occasion.on]
-        env = self._assessed(history, occasion, day, counter)
-        following = plan.next_change(env, history, occasion, day)
+        if counter is not None:
+            _count(counter, plan)
+        env, following = plan.assess(history, occasion, day)
         removed = occasion.record.removed_from if occasion.record is not None else None
         if removed is not None and (following is None or removed < following):
             following = removed
@@ -235,8 +236,7 @@ class Walker:
         """The facts of ``occasion`` as of ``day``, counted as one assessment."""
         plan = self.program.plans[occasion.on]
         if counter is not None:
-            counter.assessments += 1
-            counter.facts += len(plan.steps)
+            _count(counter, plan)
         return plan.environment(history, occasion, day)
 
     def _assessable(self, occasion: Occasion, day: dt.date, as_of: dt.date) -> bool:
@@ -309,8 +309,7 @@ class Walker:
                     day = start
                     continue
             if counter is not None:
-                counter.assessments += 1
-                counter.facts += len(plan.steps)
+                _count(counter, plan)
             env, following = plan.assess(history, occasion, day)
             if removed is not None and (following is None or removed < following):
                 following = removed
@@ -444,6 +443,12 @@ class Walker:
                     break
                 day = last + _ONE_DAY
         return found
+
+
+def _count(counter: Counter, plan: FactPlan) -> None:
+    """One assessment of ``plan``'s facts, told to ``counter``."""
+    counter.assessments += 1
+    counter.facts += len(plan.steps)
 
 
 def _firing_on(matcher: Matcher, on: str) -> Callable[[Mapping[str, Any]], list[int]]:

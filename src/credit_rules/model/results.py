@@ -252,8 +252,8 @@ def reason_value(value: Any) -> ReasonValue:
 
 
 #: Makes a NamedTuple from a tuple of all its fields, without its Python-level ``__new__``
-#: (the engine, the columnar backend and the JSON writer make results, records and
-#: triggers by the million).
+#: (the engine makes records, occasions and provenances by the million; results and
+#: triggers are structs, built in C by their own class).
 new_tuple: Callable[[type[Any], tuple[Any, ...]], Any] = tuple.__new__
 _PERIOD_TEXT = re.compile(r"\d+ (day|month|year|working day)s?")
 
