@@ -216,12 +216,14 @@ def test_a_document_of_many_results_goes_out_in_a_few_writes_of_the_same_text() 
         for n in range(700) for k in range(2)
     ]  # fmt: skip
     evaluation = ENGINES["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2011, 6, 1))
-    pieces = sum(1 for _ in evaluation.json_parts())
-    assert pieces > 2 * results._WRITE_PIECES  # the batches' boundaries are crossed
+    written = len(evaluation.decisions) + len(evaluation.deadlines) + len(evaluation.duties)
+    assert written > 2 * results._WRITE_RESULTS  # the batches' boundaries are crossed
     stream = _Writes()
     evaluation.write_json(stream)
     assert "".join(stream.calls) == evaluation.model_dump_json()
-    assert len(stream.calls) == -(-pieces // results._WRITE_PIECES)
+    # One write per batch of results of each list, one more for what closes the document.
+    lists = (evaluation.decisions, evaluation.deadlines, evaluation.duties)
+    assert len(stream.calls) == sum(-(-len(r) // results._WRITE_RESULTS) for r in lists) + 1
 
 
 def test_a_binary_file_gets_the_utf8_bytes_of_the_text(tmp_path: Path) -> None:
@@ -262,7 +264,7 @@ def test_a_trigger_and_its_reason_are_written_as_their_dicts_encode(
     and the event's Chinese name say (quotes, backslashes, control characters, Chinese,
     astral characters), the text is the one ``json.dumps`` writes for their dicts."""
     trigger = results.Trigger(kind, key, day, seq)
-    written, reason = results._trigger_json(trigger, None, named_zh)
+    written, reason = results._Document(results._as_text).trigger(trigger, named_zh)
     assert written == json_text.encode(trigger.dump("json"))
     made = results.trigger_reason(trigger, named_zh)
     assert reason == json_text.encode(made.model_dump(mode="json"))

@@ -18,10 +18,11 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-#: A string literal as ``_encode`` writes one (ensure_ascii off), by the C function the encoder
-#: itself calls for a string: a document of a million results writes several million strings,
-#: and the encoder's method around it costs more than the encoding.
-_string: Callable[[str], str] = json.encoder.encode_basestring
+#: A JSON string literal, as ``_encode`` writes one (ensure_ascii off), by the C function the
+#: encoder itself calls for a string: a document of a million results writes several million
+#: strings, and the encoder's method around it, or a Python function, costs more than the
+#: encoding.
+string: Callable[[str], str] = json.encoder.encode_basestring
 
 #: How many rendered fragments one rule keeps; a service evaluating for years sees ever new
 #: dates, so the memory is bounded and simply starts again when full.
@@ -32,9 +33,10 @@ MEMO_LIMIT = 4096
 TAIL_LIMIT = 128
 
 
-def string(text: str) -> str:
-    """A JSON string literal."""
-    return _string(text)
+def inside(text: str) -> str:
+    """A JSON string literal without its quotes: what goes between them, to write inside a
+    longer literal."""
+    return string(text)[1:-1]
 
 
 def encode(document: Any) -> str:
@@ -65,7 +67,7 @@ def value(item: Any, fallback: Callable[[Any], Any]) -> str:
         return "false"
     kind = type(item)
     if kind is str:
-        return _string(item)
+        return string(item)
     if kind is int:
         return str(item)
     if kind is dt.date:
@@ -75,7 +77,7 @@ def value(item: Any, fallback: Callable[[Any], Any]) -> str:
 
 def obj(pairs: list[tuple[str, str]]) -> str:
     """A JSON object from keys and already written values, in order."""
-    return "{" + ",".join(f"{_string(key)}:{text}" for key, text in pairs) + "}"
+    return "{" + ",".join(f"{string(key)}:{text}" for key, text in pairs) + "}"
 
 
 class Fragments:

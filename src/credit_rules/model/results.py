@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain
 from typing import Any, Generic, Literal, NamedTuple, Protocol, Self, TypeVar, cast
 
 import msgspec
@@ -112,7 +112,7 @@ class Trigger(msgspec.Struct, frozen=True, gc=False):
 
     def label(self) -> str:
         """``"<type> <key>"`` for people; services join on the fields, never on this text."""
-        return self.type if self.key is None else f"{self.type} {self.key}"
+        return _labelled(self.type, self.key)
 
     def __repr__(self) -> str:
         # A record or application key is sometimes an identity number (subject ids often
@@ -221,18 +221,23 @@ def trigger_reason(trigger: Trigger, named_zh: str = "") -> Reason:
     return reason
 
 
-def _trigger_words(
-    trigger: Trigger, named_zh: str = "", dated: tuple[str, str] | None = None
-) -> tuple[str, str, str]:
-    """The trigger reason's value, English and Chinese: the one place they are worded (the
-    JSON writer writes them without making the reason first). The value and the English
-    name the event by its id, which services and scenarios use; the Chinese by the
-    ruleset's words for it (触发事件：2008年3月10日 失信信息录入 r1). ``dated`` is the
-    trigger's day as ISO and Chinese text, where the caller has them already."""
-    day, day_zh = _dated(trigger.date) if dated is None else dated
-    what = trigger.label()
-    named = named_zh or trigger.type
-    said = named if trigger.key is None else f"{named} {trigger.key}"
+def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]:
+    """The trigger reason's value, English and Chinese. The value and the English name the
+    event by its id, which services and scenarios use; the Chinese by the ruleset's words
+    for it (触发事件：2008年3月10日 失信信息录入 r1)."""
+    day, day_zh = _dated(trigger.date)
+    said = _labelled(named_zh or trigger.type, trigger.key)
+    return _worded(trigger.label(), said, day, day_zh)
+
+
+def _labelled(named: str, key: str | None) -> str:
+    """An event named with the id it names, if any."""
+    return named if key is None else f"{named} {key}"
+
+
+def _worded(what: str, said: str, day: str, day_zh: str) -> tuple[str, str, str]:
+    """The one place the trigger's reason is worded, from its parts as text: the JSON writer
+    gives them escaped, and writes the reason without making it first."""
     return (
         f"{what} on {day}",
         f"Triggered by {what} on {day}",
@@ -397,13 +402,14 @@ class _Document(Generic[_Text]):
     """What one JSON document remembers while it is written: the text of each trigger and
     each provenance its results share, found by the shared object itself (an identity, not a
     hash of its fields: a population's document asks once per result), and each rule's name.
-    Each entry holds its object, so an id is never read for another object.
+    Each entry holds its object alive, so no other object can have its id while the document
+    is written: a hit by id is the same object.
 
     ``out`` gives a piece of the document as it is written: the text itself, or its UTF-8
     bytes. Bytes are what a file or a socket takes in the end, and the long shared pieces
     (citations and reasons, mostly Chinese) are then encoded once, not once per result."""
 
-    __slots__ = ("_days", "_tails", "_triggers", "by_value", "out", "rules")
+    __slots__ = ("_days", "by_value", "out", "rules", "tails", "triggers")
 
     def __init__(self, out: Callable[[str], _Text], by_value: TriggerTexts | None = None) -> None:
         self.out: Callable[[str], _Text] = out
@@ -416,59 +422,59 @@ class _Document(Generic[_Text]):
         self.rules: dict[str, str] = {}
         #: Each day's ISO and Chinese text: a population's triggers fall on a few thousand.
         self._days: dict[dt.date, tuple[str, str]] = {}
-        self._triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
-        self._tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
+        #: Read by :meth:`_ResultParts._pieces` itself (a method call per result costs more
+        #: than the lookup); :meth:`trigger` and :meth:`tail` fill them.
+        self.triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
+        self.tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
 
     def trigger(self, trigger: Trigger, named_zh: str) -> tuple[str, _Text]:
         """The trigger's JSON (a short text, written into the result's first piece) and its
-        reason's, as the document's pieces are. Every rule a trigger sets off names its
-        event alike (``named_zh``), so the trigger's text is remembered once."""
-        found = self._triggers.get(id(trigger))
-        if found is not None and found[0] is trigger:
-            return found[1]
+        reason's, as the document's pieces are, for a trigger not seen yet. Every rule a
+        trigger sets off names its event alike (``named_zh``), so its text is remembered once."""
         day = trigger.date
         dated = self._days.get(day)
         if dated is None:
-            dated = self._days[day] = _dated(day)
+            iso, zh = _dated(day)
+            dated = self._days[day] = (iso, json_text.inside(zh))
         written, reason = _trigger_json(trigger, self.by_value, named_zh, dated)
         texts = (written, self.out(reason))
-        self._triggers[id(trigger)] = (trigger, texts)
+        self.triggers[id(trigger)] = (trigger, texts)
         return texts
 
     def tail(self, provenance: Provenance) -> tuple[_Text, _Text]:
         """Everything after the trigger: it depends only on the rule and the values of the
         facts it read, which most of a rule's results share, so the rule remembers it by
-        values (and their shapes: 1 and True are equal keys but different JSON)."""
-        found = self._tails.get(id(provenance))
-        if found is not None and found[0] is provenance:
-            return found[1]
+        values (and their shapes: 1 and True are equal keys but different JSON). For a
+        provenance not seen yet in this document."""
         text, values = provenance.text, provenance.values
         tail = text.json_tails.get((values, json_text.shape(values)), _tail_json, text, values)
         pieces = (self.out(tail[0]), self.out(tail[1]))
-        self._tails[id(provenance)] = (provenance, pieces)
+        self.tails[id(provenance)] = (provenance, pieces)
         return pieces
 
 
 def _trigger_json(
-    trigger: Trigger, seen: TriggerTexts | None, named_zh: str, dated: tuple[str, str] | None = None
+    trigger: Trigger, seen: TriggerTexts | None, named_zh: str, dated: tuple[str, str]
 ) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document;
-    ``dated`` is its day as :func:`_dated` writes it, where the caller has it."""
-    if dated is None:
-        dated = _dated(trigger.date)
+    ``dated`` is its day as ISO text and as escaped Chinese text (:meth:`_Document.trigger`)."""
     # By the trigger and its event's Chinese name: one dict may serve results of two
     # rulesets, whose words for the same event differ.
     found = seen.get((trigger, named_zh)) if seen is not None else None
     if found is None:
         # Written directly, in the order of Trigger.dump: a population's document has a
         # trigger for every two or three results, and a dict encoded costs several times more.
-        key = "null" if trigger.key is None else json_text.string(trigger.key)
+        # Each name is escaped once and its text put inside the others as it is: JSON escapes
+        # character by character, so "a b" escaped is a escaped, a space, b escaped.
+        day, day_zh = dated
+        kind = json_text.inside(trigger.type)
+        named = json_text.inside(named_zh) if named_zh else kind
+        key = None if trigger.key is None else json_text.inside(trigger.key)
         seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
-        written = (
-            f'{{"type":{json_text.string(trigger.type)},"key":{key},"date":"{dated[0]}"{seq}}}'
-        )
-        value, en, zh = map(json_text.string, _trigger_words(trigger, named_zh, dated))
-        found = (written, f'{{"name":"trigger","value":{value},"en":{en},"zh":{zh}}}')
+        keyed = "null" if key is None else f'"{key}"'
+        written = f'{{"type":"{kind}","key":{keyed},"date":"{day}"{seq}}}'
+        value, en, zh = _worded(_labelled(kind, key), _labelled(named, key), day, day_zh)
+        found = (written, f'{{"name":"trigger","value":"{value}","en":"{en}","zh":"{zh}"}}')
         if seen is not None:
             seen[(trigger, named_zh)] = found
     return found
@@ -567,17 +573,25 @@ class _ResultParts:
     def json_pieces(self, triggers: TriggerTexts | None = None) -> tuple[str, ...]:
         """:meth:`json_text` in the pieces it is made of, which a document joins once with
         all the others (joining each result's first would copy its text twice)."""
-        return self._pieces(_Document(_as_text, triggers))
+        return self._pieces(_Document(_as_text, triggers), "")
 
-    def _pieces(self, document: _Document[_Text]) -> tuple[_Text, ...]:
-        cause = cast(_Cause, self)
-        trigger, reason = document.trigger(cause.trigger, cause.provenance.text.trigger_zh)
-        tail = document.tail(cause.provenance)
+    def _pieces(self, document: _Document[_Text], separator: str) -> tuple[_Text, ...]:
+        """The result's pieces, the first led by ``separator`` (the comma before every result
+        of a list but its first: a piece of its own would be one more per result)."""
+        # Annotated, not cast: ``typing.cast`` is a function call, and this runs per result.
+        cause: _Cause = self  # type: ignore[assignment]
+        trigger, provenance = cause.trigger, cause.provenance
+        seen = document.triggers.get(id(trigger))
+        written, reason = (
+            seen[1] if seen is not None else document.trigger(trigger, provenance.text.trigger_zh)
+        )
+        known = document.tails.get(id(provenance))
+        tail = known[1] if known is not None else document.tail(provenance)
         rule = document.rules.get(cause.rule)
         if rule is None:
             rule = document.rules[cause.rule] = json_text.string(cause.rule)
         return (
-            document.out(f'{{{self._head_json()},"rule":{rule},"trigger":{trigger},'),
+            document.out(f'{separator}{{{self._head_json()},"rule":{rule},"trigger":{written},'),
             tail[0],
             reason,
             tail[1],
@@ -702,9 +716,9 @@ class Deadline(msgspec.Struct, _ResultParts, frozen=True, gc=False):
     def outcome(self) -> str:
         return self.name
 
-    def _pieces(self, document: _Document[_Text]) -> tuple[_Text, ...]:
+    def _pieces(self, document: _Document[_Text], separator: str) -> tuple[_Text, ...]:
         # Deadlines are few (one per procedure, not per day of a measure): the dicts will do.
-        return (document.out(json_text.encode(self.model_dump(mode="json"))),)
+        return (document.out(separator + json_text.encode(self.model_dump(mode="json"))),)
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
         return {
@@ -726,17 +740,9 @@ class Deadline(msgspec.Struct, _ResultParts, frozen=True, gc=False):
 Result = Decision | Duty | Deadline
 
 
-#: How many pieces of JSON text :meth:`Evaluation.write_json` joins for each write: about
-#: four hundred results, a megabyte of a population's document.
-_WRITE_PIECES = 2048
-
-
-def _write_joined(
-    parts: Iterator[_Text], join: Callable[[list[_Text]], _Text], write: Callable[[_Text], object]
-) -> None:
-    """``parts`` written :data:`_WRITE_PIECES` at a time, each batch joined into one write."""
-    while batch := list(islice(parts, _WRITE_PIECES)):
-        write(join(batch))
+#: How many results :meth:`Evaluation.write_json` joins into each write: about a megabyte
+#: of a population's document.
+_WRITE_RESULTS = 512
 
 
 #: The fields :meth:`Evaluation.of` gives, as the set every evaluation it makes shares.
@@ -877,32 +883,40 @@ class Evaluation(Frozen):
         pieces go out joined, a few hundred results at a time: a stream's ``write`` per piece
         (several per result) costs more than the joining."""
         if isinstance(stream, io.RawIOBase | io.BufferedIOBase):
-            _write_joined(self._parts(_Document(_AS_UTF8)), b"".join, stream.write)
+            for batch in self._batches(_Document(_AS_UTF8)):
+                stream.write(b"".join(batch))
         else:
-            text = self._parts(_Document(_as_text))
-            _write_joined(text, "".join, cast(SupportsWrite, stream).write)
+            write = cast(SupportsWrite, stream).write
+            for pieces in self._batches(_Document(_as_text)):
+                write("".join(pieces))
 
     def json_parts(self) -> Iterator[str]:
-        """The JSON text in pieces, one per result (joined, :meth:`model_dump_json`)."""
-        return self._parts(_Document(_as_text))
+        """The JSON text in pieces, a few per result (joined, :meth:`model_dump_json`)."""
+        return chain.from_iterable(self._batches(_Document(_as_text)))
 
-    def _parts(self, document: _Document[_Text]) -> Iterator[_Text]:
+    def _batches(self, document: _Document[_Text]) -> Iterator[list[_Text]]:
+        """The document's pieces, :data:`_WRITE_RESULTS` results' worth at a time: a list
+        extended by each result's pieces costs less than a generator yielding them one by
+        one, several per result."""
         out = document.out
         ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
-        yield out(f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"')
-        comma = out(",")
+        batch = [out(f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"')]
         for name, results in (
             ("decisions", self.decisions),
             ("deadlines", self.deadlines),
             ("duties", self.duties),
         ):
-            separator = out(f',"{name}":[')
-            for result in results:
-                yield separator
-                yield from result._pieces(document)
-                separator = comma
-            yield out("]") if results else out(f',"{name}":[]')
-        yield out("}")
+            batch.append(out(f',"{name}":['))
+            separator = ""
+            for start in range(0, len(results), _WRITE_RESULTS):
+                for result in results[start : start + _WRITE_RESULTS]:
+                    batch += result._pieces(document, separator)
+                    separator = ","
+                yield batch
+                batch = []
+            batch.append(out("]"))
+        batch.append(out("}"))
+        yield batch
 
     def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
         """The JSON contract (``mode="json"``) or the same with Python values. Built directly
