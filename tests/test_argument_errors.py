@@ -56,6 +56,7 @@ CALLS: list[tuple[Callable[[], Any], str, str]] = [
     (lambda: with_parameters(_RULESET, None), "argument values must be Mapping", "参数 values"),  # type: ignore[arg-type]
     (lambda: with_parameters(None, {}), "argument ruleset must be Ruleset", "参数 ruleset"),  # type: ignore[arg-type]
     (lambda: parse_events("nope", []), "no vocabulary 'nope'", "没有词汇表 'nope'"),
+    (lambda: parse_events(_RULESET, []), "argument vocabulary must be str", "参数 vocabulary"),  # type: ignore[arg-type]
     (lambda: bundled(["x"]), "argument ruleset_id must be str", "参数 ruleset_id"),  # type: ignore[arg-type]
     (lambda: _EVALUATION.outcomes(["p2"]), "argument subject must be str", "参数 subject"),  # type: ignore[arg-type]
     (lambda: _EVALUATION.active(["p2"]), "argument subject must be str", "参数 subject"),  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from credit_rules.errors import (
     Problem,
     ScenarioError,
     mask_identities,
+    require,
     shown,
     suggestion,
     validation_message,
@@ -213,6 +214,9 @@ def parse_events(
     lines: Mapping[int, int] | None = None,
 ) -> list[Event]:
     """Validate a whole list of raw events at once, reporting every problem with its index."""
+    # A ruleset given for its vocabulary's name is a likely slip: refused by name, not with
+    # the TypeError of a dict lookup of an unhashable model.
+    require(vocabulary, str, "vocabulary")
     if vocabulary not in PACKS:
         raise ArgumentError(
             Message(
