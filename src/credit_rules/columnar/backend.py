@@ -508,8 +508,8 @@ class ColumnarEngine:
             return (frame.filter(pl.col("_sid").is_in(present)) if few else frame).lazy()
 
         # Each source of days is read once, however many facts read it, and all of them
-        # in one plan.
-        points = [pl.LazyFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})]
+        # in one plan: each as the frame it comes from and its days.
+        points: list[tuple[pl.DataFrame, pl.LazyFrame]] = []
         sources: set[tuple[str, str, bool]] = set()
         for name in facts:
             derivation = self._facts[name].fact.derivation
@@ -520,28 +520,40 @@ class ColumnarEngine:
                 sources.add(("event", derivation.event_type, True))
         for kind, source, moving in sorted(sources):
             if kind == "event":
-                points.append(
-                    mine(typed.of(source)).select(
-                        "_sid", pl.col(column("event", "date")).alias("_d")
-                    )
-                )
+                events = typed.of(source)
+                days = mine(events).select("_sid", pl.col(column("event", "date")).alias("_d"))
+                points.append((events, days))
                 continue
             frame = records[source]
             if moving:
                 cut = mine(frame)
-                points.append(cut.select("_sid", pl.col("_entered").alias("_d")))
-                points.append(cut.select("_sid", days_later(pl.col("_last_valid"), 1).alias("_d")))
-            points.append(frame.lazy().select("_sid", pl.col("_removed").alias("_d")).drop_nulls())
-        # Several sources may give one day: each cut is kept once below, where the cuts are
-        # in order anyway, rather than by a hash of every day of every source.
-        changes = pl.concat(points).drop_nulls().filter(pl.col("_d") <= as_of)
+                points.append((frame, cut.select("_sid", pl.col("_entered").alias("_d"))))
+                points.append(
+                    (frame, cut.select("_sid", days_later(pl.col("_last_valid"), 1).alias("_d")))
+                )
+            points.append((frame, frame.lazy().select("_sid", pl.col("_removed").alias("_d"))))
         occ, day = pl.col("_occ"), pl.col("_d")
+        asked = occasions.lazy().select("_occ", "_sid", "trigger_date", "_removed")
+        # Occasions and sources in the history's order have their subjects in order (a look
+        # says so): each source is then joined on its own, a merge of sorted subjects, where
+        # one join of them all hashes every subject (the stretches of Lianyungang's 438,207
+        # entries: 9.7 against 11.7 ms on one thread). Several sources may give one day:
+        # each cut is kept once below, where the cuts are in order anyway, rather than by a
+        # hash of every day of every source.
+        frames = [occasions, *(frame for frame, _ in points)]
+        if points and all(frame.get_column("_sid").is_sorted() for frame in frames):
+            ordered = pl.col("_sid").set_sorted()
+            joined = pl.concat(
+                asked.with_columns(ordered).join(days.with_columns(ordered), on="_sid")
+                for _, days in points
+            )
+        else:
+            empty = pl.LazyFrame(schema={"_sid": pl.UInt64, "_d": pl.Date})
+            joined = asked.join(pl.concat([empty, *(days for _, days in points)]), on="_sid")
         later = (
-            occasions.lazy()
-            .select("_occ", "_sid", "trigger_date", "_removed")
-            .join(changes, on="_sid", how="inner")
-            .filter(
-                (day > pl.col("trigger_date"))
+            joined.filter(
+                (day <= as_of)
+                & (day > pl.col("trigger_date"))
                 & (pl.col("_removed").is_null() | (day < pl.col("_removed")))
             )
             .select("_occ", "_d")
