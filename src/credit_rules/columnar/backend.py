@@ -317,12 +317,17 @@ class ColumnarEngine:
                 rows += grid.height
         # Precedence and joining move rows, not values: the trigger and fact columns wait
         # aside, by stretch (fewer rows than pieces), and are read once the rows are chosen.
-        # Each kind's pieces are plans over its grid, collected here once, both sets together.
-        stacked, owed_pieces = pl.collect_all(
-            [pl.concat(measures).with_row_index("_pid"), pl.concat(duties)], engine=ENGINE
+        # Each kind's pieces are plans over its grid, collected here once, both sets together
+        # and with the stacked grids, which Polars copies meanwhile. In one chunk: a gather
+        # from several chunks costs up to eight times as much (texts).
+        stacked, owed_pieces, values = pl.collect_all(
+            [
+                pl.concat(measures).with_row_index("_pid"),
+                pl.concat(duties),
+                pl.concat([grid.lazy() for grid in grids], how="diagonal_relaxed", rechunk=True),
+            ],
+            engine=ENGINE,
         )
-        # In one chunk: a gather from several chunks costs up to eight times as much (texts).
-        values = pl.concat(grids, how="diagonal_relaxed", rechunk=True)
         runs, single = resolve(
             stacked,
             self._ranks,
