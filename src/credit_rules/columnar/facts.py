@@ -8,7 +8,7 @@ Only the columns an expression reads travel through a join (:func:`narrow`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
@@ -222,15 +222,21 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
         for day in ("_entered", "_last_valid")
     )
 
-    def counted(questions: pl.Series, ordered: bool) -> pl.Series:
+    # The merges below and the removals' join read nothing of each other: their plans are
+    # collected together, and Polars runs them side by side.
+    plans: list[pl.LazyFrame] = []
+
+    def counted(questions: pl.Series, ordered: bool) -> Callable[[list[pl.DataFrame]], pl.Series]:
         """The records valid on each of the ``questions`` (keys): those entered by its day
-        less those whose last valid day is before it. Questions in order (``ordered``), as
-        many as the records, are answered by an as-of join on sorted keys, one merge, where
-        a binary search per row costs several times more; a few, in any order, by a binary
-        search each, where a merge would walk every record's key."""
+        less those whose last valid day is before it, read from the collected ``plans``.
+        Questions in order (``ordered``), as many as the records, are answered by an as-of
+        join on sorted keys, one merge, where a binary search per row costs several times
+        more; a few, in any order, by a binary search each, where a merge would walk every
+        record's key."""
         if questions.len() * 8 < entered.len() or not ordered:
             at_most = entered.search_sorted(questions, side="right").cast(pl.Int64)
-            return at_most - last_valid.search_sorted(questions, side="left").cast(pl.Int64)
+            found = at_most - last_valid.search_sorted(questions, side="left").cast(pl.Int64)
+            return lambda _: found
         frame = questions.set_sorted().to_frame("_k").lazy()
 
         def below(keys: pl.Series, exact: bool) -> pl.LazyFrame:
@@ -241,12 +247,9 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
                 allow_exact_matches=exact,
             ).select((pl.col("_n").cast(pl.Int64) + 1).fill_null(0))
 
-        # The two merges read nothing of each other: collected together, Polars runs them
-        # side by side.
-        entered_by, gone_before = pl.collect_all(
-            [below(entered, True), below(last_valid, False)], engine=ENGINE
-        )
-        return entered_by.to_series() - gone_before.to_series()
+        at = len(plans)
+        plans.extend((below(entered, True), below(last_valid, False)))
+        return lambda done: done[at].to_series() - done[at + 1].to_series()
 
     asked = grid.select(key(valid_on)).to_series()
     # The grid holds each occasion's first stretch in the occasions' order, so its keys are
@@ -255,32 +258,29 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
     descents = asked.diff().lt(0).arg_true()
     head = int(descents[0]) if descents.len() else asked.len()
     count = counted(asked.slice(0, head), ordered=True)
-    if head < asked.len():
-        tail = asked.slice(head)
-        if tail.len() * 8 >= entered.len():
-            # Many out of order: sorted, asked in one merge, the counts put back in place
-            # by a scatter, where an inverse permutation would sort them a second time.
-            order = tail.arg_sort()
-            found = counted(tail.gather(order), ordered=True)
-            back = pl.repeat(0, tail.len(), dtype=pl.Int64, eager=True).scatter(order, found)
-        else:
-            back = counted(tail, ordered=False)
-        count = pl.concat([count, back], rechunk=True)
+    tail = asked.slice(head)
+    back, order = None, None
+    if tail.len():
+        # Many out of order are sorted, asked in one merge, and the counts put back in place
+        # by a scatter, where an inverse permutation would sort them a second time.
+        order = tail.arg_sort() if tail.len() * 8 >= entered.len() else None
+        back = counted(tail, False) if order is None else counted(tail.gather(order), True)
     removed = records.select("_sid", "_entered", "_last_valid", "_removed").filter(
         pl.col("_removed").is_not_null()
     )
     if removed.height:
         # Only the rows of subjects with a removed record (a few of them) are joined.
         hit = pl.col("_sid").is_in(removed.get_column("_sid").unique().implode())
-        gone = (
-            grid.select(
+        plans.append(
+            grid.lazy()
+            .select(
                 pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
                 "_sid",
                 "_d",
                 valid_on.alias("_v"),
             )
             .filter(hit)
-            .join(removed, on="_sid")
+            .join(removed.lazy(), on="_sid")
             .filter(
                 (pl.col("_entered") <= pl.col("_v"))
                 & (pl.col("_v") <= pl.col("_last_valid"))
@@ -289,9 +289,18 @@ def _count_valid(grid: pl.DataFrame, records: pl.DataFrame, valid_on: pl.Expr) -
             .group_by("_i")
             .agg(pl.len().cast(pl.Int64).alias("_gone"))
         )
+    done = pl.collect_all(plans, engine=ENGINE)
+    found = count(done)
+    if back is not None:
+        later = back(done)
+        if order is not None:
+            later = pl.repeat(0, tail.len(), dtype=pl.Int64, eager=True).scatter(order, later)
+        found = pl.concat([found, later], rechunk=True)
+    if removed.height:
+        gone = done[-1]
         rows = gone.get_column("_i")
-        count = count.scatter(rows, count.gather(rows) - gone.get_column("_gone"))
-    return count
+        found = found.scatter(rows, found.gather(rows) - gone.get_column("_gone"))
+    return found
 
 
 def _sorted(keys: pl.Series) -> pl.Series:
