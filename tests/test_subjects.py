@@ -362,8 +362,8 @@ def test_every_subject_class_fixes_its_kind_for_the_front_door() -> None:
 
 
 def test_subjects_of_one_kind_are_read_from_the_callers_list_in_its_order() -> None:
-    """A population of one kind is held as the caller's models and a set of their ids (no
-    list of a million ids): it must still give the ids in the order given, refuse an id given
+    """A population of one kind is held as a tuple of its ids and a set of them (no dict of
+    a million entries): it must still give the ids in the order given, refuse an id given
     twice, and leave an evaluation able to answer for a blameless subject."""
     from credit_rules.engine.inputs import FrontDoor, OneKind
     from credit_rules.model.subjects import SUBJECT_CLASSES
