@@ -345,12 +345,7 @@ class _Values:
         repeat than the texts to make (14 against 2 ms for 87,348 keys)."""
         column = rows.get_column(name)
         if column.dtype == pl.Date:
-            numbers = column.to_physical()
-            days = self._days
-            for number in numbers.unique().drop_nulls().to_list():
-                if number not in days:
-                    days[number] = _EPOCH + dt.timedelta(days=number)
-            return list(map(days.get, numbers.to_list()))
+            return self._dates(column.to_physical())
         if column.dtype == pl.String:
             runs = column.rle()
             if 2 * runs.len() > column.len():
@@ -359,6 +354,29 @@ class _Values:
             texts = runs.struct.field("value").to_list()
             return list(chain.from_iterable(map(repeat, texts, lengths)))
         return column.to_list()
+
+    def _dates(self, numbers: pl.Series) -> list[dt.date | None]:
+        """Days by their numbers since 1970. Where the days between the first and the last
+        are no more than the rows, a row's day is its place in a list of them, made once
+        (a list's index costs less than a dict's lookup and needs no pass for the distinct
+        days: 126,903 decisions' ends, 19 against 13 ms on a busy host); otherwise only the
+        days present are made."""
+        days = self._days
+        low, high = numbers.min(), numbers.max()
+        if not isinstance(low, int) or not isinstance(high, int) or high - low > len(numbers):
+            for number in numbers.unique().drop_nulls().to_list():
+                if number not in days:
+                    days[number] = _EPOCH + dt.timedelta(days=number)
+            return list(map(days.get, numbers.to_list()))
+        span: list[dt.date | None] = []
+        for number in range(low, high + 1):
+            day = days.get(number)
+            if day is None:
+                day = days[number] = _EPOCH + dt.timedelta(days=number)
+            span.append(day)
+        span.append(None)  # where a row has no day
+        places = (numbers - low).fill_null(len(span) - 1)
+        return list(map(span.__getitem__, places.to_list()))
 
 
 def _values(column: pl.Series) -> list[Any]:
