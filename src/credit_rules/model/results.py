@@ -402,14 +402,15 @@ class _Document(Generic[_Text]):
     """What one JSON document remembers while it is written: the text of each trigger and
     each provenance its results share, found by the shared object itself (an identity, not a
     hash of its fields: a population's document asks once per result), and each rule's name.
-    Each entry holds its object alive, so no other object can have its id while the document
-    is written: a hit by id is the same object.
+    A document is written from one evaluation or one result, which holds every trigger and
+    provenance it shares alive until the document is written: no other object can take the
+    id of one seen, so a hit by id is the same object.
 
     ``out`` gives a piece of the document as it is written: the text itself, or its UTF-8
     bytes. Bytes are what a file or a socket takes in the end, and the long shared pieces
     (citations and reasons, mostly Chinese) are then encoded once, not once per result."""
 
-    __slots__ = ("_days", "by_value", "out", "rules", "tails", "triggers")
+    __slots__ = ("_days", "_names", "by_value", "out", "rules", "tails", "triggers")
 
     def __init__(self, out: Callable[[str], _Text], by_value: TriggerTexts | None = None) -> None:
         self.out: Callable[[str], _Text] = out
@@ -422,10 +423,13 @@ class _Document(Generic[_Text]):
         self.rules: dict[str, str] = {}
         #: Each day's ISO and Chinese text: a population's triggers fall on a few thousand.
         self._days: dict[dt.date, tuple[str, str]] = {}
+        #: Each event type and its Chinese name, escaped (:func:`_trigger_json`): a
+        #: population's triggers are of a few types, and a lookup costs less than escaping.
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
         #: Read by :meth:`_ResultParts._pieces` itself (a method call per result costs more
         #: than the lookup); :meth:`trigger` and :meth:`tail` fill them.
-        self.triggers: dict[int, tuple[Trigger, tuple[str, _Text]]] = {}
-        self.tails: dict[int, tuple[Provenance, tuple[_Text, _Text]]] = {}
+        self.triggers: dict[int, tuple[str, _Text]] = {}
+        self.tails: dict[int, tuple[_Text, _Text]] = {}
 
     def trigger(self, trigger: Trigger, named_zh: str) -> tuple[str, _Text]:
         """The trigger's JSON (a short text, written into the result's first piece) and its
@@ -436,9 +440,14 @@ class _Document(Generic[_Text]):
         if dated is None:
             iso, zh = _dated(day)
             dated = self._days[day] = (iso, json_text.inside(zh))
-        written, reason = _trigger_json(trigger, self.by_value, named_zh, dated)
+        names = self._names.get((trigger.type, named_zh))
+        if names is None:
+            kind = json_text.inside(trigger.type)
+            names = (kind, json_text.inside(named_zh) if named_zh else kind)
+            self._names[(trigger.type, named_zh)] = names
+        written, reason = _trigger_json(trigger, self.by_value, named_zh, dated, names)
         texts = (written, self.out(reason))
-        self.triggers[id(trigger)] = (trigger, texts)
+        self.triggers[id(trigger)] = texts
         return texts
 
     def tail(self, provenance: Provenance) -> tuple[_Text, _Text]:
@@ -449,15 +458,20 @@ class _Document(Generic[_Text]):
         text, values = provenance.text, provenance.values
         tail = text.json_tails.get((values, json_text.shape(values)), _tail_json, text, values)
         pieces = (self.out(tail[0]), self.out(tail[1]))
-        self.tails[id(provenance)] = (provenance, pieces)
+        self.tails[id(provenance)] = pieces
         return pieces
 
 
 def _trigger_json(
-    trigger: Trigger, seen: TriggerTexts | None, named_zh: str, dated: tuple[str, str]
+    trigger: Trigger,
+    seen: TriggerTexts | None,
+    named_zh: str,
+    dated: tuple[str, str],
+    names: tuple[str, str],
 ) -> tuple[str, str]:
     """The trigger's JSON and its reason's, remembered in ``seen`` for one document;
-    ``dated`` is its day as ISO text and as escaped Chinese text (:meth:`_Document.trigger`)."""
+    ``dated`` is its day as ISO text and as escaped Chinese text, ``names`` its type and
+    the event's Chinese name (or its type), escaped (:meth:`_Document.trigger`)."""
     # By the trigger and its event's Chinese name: one dict may serve results of two
     # rulesets, whose words for the same event differ.
     found = seen.get((trigger, named_zh)) if seen is not None else None
@@ -467,8 +481,7 @@ def _trigger_json(
         # Each name is escaped once and its text put inside the others as it is: JSON escapes
         # character by character, so "a b" escaped is a escaped, a space, b escaped.
         day, day_zh = dated
-        kind = json_text.inside(trigger.type)
-        named = json_text.inside(named_zh) if named_zh else kind
+        kind, named = names
         key = None if trigger.key is None else json_text.inside(trigger.key)
         seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
         keyed = "null" if key is None else f'"{key}"'
@@ -583,10 +596,10 @@ class _ResultParts:
         trigger, provenance = cause.trigger, cause.provenance
         seen = document.triggers.get(id(trigger))
         written, reason = (
-            seen[1] if seen is not None else document.trigger(trigger, provenance.text.trigger_zh)
+            seen if seen is not None else document.trigger(trigger, provenance.text.trigger_zh)
         )
         known = document.tails.get(id(provenance))
-        tail = known[1] if known is not None else document.tail(provenance)
+        tail = known if known is not None else document.tail(provenance)
         rule = document.rules.get(cause.rule)
         if rule is None:
             rule = document.rules[cause.rule] = json_text.string(cause.rule)
