@@ -51,8 +51,12 @@ for _ in range(int(sys.argv[2])):
 _COLLECTED = re.compile(r"Collected : ([0-9]+)")
 
 
-def instructions(request: str, calls: int, src: Path | None) -> int:
-    """All the instructions of a child process making ``request`` ``calls`` times."""
+def instructions(
+    request: str, calls: int, src: Path | None, child: str = _CHILD, setup: str = ""
+) -> int:
+    """All the instructions of a child process making ``request`` ``calls`` times; ``child``
+    is the child's code (``bench_json_instructions.py`` gives its own), ``setup`` an
+    argument it reads before the request's name."""
     environment = dict(os.environ)
     environment.setdefault("PYTHONHASHSEED", "0")
     if src is not None:
@@ -64,7 +68,8 @@ def instructions(request: str, calls: int, src: Path | None) -> int:
             "--callgrind-out-file=/dev/null",
             sys.executable,
             "-c",
-            _CHILD.format(here=str(HERE)),
+            child.format(here=str(HERE)),
+            *([setup] if setup else []),
             request,
             str(calls),
         ],
