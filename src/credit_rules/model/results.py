@@ -226,8 +226,7 @@ def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]
     event by its id, which services and scenarios use; the Chinese by the ruleset's words
     for it (触发事件：2008年3月10日 失信信息录入 r1)."""
     day, day_zh = _dated(trigger.date)
-    said = _labelled(named_zh or trigger.type, trigger.key)
-    return _worded(trigger.label(), said, day, day_zh)
+    return _worded(trigger.type, named_zh or trigger.type, trigger.key, day, day_zh)
 
 
 def _labelled(named: str, key: str | None) -> str:
@@ -235,9 +234,13 @@ def _labelled(named: str, key: str | None) -> str:
     return named if key is None else f"{named} {key}"
 
 
-def _worded(what: str, said: str, day: str, day_zh: str) -> tuple[str, str, str]:
-    """The one place the trigger's reason is worded, from its parts as text: the JSON writer
-    gives them escaped, and writes the reason without making it first."""
+def _worded(kind: str, named: str, key: str | None, day: str, day_zh: str) -> tuple[str, str, str]:
+    """The one place the trigger's reason is worded, from its parts as text (the event's
+    type, its Chinese name, the id it names): the JSON writer gives them escaped, and
+    writes the reason without making it first."""
+    # As _labelled names them, written out: the JSON writer asks once per trigger.
+    what = kind if key is None else f"{kind} {key}"
+    said = named if key is None else f"{named} {key}"
     return (
         f"{what} on {day}",
         f"Triggered by {what} on {day}",
@@ -387,6 +390,10 @@ def _tail_json(text: RuleText, values: tuple[Any, ...]) -> tuple[str, str]:
     return head, "".join(f",{reason}" for reason in because) + "]}"
 
 
+#: A JSON string literal (json_text.string), one global lookup away: each result's head
+#: writes two.
+_string = json_text.string
+
 #: A document's pieces: text, or the UTF-8 bytes of the text.
 _Text = TypeVar("_Text", str, bytes)
 
@@ -486,7 +493,7 @@ def _trigger_json(
         seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
         keyed = "null" if key is None else f'"{key}"'
         written = f'{{"type":"{kind}","key":{keyed},"date":"{day}"{seq}}}'
-        value, en, zh = _worded(_labelled(kind, key), _labelled(named, key), day, day_zh)
+        value, en, zh = _worded(kind, named, key, day, day_zh)
         found = (written, f'{{"name":"trigger","value":"{value}","en":"{en}","zh":"{zh}"}}')
         if seen is not None:
             seen[(trigger, named_zh)] = found
@@ -641,8 +648,8 @@ class Decision(msgspec.Struct, _ResultParts, frozen=True, gc=False):
     def _head_json(self) -> str:
         until = "null" if self.until is None else f'"{self.until.isoformat()}"'
         return (
-            f'"subject":{json_text.string(self.subject)},'
-            f'"outcome":{json_text.string(self.outcome)},"from":"{self.from_.isoformat()}",'
+            f'"subject":{_string(self.subject)},'
+            f'"outcome":{_string(self.outcome)},"from":"{self.from_.isoformat()}",'
             f'"until":{until},"active":{"true" if self.active else "false"},'
             f'"provisional":{"true" if self.provisional else "false"}'
         )
@@ -686,7 +693,7 @@ class Duty(msgspec.Struct, _ResultParts, frozen=True, gc=False):
 
     def _head_json(self) -> str:
         return (
-            f'"subject":{json_text.string(self.subject)},"name":{json_text.string(self.name)},'
+            f'"subject":{_string(self.subject)},"name":{_string(self.name)},'
             f'"on":"{self.on.isoformat()}",'
             f'"provisional":{"true" if self.provisional else "false"}'
         )
