@@ -23,7 +23,13 @@ from credit_rules.engine.closures import ClosureMatcher
 from credit_rules.engine.deadlines import deadline_result
 from credit_rules.engine.durable import DurableMatcher
 from credit_rules.engine.history import History, Occasion
-from credit_rules.engine.inputs import EventInput, FrontDoor, Gathered, SubjectInput
+from credit_rules.engine.inputs import (
+    EventInput,
+    FrontDoor,
+    Gathered,
+    SubjectInput,
+    refuse_unvalidated,
+)
 from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
@@ -122,6 +128,21 @@ class Engine:
         as_of = self._door.check_as_of(as_of)
         known_at = self._door.check_known_at(known_at)
         kinds = self._door.subject_kinds(subjects)
+        listed = self._door.event_list(events)
+        try:
+            return self._evaluated(kinds, listed, as_of, known_at, counter)
+        except (AttributeError, KeyError) as error:
+            refuse_unvalidated(listed, error)
+            raise
+
+    def _evaluated(
+        self,
+        kinds: Mapping[str, str],
+        events: list[Any],
+        as_of: dt.date,
+        known_at: dt.date | None,
+        counter: Counter | None,
+    ) -> Evaluation:
         if self._plans is not None and counter is None:
             events, models = self._listed(events)
             if models is not None:
@@ -188,6 +209,22 @@ class Engine:
         as_of = door.check_as_of(as_of)
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
+        listed = door.event_list(events)
+        try:
+            return self._outcomes(kinds, listed, as_of, known_at, counter)
+        except (AttributeError, KeyError) as error:
+            refuse_unvalidated(listed, error)
+            raise
+
+    def _outcomes(
+        self,
+        kinds: Mapping[str, str],
+        events: list[Any],
+        as_of: dt.date,
+        known_at: dt.date | None,
+        counter: Counter | None,
+    ) -> dict[str, frozenset[str]]:
+        door = self._door
         if self._plans is not None and counter is None:
             events, models = self._listed(events)
             if models is not None:
@@ -236,6 +273,16 @@ class Engine:
                 )
             )
         (parsed,) = self._door.subjects([subject])
+        listed = self._door.event_list(events)
+        try:
+            return self._assessed(parsed, listed, as_of, known_at)
+        except (AttributeError, KeyError) as error:
+            refuse_unvalidated(listed, error)
+            raise
+
+    def _assessed(
+        self, parsed: Subject, events: list[Any], as_of: dt.date, known_at: dt.date | None
+    ) -> tuple[Assessed, ...]:
         known = {parsed.id: parsed.kind}
         found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
         indexes = found.grouped.get(parsed.id)

@@ -54,6 +54,7 @@ from credit_rules.model.vocabularies import (
     parse_events,
     raw_events,
     tie_fields,
+    unvalidated,
 )
 from credit_rules.ruleset import ir
 from credit_rules.yaml_source import iso_date
@@ -897,3 +898,13 @@ def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | N
             field = f"subjects[{index}]" + "".join(f".{part}" for part in item["loc"])
             problems.append(Problem(validation_message(item), field))
         return None
+
+
+def refuse_unvalidated(events: list[Any], error: BaseException) -> None:
+    """Raise the problems of the models among ``events`` built without validation and
+    lacking a required field (:func:`~credit_rules.model.vocabularies.unvalidated`), if any:
+    they are what made reading the events fail with ``error``. Asked only then: a look at
+    every model's fields would cost a population's evaluation a few percent."""
+    problems = unvalidated(events)
+    if problems:
+        raise ScenarioError(None, problems) from error

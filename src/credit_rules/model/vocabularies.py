@@ -196,6 +196,38 @@ def _field_type(annotation: Any) -> FieldType | None:
     return None
 
 
+def unvalidated(items: Sequence[Any], labels: Sequence[str] | None = None) -> list[Problem]:
+    """A problem for each model among ``items`` that lacks a required field, placed by
+    ``labels`` (``events[i]`` by default). Only a model built without validation
+    (pydantic's ``model_construct``) can lack one, and every reader of events takes its
+    fields as there: such a model is refused by its place and fields, not met by an
+    ``AttributeError`` deep in an evaluation. Asked where a model is taken on trust only
+    when reading it failed, or where one event costs far more than the look."""
+    problems = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Event):
+            continue
+        lacking = [
+            name
+            for name, info in type(item).model_fields.items()
+            if info.is_required() and name not in item.__dict__
+        ]
+        if lacking:
+            problems.append(
+                Problem(
+                    Message(
+                        "this {type} lacks {fields}: a model built without validation "
+                        "(model_construct) is not taken; build it with model_validate, or "
+                        "give a dict",
+                        type=type(item).__name__,
+                        fields=", ".join(lacking),
+                    ),
+                    f"events[{index}]" if labels is None else labels[index],
+                )
+            )
+    return problems
+
+
 def raw_events(items: Iterable[Any]) -> list[Any]:
     """What :func:`parse_events` reads: each dict as given, each model as its dict. A dict is
     told by its exact type first: the instance check against a model class goes through
