@@ -128,32 +128,25 @@ class Engine:
         as_of = self._door.check_as_of(as_of)
         known_at = self._door.check_known_at(known_at)
         kinds = self._door.subject_kinds(subjects)
-        listed = self._door.event_list(events)
+        events = self._door.event_list(events)
+        # A model built without validation and lacking a field fails the reading somewhere
+        # below; only then are the models looked at (refuse_unvalidated), so valid input
+        # pays for a try, not for a look at every model.
         try:
-            return self._evaluated(kinds, listed, as_of, known_at, counter)
+            if self._plans is not None and counter is None:
+                events, models = self._listed(events)
+                if models is not None:
+                    found = self._plans.evaluate(kinds, models, as_of, known_at)
+                    if found is not None:
+                        decisions, deadlines, duties = found
+                        return Evaluation.of(
+                            self._ref, as_of, decisions, deadlines, duties, tuple(kinds)
+                        )
+                    events = models
+            return self._walked(kinds, events, as_of, known_at, counter)
         except (AttributeError, KeyError) as error:
-            refuse_unvalidated(listed, error)
+            refuse_unvalidated(events, error)
             raise
-
-    def _evaluated(
-        self,
-        kinds: Mapping[str, str],
-        events: list[Any],
-        as_of: dt.date,
-        known_at: dt.date | None,
-        counter: Counter | None,
-    ) -> Evaluation:
-        if self._plans is not None and counter is None:
-            events, models = self._listed(events)
-            if models is not None:
-                found = self._plans.evaluate(kinds, models, as_of, known_at)
-                if found is not None:
-                    decisions, deadlines, duties = found
-                    return Evaluation.of(
-                        self._ref, as_of, decisions, deadlines, duties, tuple(kinds)
-                    )
-                events = models
-        return self._walked(kinds, events, as_of, known_at, counter)
 
     def _listed(self, events: Iterable[EventInput]) -> tuple[list[Any], list[Event] | None]:
         """The events as a list, read once (an iterator too) for the plans and, if they
@@ -209,42 +202,31 @@ class Engine:
         as_of = door.check_as_of(as_of)
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
-        listed = door.event_list(events)
+        events = door.event_list(events)
         try:
-            return self._outcomes(kinds, listed, as_of, known_at, counter)
+            if self._plans is not None and counter is None:
+                events, models = self._listed(events)
+                if models is not None:
+                    on_columns = self._plans.outcomes(kinds, models, as_of, known_at)
+                    if on_columns is not None:
+                        return on_columns
+                    events = models
+            active: dict[str, frozenset[str]] = {}
+            walker = self._walker
+            # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
+            # an entry of the last year), so a subject with none is not walked at all.
+            earliest, floor = self._program.reaching(as_of)
+            found = door.histories(kinds, events, as_of, known_at, floor)
+            for history, occasions in self._built(kinds, found, earliest):
+                names = walker.active(history, occasions, as_of, earliest, counter)
+                if counter is not None:
+                    counter.inspected += history.inspected
+                if names:
+                    active[history.subject] = names
+            return active
         except (AttributeError, KeyError) as error:
-            refuse_unvalidated(listed, error)
+            refuse_unvalidated(events, error)
             raise
-
-    def _outcomes(
-        self,
-        kinds: Mapping[str, str],
-        events: list[Any],
-        as_of: dt.date,
-        known_at: dt.date | None,
-        counter: Counter | None,
-    ) -> dict[str, frozenset[str]]:
-        door = self._door
-        if self._plans is not None and counter is None:
-            events, models = self._listed(events)
-            if models is not None:
-                on_columns = self._plans.outcomes(kinds, models, as_of, known_at)
-                if on_columns is not None:
-                    return on_columns
-                events = models
-        active: dict[str, frozenset[str]] = {}
-        walker = self._walker
-        # Only a trigger recent enough for some measure to reach as_of matters (Lianyungang:
-        # an entry of the last year), so a subject with none is not walked at all.
-        earliest, floor = self._program.reaching(as_of)
-        found = door.histories(kinds, events, as_of, known_at, floor)
-        for history, occasions in self._built(kinds, found, earliest):
-            names = walker.active(history, occasions, as_of, earliest, counter)
-            if counter is not None:
-                counter.inspected += history.inspected
-            if names:
-                active[history.subject] = names
-        return active
 
     def assessments(
         self,
@@ -273,26 +255,21 @@ class Engine:
                 )
             )
         (parsed,) = self._door.subjects([subject])
-        listed = self._door.event_list(events)
+        events = self._door.event_list(events)
         try:
-            return self._assessed(parsed, listed, as_of, known_at)
+            known = {parsed.id: parsed.kind}
+            found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
+            indexes = found.grouped.get(parsed.id)
+            if indexes is None:
+                return ()
+            mine = self._door.canonical(parsed.kind, found.events, indexes)
+            history, occasions = history_of(
+                self._program, parsed.id, parsed.kind, mine.events, mine.positions, mine.early
+            )
+            return tuple(self._walker.assessments(history, occasions, as_of))
         except (AttributeError, KeyError) as error:
-            refuse_unvalidated(listed, error)
+            refuse_unvalidated(events, error)
             raise
-
-    def _assessed(
-        self, parsed: Subject, events: list[Any], as_of: dt.date, known_at: dt.date | None
-    ) -> tuple[Assessed, ...]:
-        known = {parsed.id: parsed.kind}
-        found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
-        indexes = found.grouped.get(parsed.id)
-        if indexes is None:
-            return ()
-        mine = self._door.canonical(parsed.kind, found.events, indexes)
-        history, occasions = history_of(
-            self._program, parsed.id, parsed.kind, mine.events, mine.positions, mine.early
-        )
-        return tuple(self._walker.assessments(history, occasions, as_of))
 
     # -- the walk -------------------------------------------------------------------------
 
