@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 #: The request, as the child runs it ``calls`` times after building the engine.
@@ -89,6 +90,34 @@ def per_call(request: str, src: Path | None, base: int, more: int) -> int:
     return (instructions(request, base + more, src) - instructions(request, base, src)) // more
 
 
+def where_run(src: Path | None) -> dict[str, Any]:
+    """The machine, the time and the commit of a count, for its results file. ``commit`` is
+    the checkout's HEAD; ``src_differs_from_commit`` says whether its ``src`` had changes
+    not committed, which the count then measured instead."""
+    version = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout
+    where = src or HERE
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=where
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"],
+        capture_output=True,
+        text=True,
+        cwd=src.parent if src is not None else HERE.parent,
+    ).stdout.strip()
+    return {
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "valgrind": version.strip(),
+            "loadavg_1_at_end": round(os.getloadavg()[0], 2),
+        },
+        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "src_differs_from_commit": bool(changed),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--src", type=Path, help="the src folder of the checkout to measure")
@@ -102,20 +131,9 @@ def main() -> None:
     for request in ("outcomes", "evaluate", "evaluate + JSON"):
         found[request] = per_call(request, args.src, args.base, args.more)
         print(f"{request:16} {found[request]:>9,} instructions per call", flush=True)
-    version = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=args.src or HERE
-    ).stdout.strip()
     report = {
         "benchmark": "instructions per call, one person with two records, from dicts",
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "valgrind": version.strip(),
-            "loadavg_1_at_end": round(os.getloadavg()[0], 2),
-        },
-        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": commit,
+        **where_run(args.src),
         "calls": {"base": args.base, "more": args.more},
         "instructions_per_call": found,
     }

@@ -17,15 +17,11 @@ the writer are compared with one run each (``--src``: another checkout's ``src``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import shutil
-import subprocess
 from pathlib import Path
 
-from bench_instructions import HERE, instructions
+from bench_instructions import HERE, instructions, where_run
 
 #: The child: one evaluation, then ``calls`` documents written into the null device.
 _CHILD = """
@@ -58,18 +54,9 @@ def main() -> None:
     more = instructions("write_json", 1 + args.more, args.src, _CHILD, setup)
     per_document = (more - once) // args.more
     print(f"write_json of {args.persons:,} persons' evaluation: {per_document:,} instructions")
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=args.src or HERE
-    ).stdout.strip()
     report = {
         "benchmark": "instructions per Evaluation.write_json of a population, binary stream",
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "loadavg_1_at_end": round(os.getloadavg()[0], 2),
-        },
-        "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": commit,
+        **where_run(args.src),
         "persons": args.persons,
         "documents": {"first_run": 1, "second_run": 1 + args.more},
         "instructions_per_document": per_document,

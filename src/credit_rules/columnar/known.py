@@ -588,7 +588,7 @@ class _Referrals:
         referring = rows.filter(pl.col("type").is_in(types) & pl.col(name).is_not_null())
         if referring.height == 0:
             return None
-        given = _first_given(rows, source, name, self._repeated.get((source, name), ()))
+        given = _first_given(rows, source, name, self._repeated[(source, name)])
         by: pl.Expr = pl.lit(None, pl.Date)
         for event_type in types:
             by = (

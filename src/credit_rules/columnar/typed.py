@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat, starmap
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from credit_rules.columnar.backend import ColumnarEngine, ColumnarResult
 from credit_rules.columnar.inputs import COLUMN_DTYPES, Inputs
 from credit_rules.columnar.partitions import one_by_one, subject_ranges
 from credit_rules.columnar.schema import ColumnKind, VocabularySchema, vocabulary_schema
-from credit_rules.engine.inputs import OneKind
+from credit_rules.engine.inputs import given_ids
 from credit_rules.engine.program import CompiledRule
 from credit_rules.errors import CreditRulesError
 from credit_rules.model.events import Event
@@ -87,8 +87,7 @@ class PopulationPlans:
         the subjects are those the events name, each of the one kind."""
         tables = event_tables(events, self._schema)
         subjects: pl.DataFrame | None = None
-        # A set's own test, not the mapping's in Python (12 ms for 30,000 subjects).
-        given: Container[str] = kinds.members if type(kinds) is OneKind else kinds
+        given = given_ids(kinds)
         if not self._one_kind or not all(map(given.__contains__, _subjects_named(tables))):
             subjects = subject_table(kinds)
         return self._plans.read(tables, subjects)

@@ -35,7 +35,6 @@ from credit_rules.engine.timeline import resolve
 from credit_rules.engine.walk import Assessed, Counter, Matcher, Walker, history_of
 from credit_rules.errors import ArgumentError, ExtensionOverCap, shown
 from credit_rules.i18n import Message
-from credit_rules.model.events import Event
 from credit_rules.model.results import (
     Deadline,
     Decision,
@@ -128,13 +127,14 @@ class Engine:
         as_of = self._door.check_as_of(as_of)
         known_at = self._door.check_known_at(known_at)
         kinds = self._door.subject_kinds(subjects)
+        # Listed once (an iterator too), for the plans and, if they refuse, the walk.
         events = self._door.event_list(events)
         # A model built without validation and lacking a field fails the reading somewhere
         # below; only then are the models looked at (refuse_unvalidated), so valid input
         # pays for a try, not for a look at every model.
         try:
             if self._plans is not None and counter is None:
-                events, models = self._listed(events)
+                models = self._door.event_models(events)
                 if models is not None:
                     found = self._plans.evaluate(kinds, models, as_of, known_at)
                     if found is not None:
@@ -147,12 +147,6 @@ class Engine:
         except (AttributeError, KeyError) as error:
             refuse_unvalidated(events, error)
             raise
-
-    def _listed(self, events: Iterable[EventInput]) -> tuple[list[Any], list[Event] | None]:
-        """The events as a list, read once (an iterator too) for the plans and, if they
-        refuse, the walk; and as models, unless some are models the walk must refuse."""
-        listed = self._door.event_list(events)
-        return listed, self._door.event_models(listed)
 
     def _walked(
         self,
@@ -205,7 +199,7 @@ class Engine:
         events = door.event_list(events)
         try:
             if self._plans is not None and counter is None:
-                events, models = self._listed(events)
+                models = self._door.event_models(events)
                 if models is not None:
                     on_columns = self._plans.outcomes(kinds, models, as_of, known_at)
                     if on_columns is not None:

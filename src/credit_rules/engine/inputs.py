@@ -91,10 +91,10 @@ class OneKind(Mapping[str, str]):
     insured persons makes. Held as a tuple of their ids and a set of them, not a dict of a
     million entries, which costs twice as much to build and is read only to ask whether an
     event's subject was given. The tuple is what the evaluation lists as its subjects, read
-    from the models once (a second pass over a population's models scattered in memory:
-    15 ms for 200,000); nor is it a list, which the garbage collector would visit item by
-    item, twice, while the call is young: a tuple of texts is untracked at its first
-    collection."""
+    from the models once (a second pass over a population's models scattered in memory
+    cost 15 ms for 200,000). A tuple, not a list: the garbage collector would visit a
+    list item by item, twice, while the call is young, and a tuple of texts is untracked
+    at its first collection."""
 
     __slots__ = ("_ids", "_kind", "members")
 
@@ -116,6 +116,13 @@ class OneKind(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+def given_ids(kinds: Mapping[str, str]) -> Container[str]:
+    """What answers "was this subject given?" once per event: :class:`OneKind`'s set
+    itself, whose lookup is C, not the mapping's ``__contains__`` in Python (12 ms for
+    30,000 subjects)."""
+    return kinds.members if type(kinds) is OneKind else kinds
 
 
 class _ClassFacts(NamedTuple):
@@ -537,7 +544,7 @@ class Known:
         caller parses them and asks again)."""
         door = self.door
         # Asked once per event: a set's own lookup, not a mapping's method.
-        given: Container[str] = kinds.members if type(kinds) is OneKind else kinds
+        given = given_ids(kinds)
         by_class = door.by_class
         in_force = door.ruleset.in_force_from
         as_of, knowledge, floor, only = self.as_of, self.knowledge, self.floor, self.only
