@@ -405,6 +405,22 @@ def _as_text(text: str) -> str:
 _AS_UTF8: Callable[[str], bytes] = str.encode
 
 
+class _QuotedDays(dict[dt.date | None, str]):
+    """Each day as a JSON value (``"2020-03-04"``, and None as ``null``), made the first time
+    it is asked for: ``date.isoformat`` costs ten times a dict lookup, and a population's
+    results, two or three days each, fall on a few thousand days."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__({None: "null"})
+
+    def __missing__(self, day: dt.date | None) -> str:
+        assert day is not None  # None is always present
+        text = self[day] = f'"{day.isoformat()}"'
+        return text
+
+
 class _Document(Generic[_Text]):
     """What one JSON document remembers while it is written: the text of each trigger and
     each provenance its results share, found by the shared object itself (an identity, not a
@@ -417,7 +433,7 @@ class _Document(Generic[_Text]):
     bytes. Bytes are what a file or a socket takes in the end, and the long shared pieces
     (citations and reasons, mostly Chinese) are then encoded once, not once per result."""
 
-    __slots__ = ("_days", "_names", "by_value", "out", "rules", "tails", "triggers")
+    __slots__ = ("_days", "_names", "by_value", "days", "out", "rules", "tails", "triggers")
 
     def __init__(self, out: Callable[[str], _Text], by_value: TriggerTexts | None = None) -> None:
         self.out: Callable[[str], _Text] = out
@@ -428,6 +444,8 @@ class _Document(Generic[_Text]):
         #: triggers that are different objects only cost their text twice.
         self.by_value: TriggerTexts | None = by_value
         self.rules: dict[str, str] = {}
+        #: The days of the results' own fields, as JSON values.
+        self.days: _QuotedDays = _QuotedDays()
         #: Each day's ISO and Chinese text: a population's triggers fall on a few thousand.
         self._days: dict[dt.date, tuple[str, str]] = {}
         #: Each event type and its Chinese name, escaped (:func:`_trigger_json`): a
@@ -489,10 +507,18 @@ def _trigger_json(
         # character by character, so "a b" escaped is a escaped, a space, b escaped.
         day, day_zh = dated
         kind, named = names
-        key = None if trigger.key is None else json_text.inside(trigger.key)
-        seq = "" if trigger.seq is None else f',"seq":{int.__repr__(trigger.seq)}'
-        keyed = "null" if key is None else f'"{key}"'
-        written = f'{{"type":"{kind}","key":{keyed},"date":"{day}"{seq}}}'
+        key = trigger.key
+        if key is None:
+            keyed = "null"
+        else:
+            keyed = _string(key)
+            key = keyed[1:-1]
+        seq = trigger.seq
+        written = (
+            f'{{"type":"{kind}","key":{keyed},"date":"{day}"}}'
+            if seq is None
+            else f'{{"type":"{kind}","key":{keyed},"date":"{day}","seq":{int.__repr__(seq)}}}'
+        )
         value, en, zh = _worded(kind, named, key, day, day_zh)
         found = (written, f'{{"name":"trigger","value":"{value}","en":"{en}","zh":"{zh}"}}')
         if seen is not None:
@@ -580,8 +606,9 @@ class _ResultParts:
         cause = cast(_Cause, self)
         return _because(cause.provenance, cause.trigger, mode)
 
-    def _head_json(self) -> str:
-        """The result's own leading fields, as JSON members (each result type has its own)."""
+    def _head_json(self, days: _QuotedDays) -> str:
+        """The result's own leading fields, as JSON members (each result type has its own),
+        its days written as ``days`` has them."""
         raise NotImplementedError
 
     def json_text(self, triggers: TriggerTexts | None = None) -> str:
@@ -611,7 +638,9 @@ class _ResultParts:
         if rule is None:
             rule = document.rules[cause.rule] = json_text.string(cause.rule)
         return (
-            document.out(f'{separator}{{{self._head_json()},"rule":{rule},"trigger":{written},'),
+            document.out(
+                f'{separator}{{{self._head_json(document.days)},"rule":{rule},"trigger":{written},'
+            ),
             tail[0],
             reason,
             tail[1],
@@ -645,12 +674,11 @@ class Decision(msgspec.Struct, _ResultParts, frozen=True, gc=False):
 
     __repr__ = _masked_repr
 
-    def _head_json(self) -> str:
-        until = "null" if self.until is None else f'"{self.until.isoformat()}"'
+    def _head_json(self, days: _QuotedDays) -> str:
         return (
             f'"subject":{_string(self.subject)},'
-            f'"outcome":{_string(self.outcome)},"from":"{self.from_.isoformat()}",'
-            f'"until":{until},"active":{"true" if self.active else "false"},'
+            f'"outcome":{_string(self.outcome)},"from":{days[self.from_]},'
+            f'"until":{days[self.until]},"active":{"true" if self.active else "false"},'
             f'"provisional":{"true" if self.provisional else "false"}'
         )
 
@@ -691,10 +719,10 @@ class Duty(msgspec.Struct, _ResultParts, frozen=True, gc=False):
     def outcome(self) -> str:
         return self.name
 
-    def _head_json(self) -> str:
+    def _head_json(self, days: _QuotedDays) -> str:
         return (
             f'"subject":{_string(self.subject)},"name":{_string(self.name)},'
-            f'"on":"{self.on.isoformat()}",'
+            f'"on":{days[self.on]},'
             f'"provisional":{"true" if self.provisional else "false"}'
         )
 
