@@ -27,6 +27,7 @@ from credit_rules.columnar.backend import ColumnarEngine, ColumnarResult
 from credit_rules.columnar.inputs import COLUMN_DTYPES, Inputs
 from credit_rules.columnar.partitions import one_by_one, subject_ranges
 from credit_rules.columnar.schema import ColumnKind, VocabularySchema, vocabulary_schema
+from credit_rules.columnar.trigger_texts import TriggerColumns
 from credit_rules.engine.inputs import given_ids
 from credit_rules.engine.program import CompiledRule
 from credit_rules.errors import CreditRulesError
@@ -79,6 +80,7 @@ class PopulationPlans:
         #: The walk's compiled rules by id: their texts and the fields a result takes from them.
         self._rules = {rule.id: rule for rule in rules}
         self._one_kind = len(ruleset.subject_kinds) == 1
+        self._trigger_names = _trigger_names(ruleset, rules)
 
     def _read(self, kinds: Mapping[str, str], events: Sequence[Event]) -> Inputs:
         """The population as the plans' validated input. A ruleset of one subject kind needs
@@ -98,11 +100,13 @@ class PopulationPlans:
         events: Sequence[Event],
         as_of: dt.date,
         known_at: dt.date | None,
-    ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]] | None:
+    ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...], TriggerColumns] | None:
         """Decisions, deadlines and duties of a validated population, as the walk builds
-        them; None if the plans refuse the input (a contradiction in a history: the walk,
-        which refuses it too, then says why in the typed API's own words)."""
+        them, and the columns of their triggers (for the texts of a JSON document); None if
+        the plans refuse the input (a contradiction in a history: the walk, which refuses it
+        too, then says why in the typed API's own words)."""
         values = _Values()
+        triggers = TriggerColumns(self._trigger_names)
         decisions: list[Decision] = []
         deadlines: list[Deadline] = []
         duties: list[Duty] = []
@@ -112,13 +116,13 @@ class PopulationPlans:
             # plans' intermediate tables are several times their input.
             for part in one_by_one(subject_ranges(inputs, EVENTS_PER_PART)):
                 found = self._plans.evaluate(part, as_of=as_of, known_at=known_at)
-                more = results(found, self._rules, values)
+                more = results(found, self._rules, values, triggers)
                 decisions.extend(more[0])
                 deadlines.extend(more[1])
                 duties.extend(more[2])
         except _REFUSED:
             return None
-        return tuple(decisions), tuple(deadlines), tuple(duties)
+        return tuple(decisions), tuple(deadlines), tuple(duties), triggers
 
     def outcomes(
         self,
@@ -212,12 +216,16 @@ def _subjects_named(tables: Sequence[pl.DataFrame]) -> list[str]:
 
 
 def results(
-    found: ColumnarResult, by_id: Mapping[str, CompiledRule], values: _Values
+    found: ColumnarResult,
+    by_id: Mapping[str, CompiledRule],
+    values: _Values,
+    columns: TriggerColumns,
 ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]]:
     """The result values of ``found``, in the walk's order. For decisions and duties that is
     the table's: by subject id, then rule, then trigger in the subject's history, then day;
     deadlines are put in it (:func:`_in_walk_order`). ``by_id`` gives the walk's compiled
-    rules by id; ``values`` makes the Python values."""
+    rules by id; ``values`` makes the Python values; ``columns`` keeps the triggers made
+    with the rows they were made from."""
     # One trigger object for all the results it set off, as in the walk: a subject's
     # trigger is its place in the subject's history.
     key = ["subject", *_TRIGGER]
@@ -226,6 +234,7 @@ def results(
     )
     fields = zip(*(values.of(distinct, name) for name in _TRIGGER), strict=True)
     triggers: list[Trigger] = list(starmap(Trigger, fields))
+    columns.add(triggers, distinct)
     split = found.decisions.height
     decided = _rows(
         found.decisions,
@@ -256,6 +265,19 @@ def results(
         ("subject", _OUTCOME, "on", _RULE, _TRIGGER_OBJECT, _PROVENANCE, "provisional"),
     )
     return decided, _in_walk_order(_deadlines(found.deadlines, by_id), by_id), owed
+
+
+def _trigger_names(ruleset: ir.Ruleset, rules: Sequence[CompiledRule]) -> dict[str, str | None]:
+    """Each trigger type's Chinese name as its rules' reasons give it (the result tables name
+    a rule on a register by the register's entering event, as here); None where two rules
+    on one type disagree."""
+    registers = {register.id: register.entered_by for register in ruleset.registers}
+    names: dict[str, str | None] = {}
+    for rule in rules:
+        kind = registers.get(rule.on, rule.on)
+        name = rule.text.trigger_zh
+        names[kind] = name if names.get(kind, name) == name else None
+    return names
 
 
 def _numbered(table: pl.DataFrame, key: list[str]) -> tuple[list[int], pl.DataFrame]:

@@ -138,9 +138,15 @@ class Engine:
                 if models is not None:
                     found = self._plans.evaluate(kinds, models, as_of, known_at)
                     if found is not None:
-                        decisions, deadlines, duties = found
+                        decisions, deadlines, duties, triggers = found
                         return Evaluation.of(
-                            self._ref, as_of, decisions, deadlines, duties, tuple(kinds)
+                            self._ref,
+                            as_of,
+                            decisions,
+                            deadlines,
+                            duties,
+                            tuple(kinds),
+                            trigger_columns=triggers,
                         )
                     events = models
             return self._walked(kinds, events, as_of, known_at, counter)

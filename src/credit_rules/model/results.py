@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Generic, Literal, NamedTuple, Protocol, Self, TypeVar, cast
@@ -33,7 +33,7 @@ from pydantic_core import core_schema
 from credit_rules._masking import mask_text
 from credit_rules.errors import NotEvaluated, require
 from credit_rules.i18n import Lang, date_text, flag_text, none_text, period_text
-from credit_rules.model import json_text
+from credit_rules.model import json_text, trigger_text
 from credit_rules.model._base import Frozen
 from credit_rules.periods import Period
 
@@ -226,7 +226,7 @@ def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]
     event by its id, which services and scenarios use; the Chinese by the ruleset's words
     for it (触发事件：2008年3月10日 失信信息录入 r1)."""
     day, day_zh = _dated(trigger.date)
-    return _worded(trigger.type, named_zh or trigger.type, trigger.key, day, day_zh)
+    return trigger_text.worded(trigger.type, named_zh or trigger.type, trigger.key, day, day_zh)
 
 
 def _labelled(named: str, key: str | None) -> str:
@@ -234,22 +234,7 @@ def _labelled(named: str, key: str | None) -> str:
     return named if key is None else f"{named} {key}"
 
 
-def _worded(kind: str, named: str, key: str | None, day: str, day_zh: str) -> tuple[str, str, str]:
-    """The one place the trigger's reason is worded, from its parts as text (the event's
-    type, its Chinese name, the id it names): the JSON writer gives them escaped, and
-    writes the reason without making it first."""
-    # As _labelled names them, written out: the JSON writer asks once per trigger.
-    what = kind if key is None else f"{kind} {key}"
-    said = named if key is None else f"{named} {key}"
-    return (
-        f"{what} on {day}",
-        f"Triggered by {what} on {day}",
-        f"触发事件：{day_zh} {said}",
-    )
-
-
-def _dated(day: dt.date) -> tuple[str, str]:
-    return day.isoformat(), date_text(day, "zh")
+_dated = trigger_text.dated
 
 
 def reason_value(value: Any) -> ReasonValue:
@@ -421,6 +406,19 @@ class _QuotedDays(dict[dt.date | None, str]):
         return text
 
 
+class TriggerColumns(Protocol):
+    """The texts of a population's triggers made together, by a backend that holds them in
+    columns (``credit_rules.columnar``): one call instead of one per trigger, which is most
+    of what a document costs beyond its results' own fields. It gives the triggers, then each
+    one's JSON and its reason's JSON (as text, or as UTF-8 bytes when ``utf8``), worded by
+    :mod:`credit_rules.model.trigger_text` as the document words any other. A trigger it
+    leaves out (one whose texts need escaping, say) is written by the document itself."""
+
+    def texts(
+        self, utf8: bool
+    ) -> tuple[Sequence[Trigger], Sequence[str], Sequence[str] | Sequence[bytes]]: ...
+
+
 class _Document(Generic[_Text]):
     """What one JSON document remembers while it is written: the text of each trigger and
     each provenance its results share, found by the shared object itself (an identity, not a
@@ -455,6 +453,13 @@ class _Document(Generic[_Text]):
         #: than the lookup); :meth:`trigger` and :meth:`tail` fill them.
         self.triggers: dict[int, tuple[str, _Text]] = {}
         self.tails: dict[int, tuple[_Text, _Text]] = {}
+
+    def take(self, made: TriggerColumns) -> None:
+        """Remember the texts of the triggers ``made`` gives (by the object: the results
+        that share one trigger share the object, which ``made`` holds alive)."""
+        triggers, written, reasons = made.texts(self.out is _AS_UTF8)
+        texts = cast("Sequence[_Text]", reasons)
+        self.triggers.update(zip(map(id, triggers), zip(written, texts, strict=True), strict=True))
 
     def trigger(self, trigger: Trigger, named_zh: str) -> tuple[str, _Text]:
         """The trigger's JSON (a short text, written into the result's first piece) and its
@@ -513,14 +518,8 @@ def _trigger_json(
         else:
             keyed = _string(key)
             key = keyed[1:-1]
-        seq = trigger.seq
-        written = (
-            f'{{"type":"{kind}","key":{keyed},"date":"{day}"}}'
-            if seq is None
-            else f'{{"type":"{kind}","key":{keyed},"date":"{day}","seq":{int.__repr__(seq)}}}'
-        )
-        value, en, zh = _worded(kind, named, key, day, day_zh)
-        found = (written, f'{{"name":"trigger","value":"{value}","en":"{en}","zh":"{zh}"}}')
+        seq = None if trigger.seq is None else int.__repr__(trigger.seq)
+        found = trigger_text.json_texts(kind, named, key, keyed, day, day_zh, seq)
         if seen is not None:
             seen[(trigger, named_zh)] = found
     return found
@@ -818,6 +817,9 @@ class Evaluation(Frozen):
     # question about one subject: a service asks about subject after subject of one population
     # evaluation, and a scan of it per question would make n questions cost n².
     _by_subject: _SubjectIndex | None = PrivateAttr(default=None)
+    # The texts of the triggers, made together by a columnar backend when a document is
+    # written (TriggerColumns); not part of the value.
+    _trigger_columns: TriggerColumns | None = PrivateAttr(default=None)
 
     def active(self, subject: str | None = None) -> tuple[Decision, ...]:
         """The decisions that apply on ``as_of`` (for one subject, or all)."""
@@ -856,6 +858,7 @@ class Evaluation(Frozen):
         results it was built from."""
         copied = super().model_copy(update=update, deep=deep)
         copied._by_subject = None
+        copied._trigger_columns = None
         return copied
 
     def _index(self) -> _SubjectIndex:
@@ -888,6 +891,7 @@ class Evaluation(Frozen):
         deadlines: tuple[Deadline, ...],
         duties: tuple[Duty, ...],
         subjects: tuple[str, ...] = (),
+        trigger_columns: TriggerColumns | None = None,
     ) -> Evaluation:
         """An evaluation from values the engine built and trusts, without validating them
         again (``model_construct`` walks every field's default; a one-subject request in a
@@ -906,7 +910,11 @@ class Evaluation(Frozen):
         # share theirs (model/_base.py, Frozen.model_post_init says why that is safe).
         object.__setattr__(evaluation, "__pydantic_fields_set__", _EVALUATION_FIELDS)
         object.__setattr__(evaluation, "__pydantic_extra__", None)
-        object.__setattr__(evaluation, "__pydantic_private__", {"_by_subject": None})
+        object.__setattr__(
+            evaluation,
+            "__pydantic_private__",
+            {"_by_subject": None, "_trigger_columns": trigger_columns},
+        )
         return evaluation
 
     def results(self) -> tuple[Result, ...]:
@@ -947,6 +955,8 @@ class Evaluation(Frozen):
         extended by each result's pieces costs less than a generator yielding them one by
         one, several per result."""
         out = document.out
+        if self._trigger_columns is not None:
+            document.take(self._trigger_columns)
         ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
         batch = [out(f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"')]
         for name, results in (
