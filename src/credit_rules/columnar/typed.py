@@ -26,8 +26,8 @@ from credit_rules.calendar import WorkingCalendar
 from credit_rules.columnar.backend import ColumnarEngine, ColumnarResult
 from credit_rules.columnar.inputs import COLUMN_DTYPES, Inputs
 from credit_rules.columnar.partitions import one_by_one, subject_ranges
+from credit_rules.columnar.result_texts import ResultColumns
 from credit_rules.columnar.schema import ColumnKind, VocabularySchema, vocabulary_schema
-from credit_rules.columnar.trigger_texts import TriggerColumns
 from credit_rules.engine.inputs import given_ids
 from credit_rules.engine.program import CompiledRule
 from credit_rules.errors import CreditRulesError
@@ -100,13 +100,13 @@ class PopulationPlans:
         events: Sequence[Event],
         as_of: dt.date,
         known_at: dt.date | None,
-    ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...], TriggerColumns] | None:
+    ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...], ResultColumns] | None:
         """Decisions, deadlines and duties of a validated population, as the walk builds
-        them, and the columns of their triggers (for the texts of a JSON document); None if
-        the plans refuse the input (a contradiction in a history: the walk, which refuses it
-        too, then says why in the typed API's own words)."""
+        them, and the columns they were made from (for the texts of a JSON document); None
+        if the plans refuse the input (a contradiction in a history: the walk, which refuses
+        it too, then says why in the typed API's own words)."""
         values = _Values()
-        triggers = TriggerColumns(self._trigger_names)
+        columns = ResultColumns(self._trigger_names)
         decisions: list[Decision] = []
         deadlines: list[Deadline] = []
         duties: list[Duty] = []
@@ -116,13 +116,13 @@ class PopulationPlans:
             # plans' intermediate tables are several times their input.
             for part in one_by_one(subject_ranges(inputs, EVENTS_PER_PART)):
                 found = self._plans.evaluate(part, as_of=as_of, known_at=known_at)
-                more = results(found, self._rules, values, triggers)
+                more = results(found, self._rules, values, columns)
                 decisions.extend(more[0])
                 deadlines.extend(more[1])
                 duties.extend(more[2])
         except _REFUSED:
             return None
-        return tuple(decisions), tuple(deadlines), tuple(duties), triggers
+        return tuple(decisions), tuple(deadlines), tuple(duties), columns
 
     def outcomes(
         self,
@@ -219,13 +219,13 @@ def results(
     found: ColumnarResult,
     by_id: Mapping[str, CompiledRule],
     values: _Values,
-    columns: TriggerColumns,
+    columns: ResultColumns,
 ) -> tuple[tuple[Decision, ...], tuple[Deadline, ...], tuple[Duty, ...]]:
     """The result values of ``found``, in the walk's order. For decisions and duties that is
     the table's: by subject id, then rule, then trigger in the subject's history, then day;
     deadlines are put in it (:func:`_in_walk_order`). ``by_id`` gives the walk's compiled
-    rules by id; ``values`` makes the Python values; ``columns`` keeps the triggers made
-    with the rows they were made from."""
+    rules by id; ``values`` makes the Python values; ``columns`` keeps the tables and the
+    triggers the results are made from."""
     # One trigger object for all the results it set off, as in the walk: a subject's
     # trigger is its place in the subject's history.
     key = ["subject", *_TRIGGER]
@@ -234,11 +234,19 @@ def results(
     )
     fields = zip(*(values.of(distinct, name) for name in _TRIGGER), strict=True)
     triggers: list[Trigger] = list(starmap(Trigger, fields))
-    columns.add(triggers, distinct)
     split = found.decisions.height
+    columns.add(
+        triggers,
+        distinct,
+        {
+            "decisions": (found.decisions, numbers[:split]),
+            "duties": (found.duties, numbers[split:]),
+        },
+    )
+    triggered = numbers.to_list()
     decided = _rows(
         found.decisions,
-        numbers[:split],
+        triggered[:split],
         by_id,
         triggers,
         values,
@@ -257,7 +265,7 @@ def results(
     )
     owed = _rows(
         found.duties,
-        numbers[split:],
+        triggered[split:],
         by_id,
         triggers,
         values,
@@ -280,7 +288,7 @@ def _trigger_names(ruleset: ir.Ruleset, rules: Sequence[CompiledRule]) -> dict[s
     return names
 
 
-def _numbered(table: pl.DataFrame, key: list[str]) -> tuple[list[int], pl.DataFrame]:
+def _numbered(table: pl.DataFrame, key: list[str]) -> tuple[pl.Series, pl.DataFrame]:
     """Each row's number among the distinct values of ``key`` (nulls alike), counted in the
     order they first appear, and the rows where they do. Each row is numbered by the first
     row of its value (a window over ``key``), and the first rows, counted in order, number
@@ -291,7 +299,7 @@ def _numbered(table: pl.DataFrame, key: list[str]) -> tuple[list[int], pl.DataFr
     )
     first = placed.get_column("_row") == placed.get_column("_first")
     numbers = (first.cum_sum() - 1).gather(placed.get_column("_first"))
-    return numbers.to_list(), table.filter(first)
+    return numbers, table.filter(first)
 
 
 def _in_walk_order(
@@ -333,7 +341,8 @@ def _rows(
     # A fact a rule does not read is null in its rows, so the rule and every fact column
     # tell its distinct provenances apart.
     cause = ["rule", *(name for name in table.columns if name.startswith("fact_"))]
-    causes, distinct = _numbered(table.select(cause), cause)
+    numbers, distinct = _numbered(table.select(cause), cause)
+    causes = numbers.to_list()
     rules = [by_id[rule] for rule in distinct.get_column("rule").to_list()]
     read = {name for rule in rules for name in rule.text.fact_names}
     facts = {name: _values(distinct.get_column(f"fact_{name}")) for name in read}

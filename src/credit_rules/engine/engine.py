@@ -138,7 +138,7 @@ class Engine:
                 if models is not None:
                     found = self._plans.evaluate(kinds, models, as_of, known_at)
                     if found is not None:
-                        decisions, deadlines, duties, triggers = found
+                        decisions, deadlines, duties, columns = found
                         return Evaluation.of(
                             self._ref,
                             as_of,
@@ -146,7 +146,7 @@ class Engine:
                             deadlines,
                             duties,
                             tuple(kinds),
-                            trigger_columns=triggers,
+                            columns=columns,
                         )
                     events = models
             return self._walked(kinds, events, as_of, known_at, counter)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
+
+from credit_rules.i18n import Message
 
 _T = TypeVar("_T")
 
@@ -31,6 +34,42 @@ MEMO_LIMIT = 4096
 #: rule keeps: a few sets of fact values cover most results, and a rule whose facts are dates
 #: must not hold thousands of them.
 TAIL_LIMIT = 128
+
+
+class Template(NamedTuple):
+    """A text as literal pieces and holes, for a writer that fills the holes column by column
+    (the columnar backend's): each item is literal text, or the number of the part that goes
+    there."""
+
+    items: tuple[str | int, ...]
+
+
+_HOLE = re.compile("\x00([0-9]+)\x00")
+
+
+def holes(count: int) -> list[str]:
+    """``count`` numbered holes to give a writing function in place of its parts; the text it
+    writes, read by :func:`template`, is its template. NUL characters mark them: no text the
+    library writes of its own contains one (:func:`template` checks)."""
+    return [f"\x00{number}\x00" for number in range(count)]
+
+
+def template(text: str) -> Template:
+    """The template of a text written with :func:`holes` for its parts."""
+    pieces = _HOLE.split(text)
+    items: list[str | int] = []
+    for at, piece in enumerate(pieces):
+        if at % 2:
+            items.append(int(piece))
+        elif piece:
+            if "\x00" in piece:
+                raise ValueError(
+                    Message(
+                        "a text written with holes contains a NUL character: {piece}", piece=piece
+                    )
+                )
+            items.append(piece)
+    return Template(tuple(items))
 
 
 def inside(text: str) -> str:

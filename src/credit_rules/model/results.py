@@ -406,17 +406,30 @@ class _QuotedDays(dict[dt.date | None, str]):
         return text
 
 
-class TriggerColumns(Protocol):
-    """The texts of a population's triggers made together, by a backend that holds them in
-    columns (``credit_rules.columnar``): one call instead of one per trigger, which is most
-    of what a document costs beyond its results' own fields. It gives the triggers, then each
-    one's JSON and its reason's JSON (as text, or as UTF-8 bytes when ``utf8``), worded by
-    :mod:`credit_rules.model.trigger_text` as the document words any other. A trigger it
-    leaves out (one whose texts need escaping, say) is written by the document itself."""
+class WrittenList(NamedTuple):
+    """A list of results ("decisions", "duties") as a backend that holds them in columns
+    writes it (:class:`ColumnTexts`): how many results, and for the results from one place
+    to another, each one's first piece of JSON (led by a comma: :data:`FIRST_TEMPLATES`) and
+    its trigger's reason, as text or as UTF-8 bytes; None for a result the document writes
+    itself. Asked a range at a time, so that a population's pieces are never all held."""
 
-    def texts(
-        self, utf8: bool
-    ) -> tuple[Sequence[Trigger], Sequence[str], Sequence[str] | Sequence[bytes]]: ...
+    size: int
+    pieces: Callable[[int, int], tuple[Sequence[str | bytes | None], Sequence[str | bytes | None]]]
+
+
+#: By the name of the list, what the columns write of it.
+WrittenColumns = Mapping[str, WrittenList]
+
+
+class ColumnTexts(Protocol):
+    """The texts of an evaluation's results, made together by a backend that holds them in
+    columns (``credit_rules.columnar``): one pass over a column instead of several string
+    operations per result and per trigger, which is most of what a document costs. Their
+    words and layout come from this package as templates (:mod:`credit_rules.model.
+    trigger_text`, :data:`FIRST_TEMPLATES`), so nothing is written two ways; a result they
+    leave out (one whose text needs escaping, say) is written by the document as any other."""
+
+    def texts(self, utf8: bool) -> WrittenColumns: ...
 
 
 class _Document(Generic[_Text]):
@@ -453,13 +466,6 @@ class _Document(Generic[_Text]):
         #: than the lookup); :meth:`trigger` and :meth:`tail` fill them.
         self.triggers: dict[int, tuple[str, _Text]] = {}
         self.tails: dict[int, tuple[_Text, _Text]] = {}
-
-    def take(self, made: TriggerColumns) -> None:
-        """Remember the texts of the triggers ``made`` gives (by the object: the results
-        that share one trigger share the object, which ``made`` holds alive)."""
-        triggers, written, reasons = made.texts(self.out is _AS_UTF8)
-        texts = cast("Sequence[_Text]", reasons)
-        self.triggers.update(zip(map(id, triggers), zip(written, texts, strict=True), strict=True))
 
     def trigger(self, trigger: Trigger, named_zh: str) -> tuple[str, _Text]:
         """The trigger's JSON (a short text, written into the result's first piece) and its
@@ -569,6 +575,64 @@ class _Cause(Protocol):
     def provenance(self) -> Provenance: ...
 
 
+def _decision_first(
+    separator: str,
+    subject: str,
+    outcome: str,
+    start: str,
+    stop: str,
+    active: str,
+    provisional: str,
+    rule: str,
+    written: str,
+) -> str:
+    """A decision's first piece of JSON, from its fields written as JSON values: the one
+    place its layout is written, for the Python writer and (as a template) the columns."""
+    return (
+        f'{separator}{{"subject":{subject},"outcome":{outcome},"from":{start},"until":{stop},'
+        f'"active":{active},"provisional":{provisional},"rule":{rule},"trigger":{written},'
+    )
+
+
+def _duty_first(
+    separator: str,
+    subject: str,
+    name: str,
+    on: str,
+    provisional: str,
+    rule: str,
+    written: str,
+) -> str:
+    """A duty's first piece of JSON, as :func:`_decision_first`."""
+    return (
+        f'{separator}{{"subject":{subject},"name":{name},"on":{on},'
+        f'"provisional":{provisional},"rule":{rule},"trigger":{written},'
+    )
+
+
+#: The parts of a result's first piece of JSON, each written as a JSON value, in the order
+#: :data:`FIRST_TEMPLATES` numbers them, by the list of results it is in.
+FIRST_PARTS: dict[str, tuple[str, ...]] = {
+    "decisions": (
+        "subject",
+        "outcome",
+        "from",
+        "until",
+        "active",
+        "provisional",
+        "rule",
+        "trigger",
+    ),
+    "duties": ("subject", "name", "on", "provisional", "rule", "trigger"),
+}
+#: A result's first piece of JSON after the first result of its list (led by a comma), as a
+#: template (:func:`credit_rules.model.json_text.template`) of :data:`FIRST_PARTS`.
+FIRST_TEMPLATES: dict[str, json_text.Template] = {
+    "decisions": json_text.template(_decision_first(",", *json_text.holes(8))),
+    "duties": json_text.template(_duty_first(",", *json_text.holes(6))),
+}
+
+
 class _ResultParts:
     """What decisions, duties and deadlines share beyond their fields."""
 
@@ -605,9 +669,10 @@ class _ResultParts:
         cause = cast(_Cause, self)
         return _because(cause.provenance, cause.trigger, mode)
 
-    def _head_json(self, days: _QuotedDays) -> str:
-        """The result's own leading fields, as JSON members (each result type has its own),
-        its days written as ``days`` has them."""
+    def _first_json(self, separator: str, days: _QuotedDays, rule: str, written: str) -> str:
+        """The result's first piece of JSON: ``separator``, its own fields (each result type
+        has its own, :data:`FIRST_TEMPLATES`), its days written as ``days`` has them, its
+        ``rule`` and ``written`` trigger as JSON values, up to its provenance."""
         raise NotImplementedError
 
     def json_text(self, triggers: TriggerTexts | None = None) -> str:
@@ -637,9 +702,7 @@ class _ResultParts:
         if rule is None:
             rule = document.rules[cause.rule] = json_text.string(cause.rule)
         return (
-            document.out(
-                f'{separator}{{{self._head_json(document.days)},"rule":{rule},"trigger":{written},'
-            ),
+            document.out(self._first_json(separator, document.days, rule, written)),
             tail[0],
             reason,
             tail[1],
@@ -673,12 +736,17 @@ class Decision(msgspec.Struct, _ResultParts, frozen=True, gc=False):
 
     __repr__ = _masked_repr
 
-    def _head_json(self, days: _QuotedDays) -> str:
-        return (
-            f'"subject":{_string(self.subject)},'
-            f'"outcome":{_string(self.outcome)},"from":{days[self.from_]},'
-            f'"until":{days[self.until]},"active":{"true" if self.active else "false"},'
-            f'"provisional":{"true" if self.provisional else "false"}'
+    def _first_json(self, separator: str, days: _QuotedDays, rule: str, written: str) -> str:
+        return _decision_first(
+            separator,
+            _string(self.subject),
+            _string(self.outcome),
+            days[self.from_],
+            days[self.until],
+            "true" if self.active else "false",
+            "true" if self.provisional else "false",
+            rule,
+            written,
         )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
@@ -718,11 +786,15 @@ class Duty(msgspec.Struct, _ResultParts, frozen=True, gc=False):
     def outcome(self) -> str:
         return self.name
 
-    def _head_json(self, days: _QuotedDays) -> str:
-        return (
-            f'"subject":{_string(self.subject)},"name":{_string(self.name)},'
-            f'"on":{days[self.on]},'
-            f'"provisional":{"true" if self.provisional else "false"}'
+    def _first_json(self, separator: str, days: _QuotedDays, rule: str, written: str) -> str:
+        return _duty_first(
+            separator,
+            _string(self.subject),
+            _string(self.name),
+            days[self.on],
+            "true" if self.provisional else "false",
+            rule,
+            written,
         )
 
     def model_dump(self, *, mode: DumpMode = "python", **_: Any) -> dict[str, Any]:
@@ -790,6 +862,9 @@ Result = Decision | Duty | Deadline
 #: How many results :meth:`Evaluation.write_json` joins into each write: about a megabyte
 #: of a population's document.
 _WRITE_RESULTS = 512
+#: How many results' pieces a backend that holds them in columns makes at once
+#: (:class:`WrittenList`): about ten megabytes of first pieces, at a small fixed cost each.
+_COLUMN_RESULTS = 64 * _WRITE_RESULTS
 
 
 #: The fields :meth:`Evaluation.of` gives, as the set every evaluation it makes shares.
@@ -799,6 +874,44 @@ _EVALUATION_FIELDS = {"ruleset", "as_of", "decisions", "deadlines", "duties", "s
 class _SubjectIndex(NamedTuple):
     active: dict[str, tuple[Decision, ...]]
     evaluated: frozenset[str]
+
+
+def _made_batches(
+    document: _Document[_Text],
+    results: Sequence[Result],
+    made: WrittenList,
+    batch: list[_Text],
+) -> Iterator[list[_Text]]:
+    """:meth:`Evaluation._batches` for a list whose first pieces and reasons the columns
+    make (:class:`WrittenList`), :data:`_COLUMN_RESULTS` at a time: each result then only
+    finds its tail. ``batch`` holds what goes before the list."""
+    tails = document.tails
+    for chunk in range(0, len(results), _COLUMN_RESULTS):
+        end = min(chunk + _COLUMN_RESULTS, len(results))
+        pieces = cast("tuple[Sequence[_Text | None], Sequence[_Text]]", made.pieces(chunk, end))
+        firsts, reasons = pieces
+        for start in range(chunk, end, _WRITE_RESULTS):
+            stop = min(start + _WRITE_RESULTS, end)
+            for at, first, reason in zip(
+                range(start, stop),
+                firsts[start - chunk : stop - chunk],
+                reasons[start - chunk : stop - chunk],
+                strict=True,
+            ):
+                result = results[at]
+                if first is None:
+                    batch += result._pieces(document, "," if at else "")
+                    continue
+                provenance = result.provenance
+                tail = tails.get(id(provenance))
+                if tail is None:
+                    tail = document.tail(provenance)
+                # The first piece is led by the comma every result but the list's first takes.
+                batch += (first if at else first[1:], tail[0], reason, tail[1])
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Evaluation(Frozen):
@@ -817,9 +930,9 @@ class Evaluation(Frozen):
     # question about one subject: a service asks about subject after subject of one population
     # evaluation, and a scan of it per question would make n questions cost n².
     _by_subject: _SubjectIndex | None = PrivateAttr(default=None)
-    # The texts of the triggers, made together by a columnar backend when a document is
-    # written (TriggerColumns); not part of the value.
-    _trigger_columns: TriggerColumns | None = PrivateAttr(default=None)
+    # The texts of the results, made together by a columnar backend when a document is
+    # written (ColumnTexts); not part of the value.
+    _columns: ColumnTexts | None = PrivateAttr(default=None)
 
     def active(self, subject: str | None = None) -> tuple[Decision, ...]:
         """The decisions that apply on ``as_of`` (for one subject, or all)."""
@@ -858,7 +971,7 @@ class Evaluation(Frozen):
         results it was built from."""
         copied = super().model_copy(update=update, deep=deep)
         copied._by_subject = None
-        copied._trigger_columns = None
+        copied._columns = None
         return copied
 
     def _index(self) -> _SubjectIndex:
@@ -891,7 +1004,7 @@ class Evaluation(Frozen):
         deadlines: tuple[Deadline, ...],
         duties: tuple[Duty, ...],
         subjects: tuple[str, ...] = (),
-        trigger_columns: TriggerColumns | None = None,
+        columns: ColumnTexts | None = None,
     ) -> Evaluation:
         """An evaluation from values the engine built and trusts, without validating them
         again (``model_construct`` walks every field's default; a one-subject request in a
@@ -913,7 +1026,7 @@ class Evaluation(Frozen):
         object.__setattr__(
             evaluation,
             "__pydantic_private__",
-            {"_by_subject": None, "_trigger_columns": trigger_columns},
+            {"_by_subject": None, "_columns": columns},
         )
         return evaluation
 
@@ -955,8 +1068,7 @@ class Evaluation(Frozen):
         extended by each result's pieces costs less than a generator yielding them one by
         one, several per result."""
         out = document.out
-        if self._trigger_columns is not None:
-            document.take(self._trigger_columns)
+        columns = None if self._columns is None else self._columns.texts(out is _AS_UTF8)
         ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
         batch = [out(f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"')]
         for name, results in (
@@ -965,13 +1077,18 @@ class Evaluation(Frozen):
             ("duties", self.duties),
         ):
             batch.append(out(f',"{name}":['))
-            separator = ""
-            for start in range(0, len(results), _WRITE_RESULTS):
-                for result in results[start : start + _WRITE_RESULTS]:
-                    batch += result._pieces(document, separator)
-                    separator = ","
-                yield batch
+            made = None if columns is None else columns.get(name)
+            if made is not None and made.size == len(results):
+                yield from _made_batches(document, results, made, batch)
                 batch = []
+            else:
+                separator = ""
+                for start in range(0, len(results), _WRITE_RESULTS):
+                    for result in results[start : start + _WRITE_RESULTS]:
+                        batch += result._pieces(document, separator)
+                        separator = ","
+                    yield batch
+                    batch = []
             batch.append(out("]"))
         batch.append(out("}"))
         yield batch

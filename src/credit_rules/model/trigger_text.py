@@ -11,10 +11,10 @@ change of wording here changes both, and tests hold the two equal byte for byte.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Final, NamedTuple
 
-from credit_rules.i18n import Message, date_text
+from credit_rules.i18n import date_text
+from credit_rules.model import json_text
 
 #: The parts of a trigger's texts, in the order the templates number them.
 PARTS: Final = ("kind", "named", "key", "day", "day_zh", "seq")
@@ -62,30 +62,18 @@ def json_texts(
     return written, f'{{"name":"trigger","value":"{value}","en":"{en}","zh":"{zh}"}}'
 
 
-class Template(NamedTuple):
-    """A text as literal pieces and holes: each item is literal text, or the index in
-    :data:`PARTS` of the part that goes there."""
-
-    items: tuple[str | int, ...]
-
-
 class Templates(NamedTuple):
     """The trigger's JSON and its reason's, for one shape of trigger (with or without a key
     and a sequence number)."""
 
-    written: Template
-    reason: Template
-
-
-_HOLE = re.compile("\x00([0-9])\x00")
+    written: json_text.Template
+    reason: json_text.Template
 
 
 def templates(*, keyed: bool, numbered: bool) -> Templates:
     """:func:`json_texts` for a trigger with a key or without (``keyed``) and with a
-    sequence number or without (``numbered``), each part a hole. The holes are marked by
-    NUL characters, which no wording contains (checked)."""
-    hole = [f"\x00{index}\x00" for index in range(len(PARTS))]
-    kind, named, key, day, day_zh, seq = hole
+    sequence number or without (``numbered``), each part (:data:`PARTS`) a hole."""
+    kind, named, key, day, day_zh, seq = json_text.holes(len(PARTS))
     written, reason = json_texts(
         kind,
         named,
@@ -95,19 +83,4 @@ def templates(*, keyed: bool, numbered: bool) -> Templates:
         day_zh,
         seq if numbered else None,
     )
-    return Templates(_template(written), _template(reason))
-
-
-def _template(text: str) -> Template:
-    pieces = _HOLE.split(text)
-    items: list[str | int] = []
-    for at, piece in enumerate(pieces):
-        if at % 2:
-            items.append(int(piece))
-        elif piece:
-            if "\x00" in piece:
-                raise ValueError(
-                    Message("a trigger's wording contains a NUL character: {piece}", piece=piece)
-                )
-            items.append(piece)
-    return Template(tuple(items))
+    return Templates(json_text.template(written), json_text.template(reason))
