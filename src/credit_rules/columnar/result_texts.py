@@ -82,7 +82,7 @@ class ResultColumns:
             return {}
         table = pl.concat([part for _, part in self._triggers], rechunk=True)
         named, plain = self._names(table)
-        lists = {name: pl.concat(rows, rechunk=True) for name, rows in self._lists.items() if rows}
+        lists = {name: pl.concat(rows) for name, rows in self._lists.items() if rows}
         days = _DayTexts(
             [table.get_column(_DATE)]
             + [rows.get_column(c) for rows in lists.values() for c in rows.columns if c in _DAYS]
