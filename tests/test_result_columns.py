@@ -285,7 +285,9 @@ def test_a_columnar_evaluation_takes_its_texts_from_its_columns() -> None:
     assert evaluation.model_dump_json() == reference.model_dump_json()
 
 
-@pytest.mark.parametrize(("column_results", "write_results"), [(5, 2), (4, 4), (1, 1), (7, 3), (64, 3)])
+@pytest.mark.parametrize(
+    ("column_results", "write_results"), [(5, 2), (4, 4), (1, 1), (7, 3), (64, 3)]
+)
 def test_ranges_of_rows_and_batches_meet_anywhere(
     monkeypatch: pytest.MonkeyPatch, column_results: int, write_results: int
 ) -> None:
