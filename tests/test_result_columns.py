@@ -11,9 +11,11 @@ rulesets equal to the per-subject engine's.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
+import pickle
 from itertools import pairwise
 
 import pytest
@@ -115,8 +117,7 @@ def _check_duties(
                     "provisional": pl.Boolean, "rule": pl.String},
         )  # fmt: skip
         numbers = pl.Series([place[at] for at in chosen[start:stop]], dtype=pl.UInt32)
-        found = [triggers[at] for at in mine]
-        columns.add(found, _table(found), {"duties": (rows, numbers)})
+        columns.add(_table([triggers[at] for at in mine]), {"duties": (rows, numbers)})
     written = columns.texts(utf8)
     if not duties:
         return
@@ -312,3 +313,21 @@ def test_ranges_of_rows_and_batches_meet_anywhere(
     evaluation.write_json(binary)
     assert binary.getvalue() == expected.model_dump_json().encode("utf-8")
     assert evaluation.model_dump_json() == expected.model_dump_json()
+
+
+def test_a_pickled_or_copied_columnar_evaluation_writes_the_same_document() -> None:
+    """The columns travel with a pickled evaluation (a worker sends one back, say) and with a
+    deep copy, and still write what the evaluation itself writes."""
+    subjects = [{"id": f"p{n}", "kind": "insured_person"} for n in range(5)]
+    events = [
+        {"type": "dishonesty_entered", "subject": f"p{n}", "record": "r1",
+         "category": "lend_certificate", "date": "2020-03-10"}
+        for n in range(5)
+    ]  # fmt: skip
+    evaluation = COLUMNAR["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2020, 6, 1))
+    assert evaluation._columns is not None
+    expected = evaluation.model_dump_json()
+    for copied in (pickle.loads(pickle.dumps(evaluation)), copy.deepcopy(evaluation)):
+        assert copied._columns is not None
+        assert copied == evaluation
+        assert copied.model_dump_json() == expected

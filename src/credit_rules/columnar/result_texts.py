@@ -24,7 +24,6 @@ from credit_rules.model import json_text, trigger_text
 from credit_rules.model.results import (
     FIRST_PARTS,
     FIRST_TEMPLATES,
-    Trigger,
     WrittenColumns,
     WrittenList,
 )
@@ -36,10 +35,10 @@ _TYPE, _KEY, _DATE, _SEQ = "trigger_type", "trigger_key", "trigger_date", "trigg
 _TRIGGER = "_trigger"
 #: Day 0 of a Polars date.
 _EPOCH = dt.date(1970, 1, 1)
-#: The columns a list's results are written from (FIRST_PARTS, the trigger apart).
+#: The columns a list's results are written from: the parts of its first piece, each a
+#: column of the same name, but the trigger, which is written from the triggers' columns.
 _FIELDS = {
-    "decisions": ("subject", "outcome", "from", "until", "active", "provisional", "rule"),
-    "duties": ("subject", "name", "on", "provisional", "rule"),
+    name: tuple(part for part in parts if part != "trigger") for name, parts in FIRST_PARTS.items()
 }
 _DAYS = {"from", "until", "on"}
 _FLAGS = {"active", "provisional"}
@@ -47,8 +46,7 @@ _FLAGS = {"active", "provisional"}
 
 class ResultColumns:
     """The results of an evaluation as the columns they were made from, part by part (the
-    typed API evaluates a population in ranges of subjects), with their triggers. Holds the
-    trigger objects alive, so the document finds each by its identity."""
+    typed API evaluates a population in ranges of subjects), with their triggers'."""
 
     __slots__ = ("_lists", "_named", "_triggers")
 
@@ -57,21 +55,17 @@ class ResultColumns:
         #: ruleset has none: the type is shown), None where two rules disagree: those
         #: triggers are left to the document, which words each by its result's rule.
         self._named = dict(named)
-        self._triggers: list[tuple[list[Trigger], pl.DataFrame]] = []
+        self._triggers: list[pl.DataFrame] = []
         self._lists: dict[str, list[pl.DataFrame]] = {name: [] for name in _FIELDS}
 
     def add(
-        self,
-        triggers: list[Trigger],
-        table: pl.DataFrame,
-        lists: Mapping[str, tuple[pl.DataFrame, pl.Series]],
+        self, triggers: pl.DataFrame, lists: Mapping[str, tuple[pl.DataFrame, pl.Series]]
     ) -> None:
-        """One part's triggers and the rows they were made from, in the same order (the
-        columns ``trigger_type``, ``trigger_key``, ``trigger_date``, ``trigger_seq``), and
-        by list ("decisions", "duties") the table its results were made from, row by row,
-        with each row's trigger numbered in ``triggers``."""
-        offset = sum(len(found) for found, _ in self._triggers)
-        self._triggers.append((triggers, table.select(_TYPE, _KEY, _DATE, _SEQ)))
+        """One part's triggers, a row each (the columns ``trigger_type``, ``trigger_key``,
+        ``trigger_date``, ``trigger_seq``), and by list ("decisions", "duties") the table its
+        results were made from, row by row, with each row's trigger numbered among them."""
+        offset = sum(part.height for part in self._triggers)
+        self._triggers.append(triggers.select(_TYPE, _KEY, _DATE, _SEQ))
         for name, (rows, numbers) in lists.items():
             numbered = (numbers.cast(pl.Int64) + offset).alias(_TRIGGER)
             self._lists[name].append(rows.select(*_FIELDS[name]).with_columns(numbered))
@@ -80,7 +74,7 @@ class ResultColumns:
         """:meth:`credit_rules.model.results.ColumnTexts.texts`."""
         if not self._triggers:
             return {}
-        table = pl.concat([part for _, part in self._triggers], rechunk=True)
+        table = pl.concat(self._triggers, rechunk=True)
         named, plain = self._names(table)
         lists = {name: pl.concat(rows) for name, rows in self._lists.items() if rows}
         days = _DayTexts(

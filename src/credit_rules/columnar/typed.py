@@ -236,7 +236,6 @@ def results(
     triggers: list[Trigger] = list(starmap(Trigger, fields))
     split = found.decisions.height
     columns.add(
-        triggers,
         distinct,
         {
             "decisions": (found.decisions, numbers[:split]),
