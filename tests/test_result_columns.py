@@ -17,6 +17,7 @@ import io
 import json
 import pickle
 from itertools import pairwise
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 pl = pytest.importorskip("polars")
 
 from credit_rules import Engine, bundled  # noqa: E402
+from credit_rules.columnar import typed  # noqa: E402
 from credit_rules.columnar.result_texts import ResultColumns  # noqa: E402
 from credit_rules.model import json_text, results, trigger_text  # noqa: E402
 from credit_rules.testing.strategies import Case, cases  # noqa: E402
@@ -236,16 +238,20 @@ CLOSURES = {"lianyungang-2007": Engine(LIANYUNGANG), "ganzhou-2023": Engine(GANZ
 
 
 def _check_documents(name: str, case: Case) -> None:
-    """The columnar evaluation's document, written with its trigger columns, as text and as
-    bytes, is the per-subject engine's, and its own written without them."""
-    evaluation = COLUMNAR[name].evaluate(case.subjects, case.events, as_of=case.as_of)
+    """The columnar evaluation's document, written from its columns, as text and as bytes,
+    is the per-subject engine's, with the population evaluated in one part and in parts of
+    two events (several parts, each numbering its own triggers); and a copy, which writes
+    everything itself, writes it too."""
     reference = CLOSURES[name].evaluate(case.subjects, case.events, as_of=case.as_of)
     expected = reference.model_dump_json()
-    assert evaluation.model_dump_json() == expected
-    binary = io.BytesIO()
-    evaluation.write_json(binary)
-    assert binary.getvalue() == expected.encode("utf-8")
-    # A copy writes its triggers itself: the same text.
+    for events_per_part in (typed.EVENTS_PER_PART, 2):
+        with mock.patch.object(typed, "EVENTS_PER_PART", events_per_part):
+            evaluation = COLUMNAR[name].evaluate(case.subjects, case.events, as_of=case.as_of)
+        assert evaluation._columns is not None
+        assert evaluation.model_dump_json() == expected
+        binary = io.BytesIO()
+        evaluation.write_json(binary)
+        assert binary.getvalue() == expected.encode("utf-8")
     assert evaluation.model_copy().model_dump_json() == expected
 
 
@@ -297,6 +303,7 @@ def test_ranges_of_rows_and_batches_meet_anywhere(
     among them, the document is the per-subject engine's."""
     monkeypatch.setattr(results, "_COLUMN_RESULTS", column_results)
     monkeypatch.setattr(results, "_WRITE_RESULTS", write_results)
+    monkeypatch.setattr(typed, "EVENTS_PER_PART", 5)  # several parts, decisions and duties
     subjects = [{"id": f"p{n:02d}", "kind": "insured_person"} for n in range(12)]
     events = [
         {"type": "dishonesty_entered", "subject": f"p{n:02d}",
@@ -316,8 +323,10 @@ def test_ranges_of_rows_and_batches_meet_anywhere(
 
 
 def test_a_pickled_or_copied_columnar_evaluation_writes_the_same_document() -> None:
-    """The columns travel with a pickled evaluation (a worker sends one back, say) and with a
-    deep copy, and still write what the evaluation itself writes."""
+    """A pickled evaluation (a worker sends one back, say) leaves its columns behind, so that
+    it stays small and opens without polars, and writes the same document through the
+    Python writer; so does one pickled before evaluations had columns. A deep copy keeps
+    them."""
     subjects = [{"id": f"p{n}", "kind": "insured_person"} for n in range(5)]
     events = [
         {"type": "dishonesty_entered", "subject": f"p{n}", "record": "r1",
@@ -327,7 +336,12 @@ def test_a_pickled_or_copied_columnar_evaluation_writes_the_same_document() -> N
     evaluation = COLUMNAR["lianyungang-2007"].evaluate(subjects, events, as_of=dt.date(2020, 6, 1))
     assert evaluation._columns is not None
     expected = evaluation.model_dump_json()
-    for copied in (pickle.loads(pickle.dumps(evaluation)), copy.deepcopy(evaluation)):
-        assert copied._columns is not None
-        assert copied == evaluation
-        assert copied.model_dump_json() == expected
+    pickled = pickle.loads(pickle.dumps(evaluation))
+    assert pickled._columns is None and evaluation._columns is not None
+    older = pickle.loads(pickle.dumps(evaluation))
+    older.__pydantic_private__.pop("_columns")  # as a pickle of an older version holds it
+    copied = copy.deepcopy(evaluation)
+    assert copied._columns is not None
+    for other in (pickled, older, copied):
+        assert other == evaluation
+        assert other.model_dump_json() == expected

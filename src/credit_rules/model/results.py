@@ -966,6 +966,16 @@ class Evaluation(Frozen):
 
     __hash__ = Frozen.__hash__
 
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickled without its columns (a cache of how to write it, not part of its value): a
+        # pickle stays as small as the results and opens where polars is not installed; it
+        # writes the same document through the Python writer.
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private:
+            state["__pydantic_private__"] = {**private, "_columns": None}
+        return state
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; its index is built again when asked, since ``update`` may change the
         results it was built from."""
@@ -1068,7 +1078,9 @@ class Evaluation(Frozen):
         extended by each result's pieces costs less than a generator yielding them one by
         one, several per result."""
         out = document.out
-        columns = None if self._columns is None else self._columns.texts(out is _AS_UTF8)
+        # Read from the private dict: an evaluation pickled before it had columns lacks them.
+        source: ColumnTexts | None = (self.__pydantic_private__ or {}).get("_columns")
+        columns = None if source is None else source.texts(out is _AS_UTF8)
         ruleset = json_text.encode(self.ruleset.model_dump(mode="json"))
         batch = [out(f'{{"ruleset":{ruleset},"as_of":"{self.as_of.isoformat()}"')]
         for name, results in (
