@@ -217,13 +217,13 @@ def _shapes(table: pl.DataFrame) -> list[tuple[bool, bool]]:
     """The shapes of trigger present (with a key or not, with a sequence number or not):
     a column of one shape is written by its template alone, where a choice between
     templates would make every row by each of them."""
-    keyed = [bool(table.height - table.get_column(_KEY).null_count())]
-    if table.get_column(_KEY).null_count():
-        keyed.append(False)
-    numbered = [bool(table.height - table.get_column(_SEQ).null_count())]
-    if table.get_column(_SEQ).null_count():
-        numbered.append(False)
-    return [(k, n) for k in dict.fromkeys(keyed) for n in dict.fromkeys(numbered)]
+
+    def present(column: str) -> list[bool]:
+        nulls = table.get_column(column).null_count()
+        found = [flag for flag, seen in ((True, nulls < table.height), (False, nulls > 0)) if seen]
+        return found or [False]
+
+    return [(keyed, numbered) for keyed in present(_KEY) for numbered in present(_SEQ)]
 
 
 def _by_shape(parts: list[pl.Expr], which: int, shapes: list[tuple[bool, bool]]) -> pl.Expr:

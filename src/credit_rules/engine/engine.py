@@ -28,7 +28,7 @@ from credit_rules.engine.inputs import (
     FrontDoor,
     Gathered,
     SubjectInput,
-    refuse_unvalidated,
+    UnvalidatedRefused,
 )
 from credit_rules.engine.program import Program, SharedProvenances
 from credit_rules.engine.timeline import resolve
@@ -130,9 +130,9 @@ class Engine:
         # Listed once (an iterator too), for the plans and, if they refuse, the walk.
         events = self._door.event_list(events)
         # A model built without validation and lacking a field fails the reading somewhere
-        # below; only then are the models looked at (refuse_unvalidated), so valid input
+        # below; only then are the models looked at (UnvalidatedRefused), so valid input
         # pays for a try, not for a look at every model.
-        try:
+        with UnvalidatedRefused(events):
             if self._plans is not None and counter is None:
                 models = self._door.event_models(events)
                 if models is not None:
@@ -150,9 +150,6 @@ class Engine:
                         )
                     events = models
             return self._walked(kinds, events, as_of, known_at, counter)
-        except (AttributeError, KeyError) as error:
-            refuse_unvalidated(events, error)
-            raise
 
     def _walked(
         self,
@@ -203,7 +200,7 @@ class Engine:
         known_at = door.check_known_at(known_at)
         kinds = door.subject_kinds(subjects)
         events = door.event_list(events)
-        try:
+        with UnvalidatedRefused(events):
             if self._plans is not None and counter is None:
                 models = self._door.event_models(events)
                 if models is not None:
@@ -224,9 +221,6 @@ class Engine:
                 if names:
                     active[history.subject] = names
             return active
-        except (AttributeError, KeyError) as error:
-            refuse_unvalidated(events, error)
-            raise
 
     def assessments(
         self,
@@ -256,7 +250,7 @@ class Engine:
             )
         (parsed,) = self._door.subjects([subject])
         events = self._door.event_list(events)
-        try:
+        with UnvalidatedRefused(events):
             known = {parsed.id: parsed.kind}
             found = self._door.histories(known, events, as_of, known_at, only=parsed.id)
             indexes = found.grouped.get(parsed.id)
@@ -267,9 +261,6 @@ class Engine:
                 self._program, parsed.id, parsed.kind, mine.events, mine.positions, mine.early
             )
             return tuple(self._walker.assessments(history, occasions, as_of))
-        except (AttributeError, KeyError) as error:
-            refuse_unvalidated(events, error)
-            raise
 
     # -- the walk -------------------------------------------------------------------------
 

@@ -907,11 +907,24 @@ def _parse_subject(index: int, raw: Any, problems: list[Problem]) -> Subject | N
         return None
 
 
-def refuse_unvalidated(events: list[Any], error: BaseException) -> None:
-    """Raise the problems of the models among ``events`` built without validation and
-    lacking a required field (:func:`~credit_rules.model.vocabularies.unvalidated`), if any:
-    they are what made reading the events fail with ``error``. Asked only then: a look at
-    every model's fields would cost a population's evaluation a few percent."""
-    problems = unvalidated(events)
-    if problems:
-        raise ScenarioError(None, problems) from error
+class UnvalidatedRefused:
+    """Around the reading of ``events``: if it fails with an ``AttributeError`` or a
+    ``KeyError``, the models among them built without validation and lacking a required
+    field (:func:`~credit_rules.model.vocabularies.unvalidated`) are what made it fail, and
+    their problems are raised instead. Asked only then: a look at every model's fields would
+    cost a population's evaluation a few percent. A class, not a generator-based context
+    manager: it wraps every one-subject request."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if isinstance(error, AttributeError | KeyError):
+            problems = unvalidated(self.events)
+            if problems:
+                raise ScenarioError(None, problems) from error

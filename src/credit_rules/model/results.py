@@ -112,7 +112,7 @@ class Trigger(msgspec.Struct, frozen=True, gc=False):
 
     def label(self) -> str:
         """``"<type> <key>"`` for people; services join on the fields, never on this text."""
-        return _labelled(self.type, self.key)
+        return trigger_text.labelled(self.type, self.key)
 
     def __repr__(self) -> str:
         # A record or application key is sometimes an identity number (subject ids often
@@ -227,11 +227,6 @@ def _trigger_words(trigger: Trigger, named_zh: str = "") -> tuple[str, str, str]
     for it (触发事件：2008年3月10日 失信信息录入 r1)."""
     day, day_zh = _dated(trigger.date)
     return trigger_text.worded(trigger.type, named_zh or trigger.type, trigger.key, day, day_zh)
-
-
-def _labelled(named: str, key: str | None) -> str:
-    """An event named with the id it names, if any."""
-    return named if key is None else f"{named} {key}"
 
 
 _dated = trigger_text.dated
@@ -700,7 +695,7 @@ class _ResultParts:
         tail = known if known is not None else document.tail(provenance)
         rule = document.rules.get(cause.rule)
         if rule is None:
-            rule = document.rules[cause.rule] = json_text.string(cause.rule)
+            rule = document.rules[cause.rule] = _string(cause.rule)
         return (
             document.out(self._first_json(separator, document.days, rule, written)),
             tail[0],

@@ -25,14 +25,18 @@ def dated(day: dt.date) -> tuple[str, str]:
     return day.isoformat(), date_text(day, "zh")
 
 
+def labelled(named: str, key: str | None) -> str:
+    """An event named with the id it names, if any (``dishonesty_entered r1``)."""
+    return named if key is None else f"{named} {key}"
+
+
 def worded(kind: str, named: str, key: str | None, day: str, day_zh: str) -> tuple[str, str, str]:
     """The one place the trigger's reason is worded: its value, English and Chinese, from
     the event's type (``kind``), its Chinese name (``named``), the id it names (``key``)
     and its day as ISO and Chinese text. The value and the English name the event by its
     id, which services and scenarios use; the Chinese by the ruleset's words for it
     (触发事件：2008年3月10日 失信信息录入 r1). The JSON writer gives the parts escaped."""
-    what = kind if key is None else f"{kind} {key}"
-    said = named if key is None else f"{named} {key}"
+    what, said = labelled(kind, key), labelled(named, key)
     return (
         f"{what} on {day}",
         f"Triggered by {what} on {day}",
