@@ -22,8 +22,10 @@ Anything the compiler cannot express is refused when the engine is built
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -44,8 +46,16 @@ from credit_rules.columnar.plans import (
     reads_subject_kind,
     rule_plan,
 )
-from credit_rules.columnar.resolve import OPEN, Ranks, days_later, resolve, sorted_by
+from credit_rules.columnar.resolve import (
+    OPEN,
+    Ranks,
+    days_later,
+    in_table_order,
+    resolve,
+    sorted_by,
+)
 from credit_rules.columnar.schema import ENGINE, vocabulary_schema
+from credit_rules.columnar.side_by_side import both, side_by_side
 from credit_rules.columnar.workdays import DayIndex
 from credit_rules.engine.program import Program
 from credit_rules.errors import (
@@ -302,19 +312,27 @@ class ColumnarEngine:
         #: Each trigger kind's last stretches: the facts as of as_of, for its deadlines.
         final: dict[str, pl.DataFrame] = {}
         rows = 0
-        for on, rules in self._by_on.items():
-            if any(plan.deadline is None for plan in rules):
-                found, owed, grid, ending = self._pieces(
-                    on, rules, known, typed, records, kinds, as_of
-                )
-                if ending is not None:
-                    final[on] = ending
-                # Row _v of the stacked grids holds the trigger and facts of a piece.
-                offset = pl.col("_v") + rows
-                measures.append(found.with_columns(offset))
-                duties.append(owed.with_columns(offset))
-                grids.append(grid)
-                rows += grid.height
+        # The kinds read nothing of each other: their pieces are made side by side.
+        kinds_with_pieces = [
+            (on, rules)
+            for on, rules in self._by_on.items()
+            if any(plan.deadline is None for plan in rules)
+        ]
+        made = side_by_side(
+            [
+                partial(self._pieces, on, rules, known, typed, records, kinds, as_of)
+                for on, rules in kinds_with_pieces
+            ]
+        )
+        for (on, _), (found, owed, grid, ending) in zip(kinds_with_pieces, made, strict=True):
+            if ending is not None:
+                final[on] = ending
+            # Row _v of the stacked grids holds the trigger and facts of a piece.
+            offset = pl.col("_v") + rows
+            measures.append(found.with_columns(offset))
+            duties.append(owed.with_columns(offset))
+            grids.append(grid)
+            rows += grid.height
         # Precedence and joining move rows, not values: the trigger and fact columns wait
         # aside, by stretch (fewer rows than pieces), and are read once the rows are chosen.
         # Each kind's pieces are plans over its grid, collected here once, both sets together
@@ -328,20 +346,27 @@ class ColumnarEngine:
             ],
             engine=ENGINE,
         )
-        runs, single = resolve(
-            stacked,
-            self._ranks,
-            values.get_column("trigger_date"),
-            None if self._keys_in_seq else values.get_column("trigger_key"),
-            owed_pieces,
-        )
+        # Precedence reads the measures' pieces, the duties table the duties', the deadlines
+        # the last stretches: each on a thread of its own.
         try:
-            deadlines = self._deadlines(known, typed, records, kinds, as_of, final)
+            runs, (duties_table, deadlines) = both(
+                partial(
+                    resolve,
+                    stacked,
+                    self._ranks,
+                    values.get_column("trigger_date"),
+                    None if self._keys_in_seq else values.get_column("trigger_key"),
+                ),
+                lambda: (
+                    self._duty_table(in_table_order(owed_pieces), values, names),
+                    self._deadlines(known, typed, records, kinds, as_of, final),
+                ),
+            )
         except ExtensionOverCap as error:
             if error.subject_number is None:
                 raise
             raise error.of_subject(str(names[error.subject_number])) from None
-        return self._results(runs, single, values, deadlines, names, as_of)
+        return self._results(runs, duties_table, values, deadlines, names, as_of)
 
     def outcomes(
         self,
@@ -873,98 +898,36 @@ class ColumnarEngine:
     def _results(
         self,
         runs: pl.DataFrame,
-        single: pl.DataFrame,
+        duties: pl.DataFrame,
         values: pl.DataFrame,
         deadlines: pl.DataFrame,
         names: pl.Series,
         as_of: dt.date,
     ) -> ColumnarResult:
-        """The result tables, from the measures' ``runs`` and the duties' ``single`` pieces,
-        each in its table's order (:func:`resolve`); ``values`` holds the trigger and fact
-        columns of a row's stretch in its row ``_v``, taken only once the rows are chosen,
-        and ``names`` the subject of each number."""
+        """The result tables: the decisions from the measures' ``runs``, in their table's
+        order (:func:`resolve`), beside the ``duties`` table made already
+        (:meth:`_duty_table`); ``values`` holds the trigger and fact columns of a row's
+        stretch in its row ``_v``, taken only once the rows are chosen, and ``names`` the
+        subject of each number."""
         facts = [f"fact_{name}" for name in self._all_facts]
-        plans = self._rules
-
-        by_index = {plan.index: plan for plan in plans}
-
-        def by_rule(
-            value: Any, rows: pl.DataFrame | None = None, rules: frozenset[int] = frozenset()
-        ) -> pl.Expr:
-            # Where every rule with a row in a table gives the same word (a table of one
-            # rule, or of rules on one trigger kind), it is one value for the whole column,
-            # not looked up row by row (three columns of 438,203 rows: 0.2 against 2.9 ms).
-            same = {value(by_index[i]) for i in rules}
-            if rows is not None and rows.height and len(same) == 1:
-                return pl.lit(same.pop(), pl.String)
-            # A rule's words looked up by its number in a short column of them.
-            named = {plan.index: value(plan) for plan in plans}
-            words = pl.Series([named.get(i) for i in range(max(named, default=0) + 1)])
-            return pl.lit(words, pl.String).gather(pl.col("_rule"))
-
-        # The four tables are one batch of lazy plans, collected together: each eager step
-        # costs a fixed overhead, and the batch lets Polars run the tables side by side.
-
-        def valued(rows: pl.DataFrame, table: frozenset[int]) -> pl.LazyFrame:
-            # The trigger and fact values of the rows chosen, gathered column by column side
-            # by side (a frame's gather takes its columns one after another), but not a fact
-            # no rule of the table reads. Not a literal gathered inside the plan: Polars 2.1
-            # takes two empty literals of different types for one, and the columns of an
-            # empty result would change type.
-            read = {name for plan in plans if plan.index in table for name in plan.facts}
-            wanted = [c for c in values.columns if not c.startswith("fact_") or c[5:] in read]
-            taken = values.select(pl.col(wanted).gather(rows.get_column("_v")))
-            return rows.hstack(taken).lazy()
-
-        registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
         # Each table's rules are those with a row in it: a fact no rule with a row reads is
-        # null without being gathered or hidden (Lianyungang: the duties' rows are all of one
-        # rule, which reads none of the five facts its table's other rules read).
-        duty_rules = self._with_rows(single, self._duty_rules)
+        # null without being gathered or hidden.
         measure_rules = self._with_rows(
-            runs, frozenset(plan.index for plan in plans) - self._duty_rules
+            runs, frozenset(plan.index for plan in self._rules) - self._duty_rules
         )
-
-        def trigger(rows: pl.DataFrame, rules: frozenset[int]) -> list[str | pl.Expr]:
-            return [
-                by_rule(lambda plan: plan.rule.id, rows, rules).alias("rule"),
-                by_rule(lambda plan: registers.get(plan.rule.on, plan.rule.on), rows, rules).alias(
-                    "trigger_type"
-                ),
-                "trigger_key",
-                "trigger_date",
-                "trigger_seq",
-            ]
-
-        def outcome(rows: pl.DataFrame, rules: frozenset[int]) -> pl.Expr:
-            return by_rule(lambda plan: plan.rule.outcome, rows, rules)
-
         until = pl.when(pl.col("_last") == OPEN).then(None).otherwise(pl.col("_last"))
-        subject = pl.lit(names).gather(pl.col("_sid")).alias("subject")
-
-        def shown(table: frozenset[int]) -> list[pl.Expr]:
-            return [self._fact_of_rule(name, values, table) for name in self._all_facts]
-
         active = (pl.col("_first") <= as_of) & (pl.col("_last") >= as_of)
-        decisions = valued(runs, measure_rules).select(
-            subject,
-            outcome(runs, measure_rules).alias("outcome"),
+        decisions = self._valued(runs, values, measure_rules).select(
+            _subject(names),
+            self._by_rule(lambda plan: plan.rule.outcome, runs, measure_rules).alias("outcome"),
             pl.col("_first").alias("from"),
             until.alias("until"),
             active.alias("active"),
             self._provisional(values, until, measure_rules).alias("provisional"),
-            *trigger(runs, measure_rules),
-            *shown(measure_rules),
+            *self._trigger(runs, measure_rules),
+            *self._shown(values, measure_rules),
         )
-        duties = valued(single, duty_rules).select(
-            subject,
-            outcome(single, duty_rules).alias("name"),
-            pl.col("_first").alias("on"),
-            self._provisional(values, pl.lit(None, pl.Date), duty_rules).alias("provisional"),
-            *trigger(single, duty_rules),
-            *shown(duty_rules),
-        )
-        outcomes = _outcomes(runs.lazy().filter(active), plans, measure_rules, names)
+        outcomes = _outcomes(runs.lazy().filter(active), self._rules, measure_rules, names)
         # In order before the facts no deadline rule reads are added: a column of nulls costs
         # as much to gather as one of values (Ganzhou: 38 of 61 columns, 11 of 19 ms).
         empty = self._empty_facts
@@ -972,9 +935,9 @@ class ColumnarEngine:
             sorted_by(deadlines, ["_sid", "_rule", "trigger_seq"])
             .lazy()
             .select(
-                subject,
+                _subject(names),
                 *[c for c in _DEADLINE_SCHEMA if not c.startswith(("_", "trigger_"))],
-                by_rule(lambda plan: plan.rule.id).alias("rule"),
+                self._by_rule(lambda plan: plan.rule.id).alias("rule"),
                 "trigger_type",
                 "trigger_key",
                 "trigger_date",
@@ -985,10 +948,88 @@ class ColumnarEngine:
                 ],
             )
         )
-        decisions_, duties_, outcomes_, deadlines_ = pl.collect_all(
-            [decisions, duties, outcomes, clocks], engine=ENGINE
+        # One batch of lazy plans, collected together: each eager step costs a fixed
+        # overhead, and the batch lets Polars run the tables side by side.
+        decisions_, outcomes_, deadlines_ = pl.collect_all(
+            [decisions, outcomes, clocks], engine=ENGINE
         )
-        return ColumnarResult(as_of, decisions_, duties_, outcomes_, deadlines_)
+        return ColumnarResult(as_of, decisions_, duties, outcomes_, deadlines_)
+
+    def _duty_table(
+        self, single: pl.LazyFrame, values: pl.DataFrame, names: pl.Series
+    ) -> pl.DataFrame:
+        """The duties table from the duties' pieces (``single``, in the table's order once
+        collected: :func:`credit_rules.columnar.resolve.in_table_order`). It reads nothing
+        precedence makes, and is made beside it."""
+        rows = single.collect(engine=ENGINE)
+        # Lianyungang: the duties' rows are all of one rule, which reads none of the five
+        # facts the measures' rules read.
+        duty_rules = self._with_rows(rows, self._duty_rules)
+        return (
+            self._valued(rows, values, duty_rules)
+            .select(
+                _subject(names),
+                self._by_rule(lambda plan: plan.rule.outcome, rows, duty_rules).alias("name"),
+                pl.col("_first").alias("on"),
+                self._provisional(values, pl.lit(None, pl.Date), duty_rules).alias("provisional"),
+                *self._trigger(rows, duty_rules),
+                *self._shown(values, duty_rules),
+            )
+            .collect(engine=ENGINE)
+        )
+
+    def _by_rule(
+        self,
+        value: Callable[[RulePlan], str],
+        rows: pl.DataFrame | None = None,
+        rules: frozenset[int] = frozenset(),
+    ) -> pl.Expr:
+        """A word of each row's rule (its id, outcome, trigger type), by ``_rule``."""
+        by_index = {plan.index: plan for plan in self._rules}
+        # Where every rule with a row in a table gives the same word (a table of one rule, or
+        # of rules on one trigger kind), it is one value for the whole column, not looked up
+        # row by row (three columns of 438,203 rows: 0.2 against 2.9 ms).
+        same = {value(by_index[i]) for i in rules}
+        if rows is not None and rows.height and len(same) == 1:
+            return pl.lit(same.pop(), pl.String)
+        # A rule's words looked up by its number in a short column of them.
+        named = {plan.index: value(plan) for plan in self._rules}
+        words = pl.Series([named.get(i) for i in range(max(named, default=0) + 1)])
+        return pl.lit(words, pl.String).gather(pl.col("_rule"))
+
+    def _valued(
+        self, rows: pl.DataFrame, values: pl.DataFrame, table: frozenset[int]
+    ) -> pl.LazyFrame:
+        """``rows`` with the trigger and fact values of their stretches, gathered column by
+        column side by side (a frame's gather takes its columns one after another), but not
+        a fact no rule of the table reads. Not a literal gathered inside the plan: Polars
+        2.1 takes two empty literals of different types for one, and the columns of an
+        empty result would change type."""
+        read = {name for plan in self._rules if plan.index in table for name in plan.facts}
+        wanted = [c for c in values.columns if not c.startswith("fact_") or c[5:] in read]
+        taken = values.select(pl.col(wanted).gather(rows.get_column("_v")))
+        return rows.hstack(taken).lazy()
+
+    def _trigger(self, rows: pl.DataFrame, rules: frozenset[int]) -> list[str | pl.Expr]:
+        """The rule and trigger columns of a table of ``rows``."""
+        registers = {spec.register.id: spec.register.entered_by for spec in self._registers}
+        return [
+            self._by_rule(lambda plan: plan.rule.id, rows, rules).alias("rule"),
+            self._by_rule(
+                lambda plan: registers.get(plan.rule.on, plan.rule.on), rows, rules
+            ).alias("trigger_type"),
+            "trigger_key",
+            "trigger_date",
+            "trigger_seq",
+        ]
+
+    def _shown(self, values: pl.DataFrame, table: frozenset[int]) -> list[pl.Expr]:
+        return [self._fact_of_rule(name, values, table) for name in self._all_facts]
+
+
+def _subject(names: pl.Series) -> pl.Expr:
+    """Each row's subject, by its number."""
+    return pl.lit(names).gather(pl.col("_sid")).alias("subject")
 
 
 def _outcomes(
@@ -1058,21 +1099,25 @@ def _check_day(day: object, name: str) -> None:
 
 class _Kinds:
     """Each subject's kind by its number, looked up only if a rule reads ``subject_kind``
-    (``names``: the subject of each number; None when none does)."""
+    (``names``: the subject of each number; None when none does). Shared by the kinds of
+    trigger on their threads: the table is made once, under a lock."""
 
     def __init__(self, inputs: Inputs, names: pl.DataFrame | None) -> None:
         self._inputs = inputs
         self._names = names
         self._table: pl.DataFrame | None = None
+        self._lock = threading.Lock()
 
     def of(self, grid: pl.DataFrame) -> pl.DataFrame:
         if self._names is None:
             return grid
-        if self._table is None:
-            self._table = self._names.join(self._inputs.subjects, on="subject", how="left").select(
-                "_sid", "subject_kind"
-            )
-        return grid.join(self._table, on="_sid", how="left")
+        with self._lock:
+            if self._table is None:
+                self._table = self._names.join(
+                    self._inputs.subjects, on="subject", how="left"
+                ).select("_sid", "subject_kind")
+            table = self._table
+        return grid.join(table, on="_sid", how="left")
 
 
 def _rebuild(ruleset: ir.Ruleset, calendar: WorkingCalendar) -> ColumnarEngine:

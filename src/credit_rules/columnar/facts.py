@@ -8,6 +8,7 @@ Only the columns an expression reads travel through a join (:func:`narrow`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 
 import polars as pl
@@ -108,7 +109,9 @@ class EventsOfType:
     events in the columns event queries read (named as the ``event`` scope names them),
     ``raw`` in the history's own columns (``_sid``, ``_seq``, ``date``, ``_key``,
     ``_early`` and the fields in ``fields``). ``keys`` names, by type, the field that holds
-    the id an event names (``_key``: null for a type without one)."""
+    the id an event names (``_key``: null for a type without one). The kinds of trigger of
+    one evaluation share it from threads of their own (:mod:`.side_by_side`): a type is cut
+    out under a lock, once, and not once per thread that asks for it."""
 
     def __init__(
         self,
@@ -124,35 +127,42 @@ class EventsOfType:
         self._fields = fields
         self._parts: dict[str, pl.DataFrame] = {}
         self._named: dict[str, pl.DataFrame] = {}
+        self._lock = threading.RLock()
 
     def raw(self, event_type: str) -> pl.DataFrame:
-        found = self._parts.get(event_type)
-        if found is None:
-            # Lazy, so that only the columns selected are copied out of the wide history.
-            field = self._keys.get(event_type)
-            key = pl.lit(None, pl.String) if field is None else pl.col(field)
-            found = self._parts[event_type] = (
-                self._known.lazy()
-                .filter(pl.col("type") == event_type)
-                .select(
-                    *self._columns,
-                    key.alias("_key"),
-                    *[c for c in self._fields if c not in self._columns],
+        with self._lock:
+            found = self._parts.get(event_type)
+            if found is None:
+                # Lazy, so that only the columns selected are copied out of the wide history.
+                field = self._keys.get(event_type)
+                key = pl.lit(None, pl.String) if field is None else pl.col(field)
+                found = self._parts[event_type] = (
+                    self._known.lazy()
+                    .filter(pl.col("type") == event_type)
+                    .select(
+                        *self._columns,
+                        key.alias("_key"),
+                        *[c for c in self._fields if c not in self._columns],
+                    )
+                    .collect(engine=ENGINE)
                 )
-                .collect(engine=ENGINE)
-            )
-        return found
+            return found
 
     def of(self, event_type: str) -> pl.DataFrame:
-        found = self._named.get(event_type)
-        if found is None:
-            found = self._named[event_type] = self.raw(event_type).select(
-                "_sid",
-                pl.col("_seq").alias("_eseq"),
-                pl.col("date").alias(column("event", "date")),
-                *[pl.col(c).alias(column("event", c)) for c in self._event_fields if c != "date"],
-            )
-        return found
+        with self._lock:
+            found = self._named.get(event_type)
+            if found is None:
+                found = self._named[event_type] = self.raw(event_type).select(
+                    "_sid",
+                    pl.col("_seq").alias("_eseq"),
+                    pl.col("date").alias(column("event", "date")),
+                    *[
+                        pl.col(c).alias(column("event", c))
+                        for c in self._event_fields
+                        if c != "date"
+                    ],
+                )
+            return found
 
 
 def of_few_subjects(rows: pl.DataFrame, asking: pl.DataFrame) -> pl.DataFrame:

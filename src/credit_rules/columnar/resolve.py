@@ -18,6 +18,14 @@ from credit_rules.i18n import Message
 OPEN = dt.date(9999, 12, 30)
 
 
+#: The order of the result tables: by subject, rule, trigger, then day.
+_TABLE_ORDER = ["_sid", "_rule", "trigger_seq", "_first"]
+#: What orders and joins the measures' pieces; the rest is the stretch's, read by ``_v``.
+_KEPT = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
+#: What finds the runs once the pieces are in order.
+_MOVED = ["_v", "_sid", "_occ", "_first", "_last", "_rule"]
+
+
 def days_later(day: pl.Expr, count: int) -> pl.Expr:
     """``day``, a date, ``count`` days later (earlier if negative), on its day number: Polars
     2.1 adds a duration to a date through a datetime, about forty times as slow (3.8 against
@@ -138,19 +146,27 @@ def resolve(
     ranks: Ranks,
     days: pl.Series,
     keys: pl.Series | None,
-    alone: pl.DataFrame,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+) -> pl.DataFrame:
     """Group precedence on elementary segments, then touching pieces joined (see the module
     doc): :func:`credit_rules.engine.timeline.resolve` for every subject at once. ``pieces``
     holds the measures' pieces, piece ``_pid`` in row ``_pid``, its rule's number and its
     stretch's row ``_v`` of the trigger and fact values; ``days`` holds the trigger's day of
     row ``_v`` and ``keys`` its trigger key, or None where the keys of triggers of one
     subject, day and kind are in the order of their ``trigger_seq`` (:func:`_segments`).
-    ``alone`` holds the pieces of the rules that give at most one piece per trigger and take
-    no group (duties), in the same columns: they meet no other piece and join none. The
-    result names each run of pieces by its last piece's stretch (``_v``), with its subject,
-    rule and days, in the order of the result tables: the runs of the measures, then the
-    pieces in ``alone``, as the two tables take them."""
+    The result names each run of pieces by its last piece's stretch (``_v``), with its
+    subject, rule and days, in the order of the result tables. The duties' pieces meet no
+    other piece and join none: :func:`in_table_order` alone orders them."""
+    segments, inside = _precedence(pieces, ranks, days, keys)
+    rest = pieces.select(_KEPT).filter(~inside)
+    # In one chunk: a gather from several chunks costs up to eight times as much (texts).
+    return _joined(pl.concat([segments, rest], rechunk=True)).collect(engine=ENGINE)
+
+
+def _precedence(
+    pieces: pl.DataFrame, ranks: Ranks, days: pl.Series, keys: pl.Series | None
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The segments of the pieces that meet another of their group, each won by one
+    piece (:func:`_segments`), and which pieces those were, row by row."""
     clusters = _clusters(pieces, ranks)
     # Piece _pid is row _pid: a mask and a gather, not joins, part the pieces.
     rows = clusters.get_column("_pid")
@@ -161,16 +177,15 @@ def resolve(
         ranks.of("on"),
         pl.lit(days).gather(pl.col("_v")).alias("trigger_date"),
     )
-    # Only what orders and joins the pieces goes on; the rest is the stretch's, read by _v.
-    kept = ["_v", "_sid", "_occ", "trigger_seq", "_first", "_last", "_rule"]
-    # In one chunk: a gather from several chunks costs up to eight times as much (texts).
-    rest = pieces.select(kept).filter(~inside)
-    runs = pl.concat([_segments(meeting, keys, kept), rest], rechunk=True)
-    # A duty's one piece per trigger has nothing to join. The pieces come rule by rule, so
-    # where one duty rule gives them all (Lianyungang's), they are in order already, which
-    # costs one look to see; several rules' pieces are sorted.
-    single = _in_table_order(alone, ["_v", "_sid", "_rule", "_first", "_last"], looked_at=True)
-    return _joined(runs), single.collect(engine=ENGINE)
+    return _segments(meeting, keys, _KEPT), inside
+
+
+def in_table_order(alone: pl.DataFrame) -> pl.LazyFrame:
+    """The pieces of the rules that give at most one piece per trigger and take no group
+    (duties), in the columns of :func:`resolve`'s pieces, in the order of their table. The
+    pieces come rule by rule, so where one duty rule gives them all (Lianyungang's), they
+    are in order already, which costs one look to see; several rules' pieces are sorted."""
+    return _in_table_order(alone, ["_v", "_sid", "_rule", "_first", "_last"], looked_at=True)
 
 
 def _clusters(pieces: pl.DataFrame, ranks: Ranks) -> pl.DataFrame:
@@ -343,10 +358,9 @@ def _in_table_order(frame: pl.DataFrame, moved: list[str], *, looked_at: bool) -
     rule, trigger, then day. With ``looked_at``, rows that are in that order already (the
     pieces of one duty rule) are seen to be so and not moved; a look costs a fifth of a
     sort."""
-    columns = ["_sid", "_rule", "trigger_seq", "_first"]
-    key = sort_key(frame, columns) if frame.height > 1 else None
+    key = sort_key(frame, _TABLE_ORDER) if frame.height > 1 else None
     if key is None:
-        return frame.lazy().sort(columns).select(moved)
+        return frame.lazy().sort(_TABLE_ORDER).select(moved)
     if not looked_at:
         return frame.lazy().sort(key).select(moved)
     keys = frame.select(key).to_series()
@@ -355,14 +369,13 @@ def _in_table_order(frame: pl.DataFrame, moved: list[str], *, looked_at: bool) -
     return frame.lazy().with_columns(keys.alias("_k")).sort("_k").select(moved)
 
 
-def _joined(both: pl.DataFrame) -> pl.DataFrame:
+def _joined(both: pl.DataFrame) -> pl.LazyFrame:
     """Touching pieces of one rule and trigger joined into one run, in the order of the
     result tables: by subject, rule, trigger, then day. A trigger is one place in its
     subject's history, so each rule's pieces on it are next to each other. The run's last
     piece carries the facts that hold at its end, and its first piece's first day is the
     run's. Only the columns that find the runs are moved into that order."""
-    moved = ["_v", "_sid", "_occ", "_first", "_last", "_rule"]
-    ordered = _in_table_order(both, moved, looked_at=False)
+    ordered = _in_table_order(both, _MOVED, looked_at=False)
     same = (
         (pl.col("_rule") == pl.col("_rule").shift(1))
         & (pl.col("_occ") == pl.col("_occ").shift(1))
@@ -374,12 +387,8 @@ def _joined(both: pl.DataFrame) -> pl.DataFrame:
     # first days costs twenty times a filter).
     starts = ~pl.col("_same")
     ends = ~pl.col("_same").shift(-1).fill_null(False)
-    return (
-        ordered.with_columns(same.alias("_same"))
-        .select(
-            pl.col("_v", "_sid", "_rule").filter(ends),
-            pl.col("_first").filter(starts),
-            pl.col("_last").filter(ends),
-        )
-        .collect(engine=ENGINE)
+    return ordered.with_columns(same.alias("_same")).select(
+        pl.col("_v", "_sid", "_rule").filter(ends),
+        pl.col("_first").filter(starts),
+        pl.col("_last").filter(ends),
     )
