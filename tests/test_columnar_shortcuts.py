@@ -364,6 +364,11 @@ def test_the_canonical_order_is_found_once_per_frame_and_each_day_filters_it() -
     whole = inputs.events[order]
     assert whole.get_column("subject").to_list() == ["p10", "p10", "p2", "p2", "p2"]
     assert whole.get_column("record").to_list() == ["r1", "r2", "r0", "r1", "r1"]
+    # So are the columns the engine reads, in that order, made once: each day filters them.
+    (key,) = inputs._in_order
+    assert key[0] == "lianyungang-2007" and {"subject", "record", "date"} <= set(key[1])
+    kept_columns = inputs.columns_in_order(*key, lambda: pytest.fail("put in order again"))
+    assert kept_columns.get_column("record").to_list() == ["r1", "r2", "r0", "r1", "r1"]
     # Given another frame, the input puts that one in order.
     inputs.events = LIANYUNGANG.read(events.head(2)).events
     found: list[pl.DataFrame] = []
@@ -374,6 +379,8 @@ def test_the_canonical_order_is_found_once_per_frame_and_each_day_filters_it() -
 
     again = inputs.in_order("lianyungang-2007", order_of)
     assert len(found) == 1 and found[0] is inputs.events and again.to_list() == [1, 0]
+    made = inputs.columns_in_order(*key, lambda: inputs.events.select(key[1])[again])
+    assert made.get_column("record").to_list() == ["r1", "r2"]  # made again, of that frame
 
 
 def test_precedence_looks_up_each_rules_group_priority_and_kind_by_its_number() -> None:

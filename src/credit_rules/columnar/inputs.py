@@ -96,7 +96,15 @@ class Inputs:
     one evaluation of whole histories does with them.
     """
 
-    __slots__ = ("_checked", "_distinct_entries", "_kind", "_ordered", "_subjects", "events")
+    __slots__ = (
+        "_checked",
+        "_distinct_entries",
+        "_in_order",
+        "_kind",
+        "_ordered",
+        "_subjects",
+        "events",
+    )
 
     def __init__(
         self, events: pl.DataFrame, subjects: pl.DataFrame | None = None, kind: str | None = None
@@ -111,6 +119,8 @@ class Inputs:
         self._checked: pl.DataFrame | None = None
         #: By vocabulary: the frame the canonical order was found on, and its row numbers.
         self._ordered: dict[str, tuple[pl.DataFrame, pl.Series]] = {}
+        #: By vocabulary and columns: the frame they were put in that order from, and they.
+        self._in_order: dict[tuple[str, tuple[str, ...]], tuple[pl.DataFrame, pl.DataFrame]] = {}
 
     @property
     def distinct_entries(self) -> frozenset[tuple[str, str]]:
@@ -135,6 +145,23 @@ class Inputs:
         ordered = order(self.events)
         self._ordered[vocabulary] = (self.events, ordered)
         return ordered
+
+    def columns_in_order(
+        self, vocabulary: str, columns: tuple[str, ...], put: Callable[[], pl.DataFrame]
+    ) -> pl.DataFrame:
+        """``put()``, the events' ``columns`` in the canonical order of ``vocabulary``'s
+        histories (:meth:`in_order`), made once for the frame ``events`` holds. What is known
+        on a day is then a filter of them, which reads them in turn, where a gather by the
+        order reads them at random (Lianyungang at a million persons: 9.5 ms an evaluation,
+        the filter 2 to 3). They stay while the inputs do: at a million persons, about 46 MB
+        for the eight columns its engine reads (texts are views of the events' own)."""
+        key = (vocabulary, columns)
+        found = self._in_order.get(key)
+        if found is not None and found[0] is self.events:
+            return found[1]
+        made = put()
+        self._in_order[key] = (self.events, made)
+        return made
 
     @property
     def subjects(self) -> pl.DataFrame:

@@ -105,12 +105,14 @@ class History:
             # EventsOfType takes as it is, where a copy in the order would cost a gather of
             # texts (1.6 ms at a million persons); only the order compares it.
             full = completed(frame, self._schema)
-            order = inputs.in_order(
-                self._schema.vocabulary, lambda _: self._order(self._keyed(full))
+            vocabulary = self._schema.vocabulary
+            order = inputs.in_order(vocabulary, lambda _: self._order(self._keyed(full)))
+            columns = tuple(c for c in full.columns if c in self._read)
+            in_order = inputs.columns_in_order(
+                vocabulary, columns, lambda: full.select(columns)[order]
             )
-            known = self._knowable(full, as_of, knowledge).gather(order)
-            kept = full.select(c for c in full.columns if c in self._read)
-            return self._numbered(kept[order.filter(known)])
+            known = self._knowable(in_order, as_of, knowledge)
+            return self._numbered(in_order if known.all() else in_order.filter(known))
         if not ordered:
             # Only the canonical order reads every column and numbers every event; without it
             # the other columns can go, and so can the events of types nothing reads.
