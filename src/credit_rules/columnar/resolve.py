@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from credit_rules.columnar.inputs import shown_rows, with_value
@@ -17,6 +18,9 @@ from credit_rules.i18n import Message
 #: that the day after it exists.
 OPEN = dt.date(9999, 12, 30)
 
+
+#: Polars' type of row numbers, as NumPy names it.
+_INDEX = np.uint64 if pl.get_index_type() == pl.UInt64 else np.uint32
 
 #: The order of the result tables: by subject, rule, trigger, then day.
 _TABLE_ORDER = ["_sid", "_rule", "trigger_seq", "_first"]
@@ -122,7 +126,17 @@ def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     if frame.height < 2:
         return frame
     key = sort_key(frame, columns)
-    return frame.sort(columns if key is None else key)
+    return frame.sort(columns) if key is None else frame[order_of(frame.select(key))]
+
+
+def order_of(keys: pl.DataFrame) -> pl.Series:
+    """The row numbers of the one column of ``keys`` (integers, no null) in ascending
+    order, ties in row order. NumPy's stable sort (a timsort, on 64-bit integers) finds
+    the runs already in order, which the pieces mostly come in (each rule's, subject by
+    subject), and costs half the CPU time of Polars' sort on them: 5.0 against 11.3 ms on
+    the 683,614 keys of Lianyungang's pieces at a million persons, in 17,978 runs."""
+    found = np.argsort(keys.to_series().to_numpy(), kind="stable")
+    return pl.Series("_order", found.astype(_INDEX, copy=False))
 
 
 @dataclass(frozen=True)
@@ -202,8 +216,8 @@ def _clusters(pieces: pl.DataFrame, ranks: Ranks) -> pl.DataFrame:
     # within a group.
     keys = sort_keys(grouped, ["_sid", "_group"], ["_first", "_last"])
     if keys is not None:
-        ordered = grouped.lazy().select("_pid", keys[0].alias("_kf"), keys[1].alias("_kl"))
-        ordered = ordered.sort("_kf")
+        keyed = grouped.select("_pid", keys[0].alias("_kf"), keys[1].alias("_kl"))
+        ordered = keyed[order_of(keyed.select("_kf"))].lazy()
     else:
         # The same keys with a number per subject and group (the rows are sorted so),
         # offset far enough apart.
@@ -329,7 +343,7 @@ def _ranked(meeting: pl.DataFrame, keys: pl.Series | None) -> pl.Series:
         key = sort_key(ranked, [*numbers, "_ns"]) if ranked.height > 1 else None
         if key is not None:
             # The rows in order are the order itself: nothing else is moved.
-            return ranked.select(key).to_series().arg_sort().alias("_row")
+            return order_of(ranked.select(key)).alias("_row")
         return sorted_by(ranked.with_row_index("_row"), [*numbers, "_ns"]).get_column("_row")
     found = ranked.with_columns(meeting.get_column("_v"), meeting.get_column("trigger_seq"))
     return _by_key(found.with_row_index("_row"), numbers, keys).get_column("_row")
@@ -361,12 +375,10 @@ def _in_table_order(frame: pl.DataFrame, moved: list[str], *, looked_at: bool) -
     key = sort_key(frame, _TABLE_ORDER) if frame.height > 1 else None
     if key is None:
         return frame.lazy().sort(_TABLE_ORDER).select(moved)
-    if not looked_at:
-        return frame.lazy().sort(key).select(moved)
-    keys = frame.select(key).to_series()
-    if keys.is_sorted():
+    keys = frame.select(key)
+    if looked_at and keys.to_series().is_sorted():
         return frame.lazy().select(moved)
-    return frame.lazy().with_columns(keys.alias("_k")).sort("_k").select(moved)
+    return frame.select(moved)[order_of(keys)].lazy()
 
 
 def _joined(both: pl.DataFrame) -> pl.LazyFrame:
