@@ -539,3 +539,41 @@ def test_an_occasion_is_cut_where_its_facts_change_and_its_first_stretches_come_
         (1, dt.date(2012, 3, 1), dt.date(2012, 5, 31)),
         (2, dt.date(2012, 2, 1), None),
     ]
+
+
+def test_a_record_removed_on_its_entry_day_keeps_an_empty_stretch_from_which_nothing_fires() -> (
+    None
+):
+    """An occasion removed by its trigger's day keeps one stretch in the grid, ending the day
+    before it starts (not a copy of every other occasion without it). No rule fires on it
+    and no count on it is refused, as the per-subject engine never assesses it."""
+    day = dt.date(2012, 3, 1)
+    events = [
+        {"type": "dishonesty_entered", "subject": "p1", "record": "r1",
+         "category": "resell_drugs", "date": day.isoformat()},
+        {"type": "record_corrected", "subject": "p1", "record": "r1", "action": "removed",
+         "date": day.isoformat()},
+        {"type": "dishonesty_entered", "subject": "p1", "record": "r2",
+         "category": "resell_drugs", "date": "2012-05-01"},
+        {"type": "dishonesty_entered", "subject": "p2", "record": "r1",
+         "category": "resell_drugs", "date": day.isoformat()},
+    ]  # fmt: skip
+    subjects = [{"id": s, "kind": "insured_person"} for s in ("p1", "p2")]
+    frame = pl.DataFrame(events)
+    engine = LIANYUNGANG
+    known = engine._history.known(engine.read(frame), dt.date(2013, 1, 1))
+    records = {s.register.id: engine._history.records(s, known) for s in engine._registers}
+    typed = EventsOfType(known, engine._used["event"], engine._used["trigger"], engine._schema.keys)
+    occasions = engine._occasions("dishonesty_records", typed, records)
+    grid = engine._stretches(occasions, known, typed, records, dt.date(2013, 1, 1), ())
+    empty = grid.filter(pl.col("_e") < pl.col("_d")).select("_occ", "_d", "_e").rows()
+    assert empty == [(0, day, day - dt.timedelta(days=1))]
+    differential = _differential()
+    pair = differential.PAIRS["lianyungang-2007", "default"]
+    for as_of in (day, dt.date(2012, 6, 1), dt.date(2013, 1, 1)):
+        differential._same(pair, (subjects, events, as_of, None))
+    # Nothing is owed, nor any measure taken, on the record removed on its entry day.
+    found = engine.evaluate(frame, as_of=dt.date(2013, 1, 1))
+    for table in (found.decisions, found.duties):
+        assert ("p1", "r1") not in set(table.select("subject", "trigger_key").rows())
+        assert ("p2", "r1") in set(table.select("subject", "trigger_key").rows())

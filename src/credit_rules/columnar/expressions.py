@@ -48,6 +48,12 @@ class Refused(Exception):
         self.message = message
 
 
+#: Whether a row of a grid is a day of its occasion's stretch ``[_d, _e]`` (``_e`` null: on
+#: past ``as_of``): every row but the one stretch of an occasion removed by its trigger's
+#: day, which ends before it starts and on which the walk assesses nothing.
+ON_STRETCH = pl.col("_e").is_null() | (pl.col("_d") <= pl.col("_e"))
+
+
 def column(scope: str, name: str) -> str:
     return f"{scope}.{name}"
 

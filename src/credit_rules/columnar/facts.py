@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from credit_rules.columnar.expressions import column
+from credit_rules.columnar.expressions import ON_STRETCH, column
 from credit_rules.columnar.plans import FactPlan
 from credit_rules.columnar.schema import ENGINE
 from credit_rules.columnar.workdays import DayIndex
@@ -34,7 +34,7 @@ def fact_column(
     if isinstance(derivation, ir.Computed):
         assert plan.value is not None
         if plan.overflow is not None:
-            days.raise_if_past(grid.filter(plan.overflow), f"the fact {name}")
+            days.raise_if_past(grid.filter(plan.overflow & ON_STRETCH), f"the fact {name}")
         return grid.with_columns(plan.value.alias(name))
     keys = ["_g"]
     # Only the columns the fact's expressions read travel through its join: the grid
