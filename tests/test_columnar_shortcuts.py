@@ -26,7 +26,7 @@ from credit_rules.columnar import ColumnarEngine, Inputs, read_inputs  # noqa: E
 from credit_rules.columnar.expressions import add_period, per_day, shifted  # noqa: E402
 from credit_rules.columnar.facts import EventsOfType, _count_valid  # noqa: E402
 from credit_rules.columnar.known import _hashed_ids  # noqa: E402
-from credit_rules.columnar.resolve import _clusters, sorted_by  # noqa: E402
+from credit_rules.columnar.resolve import _clusters, in_order, order_of, sorted_by  # noqa: E402
 from credit_rules.columnar.workdays import DayIndex  # noqa: E402
 from credit_rules.errors import TableError  # noqa: E402
 from credit_rules.periods import Period  # noqa: E402
@@ -577,3 +577,18 @@ def test_a_record_removed_on_its_entry_day_keeps_an_empty_stretch_from_which_not
     for table in (found.decisions, found.duties):
         assert ("p1", "r1") not in set(table.select("subject", "trigger_key").rows())
         assert ("p2", "r1") in set(table.select("subject", "trigger_key").rows())
+
+
+def test_rows_put_in_order_from_several_chunks_are_the_rows_a_sort_gives() -> None:
+    """``in_order`` gathers from one chunk (a list of structs in several costs many times
+    more); the rows are those of a sort by the same key, whatever the chunks."""
+    first = pl.DataFrame(
+        {"k": [3, 1], "spans": [[{"first": dt.date(2024, 1, 2)}], []], "name": ["c", "a"]}
+    )
+    second = pl.DataFrame({"k": [2, 0], "spans": [[], [{"first": dt.date(2024, 1, 1)}]],
+                           "name": ["b", "z"]})  # fmt: skip
+    frame = pl.concat([first, second], rechunk=False)
+    assert frame.n_chunks() == 2
+    ordered = in_order(frame, order_of(frame.select("k")))
+    assert ordered.equals(frame.sort("k")) and ordered.n_chunks() == 1
+    assert ordered.get_column("name").to_list() == ["z", "a", "b", "c"]

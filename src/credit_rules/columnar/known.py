@@ -108,8 +108,10 @@ class History:
             vocabulary = self._schema.vocabulary
             order = inputs.in_order(vocabulary, lambda _: self._order(self._keyed(full)))
             columns = tuple(c for c in full.columns if c in self._read)
+            # From one chunk: input of several tables comes in several, and a gather from
+            # them can cost many times a copy into one (resolve.in_order).
             in_order = inputs.columns_in_order(
-                vocabulary, columns, lambda: full.select(columns)[order]
+                vocabulary, columns, lambda: full.select(columns).rechunk()[order]
             )
             known = self._knowable(in_order, as_of, knowledge)
             return self._numbered(in_order if known.all() else in_order.filter(known))
