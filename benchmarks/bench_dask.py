@@ -222,7 +222,7 @@ def local_cluster(workers: int, memory_limit: str) -> LocalCluster:
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit,
-        dashboard_address=None,
+        dashboard_address=":0",
         # One core per worker: Polars would otherwise start a thread per core in each worker.
         env={"POLARS_MAX_THREADS": "1"},
     )

@@ -80,7 +80,7 @@ def test_two_worker_processes_give_the_single_machine_result() -> None:
     assert counted.deadlines.height > 20
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -129,7 +129,7 @@ def test_write_parquet_writes_all_partitions_or_nothing(tmp_path: Path) -> None:
     out = tmp_path / "decisions"
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster),
     ):
