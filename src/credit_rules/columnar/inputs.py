@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from pydantic import ValidationError
@@ -69,6 +69,10 @@ def event_types(vocabulary: str) -> pl.Enum:
     test of the type then compares small integers, not text, on every row; a type outside
     the vocabulary is null in it (the text given stays in ``_type_given`` until checked)."""
     return pl.Enum(sorted(vocabulary_schema(vocabulary).fields))
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class Inputs:
@@ -139,12 +143,7 @@ class Inputs:
         depends on nothing but the events and the vocabulary (what is known on a day is a
         filter of it, which keeps it), so evaluations on several days, or by several engines
         of one vocabulary, sort once; only the row numbers are kept, not a sorted copy."""
-        found = self._ordered.get(vocabulary)
-        if found is not None and found[0] is self.events:
-            return found[1]
-        ordered = order(self.events)
-        self._ordered[vocabulary] = (self.events, ordered)
-        return ordered
+        return self._once(self._ordered, vocabulary, lambda: order(self.events))
 
     def columns_in_order(
         self, vocabulary: str, columns: tuple[str, ...], put: Callable[[], pl.DataFrame]
@@ -155,12 +154,16 @@ class Inputs:
         order reads them at random (Lianyungang at a million persons: 9.5 ms an evaluation,
         the filter 2 to 3). They stay while the inputs do: at a million persons, about 46 MB
         for the eight columns its engine reads (texts are views of the events' own)."""
-        key = (vocabulary, columns)
-        found = self._in_order.get(key)
+        return self._once(self._in_order, (vocabulary, columns), put)
+
+    def _once(self, kept: dict[_K, tuple[pl.DataFrame, _V]], key: _K, make: Callable[[], _V]) -> _V:
+        """``make()``, kept under ``key`` for the frame ``events`` holds: made again once
+        ``events`` is another frame."""
+        found = kept.get(key)
         if found is not None and found[0] is self.events:
             return found[1]
-        made = put()
-        self._in_order[key] = (self.events, made)
+        made = make()
+        kept[key] = (self.events, made)
         return made
 
     @property
