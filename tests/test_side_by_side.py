@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import polars as pl
 import pytest
@@ -21,9 +22,20 @@ def test_results_come_back_in_the_order_of_the_steps() -> None:
     assert side_by_side([slow, lambda: "quick", lambda: "third"]) == ["slow", "quick", "third"]
 
 
-def test_steps_run_on_threads_of_their_own_when_polars_has_several() -> None:
-    if pl.thread_pool_size() < 2:
-        pytest.skip("Polars runs one thread here: the steps run one after another")
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Set how many threads Polars reports having, whatever this machine has."""
+
+    def use(count: int) -> None:
+        monkeypatch.setattr(pl, "thread_pool_size", lambda: count)
+
+    return use
+
+
+def test_steps_run_on_threads_of_their_own_when_polars_has_several(
+    threads: Callable[[int], None],
+) -> None:
+    threads(2)
     # Each step waits for the other: one after another, the first would wait forever.
     met = threading.Barrier(2, timeout=10)
 
@@ -33,7 +45,11 @@ def test_steps_run_on_threads_of_their_own_when_polars_has_several() -> None:
     assert sorted(side_by_side([meet, meet])) == [0, 1]
 
 
-def test_the_first_failure_in_the_order_of_the_steps_is_raised_once_every_step_ends() -> None:
+@pytest.mark.parametrize("count", [1, 2])
+def test_the_first_failure_in_the_order_of_the_steps_is_raised_once_every_step_ends(
+    threads: Callable[[int], None], count: int
+) -> None:
+    threads(count)
     finished: list[str] = []
 
     def late_failure() -> None:
@@ -51,14 +67,20 @@ def test_the_first_failure_in_the_order_of_the_steps_is_raised_once_every_step_e
 
     with pytest.raises(ValueError, match="first"):
         side_by_side([late_failure, early_failure, last])
-    if pl.thread_pool_size() < 2:
+    if count == 1:
         assert finished == ["first"]  # one after another: nothing runs after a failure
     else:
         assert sorted(finished) == ["first", "second", "third"]
 
 
-def test_one_step_runs_on_the_callers_thread() -> None:
+def test_one_step_or_one_thread_runs_on_the_callers_thread(
+    threads: Callable[[int], None],
+) -> None:
+    threads(2)
     assert side_by_side([threading.get_ident]) == [threading.get_ident()]
+    threads(1)
+    here = threading.get_ident()
+    assert side_by_side([threading.get_ident, threading.get_ident]) == [here, here]
     assert side_by_side([]) == []
 
 
