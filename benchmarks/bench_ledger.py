@@ -28,7 +28,12 @@ in a temporary directory, in ONE run:
 6. **single record**: ``record`` one event at a time, each acknowledged only once committed,
    with ``synchronous=FULL`` (durable against power loss) and ``NORMAL`` (against a process
    crash); from one thread, and from 8 threads at once (group commit: the commits count shows
-   how many calls each carried). Events per second.
+   how many calls each carried). Events per second. Then the same with ``settle="later"``
+   (acknowledged once the event's row is durable, evaluated at settlement): ``--later``
+   events (100,000 by default, so the rate is sustained, not a burst) from one thread, then
+   the backlog settled by one ``settle()`` call; from 8 threads; from one thread beside a
+   settling worker (``settle(limit=1000)`` in a loop), which shows what one process sustains
+   end to end when every event is also settled; and from one thread with ``FULL``.
 7. **status latency**: ``status`` of random persons with history, p50 and p99.
 8. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
    of the collecting thread, which descheduling on a shared machine does not inflate, and the
@@ -272,6 +277,54 @@ def singles(
     }
 
 
+def settled_backlog(ledger: Ledger) -> dict[str, Any]:
+    """Settle everything acknowledged and not settled, in one call."""
+    waiting = ledger.unsettled
+    started = time.perf_counter()
+    settled = ledger.settle()
+    seconds = time.perf_counter() - started
+    assert settled == waiting and ledger.unsettled == 0
+    return {
+        "events": settled,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(settled / seconds) if seconds else None,
+    }
+
+
+def beside_a_worker(
+    ledger: Ledger, persons: int, count: int, tag: str, day: dt.date, seed: int
+) -> dict[str, Any]:
+    """One producer recording while a worker settles in batches of 1,000; until everything
+    is settled. What one process sustains when every event is settled too."""
+    producing = threading.Event()
+    producing.set()
+    settled = [0]
+
+    def worker() -> None:
+        while producing.is_set() or ledger.unsettled:
+            done = ledger.settle(limit=1000)
+            settled[0] += done
+            if not done:
+                time.sleep(0.001)
+
+    settler = threading.Thread(target=worker)
+    started = time.perf_counter()
+    settler.start()
+    produced = singles(ledger, persons, count, 1, tag, day, seed)
+    acknowledged = time.perf_counter() - started
+    producing.clear()
+    settler.join()
+    seconds = time.perf_counter() - started
+    return {
+        "events": produced["events"],
+        "seconds_until_all_acknowledged": round(acknowledged, 2),
+        "acknowledged_per_second": round(produced["events"] / acknowledged),
+        "seconds_until_all_settled": round(seconds, 2),
+        "settled_per_second_end_to_end": round(produced["events"] / seconds),
+        "settled_by_worker": settled[0],
+    }
+
+
 def as_tables(persons: int, stream: list[Compact]) -> tuple[Any, Any]:
     """The same persons and events as a bureau's export: one long events table (with each
     event's recording day) and a subjects table, as Polars frames."""
@@ -387,7 +440,9 @@ def table_load(persons: int, seed: int, reference_path: Path, last_day: dt.date)
     }
 
 
-def run(persons: int, seed: int, count: int, queries: int, table_runs: int) -> dict[str, Any]:
+def run(
+    persons: int, seed: int, count: int, later: int, queries: int, table_runs: int
+) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     events = round(persons * EVENTS_PER_PERSON)
     gc.collect()
@@ -474,6 +529,26 @@ def run(persons: int, seed: int, count: int, queries: int, table_runs: int) -> d
                 timings[f"synchronous_{mode}_{threads}_thread{'s' if threads > 1 else ''}"] = (
                     singles(ledger, persons, count, threads, f"{mode}{threads}", day, seed)
                 )
+        for mode in ("normal", "full"):
+            ledger.close()
+            del ledger
+            ledger = Ledger.open(SqliteJournal(path, synchronous=mode), ruleset, settle="later")
+            ledger.warm()
+            if mode == "full":
+                timings["later_full_1_thread"] = singles(
+                    ledger, persons, count, 1, "laterfull1", day, seed
+                )
+                timings["later_full_1_thread"]["settled"] = settled_backlog(ledger)
+                continue
+            for threads in (1, 8):
+                key = f"later_normal_{threads}_thread{'s' if threads > 1 else ''}"
+                timings[key] = singles(
+                    ledger, persons, later, threads, f"later{threads}", day, seed
+                )
+                timings[key]["settled"] = settled_backlog(ledger)
+            timings["later_normal_beside_a_settling_worker"] = beside_a_worker(
+                ledger, persons, later // 2, "laterworker", day, seed
+            )
         result["single_record"] = timings
         rng = random.Random(seed + 1)
         with_history = [sid for sid in ledger.subject_ids()[:persons] if ledger.history(sid)]
@@ -516,6 +591,9 @@ def main() -> None:
     parser.add_argument("--persons", type=int, action="append")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--singles", type=int, default=2000, help="records per mode")
+    parser.add_argument(
+        "--later", type=int, default=100_000, help='records per run with settle="later"'
+    )
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=HERE / "ledger-results.json")
     parser.add_argument(
@@ -552,7 +630,9 @@ def main() -> None:
                 runs.extend(json.loads(out.read_text(encoding="utf-8"))["runs"])
     else:
         print(f"{sizes[0]:,} persons ...", file=sys.stderr, flush=True)
-        runs.append(run(sizes[0], args.seed, args.singles, args.queries, args.table_runs))
+        runs.append(
+            run(sizes[0], args.seed, args.singles, args.later, args.queries, args.table_runs)
+        )
         print(json.dumps(runs[-1], indent=2), file=sys.stderr, flush=True)
     report = {
         "benchmark": "ledger on a SQLite journal: bulk load, memory, warm-up, reopen, single "

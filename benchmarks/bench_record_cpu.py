@@ -10,9 +10,15 @@ at a time, each for a person drawn at random, and reports per run the CPU micros
 (``time.process_time``) and wall-clock microseconds per call; the best run's CPU time is the
 figure to compare, with the load average beside it. It also prints a digest of the outbox, so
 that two versions of the library can be checked to write the same notifications. Results go
-to ``record-cpu-results.json``.
+to ``record-cpu-results.json`` (``record-cpu-later-results.json`` with ``--settle later``).
+
+With ``--settle later`` the ledger acknowledges each call once durable and settles later
+(decision 26): each run's calls are timed, then the backlog they leave is settled by one
+``settle()`` call, timed apart (``settle_cpu_us_per_event``); the outbox's digest, taken once
+everything is settled, must equal the default mode's.
 
     .venv/bin/python benchmarks/bench_record_cpu.py [--persons 20000] [--calls 2000] [--runs 5]
+        [--settle on_record|later]
 
 To compare two versions on a shared host, alternate them (``PYTHONPATH=other/src``) and
 compare the best runs.
@@ -52,16 +58,21 @@ def entry(subject: str, record: str, day: dt.date) -> dict[str, Any]:
     }
 
 
-def measure(persons: int, calls: int, runs: int, synchronous: str, seed: int) -> dict[str, Any]:
+def measure(
+    persons: int, calls: int, runs: int, synchronous: str, seed: int, settle: str
+) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     stream = feed(persons, round(persons * EVENTS_PER_PERSON), seed)
     day = dt.date.fromordinal(stream[-1][0]) + dt.timedelta(days=1)
     rng = random.Random(seed)
     cpu: list[float] = []
     wall: list[float] = []
+    settling: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger.open(
-            SqliteJournal(Path(tmp) / "ledger.db", synchronous=synchronous), ruleset
+            SqliteJournal(Path(tmp) / "ledger.db", synchronous=synchronous),
+            ruleset,
+            settle=settle,  # type: ignore[arg-type]
         )
         people = ({"id": f"p{n:07d}", "kind": "insured_person"} for n in range(persons))
         ledger.bulk_load(people, (expand(item) for item in stream))
@@ -76,6 +87,10 @@ def measure(persons: int, calls: int, runs: int, synchronous: str, seed: int) ->
                 ledger.record(event, recorded_at=day)
             cpu.append((time.process_time() - started) / calls * 1e6)
             wall.append((time.perf_counter() - clock) / calls * 1e6)
+            if settle == "later":
+                started = time.process_time()
+                settled = ledger.settle()
+                settling.append((time.process_time() - started) / max(settled, 1) * 1e6)
         notes = ledger.pending(limit=10 * (runs * calls + 1))
         digest = hashlib.sha256("\n".join(note.to_json() for note in notes).encode()).hexdigest()
         ledger.close()
@@ -84,6 +99,15 @@ def measure(persons: int, calls: int, runs: int, synchronous: str, seed: int) ->
         "persons": persons,
         "calls_per_run": calls,
         "synchronous": synchronous,
+        "settle": settle,
+        **(
+            {
+                "settle_cpu_us_per_event": [round(x, 1) for x in settling],
+                "events_settled_per_cpu_second_at_best": round(1e6 / min(settling)),
+            }
+            if settling
+            else {}
+        ),
         "cpu_us_per_call": [round(x, 1) for x in cpu],
         "wall_us_per_call": [round(x, 1) for x in wall],
         "best_cpu_us_per_call": round(best, 1),
@@ -100,10 +124,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synchronous", choices=("normal", "full"), default="normal")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=HERE / "record-cpu-results.json")
+    parser.add_argument("--settle", choices=("on_record", "later"), default="on_record")
+    parser.add_argument("--out", type=Path, help="default: record-cpu[-later]-results.json")
     args = parser.parse_args()
+    if args.out is None:
+        later = "-later" if args.settle == "later" else ""
+        args.out = HERE / f"record-cpu{later}-results.json"
     load_before = [round(x, 2) for x in os.getloadavg()]
-    result = measure(args.persons, args.calls, args.runs, args.synchronous, args.seed)
+    result = measure(args.persons, args.calls, args.runs, args.synchronous, args.seed, args.settle)
     report = {
         "benchmark": "bench_record_cpu.py",
         "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -127,6 +155,11 @@ def main() -> int:
         f"calls per CPU second; outbox {result['outbox_notifications']} notifications, digest "
         f"{result['outbox_digest']}; load {load_before[0]:.2f}; wrote {args.out}"
     )
+    if args.settle == "later":
+        print(
+            f"settled afterwards: CPU µs per event by run {result['settle_cpu_us_per_event']}, "
+            f"at best {result['events_settled_per_cpu_second_at_best']:,} events per CPU second"
+        )
     return 0
 
 

@@ -1,12 +1,13 @@
 """A worker that records events into a journal until it is killed (tests/test_ledger_crash.py).
 
-It resumes from the offset it committed with its last event (and replays that one, which must
-be acknowledged and ignored), records event n with event_id ``e-n``, compacts every 7 events
-and handles the outbox every 5. It prints what it was told is durable, flushing each line:
-``ack e-n`` after ``record`` returned, ``acking ID`` before ``acknowledge`` and ``noted ID``
-after it returned, and phase
-markers (``begin record``, ``begin checkpoint``, ``begin outbox``) before each step, so the
-parent can kill it inside the step of its choice.
+It resumes from the offset it committed with its last event (and replays that one, which must be
+acknowledged and ignored), records event n with event_id ``e-n``, compacts every 7 events and
+handles the outbox every 5; with ``later`` as its second argument it opens the ledger with
+``settle="later"`` and settles every 3 events. It prints what it was told is durable, flushing
+each line: ``ack e-n`` after ``record`` returned, ``acking ID`` before ``acknowledge`` and
+``noted ID`` after it returned, and phase markers (``begin record``, ``begin settle``, ``begin
+checkpoint``, ``begin outbox``) before each step, so the parent can kill it inside the step of
+its choice.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def main(target: str) -> None:
-    ledger = Ledger.open(target, bundled("lianyungang-2007"))
+def main(target: str, settle: str) -> None:
+    ledger = Ledger.open(target, bundled("lianyungang-2007"), settle=settle)  # type: ignore[arg-type]
     for n in range(SUBJECTS):
         if f"p{n}" not in ledger:
             ledger.add_subject({"id": f"p{n}", "kind": "insured_person"})
@@ -48,6 +49,9 @@ def main(target: str) -> None:
         day = START + dt.timedelta(days=3 * n)
         ledger.record(event(n), recorded_at=day, event_id=f"e-{n}", metadata={"offset": str(n)})
         say(f"ack e-{n}")
+        if settle == "later" and n % 3 == 2:
+            say("begin settle")
+            ledger.settle()
         if n % 7 == 6:
             say("begin checkpoint")
             ledger.snapshot()
@@ -63,4 +67,4 @@ def main(target: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "on_record")

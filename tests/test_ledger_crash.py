@@ -4,12 +4,16 @@ kill the journal is reopened and checked.
 
 What must hold after every kill: every event the worker was told is recorded is there exactly
 once; nothing is half there (seqs run 1..N without a gap, every event's subject is held, the
-ledger reopens and answers); the worker's committed offset names an event that is there; and
-the outbox still holds every notification the worker had not acknowledged when it died.
+ledger reopens and answers); the worker's committed offset names an event that is there; the
+outbox still holds every notification the worker had not acknowledged when it died; and it
+holds, acknowledged or not, exactly the notifications of the events there, each once, as a
+ledger fed those events without a crash writes them. The worker runs once settling each event
+on entry and once settling later (``settle="later"``), killed also while it settles.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -18,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ledger_crash_child import START, SUBJECTS, event
 from ledger_journals import JournalFactory
 
 from credit_rules import Ledger, bundled
@@ -27,11 +32,11 @@ LIANYUNGANG = bundled("lianyungang-2007")
 ROUNDS = 3
 
 
-def run_until_killed(target: str, phase: str, count: int, log: Path) -> list[str]:
+def run_until_killed(target: str, settle: str, phase: str, count: int, log: Path) -> list[str]:
     """Start the worker, and SIGKILL it once it has begun ``phase`` for the ``count``-th time."""
     with log.open("w") as errors:
         child = subprocess.Popen(
-            [sys.executable, str(CHILD), target],
+            [sys.executable, str(CHILD), target, settle],
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
@@ -60,18 +65,39 @@ def run_until_killed(target: str, phase: str, count: int, log: Path) -> list[str
     return lines
 
 
-@pytest.mark.parametrize("phase", ["record", "checkpoint", "outbox"])
+def notifications_without_a_crash(count: int) -> set[str]:
+    """The ids of every notification a ledger fed the worker's first ``count`` events writes."""
+    ledger = Ledger(LIANYUNGANG)
+    for n in range(SUBJECTS):
+        ledger.add_subject({"id": f"p{n}", "kind": "insured_person"})
+    for n in range(count):
+        ledger.record(event(n), recorded_at=START + dt.timedelta(days=3 * n))
+    return {note.id for note in ledger.pending(limit=100_000)}
+
+
+@pytest.mark.parametrize(
+    ("settle", "phase"),
+    [
+        ("on_record", "record"),
+        ("on_record", "checkpoint"),
+        ("on_record", "outbox"),
+        ("later", "record"),
+        ("later", "settle"),
+        ("later", "checkpoint"),
+        ("later", "outbox"),
+    ],
+)
 def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
-    journal_factory: JournalFactory, phase: str, tmp_path: Path
+    journal_factory: JournalFactory, settle: str, phase: str, tmp_path: Path
 ) -> None:
-    rng = random.Random(f"crash-{phase}")
+    rng = random.Random(f"crash-{settle}-{phase}")
     acknowledged: set[str] = set()
     noted: set[str] = set()
     acking: set[str] = set()
     seen_pending: set[str] = set()
     for _ in range(ROUNDS):
         lines = run_until_killed(
-            journal_factory.target, phase, rng.randint(1, 6), tmp_path / "worker.log"
+            journal_factory.target, settle, phase, rng.randint(1, 6), tmp_path / "worker.log"
         )
         acknowledged |= {line.split()[1] for line in lines if line.startswith("ack ")}
         noted |= {line.split()[1] for line in lines if line.startswith("noted ")}
@@ -100,6 +126,11 @@ def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
             seen_pending |= pending
             for subject in ledger.subject_ids():
                 ledger.status(subject, ledger.today or LIANYUNGANG.in_force_from)
+            journal = ledger.journal
+            assert journal is not None
+            written = [str(row[0]) for row in journal._execute("SELECT id FROM cr_outbox")]
+            assert len(written) == len(set(written))
+            assert set(written) == notifications_without_a_crash(len(entries))
         finally:
             ledger.close()
     assert acknowledged, "the worker was never told anything was recorded"

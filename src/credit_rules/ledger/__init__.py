@@ -20,6 +20,7 @@ from credit_rules.ledger.notifications import Callback, Change
 from credit_rules.ledger.outbox import Notification
 from credit_rules.ledger.regulations import DEFAULT_DISCHARGES, discharges_for
 from credit_rules.ledger.report import RecordReport, RegisterRecord, ReportedEvent
+from credit_rules.ledger.settlement import Settle
 from credit_rules.ledger.store import Answer, LedgerEntry
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "RecordReport",
     "RegisterRecord",
     "ReportedEvent",
+    "Settle",
     "SourceClock",
     "SqliteJournal",
     "StrictClock",

@@ -42,6 +42,7 @@ from credit_rules.errors import (
     shown,
 )
 from credit_rules.i18n import Message
+from credit_rules.ledger import settlement
 from credit_rules.ledger.clock import max_leap_of
 from credit_rules.ledger.codec import minimal_json, raw_json, raw_json_many
 from credit_rules.ledger.entry import check_event_id, day_of, parse_subjects, typed_events
@@ -75,10 +76,16 @@ off the validated event, its subject, date and type."""
 
 
 def load_rows(
-    ledger: Ledger, subjects: Iterable[tuple[str, str]], events: Iterable[Replayed]
+    ledger: Ledger,
+    subjects: Iterable[tuple[str, str]],
+    events: Iterable[Replayed],
+    marks: tuple[int, Mapping[int, str]] = (0, {}),
 ) -> set[str]:
     """Append subjects (id, source) and events already checked (read back, or checked whole
-    by bulk load); return the subjects whose derived state they make stale."""
+    by bulk load); return the subjects whose derived state they make stale. ``marks`` (a
+    journal's, :func:`~credit_rules.ledger.settlement.journal_marks`) holds the events not
+    settled yet, and those voided, aside from their subjects' histories."""
+    first_unsettled, voids = marks
     held = ledger._held
     for subject_id, source in subjects:
         if subject_id in held:
@@ -103,6 +110,9 @@ def load_rows(
         log_recorded.append(recorded_at)
         if event_id is not None:
             event_ids[event_id] = seq
+        if (first_unsettled and seq >= first_unsettled) or seq in voids:
+            settlement.hold_aside(ledger, seq, state.id, recorded_at, body, voids.get(seq))
+            continue
         state.append(seq, recorded_at, body, date)
         if kind not in inert:
             state.horizon = None

@@ -41,6 +41,7 @@ from credit_rules.errors import (
     shown,
 )
 from credit_rules.i18n import Message
+from credit_rules.ledger import settlement
 from credit_rules.ledger.bulk import Replayed, held_subjects, load_rows
 from credit_rules.ledger.codec import (
     CacheReader,
@@ -77,6 +78,10 @@ def split_ids(
 ) -> tuple[list[Event | Mapping[str, Any]], list[str | None]]:
     """Take an ``event_id`` key out of mapping events: an id of the ledger's, not a field of
     the event (the event models stay as the regulation describes them)."""
+    if len(raw) == 1 and ids[0] is None:
+        item = raw[0]
+        if isinstance(item, Event) or (isinstance(item, Mapping) and "event_id" not in item):
+            return [item], [None]  # one event without an id: what a service sends most
     events: list[Event | Mapping[str, Any]] = []
     found: list[str | None] = []
     for item, given in zip(raw, ids, strict=True):
@@ -174,7 +179,9 @@ def catch_up(
         journal.where, ledger.ruleset, ledger._codec, journal.subjects(len(ledger._held))
     )
     rows = journal.events(len(ledger._log_subject))
-    touched = load_rows(ledger, subjects, _replayed(ledger, journal.where, rows))
+    marks = settlement.journal_marks(header)
+    settlement.adopt_settled(ledger, *marks)
+    touched = load_rows(ledger, subjects, _replayed(ledger, journal.where, rows), marks)
     today = header.get("today")
     if today is not None:
         day = dt.date.fromisoformat(today)
@@ -291,6 +298,17 @@ def export(ledger: Ledger, path: str | os.PathLike[str]) -> int:
             Message("a snapshot is written to a file, and {path} is a folder", path=shown(path))
         )
     with ledger._lock:
+        if ledger._voided:
+            # An export numbers events as the ledger does, and its reader takes every one
+            # into a history: a voided event would make its subject's history refused.
+            raise LedgerArgumentError(
+                Message(
+                    "the ledger holds {count} voided event(s), which a JSON Lines export "
+                    "cannot carry; its journal keeps them aside, or migrate it into a new "
+                    "journal (credit_rules.ledger.migrate), which leaves them out",
+                    count=len(ledger._voided),
+                )
+            )
         held = list(ledger._held)
         count = len(ledger._log_subject)
         today = ledger._today

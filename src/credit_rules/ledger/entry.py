@@ -247,3 +247,20 @@ def check_event_id(value: object, label: str = "event_id") -> None:
                 )
             ],
         )
+
+
+def unknown_subject_problems(
+    held: Mapping[str, object], events: Sequence[Event], labels: Sequence[str]
+) -> list[Problem]:
+    """A problem for each event whose subject the ledger does not hold."""
+    return [
+        Problem(
+            Message(
+                "subject {subject!r} is not in the ledger; add_subject() it first",
+                subject=event.subject,
+            ),
+            f"{label}.subject",
+        )
+        for event, label in zip(events, labels, strict=True)
+        if event.subject not in held
+    ]

@@ -17,7 +17,9 @@ The rules the ledger keeps (docs/services.md explains them with an example):
 - **Checked on entry, all or nothing.** Events are validated by pydantic, their references
   checked (:mod:`credit_rules.ledger.references`), and each concerned subject's would-be
   history evaluated, so the engine's history checks refuse a bad event before anything is
-  stored. A batch is refused whole if any of its events is bad.
+  stored. A batch is refused whole if any of its events is bad. (Or, with
+  ``settle="later"``, a single event is acknowledged once durable and evaluated later; one the
+  engine refuses then is voided: :mod:`credit_rules.ledger.settlement`.)
 - **Idempotent.** An event may carry an ``event_id``; the same event again under the same id is
   acknowledged and not recorded twice, a different one is refused.
 - **Transaction time from a clock** (:mod:`credit_rules.ledger.clock`): each call's
@@ -40,11 +42,12 @@ import gc
 import os
 import threading
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from credit_rules._masking import mask_text
 from credit_rules.calendar import WorkingCalendar
 from credit_rules.engine.engine import Backend, Engine
 from credit_rules.errors import (
@@ -64,7 +67,7 @@ from credit_rules.errors import (
     shown,
 )
 from credit_rules.i18n import Message
-from credit_rules.ledger import bulk, durability
+from credit_rules.ledger import bulk, durability, settlement
 from credit_rules.ledger.agenda import (
     Action,
     ActionView,
@@ -87,6 +90,7 @@ from credit_rules.ledger.entry import (
     relabel,
     seq_label,
     typed_events,
+    unknown_subject_problems,
 )
 from credit_rules.ledger.journal import Batch, Journal
 from credit_rules.ledger.notifications import Callback, Cause, Change, Subscribers, Wakes
@@ -94,6 +98,7 @@ from credit_rules.ledger.outbox import Notification, NotificationKind, note_id
 from credit_rules.ledger.references import check_references
 from credit_rules.ledger.regulations import discharges_for, references_for
 from credit_rules.ledger.report import RecordReport, build_report
+from credit_rules.ledger.settlement import Settle
 from credit_rules.ledger.store import Answer, Codec, LedgerEntry, SubjectState
 from credit_rules.ledger.timeline import (
     ONE_DAY,
@@ -129,6 +134,7 @@ class _Call:
     __slots__ = (
         "caller",
         "changes",
+        "deferred",
         "done",
         "entries",
         "error",
@@ -147,8 +153,10 @@ class _Call:
         labels: list[str],
         proposed: dt.date | None,
         caller: dict[str, str],
+        deferred: bool,
     ) -> None:
         self.events, self.ids, self.labels = events, ids, labels
+        self.deferred = deferred  # acknowledged once durable, settled later
         self.proposed, self.caller = proposed, caller
         self.replays: dict[int, int] = {}
         self.changes: list[Change] = []
@@ -212,7 +220,11 @@ class Ledger:
         discharges: Mapping[str, Discharge] | None = None,
         lookahead: dt.timedelta | None = None,
         clock: Clock | None = None,
+        settle: Settle = "on_record",
     ) -> None:
+        #: When a single ``record`` is settled: before it returns (``"on_record"``), or
+        #: later, once it is durable (``"later"``; see :mod:`credit_rules.ledger.settlement`).
+        self.settle_mode: Settle = settlement.checked_mode(settle)
         if lookahead is not None and lookahead < dt.timedelta(0):
             raise LedgerArgumentError(Message("lookahead must not be negative"))
         if backend == "columnar":
@@ -229,6 +241,8 @@ class Ledger:
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
         self.calendar = self._engine.calendar
         self.references = references_for(ruleset.vocabulary)
+        #: The event types that name an earlier event (checked against the history).
+        self._referring = frozenset(event_type for event_type, _ in self.references)
         self.discharges: Mapping[str, Discharge] = MappingProxyType(
             dict(discharges_for(ruleset.vocabulary) if discharges is None else discharges)
         )
@@ -277,6 +291,14 @@ class Ledger:
         )
         self._outbox: OrderedDict[str, Notification] = OrderedDict()  # without a journal
         self._caller: dict[str, str] = {}  # the caller's metadata, without a journal
+        # Settling later (settlement.py): the seqs acknowledged and not settled, in order;
+        # their entries and those of voided events (never in a subject's history), by seq;
+        # why each voided event was refused.
+        self._unsettled: deque[int] = deque()
+        self._aside: dict[int, tuple[str, int, str]] = {}  # subject, day, JSON
+        self._voided: dict[int, str] = {}
+        #: The journal's mark (settlement.mark_at) as this ledger last read or wrote it.
+        self._mark: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -306,7 +328,16 @@ class Ledger:
         """Release the journal and what the backend holds. A closed ledger still answers
         from what it holds; whatever would change it is refused with a :class:`LedgerError`
         saying it is closed (an in-memory ledger took on recording as if nothing had
-        happened, and one on a journal failed on the closed database)."""
+        happened, and one on a journal failed on the closed database). What waits to be
+        settled is settled first; if that fails, the journal still holds it, and reopening
+        settles it."""
+        try:
+            if self._failed is None and not self._closed:
+                self._settle_all(None)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
         with self._lock:
             self._closed = True
             if self._journal is not None:
@@ -328,7 +359,14 @@ class Ledger:
         """The latest transaction or ``advance`` date; None before either. While a callback
         runs, the day of the change it is told of."""
         with self._lock:
-            return self._reporting if self._reporting is not None else self._today
+            if self._reporting is not None:
+                return self._reporting
+            return self._last_day()
+
+    def _reflected(self) -> int:
+        """The seq an answer reflects: the last event settled (every event, settling on
+        entry); an event acknowledged since, not settled yet, is not in it."""
+        return self._unsettled[0] - 1 if self._unsettled else len(self._log_subject)
 
     @property
     def seq(self) -> int:
@@ -367,6 +405,7 @@ class Ledger:
         goes on. :meth:`status` of it raises the engine's refusal. A later event for it is
         checked as any other: refused if the history is still refused, and if it makes the
         history one the engine accepts, the subject is back. Masked as every message is."""
+        self._settle_all(None)
         with self._lock:
             self._usable()
             self._freshen_all()
@@ -381,9 +420,10 @@ class Ledger:
     ) -> tuple[LedgerEntry, ...]:
         """The subject's recorded events in recording order (those recorded by ``known_at``)."""
         known_at = day_of(known_at, "known_at", optional=True)
+        self._settle_all(None)
         with self._lock:
             state = self._state(subject_id)
-            return Answer(state.entries(state.known(known_at)), self.seq)
+            return Answer(state.entries(state.known(known_at)), self._reflected())
 
     def metadata(self) -> dict[str, str]:
         """The caller's metadata as last committed with events (say, a consumer's offset)."""
@@ -493,7 +533,7 @@ class Ledger:
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
-        call = _Call(events, ids, labels, proposed, caller)
+        call = _Call(events, ids, labels, proposed, caller, single and self.settle_mode == "later")
         with self._gate:
             self._queue.append(call)
         with self._lock:
@@ -532,9 +572,19 @@ class Ledger:
         batch = Batch()
         before = len(self._held)
         written: list[_Call] = []
+        settled: list[Change] = []
         for call in calls:
+            if not call.deferred and self._unsettled:
+                # A call settled on entry plans on a settled ledger: what was acknowledged
+                # before it (by this ledger or another writer) is settled first, in its
+                # transaction, and the subscribers told of it before the calls' changes.
+                self._mutating(lambda: settlement.settle_into(self, batch, settled, None))
             try:
-                recorded_at, fresh, plans = self._prepare(call)
+                if call.deferred:
+                    recorded_at, fresh = self._prepare_receipt(call)
+                    plans: dict[str, Evaluation | None] = {}
+                else:
+                    recorded_at, fresh, plans = self._prepare(call)
             except BaseException as error:
                 _settle_calls([call], error)  # refused alone: nothing of it was changed
                 continue
@@ -544,6 +594,10 @@ class Ledger:
             )
             written.append(call)
         self._finish(batch, before)
+        if written:
+            written[0].changes[:0] = settled
+        else:
+            self._deliver(settled)  # every call refused: nobody to raise a callback's error to
         for call in written:
             made = iter(call.made)
             call.entries = tuple(
@@ -565,10 +619,7 @@ class Ledger:
         fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
         if not fresh and self._today is not None:
             return self._today, fresh, {}
-        recorded_at = self.clock.stamp(call.proposed, self._today)
-        check_date(recorded_at, "recorded_at")
-        if self._today is not None and recorded_at < self._today:
-            raise LedgerClockError(Message("recorded_at"), recorded_at, self._today)
+        recorded_at = self._stamp(call, self._last_day())
         if fresh and (self._today is None or recorded_at > self._today):
             # Time passes before the events (_apply advances): the subjects a bulk load left
             # for later are evaluated now, as advance() does before it changes anything, so
@@ -584,6 +635,38 @@ class Ledger:
         )
         return recorded_at, fresh, plans
 
+    def _prepare_receipt(self, call: _Call) -> tuple[dt.date, list[int]]:
+        """:meth:`_prepare` of a call settled later: the checks that need no evaluation."""
+        fresh, call.replays = self._dedupe(call.events, call.ids, call.labels)
+        floor = self._last_day()
+        if not fresh and floor is not None:
+            return floor, fresh
+        recorded_at = self._stamp(call, floor)
+        if len(fresh) == len(call.events):
+            settlement.check_on_receipt(self, call.events, call.labels)
+        else:
+            settlement.check_on_receipt(
+                self, [call.events[i] for i in fresh], [call.labels[i] for i in fresh]
+            )
+        return recorded_at, fresh
+
+    def _last_day(self) -> dt.date | None:
+        """The latest day of the ledger: its today, or a later day an event acknowledged
+        but not settled (or voided) was recorded on. The clock never goes behind it."""
+        log = self._log_recorded
+        if not log:
+            return self._today
+        last = dt.date.fromordinal(log[-1])
+        return last if self._today is None or last > self._today else self._today
+
+    def _stamp(self, call: _Call, floor: dt.date | None) -> dt.date:
+        """The call's transaction day from the clock, never before ``floor``."""
+        recorded_at = self.clock.stamp(call.proposed, floor)
+        check_date(recorded_at, "recorded_at")
+        if floor is not None and recorded_at < floor:
+            raise LedgerClockError(Message("recorded_at"), recorded_at, floor)
+        return recorded_at
+
     def _apply(
         self,
         call: _Call,
@@ -594,6 +677,14 @@ class Ledger:
     ) -> tuple[LedgerEntry, ...]:
         if not fresh:
             return ()  # a replay: only the caller's metadata is written
+        if call.deferred:
+            return settlement.receive(
+                self,
+                [call.events[i] for i in fresh],
+                [call.ids[i] for i in fresh],
+                recorded_at,
+                batch,
+            )
         if self._today is None or recorded_at > self._today:
             # Time passed before this event was learned of; report that first.
             self._advance(recorded_at, batch, call.changes)
@@ -610,6 +701,8 @@ class Ledger:
         self, events: Sequence[Event], ids: Sequence[str | None], labels: Sequence[str]
     ) -> tuple[list[int], dict[int, int]]:
         """Which events are new, and which replay an event recorded under the same id."""
+        if not any(ids):
+            return list(range(len(events))), {}  # no ids: every event is new
         fresh: list[int] = []
         replays: dict[int, int] = {}
         seen: dict[str, int] = {}
@@ -638,6 +731,9 @@ class Ledger:
         return fresh, replays
 
     def _entry(self, seq: int) -> LedgerEntry:
+        aside = settlement.entry_aside(self, seq)
+        if aside is not None:
+            return aside  # not settled yet, or voided
         return self._states[self._log_subject[seq - 1]].entry(seq)
 
     def _plan(
@@ -648,21 +744,10 @@ class Ledger:
         Returns, per subject, the evaluation to cache, or None where only inert events are
         added (the cache stays exact, see :func:`~credit_rules.ruleset.analysis.inert_event_types`).
         """
-        problems: list[Problem] = []
+        problems = unknown_subject_problems(self._held, events, labels)
         grouped: dict[str, list[int]] = {}
         for index, event in enumerate(events):
-            if event.subject not in self._held:
-                problems.append(
-                    Problem(
-                        Message(
-                            "subject {subject!r} is not in the ledger; add_subject() it first",
-                            subject=event.subject,
-                        ),
-                        f"{labels[index]}.subject",
-                    )
-                )
-            else:
-                grouped.setdefault(event.subject, []).append(index)
+            grouped.setdefault(event.subject, []).append(index)
         if problems:
             raise EventRejected(None, problems)
         for subject_id, indices in grouped.items():
@@ -731,13 +816,29 @@ class Ledger:
             self._codec.appended(rows, state.bodies, event)
             entries.append(LedgerEntry(seq, recorded_at, event))
             batch.events.append((seq, event_id, day, body))
+        if self._mark is not None:
+            # Settled on entry, past the journal's mark: moved on, or reopening would
+            # settle these again.
+            settlement.mark_at(self, batch, len(self._log_subject) + 1)
+        self._derive(plans, recorded_at, entries[-1].seq if entries else None, batch, changes)
+        return tuple(entries)
+
+    def _derive(
+        self,
+        plans: Mapping[str, Evaluation | None],
+        recorded_at: dt.date,
+        last_seq: int | None,
+        batch: Batch,
+        changes: list[Change],
+    ) -> None:
+        """Bring every planned subject up to date with the events just added to it, writing
+        what changes to the outbox and collecting it for the subscribers."""
         if self._today != recorded_at:
             # The journal holds the ledger's today already (every change of it is written
             # with the call that makes it): writing it again would rewrite cr_meta's page on
             # every commit, for nothing.
-            batch.meta["today"] = day
+            batch.meta["today"] = recorded_at.isoformat()
         self._today = recorded_at
-        last_seq = entries[-1].seq if entries else None
         for subject_id in sorted(plans):
             evaluation = plans[subject_id]
             if evaluation is None:
@@ -752,7 +853,6 @@ class Ledger:
                 changes.append(change)
                 self._note_change(change, before, batch)
         self._note_dues(recorded_at, batch)
-        return tuple(entries)
 
     # -- the journal ------------------------------------------------------------------------
 
@@ -857,12 +957,15 @@ class Ledger:
             self._freshen_all()
             while not self._begin():
                 pass
-            if self._today is not None and to_date < self._today:
+            floor = self._last_day()
+            if floor is not None and to_date < floor:
                 self._abort()
-                raise LedgerClockError(Message("advance to"), to_date, self._today)
+                raise LedgerClockError(Message("advance to"), to_date, floor)
             batch = Batch()
             changes: list[Change] = []
             before = len(self._held)
+            if self._unsettled:
+                self._mutating(lambda: settlement.settle_into(self, batch, changes, None))
             self._mutating(lambda: self._advance(to_date, batch, changes))
             self._finish(batch, before)
             raise_first(self._deliver(changes))
@@ -931,6 +1034,7 @@ class Ledger:
             raise LedgerArgumentError(
                 Message("limit must be a whole number, 0 or more, got {value}", value=shown(limit))
             )
+        self._settle_all(None)
         with self._lock:
             if self._journal is None:
                 return tuple(list(self._outbox.values())[:limit])
@@ -952,6 +1056,51 @@ class Ledger:
                     self._outbox.pop(note_id, None)
             else:
                 self._journal.acknowledge(chosen)
+
+    # -- settling later ---------------------------------------------------------------------
+
+    def settle(self, limit: int | None = None) -> int:
+        """Settle the events acknowledged but not settled yet (``settle="later"``), oldest
+        first, at most ``limit`` of them: evaluate their subjects, write what follows to the
+        outbox, tell the subscribers. Returns how many were settled (voided ones included).
+        A worker calls it in a loop beside the producers; any question settles everything
+        first by itself. Nothing to do returns 0 at once."""
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 1
+        ):
+            raise LedgerArgumentError(
+                Message("limit must be a whole number, 1 or more, got {value}", value=shown(limit))
+            )
+        return self._settle_all(limit)
+
+    @property
+    def unsettled(self) -> int:
+        """How many acknowledged events wait to be settled."""
+        with self._lock:
+            return len(self._unsettled)
+
+    def voided(self) -> dict[int, str]:
+        """The acknowledged events the engine refused at settlement, seq -> why (masked as
+        every message is): kept in the journal, never in a history. Settles first."""
+        self._settle_all(None)
+        with self._lock:
+            return {seq: mask_text(reason) for seq, reason in sorted(self._voided.items())}
+
+    def _settle_all(self, limit: int | None) -> int:
+        """Settle what waits, in its own transaction (nothing waits: nothing is done)."""
+        if not self._unsettled:
+            return 0
+        with self._lock, self._write():
+            self._usable()
+            while not self._begin():
+                pass
+            batch = Batch()
+            changes: list[Change] = []
+            before = len(self._held)
+            count = self._mutating(lambda: settlement.settle_into(self, batch, changes, limit))
+            self._finish(batch, before)
+            raise_first(self._deliver(changes))
+            return int(count)
 
     def _note(
         self,
@@ -1150,9 +1299,10 @@ class Ledger:
         """:meth:`status` with the ledger seq it reflects (the last event recorded then)."""
         as_of = day_of(as_of, "as_of")
         known_at = day_of(known_at, "known_at", optional=True)
+        self._settle_all(None)
         with self._lock:
             state = self._state(subject_id)
-            seq = len(self._log_subject)
+            seq = self._reflected()
             count = state.known(known_at)
             # known_at also says which corrections are decided yet (decided_on), not only
             # which events were recorded: two known_at with the same events may differ.
@@ -1201,9 +1351,10 @@ class Ledger:
         as_of = self._check_in_force(as_of)
         found: list[str] = []
         pending: list[_Held] = []
+        self._settle_all(None)
         with self._lock:
             self._freshen_all()
-            seq = len(self._log_subject)
+            seq = self._reflected()
             for state in self._states.values():
                 if state.horizon is None:
                     continue
@@ -1274,9 +1425,10 @@ class Ledger:
         day = day if until is None or day <= until else until
         views: list[ActionView] = []
         pending: list[_Held] = []
+        self._settle_all(None)
         with self._lock:
             self._freshen_all()
-            seq = len(self._log_subject)
+            seq = self._reflected()
             for state in self._states.values():
                 if state.horizon is None:
                     continue
@@ -1312,6 +1464,7 @@ class Ledger:
         not this ledger's past; see :mod:`credit_rules.ledger.snapshot`): never a rewrite of
         the whole ledger on each call. Returns how many subjects (compaction point) or lines
         (export) it wrote."""
+        self._settle_all(None)
         if path is None:
             return durability.checkpoint(self)
         return durability.export(self, path)
@@ -1381,6 +1534,7 @@ class Ledger:
         )
 
     def _loading(self, load: Callable[[], int], freeze: bool) -> int:
+        self._settle_all(None)
         with self._lock:
             self._usable()
             # Loading allocates much and frees little: collections would walk it all again
@@ -1401,6 +1555,7 @@ class Ledger:
         the first question that needs them; then, with ``freeze``, move everything into the
         collector's permanent generation (:func:`gc.freeze`) so that no later collection walks
         it. Call it once after loading, before serving. Returns how many were evaluated."""
+        self._settle_all(None)
         with self._lock:
             self._usable()
             count = len(self._stale)

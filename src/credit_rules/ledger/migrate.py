@@ -2,12 +2,14 @@
 
 A journal is bound to the ruleset it was recorded under (its digest): the same events mean
 something else under other rules, so opening it under another is refused. When the rules do
-change (a new parameter, a layer for a region), the events are replayed into a new journal
-under the new ruleset, and the report says, subject by subject, what the change of rules
-changes: the measures that apply on a day, the measures' intervals over the whole history,
-and the histories the new rules refuse outright. Nothing in the source journal is changed.
-Event ids, transaction days, the ledger's today and the caller's metadata (a consumer's
-offset) are carried over, so producers and consumers go on against the new journal as before.
+change (a new parameter, a layer for a region), the events are replayed into a new journal under
+the new ruleset, and the report says, subject by subject, what the change of rules changes: the
+measures that apply on a day, the measures' intervals over the whole history, and the histories
+the new rules refuse outright. Nothing in the source journal is changed, but for events
+acknowledged there and not settled yet (``settle="later"``), which are settled first, as the
+first question to it would; events it voided are not carried over. Event ids, transaction days,
+the ledger's today and the caller's metadata (a consumer's offset) are carried over, so
+producers and consumers go on against the new journal as before.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def migrate(
     source's today by default)."""
     old = Ledger.open(source, source_ruleset)
     try:
+        old.settle()
         new = Ledger.open(target, target_ruleset)
         if len(new) or new.subject_ids():
             new.close()
@@ -69,6 +72,7 @@ def migrate(
             feed = [
                 (entry.recorded_at, entry.event, ids.get(entry.seq))
                 for entry in (old._entry(seq) for seq in range(1, len(old) + 1))
+                if entry.seq not in old._voided
             ]
             today = old._today
         new.bulk_load(subjects, feed, freeze=False)

@@ -10,7 +10,10 @@ recognise the repeat, and the same fact found twice (a subject re-evaluated) is 
 
 Four kinds: a measure ``gained`` or ``lost`` on a day (by an event or by time passing); an
 action (duty or deadline, :mod:`credit_rules.ledger.agenda`) ``due`` on its day, and a deadline
-``overdue`` the day after, if the history does not show it done by then.
+``overdue`` the day after, if the history does not show it done by then. A fifth,
+``refused``, only from a ledger that settles later (:mod:`credit_rules.ledger.settlement`): an
+acknowledged event the engine refused at settlement (``name`` is its type, ``trigger_seq`` its
+seq; the reason is :meth:`~credit_rules.ledger.Ledger.voided`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Literal
 
 from credit_rules._masking import mask_text
 
-NotificationKind = Literal["gained", "lost", "due", "overdue"]
+NotificationKind = Literal["gained", "lost", "due", "overdue", "refused"]
 
 #: A JSON string without escaping beyond ASCII (the C function, where CPython has it).
 _STRING = json.encoder.encode_basestring
