@@ -143,6 +143,12 @@ def test_settled_later_is_settled_on_entry(script: list[tuple[str, str, str, int
     assert sorted(refused) == sorted([*refused_later, *(described(later, s) for s in voided)])
     refusals = [n for n in later.pending(limit=100_000) if n.kind == "refused"]
     assert sorted(n.trigger_seq for n in refusals) == sorted(voided)
+    if not voided:
+        # Seqs are the same then, so the outbox is, byte for byte and in order: each
+        # notification reflects the history settled up to its event, as on entry.
+        assert [n.to_json() for n in later.pending(limit=100_000)] == [
+            n.to_json() for n in on_entry.pending(limit=100_000)
+        ]
     assert later.unsettled == 0
 
 

@@ -299,6 +299,8 @@ class Ledger:
         self._voided: dict[int, str] = {}
         #: The journal's mark (settlement.mark_at) as this ledger last read or wrote it.
         self._mark: int | None = None
+        #: While settling later: the last event settled (what notifications reflect).
+        self._settling: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -1123,9 +1125,15 @@ class Ledger:
         ident = note_id(kind, state.id, day, name, trigger)
         seq = self._trigger_seqs(state).get(trigger) if trigger else None
         note = Notification.make(
-            kind, state.id, day, name, trigger, len(self._log_subject), seq, ident=ident
+            kind, state.id, day, name, trigger, self._noted_seq(), seq, ident=ident
         )
         batch.notifications.append((ident, note.to_json()))
+
+    def _noted_seq(self) -> int:
+        """The seq a notification written now reflects: the last event recorded, or, while
+        settling later, the last event settled (as if each were settled on entry)."""
+        settling = self._settling
+        return len(self._log_subject) if settling is None else settling
 
     def _trigger_seqs(self, state: SubjectState) -> dict[TriggerKey, int]:
         """The seqs of ``state``'s triggers (:func:`~credit_rules.ledger.agenda.trigger_seqs`),

@@ -147,10 +147,13 @@ def settle_into(ledger: Ledger, batch: Batch, changes: list[Change], limit: int 
     ``batch``; return how many. Runs inside the ledger's write, memory changing."""
     count = 0
     unsettled = ledger._unsettled
-    while unsettled and (limit is None or count < limit):
-        _settle_one(ledger, unsettled[0], batch, changes)
-        unsettled.popleft()
-        count += 1
+    try:
+        while unsettled and (limit is None or count < limit):
+            _settle_one(ledger, unsettled[0], batch, changes)
+            unsettled.popleft()
+            count += 1
+    finally:
+        ledger._settling = None
     mark_at(ledger, batch, unsettled[0] if unsettled else len(ledger._log_subject) + 1)
     return count
 
@@ -167,6 +170,7 @@ def _settle_one(ledger: Ledger, seq: int, batch: Batch, changes: list[Change]) -
     entry = entry_aside(ledger, seq)
     assert entry is not None  # every waiting event is held aside
     event, day = entry.event, entry.recorded_at
+    ledger._settling = seq - 1  # time passing before it is told as of the events before it
     if ledger._today is None or day > ledger._today:
         ledger._freshen_all()
     try:
@@ -180,6 +184,7 @@ def _settle_one(ledger: Ledger, seq: int, batch: Batch, changes: list[Change]) -
     rows = state.bodies
     state.append(seq, day.toordinal(), ledger._aside.pop(seq)[2], event.date)
     ledger._codec.appended(rows, state.bodies, event)
+    ledger._settling = seq
     ledger._derive(plans, day, seq, batch, changes)
 
 
@@ -187,7 +192,7 @@ def _void(ledger: Ledger, entry: LedgerEntry, reason: str, batch: Batch) -> None
     seq = entry.seq
     ledger._voided[seq] = reason
     batch.meta[f"{VOID_PREFIX}{seq}"] = reason
-    batch.notifications.append(refused_note(entry, len(ledger._log_subject)))
+    batch.notifications.append(refused_note(entry, ledger._noted_seq()))
 
 
 def refused_note(entry: LedgerEntry, ledger_seq: int) -> tuple[str, str]:
