@@ -31,9 +31,10 @@ in a temporary directory, in ONE run:
    how many calls each carried). Events per second. Then the same with ``settle="later"``
    (acknowledged once the event's row is durable, evaluated at settlement): ``--later``
    events (100,000 by default, so the rate is sustained, not a burst) from one thread, then
-   the backlog settled by one ``settle()`` call; from 8 threads; from one thread beside a
-   settling worker (``settle(limit=1000)`` in a loop), which shows what one process sustains
-   end to end when every event is also settled; and from one thread with ``FULL``.
+   the backlog settled by one ``settle()`` call (1,000 events to a transaction); from 8
+   threads; from one thread that settles every 1,000 events it records, and from one thread
+   beside a settling worker (``settle(limit=1000)`` in a loop), which show what one process
+   sustains end to end when every event is also settled; and from one thread with ``FULL``.
 7. **status latency**: ``status`` of random persons with history, p50 and p99.
 8. **garbage collection**: the longest pause (``gc.callbacks``; wall-clock, and the CPU time
    of the collecting thread, which descheduling on a shared machine does not inflate, and the
@@ -325,6 +326,27 @@ def beside_a_worker(
     }
 
 
+def alternating(
+    ledger: Ledger, persons: int, count: int, tag: str, day: dt.date, seed: int
+) -> dict[str, Any]:
+    """One thread records 1,000 events, settles them, and again: what one process sustains
+    end to end when it settles everything it takes, without two threads taking turns."""
+    acknowledging = 0.0
+    started = time.perf_counter()
+    for start in range(0, count, 1000):
+        clock = time.perf_counter()
+        singles(ledger, persons, min(1000, count - start), 1, f"{tag}{start}", day, seed + start)
+        acknowledging += time.perf_counter() - clock
+        ledger.settle()
+    seconds = time.perf_counter() - started
+    return {
+        "events": count,
+        "acknowledged_per_second_while_recording": round(count / acknowledging),
+        "seconds_until_all_settled": round(seconds, 2),
+        "settled_per_second_end_to_end": round(count / seconds),
+    }
+
+
 def as_tables(persons: int, stream: list[Compact]) -> tuple[Any, Any]:
     """The same persons and events as a bureau's export: one long events table (with each
     event's recording day) and a subjects table, as Polars frames."""
@@ -546,6 +568,9 @@ def run(
                     ledger, persons, later, threads, f"later{threads}", day, seed
                 )
                 timings[key]["settled"] = settled_backlog(ledger)
+            timings["later_normal_alternating_with_settlement"] = alternating(
+                ledger, persons, later // 2, "lateralt", day, seed
+            )
             timings["later_normal_beside_a_settling_worker"] = beside_a_worker(
                 ledger, persons, later // 2, "laterworker", day, seed
             )

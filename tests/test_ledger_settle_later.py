@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from credit_rules import Ledger, bundled
 from credit_rules.errors import (
     CreditRulesError,
     EventRejected,
+    JournalError,
     LedgerArgumentError,
     LedgerClockError,
     MissingReference,
@@ -387,3 +389,37 @@ def test_an_export_refuses_a_ledger_with_voided_events(tmp_path: Path) -> None:
         assert not (tmp_path / "export.jsonl").exists()
     finally:
         ledger.close()
+
+
+@pytest.mark.parametrize(("key", "value"), [("unsettled_from", "x"), ("void:two", "why")])
+def test_a_journal_whose_marks_are_not_seqs_is_refused(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    path = _with_a_voided_event(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT OR REPLACE INTO cr_meta (key, value) VALUES (?, ?)", (key, value))
+    with pytest.raises(JournalError, match="must name seqs"):
+        Ledger.open(SqliteJournal(path), LIANYUNGANG)
+
+
+def test_a_large_backlog_is_settled_a_thousand_events_to_a_transaction(tmp_path: Path) -> None:
+    ledger = new_ledger("later", SqliteJournal(tmp_path / "ledger.db"))
+    for n in range(500):
+        ledger.add_subject({"id": f"m{n}", "kind": "insured_person"})
+    for n in range(2500):
+        ledger.record(entered(f"r{n}", "2008-03-10", f"m{n % 500}"), recorded_at=day("2008-03-10"))
+    journal = ledger.journal
+    assert journal is not None
+    commits = [0]
+    commit = journal.commit
+
+    def counted() -> None:
+        commits[0] += 1
+        commit()
+
+    journal.commit = counted  # type: ignore[method-assign]
+    assert ledger.settle() == 2500
+    assert commits == [3]
+    assert ledger.unsettled == 0
+    assert len(ledger.history("m0")) == 5
+    ledger.close()

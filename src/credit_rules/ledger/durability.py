@@ -179,7 +179,7 @@ def catch_up(
         journal.where, ledger.ruleset, ledger._codec, journal.subjects(len(ledger._held))
     )
     rows = journal.events(len(ledger._log_subject))
-    marks = settlement.journal_marks(header)
+    marks = settlement.journal_marks(journal.where, header)
     settlement.adopt_settled(ledger, *marks)
     touched = load_rows(ledger, subjects, _replayed(ledger, journal.where, rows), marks)
     today = header.get("today")

@@ -126,6 +126,8 @@ _STATUS_CACHE_SIZE = 1024
 #: notification a long-running service ever wrote (about 130 bytes each). A ledger without a
 #: journal remembers them all: its memory is the only record of what was acknowledged.
 _NOTED_KEPT = 100_000
+#: How many waiting events one settlement transaction takes (see Ledger._settle_all).
+_SETTLE_CHUNK = 1000
 
 
 class _Call:
@@ -295,6 +297,7 @@ class Ledger:
         # their entries and those of voided events (never in a subject's history), by seq;
         # why each voided event was refused.
         self._unsettled: deque[int] = deque()
+        self._waiting: dict[str, list[int]] = {}  # the same, per subject
         self._aside: dict[int, tuple[str, int, str]] = {}  # subject, day, JSON
         self._voided: dict[int, str] = {}
         #: The journal's mark (settlement.mark_at) as this ledger last read or wrote it.
@@ -535,7 +538,10 @@ class Ledger:
         labels = ["event"] if single else [f"batch[{i}]" for i in range(len(raw))]
         raw, ids = durability.split_ids(raw, ids)
         events = typed_events(self.ruleset, raw, labels)
-        call = _Call(events, ids, labels, proposed, caller, single and self.settle_mode == "later")
+        deferred = single and self.settle_mode == "later"
+        if not deferred:
+            self._settle_all(None)  # in chunks; what arrives meanwhile, in the call's own
+        call = _Call(events, ids, labels, proposed, caller, deferred)
         with self._gate:
             self._queue.append(call)
         with self._lock:
@@ -954,6 +960,7 @@ class Ledger:
         passing brings (a measure ends, a ban lifts, a measure recorded ahead starts), and
         writing to the outbox what falls due or overdue meanwhile."""
         to_date = day_of(to_date, "advance to")
+        self._settle_all(None)  # in chunks; what arrives meanwhile, in the call's own
         with self._lock, self._write():
             self._usable()
             self._freshen_all()
@@ -1089,20 +1096,29 @@ class Ledger:
             return {seq: mask_text(reason) for seq, reason in sorted(self._voided.items())}
 
     def _settle_all(self, limit: int | None) -> int:
-        """Settle what waits, in its own transaction (nothing waits: nothing is done)."""
-        if not self._unsettled:
-            return 0
-        with self._lock, self._write():
-            self._usable()
-            while not self._begin():
-                pass
-            batch = Batch()
-            changes: list[Change] = []
-            before = len(self._held)
-            count = self._mutating(lambda: settlement.settle_into(self, batch, changes, limit))
-            self._finish(batch, before)
-            raise_first(self._deliver(changes))
-            return int(count)
+        """Settle what waits (at most ``limit`` events), :data:`_SETTLE_CHUNK` events to a
+        transaction, letting go of the lock between them: a backlog of a hundred thousand
+        events settled in one would hold its notifications in memory at once (hundreds of
+        megabytes) and the lock for seconds. Callbacks' errors are raised at the end."""
+        total = 0
+        errors: list[BaseException] = []
+        while self._unsettled and (limit is None or total < limit):
+            step = _SETTLE_CHUNK if limit is None else min(_SETTLE_CHUNK, limit - total)
+            with self._lock, self._write():
+                self._usable()
+                while not self._begin():
+                    pass
+                batch = Batch()
+                changes: list[Change] = []
+                before = len(self._held)
+                count = self._mutating(
+                    lambda: settlement.settle_into(self, batch, changes, step)  # noqa: B023
+                )
+                self._finish(batch, before)
+                errors.extend(self._deliver(changes))
+            total += int(count)
+        raise_first(errors)
+        return total
 
     def _note(
         self,

@@ -33,7 +33,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from credit_rules.errors import EventRejected, LedgerArgumentError, MissingReference, shown
+from credit_rules.errors import (
+    EventRejected,
+    JournalError,
+    LedgerArgumentError,
+    MissingReference,
+    shown,
+)
 from credit_rules.i18n import Message
 from credit_rules.ledger.codec import event_json
 from credit_rules.ledger.entry import seq_label, unknown_subject_problems
@@ -67,15 +73,24 @@ def checked_mode(value: object) -> Settle:
     return value
 
 
-def journal_marks(header: Mapping[str, str]) -> tuple[int, dict[int, str]]:
+def journal_marks(where: str, header: Mapping[str, str]) -> tuple[int, dict[int, str]]:
     """From a journal's meta rows: its mark (0: none, every event is settled) and the
-    voided seqs."""
-    first = int(header.get(UNSETTLED_FROM, "0"))
-    voids = {
-        int(key[len(VOID_PREFIX) :]): value
-        for key, value in header.items()
-        if key.startswith(VOID_PREFIX)
-    }
+    voided seqs; a journal whose marks are not seqs is refused, not half read."""
+    try:
+        first = int(header.get(UNSETTLED_FROM, "0"))
+        voids = {
+            int(key[len(VOID_PREFIX) :]): value
+            for key, value in header.items()
+            if key.startswith(VOID_PREFIX)
+        }
+    except ValueError:
+        raise JournalError(
+            Message(
+                "{where}: cr_meta's {key} and void:SEQ rows must name seqs",
+                where=where,
+                key=UNSETTLED_FROM,
+            )
+        ) from None
     return first, voids
 
 
@@ -90,8 +105,8 @@ def check_on_receipt(ledger: Ledger, events: list[Event], labels: list[str]) -> 
         if event.type not in referring:
             continue  # names nothing: no history to read
         subject = event.subject
-        waiting = [ledger._aside[seq] for seq in ledger._unsettled]
-        earlier = ledger._codec.events([body for sid, _, body in waiting if sid == subject])
+        waiting = ledger._waiting.get(subject, ())
+        earlier = ledger._codec.events([ledger._aside[seq][2] for seq in waiting])
         check_references(
             ledger._state(subject).events + earlier + events[:index],
             [event],
@@ -127,7 +142,7 @@ def receive(
             ledger._event_ids[event_id] = seq
         body = event_json(event)
         ledger._aside[seq] = (state.id, ordinal, body)
-        ledger._unsettled.append(seq)
+        _wait(ledger, state.id, seq)
         entries.append(LedgerEntry(seq, recorded_at, event))
         batch.events.append((seq, event_id, day, body))
     return tuple(entries)
@@ -149,13 +164,31 @@ def settle_into(ledger: Ledger, batch: Batch, changes: list[Change], limit: int 
     unsettled = ledger._unsettled
     try:
         while unsettled and (limit is None or count < limit):
-            _settle_one(ledger, unsettled[0], batch, changes)
-            unsettled.popleft()
+            seq = unsettled[0]
+            subject = ledger._aside[seq][0]
+            _settle_one(ledger, seq, batch, changes)
+            _settled(ledger, subject)
             count += 1
     finally:
         ledger._settling = None
     mark_at(ledger, batch, unsettled[0] if unsettled else len(ledger._log_subject) + 1)
     return count
+
+
+def _wait(ledger: Ledger, subject: str, seq: int) -> None:
+    """``seq`` (of ``subject``) waits to be settled: the ledger's queue, and the subject's
+    (what its events may name is read from it, rather than from the whole queue)."""
+    ledger._unsettled.append(seq)
+    ledger._waiting.setdefault(subject, []).append(seq)
+
+
+def _settled(ledger: Ledger, subject: str) -> None:
+    """The first waiting event, of ``subject``, is settled (or voided): off both queues."""
+    ledger._unsettled.popleft()
+    mine = ledger._waiting[subject]
+    del mine[0]
+    if not mine:
+        del ledger._waiting[subject]
 
 
 def mark_at(ledger: Ledger, batch: Batch, seq: int) -> None:
@@ -224,7 +257,8 @@ def adopt_settled(ledger: Ledger, first_unsettled: int, voids: Mapping[int, str]
     ledger._mark = first_unsettled or None
     unsettled = ledger._unsettled
     while unsettled and (first_unsettled == 0 or unsettled[0] < first_unsettled):
-        seq = unsettled.popleft()
+        seq = unsettled[0]
+        _settled(ledger, ledger._aside[seq][0])
         if seq in voids:
             ledger._voided[seq] = voids[seq]
             continue
@@ -243,6 +277,6 @@ def hold_aside(
     """A replayed event not settled yet, or voided: logged, never in its subject's history."""
     ledger._aside[seq] = (subject, recorded_at, body)
     if void is None:
-        ledger._unsettled.append(seq)
+        _wait(ledger, subject, seq)
     else:
         ledger._voided[seq] = void
