@@ -17,7 +17,7 @@ from typing import Any
 
 from credit_rules.errors import CreditRulesError, JournalError
 from credit_rules.i18n import Message
-from credit_rules.ledger.agenda import CachedAction
+from credit_rules.ledger.agenda import CachedAction, PlainCites, plain_cites
 from credit_rules.ledger.timeline import Interval
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation
@@ -128,7 +128,7 @@ def cache_json(
                     p,
                     r,
                     rule,
-                    [c.model_dump() for c in cites],
+                    json.loads(cites),
                     t[0],
                     t[1],
                 ]
@@ -144,7 +144,7 @@ class CacheReader:
     """Reads compaction rows, sharing equal citation tuples between them."""
 
     def __init__(self, ruleset: ir.Ruleset) -> None:
-        self._cites: dict[str, tuple[Citation, ...]] = {}
+        self._cites: dict[str, PlainCites] = {}
         self._ruleset = ruleset
 
     def read(self, body: str) -> tuple[dt.date, tuple[Interval, ...], tuple[CachedAction, ...]]:
@@ -157,7 +157,7 @@ class CacheReader:
             key = json.dumps(cites, sort_keys=True, ensure_ascii=False)
             shared = self._cites.get(key)
             if shared is None:
-                shared = tuple(Citation.model_validate(c) for c in cites)
+                shared = plain_cites(tuple(Citation.model_validate(c) for c in cites))
                 self._cites[key] = shared
             actions.append(
                 (
