@@ -160,7 +160,7 @@ def test_record_returns_before_settlement_and_questions_settle_first() -> None:
     assert entry.seq == 1
     assert ledger.unsettled == 1
     assert ledger.seq == 1
-    assert ledger._states["p1"].outcomes == frozenset()  # nothing derived yet
+    assert "p1" not in ledger._states  # nothing derived yet: its state is made at settlement
     # Asking for the outbox settles first: the entry's notifications are there.
     notes = ledger.pending()
     assert ledger.unsettled == 0

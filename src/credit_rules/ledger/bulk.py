@@ -111,7 +111,7 @@ def load_rows(
         if event_id is not None:
             event_ids[event_id] = seq
         if (first_unsettled and seq >= first_unsettled) or seq in voids:
-            settlement.hold_aside(ledger, seq, state.id, recorded_at, body, voids.get(seq))
+            settlement.hold_aside(ledger, seq, state.id, recorded_at, body, kind, voids.get(seq))
             continue
         state.append(seq, recorded_at, body, date)
         if kind not in inert:

@@ -243,8 +243,10 @@ class Ledger:
         self._engine = Engine(ruleset, backend=backend, calendar=calendar)
         self.calendar = self._engine.calendar
         self.references = references_for(ruleset.vocabulary)
-        #: The event types that name an earlier event (checked against the history).
+        #: The event types that name an earlier event (checked against the history), and
+        #: those that introduce what they name.
         self._referring = frozenset(event_type for event_type, _ in self.references)
+        self._introducing = frozenset(self.references.values())
         self.discharges: Mapping[str, Discharge] = MappingProxyType(
             dict(discharges_for(ruleset.vocabulary) if discharges is None else discharges)
         )

@@ -134,15 +134,17 @@ def receive(
         # on entry, so a receipt never needs to write it again (its seq is past the mark).
         mark_at(ledger, batch, len(ledger._log_subject) + 1)
     for event, event_id in zip(events, ids, strict=True):
-        state = ledger._live(event.subject)
-        ledger._log_subject.append(state.id)
+        # The subject's state (and the shared copy of its id the log holds) is made at
+        # settlement: nothing on this path allocates what the collector must walk later.
+        subject = event.subject
+        ledger._log_subject.append(subject)
         ledger._log_recorded.append(ordinal)
         seq = len(ledger._log_subject)
         if event_id is not None:
             ledger._event_ids[event_id] = seq
         body = event_json(event)
-        ledger._aside[seq] = (state.id, ordinal, body)
-        _wait(ledger, state.id, seq)
+        ledger._aside[seq] = (subject, ordinal, body)
+        _wait(ledger, subject, seq, event.type in ledger._introducing)
         entries.append(LedgerEntry(seq, recorded_at, event))
         batch.events.append((seq, event_id, day, body))
     return tuple(entries)
@@ -167,7 +169,7 @@ def settle_into(ledger: Ledger, batch: Batch, changes: list[Change], limit: int 
             seq = unsettled[0]
             subject = ledger._aside[seq][0]
             _settle_one(ledger, seq, batch, changes)
-            _settled(ledger, subject)
+            _settled(ledger, subject, seq)
             count += 1
     finally:
         ledger._settling = None
@@ -175,20 +177,27 @@ def settle_into(ledger: Ledger, batch: Batch, changes: list[Change], limit: int 
     return count
 
 
-def _wait(ledger: Ledger, subject: str, seq: int) -> None:
-    """``seq`` (of ``subject``) waits to be settled: the ledger's queue, and the subject's
-    (what its events may name is read from it, rather than from the whole queue)."""
+def _wait(ledger: Ledger, subject: str, seq: int, introduces: bool) -> None:
+    """``seq`` (of ``subject``) waits to be settled: in the ledger's queue and, if it
+    introduces an id later events may name (``introduces``), in its subject's, where
+    :func:`check_on_receipt` reads it rather than walk the whole queue."""
     ledger._unsettled.append(seq)
-    ledger._waiting.setdefault(subject, []).append(seq)
+    if introduces:
+        ledger._waiting.setdefault(subject, []).append(seq)
 
 
-def _settled(ledger: Ledger, subject: str) -> None:
-    """The first waiting event, of ``subject``, is settled (or voided): off both queues."""
+def _settled(ledger: Ledger, subject: str, seq: int) -> None:
+    """The first waiting event, ``seq`` of ``subject``, is settled (or voided): off the
+    queues, its log entry sharing the subject's id with the rest of the ledger."""
     ledger._unsettled.popleft()
-    mine = ledger._waiting[subject]
-    del mine[0]
-    if not mine:
-        del ledger._waiting[subject]
+    mine = ledger._waiting.get(subject)
+    if mine is not None and mine[0] == seq:
+        del mine[0]
+        if not mine:
+            del ledger._waiting[subject]
+    state = ledger._states.get(subject)
+    if state is not None:
+        ledger._log_subject[seq - 1] = state.id
 
 
 def mark_at(ledger: Ledger, batch: Batch, seq: int) -> None:
@@ -258,25 +267,33 @@ def adopt_settled(ledger: Ledger, first_unsettled: int, voids: Mapping[int, str]
     unsettled = ledger._unsettled
     while unsettled and (first_unsettled == 0 or unsettled[0] < first_unsettled):
         seq = unsettled[0]
-        _settled(ledger, ledger._aside[seq][0])
+        subject = ledger._aside[seq][0]
         if seq in voids:
+            _settled(ledger, subject, seq)
             ledger._voided[seq] = voids[seq]
             continue
         entry = entry_aside(ledger, seq)
         assert entry is not None
         state = ledger._live(entry.event.subject)
         state.append(seq, ledger._aside[seq][1], ledger._aside.pop(seq)[2], entry.event.date)
+        _settled(ledger, subject, seq)
         if entry.event.type not in ledger._inert:
             state.horizon = None
             ledger._stale.add(state.id)
 
 
 def hold_aside(
-    ledger: Ledger, seq: int, subject: str, recorded_at: int, body: str, void: str | None
+    ledger: Ledger,
+    seq: int,
+    subject: str,
+    recorded_at: int,
+    body: str,
+    event_type: str,
+    void: str | None,
 ) -> None:
     """A replayed event not settled yet, or voided: logged, never in its subject's history."""
     ledger._aside[seq] = (subject, recorded_at, body)
     if void is None:
-        _wait(ledger, subject, seq)
+        _wait(ledger, subject, seq, event_type in ledger._introducing)
     else:
         ledger._voided[seq] = void
