@@ -97,9 +97,9 @@ def journal_marks(where: str, header: Mapping[str, str]) -> tuple[int, dict[int,
 def check_on_receipt(ledger: Ledger, events: list[Event], labels: list[str]) -> None:
     """What ``record`` checks of an event acknowledged before settlement: its subject is held
     and what it names is on record, settled or not (the engine's checks wait)."""
-    problems = unknown_subject_problems(ledger._held, events, labels)
-    if problems:
-        raise EventRejected(None, problems)
+    held = ledger._held
+    if not all(event.subject in held for event in events):
+        raise EventRejected(None, unknown_subject_problems(held, events, labels))
     referring = ledger._referring
     for index, event in enumerate(events):
         if event.type not in referring:
