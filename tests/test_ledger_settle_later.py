@@ -15,6 +15,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -410,16 +411,9 @@ def test_a_large_backlog_is_settled_a_thousand_events_to_a_transaction(tmp_path:
         ledger.record(entered(f"r{n}", "2008-03-10", f"m{n % 500}"), recorded_at=day("2008-03-10"))
     journal = ledger.journal
     assert journal is not None
-    commits = [0]
-    commit = journal.commit
-
-    def counted() -> None:
-        commits[0] += 1
-        commit()
-
-    journal.commit = counted  # type: ignore[method-assign]
-    assert ledger.settle() == 2500
-    assert commits == [3]
+    with mock.patch.object(journal, "commit", wraps=journal.commit) as commit:
+        assert ledger.settle() == 2500
+    assert commit.call_count == 3
     assert ledger.unsettled == 0
     assert len(ledger.history("m0")) == 5
     ledger.close()

@@ -45,7 +45,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from credit_rules.errors import LedgerArgumentError
 from credit_rules.i18n import Message
@@ -177,9 +177,17 @@ def plain_cites(cites: tuple[Citation, ...]) -> PlainCites:
 
 
 @functools.lru_cache(maxsize=1024)
+def cited_fields(plain: PlainCites) -> list[dict[str, Any]]:
+    """The citations :func:`plain_cites` made text, as their fields (shared per set: a
+    compaction point writes them for every cached action, and only reads them)."""
+    fields: list[dict[str, Any]] = json.loads(plain)
+    return fields
+
+
+@functools.lru_cache(maxsize=1024)
 def citations_of(plain: PlainCites) -> tuple[Citation, ...]:
     """The citations :func:`plain_cites` made text, as models again (shared per set)."""
-    return tuple(Citation.model_construct(**fields) for fields in json.loads(plain))
+    return tuple(Citation.model_construct(**fields) for fields in cited_fields(plain))
 
 
 def actions_of(evaluation: Evaluation) -> tuple[CachedAction, ...]:
@@ -245,6 +253,13 @@ def can_be_overdue(discharge: Discharge | None) -> bool:
     return discharge is not None and (discharge.event is not None or discharge.outcome is not None)
 
 
+def key_of(event: Event) -> str | None:
+    """The key the event names (what it concerns), as a trigger names it: text, or None."""
+    field_name = field_of(event, "key_fields")
+    key = None if field_name is None else event.__dict__.get(field_name)
+    return key if isinstance(key, str) else None  # a trigger's key is text
+
+
 def trigger_seqs(events: Sequence[Event], seqs: Sequence[int]) -> dict[TriggerKey, int]:
     """The ledger seq of each trigger of one history: that of the first event of the trigger's
     type (a trigger without a key) naming its key. From one pass, for all of them: recording
@@ -254,11 +269,9 @@ def trigger_seqs(events: Sequence[Event], seqs: Sequence[int]) -> dict[TriggerKe
     for event, seq in zip(events, seqs, strict=True):
         ttype = event.type
         found.setdefault((ttype, None), seq)
-        field_name = field_of(event, "key_fields")
-        if field_name is not None:
-            key = event.__dict__.get(field_name)
-            if isinstance(key, str):  # a trigger's key is text
-                found.setdefault((ttype, key), seq)
+        key = key_of(event)
+        if key is not None:
+            found.setdefault((ttype, key), seq)
     return found
 
 

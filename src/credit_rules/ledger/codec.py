@@ -17,7 +17,7 @@ from typing import Any
 
 from credit_rules.errors import CreditRulesError, JournalError
 from credit_rules.i18n import Message
-from credit_rules.ledger.agenda import CachedAction, PlainCites, plain_cites
+from credit_rules.ledger.agenda import CachedAction, PlainCites, cited_fields, plain_cites
 from credit_rules.ledger.timeline import Interval
 from credit_rules.model.events import Event
 from credit_rules.model.results import Citation
@@ -128,7 +128,7 @@ def cache_json(
                     p,
                     r,
                     rule,
-                    json.loads(cites),
+                    cited_fields(cites),
                     t[0],
                     t[1],
                 ]

@@ -630,20 +630,31 @@ class Ledger:
         if not fresh and self._today is not None:
             return self._today, fresh, {}
         recorded_at = self._stamp(call, self._last_day())
-        if fresh and (self._today is None or recorded_at > self._today):
-            # Time passes before the events (_apply advances): the subjects a bulk load left
-            # for later are evaluated now, as advance() does before it changes anything, so
-            # that one whose loaded history the engine refuses refuses this call, and does not
-            # fail it halfway and stop the ledger.
-            self._freshen_all()
         plans = (
-            self._plan(
-                [call.events[i] for i in fresh], [call.labels[i] for i in fresh], recorded_at
+            self._plan_on(
+                recorded_at, [call.events[i] for i in fresh], [call.labels[i] for i in fresh]
             )
             if fresh
             else {}
         )
         return recorded_at, fresh, plans
+
+    def _plan_on(
+        self, day: dt.date, events: Sequence[Event], labels: Sequence[str]
+    ) -> dict[str, Evaluation | None]:
+        """:meth:`_plan` of events recorded on ``day``. If time passes before them
+        (:meth:`_time_passes_to`), the subjects a bulk load left for later are evaluated
+        first, as advance() does before it changes anything, so that one whose loaded
+        history the engine refuses refuses this call, and does not fail it halfway and stop
+        the ledger."""
+        if self._today is None or day > self._today:
+            self._freshen_all()
+        return self._plan(events, labels, day)
+
+    def _time_passes_to(self, day: dt.date, batch: Batch, changes: list[Change]) -> None:
+        """Before events recorded on a later day: report what time passing brings first."""
+        if self._today is None or day > self._today:
+            self._advance(day, batch, changes)
 
     def _prepare_receipt(self, call: _Call) -> tuple[dt.date, list[int]]:
         """:meth:`_prepare` of a call settled later: the checks that need no evaluation."""
@@ -696,9 +707,7 @@ class Ledger:
                 recorded_at,
                 batch,
             )
-        if self._today is None or recorded_at > self._today:
-            # Time passed before this event was learned of; report that first.
-            self._advance(recorded_at, batch, call.changes)
+        self._time_passes_to(recorded_at, batch, call.changes)
         return self._commit(
             [call.events[i] for i in fresh],
             [call.ids[i] for i in fresh],
@@ -712,7 +721,7 @@ class Ledger:
         self, events: Sequence[Event], ids: Sequence[str | None], labels: Sequence[str]
     ) -> tuple[list[int], dict[int, int]]:
         """Which events are new, and which replay an event recorded under the same id."""
-        if not any(ids):
+        if all(event_id is None for event_id in ids):
             return list(range(len(events))), {}  # no ids: every event is new
         fresh: list[int] = []
         replays: dict[int, int] = {}

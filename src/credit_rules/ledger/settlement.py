@@ -41,6 +41,7 @@ from credit_rules.errors import (
     shown,
 )
 from credit_rules.i18n import Message
+from credit_rules.ledger.agenda import key_of
 from credit_rules.ledger.codec import event_json
 from credit_rules.ledger.entry import seq_label, unknown_subject_problems
 from credit_rules.ledger.journal import Batch
@@ -49,7 +50,6 @@ from credit_rules.ledger.outbox import Notification, note_id
 from credit_rules.ledger.references import check_references
 from credit_rules.ledger.store import LedgerEntry
 from credit_rules.model.events import Event
-from credit_rules.model.vocabularies import field_of
 
 if TYPE_CHECKING:
     from credit_rules.ledger.ledger import Ledger
@@ -213,15 +213,12 @@ def _settle_one(ledger: Ledger, seq: int, batch: Batch, changes: list[Change]) -
     assert entry is not None  # every waiting event is held aside
     event, day = entry.event, entry.recorded_at
     ledger._settling = seq - 1  # time passing before it is told as of the events before it
-    if ledger._today is None or day > ledger._today:
-        ledger._freshen_all()
     try:
-        plans = ledger._plan([event], [seq_label(seq)], day)
+        plans = ledger._plan_on(day, [event], [seq_label(seq)])
     except (EventRejected, MissingReference) as refusal:
         _void(ledger, entry, str(refusal), batch)
         return
-    if ledger._today is None or day > ledger._today:
-        ledger._advance(day, batch, changes)
+    ledger._time_passes_to(day, batch, changes)
     state = ledger._live(event.subject)
     rows = state.bodies
     state.append(seq, day.toordinal(), ledger._aside.pop(seq)[2], event.date)
@@ -241,9 +238,7 @@ def refused_note(entry: LedgerEntry, ledger_seq: int) -> tuple[str, str]:
     """The outbox row that says an acknowledged event was voided: its subject, recording day,
     type and key, and its seq (``trigger_seq``), which also makes the id its own."""
     event = entry.event
-    field_name = field_of(event, "key_fields")
-    key = None if field_name is None else event.__dict__.get(field_name)
-    trigger = (event.type, key if isinstance(key, str) else None)
+    trigger = (event.type, key_of(event))
     ident = note_id("refused", event.subject, entry.recorded_at, f"{event.type}#{entry.seq}", None)
     note = Notification.make(
         "refused",
