@@ -10,15 +10,17 @@ at a time, each for a person drawn at random, and reports per run the CPU micros
 (``time.process_time``) and wall-clock microseconds per call; the best run's CPU time is the
 figure to compare, with the load average beside it. It also prints a digest of the outbox, so
 that two versions of the library can be checked to write the same notifications. Results go
-to ``record-cpu-results.json`` (``record-cpu-later-results.json`` with ``--settle later``).
+to ``record-cpu-results.json`` (``record-cpu-later-results.json`` with ``--settle later``,
+``record-cpu-later-exclusive-results.json`` with ``--exclusive`` too).
 
 With ``--settle later`` the ledger acknowledges each call once durable and settles later
 (decision 26): each run's calls are timed, then the backlog they leave is settled by one
 ``settle()`` call, timed apart (``settle_cpu_us_per_event``); the outbox's digest, taken once
-everything is settled, must equal the default mode's.
+everything is settled, must equal the default mode's. ``--exclusive`` opens the journal
+for the ledger alone (``SqliteJournal(..., exclusive=True)``, decision 28).
 
     .venv/bin/python benchmarks/bench_record_cpu.py [--persons 20000] [--calls 2000] [--runs 5]
-        [--settle on_record|later]
+        [--settle on_record|later] [--exclusive]
 
 To compare two versions on a shared host, alternate them (``PYTHONPATH=other/src``) and
 compare the best runs.
@@ -59,7 +61,13 @@ def entry(subject: str, record: str, day: dt.date) -> dict[str, Any]:
 
 
 def measure(
-    persons: int, calls: int, runs: int, synchronous: str, seed: int, settle: str
+    persons: int,
+    calls: int,
+    runs: int,
+    synchronous: str,
+    seed: int,
+    settle: str,
+    exclusive: bool = False,
 ) -> dict[str, Any]:
     ruleset = bundled(RULESET)
     stream = feed(persons, round(persons * EVENTS_PER_PERSON), seed)
@@ -70,7 +78,7 @@ def measure(
     settling: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger.open(
-            SqliteJournal(Path(tmp) / "ledger.db", synchronous=synchronous),
+            SqliteJournal(Path(tmp) / "ledger.db", synchronous=synchronous, exclusive=exclusive),
             ruleset,
             settle=settle,  # type: ignore[arg-type]
         )
@@ -100,6 +108,7 @@ def measure(
         "calls_per_run": calls,
         "synchronous": synchronous,
         "settle": settle,
+        "exclusive_journal": exclusive,
         **(
             {
                 "settle_cpu_us_per_event": [round(x, 1) for x in settling],
@@ -125,13 +134,25 @@ def main() -> int:
     parser.add_argument("--synchronous", choices=("normal", "full"), default="normal")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--settle", choices=("on_record", "later"), default="on_record")
-    parser.add_argument("--out", type=Path, help="default: record-cpu[-later]-results.json")
+    parser.add_argument("--exclusive", action="store_true", help="the journal the ledger's alone")
+    parser.add_argument(
+        "--out", type=Path, help="default: record-cpu[-later][-exclusive]-results.json"
+    )
     args = parser.parse_args()
     if args.out is None:
         later = "-later" if args.settle == "later" else ""
-        args.out = HERE / f"record-cpu{later}-results.json"
+        alone = "-exclusive" if args.exclusive else ""
+        args.out = HERE / f"record-cpu{later}{alone}-results.json"
     load_before = [round(x, 2) for x in os.getloadavg()]
-    result = measure(args.persons, args.calls, args.runs, args.synchronous, args.seed, args.settle)
+    result = measure(
+        args.persons,
+        args.calls,
+        args.runs,
+        args.synchronous,
+        args.seed,
+        args.settle,
+        args.exclusive,
+    )
     report = {
         "benchmark": "bench_record_cpu.py",
         "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

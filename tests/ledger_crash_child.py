@@ -16,6 +16,7 @@ import datetime as dt
 import sys
 
 from credit_rules import Ledger, bundled
+from credit_rules.ledger import SqliteJournal
 
 SUBJECTS = 12
 START = dt.date(2008, 1, 1)
@@ -36,8 +37,9 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def main(target: str, settle: str) -> None:
-    ledger = Ledger.open(target, bundled("lianyungang-2007"), settle=settle)  # type: ignore[arg-type]
+def main(target: str, settle: str, exclusive: bool) -> None:
+    journal = SqliteJournal(target, exclusive=True) if exclusive else target
+    ledger = Ledger.open(journal, bundled("lianyungang-2007"), settle=settle)  # type: ignore[arg-type]
     for n in range(SUBJECTS):
         if f"p{n}" not in ledger:
             ledger.add_subject({"id": f"p{n}", "kind": "insured_person"})
@@ -67,4 +69,8 @@ def main(target: str, settle: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "on_record")
+    main(
+        sys.argv[1],
+        sys.argv[2] if len(sys.argv) > 2 else "on_record",
+        sys.argv[3:] == ["exclusive"],
+    )

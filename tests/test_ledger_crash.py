@@ -19,6 +19,7 @@ import random
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,17 +27,21 @@ from ledger_crash_child import START, SUBJECTS, event
 from ledger_journals import JournalFactory
 
 from credit_rules import Ledger, bundled
+from credit_rules.ledger import SqliteJournal
+from credit_rules.ledger.journal import Journal
 
 CHILD = Path(__file__).with_name("ledger_crash_child.py")
 LIANYUNGANG = bundled("lianyungang-2007")
 ROUNDS = 3
 
 
-def run_until_killed(target: str, settle: str, phase: str, count: int, log: Path) -> list[str]:
+def run_until_killed(
+    target: str, settle: str, phase: str, count: int, log: Path, *options: str
+) -> list[str]:
     """Start the worker, and SIGKILL it once it has begun ``phase`` for the ``count``-th time."""
     with log.open("w") as errors:
         child = subprocess.Popen(
-            [sys.executable, str(CHILD), target, settle],
+            [sys.executable, str(CHILD), target, settle, *options],
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
@@ -90,6 +95,31 @@ def notifications_without_a_crash(count: int) -> set[str]:
 def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
     journal_factory: JournalFactory, settle: str, phase: str, tmp_path: Path
 ) -> None:
+    kill_and_check(journal_factory.target, journal_factory, settle, phase, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("settle", "phase"), [("on_record", "record"), ("later", "record"), ("later", "settle")]
+)
+def test_sigkill_on_an_exclusive_journal_loses_nothing_acknowledged(
+    settle: str, phase: str, tmp_path: Path
+) -> None:
+    """A journal the worker holds alone keeps the WAL's index in the worker's memory, not in
+    a shared file: once it is killed, the next opening rebuilds the index from the WAL."""
+    path = tmp_path / "ledger.db"
+    kill_and_check(
+        str(path), lambda: SqliteJournal(path, exclusive=True), settle, phase, tmp_path, "exclusive"
+    )
+
+
+def kill_and_check(
+    target: str,
+    reopen: Callable[[], Journal],
+    settle: str,
+    phase: str,
+    tmp_path: Path,
+    *options: str,
+) -> None:
     rng = random.Random(f"crash-{settle}-{phase}")
     acknowledged: set[str] = set()
     noted: set[str] = set()
@@ -97,13 +127,13 @@ def test_sigkill_loses_nothing_acknowledged_and_duplicates_nothing(
     seen_pending: set[str] = set()
     for _ in range(ROUNDS):
         lines = run_until_killed(
-            journal_factory.target, settle, phase, rng.randint(1, 6), tmp_path / "worker.log"
+            target, settle, phase, rng.randint(1, 6), tmp_path / "worker.log", *options
         )
         acknowledged |= {line.split()[1] for line in lines if line.startswith("ack ")}
         noted |= {line.split()[1] for line in lines if line.startswith("noted ")}
         acking |= {line.split()[1] for line in lines if line.startswith("acking ")}
 
-        ledger = Ledger.open(journal_factory(), LIANYUNGANG)
+        ledger = Ledger.open(reopen(), LIANYUNGANG)
         try:
             entries = sorted(
                 (entry for s in ledger.subject_ids() for entry in ledger.history(s)),
