@@ -118,6 +118,7 @@ def test_only_a_shared_journal_checks_the_tail_before_each_write(
         ({"timeout": -1}, "timeout must be a number of seconds"),
         ({"timeout": True}, "timeout must be a number of seconds"),
         ({"timeout": float("nan")}, "timeout must be a number of seconds"),
+        ({"timeout": 86_400}, "from 0 to under 86,400"),
     ],
 )
 def test_an_exclusive_journals_arguments_are_checked(

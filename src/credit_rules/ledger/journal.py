@@ -426,7 +426,8 @@ class SqliteJournal(Journal):
         ):
             raise LedgerArgumentError(
                 Message(
-                    "timeout must be a number of seconds, 0 or more, got {value}",
+                    "timeout must be a number of seconds, from 0 to under 86,400 (a day), "
+                    "got {value}",
                     value=shown(timeout),
                 )
             )
