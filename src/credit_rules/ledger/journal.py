@@ -399,7 +399,7 @@ class SqliteJournal(Journal):
     ``exclusive=True`` holds the file for this journal alone until it is closed (SQLite's
     exclusive locking mode): no other process or connection can read or write it meanwhile,
     and in exchange each transaction takes no file locks and checks no other writer's tail,
-    about a quarter of a single record's cost when settling later (docs/decisions/0028).
+    about a fifth of a single record's cost when settling later (docs/decisions/0028).
     For a service whose journal is its own; several writers share a journal without it.
     ``timeout`` is how many seconds a write waits for another connection's lock.
     """
