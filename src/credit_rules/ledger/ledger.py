@@ -45,7 +45,7 @@ from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from credit_rules._masking import mask_text
 from credit_rules.calendar import WorkingCalendar
@@ -129,6 +129,8 @@ _NOTED_KEPT = 100_000
 #: How many waiting events one settlement transaction takes (see Ledger._settle_all).
 _SETTLE_CHUNK = 1000
 
+_T = TypeVar("_T")
+
 
 class _Call:
     """One ``record``/``record_many`` call on its way through a group commit."""
@@ -183,6 +185,12 @@ def _held(state: SubjectState) -> _Held:
     # The bodies (a tuple) and the seqs (a view of bytes) are objects a write replaces and
     # never changes: holding them is a snapshot, taken without decoding anything.
     return _Held(state.id, state.source, state.bodies, state.seqs)
+
+
+def _picked(items: list[_T], indices: list[int]) -> list[_T]:
+    """``items`` at ``indices`` (ascending): ``items`` itself when that is all of them, as it
+    is for almost every call (no event of it a replay)."""
+    return items if len(indices) == len(items) else [items[i] for i in indices]
 
 
 def _checked_metadata(metadata: object) -> dict[str, str]:
@@ -454,8 +462,7 @@ class Ledger:
         typed = parse_subject(self.ruleset, subject)
         with self._lock, self._write():
             self._usable()
-            while not self._begin():
-                pass
+            self._begin_latest()
             if typed.id in self._held:
                 self._abort()
                 raise SubjectRejected(
@@ -577,8 +584,7 @@ class Ledger:
         every call not answered by what escapes (a journal that cannot begin, a failed
         write, an interrupt); only a call refused on its own is answered here."""
         self._usable()
-        while not self._begin():
-            pass
+        self._begin_latest()
         batch = Batch()
         before = len(self._held)
         written: list[_Call] = []
@@ -631,9 +637,7 @@ class Ledger:
             return self._today, fresh, {}
         recorded_at = self._stamp(call, self._last_day())
         plans = (
-            self._plan_on(
-                recorded_at, [call.events[i] for i in fresh], [call.labels[i] for i in fresh]
-            )
+            self._plan_on(recorded_at, _picked(call.events, fresh), _picked(call.labels, fresh))
             if fresh
             else {}
         )
@@ -663,12 +667,7 @@ class Ledger:
         if not fresh and floor is not None:
             return floor, fresh
         recorded_at = self._stamp(call, floor)
-        if len(fresh) == len(call.events):
-            settlement.check_on_receipt(self, call.events, call.labels)
-        else:
-            settlement.check_on_receipt(
-                self, [call.events[i] for i in fresh], [call.labels[i] for i in fresh]
-            )
+        settlement.check_on_receipt(self, _picked(call.events, fresh), _picked(call.labels, fresh))
         return recorded_at, fresh
 
     def _last_day(self) -> dt.date | None:
@@ -701,16 +700,12 @@ class Ledger:
             return ()  # a replay: only the caller's metadata is written
         if call.deferred:
             return settlement.receive(
-                self,
-                [call.events[i] for i in fresh],
-                [call.ids[i] for i in fresh],
-                recorded_at,
-                batch,
+                self, _picked(call.events, fresh), _picked(call.ids, fresh), recorded_at, batch
             )
         self._time_passes_to(recorded_at, batch, call.changes)
         return self._commit(
-            [call.events[i] for i in fresh],
-            [call.ids[i] for i in fresh],
+            _picked(call.events, fresh),
+            _picked(call.ids, fresh),
             plans,
             recorded_at,
             batch,
@@ -912,6 +907,11 @@ class Ledger:
         durability.catch_up(self)
         return False
 
+    def _begin_latest(self) -> None:
+        """:meth:`_begin`, again after each catching up, until the transaction is open."""
+        while not self._begin():
+            pass
+
     def _abort(self) -> None:
         if self._journal is not None:
             self._journal.abort()
@@ -976,8 +976,7 @@ class Ledger:
         with self._lock, self._write():
             self._usable()
             self._freshen_all()
-            while not self._begin():
-                pass
+            self._begin_latest()
             floor = self._last_day()
             if floor is not None and to_date < floor:
                 self._abort()
@@ -1118,8 +1117,7 @@ class Ledger:
             step = _SETTLE_CHUNK if limit is None else min(_SETTLE_CHUNK, limit - total)
             with self._lock, self._write():
                 self._usable()
-                while not self._begin():
-                    pass
+                self._begin_latest()
                 batch = Batch()
                 changes: list[Change] = []
                 before = len(self._held)

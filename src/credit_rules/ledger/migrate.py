@@ -82,8 +82,7 @@ def migrate(
         if today is not None:
             carried.meta["today"] = today.isoformat()
         with new._lock, new._write():
-            while not new._begin():
-                pass
+            new._begin_latest()
             new._finish(carried, len(new._held))
         day = as_of if as_of is not None else today
         report = _compare(old, new, day)

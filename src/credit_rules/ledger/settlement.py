@@ -269,8 +269,9 @@ def adopt_settled(ledger: Ledger, first_unsettled: int, voids: Mapping[int, str]
             continue
         entry = entry_aside(ledger, seq)
         assert entry is not None
-        state = ledger._live(entry.event.subject)
-        state.append(seq, ledger._aside[seq][1], ledger._aside.pop(seq)[2], entry.event.date)
+        state = ledger._live(subject)
+        _, recorded_at, body = ledger._aside.pop(seq)
+        state.append(seq, recorded_at, body, entry.event.date)
         _settled(ledger, subject, seq)
         if entry.event.type not in ledger._inert:
             state.horizon = None
