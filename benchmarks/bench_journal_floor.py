@@ -11,7 +11,10 @@ ledger's own schema and statements) in a temporary directory, ``--calls`` times:
   notifications a recorded entry typically causes (``--notifications``, default 2: a measure
   gained and a duty due) and, on the first call only, the ledger's today (written when it
   changes, and every call here is on one day), then ``commit``), with rows made beforehand;
-- ``journal_no_notification``: the same with no notification, for what the outbox costs;
+- ``journal_no_notification``: the same with no notification, for what the outbox costs
+  (and what a ledger that settles later writes when it acknowledges a call);
+- ``journal_no_notification_exclusive``: that on a journal held alone
+  (``SqliteJournal(..., exclusive=True)``, decision 28), which checks no tail;
 - ``bare_insert``: plain ``sqlite3`` on the same file settings, ``BEGIN IMMEDIATE``, one
   ``INSERT`` of the event row, ``COMMIT``: the floor of SQLite itself for one durable row.
 
@@ -59,12 +62,12 @@ def note_id(n: int, k: int) -> str:
 
 
 def journal_calls(
-    folder: Path, synchronous: str, calls: int, notifications: int
+    folder: Path, synchronous: str, calls: int, notifications: int, exclusive: bool = False
 ) -> tuple[float, float]:
     """Seconds (wall clock, CPU) for ``calls`` journal writes of one event each, as the
     ledger makes them."""
-    path = folder / f"journal-{synchronous}-{notifications}.db"
-    journal = SqliteJournal(path, synchronous=synchronous)
+    path = folder / f"journal-{synchronous}-{notifications}-{exclusive}.db"
+    journal = SqliteJournal(path, synchronous=synchronous, exclusive=exclusive)
     batches = [
         Batch(
             events=[(n, None, DAY, EVENT.replace("{n}", str(n)).replace("{n:07d}", f"{n:07d}"))],
@@ -132,6 +135,10 @@ def main() -> int:
             for name, (seconds, cpu) in (
                 ("journal", journal_calls(folder, synchronous, args.calls, args.notifications)),
                 ("journal_no_notification", journal_calls(folder, synchronous, args.calls, 0)),
+                (
+                    "journal_no_notification_exclusive",
+                    journal_calls(folder, synchronous, args.calls, 0, exclusive=True),
+                ),
                 ("bare_insert", bare_inserts(folder, synchronous, args.calls)),
             ):
                 per_second = args.calls / seconds
@@ -143,7 +150,7 @@ def main() -> int:
                     "mean_cpu_us": round(cpu_us, 1),
                 }
                 print(
-                    f"{name:24} {synchronous:6} {per_second:9,.0f}/s {mean_us:7.1f} µs "
+                    f"{name:34} {synchronous:6} {per_second:9,.0f}/s {mean_us:7.1f} µs "
                     f"(CPU {cpu_us:6.1f} µs)"
                 )
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
